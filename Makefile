@@ -1,0 +1,154 @@
+# silo, medo and knot.  Plain 'make' needs no configure step; './configure'
+# (from configure.ac) only writes config.mak.autogen, and a personal
+# config.mak is read last.  'make V=1' shows whole commands.
+#
+#   make               build build/bin/silobox and its links silo, medo, knot
+#   make test          install what is missing, build, run every test
+#   make test SANITIZE=1   the same under ASan and UBSan (in build-san/)
+#   make demo          install what is missing, build, run the main job once
+#   make bench         benchmarks against tar, gzip, pigz and git
+#   make install       PREFIX=/usr/local DESTDIR= (binaries, library, header,
+#                      pkg-config file, man pages)
+
+VERSION = 0.1.0
+SOVERSION = 0
+
+CC = cc
+CFLAGS = -O2 -g
+PREFIX = /usr/local
+PKG_CONFIG = pkg-config
+PROVE = prove
+PROVE_FLAGS = -j2
+SCDOC = scdoc
+
+-include config.mak.autogen
+-include config.mak
+
+ifeq ($(SANITIZE),1)
+B = build-san
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+B = build
+SAN_FLAGS =
+endif
+
+PKGS = zlib libarchive jansson libcrypto libcurl
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread -MMD -MP \
+	-Ilib -Icmd -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) $(EXTRA_LIBS)
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c cmd/*/*.c))
+UNIT_SRC := $(sort $(wildcard t/unit/*.c))
+PUBLIC_HEADERS := lib/silo.h $(sort $(wildcard lib/silo/*.h))
+DOC_SRC := $(sort $(wildcard Documentation/*.scd))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
+UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
+MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
+TOOLS = silo medo knot
+
+ifneq ($(V),1)
+QUIET_CC = @echo '    CC' $@;
+QUIET_LINK = @echo '    LINK' $@;
+QUIET_AR = @echo '    AR' $@;
+QUIET_GEN = @echo '    GEN' $@;
+endif
+
+.PHONY: all check test demo bench deps doc install clean check-headers FORCE
+.DELETE_ON_ERROR:
+
+all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%)
+
+# Changed flags rebuild everything.
+$(B)/FLAGS: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBS)' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(B)/%.o: %.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libsilo.a: $(LIB_OBJ)
+	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/libsilo.so.$(VERSION): $(LIB_OBJ)
+	$(QUIET_LINK)$(CC) -shared -Wl,-soname,libsilo.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bin/silobox: $(CMD_OBJ) $(B)/libsilo.a
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsilo.a $(LIBS)
+
+$(TOOLS:%=$(B)/bin/%): $(B)/bin/silobox
+	@ln -sf silobox $@
+
+$(B)/t/unit/%: t/unit/%.c $(B)/libsilo.a $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -It/unit $(ALL_LDFLAGS) -o $@ $< $(B)/libsilo.a $(LIBS)
+
+# Each public header must compile alone.
+check-headers: $(B)/FLAGS
+	@for h in $(PUBLIC_HEADERS); do \
+		echo "#include \"$${h#lib/}\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -x c -fsyntax-only - || exit 1; \
+	done
+
+$(B)/man/%: Documentation/%.scd
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)$(SCDOC) < $< > $@
+
+doc: $(MAN_PAGES)
+
+deps:
+	@sh tools/install-deps.sh
+
+# 'make test' first installs what a fresh machine lacks, then runs the
+# suite in a second make, which sees the newly installed libraries.
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: all $(UNIT_BIN) check-headers doc
+	SILO_BUILD_DIR=$(CURDIR)/$(B) $(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/bench.sh
+
+$(B)/silo.pc: $(B)/FLAGS
+	$(QUIET_GEN)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+		'includedir=$${prefix}/include' '' 'Name: silo' \
+		'Description: content-addressed silos of directory trees named in git' \
+		'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
+		'Libs: -L$${libdir} -lsilo' 'Cflags: -I$${includedir}' > $@
+
+install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/silo $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(B)/bin/silobox $(DESTDIR)$(PREFIX)/bin/silobox
+	for t in $(TOOLS); do ln -sf silobox $(DESTDIR)$(PREFIX)/bin/$$t; done
+	install -m 644 $(B)/libsilo.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libsilo.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libsilo.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsilo.so.$(SOVERSION)
+	ln -sf libsilo.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsilo.so
+	install -m 644 lib/silo.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/silo/*.h $(DESTDIR)$(PREFIX)/include/silo/
+	install -m 644 $(B)/silo.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+
+clean:
+	rm -rf build build-san t/trash.*
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,392 @@
+/* The front-end layer shared by silo, medo and knot (see fe.h). */
+#include "fe.h"
+#include "silo/error.h"
+#include "silo/oid.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SILO_VERSION
+#define SILO_VERSION "unknown"
+#endif
+
+const char *fe_tool_name = "silo";
+
+int fe_exit_for(int lib_code)
+{
+	switch (lib_code) {
+	case SILO_OK:
+		return FE_EXIT_OK;
+	case SILO_EDIFFERS:
+		return FE_EXIT_NEGATIVE;
+	case SILO_ENOTFOUND:
+		return FE_EXIT_NOTFOUND;
+	case SILO_ECORRUPT:
+		return FE_EXIT_CORRUPT;
+	case SILO_EINVALID:
+		return FE_EXIT_INVALID;
+	case SILO_EIO:
+		return FE_EXIT_IO;
+	case SILO_ENET:
+		return FE_EXIT_NETWORK;
+	case SILO_EUNSAFE:
+	case SILO_EEXISTS:
+		return FE_EXIT_REFUSED;
+	default:
+		return FE_EXIT_FAILURE;
+	}
+}
+
+int fe_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: error: ", fe_tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int fe_lib_error(int ret)
+{
+	return fe_error(fe_exit_for(ret), "%s", silo_error_message());
+}
+
+void fe_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", fe_tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- progress ---- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void fe_progress_start(struct fe_progress *p, const char *title, int quiet)
+{
+	p->title = title;
+	p->enabled = !quiet && isatty(STDERR_FILENO);
+	p->last_ms = 0;
+	p->shown = 0;
+}
+
+static void progress_print(struct fe_progress *p, uint64_t done, uint64_t total,
+			   const char *end)
+{
+	if (total)
+		fprintf(stderr, "\r%s: %3u%% (%llu/%llu)%s", p->title,
+			(unsigned)(done * 100 / total), (unsigned long long)done,
+			(unsigned long long)total, end);
+	else
+		fprintf(stderr, "\r%s: %llu%s", p->title,
+			(unsigned long long)done, end);
+	p->shown = 1;
+}
+
+void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total)
+{
+	uint64_t t;
+
+	if (!p->enabled)
+		return;
+	t = now_ms();
+	if (p->shown && t - p->last_ms < 100)
+		return;
+	p->last_ms = t;
+	progress_print(p, done, total, "");
+}
+
+void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
+{
+	if (p->enabled && p->shown)
+		progress_print(p, done, total, ", done.\n");
+}
+
+/* ---- options ---- */
+
+static const char *usage_cmd = "";	/* "silo put", for messages */
+
+void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
+{
+	const struct fe_option *o;
+	int i;
+
+	for (i = 0; usage[i]; i++)
+		fprintf(f, "%s %s\n", i ? "   or:" : "usage:", usage[i]);
+	fputc('\n', f);
+	for (o = opts; o->type != FE_OPT_END; o++) {
+		char left[128];
+		int n = 0;
+
+		if (o->short_name && o->long_name)
+			n = snprintf(left, sizeof(left), "-%c, --%s", o->short_name, o->long_name);
+		else if (o->short_name)
+			n = snprintf(left, sizeof(left), "-%c", o->short_name);
+		else
+			n = snprintf(left, sizeof(left), "    --%s", o->long_name);
+		if (o->argh && n > 0 && (size_t)n < sizeof(left))
+			snprintf(left + n, sizeof(left) - (size_t)n,
+				 o->long_name ? "=<%s>" : " <%s>", o->argh);
+		fprintf(f, "    %-26s %s\n", left, o->help);
+	}
+	fprintf(f, "    %-26s %s\n", "-h, --help", "show this help and exit");
+}
+
+int fe_usage_error(const char *const *usage, const struct fe_option *opts,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", fe_tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fe_usage(stderr, usage, opts);
+	return FE_EXIT_USAGE;
+}
+
+static int set_int(const struct fe_option *o, const char *arg, const char *spelled)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < INT_MIN || v > INT_MAX) {
+		fprintf(stderr, "%s: error: option '%s' expects a whole number, not '%s'\n",
+			fe_tool_name, spelled, arg);
+		return -1;
+	}
+	*(int *)o->value = (int)v;
+	return 0;
+}
+
+/* Apply option O; ARG is its argument or NULL. */
+static int apply(const struct fe_option *o, const char *arg, int negated,
+		 const char *spelled)
+{
+	switch (o->type) {
+	case FE_OPT_FLAG:
+		*(int *)o->value = !negated;
+		return 0;
+	case FE_OPT_COUNT:
+		(*(int *)o->value)++;
+		return 0;
+	case FE_OPT_STRING:
+		*(const char **)o->value = arg;
+		return 0;
+	case FE_OPT_INT:
+		return set_int(o, arg, spelled);
+	default:
+		return -1;
+	}
+}
+
+static int takes_arg(const struct fe_option *o)
+{
+	return o->type == FE_OPT_STRING || o->type == FE_OPT_INT;
+}
+
+int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
+		     const char *const *usage)
+{
+	int i, out = 0, only_args = 0;
+
+	usage_cmd = usage[0];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct fe_option *o;
+
+		if (only_args || a[0] != '-' || !a[1]) {
+			argv[out++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_args = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fe_usage(stdout, usage, opts);
+			return FE_PARSE_HELP;
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			int negated = 0;
+
+			for (o = opts; o->type != FE_OPT_END; o++)
+				if (o->long_name && strlen(o->long_name) == len &&
+				    !strncmp(o->long_name, name, len))
+					break;
+			if (o->type == FE_OPT_END && !strncmp(name, "no-", 3)) {
+				for (o = opts; o->type != FE_OPT_END; o++)
+					if (o->type == FE_OPT_FLAG && o->long_name &&
+					    strlen(o->long_name) == len - 3 &&
+					    !strncmp(o->long_name, name + 3, len - 3))
+						break;
+				negated = 1;
+			}
+			if (o->type == FE_OPT_END) {
+				fe_usage_error(usage, opts, "unknown option '--%.*s'", (int)len, name);
+				return FE_PARSE_ERROR;
+			}
+			if (takes_arg(o)) {
+				const char *arg = eq ? eq + 1 : NULL;
+				if (!arg) {
+					if (i + 1 >= argc) {
+						fe_usage_error(usage, opts, "option '--%s' needs a value",
+							       o->long_name);
+						return FE_PARSE_ERROR;
+					}
+					arg = argv[++i];
+				}
+				if (apply(o, arg, 0, a) < 0)
+					return FE_PARSE_ERROR;
+			} else {
+				if (eq) {
+					fe_usage_error(usage, opts, "option '--%s' takes no value",
+						       o->long_name);
+					return FE_PARSE_ERROR;
+				}
+				apply(o, NULL, negated, a);
+			}
+			continue;
+		}
+		/* A bundle of short options: -qv, -j4, -j 4. */
+		for (const char *p = a + 1; *p; p++) {
+			char spelled[3] = { '-', *p, 0 };
+			for (o = opts; o->type != FE_OPT_END; o++)
+				if (o->short_name == *p)
+					break;
+			if (o->type == FE_OPT_END) {
+				fe_usage_error(usage, opts, "unknown option '-%c'", *p);
+				return FE_PARSE_ERROR;
+			}
+			if (!takes_arg(o)) {
+				apply(o, NULL, 0, spelled);
+				continue;
+			}
+			if (p[1]) {
+				if (apply(o, p + 1, 0, spelled) < 0)
+					return FE_PARSE_ERROR;
+			} else if (i + 1 < argc) {
+				if (apply(o, argv[++i], 0, spelled) < 0)
+					return FE_PARSE_ERROR;
+			} else {
+				fe_usage_error(usage, opts, "option '-%c' needs a value", *p);
+				return FE_PARSE_ERROR;
+			}
+			break;
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+int fe_parse_exit(int parse_result)
+{
+	return parse_result == FE_PARSE_HELP ? FE_EXIT_OK : FE_EXIT_USAGE;
+}
+
+int fe_parse_oid(struct silo_oid *out, int format, const char *hex)
+{
+	if (silo_oid_from_hex(out, format, hex) < 0)
+		return fe_error(FE_EXIT_USAGE, "%s", silo_error_message());
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+static void tool_usage(FILE *f, const struct fe_tool *tool)
+{
+	size_t i;
+
+	fprintf(f, "usage: %s [--version] [--help] <command> [<args>]\n\n", tool->name);
+	fprintf(f, "%s\n\ncommands:\n", tool->summary);
+	for (i = 0; i < tool->n_cmds; i++)
+		fprintf(f, "    %-12s %s\n", tool->cmds[i].name, tool->cmds[i].summary);
+	fprintf(f, "\nSee '%s <command> --help' or 'man %s-<command>' for one command.\n",
+		tool->name, tool->name);
+}
+
+static const struct fe_cmd *find_cmd(const struct fe_tool *tool, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < tool->n_cmds; i++)
+		if (!strcmp(tool->cmds[i].name, name))
+			return &tool->cmds[i];
+	return NULL;
+}
+
+/* Fail if anything written to stdout could not be, so that a full disk
+ * is never reported as success. */
+static int finish_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int e = errno;
+		fprintf(stderr, "%s: error: cannot write to standard output: %s\n",
+			fe_tool_name, strerror(e ? e : EIO));
+		return status ? status : FE_EXIT_IO;
+	}
+	return status;
+}
+
+int fe_run_tool(const struct fe_tool *tool, int argc, const char **argv)
+{
+	const struct fe_cmd *cmd;
+	const char *name;
+
+	fe_tool_name = tool->name;
+	if (argc < 2) {
+		tool_usage(stderr, tool);
+		return FE_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+		tool_usage(stdout, tool);
+		return finish_stdout(FE_EXIT_OK);
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("%s version %s\n", tool->name, SILO_VERSION);
+		return finish_stdout(FE_EXIT_OK);
+	}
+	if (!strcmp(name, "help")) {
+		if (argc < 3) {
+			tool_usage(stdout, tool);
+			return finish_stdout(FE_EXIT_OK);
+		}
+		if (!find_cmd(tool, argv[2]))
+			return fe_error(FE_EXIT_USAGE, "'%s' is not a %s command; see '%s --help'",
+					argv[2], tool->name, tool->name);
+		{
+			const char *help_argv[] = { argv[2], "--help", NULL };
+			return finish_stdout(find_cmd(tool, argv[2])->fn(2, help_argv));
+		}
+	}
+	cmd = find_cmd(tool, name);
+	if (!cmd)
+		return fe_error(FE_EXIT_USAGE, "'%s' is not a %s command; see '%s --help'",
+				name, tool->name, tool->name);
+	return finish_stdout(cmd->fn(argc - 1, argv + 1));
+}

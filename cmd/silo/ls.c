@@ -1,0 +1,57 @@
+/* silo ls: list every object. */
+#include "silo-cmd.h"
+#include "silo/store.h"
+#include "silo/error.h"
+
+static const char *const usage[] = {
+	"silo ls [--silo=<dir>] [--paths] [-z]",
+	NULL
+};
+
+struct ls_state {
+	int paths;
+	char term;
+};
+
+static int print_one(const struct silo_object_info *info, void *payload)
+{
+	struct ls_state *st = payload;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+
+	if (st->paths)
+		fputs(info->relpath, stdout);
+	else
+		fputs(silo_oid_to_hex(hex, &info->id), stdout);
+	putchar(st->term);
+	return ferror(stdout) ? -1 : 0;
+}
+
+int cmd_silo_ls(int argc, const char **argv)
+{
+	const char *silo_dir = NULL;
+	int paths = 0, nul = 0;
+	struct fe_option opts[] = {
+		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
+		OPT_FLAG(0, "paths", &paths, "print paths relative to the silo root, not ids"),
+		OPT_FLAG('z', NULL, &nul, "end each line with NUL, not newline"),
+		OPT_END()
+	};
+	struct ls_state st;
+	struct silo *s;
+	int status, ret;
+
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0)
+		return fe_parse_exit(argc);
+	if (argc)
+		return fe_usage_error(usage, opts, "too many arguments");
+	if ((status = silo_cmd_open(&s, silo_dir)))
+		return status;
+	st.paths = paths;
+	st.term = nul ? '\0' : '\n';
+	ret = silo_foreach_object(s, print_one, &st);
+	if (ret < -1)
+		status = fe_lib_error(ret);
+	silo_free(s);
+	return status;	/* a failed write to stdout is caught by the dispatcher */
+}

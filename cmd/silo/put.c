@@ -1,0 +1,77 @@
+/* silo put: store files, print their ids. */
+#include "silo-cmd.h"
+#include "silo/store.h"
+#include "silo/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const usage[] = {
+	"silo put [--silo=<dir>] [--level=<n>] <file>...",
+	NULL
+};
+
+int cmd_silo_put(int argc, const char **argv)
+{
+	const char *silo_dir = NULL;
+	int level = 6;
+	struct fe_option opts[] = {
+		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
+		OPT_INT(0, "level", &level, "n", "gzip level of new objects, 1 to 9 (default 6)"),
+		OPT_END()
+	};
+	struct silo *s = NULL;
+	silo_writer *w = NULL;
+	silo_oid *ids = NULL;
+	char *ok = NULL;
+	int status = 0, ret, i;
+
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0)
+		return fe_parse_exit(argc);
+	if (argc == 0)
+		return fe_usage_error(usage, opts, "nothing to put: name files, or - for standard input");
+	if (level < 1 || level > 9)
+		return fe_usage_error(usage, opts, "--level must be 1 to 9, not %d", level);
+	if ((status = silo_cmd_open(&s, silo_dir)))
+		return status;
+	ids = calloc((size_t)argc, sizeof(*ids));
+	ok = calloc((size_t)argc, 1);
+	if (!ids || !ok) {
+		status = fe_error(FE_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	if ((ret = silo_writer_new(&w, s)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	silo_writer_set_level(w, level);
+	/* A failing input is reported and the others are still stored. */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-"))
+			ret = silo_writer_put_fd(w, &ids[i], STDIN_FILENO, "standard input");
+		else
+			ret = silo_writer_put_file(w, &ids[i], argv[i]);
+		if (ret < 0)
+			status = fe_lib_error(ret);
+		else
+			ok[i] = 1;
+	}
+	/* Ids are printed only once their objects are durable. */
+	if ((ret = silo_writer_commit(w, NULL)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	for (i = 0; i < argc; i++) {
+		char hex[SILO_OID_MAX_HEXSZ + 1];
+		if (ok[i])
+			printf("%s\n", silo_oid_to_hex(hex, &ids[i]));
+	}
+out:
+	silo_writer_free(w);
+	silo_free(s);
+	free(ids);
+	free(ok);
+	return status;
+}

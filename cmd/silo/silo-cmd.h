@@ -1,0 +1,19 @@
+#ifndef CMD_SILO_H
+#define CMD_SILO_H
+
+#include "fe.h"
+
+extern const struct fe_tool silo_tool;
+
+int cmd_silo_cat(int argc, const char **argv);
+int cmd_silo_init(int argc, const char **argv);
+int cmd_silo_ls(int argc, const char **argv);
+int cmd_silo_put(int argc, const char **argv);
+int cmd_silo_verify(int argc, const char **argv);
+
+/* Open the silo named by OPTION (--silo), $SILO_DIR or ".", reporting
+ * failure; returns 0 or an exit status. */
+struct silo;
+int silo_cmd_open(struct silo **out, const char *option);
+
+#endif

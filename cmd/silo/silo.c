@@ -1,0 +1,26 @@
+/* The silo tool: its command table. */
+#include "silo-cmd.h"
+#include "silo/store.h"
+#include "silo/error.h"
+
+static const struct fe_cmd silo_cmds[] = {	/* keep sorted */
+	{ "cat", cmd_silo_cat, "print an object's content, verified" },
+	{ "init", cmd_silo_init, "create an empty silo" },
+	{ "ls", cmd_silo_ls, "list every object" },
+	{ "put", cmd_silo_put, "store files, print their ids" },
+	{ "verify", cmd_silo_verify, "check every object against its id" },
+};
+
+const struct fe_tool silo_tool = {
+	"silo",
+	"silo: a content-addressed store of write-once objects",
+	silo_cmds,
+	sizeof(silo_cmds) / sizeof(*silo_cmds),
+};
+
+int silo_cmd_open(struct silo **out, const char *option)
+{
+	int ret = silo_open_default(out, option);
+
+	return ret < 0 ? fe_lib_error(ret) : 0;
+}

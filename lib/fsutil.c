@@ -1,0 +1,183 @@
+#include "fsutil.h"
+#include "error-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_write_all(int fd, const void *data, size_t len, const char *path)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return silo_error_errno("cannot write '%s'", path);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t fs_read_full(int fd, void *data, size_t len, const char *path)
+{
+	char *p = data;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return silo_error_errno("cannot read '%s'", path);
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int fs_mkdir_p(const char *dir, mode_t mode)
+{
+	char *copy, *p;
+	int ret = 0;
+
+	if (mkdir(dir, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return silo_error_errno("cannot create directory '%s'", dir);
+	copy = strdup(dir);
+	if (!copy)
+		return silo_error_oom();
+	for (p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			ret = silo_error_errno("cannot create directory '%s'", copy);
+			break;
+		}
+		*p = '/';
+	}
+	if (!ret && mkdir(copy, mode) < 0 && errno != EEXIST)
+		ret = silo_error_errno("cannot create directory '%s'", copy);
+	free(copy);
+	return ret;
+}
+
+int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix)
+{
+	size_t len = strlen(dir) + strlen(prefix) + 16;
+	char *path = malloc(len);
+	int fd;
+
+	*fd_out = -1;
+	*path_out = NULL;
+	if (!path)
+		return silo_error_oom();
+	snprintf(path, len, "%s/%sXXXXXX", dir, prefix);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		int ret = silo_error_errno("cannot create a temporary file in '%s'", dir);
+		free(path);
+		return ret;
+	}
+	/* Objects are read by web servers and rsync: world-readable, like git's. */
+	if (fchmod(fd, 0444) < 0) {
+		int ret = silo_error_errno("cannot set the mode of '%s'", path);
+		close(fd);
+		unlink(path);
+		free(path);
+		return ret;
+	}
+	*fd_out = fd;
+	*path_out = path;
+	return 0;
+}
+
+int fs_link_into_place(const char *tmp, const char *dest, int *created)
+{
+	if (created)
+		*created = 0;
+	if (link(tmp, dest) == 0) {
+		if (created)
+			*created = 1;
+	} else if (errno == EEXIST) {
+		/* Someone stored it first: theirs stays, untouched. */
+	} else if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP ||
+		   errno == EXDEV || errno == EMLINK) {
+		/* A file system without hard links: rename, but never over
+		 * an existing file. */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0) {
+			if (created)
+				*created = 1;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return silo_error_errno("cannot rename '%s' to '%s'", tmp, dest);
+	} else {
+		return silo_error_errno("cannot link '%s' to '%s'", tmp, dest);
+	}
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return silo_error_errno("cannot remove '%s'", tmp);
+	return 0;
+}
+
+int fs_fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return silo_error_errno("cannot open '%s'", path);
+	if (fsync(fd) < 0 && errno != EINVAL)
+		ret = silo_error_errno("cannot fsync '%s'", path);
+	close(fd);
+	return ret;
+}
+
+int fs_syncfs(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return silo_error_errno("cannot open '%s'", path);
+	if (syncfs(fd) < 0)
+		ret = silo_error_errno("cannot flush the file system of '%s'", path);
+	close(fd);
+	return ret;
+}
+
+int fs_exists(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	return silo_error_errno("cannot stat '%s'", path);
+}
+
+char *fs_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = malloc(la + lb + 2);
+
+	if (!p)
+		return NULL;
+	memcpy(p, a, la);
+	if (la && a[la - 1] != '/')
+		p[la++] = '/';
+	memcpy(p + la, b, lb + 1);
+	return p;
+}

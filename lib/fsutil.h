@@ -1,0 +1,49 @@
+/*
+ * File system helpers shared by everything that writes: whole reads and
+ * writes that retry on EINTR and short counts, directory creation, and
+ * the write-once discipline (temporary file in the target directory, made
+ * durable, then linked into place).
+ */
+#ifndef SILO_FSUTIL_H
+#define SILO_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Write all LEN bytes; PATH names the file in the error message. */
+int fs_write_all(int fd, const void *data, size_t len, const char *path);
+
+/* Read up to LEN bytes, fewer only at end of file; returns the count. */
+ssize_t fs_read_full(int fd, void *data, size_t len, const char *path);
+
+/* Create DIR and its missing parents with MODE; existing ones are fine. */
+int fs_mkdir_p(const char *dir, mode_t mode);
+
+/*
+ * Create a new temporary file in DIR whose name starts with PREFIX.  On
+ * success *fd_out is open for writing and *path_out (owned by the caller,
+ * free()) names the file.
+ */
+int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix);
+
+/*
+ * Give the finished temporary file TMP its final name DEST without ever
+ * replacing a file already there: the write-once rule.  If DEST exists,
+ * TMP is removed and the call succeeds (another writer stored the same
+ * content).  *created (may be NULL) tells which happened.
+ */
+int fs_link_into_place(const char *tmp, const char *dest, int *created);
+
+/* fsync a file or directory by name. */
+int fs_fsync_path(const char *path);
+
+/* Flush the whole file system holding PATH (syncfs). */
+int fs_syncfs(const char *path);
+
+/* 1 if PATH exists (any type), 0 if not, negative on another error. */
+int fs_exists(const char *path);
+
+/* Join A and B with one '/'; the result is owned by the caller. */
+char *fs_join(const char *a, const char *b);
+
+#endif

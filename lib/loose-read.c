@@ -1,0 +1,275 @@
+/*
+ * Reading a loose object: inflate its gzip members and hash the content
+ * as it goes by, so that the last read can vouch for every byte.
+ */
+#include "store-internal.h"
+#include "error-internal.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define IN_SIZE (128 * 1024)
+#define OUT_SIZE (128 * 1024)
+
+struct loose_stream {
+	struct silo_stream base;
+	int fd;
+	char *display;
+	z_stream zs;
+	int zs_ready;
+	int eof;		/* the file has no more input */
+	int finished;		/* the last member ended and the result is known */
+	uint64_t seen;		/* content bytes handed out */
+	silo_hasher *hasher;
+	gz_header head;		/* zlib writes into it while inflating */
+	unsigned char extra[64];
+	unsigned char in[IN_SIZE];
+	unsigned char out[OUT_SIZE];
+};
+
+static int corrupt(struct loose_stream *ls, const char *what)
+{
+	return silo_error_set(SILO_ECORRUPT, "corrupt object '%s': %s",
+			      ls->display, what);
+}
+
+static int fill(struct loose_stream *ls)
+{
+	ssize_t n;
+
+	if (ls->zs.avail_in || ls->eof)
+		return 0;
+	n = fs_read_full(ls->fd, ls->in, IN_SIZE, ls->display);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		ls->eof = 1;
+	ls->zs.next_in = ls->in;
+	ls->zs.avail_in = (uInt)n;
+	return 0;
+}
+
+/*
+ * Start inflating at the beginning of the file and read the gzip header,
+ * returning the size it records in *size, or UINT64_MAX if it has none.
+ */
+static int start(struct loose_stream *ls, uint64_t *size)
+{
+	gz_header *head = &ls->head;
+	unsigned char *extra = ls->extra;
+	int zret, ret;
+
+	if (lseek(ls->fd, 0, SEEK_SET) < 0)
+		return silo_error_errno("cannot seek in '%s'", ls->display);
+	if (ls->zs_ready)
+		inflateEnd(&ls->zs);
+	memset(&ls->zs, 0, sizeof(ls->zs));
+	ls->eof = 0;
+	ls->finished = 0;
+	if (inflateInit2(&ls->zs, 15 + 16) != Z_OK)
+		return silo_error_oom();
+	ls->zs_ready = 1;
+	memset(head, 0, sizeof(*head));
+	head->extra = extra;
+	head->extra_max = sizeof(ls->extra);
+	if (inflateGetHeader(&ls->zs, head) != Z_OK)
+		return corrupt(ls, "cannot read gzip header");
+	/* Ask for no output: inflate stops after the header. */
+	while (!head->done) {
+		if ((ret = fill(ls)) < 0)
+			return ret;
+		if (ls->eof && !ls->zs.avail_in)
+			return corrupt(ls, ls->seen || ls->zs.total_in ?
+				       "truncated gzip header" : "empty file");
+		ls->zs.next_out = ls->out;
+		ls->zs.avail_out = 0;
+		zret = inflate(&ls->zs, Z_NO_FLUSH);
+		if (zret != Z_OK && zret != Z_BUF_ERROR && zret != Z_STREAM_END)
+			return corrupt(ls, ls->zs.msg ? ls->zs.msg : "not gzip data");
+		if (zret == Z_STREAM_END)
+			break;
+	}
+	*size = UINT64_MAX;
+	if (head->done > 0 && head->extra_len >= SILO_GZ_EXTRA_LEN &&
+	    head->extra_len <= sizeof(ls->extra)) {
+		unsigned i = 0;
+		/* Walk the subfields for ours. */
+		while (i + 4 <= head->extra_len) {
+			unsigned sublen = extra[i + 2] | extra[i + 3] << 8;
+			if (i + 4 + sublen > head->extra_len)
+				break;
+			if (extra[i] == SILO_GZ_EXTRA_ID1 &&
+			    extra[i + 1] == SILO_GZ_EXTRA_ID2 && sublen == 8) {
+				uint64_t v = 0;
+				int b;
+				for (b = 7; b >= 0; b--)
+					v = v << 8 | extra[i + 4 + b];
+				*size = v;
+				break;
+			}
+			i += 4 + sublen;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Inflate the next piece of output into ls->out.  Returns the number of
+ * bytes produced (0 once every member has ended) or a negative error.
+ * Further gzip members after the first are read as one stream, as zcat
+ * does.
+ */
+static long long inflate_some(struct loose_stream *ls)
+{
+	for (;;) {
+		int zret, ret;
+		size_t produced;
+
+		if (ls->finished)
+			return 0;
+		if ((ret = fill(ls)) < 0)
+			return ret;
+		ls->zs.next_out = ls->out;
+		ls->zs.avail_out = OUT_SIZE;
+		zret = inflate(&ls->zs, Z_NO_FLUSH);
+		produced = OUT_SIZE - ls->zs.avail_out;
+		if (zret == Z_STREAM_END) {
+			if ((ret = fill(ls)) < 0)
+				return ret;
+			if (!ls->zs.avail_in && ls->eof) {
+				ls->finished = 1;
+			} else if (ls->zs.next_in[0] != 0x1f) {
+				return corrupt(ls, "trailing garbage after gzip data");
+			} else if (inflateReset(&ls->zs) != Z_OK) {
+				return corrupt(ls, "cannot reset inflate");
+			}
+		} else if (zret == Z_BUF_ERROR || (zret == Z_OK && !produced)) {
+			if (ls->eof && !ls->zs.avail_in)
+				return corrupt(ls, "truncated gzip data");
+			if (zret == Z_BUF_ERROR && ls->zs.avail_in)
+				return corrupt(ls, "gzip data is corrupt");
+		} else if (zret != Z_OK) {
+			return corrupt(ls, ls->zs.msg ? ls->zs.msg : "gzip data is corrupt");
+		}
+		if (produced)
+			return (long long)produced;
+	}
+}
+
+static int finish(struct loose_stream *ls)
+{
+	char want[SILO_OID_MAX_HEXSZ + 1], got[SILO_OID_MAX_HEXSZ + 1];
+	char msg[256];
+	silo_oid actual;
+	int ret;
+
+	if (ls->seen != ls->base.size)
+		return corrupt(ls, "content is shorter than its recorded size");
+	if ((ret = silo_hasher_final(&actual, ls->hasher)) < 0)
+		return ret;
+	if (!silo_oid_equal(&actual, &ls->base.id)) {
+		silo_oid_to_hex(want, &ls->base.id);
+		silo_oid_to_hex(got, &actual);
+		snprintf(msg, sizeof(msg), "content hashes to %s, not %s", got, want);
+		return corrupt(ls, msg);
+	}
+	return 0;
+}
+
+static int loose_read(silo_stream *st, const void **data, size_t *len)
+{
+	struct loose_stream *ls = (struct loose_stream *)st;
+	long long n = inflate_some(ls);
+
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return finish(ls);
+	if ((uint64_t)n > ls->base.size - ls->seen)
+		return corrupt(ls, "content is longer than its recorded size");
+	ls->seen += (uint64_t)n;
+	if (silo_hasher_update(ls->hasher, ls->out, (size_t)n) < 0)
+		return SILO_ERROR;
+	*data = ls->out;
+	*len = (size_t)n;
+	return 1;
+}
+
+static void loose_free(silo_stream *st)
+{
+	struct loose_stream *ls = (struct loose_stream *)st;
+
+	if (ls->zs_ready)
+		inflateEnd(&ls->zs);
+	if (ls->fd >= 0)
+		close(ls->fd);
+	silo_hasher_free(ls->hasher);
+	free(ls->display);
+	free(ls);
+}
+
+static const struct silo_stream_ops loose_ops = { loose_read, loose_free };
+
+/* For files written without our size field: inflate once to count. */
+static int count_size(struct loose_stream *ls, uint64_t *size)
+{
+	long long n;
+
+	*size = 0;
+	while ((n = inflate_some(ls)) > 0)
+		*size += (uint64_t)n;
+	return n < 0 ? (int)n : 0;
+}
+
+int silo_loose_stream_open(silo_stream **out, const char *path,
+			   const char *display, const silo_oid *expected)
+{
+	struct loose_stream *ls;
+	uint64_t size;
+	int ret;
+
+	*out = NULL;
+	ls = calloc(1, sizeof(*ls));
+	if (!ls)
+		return silo_error_oom();
+	ls->base.ops = &loose_ops;
+	ls->base.type = SILO_OBJ_BLOB;
+	ls->base.id = *expected;
+	ls->fd = open(path, O_RDONLY | O_CLOEXEC);
+	ls->display = strdup(display);
+	if (ls->fd < 0) {
+		ret = errno == ENOENT ?
+			silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", display) :
+			silo_error_errno("cannot open '%s'", display);
+		goto fail;
+	}
+	if (!ls->display) {
+		ret = silo_error_oom();
+		goto fail;
+	}
+	if ((ret = silo_hasher_new(&ls->hasher, expected->format)) < 0)
+		goto fail;
+	if ((ret = start(ls, &size)) < 0)
+		goto fail;
+	if (size == UINT64_MAX) {
+		uint64_t counted, ignored;
+		if ((ret = count_size(ls, &counted)) < 0 ||
+		    (ret = start(ls, &ignored)) < 0)
+			goto fail;
+		size = counted;
+	}
+	ls->base.size = size;
+	if ((ret = silo_hasher_begin(ls->hasher, SILO_OBJ_BLOB, size)) < 0)
+		goto fail;
+	*out = &ls->base;
+	return 0;
+fail:
+	loose_free(&ls->base);
+	return ret;
+}

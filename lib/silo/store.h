@@ -1,0 +1,178 @@
+/*
+ * The silo object store: a directory of write-once, content-addressed
+ * objects that any file copier or static web server can handle.
+ *
+ *	deps.silo/
+ *	  config.json		{ "silo": 1, "object-format": "sha1" }
+ *	  objects/ce/0136...a.gz	a loose object: gzip of the raw content
+ *	  pack/pack-<id>.pack	git packs and their indexes
+ *	  derived/		reserved
+ *
+ * Life cycle:
+ *
+ *	silo_init(path, SILO_OID_SHA1);		once, to create one
+ *	silo_open(&s, path);			or silo_open_default()
+ *	silo_writer_new(&w, s);			to store objects
+ *	  silo_writer_put_file(w, &id, file);	... as many as needed
+ *	  silo_writer_commit(w);			durable, then visible
+ *	silo_writer_free(w);
+ *	silo_stream_open(&st, s, &id);		to read one back
+ *	  while ((r = silo_stream_read(st, &buf, &len)) > 0) ...
+ *	silo_stream_free(st);
+ *	silo_free(s);
+ *
+ * A handle is used by one thread at a time; different handles on one silo
+ * may be used by many threads and processes at once.
+ */
+#ifndef SILO_STORE_H
+#define SILO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "silo/oid.h"
+
+typedef struct silo silo;
+
+/* The environment variable naming the silo when no option does. */
+#define SILO_ENV_DIR "SILO_DIR"
+
+/*
+ * Create a silo at PATH (the directory is made if missing) whose ids are
+ * in FORMAT.  Initialising an existing silo again with the same format
+ * succeeds and changes nothing; with another format it is SILO_EEXISTS.
+ */
+int silo_init(const char *path, int format);
+
+/* Open the silo at PATH.  On success *out is owned by the caller. */
+int silo_open(silo **out, const char *path);
+
+/*
+ * Open the silo named by EXPLICIT_PATH if not NULL, else by the
+ * environment variable SILO_DIR if set and not empty, else the current
+ * directory.
+ */
+int silo_open_default(silo **out, const char *explicit_path);
+
+void silo_free(silo *s);	/* NULL is allowed */
+
+/* The directory of the silo as it was given when opened. */
+const char *silo_root(const silo *s);
+
+/* The id format of the silo (enum silo_oid_format). */
+int silo_object_format(const silo *s);
+
+/*
+ * The path of ID's loose object relative to the silo root,
+ * "objects/ce/0136...a.gz", written into OUT with its NUL.
+ */
+#define SILO_LOOSE_PATH_MAX (sizeof("objects//.gz") + SILO_OID_MAX_HEXSZ)
+void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id);
+
+/* 1 if the silo holds ID (loose or packed), 0 if not, negative on error. */
+int silo_has_object(silo *s, const silo_oid *id);
+
+/*
+ * Writing.  A writer stores a batch of objects: each put writes a
+ * temporary file, and silo_writer_commit() makes the whole batch durable
+ * with one file system flush and only then gives each object its name.
+ * Objects are visible to readers after the commit, not before.
+ * silo_writer_free() without a commit removes the temporary files.
+ */
+typedef struct silo_writer silo_writer;
+
+int silo_writer_new(silo_writer **out, silo *s);
+
+/* The gzip level for new loose objects, 1 (fast) to 9 (small); default 6. */
+void silo_writer_set_level(silo_writer *w, int level);
+
+/* Store the content of the open file descriptor FD (any kind: a regular
+ * file, a pipe); NAME names it in error messages. */
+int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name);
+
+/* Store the content of the file at PATH. */
+int silo_writer_put_file(silo_writer *w, silo_oid *out, const char *path);
+
+/* Store LEN bytes from memory. */
+int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size_t len);
+
+/* Make every object put so far durable, then visible.  The number of
+ * objects that were new to the silo is added to *created (may be NULL). */
+int silo_writer_commit(silo_writer *w, size_t *created);
+
+void silo_writer_free(silo_writer *w);	/* NULL is allowed */
+
+/*
+ * Reading.  A stream hands out an object's content in pieces and checks
+ * it against its id on the way: the last call, which returns 0, succeeds
+ * only if every byte matched.  A mismatch anywhere is SILO_ECORRUPT with a
+ * message naming the object and the file it came from.
+ */
+typedef struct silo_stream silo_stream;
+
+int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
+
+/* The object's type (enum silo_object_type) and size in bytes. */
+int silo_stream_type(const silo_stream *st);
+uint64_t silo_stream_size(const silo_stream *st);
+
+/*
+ * Point *data at the next piece of content and set *len.  Returns 1 when
+ * a piece is handed out, 0 at the verified end, negative on error.  The
+ * piece stays valid until the next call.
+ */
+int silo_stream_read(silo_stream *st, const void **data, size_t *len);
+
+void silo_stream_free(silo_stream *st);	/* NULL is allowed */
+
+/* Copy object ID to the file descriptor FD, verifying it on the way.
+ * NAME names FD in error messages. */
+int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name);
+
+/*
+ * Listing.  Calls CB once for each object, in id order; a non-zero return
+ * from CB stops the walk and is returned.  RELPATH is the loose object's
+ * path relative to the silo root, or the pack holding it.
+ */
+struct silo_object_info {
+	silo_oid id;
+	const char *relpath;
+	int packed;
+};
+
+int silo_foreach_object(silo *s,
+			int (*cb)(const struct silo_object_info *info, void *payload),
+			void *payload);
+
+/*
+ * Verification of every object and every file in the store.  Problems are
+ * reported once the check is done, sorted by path, through ON_PROBLEM:
+ * severity SILO_VERIFY_BAD for a bad object or a file that does not
+ * belong, SILO_VERIFY_WARNING for what is harmless (a temporary file of
+ * an interrupted or running write).  ON_PROGRESS, if set, is called from
+ * worker threads, one at a time.
+ */
+enum silo_verify_severity {
+	SILO_VERIFY_WARNING = 1,
+	SILO_VERIFY_BAD = 2
+};
+
+struct silo_verify_options {
+	int jobs;	/* worker threads; 0 means one per online CPU */
+	void (*on_problem)(void *payload, int severity, const char *relpath,
+			   const char *message);
+	void (*on_progress)(void *payload, uint64_t done, uint64_t total);
+	void *payload;
+};
+
+struct silo_verify_result {
+	uint64_t objects;	/* objects checked */
+	uint64_t bad;		/* problems of severity SILO_VERIFY_BAD */
+	uint64_t warnings;
+};
+
+/* Returns 0 when the check ran (look at result->bad), negative when it
+ * could not run at all. */
+int silo_verify(silo *s, const struct silo_verify_options *opts,
+		struct silo_verify_result *result);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * What the store's modules share and the public header hides: the silo
+ * handle, the stream interface every object source implements (loose
+ * objects now, packs later), and the loose object format.
+ */
+#ifndef SILO_STORE_INTERNAL_H
+#define SILO_STORE_INTERNAL_H
+
+#include "silo/store.h"
+
+struct silo {
+	char *root;		/* as given to silo_open() */
+	char *objects_dir;	/* root + "/objects" */
+	char *pack_dir;		/* root + "/pack" */
+	int format;		/* enum silo_oid_format */
+};
+
+/* The name of the file in the silo root that records its format. */
+#define SILO_CONFIG_FILE "config.json"
+
+/* Temporary files of writers start with this; verify knows them. */
+#define SILO_TMP_PREFIX "tmp_"
+
+struct silo_stream_ops {
+	int (*read)(silo_stream *st, const void **data, size_t *len);
+	void (*free)(silo_stream *st);
+};
+
+/* Every stream starts with this header. */
+struct silo_stream {
+	const struct silo_stream_ops *ops;
+	int type;
+	uint64_t size;
+	silo_oid id;
+};
+
+/*
+ * Open the loose object at PATH and check it against EXPECTED as it is
+ * read.  DISPLAY names it in messages.  A missing file is SILO_ENOTFOUND.
+ */
+int silo_loose_stream_open(silo_stream **out, const char *path,
+			   const char *display, const silo_oid *expected);
+
+/*
+ * The gzip header of a loose object carries the content size in an extra
+ * field (RFC 1952, 2.3.1.1), so that a reader can start hashing before it
+ * has seen the end.  gzip and zcat ignore it.  Files without it (written
+ * by plain gzip) are still read, with one more pass to count their size.
+ */
+#define SILO_GZ_EXTRA_ID1 'S'
+#define SILO_GZ_EXTRA_ID2 'z'
+#define SILO_GZ_EXTRA_LEN 12	/* id (2) + length (2) + size (8, little-endian) */
+
+/*
+ * What a scan of objects/ finds.  Every file is one of these, so that
+ * verify can name the files that do not belong.
+ */
+enum loose_entry_kind {
+	LOOSE_OBJECT,	/* objects/xx/<rest>.gz, named like an id */
+	LOOSE_TEMP,	/* a writer's temporary file */
+	LOOSE_STRAY	/* anything else */
+};
+
+struct loose_entry {
+	enum loose_entry_kind kind;
+	silo_oid id;		/* for LOOSE_OBJECT */
+	char *relpath;		/* "objects/xx/..." */
+};
+
+/*
+ * Scan objects/ into a new array sorted by relpath, which for objects is
+ * id order.  The caller frees it with loose_entries_free().
+ */
+int loose_scan(struct loose_entry **out, size_t *count, silo *s);
+void loose_entries_free(struct loose_entry *entries, size_t count);
+
+#endif

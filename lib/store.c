@@ -1,0 +1,270 @@
+/* Creating, opening and describing a silo. */
+#include "store-internal.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SILO_LAYOUT_VERSION 1
+
+static int write_config(const char *root, int format)
+{
+	char *dest = fs_join(root, SILO_CONFIG_FILE), *tmp = NULL;
+	char *text = NULL;
+	json_t *obj;
+	int fd = -1, ret;
+
+	if (!dest)
+		return silo_error_oom();
+	obj = json_pack("{s:i, s:s}", "silo", SILO_LAYOUT_VERSION,
+			"object-format", silo_oid_format_name(format));
+	if (obj)
+		text = json_dumps(obj, JSON_SORT_KEYS | JSON_INDENT(2));
+	json_decref(obj);
+	if (!text) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if ((ret = fs_tmpfile(&fd, &tmp, root, SILO_TMP_PREFIX "config_")) < 0)
+		goto out;
+	if ((ret = fs_write_all(fd, text, strlen(text), tmp)) < 0 ||
+	    (ret = fs_write_all(fd, "\n", 1, tmp)) < 0)
+		goto out;
+	if (fsync(fd) < 0) {
+		ret = silo_error_errno("cannot fsync '%s'", tmp);
+		goto out;
+	}
+	ret = fs_link_into_place(tmp, dest, NULL);
+	if (!ret)
+		ret = fs_fsync_path(root);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp && ret < 0)
+		unlink(tmp);
+	free(tmp);
+	free(text);
+	free(dest);
+	return ret;
+}
+
+/* Read the format recorded in ROOT/config.json. */
+static int read_config(int *format, const char *root)
+{
+	char *path = fs_join(root, SILO_CONFIG_FILE);
+	json_error_t jerr;
+	json_t *obj, *fmt;
+	int ret = 0;
+
+	if (!path)
+		return silo_error_oom();
+	obj = json_load_file(path, 0, &jerr);
+	if (!obj) {
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			ret = silo_error_set(SILO_ENOTFOUND,
+				"'%s' is not a silo: it has no %s", root, SILO_CONFIG_FILE);
+		else
+			ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
+					     path, jerr.line, jerr.text);
+		goto out;
+	}
+	fmt = json_object_get(obj, "object-format");
+	if (!json_is_string(fmt) ||
+	    !(*format = silo_oid_format_from_name(json_string_value(fmt))))
+		ret = silo_error_set(SILO_EINVALID,
+			"'%s': field 'object-format' must be \"sha1\" or \"sha256\"", path);
+	json_decref(obj);
+out:
+	free(path);
+	return ret;
+}
+
+int silo_init(const char *path, int format)
+{
+	static const char *const subdirs[] = { "objects", "pack", "derived" };
+	char *config = NULL;
+	size_t i;
+	int ret, existing;
+
+	if (!silo_oid_format_name(format))
+		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+	if ((ret = fs_mkdir_p(path, 0777)) < 0)
+		return ret;
+	if (!(config = fs_join(path, SILO_CONFIG_FILE)))
+		return silo_error_oom();
+	existing = fs_exists(config);
+	free(config);
+	if (existing < 0)
+		return existing;
+	if (existing) {
+		int have;
+		if ((ret = read_config(&have, path)) < 0)
+			return ret;
+		if (have != format)
+			return silo_error_set(SILO_EEXISTS,
+				"'%s' is already a silo with %s ids", path,
+				silo_oid_format_name(have));
+	}
+	for (i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
+		char *dir = fs_join(path, subdirs[i]);
+		if (!dir)
+			return silo_error_oom();
+		ret = fs_mkdir_p(dir, 0777);
+		free(dir);
+		if (ret < 0)
+			return ret;
+	}
+	/* The config is written last: its presence marks a complete silo. */
+	return existing ? 0 : write_config(path, format);
+}
+
+int silo_open(silo **out, const char *path)
+{
+	silo *s;
+	int ret;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return silo_error_oom();
+	s->root = strdup(path);
+	s->objects_dir = fs_join(path, "objects");
+	s->pack_dir = fs_join(path, "pack");
+	if (!s->root || !s->objects_dir || !s->pack_dir) {
+		silo_free(s);
+		return silo_error_oom();
+	}
+	if ((ret = read_config(&s->format, path)) < 0) {
+		silo_free(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+int silo_open_default(silo **out, const char *explicit_path)
+{
+	const char *env = getenv(SILO_ENV_DIR);
+
+	if (explicit_path)
+		return silo_open(out, explicit_path);
+	if (env && *env)
+		return silo_open(out, env);
+	return silo_open(out, ".");
+}
+
+void silo_free(silo *s)
+{
+	if (!s)
+		return;
+	free(s->root);
+	free(s->objects_dir);
+	free(s->pack_dir);
+	free(s);
+}
+
+const char *silo_root(const silo *s)
+{
+	return s->root;
+}
+
+int silo_object_format(const silo *s)
+{
+	return s->format;
+}
+
+void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+
+	silo_oid_to_hex(hex, id);
+	memcpy(out, "objects/", 8);
+	out[8] = hex[0];
+	out[9] = hex[1];
+	out[10] = '/';
+	strcpy(out + 11, hex + 2);
+	strcat(out + 11, ".gz");
+}
+
+int silo_has_object(silo *s, const silo_oid *id)
+{
+	char rel[SILO_LOOSE_PATH_MAX];
+	char *path;
+	int ret;
+
+	if (id->format != s->format)
+		return 0;
+	silo_loose_relpath(rel, id);
+	if (!(path = fs_join(s->root, rel)))
+		return silo_error_oom();
+	ret = fs_exists(path);
+	free(path);
+	return ret;
+}
+
+int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
+{
+	char rel[SILO_LOOSE_PATH_MAX], hex[SILO_OID_MAX_HEXSZ + 1];
+	char *path;
+	int ret;
+
+	*out = NULL;
+	if (id->format != s->format)
+		return silo_error_set(SILO_EINVALID,
+			"'%s' holds %s ids, not %s", s->root,
+			silo_oid_format_name(s->format),
+			silo_oid_format_name(id->format));
+	silo_loose_relpath(rel, id);
+	if (!(path = fs_join(s->root, rel)))
+		return silo_error_oom();
+	ret = silo_loose_stream_open(out, path, path, id);
+	free(path);
+	if (ret == SILO_ENOTFOUND)
+		return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+				      silo_oid_to_hex(hex, id), s->root);
+	return ret;
+}
+
+int silo_stream_type(const silo_stream *st)
+{
+	return st->type;
+}
+
+uint64_t silo_stream_size(const silo_stream *st)
+{
+	return st->size;
+}
+
+int silo_stream_read(silo_stream *st, const void **data, size_t *len)
+{
+	return st->ops->read(st, data, len);
+}
+
+void silo_stream_free(silo_stream *st)
+{
+	if (st)
+		st->ops->free(st);
+}
+
+int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name)
+{
+	silo_stream *st;
+	const void *data;
+	size_t len;
+	int ret;
+
+	if ((ret = silo_stream_open(&st, s, id)) < 0)
+		return ret;
+	while ((ret = silo_stream_read(st, &data, &len)) > 0)
+		if ((ret = fs_write_all(fd, data, len, name)) < 0)
+			break;
+	silo_stream_free(st);
+	return ret;
+}

@@ -1,0 +1,140 @@
+# A small test library in the spirit of git's t/test-lib.sh, emitting TAP.
+#
+#	test_description='what this script pins down'
+#	. ./test-lib.sh
+#	test_expect_success 'behaviour' '
+#		cmd1 && cmd2 >actual && test_cmp expect actual
+#	'
+#	test_done
+#
+# Each script runs in its own trash directory, removed when every test
+# passed and kept (its path printed) when one failed.  The built tools are
+# first on PATH.  Bodies run in the trash directory with 'set -e' off, so
+# chain commands with &&.
+
+TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
+TEST_NAME=$(basename "$0" .sh)
+: "${SILO_BUILD_DIR:=$TEST_DIRECTORY/../build}"
+PATH="$SILO_BUILD_DIR/bin:$PATH"
+export PATH SILO_BUILD_DIR
+unset SILO_DIR XDG_CACHE_HOME
+LC_ALL=C
+TZ=UTC
+export LC_ALL TZ
+
+TRASH_DIRECTORY=$(mktemp -d "${TMPDIR:-/tmp}/silo-test.$TEST_NAME.XXXXXX") || exit 1
+HOME=$TRASH_DIRECTORY
+export HOME
+cd "$TRASH_DIRECTORY" || exit 1
+
+test_count=0
+test_failures=0
+test_cleanup_cmds=
+
+say() {
+	printf '# %s\n' "$*"
+}
+
+# Run CMD after the current test, whether it passed or not.
+test_when_finished() {
+	test_cleanup_cmds="$*; $test_cleanup_cmds"
+}
+
+test_run_() {
+	test_cleanup_cmds=
+	( eval "$1" ) >"$TRASH_DIRECTORY/.test-output" 2>&1
+	test_status_=$?
+	if [ -n "$test_cleanup_cmds" ]; then
+		( eval "$test_cleanup_cmds" ) >/dev/null 2>&1
+	fi
+	return $test_status_
+}
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if [ $# -eq 3 ]; then
+		if ! eval "$1" >/dev/null 2>&1; then
+			echo "ok $test_count # skip $2 (missing prerequisite)"
+			return 0
+		fi
+		shift
+	fi
+	if test_run_ "$2"; then
+		echo "ok $test_count - $1"
+	else
+		test_failures=$((test_failures + 1))
+		echo "not ok $test_count - $1"
+		sed -e 's/^/#   /' "$TRASH_DIRECTORY/.test-output"
+		printf '#   in: %s\n' "$TRASH_DIRECTORY"
+	fi
+}
+
+test_done() {
+	echo "1..$test_count"
+	if [ "$test_failures" -eq 0 ]; then
+		cd / && rm -rf "$TRASH_DIRECTORY"
+		exit 0
+	fi
+	echo "# $test_failures of $test_count failed; trash kept in $TRASH_DIRECTORY"
+	exit 1
+}
+
+# Show the difference between two files and fail if they differ.
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# Fail unless CMD fails in an orderly way: a non-zero exit that is not a
+# crash (signal) and not a missing command.
+test_must_fail() {
+	"$@"
+	test_exit_=$?
+	if [ $test_exit_ -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ $test_exit_ -gt 128 ] && [ $test_exit_ -le 192 ]; then
+		echo "test_must_fail: '$*' died of signal $((test_exit_ - 128))" >&2
+		return 1
+	elif [ $test_exit_ -eq 127 ]; then
+		echo "test_must_fail: command not found: '$1'" >&2
+		return 1
+	fi
+	return 0
+}
+
+# Fail unless CMD exits with exactly STATUS.
+test_expect_code() {
+	want_=$1
+	shift
+	"$@"
+	got_=$?
+	if [ "$got_" -ne "$want_" ]; then
+		echo "test_expect_code: '$*' exited $got_, not $want_" >&2
+		return 1
+	fi
+	return 0
+}
+
+# Fail unless FILE is empty.
+test_must_be_empty() {
+	if [ -s "$1" ]; then
+		echo "'$1' is not empty:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
+# Fail unless FILE has exactly N lines.
+test_line_count() {
+	n_=$(wc -l <"$2")
+	if [ "$n_" -ne "$1" ]; then
+		echo "'$2' has $n_ lines, not $1" >&2
+		return 1
+	fi
+}
+
+# A file of SIZE bytes from a fixed seed: the same bytes on every run.
+test_seeded_file() {
+	head -c "$2" </dev/zero | openssl enc -aes-128-ctr -nosalt \
+		-K 000102030405060708090a0b0c0d0e0f -iv "$(printf '%032x' "$3")" >"$1"
+}
