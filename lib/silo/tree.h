@@ -1,0 +1,113 @@
+/*
+ * Directory trees: git tree ids of trees on disk and in archives, a
+ * deterministic tar writer, and safe extraction.
+ *
+ * A tree is handled as a flat list of its leaves (files and symlinks),
+ * sorted by path in git's order, each with its git mode and blob id.  The
+ * git tree id is computed from the list (directories are implied by the
+ * paths; empty directories are not part of a git tree, as in git).  Two
+ * lists can be compared to name what differs.
+ *
+ *	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+ *	silo_tree_list_dir(&l, SILO_OID_SHA1, "some/dir");
+ *	silo_tree_list_id(&tree_id, &l);
+ *	silo_tree_list_release(&l);
+ */
+#ifndef SILO_TREE_H
+#define SILO_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "silo/oid.h"
+
+/* Git modes of leaves. */
+#define SILO_MODE_FILE 0100644
+#define SILO_MODE_EXEC 0100755
+#define SILO_MODE_SYMLINK 0120000
+
+struct silo_tree_entry {
+	char *path;	/* relative, '/'-separated, no leading "./" */
+	unsigned mode;	/* SILO_MODE_* */
+	silo_oid id;	/* blob id of the content (of the target, for symlinks) */
+	uint64_t size;
+};
+
+struct silo_tree_list {
+	struct silo_tree_entry *v;	/* owned; sorted by path, git order */
+	size_t n, alloc;
+	int format;			/* enum silo_oid_format */
+};
+
+#define SILO_TREE_LIST_INIT { NULL, 0, 0, 0 }
+
+void silo_tree_list_release(struct silo_tree_list *l);
+
+/*
+ * The leaves of directory DIR, as 'git add -A' would record them.  Files
+ * git cannot represent (fifos, sockets, devices) are SILO_EINVALID with a
+ * message naming the file.
+ */
+int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
+
+/*
+ * A source of bytes: the shape of silo_stream_read().  Returns 1 and sets
+ * *data and *len for a piece, 0 at the end, negative on error.
+ */
+typedef int (*silo_source_fn)(void *payload, const void **data, size_t *len);
+
+/* A sink of bytes: returns 0 or a negative error. */
+typedef int (*silo_sink_fn)(void *payload, const void *data, size_t len);
+
+/*
+ * The leaves of an archive read from SRC (any format libarchive reads,
+ * compressed or not), without unpacking it.  NAME names it in messages.
+ * Unsafe entries (absolute paths, "..", paths through symlinks) are
+ * SILO_EUNSAFE.
+ */
+int silo_tree_list_archive(struct silo_tree_list *out, int format,
+			   silo_source_fn src, void *payload, const char *name);
+
+/* The git tree id of the tree described by L (git write-tree's answer). */
+int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l);
+
+/* What differs between two lists, reported in path order. */
+enum silo_tree_change {
+	SILO_TREE_ADDED = 1,	/* in NEW only */
+	SILO_TREE_REMOVED,	/* in OLD only */
+	SILO_TREE_CHANGED,	/* content differs */
+	SILO_TREE_MODE		/* same content, mode differs */
+};
+
+/* Calls CB for each difference; a non-zero return from CB stops and is
+ * returned.  Returns 0 when the walk completed. */
+int silo_tree_list_diff(const struct silo_tree_list *old_list,
+			const struct silo_tree_list *new_list,
+			int (*cb)(void *payload, int change, const char *path),
+			void *payload);
+
+/*
+ * Write a deterministic tar (POSIX pax) of DIR to SINK: entries sorted,
+ * owners normalised to 0/0 with no names, permissions, symlinks, hard
+ * links and modification times kept, long and non-ASCII names handled.
+ * The same tree always gives the same bytes.  Streams: memory does not
+ * grow with file sizes.
+ */
+int silo_tar_dir(const char *dir, silo_sink_fn sink, void *payload);
+
+/*
+ * Extract the archive read from SRC into DEST, a directory that must not
+ * exist yet and is created.  Entries that would land outside DEST
+ * ("..", absolute paths, paths through symlinks, hard links to outside
+ * targets) are refused with SILO_EUNSAFE and nothing is written outside
+ * DEST.  On success, if TREE_ID is not NULL, it receives the git tree id
+ * of what was written, computed on the way.  On failure DEST may hold a
+ * partial tree: the caller extracts into a staging directory and removes
+ * it on failure.
+ */
+int silo_extract(const char *dest, silo_source_fn src, void *payload,
+		 const char *name, int format, silo_oid *tree_id);
+
+/* Remove DIR and everything below it (rm -rf), not following symlinks. */
+int silo_remove_tree(const char *dir);
+
+#endif
