@@ -311,25 +311,66 @@ int silo_writer_put_file(silo_writer *w, silo_oid *out, const char *path)
 	return ret;
 }
 
+struct silo_spool {
+	silo_writer *w;
+	int fd;
+	char *path;
+};
+
+int silo_spool_new(silo_spool **out, silo_writer *w)
+{
+	silo_spool *sp;
+	int ret;
+
+	*out = NULL;
+	if (!(sp = calloc(1, sizeof(*sp))))
+		return silo_error_oom();
+	sp->w = w;
+	if ((ret = fs_tmpfile(&sp->fd, &sp->path, w->s->objects_dir,
+			      SILO_TMP_PREFIX "spool_")) < 0) {
+		free(sp);
+		return ret;
+	}
+	*out = sp;
+	return 0;
+}
+
+int silo_spool_write(void *spool, const void *data, size_t len)
+{
+	silo_spool *sp = spool;
+
+	return fs_write_all(sp->fd, data, len, sp->path);
+}
+
+int silo_spool_put(silo_spool *sp, silo_oid *out)
+{
+	struct stat st;
+
+	if (fstat(sp->fd, &st) < 0)
+		return silo_error_errno("cannot stat '%s'", sp->path);
+	return put_regular(sp->w, out, sp->fd, &st, sp->path);
+}
+
+void silo_spool_free(silo_spool *sp)
+{
+	if (!sp)
+		return;
+	close(sp->fd);
+	unlink(sp->path);
+	free(sp->path);
+	free(sp);
+}
+
 int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size_t len)
 {
-	char *tmp = NULL;
-	int fd = -1, ret;
+	silo_spool *sp;
+	int ret;
 
-	/* Small buffers are rare here; a spool file keeps one code path. */
-	if ((ret = fs_tmpfile(&fd, &tmp, w->s->objects_dir, SILO_TMP_PREFIX "spool_")) < 0)
+	if ((ret = silo_spool_new(&sp, w)) < 0)
 		return ret;
-	ret = fs_write_all(fd, data, len, tmp);
-	if (!ret) {
-		struct stat st;
-		if (fstat(fd, &st) < 0)
-			ret = silo_error_errno("cannot stat '%s'", tmp);
-		else
-			ret = put_regular(w, out, fd, &st, tmp);
-	}
-	close(fd);
-	unlink(tmp);
-	free(tmp);
+	if (!(ret = silo_spool_write(sp, data, len)))
+		ret = silo_spool_put(sp, out);
+	silo_spool_free(sp);
 	return ret;
 }
 

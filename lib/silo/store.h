@@ -95,6 +95,20 @@ int silo_writer_put_file(silo_writer *w, silo_oid *out, const char *path);
 /* Store LEN bytes from memory. */
 int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size_t len);
 
+/*
+ * Content produced on the fly (a tar being written), whose size is not
+ * known in advance: write it to a spool, then store it.  The spool is a
+ * temporary file in the silo, removed by silo_spool_free().
+ */
+typedef struct silo_spool silo_spool;
+
+int silo_spool_new(silo_spool **out, silo_writer *w);
+/* Append LEN bytes; SPOOL is a void * so that this is a silo_sink_fn. */
+int silo_spool_write(void *spool, const void *data, size_t len);
+/* Store what was written as one object of the writer's batch. */
+int silo_spool_put(silo_spool *sp, silo_oid *out);
+void silo_spool_free(silo_spool *sp);	/* NULL is allowed */
+
 /* Make every object put so far durable, then visible.  The number of
  * objects that were new to the silo is added to *created (may be NULL). */
 int silo_writer_commit(silo_writer *w, size_t *created);
