@@ -12,16 +12,18 @@ static const char *const usage[] = {
 
 struct verify_state {
 	struct fe_progress progress;
+	int quiet;
 };
 
 static void on_problem(void *payload, int severity, const char *relpath,
 		       const char *message)
 {
-	(void)payload;
+	struct verify_state *st = payload;
+
 	(void)relpath;
 	if (severity == SILO_VERIFY_BAD)
 		fe_error(0, "%s", message);
-	else
+	else if (!st->quiet)
 		fe_warning("%s", message);
 }
 
@@ -63,6 +65,7 @@ int cmd_silo_verify(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "-j must not be negative");
 	if ((status = silo_cmd_open(&s, silo_dir)))
 		return status;
+	st.quiet = quiet;
 	fe_progress_start(&st.progress, "verifying objects", quiet);
 	vopts.jobs = jobs;
 	vopts.on_problem = on_problem;
