@@ -60,7 +60,7 @@ QUIET_AR = @echo '    AR' $@;
 QUIET_GEN = @echo '    GEN' $@;
 endif
 
-.PHONY: all check test demo bench deps doc install clean check-headers FORCE
+.PHONY: all check test demo bench deps doc install clean check-headers check-install FORCE
 .DELETE_ON_ERROR:
 
 all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%)
@@ -112,7 +112,24 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: all $(UNIT_BIN) check-headers doc
+# Install into a scratch root and build a program against what was
+# installed, through its pkg-config file.
+INST = $(CURDIR)/$(B)/install-check
+check-install: all
+	@rm -rf $(INST)
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(INST) PREFIX=/usr >/dev/null
+	@$(CC) $(SAN_FLAGS) -o $(B)/install-check/sample t/install/sample.c \
+		$$(PKG_CONFIG_PATH=$(INST)/usr/lib/pkgconfig $(PKG_CONFIG) \
+		   --define-variable=prefix=$(INST)/usr --cflags --libs silo)
+	@test "$$(LD_LIBRARY_PATH=$(INST)/usr/lib $(B)/install-check/sample)" = \
+		e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 || \
+		{ echo 'check-install: the installed library does not work' >&2; exit 1; }
+	@for f in bin/silo bin/medo bin/knot include/silo.h include/silo/store.h \
+		lib/libsilo.so lib/libsilo.a share/man/man1/silo-put.1 share/man/man5/silo-layout.5; do \
+		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
+	done
+
+check: all $(UNIT_BIN) check-headers doc check-install
 	SILO_BUILD_DIR=$(CURDIR)/$(B) $(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN)
 
 demo: deps
