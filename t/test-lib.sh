@@ -30,6 +30,21 @@ cd "$TRASH_DIRECTORY" || exit 1
 test_count=0
 test_failures=0
 test_cleanup_cmds=
+test_atexit_cmds=
+
+# Run CMD when the script ends, however it ends (stopping a server).
+test_atexit() {
+	test_atexit_cmds="$*; $test_atexit_cmds"
+}
+
+test_run_atexit_() {
+	if [ -n "$test_atexit_cmds" ]; then
+		( eval "$test_atexit_cmds" ) >/dev/null 2>&1
+		test_atexit_cmds=
+	fi
+}
+trap 'test_run_atexit_' EXIT
+trap 'exit 130' INT TERM
 
 say() {
 	printf '# %s\n' "$*"
@@ -70,6 +85,7 @@ test_expect_success() {
 }
 
 test_done() {
+	test_run_atexit_
 	echo "1..$test_count"
 	if [ "$test_failures" -eq 0 ]; then
 		cd / && rm -rf "$TRASH_DIRECTORY"

@@ -1,0 +1,365 @@
+/* Downloads over libcurl's multi interface (see http.h). */
+#include "http.h"
+#include "error-internal.h"
+#include "fsutil.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_ready;
+
+static void init_curl(void)
+{
+	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+static long env_long(const char *name, long dflt, long min, long max)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return dflt;
+	v = strtol(s, &end, 10);
+	if (*end || v < min || v > max)
+		return dflt;
+	return v;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int http_is_url(const char *s)
+{
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+}
+
+/* Per-transfer state that curl's callbacks see. */
+struct transfer {
+	struct http_job *job;
+	long status;		/* HTTP status of the last response */
+	int write_failed;
+	char write_error[256];
+};
+
+static size_t on_header(char *buf, size_t size, size_t n, void *p)
+{
+	struct transfer *t = p;
+	size_t len = size * n;
+	long code;
+
+	/* A status line starts each response (redirects give several). */
+	if (len > 9 && !strncmp(buf, "HTTP/", 5)) {
+		const char *sp = memchr(buf, ' ', len);
+		if (sp && sscanf(sp + 1, "%ld", &code) == 1)
+			t->status = code;
+	}
+	return len;
+}
+
+static size_t on_data(char *buf, size_t size, size_t n, void *p)
+{
+	struct transfer *t = p;
+	struct http_job *job = t->job;
+	size_t len = size * n;
+
+	if (t->status >= 300)
+		return len;	/* an error page: discard it */
+	if (fs_write_all(job->fd, buf, len, "download file") < 0) {
+		snprintf(t->write_error, sizeof(t->write_error), "%s",
+			 silo_error_message());
+		t->write_failed = 1;
+		return 0;
+	}
+	job->bytes += len;
+	return len;
+}
+
+static CURL *new_easy(const char *url, long timeout)
+{
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout);
+	/* A stalled server: less than 1 byte/s for TIMEOUT seconds. */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, timeout);
+	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "silo/" SILO_VERSION);
+	/* Objects are already compressed; ask for them as they are. */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL);
+	return e;
+}
+
+static int start_job(CURLM *multi, struct http_job *job, long timeout)
+{
+	struct transfer *t;
+	struct stat st;
+	CURL *e;
+
+	if (fstat(job->fd, &st) < 0) {
+		snprintf(job->error, sizeof(job->error), "cannot stat download file: %s",
+			 strerror(errno));
+		return -1;
+	}
+	job->start_offset = (uint64_t)st.st_size;
+	if (lseek(job->fd, 0, SEEK_END) < 0) {
+		snprintf(job->error, sizeof(job->error), "cannot seek download file: %s",
+			 strerror(errno));
+		return -1;
+	}
+	t = calloc(1, sizeof(*t));
+	e = new_easy(job->url, timeout);
+	if (!t || !e) {
+		free(t);
+		if (e)
+			curl_easy_cleanup(e);
+		snprintf(job->error, sizeof(job->error), "out of memory");
+		return -1;
+	}
+	t->job = job;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	if (job->start_offset)
+		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
+				 (curl_off_t)job->start_offset);
+	if (curl_multi_add_handle(multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		free(t);
+		snprintf(job->error, sizeof(job->error), "cannot start transfer");
+		return -1;
+	}
+	job->easy = e;
+	job->active = 1;
+	job->attempts++;
+	return 0;
+}
+
+/* Is this failure worth another try? */
+static int transient(CURLcode code, long status)
+{
+	if (code == CURLE_OK)
+		return status >= 500 || status == 408 || status == 429;
+	switch (code) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A finished transfer: decide its outcome or schedule a retry. */
+static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
+{
+	struct transfer *t = NULL;
+	struct http_job *job;
+	long status = 0;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&t);
+	job = t->job;
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(multi, e);
+	curl_easy_cleanup(e);
+	job->easy = NULL;
+	job->active = 0;
+
+	if (t->write_failed) {
+		job->result = HTTP_FAILED;
+		snprintf(job->error, sizeof(job->error), "%s", t->write_error);
+	} else if (code == CURLE_OK && (status == 200 || status == 206 ||
+					(status == 0 && !strncmp(job->url, "file:", 5)))) {
+		job->result = HTTP_OK;
+	} else if (job->start_offset &&
+		   ((code == CURLE_OK && status == 416) || code == CURLE_RANGE_ERROR)) {
+		/* Our partial file is no prefix of theirs, or the server
+		 * ignores ranges: start over from the first byte. */
+		job->result = HTTP_FAILED;
+		snprintf(job->error, sizeof(job->error), "%s",
+			 code == CURLE_OK ? "range not satisfiable" :
+			 curl_easy_strerror(code));
+		if (ftruncate(job->fd, 0) < 0)
+			snprintf(job->error, sizeof(job->error),
+				 "cannot truncate download file: %s", strerror(errno));
+		else if (job->attempts <= retries)
+			job->result = -1;	/* run again, at once */
+	} else if (code == CURLE_OK && (status == 404 || status == 410)) {
+		job->result = HTTP_NOT_FOUND;
+		snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
+	} else if (code == CURLE_FILE_COULDNT_READ_FILE) {
+		job->result = HTTP_NOT_FOUND;
+		snprintf(job->error, sizeof(job->error), "no such file");
+	} else {
+		if (code == CURLE_OK)
+			snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
+		else
+			snprintf(job->error, sizeof(job->error), "%s",
+				 curl_easy_strerror(code));
+		job->result = HTTP_FAILED;
+		if (transient(code, status) && job->attempts <= retries) {
+			/* Back off: 250 ms, 500 ms, 1 s, ... */
+			job->not_before_ms = now_ms() + (250LL << (job->attempts - 1));
+			job->result = -1;
+		}
+	}
+	free(t);
+}
+
+int http_run(struct http_job *jobs, size_t n, int parallel,
+	     void (*progress)(void *payload, uint64_t bytes, size_t done),
+	     void *payload)
+{
+	long timeout = env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400);
+	int retries = (int)env_long("SILO_HTTP_RETRIES", 3, 0, 100);
+	size_t done = 0, i;
+	int active = 0;
+	CURLM *multi;
+
+	pthread_once(&curl_once, init_curl);
+	if (!curl_ready)
+		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
+	if (parallel < 1)
+		parallel = 1;
+	multi = curl_multi_init();
+	if (!multi)
+		return silo_error_oom();
+	for (i = 0; i < n; i++) {
+		jobs[i].result = -1;	/* pending */
+		jobs[i].attempts = 0;
+		jobs[i].not_before_ms = 0;
+		jobs[i].active = 0;
+		jobs[i].bytes = 0;
+		jobs[i].error[0] = '\0';
+	}
+	while (done < n) {
+		int64_t now = now_ms(), wait_ms = 1000;
+		CURLMsg *msg;
+		int left, running;
+
+		/* Start what may start. */
+		for (i = 0; i < n && active < parallel; i++) {
+			struct http_job *job = &jobs[i];
+			if ((int)job->result != -1 || job->active)
+				continue;
+			if (job->not_before_ms > now) {
+				if (job->not_before_ms - now < wait_ms)
+					wait_ms = job->not_before_ms - now;
+				continue;
+			}
+			if (start_job(multi, job, timeout) < 0) {
+				job->result = HTTP_FAILED;
+				done++;
+				continue;
+			}
+			active++;
+		}
+		if (curl_multi_perform(multi, &running) != CURLM_OK) {
+			curl_multi_cleanup(multi);
+			return silo_error_set(SILO_ENET, "libcurl: transfer loop failed");
+		}
+		while ((msg = curl_multi_info_read(multi, &left))) {
+			struct transfer *t = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			{
+				struct http_job *job = t->job;
+				finish_job(multi, msg->easy_handle, msg->data.result, retries);
+				active--;
+				if ((int)job->result != -1)
+					done++;
+			}
+		}
+		if (progress) {
+			uint64_t bytes = 0;
+			for (i = 0; i < n; i++)
+				bytes += jobs[i].bytes;
+			progress(payload, bytes, done);
+		}
+		if (done < n && active > 0) {
+			if (wait_ms > 100)
+				wait_ms = 100;
+			curl_multi_poll(multi, NULL, 0, (int)wait_ms, NULL);
+		} else if (done < n) {
+			/* Everything pending waits for its backoff. */
+			struct timespec ts = { 0, (long)(wait_ms > 0 ? wait_ms : 1) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+	}
+	curl_multi_cleanup(multi);
+	return 0;
+}
+
+int http_get_buffer(const char *url, char **out, size_t *len,
+		    enum http_result *result, char *error, size_t error_size)
+{
+	struct http_job job;
+	char *tmpl = NULL;
+	int fd, ret;
+	struct stat st;
+	const char *tmpdir = getenv("TMPDIR");
+
+	*out = NULL;
+	*len = 0;
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if ((ret = fs_tmpfile(&fd, &tmpl, tmpdir, "silo-http-")) < 0)
+		return ret;
+	unlink(tmpl);
+	free(tmpl);
+	memset(&job, 0, sizeof(job));
+	job.url = url;
+	job.fd = fd;
+	ret = http_run(&job, 1, 1, NULL, NULL);
+	*result = job.result;
+	snprintf(error, error_size, "%s", job.error);
+	if (ret == 0 && job.result == HTTP_OK) {
+		if (fstat(fd, &st) < 0) {
+			ret = silo_error_errno("cannot stat download of '%s'", url);
+		} else if (lseek(fd, 0, SEEK_SET) < 0) {
+			ret = silo_error_errno("cannot seek in download of '%s'", url);
+		} else if (!(*out = malloc((size_t)st.st_size + 1))) {
+			ret = silo_error_oom();
+		} else if (fs_read_full(fd, *out, (size_t)st.st_size, url) !=
+			   (ssize_t)st.st_size) {
+			ret = silo_error_set(SILO_EIO, "short read of the download of '%s'", url);
+		} else {
+			(*out)[st.st_size] = '\0';
+			*len = (size_t)st.st_size;
+		}
+	}
+	if (ret && *out) {
+		free(*out);
+		*out = NULL;
+	}
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,59 @@
+/*
+ * HTTP(S) downloads over libcurl, made for fetching silo objects from a
+ * static server: several transfers at once (the multi interface),
+ * retries with backoff on transient failures, resumption of an
+ * interrupted download with a range request, a stall timeout, TLS
+ * verification, proxies from the environment and credentials from
+ * ~/.netrc as curl users expect.
+ *
+ * Tuning comes from the environment, so that every command honours it:
+ *	SILO_HTTP_RETRIES	retries of a transient failure (default 3)
+ *	SILO_HTTP_TIMEOUT	seconds without progress before giving up on a
+ *				transfer (default 30), also the connect timeout
+ */
+#ifndef SILO_HTTP_H
+#define SILO_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The outcome of one transfer. */
+enum http_result {
+	HTTP_OK = 0,
+	HTTP_NOT_FOUND,		/* 404 or 410: the server does not have it */
+	HTTP_FAILED		/* anything else, after retries */
+};
+
+struct http_job {
+	const char *url;	/* in */
+	int fd;			/* in: appended to, from its current size */
+	enum http_result result;	/* out */
+	char error[512];	/* out: why, for HTTP_FAILED / HTTP_NOT_FOUND */
+	uint64_t bytes;		/* out: bytes received for this job */
+	/* private to http.c */
+	int attempts;
+	int64_t not_before_ms;
+	int active;
+	void *easy;
+	uint64_t start_offset;
+};
+
+/*
+ * Run JOBS (N of them), at most PARALLEL at once.  PROGRESS, if set, is
+ * called now and then with the bytes received so far and the number of
+ * jobs finished.  Returns 0 when every job ran to an outcome (look at each
+ * job's result), or a negative error if the transfers could not run.
+ */
+int http_run(struct http_job *jobs, size_t n, int parallel,
+	     void (*progress)(void *payload, uint64_t bytes, size_t done),
+	     void *payload);
+
+/* Download URL into memory (for small files such as config.json or an
+ * index).  *result says what happened; *out is owned by the caller. */
+int http_get_buffer(const char *url, char **out, size_t *len,
+		    enum http_result *result, char *error, size_t error_size);
+
+/* 1 if S looks like an http:// or https:// URL. */
+int http_is_url(const char *s);
+
+#endif

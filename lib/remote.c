@@ -1,0 +1,335 @@
+/* Reading silos over HTTP(S) into a local cache silo (see silo/remote.h). */
+#include "silo/remote.h"
+#include "store-internal.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct silo_remote {
+	char *url;	/* without a trailing slash */
+	int format;
+};
+
+int silo_cache_dir(char **out)
+{
+	const char *dir = getenv(SILO_ENV_CACHE_DIR), *xdg, *home;
+
+	*out = NULL;
+	if (dir && *dir)
+		*out = strdup(dir);
+	else if ((xdg = getenv("XDG_CACHE_HOME")) && *xdg)
+		*out = fs_join(xdg, "silo");
+	else if ((home = getenv("HOME")) && *home)
+		*out = fs_join(home, ".cache/silo");
+	else
+		return silo_error_set(SILO_ENOTFOUND,
+			"no cache directory: set SILO_CACHE_DIR, XDG_CACHE_HOME or HOME");
+	return *out ? 0 : silo_error_oom();
+}
+
+int silo_cache_open(silo **out, int format)
+{
+	char *base, *dir;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_cache_dir(&base)) < 0)
+		return ret;
+	dir = fs_join(base, silo_oid_format_name(format));
+	free(base);
+	if (!dir)
+		return silo_error_oom();
+	/* Creating is idempotent and safe against concurrent creators. */
+	if ((ret = silo_init(dir, format)) == 0)
+		ret = silo_open(out, dir);
+	if (ret < 0)
+		silo_error_wrap("cannot open the cache '%s'", dir);
+	free(dir);
+	return ret;
+}
+
+const char *silo_remote_url(const silo_remote *r)
+{
+	return r->url;
+}
+
+int silo_remote_format(const silo_remote *r)
+{
+	return r->format;
+}
+
+void silo_remote_free(silo_remote *r)
+{
+	if (!r)
+		return;
+	free(r->url);
+	free(r);
+}
+
+int silo_remote_open(silo_remote **out, const char *url)
+{
+	enum http_result result;
+	char error[512], *text = NULL, *config_url;
+	json_error_t jerr;
+	json_t *obj = NULL, *fmt;
+	silo_remote *r;
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->url = strdup(url))) {
+		free(r);
+		return silo_error_oom();
+	}
+	len = strlen(r->url);
+	while (len > 1 && r->url[len - 1] == '/')
+		r->url[--len] = '\0';
+	if (!(config_url = fs_join(r->url, SILO_CONFIG_FILE))) {
+		silo_remote_free(r);
+		return silo_error_oom();
+	}
+	ret = http_get_buffer(config_url, &text, &len, &result, error, sizeof(error));
+	if (ret == 0 && result == HTTP_NOT_FOUND)
+		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a silo: '%s': %s",
+				     url, config_url, error);
+	else if (ret == 0 && result != HTTP_OK)
+		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
+	if (ret == 0) {
+		obj = json_loadb(text, len, 0, &jerr);
+		fmt = obj ? json_object_get(obj, "object-format") : NULL;
+		if (!obj)
+			ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
+					     config_url, jerr.line, jerr.text);
+		else if (!json_is_string(fmt) ||
+			 !(r->format = silo_oid_format_from_name(json_string_value(fmt))))
+			ret = silo_error_set(SILO_EINVALID,
+				"'%s': field 'object-format' must be \"sha1\" or \"sha256\"",
+				config_url);
+	}
+	json_decref(obj);
+	free(text);
+	free(config_url);
+	if (ret < 0) {
+		silo_remote_free(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
+char *silo_remote_object_url(const silo_remote *r, const silo_oid *id)
+{
+	char rel[SILO_LOOSE_PATH_MAX];
+
+	silo_loose_relpath(rel, id);
+	return fs_join(r->url, rel);
+}
+
+/* One object on its way into the cache. */
+struct fetch_slot {
+	struct silo_fetch_item *item;
+	char *url;
+	char *tmp;	/* the cache's tmp_fetch_<hex> file: resumable */
+	int fd;
+};
+
+static int item_fail(struct silo_fetch_item *item, int status, const char *fmt,
+		     const char *a, const char *b)
+{
+	item->status = status;
+	snprintf(item->message, sizeof(item->message), fmt, a, b);
+	return status;
+}
+
+/*
+ * Open the download file of SLOT, named by the object so that a later
+ * fetch resumes it, and lock it so that two processes sharing the cache
+ * do not write it at once.  Returns 1 if the object arrived in the cache
+ * while we waited for the lock, 0 to go ahead, negative on error.
+ */
+static int open_slot(struct fetch_slot *slot, silo *cache)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1], name[96];
+	int have;
+
+	silo_oid_to_hex(hex, &slot->item->id);
+	snprintf(name, sizeof(name), SILO_TMP_PREFIX "fetch_%s", hex);
+	if (!(slot->tmp = fs_join(cache->objects_dir, name)))
+		return silo_error_oom();
+	slot->fd = open(slot->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (slot->fd < 0)
+		return silo_error_errno("cannot create '%s'", slot->tmp);
+	while (flock(slot->fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return silo_error_errno("cannot lock '%s'", slot->tmp);
+	if ((have = silo_has_object(cache, &slot->item->id)) != 0)
+		return have;
+	/* The file we locked may have been renamed away by the process we
+	 * waited for: make sure it is still the one at that name. */
+	{
+		struct stat a, b;
+		if (fstat(slot->fd, &a) < 0 || stat(slot->tmp, &b) < 0 ||
+		    a.st_ino != b.st_ino) {
+			close(slot->fd);
+			slot->fd = -1;
+			free(slot->tmp);
+			slot->tmp = NULL;
+			return open_slot(slot, cache);
+		}
+	}
+	return 0;
+}
+
+/* Check the download against its id; returns 0 if it may be named. */
+static int check_download(struct fetch_slot *slot)
+{
+	struct silo_fetch_item *item = slot->item;
+	silo_stream *st;
+	const void *data;
+	size_t len;
+	int ret;
+
+	ret = silo_loose_stream_open(&st, slot->tmp, slot->url, &item->id);
+	if (ret == 0) {
+		while ((ret = silo_stream_read(st, &data, &len)) > 0)
+			;
+		silo_stream_free(st);
+	}
+	if (ret == 0 && fchmod(slot->fd, 0444) < 0)
+		ret = silo_error_errno("cannot set the mode of '%s'", slot->tmp);
+	if (ret < 0) {
+		/* A bad download is not resumed: the next fetch starts over. */
+		unlink(slot->tmp);
+		item->status = ret;
+		snprintf(item->message, sizeof(item->message), "%s", silo_error_message());
+	}
+	return ret;
+}
+
+/* Give a checked download its name in the cache. */
+static void name_download(struct fetch_slot *slot, silo *cache)
+{
+	struct silo_fetch_item *item = slot->item;
+	char rel[SILO_LOOSE_PATH_MAX], *dest = NULL, *dir = NULL;
+
+	silo_loose_relpath(rel, &item->id);
+	if (!(dest = fs_join(cache->root, rel)) || !(dir = strdup(dest))) {
+		item_fail(item, SILO_ENOMEM, "out of memory%s%s", "", "");
+		goto out;
+	}
+	*strrchr(dir, '/') = '\0';
+	if (fs_mkdir_p(dir, 0777) < 0 || fs_link_into_place(slot->tmp, dest, NULL) < 0) {
+		item_fail(item, SILO_EIO, "cannot store '%s': %s", slot->url,
+			  silo_error_message());
+		unlink(slot->tmp);
+		goto out;
+	}
+	item->status = 0;
+out:
+	free(dest);
+	free(dir);
+}
+
+int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
+		      size_t n, int jobs,
+		      void (*progress)(void *payload, uint64_t bytes, size_t done),
+		      void *payload)
+{
+	struct fetch_slot *slots;
+	struct http_job *hjobs;
+	size_t i, k = 0, named = 0;
+	int ret = 0;
+
+	if (r->format != cache->format)
+		return silo_error_set(SILO_EINVALID, "'%s' holds %s ids, the cache %s",
+				      r->url, silo_oid_format_name(r->format),
+				      silo_oid_format_name(cache->format));
+	slots = calloc(n ? n : 1, sizeof(*slots));
+	hjobs = calloc(n ? n : 1, sizeof(*hjobs));
+	if (!slots || !hjobs) {
+		free(slots);
+		free(hjobs);
+		return silo_error_oom();
+	}
+	for (i = 0; i < n; i++) {
+		struct silo_fetch_item *item = &items[i];
+		struct fetch_slot *slot = &slots[k];
+		int have;
+
+		item->status = 0;
+		item->message[0] = '\0';
+		if ((have = silo_has_object(cache, &item->id)) > 0)
+			continue;
+		slot->item = item;
+		slot->fd = -1;
+		if (have < 0 || (have = open_slot(slot, cache)) < 0) {
+			item->status = have;
+			snprintf(item->message, sizeof(item->message), "%s",
+				 silo_error_message());
+		} else if (have == 0) {
+			if (!(slot->url = silo_remote_object_url(r, &item->id))) {
+				ret = silo_error_oom();
+				break;
+			}
+			hjobs[k].url = slot->url;
+			hjobs[k].fd = slot->fd;
+			k++;
+			continue;
+		}
+		/* Settled without a transfer: release what open_slot took. */
+		if (slot->fd >= 0)
+			close(slot->fd);
+		free(slot->tmp);
+		memset(slot, 0, sizeof(*slot));
+	}
+	if (!ret && k)
+		ret = http_run(hjobs, k, jobs, progress, payload);
+	/* As for puts: every checked download reaches the disk before any
+	 * gets its name, with one flush for the whole batch. */
+	for (i = 0; !ret && i < k; i++) {
+		struct fetch_slot *slot = &slots[i];
+		if (hjobs[i].result == HTTP_OK) {
+			if (check_download(slot) == 0)
+				named++;
+			else
+				hjobs[i].result = HTTP_FAILED;
+			continue;
+		}
+		slot->item->status = hjobs[i].result == HTTP_NOT_FOUND ?
+			SILO_ENOTFOUND : SILO_ENET;
+		snprintf(slot->item->message, sizeof(slot->item->message),
+			 hjobs[i].result == HTTP_NOT_FOUND ? "'%s': %s" :
+			 "cannot fetch '%s': %s", slot->url, hjobs[i].error);
+		/* A not-found leaves no partial file behind; a failed
+		 * transfer does, to be resumed. */
+		if (hjobs[i].result == HTTP_NOT_FOUND)
+			unlink(slot->tmp);
+		hjobs[i].result = HTTP_FAILED;
+	}
+	if (!ret && named && (ret = fs_syncfs(cache->objects_dir)) < 0)
+		named = 0;
+	for (i = 0; !ret && i < k; i++)
+		if (hjobs[i].result == HTTP_OK)
+			name_download(&slots[i], cache);
+	if (!ret && named)
+		ret = fs_syncfs(cache->objects_dir);
+	for (i = 0; i < k; i++) {
+		close(slots[i].fd);
+		free(slots[i].tmp);
+		free(slots[i].url);
+	}
+	free(slots);
+	free(hjobs);
+	return ret;
+}

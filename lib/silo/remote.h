@@ -1,0 +1,69 @@
+/*
+ * Silos served over HTTP(S) by a static web server, read through a local
+ * cache that is itself a silo.
+ *
+ *	silo_cache_open(&cache, SILO_OID_SHA1);
+ *	silo_remote_open(&r, "https://example.org/deps.silo/");
+ *	silo_remote_fetch(r, cache, items, n, jobs, NULL, NULL);
+ *	... read the objects from CACHE with silo_stream_open() ...
+ *	silo_remote_free(r);
+ *	silo_free(cache);
+ *
+ * Nothing fetched is trusted before its id is checked: a download goes to
+ * a temporary file in the cache, is inflated and hashed, and only then
+ * gets its name.  An interrupted download is resumed by the next fetch of
+ * the same object; processes sharing a cache wait for each other instead
+ * of downloading the same object twice.
+ */
+#ifndef SILO_REMOTE_H
+#define SILO_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "silo/store.h"
+
+/* The environment variable that overrides where the cache lives. */
+#define SILO_ENV_CACHE_DIR "SILO_CACHE_DIR"
+
+/*
+ * The directory of the cache: $SILO_CACHE_DIR, else $XDG_CACHE_HOME/silo,
+ * else $HOME/.cache/silo.  The result is owned by the caller.
+ */
+int silo_cache_dir(char **out);
+
+/* Open (creating if needed) the cache silo for ids in FORMAT. */
+int silo_cache_open(silo **out, int format);
+
+typedef struct silo_remote silo_remote;
+
+/* Open the silo served at URL (http://, https:// or file://): its
+ * config.json is fetched to learn its id format. */
+int silo_remote_open(silo_remote **out, const char *url);
+void silo_remote_free(silo_remote *r);	/* NULL is allowed */
+
+const char *silo_remote_url(const silo_remote *r);
+int silo_remote_format(const silo_remote *r);
+
+/* The URL of ID's loose object in R; owned by the caller. */
+char *silo_remote_object_url(const silo_remote *r, const silo_oid *id);
+
+struct silo_fetch_item {
+	silo_oid id;		/* in */
+	int status;		/* out: 0 (in the cache now), or SILO_ENOTFOUND,
+				 * SILO_ECORRUPT, SILO_ENET, SILO_EIO */
+	char message[600];	/* out: why, naming the URL */
+};
+
+/*
+ * Bring ITEMS (N of them) into CACHE from R, at most JOBS transfers at
+ * once.  Items already in the cache cost nothing.  PROGRESS, if set, is
+ * called with the bytes received and the items finished.  Returns 0 when
+ * every item has an outcome (see each status), negative if the fetch
+ * could not run at all.
+ */
+int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
+		      size_t n, int jobs,
+		      void (*progress)(void *payload, uint64_t bytes, size_t done),
+		      void *payload);
+
+#endif

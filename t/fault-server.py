@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""A deliberately broken static server for tests: serves files under ROOT
+on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
+
+  truncate  send the headers for the whole file, half the body, then close
+  stall     send the headers and a few bytes, then nothing, forever
+  flip      send the file with one byte changed
+  ignore-range  serve whole files, ignoring Range headers
+
+config.json is always served intact, so that a client gets as far as
+fetching objects.
+"""
+import http.server
+import os
+import sys
+import time
+
+port, mode, root = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s\n" % (self.command, self.path))
+
+    def do_GET(self):
+        path = os.path.join(root, self.path.lstrip("/"))
+        if not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        damaged = "/objects/" in self.path
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if not damaged or mode == "ignore-range":
+            self.wfile.write(data)
+        elif mode == "truncate":
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        elif mode == "stall":
+            self.wfile.write(data[:4])
+            self.wfile.flush()
+            time.sleep(3600)
+        elif mode == "flip":
+            i = len(data) // 2
+            self.wfile.write(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:])
+
+
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

@@ -1,0 +1,75 @@
+# Start a real nginx on 127.0.0.1 for a test script, serving $HTTPD_ROOT
+# (a directory in the trash directory) at $HTTPD_URL, stopped when the
+# script ends.  Also: $HTTPD_URL/err500/... answers 500.
+#
+#	. "$(dirname "$0")/lib-httpd.sh"
+#	start_httpd || { skip_all...; }
+
+NGINX=${NGINX:-/usr/sbin/nginx}
+HTTPD_DIR=$TRASH_DIRECTORY/httpd
+HTTPD_ROOT=$HTTPD_DIR/www
+
+# A TCP port nobody listens on now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_httpd() {
+	mkdir -p "$HTTPD_ROOT" "$HTTPD_DIR/tmp" || return 1
+	HTTPD_PORT=$(free_port) || return 1
+	user_line=
+	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
+	cat >"$HTTPD_DIR/nginx.conf" <<-EOT
+	$user_line
+	worker_processes 1;
+	daemon on;
+	pid $HTTPD_DIR/nginx.pid;
+	error_log $HTTPD_DIR/error.log;
+	events { worker_connections 128; }
+	http {
+		access_log $HTTPD_DIR/access.log;
+		client_body_temp_path $HTTPD_DIR/tmp/body;
+		proxy_temp_path $HTTPD_DIR/tmp/proxy;
+		fastcgi_temp_path $HTTPD_DIR/tmp/fastcgi;
+		uwsgi_temp_path $HTTPD_DIR/tmp/uwsgi;
+		scgi_temp_path $HTTPD_DIR/tmp/scgi;
+		default_type application/octet-stream;
+		server {
+			listen 127.0.0.1:$HTTPD_PORT;
+			root $HTTPD_ROOT;
+			location /err500/ { return 500; }
+		}
+	}
+	EOT
+	"$NGINX" -p "$HTTPD_DIR" -c "$HTTPD_DIR/nginx.conf" -e "$HTTPD_DIR/error.log" 2>"$HTTPD_DIR/start.err" || {
+		cat "$HTTPD_DIR/start.err" >&2
+		return 1
+	}
+	test_atexit 'kill $(cat "$HTTPD_DIR/nginx.pid")'
+	HTTPD_URL=http://127.0.0.1:$HTTPD_PORT
+	# Wait until it answers.
+	n=0
+	while ! curl -s -o /dev/null "$HTTPD_URL/"; do
+		n=$((n + 1))
+		[ $n -gt 50 ] && return 1
+		sleep 0.1
+	done
+	export HTTPD_URL HTTPD_PORT
+}
+
+# A server for faults nginx cannot produce (t/fault-server.py): MODE is
+# truncate, stall, or flip.  Sets FAULT_URL.
+start_fault_server() {
+	FAULT_PORT=$(free_port) || return 1
+	python3 "$TEST_DIRECTORY/fault-server.py" "$FAULT_PORT" "$1" "$2" \
+		>"$TRASH_DIRECTORY/fault-$1.log" 2>&1 &
+	fault_pid=$!
+	test_atexit "kill $fault_pid"
+	FAULT_URL=http://127.0.0.1:$FAULT_PORT
+	n=0
+	while ! curl -s -o /dev/null --max-time 1 "$FAULT_URL/config.json"; do
+		n=$((n + 1))
+		[ $n -gt 50 ] && return 1
+		sleep 0.1
+	done
+}
