@@ -4,6 +4,8 @@
 #
 #	. "$(dirname "$0")/lib-httpd.sh"
 #	start_httpd || { skip_all...; }
+#
+# $HTTPD_URL/private/... needs basic authentication as ci:s3cret.
 
 NGINX=${NGINX:-/usr/sbin/nginx}
 HTTPD_DIR=$TRASH_DIRECTORY/httpd
@@ -16,6 +18,8 @@ free_port() {
 
 start_httpd() {
 	mkdir -p "$HTTPD_ROOT" "$HTTPD_DIR/tmp" || return 1
+	# /private/ needs user "ci", password "s3cret".
+	echo "ci:$(openssl passwd -apr1 s3cret)" >"$HTTPD_DIR/htpasswd" || return 1
 	HTTPD_PORT=$(free_port) || return 1
 	user_line=
 	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
@@ -38,6 +42,10 @@ start_httpd() {
 			listen 127.0.0.1:$HTTPD_PORT;
 			root $HTTPD_ROOT;
 			location /err500/ { return 500; }
+			location /private/ {
+				auth_basic "silo";
+				auth_basic_user_file $HTTPD_DIR/htpasswd;
+			}
 		}
 	}
 	EOT

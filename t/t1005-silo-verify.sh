@@ -85,6 +85,13 @@ test_expect_success 'a file with a well-formed name but no gzip data is bad' '
 	grep "corrupt object .$(objpath $id).: empty file" err
 '
 
+test_expect_success 'progress is shown on a terminal only' '
+	script -qec "silo verify s" /dev/null >tty-out </dev/null &&
+	grep "verifying objects: 100% (6/6), done." tty-out &&
+	script -qec "silo verify -q s" /dev/null >tty-quiet </dev/null &&
+	! grep "verifying objects" tty-quiet
+'
+
 test_expect_success 'verify finds the silo from SILO_DIR and refuses two silos' '
 	SILO_DIR=s silo verify &&
 	test_expect_code 2 silo verify --silo s s 2>err &&
