@@ -45,6 +45,25 @@ ssize_t fs_read_full(int fd, void *data, size_t len, const char *path)
 	return (ssize_t)got;
 }
 
+ssize_t fs_pread_full(int fd, void *data, size_t len, off_t off, const char *path)
+{
+	char *p = data;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return silo_error_errno("cannot read '%s'", path);
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int fs_mkdir_p(const char *dir, mode_t mode)
 {
 	char *copy, *p;

@@ -16,6 +16,9 @@ int fs_write_all(int fd, const void *data, size_t len, const char *path);
 /* Read up to LEN bytes, fewer only at end of file; returns the count. */
 ssize_t fs_read_full(int fd, void *data, size_t len, const char *path);
 
+/* Read up to LEN bytes at offset OFF, fewer only at end of file. */
+ssize_t fs_pread_full(int fd, void *data, size_t len, off_t off, const char *path);
+
 /* Create DIR and its missing parents with MODE; existing ones are fine. */
 int fs_mkdir_p(const char *dir, mode_t mode);
 

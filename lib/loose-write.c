@@ -9,9 +9,11 @@
 #include "store-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "silo/remote.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +21,16 @@
 #include <zlib.h>
 
 #define CHUNK (256 * 1024)
+
+/*
+ * Large objects are compressed on several threads: the content is cut
+ * into members of MEMBER bytes, each compressed alone into its own gzip
+ * member, and the members are written one after another.  The result is
+ * still one gzip file to zcat; each member costs a few bytes and loses
+ * the 32 KiB of history at its start, far under 1% at this size.
+ */
+#define MEMBER (1024 * 1024)
+#define MAX_THREADS 8
 
 struct pending {
 	char *tmp;
@@ -28,6 +40,7 @@ struct pending {
 struct silo_writer {
 	silo *s;
 	int level;
+	int threads;
 	silo_hasher *hasher;
 	struct pending *pending;
 	size_t n_pending, alloc_pending;
@@ -40,11 +53,20 @@ int silo_writer_new(silo_writer **out, silo *s)
 	int ret;
 
 	*out = NULL;
+	if (s->remote)
+		return silo_error_set(SILO_EINVALID,
+			"cannot write to '%s': a silo served over HTTP is written "
+			"where it is stored, then copied (rsync, rclone)",
+			silo_remote_url(s->remote));
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return silo_error_oom();
 	w->s = s;
 	w->level = 6;
+	{
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		w->threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+	}
 	w->in = malloc(CHUNK);
 	w->out = malloc(CHUNK);
 	if (!w->in || !w->out) {
@@ -63,6 +85,11 @@ void silo_writer_set_level(silo_writer *w, int level)
 {
 	if (level >= 1 && level <= 9)
 		w->level = level;
+}
+
+void silo_writer_set_threads(silo_writer *w, int threads)
+{
+	w->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 }
 
 static void drop_pending(silo_writer *w)
@@ -104,6 +131,21 @@ static int add_pending(silo_writer *w, char *tmp, const silo_oid *id)
 	return 0;
 }
 
+/*
+ * Read exactly LEN bytes of FD at OFF into BUF.  The file is being stored
+ * under an id computed from its size: running short means it changed.
+ */
+static int read_exactly(int fd, void *buf, size_t len, off_t off, const char *name)
+{
+	ssize_t n = fs_pread_full(fd, buf, len, off, name);
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n != len)
+		return silo_error_set(SILO_EIO, "'%s' shrank while being stored", name);
+	return 0;
+}
+
 /* Hash SIZE bytes of FD from the start; the file must not change size. */
 static int hash_fd(silo_writer *w, silo_oid *id, int fd, uint64_t size,
 		   const char *name)
@@ -115,19 +157,12 @@ static int hash_fd(silo_writer *w, silo_oid *id, int fd, uint64_t size,
 	if ((ret = silo_hasher_begin(w->hasher, SILO_OBJ_BLOB, size)) < 0)
 		return ret;
 	while (left) {
-		size_t want = left < CHUNK ? (size_t)left : CHUNK;
-		ssize_t n = pread(fd, w->in, want, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return silo_error_errno("cannot read '%s'", name);
-		}
-		if (n == 0)
-			return silo_error_set(SILO_EIO, "'%s' shrank while being stored", name);
-		if ((ret = silo_hasher_update(w->hasher, w->in, (size_t)n)) < 0)
+		size_t n = left < CHUNK ? (size_t)left : CHUNK;
+		if ((ret = read_exactly(fd, w->in, n, off, name)) < 0 ||
+		    (ret = silo_hasher_update(w->hasher, w->in, n)) < 0)
 			return ret;
-		off += n;
-		left -= (uint64_t)n;
+		off += (off_t)n;
+		left -= n;
 	}
 	return silo_hasher_final(id, w->hasher);
 }
@@ -149,59 +184,190 @@ static int deflate_out(silo_writer *w, z_stream *zs, int flush, int fd,
 	return 0;
 }
 
-/* Compress SIZE bytes of FD into the new temporary file TMP_FD. */
-static int compress_fd(silo_writer *w, int tmp_fd, const char *tmp, int fd,
-		       uint64_t size, const char *name)
+/* Our gzip header: the content size in an extra field, mtime 0 so that
+ * equal content gives equal files. */
+static int set_header(z_stream *zs, gz_header *head, unsigned char *extra,
+		      uint64_t size)
 {
-	unsigned char extra[SILO_GZ_EXTRA_LEN];
-	gz_header head;
-	z_stream zs;
-	uint64_t left = size;
-	off_t off = 0;
-	int ret = 0, i;
+	int i;
 
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, w->level, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return silo_error_oom();
 	extra[0] = SILO_GZ_EXTRA_ID1;
 	extra[1] = SILO_GZ_EXTRA_ID2;
 	extra[2] = 8;
 	extra[3] = 0;
 	for (i = 0; i < 8; i++)
 		extra[4 + i] = (unsigned char)(size >> (8 * i));
-	memset(&head, 0, sizeof(head));
-	head.extra = extra;
-	head.extra_len = sizeof(extra);
-	head.os = 3;	/* Unix; mtime stays 0 so equal content gives equal files */
-	if (deflateSetHeader(&zs, &head) != Z_OK) {
-		ret = silo_error_set(SILO_ERROR, "zlib: cannot set gzip header");
+	memset(head, 0, sizeof(*head));
+	head->extra = extra;
+	head->extra_len = SILO_GZ_EXTRA_LEN;
+	head->os = 3;	/* Unix */
+	if (deflateSetHeader(zs, head) != Z_OK)
+		return silo_error_set(SILO_ERROR, "zlib: cannot set gzip header");
+	return 0;
+}
+
+/* Compress SIZE bytes of FD into the new temporary file TMP_FD, as one
+ * gzip member. */
+static int compress_serial(silo_writer *w, int tmp_fd, const char *tmp, int fd,
+			   uint64_t size, const char *name)
+{
+	unsigned char extra[SILO_GZ_EXTRA_LEN];
+	gz_header head;
+	z_stream zs;
+	uint64_t left = size;
+	off_t off = 0;
+	int ret = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, w->level, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return silo_error_oom();
+	if ((ret = set_header(&zs, &head, extra, size)) < 0)
 		goto out;
-	}
 	while (left) {
-		size_t want = left < CHUNK ? (size_t)left : CHUNK;
-		ssize_t n = pread(fd, w->in, want, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = silo_error_errno("cannot read '%s'", name);
+		size_t n = left < CHUNK ? (size_t)left : CHUNK;
+		if ((ret = read_exactly(fd, w->in, n, off, name)) < 0)
 			goto out;
-		}
-		if (n == 0) {
-			ret = silo_error_set(SILO_EIO, "'%s' shrank while being stored", name);
-			goto out;
-		}
 		zs.next_in = w->in;
 		zs.avail_in = (uInt)n;
 		if ((ret = deflate_out(w, &zs, Z_NO_FLUSH, tmp_fd, tmp)) < 0)
 			goto out;
-		off += n;
-		left -= (uint64_t)n;
+		off += (off_t)n;
+		left -= n;
 	}
 	ret = deflate_out(w, &zs, Z_FINISH, tmp_fd, tmp);
 out:
 	deflateEnd(&zs);
 	return ret;
+}
+
+/* One member compressed by one thread. */
+struct member_job {
+	int fd;
+	off_t off;
+	size_t len;
+	int level;
+	uint64_t total_size;	/* for the first member's header */
+	unsigned char *in, *out;
+	size_t out_cap, out_len;
+	int failed;		/* 0, or errno of a failed read, or -1 */
+};
+
+static void *compress_member(void *arg)
+{
+	struct member_job *j = arg;
+	unsigned char extra[SILO_GZ_EXTRA_LEN];
+	gz_header head;
+	z_stream zs;
+	/* The message of a failed read stays in this thread: the caller
+	 * only learns errno (or -1 for a short read). */
+	ssize_t got = fs_pread_full(j->fd, j->in, j->len, j->off, "");
+
+	if (got < 0 || (size_t)got != j->len) {
+		j->failed = got < 0 ? errno : -1;
+		return NULL;
+	}
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, j->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		j->failed = ENOMEM;
+		return NULL;
+	}
+	if (j->off == 0 && set_header(&zs, &head, extra, j->total_size) < 0) {
+		deflateEnd(&zs);
+		j->failed = -1;
+		return NULL;
+	}
+	zs.next_in = j->in;
+	zs.avail_in = (uInt)j->len;
+	zs.next_out = j->out;
+	zs.avail_out = (uInt)j->out_cap;
+	/* OUT holds deflateBound() bytes: one call finishes. */
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		j->failed = -1;
+	j->out_len = j->out_cap - zs.avail_out;
+	deflateEnd(&zs);
+	return NULL;
+}
+
+/* Compress SIZE bytes of FD as MEMBER-sized gzip members, THREADS at a
+ * time, written in order to TMP_FD. */
+static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd,
+			     uint64_t size, const char *name)
+{
+	struct member_job jobs[MAX_THREADS];
+	pthread_t tids[MAX_THREADS];
+	int t, nt = w->threads, ret = 0;
+	size_t bound;
+	off_t off = 0;
+	z_stream probe;
+
+	memset(&probe, 0, sizeof(probe));
+	if (deflateInit2(&probe, w->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return silo_error_oom();
+	/* Room for the worst case and our header. */
+	bound = deflateBound(&probe, MEMBER) + 64;
+	deflateEnd(&probe);
+	memset(jobs, 0, sizeof(jobs));
+	for (t = 0; t < nt; t++) {
+		jobs[t].in = malloc(MEMBER);
+		jobs[t].out = malloc(bound);
+		if (!jobs[t].in || !jobs[t].out) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		jobs[t].out_cap = bound;
+	}
+	while (!ret && (uint64_t)off < size) {
+		int started[MAX_THREADS] = { 0 }, used = 0;
+
+		/* One round: up to NT members at once; this thread does the
+		 * first, new threads the others. */
+		for (t = 0; t < nt && (uint64_t)off < size; t++, used++) {
+			uint64_t left = size - (uint64_t)off;
+			jobs[t].fd = fd;
+			jobs[t].off = off;
+			jobs[t].len = left < MEMBER ? (size_t)left : MEMBER;
+			jobs[t].level = w->level;
+			jobs[t].total_size = size;
+			jobs[t].failed = 0;
+			off += (off_t)jobs[t].len;
+			if (t > 0)
+				started[t] = pthread_create(&tids[t], NULL, compress_member,
+							    &jobs[t]) == 0;
+		}
+		compress_member(&jobs[0]);
+		for (t = 1; t < used; t++) {
+			if (started[t])
+				pthread_join(tids[t], NULL);
+			else
+				compress_member(&jobs[t]);	/* no thread: do it here */
+		}
+		for (t = 0; t < used && !ret; t++) {
+			if (jobs[t].failed > 0) {
+				errno = jobs[t].failed;
+				ret = silo_error_errno("cannot read '%s'", name);
+			} else if (jobs[t].failed) {
+				ret = silo_error_set(SILO_EIO,
+					"'%s' shrank while being stored, or zlib failed", name);
+			} else {
+				ret = fs_write_all(tmp_fd, jobs[t].out, jobs[t].out_len, tmp);
+			}
+		}
+	}
+out:
+	for (t = 0; t < nt; t++) {
+		free(jobs[t].in);
+		free(jobs[t].out);
+	}
+	return ret;
+}
+
+static int compress_fd(silo_writer *w, int tmp_fd, const char *tmp, int fd,
+		       uint64_t size, const char *name)
+{
+	if (w->threads > 1 && size >= 2 * (uint64_t)MEMBER)
+		return compress_parallel(w, tmp_fd, tmp, fd, size, name);
+	return compress_serial(w, tmp_fd, tmp, fd, size, name);
 }
 
 /* Copy a stream of unknown length into a temporary file to learn its size. */
