@@ -85,14 +85,24 @@ void fe_progress_start(struct fe_progress *p, const char *title, int quiet)
 {
 	p->title = title;
 	p->enabled = !quiet && isatty(STDERR_FILENO);
+	p->start_ms = now_ms();
 	p->last_ms = 0;
+	p->bytes = 0;
+	p->with_bytes = 0;
 	p->shown = 0;
 }
 
 static void progress_print(struct fe_progress *p, uint64_t done, uint64_t total,
 			   const char *end)
 {
-	if (total)
+	if (p->with_bytes) {
+		double secs = (double)(now_ms() - p->start_ms) / 1000.0;
+		double mib = (double)p->bytes / (1024.0 * 1024.0);
+		fprintf(stderr, "\r%s: %3u%% (%llu/%llu), %.1f MiB | %.1f MiB/s%s",
+			p->title, total ? (unsigned)(done * 100 / total) : 100,
+			(unsigned long long)done, (unsigned long long)total, mib,
+			secs > 0 ? mib / secs : 0.0, end);
+	} else if (total)
 		fprintf(stderr, "\r%s: %3u%% (%llu/%llu)%s", p->title,
 			(unsigned)(done * 100 / total), (unsigned long long)done,
 			(unsigned long long)total, end);
@@ -113,6 +123,14 @@ void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total)
 		return;
 	p->last_ms = t;
 	progress_print(p, done, total, "");
+}
+
+void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t total,
+			      uint64_t bytes)
+{
+	p->with_bytes = 1;
+	p->bytes = bytes;
+	fe_progress_update(p, done, total);
 }
 
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)

@@ -70,13 +70,21 @@ void fe_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct fe_progress {
 	const char *title;
 	int enabled;
+	uint64_t start_ms;
 	uint64_t last_ms;
+	uint64_t bytes;
+	int with_bytes;
 	int shown;
 };
 
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet);
 void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total);
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total);
+
+/* The same with a byte count and the rate since the start, for transfers:
+ * "fetching objects:  45% (9/20), 12.3 MiB | 4.1 MiB/s". */
+void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t total,
+			      uint64_t bytes);
 
 /*
  * Options.  Each command declares its usage lines (NULL-terminated; the

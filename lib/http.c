@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -362,4 +363,124 @@ int http_get_buffer(const char *url, char **out, size_t *len,
 	}
 	close(fd);
 	return ret;
+}
+
+/* State of one range request. */
+struct range_transfer {
+	int fd;
+	uint64_t pos;		/* where the next byte goes */
+	long status;
+	uint64_t total;		/* from Content-Range, or Content-Length of a 200 */
+	int write_failed;
+};
+
+static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
+{
+	struct range_transfer *t = p;
+	size_t len = size * n;
+	unsigned long long a, b, total;
+	long code;
+
+	if (len > 9 && !strncmp(buf, "HTTP/", 5)) {
+		const char *sp = memchr(buf, ' ', len);
+		if (sp && sscanf(sp + 1, "%ld", &code) == 1)
+			t->status = code;
+		/* A 200 answers with the whole file: it goes from offset 0. */
+		if (t->status == 200)
+			t->pos = 0;
+	} else if (len > 14 && !strncasecmp(buf, "Content-Range:", 14) &&
+		   sscanf(buf + 14, " bytes %llu-%llu/%llu", &a, &b, &total) == 3) {
+		t->total = total;
+	} else if (len > 15 && !strncasecmp(buf, "Content-Length:", 15) &&
+		   t->status == 200 && sscanf(buf + 15, " %llu", &total) == 1) {
+		t->total = total;
+	}
+	return len;
+}
+
+static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
+{
+	struct range_transfer *t = p;
+	size_t len = size * n, done = 0;
+
+	if (t->status != 200 && t->status != 206)
+		return len;	/* an error page */
+	while (done < len) {
+		ssize_t w = pwrite(t->fd, buf + done, len - done, (off_t)t->pos);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			t->write_failed = 1;
+			return 0;
+		}
+		done += (size_t)w;
+		t->pos += (uint64_t)w;
+	}
+	return len;
+}
+
+int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
+		   uint64_t *total, int *whole, enum http_result *result,
+		   char *error, size_t error_size)
+{
+	long timeout = env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400);
+	int retries = (int)env_long("SILO_HTTP_RETRIES", 3, 0, 100), attempt;
+	char range[64];
+
+	pthread_once(&curl_once, init_curl);
+	if (!curl_ready)
+		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
+	*total = 0;
+	*whole = 0;
+	*result = HTTP_FAILED;
+	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
+		 (unsigned long long)(off + len - 1));
+	for (attempt = 0; ; attempt++) {
+		struct range_transfer t = { fd, off, 0, 0, 0 };
+		CURL *e = new_easy(url, timeout);
+		CURLcode code;
+
+		if (!e)
+			return silo_error_oom();
+		curl_easy_setopt(e, CURLOPT_RANGE, range);
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_range_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_range_data);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+		code = curl_easy_perform(e);
+		curl_easy_cleanup(e);
+		if (t.write_failed)
+			return silo_error_errno("cannot write the download of '%s'", url);
+		if (code == CURLE_OK && t.status == 206 && t.pos == off + len) {
+			*total = t.total;
+			*result = HTTP_OK;
+			return 0;
+		}
+		if (code == CURLE_OK && t.status == 200) {
+			/* No ranges here: the whole file arrived, from offset 0. */
+			*total = t.pos;
+			*whole = 1;
+			*result = HTTP_OK;
+			return 0;
+		}
+		if (code == CURLE_OK && (t.status == 404 || t.status == 410)) {
+			*result = HTTP_NOT_FOUND;
+			snprintf(error, error_size, "HTTP %ld", t.status);
+			return 0;
+		}
+		if (code == CURLE_OK)
+			snprintf(error, error_size, "HTTP %ld", t.status);
+		else
+			snprintf(error, error_size, "%s", curl_easy_strerror(code));
+		if (!transient(code, t.status) || attempt >= retries)
+			return 0;
+		{
+			struct timespec ts = { 0, (250L << attempt) * 1000000L };
+			while (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			nanosleep(&ts, NULL);
+		}
+	}
 }

@@ -25,6 +25,7 @@ struct loose_stream {
 	int zs_ready;
 	int eof;		/* the file has no more input */
 	int finished;		/* the last member ended and the result is known */
+	int verified;		/* the end was reached and everything matched */
 	uint64_t seen;		/* content bytes handed out */
 	silo_hasher *hasher;
 	gz_header head;		/* zlib writes into it while inflating */
@@ -185,12 +186,19 @@ static int finish(struct loose_stream *ls)
 static int loose_read(silo_stream *st, const void **data, size_t *len)
 {
 	struct loose_stream *ls = (struct loose_stream *)st;
-	long long n = inflate_some(ls);
+	long long n;
+	int ret;
 
-	if (n < 0)
+	/* Asked again after the end, a stream says so again. */
+	if (ls->verified)
+		return 0;
+	if ((n = inflate_some(ls)) < 0)
 		return (int)n;
-	if (n == 0)
-		return finish(ls);
+	if (n == 0) {
+		if ((ret = finish(ls)) == 0)
+			ls->verified = 1;
+		return ret;
+	}
 	if ((uint64_t)n > ls->base.size - ls->seen)
 		return corrupt(ls, "content is longer than its recorded size");
 	ls->seen += (uint64_t)n;

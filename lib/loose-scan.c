@@ -1,5 +1,6 @@
 /* Enumerating the files under objects/. */
 #include "store-internal.h"
+#include "pack.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -152,7 +153,8 @@ int loose_scan(struct loose_entry **out, size_t *count, silo *s)
 		loose_entries_free(l.v, l.n);
 		return ret;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_relpath);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_relpath);
 	*out = l.v;
 	*count = l.n;
 	return 0;
@@ -167,25 +169,85 @@ void loose_entries_free(struct loose_entry *entries, size_t count)
 	free(entries);
 }
 
+static int by_oid(const void *a, const void *b)
+{
+	const struct silo_object_info *x = a, *y = b;
+
+	return silo_oid_cmp(&x->id, &y->id);
+}
+
+/* The ids of every packed object, sorted, each once. */
+static int packed_ids(silo *s, struct silo_object_info **out, size_t *count)
+{
+	struct silo_object_info *v;
+	size_t total = 0, n = 0, i;
+	uint32_t k;
+	int ret;
+
+	*out = NULL;
+	*count = 0;
+	if ((ret = silo_packs_load(s, 1)) < 0)
+		return ret;
+	for (i = 0; i < s->n_packs; i++)
+		total += s->packs[i]->nr;
+	if (!total)
+		return 0;
+	if (!(v = malloc(total * sizeof(*v))))
+		return silo_error_oom();
+	for (i = 0; i < s->n_packs; i++)
+		for (k = 0; k < s->packs[i]->nr; k++) {
+			pack_oid_at(s->packs[i], k, &v[n].id);
+			v[n].relpath = s->packs[i]->relpack;
+			v[n].packed = 1;
+			n++;
+		}
+	qsort(v, n, sizeof(*v), by_oid);
+	for (i = k = 0; i < n; i++)
+		if (!k || !silo_oid_equal(&v[k - 1].id, &v[i].id))
+			v[k++] = v[i];
+	*out = v;
+	*count = k;
+	return 0;
+}
+
 int silo_foreach_object(silo *s,
 			int (*cb)(const struct silo_object_info *info, void *payload),
 			void *payload)
 {
+	struct silo_object_info *packed;
 	struct loose_entry *v;
-	size_t n, i;
+	size_t n, i, np, j = 0;
 	int ret;
 
 	if ((ret = loose_scan(&v, &n, s)) < 0)
 		return ret;
-	for (i = 0; i < n && !ret; i++) {
+	if ((ret = packed_ids(s, &packed, &np)) < 0) {
+		loose_entries_free(v, n);
+		return ret;
+	}
+	/* Merge the two sorted lists; an object both loose and packed is
+	 * listed once, as loose. */
+	for (i = 0; (i < n || j < np) && !ret; ) {
 		struct silo_object_info info;
-		if (v[i].kind != LOOSE_OBJECT)
+		int c;
+		if (i < n && v[i].kind != LOOSE_OBJECT) {
+			i++;
 			continue;
-		info.id = v[i].id;
-		info.relpath = v[i].relpath;
-		info.packed = 0;
+		}
+		c = i >= n ? 1 : j >= np ? -1 : silo_oid_cmp(&v[i].id, &packed[j].id);
+		if (c <= 0) {
+			info.id = v[i].id;
+			info.relpath = v[i].relpath;
+			info.packed = 0;
+			i++;
+			if (!c)
+				j++;
+		} else {
+			info = packed[j++];
+		}
 		ret = cb(&info, payload);
 	}
+	free(packed);
 	loose_entries_free(v, n);
 	return ret;
 }

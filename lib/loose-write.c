@@ -9,7 +9,7 @@
 #include "store-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
-#include "silo/remote.h"
+#include "remote-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,15 +49,21 @@ struct silo_writer {
 
 int silo_writer_new(silo_writer **out, silo *s)
 {
-	silo_writer *w;
-	int ret;
-
 	*out = NULL;
 	if (s->remote)
 		return silo_error_set(SILO_EINVALID,
 			"cannot write to '%s': a silo served over HTTP is written "
 			"where it is stored, then copied (rsync, rclone)",
 			silo_remote_url(s->remote));
+	return silo_writer_new_local(out, s);
+}
+
+int silo_writer_new_local(silo_writer **out, silo *s)
+{
+	silo_writer *w;
+	int ret;
+
+	*out = NULL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return silo_error_oom();
@@ -289,16 +295,70 @@ static void *compress_member(void *arg)
 	return NULL;
 }
 
-/* Compress SIZE bytes of FD as MEMBER-sized gzip members, THREADS at a
- * time, written in order to TMP_FD. */
+/*
+ * An ordered pipeline: worker threads take members in turn from a
+ * counter and compress each into one of a few buffers; the calling thread
+ * writes the buffers out in member order.  A worker runs ahead of the
+ * writer by at most two members per thread, which bounds memory.
+ */
+#define SLOTS (2 * MAX_THREADS)
+
+struct member_pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct member_job slot[SLOTS];
+	int ready[SLOTS];
+	uint64_t next;		/* the next member a worker takes */
+	uint64_t written;	/* members written out so far */
+	uint64_t members;
+	uint64_t size;
+	int fd, level, stop;
+	int nslots;		/* slots in use: two per thread */
+};
+
+static void *pipe_worker(void *arg)
+{
+	struct member_pipe *mp = arg;
+
+	pthread_mutex_lock(&mp->lock);
+	for (;;) {
+		uint64_t i = mp->next;
+		struct member_job *j;
+
+		if (mp->stop || i >= mp->members)
+			break;
+		if (i - mp->written >= (uint64_t)mp->nslots) {
+			pthread_cond_wait(&mp->changed, &mp->lock);
+			continue;
+		}
+		mp->next++;
+		pthread_mutex_unlock(&mp->lock);
+		j = &mp->slot[i % mp->nslots];
+		j->fd = mp->fd;
+		j->off = (off_t)(i * MEMBER);
+		j->len = mp->size - i * MEMBER < MEMBER ? (size_t)(mp->size - i * MEMBER) : MEMBER;
+		j->level = mp->level;
+		j->total_size = mp->size;
+		j->failed = 0;
+		compress_member(j);
+		pthread_mutex_lock(&mp->lock);
+		mp->ready[i % mp->nslots] = 1;
+		pthread_cond_broadcast(&mp->changed);
+	}
+	pthread_mutex_unlock(&mp->lock);
+	return NULL;
+}
+
+/* Compress SIZE bytes of FD as MEMBER-sized gzip members on W's threads,
+ * written in order to TMP_FD. */
 static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 			     uint64_t size, const char *name)
 {
-	struct member_job jobs[MAX_THREADS];
+	struct member_pipe *mp;
 	pthread_t tids[MAX_THREADS];
-	int t, nt = w->threads, ret = 0;
+	int t, started = 0, ret = 0;
 	size_t bound;
-	off_t off = 0;
+	uint64_t i;
 	z_stream probe;
 
 	memset(&probe, 0, sizeof(probe));
@@ -307,58 +367,95 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 	/* Room for the worst case and our header. */
 	bound = deflateBound(&probe, MEMBER) + 64;
 	deflateEnd(&probe);
-	memset(jobs, 0, sizeof(jobs));
-	for (t = 0; t < nt; t++) {
-		jobs[t].in = malloc(MEMBER);
-		jobs[t].out = malloc(bound);
-		if (!jobs[t].in || !jobs[t].out) {
+	if (!(mp = calloc(1, sizeof(*mp))))
+		return silo_error_oom();
+	mp->nslots = 2 * w->threads;
+	for (t = 0; t < mp->nslots; t++) {
+		mp->slot[t].in = malloc(MEMBER);
+		mp->slot[t].out = malloc(bound);
+		mp->slot[t].out_cap = bound;
+		if (!mp->slot[t].in || !mp->slot[t].out) {
 			ret = silo_error_oom();
 			goto out;
 		}
-		jobs[t].out_cap = bound;
 	}
-	while (!ret && (uint64_t)off < size) {
-		int started[MAX_THREADS] = { 0 }, used = 0;
+	pthread_mutex_init(&mp->lock, NULL);
+	pthread_cond_init(&mp->changed, NULL);
+	mp->members = (size + MEMBER - 1) / MEMBER;
+	mp->size = size;
+	mp->fd = fd;
+	mp->level = w->level;
+	for (t = 0; t < w->threads; t++) {
+		if (pthread_create(&tids[t], NULL, pipe_worker, mp) != 0)
+			break;
+		started++;
+	}
+	if (!started) {
+		/* No threads to be had: do the work here, in order. */
+		mp->stop = 0;
+		for (i = 0; i < mp->members && !ret; i++) {
+			struct member_job *j = &mp->slot[0];
+			j->fd = fd;
+			j->off = (off_t)(i * MEMBER);
+			j->len = size - i * MEMBER < MEMBER ? (size_t)(size - i * MEMBER) : MEMBER;
+			j->level = w->level;
+			j->total_size = size;
+			j->failed = 0;
+			compress_member(j);
+			mp->ready[0] = 1;
+			if (j->failed)
+				break;
+			ret = fs_write_all(tmp_fd, j->out, j->out_len, tmp);
+		}
+		if (!ret && i < mp->members)
+			goto failed_member;
+		goto done;
+	}
+	for (i = 0; i < mp->members && !ret; i++) {
+		struct member_job *j = &mp->slot[i % mp->nslots];
 
-		/* One round: up to NT members at once; this thread does the
-		 * first, new threads the others. */
-		for (t = 0; t < nt && (uint64_t)off < size; t++, used++) {
-			uint64_t left = size - (uint64_t)off;
-			jobs[t].fd = fd;
-			jobs[t].off = off;
-			jobs[t].len = left < MEMBER ? (size_t)left : MEMBER;
-			jobs[t].level = w->level;
-			jobs[t].total_size = size;
-			jobs[t].failed = 0;
-			off += (off_t)jobs[t].len;
-			if (t > 0)
-				started[t] = pthread_create(&tids[t], NULL, compress_member,
-							    &jobs[t]) == 0;
-		}
-		compress_member(&jobs[0]);
-		for (t = 1; t < used; t++) {
-			if (started[t])
-				pthread_join(tids[t], NULL);
-			else
-				compress_member(&jobs[t]);	/* no thread: do it here */
-		}
-		for (t = 0; t < used && !ret; t++) {
-			if (jobs[t].failed > 0) {
-				errno = jobs[t].failed;
-				ret = silo_error_errno("cannot read '%s'", name);
-			} else if (jobs[t].failed) {
-				ret = silo_error_set(SILO_EIO,
-					"'%s' shrank while being stored, or zlib failed", name);
-			} else {
-				ret = fs_write_all(tmp_fd, jobs[t].out, jobs[t].out_len, tmp);
-			}
+		pthread_mutex_lock(&mp->lock);
+		while (!mp->ready[i % mp->nslots])
+			pthread_cond_wait(&mp->changed, &mp->lock);
+		pthread_mutex_unlock(&mp->lock);
+		if (j->failed)
+			break;
+		ret = fs_write_all(tmp_fd, j->out, j->out_len, tmp);
+		pthread_mutex_lock(&mp->lock);
+		mp->ready[i % mp->nslots] = 0;
+		mp->written++;
+		pthread_cond_broadcast(&mp->changed);
+		pthread_mutex_unlock(&mp->lock);
+	}
+	pthread_mutex_lock(&mp->lock);
+	mp->stop = 1;
+	pthread_cond_broadcast(&mp->changed);
+	pthread_mutex_unlock(&mp->lock);
+	for (t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	if (!ret && i < mp->members)
+		goto failed_member;
+	goto done;
+failed_member:
+	{
+		struct member_job *j = &mp->slot[i % mp->nslots];
+		if (j->failed > 0) {
+			errno = j->failed;
+			ret = silo_error_errno("cannot read '%s'", name);
+		} else {
+			ret = silo_error_set(SILO_EIO,
+				"'%s' shrank while being stored, or zlib failed", name);
 		}
 	}
+done:
+	pthread_cond_destroy(&mp->changed);
+	pthread_mutex_destroy(&mp->lock);
 out:
-	for (t = 0; t < nt; t++) {
-		free(jobs[t].in);
-		free(jobs[t].out);
+	for (t = 0; t < mp->nslots; t++) {
+		free(mp->slot[t].in);
+		free(mp->slot[t].out);
 	}
+	free(mp);
 	return ret;
 }
 
@@ -413,7 +510,7 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 
 	if ((ret = hash_fd(w, out, fd, size, name)) < 0)
 		return ret;
-	if ((have = silo_has_object(w->s, out)) < 0)
+	if ((have = silo_has_object_local(w->s, out)) < 0)
 		return have;
 	if (have)
 		return 0;	/* the write-once rule: nothing to do */

@@ -1,6 +1,5 @@
 /* Reading silos over HTTP(S) into a local cache silo (see silo/remote.h). */
-#include "silo/remote.h"
-#include "store-internal.h"
+#include "remote-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "http.h"
@@ -14,11 +13,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct silo_remote {
-	char *url;	/* without a trailing slash */
-	int format;
-};
 
 int silo_cache_dir(char **out)
 {
@@ -34,6 +28,19 @@ int silo_cache_dir(char **out)
 	else
 		return silo_error_set(SILO_ENOTFOUND,
 			"no cache directory: set SILO_CACHE_DIR, XDG_CACHE_HOME or HOME");
+	return *out ? 0 : silo_error_oom();
+}
+
+int remote_index_dir(char **out, int format)
+{
+	char *base, name[32];
+	int ret;
+
+	if ((ret = silo_cache_dir(&base)) < 0)
+		return ret;
+	snprintf(name, sizeof(name), "idx-%s", silo_oid_format_name(format));
+	*out = fs_join(base, name);
+	free(base);
 	return *out ? 0 : silo_error_oom();
 }
 
@@ -72,6 +79,7 @@ void silo_remote_free(silo_remote *r)
 {
 	if (!r)
 		return;
+	remote_packs_free(r);
 	free(r->url);
 	free(r);
 }
@@ -173,7 +181,7 @@ static int open_slot(struct fetch_slot *slot, silo *cache)
 	while (flock(slot->fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return silo_error_errno("cannot lock '%s'", slot->tmp);
-	if ((have = silo_has_object(cache, &slot->item->id)) != 0)
+	if ((have = silo_has_object_local(cache, &slot->item->id)) != 0)
 		return have;
 	/* The file we locked may have been renamed away by the process we
 	 * waited for: make sure it is still the one at that name. */
@@ -269,7 +277,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 
 		item->status = 0;
 		item->message[0] = '\0';
-		if ((have = silo_has_object(cache, &item->id)) > 0)
+		if ((have = silo_has_object_local(cache, &item->id)) > 0)
 			continue;
 		slot->item = item;
 		slot->fd = -1;
@@ -306,6 +314,19 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 				hjobs[i].result = HTTP_FAILED;
 			continue;
 		}
+		if (hjobs[i].result == HTTP_NOT_FOUND) {
+			/* Not loose there: perhaps packed. */
+			int pr = remote_pack_fetch(r, cache, &slot->item->id);
+			if (pr != SILO_ENOTFOUND) {
+				unlink(slot->tmp);
+				slot->item->status = pr;
+				if (pr < 0)
+					snprintf(slot->item->message, sizeof(slot->item->message),
+						 "%s", silo_error_message());
+				hjobs[i].result = HTTP_FAILED;	/* nothing to name */
+				continue;
+			}
+		}
 		slot->item->status = hjobs[i].result == HTTP_NOT_FOUND ?
 			SILO_ENOTFOUND : SILO_ENET;
 		snprintf(slot->item->message, sizeof(slot->item->message),
@@ -332,4 +353,41 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	free(slots);
 	free(hjobs);
 	return ret;
+}
+
+int silo_open_remote(silo **out, const char *url)
+{
+	silo_remote *r;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_remote_open(&r, url)) < 0)
+		return ret;
+	if ((ret = silo_cache_open(out, r->format)) < 0) {
+		silo_remote_free(r);
+		return ret;
+	}
+	(*out)->remote = r;
+	return 0;
+}
+
+silo_remote *silo_remote_of(const silo *s)
+{
+	return s->remote;
+}
+
+int silo_remote_fetch_one(silo *s, const silo_oid *id)
+{
+	struct silo_fetch_item item;
+	int ret;
+
+	if (!s->remote)
+		return silo_error_set(SILO_ENOTFOUND, "'%s' is not a remote silo", s->root);
+	memset(&item, 0, sizeof(item));
+	item.id = *id;
+	if ((ret = silo_remote_fetch(s->remote, s, &item, 1, 1, NULL, NULL)) < 0)
+		return ret;
+	if (item.status < 0)
+		return silo_error_set(item.status, "%s", item.message);
+	return 0;
 }

@@ -8,5 +8,12 @@
 #include "silo/error.h"
 #include "silo/oid.h"
 #include "silo/store.h"
+#include "silo/remote.h"
+#include "silo/tree.h"
+#include "silo/treeptr.h"
+#include "silo/silojson.h"
+#include "silo/medo.h"
+#include "silo/prune.h"
+#include "silo/pack.h"
 
 #endif

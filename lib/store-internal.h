@@ -13,7 +13,20 @@ struct silo {
 	char *objects_dir;	/* root + "/objects" */
 	char *pack_dir;		/* root + "/pack" */
 	int format;		/* enum silo_oid_format */
+	/* For a handle from silo_open_remote(): where objects missing
+	 * from this silo (the cache) are fetched from (remote.c). */
+	struct silo_remote *remote;
+	/* Packs, loaded on first use (pack-read.c). */
+	struct pack **packs;
+	size_t n_packs;
+	int packs_loaded;
+	int pack_error;		/* code of a pack that could not be opened */
+	char *pack_error_msg;
+	struct pack_cache *pack_cache;
 };
+
+/* silo_has_object() without asking a remote: this silo's own files. */
+int silo_has_object_local(silo *s, const silo_oid *id);
 
 /* The name of the file in the silo root that records its format. */
 #define SILO_CONFIG_FILE "config.json"

@@ -1,5 +1,8 @@
 /* Creating, opening and describing a silo. */
 #include "store-internal.h"
+#include "pack.h"
+#include "http.h"
+#include "silo/remote.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -152,11 +155,12 @@ int silo_open(silo **out, const char *path)
 int silo_open_default(silo **out, const char *explicit_path)
 {
 	const char *env = getenv(SILO_ENV_DIR);
+	const char *spec = explicit_path ? explicit_path : env && *env ? env : NULL;
 
-	if (explicit_path)
-		return silo_open(out, explicit_path);
-	if (env && *env)
-		return silo_open(out, env);
+	if (spec && http_is_url(spec))
+		return silo_open_remote(out, spec);
+	if (spec)
+		return silo_open(out, spec);
 	return silo_open(out, ".");
 }
 
@@ -167,6 +171,8 @@ void silo_free(silo *s)
 	free(s->root);
 	free(s->objects_dir);
 	free(s->pack_dir);
+	silo_packs_free(s);
+	silo_remote_free(s->remote);
 	free(s);
 }
 
@@ -193,9 +199,30 @@ void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
 	strcat(out + 11, ".gz");
 }
 
-int silo_has_object(silo *s, const silo_oid *id)
+/*
+ * Find ID in the packs, loading them on first use.  A miss rescans
+ * pack/ once: a repack may have moved the object from its loose file
+ * into a pack this handle has not seen yet.
+ */
+static int find_packed(silo *s, const silo_oid *id, struct pack **pack,
+		       uint64_t *offset)
+{
+	int ret;
+
+	if ((ret = silo_packs_load(s, 0)) < 0)
+		return ret;
+	if (silo_packs_find(s, id, pack, offset))
+		return 1;
+	if ((ret = silo_packs_load(s, 1)) < 0)
+		return ret;
+	return silo_packs_find(s, id, pack, offset);
+}
+
+int silo_has_object_local(silo *s, const silo_oid *id)
 {
 	char rel[SILO_LOOSE_PATH_MAX];
+	struct pack *p;
+	uint64_t offset;
 	char *path;
 	int ret;
 
@@ -206,13 +233,52 @@ int silo_has_object(silo *s, const silo_oid *id)
 		return silo_error_oom();
 	ret = fs_exists(path);
 	free(path);
-	return ret;
+	if (ret)
+		return ret;
+	return find_packed(s, id, &p, &offset);
+}
+
+int silo_has_object(silo *s, const silo_oid *id)
+{
+	int ret = silo_has_object_local(s, id);
+
+	if (ret != 0 || !s->remote)
+		return ret;
+	/* A remote silo has it if it can be fetched. */
+	ret = silo_remote_fetch_one(s, id);
+	return ret == SILO_ENOTFOUND ? 0 : ret < 0 ? ret : 1;
+}
+
+/* Open ID from this silo's own files: loose, then packed. */
+static int stream_open_local(silo_stream **out, silo *s, const silo_oid *id)
+{
+	char rel[SILO_LOOSE_PATH_MAX], hex[SILO_OID_MAX_HEXSZ + 1];
+	struct pack *p;
+	uint64_t offset;
+	char *path;
+	int ret;
+
+	silo_loose_relpath(rel, id);
+	if (!(path = fs_join(s->root, rel)))
+		return silo_error_oom();
+	ret = silo_loose_stream_open(out, path, path, id);
+	free(path);
+	if (ret != SILO_ENOTFOUND)
+		return ret;
+	if ((ret = find_packed(s, id, &p, &offset)) < 0)
+		return ret;
+	if (ret)
+		return pack_stream_open(out, p, s->pack_cache, offset, id);
+	/* A damaged pack may be where the object was: say so. */
+	if (s->pack_error)
+		return silo_error_set(s->pack_error, "object %s is not in silo '%s': %s",
+				      silo_oid_to_hex(hex, id), s->root, s->pack_error_msg);
+	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+			      silo_oid_to_hex(hex, id), s->root);
 }
 
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 {
-	char rel[SILO_LOOSE_PATH_MAX], hex[SILO_OID_MAX_HEXSZ + 1];
-	char *path;
 	int ret;
 
 	*out = NULL;
@@ -221,15 +287,14 @@ int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 			"'%s' holds %s ids, not %s", s->root,
 			silo_oid_format_name(s->format),
 			silo_oid_format_name(id->format));
-	silo_loose_relpath(rel, id);
-	if (!(path = fs_join(s->root, rel)))
-		return silo_error_oom();
-	ret = silo_loose_stream_open(out, path, path, id);
-	free(path);
-	if (ret == SILO_ENOTFOUND)
-		return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-				      silo_oid_to_hex(hex, id), s->root);
-	return ret;
+	ret = stream_open_local(out, s, id);
+	if (ret != SILO_ENOTFOUND || !s->remote)
+		return ret;
+	/* A silo named by URL: fetch into the cache (as a loose object, or
+	 * as a whole pack from a server without ranges), then read. */
+	if ((ret = silo_remote_fetch_one(s, id)) < 0)
+		return ret;
+	return stream_open_local(out, s, id);
 }
 
 int silo_stream_type(const silo_stream *st)

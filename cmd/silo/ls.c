@@ -18,6 +18,10 @@ static int print_one(const struct silo_object_info *info, void *payload)
 	struct ls_state *st = payload;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 
+	/* Only loose files may be removed one by one: a pack holds many
+	 * objects, so it never appears in the list of removable paths. */
+	if (st->paths && info->packed)
+		return 0;
 	if (st->paths)
 		fputs(info->relpath, stdout);
 	else

@@ -66,4 +66,20 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		      void (*progress)(void *payload, uint64_t bytes, size_t done),
 		      void *payload);
 
+/*
+ * Open the silo served at URL for reading through the cache: *out reads
+ * like a local silo, and silo_stream_open() and silo_has_object() fetch
+ * (and verify) an object into the cache the first time it is asked for.
+ * Such a handle cannot be written, listed or verified: a static server
+ * cannot list its files, and a silo is written where it is stored.
+ */
+int silo_open_remote(silo **out, const char *url);
+
+/* The remote a handle from silo_open_remote() reads from, or NULL. */
+silo_remote *silo_remote_of(const silo *s);
+
+/* Fetch one object for a handle from silo_open_remote(): 0 when it is in
+ * the cache now, SILO_ENOTFOUND when the server lacks it. */
+int silo_remote_fetch_one(silo *s, const silo_oid *id);
+
 #endif

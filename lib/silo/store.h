@@ -85,6 +85,10 @@ int silo_writer_new(silo_writer **out, silo *s);
 /* The gzip level for new loose objects, 1 (fast) to 9 (small); default 6. */
 void silo_writer_set_level(silo_writer *w, int level);
 
+/* Threads that compress one large object, 1 to 8; default one per CPU.
+ * Objects of 2 MiB and more are written as several gzip members. */
+void silo_writer_set_threads(silo_writer *w, int threads);
+
 /* Store the content of the open file descriptor FD (any kind: a regular
  * file, a pipe); NAME names it in error messages. */
 int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name);

@@ -43,9 +43,16 @@ struct silo_tree_list {
 void silo_tree_list_release(struct silo_tree_list *l);
 
 /*
- * The leaves of directory DIR, as 'git add -A' would record them.  Files
- * git cannot represent (fifos, sockets, devices) are SILO_EINVALID with a
- * message naming the file.
+ * The leaves of directory DIR, as 'git add -A' would record them: mode
+ * 100755 when the owner's execute bit is set, else 100644; symlinks
+ * (never followed, DIR itself excepted) with their target as content.
+ * Files git cannot represent (fifos, sockets, devices) are SILO_EINVALID
+ * with a message naming the file.  The tree is taken as plain files: a
+ * ".git" directory is listed like any other, ".gitignore" files are not
+ * obeyed (as 'git add -A --force'), ".gitattributes" files apply no
+ * filters or end-of-line conversion (content is hashed byte for byte),
+ * and a nested repository is not a submodule.  OUT must be initialised; its old content is released and
+ * replaced on success.  Files are hashed by a few threads at once.
  */
 int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
 
@@ -59,15 +66,41 @@ typedef int (*silo_source_fn)(void *payload, const void **data, size_t *len);
 typedef int (*silo_sink_fn)(void *payload, const void *data, size_t len);
 
 /*
+ * A silo_source_fn reading an open file descriptor (a file, a pipe):
+ * PAYLOAD is a struct silo_fd_source whose FD and NAME the caller set.
+ * The caller keeps the descriptor and closes it.
+ */
+struct silo_fd_source {
+	int fd;
+	const char *name;	/* names FD in messages */
+	unsigned char buf[128 * 1024];
+};
+
+int silo_fd_source_read(void *payload, const void **data, size_t *len);
+
+/*
  * The leaves of an archive read from SRC (any format libarchive reads,
  * compressed or not), without unpacking it.  NAME names it in messages.
- * Unsafe entries (absolute paths, "..", paths through symlinks) are
- * SILO_EUNSAFE.
+ * The list is the tree the archive unpacks to (a top directory such as
+ * "Python-3.10.4/" is part of the paths): a later entry replaces an
+ * earlier one of the same path, a hard link has its target's content,
+ * directory entries add nothing.  Unsafe entries (absolute paths, "..",
+ * paths or hard link targets through a symlink of the archive) are
+ * SILO_EUNSAFE; fifos, devices, malformed or unknown archives are
+ * SILO_EINVALID; a failure of SRC is returned as it is.  A zip is
+ * copied to an unlinked temporary file in $TMPDIR (or /tmp) first, as
+ * its modes and symlinks are kept in a directory at its end.  SRC may
+ * not be read to its end: a caller that verifies the stream drains it.
  */
 int silo_tree_list_archive(struct silo_tree_list *out, int format,
 			   silo_source_fn src, void *payload, const char *name);
 
-/* The git tree id of the tree described by L (git write-tree's answer). */
+/*
+ * The git tree id of the tree described by L (git write-tree's answer).
+ * L must be sorted (strcmp order), without repeated paths, with no name
+ * both a leaf and a directory, and with modes and ids of L's format;
+ * else SILO_EINVALID.
+ */
 int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l);
 
 /* What differs between two lists, reported in path order. */
@@ -79,7 +112,8 @@ enum silo_tree_change {
 };
 
 /* Calls CB for each difference; a non-zero return from CB stops and is
- * returned.  Returns 0 when the walk completed. */
+ * returned.  Returns 0 when the walk completed.  A path whose content
+ * and mode both differ is reported once, as SILO_TREE_CHANGED. */
 int silo_tree_list_diff(const struct silo_tree_list *old_list,
 			const struct silo_tree_list *new_list,
 			int (*cb)(void *payload, int change, const char *path),
@@ -91,6 +125,15 @@ int silo_tree_list_diff(const struct silo_tree_list *old_list,
  * links and modification times kept, long and non-ASCII names handled.
  * The same tree always gives the same bytes.  Streams: memory does not
  * grow with file sizes.
+ *
+ * Entries are in git's order, a directory (empty ones included) just
+ * before its content, with paths relative to DIR and no "./".  Only
+ * path, mode, size, mtime (nanoseconds in a pax header when not zero)
+ * and link targets are written: no atime, ctime, inode or names.  A file
+ * seen again through another hard link is a hard link entry to its first
+ * path.  The archive is padded to a 10240-byte record, as tar's are.
+ * Fifos, sockets and devices are SILO_EINVALID; a failure of SINK is
+ * returned as it is.
  */
 int silo_tar_dir(const char *dir, silo_sink_fn sink, void *payload);
 
@@ -103,11 +146,21 @@ int silo_tar_dir(const char *dir, silo_sink_fn sink, void *payload);
  * of what was written, computed on the way.  On failure DEST may hold a
  * partial tree: the caller extracts into a staging directory and removes
  * it on failure.
+ *
+ * DEST existing is SILO_EEXISTS; its missing parents are created.
+ * Permissions and modification times are restored, owners never.
+ * Entries git trees cannot hold (fifos, devices) are SILO_EINVALID.
+ * Files are created relative to a descriptor of DEST, never following a
+ * symlink: extractions in several threads at once are safe.
  */
 int silo_extract(const char *dest, silo_source_fn src, void *payload,
 		 const char *name, int format, silo_oid *tree_id);
 
-/* Remove DIR and everything below it (rm -rf), not following symlinks. */
+/*
+ * Remove DIR and everything below it (rm -rf), not following symlinks:
+ * a symlink is removed, never its target.  Read-only directories are
+ * made writable to be emptied.  A missing DIR is success.
+ */
 int silo_remove_tree(const char *dir);
 
 #endif

@@ -1,0 +1,55 @@
+/* medo add: store a directory or file in the silo, write its treeptr. */
+#include "medo-cmd.h"
+#include "silo/medo.h"
+#include "silo/error.h"
+
+#include <string.h>
+
+#ifndef SILO_VERSION
+#define SILO_VERSION "unknown"
+#endif
+
+static const char *const usage[] = {
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] <dir> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--sha256=<hex>] <file> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--sha256=<hex>] <url> <treeptr>",
+	NULL
+};
+
+int cmd_medo_add(int argc, const char **argv)
+{
+	struct silo_medo_add_options o = { 0 };
+	int verbose = 0;
+	struct fe_option opts[] = {
+		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to store into (default: from SILO.json)"),
+		OPT_FLAG(0, "opaque", &o.opaque, "keep a file as one opaque object, not an archive"),
+		OPT_FLAG(0, "force", &o.force, "replace a treeptr that names other data"),
+		OPT_STRING(0, "note", &o.note, "text", "a note for the provenance"),
+		OPT_STRING(0, "url", &o.url, "url", "where the data came from, for the provenance"),
+		OPT_STRING(0, "sha256", &o.sha256, "hex", "refuse a file or download whose sha256 differs"),
+		OPT_FLAG('v', "verbose", &verbose, "print what was stored"),
+		OPT_END()
+	};
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	int ret;
+
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0)
+		return fe_parse_exit(argc);
+	if (argc != 2)
+		return fe_usage_error(usage, opts, "expected a directory, file or URL and a treeptr");
+	if (o.sha256 && (strlen(o.sha256) != 64 ||
+			 strspn(o.sha256, "0123456789abcdefABCDEF") != 64))
+		return fe_usage_error(usage, opts, "--sha256 expects 64 hex digits, not '%s'", o.sha256);
+	o.tool = "medo " SILO_VERSION;
+	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
+	if (ret < 0)
+		return fe_lib_error(ret);
+	if (verbose)
+		printf("%s %s %s %s\n", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "wrote",
+		       argv[1], silo_treeptr_kind_name(tp.kind),
+		       silo_oid_to_hex(hex, &tp.object));
+	silo_treeptr_release(&tp);
+	return FE_EXIT_OK;
+}

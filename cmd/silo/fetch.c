@@ -1,0 +1,121 @@
+/* silo fetch: copy objects from a silo served over HTTP(S). */
+#include "silo-cmd.h"
+#include "silo/store.h"
+#include "silo/remote.h"
+#include "silo/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const usage[] = {
+	"silo fetch [--silo=<dir> | --cache] [-j <n>] [-q] --from=<url> (<id>... | --stdin)",
+	NULL
+};
+
+struct fetch_progress {
+	struct fe_progress p;
+	size_t total;
+};
+
+static void on_progress(void *payload, uint64_t bytes, size_t done)
+{
+	struct fetch_progress *fp = payload;
+
+	fe_progress_update_bytes(&fp->p, done, fp->total, bytes);
+}
+
+/* Read whitespace-separated ids from standard input. */
+static int read_ids(struct silo_fetch_item **items, size_t *n, int format)
+{
+	char word[SILO_OID_MAX_HEXSZ + 2];
+	size_t alloc = 0;
+	int status;
+
+	while (scanf("%65s", word) == 1) {
+		if (*n == alloc) {
+			size_t na = alloc ? 2 * alloc : 64;
+			struct silo_fetch_item *v = realloc(*items, na * sizeof(*v));
+			if (!v)
+				return fe_error(FE_EXIT_FAILURE, "out of memory");
+			*items = v;
+			alloc = na;
+		}
+		memset(&(*items)[*n], 0, sizeof(**items));
+		if ((status = fe_parse_oid(&(*items)[*n].id, format, word)))
+			return status;
+		(*n)++;
+	}
+	return 0;
+}
+
+int cmd_silo_fetch(int argc, const char **argv)
+{
+	const char *silo_dir = NULL, *from = NULL;
+	int jobs = 8, quiet = 0, use_cache = 0, from_stdin = 0;
+	struct fe_option opts[] = {
+		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo to fetch into (default: $SILO_DIR, then .)"),
+		OPT_FLAG(0, "cache", &use_cache, "fetch into the local cache instead"),
+		OPT_STRING(0, "from", &from, "url", "the silo to fetch from: http://, https:// or file://"),
+		OPT_INT('j', "jobs", &jobs, "n", "at most N transfers at once (default 8)"),
+		OPT_FLAG(0, "stdin", &from_stdin, "read the ids from standard input"),
+		OPT_FLAG('q', "quiet", &quiet, "no progress"),
+		OPT_END()
+	};
+	struct silo_fetch_item *items = NULL;
+	struct fetch_progress fp;
+	silo_remote *r = NULL;
+	struct silo *s = NULL;
+	size_t n = 0, i;
+	int status = 0, ret;
+
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0)
+		return fe_parse_exit(argc);
+	if (!from)
+		return fe_usage_error(usage, opts, "--from is required");
+	if (use_cache && silo_dir)
+		return fe_usage_error(usage, opts, "--silo and --cache cannot be used together");
+	if (from_stdin == (argc > 0))
+		return fe_usage_error(usage, opts, "give ids as arguments or with --stdin");
+	if (jobs < 1)
+		return fe_usage_error(usage, opts, "-j must be at least 1");
+	if ((ret = silo_remote_open(&r, from)) < 0)
+		return fe_lib_error(ret);
+	if (use_cache)
+		ret = silo_cache_open(&s, silo_remote_format(r));
+	else
+		ret = silo_open_default(&s, silo_dir);
+	if (ret < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	if (from_stdin) {
+		if ((status = read_ids(&items, &n, silo_object_format(s))))
+			goto out;
+	} else {
+		items = calloc((size_t)argc, sizeof(*items));
+		if (!items) {
+			status = fe_error(FE_EXIT_FAILURE, "out of memory");
+			goto out;
+		}
+		for (n = 0; n < (size_t)argc; n++)
+			if ((status = fe_parse_oid(&items[n].id, silo_object_format(s), argv[n])))
+				goto out;
+	}
+	fp.total = n;
+	fe_progress_start(&fp.p, "fetching objects", quiet);
+	ret = silo_remote_fetch(r, s, items, n, jobs, on_progress, &fp);
+	fe_progress_stop(&fp.p, n, n);
+	if (ret < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (items[i].status < 0)
+			status = fe_error(fe_exit_for(items[i].status), "%s", items[i].message);
+out:
+	free(items);
+	silo_free(s);
+	silo_remote_free(r);
+	return status;
+}

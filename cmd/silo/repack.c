@@ -1,0 +1,189 @@
+/* silo repack: pack loose objects (and old packs) into one git pack. */
+#include "silo-cmd.h"
+#include "silo/store.h"
+#include "silo/pack.h"
+#include "silo/error.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const usage[] = {
+	"silo repack [--silo=<dir>] [-a] [-d] [-q] [--window=<n>] [--depth=<n>] [--hint=<old>:<new>]... [--hints=<file>]",
+	NULL
+};
+
+struct hint_list {
+	struct silo_repack_hint *v;
+	size_t n, alloc;
+};
+
+static int add_hint(struct hint_list *l, int format, const char *old_hex,
+		    const char *new_hex, const char *where)
+{
+	struct silo_repack_hint h;
+
+	if (silo_oid_from_hex(&h.old_id, format, old_hex) < 0 ||
+	    silo_oid_from_hex(&h.new_id, format, new_hex) < 0)
+		return fe_error(FE_EXIT_USAGE, "%s: %s", where, silo_error_message());
+	if (l->n == l->alloc) {
+		size_t n = l->alloc ? 2 * l->alloc : 16;
+		struct silo_repack_hint *v = realloc(l->v, n * sizeof(*v));
+		if (!v)
+			return fe_error(FE_EXIT_FAILURE, "out of memory");
+		l->v = v;
+		l->alloc = n;
+	}
+	l->v[l->n++] = h;
+	return 0;
+}
+
+/* A --hint value: OLD:NEW. */
+static int parse_hint(struct hint_list *l, int format, const char *arg)
+{
+	char buf[2 * 64 + 8];
+	char *colon;
+
+	if (strlen(arg) >= sizeof(buf) || !(colon = strchr(strcpy(buf, arg), ':')))
+		return fe_error(FE_EXIT_USAGE, "--hint expects <old-id>:<new-id>, not '%s'", arg);
+	*colon = '\0';
+	return add_hint(l, format, buf, colon + 1, "--hint");
+}
+
+/* A --hints file: lines "OLD NEW"; blank lines and # comments are skipped. */
+static int read_hints(struct hint_list *l, int format, const char *path)
+{
+	char line[512], where[600];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, status = 0;
+
+	if (!f)
+		return fe_error(FE_EXIT_NOTFOUND, "cannot open '%s'", path);
+	while (!status && fgets(line, sizeof(line), f)) {
+		char a[130], b[130], extra[2];
+		int n;
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		n = sscanf(line, "%129s %129s %1s", a, b, extra);
+		if (n <= 0)
+			continue;
+		snprintf(where, sizeof(where), "'%s': line %d", path, lineno);
+		if (n != 2)
+			status = fe_error(FE_EXIT_USAGE, "%s: expected \"<old-id> <new-id>\"", where);
+		else
+			status = add_hint(l, format, a, b, where);
+	}
+	if (!status && ferror(f))
+		status = fe_error(FE_EXIT_IO, "cannot read '%s'", path);
+	fclose(f);
+	return status;
+}
+
+struct repack_state {
+	struct fe_progress progress;
+	const char *phase;
+	int quiet;
+};
+
+static void on_progress(void *payload, const char *phase, uint64_t done, uint64_t total)
+{
+	struct repack_state *st = payload;
+
+	if (st->phase != phase) {
+		if (st->phase)
+			fe_progress_stop(&st->progress, total, total);
+		st->phase = phase;
+		fe_progress_start(&st->progress, phase, st->quiet);
+	}
+	fe_progress_update(&st->progress, done, total);
+}
+
+int cmd_silo_repack(int argc, const char **argv)
+{
+	const char *silo_dir = NULL, *hints_file = NULL, *hint = NULL;
+	int all = 0, del = 0, quiet = 0, window = 10, depth = 50;
+	struct fe_option opts[] = {
+		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
+		OPT_FLAG('a', "all", &all, "also repack the objects of existing packs"),
+		OPT_FLAG('d', "delete", &del, "then remove what the new pack holds"),
+		OPT_FLAG('q', "quiet", &quiet, "no progress, no summary"),
+		OPT_INT(0, "window", &window, "n", "objects tried as delta bases (default 10)"),
+		OPT_INT(0, "depth", &depth, "n", "longest delta chain (default 50)"),
+		OPT_STRING(0, "hint", &hint, "old>:<new", "store <new> as a delta of <old> (repeatable)"),
+		OPT_STRING(0, "hints", &hints_file, "file", "hints, one \"<old> <new>\" a line"),
+		OPT_END()
+	};
+	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;
+	struct silo_repack_result res;
+	struct hint_list hints = { NULL, 0, 0 };
+	const char **hint_args;
+	struct repack_state st;
+	struct silo *s = NULL;
+	int status, ret, i, n_hint_args = 0, out = 0;
+
+	/* --hint repeats, which the option table cannot say: take every
+	 * occurrence out first, and leave the last for the table. */
+	if (!(hint_args = calloc((size_t)argc + 1, sizeof(*hint_args))))
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strncmp(argv[i], "--hint=", 7)) {
+			hint_args[n_hint_args++] = argv[i] + 7;
+			continue;
+		}
+		if (!strcmp(argv[i], "--hint") && i + 1 < argc) {
+			hint_args[n_hint_args++] = argv[++i];
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	for (; i < argc; i++)
+		argv[out++] = argv[i];
+	argc = out;
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0) {
+		free(hint_args);
+		return fe_parse_exit(argc);
+	}
+	status = 0;
+	if (argc)
+		status = fe_usage_error(usage, opts, "too many arguments");
+	else if (window < 0 || depth < 0 || depth > 4095)
+		status = fe_usage_error(usage, opts, "--window must not be negative, --depth must be 0 to 4095");
+	if (status || (status = silo_cmd_open(&s, silo_dir)))
+		goto out;
+	for (i = 0; i < n_hint_args && !status; i++)
+		status = parse_hint(&hints, silo_object_format(s), hint_args[i]);
+	if (!status && hints_file)
+		status = read_hints(&hints, silo_object_format(s), hints_file);
+	if (status)
+		goto out;
+	memset(&st, 0, sizeof(st));
+	st.quiet = quiet;
+	ro.all = all;
+	ro.delete_old = del;
+	ro.window = window;
+	ro.depth = depth;
+	ro.hints = hints.v;
+	ro.n_hints = hints.n;
+	ro.on_progress = on_progress;
+	ro.payload = &st;
+	ret = silo_repack(s, &ro, &res);
+	if (st.phase)
+		fe_progress_stop(&st.progress, res.objects, res.objects);
+	if (ret < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	if (!quiet && res.objects)
+		printf("%s: %" PRIu64 " objects, %" PRIu64 " deltas; removed %" PRIu64
+		       " loose objects, %" PRIu64 " packs\n", res.pack, res.objects,
+		       res.deltas, res.removed_loose, res.removed_packs);
+out:
+	free(hint_args);
+	free(hints.v);
+	silo_free(s);
+	return status;
+}

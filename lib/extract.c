@@ -1,0 +1,358 @@
+/*
+ * Safe extraction of an archive into a new directory, computing the git
+ * tree id of what is written on the way.
+ *
+ * Two layers keep every write inside DEST.  The archive walk (see
+ * tree-archive.c) refuses absolute paths, "..", entries and hard link
+ * targets through a symlink of the archive, and rewrites each entry to
+ * its normalised relative path.  The writer below then creates every
+ * file relative to a descriptor of DEST, one path component at a time,
+ * never following a symlink (O_NOFOLLOW, AT_SYMLINK_NOFOLLOW): DEST is
+ * new, so every directory in it was made here.
+ *
+ * It is written over directory descriptors rather than with libarchive's
+ * disk writer because that one resolves paths against the working
+ * directory (so a library call would have to change the process's
+ * working directory, which threads share) and checks each component of
+ * each path again with lstat(), which made extraction twice as slow as
+ * tar's.  Permissions and modification times are restored, owners never.
+ */
+#include "tree-internal.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A directory whose mode and time are set once its content is written. */
+struct dir_fixup {
+	char *path;
+	mode_t mode;
+	struct timespec mtime;
+};
+
+struct extract_state {
+	const char *name;	/* the archive, for messages */
+	const char *dest;
+	int destfd;
+	/* the directory of the last entry, kept open: tar entries come
+	 * sorted, so most entries share their predecessor's directory */
+	struct strbuf dir;
+	int dirfd;
+	/* the regular file being written */
+	int fd;
+	const char *path;
+	struct dir_fixup *fixups;
+	size_t n_fixups, alloc_fixups;
+};
+
+static int fail_errno(struct extract_state *x, const char *path, const char *what)
+{
+	return silo_error_errno("cannot %s '%s' of archive '%s' in '%s'", what, path,
+				x->name, x->dest);
+}
+
+/*
+ * Open directory REL (relative to DEST, "" for DEST itself), creating
+ * missing components, following no symlink.  The result is x->dirfd.
+ */
+static int enter_dir(struct extract_state *x, const char *rel, size_t len)
+{
+	char comp[4096];
+	size_t i = 0;
+	int fd;
+
+	if (x->dirfd >= 0 && x->dir.len == len && !memcmp(x->dir.buf, rel, len))
+		return 0;
+	if (x->dirfd >= 0 && x->dirfd != x->destfd)
+		close(x->dirfd);
+	x->dirfd = -1;
+	strbuf_reset(&x->dir);
+	fd = x->destfd;
+	while (i < len) {
+		size_t j = i;
+		int next;
+		while (j < len && rel[j] != '/')
+			j++;
+		if (j - i >= sizeof(comp)) {
+			errno = ENAMETOOLONG;
+			return fail_errno(x, rel, "create directory");
+		}
+		memcpy(comp, rel + i, j - i);
+		comp[j - i] = '\0';
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			/* Not in the archive (or not yet): made with a plain mode. */
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+				if (fd != x->destfd)
+					close(fd);
+				return fail_errno(x, rel, "create directory");
+			}
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd != x->destfd)
+			close(fd);
+		if (next < 0)
+			return fail_errno(x, rel, "open directory");
+		fd = next;
+		i = j + 1;
+	}
+	x->dirfd = fd;
+	return strbuf_add(&x->dir, rel, len);
+}
+
+/* Split PATH into its directory (entered) and its last component. */
+static int locate(struct extract_state *x, const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	return enter_dir(x, path, slash ? (size_t)(slash - path) : 0);
+}
+
+/* Make room for a new entry at BASE: a later entry replaces an earlier
+ * one of the same path, as tar does. */
+static int clear_place(struct extract_state *x, const char *base, const char *path)
+{
+	struct stat st;
+
+	if (fstatat(x->dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : fail_errno(x, path, "inspect");
+	if (unlinkat(x->dirfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+		return fail_errno(x, path, "replace");
+	return 0;
+}
+
+static int add_fixup(struct extract_state *x, const char *path, mode_t mode,
+		     struct timespec mtime)
+{
+	if (x->n_fixups == x->alloc_fixups) {
+		size_t n = x->alloc_fixups ? 2 * x->alloc_fixups : 64;
+		struct dir_fixup *v = realloc(x->fixups, n * sizeof(*v));
+		if (!v)
+			return silo_error_oom();
+		x->fixups = v;
+		x->alloc_fixups = n;
+	}
+	if (!(x->fixups[x->n_fixups].path = strdup(path)))
+		return silo_error_oom();
+	x->fixups[x->n_fixups].mode = mode;
+	x->fixups[x->n_fixups].mtime = mtime;
+	x->n_fixups++;
+	return 0;
+}
+
+static struct timespec entry_mtime(struct archive_entry *e)
+{
+	struct timespec ts = { 0, UTIME_OMIT };
+
+	if (archive_entry_mtime_is_set(e)) {
+		ts.tv_sec = archive_entry_mtime(e);
+		ts.tv_nsec = archive_entry_mtime_nsec(e);
+	}
+	return ts;
+}
+
+static int on_header(void *payload, struct archive_entry *e, const char *path)
+{
+	struct extract_state *x = payload;
+	const char *base, *link = archive_entry_hardlink(e);
+	mode_t type = archive_entry_filetype(e);
+	int ret;
+
+	x->path = path;
+	if (!*path)
+		return 0;	/* the top directory itself: DEST */
+	if (type == AE_IFDIR) {
+		size_t len = strlen(path);
+		while (len && path[len - 1] == '/')
+			len--;
+		if ((ret = enter_dir(x, path, len)) < 0)
+			return ret;
+		return add_fixup(x, path, archive_entry_perm(e), entry_mtime(e));
+	}
+	if ((ret = locate(x, path, &base)) < 0 || (ret = clear_place(x, base, path)) < 0)
+		return ret;
+	if (link) {
+		/* The walk checked that LINK stays inside and names a file. */
+		if (linkat(x->destfd, link, x->dirfd, base, 0) < 0)
+			return fail_errno(x, path, "link");
+		return 0;
+	}
+	if (type == AE_IFLNK) {
+		struct timespec times[2];
+		const char *target = archive_entry_symlink(e);
+		if (symlinkat(target ? target : "", x->dirfd, base) < 0)
+			return fail_errno(x, path, "create symlink");
+		times[0] = times[1] = entry_mtime(e);
+		utimensat(x->dirfd, base, times, AT_SYMLINK_NOFOLLOW);	/* best effort */
+		return 0;
+	}
+	if (type != AE_IFREG)
+		return 0;	/* devices, fifos: the walk refuses or skips them */
+	x->fd = openat(x->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
+	if (x->fd < 0)
+		return fail_errno(x, path, "create");
+	return 0;
+}
+
+static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
+{
+	struct extract_state *x = payload;
+	const char *p = buf;
+
+	if (x->fd < 0)
+		return 0;
+	while (len) {
+		ssize_t n = pwrite(x->fd, p, len, (off_t)offset);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail_errno(x, x->path, "write");
+		}
+		p += n;
+		len -= (size_t)n;
+		offset += n;
+	}
+	return 0;
+}
+
+static int on_finish(void *payload, struct archive_entry *e, const char *path)
+{
+	struct extract_state *x = payload;
+	struct timespec times[2];
+	int fd = x->fd;
+
+	if (fd < 0)
+		return 0;
+	x->fd = -1;
+	times[0] = times[1] = entry_mtime(e);
+	/* A sparse file's last hole gives it its length. */
+	if (ftruncate(fd, (off_t)archive_entry_size(e)) < 0 ||
+	    fchmod(fd, archive_entry_perm(e) & 0777) < 0 ||
+	    futimens(fd, times) < 0) {
+		int ret = fail_errno(x, path, "finish");
+		close(fd);
+		return ret;
+	}
+	if (close(fd) < 0)
+		return fail_errno(x, path, "write");
+	return 0;
+}
+
+/* Create DEST, which must not exist, and its missing parents. */
+static int make_dest(const char *dest)
+{
+	struct stat st;
+	char *parent, *slash;
+	int ret = 0;
+
+	if (lstat(dest, &st) == 0)
+		return silo_error_set(SILO_EEXISTS, "cannot extract into '%s': it already exists",
+				      dest);
+	if (errno != ENOENT)
+		return silo_error_errno("cannot extract into '%s'", dest);
+	if (!(parent = strdup(dest)))
+		return silo_error_oom();
+	for (slash = parent + strlen(parent); slash > parent && slash[-1] == '/'; slash--)
+		slash[-1] = '\0';
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		ret = fs_mkdir_p(parent, 0777);
+	}
+	free(parent);
+	if (ret < 0)
+		return ret;
+	if (mkdir(dest, 0777) < 0) {
+		if (errno == EEXIST)
+			return silo_error_set(SILO_EEXISTS,
+					      "cannot extract into '%s': it already exists", dest);
+		return silo_error_errno("cannot create directory '%s'", dest);
+	}
+	return 0;
+}
+
+/* Set the modes and times of directories, deepest first, now that
+ * nothing more is written into them. */
+static int fix_dirs(struct extract_state *x)
+{
+	size_t i;
+
+	for (i = x->n_fixups; i-- > 0;) {
+		struct dir_fixup *f = &x->fixups[i];
+		struct timespec times[2] = { f->mtime, f->mtime };
+		int fd = openat(x->destfd, f->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return fail_errno(x, f->path, "open directory");
+		if (fchmod(fd, f->mode & 0777) < 0 || futimens(fd, times) < 0) {
+			int ret = fail_errno(x, f->path, "set the mode of");
+			close(fd);
+			return ret;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int by_depth(const void *a, const void *b)
+{
+	const struct dir_fixup *x = a, *y = b;
+
+	/* Parents before children; fix_dirs walks the list backwards. */
+	return strcmp(x->path, y->path);
+}
+
+int silo_extract(const char *dest, silo_source_fn src, void *payload,
+		 const char *name, int format, silo_oid *tree_id)
+{
+	struct silo_tree_list list = SILO_TREE_LIST_INIT;
+	struct tree_archive_hooks hooks = { on_header, on_data, on_finish, NULL };
+	struct extract_state x;
+	locale_t old_locale;
+	size_t i;
+	int ret;
+
+	if (!silo_oid_rawsz(format))
+		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+	if ((ret = make_dest(dest)) < 0)
+		return ret;
+	memset(&x, 0, sizeof(x));
+	x.name = name;
+	x.dest = dest;
+	x.fd = -1;
+	x.dirfd = -1;
+	x.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x.destfd < 0)
+		return silo_error_errno("cannot open directory '%s'", dest);
+	old_locale = tree_locale_enter();
+	hooks.payload = &x;
+	ret = tree_archive_walk(&list, format, src, payload, name, &hooks);
+	if (x.fd >= 0)
+		close(x.fd);
+	if (x.dirfd >= 0 && x.dirfd != x.destfd)
+		close(x.dirfd);
+	if (!ret) {
+		qsort(x.fixups, x.n_fixups, sizeof(*x.fixups), by_depth);
+		ret = fix_dirs(&x);
+	}
+	if (!ret && tree_id)
+		ret = silo_tree_list_id(tree_id, &list);
+	tree_locale_leave(old_locale);
+	close(x.destfd);
+	for (i = 0; i < x.n_fixups; i++)
+		free(x.fixups[i].path);
+	free(x.fixups);
+	strbuf_release(&x.dir);
+	silo_tree_list_release(&list);
+	return ret;
+}

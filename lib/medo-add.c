@@ -1,0 +1,406 @@
+/*
+ * medo add: store a directory, an archive or an opaque file in a silo
+ * and write the treeptr naming it.
+ */
+#include "silo/medo.h"
+#include "silo/store.h"
+#include "silo/tree.h"
+#include "error-internal.h"
+#include "medo-internal.h"
+#include "fsutil.h"
+#include "http.h"
+#include "store-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK (256 * 1024)
+
+/* ---- a tar of a directory, streamed into a spool ---- */
+
+struct counting_sink {
+	silo_spool *sp;
+	uint64_t bytes;
+};
+
+static int counting_write(void *payload, const void *data, size_t len)
+{
+	struct counting_sink *c = payload;
+
+	c->bytes += len;
+	return silo_spool_write(c->sp, data, len);
+}
+
+/*
+ * The tree id of what object ID unpacks to, read back from the silo: what
+ * medo expand will check against, whatever happened to the source since.
+ */
+static int object_tree_id(silo_oid *out, struct silo *s, const silo_oid *id,
+			  const char *name)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct medo_source src = { NULL, 0 };
+	silo_stream *st;
+	int ret;
+
+	if ((ret = silo_stream_open(&st, s, id)) < 0)
+		return ret;
+	src.st = st;
+	ret = silo_tree_list_archive(&l, silo_object_format(s), medo_source_read, &src, name);
+	/* The stream is verified only at its end. */
+	if (!ret)
+		ret = medo_source_finish(&src);
+	if (!ret)
+		ret = silo_tree_list_id(out, &l);
+	silo_tree_list_release(&l);
+	silo_stream_free(st);
+	return ret;
+}
+
+static int add_dir(struct silo_treeptr *tp, struct silo *s, const char *dir)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct counting_sink sink = { NULL, 0 };
+	silo_writer *w = NULL;
+	silo_oid from_dir, from_tar;
+	int ret;
+
+	if ((ret = silo_tree_list_dir(&l, silo_object_format(s), dir)) < 0 ||
+	    (ret = silo_tree_list_id(&from_dir, &l)) < 0)
+		goto out;
+	if ((ret = silo_writer_new(&w, s)) < 0 ||
+	    (ret = silo_spool_new(&sink.sp, w)) < 0)
+		goto out;
+	if ((ret = silo_tar_dir(dir, counting_write, &sink)) < 0) {
+		silo_error_wrap("cannot write a tar of '%s'", dir);
+		goto out;
+	}
+	if ((ret = silo_spool_put(sink.sp, &tp->object)) < 0 ||
+	    (ret = silo_writer_commit(w, NULL)) < 0)
+		goto out;
+	if ((ret = object_tree_id(&from_tar, s, &tp->object, dir)) < 0)
+		goto out;
+	if (!silo_oid_equal(&from_dir, &from_tar)) {
+		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", dir);
+		goto out;
+	}
+	tp->kind = SILO_TREEPTR_TAR;
+	tp->size = sink.bytes;
+	tp->tree = from_dir;
+out:
+	silo_tree_list_release(&l);
+	silo_spool_free(sink.sp);
+	silo_writer_free(w);
+	return ret;
+}
+
+/* ---- a file: an archive or an opaque object ---- */
+
+struct file_source {
+	int fd;
+	const char *name;
+	EVP_MD_CTX *sha256;
+	unsigned char *buf;
+	int failed;
+};
+
+static int file_read(void *payload, const void **data, size_t *len)
+{
+	struct file_source *fs = payload;
+	ssize_t n;
+
+	do
+		n = read(fs->fd, fs->buf, CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return silo_error_errno("cannot read '%s'", fs->name);
+	if (n == 0)
+		return 0;
+	if (!EVP_DigestUpdate(fs->sha256, fs->buf, (size_t)n))
+		return silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+	*data = fs->buf;
+	*len = (size_t)n;
+	return 1;
+}
+
+/*
+ * Store the file at PATH (NAME in messages) as an archive or, with
+ * OPAQUE, as is.  Its sha256 goes to SHA256_HEX; if EXPECT is set and
+ * differs, nothing is stored.
+ */
+static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
+		    const char *name, int opaque, const char *expect, char sha256_hex[65])
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct file_source src = { -1, name, NULL, NULL, 0 };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0, i;
+	silo_writer *w = NULL;
+	struct stat st;
+	const void *d;
+	size_t n;
+	int ret;
+
+	src.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (src.fd < 0)
+		return silo_error_errno("cannot open '%s'", name);
+	if (!(src.buf = malloc(CHUNK)) || !(src.sha256 = EVP_MD_CTX_new())) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if (!EVP_DigestInit_ex(src.sha256, EVP_sha256(), NULL)) {
+		ret = silo_error_set(SILO_ERROR, "libcrypto: cannot start sha256");
+		goto out;
+	}
+	/* One pass gives the upstream checksum and, for an archive, its
+	 * tree: the listing reads what it needs, the rest is drained. */
+	if (!opaque) {
+		ret = silo_tree_list_archive(&l, silo_object_format(s), file_read, &src, name);
+		if (ret == SILO_EINVALID)
+			silo_error_wrap("cannot add '%s' as an archive (use --opaque to keep any file as is)",
+					name);
+		if (ret < 0)
+			goto out;
+		if ((ret = silo_tree_list_id(&tp->tree, &l)) < 0)
+			goto out;
+	}
+	while ((ret = file_read(&src, &d, &n)) > 0)
+		;
+	if (ret < 0)
+		goto out;
+	if (!EVP_DigestFinal_ex(src.sha256, md, &mdlen)) {
+		ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+		goto out;
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
+	if (expect && strcasecmp(expect, sha256_hex)) {
+		ret = silo_error_set(SILO_ECORRUPT,
+			"'%s' has sha256 %s, not the expected %s: nothing stored",
+			name, sha256_hex, expect);
+		goto out;
+	}
+	if (fstat(src.fd, &st) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", name);
+		goto out;
+	}
+	if ((ret = silo_writer_new(&w, s)) < 0 ||
+	    (ret = silo_writer_put_fd(w, &tp->object, src.fd, name)) < 0 ||
+	    (ret = silo_writer_commit(w, NULL)) < 0)
+		goto out;
+	tp->kind = opaque ? SILO_TREEPTR_OPAQUE : SILO_TREEPTR_ARCHIVE;
+	tp->size = (uint64_t)st.st_size;
+out:
+	silo_writer_free(w);
+	silo_tree_list_release(&l);
+	EVP_MD_CTX_free(src.sha256);
+	free(src.buf);
+	close(src.fd);
+	return ret;
+}
+
+/* ---- a URL: downloaded first, then added as a file ---- */
+
+/* Download URL into a new temporary file in silo S; *path_out names it. */
+static int download(char **path_out, struct silo *s, const char *url)
+{
+	struct http_job job;
+	int fd, ret;
+
+	if ((ret = fs_tmpfile(&fd, path_out, s->objects_dir, SILO_TMP_PREFIX "download_")) < 0)
+		return ret;
+	if (fchmod(fd, 0600) < 0) {
+		ret = silo_error_errno("cannot set the mode of '%s'", *path_out);
+		goto out;
+	}
+	memset(&job, 0, sizeof(job));
+	job.url = url;
+	job.fd = fd;
+	if ((ret = http_run(&job, 1, 1, NULL, NULL)) < 0)
+		goto out;
+	if (job.result == HTTP_NOT_FOUND)
+		ret = silo_error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
+	else if (job.result != HTTP_OK)
+		ret = silo_error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
+out:
+	close(fd);
+	if (ret < 0) {
+		unlink(*path_out);
+		free(*path_out);
+		*path_out = NULL;
+	}
+	return ret;
+}
+
+/* ---- provenance ---- */
+
+static int set_prov(struct silo_treeptr *tp, const char *key, const char *value)
+{
+	return value ? silo_treeptr_set_provenance(tp, key, value) : 0;
+}
+
+/* The time of the addition; SOURCE_DATE_EPOCH pins it for reproducible
+ * treeptrs (https://reproducible-builds.org/specs/source-date-epoch/). */
+static void format_time(char out[32])
+{
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (env && *env) {
+		char *end;
+		long long v = strtoll(env, &end, 10);
+		if (!*end && v >= 0)
+			t = (time_t)v;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int record_provenance(struct silo_treeptr *tp, const char *src,
+			     const struct silo_medo_add_options *opts,
+			     const char *sha256)
+{
+	char when[32], host[256], *real, *base = NULL;
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024];
+	const char *user = NULL;
+	int ret;
+
+	format_time(when);
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+		user = pw.pw_name;
+	else
+		user = getenv("USER");
+	real = http_is_url(src) ? NULL : realpath(src, NULL);
+	if (sha256 && !(base = medo_basename(src))) {
+		free(real);
+		return silo_error_oom();
+	}
+	if ((ret = silo_treeptr_clear_provenance(tp)) < 0 ||
+	    (ret = set_prov(tp, "source", real ? real : src)) < 0 ||
+	    (ret = set_prov(tp, "time", when)) < 0 ||
+	    (ret = set_prov(tp, "host", host[0] ? host : NULL)) < 0 ||
+	    (ret = set_prov(tp, "user", user)) < 0 ||
+	    (ret = set_prov(tp, "tool", opts->tool)) < 0 ||
+	    (ret = set_prov(tp, "note", opts->note)) < 0 ||
+	    (ret = set_prov(tp, "url", opts->url ? opts->url :
+				    http_is_url(src) ? src : NULL)) < 0 ||
+	    (ret = set_prov(tp, "file", base)) < 0 ||
+	    (ret = set_prov(tp, "sha256", sha256)) < 0) {
+		/* ret says why */
+	}
+	free(real);
+	free(base);
+	return ret;
+}
+
+/* ---- the command ---- */
+
+int silo_medo_add(struct silo_treeptr *out, const char *src,
+		  const char *treeptr_path, const struct silo_medo_add_options *opts)
+{
+	struct silo_treeptr old = SILO_TREEPTR_INIT, tp = SILO_TREEPTR_INIT;
+	char sha256[65] = "", *dir = NULL;
+	struct silo *s = NULL;
+	struct stat st;
+	int have_old = 0, ret;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (http_is_url(src)) {
+		/* Checked when the download is at hand. */
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFREG;
+	} else if (stat(src, &st) < 0) {
+		return silo_error_errno("cannot add '%s'", src);
+	}
+	if (S_ISDIR(st.st_mode) && opts->opaque)
+		return silo_error_set(SILO_EINVALID,
+			"cannot add '%s' as an opaque object: it is a directory", src);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return silo_error_set(SILO_EINVALID,
+			"cannot add '%s': not a directory or a regular file", src);
+
+	/* An existing treeptr must be readable: replacing a file we cannot
+	 * read would lose what it says.  --force replaces it anyway. */
+	ret = silo_treeptr_load(&old, treeptr_path);
+	if (ret == 0)
+		have_old = 1;
+	else if (ret != SILO_ENOTFOUND && !opts->force)
+		return ret;
+	silo_error_clear();
+
+	if (!(dir = medo_dirname(treeptr_path)))
+		return silo_error_oom();
+	ret = fs_mkdir_p(dir, 0777);
+	free(dir);
+	if (ret < 0)
+		goto out;
+	if ((ret = silo_medo_open_writing(&s, treeptr_path, opts->silo)) < 0)
+		goto out;
+
+	if (S_ISDIR(st.st_mode)) {
+		ret = add_dir(&tp, s, src);
+	} else if (http_is_url(src)) {
+		char *tmp = NULL;
+		if ((ret = download(&tmp, s, src)) == 0) {
+			ret = add_file(&tp, s, tmp, src, opts->opaque, opts->sha256, sha256);
+			unlink(tmp);
+			free(tmp);
+		}
+	} else {
+		ret = add_file(&tp, s, src, src, opts->opaque, opts->sha256, sha256);
+	}
+	if (ret < 0)
+		goto out;
+
+	if (have_old && silo_treeptr_same_data(&old, &tp)) {
+		ret = SILO_MEDO_ADD_UNCHANGED;
+		if (out) {
+			*out = old;
+			memset(&old, 0, sizeof(old));
+		}
+		goto out;
+	}
+	if (have_old && !opts->force) {
+		char hex[SILO_OID_MAX_HEXSZ + 1];
+		ret = silo_error_set(SILO_EEXISTS,
+			"'%s' already names other data (object %s); use --force to replace it",
+			treeptr_path, silo_oid_to_hex(hex, &old.object));
+		goto out;
+	}
+	/* A rewrite keeps the fields of the old file that this version does
+	 * not know; its provenance is replaced with the new one. */
+	if (have_old) {
+		tp.doc = old.doc;
+		old.doc = NULL;
+	}
+	if ((ret = record_provenance(&tp, src, opts, sha256[0] ? sha256 : NULL)) < 0)
+		goto out;
+	if ((ret = silo_treeptr_save(&tp, treeptr_path)) < 0)
+		goto out;
+	ret = SILO_MEDO_ADD_WRITTEN;
+	if (out) {
+		*out = tp;
+		memset(&tp, 0, sizeof(tp));
+	}
+out:
+	silo_treeptr_release(&old);
+	silo_treeptr_release(&tp);
+	silo_free(s);
+	return ret;
+}

@@ -1,0 +1,568 @@
+/*
+ * medo expand: turn treeptrs into trees on disk, never leaving a half
+ * written tree at the destination.
+ *
+ * Everything is built in a staging directory beside DEST (same parent,
+ * so the final rename stays on one file system) and renamed into place
+ * only after the object's checksum and the tree id both matched.
+ */
+#include "silo/medo.h"
+#include "silo/store.h"
+#include "silo/tree.h"
+#include "error-internal.h"
+#include "medo-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What DEST holds now. */
+enum dest_state {
+	DEST_NONE,	/* nothing */
+	DEST_EMPTY,	/* an empty directory: nothing to lose */
+	DEST_SAME,	/* exactly what the treeptr names */
+	DEST_OTHER	/* anything else */
+};
+
+static int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return silo_error_errno("cannot read directory '%s'", path);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* The blob id of the regular file PATH. */
+static int file_blob_id(silo_oid *out, int format, const char *path)
+{
+	silo_hasher *h = NULL;
+	unsigned char buf[65536];
+	struct stat st;
+	int fd, ret;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return silo_error_errno("cannot open '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", path);
+		goto out;
+	}
+	if ((ret = silo_hasher_new(&h, format)) < 0 ||
+	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = fs_read_full(fd, buf, sizeof(buf), path);
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
+			goto out;
+	}
+	ret = silo_hasher_final(out, h);
+out:
+	silo_hasher_free(h);
+	close(fd);
+	return ret;
+}
+
+static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
+		      const char *dest)
+{
+	struct stat st;
+	silo_oid id;
+	int ret;
+
+	if (lstat(dest, &st) < 0) {
+		if (errno == ENOENT) {
+			*state = DEST_NONE;
+			return 0;
+		}
+		return silo_error_errno("cannot stat '%s'", dest);
+	}
+	if (silo_treeptr_is_tree(tp)) {
+		struct silo_tree_list l = SILO_TREE_LIST_INIT;
+		if (!S_ISDIR(st.st_mode)) {
+			*state = DEST_OTHER;
+			return 0;
+		}
+		if ((ret = dir_is_empty(dest)) < 0)
+			return ret;
+		if (ret) {
+			*state = DEST_EMPTY;
+			return 0;
+		}
+		ret = silo_tree_list_dir(&l, tp->object.format, dest);
+		if (!ret)
+			ret = silo_tree_list_id(&id, &l);
+		silo_tree_list_release(&l);
+		if (ret == SILO_EINVALID) {
+			/* A fifo or a device: certainly not our tree. */
+			silo_error_clear();
+			*state = DEST_OTHER;
+			return 0;
+		}
+		if (ret < 0)
+			return ret;
+		*state = silo_oid_equal(&id, &tp->tree) ? DEST_SAME : DEST_OTHER;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*state = S_ISDIR(st.st_mode) && dir_is_empty(dest) == 1 ? DEST_EMPTY : DEST_OTHER;
+		return 0;
+	}
+	if ((ret = file_blob_id(&id, tp->object.format, dest)) < 0)
+		return ret;
+	*state = silo_oid_equal(&id, &tp->object) ? DEST_SAME : DEST_OTHER;
+	return 0;
+}
+
+/* Make a staging directory beside DEST; *out is owned by the caller. */
+static int make_staging(char **out, const char *dest)
+{
+	char *dir = medo_dirname(dest), *base = medo_basename(dest), *path = NULL;
+	size_t len;
+	int ret = 0;
+
+	*out = NULL;
+	if (!dir || !base) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if ((ret = fs_mkdir_p(dir, 0777)) < 0)
+		goto out;
+	len = strlen(dir) + strlen(base) + 32;
+	if (!(path = malloc(len))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	snprintf(path, len, "%s/.tmp-%s-XXXXXX", dir, base);
+	if (!mkdtemp(path)) {
+		ret = silo_error_errno("cannot create a staging directory beside '%s'", dest);
+		free(path);
+		goto out;
+	}
+	*out = path;
+out:
+	free(dir);
+	free(base);
+	return ret;
+}
+
+/* Write the opaque object of ST to the new file PATH. */
+static int write_opaque(silo_stream *st, const char *path)
+{
+	const void *d;
+	size_t n;
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		  0666 & ~(mode_t)medo_umask());
+	if (fd < 0)
+		return silo_error_errno("cannot create '%s'", path);
+	while ((ret = silo_stream_read(st, &d, &n)) > 0)
+		if ((ret = fs_write_all(fd, d, n, path)) < 0)
+			break;
+	if (close(fd) < 0 && !ret)
+		ret = silo_error_errno("cannot write '%s'", path);
+	return ret;
+}
+
+/*
+ * Put NEW (inside STAGING) at DEST.  When DEST exists it is swapped out
+ * in one step where the file system allows (RENAME_EXCHANGE), else moved
+ * aside first and moved back if the second rename fails; the old content
+ * ends inside STAGING, removed with it.
+ */
+static int put_in_place(const char *staging, const char *new_path, const char *dest,
+			int dest_exists)
+{
+	char *aside;
+	int ret = 0;
+
+	if (!dest_exists) {
+		if (renameat2(AT_FDCWD, new_path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			return silo_error_set(SILO_EEXISTS,
+				"'%s' appeared while it was being expanded", dest);
+		if (errno != EINVAL && errno != ENOSYS)
+			return silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
+		if (access(dest, F_OK) == 0)
+			return silo_error_set(SILO_EEXISTS,
+				"'%s' appeared while it was being expanded", dest);
+		if (rename(new_path, dest) < 0)
+			return silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
+		return 0;
+	}
+	if (renameat2(AT_FDCWD, new_path, AT_FDCWD, dest, RENAME_EXCHANGE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return silo_error_errno("cannot exchange '%s' and '%s'", new_path, dest);
+	if (!(aside = fs_join(staging, "old")))
+		return silo_error_oom();
+	if (rename(dest, aside) < 0) {
+		ret = silo_error_errno("cannot move '%s' aside", dest);
+	} else if (rename(new_path, dest) < 0) {
+		ret = silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
+		if (rename(aside, dest) < 0)
+			silo_error_wrap("'%s' is now at '%s'", dest, aside);
+	}
+	free(aside);
+	return ret;
+}
+
+/* Unpack the object into NEW_PATH, its tree id into *GOT. */
+static int extract(const char *new_path, struct medo_source *src,
+		   const char *name, int format, silo_oid *got)
+{
+	int ret = silo_extract(new_path, medo_source_read, src, name, format, got);
+
+	return ret ? ret : medo_source_finish(src);
+}
+
+int silo_medo_expand(const char *treeptr_path, const char *dest,
+		     const struct silo_medo_expand_options *opts)
+{
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	enum dest_state state = DEST_NONE;
+	char hex[SILO_OID_MAX_HEXSZ + 1], hex2[SILO_OID_MAX_HEXSZ + 1];
+	char *staging = NULL, *new_path = NULL;
+	struct silo *s = NULL;
+	silo_stream *st = NULL;
+	silo_oid got;
+	int ret, result;
+
+	if ((ret = silo_treeptr_load(&tp, treeptr_path)) < 0)
+		return ret;
+	if ((ret = dest_state(&state, &tp, dest)) < 0)
+		goto out;
+	if (state == DEST_SAME) {
+		ret = SILO_MEDO_PRESENT;
+		goto out;
+	}
+	if (state == DEST_OTHER && !opts->force) {
+		ret = silo_error_set(SILO_EEXISTS,
+			"'%s' holds something other than what '%s' names; use --force to replace it",
+			dest, treeptr_path);
+		goto out;
+	}
+	result = state == DEST_OTHER ? SILO_MEDO_REPLACED : SILO_MEDO_EXPANDED;
+
+	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp.object,
+					  opts->on_warning, opts->payload)) < 0 ||
+	    (ret = silo_stream_open(&st, s, &tp.object)) < 0)
+		goto out;
+	if (silo_stream_size(st) != tp.size) {
+		ret = silo_error_set(SILO_ECORRUPT,
+			"'%s': object %s has %llu bytes, not the %llu the treeptr says",
+			treeptr_path, silo_oid_to_hex(hex, &tp.object),
+			(unsigned long long)silo_stream_size(st),
+			(unsigned long long)tp.size);
+		goto out;
+	}
+	if ((ret = make_staging(&staging, dest)) < 0)
+		goto out;
+	if (!(new_path = fs_join(staging, "new"))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if (silo_treeptr_is_tree(&tp)) {
+		struct medo_source src = { st, 0 };
+		if ((ret = extract(new_path, &src, treeptr_path, tp.object.format, &got)) < 0)
+			goto out;
+		if (!silo_oid_equal(&got, &tp.tree)) {
+			char want[SILO_OID_MAX_HEXSZ + 1];
+			ret = silo_error_set(SILO_ECORRUPT,
+				"'%s': object %s unpacks to tree %s, not tree %s",
+				treeptr_path, silo_oid_to_hex(hex, &tp.object),
+				silo_oid_to_hex(hex2, &got), silo_oid_to_hex(want, &tp.tree));
+			goto out;
+		}
+	} else if ((ret = write_opaque(st, new_path)) < 0) {
+		goto out;
+	}
+	if (state == DEST_EMPTY) {
+		/* Nothing to keep: the empty directory makes way. */
+		if (rmdir(dest) < 0 && errno != ENOENT) {
+			ret = silo_error_errno("cannot remove the empty directory '%s'", dest);
+			goto out;
+		}
+		state = DEST_NONE;
+	}
+	ret = put_in_place(staging, new_path, dest, state != DEST_NONE);
+	if (ret == SILO_EEXISTS && state == DEST_NONE) {
+		/* Another expansion of the same treeptr won the race: if what
+		 * it put there is right, the work is done. */
+		enum dest_state now;
+		if (dest_state(&now, &tp, dest) == 0 && now == DEST_SAME)
+			ret = result = SILO_MEDO_PRESENT;
+		else
+			silo_error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",
+				       dest);
+	}
+	if (ret < 0)
+		goto out;
+	ret = result;
+out:
+	if (staging) {
+		int saved = silo_error_last();
+		char msg[4096];
+		snprintf(msg, sizeof(msg), "%s", silo_error_message());
+		silo_remove_tree(staging);
+		/* Cleaning up must not hide why the expansion failed. */
+		if (ret < 0)
+			silo_error_set(saved, "%s", msg);
+	}
+	free(staging);
+	free(new_path);
+	silo_stream_free(st);
+	silo_free(s);
+	silo_treeptr_release(&tp);
+	return ret;
+}
+
+/* ---- many treeptrs ---- */
+
+struct name_list {
+	char **v;
+	size_t n, alloc;
+};
+
+static int list_push(struct name_list *l, char *s)
+{
+	if (l->n == l->alloc) {
+		size_t n = l->alloc ? 2 * l->alloc : 32;
+		char **v = realloc(l->v, n * sizeof(*v));
+		if (!v)
+			return silo_error_oom();
+		l->v = v;
+		l->alloc = n;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls > lx && !strcmp(s + ls - lx, suffix);
+}
+
+/* Walk ROOT/REL, adding treeptrs as paths relative to ROOT. */
+static int walk(struct name_list *l, const char *root, const char *rel, int depth)
+{
+	char *path = rel[0] ? fs_join(root, rel) : strdup(root);
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	if (!path)
+		return silo_error_oom();
+	if (depth > 64) {
+		ret = silo_error_set(SILO_EINVALID, "'%s' is nested too deeply", path);
+		free(path);
+		return ret;
+	}
+	if (!(d = opendir(path))) {
+		ret = silo_error_errno("cannot read directory '%s'", path);
+		free(path);
+		return ret;
+	}
+	while (!ret && (errno = 0, de = readdir(d))) {
+		const char *name = de->d_name;
+		char *sub, *full;
+		struct stat st;
+
+		/* Hidden entries hold no treeptrs: .git, staging files. */
+		if (name[0] == '.')
+			continue;
+		if (!(sub = rel[0] ? fs_join(rel, name) : strdup(name)) ||
+		    !(full = fs_join(path, name))) {
+			free(sub);
+			ret = silo_error_oom();
+			break;
+		}
+		if (lstat(full, &st) < 0) {
+			ret = silo_error_errno("cannot stat '%s'", full);
+		} else if (S_ISDIR(st.st_mode)) {
+			ret = walk(l, root, sub, depth + 1);
+		} else if (S_ISREG(st.st_mode) && has_suffix(name, SILO_TREEPTR_SUFFIX)) {
+			ret = list_push(l, sub);
+			sub = NULL;
+		}
+		free(sub);
+		free(full);
+	}
+	if (!ret && errno)
+		ret = silo_error_errno("cannot read directory '%s'", path);
+	closedir(d);
+	free(path);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int silo_medo_find_treeptrs(char ***out, size_t *count, const char *medo_dir)
+{
+	struct name_list l = { NULL, 0, 0 };
+	int ret;
+
+	*out = NULL;
+	*count = 0;
+	if ((ret = walk(&l, medo_dir, "", 0)) < 0) {
+		silo_medo_list_free(l.v, l.n);
+		return ret;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	*out = l.v;
+	*count = l.n;
+	return 0;
+}
+
+void silo_medo_list_free(char **list, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+}
+
+char *silo_medo_dest_for(const char *dest, const char *rel)
+{
+	char *p = fs_join(dest, rel);
+
+	if (p && has_suffix(p, SILO_TREEPTR_SUFFIX))
+		p[strlen(p) - strlen(SILO_TREEPTR_SUFFIX)] = '\0';
+	return p;
+}
+
+struct batch {
+	const char *medo_dir, *dest;
+	const struct silo_medo_expand_options *opts;
+	char **names;
+	int *results;
+	char **messages;
+	size_t n, next, done;
+	pthread_mutex_t lock;
+};
+
+static void *batch_worker(void *arg)
+{
+	struct batch *b = arg;
+
+	for (;;) {
+		size_t i;
+		char *tp, *dest;
+		int ret;
+
+		pthread_mutex_lock(&b->lock);
+		i = b->next++;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->n)
+			break;
+		tp = fs_join(b->medo_dir, b->names[i]);
+		dest = silo_medo_dest_for(b->dest, b->names[i]);
+		if (!tp || !dest)
+			ret = silo_error_oom();
+		else
+			ret = silo_medo_expand(tp, dest, b->opts);
+		b->results[i] = ret;
+		if (ret < 0)
+			b->messages[i] = strdup(silo_error_message());
+		pthread_mutex_lock(&b->lock);
+		b->done++;
+		if (b->opts->on_progress)
+			b->opts->on_progress(b->opts->payload, b->done, b->n);
+		pthread_mutex_unlock(&b->lock);
+		free(tp);
+		free(dest);
+	}
+	return NULL;
+}
+
+int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
+			 const struct silo_medo_expand_options *opts,
+			 void (*on_result)(void *payload, const char *rel, int result,
+					   const char *message),
+			 void *payload)
+{
+	struct batch b;
+	pthread_t *threads = NULL;
+	size_t i, started = 0;
+	int ret, failures = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.medo_dir = medo_dir;
+	b.dest = dest;
+	b.opts = opts;
+	if ((ret = silo_medo_find_treeptrs(&b.names, &b.n, medo_dir)) < 0)
+		return ret;
+	if (jobs <= 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus > 0 ? (int)cpus : 1;
+	}
+	if ((size_t)jobs > b.n)
+		jobs = b.n ? (int)b.n : 1;
+	b.results = calloc(b.n ? b.n : 1, sizeof(*b.results));
+	b.messages = calloc(b.n ? b.n : 1, sizeof(*b.messages));
+	threads = calloc((size_t)jobs, sizeof(*threads));
+	if (!b.results || !b.messages || !threads) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	/* Read the umask before any thread creates a file. */
+	medo_umask();
+	pthread_mutex_init(&b.lock, NULL);
+	for (i = 1; i < (size_t)jobs; i++) {
+		if (pthread_create(&threads[i], NULL, batch_worker, &b))
+			break;
+		started++;
+	}
+	batch_worker(&b);
+	for (i = 1; i <= started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&b.lock);
+	for (i = 0; i < b.n; i++) {
+		if (b.results[i] < 0)
+			failures++;
+		if (on_result)
+			on_result(payload, b.names[i], b.results[i],
+				  b.results[i] < 0 ? (b.messages[i] ? b.messages[i] : "out of memory")
+						   : NULL);
+	}
+	ret = failures;
+out:
+	if (b.messages)
+		for (i = 0; i < b.n; i++)
+			free(b.messages[i]);
+	free(b.messages);
+	free(b.results);
+	free(threads);
+	silo_medo_list_free(b.names, b.n);
+	return ret;
+}

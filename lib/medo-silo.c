@@ -1,0 +1,118 @@
+/* Choosing the silo a treeptr's object is read from or written to. */
+#include "silo/medo.h"
+#include "silo/silojson.h"
+#include "silo/store.h"
+#include "silo/remote.h"
+#include "error-internal.h"
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int load_silos(struct silo_silojson *sj, const char *treeptr_path,
+		      const char *silo_option)
+{
+	if (silo_option)
+		return silo_silojson_from_option(sj, silo_option);
+	return silo_silojson_for(sj, treeptr_path);
+}
+
+static void warn(silo_medo_warn_fn fn, void *payload, const char *fmt, ...)
+	SILO_PRINTF(3, 4);
+
+static void warn(silo_medo_warn_fn fn, void *payload, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(payload, msg);
+}
+
+int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
+			   const char *silo_option, const silo_oid *id,
+			   silo_medo_warn_fn on_warning, void *payload)
+{
+	struct silo_silojson sj = SILO_SILOJSON_INIT;
+	struct strbuf why = STRBUF_INIT;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	int ret, code = SILO_ENOTFOUND;
+	size_t i;
+
+	*out = NULL;
+	if ((ret = load_silos(&sj, treeptr_path, silo_option)) < 0)
+		return ret;
+	silo_oid_to_hex(hex, id);
+	/* Each silo in turn; what each said goes into the final error. */
+	for (i = 0; i < sj.n; i++) {
+		struct silo_silojson_entry *e = &sj.v[i];
+		struct silo *s;
+		int have;
+
+		if (e->kind == SILO_SILOJSON_HTTP)
+			ret = silo_open_remote(&s, e->location);
+		else
+			ret = silo_open(&s, e->location);
+		have = ret < 0 ? ret : silo_has_object(s, id);
+		if (have > 0) {
+			*out = s;
+			silo_silojson_release(&sj);
+			strbuf_release(&why);
+			silo_error_clear();
+			return 0;
+		}
+		if (have < 0) {
+			/* A failing silo is worth a warning even when a later
+			 * one has the object: a mirror may be down. */
+			warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
+			     silo_error_message());
+			strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());
+			if (have != SILO_ENOTFOUND)
+				code = have;
+		} else {
+			strbuf_addf(&why, "; '%s': not there", e->spec);
+		}
+		if (ret == 0)
+			silo_free(s);
+	}
+	/* A corrupt copy is worse news than a missing one: keep its code. */
+	if (silo_option)
+		ret = silo_error_set(code, "object %s is not in silo '%s'%s", hex,
+				     silo_option, sj.n == 1 && code == SILO_ENOTFOUND ? "" :
+				     why.buf ? why.buf : "");
+	else
+		ret = silo_error_set(code, "object %s is not in any silo of '%s'%s",
+				     hex, sj.path, why.buf ? why.buf : "");
+	silo_silojson_release(&sj);
+	strbuf_release(&why);
+	return ret;
+}
+
+int silo_medo_open_writing(struct silo **out, const char *treeptr_path,
+			   const char *silo_option)
+{
+	struct silo_silojson sj = SILO_SILOJSON_INIT;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if ((ret = load_silos(&sj, treeptr_path, silo_option)) < 0)
+		return ret;
+	for (i = 0; i < sj.n; i++)
+		if (sj.v[i].kind == SILO_SILOJSON_LOCAL)
+			break;
+	if (i == sj.n)
+		ret = silo_error_set(SILO_ENOTFOUND, "no local silo to write to in '%s'",
+				     sj.path ? sj.path : silo_option);
+	else if ((ret = silo_open(out, sj.v[i].location)) < 0)
+		silo_error_wrap("silo '%s' of '%s'", sj.v[i].spec,
+				sj.path ? sj.path : "--silo");
+	silo_silojson_release(&sj);
+	return ret;
+}

@@ -1,0 +1,219 @@
+/* File helpers for medo's small files (see medo-internal.h). */
+#include "medo-internal.h"
+#include "error-internal.h"
+#include "silo/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+static mode_t saved_umask;
+
+static void read_umask(void)
+{
+	/* umask() can only be read by setting it: done once, before any
+	 * other thread of ours creates files. */
+	saved_umask = umask(022);
+	umask(saved_umask);
+}
+
+unsigned medo_umask(void)
+{
+	pthread_once(&umask_once, read_umask);
+	return (unsigned)saved_umask;
+}
+
+char *medo_dirname(const char *path)
+{
+	const char *slash = NULL;
+	size_t len;
+	char *out;
+
+	/* Trailing slashes do not make a component. */
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/')
+			slash = path + i;
+	if (!slash)
+		return strdup(".");
+	while (slash > path && slash[-1] == '/')
+		slash--;
+	if (slash == path)
+		return strdup("/");
+	out = malloc((size_t)(slash - path) + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, path, (size_t)(slash - path));
+	out[slash - path] = '\0';
+	return out;
+}
+
+char *medo_basename(const char *path)
+{
+	size_t len = strlen(path), start;
+	char *out;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	start = len;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (start == len && len == 1)
+		return strdup("/");	/* the root is its own name */
+	out = malloc(len - start + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, path + start, len - start);
+	out[len - start] = '\0';
+	return out;
+}
+
+int medo_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char *dir = medo_dirname(path), *base = medo_basename(path), *tmp = NULL;
+	size_t tlen;
+	int fd = -1, ret = 0;
+
+	if (!dir || !base) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	tlen = strlen(dir) + strlen(base) + 16;
+	if (!(tmp = malloc(tlen))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	snprintf(tmp, tlen, "%s/.%s.XXXXXX", dir, base);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = silo_error_errno("cannot create a temporary file in '%s'", dir);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, 0666 & ~(mode_t)medo_umask()) < 0) {
+		ret = silo_error_errno("cannot set the mode of '%s'", tmp);
+		goto out;
+	}
+	{
+		const char *p = data;
+		size_t left = len;
+		while (left) {
+			ssize_t n = write(fd, p, left);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				ret = silo_error_errno("cannot write '%s'", tmp);
+				goto out;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+	}
+	if (fsync(fd) < 0) {
+		ret = silo_error_errno("cannot fsync '%s'", tmp);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = silo_error_errno("cannot write '%s'", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp && ret < 0)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	free(base);
+	return ret;
+}
+
+int medo_read_file(char **out, size_t *len, const char *path, size_t max)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd, ret = 0;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return silo_error_errno("cannot open '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", path);
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = silo_error_set(SILO_EINVALID, "'%s' is a directory", path);
+		goto out;
+	}
+	if (!(buf = malloc(max + 1))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	/* Read one byte past MAX to tell a file of exactly MAX from a
+	 * longer one. */
+	for (;;) {
+		ssize_t n = read(fd, buf + got, max + 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = silo_error_errno("cannot read '%s'", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > max) {
+			ret = silo_error_set(SILO_EINVALID,
+				"'%s' is too large: more than %zu bytes", path, max);
+			goto out;
+		}
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int medo_source_read(void *payload, const void **data, size_t *len)
+{
+	struct medo_source *src = payload;
+	int ret;
+
+	if (src->ended)
+		return 0;
+	ret = silo_stream_read(src->st, data, len);
+	if (ret <= 0)
+		src->ended = 1;
+	return ret;
+}
+
+int medo_source_finish(struct medo_source *src)
+{
+	const void *d;
+	size_t n;
+	int ret;
+
+	while ((ret = medo_source_read(src, &d, &n)) > 0)
+		;
+	return ret;
+}

@@ -1,0 +1,178 @@
+/* medo verify: compare trees on disk with their treeptrs. */
+#include "silo/medo.h"
+#include "silo/store.h"
+#include "silo/tree.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "medo-internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct diff_state {
+	const struct silo_medo_verify_options *opts;
+	const char *dir;
+	size_t reported;
+};
+
+static int report(void *payload, int change, const char *path)
+{
+	struct diff_state *ds = payload;
+	char *full = fs_join(ds->dir, path);
+
+	if (!full)
+		return silo_error_oom();
+	ds->reported++;
+	if (ds->opts->on_diff)
+		ds->opts->on_diff(ds->opts->payload, change, full);
+	free(full);
+	return 0;
+}
+
+static void differs(const struct silo_medo_verify_options *opts, int what,
+		    const char *dir)
+{
+	if (opts->on_diff)
+		opts->on_diff(opts->payload, what, dir);
+}
+
+/* The listing of the treeptr's object, when a silo at hand holds it. */
+static int object_list(struct silo_tree_list *l, const char *treeptr_path,
+		       const struct silo_treeptr *tp,
+		       const struct silo_medo_verify_options *opts)
+{
+	struct silo *s = NULL;
+	silo_stream *st = NULL;
+	struct medo_source src = { NULL, 0 };
+	int ret;
+
+	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object,
+					  opts->on_warning, opts->payload)) < 0 ||
+	    (ret = silo_stream_open(&st, s, &tp->object)) < 0)
+		goto out;
+	src.st = st;
+	ret = silo_tree_list_archive(l, tp->object.format, medo_source_read, &src, treeptr_path);
+	if (!ret)
+		ret = medo_source_finish(&src);
+out:
+	silo_stream_free(st);
+	silo_free(s);
+	return ret;
+}
+
+static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp,
+			 const char *path, const struct silo_medo_verify_options *opts)
+{
+	silo_hasher *h = NULL;
+	unsigned char buf[65536];
+	struct stat st;
+	silo_oid id;
+	int fd, ret;
+
+	(void)treeptr_path;
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return silo_error_errno("cannot stat '%s'", path);
+		differs(opts, SILO_MEDO_MISSING, path);
+		return SILO_EDIFFERS;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		differs(opts, SILO_TREE_CHANGED, path);
+		return SILO_EDIFFERS;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return silo_error_errno("cannot open '%s'", path);
+	if ((ret = silo_hasher_new(&h, tp->object.format)) < 0 ||
+	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = fs_read_full(fd, buf, sizeof(buf), path);
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		if (!n)
+			break;
+		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
+			goto out;
+	}
+	if ((ret = silo_hasher_final(&id, h)) < 0)
+		goto out;
+	if (!silo_oid_equal(&id, &tp->object)) {
+		differs(opts, SILO_TREE_CHANGED, path);
+		ret = SILO_EDIFFERS;
+	}
+out:
+	silo_hasher_free(h);
+	close(fd);
+	return ret;
+}
+
+int silo_medo_verify(const char *treeptr_path, const char *dir,
+		     const struct silo_medo_verify_options *opts)
+{
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	struct silo_tree_list disk = SILO_TREE_LIST_INIT, want = SILO_TREE_LIST_INIT;
+	struct diff_state ds = { opts, dir, 0 };
+	struct stat st;
+	silo_oid id;
+	int ret;
+
+	if ((ret = silo_treeptr_load(&tp, treeptr_path)) < 0)
+		return ret;
+	if (!silo_treeptr_is_tree(&tp)) {
+		ret = verify_opaque(treeptr_path, &tp, dir, opts);
+		goto out;
+	}
+	if (lstat(dir, &st) < 0) {
+		if (errno != ENOENT) {
+			ret = silo_error_errno("cannot stat '%s'", dir);
+			goto out;
+		}
+		differs(opts, SILO_MEDO_MISSING, dir);
+		ret = SILO_EDIFFERS;
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		differs(opts, SILO_MEDO_DIFFERS, dir);
+		ret = SILO_EDIFFERS;
+		goto out;
+	}
+	if ((ret = silo_tree_list_dir(&disk, tp.object.format, dir)) < 0 ||
+	    (ret = silo_tree_list_id(&id, &disk)) < 0)
+		goto out;
+	if (silo_oid_equal(&id, &tp.tree))
+		goto out;
+	ret = SILO_EDIFFERS;
+	/* Naming the paths needs the object; without it, say only that the
+	 * tree differs. */
+	if (object_list(&want, treeptr_path, &tp, opts) < 0) {
+		if (opts->on_warning) {
+			char msg[4200];
+			snprintf(msg, sizeof(msg), "cannot list what differs: %s",
+				 silo_error_message());
+			opts->on_warning(opts->payload, msg);
+		}
+		differs(opts, SILO_MEDO_DIFFERS, dir);
+		silo_error_clear();
+		goto out;
+	}
+	if (silo_tree_list_diff(&want, &disk, report, &ds) < 0) {
+		ret = silo_error_last() ? silo_error_last() : SILO_ERROR;
+		goto out;
+	}
+	/* The object's listing equals the disk, yet the ids differ: the
+	 * treeptr's tree id does not describe its own object. */
+	if (!ds.reported)
+		differs(opts, SILO_MEDO_DIFFERS, dir);
+out:
+	silo_tree_list_release(&disk);
+	silo_tree_list_release(&want);
+	silo_treeptr_release(&tp);
+	return ret;
+}

@@ -1,0 +1,97 @@
+/*
+ * Git packfiles (version 2) and their indexes (version 2) inside a silo:
+ * pack/pack-<checksum>.pack and .idx.  Both files are mapped read-only;
+ * every read from them is bounds-checked, because a pack may come from
+ * anywhere and may be truncated or damaged.
+ */
+#ifndef SILO_PACK_H_INTERNAL
+#define SILO_PACK_H_INTERNAL
+
+#include "store-internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PACK_OFS_DELTA 6
+#define PACK_REF_DELTA 7
+
+struct pack {
+	char *relpack;			/* "pack/pack-<hex>.pack" */
+	char *relidx;			/* "pack/pack-<hex>.idx" */
+	int format;
+	size_t rawsz;
+	const unsigned char *map;	/* the .pack */
+	size_t size;
+	const unsigned char *idx;	/* the .idx */
+	size_t idx_size;
+	uint32_t nr;
+	const unsigned char *names, *crcs, *offs, *offs64;
+	uint32_t n64;
+};
+
+/*
+ * Open and map RELBASE + ".idx" and ".pack" under ROOT (RELBASE is
+ * "pack/pack-<hex>") and check the index's structure and that the two
+ * files belong together.  Errors name the file at fault.
+ */
+int pack_open(struct pack **out, const char *root, const char *relbase, int format);
+void pack_close(struct pack *p);	/* NULL is allowed */
+
+/* As pack_open, but a pack whose trailer is not the checksum its index
+ * records (a truncated or damaged pack) is still opened, so that verify
+ * can tell which objects survive.  Every read stays bounds-checked. */
+int pack_open_lenient(struct pack **out, const char *root, const char *relbase,
+		      int format);
+
+/* 1 and *pos set if P's index lists ID, else 0. */
+int pack_lookup(const struct pack *p, const silo_oid *id, uint32_t *pos);
+void pack_oid_at(const struct pack *p, uint32_t pos, silo_oid *out);
+uint64_t pack_offset_at(const struct pack *p, uint32_t pos);
+uint32_t pack_crc_at(const struct pack *p, uint32_t pos);
+
+/* The header of the entry at an offset. */
+struct pack_entry {
+	int type;		/* 1..4, or PACK_OFS_DELTA / PACK_REF_DELTA */
+	uint64_t size;		/* inflated size of the data that follows */
+	uint64_t data;		/* offset of the zlib data */
+	uint64_t base;		/* for deltas: offset of the base */
+};
+int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
+
+/*
+ * A bounded cache of inflated objects keyed by pack and offset, so that
+ * resolving delta chains does not inflate the same base again and again.
+ * One per thread.
+ */
+struct pack_cache;
+int pack_cache_new(struct pack_cache **out, size_t limit_bytes);
+void pack_cache_free(struct pack_cache *c);	/* NULL is allowed */
+
+/*
+ * The object at OFFSET, deltas resolved.  *data is valid until the next
+ * call with cache C; the caller frees it only if *owned is set.
+ */
+int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
+	      int *type, const unsigned char **data, size_t *size, int *owned);
+
+/* A stream of the object at OFFSET of P, checked against ID. */
+int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
+		     uint64_t offset, const silo_oid *id);
+
+/*
+ * The silo's packs, loaded on first use and rescanned when an object is
+ * not found (a repack may have just moved it).  Packs whose files are
+ * damaged are left out; *first_error (may be NULL) gets the code of the
+ * first such failure, its message left in the error state.
+ */
+int silo_packs_load(silo *s, int rescan);
+
+/* Find ID in the loaded packs: 1 and *pack / *offset set, or 0. */
+int silo_packs_find(silo *s, const silo_oid *id, struct pack **pack, uint64_t *offset);
+
+void silo_packs_free(silo *s);
+
+/* Is NAME (in pack/) "pack-<hex>.<ext>" for FORMAT?  Returns 1 or 0. */
+int pack_name_is(const char *name, int format, const char *ext);
+
+#endif

@@ -1,0 +1,579 @@
+/*
+ * Objects packed in a silo served over HTTP(S), read without any program
+ * on the server.  The remote's pack/packs lists its packs (git's
+ * objects/info/packs format: "P pack-<hex>.pack" lines).  For each pack,
+ * the index is fetched once, checked against its own checksum and the
+ * pack's name, and kept beside the cache.  An object is then read with
+ * range requests: its entry, and the entries of its delta bases, are
+ * written at their offsets into a sparse local copy of the pack, which
+ * the ordinary, bounds-checked pack reader maps and resolves.  The result
+ * is checked against its id and stored in the cache as a loose object, so
+ * that the next read needs no network.  A server that ignores ranges
+ * sends the whole pack instead, which is then kept in the cache whole.
+ */
+#include "remote-internal.h"
+#include "pack.h"
+#include "http.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "silo/tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_CHAIN 10000
+
+struct remote_pack {
+	char name[96];		/* "pack-<hex>" */
+	unsigned char *idx;	/* the verified index, whole */
+	size_t idx_size;
+	uint64_t *sorted;	/* entry offsets, sorted: where entries end */
+	uint32_t nr;
+};
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void remote_packs_free(struct silo_remote *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_packs; i++) {
+		free(r->packs[i].idx);
+		free(r->packs[i].sorted);
+	}
+	free(r->packs);
+	r->packs = NULL;
+	r->n_packs = 0;
+}
+
+/* Read pack/packs; a silo without one has no packs to offer. */
+static int load_pack_list(struct silo_remote *r)
+{
+	enum http_result result;
+	char error[512], *text = NULL, *url, *line, *save = NULL;
+	size_t len;
+	int ret;
+
+	if (r->packs_loaded)
+		return 0;
+	if (!(url = fs_join(r->url, "pack/packs")))
+		return silo_error_oom();
+	ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
+	if (ret == 0 && result == HTTP_FAILED)
+		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
+	if (ret == 0 && result == HTTP_OK) {
+		for (line = strtok_r(text, "\n", &save); line && !ret;
+		     line = strtok_r(NULL, "\n", &save)) {
+			struct remote_pack *v;
+			char name[96];
+			if (line[0] != 'P' || line[1] != ' ' ||
+			    !pack_name_is(line + 2, r->format, "pack"))
+				continue;	/* other kinds of lines are for others */
+			snprintf(name, sizeof(name), "%.*s", (int)(strlen(line + 2) - 5), line + 2);
+			v = realloc(r->packs, (r->n_packs + 1) * sizeof(*v));
+			if (!v) {
+				ret = silo_error_oom();
+				break;
+			}
+			r->packs = v;
+			memset(&v[r->n_packs], 0, sizeof(*v));
+			memcpy(v[r->n_packs].name, name, sizeof(name));
+			r->n_packs++;
+		}
+	}
+	free(text);
+	free(url);
+	if (!ret)
+		r->packs_loaded = 1;
+	return ret;
+}
+
+/* Check an index's trailer checksum and that it names pack NAME. */
+static int check_index(const unsigned char *idx, size_t size, int format,
+		       const char *name, const char *url)
+{
+	size_t rawsz = silo_oid_rawsz(format);
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	silo_hasher *h;
+	silo_oid sum, named;
+	int ret;
+
+	if (size < 8 + 256 * 4 + 2 * rawsz)
+		return silo_error_set(SILO_ECORRUPT, "'%s': index is truncated", url);
+	if ((ret = silo_hasher_new(&h, format)) < 0)
+		return ret;
+	if ((ret = silo_hasher_begin_raw(h)) == 0 &&
+	    (ret = silo_hasher_update(h, idx, size - rawsz)) == 0)
+		ret = silo_hasher_final(&sum, h);
+	silo_hasher_free(h);
+	if (ret < 0)
+		return ret;
+	if (memcmp(sum.hash, idx + size - rawsz, rawsz))
+		return silo_error_set(SILO_ECORRUPT, "'%s': index checksum mismatch", url);
+	silo_oid_from_raw(&named, format, idx + size - 2 * rawsz);
+	if (strcmp(name + 5, silo_oid_to_hex(hex, &named)))
+		return silo_error_set(SILO_ECORRUPT,
+			"'%s': index belongs to pack-%s, not %s", url, hex, name);
+	return 0;
+}
+
+/* Load (from beside the cache, or the server) and check P's index. */
+static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
+{
+	char *dir = NULL, *path = NULL, *url = NULL, *tmp = NULL, *text = NULL;
+	char rel[128], error[512];
+	enum http_result result;
+	size_t len = 0, rawsz = silo_oid_rawsz(r->format), i, ofs_end;
+	int fd = -1, ret;
+	struct stat st;
+
+	if (p->idx)
+		return 0;
+	(void)cache;
+	snprintf(rel, sizeof(rel), "pack/%s.idx", p->name);
+	if ((ret = remote_index_dir(&dir, r->format)) < 0)
+		return ret;
+	if (!(path = fs_join(dir, rel + 5)) || !(url = fs_join(r->url, rel))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && (text = malloc((size_t)st.st_size + 1)) &&
+	    fs_read_full(fd, text, (size_t)st.st_size, path) == st.st_size &&
+	    check_index((unsigned char *)text, (size_t)st.st_size, r->format, p->name, path) == 0) {
+		len = (size_t)st.st_size;
+	} else {
+		free(text);
+		text = NULL;
+		ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
+		if (ret == 0 && result != HTTP_OK)
+			ret = silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
+					     "cannot fetch '%s': %s", url, error);
+		if (ret == 0)
+			ret = check_index((unsigned char *)text, len, r->format, p->name, url);
+		/* Keep it for next time: indexes are named by content. */
+		if (ret == 0 && fs_mkdir_p(dir, 0777) == 0) {
+			int tfd;
+			if (fs_tmpfile(&tfd, &tmp, dir, "tmp_idx_") == 0) {
+				if (fs_write_all(tfd, text, len, tmp) == 0 && close(tfd) == 0)
+					fs_link_into_place(tmp, path, NULL);
+				else
+					close(tfd);
+				unlink(tmp);
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		goto out;
+	p->idx = (unsigned char *)text;
+	p->idx_size = len;
+	text = NULL;
+	p->nr = be32(p->idx + 8 + 255 * 4);
+	ofs_end = 8 + 256 * 4 + (size_t)p->nr * (rawsz + 8);
+	if (ofs_end + 2 * rawsz > len) {
+		ret = silo_error_set(SILO_ECORRUPT, "'%s': index is truncated", url);
+		goto out;
+	}
+	/* Offsets, sorted, tell where each entry ends. */
+	if (!(p->sorted = malloc(((size_t)p->nr + 1) * sizeof(*p->sorted)))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	for (i = 0; i < p->nr; i++) {
+		const unsigned char *o = p->idx + 8 + 256 * 4 + (size_t)p->nr * (rawsz + 4) + 4 * i;
+		uint32_t v = be32(o);
+		if (v & 0x80000000u) {
+			size_t k = v & 0x7fffffffu;
+			const unsigned char *o64 = p->idx + ofs_end + 8 * k;
+			if (ofs_end + 8 * k + 8 + 2 * rawsz > len) {
+				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad 64-bit offset", url);
+				goto out;
+			}
+			p->sorted[i] = (uint64_t)be32(o64) << 32 | be32(o64 + 4);
+		} else {
+			p->sorted[i] = v;
+		}
+	}
+	qsort(p->sorted, p->nr, sizeof(*p->sorted), cmp_u64);
+out:
+	if (ret < 0) {
+		free(p->idx);
+		p->idx = NULL;
+		free(p->sorted);
+		p->sorted = NULL;
+	}
+	free(text);
+	free(tmp);
+	free(dir);
+	free(path);
+	free(url);
+	return ret;
+}
+
+/* Where the entry at OFF ends: the next entry, or the trailer. */
+static uint64_t entry_end(const struct remote_pack *p, uint64_t off, uint64_t pack_size,
+			  size_t rawsz)
+{
+	size_t lo = 0, hi = p->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->sorted[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nr ? p->sorted[lo] : pack_size - rawsz;
+}
+
+/* The work area: WORK/pack/<name>.idx and a sparse WORK/pack/<name>.pack. */
+struct sparse {
+	char *work;
+	char *pack_path;
+	int fd;
+	uint64_t size;
+	uint64_t *have;		/* entry offsets fetched */
+	size_t n_have, alloc_have;
+	int whole;		/* the server sent the whole pack */
+};
+
+static int sparse_has(const struct sparse *sp, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < sp->n_have; i++)
+		if (sp->have[i] == off)
+			return 1;
+	return 0;
+}
+
+static int fetch_span(struct sparse *sp, const char *url, uint64_t off, uint64_t len)
+{
+	enum http_result result;
+	char error[512];
+	uint64_t total;
+	int whole, ret;
+
+	if (sp->whole || len == 0)
+		return 0;
+	ret = http_get_range(url, off, len, sp->fd, &total, &whole, &result,
+			     error, sizeof(error));
+	if (ret < 0)
+		return ret;
+	if (result != HTTP_OK)
+		return silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
+				      "cannot fetch '%s': %s", url, error);
+	if (whole)
+		sp->whole = 1;
+	if (!sp->size)
+		sp->size = total;
+	else if (total && total != sp->size)
+		return silo_error_set(SILO_ECORRUPT, "'%s' changed size while being read", url);
+	return 0;
+}
+
+static void sparse_free(struct sparse *sp)
+{
+	if (sp->fd >= 0)
+		close(sp->fd);
+	if (sp->work)
+		silo_remove_tree(sp->work);
+	free(sp->work);
+	free(sp->pack_path);
+	free(sp->have);
+}
+
+/* Check a whole pack's trailer checksum, then link it and its index into
+ * CACHE's pack/ (the pack first: readers ignore a pack without index). */
+static void keep_whole_pack(struct sparse *sp, const struct remote_pack *rp,
+			    silo *cache, size_t rawsz)
+{
+	unsigned char buf[65536], trailer[SILO_OID_MAX_RAWSZ];
+	char name[128], *pack_dest = NULL, *idx_dest = NULL, *idx_src = NULL;
+	silo_hasher *h = NULL;
+	silo_oid sum;
+	uint64_t off = 0, end = sp->size - rawsz;
+
+	if (sp->size < rawsz + 12 || silo_hasher_new(&h, cache->format) < 0 ||
+	    silo_hasher_begin_raw(h) < 0)
+		goto out;
+	while (off < end) {
+		size_t want = end - off < sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
+		if (fs_pread_full(sp->fd, buf, want, (off_t)off, sp->pack_path) != (ssize_t)want ||
+		    silo_hasher_update(h, buf, want) < 0)
+			goto out;
+		off += want;
+	}
+	if (silo_hasher_final(&sum, h) < 0 ||
+	    fs_pread_full(sp->fd, trailer, rawsz, (off_t)end, sp->pack_path) != (ssize_t)rawsz ||
+	    memcmp(sum.hash, trailer, rawsz))
+		goto out;
+	snprintf(name, sizeof(name), "%s.pack", rp->name);
+	pack_dest = fs_join(cache->pack_dir, name);
+	snprintf(name, sizeof(name), "%s.idx", rp->name);
+	idx_dest = fs_join(cache->pack_dir, name);
+	idx_src = fs_join(sp->work, "pack");
+	if (!pack_dest || !idx_dest || !idx_src || fs_mkdir_p(cache->pack_dir, 0777) < 0 ||
+	    fchmod(sp->fd, 0444) < 0 || fsync(sp->fd) < 0)
+		goto out;
+	free(idx_src);
+	idx_src = NULL;
+	{
+		char *src = fs_join(sp->work, "pack");
+		char *isrc = src ? fs_join(src, name) : NULL;
+		if (isrc && fs_link_into_place(sp->pack_path, pack_dest, NULL) == 0 &&
+		    chmod(isrc, 0444) == 0)
+			fs_link_into_place(isrc, idx_dest, NULL);
+		free(isrc);
+		free(src);
+	}
+	silo_pack_list_write(cache);
+out:
+	silo_hasher_free(h);
+	free(pack_dest);
+	free(idx_dest);
+	free(idx_src);
+}
+
+/*
+ * Bring the entry of ID and those of its delta bases into the sparse
+ * pack, then resolve it with the pack reader.  *type, *data, *size as
+ * pack_read(); the data is owned by the caller.
+ */
+static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
+			      silo *cache_silo, const silo_oid *id, unsigned char **out,
+			      size_t *out_size, int *out_type)
+{
+	size_t rawsz = silo_oid_rawsz(r->format);
+	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
+	struct pack_cache *cache = NULL;
+	struct pack *p = NULL;
+	char *dir = NULL, *url = NULL, rel[128];
+	uint64_t target, cur;
+	uint32_t pos;
+	int ret, steps;
+
+	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
+	if (!(url = fs_join(r->url, rel)))
+		return silo_error_oom();
+	if ((ret = remote_index_dir(&dir, r->format)) < 0)
+		goto out;
+	{
+		char tmpl[64];
+		snprintf(tmpl, sizeof(tmpl), "tmp_work_XXXXXX");
+		if (!(sp.work = fs_join(dir, tmpl))) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		if (!mkdtemp(sp.work)) {
+			ret = silo_error_errno("cannot create '%s'", sp.work);
+			free(sp.work);
+			sp.work = NULL;
+			goto out;
+		}
+	}
+	{
+		char *packdir = fs_join(sp.work, "pack"), *idxpath = NULL;
+		int ifd = -1;
+		snprintf(rel, sizeof(rel), "%s.idx", rp->name);
+		if (!packdir || mkdir(packdir, 0700) < 0 ||
+		    !(idxpath = fs_join(packdir, rel)) ||
+		    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+		    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0) {
+			ret = silo_error_errno("cannot set up '%s'", sp.work);
+			if (ifd >= 0)
+				close(ifd);
+			free(packdir);
+			free(idxpath);
+			goto out;
+		}
+		close(ifd);
+		snprintf(rel, sizeof(rel), "%s.pack", rp->name);
+		sp.pack_path = fs_join(packdir, rel);
+		free(packdir);
+		free(idxpath);
+		if (!sp.pack_path) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		sp.fd = open(sp.pack_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (sp.fd < 0) {
+			ret = silo_error_errno("cannot create '%s'", sp.pack_path);
+			goto out;
+		}
+	}
+	/* The header and the trailer: pack_open checks both. */
+	if ((ret = fetch_span(&sp, url, 0, 12)) < 0)
+		goto out;
+	if (!sp.whole) {
+		if (sp.size < 12 + rawsz) {
+			ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+			goto out;
+		}
+		if (ftruncate(sp.fd, (off_t)sp.size) < 0) {
+			ret = silo_error_errno("cannot size '%s'", sp.pack_path);
+			goto out;
+		}
+		if ((ret = fetch_span(&sp, url, sp.size - rawsz, rawsz)) < 0)
+			goto out;
+	}
+	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
+	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
+		goto out;
+	if (!pack_lookup(p, id, &pos)) {
+		ret = silo_error_set(SILO_ENOTFOUND, "not in '%s'", url);
+		goto out;
+	}
+	target = pack_offset_at(p, pos);
+	/* Walk the delta chain, fetching each entry we lack; a fetched
+	 * entry is seen only by a fresh mapping, so map again after each. */
+	cur = target;
+	for (steps = 0; !sp.whole; steps++) {
+		struct pack_entry e;
+		if (steps > MAX_CHAIN) {
+			ret = silo_error_set(SILO_ECORRUPT, "'%s': delta chain too long or looping", url);
+			goto out;
+		}
+		if (!sparse_has(&sp, cur)) {
+			uint64_t end = entry_end(rp, cur, sp.size, rawsz);
+			if (end <= cur || end > sp.size - rawsz) {
+				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+						     url, (unsigned long long)cur);
+				goto out;
+			}
+			if ((ret = fetch_span(&sp, url, cur, end - cur)) < 0)
+				goto out;
+			if (sp.n_have == sp.alloc_have) {
+				size_t n = sp.alloc_have ? 2 * sp.alloc_have : 16;
+				uint64_t *v = realloc(sp.have, n * sizeof(*v));
+				if (!v) {
+					ret = silo_error_oom();
+					goto out;
+				}
+				sp.have = v;
+				sp.alloc_have = n;
+			}
+			sp.have[sp.n_have++] = cur;
+			pack_close(p);
+			p = NULL;
+			if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
+				goto out;
+		}
+		if ((ret = pack_entry_at(p, cur, &e)) < 0)
+			goto out;
+		if (e.type == PACK_OFS_DELTA) {
+			cur = e.base;
+		} else if (e.type == PACK_REF_DELTA) {
+			cur = e.base;
+		} else {
+			break;
+		}
+	}
+	if ((ret = pack_cache_new(&cache, 64u << 20)) < 0)
+		goto out;
+	{
+		const unsigned char *data;
+		size_t size;
+		int owned;
+		if ((ret = pack_read(p, cache, target, out_type, &data, &size, &owned)) < 0)
+			goto out;
+		if (!(*out = malloc(size ? size : 1))) {
+			if (owned)
+				free((void *)data);
+			ret = silo_error_oom();
+			goto out;
+		}
+		memcpy(*out, data, size);
+		if (owned)
+			free((void *)data);
+		*out_size = size;
+	}
+	/* The whole pack came: keep it, so that its other objects need no
+	 * network either.  Failing to keep it costs only a later transfer. */
+	if (sp.whole)
+		keep_whole_pack(&sp, rp, cache_silo, rawsz);
+out:
+	pack_cache_free(cache);
+	pack_close(p);
+	sparse_free(&sp);
+	free(dir);
+	free(url);
+	return ret;
+}
+
+int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	size_t i;
+	int ret;
+
+	if ((ret = load_pack_list(r)) < 0)
+		return ret;
+	for (i = 0; i < r->n_packs; i++) {
+		struct remote_pack *rp = &r->packs[i];
+		unsigned char *data = NULL;
+		size_t size = 0, rawsz = silo_oid_rawsz(r->format);
+		const unsigned char *fan;
+		silo_writer *w = NULL;
+		silo_oid got;
+		int type, found = 0;
+		uint32_t lo, hi;
+
+		if ((ret = load_index(r, rp, cache)) < 0)
+			return ret;
+		/* A quick look in the index before any transfer. */
+		fan = rp->idx + 8;
+		lo = id->hash[0] ? be32(fan + 4 * (id->hash[0] - 1)) : 0;
+		hi = be32(fan + 4 * id->hash[0]);
+		while (lo < hi && !found) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			int c = memcmp(rp->idx + 8 + 256 * 4 + (size_t)mid * rawsz, id->hash, rawsz);
+			if (!c)
+				found = 1;
+			else if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!found)
+			continue;
+		if ((ret = read_remote_object(r, rp, cache, id, &data, &size, &type)) < 0)
+			return ret;
+		ret = silo_oid_hash_buffer(&got, r->format, type, data, size);
+		if (ret == 0 && !silo_oid_equal(&got, id))
+			ret = silo_error_set(SILO_ECORRUPT,
+				"object %s from '%s/pack/%s.pack' hashes to something else",
+				silo_oid_to_hex(hex, id), r->url, rp->name);
+		if (ret == 0 && type != SILO_OBJ_BLOB)
+			ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
+					     silo_oid_to_hex(hex, id), r->url,
+					     silo_object_type_name(type));
+		/* Into the cache as a loose object; the writer checks the id
+		 * once more on its way in. */
+		if (ret == 0 && (ret = silo_writer_new_local(&w, cache)) == 0 &&
+		    (ret = silo_writer_put_buffer(w, &got, data, size)) == 0)
+			ret = silo_writer_commit(w, NULL);
+		silo_writer_free(w);
+		free(data);
+		return ret;
+	}
+	return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
+			      silo_oid_to_hex(hex, id), r->url);
+}

@@ -1,0 +1,156 @@
+/*
+ * medo's operations: storing a directory or file in a silo and writing
+ * its treeptr, turning treeptrs back into trees on disk, checking trees
+ * on disk against their treeptrs, and listing what treeptrs reference.
+ *
+ * The silos of a treeptr are those of its SILO.json (silo/silojson.h),
+ * or the one a --silo option names.  Reading tries them in order; an
+ * entry that cannot be read (an http(s) silo, for now; a silo that is
+ * missing) is reported through the options' on_warning and skipped.
+ * Writing goes to the first local silo.
+ *
+ * Each call is independent; different calls may run in different
+ * threads at once.
+ */
+#ifndef SILO_MEDO_H
+#define SILO_MEDO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "silo/oid.h"
+#include "silo/treeptr.h"
+
+struct silo;
+
+/* Where to send a warning that does not stop the work. */
+typedef void (*silo_medo_warn_fn)(void *payload, const char *message);
+
+/*
+ * Open the silo that holds ID, trying the silos of TREEPTR_PATH's
+ * SILO.json (or SILO_OPTION if not NULL) in order.  None holding it is
+ * SILO_ENOTFOUND.
+ */
+int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
+			   const char *silo_option, const silo_oid *id,
+			   silo_medo_warn_fn warn, void *payload);
+
+/* Open the first local silo of TREEPTR_PATH's SILO.json, or SILO_OPTION. */
+int silo_medo_open_writing(struct silo **out, const char *treeptr_path,
+			   const char *silo_option);
+
+/* ---- add ---- */
+
+struct silo_medo_add_options {
+	const char *silo;	/* a silo to use instead of SILO.json's */
+	int opaque;		/* store a file as one opaque object */
+	int force;		/* replace a treeptr that names other data */
+	const char *note;	/* provenance: a free-form note, or NULL */
+	const char *url;	/* provenance: where the data came from, or NULL */
+	const char *tool;	/* provenance: "medo 0.1.0" */
+	const char *sha256;	/* the file's expected sha256 (hex), or NULL:
+				 * a mismatch stores nothing (SILO_ECORRUPT) */
+};
+
+/* What silo_medo_add() did. */
+enum silo_medo_add_result {
+	SILO_MEDO_ADD_WRITTEN = 0,	/* the treeptr was written */
+	SILO_MEDO_ADD_UNCHANGED = 1	/* it already named the same data */
+};
+
+/*
+ * Store SRC, a directory (as a tar written by silo_tar_dir), an archive
+ * (kept byte for byte) or, with opts->opaque, any file, in the silo, and
+ * write the treeptr at TREEPTR_PATH.  The object is durable before the
+ * treeptr is written.  An existing treeptr naming the same data is left
+ * as it is; one naming other data is SILO_EEXISTS unless opts->force, and
+ * then rewritten keeping its unknown fields.  *out (may be NULL) receives
+ * the treeptr, to be released by the caller.  Returns a value of enum
+ * silo_medo_add_result or a negative error.
+ */
+int silo_medo_add(struct silo_treeptr *out, const char *src,
+		  const char *treeptr_path, const struct silo_medo_add_options *opts);
+
+/* ---- expand ---- */
+
+struct silo_medo_expand_options {
+	const char *silo;	/* a silo to use instead of SILO.json's */
+	int force;		/* replace a destination holding something else */
+	silo_medo_warn_fn on_warning;
+	/* silo_medo_expand_dir() only: called as treeptrs are done, from
+	 * worker threads, one at a time; may be NULL. */
+	void (*on_progress)(void *payload, uint64_t done, uint64_t total);
+	void *payload;
+};
+
+enum silo_medo_expand_result {
+	SILO_MEDO_EXPANDED = 0,		/* written */
+	SILO_MEDO_PRESENT = 1,		/* DEST already held it: verified, untouched */
+	SILO_MEDO_REPLACED = 2		/* DEST held something else; replaced (force) */
+};
+
+/*
+ * Make DEST hold what the treeptr at TREEPTR_PATH names.  The object is
+ * read and verified while it is extracted into a staging directory beside
+ * DEST (".tmp-<name>-XXXXXX"), its tree id compared with the treeptr's,
+ * and only then renamed into place.  A DEST holding the right tree is
+ * left untouched; one holding something else (other than an empty
+ * directory) is SILO_EEXISTS unless opts->force.  On any failure DEST is
+ * as it was.  Returns a value of enum silo_medo_expand_result or a
+ * negative error.
+ */
+int silo_medo_expand(const char *treeptr_path, const char *dest,
+		     const struct silo_medo_expand_options *opts);
+
+/*
+ * Every treeptr below MEDO_DIR, as paths relative to it, sorted.  *out is
+ * an array of *count strings owned by the caller: silo_medo_list_free().
+ */
+int silo_medo_find_treeptrs(char ***out, size_t *count, const char *medo_dir);
+void silo_medo_list_free(char **list, size_t count);
+
+/*
+ * The destination of treeptr REL (a path relative to a medo directory)
+ * below DEST: DEST/REL without ".treeptr".  Owned by the caller.
+ */
+char *silo_medo_dest_for(const char *dest, const char *rel);
+
+/*
+ * Expand every treeptr below MEDO_DIR into DEST with JOBS threads (0: one
+ * per CPU).  Each is independent: a failure does not stop the others.
+ * ON_RESULT is called once per treeptr, from the calling thread, in path
+ * order, with its relative path and the result of silo_medo_expand()
+ * (MESSAGE is the error message when RESULT is negative).  Returns the
+ * number of failures, or a negative error when the work could not start.
+ */
+int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
+			 const struct silo_medo_expand_options *opts,
+			 void (*on_result)(void *payload, const char *rel, int result,
+					   const char *message),
+			 void *payload);
+
+/* ---- verify ---- */
+
+/* Differences beyond those of enum silo_tree_change. */
+#define SILO_MEDO_MISSING 100	/* the destination does not exist */
+#define SILO_MEDO_DIFFERS 101	/* differs; the paths are not known (no silo) */
+
+struct silo_medo_verify_options {
+	const char *silo;	/* a silo to use instead of SILO.json's */
+	/* Called for each difference: a value of enum silo_tree_change with
+	 * the path below DIR (relative, with DIR in front), or one of the
+	 * SILO_MEDO_* above with DIR itself. */
+	void (*on_diff)(void *payload, int change, const char *path);
+	silo_medo_warn_fn on_warning;
+	void *payload;
+};
+
+/*
+ * Compare DIR (a file, for opaque treeptrs) with the treeptr at
+ * TREEPTR_PATH.  Returns 0 when they are equal and SILO_EDIFFERS when not,
+ * after reporting what differs: the paths, when the object is in a silo
+ * at hand to list; otherwise SILO_MEDO_DIFFERS.
+ */
+int silo_medo_verify(const char *treeptr_path, const char *dir,
+		     const struct silo_medo_verify_options *opts);
+
+#endif

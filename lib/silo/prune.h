@@ -1,0 +1,85 @@
+/*
+ * Pruning a local silo: removing the loose objects that no treeptr names
+ * any more, the last step of garbage collection after `medo reachable`.
+ *
+ *	struct silo_oid_set keep = SILO_OID_SET_INIT;
+ *	silo_oid_set_read(&keep, silo_object_format(s), "reachable.txt");
+ *	silo_prune_parse_age(&age, "2.weeks");
+ *	opts.expire = time(NULL) - age;
+ *	silo_prune(s, &keep, &opts, &result);
+ *	silo_oid_set_release(&keep);
+ *
+ * Objects and temporary files modified at or after opts.expire are never
+ * removed: a writer may be about to name them, or a treeptr naming them
+ * may not be committed yet.  Packed objects are not touched.
+ */
+#ifndef SILO_PRUNE_H
+#define SILO_PRUNE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "silo/oid.h"
+
+struct silo;
+
+/* A sorted set of ids. */
+struct silo_oid_set {
+	silo_oid *v;
+	size_t n, alloc;
+};
+
+#define SILO_OID_SET_INIT { NULL, 0, 0 }
+
+int silo_oid_set_add(struct silo_oid_set *set, const silo_oid *id);
+/* Sort and drop duplicates; needed after adding, before looking up. */
+void silo_oid_set_sort(struct silo_oid_set *set);
+int silo_oid_set_contains(const struct silo_oid_set *set, const silo_oid *id);
+void silo_oid_set_release(struct silo_oid_set *set);
+
+/*
+ * Read ids from the file at PATH ("-" is standard input), one per line or
+ * NUL-terminated: each a hex id in FORMAT or a loose object path
+ * "objects/xx/rest.gz" (as `medo reachable --paths` prints them), with
+ * or without a leading "./".  Empty lines are skipped; anything else is
+ * SILO_EINVALID naming the file and line.  The set is sorted on return.
+ */
+int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path);
+
+/*
+ * Parse an age: a number of seconds ("3600"), "now" (0), "never"
+ * (INT64_MAX) or "<n>.<unit>" with unit second, minute, hour, day, week,
+ * month (30 days) or year (365 days), singular or plural, optionally
+ * followed by ".ago", as git's gc.pruneExpire.
+ */
+int silo_prune_parse_age(int64_t *seconds, const char *text);
+
+#define SILO_PRUNE_DEFAULT_AGE "2.weeks"
+
+enum silo_prune_what {
+	SILO_PRUNE_OBJECT = 1,	/* an unreferenced loose object */
+	SILO_PRUNE_TEMP		/* a stale temporary file of a writer */
+};
+
+struct silo_prune_options {
+	time_t expire;		/* remove only what was modified before this */
+	int dry_run;		/* report, remove nothing */
+	/* Called for each file removed (or that would be); may be NULL. */
+	void (*on_remove)(void *payload, int what, const char *relpath);
+	void *payload;
+};
+
+struct silo_prune_result {
+	uint64_t kept;		/* loose objects in KEEP */
+	uint64_t young;		/* unreferenced, but too young to remove */
+	uint64_t removed;	/* objects removed (or that would be) */
+	uint64_t temps;		/* temporary files removed (or that would be) */
+	uint64_t bytes;		/* bytes of what was removed */
+};
+
+/* Remove the loose objects of S not in KEEP, and stale temporary files. */
+int silo_prune(struct silo *s, const struct silo_oid_set *keep,
+	       const struct silo_prune_options *opts,
+	       struct silo_prune_result *result);
+
+#endif

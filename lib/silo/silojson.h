@@ -1,0 +1,67 @@
+/*
+ * SILO.json: the list of silos that hold a medo directory's objects
+ * (Documentation/silo-json.5.scd).
+ *
+ *	{ "silos": ["../../deps.silo", "https://example.org/deps.silo/"] }
+ *
+ * Entries are URLs (https://, http://, file:///) or paths relative to the
+ * directory holding SILO.json.  A treeptr uses the nearest SILO.json in
+ * its own directory or above it; the search stops at the top of a git
+ * work tree (a directory holding .git) or at the root.
+ *
+ *	struct silo_silojson sj = SILO_SILOJSON_INIT;
+ *	silo_silojson_for(&sj, "deps/source.medo/x.treeptr");
+ *	  ... sj.v[i].location ...
+ *	silo_silojson_release(&sj);
+ */
+#ifndef SILO_SILOJSON_H
+#define SILO_SILOJSON_H
+
+#include <stddef.h>
+
+#define SILO_SILOJSON_NAME "SILO.json"
+
+enum silo_silojson_kind {
+	SILO_SILOJSON_LOCAL = 1,	/* a path or a file:// URL */
+	SILO_SILOJSON_HTTP		/* http:// or https:// */
+};
+
+struct silo_silojson_entry {
+	char *spec;		/* as written in the file */
+	int kind;		/* enum silo_silojson_kind */
+	/* For LOCAL entries, a path to the silo that works from the current
+	 * directory: relative to it when the entry was a relative path,
+	 * absolute when the entry was.  For HTTP entries, the URL. */
+	char *location;
+};
+
+struct silo_silojson {
+	char *path;		/* the SILO.json read, as a path usable from here */
+	struct silo_silojson_entry *v;
+	size_t n;
+};
+
+#define SILO_SILOJSON_INIT { NULL, NULL, 0 }
+
+/*
+ * Read the SILO.json at PATH.  Malformed files are SILO_EINVALID with a
+ * message naming the file, the field and what was expected.
+ */
+int silo_silojson_load(struct silo_silojson *out, const char *path);
+
+/*
+ * Find and read the SILO.json that applies to START (a treeptr file or a
+ * directory): the nearest one in START's directory (or START itself when
+ * a directory) or above.  None is SILO_ENOTFOUND.
+ */
+int silo_silojson_for(struct silo_silojson *out, const char *start);
+
+/*
+ * The entry a command-line --silo=SPEC names, resolved against the current
+ * directory, as a one-entry list.
+ */
+int silo_silojson_from_option(struct silo_silojson *out, const char *spec);
+
+void silo_silojson_release(struct silo_silojson *sj);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * Internals shared by the tree modules: list building, the walk of a
+ * directory on disk, and the walk of an archive's entries with the path
+ * checks that both listing and extraction rely on.
+ */
+#ifndef SILO_TREE_INTERNAL_H
+#define SILO_TREE_INTERNAL_H
+
+#include "silo/tree.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <locale.h>
+#include <time.h>
+
+struct archive;
+struct archive_entry;
+
+/* Append a leaf; PATH is taken over by the list (freed on failure too). */
+int tree_list_push(struct silo_tree_list *l, char *path, unsigned mode,
+		   const silo_oid *id, uint64_t size);
+
+/* Sort the leaves by path, git's index order (bytewise). */
+void tree_list_sort(struct silo_tree_list *l);
+
+/*
+ * Order of two paths where a directory compares as if followed by '/':
+ * the order of git's trees, and of the entries of the tar we write.
+ */
+int tree_path_cmp(const char *a, size_t alen, int a_dir,
+		  const char *b, size_t blen, int b_dir);
+
+/* ---- a directory on disk ---- */
+
+struct tree_walk_entry {
+	char *path;		/* relative to the root, no trailing '/' */
+	char *target;		/* symlinks: the target (owned) */
+	mode_t mode;		/* st_mode */
+	uint64_t size;
+	struct timespec mtime;
+	dev_t dev;
+	ino_t ino;
+	nlink_t nlink;
+};
+
+struct tree_walk {
+	struct tree_walk_entry *v;	/* sorted by tree_path_cmp */
+	size_t n, alloc;
+	int rootfd;			/* the root, open for openat() */
+	char *root;			/* as given less trailing '/', for messages */
+};
+
+#define TREE_WALK_INIT { NULL, 0, 0, -1, NULL }
+
+/*
+ * Walk DIR without following symlinks.  Directories are listed only with
+ * WANT_DIRS.  Anything but files, symlinks and directories is
+ * SILO_EINVALID naming it.
+ */
+int tree_walk_dir(struct tree_walk *w, const char *dir, int want_dirs);
+void tree_walk_release(struct tree_walk *w);
+
+/* ---- an archive read through a silo_source_fn ---- */
+
+/*
+ * What the archive walk does with each accepted entry.  Before HEADER is
+ * called the entry's pathname (and hard link target) are rewritten to
+ * their checked, normalised relative form.  DATA receives the content of
+ * regular files, with offsets (sparse files have gaps).  Any hook may be
+ * NULL; a negative return stops the walk and is returned.
+ */
+struct tree_archive_hooks {
+	int (*header)(void *payload, struct archive_entry *e, const char *path);
+	int (*data)(void *payload, const void *buf, size_t len, int64_t offset);
+	int (*finish)(void *payload, struct archive_entry *e, const char *path);
+	void *payload;
+};
+
+/*
+ * Read every entry of the archive from SRC, check its path (SILO_EUNSAFE
+ * for absolute paths, "..", paths or hard link targets through a symlink
+ * of the archive), call HOOKS, and build OUT, the leaves as they would be
+ * on disk after extraction: a later entry replaces an earlier one of the
+ * same path, a hard link has its target's content.
+ */
+int tree_archive_walk(struct silo_tree_list *out, int format,
+		      silo_source_fn src, void *payload, const char *name,
+		      const struct tree_archive_hooks *hooks);
+
+/*
+ * libarchive converts names between the locale's character set and the
+ * UTF-8 of pax headers.  Under the "C" locale (every front end's) that
+ * fails for non-ASCII names, and the result would change with the
+ * caller's locale.  So the tree modules run libarchive in C.UTF-8 on the
+ * calling thread only (uselocale), where names are bytes that pass
+ * through unchanged.  tree_locale_enter returns what to give back to
+ * tree_locale_leave.
+ */
+locale_t tree_locale_enter(void);
+void tree_locale_leave(locale_t old);
+
+/* The size of the buffers used to read files. */
+#define TREE_READ_CHUNK (256 * 1024)
+
+#endif

@@ -1,0 +1,166 @@
+#!/bin/sh
+test_description='medo add and expand refuse hostile archives; nothing is written outside DEST'
+. "$(dirname "$0")/test-lib.sh"
+
+EMPTY_TREE=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+
+# make_tar NAME: write NAME.tar with python's tarfile, from the entries
+# the python code on stdin adds to the open archive t.
+make_tar() {
+	python3 -c "
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT)
+def add(name, data=b'pwned\n', **kw):
+    i = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(i, k, v)
+    if i.type == tarfile.REGTYPE:
+        i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+    else:
+        t.addfile(i)
+exec(sys.stdin.read())
+t.close()
+" "$1.tar"
+}
+
+# A treeptr naming the archive FILE as kind archive, written by hand:
+# medo add refuses such archives.
+hand_treeptr() {
+	id=$(silo put --silo deps.silo "$1") &&
+	cat >"$2" <<-END
+	{"treeptr": 1, "object-format": "sha1", "kind": "archive", "object": "$id", "size": $(wc -c <"$1"), "tree": "$EMPTY_TREE"}
+	END
+}
+
+# Everything outside DEST that an attack could touch, listed.
+outside_state() {
+	{ find "$TRASH_DIRECTORY/outside" -printf '%p %s %T@\n'; cat "$TRASH_DIRECTORY/outside/target"; \
+	  ls -A "$TRASH_DIRECTORY" | grep -v -e "^x-" -e "^\.test-output$"; \
+	  ls -A "$TRASH_DIRECTORY/dest-parent"; } | sort
+}
+
+# check_refused NAME: medo add refuses NAME.tar, medo expand of a
+# hand-written treeptr for it exits 8, and nothing changed outside DEST.
+check_refused() {
+	outside_state >x-before &&
+	test_expect_code 8 medo add "$1.tar" deps/x.medo/"$1".treeptr 2>x-err-add &&
+	grep "^medo: error: " x-err-add &&
+	! test -e deps/x.medo/"$1".treeptr &&
+	hand_treeptr "$1.tar" deps/x.medo/"$1".treeptr &&
+	outside_state >x-before &&
+	test_expect_code 8 medo expand deps/x.medo/"$1".treeptr dest-parent/dest 2>x-err &&
+	grep "^medo: error: " x-err &&
+	! test -e dest-parent/dest &&
+	outside_state >x-after &&
+	test_cmp x-before x-after
+}
+
+test_expect_success 'setup' '
+	silo init deps.silo &&
+	mkdir -p deps/x.medo outside dest-parent &&
+	echo "{ \"silos\": [\"../../deps.silo\"] }" >deps/x.medo/SILO.json &&
+	echo original >outside/target
+'
+
+test_expect_success 'path traversal with ../' '
+	make_tar dotdot <<-\END &&
+	add("ok")
+	add("../evil")
+	add("a/../../evil2")
+	END
+	check_refused dotdot &&
+	! test -e dest-parent/evil && ! test -e evil && ! test -e evil2
+'
+
+test_expect_success 'an absolute path' '
+	make_tar absolute <<-END &&
+	add("ok")
+	add("$TRASH_DIRECTORY/outside/abs-evil")
+	END
+	check_refused absolute &&
+	! test -e outside/abs-evil
+'
+
+test_expect_success 'a symlink leading out, then a file written through it' '
+	make_tar symlink <<-END &&
+	add("link", type=tarfile.SYMTYPE, linkname="../../outside")
+	add("link/through-link")
+	END
+	check_refused symlink &&
+	! test -e outside/through-link
+'
+
+test_expect_success 'an absolute symlink, then a file written through it' '
+	make_tar abslink <<-END &&
+	add("dir/link", type=tarfile.SYMTYPE, linkname="$TRASH_DIRECTORY/outside")
+	add("dir/link/through-abs")
+	END
+	check_refused abslink &&
+	! test -e outside/through-abs
+'
+
+test_expect_success 'a hard link to a file outside, then written through' '
+	make_tar hardlink <<-END &&
+	add("hl", type=tarfile.LNKTYPE, linkname="../outside/target")
+	add("hl", data=b"overwritten\n")
+	END
+	check_refused hardlink &&
+	echo original >expect && test_cmp expect outside/target
+'
+
+test_expect_success 'a hard link by absolute path' '
+	make_tar abshard <<-END &&
+	add("hl", type=tarfile.LNKTYPE, linkname="$TRASH_DIRECTORY/outside/target")
+	END
+	check_refused abshard &&
+	echo original >expect && test_cmp expect outside/target
+'
+
+test_expect_success 'a compressed hostile archive is refused as well' '
+	make_tar gz <<-\END &&
+	add("../evil-gz")
+	END
+	gzip -n gz.tar && mv gz.tar.gz gz.tar &&
+	check_refused gz &&
+	! test -e evil-gz
+'
+
+test_expect_success 'a refused archive leaves an existing DEST as it was, even with --force' '
+	mkdir dest-parent/keep && echo mine >dest-parent/keep/file &&
+	test_expect_code 8 medo expand --force deps/x.medo/symlink.treeptr dest-parent/keep &&
+	echo mine >expect && test_cmp expect dest-parent/keep/file &&
+	ls -A dest-parent >actual && echo keep >expect && test_cmp expect actual
+'
+
+test_expect_success 'a safe archive made the same way expands' '
+	make_tar safe <<-\END &&
+	add("dir/file", data=b"fine\n")
+	add("dir/link", type=tarfile.SYMTYPE, linkname="file")
+	add("hard", type=tarfile.LNKTYPE, linkname="dir/file")
+	END
+	medo add safe.tar deps/x.medo/safe.treeptr &&
+	medo expand deps/x.medo/safe.treeptr dest-parent/safe &&
+	echo fine >expect && test_cmp expect dest-parent/safe/hard &&
+	test "$(readlink dest-parent/safe/dir/link)" = file
+'
+
+test_expect_success 'in a parallel batch, hostile archives are refused and the others expanded' '
+	mkdir -p batch.medo &&
+	echo "{ \"silos\": [\"../deps.silo\"] }" >batch.medo/SILO.json &&
+	for n in dotdot absolute symlink hardlink safe; do
+		cp deps/x.medo/$n.treeptr batch.medo/ || return 1
+	done &&
+	mkdir dest-parent/batch &&
+	outside_state >x-before &&
+	test_expect_code 8 medo expand -j 3 batch.medo dest-parent/batch 2>x-err &&
+	test_line_count 4 x-err &&
+	grep "^medo: error: symlink.treeptr: " x-err &&
+	outside_state >x-after &&
+	test_cmp x-before x-after &&
+	ls -A dest-parent/batch >x-actual &&
+	echo safe >x-expect && test_cmp x-expect x-actual &&
+	echo fine >x-expect && test_cmp x-expect dest-parent/batch/safe/hard
+'
+
+test_done

@@ -1,0 +1,150 @@
+/* Unit tests of the delta encoder and decoder, printing TAP. */
+#include "delta.h"
+#include "silo/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int count, failed, threads = 1;
+
+static void ok(int cond, const char *what)
+{
+	count++;
+	if (!cond)
+		failed++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", count, what);
+}
+
+static uint64_t seed = 88172645463325252ull;
+
+static unsigned rnd(void)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (unsigned)seed;
+}
+
+static void fill(unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)rnd();
+}
+
+/* Encode TRG against SRC, decode, compare; the delta size in *dsize. */
+static int round_trip(const unsigned char *src, size_t ss, const unsigned char *trg,
+		      size_t ts, size_t max, size_t *dsize)
+{
+	struct delta_index *idx;
+	unsigned char *delta, *out;
+	size_t dn, on;
+	int ret, same;
+
+	if (delta_index_new(&idx, src, ss, 1u << 20, 0) < 0)
+		return -1;
+	ret = delta_create(idx, trg, ts, max, 0, threads, &delta, &dn);
+	delta_index_free(idx);
+	if (ret <= 0)
+		return ret;
+	*dsize = dn;
+	if (delta_apply(src, ss, delta, dn, &out, &on) < 0) {
+		free(delta);
+		return -1;
+	}
+	same = on == ts && !memcmp(out, trg, ts);
+	free(delta);
+	free(out);
+	return same ? 1 : -1;
+}
+
+int main(void)
+{
+	size_t n = 200000, d, i;
+	unsigned char *a = malloc(n), *b = malloc(n + 1000), *out;
+	size_t on;
+
+	fill(a, n);
+	/* b: a with edits, an insertion and a deletion. */
+	memcpy(b, a, n);
+	for (i = 0; i < 50; i++)
+		b[rnd() % n] ^= 0x55;
+	memmove(b + 5000 + 100, b + 5000, n - 5000);
+	fill(b + 5000, 100);
+	ok(round_trip(a, n, b, n + 100, n, &d) == 1, "edited copy round-trips");
+	ok(d < 5000, "and its delta is small");
+
+	ok(round_trip(a, n, a, n, n, &d) == 1 && d < 100, "identical content: a few copies");
+	ok(round_trip(a, 0, b, 1000, 2000, &d) == 1, "empty source: all literals");
+	ok(round_trip(a, n, b, 0, 100, &d) == 1, "empty target");
+	ok(round_trip(a, 10, b, 10, 100, &d) == 1, "objects smaller than a window");
+	fill(b, n);
+	ok(round_trip(a, n, b, n, n / 2, &d) == 0, "unrelated content exceeds max_size");
+	memset(a, 0, n);
+	memset(b, 0, n);
+	b[n / 2] = 1;
+	ok(round_trip(a, n, b, n, n, &d) == 1 && d < 200, "runs of zeros");
+
+	{
+		/* A target large enough to be encoded in parts on threads. */
+		size_t big = 3u << 20;
+		unsigned char *x = malloc(big), *y = malloc(big + 10);
+		fill(x, big);
+		memcpy(y, x, big);
+		for (i = 0; i < 200; i++)
+			y[rnd() % big] ^= 1;
+		memcpy(y + big, "0123456789", 10);
+		threads = 4;
+		ok(round_trip(x, big, y, big + 10, big, &d) == 1 && d < 20000,
+		   "a large target encoded in parts round-trips");
+		ok(round_trip(x, big, y, big + 10, 1000, &d) == 0,
+		   "parts together respect max_size");
+		threads = 1;
+		free(x);
+		free(y);
+	}
+	{
+		/* sizes 3 / 2, then copy 1 byte from offset 5: outside */
+		unsigned char bad[] = { 3, 2, 0x80 | 0x01 | 0x10, 5, 1 };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0 &&
+		   strstr(silo_error_message(), "delta copies bytes") != NULL,
+		   "copy outside the base is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 5, 2, 'x', 'y' };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0 &&
+		   strstr(silo_error_message(), "its header says") != NULL,
+		   "short result is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 1, 2, 'x', 'y' };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0,
+		   "result longer than its header is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 1, 5, 'x' };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0,
+		   "truncated literal is refused");
+	}
+	{
+		unsigned char bad[] = { 4, 1, 1, 'x' };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0,
+		   "wrong base size is refused");
+	}
+	{
+		unsigned char bad[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0, "overlong size varint is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x80 | 0x10, 1 };
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0 &&
+		   strstr(silo_error_message(), "claims a result") != NULL,
+		   "a huge claimed result is refused before allocating");
+	}
+	free(a);
+	free(b);
+	printf("1..%d\n", count);
+	return failed ? 1 : 0;
+}

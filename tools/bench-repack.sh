@@ -1,0 +1,91 @@
+#!/bin/sh
+# Pack 20 successive versions of one npm package (plain tar files) with
+# silo repack and with git repack, and compare sizes and times.
+#
+#	tools/bench-repack.sh [<package> [<count>]]
+#
+# Downloads (npm pack) are cached under ${XDG_CACHE_HOME:-~/.cache}/silo-bench.
+# The tools come from $SILO_BUILD_DIR/bin (default: build/bin).
+set -eu
+
+pkg=${1:-typescript}
+count=${2:-20}
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SILO_BUILD_DIR:-$here/build}/bin
+silo=$bin/silo
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/silo-bench/$pkg
+mkdir -p "$cache"
+
+[ -x "$silo" ] || { echo "bench-repack: build first: no $silo" >&2; exit 1; }
+
+# The last COUNT stable versions, oldest first.
+versions=$(npm view "$pkg" versions --json |
+	tr -d '[]", ' | grep -v '^$' | grep -v -- - | tail -n "$count")
+
+for v in $versions; do
+	tar="$cache/$pkg-$v.tar"
+	[ -f "$tar" ] && continue
+	(cd "$cache" && npm pack --silent "$pkg@$v" >/dev/null &&
+		gunzip -c "$pkg-$v.tgz" >"$tar.tmp" && mv "$tar.tmp" "$tar" &&
+		rm -f "$pkg-$v.tgz")
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-repack.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Elapsed seconds, CPU seconds and peak memory (MiB) of a command, into
+# $secs, $cpu and $mib.
+timed() {
+	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+		{ cat "$work/err" >&2; exit 1; }
+	read -r secs user sys kib <"$work/time"
+	cpu=$(echo "$user $sys" | awk '{ printf "%.2f", $1 + $2 }')
+	mib=$((kib / 1024))
+}
+
+row() {
+	printf '%-44s %12s %9s %9s %9s\n' "$1" "$2" "$secs" "$cpu" "$mib"
+}
+
+size_of() {
+	du -cb "$@" | tail -1 | cut -f1
+}
+
+raw=0
+"$silo" init "$work/silo" >/dev/null
+git init -q "$work/git"
+git -C "$work/git" config gc.auto 0
+n=0
+for v in $versions; do
+	tar="$cache/$pkg-$v.tar"
+	raw=$((raw + $(size_of "$tar")))
+	"$silo" put --silo "$work/silo" "$tar" >/dev/null
+	# The same path in successive commits, as git users keep versions;
+	# reachable objects are what git repack packs.
+	cp "$tar" "$work/git/package.tar"
+	git -C "$work/git" add package.tar
+	git -C "$work/git" -c user.name=b -c user.email=b@b commit -q -m "$v"
+	n=$((n + 1))
+done
+
+printf '%s: %d versions, %d MB of tar\n\n' "$pkg" "$n" $((raw / 1000000))
+printf '%-44s %12s %9s %9s %9s\n' "" "pack bytes" "seconds" "CPU s" "peak MiB"
+
+timed "$silo" repack -q -a -d --silo "$work/silo"
+row "silo repack -a -d" "$(size_of "$work"/silo/pack/*.pack)"
+
+cp -r "$work/git" "$work/git2"
+timed git -C "$work/git" repack -q -a -d -f
+row "git repack -adf" "$(size_of "$work"/git/.git/objects/pack/*.pack)"
+
+timed git -C "$work/git2" repack -q -a -d -f --window=250 --depth=250
+row "git repack -adf --window=250 --depth=250" \
+	"$(size_of "$work"/git2/.git/objects/pack/*.pack)"
+
+echo
+timed "$silo" verify -q --silo "$work/silo"
+row "silo verify (silo's pack)" ""
+timed git verify-pack "$work"/silo/pack/*.idx
+row "git verify-pack (silo's pack)" ""
+timed git verify-pack "$work"/git/.git/objects/pack/*.idx
+row "git verify-pack (git's default pack)" ""
