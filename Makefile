@@ -138,7 +138,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/bench.sh
+	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/bench.sh $(B)/benchmarks.md
 
 $(B)/silo.pc: $(B)/FLAGS
 	$(QUIET_GEN)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \

@@ -506,8 +506,6 @@ int delta_create(const struct delta_index *idx, const unsigned char *trg,
 	*out_size = 0;
 	if (trg_size / PART_MIN < (size_t)n)
 		n = (int)(trg_size / PART_MIN) ? (int)(trg_size / PART_MIN) : 1;
-	if ((ret = put_varint(&head, idx->size)) || (ret = put_varint(&head, trg_size)))
-		goto out;
 	/* Split the target: each part is encoded alone, on its own thread,
 	 * and the instructions are joined.  Only matches that would cross
 	 * a boundary are cut, which costs a few bytes. */
@@ -520,6 +518,8 @@ int delta_create(const struct delta_index *idx, const unsigned char *trg,
 		parts[k].o = (struct outbuf){ NULL, 0, 0, max_size, &total };
 		parts[k].ret = 0;
 	}
+	if ((ret = put_varint(&head, idx->size)) || (ret = put_varint(&head, trg_size)))
+		goto out;
 	for (k = 1; k < n; k++)
 		started[k] = pthread_create(&th[k], NULL, encode_thread, &parts[k]) == 0;
 	parts[0].ret = encode(&parts[0]);
@@ -535,6 +535,8 @@ int delta_create(const struct delta_index *idx, const unsigned char *trg,
 			ret = parts[k].ret;
 		len += parts[k].o.len;
 	}
+	if (ret < 0)
+		ret = silo_error_oom();	/* the only failure of a part, maybe on another thread */
 	if (ret)
 		goto out;
 	if (len > max_size) {

@@ -341,7 +341,7 @@ int silo_extract(const char *dest, silo_source_fn src, void *payload,
 		close(x.fd);
 	if (x.dirfd >= 0 && x.dirfd != x.destfd)
 		close(x.dirfd);
-	if (!ret) {
+	if (!ret && x.n_fixups) {
 		qsort(x.fixups, x.n_fixups, sizeof(*x.fixups), by_depth);
 		ret = fix_dirs(&x);
 	}

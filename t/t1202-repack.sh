@@ -171,6 +171,28 @@ test_expect_success 'an object both loose and packed is listed once and packed o
 	silo ls --silo s6 >all && test_line_count 2 all
 '
 
+test_expect_success 'commits and trees of a git pack keep their types through repack -a' '
+	git init -q hist &&
+	for i in 1 2 3; do
+		seq 1 $((i * 1000)) >hist/f && mkdir -p hist/d && echo $i >hist/d/x &&
+		git -C hist add -A &&
+		git -C hist -c user.name=a -c user.email=a@a commit -q -m $i || return 1
+	done &&
+	git -C hist repack -adq &&
+	silo init s7 && cp hist/.git/objects/pack/pack-* s7/pack/ &&
+	silo repack --silo s7 -q -a -d &&
+	git verify-pack s7/pack/*.idx &&
+	git init -q back && cp s7/pack/pack-* back/.git/objects/pack/ &&
+	head=$(git -C hist rev-parse HEAD) &&
+	test "$(git -C back cat-file -t $head)" = commit &&
+	git -C hist ls-tree -r $head >expect &&
+	git -C back ls-tree -r $head >actual &&
+	test_cmp expect actual &&
+	silo cat --silo s7 -s $(git -C hist rev-parse HEAD:f) >size &&
+	echo $(git -C hist cat-file -s HEAD:f) >expect && test_cmp expect size &&
+	silo verify -v s7 >out && grep "^15 objects, 0 bad" out
+'
+
 test_expect_success 'repack usage errors' '
 	test_expect_code 2 silo repack --silo s --window=-1 2>err &&
 	grep "window must not be negative" err &&

@@ -3,6 +3,8 @@
 # in the same run.  Each pair of commands runs alternately RUNS times; the
 # table shows median wall times, their ratio, sizes and peak memory.
 #
+#	tools/bench.sh [REPORT]	the table also goes to REPORT (Markdown)
+#
 #	QUICK=1		smaller corpora and fewer runs (about 2 minutes)
 #	SILO_BENCH_DIR	where corpora are kept between runs
 #			(default ~/.cache/silo-bench, outside the source tree)
@@ -170,6 +172,56 @@ bench_silo_verify() {
 	fi
 }
 
+# Expanding N treeptrs from nginx on loopback, next to a loop of
+# curl | tar xz over the same trees as .tar.gz, cold and warm cache.
+bench_http() {
+	n=$1
+	versions=$CORPORA/typescript
+	ls "$versions"/*.tar >/dev/null 2>&1 || { say "bench: no npm versions cached; skipping HTTP"; return 0; }
+	h=$WORK/http
+	mkdir -p "$h/www" "$h/tmp" "$h/src" "$h/medo"
+	silo init "$h/www/deps.silo"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	user_line=
+	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
+	cat >"$h/nginx.conf" <<-EOT
+	$user_line
+	worker_processes 2;
+	pid $h/nginx.pid;
+	error_log $h/error.log;
+	events { worker_connections 256; }
+	http {
+		access_log off;
+		client_body_temp_path $h/tmp/body;
+		proxy_temp_path $h/tmp/proxy;
+		fastcgi_temp_path $h/tmp/fastcgi;
+		uwsgi_temp_path $h/tmp/uwsgi;
+		scgi_temp_path $h/tmp/scgi;
+		default_type application/octet-stream;
+		sendfile on;
+		server { listen 127.0.0.1:$port; root $h/www; }
+	}
+	EOT
+	/usr/sbin/nginx -p "$h" -c "$h/nginx.conf" -e "$h/error.log" || { say "bench: nginx does not start"; return 0; }
+	url=http://127.0.0.1:$port
+	echo "{ \"silos\": [\"$url/deps.silo\"] }" >"$h/medo/SILO.json"
+	i=0
+	for tar in $(ls "$versions"/*.tar | head -n "$n"); do
+		i=$((i + 1))
+		mkdir "$h/src/v$i" && tar -xf "$tar" -C "$h/src/v$i"
+		medo add --silo "$h/www/deps.silo" "$h/src/v$i" "$h/medo/v$i.treeptr"
+		tar -cf - -C "$h/src" "v$i" | gzip -6 >"$h/www/v$i.tar.gz"
+	done
+	say "bench: $i trees ($(du -sh "$h/src" | cut -f1)) served by nginx at $url"
+	loop="mkdir \$D/out && for k in \$(seq 1 $i); do curl -sf $url/v\$k.tar.gz | tar -xzf - -C \$D/out || exit 1; done"
+	pair "expand $i trees over HTTP -j4, cold cache, vs curl|tar xz loop" \
+		"SILO_CACHE_DIR=\$D/cache medo expand -j 4 '$h/medo' \$D/out" "$loop"
+	SILO_CACHE_DIR=$h/warm medo expand -q -j 4 "$h/medo" "$h/warm-out"
+	pair "expand $i trees over HTTP -j4, warm cache, vs curl|tar xz loop" \
+		"SILO_CACHE_DIR='$h/warm' medo expand -j 4 '$h/medo' \$D/out" "$loop"
+	kill "$(cat "$h/nginx.pid")"
+}
+
 # ---- report ----
 
 machine() {
@@ -193,6 +245,14 @@ report() {
 		sratio = ($4 != "-" && $5 != "-" && $5 > 0) ? sprintf("%.3f", $4 / $5) : "-"
 		printf "| %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f |\n", $1, $2, $3, ratio, $4, $5, sratio, $6 / 1024, $7 / 1024
 	}' "$RESULTS"
+	if [ -s "$WORK/repack.txt" ]; then
+		echo
+		echo "## silo repack vs git repack (20 versions of one npm package)"
+		echo
+		echo '```'
+		cat "$WORK/repack.txt"
+		echo '```'
+	fi
 }
 
 # ---- main ----
@@ -202,6 +262,7 @@ if [ "$QUICK" = 1 ]; then
 	bench_tree tiny "$(synthetic_tiny 5000)"
 	bench_tree huge "$(synthetic_huge 20)"
 	bench_silo_verify tiny "$(synthetic_tiny 5000)"
+	bench_http 3
 else
 	if tree=$(npm_tree); then
 		bench_tree npm "$tree"
@@ -209,6 +270,11 @@ else
 	fi
 	bench_tree tiny "$(synthetic_tiny 30000)"
 	bench_tree huge "$(synthetic_huge 100)"
-	[ -x "$(dirname "$0")/bench-repack.sh" ] && sh "$(dirname "$0")/bench-repack.sh" >&2 || true
+	# Fetches 20 versions of an npm package once, and packs them.
+	sh "$(dirname "$0")/bench-repack.sh" >"$WORK/repack.txt" || say "bench: repack benchmark failed"
+	bench_http 20
 fi
-report
+report >"$WORK/report.md"
+cat "$WORK/report.md"
+[ $# -ge 1 ] && cp "$WORK/report.md" "$1"
+exit 0

@@ -79,6 +79,7 @@ int main(void)
 	ok(round_trip(a, n, a, n, n, &d) == 1 && d < 100, "identical content: a few copies");
 	ok(round_trip(a, 0, b, 1000, 2000, &d) == 1, "empty source: all literals");
 	ok(round_trip(a, n, b, 0, 100, &d) == 1, "empty target");
+	ok(round_trip(a, n, b, 1000, 3, &d) == 0, "a maximum smaller than the header");
 	ok(round_trip(a, 10, b, 10, 100, &d) == 1, "objects smaller than a window");
 	fill(b, n);
 	ok(round_trip(a, n, b, n, n / 2, &d) == 0, "unrelated content exceeds max_size");
