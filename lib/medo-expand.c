@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,20 +136,56 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 	return 0;
 }
 
-/* Make a staging directory beside DEST; *out is owned by the caller. */
-static int make_staging(char **out, const char *dest)
+/*
+ * Staging directories are named ".tmp-<base of DEST>-XXXXXX" and locked
+ * (flock) by the expansion that made them for as long as it runs.  One
+ * whose lock can be taken was left by an expansion that was killed: it is
+ * removed by the next expansion to the same DEST, whatever its age.
+ */
+static void remove_stale_staging(const char *dir, const char *base)
+{
+	size_t plen = strlen(base) + 6;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *path;
+		int fd;
+
+		if (strncmp(de->d_name, ".tmp-", 5) || strncmp(de->d_name + 5, base, plen - 6) ||
+		    de->d_name[plen - 1] != '-' || strlen(de->d_name) != plen + 6)
+			continue;
+		if (!(path = fs_join(dir, de->d_name)))
+			break;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			silo_remove_tree(path);	/* best effort: it is only litter */
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	closedir(d);
+}
+
+/* Make a staging directory beside DEST, locked through *lock_fd; *out is
+ * owned by the caller. */
+static int make_staging(char **out, int *lock_fd, const char *dest)
 {
 	char *dir = medo_dirname(dest), *base = medo_basename(dest), *path = NULL;
 	size_t len;
 	int ret = 0;
 
 	*out = NULL;
+	*lock_fd = -1;
 	if (!dir || !base) {
 		ret = silo_error_oom();
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(dir, 0777)) < 0)
 		goto out;
+	remove_stale_staging(dir, base);
 	len = strlen(dir) + strlen(base) + 32;
 	if (!(path = malloc(len))) {
 		ret = silo_error_oom();
@@ -157,6 +194,13 @@ static int make_staging(char **out, const char *dest)
 	snprintf(path, len, "%s/.tmp-%s-XXXXXX", dir, base);
 	if (!mkdtemp(path)) {
 		ret = silo_error_errno("cannot create a staging directory beside '%s'", dest);
+		free(path);
+		goto out;
+	}
+	*lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0) {
+		ret = silo_error_errno("cannot lock the staging directory '%s'", path);
+		rmdir(path);
 		free(path);
 		goto out;
 	}
@@ -246,6 +290,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	enum dest_state state = DEST_NONE;
 	char hex[SILO_OID_MAX_HEXSZ + 1], hex2[SILO_OID_MAX_HEXSZ + 1];
 	char *staging = NULL, *new_path = NULL;
+	int staging_lock = -1;
 	struct silo *s = NULL;
 	silo_stream *st = NULL;
 	silo_oid got;
@@ -279,7 +324,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 			(unsigned long long)tp.size);
 		goto out;
 	}
-	if ((ret = make_staging(&staging, dest)) < 0)
+	if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
 		goto out;
 	if (!(new_path = fs_join(staging, "new"))) {
 		ret = silo_error_oom();
@@ -328,6 +373,7 @@ out:
 		char msg[4096];
 		snprintf(msg, sizeof(msg), "%s", silo_error_message());
 		silo_remove_tree(staging);
+		close(staging_lock);
 		/* Cleaning up must not hide why the expansion failed. */
 		if (ret < 0)
 			silo_error_set(saved, "%s", msg);

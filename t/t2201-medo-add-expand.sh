@@ -339,4 +339,17 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 medo url-for 2>err && grep "^usage: medo url-for" err
 '
 
+test_expect_success 'a staging directory left by a killed expand is removed by the next' '
+	mkdir -p st && mkdir st/.tmp-dest-ABC123 && mkdir st/.tmp-dest-ABC123/new &&
+	echo litter >st/.tmp-dest-ABC123/new/file &&
+	mkdir st/.tmp-dest-LIVE12 &&
+	{ flock st/.tmp-dest-LIVE12 sleep 30 & } && holder=$! &&
+	test_when_finished "kill $holder" &&
+	sleep 0.2 &&
+	medo expand deps/x.medo/src.treeptr st/dest &&
+	! test -e st/.tmp-dest-ABC123 &&
+	test -d st/.tmp-dest-LIVE12 &&
+	ls -a st >left && printf ".\n..\n.tmp-dest-LIVE12\ndest\n" >expect && test_cmp expect left
+'
+
 test_done
