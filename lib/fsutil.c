@@ -26,13 +26,16 @@ int fs_write_all(int fd, const void *data, size_t len, const char *path)
 	return 0;
 }
 
-ssize_t fs_read_full(int fd, void *data, size_t len, const char *path)
+/* Read up to LEN bytes, from the file position if OFF < 0, else at OFF;
+ * fewer only at end of file. */
+static ssize_t read_full_at(int fd, void *data, size_t len, off_t off, const char *path)
 {
 	char *p = data;
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
+		ssize_t n = off < 0 ? read(fd, p + got, len - got) :
+				      pread(fd, p + got, len - got, off + (off_t)got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -45,23 +48,14 @@ ssize_t fs_read_full(int fd, void *data, size_t len, const char *path)
 	return (ssize_t)got;
 }
 
+ssize_t fs_read_full(int fd, void *data, size_t len, const char *path)
+{
+	return read_full_at(fd, data, len, -1, path);
+}
+
 ssize_t fs_pread_full(int fd, void *data, size_t len, off_t off, const char *path)
 {
-	char *p = data;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return silo_error_errno("cannot read '%s'", path);
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
+	return read_full_at(fd, data, len, off, path);
 }
 
 int fs_mkdir_p(const char *dir, mode_t mode)

@@ -50,40 +50,6 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-/* The blob id of the regular file PATH. */
-static int file_blob_id(silo_oid *out, int format, const char *path)
-{
-	silo_hasher *h = NULL;
-	unsigned char buf[65536];
-	struct stat st;
-	int fd, ret;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return silo_error_errno("cannot open '%s'", path);
-	if (fstat(fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", path);
-		goto out;
-	}
-	if ((ret = silo_hasher_new(&h, format)) < 0 ||
-	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0)
-		goto out;
-	for (;;) {
-		ssize_t n = fs_read_full(fd, buf, sizeof(buf), path);
-		if (n < 0) {
-			ret = (int)n;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
-			goto out;
-	}
-	ret = silo_hasher_final(out, h);
-out:
-	silo_hasher_free(h);
-	close(fd);
-	return ret;
-}
 
 static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 		      const char *dest)
@@ -130,7 +96,7 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 		*state = S_ISDIR(st.st_mode) && dir_is_empty(dest) == 1 ? DEST_EMPTY : DEST_OTHER;
 		return 0;
 	}
-	if ((ret = file_blob_id(&id, tp->object.format, dest)) < 0)
+	if ((ret = medo_file_blob_id(&id, tp->object.format, dest)) < 0)
 		return ret;
 	*state = silo_oid_equal(&id, &tp->object) ? DEST_SAME : DEST_OTHER;
 	return 0;

@@ -6,6 +6,7 @@
 #define SILO_MEDO_INTERNAL_H
 
 #include <stddef.h>
+#include "silo/oid.h"
 
 /*
  * Write LEN bytes of DATA to PATH atomically: a temporary file in the
@@ -13,6 +14,9 @@
  * 0666 less the umask, as a file written by an editor would, since these
  * files are kept in git.
  */
+/* The blob id of the regular file PATH, in FORMAT. */
+int medo_file_blob_id(silo_oid *out, int format, const char *path);
+
 int medo_write_file_atomic(const char *path, const void *data, size_t len);
 
 /*

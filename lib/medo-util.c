@@ -2,6 +2,7 @@
 #include "medo-internal.h"
 #include "error-internal.h"
 #include "silo/store.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,21 +104,8 @@ int medo_write_file_atomic(const char *path, const void *data, size_t len)
 		ret = silo_error_errno("cannot set the mode of '%s'", tmp);
 		goto out;
 	}
-	{
-		const char *p = data;
-		size_t left = len;
-		while (left) {
-			ssize_t n = write(fd, p, left);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				ret = silo_error_errno("cannot write '%s'", tmp);
-				goto out;
-			}
-			p += n;
-			left -= (size_t)n;
-		}
-	}
+	if ((ret = fs_write_all(fd, data, len, tmp)) < 0)
+		goto out;
 	if (fsync(fd) < 0) {
 		ret = silo_error_errno("cannot fsync '%s'", tmp);
 		goto out;
@@ -215,5 +203,40 @@ int medo_source_finish(struct medo_source *src)
 
 	while ((ret = medo_source_read(src, &d, &n)) > 0)
 		;
+	return ret;
+}
+
+/* The blob id of the regular file PATH. */
+int medo_file_blob_id(silo_oid *out, int format, const char *path)
+{
+	silo_hasher *h = NULL;
+	unsigned char buf[65536];
+	struct stat st;
+	int fd, ret;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return silo_error_errno("cannot open '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", path);
+		goto out;
+	}
+	if ((ret = silo_hasher_new(&h, format)) < 0 ||
+	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = fs_read_full(fd, buf, sizeof(buf), path);
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
+			goto out;
+	}
+	ret = silo_hasher_final(out, h);
+out:
+	silo_hasher_free(h);
+	close(fd);
 	return ret;
 }

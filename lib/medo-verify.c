@@ -68,11 +68,9 @@ out:
 static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp,
 			 const char *path, const struct silo_medo_verify_options *opts)
 {
-	silo_hasher *h = NULL;
-	unsigned char buf[65536];
 	struct stat st;
 	silo_oid id;
-	int fd, ret;
+	int ret;
 
 	(void)treeptr_path;
 	if (lstat(path, &st) < 0) {
@@ -85,32 +83,13 @@ static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp
 		differs(opts, SILO_TREE_CHANGED, path);
 		return SILO_EDIFFERS;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return silo_error_errno("cannot open '%s'", path);
-	if ((ret = silo_hasher_new(&h, tp->object.format)) < 0 ||
-	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0)
-		goto out;
-	for (;;) {
-		ssize_t n = fs_read_full(fd, buf, sizeof(buf), path);
-		if (n < 0) {
-			ret = (int)n;
-			goto out;
-		}
-		if (!n)
-			break;
-		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
-			goto out;
-	}
-	if ((ret = silo_hasher_final(&id, h)) < 0)
-		goto out;
+	if ((ret = medo_file_blob_id(&id, tp->object.format, path)) < 0)
+		return ret;
 	if (!silo_oid_equal(&id, &tp->object)) {
 		differs(opts, SILO_TREE_CHANGED, path);
-		ret = SILO_EDIFFERS;
+		return SILO_EDIFFERS;
 	}
-out:
-	silo_hasher_free(h);
-	close(fd);
-	return ret;
+	return 0;
 }
 
 int silo_medo_verify(const char *treeptr_path, const char *dir,

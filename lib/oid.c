@@ -1,6 +1,7 @@
 /* Object ids and object hashing over OpenSSL's libcrypto. */
 #include "silo/oid.h"
 #include "error-internal.h"
+#include "hex.h"
 
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -46,17 +47,6 @@ int silo_oid_format_from_name(const char *name)
 	if (!strcmp(name, "sha256"))
 		return SILO_OID_SHA256;
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int silo_oid_from_hex(silo_oid *out, int format, const char *hex)

@@ -4,15 +4,21 @@
  * Every object is first copied, verified, into one temporary spool file
  * in pack/, which is then mapped: the delta search needs random access to
  * bases, and a mapping lets the system page huge objects in and out
- * instead of holding them in our memory.
+ * instead of holding them in our memory (pages are given back as soon as
+ * an object has been used).
  *
  * Delta bases are chosen as git's pack-objects chooses them: objects
- * sorted by type and decreasing size, each tried against the next WINDOW
- * objects, a delta kept only if it beats half the object's size (less
- * as its base's chain grows deeper).  The loop runs base by base rather
- * than target by target, so that only one base's index lives at a time,
- * and objects are written in that same order: every base is in the pack
- * before its deltas, as OFS_DELTA requires.
+ * sorted by type and decreasing size, each tried against the WINDOW
+ * objects before it, nearest first, a delta kept only if it beats half
+ * the object's size (less as its base's chain grows deeper).  A hinted
+ * base is tried first, whatever its size, and placed before its target.
+ * Each object is written as soon as its base is chosen, in that same
+ * order, so every base is in the pack before its deltas, as OFS_DELTA
+ * requires, and only the delta being chosen is held in memory.
+ *
+ * The two costly steps use every CPU: a large target is encoded in
+ * parts on several threads (delta.c), and a large whole object is
+ * deflated in chunks on several threads, as pigz does.
  */
 #include "pack.h"
 #include "delta.h"
@@ -57,7 +63,6 @@ struct obj {
 	/* the pack */
 	uint64_t offset;
 	uint32_t crc;
-	int written;
 	int gone;		/* vanished before it could be read */
 };
 
@@ -403,75 +408,148 @@ static int collect(struct repack *r)
 	return 0;
 }
 
-/* Copy every object, verified, into the spool, and map it. */
+static int pwrite_all(int fd, const void *data, size_t len, uint64_t off,
+		      const char *path)
+{
+	const unsigned char *p = data;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return silo_error_errno("cannot write '%s'", path);
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+struct spooler {
+	struct repack *r;
+	pthread_mutex_t lock;	/* the silo's list of packs, progress */
+	atomic_size_t next, done;
+	_Atomic uint64_t end;	/* of the spool: space is taken as sizes are learnt */
+	atomic_int failed;
+	int ret;
+	char message[4200];
+};
+
+/* Copy object I, verified, to its own place in the spool. */
+static int spool_one(struct spooler *sp, struct pack_cache *cache, size_t i)
+{
+	struct repack *r = sp->r;
+	struct obj *o = &r->objs[i];
+	silo_stream *st = NULL;
+	struct pack *p;
+	uint64_t poff, off;
+	const void *data;
+	size_t len;
+	int ret = SILO_ENOTFOUND, found;
+
+	if (o->loose) {
+		char *path = fs_join(r->s->root, o->loose);
+		if (!path)
+			return silo_error_oom();
+		ret = silo_loose_stream_open(&st, path, o->loose, &o->id);
+		free(path);
+		if (ret == SILO_ENOTFOUND) {
+			/* Another repack packed it meanwhile: read it from
+			 * there, and leave the removal to that one. */
+			free(o->loose);
+			o->loose = NULL;
+		} else if (ret < 0) {
+			return ret;
+		}
+	}
+	if (ret == SILO_ENOTFOUND) {
+		pthread_mutex_lock(&sp->lock);
+		found = silo_packs_find(r->s, &o->id, &p, &poff);
+		if (!found && (ret = silo_packs_load(r->s, 1)) == 0)
+			found = silo_packs_find(r->s, &o->id, &p, &poff);
+		pthread_mutex_unlock(&sp->lock);
+		if (ret < 0 && ret != SILO_ENOTFOUND)
+			return ret;
+		if (!found) {
+			/* Removed on purpose (a prune) since the scan. */
+			o->gone = 1;
+			return 0;
+		}
+		if ((ret = pack_stream_open(&st, p, cache, poff, &o->id)) < 0)
+			return ret;
+	}
+	o->type = silo_stream_type(st);
+	o->size = silo_stream_size(st);
+	o->spool_off = off = atomic_fetch_add(&sp->end, o->size);
+	while ((ret = silo_stream_read(st, &data, &len)) > 0) {
+		if ((ret = pwrite_all(r->spool_fd, data, len, off, r->spool_path)) < 0)
+			break;
+		off += len;
+	}
+	silo_stream_free(st);
+	return ret;
+}
+
+static void *spool_worker(void *arg)
+{
+	struct spooler *sp = arg;
+	struct pack_cache *cache = NULL;
+	size_t i;
+	int ret = pack_cache_new(&cache, 0);
+
+	while (!ret && !atomic_load(&sp->failed) &&
+	       (i = atomic_fetch_add(&sp->next, 1)) < sp->r->n) {
+		if ((ret = spool_one(sp, cache, i)) < 0)
+			break;
+		i = atomic_fetch_add(&sp->done, 1) + 1;
+		pthread_mutex_lock(&sp->lock);
+		progress(sp->r, "reading", i, sp->r->n);
+		pthread_mutex_unlock(&sp->lock);
+	}
+	pack_cache_free(cache);
+	if (ret < 0) {
+		pthread_mutex_lock(&sp->lock);
+		if (!atomic_exchange(&sp->failed, 1)) {
+			sp->ret = ret;
+			snprintf(sp->message, sizeof(sp->message), "%s", silo_error_message());
+		}
+		pthread_mutex_unlock(&sp->lock);
+	}
+	return NULL;
+}
+
+/* Copy every object, verified, into the spool, and map it.  Inflating
+ * and hashing are the cost: objects are read on every CPU. */
 static int spool(struct repack *r)
 {
-	struct pack_cache *cache = NULL;
-	uint64_t off = 0;
+	struct spooler sp;
+	pthread_t th[16];
+	uint64_t off;
 	size_t i, k;
-	int ret;
+	int ret, t, started = 0;
 
 	if ((ret = fs_tmpfile(&r->spool_fd, &r->spool_path, r->s->pack_dir,
 			      SILO_TMP_PREFIX "spool_")) < 0)
 		return ret;
-	if ((ret = pack_cache_new(&cache, 0)) < 0)
-		return ret;
-	for (i = 0; i < r->n; i++) {
-		struct obj *o = &r->objs[i];
-		silo_stream *st = NULL;
-		struct pack *p;
-		uint64_t poff;
-		const void *data;
-		size_t len;
-
-		ret = SILO_ENOTFOUND;
-		if (o->loose) {
-			char *path = fs_join(r->s->root, o->loose);
-			if (!path) {
-				ret = silo_error_oom();
-				break;
-			}
-			ret = silo_loose_stream_open(&st, path, o->loose, &o->id);
-			free(path);
-			if (ret == SILO_ENOTFOUND) {
-				/* Another repack packed it meanwhile: read it
-				 * from there, and leave the removal to that one. */
-				free(o->loose);
-				o->loose = NULL;
-				if ((ret = silo_packs_load(r->s, 1)) < 0)
-					break;
-				ret = SILO_ENOTFOUND;
-			}
-		}
-		if (ret == 0) {
-			/* opened loose */
-		} else if (ret != SILO_ENOTFOUND) {
-			break;
-		} else if (silo_packs_find(r->s, &o->id, &p, &poff)) {
-			ret = pack_stream_open(&st, p, cache, poff, &o->id);
-		} else {
-			/* Removed on purpose (a prune) since the scan. */
-			o->gone = 1;
-			ret = 0;
-			continue;
-		}
-		if (ret < 0)
-			break;
-		o->type = silo_stream_type(st);
-		o->size = silo_stream_size(st);
-		o->spool_off = off;
-		while ((ret = silo_stream_read(st, &data, &len)) > 0)
-			if ((ret = fs_write_all(r->spool_fd, data, len, r->spool_path)) < 0)
-				break;
-		silo_stream_free(st);
-		if (ret < 0)
-			break;
-		off += o->size;
-		progress(r, "reading", i + 1, r->n);
-	}
-	pack_cache_free(cache);
-	if (ret < 0)
-		return ret;
+	memset(&sp, 0, sizeof(sp));
+	sp.r = r;
+	pthread_mutex_init(&sp.lock, NULL);
+	atomic_init(&sp.next, 0);
+	atomic_init(&sp.done, 0);
+	atomic_init(&sp.end, 0);
+	atomic_init(&sp.failed, 0);
+	for (t = 1; t < r->threads && t < 16 && (size_t)t < r->n; t++)
+		if (pthread_create(&th[started], NULL, spool_worker, &sp) == 0)
+			started++;
+	spool_worker(&sp);
+	for (t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&sp.lock);
+	if (atomic_load(&sp.failed))
+		return silo_error_set(sp.ret, "%s", sp.message);
+	off = atomic_load(&sp.end);
 	for (i = k = 0; i < r->n; i++) {
 		if (r->objs[i].gone) {
 			free(r->objs[i].loose);
@@ -535,21 +613,34 @@ static int hint_reaches(struct repack *r, int i, int j)
 	return 0;
 }
 
-static int emit_order(struct repack *r, size_t i, char *placed, size_t *k)
+/*
+ * Put I in the pack order after its chain of hinted bases, which
+ * hint_reaches() kept free of cycles.  STACK has room for every object:
+ * a chain of hints may be long, so no recursion.
+ */
+static void emit_order(struct repack *r, size_t i, char *placed, size_t *stack,
+		       size_t *k)
 {
-	/* A hinted base goes first; hint_reaches() kept hints acyclic. */
-	if (placed[i])
-		return 0;
-	if (r->objs[i].hint_base >= 0)
-		emit_order(r, (size_t)r->objs[i].hint_base, placed, k);
-	placed[i] = 1;
-	r->order[(*k)++] = i;
-	return 0;
+	size_t depth = 0;
+
+	while (!placed[i]) {
+		stack[depth++] = i;
+		if (r->objs[i].hint_base < 0)
+			break;
+		i = (size_t)r->objs[i].hint_base;
+	}
+	while (depth) {
+		i = stack[--depth];
+		if (placed[i])
+			continue;
+		placed[i] = 1;
+		r->order[(*k)++] = i;
+	}
 }
 
 static int plan_order(struct repack *r)
 {
-	size_t *sorted, i, k = 0;
+	size_t *sorted, *stack, i, k = 0;
 	char *placed;
 
 	for (i = 0; i < r->o->n_hints; i++) {
@@ -562,10 +653,12 @@ static int plan_order(struct repack *r)
 		r->objs[b].hint_base = a;
 	}
 	sorted = malloc(r->n * sizeof(*sorted));
-	placed = calloc(r->n ? r->n : 1, 1);
+	stack = malloc(r->n * sizeof(*stack));
+	placed = calloc(r->n, 1);
 	r->order = malloc(r->n * sizeof(*r->order));
-	if (!sorted || !placed || !r->order) {
+	if (!sorted || !stack || !placed || !r->order) {
 		free(sorted);
+		free(stack);
 		free(placed);
 		return silo_error_oom();
 	}
@@ -573,8 +666,9 @@ static int plan_order(struct repack *r)
 		sorted[i] = i;
 	qsort_r(sorted, r->n, sizeof(*sorted), by_type_size, r);
 	for (i = 0; i < r->n; i++)
-		emit_order(r, sorted[i], placed, &k);
+		emit_order(r, sorted[i], placed, stack, &k);
 	free(sorted);
+	free(stack);
 	free(placed);
 	return 0;
 }
@@ -784,7 +878,6 @@ static int write_entry(struct repack *r, struct pack_out *out, struct obj *o)
 			drop_range(r->map + o->spool_off, o->size);
 	}
 	o->crc = (uint32_t)out->crc;
-	o->written = 1;
 	return 0;
 }
 

@@ -79,10 +79,11 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 		     uint64_t offset, const silo_oid *id);
 
 /*
- * The silo's packs, loaded on first use and rescanned when an object is
- * not found (a repack may have just moved it).  Packs whose files are
- * damaged are left out; *first_error (may be NULL) gets the code of the
- * first such failure, its message left in the error state.
+ * The silo's packs (s->packs), loaded on first use; with RESCAN, pack/
+ * is read again for packs that appeared since (a repack may have just
+ * moved an object there).  A pack whose files are damaged is left out,
+ * and the first such failure is kept in s->pack_error and
+ * s->pack_error_msg, so that a lookup that finds nothing can name it.
  */
 int silo_packs_load(silo *s, int rescan);
 

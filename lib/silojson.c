@@ -1,6 +1,7 @@
 /* SILO.json: finding, reading and resolving it (silo/silojson.h). */
 #include "silo/silojson.h"
 #include "error-internal.h"
+#include "hex.h"
 #include "medo-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
@@ -89,17 +90,6 @@ oom:
 	free(starts);
 	strbuf_release(&out);
 	return NULL;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The local path of a file:// URL, percent-decoded; NULL if not one. */

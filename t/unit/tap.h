@@ -10,23 +10,25 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "silo/error.h"
 
 static int tap_count, tap_failed;
 
-static int ok_at(int cond, const char *file, int line, const char *name)
+static inline int ok_at(int cond, const char *file, int line, const char *name)
 {
 	tap_count++;
 	printf("%sok %d - %s\n", cond ? "" : "not ", tap_count, name);
 	if (!cond) {
 		tap_failed++;
 		printf("#   failed at %s:%d\n", file, line);
+		printf("#   last library error: %s\n", silo_error_message());
 	}
 	return cond;
 }
 
 #define ok(cond, name) ok_at(!!(cond), __FILE__, __LINE__, (name))
 
-static int is_str_at(const char *got, const char *want, const char *file,
+static inline int is_str_at(const char *got, const char *want, const char *file,
 		     int line, const char *name)
 {
 	int cond = ok_at(!strcmp(got, want), file, line, name);
@@ -36,7 +38,7 @@ static int is_str_at(const char *got, const char *want, const char *file,
 	return cond;
 }
 
-static int is_int_at(long long got, long long want, const char *file, int line,
+static inline int is_int_at(long long got, long long want, const char *file, int line,
 		     const char *name)
 {
 	int cond = ok_at(got == want, file, line, name);
@@ -50,7 +52,7 @@ static int is_int_at(long long got, long long want, const char *file, int line,
 #define is_int(got, want, name) \
 	is_int_at((long long)(got), (long long)(want), __FILE__, __LINE__, (name))
 
-static int done_testing(void)
+static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;

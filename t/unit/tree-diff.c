@@ -4,6 +4,7 @@
  * tree (unsorted, repeated paths, a name both file and directory).
  * Prints TAP.
  */
+#include "tap.h"
 #include "silo/tree.h"
 #include "silo/error.h"
 
@@ -11,19 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_count, failures;
-
-static void ok(int cond, const char *what)
-{
-	test_count++;
-	if (!cond) {
-		failures++;
-		printf("not ok %d - %s\n", test_count, what);
-		printf("#   last library error: %s\n", silo_error_message());
-	} else {
-		printf("ok %d - %s\n", test_count, what);
-	}
-}
 
 /* Entries as "path mode content" triples. */
 static void make(struct silo_tree_list *l, const char *const *spec)
@@ -139,6 +127,5 @@ int main(void)
 	silo_tree_list_release(&c);
 	silo_tree_list_release(&one);
 	ok(o.n == 0 && o.v == NULL, "release leaves an empty list");
-	printf("1..%d\n", test_count);
-	return failures ? 1 : 0;
+	return done_testing();
 }

@@ -3,6 +3,7 @@
  * every time, and extracting it gives back the same tree (ids, modes,
  * mtimes, hard links, empty directories).  Prints TAP.
  */
+#include "tap.h"
 #include "silo/tree.h"
 #include "silo/error.h"
 #include "error-internal.h"	/* callbacks report failures as the library does */
@@ -16,19 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int test_count, failures;
-
-static void ok(int cond, const char *what)
-{
-	test_count++;
-	if (!cond) {
-		failures++;
-		printf("not ok %d - %s\n", test_count, what);
-		printf("#   last library error: %s\n", silo_error_message());
-	} else {
-		printf("ok %d - %s\n", test_count, what);
-	}
-}
 
 static void die(const char *what)
 {
@@ -323,6 +311,5 @@ int main(void)
 	free(t3.buf);
 	free(t4.buf);
 	ok(silo_remove_tree(base) == 0, "clean up");
-	printf("1..%d\n", test_count);
-	return failures ? 1 : 0;
+	return done_testing();
 }

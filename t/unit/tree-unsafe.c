@@ -6,6 +6,7 @@
  * built here with libarchive's writer, which writes any name it is given.
  * Prints TAP.
  */
+#include "tap.h"
 #include "silo/tree.h"
 #include "silo/error.h"
 
@@ -19,19 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int test_count, failures;
-
-static void ok(int cond, const char *what)
-{
-	test_count++;
-	if (!cond) {
-		failures++;
-		printf("not ok %d - %s\n", test_count, what);
-		printf("#   last library error: %s\n", silo_error_message());
-	} else {
-		printf("ok %d - %s\n", test_count, what);
-	}
-}
 
 static void die(const char *what)
 {
@@ -278,6 +266,5 @@ int main(void)
 	}
 	silo_tree_list_release(&l);
 	ok(silo_remove_tree(base) == 0 && !exists(base), "clean up");
-	printf("1..%d\n", test_count);
-	return failures ? 1 : 0;
+	return done_testing();
 }
