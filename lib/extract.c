@@ -50,6 +50,9 @@ struct extract_state {
 	/* the regular file being written */
 	int fd;
 	const char *path;
+	mode_t perm;
+	uint64_t written;	/* where its data ends so far */
+	mode_t umask;
 	struct dir_fixup *fixups;
 	size_t n_fixups, alloc_fixups;
 };
@@ -88,16 +91,15 @@ static int enter_dir(struct extract_state *x, const char *rel, size_t len)
 		}
 		memcpy(comp, rel + i, j - i);
 		comp[j - i] = '\0';
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT) {
-			/* Not in the archive (or not yet): made with a plain mode. */
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-				if (fd != x->destfd)
-					close(fd);
-				return fail_errno(x, rel, "create directory");
-			}
-			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* DEST is new: a directory met for the first time is made
+		 * (with a plain mode, fixed later if the archive says
+		 * otherwise); one made before is simply opened. */
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			if (fd != x->destfd)
+				close(fd);
+			return fail_errno(x, rel, "create directory");
 		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd != x->destfd)
 			close(fd);
 		if (next < 0)
@@ -179,8 +181,14 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 			return ret;
 		return add_fixup(x, path, archive_entry_perm(e), entry_mtime(e));
 	}
-	if ((ret = locate(x, path, &base)) < 0 || (ret = clear_place(x, base, path)) < 0)
+	if ((ret = locate(x, path, &base)) < 0)
 		return ret;
+	/* Regular files are created with O_EXCL: only when that fails is
+	 * the place looked at, saving a system call per file. */
+	if (type != AE_IFREG || link) {
+		if ((ret = clear_place(x, base, path)) < 0)
+			return ret;
+	}
 	if (link) {
 		/* The walk checked that LINK stays inside and names a file. */
 		if (linkat(x->destfd, link, x->dirfd, base, 0) < 0)
@@ -198,8 +206,19 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 	}
 	if (type != AE_IFREG)
 		return 0;	/* devices, fifos: the walk refuses or skips them */
+	x->perm = archive_entry_perm(e) & 0777;
+	x->written = 0;
+	/* Created with its final mode; only a mode the umask would change
+	 * needs an fchmod() afterwards. */
 	x->fd = openat(x->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		       0600);
+		       x->perm);
+	if (x->fd < 0 && errno == EEXIST) {
+		/* A later entry of the same path replaces the earlier one. */
+		if ((ret = clear_place(x, base, path)) < 0)
+			return ret;
+		x->fd = openat(x->dirfd, base,
+			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, x->perm);
+	}
 	if (x->fd < 0)
 		return fail_errno(x, path, "create");
 	return 0;
@@ -223,6 +242,8 @@ static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
 		len -= (size_t)n;
 		offset += n;
 	}
+	if ((uint64_t)offset > x->written)
+		x->written = (uint64_t)offset;
 	return 0;
 }
 
@@ -236,9 +257,10 @@ static int on_finish(void *payload, struct archive_entry *e, const char *path)
 		return 0;
 	x->fd = -1;
 	times[0] = times[1] = entry_mtime(e);
-	/* A sparse file's last hole gives it its length. */
-	if (ftruncate(fd, (off_t)archive_entry_size(e)) < 0 ||
-	    fchmod(fd, archive_entry_perm(e) & 0777) < 0 ||
+	/* A sparse file ending in a hole gets its length from its size. */
+	if ((x->written < (uint64_t)archive_entry_size(e) &&
+	     ftruncate(fd, (off_t)archive_entry_size(e)) < 0) ||
+	    ((x->perm & x->umask) && fchmod(fd, x->perm) < 0) ||
 	    futimens(fd, times) < 0) {
 		int ret = fail_errno(x, path, "finish");
 		close(fd);
@@ -294,7 +316,8 @@ static int fix_dirs(struct extract_state *x)
 		int fd = openat(x->destfd, f->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return fail_errno(x, f->path, "open directory");
-		if (fchmod(fd, f->mode & 0777) < 0 || futimens(fd, times) < 0) {
+		if (((f->mode & 0777) != (0755 & ~x->umask) && fchmod(fd, f->mode & 0777) < 0) ||
+		    futimens(fd, times) < 0) {
 			int ret = fail_errno(x, f->path, "set the mode of");
 			close(fd);
 			return ret;
@@ -331,6 +354,7 @@ int silo_extract(const char *dest, silo_source_fn src, void *payload,
 	x.dest = dest;
 	x.fd = -1;
 	x.dirfd = -1;
+	x.umask = fs_umask();
 	x.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (x.destfd < 0)
 		return silo_error_errno("cannot open directory '%s'", dest);

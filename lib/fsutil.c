@@ -2,6 +2,7 @@
 #include "error-internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,4 +194,34 @@ char *fs_join(const char *a, const char *b)
 		p[la++] = '/';
 	memcpy(p + la, b, lb + 1);
 	return p;
+}
+
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+static mode_t saved_umask;
+
+static void read_umask(void)
+{
+	char line[128];
+	unsigned v;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Umask: %o", &v) == 1) {
+				saved_umask = (mode_t)v;
+				fclose(f);
+				return;
+			}
+		fclose(f);
+	}
+	/* Without /proc, umask() is read by setting it; this runs once,
+	 * normally before any other thread creates files. */
+	saved_umask = umask(022);
+	umask(saved_umask);
+}
+
+mode_t fs_umask(void)
+{
+	pthread_once(&umask_once, read_umask);
+	return saved_umask;
 }

@@ -46,6 +46,10 @@ int fs_syncfs(const char *path);
 /* 1 if PATH exists (any type), 0 if not, negative on another error. */
 int fs_exists(const char *path);
 
+/* The process's umask, read once without changing it (from /proc where
+ * there is one), so that threads creating files are not disturbed. */
+mode_t fs_umask(void);
+
 /* Join A and B with one '/'; the result is owned by the caller. */
 char *fs_join(const char *a, const char *b);
 

@@ -663,9 +663,15 @@ int silo_writer_commit(silo_writer *w, size_t *created)
 			return silo_error_oom();
 		}
 		*strrchr(dir, '/') = '\0';
-		ret = fs_mkdir_p(dir, 0777);
-		if (!ret)
-			ret = fs_link_into_place(p->tmp, dest, &made);
+		/* A repack removes fan-out directories it emptied: one may
+		 * vanish between our mkdir and our link.  Make it again. */
+		for (int tries = 0; tries < 5; tries++) {
+			ret = fs_mkdir_p(dir, 0777);
+			if (!ret)
+				ret = fs_link_into_place(p->tmp, dest, &made);
+			if (ret != SILO_ENOTFOUND || fs_exists(p->tmp) != 1)
+				break;
+		}
 		free(dir);
 		free(dest);
 		if (ret < 0)

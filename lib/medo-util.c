@@ -13,21 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
-static mode_t saved_umask;
-
-static void read_umask(void)
-{
-	/* umask() can only be read by setting it: done once, before any
-	 * other thread of ours creates files. */
-	saved_umask = umask(022);
-	umask(saved_umask);
-}
-
 unsigned medo_umask(void)
 {
-	pthread_once(&umask_once, read_umask);
-	return (unsigned)saved_umask;
+	return (unsigned)fs_umask();
 }
 
 char *medo_dirname(const char *path)

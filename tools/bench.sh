@@ -31,17 +31,13 @@ say() { printf '%s\n' "$*" >&2; }
 # ---- measuring ----
 
 run_seq=0
-fresh() {
-	run_seq=$((run_seq + 1))
-	d=$WORK/run/$run_seq
-	mkdir -p "$d"
-	echo "$d"
-}
 
-# measure CMD: run CMD (a shell string; $D is its fresh directory) and
-# print "seconds peak-kB".
+# measure CMD: run CMD (a shell string) in a fresh directory $D, and
+# print "seconds peak-kB".  Not in a subshell: run_seq must count.
 measure() {
-	D=$(fresh)
+	run_seq=$((run_seq + 1))
+	D=$WORK/run/$run_seq
+	mkdir -p "$D"
 	export D
 	/usr/bin/time -f '%e %M' -o "$D.time" sh -c "$1" >/dev/null 2>"$D.err" || {
 		say "bench: command failed: $1"
@@ -160,12 +156,14 @@ bench_silo_verify() {
 	silo init "$s" && git init -q --bare "$g"
 	find "$src" -type f | head -n 20000 >"$WORK/v-$name.list"
 	xargs silo put --silo "$s" <"$WORK/v-$name.list" >/dev/null
-	xargs git --git-dir="$g" hash-object -w <"$WORK/v-$name.list" >/dev/null
+	xargs git --git-dir="$g" hash-object -w <"$WORK/v-$name.list" >"$WORK/v-$name.ids"
 	pair "silo verify $name (loose) vs git fsck" \
 		"silo verify '$s'" "git --git-dir='$g' fsck --full --no-dangling"
 	if silo repack --help >/dev/null 2>&1; then
-		silo repack --silo "$s" -a -d >/dev/null
-		git --git-dir="$g" repack -adq
+		silo repack --silo "$s" -q -a -d
+		# The blobs are in no commit: pack them by name, as repack would.
+		sort -u "$WORK/v-$name.ids" |
+			git --git-dir="$g" pack-objects -q "$g/objects/pack/pack" >/dev/null
 		gp=$(ls "$g"/objects/pack/*.idx | head -n 1)
 		pair "silo verify $name (packed) vs git verify-pack" \
 			"silo verify '$s'" "git verify-pack '$gp'"
