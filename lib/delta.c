@@ -357,6 +357,9 @@ static int put_literals(struct outbuf *o, const unsigned char *p, size_t n)
 
 static int put_copy(struct outbuf *o, uint64_t off, uint64_t size)
 {
+	/* The format cannot say more; a longer copy would read elsewhere. */
+	if (off + size > 0x100000000ULL)
+		return silo_error_set(SILO_ERROR, "delta copy past 4 GiB of its base");
 	while (size) {
 		uint64_t k = size > MAX_COPY ? MAX_COPY : size;
 		size_t before = o->len;
@@ -416,6 +419,9 @@ static int encode(struct part *pt)
 	const struct delta_index *idx = pt->idx;
 	const unsigned char *src = idx->src, *trg = pt->trg;
 	size_t src_size = idx->size, t = pt->start, lit = pt->start, end = pt->end;
+	/* Copy offsets have 32 bits: no match may reach past 4 GiB of the
+	 * source, even one that starts below. */
+	size_t src_limit = src_size > 0xffffffffu ? 0xffffffffu : src_size;
 	size_t dropped = pt->start, probes = 0;
 	struct outbuf *o = &pt->o;
 	uint32_t h = 0, top = pow_mul();
@@ -435,8 +441,10 @@ static int encode(struct part *pt)
 				drop_pages(src, src_size);
 				probes = 0;
 			}
+			if (p >= src_limit)
+				continue;
 			n = match_len(src + p, trg + t,
-				      src_size - p < end - t ? src_size - p : end - t);
+				      src_limit - p < end - t ? src_limit - p : end - t);
 			if (n > best) {
 				best = n;
 				best_p = p;

@@ -15,7 +15,8 @@
  * directory (so a library call would have to change the process's
  * working directory, which threads share) and checks each component of
  * each path again with lstat(), which made extraction twice as slow as
- * tar's.  Permissions and modification times are restored, owners never.
+ * tar's.  Permissions (less the umask) and modification times are
+ * restored, owners never.
  */
 #include "tree-internal.h"
 #include "error-internal.h"
@@ -50,7 +51,7 @@ struct extract_state {
 	/* the regular file being written */
 	int fd;
 	const char *path;
-	mode_t perm;
+	mode_t perm;		/* the archive's, before the umask */
 	uint64_t written;	/* where its data ends so far */
 	mode_t umask;
 	struct dir_fixup *fixups;
@@ -208,8 +209,9 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 		return 0;	/* devices, fifos: the walk refuses or skips them */
 	x->perm = archive_entry_perm(e) & 0777;
 	x->written = 0;
-	/* Created with its final mode; only a mode the umask would change
-	 * needs an fchmod() afterwards. */
+	/* Created with its final mode, less the umask, as tar does for
+	 * users other than root: an archive's 0666 or 0777 does not make
+	 * files that others may change. */
 	x->fd = openat(x->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		       x->perm);
 	if (x->fd < 0 && errno == EEXIST) {
@@ -260,7 +262,6 @@ static int on_finish(void *payload, struct archive_entry *e, const char *path)
 	/* A sparse file ending in a hole gets its length from its size. */
 	if ((x->written < (uint64_t)archive_entry_size(e) &&
 	     ftruncate(fd, (off_t)archive_entry_size(e)) < 0) ||
-	    ((x->perm & x->umask) && fchmod(fd, x->perm) < 0) ||
 	    futimens(fd, times) < 0) {
 		int ret = fail_errno(x, path, "finish");
 		close(fd);
@@ -316,7 +317,8 @@ static int fix_dirs(struct extract_state *x)
 		int fd = openat(x->destfd, f->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return fail_errno(x, f->path, "open directory");
-		if (((f->mode & 0777) != (0755 & ~x->umask) && fchmod(fd, f->mode & 0777) < 0) ||
+		mode_t mode = f->mode & 0777 & ~x->umask;
+		if ((mode != (0755 & ~x->umask) && fchmod(fd, mode) < 0) ||
 		    futimens(fd, times) < 0) {
 			int ret = fail_errno(x, f->path, "set the mode of");
 			close(fd);

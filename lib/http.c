@@ -44,6 +44,12 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The wait before retry N (from 0): 250 ms, 500 ms, 1 s, ... at most 30 s. */
+static int64_t backoff_ms(int n)
+{
+	return n >= 7 ? 30000 : 250LL << n;
+}
+
 int http_is_url(const char *s)
 {
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
@@ -57,15 +63,26 @@ struct transfer {
 	char write_error[256];
 };
 
+/* Copy a header line, which curl does not NUL-terminate, into LINE. */
+static void header_line(char line[256], const char *buf, size_t len)
+{
+	if (len > 255)
+		len = 255;
+	memcpy(line, buf, len);
+	line[len] = '\0';
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *p)
 {
 	struct transfer *t = p;
 	size_t len = size * n;
+	char line[256];
 	long code;
 
+	header_line(line, buf, len);
 	/* A status line starts each response (redirects give several). */
-	if (len > 9 && !strncmp(buf, "HTTP/", 5)) {
-		const char *sp = memchr(buf, ' ', len);
+	if (!strncmp(line, "HTTP/", 5)) {
+		const char *sp = strchr(line, ' ');
 		if (sp && sscanf(sp + 1, "%ld", &code) == 1)
 			t->status = code;
 	}
@@ -200,7 +217,8 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 					(status == 0 && !strncmp(job->url, "file:", 5)))) {
 		job->result = HTTP_OK;
 	} else if (job->start_offset &&
-		   ((code == CURLE_OK && status == 416) || code == CURLE_RANGE_ERROR)) {
+		   ((code == CURLE_OK && status == 416) || code == CURLE_RANGE_ERROR ||
+		    code == CURLE_BAD_DOWNLOAD_RESUME)) {
 		/* Our partial file is no prefix of theirs, or the server
 		 * ignores ranges: start over from the first byte. */
 		job->result = HTTP_FAILED;
@@ -226,8 +244,7 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 				 curl_easy_strerror(code));
 		job->result = HTTP_FAILED;
 		if (transient(code, status) && job->attempts <= retries) {
-			/* Back off: 250 ms, 500 ms, 1 s, ... */
-			job->not_before_ms = now_ms() + (250LL << (job->attempts - 1));
+			job->not_before_ms = now_ms() + backoff_ms(job->attempts - 1);
 			job->result = -1;
 		}
 	}
@@ -379,20 +396,22 @@ static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
 	struct range_transfer *t = p;
 	size_t len = size * n;
 	unsigned long long a, b, total;
+	char line[256];
 	long code;
 
-	if (len > 9 && !strncmp(buf, "HTTP/", 5)) {
-		const char *sp = memchr(buf, ' ', len);
+	header_line(line, buf, len);
+	if (!strncmp(line, "HTTP/", 5)) {
+		const char *sp = strchr(line, ' ');
 		if (sp && sscanf(sp + 1, "%ld", &code) == 1)
 			t->status = code;
 		/* A 200 answers with the whole file: it goes from offset 0. */
 		if (t->status == 200)
 			t->pos = 0;
-	} else if (len > 14 && !strncasecmp(buf, "Content-Range:", 14) &&
-		   sscanf(buf + 14, " bytes %llu-%llu/%llu", &a, &b, &total) == 3) {
+	} else if (!strncasecmp(line, "Content-Range:", 14) &&
+		   sscanf(line + 14, " bytes %llu-%llu/%llu", &a, &b, &total) == 3) {
 		t->total = total;
-	} else if (len > 15 && !strncasecmp(buf, "Content-Length:", 15) &&
-		   t->status == 200 && sscanf(buf + 15, " %llu", &total) == 1) {
+	} else if (!strncasecmp(line, "Content-Length:", 15) &&
+		   t->status == 200 && sscanf(line + 15, " %llu", &total) == 1) {
 		t->total = total;
 	}
 	return len;
@@ -475,11 +494,8 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		if (!transient(code, t.status) || attempt >= retries)
 			return 0;
 		{
-			struct timespec ts = { 0, (250L << attempt) * 1000000L };
-			while (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			int64_t ms = backoff_ms(attempt);
+			struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
 		}
 	}

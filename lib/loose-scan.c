@@ -72,7 +72,8 @@ static int scan_fanout(struct entry_list *l, silo *s, const char *hex2)
 		return silo_error_oom();
 	d = opendir(path);
 	if (!d) {
-		ret = silo_error_errno("cannot read directory '%s'", path);
+		ret = errno == ENOENT ? 0 :	/* emptied and removed meanwhile */
+			silo_error_errno("cannot read directory '%s'", path);
 		free(path);
 		return ret;
 	}
@@ -136,9 +137,11 @@ int loose_scan(struct loose_entry **out, size_t *count, silo *s)
 				ret = silo_error_oom();
 				break;
 			}
+			/* A repack removes fan-out directories it empties: one
+			 * gone since readdir() is no stray. */
 			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 				ret = scan_fanout(&l, s, name);
-			else
+			else if (errno != ENOENT)
 				ret = push(&l, LOOSE_STRAY, NULL, "objects", name);
 			free(path);
 		} else {

@@ -499,6 +499,21 @@ static int same_file_state(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* Set the modification time of ID's loose file to now, if it has one
+ * (packed objects are never pruned).  Failing is harmless: a silo shared
+ * with other users may not let us. */
+static void freshen(silo *s, const silo_oid *id)
+{
+	char rel[SILO_LOOSE_PATH_MAX];
+	char *path;
+
+	silo_loose_relpath(rel, id);
+	if ((path = fs_join(s->root, rel))) {
+		utimensat(AT_FDCWD, path, NULL, 0);
+		free(path);
+	}
+}
+
 /* Store the regular file FD, whose state before reading is ST. */
 static int put_regular(silo_writer *w, silo_oid *out, int fd,
 		       const struct stat *st, const char *name)
@@ -512,8 +527,14 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 		return ret;
 	if ((have = silo_has_object_local(w->s, out)) < 0)
 		return have;
-	if (have)
-		return 0;	/* the write-once rule: nothing to do */
+	if (have) {
+		/* The write-once rule: nothing to write.  But the object is
+		 * wanted again, so it is made young again: prune spares young
+		 * objects, and one stored long ago may be what a treeptr not
+		 * yet committed names (as git freshens objects it finds). */
+		freshen(w->s, out);
+		return 0;
+	}
 	if ((ret = fs_tmpfile(&tmp_fd, &tmp, w->s->objects_dir,
 			      SILO_TMP_PREFIX "obj_")) < 0)
 		return ret;

@@ -108,6 +108,15 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
  * whose lock can be taken was left by an expansion that was killed: it is
  * removed by the next expansion to the same DEST, whatever its age.
  */
+/* 1 if the directory open as FD is still the one at PATH. */
+static int same_dir(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_nlink > 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void remove_stale_staging(const char *dir, const char *base)
 {
 	size_t plen = strlen(base) + 6;
@@ -126,7 +135,10 @@ static void remove_stale_staging(const char *dir, const char *base)
 		if (!(path = fs_join(dir, de->d_name)))
 			break;
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		/* One holding "old" holds a destination's previous tree that
+		 * a failed --force could not put back: never litter. */
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && same_dir(fd, path) &&
+		    faccessat(fd, "old", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 			silo_remove_tree(path);	/* best effort: it is only litter */
 		if (fd >= 0)
 			close(fd);
@@ -157,18 +169,27 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 		ret = silo_error_oom();
 		goto out;
 	}
-	snprintf(path, len, "%s/.tmp-%s-XXXXXX", dir, base);
-	if (!mkdtemp(path)) {
-		ret = silo_error_errno("cannot create a staging directory beside '%s'", dest);
-		free(path);
-		goto out;
-	}
-	*lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0) {
-		ret = silo_error_errno("cannot lock the staging directory '%s'", path);
-		rmdir(path);
-		free(path);
-		goto out;
+	/* Between mkdtemp() and flock() another expansion may take the new
+	 * directory for litter and remove it: then make another. */
+	for (int tries = 0; ; tries++) {
+		snprintf(path, len, "%s/.tmp-%s-XXXXXX", dir, base);
+		if (!mkdtemp(path)) {
+			ret = silo_error_errno("cannot create a staging directory beside '%s'", dest);
+			free(path);
+			goto out;
+		}
+		*lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (*lock_fd >= 0 && flock(*lock_fd, LOCK_EX) == 0 && same_dir(*lock_fd, path))
+			break;
+		if (*lock_fd >= 0)
+			close(*lock_fd);
+		*lock_fd = -1;
+		if (tries >= 10) {
+			ret = silo_error_errno("cannot lock the staging directory '%s'", path);
+			rmdir(path);
+			free(path);
+			goto out;
+		}
 	}
 	*out = path;
 out:
@@ -203,7 +224,7 @@ static int write_opaque(silo_stream *st, const char *path)
  * ends inside STAGING, removed with it.
  */
 static int put_in_place(const char *staging, const char *new_path, const char *dest,
-			int dest_exists)
+			int dest_exists, int *keep_staging)
 {
 	char *aside;
 	int ret = 0;
@@ -233,8 +254,12 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
 		ret = silo_error_errno("cannot move '%s' aside", dest);
 	} else if (rename(new_path, dest) < 0) {
 		ret = silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
-		if (rename(aside, dest) < 0)
+		if (rename(aside, dest) < 0) {
+			/* The old tree lives on only in the staging directory:
+			 * it must not be cleaned up with it. */
 			silo_error_wrap("'%s' is now at '%s'", dest, aside);
+			*keep_staging = 1;
+		}
 	}
 	free(aside);
 	return ret;
@@ -256,7 +281,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	enum dest_state state = DEST_NONE;
 	char hex[SILO_OID_MAX_HEXSZ + 1], hex2[SILO_OID_MAX_HEXSZ + 1];
 	char *staging = NULL, *new_path = NULL;
-	int staging_lock = -1;
+	int staging_lock = -1, keep_staging = 0;
 	struct silo *s = NULL;
 	silo_stream *st = NULL;
 	silo_oid got;
@@ -319,7 +344,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		}
 		state = DEST_NONE;
 	}
-	ret = put_in_place(staging, new_path, dest, state != DEST_NONE);
+	ret = put_in_place(staging, new_path, dest, state != DEST_NONE, &keep_staging);
 	if (ret == SILO_EEXISTS && state == DEST_NONE) {
 		/* Another expansion of the same treeptr won the race: if what
 		 * it put there is right, the work is done. */
@@ -338,7 +363,8 @@ out:
 		int saved = silo_error_last();
 		char msg[4096];
 		snprintf(msg, sizeof(msg), "%s", silo_error_message());
-		silo_remove_tree(staging);
+		if (!keep_staging)
+			silo_remove_tree(staging);
 		close(staging_lock);
 		/* Cleaning up must not hide why the expansion failed. */
 		if (ret < 0)

@@ -15,9 +15,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 static int by_name(const void *a, const void *b)
@@ -31,11 +33,26 @@ int silo_pack_list_write(silo *s)
 	char **names = NULL, *tmp = NULL, *dest = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct dirent *de;
-	int fd = -1, ret = 0;
-	DIR *d = opendir(s->pack_dir);
+	int fd = -1, lock = -1, ret = 0;
+	DIR *d;
 
-	if (!d)
-		return errno == ENOENT ? 0 : silo_error_errno("cannot read '%s'", s->pack_dir);
+	/* Two repacks at once must not write their lists out of order (the
+	 * older list last, missing the newer pack): listing and renaming
+	 * happen under a lock on pack/ itself. */
+	lock = open(s->pack_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return errno == ENOENT ? 0 : silo_error_errno("cannot open '%s'", s->pack_dir);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			ret = silo_error_errno("cannot lock '%s'", s->pack_dir);
+			close(lock);
+			return ret;
+		}
+	if (!(d = opendir(s->pack_dir))) {
+		ret = silo_error_errno("cannot read '%s'", s->pack_dir);
+		close(lock);
+		return ret;
+	}
 	while ((errno = 0, de = readdir(d))) {
 		char base[128], *idx;
 		int have;
@@ -103,6 +120,7 @@ out:
 		free(tmp);
 	}
 	free(dest);
+	close(lock);	/* releases the lock */
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -70,7 +70,7 @@ void pack_close(struct pack *p)
 	free(p);
 }
 
-static int check_idx(struct pack *p)
+int pack_index_check(struct pack *p)
 {
 	const unsigned char *m = p->idx;
 	size_t need, i, rawsz = p->rawsz;
@@ -153,7 +153,7 @@ static int open_pack(struct pack **out, const char *root, const char *relbase,
 	}
 	if ((ret = map_file(path, p->relidx, &p->idx, &p->idx_size)) < 0)
 		goto fail;
-	if ((ret = check_idx(p)) < 0)
+	if ((ret = pack_index_check(p)) < 0)
 		goto fail;
 	free(path);
 	if (!(path = fs_join(root, p->relpack))) {

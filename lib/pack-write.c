@@ -990,6 +990,7 @@ out:
 static int write_pack(struct repack *r, struct silo_repack_result *res)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1], *dest = NULL;
+	int created = 0;
 	struct pack_out out;
 	unsigned char hdr[12];
 	size_t j;
@@ -1026,11 +1027,18 @@ static int write_pack(struct repack *r, struct silo_repack_result *res)
 		goto out;
 	}
 	/* The .pack first: a reader ignores a pack until its index exists. */
-	if ((ret = fs_link_into_place(out.path, dest, NULL)) < 0)
+	if ((ret = fs_link_into_place(out.path, dest, &created)) < 0)
 		goto out;
 	strcpy(dest + strlen(dest) - 4, "idx");
-	if ((ret = write_index(r, &sum, dest)) < 0)
+	if ((ret = write_index(r, &sum, dest)) < 0) {
+		/* A pack we just linked, with no index, would only be dead
+		 * weight (and a warning of verify's) for good: take it back. */
+		if (created) {
+			strcpy(dest + strlen(dest) - 3, "pack");
+			unlink(dest);
+		}
 		goto out;
+	}
 	ret = fs_fsync_path(r->s->pack_dir);
 out:
 	free(dest);

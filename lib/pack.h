@@ -37,6 +37,14 @@ struct pack {
 int pack_open(struct pack **out, const char *root, const char *relbase, int format);
 void pack_close(struct pack *p);	/* NULL is allowed */
 
+/*
+ * Check the structure of the index P->idx (P->idx_size bytes, entries of
+ * P->rawsz bytes; P->relidx names it in messages): magic and version, a
+ * monotonic fan-out table that agrees with the sorted names, and the exact
+ * size its offsets imply.  Sets P->nr and the table pointers.
+ */
+int pack_index_check(struct pack *p);
+
 /* As pack_open, but a pack whose trailer is not the checksum its index
  * records (a truncated or damaged pack) is still opened, so that verify
  * can tell which objects survive.  Every read stays bounds-checked. */

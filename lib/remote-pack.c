@@ -168,13 +168,15 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 			ret = check_index((unsigned char *)text, len, r->format, p->name, url);
 		/* Keep it for next time: indexes are named by content. */
 		if (ret == 0 && fs_mkdir_p(dir, 0777) == 0) {
-			int tfd;
+			int tfd, ok;
 			if (fs_tmpfile(&tfd, &tmp, dir, "tmp_idx_") == 0) {
-				if (fs_write_all(tfd, text, len, tmp) == 0 && close(tfd) == 0)
-					fs_link_into_place(tmp, path, NULL);
-				else
-					close(tfd);
-				unlink(tmp);
+				ok = fs_write_all(tfd, text, len, tmp) == 0 && fsync(tfd) == 0;
+				if (close(tfd) < 0)
+					ok = 0;
+				/* Renamed over a damaged copy: the name is the
+				 * content, so replacing is always safe. */
+				if (!ok || rename(tmp, path) < 0)
+					unlink(tmp);
 			}
 		}
 	}
@@ -182,15 +184,24 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 		close(fd);
 	if (ret < 0)
 		goto out;
+	{
+		/* The server is not trusted: the index gets every check a
+		 * local one gets before anything is looked up in it. */
+		struct pack shape;
+		memset(&shape, 0, sizeof(shape));
+		shape.relidx = url;
+		shape.idx = (unsigned char *)text;
+		shape.idx_size = len;
+		shape.format = r->format;
+		shape.rawsz = rawsz;
+		if ((ret = pack_index_check(&shape)) < 0)
+			goto out;
+	}
 	p->idx = (unsigned char *)text;
 	p->idx_size = len;
 	text = NULL;
 	p->nr = be32(p->idx + 8 + 255 * 4);
 	ofs_end = 8 + 256 * 4 + (size_t)p->nr * (rawsz + 8);
-	if (ofs_end + 2 * rawsz > len) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s': index is truncated", url);
-		goto out;
-	}
 	/* Offsets, sorted, tell where each entry ends. */
 	if (!(p->sorted = malloc(((size_t)p->nr + 1) * sizeof(*p->sorted)))) {
 		ret = silo_error_oom();
@@ -396,7 +407,9 @@ static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
 		if (!packdir || mkdir(packdir, 0700) < 0 ||
 		    !(idxpath = fs_join(packdir, rel)) ||
 		    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-		    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0) {
+		    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
+		    /* durable before it may be linked into the cache */
+		    fsync(ifd) < 0) {
 			ret = silo_error_errno("cannot set up '%s'", sp.work);
 			if (ifd >= 0)
 				close(ifd);
@@ -404,7 +417,12 @@ static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
 			free(idxpath);
 			goto out;
 		}
-		close(ifd);
+		if (close(ifd) < 0) {
+			ret = silo_error_errno("cannot write '%s'", idxpath);
+			free(packdir);
+			free(idxpath);
+			goto out;
+		}
 		snprintf(rel, sizeof(rel), "%s.pack", rp->name);
 		sp.pack_path = fs_join(packdir, rel);
 		free(packdir);
@@ -536,7 +554,11 @@ int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
 		int type, found = 0;
 		uint32_t lo, hi;
 
-		if ((ret = load_index(r, rp, cache)) < 0)
+		/* A pack listed but gone (the server is repacking) is
+		 * skipped: a later pack of the list may hold the object. */
+		if ((ret = load_index(r, rp, cache)) == SILO_ENOTFOUND)
+			continue;
+		if (ret < 0)
 			return ret;
 		/* A quick look in the index before any transfer. */
 		fan = rp->idx + 8;

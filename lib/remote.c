@@ -230,6 +230,7 @@ static void name_download(struct fetch_slot *slot, silo *cache)
 {
 	struct silo_fetch_item *item = slot->item;
 	char rel[SILO_LOOSE_PATH_MAX], *dest = NULL, *dir = NULL;
+	int ret = 0;
 
 	silo_loose_relpath(rel, &item->id);
 	if (!(dest = fs_join(cache->root, rel)) || !(dir = strdup(dest))) {
@@ -237,7 +238,16 @@ static void name_download(struct fetch_slot *slot, silo *cache)
 		goto out;
 	}
 	*strrchr(dir, '/') = '\0';
-	if (fs_mkdir_p(dir, 0777) < 0 || fs_link_into_place(slot->tmp, dest, NULL) < 0) {
+	/* As for puts: a repack of the cache may remove the fan-out
+	 * directory between mkdir and link; make it again. */
+	for (int tries = 0; tries < 5; tries++) {
+		ret = fs_mkdir_p(dir, 0777);
+		if (!ret)
+			ret = fs_link_into_place(slot->tmp, dest, NULL);
+		if (ret != SILO_ENOTFOUND)
+			break;
+	}
+	if (ret < 0) {
 		item_fail(item, SILO_EIO, "cannot store '%s': %s", slot->url,
 			  silo_error_message());
 		unlink(slot->tmp);
@@ -295,9 +305,16 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 			k++;
 			continue;
 		}
-		/* Settled without a transfer: release what open_slot took. */
-		if (slot->fd >= 0)
+		/* Settled without a transfer: release what open_slot took.
+		 * The download file it made for nothing goes too: holding its
+		 * lock, we are the only one who could be writing it. */
+		if (slot->fd >= 0) {
+			struct stat a, b;
+			if (have > 0 && fstat(slot->fd, &a) == 0 && stat(slot->tmp, &b) == 0 &&
+			    a.st_ino == b.st_ino && a.st_dev == b.st_dev && a.st_size == 0)
+				unlink(slot->tmp);
 			close(slot->fd);
+		}
 		free(slot->tmp);
 		memset(slot, 0, sizeof(*slot));
 	}

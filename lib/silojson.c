@@ -230,6 +230,17 @@ int silo_silojson_from_option(struct silo_silojson *out, const char *spec)
 	return ret;
 }
 
+/* 1 if the last component of PATH ends in ".medo". */
+static int is_medo_root(const char *path)
+{
+	size_t len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	return len > 5 && !strncmp(path + len - 5, ".medo", 5) &&
+	       (len == 5 || path[len - 6] != '/');
+}
+
 int silo_silojson_for(struct silo_silojson *out, const char *start)
 {
 	struct stat st;
@@ -267,7 +278,12 @@ int silo_silojson_for(struct silo_silojson *out, const char *start)
 		free(candidate);
 		git = fs_join(dir, ".git");
 		real = realpath(dir, NULL);
-		top = (git && access(git, F_OK) == 0) || !real || !strcmp(real, "/");
+		/* The search stays within the medo tree: it ends at the
+		 * directory named *.medo (the BRIEF's rule), and failing that
+		 * at the top of a git work tree or at /, so that a SILO.json
+		 * planted above cannot redirect reads and writes. */
+		top = (git && access(git, F_OK) == 0) || !real || !strcmp(real, "/") ||
+		      is_medo_root(real);
 		free(git);
 		free(real);
 		if (top)

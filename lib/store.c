@@ -269,8 +269,10 @@ static int stream_open_local(silo_stream **out, silo *s, const silo_oid *id)
 		return ret;
 	if (ret)
 		return pack_stream_open(out, p, s->pack_cache, offset, id);
-	/* A damaged pack may be where the object was: say so. */
-	if (s->pack_error)
+	/* A damaged pack may be where the object was: say so.  A handle on
+	 * a URL fetches the object instead: its cache may hold a damaged pack
+	 * and still be refilled. */
+	if (s->pack_error && !s->remote)
 		return silo_error_set(s->pack_error, "object %s is not in silo '%s': %s",
 				      silo_oid_to_hex(hex, id), s->root, s->pack_error_msg);
 	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",

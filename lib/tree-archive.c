@@ -617,8 +617,24 @@ int tree_archive_walk(struct silo_tree_list *out, int format,
 		ret = silo_error_oom();
 		goto out;
 	}
-	if (archive_read_support_filter_all(w.a) < ARCHIVE_WARN ||
-	    archive_read_support_format_all(w.a) < ARCHIVE_WARN) {
+	/*
+	 * Only the formats and compressions of source trees, each decoded
+	 * in this process.  libarchive's "all" would also take mtree, a
+	 * list of files that it reads from the local disk (so an object
+	 * could name a file of the machine that expands it), and filters
+	 * that run external programs chosen by the first bytes of the data.
+	 * A compression whose library libarchive lacks would make it fall
+	 * back to a program (ARCHIVE_WARN): that is refused too.
+	 */
+	if (archive_read_support_format_tar(w.a) != ARCHIVE_OK ||
+	    archive_read_support_format_zip(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_bzip2(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_lzma(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_lzip(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(w.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_lz4(w.a) != ARCHIVE_OK) {
 		ret = arc_error(&w, NULL);
 		goto out;
 	}

@@ -168,4 +168,11 @@ test_expect_success 'a missing archive exits 3' '
 	grep "no-such.tar" err
 '
 
+test_expect_success 'an mtree list is not an archive: it would read files of this machine' '
+	printf "#mtree\n./key type=file contents=/etc/passwd\n" | gzip >mtree.tar.gz &&
+	test_expect_code 5 medo tree-id --archive mtree.tar.gz 2>err &&
+	grep "mtree.tar.gz" err &&
+	! grep -q root err
+'
+
 test_done

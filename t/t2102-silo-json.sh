@@ -138,4 +138,12 @@ test_expect_success 'other fields of SILO.json are ignored' '
 	test_cmp expect actual
 '
 
+test_expect_success 'the search does not leave the medo tree: a SILO.json above it is not used' '
+	mkdir -p planted/inner.medo/sub &&
+	echo "{ \"silos\": [\"../evil.silo\"] }" >planted/SILO.json &&
+	write_treeptr planted/inner.medo/sub/x.treeptr &&
+	test_expect_code 3 medo url-for planted/inner.medo/sub/x.treeptr 2>err &&
+	grep "no SILO.json found" err
+'
+
 test_done

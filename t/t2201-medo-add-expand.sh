@@ -352,4 +352,13 @@ test_expect_success 'a staging directory left by a killed expand is removed by t
 	ls -a st >left && printf ".\n..\n.tmp-dest-LIVE12\ndest\n" >expect && test_cmp expect left
 '
 
+test_expect_success 'expand applies the umask: no world-writable files from an archive' '
+	mkdir -p ww/d && echo x >ww/d/f && chmod 666 ww/d/f && chmod 777 ww/d &&
+	medo add ww deps/x.medo/ww.treeptr &&
+	(umask 022 && medo expand deps/x.medo/ww.treeptr ww-out) &&
+	echo "755 644" >expect &&
+	echo "$(stat -c %a ww-out/d) $(stat -c %a ww-out/d/f)" >actual &&
+	test_cmp expect actual
+'
+
 test_done

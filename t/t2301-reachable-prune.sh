@@ -154,4 +154,23 @@ test_expect_success 'the GC pipeline of the documentation: comm, then xargs rm' 
 	silo verify --silo deps.silo
 '
 
+test_expect_success 'an empty keep list (a failed reachable in a pipe) is refused' '
+	silo init e.silo && echo lone >lone && silo put --silo e.silo lone >/dev/null &&
+	test_expect_code 8 sh -c "medo reachable no-such-dir.medo 2>/dev/null | silo prune --silo e.silo --keep=- --expire=now" 2>err &&
+	grep "the keep list .-. is empty" err &&
+	silo ls --silo e.silo >left && test_line_count 1 left &&
+	: | silo prune --silo e.silo --keep=- --expire=now --allow-empty &&
+	silo ls --silo e.silo >left && test_must_be_empty left
+'
+
+test_expect_success 'storing an object again makes it young: prune spares it' '
+	silo init y.silo && echo again >again && id=$(silo put --silo y.silo again) &&
+	obj=y.silo/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz &&
+	touch -d "2001-01-01" $obj &&
+	silo put --silo y.silo again >/dev/null &&
+	echo 0123456789012345678901234567890123456789 >other-keep &&
+	silo prune --silo y.silo --keep=other-keep &&
+	silo ls --silo y.silo >left && echo $id >expect && test_cmp expect left
+'
+
 test_done

@@ -27,7 +27,9 @@ static int print_one(const struct silo_object_info *info, void *payload)
 	else
 		fputs(silo_oid_to_hex(hex, &info->id), stdout);
 	putchar(st->term);
-	return ferror(stdout) ? -1 : 0;
+	/* A positive value stops the walk, apart from library errors;
+	 * the dispatcher reports the failed write. */
+	return ferror(stdout) ? 1 : 0;
 }
 
 int cmd_silo_ls(int argc, const char **argv)
@@ -54,7 +56,7 @@ int cmd_silo_ls(int argc, const char **argv)
 	st.paths = paths;
 	st.term = nul ? '\0' : '\n';
 	ret = silo_foreach_object(s, print_one, &st);
-	if (ret < -1)
+	if (ret < 0)
 		status = fe_lib_error(ret);
 	silo_free(s);
 	return status;	/* a failed write to stdout is caught by the dispatcher */

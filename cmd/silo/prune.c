@@ -9,7 +9,7 @@
 #include <time.h>
 
 static const char *const usage[] = {
-	"silo prune --keep=<file> [--dry-run] [--expire=<age>] [-v] [--silo=<dir>]",
+	"silo prune --keep=<file> [--allow-empty] [--dry-run] [--expire=<age>] [-v] [--silo=<dir>]",
 	NULL
 };
 
@@ -32,9 +32,11 @@ int cmd_silo_prune(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *keep_file = NULL, *expire = SILO_PRUNE_DEFAULT_AGE;
 	struct prune_state st = { 0, 0 };
+	int allow_empty = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
 		OPT_STRING(0, "keep", &keep_file, "file", "ids or object paths to keep, as medo reachable prints them (- for stdin)"),
+		OPT_FLAG(0, "allow-empty", &allow_empty, "accept an empty keep list: remove every old object"),
 		OPT_FLAG('n', "dry-run", &st.dry_run, "print what would be removed, remove nothing"),
 		OPT_STRING(0, "expire", &expire, "age", "remove only what is older (default: 2.weeks)"),
 		OPT_FLAG('v', "verbose", &st.verbose, "print each file removed and a summary"),
@@ -60,6 +62,14 @@ int cmd_silo_prune(int argc, const char **argv)
 		return status;
 	if ((ret = silo_oid_set_read(&keep, silo_object_format(s), keep_file)) < 0) {
 		status = fe_lib_error(ret);
+		goto out;
+	}
+	/* An empty list is what a failed 'medo reachable' earlier in a pipe
+	 * gives: taken at its word, it would remove every old object. */
+	if (!keep.n && !allow_empty) {
+		status = fe_error(FE_EXIT_REFUSED,
+			"the keep list '%s' is empty: nothing would be kept; "
+			"use --allow-empty if that is meant", keep_file);
 		goto out;
 	}
 	{

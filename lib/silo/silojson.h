@@ -6,8 +6,9 @@
  *
  * Entries are URLs (https://, http://, file:///) or paths relative to the
  * directory holding SILO.json.  A treeptr uses the nearest SILO.json in
- * its own directory or above it; the search stops at the top of a git
- * work tree (a directory holding .git) or at the root.
+ * its own directory or above it, within its medo tree: the search stops
+ * at the directory named *.medo, else at the top of a git work tree (a
+ * directory holding .git) or at the root.
  *
  *	struct silo_silojson sj = SILO_SILOJSON_INIT;
  *	silo_silojson_for(&sj, "deps/source.medo/x.treeptr");
