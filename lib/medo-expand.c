@@ -499,6 +499,49 @@ char *silo_medo_dest_for(const char *dest, const char *rel)
 	return p;
 }
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A layout where one treeptr's destination holds another's (a.treeptr
+ * and a/b.treeptr) cannot be expanded: the second tree would land inside
+ * the first, which then no longer verifies, and in parallel the two would
+ * race for the same directory.  Refused before anything is written.
+ */
+static int check_nesting(char *const *names, size_t n, const char *medo_dir)
+{
+	char **dests = calloc(n ? n : 1, sizeof(*dests));
+	size_t i;
+	int ret = 0;
+
+	if (!dests)
+		return silo_error_oom();
+	for (i = 0; i < n && !ret; i++)
+		if (!(dests[i] = silo_medo_dest_for("", names[i])))
+			ret = silo_error_oom();
+	if (!ret)
+		qsort(dests, n, sizeof(*dests), by_string);
+	for (i = 0; i < n && !ret; i++) {
+		/* Everything under DEST/ sorts after DEST and before DEST0
+		 * ('0' follows '/'): look at the entries right after it. */
+		size_t len = strlen(dests[i]), j;
+		for (j = i + 1; j < n && !strncmp(dests[j], dests[i], len); j++)
+			if (dests[j][len] == '/') {
+				ret = silo_error_set(SILO_EINVALID,
+					"'%s': the tree of '%s%s' would hold the tree of '%s%s'",
+					medo_dir, dests[i], SILO_TREEPTR_SUFFIX,
+					dests[j], SILO_TREEPTR_SUFFIX);
+				break;
+			}
+	}
+	for (i = 0; i < n; i++)
+		free(dests[i]);
+	free(dests);
+	return ret;
+}
+
 struct batch {
 	const char *medo_dir, *dest;
 	const struct silo_medo_expand_options *opts;
@@ -560,6 +603,10 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 	b.opts = opts;
 	if ((ret = silo_medo_find_treeptrs(&b.names, &b.n, medo_dir)) < 0)
 		return ret;
+	if ((ret = check_nesting(b.names, b.n, medo_dir)) < 0) {
+		silo_medo_list_free(b.names, b.n);
+		return ret;
+	}
 	if (jobs <= 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = cpus > 0 ? (int)cpus : 1;

@@ -361,4 +361,15 @@ test_expect_success 'expand applies the umask: no world-writable files from an a
 	test_cmp expect actual
 '
 
+test_expect_success 'a medo directory whose trees would nest is refused before anything is written' '
+	mkdir -p nest.medo/foo na nb &&
+	echo "{ \"silos\": [\"../deps.silo\"] }" >nest.medo/SILO.json &&
+	echo 1 >na/f && echo 2 >nb/g &&
+	medo add na nest.medo/foo.treeptr && medo add nb nest.medo/foo/bar.treeptr &&
+	test_expect_code 5 medo expand -j 2 nest.medo nest-out 2>err &&
+	echo "medo: error: '\''nest.medo'\'': the tree of '\''foo.treeptr'\'' would hold the tree of '\''foo/bar.treeptr'\''" >expect &&
+	test_cmp expect err &&
+	! test -e nest-out
+'
+
 test_done
