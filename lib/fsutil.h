@@ -50,6 +50,10 @@ int fs_exists(const char *path);
  * there is one), so that threads creating files are not disturbed. */
 mode_t fs_umask(void);
 
+struct stat;
+/* 1 if two stats of one file show it unchanged: same size, mtime, ctime. */
+int fs_same_state(const struct stat *a, const struct stat *b);
+
 /* Join A and B with one '/'; the result is owned by the caller. */
 char *fs_join(const char *a, const char *b);
 

@@ -490,14 +490,6 @@ static int spool(silo_writer *w, int *spool_fd, char **spool_path, int fd,
 	}
 }
 
-static int same_file_state(const struct stat *a, const struct stat *b)
-{
-	return a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
 
 /* Set the modification time of ID's loose file to now, if it has one
  * (packed objects are never pruned).  Failing is harmless: a silo shared
@@ -547,7 +539,7 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 	 * in between, or the object would not match its name. */
 	if (!ret && fstat(fd, &after) < 0)
 		ret = silo_error_errno("cannot stat '%s'", name);
-	if (!ret && !same_file_state(st, &after))
+	if (!ret && !fs_same_state(st, &after))
 		ret = silo_error_set(SILO_EIO, "'%s' changed while being stored", name);
 	if (!ret)
 		ret = add_pending(w, tmp, out);

@@ -146,7 +146,7 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0, i;
 	silo_writer *w = NULL;
-	struct stat st;
+	struct stat st, before;
 	const void *d;
 	size_t n;
 	int ret;
@@ -154,6 +154,10 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 	src.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src.fd < 0)
 		return silo_error_errno("cannot open '%s'", name);
+	if (fstat(src.fd, &before) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", name);
+		goto out;
+	}
 	if (!(src.buf = malloc(CHUNK)) || !(src.sha256 = EVP_MD_CTX_new())) {
 		ret = silo_error_oom();
 		goto out;
@@ -194,9 +198,24 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 		ret = silo_error_errno("cannot stat '%s'", name);
 		goto out;
 	}
+	/* The checksum and tree id came from the first read; the object is
+	 * stored from a second.  The file must be the same in both. */
+	if (!fs_same_state(&st, &before)) {
+		ret = silo_error_set(SILO_EIO, "'%s' changed while being added", name);
+		goto out;
+	}
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
-	    (ret = silo_writer_put_fd(w, &tp->object, src.fd, name)) < 0 ||
-	    (ret = silo_writer_commit(w, NULL)) < 0)
+	    (ret = silo_writer_put_fd(w, &tp->object, src.fd, name)) < 0)
+		goto out;
+	if (fstat(src.fd, &st) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", name);
+		goto out;
+	}
+	if (!fs_same_state(&st, &before)) {
+		ret = silo_error_set(SILO_EIO, "'%s' changed while being added", name);
+		goto out;
+	}
+	if ((ret = silo_writer_commit(w, NULL)) < 0)
 		goto out;
 	tp->kind = opaque ? SILO_TREEPTR_OPAQUE : SILO_TREEPTR_ARCHIVE;
 	tp->size = (uint64_t)st.st_size;
