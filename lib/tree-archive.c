@@ -244,6 +244,7 @@ struct walk {
 	struct silo_tree_list list;
 	silo_hasher *h;
 	unsigned char *zeros;	/* TREE_READ_CHUNK zero bytes, for sparse holes */
+	uint64_t holes;		/* hole bytes hashed so far */
 	struct strbuf path, target;
 };
 
@@ -342,8 +343,20 @@ static int add_dirs(struct walk *w, const char *path, int is_dir)
 	}
 }
 
+/*
+ * Holes of sparse files cost nothing to store and a lot to hash: a few
+ * kilobytes of archive could declare exabytes of zeros.  An archive's
+ * holes are limited to this, far above what real trees hold.
+ */
+#define MAX_HOLE_BYTES (64ULL << 30)
+
 static int hash_zeros(struct walk *w, uint64_t n)
 {
+	if (n > MAX_HOLE_BYTES - w->holes)
+		return silo_error_set(SILO_EINVALID,
+			"archive '%s' declares more than %llu GiB of sparse holes",
+			w->name, (unsigned long long)(MAX_HOLE_BYTES >> 30));
+	w->holes += n;
 	int ret;
 
 	if (!w->zeros && !(w->zeros = calloc(1, TREE_READ_CHUNK)))

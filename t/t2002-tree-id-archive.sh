@@ -175,4 +175,12 @@ test_expect_success 'an mtree list is not an archive: it would read files of thi
 	! grep -q root err
 '
 
+test_expect_success 'an archive declaring huge sparse holes is refused, not hashed for hours' '
+	truncate -s 100G huge.sparse && echo end >>huge.sparse &&
+	tar --sparse -cf huge-sparse.tar huge.sparse && rm huge.sparse &&
+	test $(stat -c %s huge-sparse.tar) -lt 100000 &&
+	test_expect_code 5 medo tree-id --archive huge-sparse.tar 2>err &&
+	grep "declares more than 64 GiB of sparse holes" err
+'
+
 test_done
