@@ -68,7 +68,7 @@ int silo_writer_new_local(silo_writer **out, silo *s)
 	if (!w)
 		return silo_error_oom();
 	w->s = s;
-	w->level = 6;
+	w->level = SILO_DEFAULT_LEVEL;
 	{
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		w->threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;

@@ -56,21 +56,22 @@ median() {
 # run's output ($D is that run's directory).
 pair() {
 	job=$1 ours=$2 peer=$3 size_ours=${4:-} size_peer=${5:-}
+	so=- sp=-
 	: >"$WORK/o" && : >"$WORK/p"
-	i=0
-	while [ $i -lt $RUNS ]; do
+	run=0
+	while [ $run -lt $RUNS ]; do
 		measure "$ours" >>"$WORK/o"
 		[ -n "$size_ours" ] && so=$(D=$D sh -c "$size_ours")
 		measure "$peer" >>"$WORK/p"
 		[ -n "$size_peer" ] && sp=$(D=$D sh -c "$size_peer")
-		i=$((i + 1))
+		run=$((run + 1))
 	done
 	to=$(cut -d' ' -f1 "$WORK/o" | median)
 	tp=$(cut -d' ' -f1 "$WORK/p" | median)
 	mo=$(cut -d' ' -f2 "$WORK/o" | sort -n | tail -n 1)
 	mp=$(cut -d' ' -f2 "$WORK/p" | sort -n | tail -n 1)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$to" "$tp" \
-		"${so:--}" "${sp:--}" "$mo" "$mp" >>"$RESULTS"
+		"$so" "$sp" "$mo" "$mp" >>"$RESULTS"
 	say "  $job: ours ${to}s, peer ${tp}s"
 }
 

@@ -15,10 +15,10 @@ static const char *const usage[] = {
 int cmd_silo_put(int argc, const char **argv)
 {
 	const char *silo_dir = NULL;
-	int level = 6;
+	int level = SILO_DEFAULT_LEVEL;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_INT(0, "level", &level, "n", "gzip level of new objects, 1 to 9 (default 6)"),
+		OPT_INT(0, "level", &level, "n", "gzip level of new objects, 1 to 9 (default 5)"),
 		OPT_END()
 	};
 	struct silo *s = NULL;
