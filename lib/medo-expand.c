@@ -307,6 +307,12 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 					  opts->on_warning, opts->payload)) < 0 ||
 	    (ret = silo_stream_open(&st, s, &tp.object)) < 0)
 		goto out;
+	/* Inflating and checking the object on a second core while this
+	 * one creates files: the overlap tar gets from its gzip process. */
+	if ((ret = silo_stream_prefetch(&st, st)) < 0) {
+		st = NULL;
+		goto out;
+	}
 	if (silo_stream_size(st) != tp.size) {
 		ret = silo_error_set(SILO_ECORRUPT,
 			"'%s': object %s has %llu bytes, not the %llu the treeptr says",

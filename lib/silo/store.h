@@ -147,6 +147,13 @@ int silo_stream_read(silo_stream *st, const void **data, size_t *len);
 
 void silo_stream_free(silo_stream *st);	/* NULL is allowed */
 
+/*
+ * Wrap INNER (taken over, also on failure) in a stream that reads ahead
+ * on a second thread, so that inflating and checking an object overlap
+ * with what the caller does with its bytes.  Memory stays bounded (2 MiB).
+ */
+int silo_stream_prefetch(silo_stream **out, silo_stream *inner);
+
 /* Copy object ID to the file descriptor FD, verifying it on the way.
  * NAME names FD in error messages. */
 int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name);
