@@ -242,7 +242,9 @@ report() {
 	awk -F'\t' '{
 		ratio = ($3 > 0) ? sprintf("%.2f", $2 / $3) : "-"
 		sratio = ($4 != "-" && $5 != "-" && $5 > 0) ? sprintf("%.3f", $4 / $5) : "-"
-		printf "| %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f |\n", $1, $2, $3, ratio, $4, $5, sratio, $6 / 1024, $7 / 1024
+		job = $1
+		gsub(/\|/, "\\|", job)	# a pipe in a name would split the cell
+		printf "| %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f |\n", job, $2, $3, ratio, $4, $5, sratio, $6 / 1024, $7 / 1024
 	}' "$RESULTS"
 	if [ -s "$WORK/repack.txt" ]; then
 		echo
