@@ -145,6 +145,34 @@ int fs_link_into_place(const char *tmp, const char *dest, int *created)
 	return 0;
 }
 
+int fs_write_file(const char *dir, const char *prefix, const char *dest,
+		  const void *data, size_t len, mode_t mode, int replace)
+{
+	char *tmp = NULL;
+	int fd, ret;
+
+	if ((ret = fs_tmpfile(&fd, &tmp, dir, prefix)) < 0)
+		return ret;
+	if (fchmod(fd, mode) < 0)
+		ret = silo_error_errno("cannot set the mode of '%s'", tmp);
+	else if ((ret = fs_write_all(fd, data, len, tmp)) == 0 && fsync(fd) < 0)
+		ret = silo_error_errno("cannot fsync '%s'", tmp);
+	if (close(fd) < 0 && !ret)
+		ret = silo_error_errno("cannot write '%s'", tmp);
+	if (!ret) {
+		if (replace && rename(tmp, dest) < 0)
+			ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, dest);
+		else if (!replace)
+			ret = fs_link_into_place(tmp, dest, NULL);
+	}
+	if (!ret)
+		ret = fs_fsync_path(dir);
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
 int fs_fsync_path(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

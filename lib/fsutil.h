@@ -37,6 +37,16 @@ int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix
  */
 int fs_link_into_place(const char *tmp, const char *dest, int *created);
 
+/*
+ * Write DATA to DEST durably, whole or not at all: a temporary file in
+ * DIR (DEST's directory) named PREFIX..., with MODE, written, fsynced and
+ * closed, then given its name and the directory fsynced.  With REPLACE
+ * the name is taken by rename() over any old file; without, by the
+ * write-once rule of fs_link_into_place().
+ */
+int fs_write_file(const char *dir, const char *prefix, const char *dest,
+		  const void *data, size_t len, mode_t mode, int replace);
+
 /* fsync a file or directory by name. */
 int fs_fsync_path(const char *path);
 

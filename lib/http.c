@@ -72,6 +72,17 @@ static void header_line(char line[256], const char *buf, size_t len)
 	line[len] = '\0';
 }
 
+/* The status of LINE if it is a status line, which starts each response
+ * (redirects give several): 1 and *code set, else 0. */
+static int status_line(const char *line, long *code)
+{
+	const char *sp;
+
+	if (strncmp(line, "HTTP/", 5) || !(sp = strchr(line, ' ')))
+		return 0;
+	return sscanf(sp + 1, "%ld", code) == 1;
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *p)
 {
 	struct transfer *t = p;
@@ -80,12 +91,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *p)
 	long code;
 
 	header_line(line, buf, len);
-	/* A status line starts each response (redirects give several). */
-	if (!strncmp(line, "HTTP/", 5)) {
-		const char *sp = strchr(line, ' ');
-		if (sp && sscanf(sp + 1, "%ld", &code) == 1)
-			t->status = code;
-	}
+	if (status_line(line, &code))
+		t->status = code;
 	return len;
 }
 
@@ -400,10 +407,8 @@ static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
 	long code;
 
 	header_line(line, buf, len);
-	if (!strncmp(line, "HTTP/", 5)) {
-		const char *sp = strchr(line, ' ');
-		if (sp && sscanf(sp + 1, "%ld", &code) == 1)
-			t->status = code;
+	if (status_line(line, &code)) {
+		t->status = code;
 		/* A 200 answers with the whole file: it goes from offset 0. */
 		if (t->status == 200)
 			t->pos = 0;

@@ -194,19 +194,12 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 			name, sha256_hex, expect);
 		goto out;
 	}
-	if (fstat(src.fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", name);
-		goto out;
-	}
-	/* The checksum and tree id came from the first read; the object is
-	 * stored from a second.  The file must be the same in both. */
-	if (!fs_same_state(&st, &before)) {
-		ret = silo_error_set(SILO_EIO, "'%s' changed while being added", name);
-		goto out;
-	}
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
 	    (ret = silo_writer_put_fd(w, &tp->object, src.fd, name)) < 0)
 		goto out;
+	/* The checksum and tree id came from the first read; the object was
+	 * stored from a second.  Unless the file stayed the same through
+	 * both, nothing is committed. */
 	if (fstat(src.fd, &st) < 0) {
 		ret = silo_error_errno("cannot stat '%s'", name);
 		goto out;

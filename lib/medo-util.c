@@ -67,51 +67,18 @@ char *medo_basename(const char *path)
 
 int medo_write_file_atomic(const char *path, const void *data, size_t len)
 {
-	char *dir = medo_dirname(path), *base = medo_basename(path), *tmp = NULL;
-	size_t tlen;
-	int fd = -1, ret = 0;
+	char *dir = medo_dirname(path), *base = medo_basename(path), *prefix = NULL;
+	int ret;
 
-	if (!dir || !base) {
+	if (!dir || !base || !(prefix = malloc(strlen(base) + 3))) {
 		ret = silo_error_oom();
 		goto out;
 	}
-	tlen = strlen(dir) + strlen(base) + 16;
-	if (!(tmp = malloc(tlen))) {
-		ret = silo_error_oom();
-		goto out;
-	}
-	snprintf(tmp, tlen, "%s/.%s.XXXXXX", dir, base);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = silo_error_errno("cannot create a temporary file in '%s'", dir);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, 0666 & ~(mode_t)medo_umask()) < 0) {
-		ret = silo_error_errno("cannot set the mode of '%s'", tmp);
-		goto out;
-	}
-	if ((ret = fs_write_all(fd, data, len, tmp)) < 0)
-		goto out;
-	if (fsync(fd) < 0) {
-		ret = silo_error_errno("cannot fsync '%s'", tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = silo_error_errno("cannot write '%s'", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, path);
+	/* A hidden temporary name beside the file: ".<name>.XXXXXX". */
+	snprintf(prefix, strlen(base) + 3, ".%s.", base);
+	ret = fs_write_file(dir, prefix, path, data, len, 0666 & ~(mode_t)medo_umask(), 1);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp && ret < 0)
-		unlink(tmp);
-	free(tmp);
+	free(prefix);
 	free(dir);
 	free(base);
 	return ret;

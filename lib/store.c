@@ -19,10 +19,9 @@
 
 static int write_config(const char *root, int format)
 {
-	char *dest = fs_join(root, SILO_CONFIG_FILE), *tmp = NULL;
-	char *text = NULL;
+	char *dest = fs_join(root, SILO_CONFIG_FILE), *text = NULL;
 	json_t *obj;
-	int fd = -1, ret;
+	int ret;
 
 	if (!dest)
 		return silo_error_oom();
@@ -32,27 +31,24 @@ static int write_config(const char *root, int format)
 		text = json_dumps(obj, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(obj);
 	if (!text) {
-		ret = silo_error_oom();
-		goto out;
+		free(dest);
+		return silo_error_oom();
 	}
-	if ((ret = fs_tmpfile(&fd, &tmp, root, SILO_TMP_PREFIX "config_")) < 0)
-		goto out;
-	if ((ret = fs_write_all(fd, text, strlen(text), tmp)) < 0 ||
-	    (ret = fs_write_all(fd, "\n", 1, tmp)) < 0)
-		goto out;
-	if (fsync(fd) < 0) {
-		ret = silo_error_errno("cannot fsync '%s'", tmp);
-		goto out;
+	{
+		/* json_dumps() ends without a newline; files end with one. */
+		size_t len = strlen(text);
+		char *line = realloc(text, len + 2);
+		if (!line) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		text = line;
+		memcpy(text + len, "\n", 2);
 	}
-	ret = fs_link_into_place(tmp, dest, NULL);
-	if (!ret)
-		ret = fs_fsync_path(root);
+	/* Written once, like every file of a silo: a concurrent init that
+	 * wrote it first wins, with the same content. */
+	ret = fs_write_file(root, SILO_TMP_PREFIX "config_", dest, text, strlen(text), 0444, 0);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp && ret < 0)
-		unlink(tmp);
-	free(tmp);
 	free(text);
 	free(dest);
 	return ret;
