@@ -4,6 +4,7 @@
  * mtimes, hard links, empty directories).  Prints TAP.
  */
 #include "tap.h"
+#include "scratch.h"
 #include "silo/tree.h"
 #include "silo/error.h"
 #include "error-internal.h"	/* callbacks report failures as the library does */
@@ -16,13 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-
-static void die(const char *what)
-{
-	printf("Bail out! %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 struct mem {
 	unsigned char *buf;
@@ -68,18 +62,6 @@ static int mem_read(void *payload, const void **data, size_t *len)
 	*len = n;
 	m->pos += n;
 	return 1;
-}
-
-static char base[] = "/tmp/silo-unit-tar-XXXXXX";
-
-static char *at(const char *rel)
-{
-	static char bufs[4][4096];
-	static int i;
-	char *b = bufs[i++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", base, rel);
-	return b;
 }
 
 static void write_file(const char *rel, const char *content, mode_t mode)
@@ -195,8 +177,7 @@ int main(void)
 	struct stat s1, s2;
 	int i, all;
 
-	if (!mkdtemp(base))
-		die("mkdtemp");
+	scratch_init("tar");
 	make_tree();
 
 	ok(silo_tar_dir(at("src"), mem_write, &t1) == 0, "tar a tree");

@@ -7,6 +7,7 @@
  * Prints TAP.
  */
 #include "tap.h"
+#include "scratch.h"
 #include "silo/tree.h"
 #include "silo/error.h"
 
@@ -19,25 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-
-static void die(const char *what)
-{
-	printf("Bail out! %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static char base[] = "/tmp/silo-unit-unsafe-XXXXXX";
-
-static char *at(const char *rel)
-{
-	static char bufs[4][4096];
-	static int i;
-	char *b = bufs[i++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", base, rel);
-	return b;
-}
 
 static int exists(const char *path)
 {
@@ -159,8 +141,7 @@ int main(void)
 	silo_oid id;
 	int fd;
 
-	if (!mkdtemp(base))
-		die("mkdtemp");
+	scratch_init("unsafe");
 	snprintf(outside_dir, sizeof(outside_dir), "%s", at("outside"));
 	snprintf(abs_evil, sizeof(abs_evil), "%s", at("abs-evil"));
 	snprintf(in_outside, sizeof(in_outside), "%s", at("outside/evil"));
