@@ -199,6 +199,22 @@ static int set_int(const struct fe_option *o, const char *arg, const char *spell
 	return 0;
 }
 
+static int add_string(struct fe_strings *l, const char *arg)
+{
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? 2 * l->alloc : 4;
+		const char **v = realloc(l->v, alloc * sizeof(*v));
+		if (!v) {
+			fprintf(stderr, "%s: error: out of memory\n", fe_tool_name);
+			return -1;
+		}
+		l->v = v;
+		l->alloc = alloc;
+	}
+	l->v[l->n++] = arg;
+	return 0;
+}
+
 /* Apply option O; ARG is its argument or NULL. */
 static int apply(const struct fe_option *o, const char *arg, int negated,
 		 const char *spelled)
@@ -215,6 +231,8 @@ static int apply(const struct fe_option *o, const char *arg, int negated,
 		return 0;
 	case FE_OPT_INT:
 		return set_int(o, arg, spelled);
+	case FE_OPT_STRINGS:
+		return add_string(o->value, arg);
 	default:
 		return -1;
 	}
@@ -222,7 +240,8 @@ static int apply(const struct fe_option *o, const char *arg, int negated,
 
 static int takes_arg(const struct fe_option *o)
 {
-	return o->type == FE_OPT_STRING || o->type == FE_OPT_INT;
+	return o->type == FE_OPT_STRING || o->type == FE_OPT_INT ||
+	       o->type == FE_OPT_STRINGS;
 }
 
 int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,

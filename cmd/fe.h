@@ -98,8 +98,17 @@ enum fe_opt_type {
 	FE_OPT_FLAG,	/* int: set to 1, or 0 with --no-<long> */
 	FE_OPT_COUNT,	/* int: incremented each time */
 	FE_OPT_STRING,	/* const char *: the argument */
-	FE_OPT_INT	/* int: the argument, a whole number */
+	FE_OPT_INT,	/* int: the argument, a whole number */
+	FE_OPT_STRINGS	/* struct fe_strings: every argument, in order */
 };
+
+/* The arguments of a repeatable option; free(v) when done. */
+struct fe_strings {
+	const char **v;
+	size_t n, alloc;
+};
+
+#define FE_STRINGS_INIT { NULL, 0, 0 }
 
 struct fe_option {
 	enum fe_opt_type type;
@@ -115,6 +124,7 @@ struct fe_option {
 #define OPT_COUNT(s, l, v, h) { FE_OPT_COUNT, (s), (l), (v), NULL, (h) }
 #define OPT_STRING(s, l, v, a, h) { FE_OPT_STRING, (s), (l), (v), (a), (h) }
 #define OPT_INT(s, l, v, a, h) { FE_OPT_INT, (s), (l), (v), (a), (h) }
+#define OPT_STRINGS(s, l, v, a, h) { FE_OPT_STRINGS, (s), (l), (v), (a), (h) }
 
 #define FE_PARSE_HELP (-1)
 #define FE_PARSE_ERROR (-2)

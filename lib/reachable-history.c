@@ -1,0 +1,607 @@
+/*
+ * The treeptrs of git history.  Commits are listed by `git rev-list`, and
+ * their trees walked through one `git cat-file --batch`.  A tree met
+ * before is not walked again (its count of treeptrs is remembered), so
+ * the work follows the number of distinct trees, not commits times files:
+ * ten thousand commits that each change one file cost ten thousand small
+ * reads.
+ */
+#include "silo/reachable.h"
+#include "silo/treeptr.h"
+#include "error-internal.h"
+#include "git-run.h"
+#include "hex.h"
+#include "strbuf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RAW_MAX 32
+
+/* A tree already walked, and how many treeptr files are below it. */
+struct seen_tree {
+	unsigned char raw[RAW_MAX];
+	size_t treeptrs;
+	int used;
+};
+
+/* A treeptr file met in the history: its blob, and one path it had. */
+struct found_blob {
+	unsigned char raw[RAW_MAX];
+	char *path;
+};
+
+struct walk {
+	struct git_batch git;
+	size_t rawsz;			/* 20 or 32: the repository's ids */
+	struct seen_tree *seen;		/* open addressing, power of two */
+	size_t seen_n, seen_cap;
+	struct found_blob *blobs;	/* also open addressing */
+	size_t blobs_n, blobs_cap;
+	struct strbuf path;		/* of the tree being walked */
+	size_t *path_counts;		/* per path of the options, or NULL */
+};
+
+static uint64_t raw_hash(const unsigned char *raw)
+{
+	uint64_t h;
+
+	memcpy(&h, raw, sizeof(h));	/* ids are uniform already */
+	return h;
+}
+
+static void raw_to_hex(char *out, const unsigned char *raw, size_t rawsz)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < rawsz; i++) {
+		out[2 * i] = digits[raw[i] >> 4];
+		out[2 * i + 1] = digits[raw[i] & 15];
+	}
+	out[2 * rawsz] = '\0';
+}
+
+static int hex_to_raw(unsigned char *out, const char *hex, size_t rawsz)
+{
+	size_t i;
+
+	for (i = 0; i < rawsz; i++) {
+		int hi = hexval(hex[2 * i]), lo;
+		if (hi < 0 || (lo = hexval(hex[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* The slot of RAW in the seen-tree table (grown when half full). */
+static int seen_slot(struct walk *w, const unsigned char *raw, struct seen_tree **out)
+{
+	size_t i;
+
+	if (2 * (w->seen_n + 1) > w->seen_cap) {
+		size_t cap = w->seen_cap ? 2 * w->seen_cap : 1024, j;
+		struct seen_tree *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return silo_error_oom();
+		for (j = 0; j < w->seen_cap; j++) {
+			if (!w->seen[j].used)
+				continue;
+			i = raw_hash(w->seen[j].raw) & (cap - 1);
+			while (t[i].used)
+				i = (i + 1) & (cap - 1);
+			t[i] = w->seen[j];
+		}
+		free(w->seen);
+		w->seen = t;
+		w->seen_cap = cap;
+	}
+	i = raw_hash(raw) & (w->seen_cap - 1);
+	while (w->seen[i].used && memcmp(w->seen[i].raw, raw, w->rawsz))
+		i = (i + 1) & (w->seen_cap - 1);
+	*out = &w->seen[i];
+	return 0;
+}
+
+/* Remember blob RAW, first met at PATH; a blob met before is kept once. */
+static int add_blob(struct walk *w, const unsigned char *raw, const char *path)
+{
+	size_t i;
+
+	if (2 * (w->blobs_n + 1) > w->blobs_cap) {
+		size_t cap = w->blobs_cap ? 2 * w->blobs_cap : 256, j;
+		struct found_blob *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return silo_error_oom();
+		for (j = 0; j < w->blobs_cap; j++) {
+			if (!w->blobs[j].path)
+				continue;
+			i = raw_hash(w->blobs[j].raw) & (cap - 1);
+			while (t[i].path)
+				i = (i + 1) & (cap - 1);
+			t[i] = w->blobs[j];
+		}
+		free(w->blobs);
+		w->blobs = t;
+		w->blobs_cap = cap;
+	}
+	i = raw_hash(raw) & (w->blobs_cap - 1);
+	while (w->blobs[i].path) {
+		if (!memcmp(w->blobs[i].raw, raw, w->rawsz))
+			return 0;
+		i = (i + 1) & (w->blobs_cap - 1);
+	}
+	if (!(w->blobs[i].path = strdup(path)))
+		return silo_error_oom();
+	memcpy(w->blobs[i].raw, raw, w->rawsz);
+	w->blobs_n++;
+	return 0;
+}
+
+static int has_suffix(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len > n && !memcmp(s + len - n, suffix, n);
+}
+
+/* Read tree RAW into CONTENT; anything else there is SILO_ECORRUPT. */
+static int read_tree(struct walk *w, const unsigned char *raw, struct strbuf *content)
+{
+	char hex[2 * RAW_MAX + 1], type[16];
+	int ret;
+
+	raw_to_hex(hex, raw, w->rawsz);
+	if ((ret = git_batch_read(&w->git, hex, type, content)) < 0)
+		return ret;
+	if (strcmp(type, "tree"))
+		return silo_error_set(SILO_ECORRUPT, "git object %s is a %s, not a tree", hex, type);
+	return 0;
+}
+
+/*
+ * One entry of tree CONTENT at *POS: MODE (octal), NAME and its length,
+ * the raw id.  Returns 1 for an entry, 0 at the end, or an error.
+ */
+static int next_entry(struct walk *w, const struct strbuf *content, size_t *pos,
+		      unsigned *mode, const char **name, size_t *name_len,
+		      const unsigned char **raw)
+{
+	const char *p = content->buf + *pos, *end = content->buf + content->len;
+	const char *sp, *nul;
+
+	if (p == end)
+		return 0;
+	sp = memchr(p, ' ', (size_t)(end - p));
+	nul = sp ? memchr(sp, '\0', (size_t)(end - sp)) : NULL;
+	if (!sp || !nul || (size_t)(end - nul - 1) < w->rawsz)
+		return silo_error_set(SILO_ECORRUPT, "malformed git tree object");
+	*mode = 0;
+	for (; p < sp; p++) {
+		if (*p < '0' || *p > '7')
+			return silo_error_set(SILO_ECORRUPT, "malformed mode in a git tree object");
+		*mode = *mode * 8 + (unsigned)(*p - '0');
+	}
+	*name = sp + 1;
+	*name_len = (size_t)(nul - sp - 1);
+	*raw = (const unsigned char *)nul + 1;
+	*pos = (size_t)(nul + 1 + w->rawsz - content->buf);
+	return 1;
+}
+
+#define MODE_TREE 040000
+#define MODE_FILE_MASK 0170000
+#define MODE_FILE 0100000
+
+/* Walk tree RAW at w->path, whole; *COUNT gets its treeptr files. */
+static int walk_tree(struct walk *w, const unsigned char *raw, size_t *count)
+{
+	struct strbuf content = STRBUF_INIT;
+	struct seen_tree *slot;
+	size_t pos = 0, total = 0, base = w->path.len;
+	int ret;
+
+	if ((ret = seen_slot(w, raw, &slot)) < 0)
+		return ret;
+	if (slot->used) {
+		*count = slot->treeptrs;
+		return 0;
+	}
+	if ((ret = read_tree(w, raw, &content)) < 0)
+		goto out;
+	for (;;) {
+		const unsigned char *id;
+		const char *name;
+		size_t len, sub;
+		unsigned mode;
+
+		if ((ret = next_entry(w, &content, &pos, &mode, &name, &len, &id)) <= 0)
+			break;
+		strbuf_setlen(&w->path, base);
+		if ((base && (ret = strbuf_addch(&w->path, '/')) < 0) ||
+		    (ret = strbuf_add(&w->path, name, len)) < 0)
+			break;
+		if (mode == MODE_TREE) {
+			if ((ret = walk_tree(w, id, &sub)) < 0)
+				break;
+			total += sub;
+		} else if ((mode & MODE_FILE_MASK) == MODE_FILE &&
+			   has_suffix(name, len, SILO_TREEPTR_SUFFIX)) {
+			if ((ret = add_blob(w, id, w->path.buf)) < 0)
+				break;
+			total++;
+		}
+	}
+	strbuf_setlen(&w->path, base);
+	if (ret < 0)
+		goto out;
+	/* The table may have moved while walking below: look again. */
+	if ((ret = seen_slot(w, raw, &slot)) < 0)
+		goto out;
+	memcpy(slot->raw, raw, w->rawsz);
+	slot->treeptrs = total;
+	slot->used = 1;
+	w->seen_n++;
+	*count = total;
+out:
+	strbuf_release(&content);
+	return ret;
+}
+
+/* Find entry NAME (LEN bytes) of tree RAW: its mode and id, or 0 if none. */
+static int find_entry(struct walk *w, const unsigned char *raw, const char *name,
+		      size_t len, unsigned *mode, unsigned char *id)
+{
+	struct strbuf content = STRBUF_INIT;
+	size_t pos = 0;
+	int ret;
+
+	if ((ret = read_tree(w, raw, &content)) < 0)
+		return ret;
+	for (;;) {
+		const unsigned char *eid;
+		const char *ename;
+		size_t elen;
+
+		if ((ret = next_entry(w, &content, &pos, mode, &ename, &elen, &eid)) <= 0)
+			break;
+		if (elen == len && !memcmp(ename, name, len)) {
+			memcpy(id, eid, w->rawsz);
+			ret = 1;
+			break;
+		}
+	}
+	strbuf_release(&content);
+	return ret;
+}
+
+/* Count (and remember) the treeptrs at or below PATH of root tree ROOT. */
+static int walk_path(struct walk *w, const unsigned char *root, const char *path,
+		     size_t *count)
+{
+	unsigned char id[RAW_MAX];
+	unsigned mode = MODE_TREE;
+	const char *p = path;
+	int ret;
+
+	*count = 0;
+	memcpy(id, root, w->rawsz);
+	while (*p) {
+		size_t len = strcspn(p, "/");
+		if (mode != MODE_TREE)
+			return 0;	/* a file where a directory was asked */
+		if ((ret = find_entry(w, id, p, len, &mode, id)) <= 0)
+			return ret;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	strbuf_reset(&w->path);
+	if ((ret = strbuf_add(&w->path, path, strlen(path))) < 0)
+		return ret;
+	while (w->path.len && w->path.buf[w->path.len - 1] == '/')
+		strbuf_setlen(&w->path, w->path.len - 1);
+	if (mode == MODE_TREE)
+		return walk_tree(w, id, count);
+	if ((mode & MODE_FILE_MASK) == MODE_FILE &&
+	    has_suffix(w->path.buf, w->path.len, SILO_TREEPTR_SUFFIX)) {
+		*count = 1;
+		return add_blob(w, id, w->path.buf);
+	}
+	return 0;
+}
+
+/* Count the treeptrs of commit HEX (within OPTS' paths) into *COUNT. */
+static int walk_commit(struct walk *w, const char *hex,
+		       const struct silo_history_options *opts, size_t *count)
+{
+	struct strbuf content = STRBUF_INIT;
+	unsigned char root[RAW_MAX];
+	char type[16];
+	size_t i, n;
+	int ret;
+
+	if ((ret = git_batch_read(&w->git, hex, type, &content)) < 0)
+		goto out;
+	if (strcmp(type, "commit") || content.len < 5 + 2 * w->rawsz ||
+	    memcmp(content.buf, "tree ", 5) || hex_to_raw(root, content.buf + 5, w->rawsz)) {
+		ret = silo_error_set(SILO_ECORRUPT, "git object %s is not a commit", hex);
+		goto out;
+	}
+	if (!opts->n_paths) {
+		ret = walk_path(w, root, "", count);
+		goto out;
+	}
+	*count = 0;
+	for (i = 0; i < opts->n_paths; i++) {
+		if ((ret = walk_path(w, root, opts->paths[i], &n)) < 0)
+			goto out;
+		*count += n;
+		if (w->path_counts)
+			w->path_counts[i] += n;
+	}
+out:
+	strbuf_release(&content);
+	return ret;
+}
+
+/* Walk every commit id (one per line) of LIST; *COUNT sums their treeptrs. */
+static int walk_commits(struct walk *w, const struct strbuf *list,
+			const struct silo_history_options *opts, size_t *count)
+{
+	const char *p = list->buf ? list->buf : "";
+	size_t hexsz = 2 * w->rawsz, n;
+	int ret;
+
+	*count = 0;
+	while (*p) {
+		char hex[2 * RAW_MAX + 1];
+		size_t len = strcspn(p, "\n");
+		if (len != hexsz)
+			return silo_error_set(SILO_ERROR, "git rev-list: unexpected line '%.*s'",
+					      (int)len, p);
+		memcpy(hex, p, len);
+		hex[len] = '\0';
+		if ((ret = walk_commit(w, hex, opts, &n)) < 0)
+			return ret;
+		*count += n;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+/* The commits of revision REV: its own, or every one of a range. */
+static int rev_commits(struct strbuf *out, const char *repo, const char *rev)
+{
+	struct strbuf arg = STRBUF_INIT;
+	int ret;
+
+	if (rev[0] == '-' || !rev[0])
+		return silo_error_set(SILO_EINVALID, "'%s' is not a git revision", rev);
+	if (strstr(rev, "..")) {
+		const char *args[] = { "rev-list", rev, "--", NULL };
+		ret = git_capture(out, repo, args);
+	} else {
+		const char *args[] = { "rev-parse", "--verify", "--quiet", NULL, NULL };
+		if ((ret = strbuf_addf(&arg, "%s^{commit}", rev)) < 0)
+			return ret;
+		args[3] = arg.buf;
+		ret = git_capture(out, repo, args);
+		strbuf_release(&arg);
+	}
+	if (ret < 0 && silo_error_last() == SILO_ERROR)
+		return silo_error_set(SILO_ENOTFOUND, "'%s' is not a commit of the git repository",
+				      rev);
+	return ret;
+}
+
+/* Every commit of --all (with --since: of that period, and every tip). */
+static int all_commits(struct strbuf *out, const char *repo, const char *since)
+{
+	struct strbuf arg = STRBUF_INIT;
+	int ret;
+
+	if (!since) {
+		const char *args[] = { "rev-list", "--all", NULL };
+		return git_capture(out, repo, args);
+	}
+	{
+		const char *tips[] = { "rev-list", "--all", "--no-walk", NULL };
+		if ((ret = git_capture(out, repo, tips)) < 0)
+			return ret;
+	}
+	if ((ret = strbuf_addf(&arg, "--since=%s", since)) < 0)
+		return ret;
+	{
+		const char *args[] = { "rev-list", "--all", arg.buf, NULL };
+		ret = git_capture(out, repo, args);
+	}
+	strbuf_release(&arg);
+	return ret;
+}
+
+/* The repository's id size: 20 for SHA-1, 32 for SHA-256. */
+static int repo_rawsz(size_t *rawsz, const char *repo)
+{
+	const char *args[] = { "rev-parse", "--show-object-format", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int ret;
+
+	if ((ret = git_capture(&out, repo, args)) < 0) {
+		strbuf_release(&out);
+		return ret;
+	}
+	if (!strcmp(out.buf, "sha1\n"))
+		*rawsz = 20;
+	else if (!strcmp(out.buf, "sha256\n"))
+		*rawsz = 32;
+	else
+		ret = silo_error_set(SILO_EINVALID, "git repository of unknown object format '%.*s'",
+				     (int)strcspn(out.buf, "\n"), out.buf);
+	strbuf_release(&out);
+	return ret;
+}
+
+/* Read every treeptr blob found and add its object to SET. */
+static int read_blobs(struct walk *w, struct silo_oid_set *set, size_t *bad,
+		      silo_history_error_cb on_error, void *payload)
+{
+	struct strbuf content = STRBUF_INIT, name = STRBUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < w->blobs_cap; i++) {
+		struct silo_treeptr tp = SILO_TREEPTR_INIT;
+		char hex[2 * RAW_MAX + 1], type[16];
+
+		if (!w->blobs[i].path)
+			continue;
+		raw_to_hex(hex, w->blobs[i].raw, w->rawsz);
+		if ((ret = git_batch_read(&w->git, hex, type, &content)) < 0)
+			break;
+		strbuf_reset(&name);
+		if ((ret = strbuf_addf(&name, "%s (git blob %.12s)", w->blobs[i].path, hex)) < 0)
+			break;
+		ret = silo_treeptr_parse(&tp, content.buf ? content.buf : "", content.len, name.buf);
+		if (ret < 0) {
+			if (ret == SILO_ENOMEM)
+				break;
+			(*bad)++;
+			if (on_error)
+				on_error(payload, ret);
+			ret = 0;
+			continue;
+		}
+		ret = silo_oid_set_add(set, &tp.object);
+		silo_treeptr_release(&tp);
+		if (ret < 0)
+			break;
+	}
+	strbuf_release(&content);
+	strbuf_release(&name);
+	return ret;
+}
+
+static void walk_release(struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->blobs_cap; i++)
+		free(w->blobs[i].path);
+	free(w->blobs);
+	free(w->seen);
+	strbuf_release(&w->path);
+}
+
+int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result *result,
+			   const char *repo_dir, const struct silo_history_options *opts,
+			   silo_history_error_cb on_error, void *payload)
+{
+	struct walk w;
+	struct strbuf commits = STRBUF_INIT;
+	size_t i, n;
+	int ret, fret;
+
+	memset(&w, 0, sizeof(w));
+	result->bad_treeptrs = 0;
+	w.path_counts = result->path_treeptrs;
+	for (i = 0; w.path_counts && i < opts->n_paths; i++)
+		w.path_counts[i] = 0;
+	if ((ret = repo_rawsz(&w.rawsz, repo_dir)) < 0)
+		return ret;
+	if ((ret = git_batch_start(&w.git, repo_dir)) < 0)
+		return ret;
+	for (i = 0; i < opts->n_revs && ret >= 0; i++) {
+		strbuf_reset(&commits);
+		if ((ret = rev_commits(&commits, repo_dir, opts->revs[i])) < 0)
+			break;
+		if ((ret = walk_commits(&w, &commits, opts, &n)) < 0)
+			break;
+		if (result->rev_treeptrs)
+			result->rev_treeptrs[i] = n;
+	}
+	if (ret >= 0 && opts->all) {
+		strbuf_reset(&commits);
+		if ((ret = all_commits(&commits, repo_dir, opts->since)) >= 0 &&
+		    (ret = walk_commits(&w, &commits, opts, &n)) >= 0 && result->rev_treeptrs)
+			result->rev_treeptrs[opts->n_revs] = n;
+	}
+	if (ret >= 0)
+		ret = read_blobs(&w, set, &result->bad_treeptrs, on_error, payload);
+	fret = git_batch_finish(&w.git);
+	if (ret >= 0)
+		ret = fret;
+	strbuf_release(&commits);
+	walk_release(&w);
+	silo_oid_set_sort(set);
+	return ret;
+}
+
+int silo_history_path(char **out, const char *repo_dir, const char *dir)
+{
+	const char *args[] = { "rev-parse", "--show-toplevel", "--show-prefix", NULL };
+	struct strbuf top = STRBUF_INIT, rel = STRBUF_INIT;
+	char *nl;
+	int ret;
+
+	*out = NULL;
+	if ((ret = git_capture(&top, repo_dir, args)) < 0)
+		goto out;
+	/* Two lines: the top, and where REPO_DIR is below it ("a/b/" or ""). */
+	if (!(nl = strchr(top.buf, '\n'))) {
+		ret = silo_error_set(SILO_ERROR, "git rev-parse: unexpected output");
+		goto out;
+	}
+	*nl = '\0';
+	if (dir[0] == '/') {
+		size_t tl = strlen(top.buf);
+		if (strncmp(dir, top.buf, tl) || (dir[tl] && dir[tl] != '/')) {
+			ret = silo_error_set(SILO_EINVALID, "'%s' is outside the git repository '%s'",
+					     dir, top.buf);
+			goto out;
+		}
+		dir += tl;
+	} else {
+		const char *prefix = nl + 1;
+		if ((ret = strbuf_add(&rel, prefix, strcspn(prefix, "\n"))) < 0)
+			goto out;
+	}
+	if ((ret = strbuf_adds(&rel, dir)) < 0)
+		goto out;
+	/* Normalise: drop "." and empty components, resolve "..". */
+	{
+		char *src = rel.buf ? rel.buf : (char *)"", *tok, *save = NULL;
+		struct strbuf norm = STRBUF_INIT;
+		for (tok = strtok_r(src, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+			if (!strcmp(tok, "."))
+				continue;
+			if (!strcmp(tok, "..")) {
+				char *slash;
+				if (!norm.len) {
+					strbuf_release(&norm);
+					ret = silo_error_set(SILO_EINVALID,
+							     "'%s' is outside the git repository", dir);
+					goto out;
+				}
+				slash = strrchr(norm.buf, '/');
+				strbuf_setlen(&norm, slash ? (size_t)(slash - norm.buf) : 0);
+				continue;
+			}
+			if ((norm.len && (ret = strbuf_addch(&norm, '/')) < 0) ||
+			    (ret = strbuf_adds(&norm, tok)) < 0) {
+				strbuf_release(&norm);
+				goto out;
+			}
+		}
+		if (!norm.buf && (ret = strbuf_adds(&norm, "")) < 0)
+			goto out;
+		*out = strbuf_detach(&norm);
+	}
+out:
+	strbuf_release(&top);
+	strbuf_release(&rel);
+	return ret < 0 ? ret : 0;
+}

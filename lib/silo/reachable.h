@@ -1,0 +1,81 @@
+/*
+ * Reachability over git history: the silo objects that the treeptrs of
+ * commits of a git repository name.  Garbage collection keeps them, so
+ * that `git checkout OLD && medo expand` still works after a prune.
+ *
+ *	struct silo_history_options o = SILO_HISTORY_OPTIONS_INIT;
+ *	o.all = 1;
+ *	silo_reachable_history(&set, &found, ".", &o, on_error, payload);
+ *
+ * git itself reads the repository (`git rev-list`, `git cat-file
+ * --batch`), so every repository format git knows works, SHA-1 or
+ * SHA-256, packed or loose, shallow or not.
+ */
+#ifndef SILO_REACHABLE_H
+#define SILO_REACHABLE_H
+
+#include <stddef.h>
+#include "silo/prune.h"
+
+struct silo_history_options {
+	/*
+	 * Revisions: each names the snapshot of one commit ("HEAD~3", a tag,
+	 * an id), or, when it holds "..", every commit of that range.
+	 */
+	const char *const *revs;
+	size_t n_revs;
+	int all;		/* every commit reachable from any ref or HEAD */
+	const char *since;	/* with all: only commits of this period, but
+				 * always the tip of every ref (a git date) */
+	/*
+	 * Paths inside the repository, relative to its top ("deps/a.medo"):
+	 * only treeptrs at or below them count.  None: the whole tree.
+	 */
+	const char *const *paths;
+	size_t n_paths;
+};
+
+#define SILO_HISTORY_OPTIONS_INIT { NULL, 0, 0, NULL, NULL, 0 }
+
+/*
+ * Called for each treeptr of the history that cannot be read; the message
+ * (naming its path and git blob) is in silo_error_message().  The walk
+ * goes on: a garbage collection that stopped at the first bad file would
+ * print too little and make the rest look unreferenced.
+ */
+typedef void (*silo_history_error_cb)(void *payload, int code);
+
+/* What a walk found, beyond the ids. */
+struct silo_history_result {
+	/*
+	 * Set by the caller, or NULL: room for n_revs + 1 counts (each
+	 * revision, then --all) and for n_paths counts (each path, over
+	 * every commit walked).  Each gets how many treeptr files it holds,
+	 * so that a caller can refuse a revision or path that names nothing
+	 * (a typo).
+	 */
+	size_t *rev_treeptrs;
+	size_t *path_treeptrs;
+	size_t bad_treeptrs;	/* treeptrs that could not be read */
+};
+
+/*
+ * Add to SET the object of every treeptr in the commits that OPTS names,
+ * in the git repository holding REPO_DIR, and fill RESULT.  Returns 0,
+ * or a negative code when git cannot be run or a revision does not exist
+ * (SILO_ENOTFOUND); a malformed treeptr is reported through ON_ERROR and
+ * counted, and the walk goes on.  SET is sorted on return.
+ */
+int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result *result,
+			   const char *repo_dir, const struct silo_history_options *opts,
+			   silo_history_error_cb on_error, void *payload);
+
+/*
+ * The path of DIR (which need not exist) relative to the top of the git
+ * repository that holds REPO_DIR, e.g. "deps/a.medo"; "" for the top.
+ * DIR is relative to the current directory or absolute.  Owned by the
+ * caller.  SILO_EINVALID when DIR is outside the repository.
+ */
+int silo_history_path(char **out, const char *repo_dir, const char *dir);
+
+#endif

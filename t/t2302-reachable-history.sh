@@ -1,0 +1,188 @@
+#!/bin/sh
+test_description='medo reachable over git history, and a GC recipe a typo cannot turn into a wipe'
+. "$(dirname "$0")/test-lib.sh"
+
+GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid
+GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid
+export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+
+# The object id a treeptr names.
+object_of() {
+	sed -n "s/^  \"object\": \"\([0-9a-f]*\)\",$/\1/p" "$1"
+}
+
+# Commit everything with both dates set to $1 (a git date).
+commit_at() {
+	git add -A && GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git commit -q -m "$2"
+}
+
+test_expect_success 'setup: a repository whose treeptr changes over three commits' '
+	git init -q repo && cd repo &&
+	silo init deps.silo &&
+	mkdir -p deps/a.medo deps/b.medo &&
+	echo "{ \"silos\": [\"../../deps.silo\"] }" >deps/a.medo/SILO.json &&
+	cp deps/a.medo/SILO.json deps/b.medo/ &&
+	mkdir tree && echo one >tree/f &&
+	medo add tree deps/a.medo/t.treeptr && object_of deps/a.medo/t.treeptr >../v1 &&
+	echo other >o && medo add --opaque o deps/b.medo/o.treeptr &&
+	object_of deps/b.medo/o.treeptr >../vb &&
+	commit_at "2020-01-01T00:00:00Z" one &&
+	echo two >tree/f && medo add --force tree deps/a.medo/t.treeptr &&
+	object_of deps/a.medo/t.treeptr >../v2 &&
+	commit_at "2020-02-01T00:00:00Z" two &&
+	git tag old-release HEAD~1 &&
+	git rm -q -r deps/b.medo &&
+	echo three >tree/f && medo add --force tree deps/a.medo/t.treeptr &&
+	object_of deps/a.medo/t.treeptr >../v3 &&
+	git add -A && git commit -q -m three &&
+	test "$(cat ../v1)" != "$(cat ../v2)" && test "$(cat ../v2)" != "$(cat ../v3)"
+'
+
+test_expect_success 'the working tree alone names only the newest object' '
+	(cd repo && medo reachable deps/a.medo) >actual &&
+	test_cmp v3 actual
+'
+
+test_expect_success '--all names every object of every commit' '
+	cat v1 v2 v3 vb | sort >expect &&
+	(cd repo && medo reachable --all) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--rev names the snapshot of one commit' '
+	sort v2 vb >expect &&
+	(cd repo && medo reachable --rev HEAD~1) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--rev repeats, and takes a range' '
+	sort v1 v3 vb >expect &&
+	(cd repo && medo reachable --rev old-release --rev HEAD) >actual &&
+	test_cmp expect actual &&
+	sort v2 v3 vb >expect &&
+	(cd repo && medo reachable --rev=old-release..HEAD) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'directories restrict history to their paths' '
+	sort v1 v2 v3 >expect &&
+	(cd repo && medo reachable --all deps/a.medo) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a directory gone from disk still counts in history' '
+	! test -e repo/deps/b.medo &&
+	(cd repo && medo reachable --rev HEAD~1 deps/b.medo) >actual &&
+	test_cmp vb actual
+'
+
+test_expect_success 'paths are taken relative to the current directory' '
+	sort v1 v3 vb >expect &&
+	(cd repo/deps && medo reachable --rev HEAD~2 a.medo ./b.medo/../b.medo) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--since keeps the period and every tip' '
+	cat v3 >expect &&
+	(cd repo && git tag -d old-release >/dev/null &&
+	 medo reachable --all --since=2021-01-01) >actual &&
+	test_cmp expect actual &&
+	(cd repo && git tag old-release HEAD~2) &&
+	sort v1 v3 vb >expect &&
+	(cd repo && medo reachable --all --since=2021-01-01) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'uncommitted treeptrs of the given directories count too' '
+	(cd repo && echo four >tree/f && medo add --force tree deps/a.medo/t.treeptr &&
+	 object_of deps/a.medo/t.treeptr >../v4 &&
+	 medo reachable --rev HEAD deps/a.medo) >actual &&
+	sort v3 v4 >expect &&
+	test_cmp expect actual &&
+	(cd repo && git checkout -q deps/a.medo/t.treeptr)
+'
+
+test_expect_success 'a revision that does not exist is an error' '
+	test_expect_code 3 sh -c "cd repo && medo reachable --rev no-such-branch" >out 2>err &&
+	echo "medo: error: '\''no-such-branch'\'' is not a commit of the git repository" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a revision or path that holds no treeptr is an error' '
+	test_expect_code 3 sh -c "cd repo && medo reachable --rev HEAD deps/typo.medo" >out 2>err &&
+	cat >expect <<-\EOF &&
+	medo: error: revision '\''HEAD'\'' holds no treeptr in the given directories
+	medo: error: '\''deps/typo.medo'\'' holds no treeptr, on disk or in any commit given
+	EOF
+	test_cmp expect err
+'
+
+test_expect_success 'without history, a missing or empty directory is an error' '
+	test_expect_code 3 sh -c "cd repo && medo reachable deps/typo.medo" 2>err &&
+	grep "^medo: error: cannot read directory .deps/typo.medo." err &&
+	mkdir empty.medo &&
+	test_expect_code 3 medo reachable empty.medo >out 2>err &&
+	test_must_be_empty out &&
+	echo "medo: error: '\''empty.medo'\'' holds no treeptr" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'outside a git repository, history is an error naming git' '
+	test_expect_code 9 medo reachable --all 2>err &&
+	grep "^medo: error: git rev-parse failed: fatal: not a git repository" err
+'
+
+test_expect_success 'a malformed treeptr in history is named, the rest printed' '
+	(cd repo && echo "{}" >deps/a.medo/bad.treeptr && git add -A && git commit -q -m bad) &&
+	test_expect_code 5 sh -c "cd repo && medo reachable --rev HEAD" >actual 2>err &&
+	test_cmp v3 actual &&
+	blob=$(cd repo && git rev-parse HEAD:deps/a.medo/bad.treeptr | cut -c1-12) &&
+	grep "^medo: error: .deps/a.medo/bad.treeptr (git blob $blob).: missing field .treeptr." err &&
+	(cd repo && git reset -q --hard HEAD~1)
+'
+
+test_expect_success 'SHA-256 repositories are read too' '
+	git init -q --object-format=sha256 repo256 &&
+	cp -R repo/deps repo/deps.silo repo256/ && rm -rf repo256/deps/b.medo &&
+	(cd repo256 && git add -A && git commit -q -m one && medo reachable --all) >actual &&
+	test_cmp v3 actual
+'
+
+test_expect_success 'after GC with --all, an old commit still expands' '
+	echo garbage >g && silo put --silo repo/deps.silo g >gid &&
+	(cd repo && medo reachable --all >../keep) &&
+	silo prune --silo repo/deps.silo --keep keep --expire now &&
+	silo ls --silo repo/deps.silo | sort >left &&
+	sort -u v1 v2 v3 vb >expect && test_cmp expect left &&
+	(cd repo && git checkout -q HEAD~2 && medo expand deps/a.medo/t.treeptr ../old &&
+	 git checkout -q -) &&
+	echo one >expect && test_cmp expect old/f
+'
+
+# The recipe of medo-reachable(1) for a host with only a web server and a
+# shell, as written there, with "ssh host" replaced by "sh -c" on a copy.
+cat >recipe.sh <<\EOF
+medo reachable --paths "$@" >keep || exit
+silo ls --paths --silo mirror.silo | sort >have || exit
+sort keep | comm -23 have - | sh -c 'cd mirror.silo && xargs -r rm --'
+EOF
+
+test_expect_success 'the documented recipe removes garbage and keeps the rest' '
+	cp -R repo/deps.silo repo/mirror.silo &&
+	silo put --silo repo/mirror.silo g >gid &&
+	(cd repo && sh ../recipe.sh --all) &&
+	silo ls --silo repo/mirror.silo | sort >left &&
+	sort -u v1 v2 v3 vb >expect &&
+	test_cmp expect left
+'
+
+test_expect_success 'the documented recipe with a typo deletes nothing and fails' '
+	silo put --silo repo/mirror.silo g >gid &&
+	silo ls --silo repo/mirror.silo | sort >before &&
+	test_line_count 5 before &&
+	(cd repo && test_expect_code 3 sh ../recipe.sh deps/typo.medo 2>err) &&
+	silo ls --silo repo/mirror.silo | sort >after &&
+	test_cmp before after
+'
+
+test_done
