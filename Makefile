@@ -10,6 +10,7 @@
 #   make bench         benchmarks against tar, gzip, pigz and git
 #   make install       PREFIX=/usr/local DESTDIR= (binaries, library, header,
 #                      pkg-config file, man pages)
+#   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
 
 VERSION = 0.1.0
 SOVERSION = 0
@@ -37,8 +38,15 @@ PKGS = zlib libarchive jansson libcrypto libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
+ifeq ($(DEVELOPER),1)
+DEVELOPER_CFLAGS = -Werror -Wshadow -Wmissing-prototypes
+else
+DEVELOPER_CFLAGS =
+endif
+
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread -MMD -MP \
-	-Ilib -Icmd -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+	-Ilib -Icmd -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) \
+	$(DEVELOPER_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) $(EXTRA_LIBS)
 
