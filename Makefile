@@ -9,7 +9,8 @@
 #   make demo          install what is missing, build, run the main job once
 #   make bench         benchmarks against tar, gzip, pigz and git
 #   make install       PREFIX=/usr/local DESTDIR= (binaries, library, header,
-#                      pkg-config file, man pages)
+#                      pkg-config file, man pages; then ldconfig when root
+#                      installs into the loader's path without DESTDIR)
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
 
 VERSION = 0.1.0
@@ -19,6 +20,7 @@ CC = cc
 CFLAGS = -O2 -g
 PREFIX = /usr/local
 PKG_CONFIG = pkg-config
+LDCONFIG = ldconfig
 PROVE = prove
 PROVE_FLAGS = -j2
 SCDOC = scdoc
@@ -183,6 +185,16 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done
+	@# Without this, libsilo.so.0 in a directory of the loader's path is
+	@# not found until the next ldconfig: run it, as packages do.
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" -eq 0 ]; then \
+		libdir=$$(readlink -f '$(PREFIX)/lib'); \
+		for d in /lib /usr/lib $$($(LDCONFIG) -N -v 2>/dev/null | sed -n 's,^\(/[^:]*\):.*,\1,p'); do \
+			if [ "$$(readlink -f "$$d")" = "$$libdir" ]; then \
+				echo '$(LDCONFIG)'; $(LDCONFIG) || exit 1; break; \
+			fi; \
+		done; \
+	fi
 
 clean:
 	rm -rf build build-san t/trash.*
