@@ -12,6 +12,7 @@
 #                      pkg-config file, man pages; then ldconfig when root
 #                      installs into the loader's path without DESTDIR)
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
+#   make compile_commands.json   the compile commands, for editors (clangd)
 
 VERSION = 0.1.0
 SOVERSION = 0
@@ -72,7 +73,7 @@ QUIET_GEN = @echo '    GEN' $@;
 endif
 
 .PHONY: all check test demo bench deps doc install clean check-headers check-install \
-	check-nonroot test-nonroot FORCE
+	check-nonroot test-nonroot compile_commands.json FORCE
 .DELETE_ON_ERROR:
 
 all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%)
@@ -109,6 +110,22 @@ check-headers: $(B)/FLAGS
 	@for h in $(PUBLIC_HEADERS); do \
 		echo "#include \"$${h#lib/}\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -x c -fsyntax-only - || exit 1; \
 	done
+
+# One entry per C file, from the same variables as the build (no external
+# tool): for clangd and other editors.  Always written anew.
+comma := ,
+json_str = "$(subst ",\",$(subst \,\\,$(1)))"
+CC_SRC = $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC)
+cc_entry = {"directory": $(call json_str,$(CURDIR)), "file": $(call json_str,$(1)), \
+"command": $(call json_str,$(CC) $(ALL_CFLAGS) $(if $(filter t/unit/%,$(1)),-It/unit) \
+-c -o $(B)/$(1:.c=.o) $(1))}
+
+compile_commands.json:
+	$(QUIET_GEN)
+	$(file >$@.new,[)
+	$(foreach f,$(CC_SRC),$(file >>$@.new,  $(call cc_entry,$f)$(if $(filter $f,$(lastword $(CC_SRC))),,$(comma))))
+	$(file >>$@.new,])
+	@mv $@.new $@
 
 $(B)/man/%: Documentation/%.scd
 	@mkdir -p $(dir $@)
@@ -197,6 +214,6 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	fi
 
 clean:
-	rm -rf build build-san t/trash.*
+	rm -rf build build-san t/trash.* compile_commands.json compile_commands.json.new
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
