@@ -13,6 +13,8 @@
 #                      installs into the loader's path without DESTDIR)
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
 #   make compile_commands.json   the compile commands, for editors (clangd)
+#   make clean         remove builds and the trash directories that failed
+#                      tests of this checkout kept
 
 VERSION = 0.1.0
 SOVERSION = 0
@@ -213,7 +215,14 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 		done; \
 	fi
 
+# A failed test keeps its trash directory in $TMPDIR (t/test-lib.sh), with
+# a file naming the t/ directory it came from: remove only this checkout's.
 clean:
-	rm -rf build build-san t/trash.* compile_commands.json compile_commands.json.new
+	rm -rf build build-san compile_commands.json compile_commands.json.new
+	@t=$$(cd t && pwd -P); for d in "$${TMPDIR:-/tmp}"/silo-test.*; do \
+		if [ -d "$$d" ] && [ "$$(cat "$$d/.test-source" 2>/dev/null)" = "$$t" ]; then \
+			echo "rm -rf $$d"; rm -rf "$$d"; \
+		fi; \
+	done
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

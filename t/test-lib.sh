@@ -33,6 +33,8 @@ TRASH_DIRECTORY=$(mktemp -d "${TMPDIR:-/tmp}/silo-test.$TEST_NAME.XXXXXX") || ex
 HOME=$TRASH_DIRECTORY
 export HOME
 cd "$TRASH_DIRECTORY" || exit 1
+# Which checkout this trash directory belongs to, for 'make clean'.
+(cd "$TEST_DIRECTORY" && pwd -P) >.test-source || exit 1
 
 test_count=0
 test_failures=0
