@@ -7,7 +7,8 @@
 #   make test SANITIZE=1   the same under ASan and UBSan (in build-san/)
 #   make test-nonroot  as root: the suite again as an unprivileged user
 #   make demo          install what is missing, build, run the main job once
-#   make bench         benchmarks against tar, gzip, pigz and git
+#   make bench         install its extras, then benchmarks against tar,
+#                      gzip, pigz and git
 #   make install       PREFIX=/usr/local DESTDIR= (binaries, library, header,
 #                      pkg-config file, man pages; then ldconfig when root
 #                      installs into the loader's path without DESTDIR)
@@ -176,7 +177,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/demo.sh
 
-bench: deps
+# The benchmark's peers (pigz, hyperfine, time) are not needed by tests.
+bench:
+	@sh tools/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all
 	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/bench.sh $(B)/benchmarks.md
 

@@ -5,7 +5,7 @@
 #
 #	sh tools/check-nonroot.sh BUILD_DIR UNIT_TEST...
 #
-# As root: copies the tests, the documentation and BUILD_DIR's programs
+# As root: copies the tests, documentation, tools and BUILD_DIR's programs
 # into a scratch directory owned by uid and gid 65534 ("nobody"), and runs
 # $PROVE $PROVE_FLAGS there through setpriv(1) with no supplementary
 # groups.  The copy is needed because the checkout may be unreadable to
@@ -40,7 +40,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$work/build/t/unit" "$work/tmp"
-cp -R t Documentation "$work/"
+cp -R t Documentation tools "$work/"
 cp -R "$build/bin" "$work/build/"
 units=
 for u in "$@"; do
