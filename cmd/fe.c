@@ -340,7 +340,10 @@ static void tool_usage(FILE *f, const struct fe_tool *tool)
 	size_t i;
 
 	fprintf(f, "usage: %s [--version] [--help] <command> [<args>]\n\n", tool->name);
-	fprintf(f, "%s\n\ncommands:\n", tool->summary);
+	fprintf(f, "%s\n", tool->summary);
+	if (!tool->n_cmds)
+		return;
+	fprintf(f, "\ncommands:\n");
 	for (i = 0; i < tool->n_cmds; i++)
 		fprintf(f, "    %-12s %s\n", tool->cmds[i].name, tool->cmds[i].summary);
 	fprintf(f, "\nSee '%s <command> --help' or 'man %s-<command>' for one command.\n",
