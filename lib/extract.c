@@ -18,6 +18,7 @@
  * tar's.  Permissions (less the umask) and modification times are
  * restored, owners never.
  */
+#include "alloc.h"
 #include "tree-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -137,14 +138,8 @@ static int clear_place(struct extract_state *x, const char *base, const char *pa
 static int add_fixup(struct extract_state *x, const char *path, mode_t mode,
 		     struct timespec mtime)
 {
-	if (x->n_fixups == x->alloc_fixups) {
-		size_t n = x->alloc_fixups ? 2 * x->alloc_fixups : 64;
-		struct dir_fixup *v = realloc(x->fixups, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		x->fixups = v;
-		x->alloc_fixups = n;
-	}
+	if (ALLOC_GROW(x->fixups, x->n_fixups + 1, x->alloc_fixups) < 0)
+		return silo_error_oom();
 	if (!(x->fixups[x->n_fixups].path = strdup(path)))
 		return silo_error_oom();
 	x->fixups[x->n_fixups].mode = mode;

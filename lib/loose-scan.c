@@ -1,4 +1,5 @@
 /* Enumerating the files under objects/. */
+#include "alloc.h"
 #include "store-internal.h"
 #include "pack.h"
 #include "error-internal.h"
@@ -22,14 +23,8 @@ static int push(struct entry_list *l, enum loose_entry_kind kind,
 	struct loose_entry *e;
 	size_t len;
 
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 256;
-		struct loose_entry *v = realloc(l->v, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		l->v = v;
-		l->alloc = n;
-	}
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return silo_error_oom();
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;

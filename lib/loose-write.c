@@ -6,6 +6,7 @@
  * then links each to its final name, never replacing an existing file,
  * and flushes again so that the names are durable too.
  */
+#include "alloc.h"
 #include "store-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -123,14 +124,8 @@ void silo_writer_free(silo_writer *w)
 
 static int add_pending(silo_writer *w, char *tmp, const silo_oid *id)
 {
-	if (w->n_pending == w->alloc_pending) {
-		size_t n = w->alloc_pending ? 2 * w->alloc_pending : 16;
-		struct pending *p = realloc(w->pending, n * sizeof(*p));
-		if (!p)
-			return silo_error_oom();
-		w->pending = p;
-		w->alloc_pending = n;
-	}
+	if (ALLOC_GROW(w->pending, w->n_pending + 1, w->alloc_pending) < 0)
+		return silo_error_oom();
 	w->pending[w->n_pending].tmp = tmp;
 	w->pending[w->n_pending].id = *id;
 	w->n_pending++;

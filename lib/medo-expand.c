@@ -6,6 +6,7 @@
  * so the final rename stays on one file system) and renamed into place
  * only after the object's checksum and the tree id both matched.
  */
+#include "alloc.h"
 #include "silo/medo.h"
 #include "silo/store.h"
 #include "silo/tree.h"
@@ -393,14 +394,8 @@ struct name_list {
 
 static int list_push(struct name_list *l, char *s)
 {
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 32;
-		char **v = realloc(l->v, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		l->v = v;
-		l->alloc = n;
-	}
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return silo_error_oom();
 	l->v[l->n++] = s;
 	return 0;
 }

@@ -7,6 +7,7 @@
  * renamed over the old one, so that a reader or an rsync sees either list
  * and never half of one.
  */
+#include "alloc.h"
 #include "pack.h"
 #include "remote-internal.h"
 #include "error-internal.h"
@@ -68,13 +69,9 @@ int silo_pack_list_write(silo *s)
 		free(idx);
 		if (have <= 0)
 			continue;
-		if (n == alloc) {
-			char **v = realloc(names, (alloc = alloc ? 2 * alloc : 8) * sizeof(*v));
-			if (!v) {
-				ret = silo_error_oom();
-				break;
-			}
-			names = v;
+		if (ALLOC_GROW(names, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			break;
 		}
 		if (!(names[n] = strdup(de->d_name))) {
 			ret = silo_error_oom();

@@ -3,6 +3,7 @@
  * the index's fan-out table and binary search, inflating entries and
  * resolving delta chains through a bounded cache of bases.
  */
+#include "alloc.h"
 #include "pack.h"
 #include "delta.h"
 #include "error-internal.h"
@@ -530,15 +531,9 @@ int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 			ret = corrupt_at(p, offset, "delta chain loops");
 			goto out;
 		}
-		if (n == alloc) {
-			size_t na = alloc ? 2 * alloc : 16;
-			struct chain_link *nc = realloc(chain, na * sizeof(*nc));
-			if (!nc) {
-				ret = silo_error_oom();
-				goto out;
-			}
-			chain = nc;
-			alloc = na;
+		if (ALLOC_GROW(chain, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			goto out;
 		}
 		chain[n].offset = cur;
 		chain[n].e = e;
@@ -835,7 +830,7 @@ int silo_packs_load(silo *s, int rescan)
 			silo_error_errno("cannot read directory '%s'", s->pack_dir);
 	while ((de = readdir(d))) {
 		char relbase[16 + SILO_OID_MAX_HEXSZ], *pack_path;
-		struct pack *p, **np;
+		struct pack *p;
 		int exists;
 
 		if (!pack_name_is(de->d_name, s->format, "idx"))
@@ -871,13 +866,11 @@ int silo_packs_load(silo *s, int rescan)
 			ret = 0;
 			continue;
 		}
-		np = realloc(s->packs, (s->n_packs + 1) * sizeof(*np));
-		if (!np) {
+		if (ALLOC_GROW(s->packs, s->n_packs + 1, s->alloc_packs) < 0) {
 			pack_close(p);
 			ret = silo_error_oom();
 			break;
 		}
-		s->packs = np;
 		s->packs[s->n_packs++] = p;
 	}
 	closedir(d);
@@ -908,7 +901,7 @@ void silo_packs_free(silo *s)
 		pack_close(s->packs[i]);
 	free(s->packs);
 	s->packs = NULL;
-	s->n_packs = 0;
+	s->n_packs = s->alloc_packs = 0;
 	s->packs_loaded = 0;
 	free(s->pack_error_msg);
 	s->pack_error_msg = NULL;

@@ -20,6 +20,7 @@
  * parts on several threads (delta.c), and a large whole object is
  * deflated in chunks on several threads, as pigz does.
  */
+#include "alloc.h"
 #include "pack.h"
 #include "delta.h"
 #include "silo/pack.h"
@@ -333,14 +334,8 @@ static int add_obj(struct repack *r, size_t *alloc, const silo_oid *id, const ch
 {
 	struct obj *o;
 
-	if (r->n == *alloc) {
-		size_t na = *alloc ? 2 * *alloc : 256;
-		struct obj *v = realloc(r->objs, na * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		r->objs = v;
-		*alloc = na;
-	}
+	if (ALLOC_GROW(r->objs, r->n + 1, *alloc) < 0)
+		return silo_error_oom();
 	o = &r->objs[r->n];
 	memset(o, 0, sizeof(*o));
 	o->id = *id;

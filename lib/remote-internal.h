@@ -12,7 +12,7 @@ struct silo_remote {
 	int format;
 	/* pack/packs of the remote, read on first need (remote-pack.c) */
 	struct remote_pack *packs;
-	size_t n_packs;
+	size_t n_packs, alloc_packs;
 	int packs_loaded;
 };
 

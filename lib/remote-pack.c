@@ -11,6 +11,7 @@
  * that the next read needs no network.  A server that ignores ranges
  * sends the whole pack instead, which is then kept in the cache whole.
  */
+#include "alloc.h"
 #include "remote-internal.h"
 #include "pack.h"
 #include "http.h"
@@ -58,7 +59,7 @@ void remote_packs_free(struct silo_remote *r)
 	}
 	free(r->packs);
 	r->packs = NULL;
-	r->n_packs = 0;
+	r->n_packs = r->alloc_packs = 0;
 }
 
 /* Read pack/packs; a silo without one has no packs to offer. */
@@ -85,12 +86,11 @@ static int load_pack_list(struct silo_remote *r)
 			    !pack_name_is(line + 2, r->format, "pack"))
 				continue;	/* other kinds of lines are for others */
 			snprintf(name, sizeof(name), "%.*s", (int)(strlen(line + 2) - 5), line + 2);
-			v = realloc(r->packs, (r->n_packs + 1) * sizeof(*v));
-			if (!v) {
+			if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0) {
 				ret = silo_error_oom();
 				break;
 			}
-			r->packs = v;
+			v = r->packs;
 			memset(&v[r->n_packs], 0, sizeof(*v));
 			memcpy(v[r->n_packs].name, name, sizeof(name));
 			r->n_packs++;
@@ -478,15 +478,9 @@ static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
 			}
 			if ((ret = fetch_span(&sp, url, cur, end - cur)) < 0)
 				goto out;
-			if (sp.n_have == sp.alloc_have) {
-				size_t n = sp.alloc_have ? 2 * sp.alloc_have : 16;
-				uint64_t *v = realloc(sp.have, n * sizeof(*v));
-				if (!v) {
-					ret = silo_error_oom();
-					goto out;
-				}
-				sp.have = v;
-				sp.alloc_have = n;
+			if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
+				ret = silo_error_oom();
+				goto out;
 			}
 			sp.have[sp.n_have++] = cur;
 			pack_close(p);

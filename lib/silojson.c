@@ -1,4 +1,5 @@
 /* SILO.json: finding, reading and resolving it (silo/silojson.h). */
+#include "alloc.h"
 #include "silo/silojson.h"
 #include "error-internal.h"
 #include "hex.h"
@@ -64,14 +65,8 @@ static char *normalize_path(const char *path)
 			n--;
 			strbuf_setlen(&out, starts[n] > root ? starts[n] - 1 : root);
 		} else {
-			if (n == alloc) {
-				size_t na = alloc ? 2 * alloc : 16;
-				size_t *v = realloc(starts, na * sizeof(*v));
-				if (!v)
-					goto oom;
-				starts = v;
-				alloc = na;
-			}
+			if (ALLOC_GROW(starts, n + 1, alloc) < 0)
+				goto oom;
 			if (out.len > root && strbuf_addch(&out, '/') < 0)
 				goto oom;
 			starts[n++] = out.len;

@@ -18,7 +18,7 @@ struct silo {
 	struct silo_remote *remote;
 	/* Packs, loaded on first use (pack-read.c). */
 	struct pack **packs;
-	size_t n_packs;
+	size_t n_packs, alloc_packs;
 	int packs_loaded;
 	int pack_error;		/* code of a pack that could not be opened */
 	char *pack_error_msg;

@@ -11,6 +11,7 @@
  * group by one thread in pack order, so that a base is inflated once for
  * all its deltas rather than once per thread.
  */
+#include "alloc.h"
 #include "store-internal.h"
 #include "pack.h"
 #include "error-internal.h"
@@ -76,16 +77,10 @@ static void add_problem(struct verify_job *job, const char *relpath, uint64_t ke
 	struct problem *p;
 
 	pthread_mutex_lock(&job->lock);
-	if (job->n_problems == job->alloc_problems) {
-		size_t n = job->alloc_problems ? 2 * job->alloc_problems : 32;
-		p = realloc(job->problems, n * sizeof(*p));
-		if (!p) {
-			job->oom = 1;
-			pthread_mutex_unlock(&job->lock);
-			return;
-		}
-		job->problems = p;
-		job->alloc_problems = n;
+	if (ALLOC_GROW(job->problems, job->n_problems + 1, job->alloc_problems) < 0) {
+		job->oom = 1;
+		pthread_mutex_unlock(&job->lock);
+		return;
 	}
 	p = &job->problems[job->n_problems];
 	p->relpath = strdup(relpath);
@@ -324,14 +319,8 @@ static void *worker(void *arg)
 
 static int add_task(struct verify_job *job, size_t *alloc, const struct task *t)
 {
-	if (job->n_tasks == *alloc) {
-		size_t n = *alloc ? 2 * *alloc : 64;
-		struct task *v = realloc(job->tasks, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		job->tasks = v;
-		*alloc = n;
-	}
+	if (ALLOC_GROW(job->tasks, job->n_tasks + 1, *alloc) < 0)
+		return silo_error_oom();
 	job->tasks[job->n_tasks++] = *t;
 	return 0;
 }
@@ -524,15 +513,9 @@ static int scan_packs(struct verify_job *job, struct pack_plan **plans, size_t *
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == alloc) {
-			size_t na = alloc ? 2 * alloc : 16;
-			char **v = realloc(names, na * sizeof(*v));
-			if (!v) {
-				ret = silo_error_oom();
-				break;
-			}
-			names = v;
-			alloc = na;
+		if (ALLOC_GROW(names, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			break;
 		}
 		if (!(names[n] = strdup(de->d_name))) {
 			ret = silo_error_oom();

@@ -1,4 +1,5 @@
 /* silo repack: pack loose objects (and old packs) into one git pack. */
+#include "alloc.h"
 #include "silo-cmd.h"
 #include "silo/store.h"
 #include "silo/pack.h"
@@ -26,14 +27,8 @@ static int add_hint(struct hint_list *l, int format, const char *old_hex,
 	if (silo_oid_from_hex(&h.old_id, format, old_hex) < 0 ||
 	    silo_oid_from_hex(&h.new_id, format, new_hex) < 0)
 		return fe_error(FE_EXIT_USAGE, "%s: %s", where, silo_error_message());
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 16;
-		struct silo_repack_hint *v = realloc(l->v, n * sizeof(*v));
-		if (!v)
-			return fe_error(FE_EXIT_FAILURE, "out of memory");
-		l->v = v;
-		l->alloc = n;
-	}
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
 	l->v[l->n++] = h;
 	return 0;
 }
