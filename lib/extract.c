@@ -18,8 +18,8 @@
  * tar's.  Permissions (less the umask) and modification times are
  * restored, owners never.
  */
-#include "alloc.h"
 #include "tree-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"

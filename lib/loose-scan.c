@@ -1,6 +1,6 @@
 /* Enumerating the files under objects/. */
-#include "alloc.h"
 #include "store-internal.h"
+#include "alloc.h"
 #include "pack.h"
 #include "error-internal.h"
 #include "fsutil.h"

@@ -6,8 +6,9 @@
  * then links each to its final name, never replacing an existing file,
  * and flushes again so that the names are durable too.
  */
-#include "alloc.h"
 #include "store-internal.h"
+#include "alloc.h"
+#include "byteorder.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "remote-internal.h"
@@ -190,14 +191,11 @@ static int deflate_out(silo_writer *w, z_stream *zs, int flush, int fd,
 static int set_header(z_stream *zs, gz_header *head, unsigned char *extra,
 		      uint64_t size)
 {
-	int i;
-
 	extra[0] = SILO_GZ_EXTRA_ID1;
 	extra[1] = SILO_GZ_EXTRA_ID2;
 	extra[2] = 8;
 	extra[3] = 0;
-	for (i = 0; i < 8; i++)
-		extra[4 + i] = (unsigned char)(size >> (8 * i));
+	put_le64(extra + 4, size);
 	memset(head, 0, sizeof(*head));
 	head->extra = extra;
 	head->extra_len = SILO_GZ_EXTRA_LEN;

@@ -6,8 +6,8 @@
  * so the final rename stays on one file system) and renamed into place
  * only after the object's checksum and the tree id both matched.
  */
-#include "alloc.h"
 #include "silo/medo.h"
+#include "alloc.h"
 #include "silo/store.h"
 #include "silo/tree.h"
 #include "error-internal.h"

@@ -7,8 +7,8 @@
  * renamed over the old one, so that a reader or an rsync sees either list
  * and never half of one.
  */
-#include "alloc.h"
 #include "pack.h"
+#include "alloc.h"
 #include "remote-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"

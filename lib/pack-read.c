@@ -3,8 +3,9 @@
  * the index's fan-out table and binary search, inflating entries and
  * resolving delta chains through a bounded cache of bases.
  */
-#include "alloc.h"
 #include "pack.h"
+#include "alloc.h"
+#include "byteorder.h"
 #include "delta.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -22,11 +23,6 @@
 
 #define IDX_MAGIC "\377tOc"
 #define PACK_CACHE_DEFAULT (96u << 20)
-
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static int map_file(const char *path, const char *rel, const unsigned char **map,
 		    size_t *size)
@@ -241,7 +237,7 @@ uint64_t pack_offset_at(const struct pack *p, uint32_t pos)
 
 	if (v & 0x80000000u) {
 		const unsigned char *q = p->offs64 + 8 * (size_t)(v & 0x7fffffffu);
-		return (uint64_t)get_be32(q) << 32 | get_be32(q + 4);
+		return get_be64(q);
 	}
 	return v;
 }

@@ -20,8 +20,9 @@
  * parts on several threads (delta.c), and a large whole object is
  * deflated in chunks on several threads, as pigz does.
  */
-#include "alloc.h"
 #include "pack.h"
+#include "alloc.h"
+#include "byteorder.h"
 #include "delta.h"
 #include "silo/pack.h"
 #include "error-internal.h"
@@ -262,10 +263,7 @@ static int out_deflate_parallel(struct pack_out *o, const unsigned char *data,
 	}
 	if (ret)
 		return ret;
-	tail[0] = (unsigned char)(adler >> 24);
-	tail[1] = (unsigned char)(adler >> 16);
-	tail[2] = (unsigned char)(adler >> 8);
-	tail[3] = (unsigned char)adler;
+	put_be32(tail, (uint32_t)adler);
 	return out_write(o, tail, 4);
 }
 
@@ -876,13 +874,6 @@ static int write_entry(struct repack *r, struct pack_out *out, struct obj *o)
 	return 0;
 }
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 static int out_open(struct pack_out *out, const char *dir, const char *prefix, int format)
 {
@@ -964,8 +955,7 @@ static int write_index(struct repack *r, const silo_oid *pack_sum, const char *d
 		uint64_t off = r->objs[i].offset;
 		if (off < 0x80000000u)
 			continue;
-		put_be32(b, (uint32_t)(off >> 32));
-		put_be32(b + 4, (uint32_t)off);
+		put_be64(b, off);
 		ret = out_write(&out, b, 8);
 	}
 	if (!ret)

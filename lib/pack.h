@@ -67,6 +67,18 @@ struct pack_entry {
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
 
 /*
+ * Where an entry ends, its entries taken in offset order: where the next
+ * one starts (NEXT_OFFSET, when HAS_NEXT), or for the last entry where
+ * the pack's trailing checksum (RAWSZ bytes of a PACK_SIZE-byte pack)
+ * begins.
+ */
+static inline uint64_t pack_entry_end(int has_next, uint64_t next_offset,
+				      uint64_t pack_size, size_t rawsz)
+{
+	return has_next ? next_offset : pack_size - rawsz;
+}
+
+/*
  * A bounded cache of inflated objects keyed by pack and offset, so that
  * resolving delta chains does not inflate the same base again and again.
  * One per thread.

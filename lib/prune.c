@@ -1,6 +1,6 @@
 /* Pruning unreferenced loose objects (silo/prune.h). */
-#include "alloc.h"
 #include "silo/prune.h"
+#include "alloc.h"
 #include "store-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"

@@ -11,9 +11,10 @@
  * that the next read needs no network.  A server that ignores ranges
  * sends the whole pack instead, which is then kept in the cache whole.
  */
-#include "alloc.h"
 #include "remote-internal.h"
+#include "alloc.h"
 #include "pack.h"
+#include "byteorder.h"
 #include "http.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -36,11 +37,6 @@ struct remote_pack {
 	uint64_t *sorted;	/* entry offsets, sorted: where entries end */
 	uint32_t nr;
 };
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -200,7 +196,7 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 	p->idx = (unsigned char *)text;
 	p->idx_size = len;
 	text = NULL;
-	p->nr = be32(p->idx + 8 + 255 * 4);
+	p->nr = get_be32(p->idx + 8 + 255 * 4);
 	ofs_end = 8 + 256 * 4 + (size_t)p->nr * (rawsz + 8);
 	/* Offsets, sorted, tell where each entry ends. */
 	if (!(p->sorted = malloc(((size_t)p->nr + 1) * sizeof(*p->sorted)))) {
@@ -209,7 +205,7 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 	}
 	for (i = 0; i < p->nr; i++) {
 		const unsigned char *o = p->idx + 8 + 256 * 4 + (size_t)p->nr * (rawsz + 4) + 4 * i;
-		uint32_t v = be32(o);
+		uint32_t v = get_be32(o);
 		if (v & 0x80000000u) {
 			size_t k = v & 0x7fffffffu;
 			const unsigned char *o64 = p->idx + ofs_end + 8 * k;
@@ -217,7 +213,7 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad 64-bit offset", url);
 				goto out;
 			}
-			p->sorted[i] = (uint64_t)be32(o64) << 32 | be32(o64 + 4);
+			p->sorted[i] = get_be64(o64);
 		} else {
 			p->sorted[i] = v;
 		}
@@ -238,9 +234,9 @@ out:
 	return ret;
 }
 
-/* Where the entry at OFF ends: the next entry, or the trailer. */
-static uint64_t entry_end(const struct remote_pack *p, uint64_t off, uint64_t pack_size,
-			  size_t rawsz)
+/* The offset of the entry after the one at OFF: 1 and *next set, or 0
+ * when OFF is the last entry. */
+static int next_offset(const struct remote_pack *p, uint64_t off, uint64_t *next)
 {
 	size_t lo = 0, hi = p->nr;
 
@@ -251,7 +247,8 @@ static uint64_t entry_end(const struct remote_pack *p, uint64_t off, uint64_t pa
 		else
 			hi = mid;
 	}
-	return lo < p->nr ? p->sorted[lo] : pack_size - rawsz;
+	*next = lo < p->nr ? p->sorted[lo] : 0;
+	return lo < p->nr;
 }
 
 /* The work area: WORK/pack/<name>.idx and a sparse WORK/pack/<name>.pack. */
@@ -470,7 +467,9 @@ static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
 			goto out;
 		}
 		if (!sparse_has(&sp, cur)) {
-			uint64_t end = entry_end(rp, cur, sp.size, rawsz);
+			uint64_t next;
+			int has_next = next_offset(rp, cur, &next);
+			uint64_t end = pack_entry_end(has_next, next, sp.size, rawsz);
 			if (end <= cur || end > sp.size - rawsz) {
 				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
 						     url, (unsigned long long)cur);
@@ -556,8 +555,8 @@ int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
 			return ret;
 		/* A quick look in the index before any transfer. */
 		fan = rp->idx + 8;
-		lo = id->hash[0] ? be32(fan + 4 * (id->hash[0] - 1)) : 0;
-		hi = be32(fan + 4 * id->hash[0]);
+		lo = id->hash[0] ? get_be32(fan + 4 * (id->hash[0] - 1)) : 0;
+		hi = get_be32(fan + 4 * id->hash[0]);
 		while (lo < hi && !found) {
 			uint32_t mid = lo + (hi - lo) / 2;
 			int c = memcmp(rp->idx + 8 + 256 * 4 + (size_t)mid * rawsz, id->hash, rawsz);

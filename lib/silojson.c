@@ -1,6 +1,6 @@
 /* SILO.json: finding, reading and resolving it (silo/silojson.h). */
-#include "alloc.h"
 #include "silo/silojson.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "hex.h"
 #include "medo-internal.h"

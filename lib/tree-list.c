@@ -1,6 +1,6 @@
 /* Flat lists of a tree's leaves: building, ordering, releasing. */
-#include "alloc.h"
 #include "tree-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 
 #include <stdlib.h>

@@ -4,8 +4,8 @@
  * O_NOFOLLOW), so a symlink swapped in during the walk is never followed.
  * The result is one flat array sorted as git sorts tree entries.
  */
-#include "alloc.h"
 #include "tree-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "strbuf.h"
 

@@ -11,8 +11,8 @@
  * group by one thread in pack order, so that a base is inflated once for
  * all its deltas rather than once per thread.
  */
-#include "alloc.h"
 #include "store-internal.h"
+#include "alloc.h"
 #include "pack.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -191,12 +191,6 @@ static uint32_t entry_crc(const unsigned char *p, size_t len)
 		done += k;
 	}
 	return (uint32_t)crc;
-}
-
-static uint64_t entry_end(const struct pack *p, const uint32_t *by_offset,
-			  uint32_t k)
-{
-	return k + 1 < p->nr ? pack_offset_at(p, by_offset[k + 1]) : p->size - p->rawsz;
 }
 
 static void check_group(struct verify_job *job, struct task *t, struct pack_cache *c,
@@ -383,7 +377,9 @@ static int plan_pack(struct verify_job *job, struct pack_plan *pl, size_t *alloc
 			root[k] = UINT32_MAX;
 			continue;
 		}
-		end = entry_end(p, pl->by_offset, k);
+		end = pack_entry_end(k + 1 < nr, k + 1 < nr ?
+				     pack_offset_at(p, pl->by_offset[k + 1]) : 0,
+				     p->size, p->rawsz);
 		if (end <= off || end > p->size - p->rawsz) {
 			snprintf(msg, sizeof(msg), end <= off ?
 				 "'%s': object %s: offset %llu is shared with another object" :

@@ -1,6 +1,6 @@
 /* silo fetch: copy objects from a silo served over HTTP(S). */
-#include "alloc.h"
 #include "silo-cmd.h"
+#include "alloc.h"
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "silo/error.h"

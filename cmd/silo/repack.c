@@ -1,6 +1,6 @@
 /* silo repack: pack loose objects (and old packs) into one git pack. */
-#include "alloc.h"
 #include "silo-cmd.h"
+#include "alloc.h"
 #include "silo/store.h"
 #include "silo/pack.h"
 #include "silo/error.h"
