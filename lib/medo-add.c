@@ -298,7 +298,7 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 	else
 		user = getenv("USER");
 	real = http_is_url(src) ? NULL : realpath(src, NULL);
-	if (sha256 && !(base = medo_basename(src))) {
+	if (sha256 && !(base = fs_basename(src))) {
 		free(real);
 		return silo_error_oom();
 	}
@@ -356,7 +356,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		return ret;
 	silo_error_clear();
 
-	if (!(dir = medo_dirname(treeptr_path)))
+	if (!(dir = fs_dirname(treeptr_path)))
 		return silo_error_oom();
 	ret = fs_mkdir_p(dir, 0777);
 	free(dir);

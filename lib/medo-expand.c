@@ -152,7 +152,7 @@ static void remove_stale_staging(const char *dir, const char *base)
  * owned by the caller. */
 static int make_staging(char **out, int *lock_fd, const char *dest)
 {
-	char *dir = medo_dirname(dest), *base = medo_basename(dest), *path = NULL;
+	char *dir = fs_dirname(dest), *base = fs_basename(dest), *path = NULL;
 	size_t len;
 	int ret = 0;
 
@@ -207,7 +207,7 @@ static int write_opaque(silo_stream *st, const char *path)
 	int fd, ret;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		  0666 & ~(mode_t)medo_umask());
+		  0666 & ~fs_umask());
 	if (fd < 0)
 		return silo_error_errno("cannot create '%s'", path);
 	while ((ret = silo_stream_read(st, &d, &n)) > 0)
@@ -622,7 +622,7 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 		goto out;
 	}
 	/* Read the umask before any thread creates a file. */
-	medo_umask();
+	fs_umask();
 	pthread_mutex_init(&b.lock, NULL);
 	for (i = 1; i < (size_t)jobs; i++) {
 		if (pthread_create(&threads[i], NULL, batch_worker, &b))

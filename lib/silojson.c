@@ -3,7 +3,6 @@
 #include "alloc.h"
 #include "error-internal.h"
 #include "hex.h"
-#include "medo-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
 
@@ -169,7 +168,7 @@ int silo_silojson_load(struct silo_silojson *out, const char *path)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = medo_read_file(&text, &len, path, SILOJSON_MAX_BYTES)) < 0)
+	if ((ret = fs_read_file(&text, &len, path, SILOJSON_MAX_BYTES)) < 0)
 		return ret;
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	free(text);
@@ -187,7 +186,7 @@ int silo_silojson_load(struct silo_silojson *out, const char *path)
 			path, silos ? "bad" : "missing");
 		goto out;
 	}
-	if (!(out->path = strdup(path)) || !(dir = medo_dirname(path)) ||
+	if (!(out->path = strdup(path)) || !(dir = fs_dirname(path)) ||
 	    !(out->v = calloc(json_array_size(silos), sizeof(*out->v)))) {
 		ret = silo_error_oom();
 		goto out;
@@ -246,7 +245,7 @@ int silo_silojson_for(struct silo_silojson *out, const char *start)
 	if (stat(start, &st) == 0 && S_ISDIR(st.st_mode))
 		dir = normalize_path(start);
 	else {
-		char *d = medo_dirname(start);
+		char *d = fs_dirname(start);
 		dir = d ? normalize_path(d) : NULL;
 		free(d);
 	}
