@@ -1,6 +1,8 @@
 /*
- * What medo's modules (treeptr, SILO.json, add, expand, verify) share
- * inside the library.
+ * What medo's operations (medo-add.c, medo-expand.c, medo-verify.c)
+ * share inside the library: the blob id of a file on disk and a silo
+ * stream read as a byte source.  The formats (treeptr.c, silojson.c)
+ * need none of it.
  */
 #ifndef SILO_MEDO_INTERNAL_H
 #define SILO_MEDO_INTERNAL_H

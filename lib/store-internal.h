@@ -1,7 +1,8 @@
 /*
  * What the store's modules share and the public header hides: the silo
- * handle, the stream interface every object source implements (loose
- * objects now, packs later), and the loose object format.
+ * handle, the stream interface every kind of object implements (loose
+ * objects in loose-read.c, packed ones in pack-read.c), and the loose
+ * object format.
  */
 #ifndef SILO_STORE_INTERNAL_H
 #define SILO_STORE_INTERNAL_H

@@ -4,10 +4,11 @@
  * on disk against their treeptrs, and listing what treeptrs reference.
  *
  * The silos of a treeptr are those of its SILO.json (silo/silojson.h),
- * or the one a --silo option names.  Reading tries them in order; an
- * entry that cannot be read (an http(s) silo, for now; a silo that is
- * missing) is reported through the options' on_warning and skipped.
- * Writing goes to the first local silo.
+ * or the one a --silo option names.  Reading tries them in order,
+ * local paths and http(s) URLs alike (the latter through the cache of
+ * silo/remote.h); an entry that cannot be read (a silo that is missing,
+ * a server that fails) is reported through the options' on_warning and
+ * skipped.  Writing goes to the first local silo.
  *
  * Each call is independent; different calls may run in different
  * threads at once.

@@ -14,7 +14,7 @@
  *	silo_open(&s, path);			or silo_open_default()
  *	silo_writer_new(&w, s);			to store objects
  *	  silo_writer_put_file(w, &id, file);	... as many as needed
- *	  silo_writer_commit(w);			durable, then visible
+ *	  silo_writer_commit(w, &created);	durable, then visible
  *	silo_writer_free(w);
  *	silo_stream_open(&st, s, &id);		to read one back
  *	  while ((r = silo_stream_read(st, &buf, &len)) > 0) ...
