@@ -332,8 +332,8 @@ static int by_depth(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-int silo_extract(const char *dest, silo_source_fn src, void *payload,
-		 const char *name, int format, silo_oid *tree_id)
+int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
+		      void *payload, const char *name, int format)
 {
 	struct silo_tree_list list = SILO_TREE_LIST_INIT;
 	struct tree_archive_hooks hooks = { on_header, on_data, on_finish, NULL };

@@ -543,7 +543,7 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 	return ret;
 }
 
-int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name)
+int silo_writer_put_fd(silo_oid *out, silo_writer *w, int fd, const char *name)
 {
 	struct stat st;
 	char *spool_path = NULL;
@@ -569,13 +569,13 @@ int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name)
 	return ret;
 }
 
-int silo_writer_put_file(silo_writer *w, silo_oid *out, const char *path)
+int silo_writer_put_file(silo_oid *out, silo_writer *w, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return silo_error_errno("cannot open '%s'", path);
-	ret = silo_writer_put_fd(w, out, fd, path);
+	ret = silo_writer_put_fd(out, w, fd, path);
 	close(fd);
 	return ret;
 }
@@ -611,7 +611,7 @@ int silo_spool_write(void *spool, const void *data, size_t len)
 	return fs_write_all(sp->fd, data, len, sp->path);
 }
 
-int silo_spool_put(silo_spool *sp, silo_oid *out)
+int silo_spool_put(silo_oid *out, silo_spool *sp)
 {
 	struct stat st;
 
@@ -630,7 +630,7 @@ void silo_spool_free(silo_spool *sp)
 	free(sp);
 }
 
-int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size_t len)
+int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size_t len)
 {
 	silo_spool *sp;
 	int ret;
@@ -638,7 +638,7 @@ int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size
 	if ((ret = silo_spool_new(&sp, w)) < 0)
 		return ret;
 	if (!(ret = silo_spool_write(sp, data, len)))
-		ret = silo_spool_put(sp, out);
+		ret = silo_spool_put(out, sp);
 	silo_spool_free(sp);
 	return ret;
 }

@@ -140,7 +140,7 @@ static void remove_stale_staging(const char *dir, const char *base)
 		 * a failed --force could not put back: never litter. */
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && same_dir(fd, path) &&
 		    faccessat(fd, "old", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-			silo_remove_tree(path);	/* best effort: it is only litter */
+			silo_tree_remove(path);	/* best effort: it is only litter */
 		if (fd >= 0)
 			close(fd);
 		free(path);
@@ -267,12 +267,12 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
 }
 
 /* Unpack the object into NEW_PATH, its tree id into *GOT. */
-static int extract(const char *new_path, struct medo_source *src,
+static int extract(const char *new_path, struct medo_reader *src,
 		   const char *name, int format, silo_oid *got)
 {
-	int ret = silo_extract(new_path, medo_source_read, src, name, format, got);
+	int ret = silo_tree_extract(got, new_path, medo_reader_read, src, name, format);
 
-	return ret ? ret : medo_source_finish(src);
+	return ret ? ret : medo_reader_finish(src);
 }
 
 int silo_medo_expand(const char *treeptr_path, const char *dest,
@@ -283,7 +283,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	char hex[SILO_OID_MAX_HEXSZ + 1], hex2[SILO_OID_MAX_HEXSZ + 1];
 	char *staging = NULL, *new_path = NULL;
 	int staging_lock = -1, keep_staging = 0;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_stream *st = NULL;
 	silo_oid got;
 	int ret, result;
@@ -329,7 +329,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		goto out;
 	}
 	if (silo_treeptr_is_tree(&tp)) {
-		struct medo_source src = { st, 0 };
+		struct medo_reader src = { st, 0 };
 		if ((ret = extract(new_path, &src, treeptr_path, tp.object.format, &got)) < 0)
 			goto out;
 		if (!silo_oid_equal(&got, &tp.tree)) {
@@ -371,7 +371,7 @@ out:
 		char msg[4096];
 		snprintf(msg, sizeof(msg), "%s", silo_error_message());
 		if (!keep_staging)
-			silo_remove_tree(staging);
+			silo_tree_remove(staging);
 		close(staging_lock);
 		/* Cleaning up must not hide why the expansion failed. */
 		if (ret < 0)

@@ -9,22 +9,22 @@
 
 #include <stddef.h>
 #include "silo/oid.h"
+#include "silo/store.h"
 
 /* The blob id of the regular file PATH, in FORMAT. */
 int medo_file_blob_id(silo_oid *out, int format, const char *path);
 
 /*
- * A silo stream as a silo_source_fn.  A stream's last read verifies the
+ * A silo stream as a silo_read_fn.  A stream's last read verifies the
  * object and may not be repeated, while a reader such as libarchive may
- * or may not read to the end: medo_source_finish() reads what is left,
+ * or may not read to the end: medo_reader_finish() reads what is left,
  * once, so that every object is verified exactly once.
  */
-struct silo_stream;
-struct medo_source {
-	struct silo_stream *st;
+struct medo_reader {
+	silo_stream *st;
 	int ended;
 };
-int medo_source_read(void *payload, const void **data, size_t *len);
-int medo_source_finish(struct medo_source *src);
+int medo_reader_read(void *payload, const void **data, size_t *len);
+int medo_reader_finish(struct medo_reader *src);
 
 #endif

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int medo_source_read(void *payload, const void **data, size_t *len)
+int medo_reader_read(void *payload, const void **data, size_t *len)
 {
-	struct medo_source *src = payload;
+	struct medo_reader *src = payload;
 	int ret;
 
 	if (src->ended)
@@ -26,13 +26,13 @@ int medo_source_read(void *payload, const void **data, size_t *len)
 	return ret;
 }
 
-int medo_source_finish(struct medo_source *src)
+int medo_reader_finish(struct medo_reader *src)
 {
 	const void *d;
 	size_t n;
 	int ret;
 
-	while ((ret = medo_source_read(src, &d, &n)) > 0)
+	while ((ret = medo_reader_read(src, &d, &n)) > 0)
 		;
 	return ret;
 }

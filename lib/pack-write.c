@@ -1113,8 +1113,8 @@ static void remove_stale_temps(silo *s)
 	closedir(d);
 }
 
-int silo_repack(silo *s, const struct silo_repack_options *opts,
-		struct silo_repack_result *res)
+int silo_repack(struct silo_repack_result *res, silo *s,
+		const struct silo_repack_options *opts)
 {
 	struct repack r;
 	size_t i;

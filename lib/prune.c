@@ -187,9 +187,9 @@ bad:
 		"such as '2.weeks' or '3.days'", text);
 }
 
-int silo_prune(struct silo *s, const struct silo_oid_set *keep,
-	       const struct silo_prune_options *opts,
-	       struct silo_prune_result *result)
+int silo_prune(struct silo_prune_result *result, silo *s,
+	       const struct silo_oid_set *keep,
+	       const struct silo_prune_options *opts)
 {
 	struct loose_entry *v;
 	size_t n, i;

@@ -22,9 +22,9 @@ int remote_index_dir(char **out, int format);
 
 /* Fetch ID from R's packs into CACHE as a loose object, checked against
  * its id.  SILO_ENOTFOUND if no pack of R holds it. */
-int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id);
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
 
-void remote_packs_free(struct silo_remote *r);
+void remote_packs_free(silo_remote *r);
 
 /* Rewrite pack/packs from the packs in pack/ (pack-list.c). */
 int silo_pack_list_write(silo *s);

@@ -45,7 +45,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void remote_packs_free(struct silo_remote *r)
+void remote_packs_free(silo_remote *r)
 {
 	size_t i;
 
@@ -59,7 +59,7 @@ void remote_packs_free(struct silo_remote *r)
 }
 
 /* Read pack/packs; a silo without one has no packs to offer. */
-static int load_pack_list(struct silo_remote *r)
+static int load_pack_list(silo_remote *r)
 {
 	enum http_result result;
 	char error[512], *text = NULL, *url, *line, *save = NULL;
@@ -129,7 +129,7 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 }
 
 /* Load (from beside the cache, or the server) and check P's index. */
-static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
+static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 {
 	char *dir = NULL, *path = NULL, *url = NULL, *tmp = NULL, *text = NULL;
 	char rel[128], error[512];
@@ -302,7 +302,7 @@ static void sparse_free(struct sparse *sp)
 	if (sp->fd >= 0)
 		close(sp->fd);
 	if (sp->work)
-		silo_remove_tree(sp->work);
+		silo_tree_remove(sp->work);
 	free(sp->work);
 	free(sp->pack_path);
 	free(sp->have);
@@ -365,7 +365,7 @@ out:
  * pack, then resolve it with the pack reader.  *type, *data, *size as
  * pack_read(); the data is owned by the caller.
  */
-static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
+static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 			      silo *cache_silo, const silo_oid *id, unsigned char **out,
 			      size_t *out_size, int *out_type)
 {
@@ -529,7 +529,7 @@ out:
 	return ret;
 }
 
-int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	size_t i;
@@ -583,7 +583,7 @@ int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
 		/* Into the cache as a loose object; the writer checks the id
 		 * once more on its way in. */
 		if (ret == 0 && (ret = silo_writer_new_local(&w, cache)) == 0 &&
-		    (ret = silo_writer_put_buffer(w, &got, data, size)) == 0)
+		    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
 			ret = silo_writer_commit(w, NULL);
 		silo_writer_free(w);
 		free(data);

@@ -372,7 +372,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	return ret;
 }
 
-int silo_open_remote(silo **out, const char *url)
+int silo_remote_open_cached(silo **out, const char *url)
 {
 	silo_remote *r;
 	int ret;
@@ -388,12 +388,7 @@ int silo_open_remote(silo **out, const char *url)
 	return 0;
 }
 
-silo_remote *silo_remote_of(const silo *s)
-{
-	return s->remote;
-}
-
-int silo_remote_fetch_one(silo *s, const silo_oid *id)
+int silo_fetch_object(silo *s, const silo_oid *id)
 {
 	struct silo_fetch_item item;
 	int ret;

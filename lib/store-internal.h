@@ -14,7 +14,7 @@ struct silo {
 	char *objects_dir;	/* root + "/objects" */
 	char *pack_dir;		/* root + "/pack" */
 	int format;		/* enum silo_oid_format */
-	/* For a handle from silo_open_remote(): where objects missing
+	/* For a handle from silo_remote_open_cached(): where objects missing
 	 * from this silo (the cache) are fetched from (remote.c). */
 	struct silo_remote *remote;
 	/* Packs, loaded on first use (pack-read.c). */

@@ -154,7 +154,7 @@ int silo_open_default(silo **out, const char *explicit_path)
 	const char *spec = explicit_path ? explicit_path : env && *env ? env : NULL;
 
 	if (spec && http_is_url(spec))
-		return silo_open_remote(out, spec);
+		return silo_remote_open_cached(out, spec);
 	if (spec)
 		return silo_open(out, spec);
 	return silo_open(out, ".");
@@ -241,7 +241,7 @@ int silo_has_object(silo *s, const silo_oid *id)
 	if (ret != 0 || !s->remote)
 		return ret;
 	/* A remote silo has it if it can be fetched. */
-	ret = silo_remote_fetch_one(s, id);
+	ret = silo_fetch_object(s, id);
 	return ret == SILO_ENOTFOUND ? 0 : ret < 0 ? ret : 1;
 }
 
@@ -290,7 +290,7 @@ int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 		return ret;
 	/* A silo named by URL: fetch into the cache (as a loose object, or
 	 * as a whole pack from a server without ranges), then read. */
-	if ((ret = silo_remote_fetch_one(s, id)) < 0)
+	if ((ret = silo_fetch_object(s, id)) < 0)
 		return ret;
 	return stream_open_local(out, s, id);
 }

@@ -602,8 +602,8 @@ static int by_path_key(const void *a, const void *b)
 	return strcmp(x->message, y->message);
 }
 
-int silo_verify(silo *s, const struct silo_verify_options *opts,
-		struct silo_verify_result *result)
+int silo_verify(struct silo_verify_result *result, silo *s,
+		const struct silo_verify_options *opts)
 {
 	struct verify_job job;
 	struct pack_plan *plans = NULL;

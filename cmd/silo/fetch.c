@@ -59,7 +59,7 @@ int cmd_silo_fetch(int argc, const char **argv)
 	struct silo_fetch_item *items = NULL;
 	struct fetch_progress fp;
 	silo_remote *r = NULL;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	size_t n = 0, i;
 	int status = 0, ret;
 

@@ -114,7 +114,7 @@ int cmd_silo_repack(int argc, const char **argv)
 	struct hint_list hints = { NULL, 0, 0 };
 	const char **hint_args;
 	struct repack_state st;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	int status, ret, i, n_hint_args = 0, out = 0;
 
 	/* --hint repeats, which the option table cannot say: take every
@@ -165,7 +165,7 @@ int cmd_silo_repack(int argc, const char **argv)
 	ro.n_hints = hints.n;
 	ro.on_progress = on_progress;
 	ro.payload = &st;
-	ret = silo_repack(s, &ro, &res);
+	ret = silo_repack(&res, s, &ro);
 	if (st.phase)
 		fe_progress_stop(&st.progress, res.objects, res.objects);
 	if (ret < 0) {
