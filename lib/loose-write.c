@@ -11,11 +11,12 @@
 #include "byteorder.h"
 #include "error-internal.h"
 #include "fsutil.h"
-#include "remote-internal.h"
+#include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,21 +52,16 @@ struct silo_writer {
 
 int silo_writer_new(silo_writer **out, silo *s)
 {
-	*out = NULL;
-	if (s->remote)
-		return silo_error_set(SILO_EINVALID,
-			"cannot write to '%s': a silo served over HTTP is written "
-			"where it is stored, then copied (rsync, rclone)",
-			silo_remote_url(s->remote));
-	return silo_writer_new_local(out, s);
-}
-
-int silo_writer_new_local(silo_writer **out, silo *s)
-{
+	struct silo_source *remote = silo_remote_source(s);
 	silo_writer *w;
 	int ret;
 
 	*out = NULL;
+	if (remote)
+		return silo_error_set(SILO_EINVALID,
+			"cannot write to '%s': a silo served over HTTP is written "
+			"where it is stored, then copied (rsync, rclone)",
+			remote->name);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return silo_error_oom();
@@ -458,6 +454,25 @@ static int compress_fd(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 	if (w->threads > 1 && size >= 2 * (uint64_t)MEMBER)
 		return compress_parallel(w, tmp_fd, tmp, fd, size, name);
 	return compress_serial(w, tmp_fd, tmp, fd, size, name);
+}
+
+int silo_writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what)
+{
+	char prefix[64];
+	int ret;
+
+	snprintf(prefix, sizeof(prefix), SILO_TMP_PREFIX "%s_", what);
+	if ((ret = fs_tmpfile(fd, path, w->s->objects_dir, prefix)) < 0)
+		return ret;
+	if (fchmod(*fd, 0600) < 0) {
+		ret = silo_error_errno("cannot set the mode of '%s'", *path);
+		close(*fd);
+		unlink(*path);
+		free(*path);
+		*fd = -1;
+		*path = NULL;
+	}
+	return ret;
 }
 
 /* Copy a stream of unknown length into a temporary file to learn its size. */

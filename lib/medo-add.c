@@ -223,28 +223,24 @@ out:
 
 /* ---- a URL: downloaded first, then added as a file ---- */
 
-/* Download URL into a new temporary file in silo S; *path_out names it. */
+/*
+ * Download URL into a scratch file of silo S (a writer's temporary file,
+ * which verify and prune know); *path_out names it.  The download is
+ * checked as a file is: add_file() reads it for its sha256 and tree.
+ */
 static int download(char **path_out, silo *s, const char *url)
 {
-	struct http_job job;
+	silo_writer *w;
 	int fd, ret;
 
-	if ((ret = fs_tmpfile(&fd, path_out, s->objects_dir, SILO_TMP_PREFIX "download_")) < 0)
+	*path_out = NULL;
+	if ((ret = silo_writer_new(&w, s)) < 0)
 		return ret;
-	if (fchmod(fd, 0600) < 0) {
-		ret = silo_error_errno("cannot set the mode of '%s'", *path_out);
-		goto out;
-	}
-	memset(&job, 0, sizeof(job));
-	job.url = url;
-	job.fd = fd;
-	if ((ret = http_run(&job, 1, 1, NULL, NULL)) < 0)
-		goto out;
-	if (job.result == HTTP_NOT_FOUND)
-		ret = silo_error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
-	else if (job.result != HTTP_OK)
-		ret = silo_error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
-out:
+	ret = silo_writer_tmpfile(w, &fd, path_out, "download");
+	silo_writer_free(w);
+	if (ret < 0)
+		return ret;
+	ret = http_download(url, fd);
 	close(fd);
 	if (ret < 0) {
 		unlink(*path_out);

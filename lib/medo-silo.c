@@ -59,7 +59,16 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			ret = silo_remote_open_cached(&s, e->location);
 		else
 			ret = silo_open(&s, e->location);
-		have = ret < 0 ? ret : silo_has_object(s, id);
+		/* The explicit transfer step: a silo is chosen by what can
+		 * really be read from it, so that a server that lacks the
+		 * object or offers a damaged copy is skipped for the next
+		 * silo.  For a local silo this only looks. */
+		if (ret < 0)
+			have = ret;
+		else if ((have = silo_fetch_object(s, id)) == 0)
+			have = 1;
+		else if (have == SILO_ENOTFOUND)
+			have = 0;
 		if (have > 0) {
 			*out = s;
 			silo_silojson_release(&sj);

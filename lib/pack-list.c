@@ -9,7 +9,6 @@
  */
 #include "pack.h"
 #include "alloc.h"
-#include "remote-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"

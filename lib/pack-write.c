@@ -26,7 +26,6 @@
 #include "delta.h"
 #include "silo/pack.h"
 #include "error-internal.h"
-#include "remote-internal.h"
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -363,21 +362,21 @@ static int collect(struct repack *r)
 	if (r->o->all) {
 		/* Only these packs may be removed later: a pack that appears
 		 * meanwhile may hold objects this repack never saw. */
-		if (!(r->old = calloc(r->s->n_packs + 1, sizeof(*r->old))))
+		if (!(r->old = calloc(r->s->packs->n + 1, sizeof(*r->old))))
 			return silo_error_oom();
-		for (i = 0; i < r->s->n_packs; i++) {
-			const char *rp = r->s->packs[i]->relpack;
+		for (i = 0; i < r->s->packs->n; i++) {
+			const char *rp = r->s->packs->v[i]->relpack;
 			if (!(r->old[i] = strndup(rp, strlen(rp) - 5)))
 				return silo_error_oom();
 			r->n_old++;
 		}
 	}
 	if (r->o->all)
-		for (i = 0; i < r->s->n_packs && !ret; i++) {
+		for (i = 0; i < r->s->packs->n && !ret; i++) {
 			uint32_t j;
-			for (j = 0; j < r->s->packs[i]->nr && !ret; j++) {
+			for (j = 0; j < r->s->packs->v[i]->nr && !ret; j++) {
 				silo_oid id;
-				pack_oid_at(r->s->packs[i], j, &id);
+				pack_oid_at(r->s->packs->v[i], j, &id);
 				ret = add_obj(r, &alloc, &id, NULL);
 			}
 		}
@@ -459,9 +458,9 @@ static int spool_one(struct spooler *sp, struct pack_cache *cache, size_t i)
 	}
 	if (ret == SILO_ENOTFOUND) {
 		pthread_mutex_lock(&sp->lock);
-		found = silo_packs_find(r->s, &o->id, &p, &poff);
-		if (!found && (ret = silo_packs_load(r->s, 1)) == 0)
-			found = silo_packs_find(r->s, &o->id, &p, &poff);
+		found = pack_set_find(r->s->packs, &o->id, &p, &poff);
+		if (!found && (ret = pack_set_load(r->s->packs, 1)) == 0)
+			found = pack_set_find(r->s->packs, &o->id, &p, &poff);
 		pthread_mutex_unlock(&sp->lock);
 		if (ret < 0 && ret != SILO_ENOTFOUND)
 			return ret;
@@ -1135,11 +1134,11 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0)
 		return ret;
 	remove_stale_temps(s);
-	if ((ret = silo_packs_load(s, 1)) < 0)
+	if ((ret = pack_set_load(s->packs, 1)) < 0)
 		return ret;
-	if (opts->all && s->pack_error) {
+	if (opts->all && s->packs->error) {
 		/* Never drop a pack we could not read. */
-		return silo_error_set(s->pack_error, "%s", s->pack_error_msg);
+		return silo_error_set(s->packs->error, "%s", s->packs->error_msg);
 	}
 	if ((ret = collect(&r)) < 0 || !r.n)
 		goto out;
@@ -1159,7 +1158,7 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 	if (opts->delete_old && (ret = remove_old(&r, res)) == 0)
 		ret = silo_pack_list_write(s);
 	/* What this handle knew about packs is stale now. */
-	silo_packs_free(s);
+	pack_set_close(s->packs);
 out:
 	if (r.map && r.map_size)
 		munmap((void *)r.map, r.map_size);

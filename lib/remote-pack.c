@@ -529,46 +529,57 @@ out:
 	return ret;
 }
 
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+/*
+ * The first pack of R whose index lists ID: 1 and *out set, 0 if none,
+ * negative on error.  The planning step: only pack/packs and indexes
+ * are read, never an object.
+ */
+static int find_pack(struct remote_pack **out, silo_remote *r, silo *cache,
+		     const silo_oid *id)
 {
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-	size_t i;
+	size_t i, rawsz = silo_oid_rawsz(r->format);
+	uint32_t pos;
 	int ret;
 
 	if ((ret = load_pack_list(r)) < 0)
 		return ret;
 	for (i = 0; i < r->n_packs; i++) {
-		struct remote_pack *rp = &r->packs[i];
-		unsigned char *data = NULL;
-		size_t size = 0, rawsz = silo_oid_rawsz(r->format);
-		const unsigned char *fan;
-		silo_writer *w = NULL;
-		silo_oid got;
-		int type, found = 0;
-		uint32_t lo, hi;
-
 		/* A pack listed but gone (the server is repacking) is
 		 * skipped: a later pack of the list may hold the object. */
-		if ((ret = load_index(r, rp, cache)) == SILO_ENOTFOUND)
+		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND)
 			continue;
 		if (ret < 0)
 			return ret;
-		/* A quick look in the index before any transfer. */
-		fan = rp->idx + 8;
-		lo = id->hash[0] ? get_be32(fan + 4 * (id->hash[0] - 1)) : 0;
-		hi = get_be32(fan + 4 * id->hash[0]);
-		while (lo < hi && !found) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			int c = memcmp(rp->idx + 8 + 256 * 4 + (size_t)mid * rawsz, id->hash, rawsz);
-			if (!c)
-				found = 1;
-			else if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+		if (pack_index_lookup(r->packs[i].idx, rawsz, id, &pos)) {
+			*out = &r->packs[i];
+			return 1;
 		}
-		if (!found)
-			continue;
+	}
+	return 0;
+}
+
+int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	struct remote_pack *rp;
+
+	return find_pack(&rp, r, cache, id);
+}
+
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	struct remote_pack *rp;
+	int ret;
+
+	if ((ret = find_pack(&rp, r, cache, id)) < 0)
+		return ret;
+	if (ret) {
+		unsigned char *data = NULL;
+		size_t size = 0;
+		silo_writer *w = NULL;
+		silo_oid got;
+		int type;
+
 		if ((ret = read_remote_object(r, rp, cache, id, &data, &size, &type)) < 0)
 			return ret;
 		ret = silo_oid_hash_buffer(&got, r->format, type, data, size);
@@ -582,7 +593,7 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 					     silo_object_type_name(type));
 		/* Into the cache as a loose object; the writer checks the id
 		 * once more on its way in. */
-		if (ret == 0 && (ret = silo_writer_new_local(&w, cache)) == 0 &&
+		if (ret == 0 && (ret = silo_writer_new(&w, cache)) == 0 &&
 		    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
 			ret = silo_writer_commit(w, NULL);
 		silo_writer_free(w);

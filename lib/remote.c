@@ -371,35 +371,3 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	free(hjobs);
 	return ret;
 }
-
-int silo_remote_open_cached(silo **out, const char *url)
-{
-	silo_remote *r;
-	int ret;
-
-	*out = NULL;
-	if ((ret = silo_remote_open(&r, url)) < 0)
-		return ret;
-	if ((ret = silo_cache_open(out, r->format)) < 0) {
-		silo_remote_free(r);
-		return ret;
-	}
-	(*out)->remote = r;
-	return 0;
-}
-
-int silo_fetch_object(silo *s, const silo_oid *id)
-{
-	struct silo_fetch_item item;
-	int ret;
-
-	if (!s->remote)
-		return silo_error_set(SILO_ENOTFOUND, "'%s' is not a remote silo", s->root);
-	memset(&item, 0, sizeof(item));
-	item.id = *id;
-	if ((ret = silo_remote_fetch(s->remote, s, &item, 1, 1, NULL, NULL)) < 0)
-		return ret;
-	if (item.status < 0)
-		return silo_error_set(item.status, "%s", item.message);
-	return 0;
-}
