@@ -360,10 +360,140 @@ out:
 	free(idx_src);
 }
 
+/* Make the work area of SP in DIR: a new WORK directory holding
+ * pack/NAME.idx (RP's index, durable) and an empty pack/NAME.pack. */
+static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const char *dir)
+{
+	char *packdir = NULL, *idxpath = NULL, rel[128];
+	int ifd = -1, ret = 0;
+
+	if (!(sp->work = fs_join(dir, "tmp_work_XXXXXX")))
+		return silo_error_oom();
+	if (!mkdtemp(sp->work)) {
+		ret = silo_error_errno("cannot create '%s'", sp->work);
+		free(sp->work);
+		sp->work = NULL;
+		return ret;
+	}
+	snprintf(rel, sizeof(rel), "%s.idx", rp->name);
+	if (!(packdir = fs_join(sp->work, "pack")) || mkdir(packdir, 0700) < 0 ||
+	    !(idxpath = fs_join(packdir, rel)) ||
+	    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
+	    /* durable before it may be linked into the cache */
+	    fsync(ifd) < 0) {
+		ret = silo_error_errno("cannot set up '%s'", sp->work);
+		if (ifd >= 0)
+			close(ifd);
+		goto out;
+	}
+	if (close(ifd) < 0) {
+		ret = silo_error_errno("cannot write '%s'", idxpath);
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "%s.pack", rp->name);
+	if (!(sp->pack_path = fs_join(packdir, rel))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	sp->fd = open(sp->pack_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (sp->fd < 0)
+		ret = silo_error_errno("cannot create '%s'", sp->pack_path);
+out:
+	free(packdir);
+	free(idxpath);
+	return ret;
+}
+
+/* Fetch the header and the trailer of the pack at URL into SP, which
+ * pack_open() checks; a server without ranges sends it whole. */
+static int fetch_frame(struct sparse *sp, const char *url, size_t rawsz)
+{
+	int ret;
+
+	if ((ret = fetch_span(sp, url, 0, 12)) < 0 || sp->whole)
+		return ret;
+	if (sp->size < 12 + rawsz)
+		return silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+	if (ftruncate(sp->fd, (off_t)sp->size) < 0)
+		return silo_error_errno("cannot size '%s'", sp->pack_path);
+	return fetch_span(sp, url, sp->size - rawsz, rawsz);
+}
+
+/*
+ * Walk the delta chain of the entry at TARGET, fetching each entry SP
+ * lacks.  A fetched entry is seen only by a fresh mapping, so *p (the
+ * pack REL of SP's work area) is mapped again after each.
+ */
+static int fetch_chain(struct sparse *sp, const struct remote_pack *rp, const char *url,
+		       const char *rel, int format, struct pack **p, uint64_t target)
+{
+	size_t rawsz = silo_oid_rawsz(format);
+	uint64_t cur = target;
+	int ret, steps;
+
+	for (steps = 0; !sp->whole; steps++) {
+		struct pack_entry e;
+		if (steps > MAX_CHAIN)
+			return silo_error_set(SILO_ECORRUPT,
+					      "'%s': delta chain too long or looping", url);
+		if (!sparse_has(sp, cur)) {
+			uint64_t next;
+			int has_next = next_offset(rp, cur, &next);
+			uint64_t end = pack_entry_end(has_next, next, sp->size, rawsz);
+			if (end <= cur || end > sp->size - rawsz)
+				return silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+						      url, (unsigned long long)cur);
+			if ((ret = fetch_span(sp, url, cur, end - cur)) < 0)
+				return ret;
+			if (ALLOC_GROW(sp->have, sp->n_have + 1, sp->alloc_have) < 0)
+				return silo_error_oom();
+			sp->have[sp->n_have++] = cur;
+			pack_close(*p);
+			*p = NULL;
+			if ((ret = pack_open(p, sp->work, rel, format)) < 0)
+				return ret;
+		}
+		if ((ret = pack_entry_at(*p, cur, &e)) < 0)
+			return ret;
+		if (e.type != PACK_OFS_DELTA && e.type != PACK_REF_DELTA)
+			break;
+		cur = e.base;
+	}
+	return 0;
+}
+
+/* The object at OFFSET of P, deltas resolved, into a new buffer *out
+ * (owned by the caller). */
+static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
+		       size_t *out_size, int *out_type)
+{
+	struct pack_cache *cache = NULL;
+	const unsigned char *data;
+	size_t size;
+	int owned, ret;
+
+	if ((ret = pack_cache_new(&cache, 64u << 20)) < 0)
+		return ret;
+	if ((ret = pack_read(p, cache, offset, out_type, &data, &size, &owned)) == 0) {
+		if ((*out = malloc(size ? size : 1))) {
+			memcpy(*out, data, size);
+			*out_size = size;
+		} else {
+			ret = silo_error_oom();
+		}
+		if (owned)
+			free((void *)data);
+	}
+	pack_cache_free(cache);
+	return ret;
+}
+
 /*
  * Bring the entry of ID and those of its delta bases into the sparse
  * pack, then resolve it with the pack reader.  *type, *data, *size as
- * pack_read(); the data is owned by the caller.
+ * pack_read(); the data is owned by the caller.  The steps: a work
+ * area, the pack's frame, the entries of the delta chain, the object.
  */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 			      silo *cache_silo, const silo_oid *id, unsigned char **out,
@@ -371,84 +501,19 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
 	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
-	struct pack_cache *cache = NULL;
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
-	uint64_t target, cur;
+	uint64_t target;
 	uint32_t pos;
-	int ret, steps;
+	int ret;
 
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
-	if ((ret = remote_index_dir(&dir, r->format)) < 0)
+	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
+	    (ret = sparse_open(&sp, rp, dir)) < 0 ||
+	    (ret = fetch_frame(&sp, url, rawsz)) < 0)
 		goto out;
-	{
-		char tmpl[64];
-		snprintf(tmpl, sizeof(tmpl), "tmp_work_XXXXXX");
-		if (!(sp.work = fs_join(dir, tmpl))) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		if (!mkdtemp(sp.work)) {
-			ret = silo_error_errno("cannot create '%s'", sp.work);
-			free(sp.work);
-			sp.work = NULL;
-			goto out;
-		}
-	}
-	{
-		char *packdir = fs_join(sp.work, "pack"), *idxpath = NULL;
-		int ifd = -1;
-		snprintf(rel, sizeof(rel), "%s.idx", rp->name);
-		if (!packdir || mkdir(packdir, 0700) < 0 ||
-		    !(idxpath = fs_join(packdir, rel)) ||
-		    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-		    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
-		    /* durable before it may be linked into the cache */
-		    fsync(ifd) < 0) {
-			ret = silo_error_errno("cannot set up '%s'", sp.work);
-			if (ifd >= 0)
-				close(ifd);
-			free(packdir);
-			free(idxpath);
-			goto out;
-		}
-		if (close(ifd) < 0) {
-			ret = silo_error_errno("cannot write '%s'", idxpath);
-			free(packdir);
-			free(idxpath);
-			goto out;
-		}
-		snprintf(rel, sizeof(rel), "%s.pack", rp->name);
-		sp.pack_path = fs_join(packdir, rel);
-		free(packdir);
-		free(idxpath);
-		if (!sp.pack_path) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		sp.fd = open(sp.pack_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (sp.fd < 0) {
-			ret = silo_error_errno("cannot create '%s'", sp.pack_path);
-			goto out;
-		}
-	}
-	/* The header and the trailer: pack_open checks both. */
-	if ((ret = fetch_span(&sp, url, 0, 12)) < 0)
-		goto out;
-	if (!sp.whole) {
-		if (sp.size < 12 + rawsz) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
-			goto out;
-		}
-		if (ftruncate(sp.fd, (off_t)sp.size) < 0) {
-			ret = silo_error_errno("cannot size '%s'", sp.pack_path);
-			goto out;
-		}
-		if ((ret = fetch_span(&sp, url, sp.size - rawsz, rawsz)) < 0)
-			goto out;
-	}
 	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
@@ -457,71 +522,14 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 		goto out;
 	}
 	target = pack_offset_at(p, pos);
-	/* Walk the delta chain, fetching each entry we lack; a fetched
-	 * entry is seen only by a fresh mapping, so map again after each. */
-	cur = target;
-	for (steps = 0; !sp.whole; steps++) {
-		struct pack_entry e;
-		if (steps > MAX_CHAIN) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s': delta chain too long or looping", url);
-			goto out;
-		}
-		if (!sparse_has(&sp, cur)) {
-			uint64_t next;
-			int has_next = next_offset(rp, cur, &next);
-			uint64_t end = pack_entry_end(has_next, next, sp.size, rawsz);
-			if (end <= cur || end > sp.size - rawsz) {
-				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
-						     url, (unsigned long long)cur);
-				goto out;
-			}
-			if ((ret = fetch_span(&sp, url, cur, end - cur)) < 0)
-				goto out;
-			if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
-				ret = silo_error_oom();
-				goto out;
-			}
-			sp.have[sp.n_have++] = cur;
-			pack_close(p);
-			p = NULL;
-			if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
-				goto out;
-		}
-		if ((ret = pack_entry_at(p, cur, &e)) < 0)
-			goto out;
-		if (e.type == PACK_OFS_DELTA) {
-			cur = e.base;
-		} else if (e.type == PACK_REF_DELTA) {
-			cur = e.base;
-		} else {
-			break;
-		}
-	}
-	if ((ret = pack_cache_new(&cache, 64u << 20)) < 0)
+	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
+	    (ret = copy_object(p, target, out, out_size, out_type)) < 0)
 		goto out;
-	{
-		const unsigned char *data;
-		size_t size;
-		int owned;
-		if ((ret = pack_read(p, cache, target, out_type, &data, &size, &owned)) < 0)
-			goto out;
-		if (!(*out = malloc(size ? size : 1))) {
-			if (owned)
-				free((void *)data);
-			ret = silo_error_oom();
-			goto out;
-		}
-		memcpy(*out, data, size);
-		if (owned)
-			free((void *)data);
-		*out_size = size;
-	}
 	/* The whole pack came: keep it, so that its other objects need no
 	 * network either.  Failing to keep it costs only a later transfer. */
 	if (sp.whole)
 		keep_whole_pack(&sp, rp, cache_silo, rawsz);
 out:
-	pack_cache_free(cache);
 	pack_close(p);
 	sparse_free(&sp);
 	free(dir);
