@@ -58,8 +58,9 @@ void silo_tree_list_release(struct silo_tree_list *l);
  * ".git" directory is listed like any other, ".gitignore" files are not
  * obeyed (as 'git add -A --force'), ".gitattributes" files apply no
  * filters or end-of-line conversion (content is hashed byte for byte),
- * and a nested repository is not a submodule.  OUT must be initialised; its old content is released and
- * replaced on success.  Files are hashed by a few threads at once.
+ * and a nested repository is not a submodule.  OUT must be initialised;
+ * its old content is released and replaced on success (the caller
+ * releases it).  Files are hashed by a few threads at once.
  */
 int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
 
@@ -98,6 +99,7 @@ int silo_fd_reader_read(void *payload, const void **data, size_t *len);
  * copied to an unlinked temporary file in $TMPDIR (or /tmp) first, as
  * its modes and symlinks are kept in a directory at its end.  SRC may
  * not be read to its end: a caller that verifies the stream drains it.
+ * OUT as for silo_tree_list_dir().
  */
 int silo_tree_list_archive(struct silo_tree_list *out, int format,
 			   silo_read_fn src, void *payload, const char *name);
