@@ -103,7 +103,7 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 
 /*
  * The packs of a silo (pack-source.c): the set its pack source reads,
- * which repack, verify and listing use directly (s->packs).
+ * which repack uses directly (s->packs).
  */
 struct pack_set {
 	char *root;		/* the silo root, as given */

@@ -21,8 +21,8 @@ struct silo {
 	 * its server (remote-source.c). */
 	struct silo_source **sources;
 	size_t n_sources, alloc_sources;
-	/* The packs of the pack source, which repack, verify and listing
-	 * use directly (pack.h). */
+	/* The packs of the pack source, which repack uses directly
+	 * (pack.h). */
 	struct pack_set *packs;
 };
 
