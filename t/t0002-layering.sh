@@ -12,6 +12,16 @@ test_expect_success 'every file of lib/ is in lib/layers.txt and includes only d
 	test_must_be_empty out
 '
 
+test_expect_success 'the front ends include only public headers of lib/, and alloc.h' '
+	(cd "$SRC/cmd" && sed -n "s/^#include \"\(.*\)\".*/\1/p" *.[ch] */*.[ch]) |
+		sort -u >includes &&
+	grep -v -e "^silo/[a-z]*\.h$" -e "^silo\.h$" -e "^alloc\.h$" \
+		-e "^fe\.h$" -e "^[a-z]*-cmd\.h$" -e "^[a-z]*/[a-z]*-cmd\.h$" includes >other ||
+	test $? = 1 &&
+	test_must_be_empty other &&
+	grep "^silo/store\.h$" includes
+'
+
 test_expect_success 'setup: a copy of lib/ to break' '
 	cp -R "$SRC/lib" lib
 '
