@@ -6,7 +6,8 @@
  *
  * Adding a command:
  *  1. write cmd/<tool>/<name>.c with int cmd_<tool>_<name>(int, const char **);
- *  2. declare it in cmd/<tool>/<tool>.h and add a row to the tool's table;
+ *  2. declare it in cmd/<tool>/<tool>-cmd.h and add a row to the tool's
+ *     table in cmd/<tool>/<tool>.c;
  *  3. write Documentation/<tool>-<name>.1.scd (its SYNOPSIS equal to the
  *     usage lines: t9001 checks);
  *  4. write tests in t/.

@@ -45,21 +45,21 @@ static int counting_write(void *payload, const void *data, size_t len)
  * The tree id of what object ID unpacks to, read back from the silo: what
  * medo expand will check against, whatever happened to the source since.
  */
-static int object_tree_id(silo_oid *out, struct silo *s, const silo_oid *id,
+static int object_tree_id(silo_oid *out, silo *s, const silo_oid *id,
 			  const char *name)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	struct medo_source src = { NULL, 0 };
+	struct medo_reader src = { NULL, 0 };
 	silo_stream *st;
 	int ret;
 
 	if ((ret = silo_stream_open(&st, s, id)) < 0)
 		return ret;
 	src.st = st;
-	ret = silo_tree_list_archive(&l, silo_object_format(s), medo_source_read, &src, name);
+	ret = silo_tree_list_archive(&l, silo_object_format(s), medo_reader_read, &src, name);
 	/* The stream is verified only at its end. */
 	if (!ret)
-		ret = medo_source_finish(&src);
+		ret = medo_reader_finish(&src);
 	if (!ret)
 		ret = silo_tree_list_id(out, &l);
 	silo_tree_list_release(&l);
@@ -67,7 +67,7 @@ static int object_tree_id(silo_oid *out, struct silo *s, const silo_oid *id,
 	return ret;
 }
 
-static int add_dir(struct silo_treeptr *tp, struct silo *s, const char *dir)
+static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct counting_sink sink = { NULL, 0 };
@@ -81,11 +81,11 @@ static int add_dir(struct silo_treeptr *tp, struct silo *s, const char *dir)
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
 	    (ret = silo_spool_new(&sink.sp, w)) < 0)
 		goto out;
-	if ((ret = silo_tar_dir(dir, counting_write, &sink)) < 0) {
+	if ((ret = silo_tree_tar(dir, counting_write, &sink)) < 0) {
 		silo_error_wrap("cannot write a tar of '%s'", dir);
 		goto out;
 	}
-	if ((ret = silo_spool_put(sink.sp, &tp->object)) < 0 ||
+	if ((ret = silo_spool_put(&tp->object, sink.sp)) < 0 ||
 	    (ret = silo_writer_commit(w, NULL)) < 0)
 		goto out;
 	if ((ret = object_tree_id(&from_tar, s, &tp->object, dir)) < 0)
@@ -138,7 +138,7 @@ static int file_read(void *payload, const void **data, size_t *len)
  * OPAQUE, as is.  Its sha256 goes to SHA256_HEX; if EXPECT is set and
  * differs, nothing is stored.
  */
-static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
+static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 		    const char *name, int opaque, const char *expect, char sha256_hex[65])
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
@@ -195,7 +195,7 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 		goto out;
 	}
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
-	    (ret = silo_writer_put_fd(w, &tp->object, src.fd, name)) < 0)
+	    (ret = silo_writer_put_fd(&tp->object, w, src.fd, name)) < 0)
 		goto out;
 	/* The checksum and tree id came from the first read; the object was
 	 * stored from a second.  Unless the file stayed the same through
@@ -223,28 +223,24 @@ out:
 
 /* ---- a URL: downloaded first, then added as a file ---- */
 
-/* Download URL into a new temporary file in silo S; *path_out names it. */
-static int download(char **path_out, struct silo *s, const char *url)
+/*
+ * Download URL into a scratch file of silo S (a writer's temporary file,
+ * which verify and prune know); *path_out names it.  The download is
+ * checked as a file is: add_file() reads it for its sha256 and tree.
+ */
+static int download(char **path_out, silo *s, const char *url)
 {
-	struct http_job job;
+	silo_writer *w;
 	int fd, ret;
 
-	if ((ret = fs_tmpfile(&fd, path_out, s->objects_dir, SILO_TMP_PREFIX "download_")) < 0)
+	*path_out = NULL;
+	if ((ret = silo_writer_new(&w, s)) < 0)
 		return ret;
-	if (fchmod(fd, 0600) < 0) {
-		ret = silo_error_errno("cannot set the mode of '%s'", *path_out);
-		goto out;
-	}
-	memset(&job, 0, sizeof(job));
-	job.url = url;
-	job.fd = fd;
-	if ((ret = http_run(&job, 1, 1, NULL, NULL)) < 0)
-		goto out;
-	if (job.result == HTTP_NOT_FOUND)
-		ret = silo_error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
-	else if (job.result != HTTP_OK)
-		ret = silo_error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
-out:
+	ret = silo_writer_tmpfile(w, &fd, path_out, "download");
+	silo_writer_free(w);
+	if (ret < 0)
+		return ret;
+	ret = http_download(url, fd);
 	close(fd);
 	if (ret < 0) {
 		unlink(*path_out);
@@ -298,7 +294,7 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 	else
 		user = getenv("USER");
 	real = http_is_url(src) ? NULL : realpath(src, NULL);
-	if (sha256 && !(base = medo_basename(src))) {
+	if (sha256 && !(base = fs_basename(src))) {
 		free(real);
 		return silo_error_oom();
 	}
@@ -327,7 +323,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 {
 	struct silo_treeptr old = SILO_TREEPTR_INIT, tp = SILO_TREEPTR_INIT;
 	char sha256[65] = "", *dir = NULL;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	struct stat st;
 	int have_old = 0, ret;
 
@@ -356,7 +352,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		return ret;
 	silo_error_clear();
 
-	if (!(dir = medo_dirname(treeptr_path)))
+	if (!(dir = fs_dirname(treeptr_path)))
 		return silo_error_oom();
 	ret = fs_mkdir_p(dir, 0777);
 	free(dir);

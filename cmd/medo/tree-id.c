@@ -16,7 +16,7 @@ static const char *const usage[] = {
 
 static int list_archive(struct silo_tree_list *l, int format, const char *file)
 {
-	struct silo_fd_source *src;
+	struct silo_fd_reader *src;
 	int ret;
 
 	if (!(src = malloc(sizeof(*src))))
@@ -33,7 +33,7 @@ static int list_archive(struct silo_tree_list *l, int format, const char *file)
 					strerror(errno));
 		}
 	}
-	ret = silo_tree_list_archive(l, format, silo_fd_source_read, src, src->name);
+	ret = silo_tree_list_archive(l, format, silo_fd_reader_read, src, src->name);
 	if (src->fd != STDIN_FILENO)
 		close(src->fd);
 	free(src);

@@ -22,7 +22,7 @@ int cmd_silo_cat(int argc, const char **argv)
 		OPT_FLAG('s', "size", &size, "print the object's size in bytes"),
 		OPT_END()
 	};
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_stream *st = NULL;
 	silo_oid id;
 	int status, ret;

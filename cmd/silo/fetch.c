@@ -1,5 +1,6 @@
 /* silo fetch: copy objects from a silo served over HTTP(S). */
 #include "silo-cmd.h"
+#include "alloc.h"
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "silo/error.h"
@@ -32,14 +33,8 @@ static int read_ids(struct silo_fetch_item **items, size_t *n, int format)
 	int status;
 
 	while (scanf("%65s", word) == 1) {
-		if (*n == alloc) {
-			size_t na = alloc ? 2 * alloc : 64;
-			struct silo_fetch_item *v = realloc(*items, na * sizeof(*v));
-			if (!v)
-				return fe_error(FE_EXIT_FAILURE, "out of memory");
-			*items = v;
-			alloc = na;
-		}
+		if (ALLOC_GROW(*items, *n + 1, alloc) < 0)
+			return fe_error(FE_EXIT_FAILURE, "out of memory");
 		memset(&(*items)[*n], 0, sizeof(**items));
 		if ((status = fe_parse_oid(&(*items)[*n].id, format, word)))
 			return status;
@@ -64,7 +59,7 @@ int cmd_silo_fetch(int argc, const char **argv)
 	struct silo_fetch_item *items = NULL;
 	struct fetch_progress fp;
 	silo_remote *r = NULL;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	size_t n = 0, i;
 	int status = 0, ret;
 

@@ -43,7 +43,7 @@ int cmd_silo_ls(int argc, const char **argv)
 		OPT_END()
 	};
 	struct ls_state st;
-	struct silo *s;
+	silo *s;
 	int status, ret;
 
 	argc = fe_parse_options(argc, argv, opts, usage);

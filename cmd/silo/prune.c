@@ -45,7 +45,7 @@ int cmd_silo_prune(int argc, const char **argv)
 	struct silo_oid_set keep = SILO_OID_SET_INIT;
 	struct silo_prune_options po = { 0 };
 	struct silo_prune_result res;
-	struct silo *s;
+	silo *s;
 	int64_t age;
 	int status, ret;
 
@@ -82,7 +82,7 @@ int cmd_silo_prune(int argc, const char **argv)
 	po.dry_run = st.dry_run;
 	po.on_remove = on_remove;
 	po.payload = &st;
-	if ((ret = silo_prune(s, &keep, &po, &res)) < 0) {
+	if ((ret = silo_prune(&res, s, &keep, &po)) < 0) {
 		status = fe_lib_error(ret);
 		goto out;
 	}

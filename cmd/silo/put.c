@@ -21,7 +21,7 @@ int cmd_silo_put(int argc, const char **argv)
 		OPT_INT(0, "level", &level, "n", "gzip level of new objects, 1 to 9 (default 5)"),
 		OPT_END()
 	};
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_writer *w = NULL;
 	silo_oid *ids = NULL;
 	char *ok = NULL;
@@ -50,9 +50,9 @@ int cmd_silo_put(int argc, const char **argv)
 	/* A failing input is reported and the others are still stored. */
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-"))
-			ret = silo_writer_put_fd(w, &ids[i], STDIN_FILENO, "standard input");
+			ret = silo_writer_put_fd(&ids[i], w, STDIN_FILENO, "standard input");
 		else
-			ret = silo_writer_put_file(w, &ids[i], argv[i]);
+			ret = silo_writer_put_file(&ids[i], w, argv[i]);
 		if (ret < 0)
 			status = fe_lib_error(ret);
 		else

@@ -1,5 +1,6 @@
 /* silo repack: pack loose objects (and old packs) into one git pack. */
 #include "silo-cmd.h"
+#include "alloc.h"
 #include "silo/store.h"
 #include "silo/pack.h"
 #include "silo/error.h"
@@ -26,14 +27,8 @@ static int add_hint(struct hint_list *l, int format, const char *old_hex,
 	if (silo_oid_from_hex(&h.old_id, format, old_hex) < 0 ||
 	    silo_oid_from_hex(&h.new_id, format, new_hex) < 0)
 		return fe_error(FE_EXIT_USAGE, "%s: %s", where, silo_error_message());
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 16;
-		struct silo_repack_hint *v = realloc(l->v, n * sizeof(*v));
-		if (!v)
-			return fe_error(FE_EXIT_FAILURE, "out of memory");
-		l->v = v;
-		l->alloc = n;
-	}
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
 	l->v[l->n++] = h;
 	return 0;
 }
@@ -119,7 +114,7 @@ int cmd_silo_repack(int argc, const char **argv)
 	struct hint_list hints = { NULL, 0, 0 };
 	const char **hint_args;
 	struct repack_state st;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	int status, ret, i, n_hint_args = 0, out = 0;
 
 	/* --hint repeats, which the option table cannot say: take every
@@ -170,7 +165,7 @@ int cmd_silo_repack(int argc, const char **argv)
 	ro.n_hints = hints.n;
 	ro.on_progress = on_progress;
 	ro.payload = &st;
-	ret = silo_repack(s, &ro, &res);
+	ret = silo_repack(&res, s, &ro);
 	if (st.phase)
 		fe_progress_stop(&st.progress, res.objects, res.objects);
 	if (ret < 0) {

@@ -48,7 +48,7 @@ int cmd_silo_verify(int argc, const char **argv)
 	struct silo_verify_options vopts = { 0 };
 	struct silo_verify_result result;
 	struct verify_state st;
-	struct silo *s;
+	silo *s;
 	int status, ret;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
@@ -71,7 +71,7 @@ int cmd_silo_verify(int argc, const char **argv)
 	vopts.on_problem = on_problem;
 	vopts.on_progress = on_progress;
 	vopts.payload = &st;
-	ret = silo_verify(s, &vopts, &result);
+	ret = silo_verify(&result, s, &vopts);
 	fe_progress_stop(&st.progress, result.objects, result.objects);
 	silo_free(s);
 	if (ret < 0)
