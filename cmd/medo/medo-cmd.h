@@ -16,4 +16,11 @@ int cmd_medo_verify(int argc, const char **argv);
  * on_warning, from any thread. */
 void medo_cmd_warn(void *payload, const char *message);
 
+/*
+ * Check the signature of the treeptr PATH, or of every treeptr below the
+ * directory PATH, against ALLOWED_SIGNERS; print each failure.  Returns
+ * an exit status: 0 when every signature is good.
+ */
+int medo_cmd_check_signatures(const char *allowed_signers, const char *path);
+
 #endif
