@@ -1,13 +1,8 @@
 #!/bin/sh
-test_description='medo verify --signed-by, expand --require-signature: signatures ssh-keygen writes'
+test_description='medo sign, verify --signed-by, expand --require-signature: OpenSSH SSHSIG both ways'
 . "$(dirname "$0")/test-lib.sh"
 
 HAVE_KEYGEN='command -v ssh-keygen'
-
-# Sign treeptr $2 with key $1 in namespace medo, as ssh-keygen does.
-sign_with() {
-	ssh-keygen -q -Y sign -f "$1" -n medo <"$2" >"$2.sig"
-}
 
 # The allowed signers line of key $2 for principal $1, options $3.
 signer() {
@@ -41,6 +36,16 @@ test_expect_success "$HAVE_KEYGEN" 'setup: keys of each type, a silo, treeptrs' 
 '
 
 for key in ed rsa p256 p384 p521; do
+	test_expect_success "$HAVE_KEYGEN" "$key: ssh-keygen -Y verify accepts what medo sign writes" "
+		medo sign -k $key deps.medo/a.treeptr &&
+		head -n 1 deps.medo/a.treeptr.sig >first &&
+		echo '-----BEGIN SSH SIGNATURE-----' >expect &&
+		test_cmp expect first &&
+		ssh-keygen -Y verify -f allowed -I $key@example.org -n medo \
+			-s deps.medo/a.treeptr.sig <deps.medo/a.treeptr >out 2>&1 &&
+		grep -q '^Good \"medo\" signature for $key@example.org' out
+	"
+
 	test_expect_success "$HAVE_KEYGEN" "$key: medo checks what ssh-keygen -Y sign writes" "
 		ssh-keygen -q -Y sign -f $key -n medo <deps.medo/a.treeptr >deps.medo/a.treeptr.sig &&
 		medo verify --signed-by allowed deps.medo/a.treeptr src/a >out 2>&1 &&
@@ -56,14 +61,64 @@ test_expect_success "$HAVE_KEYGEN" 'an rsa-sha2-256 signature is checked too' '
 	medo verify --signed-by allowed deps.medo/a.treeptr src/a
 '
 
-test_expect_success "$HAVE_KEYGEN" 'a medo directory: every treeptr checked' '
-	sign_with ed deps.medo/a.treeptr && sign_with ed deps.medo/sub/b.treeptr &&
+test_expect_success "$HAVE_KEYGEN" 'an encrypted key signs when ssh-keygen gets its passphrase' '
+	cat >askpass <<-\EOF &&
+	#!/bin/sh
+	echo "secret words"
+	EOF
+	chmod +x askpass &&
+	SSH_ASKPASS=$PWD/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+		medo sign -k locked deps.medo/sub/b.treeptr </dev/null &&
+	medo verify --signed-by allowed deps.medo/sub/b.treeptr src/b &&
+	ssh-keygen -Y verify -f allowed -I locked@example.org -n medo \
+		-s deps.medo/sub/b.treeptr.sig <deps.medo/sub/b.treeptr
+'
+
+test_expect_success "$HAVE_KEYGEN && command -v ssh-agent" 'a key an agent holds signs through its public half' '
+	ssh-keygen -q -t ed25519 -N "" -C agent -f agent-key &&
+	cp agent-key.pub agent-only.pub &&
+	signer agent@example.org agent-key >allowed-agent &&
+	eval "$(ssh-agent -s)" >/dev/null &&
+	{
+		ssh-add -q agent-key 2>/dev/null &&
+		rm agent-key &&
+		medo sign -k agent-only.pub deps.medo/sub/b.treeptr &&
+		medo verify --signed-by allowed-agent deps.medo/sub/b.treeptr src/b
+	}
+	status=$?
+	ssh-agent -k >/dev/null
+	exit $status
+'
+
+test_expect_success "$HAVE_KEYGEN" 'sign several at once; -v says what was written' '
+	medo sign -v -k ed deps.medo/a.treeptr deps.medo/sub/b.treeptr >out &&
+	cat >expect <<-\EOF &&
+	signed deps.medo/a.treeptr.sig
+	signed deps.medo/sub/b.treeptr.sig
+	EOF
+	test_cmp expect out &&
 	medo verify --signed-by allowed deps.medo out-dir 2>err;
 	test $? -eq 1 &&
 	test_must_be_empty err &&
 	medo expand --require-signature allowed deps.medo out-dir &&
 	medo verify --signed-by allowed deps.medo out-dir &&
 	test -f out-dir/a/f && test -f out-dir/sub/b/g
+'
+
+test_expect_success "$HAVE_KEYGEN" 'signing leaves no temporary file beside the treeptr' '
+	ls -A deps.medo deps.medo/sub >actual &&
+	cat >expect <<-\EOF &&
+	deps.medo:
+	SILO.json
+	a.treeptr
+	a.treeptr.sig
+	sub
+
+	deps.medo/sub:
+	b.treeptr
+	b.treeptr.sig
+	EOF
+	test_cmp expect actual
 '
 
 test_expect_success "$HAVE_KEYGEN" 'a one-byte change to the treeptr is refused, nothing expanded' '
@@ -91,7 +146,7 @@ test_expect_success "$HAVE_KEYGEN" 'a signature for another namespace is refused
 '
 
 test_expect_success "$HAVE_KEYGEN" 'a key not in the allowed signers is refused, nothing expanded' '
-	sign_with stranger deps.medo/a.treeptr &&
+	medo sign -k stranger deps.medo/a.treeptr &&
 	fp=$(ssh-keygen -l -f stranger.pub | cut -d" " -f2) &&
 	test_expect_code 1 medo expand --require-signature allowed deps.medo/a.treeptr dest 2>err &&
 	echo "medo: error: untrusted signature '"'"'deps.medo/a.treeptr.sig'"'"': ED25519 key $fp is not in '"'"'allowed'"'"'" >expect &&
@@ -128,7 +183,7 @@ test_expect_success "$HAVE_KEYGEN" 'in a medo directory one bad signature expand
 	echo "medo: error: no signature '"'"'deps.medo/a.treeptr.sig'"'"' for '"'"'deps.medo/a.treeptr'"'"'" >expect &&
 	test_cmp expect err &&
 	test ! -e dest &&
-	sign_with ed deps.medo/a.treeptr &&
+	medo sign -k ed deps.medo/a.treeptr &&
 	medo expand --require-signature allowed deps.medo dest &&
 	test -f dest/a/f && test -f dest/sub/b/g
 '
@@ -157,7 +212,7 @@ test_expect_success "$HAVE_KEYGEN" 'malformed signatures are refused with what i
 '
 
 test_expect_success "$HAVE_KEYGEN" 'a malformed or missing allowed signers file is refused' '
-	sign_with ed deps.medo/a.treeptr &&
+	medo sign -k ed deps.medo/a.treeptr &&
 	n=$(($(wc -l <allowed) + 1)) &&
 	bad() {
 		{ cat allowed && echo "$1"; } >bad-allowed &&
@@ -185,6 +240,26 @@ test_expect_success "$HAVE_KEYGEN" 'cert-authority lines are skipped; quoted pri
 	medo verify --signed-by allowed-ca deps.medo/a.treeptr src/a &&
 	echo "*@example.org cert-authority $(cat ed.pub)" >allowed-ca-only &&
 	test_expect_code 1 medo verify --signed-by allowed-ca-only deps.medo/a.treeptr src/a
+'
+
+test_expect_success "$HAVE_KEYGEN" 'sign refuses what is not a treeptr, a missing key; usage errors' '
+	echo "{}" >not.treeptr &&
+	test_expect_code 5 medo sign -k ed not.treeptr 2>err &&
+	test ! -e not.treeptr.sig &&
+	test_expect_code 3 medo sign -k no-such-key deps.medo/a.treeptr 2>err &&
+	echo "medo: error: cannot open key '"'"'no-such-key'"'"': No such file or directory" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 medo sign deps.medo/a.treeptr 2>err &&
+	grep -q "^medo: error: -k <key> is required" err &&
+	test_expect_code 2 medo sign -k ed 2>err
+'
+
+test_expect_success "$HAVE_KEYGEN" 'a key ssh-keygen cannot use fails, and the old signature stays' '
+	cp deps.medo/a.treeptr.sig sig.before &&
+	echo "not a key" >junk-key &&
+	test_expect_code 9 medo sign -k junk-key deps.medo/a.treeptr 2>err &&
+	grep -q "^medo: error: ssh-keygen could not sign '"'"'deps.medo/a.treeptr'"'"' with key '"'"'junk-key'"'"' (exit status 255)$" err &&
+	test_cmp sig.before deps.medo/a.treeptr.sig
 '
 
 test_done
