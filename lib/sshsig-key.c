@@ -1,8 +1,9 @@
 /*
  * SSH public keys and signatures checked with libcrypto: ssh-ed25519,
  * ssh-rsa with rsa-sha2-256 or rsa-sha2-512 signatures (never SHA-1),
- * and ecdsa-sha2-nistp256/384/521.  Formats as in RFC 4253, 5656, 8332
- * and 8709.
+ * ecdsa-sha2-nistp256/384/521, and the FIDO keys sk-ssh-ed25519 and
+ * sk-ecdsa-sha2-nistp256 (@openssh.com).  Formats as in RFC 4253, 5656,
+ * 8332 and 8709, and OpenSSH's PROTOCOL.u2f.
  */
 #include "sshsig-internal.h"
 #include "error-internal.h"
@@ -31,6 +32,14 @@ static const struct ecdsa_curve curves[] = {
 	{ "ecdsa-sha2-nistp384", "nistp384", "secp384r1", "SHA384" },
 	{ "ecdsa-sha2-nistp521", "nistp521", "secp521r1", "SHA512" },
 };
+
+#define SK_ED25519 "sk-ssh-ed25519@openssh.com"
+#define SK_ECDSA "sk-ecdsa-sha2-nistp256@openssh.com"
+
+static int buf_same(const struct sshsig_buf *a, const struct sshsig_buf *b)
+{
+	return a->len == b->len && (a->len == 0 || !memcmp(a->p, b->p, a->len));
+}
 
 static int bad_key(const char *sig_name, const char *what)
 {
@@ -77,19 +86,19 @@ static EVP_PKEY *key_from_params(const char *type, OSSL_PARAM *params)
 	return key;
 }
 
-static int verify_ed25519(struct sshsig_buf *key, struct sshsig_buf *sig,
+/* PK: the 32 bytes of an Ed25519 public key. */
+static int verify_ed25519(const struct sshsig_buf *pk, const struct sshsig_buf *sig,
 			  const unsigned char *msg, size_t msg_len, const char *name)
 {
-	struct sshsig_buf pk;
 	EVP_PKEY *pkey;
 	int ret;
 
-	if (sshsig_get_string(key, &pk) < 0 || pk.len != 32 || key->len)
-		return bad_key(name, "bad ssh-ed25519 public key");
+	if (pk->len != 32)
+		return bad_key(name, "bad Ed25519 public key");
 	if (sig->len != 64)
-		return bad_key(name, "an ssh-ed25519 signature is not 64 bytes");
-	if (!(pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk.p, pk.len)))
-		return crypto_error(name, "loading the ssh-ed25519 key");
+		return bad_key(name, "an Ed25519 signature is not 64 bytes");
+	if (!(pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk->p, pk->len)))
+		return crypto_error(name, "loading the Ed25519 key");
 	ret = evp_verify(pkey, NULL, sig->p, sig->len, msg, msg_len, name, "Ed25519 verification");
 	EVP_PKEY_free(pkey);
 	return ret;
@@ -176,25 +185,24 @@ static int ecdsa_der(unsigned char **der, int *der_len, struct sshsig_buf *sig, 
 	return 0;
 }
 
-static int verify_ecdsa(const struct ecdsa_curve *c, struct sshsig_buf *key,
-			struct sshsig_buf *sig, const unsigned char *msg, size_t msg_len,
-			const char *name)
+/* CURVE and Q: the curve name and point of an ECDSA public key. */
+static int verify_ecdsa(const struct ecdsa_curve *c, const struct sshsig_buf *curve,
+			const struct sshsig_buf *q, struct sshsig_buf *sig,
+			const unsigned char *msg, size_t msg_len, const char *name)
 {
-	struct sshsig_buf curve, q;
 	OSSL_PARAM params[3];
 	EVP_PKEY *pkey = NULL;
 	unsigned char *der = NULL;
 	int der_len = 0, ret;
 
-	if (sshsig_get_string(key, &curve) < 0 || sshsig_get_string(key, &q) < 0 || key->len ||
-	    !sshsig_buf_eq(&curve, c->curve) || !q.len || q.p[0] != 0x04)
+	if (!sshsig_buf_eq(curve, c->curve) || !q->len || q->p[0] != 0x04)
 		return bad_key(name, "bad ECDSA public key");
 	if ((ret = ecdsa_der(&der, &der_len, sig, name)) < 0)
 		return ret;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 						     (char *)c->group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      (void *)q.p, q.len);
+						      (void *)q->p, q->len);
 	params[2] = OSSL_PARAM_construct_end();
 	if (!(pkey = key_from_params("EC", params))) {
 		ret = bad_key(name, "an ECDSA public key not on its curve");
@@ -208,10 +216,44 @@ out:
 	return ret;
 }
 
+/*
+ * A FIDO key's signature (PROTOCOL.u2f): the authenticator signs
+ * SHA-256(application) || flags || counter || SHA-256(message), the flags
+ * and counter following the signature.  User presence is not required,
+ * as ssh-keygen -Y verify does not require it.  KEY is what follows the
+ * key's own fields (its application); S what follows the signature.
+ */
+static int verify_sk(const struct ecdsa_curve *c, const struct sshsig_buf *pk,
+		     const struct sshsig_buf *curve, struct sshsig_buf *key,
+		     struct sshsig_buf *sig_bytes, struct sshsig_buf *s,
+		     const unsigned char *msg, size_t msg_len, const char *name)
+{
+	struct sshsig_buf app;
+	unsigned char signed_data[32 + 1 + 4 + 32], flags;
+	uint32_t counter;
+	unsigned int md_len;
+
+	if (sshsig_get_string(key, &app) < 0 || key->len)
+		return bad_key(name, "bad FIDO public key");
+	if (sshsig_get_u8(s, &flags) < 0 || sshsig_get_u32(s, &counter) < 0 || s->len)
+		return bad_key(name, "bad FIDO signature");
+	if (EVP_Digest(app.p, app.len, signed_data, &md_len, EVP_sha256(), NULL) != 1 ||
+	    EVP_Digest(msg, msg_len, signed_data + 37, &md_len, EVP_sha256(), NULL) != 1)
+		return crypto_error(name, "SHA-256");
+	signed_data[32] = flags;
+	signed_data[33] = (unsigned char)(counter >> 24);
+	signed_data[34] = (unsigned char)(counter >> 16);
+	signed_data[35] = (unsigned char)(counter >> 8);
+	signed_data[36] = (unsigned char)counter;
+	if (!c)
+		return verify_ed25519(pk, sig_bytes, signed_data, sizeof(signed_data), name);
+	return verify_ecdsa(c, curve, pk, sig_bytes, signed_data, sizeof(signed_data), name);
+}
+
 int sshsig_key_verify(const struct sshsig_buf *pubkey, const struct sshsig_buf *sig,
 		      const unsigned char *msg, size_t msg_len, const char *sig_name)
 {
-	struct sshsig_buf key = *pubkey, s = *sig, key_type, sig_type, sig_bytes;
+	struct sshsig_buf key = *pubkey, s = *sig, key_type, sig_type, sig_bytes, pk, curve;
 	char type[80];
 	size_t i;
 
@@ -219,21 +261,36 @@ int sshsig_key_verify(const struct sshsig_buf *pubkey, const struct sshsig_buf *
 		return bad_key(sig_name, "truncated key type");
 	if (sshsig_get_string(&s, &sig_type) < 0 || sshsig_get_string(&s, &sig_bytes) < 0)
 		return bad_key(sig_name, "truncated signature");
-	if (sshsig_buf_eq(&key_type, "ssh-ed25519")) {
-		if (!sshsig_buf_eq(&sig_type, "ssh-ed25519") || s.len)
-			return bad_key(sig_name, "an ssh-ed25519 key with a signature of another type");
-		return verify_ed25519(&key, &sig_bytes, msg, msg_len, sig_name);
-	}
+	if (!sshsig_buf_eq(&key_type, "ssh-rsa") && !buf_same(&key_type, &sig_type))
+		return bad_key(sig_name, "a key with a signature of another type");
 	if (sshsig_buf_eq(&key_type, "ssh-rsa")) {
 		if (s.len)
 			return bad_key(sig_name, "data after the RSA signature");
 		return verify_rsa(&key, &sig_type, &sig_bytes, msg, msg_len, sig_name);
 	}
+	if (sshsig_buf_eq(&key_type, "ssh-ed25519")) {
+		if (sshsig_get_string(&key, &pk) < 0 || key.len || s.len)
+			return bad_key(sig_name, "bad ssh-ed25519 key or signature");
+		return verify_ed25519(&pk, &sig_bytes, msg, msg_len, sig_name);
+	}
+	if (sshsig_buf_eq(&key_type, SK_ED25519)) {
+		if (sshsig_get_string(&key, &pk) < 0)
+			return bad_key(sig_name, "bad FIDO public key");
+		return verify_sk(NULL, &pk, NULL, &key, &sig_bytes, &s, msg, msg_len, sig_name);
+	}
+	if (sshsig_buf_eq(&key_type, SK_ECDSA)) {
+		if (sshsig_get_string(&key, &curve) < 0 || sshsig_get_string(&key, &pk) < 0)
+			return bad_key(sig_name, "bad FIDO public key");
+		return verify_sk(&curves[0], &pk, &curve, &key, &sig_bytes, &s, msg, msg_len,
+				 sig_name);
+	}
 	for (i = 0; i < sizeof(curves) / sizeof(*curves); i++)
 		if (sshsig_buf_eq(&key_type, curves[i].type)) {
-			if (!sshsig_buf_eq(&sig_type, curves[i].type) || s.len)
-				return bad_key(sig_name, "an ECDSA key with a signature of another type");
-			return verify_ecdsa(&curves[i], &key, &sig_bytes, msg, msg_len, sig_name);
+			if (sshsig_get_string(&key, &curve) < 0 || sshsig_get_string(&key, &pk) < 0 ||
+			    key.len || s.len)
+				return bad_key(sig_name, "bad ECDSA key or signature");
+			return verify_ecdsa(&curves[i], &curve, &pk, &sig_bytes, msg, msg_len,
+					    sig_name);
 		}
 	/* Show the type only when it is printable. */
 	snprintf(type, sizeof(type), "%s", "?");
@@ -256,7 +313,8 @@ int sshsig_key_supported(const struct sshsig_buf *pubkey)
 
 	if (sshsig_get_string(&key, &type) < 0)
 		return 0;
-	if (sshsig_buf_eq(&type, "ssh-ed25519") || sshsig_buf_eq(&type, "ssh-rsa"))
+	if (sshsig_buf_eq(&type, "ssh-ed25519") || sshsig_buf_eq(&type, "ssh-rsa") ||
+	    sshsig_buf_eq(&type, SK_ED25519) || sshsig_buf_eq(&type, SK_ECDSA))
 		return 1;
 	for (i = 0; i < sizeof(curves) / sizeof(*curves); i++)
 		if (sshsig_buf_eq(&type, curves[i].type))
@@ -279,6 +337,10 @@ void sshsig_key_describe(char *out, size_t size, const struct sshsig_buf *pubkey
 			kind = "RSA";
 		else if (type.len > 6 && !memcmp(type.p, "ecdsa-", 6))
 			kind = "ECDSA";
+		else if (sshsig_buf_eq(&type, SK_ED25519))
+			kind = "ED25519-SK";
+		else if (sshsig_buf_eq(&type, SK_ECDSA))
+			kind = "ECDSA-SK";
 	}
 	if (EVP_Digest(pubkey->p, pubkey->len, md, &md_len, EVP_sha256(), NULL) != 1 ||
 	    md_len != sizeof(md)) {

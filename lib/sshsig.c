@@ -151,8 +151,8 @@ int sshsig_check_own(const char *sig, size_t sig_len, const char *sig_name,
 
 	if ((ret = sshsig_blob_parse(&blob, sig, sig_len, sig_name)) < 0)
 		return ret;
-	/* A key type this library cannot check (a FIDO key) is taken on
-	 * ssh-keygen's word: it made the signature, it can check it. */
+	/* A key type this library cannot check is taken on ssh-keygen's
+	 * word: it made the signature, it can check it. */
 	if ((ret = check_namespace(&blob, namespace, sig_name)) == 0 &&
 	    sshsig_key_supported(&blob.pubkey))
 		ret = check_blob(&blob, data, len, data_name, sig_name);

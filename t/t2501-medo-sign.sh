@@ -61,6 +61,23 @@ test_expect_success "$HAVE_KEYGEN" 'an rsa-sha2-256 signature is checked too' '
 	medo verify --signed-by allowed deps.medo/a.treeptr src/a
 '
 
+# FIDO signatures cannot be made here without an authenticator: the unit
+# test program makes them as one would (PROTOCOL.u2f), ssh-keygen is the
+# judge of whether they are right.
+for kind in sk-ed25519 sk-ecdsa; do
+	test_expect_success "$HAVE_KEYGEN" "$kind: a FIDO signature ssh-keygen accepts, medo accepts" "
+		mkdir -p $kind.medo &&
+		cp deps.medo/SILO.json deps.medo/a.treeptr $kind.medo/ &&
+		\"\$SILO_BUILD_DIR/t/unit/sshsig-wire\" sk-sign $kind $kind.medo/a.treeptr >allowed-$kind &&
+		ssh-keygen -Y verify -f allowed-$kind -I fido@example.org -n medo \
+			-s $kind.medo/a.treeptr.sig <$kind.medo/a.treeptr &&
+		medo verify --signed-by allowed-$kind $kind.medo/a.treeptr src/a &&
+		echo changed >>$kind.medo/a.treeptr &&
+		test_expect_code 1 medo verify --signed-by allowed-$kind $kind.medo/a.treeptr src/a 2>err &&
+		grep -q '^medo: error: bad signature' err
+	"
+done
+
 test_expect_success "$HAVE_KEYGEN" 'an encrypted key signs when ssh-keygen gets its passphrase' '
 	cat >askpass <<-\EOF &&
 	#!/bin/sh

@@ -15,8 +15,9 @@
  * and FIDO keys work; its prompts go to the process's terminal and its
  * messages to the process's stderr.  Verifying needs no ssh-keygen: it is
  * done in the process with libcrypto, for ssh-ed25519, ssh-rsa (signatures
- * rsa-sha2-256 and rsa-sha2-512) and ecdsa-sha2-nistp256, -nistp384 and
- * -nistp521 keys.
+ * rsa-sha2-256 and rsa-sha2-512), ecdsa-sha2-nistp256, -nistp384 and
+ * -nistp521 keys, and the FIDO keys sk-ssh-ed25519@openssh.com and
+ * sk-ecdsa-sha2-nistp256@openssh.com.
  *
  * Verification failures are told apart by their code, each with a
  * message naming the signature file:
