@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 
 static const char *const usage[] = {
-	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] <treeptr> <dest>",
-	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] <medo-dir> <dest>",
+	"medo expand [--silo=<dir>] [--force] [--require-signature=<allowed-signers>] [-j <n>] [-q] [-v] <treeptr> <dest>",
+	"medo expand [--silo=<dir>] [--force] [--require-signature=<allowed-signers>] [-j <n>] [-q] [-v] <medo-dir> <dest>",
 	NULL
 };
 
@@ -56,10 +56,13 @@ static void on_result(void *payload, const char *rel, int result, const char *me
 int cmd_medo_expand(int argc, const char **argv)
 {
 	struct silo_medo_expand_options o = { 0 };
+	const char *allowed = NULL;
 	int jobs = 0, quiet = 0, verbose = 0, ret;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to read from (default: from SILO.json)"),
 		OPT_FLAG(0, "force", &o.force, "replace a destination that holds something else"),
+		OPT_STRING(0, "require-signature", &allowed, "allowed-signers",
+			   "expand nothing unless every treeptr is signed by a key in this file"),
 		OPT_INT('j', "jobs", &jobs, "n", "expand N treeptrs at once (default: one per CPU)"),
 		OPT_FLAG('q', "quiet", &quiet, "no progress, no warnings; errors still go to stderr"),
 		OPT_FLAG('v', "verbose", &verbose, "print what was done to each destination"),
@@ -74,6 +77,9 @@ int cmd_medo_expand(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a destination");
 	if (jobs < 0)
 		return fe_usage_error(usage, opts, "-j must not be negative");
+	/* All signatures first: one bad signature expands nothing. */
+	if (allowed && (ret = medo_cmd_check_signatures(allowed, argv[0])))
+		return ret;
 	o.on_warning = quiet ? NULL : medo_cmd_warn;
 	if (stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)) {
 		struct batch_state b = { argv[1], verbose, 0, { 0 }, 0, 0 };

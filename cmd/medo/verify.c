@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 static const char *const usage[] = {
-	"medo verify [--silo=<dir>] [-v] <treeptr> <dir>",
-	"medo verify [--silo=<dir>] [-v] <medo-dir> <dir>",
+	"medo verify [--silo=<dir>] [--signed-by=<allowed-signers>] [-v] <treeptr> <dir>",
+	"medo verify [--silo=<dir>] [--signed-by=<allowed-signers>] [-v] <medo-dir> <dir>",
 	NULL
 };
 
@@ -49,9 +49,12 @@ static int verify_one(const char *treeptr, const char *dir,
 int cmd_medo_verify(int argc, const char **argv)
 {
 	struct silo_medo_verify_options o = { 0 };
+	const char *signed_by = NULL;
 	int verbose = 0, status = 0, ret;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to list differences from (default: from SILO.json)"),
+		OPT_STRING(0, "signed-by", &signed_by, "allowed-signers",
+			   "first check each treeptr's signature against this file"),
 		OPT_FLAG('v', "verbose", &verbose, "also print each tree that matches"),
 		OPT_END()
 	};
@@ -64,6 +67,10 @@ int cmd_medo_verify(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc != 2)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a directory");
+	/* Every signature is checked before any tree: an unsigned treeptr
+	 * says nothing worth comparing. */
+	if (signed_by && (status = medo_cmd_check_signatures(signed_by, argv[0])))
+		return status;
 	o.on_diff = on_diff;
 	o.on_warning = medo_cmd_warn;
 	if (!(stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)))
