@@ -4,6 +4,7 @@
 #include "silo/oid.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +17,19 @@
 #endif
 
 const char *fe_tool_name = "silo";
+int fe_quiet;
+
+/* The progress line on the terminal now, if any: a message first ends it,
+ * so that no message is written over it. */
+static struct fe_progress *progress_shown;
+
+static void end_progress_line(void)
+{
+	if (progress_shown) {
+		fputc('\n', stderr);
+		progress_shown = NULL;
+	}
+}
 
 int fe_exit_for(int lib_code)
 {
@@ -47,6 +61,7 @@ int fe_error(int status, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	end_progress_line();
 	fprintf(stderr, "%s: error: ", fe_tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -64,6 +79,9 @@ void fe_warning(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fe_quiet)
+		return;
+	end_progress_line();
 	fprintf(stderr, "%s: warning: ", fe_tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -84,7 +102,7 @@ static uint64_t now_ms(void)
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet)
 {
 	p->title = title;
-	p->enabled = !quiet && isatty(STDERR_FILENO);
+	p->enabled = !quiet && !fe_quiet && isatty(STDERR_FILENO);
 	p->start_ms = now_ms();
 	p->last_ms = 0;
 	p->bytes = 0;
@@ -110,6 +128,7 @@ static void progress_print(struct fe_progress *p, uint64_t done, uint64_t total,
 		fprintf(stderr, "\r%s: %llu%s", p->title,
 			(unsigned long long)done, end);
 	p->shown = 1;
+	progress_shown = *end ? NULL : p;
 }
 
 void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total)
@@ -137,11 +156,33 @@ void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
 {
 	if (p->enabled && p->shown)
 		progress_print(p, done, total, ", done.\n");
+	if (progress_shown == p)
+		progress_shown = NULL;
 }
 
 /* ---- options ---- */
 
 static const char *usage_cmd = "";	/* "silo put", for messages */
+
+#define QUIET_HELP "print nothing but errors; the exit status tells"
+
+/* Send standard output to /dev/null for a quiet command. */
+static int silence_stdout(void)
+{
+	int fd;
+
+	fflush(stdout);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "%s: error: cannot open /dev/null: %s\n",
+			fe_tool_name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
 
 void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
 {
@@ -166,6 +207,7 @@ void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
 				 o->long_name ? "=<%s>" : " <%s>", o->argh);
 		fprintf(f, "    %-26s %s\n", left, o->help);
 	}
+	fprintf(f, "    %-26s %s\n", "-q, --quiet", QUIET_HELP);
 	fprintf(f, "    %-26s %s\n", "-h, --help", "show this help and exit");
 }
 
@@ -247,6 +289,10 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 			fe_usage(stdout, usage, opts);
 			return FE_PARSE_HELP;
 		}
+		if (!strcmp(a, "--quiet")) {
+			fe_quiet = 1;
+			continue;
+		}
 		if (a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -293,6 +339,10 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 		/* A bundle of short options: -qv, -j4, -j 4. */
 		for (const char *p = a + 1; *p; p++) {
 			char spelled[3] = { '-', *p, 0 };
+			if (*p == 'q') {
+				fe_quiet = 1;
+				continue;
+			}
 			for (o = opts; o->type != FE_OPT_END; o++)
 				if (o->short_name == *p)
 					break;
@@ -318,6 +368,8 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 		}
 	}
 	argv[out] = NULL;
+	if (fe_quiet && silence_stdout() < 0)
+		return FE_PARSE_ERROR;
 	return out;
 }
 

@@ -60,7 +60,16 @@ int fe_error(int status, const char *fmt, ...)
 /* Report the library's last failure (code RET) and return its exit status. */
 int fe_lib_error(int ret);
 
-/* Print "<tool>: warning: <fmt...>" on stderr. */
+/*
+ * -q / --quiet, which every command takes: fe_parse_options() sets it
+ * and then sends standard output to /dev/null, so that a quiet command
+ * prints nothing on success whatever it would have printed; warnings and
+ * progress are silenced too.  Errors still go to stderr, and the exit
+ * status carries the answer.
+ */
+extern int fe_quiet;
+
+/* Print "<tool>: warning: <fmt...>" on stderr (nothing when quiet). */
 void fe_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -77,6 +86,7 @@ struct fe_progress {
 	int shown;
 };
 
+/* QUIET (or fe_quiet) keeps it silent. */
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet);
 void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total);
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total);

@@ -1,5 +1,6 @@
 /* silo repack: pack loose objects (and old packs) into one git pack. */
 #include "silo-cmd.h"
+#include "fe-json.h"
 #include "silo/store.h"
 #include "silo/pack.h"
 #include "silo/error.h"
@@ -9,7 +10,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-	"silo repack [--silo=<dir>] [-a] [-d] [-q] [--window=<n>] [--depth=<n>] [--hint=<old>:<new>]... [--hints=<file>]",
+	"silo repack [--silo=<dir>] [-a] [-d] [-q] [--window=<n>] [--depth=<n>] [--hint=<old>:<new>]... [--hints=<file>] [--json]",
 	NULL
 };
 
@@ -83,7 +84,6 @@ static int read_hints(struct hint_list *l, int format, const char *path)
 struct repack_state {
 	struct fe_progress progress;
 	const char *phase;
-	int quiet;
 };
 
 static void on_progress(void *payload, const char *phase, uint64_t done, uint64_t total)
@@ -94,7 +94,7 @@ static void on_progress(void *payload, const char *phase, uint64_t done, uint64_
 		if (st->phase)
 			fe_progress_stop(&st->progress, total, total);
 		st->phase = phase;
-		fe_progress_start(&st->progress, phase, st->quiet);
+		fe_progress_start(&st->progress, phase, 0);
 	}
 	fe_progress_update(&st->progress, done, total);
 }
@@ -102,16 +102,16 @@ static void on_progress(void *payload, const char *phase, uint64_t done, uint64_
 int cmd_silo_repack(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *hints_file = NULL, *hint = NULL;
-	int all = 0, del = 0, quiet = 0, window = 10, depth = 50;
+	int all = 0, del = 0, window = 10, depth = 50, json = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
 		OPT_FLAG('a', "all", &all, "also repack the objects of existing packs"),
 		OPT_FLAG('d', "delete", &del, "then remove what the new pack holds"),
-		OPT_FLAG('q', "quiet", &quiet, "no progress, no summary"),
 		OPT_INT(0, "window", &window, "n", "objects tried as delta bases (default 10)"),
 		OPT_INT(0, "depth", &depth, "n", "longest delta chain (default 50)"),
 		OPT_STRING(0, "hint", &hint, "old>:<new", "store <new> as a delta of <old> (repeatable)"),
 		OPT_STRING(0, "hints", &hints_file, "file", "hints, one \"<old> <new>\" a line"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-repack(1))"),
 		OPT_END()
 	};
 	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;
@@ -161,7 +161,6 @@ int cmd_silo_repack(int argc, const char **argv)
 	if (status)
 		goto out;
 	memset(&st, 0, sizeof(st));
-	st.quiet = quiet;
 	ro.all = all;
 	ro.delete_old = del;
 	ro.window = window;
@@ -177,7 +176,12 @@ int cmd_silo_repack(int argc, const char **argv)
 		status = fe_lib_error(ret);
 		goto out;
 	}
-	if (!quiet && res.objects)
+	if (json)
+		status = fe_json_print(json_pack("{s:s?,s:I,s:I,s:I,s:I}",
+			"pack", res.objects ? res.pack : NULL, "objects", (json_int_t)res.objects,
+			"deltas", (json_int_t)res.deltas, "removed_loose", (json_int_t)res.removed_loose,
+			"removed_packs", (json_int_t)res.removed_packs));
+	else if (res.objects)
 		printf("%s: %" PRIu64 " objects, %" PRIu64 " deltas; removed %" PRIu64
 		       " loose objects, %" PRIu64 " packs\n", res.pack, res.objects,
 		       res.deltas, res.removed_loose, res.removed_packs);
