@@ -2,6 +2,7 @@
 #include "medo-cmd.h"
 #include "fe-json.h"
 #include "silo/medo.h"
+#include "silo/medo-status.h"
 #include "silo/error.h"
 
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 
 static const char *const usage[] = {
 	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] [--json] <treeptr> <dest>",
-	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] [--json] <medo-dir> <dest>",
+	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] [--json] [--delete [--dry-run]] <medo-dir> <dest>",
 	NULL
 };
 
@@ -29,6 +30,7 @@ struct batch_state {
 	int verbose;
 	int status;
 	json_t *json;		/* the "trees" array, with --json */
+	json_t *removed;	/* the "removed" array, with --json --delete */
 	int json_failed;
 	struct fe_progress progress;
 	uint64_t done, total;
@@ -78,25 +80,63 @@ static void on_result(void *payload, const char *rel, int result, const char *me
 static int print_json(struct batch_state *b)
 {
 	int ret = fe_json_print(b->json_failed ? NULL :
-				json_pack("{s:O}", "trees", b->json));
+				json_pack("{s:O,s:O*}", "trees", b->json, "removed", b->removed));
 
 	json_decref(b->json);
+	json_decref(b->removed);
 	return ret ? ret : b->status;
+}
+
+/* --delete: remove what DEST holds that medo expanded and no treeptr
+ * names now; with DRY_RUN only say what. */
+static void delete_extra(struct batch_state *b, int dry_run)
+{
+	struct silo_medo_status st = SILO_MEDO_STATUS_INIT;
+	size_t i;
+	int ret;
+
+	if ((ret = silo_medo_status(&st, b->medo_dir, b->dest)) < 0) {
+		b->status = fe_lib_error(ret);
+		return;
+	}
+	for (i = 0; i < st.n; i++) {
+		const struct silo_medo_status_entry *e = &st.v[i];
+		char *dest;
+
+		if (e->state != SILO_MEDO_STATE_EXTRA)
+			continue;
+		if (!(dest = medo_cmd_join(b->dest, e->path))) {
+			b->status = fe_error(FE_EXIT_FAILURE, "out of memory");
+			break;
+		}
+		if (!dry_run && (ret = silo_medo_remove_extra(b->dest, e->path)) < 0) {
+			b->status = fe_lib_error(ret);
+		} else if (b->removed) {
+			if (fe_json_append(b->removed, json_string(dest)) < 0)
+				b->json_failed = 1;
+		} else if (dry_run || b->verbose) {
+			printf("%s %s\n", dry_run ? "would remove" : "removed", dest);
+		}
+		free(dest);
+	}
+	silo_medo_status_release(&st);
 }
 
 int cmd_medo_expand(int argc, const char **argv)
 {
 	struct silo_medo_expand_options o = { 0 };
-	int jobs = 0, verbose = 0, json = 0, ret;
+	int jobs = 0, verbose = 0, json = 0, del = 0, dry_run = 0, ret;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to read from (default: from SILO.json)"),
 		OPT_FLAG(0, "force", &o.force, "replace a destination that holds something else"),
 		OPT_INT('j', "jobs", &jobs, "n", "expand N treeptrs at once (default: one per CPU)"),
 		OPT_FLAG('v', "verbose", &verbose, "print what was done to each destination"),
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-expand(1))"),
+		OPT_FLAG(0, "delete", &del, "remove expanded trees no treeptr names any more"),
+		OPT_FLAG('n', "dry-run", &dry_run, "with --delete: expand nothing, print what would be removed"),
 		OPT_END()
 	};
-	struct batch_state b = { NULL, NULL, 0, 0, NULL, 0, { 0 }, 0, 0 };
+	struct batch_state b = { NULL, NULL, 0, 0, NULL, NULL, 0, { 0 }, 0, 0 };
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
@@ -105,12 +145,22 @@ int cmd_medo_expand(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a destination");
 	if (jobs < 0)
 		return fe_usage_error(usage, opts, "-j must not be negative");
+	if (dry_run && !del)
+		return fe_usage_error(usage, opts, "--dry-run goes with --delete");
+	if (del && !medo_cmd_is_dir(argv[0]))
+		return fe_usage_error(usage, opts, "--delete needs a medo directory, not a treeptr");
 	o.on_warning = medo_cmd_warn;
 	b.medo_dir = argv[0];
 	b.dest = argv[1];
 	b.verbose = verbose;
-	if (json && !(b.json = json_array()))
+	if (json && (!(b.json = json_array()) || (del && !(b.removed = json_array())))) {
+		json_decref(b.json);
 		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	}
+	if (dry_run) {
+		delete_extra(&b, 1);
+		return json ? print_json(&b) : b.status;
+	}
 	if (medo_cmd_is_dir(argv[0])) {
 		fe_progress_start(&b.progress, "expanding treeptrs", 0);
 		o.on_progress = on_progress;
@@ -118,9 +168,12 @@ int cmd_medo_expand(int argc, const char **argv)
 		ret = silo_medo_expand_dir(argv[0], argv[1], jobs, &o, on_result, &b);
 		if (ret < 0) {
 			json_decref(b.json);
+			json_decref(b.removed);
 			return fe_lib_error(ret);
 		}
 		fe_progress_stop(&b.progress, b.done, b.total);
+		if (del)
+			delete_extra(&b, 0);
 		return json ? print_json(&b) : b.status;
 	}
 	ret = silo_medo_expand(argv[0], argv[1], &o);

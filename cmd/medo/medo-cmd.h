@@ -8,6 +8,7 @@ extern const struct fe_tool medo_tool;
 int cmd_medo_add(int argc, const char **argv);
 int cmd_medo_expand(int argc, const char **argv);
 int cmd_medo_reachable(int argc, const char **argv);
+int cmd_medo_status(int argc, const char **argv);
 int cmd_medo_tree_id(int argc, const char **argv);
 int cmd_medo_url_for(int argc, const char **argv);
 int cmd_medo_verify(int argc, const char **argv);

@@ -12,6 +12,7 @@ static const struct fe_cmd medo_cmds[] = {	/* keep sorted */
 	{ "add", cmd_medo_add, "store a directory or file in the silo, write its treeptr" },
 	{ "expand", cmd_medo_expand, "turn treeptrs into directory trees on disk" },
 	{ "reachable", cmd_medo_reachable, "list every silo object that treeptrs name" },
+	{ "status", cmd_medo_status, "which trees a destination holds, which differ, what is extra" },
 	{ "tree-id", cmd_medo_tree_id, "print the git tree id of a directory or archive" },
 	{ "url-for", cmd_medo_url_for, "print where a treeptr's object is in each silo" },
 	{ "verify", cmd_medo_verify, "check trees on disk against their treeptrs" },
