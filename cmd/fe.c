@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,10 @@ const char *fe_tool_name = "silo";
 int fe_quiet;
 
 /* The progress line on the terminal now, if any: a message first ends it,
- * so that no message is written over it. */
+ * so that no message is written over it.  Messages and progress come
+ * from several threads; one lock keeps their lines whole. */
 static struct fe_progress *progress_shown;
+static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void end_progress_line(void)
 {
@@ -61,12 +64,14 @@ int fe_error(int status, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	pthread_mutex_lock(&stderr_lock);
 	end_progress_line();
 	fprintf(stderr, "%s: error: ", fe_tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&stderr_lock);
 	return status;
 }
 
@@ -81,12 +86,14 @@ void fe_warning(const char *fmt, ...)
 
 	if (fe_quiet)
 		return;
+	pthread_mutex_lock(&stderr_lock);
 	end_progress_line();
 	fprintf(stderr, "%s: warning: ", fe_tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&stderr_lock);
 }
 
 /* ---- progress ---- */
@@ -141,7 +148,9 @@ void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total)
 	if (p->shown && t - p->last_ms < 100)
 		return;
 	p->last_ms = t;
+	pthread_mutex_lock(&stderr_lock);
 	progress_print(p, done, total, "");
+	pthread_mutex_unlock(&stderr_lock);
 }
 
 void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t total,
@@ -154,10 +163,12 @@ void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t tot
 
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
 {
+	pthread_mutex_lock(&stderr_lock);
 	if (p->enabled && p->shown)
 		progress_print(p, done, total, ", done.\n");
 	if (progress_shown == p)
 		progress_shown = NULL;
+	pthread_mutex_unlock(&stderr_lock);
 }
 
 /* ---- options ---- */

@@ -27,11 +27,35 @@ const struct fe_tool medo_tool = {
 
 static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The warnings printed so far: each is printed once a run. */
+static char **warned;
+static size_t n_warned;
+
+static int seen(const char *message)
+{
+	size_t i;
+	char **v;
+
+	for (i = 0; i < n_warned; i++)
+		if (!strcmp(warned[i], message))
+			return 1;
+	/* Out of memory, a repeat is better than a lost warning. */
+	if ((v = realloc(warned, (n_warned + 1) * sizeof(*v))) &&
+	    (v[n_warned] = strdup(message))) {
+		warned = v;
+		n_warned++;
+	} else if (v) {
+		warned = v;
+	}
+	return 0;
+}
+
 void medo_cmd_warn(void *payload, const char *message)
 {
 	(void)payload;
 	pthread_mutex_lock(&warn_lock);
-	fe_warning("%s", message);
+	if (!seen(message))
+		fe_warning("%s", message);
 	pthread_mutex_unlock(&warn_lock);
 }
 
