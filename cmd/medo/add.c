@@ -2,6 +2,7 @@
 #include "medo-cmd.h"
 #include "fe-json.h"
 #include "silo/medo.h"
+#include "silo/integrity.h"
 #include "silo/error.h"
 
 #include <string.h>
@@ -12,8 +13,8 @@
 
 static const char *const usage[] = {
 	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] <dir> <treeptr>",
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] [--sha256=<hex>] <file> <treeptr>",
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--json] [--sha256=<hex>] <url> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <file> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <url> <treeptr>",
 	NULL
 };
 
@@ -28,6 +29,7 @@ int cmd_medo_add(int argc, const char **argv)
 		OPT_STRING(0, "note", &o.note, "text", "a note for the provenance"),
 		OPT_STRING(0, "url", &o.url, "url", "where the data came from, for the provenance"),
 		OPT_STRING(0, "sha256", &o.sha256, "hex", "refuse a file or download whose sha256 differs"),
+		OPT_STRING(0, "integrity", &o.integrity, "sri", "refuse a file or download not matching this SRI string"),
 		OPT_FLAG('v', "verbose", &verbose, "print what was stored"),
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-add(1))"),
 		OPT_END()
@@ -44,6 +46,8 @@ int cmd_medo_add(int argc, const char **argv)
 	if (o.sha256 && (strlen(o.sha256) != 64 ||
 			 strspn(o.sha256, "0123456789abcdefABCDEF") != 64))
 		return fe_usage_error(usage, opts, "--sha256 expects 64 hex digits, not '%s'", o.sha256);
+	if (o.integrity && silo_integrity_check_syntax(o.integrity) < 0)
+		return fe_usage_error(usage, opts, "--integrity: %s", silo_error_message());
 	o.tool = "medo " SILO_VERSION;
 	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
 	if (ret < 0)

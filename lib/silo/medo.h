@@ -49,6 +49,9 @@ struct silo_medo_add_options {
 	const char *tool;	/* provenance: "medo 0.1.0" */
 	const char *sha256;	/* the file's expected sha256 (hex), or NULL:
 				 * a mismatch stores nothing (SILO_ECORRUPT) */
+	const char *integrity;	/* an SRI string (silo/integrity.h) the file
+				 * must match, or NULL; recorded in the
+				 * provenance.  A mismatch stores nothing. */
 };
 
 /* What silo_medo_add() did. */
