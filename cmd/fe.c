@@ -2,6 +2,7 @@
 #include "fe.h"
 #include "silo/error.h"
 #include "silo/oid.h"
+#include "silo/oid-prefix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -392,6 +393,17 @@ int fe_parse_exit(int parse_result)
 int fe_parse_oid(struct silo_oid *out, int format, const char *hex)
 {
 	if (silo_oid_from_hex(out, format, hex) < 0)
+		return fe_error(FE_EXIT_USAGE, "%s", silo_error_message());
+	return 0;
+}
+
+int fe_resolve_oid(struct silo_oid *out, struct silo *s, const char *hex)
+{
+	int ret = silo_resolve_id(out, s, hex);
+
+	if (ret == SILO_ENOTFOUND)
+		return fe_lib_error(ret);
+	if (ret < 0)
 		return fe_error(FE_EXIT_USAGE, "%s", silo_error_message());
 	return 0;
 }

@@ -144,4 +144,13 @@ int fe_usage_error(const char *const *usage, const struct fe_option *opts,
 struct silo_oid;
 int fe_parse_oid(struct silo_oid *out, int format, const char *hex);
 
+/*
+ * An id given on the command line: the whole id or a unique prefix (at
+ * least 7 hex digits) of the id of an object of S.  Returns 0, or an
+ * exit status after reporting the error: 3 when no object has the
+ * prefix, 2 for a prefix too short, ambiguous or not hex.
+ */
+struct silo;
+int fe_resolve_oid(struct silo_oid *out, struct silo *s, const char *hex);
+
 #endif

@@ -3,6 +3,7 @@
 #include "fe-json.h"
 #include "silo/store.h"
 #include "silo/pack.h"
+#include "silo/oid-prefix.h"
 #include "silo/error.h"
 
 #include <inttypes.h>
@@ -19,14 +20,16 @@ struct hint_list {
 	size_t n, alloc;
 };
 
-static int add_hint(struct hint_list *l, int format, const char *old_hex,
+static int add_hint(struct hint_list *l, struct silo *s, const char *old_hex,
 		    const char *new_hex, const char *where)
 {
 	struct silo_repack_hint h;
+	int ret;
 
-	if (silo_oid_from_hex(&h.old_id, format, old_hex) < 0 ||
-	    silo_oid_from_hex(&h.new_id, format, new_hex) < 0)
-		return fe_error(FE_EXIT_USAGE, "%s: %s", where, silo_error_message());
+	if ((ret = silo_resolve_id(&h.old_id, s, old_hex)) < 0 ||
+	    (ret = silo_resolve_id(&h.new_id, s, new_hex)) < 0)
+		return fe_error(ret == SILO_ENOTFOUND ? FE_EXIT_NOTFOUND : FE_EXIT_USAGE,
+				"%s: %s", where, silo_error_message());
 	if (l->n == l->alloc) {
 		size_t n = l->alloc ? 2 * l->alloc : 16;
 		struct silo_repack_hint *v = realloc(l->v, n * sizeof(*v));
@@ -40,7 +43,7 @@ static int add_hint(struct hint_list *l, int format, const char *old_hex,
 }
 
 /* A --hint value: OLD:NEW. */
-static int parse_hint(struct hint_list *l, int format, const char *arg)
+static int parse_hint(struct hint_list *l, struct silo *s, const char *arg)
 {
 	char buf[2 * 64 + 8];
 	char *colon;
@@ -48,11 +51,11 @@ static int parse_hint(struct hint_list *l, int format, const char *arg)
 	if (strlen(arg) >= sizeof(buf) || !(colon = strchr(strcpy(buf, arg), ':')))
 		return fe_error(FE_EXIT_USAGE, "--hint expects <old-id>:<new-id>, not '%s'", arg);
 	*colon = '\0';
-	return add_hint(l, format, buf, colon + 1, "--hint");
+	return add_hint(l, s, buf, colon + 1, "--hint");
 }
 
 /* A --hints file: lines "OLD NEW"; blank lines and # comments are skipped. */
-static int read_hints(struct hint_list *l, int format, const char *path)
+static int read_hints(struct hint_list *l, struct silo *s, const char *path)
 {
 	char line[512], where[600];
 	FILE *f = fopen(path, "r");
@@ -73,7 +76,7 @@ static int read_hints(struct hint_list *l, int format, const char *path)
 		if (n != 2)
 			status = fe_error(FE_EXIT_USAGE, "%s: expected \"<old-id> <new-id>\"", where);
 		else
-			status = add_hint(l, format, a, b, where);
+			status = add_hint(l, s, a, b, where);
 	}
 	if (!status && ferror(f))
 		status = fe_error(FE_EXIT_IO, "cannot read '%s'", path);
@@ -155,9 +158,9 @@ int cmd_silo_repack(int argc, const char **argv)
 	if (status || (status = silo_cmd_open(&s, silo_dir)))
 		goto out;
 	for (i = 0; i < n_hint_args && !status; i++)
-		status = parse_hint(&hints, silo_object_format(s), hint_args[i]);
+		status = parse_hint(&hints, s, hint_args[i]);
 	if (!status && hints_file)
-		status = read_hints(&hints, silo_object_format(s), hints_file);
+		status = read_hints(&hints, s, hints_file);
 	if (status)
 		goto out;
 	memset(&st, 0, sizeof(st));
