@@ -4,10 +4,12 @@
  * on disk against their treeptrs, and listing what treeptrs reference.
  *
  * The silos of a treeptr are those of its SILO.json (silo/silojson.h),
- * or the one a --silo option names.  Reading tries them in order; an
- * entry that cannot be read (an http(s) silo, for now; a silo that is
- * missing) is reported through the options' on_warning and skipped.
- * Writing goes to the first local silo.
+ * or the one a --silo option names.  Reading tries them in order, local
+ * ones directly and http(s) ones through the local cache; an entry that
+ * cannot be used (missing, not a silo, unreachable, an HTTP error) is
+ * reported through the options' on_warning and skipped.  One that cannot
+ * be opened is remembered for the rest of the process: it is not tried
+ * again, nor reported again.  Writing goes to the first local silo.
  *
  * Each call is independent; different calls may run in different
  * threads at once.
