@@ -12,7 +12,7 @@
  * How an expanded tree is recognised: silo_medo_expand_dir() records
  * what it expanded in DEST/.medo-expanded.json, each destination below
  * DEST with the tree id (for an opaque treeptr, the object id) it put
- * there.  A path no treeptr names is an expanded tree, which may be
+ * there or found there already.  A path no treeptr names is an expanded tree, which may be
  * removed, only when that record names it and what is there still has
  * the recorded id.  Anything else (a tree changed since, a file put there
  * by hand, a tree expanded one treeptr at a time) is reported and never
