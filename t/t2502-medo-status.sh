@@ -24,6 +24,20 @@ test_expect_success 'status of a destination in step: exit 0, quiet, -v lists ea
 	test_cmp expect out
 '
 
+test_expect_success 'status -q prints nothing; its exit status answers' '
+	medo status -q -v m.medo D >out 2>err &&
+	test_must_be_empty out && test_must_be_empty err &&
+	mkdir D/stray &&
+	test_expect_code 1 medo status -q m.medo D >out 2>err &&
+	test_must_be_empty out && test_must_be_empty err &&
+	rmdir D/stray
+'
+
+test_expect_success 'status of a medo directory that does not exist is exit 3' '
+	test_expect_code 3 medo status nowhere.medo D 2>err &&
+	grep "^medo: error: .nowhere.medo. is not a medo directory$" err
+'
+
 test_expect_success 'status names a changed, a missing, an extra and another tree' '
 	echo changed >D/a/f &&
 	rm -r D/sub/b &&
@@ -114,6 +128,18 @@ test_expect_success 'expand --delete --json lists what it removed' '
 assert d[\"removed\"] == [\"D/c\"], d
 assert [t[\"result\"] for t in d[\"trees\"]] == [\"present\", \"present\"], d
 " && test ! -e D/c
+'
+
+test_expect_success 'a malformed treeptr is reported (exit 5), the others still compared' '
+	echo "{" >m.medo/broken.treeptr &&
+	test_expect_code 5 medo status --json m.medo D >out 2>err &&
+	grep "^medo: error: .*broken.treeptr" err &&
+	json_check out "
+e = {x[\"path\"]: x for x in d[\"entries\"]}
+assert e[\"D/broken\"][\"state\"] == \"error\" and \"broken.treeptr\" in e[\"D/broken\"][\"error\"], e
+assert e[\"D/a\"][\"state\"] == \"same\", e
+" &&
+	rm m.medo/broken.treeptr
 '
 
 test_done
