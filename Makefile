@@ -10,8 +10,9 @@
 #   make bench         install its extras, then benchmarks against tar,
 #                      gzip, pigz and git
 #   make install       PREFIX=/usr/local DESTDIR= (binaries, library, header,
-#                      pkg-config file, man pages; then ldconfig when root
-#                      installs into the loader's path without DESTDIR)
+#                      pkg-config file, man pages, bash completion; then
+#                      ldconfig when root installs into the loader's path
+#                      without DESTDIR)
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
 #   make compile_commands.json   the compile commands, for editors (clangd)
 #   make clean         remove builds and the trash directories that failed
@@ -157,7 +158,9 @@ check-install: all
 		e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 || \
 		{ echo 'check-install: the installed library does not work' >&2; exit 1; }
 	@for f in bin/silo bin/medo bin/knot include/silo.h include/silo/store.h \
-		lib/libsilo.so lib/libsilo.a share/man/man1/silo-put.1 share/man/man5/silo-layout.5; do \
+		lib/libsilo.so lib/libsilo.a share/man/man1/silo-put.1 share/man/man5/silo-layout.5 \
+		share/bash-completion/completions/silo share/bash-completion/completions/medo \
+		share/bash-completion/completions/knot; do \
 		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
 	done
 
@@ -193,7 +196,8 @@ $(B)/silo.pc: $(B)/FLAGS
 install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/silo $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(B)/bin/silobox $(DESTDIR)$(PREFIX)/bin/silobox
 	for t in $(TOOLS); do ln -sf silobox $(DESTDIR)$(PREFIX)/bin/$$t; done
 	install -m 644 $(B)/libsilo.a $(DESTDIR)$(PREFIX)/lib/
@@ -203,6 +207,11 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	install -m 644 lib/silo.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/silo/*.h $(DESTDIR)$(PREFIX)/include/silo/
 	install -m 644 $(B)/silo.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 contrib/completion/silobox.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/silo
+	for t in medo knot silobox; do \
+		ln -sf silo $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
+	done
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \

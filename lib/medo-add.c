@@ -3,10 +3,12 @@
  * and write the treeptr naming it.
  */
 #include "silo/medo.h"
+#include "silo/integrity.h"
 #include "silo/store.h"
 #include "silo/tree.h"
 #include "error-internal.h"
 #include "medo-internal.h"
+#include "fsutil.h"
 #include "fsutil.h"
 #include "http.h"
 #include "store-internal.h"
@@ -14,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ out:
 struct file_source {
 	int fd;
 	const char *name;
-	EVP_MD_CTX *sha256;
+	silo_integrity_hasher *hash;
 	unsigned char *buf;
 	int failed;
 };
@@ -118,6 +119,7 @@ static int file_read(void *payload, const void **data, size_t *len)
 {
 	struct file_source *fs = payload;
 	ssize_t n;
+	int ret;
 
 	do
 		n = read(fs->fd, fs->buf, CHUNK);
@@ -126,8 +128,8 @@ static int file_read(void *payload, const void **data, size_t *len)
 		return silo_error_errno("cannot read '%s'", fs->name);
 	if (n == 0)
 		return 0;
-	if (!EVP_DigestUpdate(fs->sha256, fs->buf, (size_t)n))
-		return silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+	if ((ret = silo_integrity_hasher_update(fs->hash, fs->buf, (size_t)n)) < 0)
+		return ret;
 	*data = fs->buf;
 	*len = (size_t)n;
 	return 1;
@@ -135,16 +137,18 @@ static int file_read(void *payload, const void **data, size_t *len)
 
 /*
  * Store the file at PATH (NAME in messages) as an archive or, with
- * OPAQUE, as is.  Its sha256 goes to SHA256_HEX; if EXPECT is set and
- * differs, nothing is stored.
+ * OPAQUE, as is.  Its sha256 goes to SHA256_HEX; if it differs from
+ * OPTS->sha256, or the data does not match OPTS->integrity, nothing is
+ * stored.
  */
 static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
-		    const char *name, int opaque, const char *expect, char sha256_hex[65])
+		    const char *name, const struct silo_medo_add_options *opts,
+		    char sha256_hex[65])
 {
+	int opaque = opts->opaque;
+	const char *expect = opts->sha256;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct file_source src = { -1, name, NULL, NULL, 0 };
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0, i;
 	silo_writer *w = NULL;
 	struct stat st, before;
 	const void *d;
@@ -158,14 +162,12 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 		ret = silo_error_errno("cannot stat '%s'", name);
 		goto out;
 	}
-	if (!(src.buf = malloc(CHUNK)) || !(src.sha256 = EVP_MD_CTX_new())) {
+	if (!(src.buf = malloc(CHUNK))) {
 		ret = silo_error_oom();
 		goto out;
 	}
-	if (!EVP_DigestInit_ex(src.sha256, EVP_sha256(), NULL)) {
-		ret = silo_error_set(SILO_ERROR, "libcrypto: cannot start sha256");
+	if ((ret = silo_integrity_hasher_new(&src.hash, opts->integrity)) < 0)
 		goto out;
-	}
 	/* One pass gives the upstream checksum and, for an archive, its
 	 * tree: the listing reads what it needs, the rest is drained. */
 	if (!opaque) {
@@ -182,12 +184,8 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 		;
 	if (ret < 0)
 		goto out;
-	if (!EVP_DigestFinal_ex(src.sha256, md, &mdlen)) {
-		ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+	if ((ret = silo_integrity_hasher_finish(src.hash, sha256_hex, name)) < 0)
 		goto out;
-	}
-	for (i = 0; i < mdlen; i++)
-		snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
 	if (expect && strcasecmp(expect, sha256_hex)) {
 		ret = silo_error_set(SILO_ECORRUPT,
 			"'%s' has sha256 %s, not the expected %s: nothing stored",
@@ -215,7 +213,7 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 out:
 	silo_writer_free(w);
 	silo_tree_list_release(&l);
-	EVP_MD_CTX_free(src.sha256);
+	silo_integrity_hasher_free(src.hash);
 	free(src.buf);
 	close(src.fd);
 	return ret;
@@ -308,7 +306,8 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 	    (ret = set_prov(tp, "url", opts->url ? opts->url :
 				    http_is_url(src) ? src : NULL)) < 0 ||
 	    (ret = set_prov(tp, "file", base)) < 0 ||
-	    (ret = set_prov(tp, "sha256", sha256)) < 0) {
+	    (ret = set_prov(tp, "sha256", sha256)) < 0 ||
+	    (ret = set_prov(tp, "integrity", opts->integrity)) < 0) {
 		/* ret says why */
 	}
 	free(real);
@@ -339,6 +338,11 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	if (S_ISDIR(st.st_mode) && opts->opaque)
 		return silo_error_set(SILO_EINVALID,
 			"cannot add '%s' as an opaque object: it is a directory", src);
+	if (S_ISDIR(st.st_mode) && (opts->sha256 || opts->integrity))
+		return silo_error_set(SILO_EINVALID,
+			"cannot pin '%s' with a checksum: it is a directory", src);
+	if (opts->integrity && (ret = silo_integrity_check_syntax(opts->integrity)) < 0)
+		return ret;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return silo_error_set(SILO_EINVALID,
 			"cannot add '%s': not a directory or a regular file", src);
@@ -366,12 +370,12 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;
 		if ((ret = download(&tmp, s, src)) == 0) {
-			ret = add_file(&tp, s, tmp, src, opts->opaque, opts->sha256, sha256);
+			ret = add_file(&tp, s, tmp, src, opts, sha256);
 			unlink(tmp);
 			free(tmp);
 		}
 	} else {
-		ret = add_file(&tp, s, src, src, opts->opaque, opts->sha256, sha256);
+		ret = add_file(&tp, s, src, src, opts, sha256);
 	}
 	if (ret < 0)
 		goto out;

@@ -9,10 +9,12 @@
  */
 #include "silo/medo.h"
 #include "alloc.h"
+#include "silo/medo-status.h"
 #include "silo/store.h"
 #include "silo/tree.h"
 #include "error-internal.h"
 #include "medo-internal.h"
+#include "fsutil.h"
 #include "fsutil.h"
 #include "strbuf.h"
 
@@ -656,6 +658,9 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 						   : NULL);
 	}
 	ret = failures;
+	/* What is there now, for 'medo status' and 'expand --delete'. */
+	if (silo_medo_record_expanded(dest, medo_dir, b.names, b.results, b.n) < 0)
+		ret = silo_error_last();
 out:
 	if (b.messages)
 		for (i = 0; i < b.n; i++)

@@ -4,6 +4,7 @@
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "error-internal.h"
+#include "medo-skip.h"
 #include "strbuf.h"
 
 #include <stdarg.h>
@@ -53,9 +54,11 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 	for (i = 0; i < sj.n; i++) {
 		struct silo_silojson_entry *e = &sj.v[i];
 		silo *s;
-		int have;
+		int have, known = medo_skip_known(e->location);
 
-		if (e->kind == SILO_SILOJSON_HTTP)
+		if (known)
+			ret = silo_error_last();
+		else if (e->kind == SILO_SILOJSON_HTTP)
 			ret = silo_remote_open_cached(&s, e->location);
 		else
 			ret = silo_open(&s, e->location);
@@ -78,9 +81,12 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 		}
 		if (have < 0) {
 			/* A failing silo is worth a warning even when a later
-			 * one has the object: a mirror may be down. */
-			warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
-			     silo_error_message());
+			 * one has the object: a mirror may be down.  One that
+			 * cannot be opened is remembered, not tried again, and
+			 * warned about once. */
+			if (!known && (ret == 0 || medo_skip_add(e->location) != 0))
+				warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
+				     silo_error_message());
 			strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());
 			if (have != SILO_ENOTFOUND)
 				code = have;

@@ -67,7 +67,10 @@ static int read_config(int *format, const char *root)
 		return silo_error_oom();
 	obj = json_load_file(path, 0, &jerr);
 	if (!obj) {
-		if (access(path, F_OK) < 0 && errno == ENOENT)
+		struct stat st;
+		if (stat(root, &st) < 0 && errno == ENOENT)
+			ret = silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", root);
+		else if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
 			ret = silo_error_set(SILO_ENOTFOUND,
 				"'%s' is not a silo: it has no %s", root, SILO_CONFIG_FILE);
 		else

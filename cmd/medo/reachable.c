@@ -1,5 +1,6 @@
 /* medo reachable: list every silo object that treeptrs name. */
 #include "medo-cmd.h"
+#include "fe-json.h"
 #include "silo/medo.h"
 #include "silo/prune.h"
 #include "silo/store.h"
@@ -9,16 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const usage[] = {
-	"medo reachable [--paths] [-z] <medo-dir>...",
+	"medo reachable [--paths] [-z | --json] <medo-dir>...",
 	NULL
 };
 
-/* Add the object of the treeptr at PATH; returns an exit status. */
-static int add_one(struct silo_oid_set *set, const char *path)
+/* Add the object of the treeptr at PATH to the set SETP; returns an exit
+ * status. */
+static int add_one(const char *path, void *setp)
 {
+	struct silo_oid_set *set = setp;
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	int ret;
 
@@ -31,10 +33,11 @@ static int add_one(struct silo_oid_set *set, const char *path)
 
 int cmd_medo_reachable(int argc, const char **argv)
 {
-	int paths = 0, nul = 0, status = 0, ret, i;
+	int paths = 0, nul = 0, json = 0, status, ret;
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "paths", &paths, "print loose object paths (objects/xx/....gz), not ids"),
 		OPT_FLAG('z', NULL, &nul, "end each line with NUL, not newline"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-reachable(1))"),
 		OPT_END()
 	};
 	struct silo_oid_set set = SILO_OID_SET_INIT;
@@ -45,38 +48,28 @@ int cmd_medo_reachable(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc < 1)
 		return fe_usage_error(usage, opts, "expected at least one medo directory");
+	if (json && nul)
+		return fe_usage_error(usage, opts, "-z and --json cannot be used together");
 	/* A treeptr that cannot be read is reported, and the others are
 	 * still printed: in a garbage collection, printing nothing would
 	 * make every object look unreferenced. */
-	for (i = 0; i < argc; i++) {
-		struct stat st;
-		char **names;
-		size_t n;
-
-		if (stat(argv[i], &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if ((ret = add_one(&set, argv[i])))
-				status = ret;
-			continue;
-		}
-		if ((ret = silo_medo_find_treeptrs(&names, &n, argv[i])) < 0) {
-			status = fe_lib_error(ret);
-			continue;
-		}
-		for (j = 0; j < n; j++) {
-			size_t len = strlen(argv[i]) + strlen(names[j]) + 2;
-			char *p = malloc(len);
-			if (!p) {
-				status = fe_error(FE_EXIT_FAILURE, "out of memory");
-				break;
-			}
-			snprintf(p, len, "%s/%s", argv[i], names[j]);
-			if ((ret = add_one(&set, p)))
-				status = ret;
-			free(p);
-		}
-		silo_medo_list_free(names, n);
-	}
+	status = medo_cmd_each_treeptr(argc, argv, add_one, &set);
 	silo_oid_set_sort(&set);
+	if (json) {
+		json_t *objs = json_array();
+		for (j = 0; objs && j < set.n; j++) {
+			char rel[SILO_LOOSE_PATH_MAX];
+			silo_loose_relpath(rel, &set.v[j]);
+			if (fe_json_append(objs, json_pack("{s:o,s:s}", "id",
+					fe_json_oid(&set.v[j]), "path", rel)) < 0) {
+				json_decref(objs);
+				objs = NULL;
+			}
+		}
+		ret = fe_json_print(objs ? json_pack("{s:o}", "objects", objs) : NULL);
+		silo_oid_set_release(&set);
+		return ret ? ret : status;
+	}
 	for (j = 0; j < set.n; j++) {
 		char buf[SILO_LOOSE_PATH_MAX];
 		if (paths)

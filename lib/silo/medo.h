@@ -4,11 +4,12 @@
  * on disk against their treeptrs, and listing what treeptrs reference.
  *
  * The silos of a treeptr are those of its SILO.json (silo/silojson.h),
- * or the one a --silo option names.  Reading tries them in order,
- * local paths and http(s) URLs alike (the latter through the cache of
- * silo/remote.h); an entry that cannot be read (a silo that is missing,
- * a server that fails) is reported through the options' on_warning and
- * skipped.  Writing goes to the first local silo.
+ * or the one a --silo option names.  Reading tries them in order, local
+ * ones directly and http(s) ones through the local cache; an entry that
+ * cannot be used (missing, not a silo, unreachable, an HTTP error) is
+ * reported through the options' on_warning and skipped.  One that cannot
+ * be opened is remembered for the rest of the process: it is not tried
+ * again, nor reported again.  Writing goes to the first local silo.
  *
  * Each call is independent; different calls may run in different
  * threads at once.
@@ -53,6 +54,9 @@ struct silo_medo_add_options {
 	const char *tool;	/* provenance: "medo 0.1.0" */
 	const char *sha256;	/* the file's expected sha256 (hex), or NULL:
 				 * a mismatch stores nothing (SILO_ECORRUPT) */
+	const char *integrity;	/* an SRI string (silo/integrity.h) the file
+				 * must match, or NULL; recorded in the
+				 * provenance.  A mismatch stores nothing. */
 };
 
 /* What silo_medo_add() did. */
