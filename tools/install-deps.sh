@@ -5,7 +5,8 @@ set -e
 
 PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
-curl pigz hyperfine time xz-utils bzip2 zip unzip python3"
+curl pigz hyperfine time xz-utils bzip2 zip unzip python3
+bubblewrap cmake"
 
 missing=
 for p in $PACKAGES; do
