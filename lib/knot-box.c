@@ -54,6 +54,9 @@ int knot_box_argv(struct knot_strv *argv, const struct knot_box *b)
 		PUSH("--share-net");
 	PUSH("--die-with-parent");
 	PUSH("--new-session");
+	/* bwrap keeps every capability when run by root: drop them. */
+	PUSH("--cap-drop");
+	PUSH("ALL");
 	for (i = 0; base_dirs[i]; i++) {
 		char target[PATH_MAX];
 		struct stat st;

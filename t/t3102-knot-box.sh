@@ -37,10 +37,16 @@ test_expect_success 'setup: the probes' '
 	probe write "echo x >$T/written-by-recipe" &&
 	probe writeroot "mkdir -p /knot/new-dir" &&
 	probe tmp "test -e $T/port && ls /tmp | grep -q ." &&
-	probe sentinel "ls -d $T >/dev/null"
+	probe sentinel "ls -d $T >/dev/null" &&
+	probe caps "grep -q \"^CapEff:.*[1-9a-f]\" /proc/self/status"
 '
 
-for p in net home repo write writeroot tmp sentinel; do
+# caps: unboxed as root, the process has capabilities; boxed, none.
+for p in net home repo write writeroot tmp sentinel caps; do
+	if [ $p = caps ] && ! ROOT; then
+		say "the capabilities probe is skipped: without root there are none to drop"
+		continue
+	fi
 	test_expect_success BOX "boxed, the $p probe fails" "
 		HOME=$T/home test_expect_code 9 knot build deps/source.medo/$p 2>err &&
 		grep -q 'wedge-make failed' err &&

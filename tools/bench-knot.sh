@@ -20,7 +20,7 @@ export PATH
 RUNS=${KNOT_BENCH_RUNS:-3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/knot-bench.XXXXXX")
-trap 'rm -rf "$WORK"; rm -rf /wedge/bench.invalid 2>/dev/null || :' EXIT
+trap 'rm -rf "$WORK"; rm -rf /wedge/bench.invalid 2>/dev/null; rmdir /wedge 2>/dev/null || :' EXIT
 KNOT_DOMAIN=bench.invalid
 export KNOT_DOMAIN
 

@@ -19,6 +19,8 @@ struct state {
 	int verbose, install;
 	const char *root;
 	int status;
+	struct fe_progress progress;	/* on a terminal only */
+	uint64_t done, total;
 };
 
 static const char *kind_word(int kind)
@@ -38,6 +40,7 @@ static void on_result(void *payload, const struct silo_knot_task *t,
 {
 	struct state *s = payload;
 
+	fe_progress_update(&s->progress, ++s->done, s->total);
 	switch (res->kind) {
 	case SILO_KNOT_FAILED:
 		if (res->log)
@@ -94,7 +97,7 @@ int cmd_knot_build(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
 	struct silo_knot_build_options o = { 0 };
-	struct state st = { 0, 0, NULL, 0 };
+	struct state st;
 	struct fe_option opts[] = {
 		OPT_INT('j', "jobs", &o.jobs, "n", "build N wedges at once (default 1)"),
 		OPT_FLAG(0, "unboxed", &cfg.unboxed, "run recipes without the bubblewrap box"),
@@ -106,10 +109,12 @@ int cmd_knot_build(int argc, const char **argv)
 		OPT_FLAG('v', "verbose", &st.verbose, "print what was done with each wedge"),
 		OPT_END()
 	};
-	char *cmdline = command_line(argc, argv);
+	char *cmdline;
 	silo_knot_set *set;
 	int ret;
 
+	memset(&st, 0, sizeof(st));
+	cmdline = command_line(argc, argv);
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0) {
 		free(cmdline);
@@ -133,7 +138,10 @@ int cmd_knot_build(int argc, const char **argv)
 	}
 	o.command = cmdline;
 	o.tool = "knot " SILO_VERSION;
+	st.total = silo_knot_set_count(set);
+	fe_progress_start(&st.progress, "knot: wedges done", 0);
 	ret = silo_knot_build_all(set, &o, on_result, &st);
+	fe_progress_stop(&st.progress, st.done, st.total);
 	if (ret < 0)
 		st.status = fe_lib_error(ret);
 	silo_knot_set_free(set);
