@@ -64,15 +64,16 @@ if [ -n "$need" ]; then
 		n=$((n + 1))
 		awk '
 			function flush() {
-				if (text != "" && deb && uri ~ /debian/)
+				if (text != "" && deb && !skip && uri ~ /debian/)
 					printf "%s\n", text
-				text = ""; deb = 0; uri = ""
+				text = ""; deb = 0; uri = ""; skip = 0
 			}
 			/^[[:space:]]*$/ { flush(); next }
 			/^#/ { next }
 			/^Types:/ { if ($0 ~ /[[:space:]]deb([[:space:]]|$)/) deb = 1
 				    text = text "Types: deb-src\n"; next }
 			/^URIs:/ { uri = $0 }
+			/^Enabled:[[:space:]]*no/ { deb = 0; text = ""; skip = 1 }
 			{ text = text $0 "\n" }
 			END { flush() }
 		' "$f" >"$work/parts/src$n.sources"
