@@ -15,5 +15,6 @@
 #include "silo/medo.h"
 #include "silo/prune.h"
 #include "silo/pack.h"
+#include "silo/knot.h"
 
 #endif

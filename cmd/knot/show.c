@@ -37,7 +37,10 @@ int cmd_knot_show(int argc, const char **argv)
 			char *tab = strchr(line, '\t');
 			if (tab)
 				*tab = '\0';
-			printf("%-16s %s\n", line, tab ? tab + 1 : "");
+			if (tab && tab[1])
+				printf("%-16s %s\n", line, tab + 1);
+			else
+				printf("%s\n", line);
 		}
 	}
 	free(out);
