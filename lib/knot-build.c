@@ -37,6 +37,7 @@ static const char driver_script[] =
 	"knot_src=$1 knot_build=$2 knot_install=$3 knot_wedge=$4 knot_smoke=$5\n"
 	"echo 'knot: box ready'\n"
 	"cd \"$knot_wedge\"\n"
+	"WEDGE_VERSION=$6\n"
 	"source \"$knot_wedge/WEDGE\"\n"
 	"WEDGE_VERSION=$6\n"
 	"knot_step() {\n"
