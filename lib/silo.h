@@ -16,5 +16,6 @@
 #include "silo/prune.h"
 #include "silo/pack.h"
 #include "silo/sshsig.h"
+#include "silo/knot.h"
 
 #endif

@@ -40,12 +40,10 @@ doc_commands() {
 		sed -n "s/^\*$2-\([a-z-]*\)\*(1)\$/\1/p" | sort
 }
 
-test_expect_success 'silo and medo have commands; knot says it has none yet' '
+test_expect_success 'silo, medo and knot each have commands' '
 	commands silo >silo-cmds && test -s silo-cmds &&
 	commands medo >medo-cmds && test -s medo-cmds &&
-	commands knot >knot-cmds && test_must_be_empty knot-cmds &&
-	knot --help >help &&
-	grep "^knot: .*(no commands yet)$" help
+	commands knot >knot-cmds && test -s knot-cmds
 '
 
 for tool in $TOOLS; do

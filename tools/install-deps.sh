@@ -22,7 +22,7 @@ TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-d
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
-openssh-server openssh-client strace clang"
+openssh-server openssh-client strace clang cmake"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"
