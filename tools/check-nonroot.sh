@@ -40,7 +40,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$work/build/t/unit" "$work/tmp"
-cp -R t Documentation tools "$work/"
+cp -R t Documentation tools lib cmd contrib deps "$work/"
 cp -R "$build/bin" "$work/build/"
 units=
 for u in "$@"; do

@@ -60,8 +60,8 @@ static size_t armor(char *out, const unsigned char *raw, size_t len)
 	return n;
 }
 
-static const char data[] = "{ \"a\": 1 }\n";
-static struct buf blob;
+static const char text_data[] = "{ \"a\": 1 }\n";
+static struct buf good_blob;
 static char allowed_line[1024];
 static struct silo_sshsig_signers *signers;
 
@@ -199,17 +199,17 @@ static int verify_raw(const unsigned char *raw, size_t len)
 	static char text[8192];
 	size_t n = armor(text, raw, len);
 
-	return silo_sshsig_verify(NULL, signers, "medo", data, strlen(data), "x.treeptr",
+	return silo_sshsig_verify(NULL, signers, "medo", text_data, strlen(text_data), "x.treeptr",
 				  text, n, "x.treeptr.sig");
 }
 
 static void test_good_and_truncated(void)
 {
 	char *principal = NULL, text[8192];
-	size_t n = armor(text, blob.d, blob.n), i;
+	size_t n = armor(text, good_blob.d, good_blob.n), i;
 	int all_invalid = 1, ret;
 
-	ret = silo_sshsig_verify(&principal, signers, "medo", data, strlen(data), "x.treeptr",
+	ret = silo_sshsig_verify(&principal, signers, "medo", text_data, strlen(text_data), "x.treeptr",
 				 text, n, "x.treeptr.sig");
 	is_int(ret, 0, "a good signature is good");
 	is_str(principal ? principal : "", "me@example.org", "with the principal of its line");
@@ -217,15 +217,15 @@ static void test_good_and_truncated(void)
 	is_int(silo_sshsig_verify(NULL, signers, "medo", "x", 1, "x.treeptr", text, n,
 				  "x.treeptr.sig"),
 	       SILO_EDIFFERS, "other data is a bad signature");
-	for (i = 0; i < blob.n; i++)
-		if (verify_raw(blob.d, i) != SILO_EINVALID) {
+	for (i = 0; i < good_blob.n; i++)
+		if (verify_raw(good_blob.d, i) != SILO_EINVALID) {
 			all_invalid = 0;
 			printf("# prefix of %zu bytes: %s\n", i, silo_error_message());
 		}
 	ok(all_invalid, "every proper prefix of the blob is malformed");
 	/* All but the final newline, which is not needed. */
 	for (i = 0; i + 1 < n; i++)
-		if (silo_sshsig_verify(NULL, signers, "medo", data, strlen(data), "x.treeptr",
+		if (silo_sshsig_verify(NULL, signers, "medo", text_data, strlen(text_data), "x.treeptr",
 				       text, i, "x.treeptr.sig") >= 0) {
 			all_invalid = 0;
 			printf("# prefix of %zu characters passed\n", i);
@@ -235,15 +235,15 @@ static void test_good_and_truncated(void)
 
 static void test_flipped(void)
 {
-	unsigned char copy[sizeof(blob.d)];
+	unsigned char copy[sizeof(good_blob.d)];
 	size_t i;
 	int bit, none_pass = 1;
 
-	for (i = 0; i < blob.n; i++)
+	for (i = 0; i < good_blob.n; i++)
 		for (bit = 0; bit < 8; bit += 3) {
-			memcpy(copy, blob.d, blob.n);
+			memcpy(copy, good_blob.d, good_blob.n);
 			copy[i] ^= (unsigned char)(1u << bit);
-			if (verify_raw(copy, blob.n) >= 0) {
+			if (verify_raw(copy, good_blob.n) >= 0) {
 				none_pass = 0;
 				printf("# flip of bit %d of byte %zu passed\n", bit, i);
 			}
@@ -272,8 +272,8 @@ static void test_hostile_lengths(void)
 	is_str(silo_error_message(), "malformed signature 'x.treeptr.sig': version 2, expected 1",
 	       "with its number");
 
-	memcpy(b.d, blob.d, blob.n);
-	b.n = blob.n;
+	memcpy(b.d, good_blob.d, good_blob.n);
+	b.n = good_blob.n;
 	put(&b, "x", 1);
 	is_int(verify_raw(b.d, b.n), SILO_EINVALID, "a byte after the blob is malformed");
 	is_str(silo_error_message(), "malformed signature 'x.treeptr.sig': data after the signature",
@@ -340,12 +340,12 @@ static void test_fido(void)
 	for (k = SK_ED25519; k <= SK_ECDSA; k++) {
 		size_t n;
 
-		make_sshsig(&b, line, sizeof(line), k, "medo", data, strlen(data), "fido@example.org", 1);
+		make_sshsig(&b, line, sizeof(line), k, "medo", text_data, strlen(text_data), "fido@example.org", 1);
 		if (silo_sshsig_signers_parse(&s, line, strlen(line), "allowed") < 0)
 			abort();
 		n = armor(text, b.d, b.n);
 		snprintf(what, sizeof(what), "%s: a good signature is good", names[k]);
-		is_int(silo_sshsig_verify(NULL, s, "medo", data, strlen(data), "x.treeptr", text, n,
+		is_int(silo_sshsig_verify(NULL, s, "medo", text_data, strlen(text_data), "x.treeptr", text, n,
 					  "x.treeptr.sig"), 0, what);
 		snprintf(what, sizeof(what), "%s: other data is a bad signature", names[k]);
 		is_int(silo_sshsig_verify(NULL, s, "medo", "x", 1, "x.treeptr", text, n,
@@ -354,7 +354,7 @@ static void test_fido(void)
 		b.d[b.n - 5] ^= 4;
 		n = armor(text, b.d, b.n);
 		snprintf(what, sizeof(what), "%s: changed flags are a bad signature", names[k]);
-		is_int(silo_sshsig_verify(NULL, s, "medo", data, strlen(data), "x.treeptr", text, n,
+		is_int(silo_sshsig_verify(NULL, s, "medo", text_data, strlen(text_data), "x.treeptr", text, n,
 					  "x.treeptr.sig"), SILO_EDIFFERS, what);
 		silo_sshsig_signers_free(s);
 	}
@@ -426,8 +426,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "sk-sign"))
 		return sk_sign(argv[2], argv[3]);
-	make_sshsig(&blob, allowed_line, sizeof(allowed_line), ED25519, "medo", data,
-		    strlen(data), "me@example.org", 0);
+	make_sshsig(&good_blob, allowed_line, sizeof(allowed_line), ED25519, "medo", text_data,
+		    strlen(text_data), "me@example.org", 0);
 	if (silo_sshsig_signers_parse(&signers, allowed_line, strlen(allowed_line), "allowed") < 0) {
 		printf("Bail out! %s\n", silo_error_message());
 		return 1;
