@@ -5,10 +5,18 @@
 #   make               build build/bin/silobox and its links silo, medo, knot
 #   make test          install what is missing, build, run every test
 #   make test SANITIZE=1   the same under ASan and UBSan (in build-san/)
+#   make test-nonroot  as root: the suite again as an unprivileged user
 #   make demo          install what is missing, build, run the main job once
-#   make bench         benchmarks against tar, gzip, pigz and git
+#   make bench         install its extras, then benchmarks against tar,
+#                      gzip, pigz and git
 #   make install       PREFIX=/usr/local DESTDIR= (binaries, library, header,
-#                      pkg-config file, man pages)
+#                      pkg-config file, man pages, bash completion; then
+#                      ldconfig when root installs into the loader's path
+#                      without DESTDIR)
+#   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
+#   make compile_commands.json   the compile commands, for editors (clangd)
+#   make clean         remove builds and the trash directories that failed
+#                      tests of this checkout kept
 
 VERSION = 0.1.0
 SOVERSION = 0
@@ -17,6 +25,7 @@ CC = cc
 CFLAGS = -O2 -g
 PREFIX = /usr/local
 PKG_CONFIG = pkg-config
+LDCONFIG = ldconfig
 PROVE = prove
 PROVE_FLAGS = -j2
 SCDOC = scdoc
@@ -36,8 +45,15 @@ PKGS = zlib libarchive jansson libcrypto libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
+ifeq ($(DEVELOPER),1)
+DEVELOPER_CFLAGS = -Werror -Wshadow -Wmissing-prototypes
+else
+DEVELOPER_CFLAGS =
+endif
+
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread -MMD -MP \
-	-Ilib -Icmd -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+	-Ilib -Icmd -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) \
+	$(DEVELOPER_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) $(EXTRA_LIBS)
 
@@ -60,7 +76,8 @@ QUIET_AR = @echo '    AR' $@;
 QUIET_GEN = @echo '    GEN' $@;
 endif
 
-.PHONY: all check test demo bench deps doc install clean check-headers check-install FORCE
+.PHONY: all check test demo bench deps doc install clean check-headers check-install \
+	check-nonroot test-nonroot compile_commands.json FORCE
 .DELETE_ON_ERROR:
 
 all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%)
@@ -98,6 +115,22 @@ check-headers: $(B)/FLAGS
 		echo "#include \"$${h#lib/}\"" | $(CC) $(ALL_CFLAGS) -MF /dev/null -x c -fsyntax-only - || exit 1; \
 	done
 
+# One entry per C file, from the same variables as the build (no external
+# tool): for clangd and other editors.  Always written anew.
+comma := ,
+json_str = "$(subst ",\",$(subst \,\\,$(1)))"
+CC_SRC = $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC)
+cc_entry = {"directory": $(call json_str,$(CURDIR)), "file": $(call json_str,$(1)), \
+"command": $(call json_str,$(CC) $(ALL_CFLAGS) $(if $(filter t/unit/%,$(1)),-It/unit) \
+-c -o $(B)/$(1:.c=.o) $(1))}
+
+compile_commands.json:
+	$(QUIET_GEN)
+	$(file >$@.new,[)
+	$(foreach f,$(CC_SRC),$(file >>$@.new,  $(call cc_entry,$f)$(if $(filter $f,$(lastword $(CC_SRC))),,$(comma))))
+	$(file >>$@.new,])
+	@mv $@.new $@
+
 $(B)/man/%: Documentation/%.scd
 	@mkdir -p $(dir $@)
 	$(QUIET_GEN)$(SCDOC) < $< > $@
@@ -125,18 +158,31 @@ check-install: all
 		e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 || \
 		{ echo 'check-install: the installed library does not work' >&2; exit 1; }
 	@for f in bin/silo bin/medo bin/knot include/silo.h include/silo/store.h \
-		lib/libsilo.so lib/libsilo.a share/man/man1/silo-put.1 share/man/man5/silo-layout.5; do \
+		lib/libsilo.so lib/libsilo.a share/man/man1/silo-put.1 share/man/man5/silo-layout.5 \
+		share/bash-completion/completions/silo share/bash-completion/completions/medo \
+		share/bash-completion/completions/knot; do \
 		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
 	done
 
 check: all $(UNIT_BIN) check-headers doc check-install
 	SILO_BUILD_DIR=$(CURDIR)/$(B) $(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN)
 
+# Run as root, the suite once more as uid 65534, so that no test passes
+# only because root may write read-only files (tools/check-nonroot.sh);
+# as another user it says why it skips.  CI runs it after 'make test'.
+check-nonroot: all $(UNIT_BIN)
+	@PROVE='$(PROVE)' PROVE_FLAGS='$(PROVE_FLAGS)' sh tools/check-nonroot.sh $(B) $(UNIT_BIN)
+
+test-nonroot: deps
+	@$(MAKE) --no-print-directory check-nonroot
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/demo.sh
 
-bench: deps
+# The benchmark's peers (pigz, hyperfine, time) are not needed by tests.
+bench:
+	@sh tools/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all
 	@SILO_BUILD_DIR=$(CURDIR)/$(B) sh tools/bench.sh $(B)/benchmarks.md
 
@@ -150,7 +196,8 @@ $(B)/silo.pc: $(B)/FLAGS
 install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/silo $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(B)/bin/silobox $(DESTDIR)$(PREFIX)/bin/silobox
 	for t in $(TOOLS); do ln -sf silobox $(DESTDIR)$(PREFIX)/bin/$$t; done
 	install -m 644 $(B)/libsilo.a $(DESTDIR)$(PREFIX)/lib/
@@ -160,12 +207,34 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	install -m 644 lib/silo.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/silo/*.h $(DESTDIR)$(PREFIX)/include/silo/
 	install -m 644 $(B)/silo.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 contrib/completion/silobox.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/silo
+	for t in medo knot silobox; do \
+		ln -sf silo $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
+	done
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done
+	@# Without this, libsilo.so.0 in a directory of the loader's path is
+	@# not found until the next ldconfig: run it, as packages do.
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" -eq 0 ]; then \
+		libdir=$$(readlink -f '$(PREFIX)/lib'); \
+		for d in /lib /usr/lib $$($(LDCONFIG) -N -v 2>/dev/null | sed -n 's,^\(/[^:]*\):.*,\1,p'); do \
+			if [ "$$(readlink -f "$$d")" = "$$libdir" ]; then \
+				echo '$(LDCONFIG)'; $(LDCONFIG) || exit 1; break; \
+			fi; \
+		done; \
+	fi
 
+# A failed test keeps its trash directory in $TMPDIR (t/test-lib.sh), with
+# a file naming the t/ directory it came from: remove only this checkout's.
 clean:
-	rm -rf build build-san t/trash.*
+	rm -rf build build-san compile_commands.json compile_commands.json.new
+	@t=$$(cd t && pwd -P); for d in "$${TMPDIR:-/tmp}"/silo-test.*; do \
+		if [ -d "$$d" ] && [ "$$(cat "$$d/.test-source" 2>/dev/null)" = "$$t" ]; then \
+			echo "rm -rf $$d"; rm -rf "$$d"; \
+		fi; \
+	done
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

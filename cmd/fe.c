@@ -2,9 +2,12 @@
 #include "fe.h"
 #include "silo/error.h"
 #include "silo/oid.h"
+#include "silo/oid-prefix.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,21 @@
 #endif
 
 const char *fe_tool_name = "silo";
+int fe_quiet;
+
+/* The progress line on the terminal now, if any: a message first ends it,
+ * so that no message is written over it.  Messages and progress come
+ * from several threads; one lock keeps their lines whole. */
+static struct fe_progress *progress_shown;
+static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void end_progress_line(void)
+{
+	if (progress_shown) {
+		fputc('\n', stderr);
+		progress_shown = NULL;
+	}
+}
 
 int fe_exit_for(int lib_code)
 {
@@ -47,11 +65,14 @@ int fe_error(int status, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	pthread_mutex_lock(&stderr_lock);
+	end_progress_line();
 	fprintf(stderr, "%s: error: ", fe_tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&stderr_lock);
 	return status;
 }
 
@@ -64,11 +85,16 @@ void fe_warning(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fe_quiet)
+		return;
+	pthread_mutex_lock(&stderr_lock);
+	end_progress_line();
 	fprintf(stderr, "%s: warning: ", fe_tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&stderr_lock);
 }
 
 /* ---- progress ---- */
@@ -84,7 +110,7 @@ static uint64_t now_ms(void)
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet)
 {
 	p->title = title;
-	p->enabled = !quiet && isatty(STDERR_FILENO);
+	p->enabled = !quiet && !fe_quiet && isatty(STDERR_FILENO);
 	p->start_ms = now_ms();
 	p->last_ms = 0;
 	p->bytes = 0;
@@ -110,6 +136,7 @@ static void progress_print(struct fe_progress *p, uint64_t done, uint64_t total,
 		fprintf(stderr, "\r%s: %llu%s", p->title,
 			(unsigned long long)done, end);
 	p->shown = 1;
+	progress_shown = *end ? NULL : p;
 }
 
 void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total)
@@ -122,7 +149,9 @@ void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total)
 	if (p->shown && t - p->last_ms < 100)
 		return;
 	p->last_ms = t;
+	pthread_mutex_lock(&stderr_lock);
 	progress_print(p, done, total, "");
+	pthread_mutex_unlock(&stderr_lock);
 }
 
 void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t total,
@@ -135,13 +164,37 @@ void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t tot
 
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
 {
+	pthread_mutex_lock(&stderr_lock);
 	if (p->enabled && p->shown)
 		progress_print(p, done, total, ", done.\n");
+	if (progress_shown == p)
+		progress_shown = NULL;
+	pthread_mutex_unlock(&stderr_lock);
 }
 
 /* ---- options ---- */
 
 static const char *usage_cmd = "";	/* "silo put", for messages */
+
+#define QUIET_HELP "print nothing but errors; the exit status tells"
+
+/* Send standard output to /dev/null for a quiet command. */
+static int silence_stdout(void)
+{
+	int fd;
+
+	fflush(stdout);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "%s: error: cannot open /dev/null: %s\n",
+			fe_tool_name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
 
 void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
 {
@@ -166,6 +219,7 @@ void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
 				 o->long_name ? "=<%s>" : " <%s>", o->argh);
 		fprintf(f, "    %-26s %s\n", left, o->help);
 	}
+	fprintf(f, "    %-26s %s\n", "-q, --quiet", QUIET_HELP);
 	fprintf(f, "    %-26s %s\n", "-h, --help", "show this help and exit");
 }
 
@@ -266,6 +320,10 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 			fe_usage(stdout, usage, opts);
 			return FE_PARSE_HELP;
 		}
+		if (!strcmp(a, "--quiet")) {
+			fe_quiet = 1;
+			continue;
+		}
 		if (a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -312,6 +370,10 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 		/* A bundle of short options: -qv, -j4, -j 4. */
 		for (const char *p = a + 1; *p; p++) {
 			char spelled[3] = { '-', *p, 0 };
+			if (*p == 'q') {
+				fe_quiet = 1;
+				continue;
+			}
 			for (o = opts; o->type != FE_OPT_END; o++)
 				if (o->short_name == *p)
 					break;
@@ -337,6 +399,8 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 		}
 	}
 	argv[out] = NULL;
+	if (fe_quiet && silence_stdout() < 0)
+		return FE_PARSE_ERROR;
 	return out;
 }
 
@@ -352,6 +416,17 @@ int fe_parse_oid(struct silo_oid *out, int format, const char *hex)
 	return 0;
 }
 
+int fe_resolve_oid(struct silo_oid *out, silo *s, const char *hex)
+{
+	int ret = silo_resolve_id(out, s, hex);
+
+	if (ret == SILO_ENOTFOUND)
+		return fe_lib_error(ret);
+	if (ret < 0)
+		return fe_error(FE_EXIT_USAGE, "%s", silo_error_message());
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 static void tool_usage(FILE *f, const struct fe_tool *tool)
@@ -359,7 +434,10 @@ static void tool_usage(FILE *f, const struct fe_tool *tool)
 	size_t i;
 
 	fprintf(f, "usage: %s [--version] [--help] <command> [<args>]\n\n", tool->name);
-	fprintf(f, "%s\n\ncommands:\n", tool->summary);
+	fprintf(f, "%s\n", tool->summary);
+	if (!tool->n_cmds)
+		return;
+	fprintf(f, "\ncommands:\n");
 	for (i = 0; i < tool->n_cmds; i++)
 		fprintf(f, "    %-12s %s\n", tool->cmds[i].name, tool->cmds[i].summary);
 	fprintf(f, "\nSee '%s <command> --help' or 'man %s-<command>' for one command.\n",

@@ -6,7 +6,8 @@
  *
  * Adding a command:
  *  1. write cmd/<tool>/<name>.c with int cmd_<tool>_<name>(int, const char **);
- *  2. declare it in cmd/<tool>/<tool>.h and add a row to the tool's table;
+ *  2. declare it in cmd/<tool>/<tool>-cmd.h and add a row to the tool's
+ *     table in cmd/<tool>/<tool>.c;
  *  3. write Documentation/<tool>-<name>.1.scd (its SYNOPSIS equal to the
  *     usage lines: t9001 checks);
  *  4. write tests in t/.
@@ -60,7 +61,16 @@ int fe_error(int status, const char *fmt, ...)
 /* Report the library's last failure (code RET) and return its exit status. */
 int fe_lib_error(int ret);
 
-/* Print "<tool>: warning: <fmt...>" on stderr. */
+/*
+ * -q / --quiet, which every command takes: fe_parse_options() sets it
+ * and then sends standard output to /dev/null, so that a quiet command
+ * prints nothing on success whatever it would have printed; warnings and
+ * progress are silenced too.  Errors still go to stderr, and the exit
+ * status carries the answer.
+ */
+extern int fe_quiet;
+
+/* Print "<tool>: warning: <fmt...>" on stderr (nothing when quiet). */
 void fe_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -77,6 +87,7 @@ struct fe_progress {
 	int shown;
 };
 
+/* QUIET (or fe_quiet) keeps it silent. */
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet);
 void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total);
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total);
@@ -143,5 +154,14 @@ int fe_usage_error(const char *const *usage, const struct fe_option *opts,
 /* Parse an id in the silo's format, reporting a usage-grade error. */
 struct silo_oid;
 int fe_parse_oid(struct silo_oid *out, int format, const char *hex);
+
+/*
+ * An id given on the command line: the whole id or a unique prefix (at
+ * least 7 hex digits) of the id of an object of S.  Returns 0, or an
+ * exit status after reporting the error: 3 when no object has the
+ * prefix, 2 for a prefix too short, ambiguous or not hex.
+ */
+#include "silo/store.h"
+int fe_resolve_oid(struct silo_oid *out, silo *s, const char *hex);
 
 #endif

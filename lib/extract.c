@@ -19,6 +19,7 @@
  * restored, owners never.
  */
 #include "tree-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -137,14 +138,8 @@ static int clear_place(struct extract_state *x, const char *base, const char *pa
 static int add_fixup(struct extract_state *x, const char *path, mode_t mode,
 		     struct timespec mtime)
 {
-	if (x->n_fixups == x->alloc_fixups) {
-		size_t n = x->alloc_fixups ? 2 * x->alloc_fixups : 64;
-		struct dir_fixup *v = realloc(x->fixups, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		x->fixups = v;
-		x->alloc_fixups = n;
-	}
+	if (ALLOC_GROW(x->fixups, x->n_fixups + 1, x->alloc_fixups) < 0)
+		return silo_error_oom();
 	if (!(x->fixups[x->n_fixups].path = strdup(path)))
 		return silo_error_oom();
 	x->fixups[x->n_fixups].mode = mode;
@@ -337,8 +332,8 @@ static int by_depth(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-int silo_extract(const char *dest, silo_source_fn src, void *payload,
-		 const char *name, int format, silo_oid *tree_id)
+int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
+		      void *payload, const char *name, int format)
 {
 	struct silo_tree_list list = SILO_TREE_LIST_INIT;
 	struct tree_archive_hooks hooks = { on_header, on_data, on_finish, NULL };

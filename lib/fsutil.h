@@ -67,4 +67,24 @@ int fs_same_state(const struct stat *a, const struct stat *b);
 /* Join A and B with one '/'; the result is owned by the caller. */
 char *fs_join(const char *a, const char *b);
 
+/* dirname and basename of PATH as new strings owned by the caller (NULL
+ * when memory runs out); trailing slashes do not make a component. */
+char *fs_dirname(const char *path);
+char *fs_basename(const char *path);
+
+/*
+ * Read the whole file at PATH into *out (NUL-terminated, owned by the
+ * caller) and its length into *len.  Files larger than MAX are refused
+ * with SILO_EINVALID, as are directories.
+ */
+int fs_read_file(char **out, size_t *len, const char *path, size_t max);
+
+/*
+ * Write LEN bytes of DATA to PATH atomically, replacing any old file: a
+ * hidden temporary file beside it (".<name>.XXXXXX"), flushed, then
+ * renamed over PATH.  The file gets mode 0666 less the umask, as a file
+ * written by an editor would, since such files (treeptrs) are kept in git.
+ */
+int fs_write_file_atomic(const char *path, const void *data, size_t len);
+
 #endif

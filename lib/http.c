@@ -141,13 +141,16 @@ static int start_job(CURLM *multi, struct http_job *job, long timeout)
 	struct stat st;
 	CURL *e;
 
-	if (fstat(job->fd, &st) < 0) {
+	if (job->head) {
+		job->start_offset = 0;
+	} else if (fstat(job->fd, &st) < 0) {
 		snprintf(job->error, sizeof(job->error), "cannot stat download file: %s",
 			 strerror(errno));
 		return -1;
+	} else {
+		job->start_offset = (uint64_t)st.st_size;
 	}
-	job->start_offset = (uint64_t)st.st_size;
-	if (lseek(job->fd, 0, SEEK_END) < 0) {
+	if (!job->head && lseek(job->fd, 0, SEEK_END) < 0) {
 		snprintf(job->error, sizeof(job->error), "cannot seek download file: %s",
 			 strerror(errno));
 		return -1;
@@ -167,6 +170,8 @@ static int start_job(CURLM *multi, struct http_job *job, long timeout)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	if (job->head)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	if (job->start_offset)
 		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
 				 (curl_off_t)job->start_offset);
@@ -340,6 +345,39 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		}
 	}
 	curl_multi_cleanup(multi);
+	return 0;
+}
+
+int http_head(const char *url, enum http_result *result, char *error,
+	      size_t error_size)
+{
+	struct http_job job;
+	int ret;
+
+	memset(&job, 0, sizeof(job));
+	job.url = url;
+	job.fd = -1;
+	job.head = 1;
+	ret = http_run(&job, 1, 1, NULL, NULL);
+	*result = job.result;
+	snprintf(error, error_size, "%s", job.error);
+	return ret;
+}
+
+int http_download(const char *url, int fd)
+{
+	struct http_job job;
+	int ret;
+
+	memset(&job, 0, sizeof(job));
+	job.url = url;
+	job.fd = fd;
+	if ((ret = http_run(&job, 1, 1, NULL, NULL)) < 0)
+		return ret;
+	if (job.result == HTTP_NOT_FOUND)
+		return silo_error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
+	if (job.result != HTTP_OK)
+		return silo_error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
 	return 0;
 }
 

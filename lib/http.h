@@ -27,6 +27,7 @@ enum http_result {
 struct http_job {
 	const char *url;	/* in */
 	int fd;			/* in: appended to, from its current size */
+	int head;		/* in: ask for the headers only (FD unused) */
 	enum http_result result;	/* out */
 	char error[512];	/* out: why, for HTTP_FAILED / HTTP_NOT_FOUND */
 	uint64_t bytes;		/* out: bytes received for this job */
@@ -47,6 +48,15 @@ struct http_job {
 int http_run(struct http_job *jobs, size_t n, int parallel,
 	     void (*progress)(void *payload, uint64_t bytes, size_t done),
 	     void *payload);
+
+/* Ask whether the server has URL, with a HEAD request: nothing of the
+ * file is transferred.  *result says what happened. */
+int http_head(const char *url, enum http_result *result, char *error,
+	      size_t error_size);
+
+/* Download URL to the end of FD: 0, or SILO_ENOTFOUND or SILO_ENET with
+ * the message "cannot download 'URL': why". */
+int http_download(const char *url, int fd);
 
 /* Download URL into memory (for small files such as config.json or an
  * index).  *result says what happened; *out is owned by the caller. */

@@ -3,6 +3,7 @@
  * as it goes by, so that the last read can vouch for every byte.
  */
 #include "store-internal.h"
+#include "byteorder.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -102,16 +103,12 @@ static int start(struct loose_stream *ls, uint64_t *size)
 		unsigned i = 0;
 		/* Walk the subfields for ours. */
 		while (i + 4 <= head->extra_len) {
-			unsigned sublen = extra[i + 2] | extra[i + 3] << 8;
+			unsigned sublen = get_le16(extra + i + 2);
 			if (i + 4 + sublen > head->extra_len)
 				break;
 			if (extra[i] == SILO_GZ_EXTRA_ID1 &&
 			    extra[i + 1] == SILO_GZ_EXTRA_ID2 && sublen == 8) {
-				uint64_t v = 0;
-				int b;
-				for (b = 7; b >= 0; b--)
-					v = v << 8 | extra[i + 4 + b];
-				*size = v;
+				*size = get_le64(extra + i + 4);
 				break;
 			}
 			i += 4 + sublen;

@@ -7,13 +7,16 @@
  * and flushes again so that the names are durable too.
  */
 #include "store-internal.h"
+#include "alloc.h"
+#include "byteorder.h"
 #include "error-internal.h"
 #include "fsutil.h"
-#include "remote-internal.h"
+#include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,21 +52,16 @@ struct silo_writer {
 
 int silo_writer_new(silo_writer **out, silo *s)
 {
-	*out = NULL;
-	if (s->remote)
-		return silo_error_set(SILO_EINVALID,
-			"cannot write to '%s': a silo served over HTTP is written "
-			"where it is stored, then copied (rsync, rclone)",
-			silo_remote_url(s->remote));
-	return silo_writer_new_local(out, s);
-}
-
-int silo_writer_new_local(silo_writer **out, silo *s)
-{
+	struct silo_source *remote = silo_remote_source(s);
 	silo_writer *w;
 	int ret;
 
 	*out = NULL;
+	if (remote)
+		return silo_error_set(SILO_EINVALID,
+			"cannot write to '%s': a silo served over HTTP is written "
+			"where it is stored, then copied (rsync, rclone)",
+			remote->name);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return silo_error_oom();
@@ -123,14 +121,8 @@ void silo_writer_free(silo_writer *w)
 
 static int add_pending(silo_writer *w, char *tmp, const silo_oid *id)
 {
-	if (w->n_pending == w->alloc_pending) {
-		size_t n = w->alloc_pending ? 2 * w->alloc_pending : 16;
-		struct pending *p = realloc(w->pending, n * sizeof(*p));
-		if (!p)
-			return silo_error_oom();
-		w->pending = p;
-		w->alloc_pending = n;
-	}
+	if (ALLOC_GROW(w->pending, w->n_pending + 1, w->alloc_pending) < 0)
+		return silo_error_oom();
 	w->pending[w->n_pending].tmp = tmp;
 	w->pending[w->n_pending].id = *id;
 	w->n_pending++;
@@ -195,14 +187,11 @@ static int deflate_out(silo_writer *w, z_stream *zs, int flush, int fd,
 static int set_header(z_stream *zs, gz_header *head, unsigned char *extra,
 		      uint64_t size)
 {
-	int i;
-
 	extra[0] = SILO_GZ_EXTRA_ID1;
 	extra[1] = SILO_GZ_EXTRA_ID2;
 	extra[2] = 8;
 	extra[3] = 0;
-	for (i = 0; i < 8; i++)
-		extra[4 + i] = (unsigned char)(size >> (8 * i));
+	put_le64(extra + 4, size);
 	memset(head, 0, sizeof(*head));
 	head->extra = extra;
 	head->extra_len = SILO_GZ_EXTRA_LEN;
@@ -467,6 +456,25 @@ static int compress_fd(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 	return compress_serial(w, tmp_fd, tmp, fd, size, name);
 }
 
+int silo_writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what)
+{
+	char prefix[64];
+	int ret;
+
+	snprintf(prefix, sizeof(prefix), SILO_TMP_PREFIX "%s_", what);
+	if ((ret = fs_tmpfile(fd, path, w->s->objects_dir, prefix)) < 0)
+		return ret;
+	if (fchmod(*fd, 0600) < 0) {
+		ret = silo_error_errno("cannot set the mode of '%s'", *path);
+		close(*fd);
+		unlink(*path);
+		free(*path);
+		*fd = -1;
+		*path = NULL;
+	}
+	return ret;
+}
+
 /* Copy a stream of unknown length into a temporary file to learn its size. */
 static int spool(silo_writer *w, int *spool_fd, char **spool_path, int fd,
 		 const char *name)
@@ -550,7 +558,7 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 	return ret;
 }
 
-int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name)
+int silo_writer_put_fd(silo_oid *out, silo_writer *w, int fd, const char *name)
 {
 	struct stat st;
 	char *spool_path = NULL;
@@ -576,13 +584,13 @@ int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name)
 	return ret;
 }
 
-int silo_writer_put_file(silo_writer *w, silo_oid *out, const char *path)
+int silo_writer_put_file(silo_oid *out, silo_writer *w, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return silo_error_errno("cannot open '%s'", path);
-	ret = silo_writer_put_fd(w, out, fd, path);
+	ret = silo_writer_put_fd(out, w, fd, path);
 	close(fd);
 	return ret;
 }
@@ -618,7 +626,7 @@ int silo_spool_write(void *spool, const void *data, size_t len)
 	return fs_write_all(sp->fd, data, len, sp->path);
 }
 
-int silo_spool_put(silo_spool *sp, silo_oid *out)
+int silo_spool_put(silo_oid *out, silo_spool *sp)
 {
 	struct stat st;
 
@@ -637,7 +645,7 @@ void silo_spool_free(silo_spool *sp)
 	free(sp);
 }
 
-int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size_t len)
+int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size_t len)
 {
 	silo_spool *sp;
 	int ret;
@@ -645,7 +653,7 @@ int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size
 	if ((ret = silo_spool_new(&sp, w)) < 0)
 		return ret;
 	if (!(ret = silo_spool_write(sp, data, len)))
-		ret = silo_spool_put(sp, out);
+		ret = silo_spool_put(out, sp);
 	silo_spool_free(sp);
 	return ret;
 }

@@ -3,10 +3,12 @@
  * and write the treeptr naming it.
  */
 #include "silo/medo.h"
+#include "silo/integrity.h"
 #include "silo/store.h"
 #include "silo/tree.h"
 #include "error-internal.h"
 #include "medo-internal.h"
+#include "fsutil.h"
 #include "fsutil.h"
 #include "http.h"
 #include "store-internal.h"
@@ -14,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,21 +46,21 @@ static int counting_write(void *payload, const void *data, size_t len)
  * The tree id of what object ID unpacks to, read back from the silo: what
  * medo expand will check against, whatever happened to the source since.
  */
-static int object_tree_id(silo_oid *out, struct silo *s, const silo_oid *id,
+static int object_tree_id(silo_oid *out, silo *s, const silo_oid *id,
 			  const char *name)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	struct medo_source src = { NULL, 0 };
+	struct medo_reader src = { NULL, 0 };
 	silo_stream *st;
 	int ret;
 
 	if ((ret = silo_stream_open(&st, s, id)) < 0)
 		return ret;
 	src.st = st;
-	ret = silo_tree_list_archive(&l, silo_object_format(s), medo_source_read, &src, name);
+	ret = silo_tree_list_archive(&l, silo_object_format(s), medo_reader_read, &src, name);
 	/* The stream is verified only at its end. */
 	if (!ret)
-		ret = medo_source_finish(&src);
+		ret = medo_reader_finish(&src);
 	if (!ret)
 		ret = silo_tree_list_id(out, &l);
 	silo_tree_list_release(&l);
@@ -67,7 +68,7 @@ static int object_tree_id(silo_oid *out, struct silo *s, const silo_oid *id,
 	return ret;
 }
 
-static int add_dir(struct silo_treeptr *tp, struct silo *s, const char *dir)
+static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct counting_sink sink = { NULL, 0 };
@@ -81,11 +82,11 @@ static int add_dir(struct silo_treeptr *tp, struct silo *s, const char *dir)
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
 	    (ret = silo_spool_new(&sink.sp, w)) < 0)
 		goto out;
-	if ((ret = silo_tar_dir(dir, counting_write, &sink)) < 0) {
+	if ((ret = silo_tree_tar(dir, counting_write, &sink)) < 0) {
 		silo_error_wrap("cannot write a tar of '%s'", dir);
 		goto out;
 	}
-	if ((ret = silo_spool_put(sink.sp, &tp->object)) < 0 ||
+	if ((ret = silo_spool_put(&tp->object, sink.sp)) < 0 ||
 	    (ret = silo_writer_commit(w, NULL)) < 0)
 		goto out;
 	if ((ret = object_tree_id(&from_tar, s, &tp->object, dir)) < 0)
@@ -109,7 +110,7 @@ out:
 struct file_source {
 	int fd;
 	const char *name;
-	EVP_MD_CTX *sha256;
+	silo_integrity_hasher *hash;
 	unsigned char *buf;
 	int failed;
 };
@@ -118,6 +119,7 @@ static int file_read(void *payload, const void **data, size_t *len)
 {
 	struct file_source *fs = payload;
 	ssize_t n;
+	int ret;
 
 	do
 		n = read(fs->fd, fs->buf, CHUNK);
@@ -126,8 +128,8 @@ static int file_read(void *payload, const void **data, size_t *len)
 		return silo_error_errno("cannot read '%s'", fs->name);
 	if (n == 0)
 		return 0;
-	if (!EVP_DigestUpdate(fs->sha256, fs->buf, (size_t)n))
-		return silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+	if ((ret = silo_integrity_hasher_update(fs->hash, fs->buf, (size_t)n)) < 0)
+		return ret;
 	*data = fs->buf;
 	*len = (size_t)n;
 	return 1;
@@ -135,16 +137,18 @@ static int file_read(void *payload, const void **data, size_t *len)
 
 /*
  * Store the file at PATH (NAME in messages) as an archive or, with
- * OPAQUE, as is.  Its sha256 goes to SHA256_HEX; if EXPECT is set and
- * differs, nothing is stored.
+ * OPAQUE, as is.  Its sha256 goes to SHA256_HEX; if it differs from
+ * OPTS->sha256, or the data does not match OPTS->integrity, nothing is
+ * stored.
  */
-static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
-		    const char *name, int opaque, const char *expect, char sha256_hex[65])
+static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
+		    const char *name, const struct silo_medo_add_options *opts,
+		    char sha256_hex[65])
 {
+	int opaque = opts->opaque;
+	const char *expect = opts->sha256;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct file_source src = { -1, name, NULL, NULL, 0 };
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0, i;
 	silo_writer *w = NULL;
 	struct stat st, before;
 	const void *d;
@@ -158,14 +162,12 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 		ret = silo_error_errno("cannot stat '%s'", name);
 		goto out;
 	}
-	if (!(src.buf = malloc(CHUNK)) || !(src.sha256 = EVP_MD_CTX_new())) {
+	if (!(src.buf = malloc(CHUNK))) {
 		ret = silo_error_oom();
 		goto out;
 	}
-	if (!EVP_DigestInit_ex(src.sha256, EVP_sha256(), NULL)) {
-		ret = silo_error_set(SILO_ERROR, "libcrypto: cannot start sha256");
+	if ((ret = silo_integrity_hasher_new(&src.hash, opts->integrity)) < 0)
 		goto out;
-	}
 	/* One pass gives the upstream checksum and, for an archive, its
 	 * tree: the listing reads what it needs, the rest is drained. */
 	if (!opaque) {
@@ -182,12 +184,8 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 		;
 	if (ret < 0)
 		goto out;
-	if (!EVP_DigestFinal_ex(src.sha256, md, &mdlen)) {
-		ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+	if ((ret = silo_integrity_hasher_finish(src.hash, sha256_hex, name)) < 0)
 		goto out;
-	}
-	for (i = 0; i < mdlen; i++)
-		snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
 	if (expect && strcasecmp(expect, sha256_hex)) {
 		ret = silo_error_set(SILO_ECORRUPT,
 			"'%s' has sha256 %s, not the expected %s: nothing stored",
@@ -195,7 +193,7 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 		goto out;
 	}
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
-	    (ret = silo_writer_put_fd(w, &tp->object, src.fd, name)) < 0)
+	    (ret = silo_writer_put_fd(&tp->object, w, src.fd, name)) < 0)
 		goto out;
 	/* The checksum and tree id came from the first read; the object was
 	 * stored from a second.  Unless the file stayed the same through
@@ -215,7 +213,7 @@ static int add_file(struct silo_treeptr *tp, struct silo *s, const char *path,
 out:
 	silo_writer_free(w);
 	silo_tree_list_release(&l);
-	EVP_MD_CTX_free(src.sha256);
+	silo_integrity_hasher_free(src.hash);
 	free(src.buf);
 	close(src.fd);
 	return ret;
@@ -223,28 +221,24 @@ out:
 
 /* ---- a URL: downloaded first, then added as a file ---- */
 
-/* Download URL into a new temporary file in silo S; *path_out names it. */
-static int download(char **path_out, struct silo *s, const char *url)
+/*
+ * Download URL into a scratch file of silo S (a writer's temporary file,
+ * which verify and prune know); *path_out names it.  The download is
+ * checked as a file is: add_file() reads it for its sha256 and tree.
+ */
+static int download(char **path_out, silo *s, const char *url)
 {
-	struct http_job job;
+	silo_writer *w;
 	int fd, ret;
 
-	if ((ret = fs_tmpfile(&fd, path_out, s->objects_dir, SILO_TMP_PREFIX "download_")) < 0)
+	*path_out = NULL;
+	if ((ret = silo_writer_new(&w, s)) < 0)
 		return ret;
-	if (fchmod(fd, 0600) < 0) {
-		ret = silo_error_errno("cannot set the mode of '%s'", *path_out);
-		goto out;
-	}
-	memset(&job, 0, sizeof(job));
-	job.url = url;
-	job.fd = fd;
-	if ((ret = http_run(&job, 1, 1, NULL, NULL)) < 0)
-		goto out;
-	if (job.result == HTTP_NOT_FOUND)
-		ret = silo_error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
-	else if (job.result != HTTP_OK)
-		ret = silo_error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
-out:
+	ret = silo_writer_tmpfile(w, &fd, path_out, "download");
+	silo_writer_free(w);
+	if (ret < 0)
+		return ret;
+	ret = http_download(url, fd);
 	close(fd);
 	if (ret < 0) {
 		unlink(*path_out);
@@ -298,7 +292,7 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 	else
 		user = getenv("USER");
 	real = http_is_url(src) ? NULL : realpath(src, NULL);
-	if (sha256 && !(base = medo_basename(src))) {
+	if (sha256 && !(base = fs_basename(src))) {
 		free(real);
 		return silo_error_oom();
 	}
@@ -312,7 +306,8 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 	    (ret = set_prov(tp, "url", opts->url ? opts->url :
 				    http_is_url(src) ? src : NULL)) < 0 ||
 	    (ret = set_prov(tp, "file", base)) < 0 ||
-	    (ret = set_prov(tp, "sha256", sha256)) < 0) {
+	    (ret = set_prov(tp, "sha256", sha256)) < 0 ||
+	    (ret = set_prov(tp, "integrity", opts->integrity)) < 0) {
 		/* ret says why */
 	}
 	free(real);
@@ -327,7 +322,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 {
 	struct silo_treeptr old = SILO_TREEPTR_INIT, tp = SILO_TREEPTR_INIT;
 	char sha256[65] = "", *dir = NULL;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	struct stat st;
 	int have_old = 0, ret;
 
@@ -343,6 +338,11 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	if (S_ISDIR(st.st_mode) && opts->opaque)
 		return silo_error_set(SILO_EINVALID,
 			"cannot add '%s' as an opaque object: it is a directory", src);
+	if (S_ISDIR(st.st_mode) && (opts->sha256 || opts->integrity))
+		return silo_error_set(SILO_EINVALID,
+			"cannot pin '%s' with a checksum: it is a directory", src);
+	if (opts->integrity && (ret = silo_integrity_check_syntax(opts->integrity)) < 0)
+		return ret;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return silo_error_set(SILO_EINVALID,
 			"cannot add '%s': not a directory or a regular file", src);
@@ -356,7 +356,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		return ret;
 	silo_error_clear();
 
-	if (!(dir = medo_dirname(treeptr_path)))
+	if (!(dir = fs_dirname(treeptr_path)))
 		return silo_error_oom();
 	ret = fs_mkdir_p(dir, 0777);
 	free(dir);
@@ -370,12 +370,12 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;
 		if ((ret = download(&tmp, s, src)) == 0) {
-			ret = add_file(&tp, s, tmp, src, opts->opaque, opts->sha256, sha256);
+			ret = add_file(&tp, s, tmp, src, opts, sha256);
 			unlink(tmp);
 			free(tmp);
 		}
 	} else {
-		ret = add_file(&tp, s, src, src, opts->opaque, opts->sha256, sha256);
+		ret = add_file(&tp, s, src, src, opts, sha256);
 	}
 	if (ret < 0)
 		goto out;

@@ -4,13 +4,17 @@
  *
  * Everything is built in a staging directory beside DEST (same parent,
  * so the final rename stays on one file system) and renamed into place
- * only after the object's checksum and the tree id both matched.
+ * only after the object's checksum and the tree id both matched: the
+ * checks are together in write_checked().
  */
 #include "silo/medo.h"
+#include "alloc.h"
+#include "silo/medo-status.h"
 #include "silo/store.h"
 #include "silo/tree.h"
 #include "error-internal.h"
 #include "medo-internal.h"
+#include "fsutil.h"
 #include "fsutil.h"
 #include "strbuf.h"
 
@@ -139,7 +143,7 @@ static void remove_stale_staging(const char *dir, const char *base)
 		 * a failed --force could not put back: never litter. */
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && same_dir(fd, path) &&
 		    faccessat(fd, "old", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-			silo_remove_tree(path);	/* best effort: it is only litter */
+			silo_tree_remove(path);	/* best effort: it is only litter */
 		if (fd >= 0)
 			close(fd);
 		free(path);
@@ -151,7 +155,7 @@ static void remove_stale_staging(const char *dir, const char *base)
  * owned by the caller. */
 static int make_staging(char **out, int *lock_fd, const char *dest)
 {
-	char *dir = medo_dirname(dest), *base = medo_basename(dest), *path = NULL;
+	char *dir = fs_dirname(dest), *base = fs_basename(dest), *path = NULL;
 	size_t len;
 	int ret = 0;
 
@@ -206,7 +210,7 @@ static int write_opaque(silo_stream *st, const char *path)
 	int fd, ret;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		  0666 & ~(mode_t)medo_umask());
+		  0666 & ~fs_umask());
 	if (fd < 0)
 		return silo_error_errno("cannot create '%s'", path);
 	while ((ret = silo_stream_read(st, &d, &n)) > 0)
@@ -265,13 +269,49 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
 	return ret;
 }
 
-/* Unpack the object into NEW_PATH, its tree id into *GOT. */
-static int extract(const char *new_path, struct medo_source *src,
-		   const char *name, int format, silo_oid *got)
+/*
+ * Write the object of TP, read from ST, at NEW_PATH and check it against
+ * the treeptr: every check of one expansion is here, in the order they
+ * happen.
+ *
+ *  1. The object's size is the treeptr's, before anything is written.
+ *  2. Its bytes hash to its id: the stream checks them as they go by
+ *     (loose-read.c, pack-read.c) and fails its last read otherwise.  An
+ *     archive reader may stop before the end, so medo_reader_finish()
+ *     drains the stream: the check always runs, exactly once.
+ *  3. For a tree, the git tree id of what was written, computed by the
+ *     extraction on the way (extract.c), is the treeptr's.
+ *
+ * TREEPTR_PATH names the treeptr in messages.  On failure NEW_PATH may
+ * hold a partial tree; the caller's staging directory goes with it.
+ */
+static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
+			 const char *new_path, const char *treeptr_path)
 {
-	int ret = silo_extract(new_path, medo_source_read, src, name, format, got);
+	char hex[SILO_OID_MAX_HEXSZ + 1], got_hex[SILO_OID_MAX_HEXSZ + 1];
+	char want_hex[SILO_OID_MAX_HEXSZ + 1];
+	struct medo_reader src = { st, 0 };
+	silo_oid got;
+	int ret;
 
-	return ret ? ret : medo_source_finish(src);
+	if (silo_stream_size(st) != tp->size)
+		return silo_error_set(SILO_ECORRUPT,
+			"'%s': object %s has %llu bytes, not the %llu the treeptr says",
+			treeptr_path, silo_oid_to_hex(hex, &tp->object),
+			(unsigned long long)silo_stream_size(st),
+			(unsigned long long)tp->size);
+	if (!silo_treeptr_is_tree(tp))
+		return write_opaque(st, new_path);	/* read to its checked end */
+	if ((ret = silo_tree_extract(&got, new_path, medo_reader_read, &src,
+				     treeptr_path, tp->object.format)) < 0 ||
+	    (ret = medo_reader_finish(&src)) < 0)
+		return ret;
+	if (!silo_oid_equal(&got, &tp->tree))
+		return silo_error_set(SILO_ECORRUPT,
+			"'%s': object %s unpacks to tree %s, not tree %s",
+			treeptr_path, silo_oid_to_hex(hex, &tp->object),
+			silo_oid_to_hex(got_hex, &got), silo_oid_to_hex(want_hex, &tp->tree));
+	return 0;
 }
 
 int silo_medo_expand(const char *treeptr_path, const char *dest,
@@ -279,12 +319,10 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	enum dest_state state = DEST_NONE;
-	char hex[SILO_OID_MAX_HEXSZ + 1], hex2[SILO_OID_MAX_HEXSZ + 1];
 	char *staging = NULL, *new_path = NULL;
 	int staging_lock = -1, keep_staging = 0;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_stream *st = NULL;
-	silo_oid got;
 	int ret, result;
 
 	if ((ret = silo_treeptr_load(&tp, treeptr_path)) < 0)
@@ -313,35 +351,14 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		st = NULL;
 		goto out;
 	}
-	if (silo_stream_size(st) != tp.size) {
-		ret = silo_error_set(SILO_ECORRUPT,
-			"'%s': object %s has %llu bytes, not the %llu the treeptr says",
-			treeptr_path, silo_oid_to_hex(hex, &tp.object),
-			(unsigned long long)silo_stream_size(st),
-			(unsigned long long)tp.size);
-		goto out;
-	}
 	if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
 		goto out;
 	if (!(new_path = fs_join(staging, "new"))) {
 		ret = silo_error_oom();
 		goto out;
 	}
-	if (silo_treeptr_is_tree(&tp)) {
-		struct medo_source src = { st, 0 };
-		if ((ret = extract(new_path, &src, treeptr_path, tp.object.format, &got)) < 0)
-			goto out;
-		if (!silo_oid_equal(&got, &tp.tree)) {
-			char want[SILO_OID_MAX_HEXSZ + 1];
-			ret = silo_error_set(SILO_ECORRUPT,
-				"'%s': object %s unpacks to tree %s, not tree %s",
-				treeptr_path, silo_oid_to_hex(hex, &tp.object),
-				silo_oid_to_hex(hex2, &got), silo_oid_to_hex(want, &tp.tree));
-			goto out;
-		}
-	} else if ((ret = write_opaque(st, new_path)) < 0) {
+	if ((ret = write_checked(st, &tp, new_path, treeptr_path)) < 0)
 		goto out;
-	}
 	if (state == DEST_EMPTY) {
 		/* Nothing to keep: the empty directory makes way. */
 		if (rmdir(dest) < 0 && errno != ENOENT) {
@@ -370,7 +387,7 @@ out:
 		char msg[4096];
 		snprintf(msg, sizeof(msg), "%s", silo_error_message());
 		if (!keep_staging)
-			silo_remove_tree(staging);
+			silo_tree_remove(staging);
 		close(staging_lock);
 		/* Cleaning up must not hide why the expansion failed. */
 		if (ret < 0)
@@ -393,14 +410,8 @@ struct name_list {
 
 static int list_push(struct name_list *l, char *s)
 {
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 32;
-		char **v = realloc(l->v, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		l->v = v;
-		l->alloc = n;
-	}
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return silo_error_oom();
 	l->v[l->n++] = s;
 	return 0;
 }
@@ -627,7 +638,7 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 		goto out;
 	}
 	/* Read the umask before any thread creates a file. */
-	medo_umask();
+	fs_umask();
 	pthread_mutex_init(&b.lock, NULL);
 	for (i = 1; i < (size_t)jobs; i++) {
 		if (pthread_create(&threads[i], NULL, batch_worker, &b))
@@ -647,6 +658,9 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 						   : NULL);
 	}
 	ret = failures;
+	/* What is there now, for 'medo status' and 'expand --delete'. */
+	if (silo_medo_record_expanded(dest, medo_dir, b.names, b.results, b.n) < 0)
+		ret = silo_error_last();
 out:
 	if (b.messages)
 		for (i = 0; i < b.n; i++)

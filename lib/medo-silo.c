@@ -4,6 +4,7 @@
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "error-internal.h"
+#include "medo-skip.h"
 #include "strbuf.h"
 
 #include <stdarg.h>
@@ -35,7 +36,7 @@ static void warn(silo_medo_warn_fn fn, void *payload, const char *fmt, ...)
 	fn(payload, msg);
 }
 
-int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
+int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			   const char *silo_option, const silo_oid *id,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
@@ -52,14 +53,25 @@ int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
 	/* Each silo in turn; what each said goes into the final error. */
 	for (i = 0; i < sj.n; i++) {
 		struct silo_silojson_entry *e = &sj.v[i];
-		struct silo *s;
-		int have;
+		silo *s;
+		int have, known = medo_skip_known(e->location);
 
-		if (e->kind == SILO_SILOJSON_HTTP)
-			ret = silo_open_remote(&s, e->location);
+		if (known)
+			ret = silo_error_last();
+		else if (e->kind == SILO_SILOJSON_HTTP)
+			ret = silo_remote_open_cached(&s, e->location);
 		else
 			ret = silo_open(&s, e->location);
-		have = ret < 0 ? ret : silo_has_object(s, id);
+		/* The explicit transfer step: a silo is chosen by what can
+		 * really be read from it, so that a server that lacks the
+		 * object or offers a damaged copy is skipped for the next
+		 * silo.  For a local silo this only looks. */
+		if (ret < 0)
+			have = ret;
+		else if ((have = silo_fetch_object(s, id)) == 0)
+			have = 1;
+		else if (have == SILO_ENOTFOUND)
+			have = 0;
 		if (have > 0) {
 			*out = s;
 			silo_silojson_release(&sj);
@@ -69,9 +81,12 @@ int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
 		}
 		if (have < 0) {
 			/* A failing silo is worth a warning even when a later
-			 * one has the object: a mirror may be down. */
-			warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
-			     silo_error_message());
+			 * one has the object: a mirror may be down.  One that
+			 * cannot be opened is remembered, not tried again, and
+			 * warned about once. */
+			if (!known && (ret == 0 || medo_skip_add(e->location) != 0))
+				warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
+				     silo_error_message());
 			strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());
 			if (have != SILO_ENOTFOUND)
 				code = have;
@@ -94,7 +109,7 @@ int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
 	return ret;
 }
 
-int silo_medo_open_writing(struct silo **out, const char *treeptr_path,
+int silo_medo_open_writing(silo **out, const char *treeptr_path,
 			   const char *silo_option)
 {
 	struct silo_silojson sj = SILO_SILOJSON_INIT;

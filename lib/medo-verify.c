@@ -46,9 +46,9 @@ static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 		       const struct silo_treeptr *tp,
 		       const struct silo_medo_verify_options *opts)
 {
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_stream *st = NULL;
-	struct medo_source src = { NULL, 0 };
+	struct medo_reader src = { NULL, 0 };
 	int ret;
 
 	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object,
@@ -56,9 +56,9 @@ static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 	    (ret = silo_stream_open(&st, s, &tp->object)) < 0)
 		goto out;
 	src.st = st;
-	ret = silo_tree_list_archive(l, tp->object.format, medo_source_read, &src, treeptr_path);
+	ret = silo_tree_list_archive(l, tp->object.format, medo_reader_read, &src, treeptr_path);
 	if (!ret)
-		ret = medo_source_finish(&src);
+		ret = medo_reader_finish(&src);
 out:
 	silo_stream_free(st);
 	silo_free(s);

@@ -8,7 +8,7 @@
  * and never half of one.
  */
 #include "pack.h"
-#include "remote-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -68,13 +68,9 @@ int silo_pack_list_write(silo *s)
 		free(idx);
 		if (have <= 0)
 			continue;
-		if (n == alloc) {
-			char **v = realloc(names, (alloc = alloc ? 2 * alloc : 8) * sizeof(*v));
-			if (!v) {
-				ret = silo_error_oom();
-				break;
-			}
-			names = v;
+		if (ALLOC_GROW(names, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			break;
 		}
 		if (!(names[n] = strdup(de->d_name))) {
 			ret = silo_error_oom();

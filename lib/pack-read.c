@@ -4,6 +4,8 @@
  * resolving delta chains through a bounded cache of bases.
  */
 #include "pack.h"
+#include "alloc.h"
+#include "byteorder.h"
 #include "delta.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -21,11 +23,6 @@
 
 #define IDX_MAGIC "\377tOc"
 #define PACK_CACHE_DEFAULT (96u << 20)
-
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static int map_file(const char *path, const char *rel, const unsigned char **map,
 		    size_t *size)
@@ -206,17 +203,23 @@ int pack_open_lenient(struct pack **out, const char *root, const char *relbase,
 
 int pack_lookup(const struct pack *p, const silo_oid *id, uint32_t *pos)
 {
-	const unsigned char *fan = p->idx + 8;
+	if (id->format != p->format)
+		return 0;
+	return pack_index_lookup(p->idx, p->rawsz, id, pos);
+}
+
+int pack_index_lookup(const unsigned char *idx, size_t rawsz, const silo_oid *id,
+		      uint32_t *pos)
+{
+	const unsigned char *fan = idx + 8, *names = idx + 8 + 256 * 4;
 	uint32_t lo, hi;
 	unsigned first = id->hash[0];
 
-	if (id->format != p->format)
-		return 0;
 	lo = first ? get_be32(fan + 4 * (first - 1)) : 0;
 	hi = get_be32(fan + 4 * first);
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(p->names + (size_t)mid * p->rawsz, id->hash, p->rawsz);
+		int c = memcmp(names + (size_t)mid * rawsz, id->hash, rawsz);
 		if (!c) {
 			*pos = mid;
 			return 1;
@@ -240,7 +243,7 @@ uint64_t pack_offset_at(const struct pack *p, uint32_t pos)
 
 	if (v & 0x80000000u) {
 		const unsigned char *q = p->offs64 + 8 * (size_t)(v & 0x7fffffffu);
-		return (uint64_t)get_be32(q) << 32 | get_be32(q + 4);
+		return get_be64(q);
 	}
 	return v;
 }
@@ -530,15 +533,9 @@ int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 			ret = corrupt_at(p, offset, "delta chain loops");
 			goto out;
 		}
-		if (n == alloc) {
-			size_t na = alloc ? 2 * alloc : 16;
-			struct chain_link *nc = realloc(chain, na * sizeof(*nc));
-			if (!nc) {
-				ret = silo_error_oom();
-				goto out;
-			}
-			chain = nc;
-			alloc = na;
+		if (ALLOC_GROW(chain, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			goto out;
 		}
 		chain[n].offset = cur;
 		chain[n].e = e;
@@ -801,117 +798,4 @@ int pack_name_is(const char *name, int format, const char *ext)
 			return 0;
 	}
 	return name[5 + hexsz] == '.' && !strcmp(name + 6 + hexsz, ext);
-}
-
-static int by_relpack(const void *a, const void *b)
-{
-	return strcmp((*(struct pack *const *)a)->relpack, (*(struct pack *const *)b)->relpack);
-}
-
-static int have_pack(silo *s, const char *relbase)
-{
-	size_t i, len = strlen(relbase);
-
-	for (i = 0; i < s->n_packs; i++)
-		if (!strncmp(s->packs[i]->relpack, relbase, len))
-			return 1;
-	return 0;
-}
-
-int silo_packs_load(silo *s, int rescan)
-{
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	if (s->packs_loaded && !rescan)
-		return 0;
-	if (!s->pack_cache && (ret = pack_cache_new(&s->pack_cache, 0)) < 0)
-		return ret;
-	s->packs_loaded = 1;
-	d = opendir(s->pack_dir);
-	if (!d)
-		return errno == ENOENT ? 0 :
-			silo_error_errno("cannot read directory '%s'", s->pack_dir);
-	while ((de = readdir(d))) {
-		char relbase[16 + SILO_OID_MAX_HEXSZ], *pack_path;
-		struct pack *p, **np;
-		int exists;
-
-		if (!pack_name_is(de->d_name, s->format, "idx"))
-			continue;
-		snprintf(relbase, sizeof(relbase), "pack/%.*s",
-			 (int)(strlen(de->d_name) - 4), de->d_name);
-		if (have_pack(s, relbase))
-			continue;
-		/* A .pack whose .idx is missing is a write in progress; an
-		 * .idx without its .pack is a removal in progress. */
-		{
-			char rel[32 + SILO_OID_MAX_HEXSZ];
-			snprintf(rel, sizeof(rel), "%s.pack", relbase);
-			if (!(pack_path = fs_join(s->root, rel))) {
-				ret = silo_error_oom();
-				break;
-			}
-		}
-		exists = fs_exists(pack_path);
-		free(pack_path);
-		if (exists <= 0)
-			continue;
-		if ((ret = pack_open(&p, s->root, relbase, s->format)) < 0) {
-			if (ret == SILO_ENOTFOUND) {
-				ret = 0;
-				continue;
-			}
-			if (!s->pack_error) {
-				s->pack_error = ret;
-				free(s->pack_error_msg);
-				s->pack_error_msg = strdup(silo_error_message());
-			}
-			ret = 0;
-			continue;
-		}
-		np = realloc(s->packs, (s->n_packs + 1) * sizeof(*np));
-		if (!np) {
-			pack_close(p);
-			ret = silo_error_oom();
-			break;
-		}
-		s->packs = np;
-		s->packs[s->n_packs++] = p;
-	}
-	closedir(d);
-	if (s->n_packs > 1)
-		qsort(s->packs, s->n_packs, sizeof(*s->packs), by_relpack);
-	return ret;
-}
-
-int silo_packs_find(silo *s, const silo_oid *id, struct pack **pack, uint64_t *offset)
-{
-	size_t i;
-	uint32_t pos;
-
-	for (i = 0; i < s->n_packs; i++)
-		if (pack_lookup(s->packs[i], id, &pos)) {
-			*pack = s->packs[i];
-			*offset = pack_offset_at(s->packs[i], pos);
-			return 1;
-		}
-	return 0;
-}
-
-void silo_packs_free(silo *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_packs; i++)
-		pack_close(s->packs[i]);
-	free(s->packs);
-	s->packs = NULL;
-	s->n_packs = 0;
-	s->packs_loaded = 0;
-	free(s->pack_error_msg);
-	s->pack_error_msg = NULL;
-	pack_cache_free(s->pack_cache);
-	s->pack_cache = NULL;
 }

@@ -53,6 +53,9 @@ int pack_open_lenient(struct pack **out, const char *root, const char *relbase,
 
 /* 1 and *pos set if P's index lists ID, else 0. */
 int pack_lookup(const struct pack *p, const silo_oid *id, uint32_t *pos);
+/* The same in the checked index IDX (version 2, names of RAWSZ bytes). */
+int pack_index_lookup(const unsigned char *idx, size_t rawsz, const silo_oid *id,
+		      uint32_t *pos);
 void pack_oid_at(const struct pack *p, uint32_t pos, silo_oid *out);
 uint64_t pack_offset_at(const struct pack *p, uint32_t pos);
 uint32_t pack_crc_at(const struct pack *p, uint32_t pos);
@@ -65,6 +68,18 @@ struct pack_entry {
 	uint64_t base;		/* for deltas: offset of the base */
 };
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
+
+/*
+ * Where an entry ends, its entries taken in offset order: where the next
+ * one starts (NEXT_OFFSET, when HAS_NEXT), or for the last entry where
+ * the pack's trailing checksum (RAWSZ bytes of a PACK_SIZE-byte pack)
+ * begins.
+ */
+static inline uint64_t pack_entry_end(int has_next, uint64_t next_offset,
+				      uint64_t pack_size, size_t rawsz)
+{
+	return has_next ? next_offset : pack_size - rawsz;
+}
 
 /*
  * A bounded cache of inflated objects keyed by pack and offset, so that
@@ -87,18 +102,40 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 		     uint64_t offset, const silo_oid *id);
 
 /*
- * The silo's packs (s->packs), loaded on first use; with RESCAN, pack/
- * is read again for packs that appeared since (a repack may have just
- * moved an object there).  A pack whose files are damaged is left out,
- * and the first such failure is kept in s->pack_error and
- * s->pack_error_msg, so that a lookup that finds nothing can name it.
+ * The packs of a silo (pack-source.c): the set its pack source reads,
+ * which repack uses directly (s->packs).
  */
-int silo_packs_load(silo *s, int rescan);
+struct pack_set {
+	char *root;		/* the silo root, as given */
+	char *pack_dir;		/* root + "/pack" */
+	int format;
+	struct pack **v;	/* sorted by relpack */
+	size_t n, alloc;
+	int loaded;
+	int error;		/* code of a pack that could not be opened */
+	char *error_msg;
+	struct pack_cache *cache;
+};
+
+/*
+ * Load the packs of PS on first use; with RESCAN, pack/ is read again
+ * for packs that appeared since (a repack may have just moved an object
+ * there).  A pack whose files are damaged is left out, and the first
+ * such failure is kept in ps->error and ps->error_msg, so that a lookup
+ * that finds nothing can name it.
+ */
+int pack_set_load(struct pack_set *ps, int rescan);
 
 /* Find ID in the loaded packs: 1 and *pack / *offset set, or 0. */
-int silo_packs_find(silo *s, const silo_oid *id, struct pack **pack, uint64_t *offset);
+int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
+		  uint64_t *offset);
 
-void silo_packs_free(silo *s);
+/* Close the packs of PS, to be loaded again on next use. */
+void pack_set_close(struct pack_set *ps);
+
+/* Rewrite pack/packs, the list a static server offers its readers, from
+ * the packs in pack/ (pack-list.c). */
+int silo_pack_list_write(silo *s);
 
 /* Is NAME (in pack/) "pack-<hex>.<ext>" for FORMAT?  Returns 1 or 0. */
 int pack_name_is(const char *name, int format, const char *ext);

@@ -1,5 +1,6 @@
 /* Pruning unreferenced loose objects (silo/prune.h). */
 #include "silo/prune.h"
+#include "alloc.h"
 #include "store-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -14,14 +15,8 @@
 
 int silo_oid_set_add(struct silo_oid_set *set, const silo_oid *id)
 {
-	if (set->n == set->alloc) {
-		size_t n = set->alloc ? 2 * set->alloc : 64;
-		silo_oid *v = realloc(set->v, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		set->v = v;
-		set->alloc = n;
-	}
+	if (ALLOC_GROW(set->v, set->n + 1, set->alloc) < 0)
+		return silo_error_oom();
 	set->v[set->n++] = *id;
 	return 0;
 }
@@ -100,21 +95,15 @@ int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path)
 		silo_oid id;
 
 		while ((c = getc(f)) != EOF && c != '\n' && c != '\0') {
-			if (len + 1 >= cap) {
-				size_t n = cap ? 2 * cap : 128;
-				char *p;
-				if (n > 4096) {
-					ret = silo_error_set(SILO_EINVALID,
-						"'%s': line %zu: too long for an id or object path",
-						path, lineno + 1);
-					goto out;
-				}
-				if (!(p = realloc(line, n))) {
-					ret = silo_error_oom();
-					goto out;
-				}
-				line = p;
-				cap = n;
+			if (len + 2 > 4096) {
+				ret = silo_error_set(SILO_EINVALID,
+					"'%s': line %zu: too long for an id or object path",
+					path, lineno + 1);
+				goto out;
+			}
+			if (ALLOC_GROW(line, len + 2, cap) < 0) {
+				ret = silo_error_oom();
+				goto out;
 			}
 			line[len++] = (char)c;
 		}
@@ -198,9 +187,9 @@ bad:
 		"such as '2.weeks' or '3.days'", text);
 }
 
-int silo_prune(struct silo *s, const struct silo_oid_set *keep,
-	       const struct silo_prune_options *opts,
-	       struct silo_prune_result *result)
+int silo_prune(struct silo_prune_result *result, silo *s,
+	       const struct silo_oid_set *keep,
+	       const struct silo_prune_options *opts)
 {
 	struct loose_entry *v;
 	size_t n, i;

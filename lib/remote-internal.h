@@ -1,4 +1,4 @@
-/* What remote.c and remote-pack.c share. */
+/* What remote.c, remote-pack.c and remote-source.c share. */
 #ifndef SILO_REMOTE_INTERNAL_H
 #define SILO_REMOTE_INTERNAL_H
 
@@ -12,7 +12,7 @@ struct silo_remote {
 	int format;
 	/* pack/packs of the remote, read on first need (remote-pack.c) */
 	struct remote_pack *packs;
-	size_t n_packs;
+	size_t n_packs, alloc_packs;
 	int packs_loaded;
 };
 
@@ -20,17 +20,24 @@ struct silo_remote {
  * "<cache>/idx-<format>".  The result is owned by the caller. */
 int remote_index_dir(char **out, int format);
 
+/* 1 if a pack of R lists ID in its index, 0 if none does, negative on
+ * error.  Reads pack/packs and the indexes (kept beside CACHE), never
+ * the object. */
+int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id);
+
 /* Fetch ID from R's packs into CACHE as a loose object, checked against
  * its id.  SILO_ENOTFOUND if no pack of R holds it. */
-int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id);
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
 
-void remote_packs_free(struct silo_remote *r);
+void remote_packs_free(silo_remote *r);
 
-/* Rewrite pack/packs from the packs in pack/ (pack-list.c). */
-int silo_pack_list_write(silo *s);
-
-/* A writer for the cache itself, which silo_writer_new() refuses for a
- * handle opened on a URL. */
-int silo_writer_new_local(silo_writer **out, silo *s);
+/*
+ * The object source of a silo served by R, read through CACHE (a local
+ * silo of the same format): both are taken over, also on failure.
+ * lookup asks the server (a HEAD request, then the pack indexes); open
+ * and fetch download into CACHE, verified, then read from there.
+ */
+struct silo_source;
+int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache);
 
 #endif

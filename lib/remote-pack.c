@@ -12,7 +12,9 @@
  * sends the whole pack instead, which is then kept in the cache whole.
  */
 #include "remote-internal.h"
+#include "alloc.h"
 #include "pack.h"
+#include "byteorder.h"
 #include "http.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -36,11 +38,6 @@ struct remote_pack {
 	uint32_t nr;
 };
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -48,7 +45,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void remote_packs_free(struct silo_remote *r)
+void remote_packs_free(silo_remote *r)
 {
 	size_t i;
 
@@ -58,11 +55,11 @@ void remote_packs_free(struct silo_remote *r)
 	}
 	free(r->packs);
 	r->packs = NULL;
-	r->n_packs = 0;
+	r->n_packs = r->alloc_packs = 0;
 }
 
 /* Read pack/packs; a silo without one has no packs to offer. */
-static int load_pack_list(struct silo_remote *r)
+static int load_pack_list(silo_remote *r)
 {
 	enum http_result result;
 	char error[512], *text = NULL, *url, *line, *save = NULL;
@@ -85,12 +82,11 @@ static int load_pack_list(struct silo_remote *r)
 			    !pack_name_is(line + 2, r->format, "pack"))
 				continue;	/* other kinds of lines are for others */
 			snprintf(name, sizeof(name), "%.*s", (int)(strlen(line + 2) - 5), line + 2);
-			v = realloc(r->packs, (r->n_packs + 1) * sizeof(*v));
-			if (!v) {
+			if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0) {
 				ret = silo_error_oom();
 				break;
 			}
-			r->packs = v;
+			v = r->packs;
 			memset(&v[r->n_packs], 0, sizeof(*v));
 			memcpy(v[r->n_packs].name, name, sizeof(name));
 			r->n_packs++;
@@ -133,7 +129,7 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 }
 
 /* Load (from beside the cache, or the server) and check P's index. */
-static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
+static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 {
 	char *dir = NULL, *path = NULL, *url = NULL, *tmp = NULL, *text = NULL;
 	char rel[128], error[512];
@@ -200,7 +196,7 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 	p->idx = (unsigned char *)text;
 	p->idx_size = len;
 	text = NULL;
-	p->nr = be32(p->idx + 8 + 255 * 4);
+	p->nr = get_be32(p->idx + 8 + 255 * 4);
 	ofs_end = 8 + 256 * 4 + (size_t)p->nr * (rawsz + 8);
 	/* Offsets, sorted, tell where each entry ends. */
 	if (!(p->sorted = malloc(((size_t)p->nr + 1) * sizeof(*p->sorted)))) {
@@ -209,7 +205,7 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 	}
 	for (i = 0; i < p->nr; i++) {
 		const unsigned char *o = p->idx + 8 + 256 * 4 + (size_t)p->nr * (rawsz + 4) + 4 * i;
-		uint32_t v = be32(o);
+		uint32_t v = get_be32(o);
 		if (v & 0x80000000u) {
 			size_t k = v & 0x7fffffffu;
 			const unsigned char *o64 = p->idx + ofs_end + 8 * k;
@@ -217,7 +213,7 @@ static int load_index(struct silo_remote *r, struct remote_pack *p, silo *cache)
 				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad 64-bit offset", url);
 				goto out;
 			}
-			p->sorted[i] = (uint64_t)be32(o64) << 32 | be32(o64 + 4);
+			p->sorted[i] = get_be64(o64);
 		} else {
 			p->sorted[i] = v;
 		}
@@ -238,9 +234,9 @@ out:
 	return ret;
 }
 
-/* Where the entry at OFF ends: the next entry, or the trailer. */
-static uint64_t entry_end(const struct remote_pack *p, uint64_t off, uint64_t pack_size,
-			  size_t rawsz)
+/* The offset of the entry after the one at OFF: 1 and *next set, or 0
+ * when OFF is the last entry. */
+static int next_offset(const struct remote_pack *p, uint64_t off, uint64_t *next)
 {
 	size_t lo = 0, hi = p->nr;
 
@@ -251,7 +247,8 @@ static uint64_t entry_end(const struct remote_pack *p, uint64_t off, uint64_t pa
 		else
 			hi = mid;
 	}
-	return lo < p->nr ? p->sorted[lo] : pack_size - rawsz;
+	*next = lo < p->nr ? p->sorted[lo] : 0;
+	return lo < p->nr;
 }
 
 /* The work area: WORK/pack/<name>.idx and a sparse WORK/pack/<name>.pack. */
@@ -305,7 +302,7 @@ static void sparse_free(struct sparse *sp)
 	if (sp->fd >= 0)
 		close(sp->fd);
 	if (sp->work)
-		silo_remove_tree(sp->work);
+		silo_tree_remove(sp->work);
 	free(sp->work);
 	free(sp->pack_path);
 	free(sp->have);
@@ -363,95 +360,160 @@ out:
 	free(idx_src);
 }
 
+/* Make the work area of SP in DIR: a new WORK directory holding
+ * pack/NAME.idx (RP's index, durable) and an empty pack/NAME.pack. */
+static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const char *dir)
+{
+	char *packdir = NULL, *idxpath = NULL, rel[128];
+	int ifd = -1, ret = 0;
+
+	if (!(sp->work = fs_join(dir, "tmp_work_XXXXXX")))
+		return silo_error_oom();
+	if (!mkdtemp(sp->work)) {
+		ret = silo_error_errno("cannot create '%s'", sp->work);
+		free(sp->work);
+		sp->work = NULL;
+		return ret;
+	}
+	snprintf(rel, sizeof(rel), "%s.idx", rp->name);
+	if (!(packdir = fs_join(sp->work, "pack")) || mkdir(packdir, 0700) < 0 ||
+	    !(idxpath = fs_join(packdir, rel)) ||
+	    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
+	    /* durable before it may be linked into the cache */
+	    fsync(ifd) < 0) {
+		ret = silo_error_errno("cannot set up '%s'", sp->work);
+		if (ifd >= 0)
+			close(ifd);
+		goto out;
+	}
+	if (close(ifd) < 0) {
+		ret = silo_error_errno("cannot write '%s'", idxpath);
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "%s.pack", rp->name);
+	if (!(sp->pack_path = fs_join(packdir, rel))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	sp->fd = open(sp->pack_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (sp->fd < 0)
+		ret = silo_error_errno("cannot create '%s'", sp->pack_path);
+out:
+	free(packdir);
+	free(idxpath);
+	return ret;
+}
+
+/* Fetch the header and the trailer of the pack at URL into SP, which
+ * pack_open() checks; a server without ranges sends it whole. */
+static int fetch_frame(struct sparse *sp, const char *url, size_t rawsz)
+{
+	int ret;
+
+	if ((ret = fetch_span(sp, url, 0, 12)) < 0 || sp->whole)
+		return ret;
+	if (sp->size < 12 + rawsz)
+		return silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+	if (ftruncate(sp->fd, (off_t)sp->size) < 0)
+		return silo_error_errno("cannot size '%s'", sp->pack_path);
+	return fetch_span(sp, url, sp->size - rawsz, rawsz);
+}
+
+/*
+ * Walk the delta chain of the entry at TARGET, fetching each entry SP
+ * lacks.  A fetched entry is seen only by a fresh mapping, so *p (the
+ * pack REL of SP's work area) is mapped again after each.
+ */
+static int fetch_chain(struct sparse *sp, const struct remote_pack *rp, const char *url,
+		       const char *rel, int format, struct pack **p, uint64_t target)
+{
+	size_t rawsz = silo_oid_rawsz(format);
+	uint64_t cur = target;
+	int ret, steps;
+
+	for (steps = 0; !sp->whole; steps++) {
+		struct pack_entry e;
+		if (steps > MAX_CHAIN)
+			return silo_error_set(SILO_ECORRUPT,
+					      "'%s': delta chain too long or looping", url);
+		if (!sparse_has(sp, cur)) {
+			uint64_t next;
+			int has_next = next_offset(rp, cur, &next);
+			uint64_t end = pack_entry_end(has_next, next, sp->size, rawsz);
+			if (end <= cur || end > sp->size - rawsz)
+				return silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+						      url, (unsigned long long)cur);
+			if ((ret = fetch_span(sp, url, cur, end - cur)) < 0)
+				return ret;
+			if (ALLOC_GROW(sp->have, sp->n_have + 1, sp->alloc_have) < 0)
+				return silo_error_oom();
+			sp->have[sp->n_have++] = cur;
+			pack_close(*p);
+			*p = NULL;
+			if ((ret = pack_open(p, sp->work, rel, format)) < 0)
+				return ret;
+		}
+		if ((ret = pack_entry_at(*p, cur, &e)) < 0)
+			return ret;
+		if (e.type != PACK_OFS_DELTA && e.type != PACK_REF_DELTA)
+			break;
+		cur = e.base;
+	}
+	return 0;
+}
+
+/* The object at OFFSET of P, deltas resolved, into a new buffer *out
+ * (owned by the caller). */
+static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
+		       size_t *out_size, int *out_type)
+{
+	struct pack_cache *cache = NULL;
+	const unsigned char *data;
+	size_t size;
+	int owned, ret;
+
+	if ((ret = pack_cache_new(&cache, 64u << 20)) < 0)
+		return ret;
+	if ((ret = pack_read(p, cache, offset, out_type, &data, &size, &owned)) == 0) {
+		if ((*out = malloc(size ? size : 1))) {
+			memcpy(*out, data, size);
+			*out_size = size;
+		} else {
+			ret = silo_error_oom();
+		}
+		if (owned)
+			free((void *)data);
+	}
+	pack_cache_free(cache);
+	return ret;
+}
+
 /*
  * Bring the entry of ID and those of its delta bases into the sparse
  * pack, then resolve it with the pack reader.  *type, *data, *size as
- * pack_read(); the data is owned by the caller.
+ * pack_read(); the data is owned by the caller.  The steps: a work
+ * area, the pack's frame, the entries of the delta chain, the object.
  */
-static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
+static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 			      silo *cache_silo, const silo_oid *id, unsigned char **out,
 			      size_t *out_size, int *out_type)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
 	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
-	struct pack_cache *cache = NULL;
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
-	uint64_t target, cur;
+	uint64_t target;
 	uint32_t pos;
-	int ret, steps;
+	int ret;
 
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
-	if ((ret = remote_index_dir(&dir, r->format)) < 0)
+	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
+	    (ret = sparse_open(&sp, rp, dir)) < 0 ||
+	    (ret = fetch_frame(&sp, url, rawsz)) < 0)
 		goto out;
-	{
-		char tmpl[64];
-		snprintf(tmpl, sizeof(tmpl), "tmp_work_XXXXXX");
-		if (!(sp.work = fs_join(dir, tmpl))) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		if (!mkdtemp(sp.work)) {
-			ret = silo_error_errno("cannot create '%s'", sp.work);
-			free(sp.work);
-			sp.work = NULL;
-			goto out;
-		}
-	}
-	{
-		char *packdir = fs_join(sp.work, "pack"), *idxpath = NULL;
-		int ifd = -1;
-		snprintf(rel, sizeof(rel), "%s.idx", rp->name);
-		if (!packdir || mkdir(packdir, 0700) < 0 ||
-		    !(idxpath = fs_join(packdir, rel)) ||
-		    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-		    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
-		    /* durable before it may be linked into the cache */
-		    fsync(ifd) < 0) {
-			ret = silo_error_errno("cannot set up '%s'", sp.work);
-			if (ifd >= 0)
-				close(ifd);
-			free(packdir);
-			free(idxpath);
-			goto out;
-		}
-		if (close(ifd) < 0) {
-			ret = silo_error_errno("cannot write '%s'", idxpath);
-			free(packdir);
-			free(idxpath);
-			goto out;
-		}
-		snprintf(rel, sizeof(rel), "%s.pack", rp->name);
-		sp.pack_path = fs_join(packdir, rel);
-		free(packdir);
-		free(idxpath);
-		if (!sp.pack_path) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		sp.fd = open(sp.pack_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (sp.fd < 0) {
-			ret = silo_error_errno("cannot create '%s'", sp.pack_path);
-			goto out;
-		}
-	}
-	/* The header and the trailer: pack_open checks both. */
-	if ((ret = fetch_span(&sp, url, 0, 12)) < 0)
-		goto out;
-	if (!sp.whole) {
-		if (sp.size < 12 + rawsz) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
-			goto out;
-		}
-		if (ftruncate(sp.fd, (off_t)sp.size) < 0) {
-			ret = silo_error_errno("cannot size '%s'", sp.pack_path);
-			goto out;
-		}
-		if ((ret = fetch_span(&sp, url, sp.size - rawsz, rawsz)) < 0)
-			goto out;
-	}
 	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
@@ -460,75 +522,14 @@ static int read_remote_object(struct silo_remote *r, struct remote_pack *rp,
 		goto out;
 	}
 	target = pack_offset_at(p, pos);
-	/* Walk the delta chain, fetching each entry we lack; a fetched
-	 * entry is seen only by a fresh mapping, so map again after each. */
-	cur = target;
-	for (steps = 0; !sp.whole; steps++) {
-		struct pack_entry e;
-		if (steps > MAX_CHAIN) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s': delta chain too long or looping", url);
-			goto out;
-		}
-		if (!sparse_has(&sp, cur)) {
-			uint64_t end = entry_end(rp, cur, sp.size, rawsz);
-			if (end <= cur || end > sp.size - rawsz) {
-				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
-						     url, (unsigned long long)cur);
-				goto out;
-			}
-			if ((ret = fetch_span(&sp, url, cur, end - cur)) < 0)
-				goto out;
-			if (sp.n_have == sp.alloc_have) {
-				size_t n = sp.alloc_have ? 2 * sp.alloc_have : 16;
-				uint64_t *v = realloc(sp.have, n * sizeof(*v));
-				if (!v) {
-					ret = silo_error_oom();
-					goto out;
-				}
-				sp.have = v;
-				sp.alloc_have = n;
-			}
-			sp.have[sp.n_have++] = cur;
-			pack_close(p);
-			p = NULL;
-			if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
-				goto out;
-		}
-		if ((ret = pack_entry_at(p, cur, &e)) < 0)
-			goto out;
-		if (e.type == PACK_OFS_DELTA) {
-			cur = e.base;
-		} else if (e.type == PACK_REF_DELTA) {
-			cur = e.base;
-		} else {
-			break;
-		}
-	}
-	if ((ret = pack_cache_new(&cache, 64u << 20)) < 0)
+	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
+	    (ret = copy_object(p, target, out, out_size, out_type)) < 0)
 		goto out;
-	{
-		const unsigned char *data;
-		size_t size;
-		int owned;
-		if ((ret = pack_read(p, cache, target, out_type, &data, &size, &owned)) < 0)
-			goto out;
-		if (!(*out = malloc(size ? size : 1))) {
-			if (owned)
-				free((void *)data);
-			ret = silo_error_oom();
-			goto out;
-		}
-		memcpy(*out, data, size);
-		if (owned)
-			free((void *)data);
-		*out_size = size;
-	}
 	/* The whole pack came: keep it, so that its other objects need no
 	 * network either.  Failing to keep it costs only a later transfer. */
 	if (sp.whole)
 		keep_whole_pack(&sp, rp, cache_silo, rawsz);
 out:
-	pack_cache_free(cache);
 	pack_close(p);
 	sparse_free(&sp);
 	free(dir);
@@ -536,46 +537,57 @@ out:
 	return ret;
 }
 
-int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
+/*
+ * The first pack of R whose index lists ID: 1 and *out set, 0 if none,
+ * negative on error.  The planning step: only pack/packs and indexes
+ * are read, never an object.
+ */
+static int find_pack(struct remote_pack **out, silo_remote *r, silo *cache,
+		     const silo_oid *id)
 {
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-	size_t i;
+	size_t i, rawsz = silo_oid_rawsz(r->format);
+	uint32_t pos;
 	int ret;
 
 	if ((ret = load_pack_list(r)) < 0)
 		return ret;
 	for (i = 0; i < r->n_packs; i++) {
-		struct remote_pack *rp = &r->packs[i];
-		unsigned char *data = NULL;
-		size_t size = 0, rawsz = silo_oid_rawsz(r->format);
-		const unsigned char *fan;
-		silo_writer *w = NULL;
-		silo_oid got;
-		int type, found = 0;
-		uint32_t lo, hi;
-
 		/* A pack listed but gone (the server is repacking) is
 		 * skipped: a later pack of the list may hold the object. */
-		if ((ret = load_index(r, rp, cache)) == SILO_ENOTFOUND)
+		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND)
 			continue;
 		if (ret < 0)
 			return ret;
-		/* A quick look in the index before any transfer. */
-		fan = rp->idx + 8;
-		lo = id->hash[0] ? be32(fan + 4 * (id->hash[0] - 1)) : 0;
-		hi = be32(fan + 4 * id->hash[0]);
-		while (lo < hi && !found) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			int c = memcmp(rp->idx + 8 + 256 * 4 + (size_t)mid * rawsz, id->hash, rawsz);
-			if (!c)
-				found = 1;
-			else if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+		if (pack_index_lookup(r->packs[i].idx, rawsz, id, &pos)) {
+			*out = &r->packs[i];
+			return 1;
 		}
-		if (!found)
-			continue;
+	}
+	return 0;
+}
+
+int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	struct remote_pack *rp;
+
+	return find_pack(&rp, r, cache, id);
+}
+
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	struct remote_pack *rp;
+	int ret;
+
+	if ((ret = find_pack(&rp, r, cache, id)) < 0)
+		return ret;
+	if (ret) {
+		unsigned char *data = NULL;
+		size_t size = 0;
+		silo_writer *w = NULL;
+		silo_oid got;
+		int type;
+
 		if ((ret = read_remote_object(r, rp, cache, id, &data, &size, &type)) < 0)
 			return ret;
 		ret = silo_oid_hash_buffer(&got, r->format, type, data, size);
@@ -589,8 +601,8 @@ int remote_pack_fetch(struct silo_remote *r, silo *cache, const silo_oid *id)
 					     silo_object_type_name(type));
 		/* Into the cache as a loose object; the writer checks the id
 		 * once more on its way in. */
-		if (ret == 0 && (ret = silo_writer_new_local(&w, cache)) == 0 &&
-		    (ret = silo_writer_put_buffer(w, &got, data, size)) == 0)
+		if (ret == 0 && (ret = silo_writer_new(&w, cache)) == 0 &&
+		    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
 			ret = silo_writer_commit(w, NULL);
 		silo_writer_free(w);
 		free(data);

@@ -91,7 +91,7 @@ static int empty_dir(int dfd, struct strbuf *path, int depth)
 	return ret;
 }
 
-int silo_remove_tree(const char *dir)
+int silo_tree_remove(const char *dir)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct stat st;

@@ -15,5 +15,7 @@
 #include "silo/medo.h"
 #include "silo/prune.h"
 #include "silo/pack.h"
+#include "silo/sshsig.h"
+#include "silo/knot.h"
 
 #endif

@@ -1,8 +1,8 @@
 /* SILO.json: finding, reading and resolving it (silo/silojson.h). */
 #include "silo/silojson.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "hex.h"
-#include "medo-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
 
@@ -64,14 +64,8 @@ static char *normalize_path(const char *path)
 			n--;
 			strbuf_setlen(&out, starts[n] > root ? starts[n] - 1 : root);
 		} else {
-			if (n == alloc) {
-				size_t na = alloc ? 2 * alloc : 16;
-				size_t *v = realloc(starts, na * sizeof(*v));
-				if (!v)
-					goto oom;
-				starts = v;
-				alloc = na;
-			}
+			if (ALLOC_GROW(starts, n + 1, alloc) < 0)
+				goto oom;
 			if (out.len > root && strbuf_addch(&out, '/') < 0)
 				goto oom;
 			starts[n++] = out.len;
@@ -174,7 +168,7 @@ int silo_silojson_load(struct silo_silojson *out, const char *path)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = medo_read_file(&text, &len, path, SILOJSON_MAX_BYTES)) < 0)
+	if ((ret = fs_read_file(&text, &len, path, SILOJSON_MAX_BYTES)) < 0)
 		return ret;
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	free(text);
@@ -192,7 +186,7 @@ int silo_silojson_load(struct silo_silojson *out, const char *path)
 			path, silos ? "bad" : "missing");
 		goto out;
 	}
-	if (!(out->path = strdup(path)) || !(dir = medo_dirname(path)) ||
+	if (!(out->path = strdup(path)) || !(dir = fs_dirname(path)) ||
 	    !(out->v = calloc(json_array_size(silos), sizeof(*out->v)))) {
 		ret = silo_error_oom();
 		goto out;
@@ -251,7 +245,7 @@ int silo_silojson_for(struct silo_silojson *out, const char *start)
 	if (stat(start, &st) == 0 && S_ISDIR(st.st_mode))
 		dir = normalize_path(start);
 	else {
-		char *d = medo_dirname(start);
+		char *d = fs_dirname(start);
 		dir = d ? normalize_path(d) : NULL;
 		free(d);
 	}

@@ -1,28 +1,29 @@
 /*
  * What the store's modules share and the public header hides: the silo
- * handle, the stream interface every object source implements (loose
- * objects now, packs later), and the loose object format.
+ * handle, the stream interface every kind of object implements (loose
+ * objects in loose-read.c, packed ones in pack-read.c), and the loose
+ * object format.  Where objects come from is source.h.
  */
 #ifndef SILO_STORE_INTERNAL_H
 #define SILO_STORE_INTERNAL_H
 
 #include "silo/store.h"
 
+struct silo_source;
+
 struct silo {
 	char *root;		/* as given to silo_open() */
 	char *objects_dir;	/* root + "/objects" */
 	char *pack_dir;		/* root + "/pack" */
 	int format;		/* enum silo_oid_format */
-	/* For a handle from silo_open_remote(): where objects missing
-	 * from this silo (the cache) are fetched from (remote.c). */
-	struct silo_remote *remote;
-	/* Packs, loaded on first use (pack-read.c). */
-	struct pack **packs;
-	size_t n_packs;
-	int packs_loaded;
-	int pack_error;		/* code of a pack that could not be opened */
-	char *pack_error_msg;
-	struct pack_cache *pack_cache;
+	/* Where objects come from, tried in order (source.h): the loose
+	 * objects and the packs under root, then for a silo read over HTTP
+	 * its server (remote-source.c). */
+	struct silo_source **sources;
+	size_t n_sources, alloc_sources;
+	/* The packs of the pack source, which repack uses directly
+	 * (pack.h). */
+	struct pack_set *packs;
 };
 
 /* silo_has_object() without asking a remote: this silo's own files. */
@@ -33,6 +34,15 @@ int silo_has_object_local(silo *s, const silo_oid *id);
 
 /* Temporary files of writers start with this; verify knows them. */
 #define SILO_TMP_PREFIX "tmp_"
+
+/*
+ * A scratch file for content that must be at hand whole before it is put
+ * (a download to check first): a new temporary file of W's silo, named
+ * tmp_WHAT_..., so that verify and prune know it, mode 0600.  *fd is
+ * open for reading and writing; *path is owned by the caller, who closes
+ * the file and removes it.
+ */
+int silo_writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what);
 
 struct silo_stream_ops {
 	int (*read)(silo_stream *st, const void **data, size_t *len);
@@ -85,6 +95,8 @@ struct loose_entry {
  * id order.  The caller frees it with loose_entries_free().
  */
 int loose_scan(struct loose_entry **out, size_t *count, silo *s);
+/* The same for the silo at ROOT holding ids in FORMAT. */
+int loose_scan_dir(struct loose_entry **out, size_t *count, const char *root, int format);
 void loose_entries_free(struct loose_entry *entries, size_t count);
 
 #endif

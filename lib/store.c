@@ -1,11 +1,12 @@
-/* Creating, opening and describing a silo. */
+/*
+ * Creating, opening and describing a silo, and reading it through its
+ * list of object sources (source.h).
+ */
 #include "store-internal.h"
-#include "pack.h"
-#include "http.h"
-#include "silo/remote.h"
+#include "source.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
-#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +67,10 @@ static int read_config(int *format, const char *root)
 		return silo_error_oom();
 	obj = json_load_file(path, 0, &jerr);
 	if (!obj) {
-		if (access(path, F_OK) < 0 && errno == ENOENT)
+		struct stat st;
+		if (stat(root, &st) < 0 && errno == ENOENT)
+			ret = silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", root);
+		else if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
 			ret = silo_error_set(SILO_ENOTFOUND,
 				"'%s' is not a silo: it has no %s", root, SILO_CONFIG_FILE);
 		else
@@ -124,8 +128,29 @@ int silo_init(const char *path, int format)
 	return existing ? 0 : write_config(path, format);
 }
 
+int silo_add_source(silo *s, struct silo_source *src)
+{
+	if (ALLOC_GROW(s->sources, s->n_sources + 1, s->alloc_sources) < 0) {
+		src->ops->free(src);
+		return silo_error_oom();
+	}
+	s->sources[s->n_sources++] = src;
+	return 0;
+}
+
+struct silo_source *silo_remote_source(const silo *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_sources; i++)
+		if (!s->sources[i]->local)
+			return s->sources[i];
+	return NULL;
+}
+
 int silo_open(silo **out, const char *path)
 {
+	struct silo_source *src;
 	silo *s;
 	int ret;
 
@@ -140,7 +165,11 @@ int silo_open(silo **out, const char *path)
 		silo_free(s);
 		return silo_error_oom();
 	}
-	if ((ret = read_config(&s->format, path)) < 0) {
+	if ((ret = read_config(&s->format, path)) < 0 ||
+	    (ret = loose_source_new(&src, path, s->format)) < 0 ||
+	    (ret = silo_add_source(s, src)) < 0 ||
+	    (ret = pack_source_new(&src, &s->packs, path, s->format)) < 0 ||
+	    (ret = silo_add_source(s, src)) < 0) {
 		silo_free(s);
 		return ret;
 	}
@@ -148,27 +177,18 @@ int silo_open(silo **out, const char *path)
 	return 0;
 }
 
-int silo_open_default(silo **out, const char *explicit_path)
-{
-	const char *env = getenv(SILO_ENV_DIR);
-	const char *spec = explicit_path ? explicit_path : env && *env ? env : NULL;
-
-	if (spec && http_is_url(spec))
-		return silo_open_remote(out, spec);
-	if (spec)
-		return silo_open(out, spec);
-	return silo_open(out, ".");
-}
-
 void silo_free(silo *s)
 {
+	size_t i;
+
 	if (!s)
 		return;
+	for (i = 0; i < s->n_sources; i++)
+		s->sources[i]->ops->free(s->sources[i]);
+	free(s->sources);
 	free(s->root);
 	free(s->objects_dir);
 	free(s->pack_dir);
-	silo_packs_free(s);
-	silo_remote_free(s->remote);
 	free(s);
 }
 
@@ -195,89 +215,58 @@ void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
 	strcat(out + 11, ".gz");
 }
 
-/*
- * Find ID in the packs, loading them on first use.  A miss rescans
- * pack/ once: a repack may have moved the object from its loose file
- * into a pack this handle has not seen yet.
- */
-static int find_packed(silo *s, const silo_oid *id, struct pack **pack,
-		       uint64_t *offset)
+/* Ask the sources of S in order, only the local ones if LOCAL_ONLY. */
+static int lookup(silo *s, const silo_oid *id, int local_only)
 {
-	int ret;
-
-	if ((ret = silo_packs_load(s, 0)) < 0)
-		return ret;
-	if (silo_packs_find(s, id, pack, offset))
-		return 1;
-	if ((ret = silo_packs_load(s, 1)) < 0)
-		return ret;
-	return silo_packs_find(s, id, pack, offset);
-}
-
-int silo_has_object_local(silo *s, const silo_oid *id)
-{
-	char rel[SILO_LOOSE_PATH_MAX];
-	struct pack *p;
-	uint64_t offset;
-	char *path;
+	size_t i;
 	int ret;
 
 	if (id->format != s->format)
 		return 0;
-	silo_loose_relpath(rel, id);
-	if (!(path = fs_join(s->root, rel)))
-		return silo_error_oom();
-	ret = fs_exists(path);
-	free(path);
-	if (ret)
-		return ret;
-	return find_packed(s, id, &p, &offset);
+	for (i = 0; i < s->n_sources; i++) {
+		struct silo_source *src = s->sources[i];
+		if (local_only && !src->local)
+			continue;
+		if ((ret = src->ops->lookup(src, id)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+int silo_has_object_local(silo *s, const silo_oid *id)
+{
+	return lookup(s, id, 1);
 }
 
 int silo_has_object(silo *s, const silo_oid *id)
 {
-	int ret = silo_has_object_local(s, id);
-
-	if (ret != 0 || !s->remote)
-		return ret;
-	/* A remote silo has it if it can be fetched. */
-	ret = silo_remote_fetch_one(s, id);
-	return ret == SILO_ENOTFOUND ? 0 : ret < 0 ? ret : 1;
+	return lookup(s, id, 0);
 }
 
-/* Open ID from this silo's own files: loose, then packed. */
-static int stream_open_local(silo_stream **out, silo *s, const silo_oid *id)
+int silo_fetch_object(silo *s, const silo_oid *id)
 {
-	char rel[SILO_LOOSE_PATH_MAX], hex[SILO_OID_MAX_HEXSZ + 1];
-	struct pack *p;
-	uint64_t offset;
-	char *path;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	size_t i;
 	int ret;
 
-	silo_loose_relpath(rel, id);
-	if (!(path = fs_join(s->root, rel)))
-		return silo_error_oom();
-	ret = silo_loose_stream_open(out, path, path, id);
-	free(path);
-	if (ret != SILO_ENOTFOUND)
-		return ret;
-	if ((ret = find_packed(s, id, &p, &offset)) < 0)
-		return ret;
-	if (ret)
-		return pack_stream_open(out, p, s->pack_cache, offset, id);
-	/* A damaged pack may be where the object was: say so.  A handle on
-	 * a URL fetches the object instead: its cache may hold a damaged pack
-	 * and still be refilled. */
-	if (s->pack_error && !s->remote)
-		return silo_error_set(s->pack_error, "object %s is not in silo '%s': %s",
-				      silo_oid_to_hex(hex, id), s->root, s->pack_error_msg);
+	if ((ret = silo_has_object_local(s, id)) != 0)
+		return ret < 0 ? ret : 0;
+	for (i = 0; i < s->n_sources; i++) {
+		struct silo_source *src = s->sources[i];
+		if (src->ops->fetch && (ret = src->ops->fetch(src, id)) != SILO_ENOTFOUND)
+			return ret;
+	}
+	if (ret == SILO_ENOTFOUND)
+		return ret;	/* as the last source to fetch said */
 	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
 			      silo_oid_to_hex(hex, id), s->root);
 }
 
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 {
-	int ret;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	int ret, miss = 0;
+	size_t i;
 
 	*out = NULL;
 	if (id->format != s->format)
@@ -285,14 +274,79 @@ int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 			"'%s' holds %s ids, not %s", s->root,
 			silo_oid_format_name(s->format),
 			silo_oid_format_name(id->format));
-	ret = stream_open_local(out, s, id);
-	if (ret != SILO_ENOTFOUND || !s->remote)
-		return ret;
-	/* A silo named by URL: fetch into the cache (as a loose object, or
-	 * as a whole pack from a server without ranges), then read. */
-	if ((ret = silo_remote_fetch_one(s, id)) < 0)
-		return ret;
-	return stream_open_local(out, s, id);
+	/* The first source that has it; if none, what the last one said
+	 * of its miss (a damaged pack is worth naming). */
+	for (i = 0; i < s->n_sources; i++) {
+		struct silo_source *src = s->sources[i];
+		ret = src->ops->open(out, src, id);
+		if (ret != SILO_SOURCE_MISS)
+			return ret;
+		miss = silo_error_last();
+	}
+	if (miss < 0)
+		return miss;
+	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+			      silo_oid_to_hex(hex, id), s->root);
+}
+
+struct listed_item {
+	struct silo_object_info info;	/* relpath owned */
+	size_t seq;			/* the order it was listed in */
+};
+
+struct listed {
+	struct listed_item *v;
+	size_t n, alloc;
+};
+
+static int collect(const struct silo_object_info *info, void *payload)
+{
+	struct listed *l = payload;
+	struct listed_item *e;
+
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return silo_error_oom();
+	e = &l->v[l->n];
+	e->info = *info;
+	e->seq = l->n;
+	if (!(e->info.relpath = strdup(info->relpath)))
+		return silo_error_oom();
+	l->n++;
+	return 0;
+}
+
+/* By id; for equal ids, the one listed first (by the earlier source). */
+static int by_oid_then_seq(const void *a, const void *b)
+{
+	const struct listed_item *x = a, *y = b;
+	int c = silo_oid_cmp(&x->info.id, &y->info.id);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int silo_foreach_object(silo *s,
+			int (*cb)(const struct silo_object_info *info, void *payload),
+			void *payload)
+{
+	struct listed l = { NULL, 0, 0 };
+	size_t i;
+	int ret = 0;
+
+	/* Every source that can list, merged in id order; an object that
+	 * several hold (both loose and packed) is listed once, as the
+	 * first source has it. */
+	for (i = 0; i < s->n_sources && !ret; i++)
+		if (s->sources[i]->ops->each)
+			ret = s->sources[i]->ops->each(s->sources[i], collect, &l);
+	if (!ret && l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by_oid_then_seq);
+	for (i = 0; i < l.n && !ret; i++)
+		if (!i || !silo_oid_equal(&l.v[i - 1].info.id, &l.v[i].info.id))
+			ret = cb(&l.v[i].info, payload);
+	for (i = 0; i < l.n; i++)
+		free((char *)l.v[i].info.relpath);
+	free(l.v);
+	return ret;
 }
 
 int silo_stream_type(const silo_stream *st)

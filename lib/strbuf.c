@@ -1,4 +1,5 @@
 #include "strbuf.h"
+#include "alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,25 +8,14 @@
 
 int strbuf_grow(struct strbuf *sb, size_t extra)
 {
-	size_t want;
-	char *p;
+	int was_empty = !sb->buf;
 
 	if (extra > (size_t)-1 / 2 - sb->len)
 		return silo_error_oom();
-	want = sb->len + extra + 1;
-	if (want <= sb->alloc)
-		return 0;
-	if (want < sb->alloc * 3 / 2)
-		want = sb->alloc * 3 / 2;
-	if (want < 64)
-		want = 64;
-	p = realloc(sb->buf, want);
-	if (!p)
+	if (ALLOC_GROW(sb->buf, sb->len + extra + 1, sb->alloc) < 0)
 		return silo_error_oom();
-	if (!sb->buf)
-		p[0] = '\0';
-	sb->buf = p;
-	sb->alloc = want;
+	if (was_empty)
+		sb->buf[0] = '\0';
 	return 0;
 }
 

@@ -31,7 +31,7 @@
 struct tar_state {
 	struct archive *a;
 	const char *dir;
-	silo_sink_fn sink;
+	silo_write_fn sink;
 	void *payload;
 	int code;		/* the sink's own failure */
 	char message[1024];
@@ -164,7 +164,7 @@ out:
 	return ret;
 }
 
-int silo_tar_dir(const char *dir, silo_sink_fn sink, void *payload)
+int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload)
 {
 	struct tree_walk w = TREE_WALK_INIT;
 	struct link_map links = { NULL, 0, 0 };

@@ -28,7 +28,7 @@
 /* ---- the source ---- */
 
 struct src_state {
-	silo_source_fn fn;
+	silo_read_fn fn;
 	void *payload;
 	struct strbuf head;	/* the first bytes, read to recognise a zip */
 	int head_given, eof;
@@ -607,7 +607,7 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 }
 
 int tree_archive_walk(struct silo_tree_list *out, int format,
-		      silo_source_fn src, void *payload, const char *name,
+		      silo_read_fn src, void *payload, const char *name,
 		      const struct tree_archive_hooks *hooks)
 {
 	static const struct tree_archive_hooks no_hooks;
@@ -705,7 +705,7 @@ out:
 }
 
 int silo_tree_list_archive(struct silo_tree_list *out, int format,
-			   silo_source_fn src, void *payload, const char *name)
+			   silo_read_fn src, void *payload, const char *name)
 {
 	return tree_archive_walk(out, format, src, payload, name, NULL);
 }

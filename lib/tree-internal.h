@@ -60,7 +60,7 @@ struct tree_walk {
 int tree_walk_dir(struct tree_walk *w, const char *dir, int want_dirs);
 void tree_walk_release(struct tree_walk *w);
 
-/* ---- an archive read through a silo_source_fn ---- */
+/* ---- an archive read through a silo_read_fn ---- */
 
 /*
  * What the archive walk does with each accepted entry.  Before HEADER is
@@ -84,7 +84,7 @@ struct tree_archive_hooks {
  * same path, a hard link has its target's content.
  */
 int tree_archive_walk(struct silo_tree_list *out, int format,
-		      silo_source_fn src, void *payload, const char *name,
+		      silo_read_fn src, void *payload, const char *name,
 		      const struct tree_archive_hooks *hooks);
 
 /*

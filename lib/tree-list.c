@@ -1,5 +1,6 @@
 /* Flat lists of a tree's leaves: building, ordering, releasing. */
 #include "tree-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 
 #include <stdlib.h>
@@ -21,15 +22,9 @@ int tree_list_push(struct silo_tree_list *l, char *path, unsigned mode,
 {
 	struct silo_tree_entry *e;
 
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 64;
-		struct silo_tree_entry *v = realloc(l->v, n * sizeof(*v));
-		if (!v) {
-			free(path);
-			return silo_error_oom();
-		}
-		l->v = v;
-		l->alloc = n;
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0) {
+		free(path);
+		return silo_error_oom();
 	}
 	e = &l->v[l->n++];
 	e->path = path;

@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <unistd.h>
 
-int silo_fd_source_read(void *payload, const void **data, size_t *len)
+int silo_fd_reader_read(void *payload, const void **data, size_t *len)
 {
-	struct silo_fd_source *s = payload;
+	struct silo_fd_reader *s = payload;
 
 	for (;;) {
 		ssize_t n = read(s->fd, s->buf, sizeof(s->buf));

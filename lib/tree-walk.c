@@ -5,6 +5,7 @@
  * The result is one flat array sorted as git sorts tree entries.
  */
 #include "tree-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "strbuf.h"
 
@@ -75,14 +76,8 @@ static int read_link(char **out, int dfd, const char *name, size_t hint,
 
 static int push(struct tree_walk *w, struct tree_walk_entry *e)
 {
-	if (w->n == w->alloc) {
-		size_t n = w->alloc ? 2 * w->alloc : 256;
-		struct tree_walk_entry *v = realloc(w->v, n * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		w->v = v;
-		w->alloc = n;
-	}
+	if (ALLOC_GROW(w->v, w->n + 1, w->alloc) < 0)
+		return silo_error_oom();
 	w->v[w->n++] = *e;
 	return 0;
 }

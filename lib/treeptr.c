@@ -7,7 +7,7 @@
  */
 #include "silo/treeptr.h"
 #include "error-internal.h"
-#include "medo-internal.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -201,7 +201,7 @@ int silo_treeptr_load(struct silo_treeptr *tp, const char *path)
 	int ret;
 
 	memset(tp, 0, sizeof(*tp));
-	if ((ret = medo_read_file(&text, &len, path, TREEPTR_MAX_BYTES)) < 0)
+	if ((ret = fs_read_file(&text, &len, path, TREEPTR_MAX_BYTES)) < 0)
 		return ret;
 	ret = silo_treeptr_parse(tp, text, len, path);
 	free(text);
@@ -287,7 +287,7 @@ int silo_treeptr_save(const struct silo_treeptr *tp, const char *path)
 
 	if ((ret = silo_treeptr_format(&text, tp)) < 0)
 		return ret;
-	ret = medo_write_file_atomic(path, text, strlen(text));
+	ret = fs_write_file_atomic(path, text, strlen(text));
 	free(text);
 	return ret;
 }

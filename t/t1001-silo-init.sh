@@ -53,7 +53,7 @@ test_expect_success 'a directory that is not a silo is named (exit 3)' '
 '
 
 test_expect_success 'a malformed config.json is named (exit 5)' '
-	silo init bad && echo "{ nope" >bad/config.json &&
+	silo init bad && chmod u+w bad/config.json && echo "{ nope" >bad/config.json &&
 	test_expect_code 5 silo ls --silo bad 2>err &&
 	grep "^silo: error: .bad/config.json.: line 1: " err
 '

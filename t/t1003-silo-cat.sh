@@ -45,13 +45,17 @@ test_expect_success 'a missing object is exit 3 and named' '
 	test_cmp expect err
 '
 
-test_expect_success 'an id of the wrong length or alphabet is a usage error' '
+test_expect_success 'an id too short, too long or not hex is a usage error' '
 	test_expect_code 2 silo cat --silo s abc 2>err &&
-	grep "^silo: error: .abc. is not a sha1 object id: expected 40 hex digits$" err &&
+	grep "^silo: error: id .abc. is too short: give at least 7 hex digits$" err &&
 	test_expect_code 2 silo cat --silo s 012345678901234567890123456789012345678g 2>err &&
-	grep "expected hex digits only" err &&
-	test_expect_code 2 silo cat --silo s256 0123456789012345678901234567890123456789 2>err &&
-	grep "is not a sha256 object id: expected 64 hex digits" err
+	grep "^silo: error: .012345678901234567890123456789012345678g. is not a sha1 object id: expected hex digits only$" err &&
+	test_expect_code 2 silo cat --silo s 0123456789g 2>err &&
+	grep "^silo: error: .0123456789g. is not an id: expected 40 hex digits, or at least 7 of them$" err &&
+	test_expect_code 2 silo cat --silo s 01234567890123456789012345678901234567890 2>err &&
+	grep "is not an id: expected 40 hex digits" err &&
+	test_expect_code 3 silo cat --silo s256 0123456789012345678901234567890123456789 2>err &&
+	grep "no object.s id starts with .0123456789012345678901234567890123456789.$" err
 '
 
 test_expect_success 'a corrupt object is an error (exit 4) naming its file' '

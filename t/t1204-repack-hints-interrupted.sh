@@ -56,7 +56,7 @@ test_expect_success 'malformed hints are usage errors' '
 	test_expect_code 2 silo repack --silo s --hint=abc 2>err &&
 	grep "hint expects <old-id>:<new-id>" err &&
 	test_expect_code 2 silo repack --silo s --hint=abc:def 2>err &&
-	grep "not a sha1 object id" err &&
+	grep "^silo: error: --hint: id .abc. is too short" err &&
 	echo "only-one-field" >bad &&
 	test_expect_code 2 silo repack --silo s --hints=bad 2>err &&
 	grep "line 1: expected" err &&

@@ -167,6 +167,13 @@ test_expect_success 'credentials come from ~/.netrc, as with curl' '
 	silo cat --silo l8 $id | cmp - b
 '
 
+test_expect_success 'the credentials are gone after that test' '
+	! test -e "$HOME/.netrc" &&
+	silo init l9 && id=$(sed -n 2p ids) &&
+	test_expect_code 7 silo fetch --silo l9 --from "$HTTPD_URL/private/deps.silo" $id 2>err &&
+	grep "HTTP 401" err
+'
+
 test_expect_success 'fetch needs --from and ids' '
 	test_expect_code 2 silo fetch --silo l3 $(sed -n 1p ids) 2>err &&
 	grep "from is required" err &&

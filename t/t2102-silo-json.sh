@@ -75,7 +75,7 @@ test_expect_success 'a silo that fails is skipped with a warning and the next is
 	test_cmp f out &&
 	cat >expect <<-END &&
 	medo: warning: skipping silo '\''http://127.0.0.1:$port/deps.silo/'\'': cannot fetch '\''http://127.0.0.1:$port/deps.silo/config.json'\'': Couldn'\''t connect to server
-	medo: warning: skipping silo '\''missing.silo'\'': '\''deps/src.medo/missing.silo'\'' is not a silo: it has no config.json
+	medo: warning: skipping silo '\''missing.silo'\'': '\''deps/src.medo/missing.silo'\'' does not exist
 	END
 	test_cmp expect err
 '

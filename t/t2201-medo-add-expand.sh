@@ -343,9 +343,11 @@ test_expect_success 'a staging directory left by a killed expand is removed by t
 	mkdir -p st && mkdir st/.tmp-dest-ABC123 && mkdir st/.tmp-dest-ABC123/new &&
 	echo litter >st/.tmp-dest-ABC123/new/file &&
 	mkdir st/.tmp-dest-LIVE12 &&
-	{ flock st/.tmp-dest-LIVE12 sleep 30 & } && holder=$! &&
-	test_when_finished "kill $holder" &&
-	sleep 0.2 &&
+	{ ( exec 9<st/.tmp-dest-LIVE12 && flock 9 && : >locked && exec sleep 30 ) & } &&
+	holder=$! && test_when_finished "kill $holder" &&
+	n=0 && while ! test -e locked; do
+		n=$((n + 1)) && test $n -lt 300 && sleep 0.1 || return 1
+	done &&
 	medo expand deps/x.medo/src.treeptr st/dest &&
 	! test -e st/.tmp-dest-ABC123 &&
 	test -d st/.tmp-dest-LIVE12 &&

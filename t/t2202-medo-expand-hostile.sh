@@ -159,7 +159,9 @@ test_expect_success 'in a parallel batch, hostile archives are refused and the o
 	outside_state >x-after &&
 	test_cmp x-before x-after &&
 	ls -A dest-parent/batch >x-actual &&
-	echo safe >x-expect && test_cmp x-expect x-actual &&
+	printf "%s\n" .medo-expanded.json safe >x-expect && test_cmp x-expect x-actual &&
+	grep -c "\"kind\"" dest-parent/batch/.medo-expanded.json >x-count &&
+	echo 1 >x-expect && test_cmp x-expect x-count &&
 	echo fine >x-expect && test_cmp x-expect dest-parent/batch/safe/hard
 '
 

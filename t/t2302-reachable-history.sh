@@ -119,7 +119,7 @@ test_expect_success 'a revision or path that holds no treeptr is an error' '
 
 test_expect_success 'without history, a missing or empty directory is an error' '
 	test_expect_code 3 sh -c "cd repo && medo reachable deps/typo.medo" 2>err &&
-	grep "^medo: error: cannot read directory .deps/typo.medo." err &&
+	grep "^medo: error: cannot open .deps/typo.medo.: No such file or directory$" err &&
 	mkdir empty.medo &&
 	test_expect_code 3 medo reachable empty.medo >out 2>err &&
 	test_must_be_empty out &&

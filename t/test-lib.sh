@@ -9,8 +9,15 @@
 #
 # Each script runs in its own trash directory, removed when every test
 # passed and kept (its path printed) when one failed.  The built tools are
-# first on PATH.  Bodies run in the trash directory with 'set -e' off, so
-# chain commands with &&.
+# first on PATH.  Bodies run in a subshell in the trash directory with
+# 'set -e' off, so chain commands with &&; a variable set or a 'cd' in one
+# body does not reach the next.
+#
+# A test that cannot run everywhere names a prerequisite, and is reported
+# as "ok N # skip TITLE (missing NAME)" where that is missing:
+#
+#	test_lazy_prereq DEV_FULL 'test -w /dev/full'
+#	test_expect_success DEV_FULL 'title' 'body'
 
 TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
 TEST_NAME=$(basename "$0" .sh)
@@ -26,10 +33,12 @@ TRASH_DIRECTORY=$(mktemp -d "${TMPDIR:-/tmp}/silo-test.$TEST_NAME.XXXXXX") || ex
 HOME=$TRASH_DIRECTORY
 export HOME
 cd "$TRASH_DIRECTORY" || exit 1
+# Which checkout this trash directory belongs to, for 'make clean'.
+(cd "$TEST_DIRECTORY" && pwd -P) >.test-source || exit 1
 
 test_count=0
 test_failures=0
-test_cleanup_cmds=
+test_cleanup_file_=
 test_atexit_cmds=
 
 # Run CMD when the script ends, however it ends (stopping a server).
@@ -50,26 +59,110 @@ say() {
 	printf '# %s\n' "$*"
 }
 
-# Run CMD after the current test, whether it passed or not.
+# Run CMD after the current test, whether it passed, failed or exited, in
+# the directory it was registered in; the last registered runs first.  A
+# cleanup that fails fails the test.  The body runs in a subshell, so the
+# commands are kept in a file, not in a variable.
 test_when_finished() {
-	test_cleanup_cmds="$*; $test_cleanup_cmds"
+	if [ -z "$test_cleanup_file_" ]; then
+		echo "test_when_finished: not inside a test" >&2
+		return 1
+	fi
+	{
+		printf '( cd %s && {\n%s\n} ) || test_cleanup_failed_=1\n' \
+			"$(test_quote_ "$PWD")" "$*" &&
+		cat "$test_cleanup_file_"
+	} >"$test_cleanup_file_.new" && mv "$test_cleanup_file_.new" "$test_cleanup_file_"
+}
+
+# WORD quoted for the shell.
+test_quote_() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
 }
 
 test_run_() {
-	test_cleanup_cmds=
+	test_cleanup_file_=$TRASH_DIRECTORY/.test-cleanup
+	: >"$test_cleanup_file_"
 	( eval "$1" ) >"$TRASH_DIRECTORY/.test-output" 2>&1
 	test_status_=$?
-	if [ -n "$test_cleanup_cmds" ]; then
-		( eval "$test_cleanup_cmds" ) >/dev/null 2>&1
+	test_cleanup_failed_=0
+	if [ -s "$test_cleanup_file_" ]; then
+		. "$test_cleanup_file_" >>"$TRASH_DIRECTORY/.test-output" 2>&1
+		cd "$TRASH_DIRECTORY" || exit 1
+		if [ "$test_cleanup_failed_" -ne 0 ]; then
+			echo "test_when_finished: a cleanup command failed" \
+				>>"$TRASH_DIRECTORY/.test-output"
+			[ "$test_status_" -eq 0 ] && test_status_=1
+		fi
 	fi
+	rm -f "$test_cleanup_file_"
+	test_cleanup_file_=
 	return $test_status_
+}
+
+# Prerequisites: NAME is set by test_set_prereq, or by the first use of a
+# test_lazy_prereq whose SCRIPT succeeds (it runs once, in a subshell, in
+# an empty directory of its own).
+test_prereqs_=" "
+test_missing_prereqs_=" "
+test_lazy_prereqs_=" "
+
+test_set_prereq() {
+	test_prereqs_="$test_prereqs_$1 "
+}
+
+test_lazy_prereq() {
+	test_lazy_prereqs_="$test_lazy_prereqs_$1 "
+	eval "test_lazy_script_$1=\$2"
+}
+
+# True if every prerequisite in LIST (comma-separated, "!NAME" for "NAME is
+# missing") holds; the missing ones are left in $test_missing_.
+test_have_prereq() {
+	test_missing_=
+	for p_ in $(printf '%s' "$1" | tr ',' ' '); do
+		want_=1
+		case $p_ in
+		!*) want_=0; p_=${p_#!} ;;
+		esac
+		test_prereq_known_ "$p_"
+		case $test_prereqs_ in
+		*" $p_ "*) have_=1 ;;
+		*) have_=0 ;;
+		esac
+		if [ $have_ -ne $want_ ]; then
+			[ $want_ -eq 1 ] || p_="!$p_"
+			test_missing_="${test_missing_:+$test_missing_,}$p_"
+		fi
+	done
+	[ -z "$test_missing_" ]
+}
+
+# Evaluate lazy prerequisite NAME if it has not been yet.
+test_prereq_known_() {
+	case $test_prereqs_$test_missing_prereqs_ in
+	*" $1 "*) return 0 ;;
+	esac
+	case $test_lazy_prereqs_ in
+	*" $1 "*) ;;
+	*) return 0 ;;
+	esac
+	d_=$TRASH_DIRECTORY/.prereq-$1
+	mkdir -p "$d_" || exit 1
+	eval "script_=\$test_lazy_script_$1"
+	if ( cd "$d_" && eval "$script_" ) >/dev/null 2>&1; then
+		test_set_prereq "$1"
+	else
+		test_missing_prereqs_="$test_missing_prereqs_$1 "
+	fi
+	rm -rf "$d_"
 }
 
 test_expect_success() {
 	test_count=$((test_count + 1))
 	if [ $# -eq 3 ]; then
-		if ! eval "$1" >/dev/null 2>&1; then
-			echo "ok $test_count # skip $2 (missing prerequisite)"
+		if ! test_have_prereq "$1"; then
+			echo "ok $test_count # skip $2 (missing $test_missing_)"
 			return 0
 		fi
 		shift

@@ -246,6 +246,10 @@ report() {
 		gsub(/\|/, "\\|", job)	# a pipe in a name would split the cell
 		printf "| %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f |\n", job, $2, $3, ratio, $4, $5, sratio, $6 / 1024, $7 / 1024
 	}' "$RESULTS"
+	if [ -s "$WORK/knot.md" ]; then
+		echo
+		cat "$WORK/knot.md"
+	fi
 	if [ -s "$WORK/repack.txt" ]; then
 		echo
 		echo "## silo repack vs git repack (20 versions of one npm package)"
@@ -275,6 +279,8 @@ else
 	sh "$(dirname "$0")/bench-repack.sh" >"$WORK/repack.txt" || say "bench: repack benchmark failed"
 	bench_http 20
 fi
+# knot: cache hits, and the box's overhead on real builds
+sh "$(dirname "$0")/bench-knot.sh" >"$WORK/knot.md" || say "bench: knot benchmark failed"
 report >"$WORK/report.md"
 cat "$WORK/report.md"
 [ $# -ge 1 ] && cp "$WORK/report.md" "$1"

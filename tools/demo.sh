@@ -66,4 +66,42 @@ step "silo prune: $(silo ls --silo deps.silo | wc -l) object(s) left"
 
 silo verify --silo deps.silo
 step "silo verify: every object matches its id"
+
+# Second half: knot builds dash from Debian's upstream tarball, boxed,
+# publishes it, and a CI job gets it back with medo expand.
+step ""
+if ! fetched=$(sh "$src/tools/fetch-sources.sh" dash 2>"$work/fetch.err"); then
+	step "knot: skipped, the dash source could not be fetched: $(tail -n 1 "$work/fetch.err")"
+	step "done; removing $work"
+	exit 0
+fi
+set -- $fetched
+mkdir -p deps/source.medo
+printf '{ "silos": ["../../deps.silo"] }\n' >deps/source.medo/SILO.json
+cp -R "$src/deps/source.medo/dash" deps/source.medo/
+rm -f deps/source.medo/dash/*.treeptr
+medo add "$3" deps/source.medo/dash/dash-$2.treeptr
+step "medo add: Debian's $(basename "$3") is the source treeptr deps/source.medo/dash/dash-$2.treeptr"
+knot validate deps/source.medo/dash
+
+box=
+if ! bwrap --unshare-all --ro-bind / / true 2>/dev/null; then
+	box=--unboxed
+	step "knot: bubblewrap cannot make a box here; building --unboxed"
+fi
+start=$(date +%s)
+knot build $box -v deps/source.medo >built.txt
+step "knot build: $(cat built.txt) in $(($(date +%s) - start)) s"
+tp=$(ls deps/derived.medo/*/*/dash-$2.treeptr)
+step "published $tp"
+
+medo expand "$tp" wedge-root/wedge/oils-for-unix.org/pkg/dash/$2
+step "medo expand: the wedge is in wedge-root/wedge/oils-for-unix.org/pkg/dash/$2"
+wedge-root/wedge/oils-for-unix.org/pkg/dash/$2/bin/dash -c 'echo "dash says: $((6 * 7)) from $0"'
+
+start=$(date +%s%N)
+knot build $box -v deps/source.medo >again.txt
+step "knot build again: $(cat again.txt) in $((($(date +%s%N) - start) / 1000000)) ms (a cache hit)"
+step "knot show $tp:"
+knot show "$tp" | sed 's/^/    /'
 step "done; removing $work"

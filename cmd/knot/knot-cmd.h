@@ -2,7 +2,23 @@
 #define CMD_KNOT_H
 
 #include "fe.h"
+#include "silo/knot.h"
 
 extern const struct fe_tool knot_tool;
+
+int cmd_knot_build(int argc, const char **argv);
+int cmd_knot_install(int argc, const char **argv);
+int cmd_knot_key(int argc, const char **argv);
+int cmd_knot_list(int argc, const char **argv);
+int cmd_knot_show(int argc, const char **argv);
+int cmd_knot_validate(int argc, const char **argv);
+
+/*
+ * A set of the recipes ARGV names (recipe directories or source medos),
+ * resolved: dependencies read and keys computed.  On failure the error
+ * is reported and the exit status returned; 0 on success.
+ */
+int knot_cmd_load(silo_knot_set **out, const struct silo_knot_config *cfg,
+		  int argc, const char **argv);
 
 #endif

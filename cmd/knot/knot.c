@@ -1,13 +1,41 @@
-/* The knot tool: its command table (no build commands yet). */
+/* The knot tool: its command table and what its commands share. */
 #include "knot-cmd.h"
+#include "silo/error.h"
 
 static const struct fe_cmd knot_cmds[] = {	/* keep sorted */
-	{ NULL, NULL, NULL },
+	{ "build", cmd_knot_build, "build and publish the wedges that are not published" },
+	{ "install", cmd_knot_install, "put published wedges at their /wedge paths" },
+	{ "key", cmd_knot_key, "print the build key of each recipe version" },
+	{ "list", cmd_knot_list, "list recipes, versions, keys and what is published" },
+	{ "show", cmd_knot_show, "print the provenance of a built wedge" },
+	{ "validate", cmd_knot_validate, "check recipes without building them" },
 };
 
 const struct fe_tool knot_tool = {
 	"knot",
-	"knot: cached, content-keyed builds of wedges (no commands yet)",
+	"knot: cached, content-keyed, boxed builds of wedges, published through medo",
 	knot_cmds,
-	0,
+	sizeof(knot_cmds) / sizeof(*knot_cmds),
 };
+
+int knot_cmd_load(silo_knot_set **out, const struct silo_knot_config *cfg,
+		  int argc, const char **argv)
+{
+	silo_knot_set *set;
+	int i, ret;
+
+	*out = NULL;
+	if ((ret = silo_knot_set_new(&set, cfg)) < 0)
+		return fe_lib_error(ret);
+	for (i = 0; i < argc; i++)
+		if ((ret = silo_knot_set_add(set, argv[i])) < 0) {
+			silo_knot_set_free(set);
+			return fe_lib_error(ret);
+		}
+	if ((ret = silo_knot_set_resolve(set)) < 0) {
+		silo_knot_set_free(set);
+		return fe_lib_error(ret);
+	}
+	*out = set;
+	return 0;
+}

@@ -1,6 +1,8 @@
 /* medo add: store a directory or file in the silo, write its treeptr. */
 #include "medo-cmd.h"
+#include "fe-json.h"
 #include "silo/medo.h"
+#include "silo/integrity.h"
 #include "silo/error.h"
 
 #include <string.h>
@@ -10,16 +12,16 @@
 #endif
 
 static const char *const usage[] = {
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] <dir> <treeptr>",
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--sha256=<hex>] <file> <treeptr>",
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--sha256=<hex>] <url> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] <dir> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <file> <treeptr>",
+	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <url> <treeptr>",
 	NULL
 };
 
 int cmd_medo_add(int argc, const char **argv)
 {
 	struct silo_medo_add_options o = { 0 };
-	int verbose = 0;
+	int verbose = 0, json = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to store into (default: from SILO.json)"),
 		OPT_FLAG(0, "opaque", &o.opaque, "keep a file as one opaque object, not an archive"),
@@ -27,7 +29,9 @@ int cmd_medo_add(int argc, const char **argv)
 		OPT_STRING(0, "note", &o.note, "text", "a note for the provenance"),
 		OPT_STRING(0, "url", &o.url, "url", "where the data came from, for the provenance"),
 		OPT_STRING(0, "sha256", &o.sha256, "hex", "refuse a file or download whose sha256 differs"),
+		OPT_STRING(0, "integrity", &o.integrity, "sri", "refuse a file or download not matching this SRI string"),
 		OPT_FLAG('v', "verbose", &verbose, "print what was stored"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-add(1))"),
 		OPT_END()
 	};
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
@@ -42,14 +46,24 @@ int cmd_medo_add(int argc, const char **argv)
 	if (o.sha256 && (strlen(o.sha256) != 64 ||
 			 strspn(o.sha256, "0123456789abcdefABCDEF") != 64))
 		return fe_usage_error(usage, opts, "--sha256 expects 64 hex digits, not '%s'", o.sha256);
+	if (o.integrity && silo_integrity_check_syntax(o.integrity) < 0)
+		return fe_usage_error(usage, opts, "--integrity: %s", silo_error_message());
 	o.tool = "medo " SILO_VERSION;
 	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
 	if (ret < 0)
 		return fe_lib_error(ret);
-	if (verbose)
+	if (json)
+		ret = fe_json_print(json_pack("{s:s,s:s,s:s,s:o,s:I,s:o}",
+			"result", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "written",
+			"treeptr", argv[1], "kind", silo_treeptr_kind_name(tp.kind),
+			"object", fe_json_oid(&tp.object), "size", (json_int_t)tp.size,
+			"tree", fe_json_oid(&tp.tree)));
+	else if (verbose)
 		printf("%s %s %s %s\n", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "wrote",
 		       argv[1], silo_treeptr_kind_name(tp.kind),
 		       silo_oid_to_hex(hex, &tp.object));
+	else
+		ret = FE_EXIT_OK;
 	silo_treeptr_release(&tp);
-	return FE_EXIT_OK;
+	return ret;
 }

@@ -1,6 +1,8 @@
 /* medo expand: turn treeptrs into directory trees on disk. */
 #include "medo-cmd.h"
+#include "fe-json.h"
 #include "silo/medo.h"
+#include "silo/medo-status.h"
 #include "silo/error.h"
 
 #include <stdlib.h>
@@ -8,8 +10,8 @@
 #include <sys/stat.h>
 
 static const char *const usage[] = {
-	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] <treeptr> <dest>",
-	"medo expand [--silo=<dir>] [--force] [-j <n>] [-q] [-v] <medo-dir> <dest>",
+	"medo expand [--silo=<dir>] [--force] [--require-signature=<allowed-signers>] [-j <n>] [-q] [-v] [--json] <treeptr> <dest>",
+	"medo expand [--silo=<dir>] [--force] [--require-signature=<allowed-signers>] [-j <n>] [-q] [-v] [--json] [--delete [--dry-run]] <medo-dir> <dest>",
 	NULL
 };
 
@@ -23,9 +25,13 @@ static const char *result_word(int result)
 }
 
 struct batch_state {
+	const char *medo_dir;
 	const char *dest;
 	int verbose;
 	int status;
+	json_t *json;		/* the "trees" array, with --json */
+	json_t *removed;	/* the "removed" array, with --json --delete */
+	int json_failed;
 	struct fe_progress progress;
 	uint64_t done, total;
 };
@@ -39,33 +45,101 @@ static void on_progress(void *payload, uint64_t done, uint64_t total)
 	fe_progress_update(&b->progress, done, total);
 }
 
+/* The result of one treeptr, in JSON. */
+static json_t *json_result(const char *treeptr, const char *dest, int result,
+			   const char *message)
+{
+	return json_pack("{s:s,s:s,s:s,s:s*}", "treeptr", treeptr, "dest", dest,
+			 "result", result < 0 ? "error" : result_word(result),
+			 "error", result < 0 ? message : NULL);
+}
+
 static void on_result(void *payload, const char *rel, int result, const char *message)
 {
 	struct batch_state *b = payload;
+	char *dest = silo_medo_dest_for(b->dest, rel);
+	char *tp = medo_cmd_join(b->medo_dir, rel);
 
 	if (result < 0) {
 		fe_error(0, "%s: %s", rel, message);
 		b->status = fe_exit_for(result);
-	} else if (b->verbose) {
-		char *dest = silo_medo_dest_for(b->dest, rel);
-		printf("%s %s\n", result_word(result), dest ? dest : rel);
+	}
+	if (!dest || !tp) {
+		b->status = fe_error(FE_EXIT_FAILURE, "out of memory");
+	} else if (b->json) {
+		if (fe_json_append(b->json, json_result(tp, dest, result, message)) < 0)
+			b->json_failed = 1;
+	} else if (result >= 0 && b->verbose) {
+		printf("%s %s\n", result_word(result), dest);
+	}
+	free(dest);
+	free(tp);
+}
+
+/* Print the --json document of B's results; returns an exit status. */
+static int print_json(struct batch_state *b)
+{
+	int ret = fe_json_print(b->json_failed ? NULL :
+				json_pack("{s:O,s:O*}", "trees", b->json, "removed", b->removed));
+
+	json_decref(b->json);
+	json_decref(b->removed);
+	return ret ? ret : b->status;
+}
+
+/* --delete: remove what DEST holds that medo expanded and no treeptr
+ * names now; with DRY_RUN only say what. */
+static void delete_extra(struct batch_state *b, int dry_run)
+{
+	struct silo_medo_status st = SILO_MEDO_STATUS_INIT;
+	size_t i;
+	int ret;
+
+	if ((ret = silo_medo_status(&st, b->medo_dir, b->dest)) < 0) {
+		b->status = fe_lib_error(ret);
+		return;
+	}
+	for (i = 0; i < st.n; i++) {
+		const struct silo_medo_status_entry *e = &st.v[i];
+		char *dest;
+
+		if (e->state != SILO_MEDO_STATE_EXTRA)
+			continue;
+		if (!(dest = medo_cmd_join(b->dest, e->path))) {
+			b->status = fe_error(FE_EXIT_FAILURE, "out of memory");
+			break;
+		}
+		if (!dry_run && (ret = silo_medo_remove_extra(b->dest, e->path)) < 0) {
+			b->status = fe_lib_error(ret);
+		} else if (b->removed) {
+			if (fe_json_append(b->removed, json_string(dest)) < 0)
+				b->json_failed = 1;
+		} else if (dry_run || b->verbose) {
+			printf("%s %s\n", dry_run ? "would remove" : "removed", dest);
+		}
 		free(dest);
 	}
+	silo_medo_status_release(&st);
 }
 
 int cmd_medo_expand(int argc, const char **argv)
 {
 	struct silo_medo_expand_options o = { 0 };
-	int jobs = 0, quiet = 0, verbose = 0, ret;
+	const char *allowed = NULL;
+	int jobs = 0, verbose = 0, json = 0, del = 0, dry_run = 0, ret;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to read from (default: from SILO.json)"),
 		OPT_FLAG(0, "force", &o.force, "replace a destination that holds something else"),
+		OPT_STRING(0, "require-signature", &allowed, "allowed-signers",
+			   "expand nothing unless every treeptr is signed by a key in this file"),
 		OPT_INT('j', "jobs", &jobs, "n", "expand N treeptrs at once (default: one per CPU)"),
-		OPT_FLAG('q', "quiet", &quiet, "no progress, no warnings; errors still go to stderr"),
 		OPT_FLAG('v', "verbose", &verbose, "print what was done to each destination"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-expand(1))"),
+		OPT_FLAG(0, "delete", &del, "remove expanded trees no treeptr names any more"),
+		OPT_FLAG('n', "dry-run", &dry_run, "with --delete: expand nothing, print what would be removed"),
 		OPT_END()
 	};
-	struct stat st;
+	struct batch_state b = { NULL, NULL, 0, 0, NULL, NULL, 0, { 0 }, 0, 0 };
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
@@ -74,21 +148,52 @@ int cmd_medo_expand(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a destination");
 	if (jobs < 0)
 		return fe_usage_error(usage, opts, "-j must not be negative");
-	o.on_warning = quiet ? NULL : medo_cmd_warn;
-	if (stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)) {
-		struct batch_state b = { argv[1], verbose, 0, { 0 }, 0, 0 };
-		fe_progress_start(&b.progress, "expanding treeptrs", quiet);
+	if (dry_run && !del)
+		return fe_usage_error(usage, opts, "--dry-run goes with --delete");
+	if (del && !medo_cmd_is_dir(argv[0]))
+		return fe_usage_error(usage, opts, "--delete needs a medo directory, not a treeptr");
+	/* All signatures first: one bad signature expands nothing. */
+	if (allowed && (ret = medo_cmd_check_signatures(allowed, argv[0])))
+		return ret;
+	o.on_warning = medo_cmd_warn;
+	b.medo_dir = argv[0];
+	b.dest = argv[1];
+	b.verbose = verbose;
+	if (json && (!(b.json = json_array()) || (del && !(b.removed = json_array())))) {
+		json_decref(b.json);
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	}
+	if (dry_run) {
+		delete_extra(&b, 1);
+		return json ? print_json(&b) : b.status;
+	}
+	if (medo_cmd_is_dir(argv[0])) {
+		fe_progress_start(&b.progress, "expanding treeptrs", 0);
 		o.on_progress = on_progress;
 		o.payload = &b;
 		ret = silo_medo_expand_dir(argv[0], argv[1], jobs, &o, on_result, &b);
-		if (ret < 0)
+		if (ret < 0) {
+			json_decref(b.json);
+			json_decref(b.removed);
 			return fe_lib_error(ret);
+		}
 		fe_progress_stop(&b.progress, b.done, b.total);
-		return b.status;
+		if (del)
+			delete_extra(&b, 0);
+		return json ? print_json(&b) : b.status;
 	}
 	ret = silo_medo_expand(argv[0], argv[1], &o);
-	if (ret < 0)
-		return fe_lib_error(ret);
+	if (ret < 0) {
+		b.status = fe_lib_error(ret);
+		if (!json)
+			return b.status;
+	}
+	if (json) {
+		if (fe_json_append(b.json, json_result(argv[0], argv[1], ret,
+						       silo_error_message())) < 0)
+			b.json_failed = 1;
+		return print_json(&b);
+	}
 	if (verbose)
 		printf("%s %s\n", result_word(ret), argv[1]);
 	return FE_EXIT_OK;

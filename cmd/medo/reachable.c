@@ -1,5 +1,6 @@
 /* medo reachable: list every silo object that treeptrs name. */
 #include "medo-cmd.h"
+#include "fe-json.h"
 #include "silo/medo.h"
 #include "silo/prune.h"
 #include "silo/reachable.h"
@@ -13,19 +14,27 @@
 #include <sys/stat.h>
 
 static const char *const usage[] = {
-	"medo reachable [--paths] [-z] [--all] [--since=<date>] [--rev=<rev>]... [<medo-dir>...]",
+	"medo reachable [--paths] [-z | --json] [--all] [--since=<date>] [--rev=<rev>]... [<medo-dir>...]",
 	NULL
 };
 
+/* What add_one() fills: the ids, and how many treeptrs were read. */
+struct reach_state {
+	struct silo_oid_set *set;
+	size_t found;
+};
+
 /* Add the object of the treeptr at PATH; returns an exit status. */
-static int add_one(struct silo_oid_set *set, const char *path)
+static int add_one(const char *path, void *payload)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	struct reach_state *st = payload;
 	int ret;
 
+	st->found++;
 	if ((ret = silo_treeptr_load(&tp, path)) < 0)
 		return fe_lib_error(ret);
-	ret = silo_oid_set_add(set, &tp.object);
+	ret = silo_oid_set_add(st->set, &tp.object);
 	silo_treeptr_release(&tp);
 	return ret < 0 ? fe_lib_error(ret) : 0;
 }
@@ -36,32 +45,10 @@ static int add_one(struct silo_oid_set *set, const char *path)
  */
 static int add_dir(struct silo_oid_set *set, const char *dir, size_t *found)
 {
-	struct stat st;
-	char **names;
-	size_t n, j;
-	int status = 0, ret;
+	struct reach_state st = { set, 0 };
+	int status = medo_cmd_each_treeptr(1, &dir, add_one, &st);
 
-	*found = 0;
-	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		*found = 1;
-		return add_one(set, dir);
-	}
-	if ((ret = silo_medo_find_treeptrs(&names, &n, dir)) < 0)
-		return fe_lib_error(ret);
-	for (j = 0; j < n; j++) {
-		size_t len = strlen(dir) + strlen(names[j]) + 2;
-		char *p = malloc(len);
-		if (!p) {
-			status = fe_error(FE_EXIT_FAILURE, "out of memory");
-			break;
-		}
-		snprintf(p, len, "%s/%s", dir, names[j]);
-		if ((ret = add_one(set, p)))
-			status = ret;
-		free(p);
-	}
-	*found = n;
-	silo_medo_list_free(names, n);
+	*found = st.found;
 	return status;
 }
 
@@ -126,12 +113,13 @@ out:
 
 int cmd_medo_reachable(int argc, const char **argv)
 {
-	int paths = 0, nul = 0, all = 0, status = 0, ret, i;
+	int paths = 0, nul = 0, json = 0, all = 0, status = 0, ret, i;
 	const char *since = NULL;
 	struct fe_strings revs = FE_STRINGS_INIT;
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "paths", &paths, "print loose object paths (objects/xx/....gz), not ids"),
 		OPT_FLAG('z', NULL, &nul, "end each line with NUL, not newline"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-reachable(1))"),
 		OPT_FLAG(0, "all", &all, "also every commit of every ref of the git repository"),
 		OPT_STRING(0, "since", &since, "date", "with --all, only commits since <date> and every ref's tip"),
 		OPT_STRINGS(0, "rev", &revs, "rev", "also the commit <rev>, or every commit of a range (repeatable)"),
@@ -146,6 +134,10 @@ int cmd_medo_reachable(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc < 1 && !all && !revs.n)
 		return fe_usage_error(usage, opts, "expected a medo directory, --all or --rev");
+	if (json && nul) {
+		free(revs.v);
+		return fe_usage_error(usage, opts, "-z and --json cannot be used together");
+	}
 	if (since && !all) {
 		free(revs.v);
 		return fe_usage_error(usage, opts, "--since needs --all");
@@ -180,6 +172,23 @@ int cmd_medo_reachable(int argc, const char **argv)
 			status = ret;
 	}
 	silo_oid_set_sort(&set);
+	free(on_disk);
+	free(revs.v);
+	if (json) {
+		json_t *objs = json_array();
+		for (j = 0; objs && j < set.n; j++) {
+			char rel[SILO_LOOSE_PATH_MAX];
+			silo_loose_relpath(rel, &set.v[j]);
+			if (fe_json_append(objs, json_pack("{s:o,s:s}", "id",
+					fe_json_oid(&set.v[j]), "path", rel)) < 0) {
+				json_decref(objs);
+				objs = NULL;
+			}
+		}
+		ret = fe_json_print(objs ? json_pack("{s:o}", "objects", objs) : NULL);
+		silo_oid_set_release(&set);
+		return ret ? ret : status;
+	}
 	for (j = 0; j < set.n; j++) {
 		char buf[SILO_LOOSE_PATH_MAX];
 		if (paths)
@@ -190,7 +199,5 @@ int cmd_medo_reachable(int argc, const char **argv)
 		putchar(nul ? '\0' : '\n');
 	}
 	silo_oid_set_release(&set);
-	free(on_disk);
-	free(revs.v);
 	return status;
 }

@@ -1,5 +1,6 @@
 /* medo tree-id: the git tree id of a directory or of an archive's tree. */
 #include "medo-cmd.h"
+#include "fe-json.h"
 #include "silo/tree.h"
 #include "silo/error.h"
 
@@ -10,13 +11,13 @@
 #include <unistd.h>
 
 static const char *const usage[] = {
-	"medo tree-id [--object-format=sha1|sha256] (<dir> | --archive <file>)",
+	"medo tree-id [--object-format=sha1|sha256] [--json] (<dir> | --archive <file>)",
 	NULL
 };
 
 static int list_archive(struct silo_tree_list *l, int format, const char *file)
 {
-	struct silo_fd_source *src;
+	struct silo_fd_reader *src;
 	int ret;
 
 	if (!(src = malloc(sizeof(*src))))
@@ -33,7 +34,7 @@ static int list_archive(struct silo_tree_list *l, int format, const char *file)
 					strerror(errno));
 		}
 	}
-	ret = silo_tree_list_archive(l, format, silo_fd_source_read, src, src->name);
+	ret = silo_tree_list_archive(l, format, silo_fd_reader_read, src, src->name);
 	if (src->fd != STDIN_FILENO)
 		close(src->fd);
 	free(src);
@@ -43,11 +44,13 @@ static int list_archive(struct silo_tree_list *l, int format, const char *file)
 int cmd_medo_tree_id(int argc, const char **argv)
 {
 	const char *format_name = "sha1", *archive = NULL;
+	int json = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "object-format", &format_name, "format",
 			   "sha1 (the default) or sha256"),
 		OPT_STRING(0, "archive", &archive, "file",
 			   "the tree of an archive (tar, compressed tar, zip; - for standard input)"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-tree-id(1))"),
 		OPT_END()
 	};
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
@@ -74,6 +77,10 @@ int cmd_medo_tree_id(int argc, const char **argv)
 	if (!status) {
 		if ((ret = silo_tree_list_id(&id, &l)) < 0)
 			status = fe_lib_error(ret);
+		else if (json)
+			status = fe_json_print(json_pack("{s:o,s:s,s:I}", "tree",
+				fe_json_oid(&id), "object_format", silo_oid_format_name(format),
+				"entries", (json_int_t)l.n));
 		else
 			printf("%s\n", silo_oid_to_hex(hex, &id));
 	}

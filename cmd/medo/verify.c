@@ -1,5 +1,6 @@
 /* medo verify: check trees on disk against their treeptrs. */
 #include "medo-cmd.h"
+#include "fe-json.h"
 #include "silo/medo.h"
 #include "silo/tree.h"
 #include "silo/error.h"
@@ -7,89 +8,143 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const usage[] = {
-	"medo verify [--silo=<dir>] [-v] <treeptr> <dir>",
-	"medo verify [--silo=<dir>] [-v] <medo-dir> <dir>",
+	"medo verify [--silo=<dir>] [--signed-by=<allowed-signers>] [-v] [--json] <treeptr> <dir>",
+	"medo verify [--silo=<dir>] [--signed-by=<allowed-signers>] [-v] [--json] <medo-dir> <dir>",
 	NULL
 };
 
-static void on_diff(void *payload, int change, const char *path)
-{
-	const char *word;
+struct verify_state {
+	json_t *diffs;		/* with --json: the current tree's differences */
+	int missing;		/* the current tree is not there at all */
+	int json_failed;
+};
 
-	(void)payload;
+static const char *change_word(int change)
+{
 	switch (change) {
-	case SILO_TREE_ADDED: word = "added"; break;
-	case SILO_TREE_REMOVED: word = "removed"; break;
-	case SILO_TREE_CHANGED: word = "changed"; break;
-	case SILO_TREE_MODE: word = "mode"; break;
-	case SILO_MEDO_MISSING: word = "missing"; break;
-	default: word = "differs"; break;
+	case SILO_TREE_ADDED: return "added";
+	case SILO_TREE_REMOVED: return "removed";
+	case SILO_TREE_CHANGED: return "changed";
+	case SILO_TREE_MODE: return "mode";
+	case SILO_MEDO_MISSING: return "missing";
+	default: return "differs";
 	}
-	printf("%s %s\n", word, path);
 }
 
-/* Verify one; returns an exit status. */
-static int verify_one(const char *treeptr, const char *dir,
-		      const struct silo_medo_verify_options *o, int verbose)
+static void on_diff(void *payload, int change, const char *path)
 {
-	int ret = silo_medo_verify(treeptr, dir, o);
+	struct verify_state *st = payload;
 
-	if (ret == SILO_EDIFFERS)
-		return FE_EXIT_NEGATIVE;
-	if (ret < 0)
-		return fe_lib_error(ret);
-	if (verbose)
+	if (change == SILO_MEDO_MISSING)
+		st->missing = 1;
+	if (!st->diffs)
+		printf("%s %s\n", change_word(change), path);
+	else if (fe_json_append(st->diffs, json_pack("{s:s,s:s}", "change",
+			change_word(change), "path", path)) < 0)
+		st->json_failed = 1;
+}
+
+/* Verify one, adding its result to JSON if not NULL; returns an exit
+ * status. */
+static int verify_one(const char *treeptr, const char *dir,
+		      const struct silo_medo_verify_options *o, int verbose,
+		      json_t *json)
+{
+	struct verify_state *st = o->payload;
+	const char *state = "same";
+	int ret, status = FE_EXIT_OK;
+
+	if (json && !(st->diffs = json_array()))
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	st->missing = 0;
+	ret = silo_medo_verify(treeptr, dir, o);
+	if (ret == SILO_EDIFFERS) {
+		status = FE_EXIT_NEGATIVE;
+		state = st->missing ? "missing" : "differs";
+	} else if (ret < 0) {
+		status = fe_lib_error(ret);
+		state = "error";
+	} else if (verbose && !json) {
 		printf("ok %s\n", dir);
-	return FE_EXIT_OK;
+	}
+	if (json && fe_json_append(json, json_pack("{s:s,s:s,s:s,s:O,s:s*}",
+			"treeptr", treeptr, "dir", dir, "state", state,
+			"differences", st->diffs,
+			"error", ret < 0 && ret != SILO_EDIFFERS ? silo_error_message() : NULL)) < 0)
+		st->json_failed = 1;
+	json_decref(st->diffs);
+	st->diffs = NULL;
+	return status;
 }
 
 int cmd_medo_verify(int argc, const char **argv)
 {
 	struct silo_medo_verify_options o = { 0 };
-	int verbose = 0, status = 0, ret;
+	const char *signed_by = NULL;
+	int verbose = 0, json = 0, status = 0, ret;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to list differences from (default: from SILO.json)"),
+		OPT_STRING(0, "signed-by", &signed_by, "allowed-signers",
+			   "first check each treeptr's signature against this file"),
 		OPT_FLAG('v', "verbose", &verbose, "also print each tree that matches"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-verify(1))"),
 		OPT_END()
 	};
-	struct stat st;
-	char **names;
-	size_t n, i;
+	struct verify_state st = { NULL, 0, 0 };
+	json_t *list = NULL;
+	char **names = NULL;
+	size_t n = 0, i;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
 		return fe_parse_exit(argc);
 	if (argc != 2)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a directory");
+	/* Every signature is checked before any tree: an unsigned treeptr
+	 * says nothing worth comparing. */
+	if (signed_by && (status = medo_cmd_check_signatures(signed_by, argv[0])))
+		return status;
 	o.on_diff = on_diff;
 	o.on_warning = medo_cmd_warn;
-	if (!(stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)))
-		return verify_one(argv[0], argv[1], &o, verbose);
-	if ((ret = silo_medo_find_treeptrs(&names, &n, argv[0])) < 0)
+	o.payload = &st;
+	if (json && !(list = json_array()))
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	if (!medo_cmd_is_dir(argv[0])) {
+		status = verify_one(argv[0], argv[1], &o, verbose, list);
+		goto out;
+	}
+	if ((ret = silo_medo_find_treeptrs(&names, &n, argv[0])) < 0) {
+		json_decref(list);
 		return fe_lib_error(ret);
+	}
 	/* Every treeptr is checked; a mismatch (1) gives way to a failure to
 	 * check at all, which says more. */
 	for (i = 0; i < n; i++) {
-		size_t len = strlen(argv[0]) + strlen(names[i]) + 2;
-		char *tp = malloc(len), *dir = silo_medo_dest_for(argv[1], names[i]);
+		char *tp = medo_cmd_join(argv[0], names[i]);
+		char *dir = silo_medo_dest_for(argv[1], names[i]);
 		int one;
 
 		if (!tp || !dir) {
 			free(tp);
 			free(dir);
-			silo_medo_list_free(names, n);
-			return fe_error(FE_EXIT_FAILURE, "out of memory");
+			status = fe_error(FE_EXIT_FAILURE, "out of memory");
+			break;
 		}
-		snprintf(tp, len, "%s/%s", argv[0], names[i]);
-		one = verify_one(tp, dir, &o, verbose);
+		one = verify_one(tp, dir, &o, verbose, list);
 		if (one && (status == 0 || status == FE_EXIT_NEGATIVE))
 			status = one;
 		free(tp);
 		free(dir);
 	}
 	silo_medo_list_free(names, n);
+out:
+	if (json) {
+		ret = fe_json_print(st.json_failed ? NULL : json_pack("{s:O}", "trees", list));
+		json_decref(list);
+		if (ret)
+			status = ret;
+	}
 	return status;
 }

@@ -1,6 +1,7 @@
 /* silo cat: print an object's content, verified on the way out. */
 #include "silo-cmd.h"
 #include "silo/store.h"
+#include "silo/oid-prefix.h"
 #include "silo/error.h"
 
 #include <inttypes.h>
@@ -22,7 +23,7 @@ int cmd_silo_cat(int argc, const char **argv)
 		OPT_FLAG('s', "size", &size, "print the object's size in bytes"),
 		OPT_END()
 	};
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_stream *st = NULL;
 	silo_oid id;
 	int status, ret;
@@ -36,7 +37,12 @@ int cmd_silo_cat(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "-e and -s cannot be used together");
 	if ((status = silo_cmd_open(&s, silo_dir)))
 		return status;
-	if ((status = fe_parse_oid(&id, silo_object_format(s), argv[0])))
+	if (exists && (ret = silo_resolve_id(&id, s, argv[0])) == SILO_ENOTFOUND) {
+		/* No object has the prefix: the answer is no. */
+		status = FE_EXIT_NEGATIVE;
+		goto out;
+	}
+	if ((status = fe_resolve_oid(&id, s, argv[0])))
 		goto out;
 	if (exists) {
 		ret = silo_has_object(s, &id);

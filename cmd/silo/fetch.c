@@ -1,5 +1,6 @@
 /* silo fetch: copy objects from a silo served over HTTP(S). */
 #include "silo-cmd.h"
+#include "alloc.h"
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "silo/error.h"
@@ -32,14 +33,8 @@ static int read_ids(struct silo_fetch_item **items, size_t *n, int format)
 	int status;
 
 	while (scanf("%65s", word) == 1) {
-		if (*n == alloc) {
-			size_t na = alloc ? 2 * alloc : 64;
-			struct silo_fetch_item *v = realloc(*items, na * sizeof(*v));
-			if (!v)
-				return fe_error(FE_EXIT_FAILURE, "out of memory");
-			*items = v;
-			alloc = na;
-		}
+		if (ALLOC_GROW(*items, *n + 1, alloc) < 0)
+			return fe_error(FE_EXIT_FAILURE, "out of memory");
 		memset(&(*items)[*n], 0, sizeof(**items));
 		if ((status = fe_parse_oid(&(*items)[*n].id, format, word)))
 			return status;
@@ -51,20 +46,19 @@ static int read_ids(struct silo_fetch_item **items, size_t *n, int format)
 int cmd_silo_fetch(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *from = NULL;
-	int jobs = 8, quiet = 0, use_cache = 0, from_stdin = 0;
+	int jobs = 8, use_cache = 0, from_stdin = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo to fetch into (default: $SILO_DIR, then .)"),
 		OPT_FLAG(0, "cache", &use_cache, "fetch into the local cache instead"),
 		OPT_STRING(0, "from", &from, "url", "the silo to fetch from: http://, https:// or file://"),
 		OPT_INT('j', "jobs", &jobs, "n", "at most N transfers at once (default 8)"),
 		OPT_FLAG(0, "stdin", &from_stdin, "read the ids from standard input"),
-		OPT_FLAG('q', "quiet", &quiet, "no progress"),
 		OPT_END()
 	};
 	struct silo_fetch_item *items = NULL;
 	struct fetch_progress fp;
 	silo_remote *r = NULL;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	size_t n = 0, i;
 	int status = 0, ret;
 
@@ -103,7 +97,7 @@ int cmd_silo_fetch(int argc, const char **argv)
 				goto out;
 	}
 	fp.total = n;
-	fe_progress_start(&fp.p, "fetching objects", quiet);
+	fe_progress_start(&fp.p, "fetching objects", 0);
 	ret = silo_remote_fetch(r, s, items, n, jobs, on_progress, &fp);
 	fe_progress_stop(&fp.p, n, n);
 	if (ret < 0) {

@@ -1,5 +1,6 @@
 /* silo put: store files, print their ids. */
 #include "silo-cmd.h"
+#include "fe-json.h"
 #include "silo/store.h"
 #include "silo/error.h"
 
@@ -8,20 +9,21 @@
 #include <unistd.h>
 
 static const char *const usage[] = {
-	"silo put [--silo=<dir>] [--level=<n>] <file>...",
+	"silo put [--silo=<dir>] [--level=<n>] [--json] <file>...",
 	NULL
 };
 
 int cmd_silo_put(int argc, const char **argv)
 {
 	const char *silo_dir = NULL;
-	int level = SILO_DEFAULT_LEVEL;
+	int level = SILO_DEFAULT_LEVEL, json = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
 		OPT_INT(0, "level", &level, "n", "gzip level of new objects, 1 to 9 (default 5)"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-put(1))"),
 		OPT_END()
 	};
-	struct silo *s = NULL;
+	silo *s = NULL;
 	silo_writer *w = NULL;
 	silo_oid *ids = NULL;
 	char *ok = NULL;
@@ -50,9 +52,9 @@ int cmd_silo_put(int argc, const char **argv)
 	/* A failing input is reported and the others are still stored. */
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-"))
-			ret = silo_writer_put_fd(w, &ids[i], STDIN_FILENO, "standard input");
+			ret = silo_writer_put_fd(&ids[i], w, STDIN_FILENO, "standard input");
 		else
-			ret = silo_writer_put_file(w, &ids[i], argv[i]);
+			ret = silo_writer_put_file(&ids[i], w, argv[i]);
 		if (ret < 0)
 			status = fe_lib_error(ret);
 		else
@@ -61,6 +63,19 @@ int cmd_silo_put(int argc, const char **argv)
 	/* Ids are printed only once their objects are durable. */
 	if ((ret = silo_writer_commit(w, NULL)) < 0) {
 		status = fe_lib_error(ret);
+		goto out;
+	}
+	if (json) {
+		json_t *objs = json_array();
+		for (i = 0; objs && i < argc; i++)
+			if (ok[i] && fe_json_append(objs, json_pack("{s:s,s:o}", "file",
+					argv[i], "id", fe_json_oid(&ids[i]))) < 0) {
+				json_decref(objs);
+				objs = NULL;
+			}
+		ret = fe_json_print(objs ? json_pack("{s:o}", "objects", objs) : NULL);
+		if (ret)
+			status = ret;
 		goto out;
 	}
 	for (i = 0; i < argc; i++) {

@@ -1,7 +1,10 @@
 /* silo repack: pack loose objects (and old packs) into one git pack. */
 #include "silo-cmd.h"
+#include "alloc.h"
+#include "fe-json.h"
 #include "silo/store.h"
 #include "silo/pack.h"
+#include "silo/oid-prefix.h"
 #include "silo/error.h"
 
 #include <inttypes.h>
@@ -9,7 +12,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-	"silo repack [--silo=<dir>] [-a] [-d] [-q] [--window=<n>] [--depth=<n>] [--hint=<old>:<new>]... [--hints=<file>]",
+	"silo repack [--silo=<dir>] [-a] [-d] [-q] [--window=<n>] [--depth=<n>] [--hint=<old>:<new>]... [--hints=<file>] [--json]",
 	NULL
 };
 
@@ -18,28 +21,24 @@ struct hint_list {
 	size_t n, alloc;
 };
 
-static int add_hint(struct hint_list *l, int format, const char *old_hex,
+static int add_hint(struct hint_list *l, silo *s, const char *old_hex,
 		    const char *new_hex, const char *where)
 {
 	struct silo_repack_hint h;
+	int ret;
 
-	if (silo_oid_from_hex(&h.old_id, format, old_hex) < 0 ||
-	    silo_oid_from_hex(&h.new_id, format, new_hex) < 0)
-		return fe_error(FE_EXIT_USAGE, "%s: %s", where, silo_error_message());
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 16;
-		struct silo_repack_hint *v = realloc(l->v, n * sizeof(*v));
-		if (!v)
-			return fe_error(FE_EXIT_FAILURE, "out of memory");
-		l->v = v;
-		l->alloc = n;
-	}
+	if ((ret = silo_resolve_id(&h.old_id, s, old_hex)) < 0 ||
+	    (ret = silo_resolve_id(&h.new_id, s, new_hex)) < 0)
+		return fe_error(ret == SILO_ENOTFOUND ? FE_EXIT_NOTFOUND : FE_EXIT_USAGE,
+				"%s: %s", where, silo_error_message());
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
 	l->v[l->n++] = h;
 	return 0;
 }
 
 /* A --hint value: OLD:NEW. */
-static int parse_hint(struct hint_list *l, int format, const char *arg)
+static int parse_hint(struct hint_list *l, silo *s, const char *arg)
 {
 	char buf[2 * 64 + 8];
 	char *colon;
@@ -47,11 +46,11 @@ static int parse_hint(struct hint_list *l, int format, const char *arg)
 	if (strlen(arg) >= sizeof(buf) || !(colon = strchr(strcpy(buf, arg), ':')))
 		return fe_error(FE_EXIT_USAGE, "--hint expects <old-id>:<new-id>, not '%s'", arg);
 	*colon = '\0';
-	return add_hint(l, format, buf, colon + 1, "--hint");
+	return add_hint(l, s, buf, colon + 1, "--hint");
 }
 
 /* A --hints file: lines "OLD NEW"; blank lines and # comments are skipped. */
-static int read_hints(struct hint_list *l, int format, const char *path)
+static int read_hints(struct hint_list *l, silo *s, const char *path)
 {
 	char line[512], where[600];
 	FILE *f = fopen(path, "r");
@@ -72,7 +71,7 @@ static int read_hints(struct hint_list *l, int format, const char *path)
 		if (n != 2)
 			status = fe_error(FE_EXIT_USAGE, "%s: expected \"<old-id> <new-id>\"", where);
 		else
-			status = add_hint(l, format, a, b, where);
+			status = add_hint(l, s, a, b, where);
 	}
 	if (!status && ferror(f))
 		status = fe_error(FE_EXIT_IO, "cannot read '%s'", path);
@@ -83,7 +82,6 @@ static int read_hints(struct hint_list *l, int format, const char *path)
 struct repack_state {
 	struct fe_progress progress;
 	const char *phase;
-	int quiet;
 };
 
 static void on_progress(void *payload, const char *phase, uint64_t done, uint64_t total)
@@ -94,7 +92,7 @@ static void on_progress(void *payload, const char *phase, uint64_t done, uint64_
 		if (st->phase)
 			fe_progress_stop(&st->progress, total, total);
 		st->phase = phase;
-		fe_progress_start(&st->progress, phase, st->quiet);
+		fe_progress_start(&st->progress, phase, 0);
 	}
 	fe_progress_update(&st->progress, done, total);
 }
@@ -102,16 +100,16 @@ static void on_progress(void *payload, const char *phase, uint64_t done, uint64_
 int cmd_silo_repack(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *hints_file = NULL, *hint = NULL;
-	int all = 0, del = 0, quiet = 0, window = 10, depth = 50;
+	int all = 0, del = 0, window = 10, depth = 50, json = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
 		OPT_FLAG('a', "all", &all, "also repack the objects of existing packs"),
 		OPT_FLAG('d', "delete", &del, "then remove what the new pack holds"),
-		OPT_FLAG('q', "quiet", &quiet, "no progress, no summary"),
 		OPT_INT(0, "window", &window, "n", "objects tried as delta bases (default 10)"),
 		OPT_INT(0, "depth", &depth, "n", "longest delta chain (default 50)"),
 		OPT_STRING(0, "hint", &hint, "old>:<new", "store <new> as a delta of <old> (repeatable)"),
 		OPT_STRING(0, "hints", &hints_file, "file", "hints, one \"<old> <new>\" a line"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-repack(1))"),
 		OPT_END()
 	};
 	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;
@@ -119,7 +117,7 @@ int cmd_silo_repack(int argc, const char **argv)
 	struct hint_list hints = { NULL, 0, 0 };
 	const char **hint_args;
 	struct repack_state st;
-	struct silo *s = NULL;
+	silo *s = NULL;
 	int status, ret, i, n_hint_args = 0, out = 0;
 
 	/* --hint repeats, which the option table cannot say: take every
@@ -155,13 +153,12 @@ int cmd_silo_repack(int argc, const char **argv)
 	if (status || (status = silo_cmd_open(&s, silo_dir)))
 		goto out;
 	for (i = 0; i < n_hint_args && !status; i++)
-		status = parse_hint(&hints, silo_object_format(s), hint_args[i]);
+		status = parse_hint(&hints, s, hint_args[i]);
 	if (!status && hints_file)
-		status = read_hints(&hints, silo_object_format(s), hints_file);
+		status = read_hints(&hints, s, hints_file);
 	if (status)
 		goto out;
 	memset(&st, 0, sizeof(st));
-	st.quiet = quiet;
 	ro.all = all;
 	ro.delete_old = del;
 	ro.window = window;
@@ -170,14 +167,19 @@ int cmd_silo_repack(int argc, const char **argv)
 	ro.n_hints = hints.n;
 	ro.on_progress = on_progress;
 	ro.payload = &st;
-	ret = silo_repack(s, &ro, &res);
+	ret = silo_repack(&res, s, &ro);
 	if (st.phase)
 		fe_progress_stop(&st.progress, res.objects, res.objects);
 	if (ret < 0) {
 		status = fe_lib_error(ret);
 		goto out;
 	}
-	if (!quiet && res.objects)
+	if (json)
+		status = fe_json_print(json_pack("{s:s?,s:I,s:I,s:I,s:I}",
+			"pack", res.objects ? res.pack : NULL, "objects", (json_int_t)res.objects,
+			"deltas", (json_int_t)res.deltas, "removed_loose", (json_int_t)res.removed_loose,
+			"removed_packs", (json_int_t)res.removed_packs));
+	else if (res.objects)
 		printf("%s: %" PRIu64 " objects, %" PRIu64 " deltas; removed %" PRIu64
 		       " loose objects, %" PRIu64 " packs\n", res.pack, res.objects,
 		       res.deltas, res.removed_loose, res.removed_packs);

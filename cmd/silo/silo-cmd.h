@@ -2,6 +2,7 @@
 #define CMD_SILO_H
 
 #include "fe.h"
+#include "silo/store.h"
 
 extern const struct fe_tool silo_tool;
 
@@ -16,7 +17,6 @@ int cmd_silo_verify(int argc, const char **argv);
 
 /* Open the silo named by OPTION (--silo), $SILO_DIR or ".", reporting
  * failure; returns 0 or an exit status. */
-struct silo;
-int silo_cmd_open(struct silo **out, const char *option);
+int silo_cmd_open(silo **out, const char *option);
 
 #endif

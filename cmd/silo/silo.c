@@ -21,7 +21,7 @@ const struct fe_tool silo_tool = {
 	sizeof(silo_cmds) / sizeof(*silo_cmds),
 };
 
-int silo_cmd_open(struct silo **out, const char *option)
+int silo_cmd_open(silo **out, const char *option)
 {
 	int ret = silo_open_default(out, option);
 

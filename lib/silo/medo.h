@@ -4,10 +4,12 @@
  * on disk against their treeptrs, and listing what treeptrs reference.
  *
  * The silos of a treeptr are those of its SILO.json (silo/silojson.h),
- * or the one a --silo option names.  Reading tries them in order; an
- * entry that cannot be read (an http(s) silo, for now; a silo that is
- * missing) is reported through the options' on_warning and skipped.
- * Writing goes to the first local silo.
+ * or the one a --silo option names.  Reading tries them in order, local
+ * ones directly and http(s) ones through the local cache; an entry that
+ * cannot be used (missing, not a silo, unreachable, an HTTP error) is
+ * reported through the options' on_warning and skipped.  One that cannot
+ * be opened is remembered for the rest of the process: it is not tried
+ * again, nor reported again.  Writing goes to the first local silo.
  *
  * Each call is independent; different calls may run in different
  * threads at once.
@@ -18,9 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
+#include "silo/store.h"
 #include "silo/treeptr.h"
-
-struct silo;
 
 /* Where to send a warning that does not stop the work. */
 typedef void (*silo_medo_warn_fn)(void *payload, const char *message);
@@ -28,14 +29,18 @@ typedef void (*silo_medo_warn_fn)(void *payload, const char *message);
 /*
  * Open the silo that holds ID, trying the silos of TREEPTR_PATH's
  * SILO.json (or SILO_OPTION if not NULL) in order.  None holding it is
- * SILO_ENOTFOUND.
+ * SILO_ENOTFOUND.  A silo read over HTTP is chosen only once the object
+ * is in its cache, fetched and verified (silo_fetch_object()), so that a
+ * server that lacks it or offers a damaged copy is skipped for the next
+ * silo.  *out is owned by the caller: silo_free().
  */
-int silo_medo_open_reading(struct silo **out, const char *treeptr_path,
+int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			   const char *silo_option, const silo_oid *id,
 			   silo_medo_warn_fn warn, void *payload);
 
-/* Open the first local silo of TREEPTR_PATH's SILO.json, or SILO_OPTION. */
-int silo_medo_open_writing(struct silo **out, const char *treeptr_path,
+/* Open the first local silo of TREEPTR_PATH's SILO.json, or SILO_OPTION;
+ * *out is owned by the caller: silo_free(). */
+int silo_medo_open_writing(silo **out, const char *treeptr_path,
 			   const char *silo_option);
 
 /* ---- add ---- */
@@ -49,6 +54,9 @@ struct silo_medo_add_options {
 	const char *tool;	/* provenance: "medo 0.1.0" */
 	const char *sha256;	/* the file's expected sha256 (hex), or NULL:
 				 * a mismatch stores nothing (SILO_ECORRUPT) */
+	const char *integrity;	/* an SRI string (silo/integrity.h) the file
+				 * must match, or NULL; recorded in the
+				 * provenance.  A mismatch stores nothing. */
 };
 
 /* What silo_medo_add() did. */
@@ -58,7 +66,7 @@ enum silo_medo_add_result {
 };
 
 /*
- * Store SRC, a directory (as a tar written by silo_tar_dir), an archive
+ * Store SRC, a directory (as a tar written by silo_tree_tar), an archive
  * (kept byte for byte) or, with opts->opaque, any file, in the silo, and
  * write the treeptr at TREEPTR_PATH.  The object is durable before the
  * treeptr is written.  An existing treeptr naming the same data is left

@@ -32,14 +32,14 @@ enum silo_object_type {
 	SILO_OBJ_TAG = 4
 };
 
-/* "blob", "tree", ...; NULL for an unknown type. */
+/* "blob", "tree", ... (static strings); NULL for an unknown type. */
 const char *silo_object_type_name(int type);
 
 /* Raw and hex lengths of an id in FORMAT; 0 for an unknown format. */
 size_t silo_oid_rawsz(int format);
 size_t silo_oid_hexsz(int format);
 
-/* "sha1" or "sha256"; NULL for an unknown format. */
+/* "sha1" or "sha256" (static strings); NULL for an unknown format. */
 const char *silo_oid_format_name(int format);
 
 /* The format named NAME, or 0 when NAME is not one. */

@@ -3,7 +3,7 @@
  *
  *	struct silo_repack_options o = SILO_REPACK_OPTIONS_INIT;
  *	o.all = 1; o.delete_old = 1;
- *	silo_repack(s, &o, &result);
+ *	silo_repack(&result, s, &o);
  *
  * A repack writes one new pack/pack-<checksum>.pack and its .idx (git's
  * pack version 2 and index version 2, readable by git), each under a
@@ -51,7 +51,8 @@ struct silo_repack_result {
 	uint64_t removed_packs;	/* old packs removed */
 };
 
-int silo_repack(silo *s, const struct silo_repack_options *opts,
-		struct silo_repack_result *result);
+/* Fills *result (owned by the caller).  S must be a local silo. */
+int silo_repack(struct silo_repack_result *result, silo *s,
+		const struct silo_repack_options *opts);
 
 #endif

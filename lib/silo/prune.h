@@ -6,7 +6,7 @@
  *	silo_oid_set_read(&keep, silo_object_format(s), "reachable.txt");
  *	silo_prune_parse_age(&age, "2.weeks");
  *	opts.expire = time(NULL) - age;
- *	silo_prune(s, &keep, &opts, &result);
+ *	silo_prune(&result, s, &keep, &opts);
  *	silo_oid_set_release(&keep);
  *
  * Objects and temporary files modified at or after opts.expire are never
@@ -20,10 +20,10 @@
 #include <stdint.h>
 #include <time.h>
 #include "silo/oid.h"
+#include "silo/store.h"
 
-struct silo;
-
-/* A sorted set of ids. */
+/* A sorted set of ids.  An initialised set owns its array:
+ * silo_oid_set_release() frees it. */
 struct silo_oid_set {
 	silo_oid *v;
 	size_t n, alloc;
@@ -77,9 +77,10 @@ struct silo_prune_result {
 	uint64_t bytes;		/* bytes of what was removed */
 };
 
-/* Remove the loose objects of S not in KEEP, and stale temporary files. */
-int silo_prune(struct silo *s, const struct silo_oid_set *keep,
-	       const struct silo_prune_options *opts,
-	       struct silo_prune_result *result);
+/* Remove the loose objects of S not in KEEP, and stale temporary files.
+ * Fills *result (owned by the caller); KEEP is borrowed for the call. */
+int silo_prune(struct silo_prune_result *result, silo *s,
+	       const struct silo_oid_set *keep,
+	       const struct silo_prune_options *opts);
 
 #endif

@@ -27,24 +27,28 @@
 
 /*
  * The directory of the cache: $SILO_CACHE_DIR, else $XDG_CACHE_HOME/silo,
- * else $HOME/.cache/silo.  The result is owned by the caller.
+ * else $HOME/.cache/silo.  *out is owned by the caller (free()).
  */
 int silo_cache_dir(char **out);
 
-/* Open (creating if needed) the cache silo for ids in FORMAT. */
+/* Open (creating if needed) the cache silo for ids in FORMAT; *out is
+ * owned by the caller (silo_free()). */
 int silo_cache_open(silo **out, int format);
 
 typedef struct silo_remote silo_remote;
 
 /* Open the silo served at URL (http://, https:// or file://): its
- * config.json is fetched to learn its id format. */
+ * config.json is fetched to learn its id format.  *out is owned by the
+ * caller: silo_remote_free(). */
 int silo_remote_open(silo_remote **out, const char *url);
 void silo_remote_free(silo_remote *r);	/* NULL is allowed */
 
+/* The URL without its trailing slash; borrowed from R. */
 const char *silo_remote_url(const silo_remote *r);
 int silo_remote_format(const silo_remote *r);
 
-/* The URL of ID's loose object in R; owned by the caller. */
+/* The URL of ID's loose object in R; owned by the caller (free()), NULL
+ * when memory runs out. */
 char *silo_remote_object_url(const silo_remote *r, const silo_oid *id);
 
 struct silo_fetch_item {
@@ -59,7 +63,7 @@ struct silo_fetch_item {
  * once.  Items already in the cache cost nothing.  PROGRESS, if set, is
  * called with the bytes received and the items finished.  Returns 0 when
  * every item has an outcome (see each status), negative if the fetch
- * could not run at all.
+ * could not run at all.  ITEMS are the caller's; CACHE is borrowed.
  */
 int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
 		      size_t n, int jobs,
@@ -68,18 +72,13 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 
 /*
  * Open the silo served at URL for reading through the cache: *out reads
- * like a local silo, and silo_stream_open() and silo_has_object() fetch
- * (and verify) an object into the cache the first time it is asked for.
- * Such a handle cannot be written, listed or verified: a static server
- * cannot list its files, and a silo is written where it is stored.
+ * like a local silo and is owned by the caller (silo_free()).  An object
+ * is fetched (and verified) into the cache where it is read, by
+ * silo_stream_open(), or in the explicit step silo_fetch_object();
+ * silo_has_object() only asks the server.  Such a handle cannot be
+ * written, listed or verified: a static server cannot list its files,
+ * and a silo is written where it is stored.
  */
-int silo_open_remote(silo **out, const char *url);
-
-/* The remote a handle from silo_open_remote() reads from, or NULL. */
-silo_remote *silo_remote_of(const silo *s);
-
-/* Fetch one object for a handle from silo_open_remote(): 0 when it is in
- * the cache now, SILO_ENOTFOUND when the server lacks it. */
-int silo_remote_fetch_one(silo *s, const silo_oid *id);
+int silo_remote_open_cached(silo **out, const char *url);
 
 #endif

@@ -46,7 +46,8 @@ struct silo_silojson {
 
 /*
  * Read the SILO.json at PATH.  Malformed files are SILO_EINVALID with a
- * message naming the file, the field and what was expected.
+ * message naming the file, the field and what was expected.  On success
+ * *out owns its strings and entries: silo_silojson_release().
  */
 int silo_silojson_load(struct silo_silojson *out, const char *path);
 

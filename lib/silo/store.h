@@ -13,8 +13,8 @@
  *	silo_init(path, SILO_OID_SHA1);		once, to create one
  *	silo_open(&s, path);			or silo_open_default()
  *	silo_writer_new(&w, s);			to store objects
- *	  silo_writer_put_file(w, &id, file);	... as many as needed
- *	  silo_writer_commit(w);			durable, then visible
+ *	  silo_writer_put_file(&id, w, file);	... as many as needed
+ *	  silo_writer_commit(w, &created);	durable, then visible
  *	silo_writer_free(w);
  *	silo_stream_open(&st, s, &id);		to read one back
  *	  while ((r = silo_stream_read(st, &buf, &len)) > 0) ...
@@ -23,6 +23,12 @@
  *
  * A handle is used by one thread at a time; different handles on one silo
  * may be used by many threads and processes at once.
+ *
+ * Conventions of every header: out-parameters come first; a handle made
+ * by a *_new() or *_open() call belongs to the caller and is released
+ * with the matching *_free(), which accepts NULL; const char * results
+ * are borrowed from the handle they came from, char * results belong to
+ * the caller (free()).
  */
 #ifndef SILO_STORE_H
 #define SILO_STORE_H
@@ -43,19 +49,23 @@ typedef struct silo silo;
  */
 int silo_init(const char *path, int format);
 
-/* Open the silo at PATH.  On success *out is owned by the caller. */
+/* Open the silo at PATH.  On success *out is owned by the caller:
+ * silo_free(). */
 int silo_open(silo **out, const char *path);
 
 /*
  * Open the silo named by EXPLICIT_PATH if not NULL, else by the
  * environment variable SILO_DIR if set and not empty, else the current
- * directory.
+ * directory.  A name that is an http(s) URL opens it through the cache,
+ * as silo_remote_open_cached() (silo/remote.h).  *out is owned by the
+ * caller: silo_free().
  */
 int silo_open_default(silo **out, const char *explicit_path);
 
 void silo_free(silo *s);	/* NULL is allowed */
 
-/* The directory of the silo as it was given when opened. */
+/* The directory of the silo as it was given when opened (for a silo
+ * read over HTTP, its cache); borrowed from S. */
 const char *silo_root(const silo *s);
 
 /* The id format of the silo (enum silo_oid_format). */
@@ -68,8 +78,24 @@ int silo_object_format(const silo *s);
 #define SILO_LOOSE_PATH_MAX (sizeof("objects//.gz") + SILO_OID_MAX_HEXSZ)
 void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id);
 
-/* 1 if the silo holds ID (loose or packed), 0 if not, negative on error. */
+/*
+ * 1 if the silo holds ID (loose or packed, or on the server of a silo
+ * read over HTTP), 0 if not, negative on error.  A question only: it
+ * never transfers the object (a server is asked with a HEAD request or
+ * its pack indexes).
+ */
 int silo_has_object(silo *s, const silo_oid *id);
+
+/*
+ * The explicit transfer step: make ID readable from S's own files, for a
+ * silo read over HTTP by downloading and verifying it into the cache.  0
+ * when S holds it locally now (at once for a local silo that has it),
+ * SILO_ENOTFOUND when no source of S has it, SILO_ECORRUPT when the copy
+ * offered fails its id (nothing is kept).  silo_stream_open() does the
+ * same on its own, so that calling this first is needed only to choose
+ * between silos by what can really be read.
+ */
+int silo_fetch_object(silo *s, const silo_oid *id);
 
 /*
  * Writing.  A writer stores a batch of objects: each put writes a
@@ -80,6 +106,8 @@ int silo_has_object(silo *s, const silo_oid *id);
  */
 typedef struct silo_writer silo_writer;
 
+/* *out is owned by the caller: silo_writer_free(); it borrows S, which
+ * must outlive it.  A silo read over HTTP cannot be written. */
 int silo_writer_new(silo_writer **out, silo *s);
 
 /*
@@ -95,14 +123,16 @@ void silo_writer_set_level(silo_writer *w, int level);
 void silo_writer_set_threads(silo_writer *w, int threads);
 
 /* Store the content of the open file descriptor FD (any kind: a regular
- * file, a pipe); NAME names it in error messages. */
-int silo_writer_put_fd(silo_writer *w, silo_oid *out, int fd, const char *name);
+ * file, a pipe; the caller keeps and closes it); NAME names it in error
+ * messages.  *out receives the object's id. */
+int silo_writer_put_fd(silo_oid *out, silo_writer *w, int fd, const char *name);
 
-/* Store the content of the file at PATH. */
-int silo_writer_put_file(silo_writer *w, silo_oid *out, const char *path);
+/* Store the content of the file at PATH; *out receives its id. */
+int silo_writer_put_file(silo_oid *out, silo_writer *w, const char *path);
 
-/* Store LEN bytes from memory. */
-int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size_t len);
+/* Store LEN bytes from memory (borrowed for the call); *out receives
+ * their id. */
+int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size_t len);
 
 /*
  * Content produced on the fly (a tar being written), whose size is not
@@ -111,15 +141,19 @@ int silo_writer_put_buffer(silo_writer *w, silo_oid *out, const void *data, size
  */
 typedef struct silo_spool silo_spool;
 
+/* *out is owned by the caller: silo_spool_free(); it borrows W. */
 int silo_spool_new(silo_spool **out, silo_writer *w);
-/* Append LEN bytes; SPOOL is a void * so that this is a silo_sink_fn. */
+/* Append LEN bytes; SPOOL is a void * so that this is a silo_write_fn. */
 int silo_spool_write(void *spool, const void *data, size_t len);
-/* Store what was written as one object of the writer's batch. */
-int silo_spool_put(silo_spool *sp, silo_oid *out);
+/* Store what was written as one object of the writer's batch; *out
+ * receives its id.  The spool is still to be freed. */
+int silo_spool_put(silo_oid *out, silo_spool *sp);
 void silo_spool_free(silo_spool *sp);	/* NULL is allowed */
 
 /* Make every object put so far durable, then visible.  The number of
- * objects that were new to the silo is added to *created (may be NULL). */
+ * objects that were new to the silo is added to *created, a counter the
+ * caller keeps across batches (may be NULL); it follows W, as a tally
+ * rather than a result. */
 int silo_writer_commit(silo_writer *w, size_t *created);
 
 void silo_writer_free(silo_writer *w);	/* NULL is allowed */
@@ -132,6 +166,9 @@ void silo_writer_free(silo_writer *w);	/* NULL is allowed */
  */
 typedef struct silo_stream silo_stream;
 
+/* *out is owned by the caller: silo_stream_free(); it borrows S, which
+ * must outlive it.  For a silo read over HTTP, an object not yet in the
+ * cache is fetched (and verified) into it here. */
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
 
 /* The object's type (enum silo_object_type) and size in bytes. */
@@ -141,7 +178,7 @@ uint64_t silo_stream_size(const silo_stream *st);
 /*
  * Point *data at the next piece of content and set *len.  Returns 1 when
  * a piece is handed out, 0 at the verified end, negative on error.  The
- * piece stays valid until the next call.
+ * piece is borrowed from ST and stays valid until the next call.
  */
 int silo_stream_read(silo_stream *st, const void **data, size_t *len);
 
@@ -151,6 +188,7 @@ void silo_stream_free(silo_stream *st);	/* NULL is allowed */
  * Wrap INNER (taken over, also on failure) in a stream that reads ahead
  * on a second thread, so that inflating and checking an object overlap
  * with what the caller does with its bytes.  Memory stays bounded (2 MiB).
+ * *out is owned by the caller and frees INNER with itself.
  */
 int silo_stream_prefetch(silo_stream **out, silo_stream *inner);
 
@@ -161,7 +199,8 @@ int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name);
 /*
  * Listing.  Calls CB once for each object, in id order; a non-zero return
  * from CB stops the walk and is returned.  RELPATH is the loose object's
- * path relative to the silo root, or the pack holding it.
+ * path relative to the silo root, or the pack holding it; INFO is
+ * borrowed for the call.  A silo read over HTTP cannot be listed.
  */
 struct silo_object_info {
 	silo_oid id;
@@ -200,9 +239,9 @@ struct silo_verify_result {
 	uint64_t warnings;
 };
 
-/* Returns 0 when the check ran (look at result->bad), negative when it
- * could not run at all. */
-int silo_verify(silo *s, const struct silo_verify_options *opts,
-		struct silo_verify_result *result);
+/* Fills *result (owned by the caller).  Returns 0 when the check ran
+ * (look at result->bad), negative when it could not run at all. */
+int silo_verify(struct silo_verify_result *result, silo *s,
+		const struct silo_verify_options *opts);
 
 #endif

@@ -12,6 +12,11 @@
  *	silo_tree_list_dir(&l, SILO_OID_SHA1, "some/dir");
  *	silo_tree_list_id(&tree_id, &l);
  *	silo_tree_list_release(&l);
+ *
+ * Byte streams pass through two callback types, silo_read_fn (a source
+ * of bytes, such as an archive being read) and silo_write_fn (a sink,
+ * such as a tar being written); they are not the object sources of a
+ * silo.
  */
 #ifndef SILO_TREE_H
 #define SILO_TREE_H
@@ -32,6 +37,8 @@ struct silo_tree_entry {
 	uint64_t size;
 };
 
+/* An initialised list owns its entries and their paths:
+ * silo_tree_list_release() frees them. */
 struct silo_tree_list {
 	struct silo_tree_entry *v;	/* owned; sorted by path, git order */
 	size_t n, alloc;
@@ -51,8 +58,9 @@ void silo_tree_list_release(struct silo_tree_list *l);
  * ".git" directory is listed like any other, ".gitignore" files are not
  * obeyed (as 'git add -A --force'), ".gitattributes" files apply no
  * filters or end-of-line conversion (content is hashed byte for byte),
- * and a nested repository is not a submodule.  OUT must be initialised; its old content is released and
- * replaced on success.  Files are hashed by a few threads at once.
+ * and a nested repository is not a submodule.  OUT must be initialised;
+ * its old content is released and replaced on success (the caller
+ * releases it).  Files are hashed by a few threads at once.
  */
 int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
 
@@ -60,23 +68,23 @@ int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
  * A source of bytes: the shape of silo_stream_read().  Returns 1 and sets
  * *data and *len for a piece, 0 at the end, negative on error.
  */
-typedef int (*silo_source_fn)(void *payload, const void **data, size_t *len);
+typedef int (*silo_read_fn)(void *payload, const void **data, size_t *len);
 
 /* A sink of bytes: returns 0 or a negative error. */
-typedef int (*silo_sink_fn)(void *payload, const void *data, size_t len);
+typedef int (*silo_write_fn)(void *payload, const void *data, size_t len);
 
 /*
- * A silo_source_fn reading an open file descriptor (a file, a pipe):
- * PAYLOAD is a struct silo_fd_source whose FD and NAME the caller set.
+ * A silo_read_fn reading an open file descriptor (a file, a pipe):
+ * PAYLOAD is a struct silo_fd_reader whose FD and NAME the caller set.
  * The caller keeps the descriptor and closes it.
  */
-struct silo_fd_source {
+struct silo_fd_reader {
 	int fd;
 	const char *name;	/* names FD in messages */
 	unsigned char buf[128 * 1024];
 };
 
-int silo_fd_source_read(void *payload, const void **data, size_t *len);
+int silo_fd_reader_read(void *payload, const void **data, size_t *len);
 
 /*
  * The leaves of an archive read from SRC (any format libarchive reads,
@@ -91,9 +99,10 @@ int silo_fd_source_read(void *payload, const void **data, size_t *len);
  * copied to an unlinked temporary file in $TMPDIR (or /tmp) first, as
  * its modes and symlinks are kept in a directory at its end.  SRC may
  * not be read to its end: a caller that verifies the stream drains it.
+ * OUT as for silo_tree_list_dir().
  */
 int silo_tree_list_archive(struct silo_tree_list *out, int format,
-			   silo_source_fn src, void *payload, const char *name);
+			   silo_read_fn src, void *payload, const char *name);
 
 /*
  * The git tree id of the tree described by L (git write-tree's answer).
@@ -135,17 +144,18 @@ int silo_tree_list_diff(const struct silo_tree_list *old_list,
  * Fifos, sockets and devices are SILO_EINVALID; a failure of SINK is
  * returned as it is.
  */
-int silo_tar_dir(const char *dir, silo_sink_fn sink, void *payload);
+int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload);
 
 /*
  * Extract the archive read from SRC into DEST, a directory that must not
  * exist yet and is created.  Entries that would land outside DEST
  * ("..", absolute paths, paths through symlinks, hard links to outside
  * targets) are refused with SILO_EUNSAFE and nothing is written outside
- * DEST.  On success, if TREE_ID is not NULL, it receives the git tree id
- * of what was written, computed on the way.  On failure DEST may hold a
- * partial tree: the caller extracts into a staging directory and removes
- * it on failure.
+ * DEST.  On success, if TREE_ID is not NULL, *tree_id receives the git
+ * tree id (in FORMAT) of what was written, computed on the way.  On
+ * failure DEST may hold a partial tree: the caller extracts into a
+ * staging directory and removes it on failure.  NAME names the archive
+ * in messages.
  *
  * DEST existing is SILO_EEXISTS; its missing parents are created.
  * Permissions and modification times are restored, owners never.
@@ -153,14 +163,14 @@ int silo_tar_dir(const char *dir, silo_sink_fn sink, void *payload);
  * Files are created relative to a descriptor of DEST, never following a
  * symlink: extractions in several threads at once are safe.
  */
-int silo_extract(const char *dest, silo_source_fn src, void *payload,
-		 const char *name, int format, silo_oid *tree_id);
+int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
+		      void *payload, const char *name, int format);
 
 /*
  * Remove DIR and everything below it (rm -rf), not following symlinks:
  * a symlink is removed, never its target.  Read-only directories are
  * made writable to be emptied.  A missing DIR is success.
  */
-int silo_remove_tree(const char *dir);
+int silo_tree_remove(const char *dir);
 
 #endif

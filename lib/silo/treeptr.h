@@ -33,7 +33,7 @@ enum silo_treeptr_kind {
 	SILO_TREEPTR_OPAQUE	/* "opaque": a file written as is */
 };
 
-/* "tar", "archive", "opaque"; NULL for anything else. */
+/* "tar", "archive", "opaque" (static strings); NULL for anything else. */
 const char *silo_treeptr_kind_name(int kind);
 /* The kind named NAME, or 0. */
 int silo_treeptr_kind_from_name(const char *name);
@@ -55,7 +55,8 @@ int silo_treeptr_is_tree(const struct silo_treeptr *tp);
 /*
  * Parse LEN bytes of TEXT; NAME (a file name) starts every message.
  * Anything malformed is SILO_EINVALID with a message naming NAME, the
- * field and what was expected.  On failure *tp is left released.
+ * field and what was expected.  On success *tp owns its document:
+ * silo_treeptr_release(); on failure it is left released.
  */
 int silo_treeptr_parse(struct silo_treeptr *tp, const char *text, size_t len,
 		       const char *name);

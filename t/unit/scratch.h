@@ -3,7 +3,7 @@
  *
  *	scratch_init("tar");		makes /tmp/silo-unit-tar-XXXXXX
  *	fd = open(at("a/b"), ...);	paths inside it
- *	silo_remove_tree(base);		at the end
+ *	silo_tree_remove(base);		at the end
  */
 #ifndef SCRATCH_H
 #define SCRATCH_H

@@ -1,5 +1,5 @@
 /*
- * silo_tar_dir and silo_extract together: the tar is the same bytes
+ * silo_tree_tar and silo_tree_extract together: the tar is the same bytes
  * every time, and extracting it gives back the same tree (ids, modes,
  * mtimes, hard links, empty directories).  Prints TAP.
  */
@@ -180,17 +180,17 @@ int main(void)
 	scratch_init("tar");
 	make_tree();
 
-	ok(silo_tar_dir(at("src"), mem_write, &t1) == 0, "tar a tree");
-	ok(silo_tar_dir(at("src"), mem_write, &t2) == 0, "tar it again");
+	ok(silo_tree_tar(at("src"), mem_write, &t1) == 0, "tar a tree");
+	ok(silo_tree_tar(at("src"), mem_write, &t2) == 0, "tar it again");
 	ok(t1.len == t2.len && !memcmp(t1.buf, t2.buf, t1.len), "the same bytes twice");
 	ok(t1.len > 0 && t1.len % 10240 == 0, "padded to whole 10240-byte records");
 	touch_atimes();
-	ok(silo_tar_dir(at("src"), mem_write, &t3) == 0 &&
+	ok(silo_tree_tar(at("src"), mem_write, &t3) == 0 &&
 	   t3.len == t1.len && !memcmp(t3.buf, t1.buf, t1.len),
 	   "the same bytes after access times change");
 	if (setlocale(LC_ALL, "C.UTF-8")) {
 		struct mem t5 = { 0 };
-		ok(silo_tar_dir(at("src"), mem_write, &t5) == 0 && t5.len == t1.len &&
+		ok(silo_tree_tar(at("src"), mem_write, &t5) == 0 && t5.len == t1.len &&
 		   !memcmp(t5.buf, t1.buf, t1.len), "the same bytes in another locale");
 		free(t5.buf);
 		setlocale(LC_ALL, "C");
@@ -206,7 +206,7 @@ int main(void)
 
 	ok(tree_id(&src_id, "src", SILO_OID_SHA1) == 0, "tree id of the source");
 	t1.chunk = 1000;
-	ok(silo_extract(at("out"), mem_read, &t1, "t1.tar", SILO_OID_SHA1, &got_id) == 0,
+	ok(silo_tree_extract(&got_id, at("out"), mem_read, &t1, "t1.tar", SILO_OID_SHA1) == 0,
 	   "extract the tar into a new directory");
 	ok(silo_oid_equal(&got_id, &src_id), "id computed while extracting is the source's");
 	ok(tree_id(&out_id, "out", SILO_OID_SHA1) == 0 && silo_oid_equal(&out_id, &src_id),
@@ -229,7 +229,7 @@ int main(void)
 	   s1.st_ino == s2.st_ino, "hard links stay hard links");
 	ok(!lstat(at("out/empty"), &s1) && S_ISDIR(s1.st_mode) &&
 	   !lstat(at("out/e1/e2"), &s2) && S_ISDIR(s2.st_mode), "empty directories are kept");
-	ok(silo_tar_dir(at("out"), mem_write, &t4) == 0 && t4.len == t2.len &&
+	ok(silo_tree_tar(at("out"), mem_write, &t4) == 0 && t4.len == t2.len &&
 	   !memcmp(t4.buf, t2.buf, t2.len), "the extracted tree tars to the same bytes");
 
 	t2.chunk = 777;
@@ -238,18 +238,18 @@ int main(void)
 	   "the archive's listed tree has the source's id");
 
 	t2.pos = 0;
-	ok(silo_extract(at("out"), mem_read, &t2, "t2.tar", SILO_OID_SHA1, NULL) == SILO_EEXISTS,
+	ok(silo_tree_extract(NULL, at("out"), mem_read, &t2, "t2.tar", SILO_OID_SHA1) == SILO_EEXISTS,
 	   "extracting onto an existing directory is SILO_EEXISTS");
 	t2.pos = 0;
-	ok(silo_extract(at("new/parents/out"), mem_read, &t2, "t2.tar", SILO_OID_SHA256,
-			&got_id) == 0 && tree_id(&out_id, "new/parents/out", SILO_OID_SHA256) == 0 &&
+	ok(silo_tree_extract(&got_id, at("new/parents/out"), mem_read, &t2, "t2.tar",
+			SILO_OID_SHA256) == 0 && tree_id(&out_id, "new/parents/out", SILO_OID_SHA256) == 0 &&
 	   silo_oid_equal(&got_id, &out_id), "sha256 ids on extraction; parents are created");
 
 	{
 		char cwd[4096], cwd2[4096];
 		t2.pos = 0;
-		ok(getcwd(cwd, sizeof(cwd)) && silo_extract(at("out3"), mem_read, &t2, "t2.tar",
-			SILO_OID_SHA1, NULL) == 0 && getcwd(cwd2, sizeof(cwd2)) &&
+		ok(getcwd(cwd, sizeof(cwd)) && silo_tree_extract(NULL, at("out3"), mem_read, &t2,
+			"t2.tar", SILO_OID_SHA1) == 0 && getcwd(cwd2, sizeof(cwd2)) &&
 		   !strcmp(cwd, cwd2), "the working directory is restored");
 	}
 
@@ -257,7 +257,7 @@ int main(void)
 	t2.pos = 0;
 	t2.chunk = 4096;
 	t2.fail_at = t2.len / 2;
-	ok(silo_extract(at("broken"), mem_read, &t2, "t2.tar", SILO_OID_SHA1, NULL) == SILO_EIO &&
+	ok(silo_tree_extract(NULL, at("broken"), mem_read, &t2, "t2.tar", SILO_OID_SHA1) == SILO_EIO &&
 	   !strcmp(silo_error_message(), "the source broke"),
 	   "a failing source fails the extraction with its own error");
 	t2.pos = 0;
@@ -268,12 +268,12 @@ int main(void)
 	{
 		struct mem full = { 0 };
 		full.fail_at = 20000;
-		ok(silo_tar_dir(at("src"), mem_write, &full) == SILO_EIO &&
+		ok(silo_tree_tar(at("src"), mem_write, &full) == SILO_EIO &&
 		   !strcmp(silo_error_message(), "the sink is full"),
 		   "a failing sink fails the tar with its own error");
 		free(full.buf);
 	}
-	ok(silo_remove_tree(at("broken")) == 0, "a partial extraction can be removed");
+	ok(silo_tree_remove(at("broken")) == 0, "a partial extraction can be removed");
 
 	/* Removal follows no symlink and copes with read-only directories. */
 	if (mkdir(at("keep"), 0755) < 0)
@@ -281,16 +281,16 @@ int main(void)
 	write_file("keep/precious", "x", 0644);
 	if (symlink(at("keep"), at("out/to-keep")) < 0 || chmod(at("out/sub"), 0555) < 0)
 		die("symlink");
-	ok(silo_remove_tree(at("out")) == 0 && lstat(at("out"), &s1) < 0 && errno == ENOENT,
+	ok(silo_tree_remove(at("out")) == 0 && lstat(at("out"), &s1) < 0 && errno == ENOENT,
 	   "remove a tree with a read-only directory");
 	ok(lstat(at("keep/precious"), &s1) == 0, "removal did not follow a symlink out");
-	ok(silo_remove_tree(at("no-such")) == 0, "removing a missing tree succeeds");
+	ok(silo_tree_remove(at("no-such")) == 0, "removing a missing tree succeeds");
 
 	silo_tree_list_release(&l);
 	free(t1.buf);
 	free(t2.buf);
 	free(t3.buf);
 	free(t4.buf);
-	ok(silo_remove_tree(base) == 0, "clean up");
+	ok(silo_tree_remove(base) == 0, "clean up");
 	return done_testing();
 }

@@ -1,6 +1,6 @@
 /*
  * Hostile archives: every entry that would land outside the destination
- * is refused with SILO_EUNSAFE, by silo_extract and by
+ * is refused with SILO_EUNSAFE, by silo_tree_extract and by
  * silo_tree_list_archive alike, the message names the archive and the
  * entry, and nothing appears outside the destination.  The archives are
  * built here with libarchive's writer, which writes any name it is given.
@@ -115,7 +115,7 @@ static void refused(const struct spec *s, size_t n, const char *entry,
 
 	build(s, n);
 	snprintf(dest, sizeof(dest), "dest%d", ++dest_no);
-	ret = silo_extract(at(dest), mem_read, &m, "hostile.tar", SILO_OID_SHA1, &id);
+	ret = silo_tree_extract(&id, at(dest), mem_read, &m, "hostile.tar", SILO_OID_SHA1);
 	snprintf(msg, sizeof(msg), "extract refuses %s", what);
 	ok(ret == SILO_EUNSAFE, msg);
 	snprintf(msg, sizeof(msg), "the message names the archive and '%s'", entry);
@@ -128,8 +128,8 @@ static void refused(const struct spec *s, size_t n, const char *entry,
 	ok(silo_tree_list_archive(&l, SILO_OID_SHA1, mem_read, &m, "hostile.tar") == SILO_EUNSAFE,
 	   msg);
 	silo_tree_list_release(&l);
-	if (silo_remove_tree(at(dest)) < 0)
-		die("silo_remove_tree");
+	if (silo_tree_remove(at(dest)) < 0)
+		die("silo_tree_remove");
 }
 
 int main(void)
@@ -200,7 +200,7 @@ int main(void)
 		silo_oid id2;
 
 		build(s, 4);
-		ok(silo_extract(at("good"), mem_read, &m, "good.tar", SILO_OID_SHA1, &id) == 0,
+		ok(silo_tree_extract(&id, at("good"), mem_read, &m, "good.tar", SILO_OID_SHA1) == 0,
 		   "an archive with outward symlinks but no entry through them extracts");
 		m.pos = 0;
 		ok(silo_tree_list_archive(&l2, SILO_OID_SHA1, mem_read, &m, "good.tar") == 0 &&
@@ -233,7 +233,7 @@ int main(void)
 		   SILO_EINVALID && strstr(silo_error_message(), "'pipe'"),
 		   "a fifo in an archive is SILO_EINVALID naming it");
 		m.pos = 0;
-		ok(silo_extract(at("fifo"), mem_read, &m, "fifo.tar", SILO_OID_SHA1, &id) ==
+		ok(silo_tree_extract(&id, at("fifo"), mem_read, &m, "fifo.tar", SILO_OID_SHA1) ==
 		   SILO_EINVALID && !exists(at("fifo/pipe")), "and is not extracted");
 	}
 	{
@@ -246,6 +246,6 @@ int main(void)
 		   "a file that is no archive is SILO_EINVALID naming it");
 	}
 	silo_tree_list_release(&l);
-	ok(silo_remove_tree(base) == 0 && !exists(base), "clean up");
+	ok(silo_tree_remove(base) == 0 && !exists(base), "clean up");
 	return done_testing();
 }

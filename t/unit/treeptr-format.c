@@ -3,7 +3,7 @@
 #include "silo/treeptr.h"
 #include "silo/prune.h"
 #include "silo/error.h"
-#include "medo-internal.h"
+#include "fsutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +134,7 @@ static void test_paths(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		char *d = medo_dirname(cases[i].path), *b = medo_basename(cases[i].path);
+		char *d = fs_dirname(cases[i].path), *b = fs_basename(cases[i].path);
 		is_str(d ? d : "(null)", cases[i].dir, cases[i].path);
 		is_str(b ? b : "(null)", cases[i].base, cases[i].path);
 		free(d);

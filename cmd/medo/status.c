@@ -1,0 +1,75 @@
+/* medo status: which trees a destination holds, which differ, what is extra. */
+#include "medo-cmd.h"
+#include "fe-json.h"
+#include "silo/medo-status.h"
+#include "silo/error.h"
+
+#include <stdlib.h>
+
+static const char *const usage[] = {
+	"medo status [-v] [--json] <medo-dir> <dest>",
+	NULL
+};
+
+int cmd_medo_status(int argc, const char **argv)
+{
+	int verbose = 0, json = 0, status = 0, ret;
+	struct fe_option opts[] = {
+		OPT_FLAG('v', "verbose", &verbose, "also print the trees that are the same"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-status(1))"),
+		OPT_END()
+	};
+	struct silo_medo_status st = SILO_MEDO_STATUS_INIT;
+	json_t *list = NULL;
+	int json_failed = 0;
+	size_t i;
+
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0)
+		return fe_parse_exit(argc);
+	if (argc != 2)
+		return fe_usage_error(usage, opts, "expected a medo directory and a destination");
+	if (!medo_cmd_is_dir(argv[0]))
+		return fe_error(FE_EXIT_NOTFOUND, "'%s' is not a medo directory", argv[0]);
+	if ((ret = silo_medo_status(&st, argv[0], argv[1])) < 0)
+		return fe_lib_error(ret);
+	if (json && !(list = json_array())) {
+		silo_medo_status_release(&st);
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	}
+	for (i = 0; i < st.n; i++) {
+		const struct silo_medo_status_entry *e = &st.v[i];
+		char *dest = medo_cmd_join(argv[1], e->path);
+		char *tp = e->treeptr ? medo_cmd_join(argv[0], e->treeptr) : NULL;
+
+		if (!dest || (e->treeptr && !tp)) {
+			status = fe_error(FE_EXIT_FAILURE, "out of memory");
+		} else if (e->state == SILO_MEDO_STATE_ERROR) {
+			ret = fe_error(fe_exit_for(e->error), "%s", e->message);
+			if (!status || status == FE_EXIT_NEGATIVE)
+				status = ret;
+		} else if (e->state != SILO_MEDO_STATE_SAME && !status) {
+			status = FE_EXIT_NEGATIVE;
+		}
+		if (list) {
+			if (fe_json_append(list, json_pack("{s:s,s:s?,s:s,s:s*}",
+					"path", dest, "treeptr", tp,
+					"state", silo_medo_state_name(e->state),
+					"error", e->message)) < 0)
+				json_failed = 1;
+		} else if (dest && e->state != SILO_MEDO_STATE_ERROR &&
+			   (verbose || e->state != SILO_MEDO_STATE_SAME)) {
+			printf("%s %s\n", silo_medo_state_name(e->state), dest);
+		}
+		free(dest);
+		free(tp);
+	}
+	silo_medo_status_release(&st);
+	if (json) {
+		ret = fe_json_print(json_failed ? NULL : json_pack("{s:O}", "entries", list));
+		json_decref(list);
+		if (ret)
+			status = ret;
+	}
+	return status;
+}

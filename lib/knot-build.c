@@ -1,0 +1,786 @@
+/*
+ * Building one wedge: expand its source and dependencies into a fresh
+ * work directory, run the recipe's functions (boxed or not) with their
+ * output in a log, and publish the install directory through medo add
+ * with the key and provenance in its derived treeptr.
+ */
+#include "knot-box.h"
+#include "error-internal.h"
+#include "medo-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+#include "silo/medo.h"
+#include "silo/store.h"
+#include "silo/silojson.h"
+#include "silo/tree.h"
+#include "silo/treeptr.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Runs the recipe's functions in the order and directories of the WEDGE
+ * protocol; each step fails the build with its own exit status. */
+static const char driver_script[] =
+	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION\n"
+	"set -o errexit -o nounset -o pipefail\n"
+	"knot_src=$1 knot_build=$2 knot_install=$3 knot_wedge=$4 knot_smoke=$5\n"
+	"echo 'knot: box ready'\n"
+	"cd \"$knot_wedge\"\n"
+	"WEDGE_VERSION=$6\n"
+	"source \"$knot_wedge/WEDGE\"\n"
+	"WEDGE_VERSION=$6\n"
+	"knot_step() {\n"
+	"  local code=$1 dir=$2 st\n"
+	"  shift 2\n"
+	"  echo \"knot: running $1\"\n"
+	"  cd \"$dir\"\n"
+	"  set +o errexit\n"
+	"  ( set -o errexit; \"$@\" )\n"
+	"  st=$?\n"
+	"  set -o errexit\n"
+	"  if [ \"$st\" -ne 0 ]; then echo \"knot: $1 failed with exit status $st\"; exit \"$code\"; fi\n"
+	"}\n"
+	"if declare -F wedge-make >/dev/null; then\n"
+	"  knot_step 10 \"$knot_build\" wedge-make \"$knot_src\" \"$knot_build\" \"$knot_install\" \"$knot_wedge\"\n"
+	"else\n"
+	"  knot_step 10 \"$knot_src\" wedge-make-from-source-dir \"$knot_src\" \"$knot_install\" \"$knot_wedge\"\n"
+	"fi\n"
+	"if declare -F wedge-install >/dev/null; then\n"
+	"  knot_step 11 \"$knot_build\" wedge-install \"$knot_build\" \"$knot_install\"\n"
+	"else\n"
+	"  knot_step 11 \"$knot_src\" wedge-install-from-source-dir \"$knot_src\" \"$knot_install\"\n"
+	"fi\n"
+	"if declare -F wedge-smoke-test >/dev/null; then\n"
+	"  knot_step 12 \"$knot_smoke\" wedge-smoke-test \"$knot_install\" \"$knot_wedge\"\n"
+	"fi\n"
+	"echo 'knot: done'\n";
+
+#define WORK_PREFIX "knot-"
+
+void silo_knot_result_release(struct silo_knot_result *r)
+{
+	free(r->message);
+	free(r->log);
+	memset(r, 0, sizeof(*r));
+}
+
+static void format_time(char out[32], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- work directories ---- */
+
+static const char *tmp_dir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t == '/' ? t : "/tmp";
+}
+
+/* Remove work directories "knot-<pid>-..." of processes that are gone
+ * (a build killed with SIGKILL leaves its directory behind). */
+static void remove_stale_work(void)
+{
+	const char *base = tmp_dir();
+	struct dirent *de;
+	DIR *d = opendir(base);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end, *path;
+		long pid;
+
+		if (strncmp(de->d_name, WORK_PREFIX, strlen(WORK_PREFIX)))
+			continue;
+		pid = strtol(de->d_name + strlen(WORK_PREFIX), &end, 10);
+		if (end == de->d_name + strlen(WORK_PREFIX) || *end != '-' || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (strlen(end) > 4 && !strcmp(end + strlen(end) - 4, ".log"))
+			continue;	/* logs of failed builds are kept */
+		if (asprintf(&path, "%s/%s", base, de->d_name) >= 0) {
+			silo_tree_remove(path);
+			free(path);
+		}
+	}
+	closedir(d);
+	silo_error_clear();
+}
+
+static int make_dir(const char *work, const char *name, char **out)
+{
+	if (asprintf(out, "%s/%s", work, name) < 0) {
+		*out = NULL;
+		return silo_error_oom();
+	}
+	if (mkdir(*out, 0755) < 0)
+		return silo_error_errno("cannot create '%s'", *out);
+	return 0;
+}
+
+/* The directory the recipe sees as SRC_DIR: the top directory of the
+ * expanded source when it is the only entry, as tar
+ * --strip-components=1 would make it.  *top is that name or NULL. */
+static int source_top(char **top, const char *src)
+{
+	struct dirent *de;
+	DIR *d = opendir(src);
+	char *only = NULL;
+	int n = 0, ret = 0;
+
+	*top = NULL;
+	if (!d)
+		return silo_error_errno("cannot read '%s'", src);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (++n == 1 && !(only = strdup(de->d_name)))
+			ret = silo_error_oom();
+	}
+	closedir(d);
+	if (!ret && n == 1) {
+		char *p = fs_join(src, only);
+		if (!p)
+			ret = silo_error_oom();
+		else if (knot_is_dir(p)) {
+			*top = only;
+			only = NULL;
+		}
+		free(p);
+	}
+	free(only);
+	return ret;
+}
+
+/* ---- the derived medo ---- */
+
+static int same_parent(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	int same = 0;
+
+	if (ra && rb) {
+		char *sa = strrchr(ra, '/'), *sb = strrchr(rb, '/');
+		same = (sa - ra) == (sb - rb) && !strncmp(ra, rb, (size_t)(sa - ra));
+	}
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* Create the derived medo with a SILO.json naming the source medo's
+ * silos, unless it has one. */
+static int ensure_derived(const struct silo_knot_task *t)
+{
+	struct silo_silojson sj = SILO_SILOJSON_INIT;
+	json_t *doc = NULL, *list;
+	char *path = NULL, *text = NULL, *sj_dir = NULL;
+	size_t i;
+	int ret;
+
+	if (!(path = fs_join(t->derived_medo, SILO_SILOJSON_NAME)))
+		return silo_error_oom();
+	if ((ret = fs_exists(path)) != 0) {
+		free(path);
+		return ret < 0 ? ret : 0;
+	}
+	if ((ret = silo_silojson_for(&sj, t->recipe->dir)) < 0) {
+		silo_error_wrap("cannot create the derived medo '%s': ", t->derived_medo);
+		goto out;
+	}
+	if ((ret = fs_mkdir_p(t->derived_medo, 0777)) < 0)
+		goto out;
+	if (!(sj_dir = fs_dirname(sj.path)) || !(doc = json_object()) || !(list = json_array()) ||
+	    json_object_set_new(doc, "silos", list) < 0) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	for (i = 0; i < sj.n; i++) {
+		const struct silo_silojson_entry *e = &sj.v[i];
+		char *real = NULL;
+		const char *spec = e->spec;
+
+		/* A relative path works as it is from a sibling directory. */
+		if (e->kind == SILO_SILOJSON_LOCAL && spec[0] != '/' && strncmp(spec, "file:", 5) &&
+		    !same_parent(sj_dir, t->derived_medo)) {
+			if (!(real = realpath(e->location, NULL))) {
+				ret = silo_error_errno("silo '%s' of '%s'", e->spec, sj.path);
+				goto out;
+			}
+			spec = real;
+		}
+		ret = json_array_append_new(list, json_string(spec)) < 0 ? silo_error_oom() : 0;
+		free(real);
+		if (ret < 0)
+			goto out;
+	}
+	if (!(text = json_dumps(doc, JSON_INDENT(2)))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	{
+		size_t len = strlen(text);
+		char *nl = realloc(text, len + 2);
+		if (!nl) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		text = nl;
+		strcpy(text + len, "\n");
+		ret = fs_write_file_atomic(path, text, len + 1);
+	}
+out:
+	json_decref(doc);
+	silo_silojson_release(&sj);
+	free(sj_dir);
+	free(text);
+	free(path);
+	return ret;
+}
+
+/* ---- running the recipe ---- */
+
+struct work {
+	char *dir, *src, *build, *install, *smoke, *home, *tmp, *deps, *driver, *log;
+	char *top;		/* the source's top directory, or NULL */
+	char **dep_dirs, **dep_paths;
+	size_t n_deps;
+	int log_fd;
+	int install_is_real;	/* an unboxed absolute build installs at the real path */
+};
+
+static void work_release(struct work *w)
+{
+	size_t i;
+
+	free(w->dir);
+	free(w->src);
+	free(w->build);
+	free(w->install);
+	free(w->smoke);
+	free(w->home);
+	free(w->tmp);
+	free(w->deps);
+	free(w->driver);
+	free(w->log);
+	free(w->top);
+	for (i = 0; i < w->n_deps; i++) {
+		free(w->dep_dirs[i]);
+		free(w->dep_paths[i]);
+	}
+	free(w->dep_dirs);
+	free(w->dep_paths);
+	if (w->log_fd >= 0)
+		close(w->log_fd);
+}
+
+static int work_setup(struct work *w, const struct silo_knot_task *t, int unboxed)
+{
+	struct silo_medo_expand_options eo = { 0 };
+	size_t i;
+	int ret;
+
+	if (asprintf(&w->dir, "%s/" WORK_PREFIX "%ld-%s-%s-XXXXXX", tmp_dir(), (long)getpid(),
+		     t->recipe->name, t->version) < 0) {
+		w->dir = NULL;
+		return silo_error_oom();
+	}
+	if (!mkdtemp(w->dir))
+		return silo_error_errno("cannot create a work directory in '%s'", tmp_dir());
+	if ((ret = make_dir(w->dir, "build", &w->build)) < 0 ||
+	    (ret = make_dir(w->dir, "smoke", &w->smoke)) < 0 ||
+	    (ret = make_dir(w->dir, "home", &w->home)) < 0 ||
+	    (ret = make_dir(w->dir, "tmp", &w->tmp)) < 0 ||
+	    (ret = make_dir(w->dir, "deps", &w->deps)) < 0)
+		return ret;
+	if (!(w->src = fs_join(w->dir, "src")) || !(w->driver = fs_join(w->dir, "driver.sh")) ||
+	    !(w->log = fs_join(w->dir, "log")))
+		return silo_error_oom();
+	if ((ret = fs_write_file(w->dir, ".driver", w->driver, driver_script,
+				 strlen(driver_script), 0644, 1)) < 0)
+		return ret;
+	w->log_fd = open(w->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (w->log_fd < 0)
+		return silo_error_errno("cannot create '%s'", w->log);
+
+	/* The source, its top directory, and the dependencies. */
+	if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
+		return silo_error_wrap("cannot expand the source of %s/%s: ",
+				       t->recipe->name, t->version);
+	if ((ret = source_top(&w->top, w->src)) < 0)
+		return ret;
+	if (t->n_deps && (!(w->dep_dirs = calloc(t->n_deps, sizeof(char *))) ||
+			  !(w->dep_paths = calloc(t->n_deps, sizeof(char *)))))
+		return silo_error_oom();
+	for (i = 0; i < t->n_deps; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%zu", i);
+		if (!(w->dep_dirs[i] = fs_join(w->deps, name)) ||
+		    !(w->dep_paths[i] = strdup(t->deps[i]->wedge_path)))
+			return silo_error_oom();
+		w->n_deps++;
+		if ((ret = silo_medo_expand(t->deps[i]->derived_treeptr, w->dep_dirs[i], &eo)) < 0)
+			return silo_error_wrap("cannot expand the dependency %s/%s: ",
+					       t->deps[i]->recipe->name, t->deps[i]->version);
+	}
+
+	/* The install directory. */
+	if (unboxed && t->recipe->is_absolute) {
+		DIR *d = opendir(t->wedge_path);
+		if (d) {
+			struct dirent *de;
+			int n = 0;
+			while ((de = readdir(d)))
+				n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+			closedir(d);
+			if (n)
+				return silo_error_set(SILO_EEXISTS,
+					"'%s' is not empty: an unboxed build of the absolute wedge %s/%s installs there",
+					t->wedge_path, t->recipe->name, t->version);
+		} else if ((ret = fs_mkdir_p(t->wedge_path, 0755)) < 0) {
+			return silo_error_wrap("an unboxed build of an absolute wedge installs at its path: ");
+		}
+		w->install_is_real = 1;
+		if (!(w->install = strdup(t->wedge_path)))
+			return silo_error_oom();
+	} else if ((ret = make_dir(w->dir, "install", &w->install)) < 0) {
+		return ret;
+	}
+	return 0;
+}
+
+/* The environment of the recipe: the base one, the declared variables,
+ * HOME and TMPDIR. */
+static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
+		   const struct work *w, int unboxed)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; knot_base_env[i]; i++)
+		if ((ret = knot_strv_push(env, knot_base_env[i])) < 0)
+			return ret;
+	for (i = 0; i < t->recipe->n_env; i++) {
+		const char *v = getenv(t->recipe->env[i]);
+		if (v && (ret = knot_strv_pushf(env, "%s=%s", t->recipe->env[i], v)) < 0)
+			return ret;
+	}
+	if ((ret = knot_strv_pushf(env, "HOME=%s", unboxed ? w->home : "/tmp")) < 0 ||
+	    (ret = knot_strv_pushf(env, "TMPDIR=%s", unboxed ? w->tmp : "/tmp")) < 0)
+		return ret;
+	return 0;
+}
+
+static int run_argv(struct knot_strv *argv, const struct silo_knot_task *t,
+		    const struct work *w, int unboxed, const char *bash, const char *bwrap)
+{
+	const char *src_base = unboxed ? w->src : KNOT_BOX_SRC;
+	int ret;
+
+	if (!unboxed) {
+		struct knot_box b = {
+			bwrap, t->recipe->leaky, t->recipe->dir, w->driver,
+			w->src, w->build, w->smoke, w->install, t->wedge_path,
+			(const char *const *)w->dep_dirs, (const char *const *)w->dep_paths, w->n_deps
+		};
+		if ((ret = knot_box_argv(argv, &b)) < 0)
+			return ret;
+	}
+	if ((ret = knot_strv_push(argv, bash)) < 0 ||
+	    (ret = knot_strv_push(argv, "--noprofile")) < 0 ||
+	    (ret = knot_strv_push(argv, "--norc")) < 0 ||
+	    (ret = knot_strv_push(argv, unboxed ? w->driver : KNOT_BOX_DRIVER)) < 0)
+		return ret;
+	if (w->top)
+		ret = knot_strv_pushf(argv, "%s/%s", src_base, w->top);
+	else
+		ret = knot_strv_push(argv, src_base);
+	if (ret < 0 ||
+	    (ret = knot_strv_push(argv, unboxed ? w->build : KNOT_BOX_BUILD)) < 0 ||
+	    (ret = knot_strv_push(argv, unboxed ? w->install : t->wedge_path)) < 0 ||
+	    (ret = knot_strv_push(argv, unboxed ? t->recipe->dir : KNOT_BOX_RECIPE)) < 0 ||
+	    (ret = knot_strv_push(argv, unboxed ? w->smoke : KNOT_BOX_SMOKE)) < 0 ||
+	    (ret = knot_strv_push(argv, t->version)) < 0)
+		return ret;
+	return 0;
+}
+
+/* What failed, from the driver's exit status and the log. */
+static char *failure_message(const struct silo_knot_task *t, int status, const char *log)
+{
+	char *text = NULL, *msg = NULL;
+	size_t len;
+	const char *what;
+
+	if (fs_read_file(&text, &len, log, 64 << 20) < 0) {
+		silo_error_clear();
+		text = NULL;
+	}
+	if (status == 10)
+		what = (t->recipe->funcs & SILO_KNOT_FN_MAKE) ? "wedge-make" : "wedge-make-from-source-dir";
+	else if (status == 11)
+		what = (t->recipe->funcs & SILO_KNOT_FN_INSTALL) ? "wedge-install"
+								 : "wedge-install-from-source-dir";
+	else if (status == 12)
+		what = "wedge-smoke-test";
+	else if (!text || !strstr(text, "knot: box ready"))
+		what = "the box";
+	else
+		what = "sourcing WEDGE";
+	if (status >= 10 && status <= 12) {
+		if (asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
+			msg = NULL;
+	} else if (!strcmp(what, "the box")) {
+		/* bwrap's own complaint is the last line of the log. */
+		char *last = NULL;
+		if (text) {
+			while (len && text[len - 1] == '\n')
+				text[--len] = '\0';
+			last = strrchr(text, '\n');
+			last = last ? last + 1 : text;
+		}
+		if (asprintf(&msg, "%s/%s: the build could not start (exit status %d)%s%s",
+			     t->recipe->name, t->version, status, last && *last ? ": " : "",
+			     last ? last : "") < 0)
+			msg = NULL;
+	} else if (asprintf(&msg, "%s/%s: %s failed (exit status %d)", t->recipe->name,
+			    t->version, what, status) < 0) {
+		msg = NULL;
+	}
+	free(text);
+	return msg;
+}
+
+/* ---- publishing ---- */
+
+static int set_prov(struct silo_treeptr *tp, const char *key, const char *value)
+{
+	return silo_treeptr_set_provenance(tp, key, value);
+}
+
+static int set_provf(struct silo_treeptr *tp, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int set_provf(struct silo_treeptr *tp, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int ret;
+
+	va_start(ap, fmt);
+	s = knot_vformat(fmt, ap);
+	va_end(ap);
+	if (!s)
+		return silo_error_oom();
+	ret = silo_treeptr_set_provenance(tp, key, s);
+	free(s);
+	return ret;
+}
+
+struct build_facts {
+	time_t start, end;
+	double seconds;
+	char log_id[SILO_OID_MAX_HEXSZ + 1];
+};
+
+static char *builder_name(void)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024], host[256], *s;
+	const char *user = NULL;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+		user = pw.pw_name;
+	if (asprintf(&s, "%s@%s", user ? user : "unknown", host) < 0)
+		return NULL;
+	return s;
+}
+
+static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_task *t,
+			     const silo_knot_set *set, const struct silo_knot_build_options *o,
+			     const struct build_facts *f)
+{
+	const struct silo_knot_platform *p = silo_knot_set_platform(set);
+	struct strbuf deps = STRBUF_INIT, env = STRBUF_INIT;
+	char start[32], end[32], digest[65], *builder = builder_name();
+	const char *recipe_base = strrchr(t->recipe->dir, '/');
+	const char *medo_base = strrchr(t->recipe->source_medo, '/');
+	size_t i, npkg = 0;
+	int ret;
+
+	format_time(start, f->start);
+	format_time(end, f->end);
+	if ((ret = silo_knot_base_digest(digest, &npkg)) < 0)
+		goto out;
+	for (i = 0; i < t->n_deps && !ret; i++) {
+		struct silo_treeptr dtp = SILO_TREEPTR_INIT;
+		char tree[SILO_OID_MAX_HEXSZ + 1] = "";
+		if (silo_treeptr_load(&dtp, t->deps[i]->derived_treeptr) == 0)
+			silo_oid_to_hex(tree, &dtp.tree);
+		silo_treeptr_release(&dtp);
+		ret = strbuf_addf(&deps, "%s%s/%s %s %s", i ? ", " : "", t->deps[i]->recipe->name,
+				  t->deps[i]->version, t->deps[i]->key, tree);
+	}
+	for (i = 0; knot_base_env[i] && !ret; i++)
+		ret = strbuf_addf(&env, "%s%s", i ? " " : "", knot_base_env[i]);
+	for (i = 0; i < t->recipe->n_env && !ret; i++) {
+		const char *v = getenv(t->recipe->env[i]);
+		if (v)
+			ret = strbuf_addf(&env, " %s=%s", t->recipe->env[i], v);
+	}
+	if (ret < 0 || (ret = strbuf_grow(&deps, 0)) < 0 || (ret = strbuf_grow(&env, 0)) < 0)
+		goto out;
+	if ((ret = silo_treeptr_clear_provenance(tp)) < 0 ||
+	    (ret = set_prov(tp, "key", t->key)) < 0 ||
+	    (ret = set_provf(tp, "key-format", "%d", SILO_KNOT_KEY_FORMAT)) < 0 ||
+	    (ret = set_prov(tp, "name", t->recipe->name)) < 0 ||
+	    (ret = set_prov(tp, "version", t->version)) < 0 ||
+	    (ret = set_prov(tp, "wedge-path", t->wedge_path)) < 0 ||
+	    (ret = set_prov(tp, "absolute", t->recipe->is_absolute ? "1" : "0")) < 0 ||
+	    (ret = set_provf(tp, "recipe", "%s/%s", medo_base ? medo_base + 1 : "",
+			     recipe_base ? recipe_base + 1 : t->recipe->dir)) < 0 ||
+	    (ret = set_prov(tp, "recipe-tree", t->recipe_tree)) < 0 ||
+	    (ret = set_prov(tp, "source-treeptr", strrchr(t->source_treeptr, '/') + 1)) < 0 ||
+	    (ret = set_prov(tp, "source-object", t->source_object)) < 0 ||
+	    (ret = set_prov(tp, "source-tree", t->source_tree)) < 0 ||
+	    (ret = set_prov(tp, "deps", deps.buf)) < 0 ||
+	    (ret = set_provf(tp, "platform", "%s %s %s", p->id, p->version_id, p->arch)) < 0 ||
+	    (ret = set_prov(tp, "codename", p->codename)) < 0 ||
+	    (ret = set_provf(tp, "base-packages", "%s (%zu packages)", digest, npkg)) < 0 ||
+	    (ret = set_prov(tp, "command", o->command ? o->command : "knot build")) < 0 ||
+	    (ret = set_prov(tp, "env", env.buf)) < 0 ||
+	    (ret = set_prov(tp, "box", t->box)) < 0 ||
+	    (ret = set_prov(tp, "builder", builder ? builder : "unknown")) < 0 ||
+	    (ret = set_prov(tp, "tool", o->tool ? o->tool : "knot")) < 0 ||
+	    (ret = set_prov(tp, "start", start)) < 0 ||
+	    (ret = set_prov(tp, "end", end)) < 0 ||
+	    (ret = set_provf(tp, "seconds", "%.1f", f->seconds)) < 0 ||
+	    (ret = set_prov(tp, "exit-status", "0")) < 0 ||
+	    (ret = set_prov(tp, "log", f->log_id)) < 0) {
+		/* ret says why */
+	}
+out:
+	strbuf_release(&deps);
+	strbuf_release(&env);
+	free(builder);
+	return ret;
+}
+
+/* Store the log and the install directory in the derived medo's silo;
+ * write the derived treeptr, or compare with the published one. */
+static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
+		   const silo_knot_set *set, const struct silo_knot_build_options *o,
+		   const struct work *w, struct build_facts *f, int published)
+{
+	struct silo_medo_add_options ao = { 0 };
+	struct silo_treeptr tp = SILO_TREEPTR_INIT, old = SILO_TREEPTR_INIT;
+	silo *s = NULL;
+	silo_writer *wr = NULL;
+	silo_oid log_id;
+	char *tmp = NULL, *dir = NULL;
+	int ret;
+
+	if ((ret = ensure_derived(t)) < 0)
+		return ret;
+	if (!(dir = fs_dirname(t->derived_treeptr)))
+		return silo_error_oom();
+	if ((ret = fs_mkdir_p(dir, 0777)) < 0 ||
+	    (ret = silo_medo_open_writing(&s, t->derived_treeptr, NULL)) < 0)
+		goto out;
+	if ((ret = silo_writer_new(&wr, s)) < 0 ||
+	    (ret = silo_writer_put_file(&log_id, wr, w->log)) < 0 ||
+	    (ret = silo_writer_commit(wr, NULL)) < 0)
+		goto out;
+	silo_oid_to_hex(f->log_id, &log_id);
+	if (!(tmp = fs_join(w->dir, "wedge.treeptr"))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	ao.silo = silo_root(s);
+	ao.force = 1;
+	ao.tool = o->tool;
+	if ((ret = silo_medo_add(&tp, w->install, tmp, &ao)) < 0)
+		goto out;
+	silo_oid_to_hex(res->tree, &tp.tree);
+	if ((ret = record_provenance(&tp, t, set, o, f)) < 0)
+		goto out;
+	if (published == SILO_KNOT_PUBLISHED) {
+		char was[SILO_OID_MAX_HEXSZ + 1];
+		if ((ret = silo_treeptr_load(&old, t->derived_treeptr)) < 0)
+			goto out;
+		silo_oid_to_hex(was, &old.tree);
+		if (silo_oid_equal(&old.tree, &tp.tree)) {
+			res->kind = SILO_KNOT_SAME;
+		} else {
+			res->kind = SILO_KNOT_DIFFERS;
+			if (asprintf(&res->message,
+				     "%s/%s: the rebuild gives tree %s, the published build tree %s (kept)",
+				     t->recipe->name, t->version, res->tree, was) < 0)
+				res->message = NULL;
+		}
+		goto out;
+	}
+	if ((ret = silo_treeptr_save(&tp, t->derived_treeptr)) < 0)
+		goto out;
+	res->kind = SILO_KNOT_BUILT;
+out:
+	silo_treeptr_release(&tp);
+	silo_treeptr_release(&old);
+	silo_writer_free(wr);
+	silo_free(s);
+	free(tmp);
+	free(dir);
+	return ret;
+}
+
+/* Keep the log of a failed build beside the work directory. */
+static char *keep_log(const struct work *w)
+{
+	char *kept;
+
+	if (asprintf(&kept, "%s.log", w->dir) < 0)
+		return NULL;
+	if (rename(w->log, kept) < 0) {
+		free(kept);
+		return NULL;
+	}
+	return kept;
+}
+
+int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
+		    const silo_knot_set *set, const struct silo_knot_build_options *o)
+{
+	struct knot_strv argv = KNOT_STRV_INIT, env = KNOT_STRV_INIT;
+	struct work w;
+	struct build_facts f;
+	char *bash = NULL, *bwrap = NULL;
+	int unboxed = !strcmp(t->box, "none");
+	int published, status = 0, ret;
+	size_t i;
+	double t0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&w, 0, sizeof(w));
+	memset(&f, 0, sizeof(f));
+	w.log_fd = -1;
+	if ((published = silo_knot_published(t)) < 0)
+		return published;
+	if (published == SILO_KNOT_PUBLISHED && !o->rebuild) {
+		struct silo_treeptr tp = SILO_TREEPTR_INIT;
+		if ((ret = silo_treeptr_load(&tp, t->derived_treeptr)) < 0)
+			return ret;
+		silo_oid_to_hex(res->tree, &tp.tree);
+		silo_treeptr_release(&tp);
+		res->kind = SILO_KNOT_CACHED;
+		return 0;
+	}
+	for (i = 0; i < t->n_deps; i++)
+		if ((ret = silo_knot_published(t->deps[i])) != SILO_KNOT_PUBLISHED)
+			return ret < 0 ? ret : silo_error_set(SILO_ENOTFOUND,
+				"%s/%s: its dependency %s/%s is not built (key %s)",
+				t->recipe->name, t->version, t->deps[i]->recipe->name,
+				t->deps[i]->version, t->deps[i]->key);
+	if ((ret = knot_which(&bash, "bash")) < 0)
+		return ret;
+	if (!unboxed && (ret = knot_which(&bwrap, "bwrap")) < 0) {
+		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed): ");
+		goto out;
+	}
+	if ((ret = work_setup(&w, t, unboxed)) < 0 ||
+	    (ret = run_env(&env, t, &w, unboxed)) < 0 ||
+	    (ret = run_argv(&argv, t, &w, unboxed, bash, bwrap)) < 0)
+		goto out;
+	f.start = time(NULL);
+	t0 = now_seconds();
+	if ((ret = knot_run_logged(&status, argv.v, env.v, w.build, w.log_fd, w.log)) < 0)
+		goto out;
+	f.seconds = res->seconds = now_seconds() - t0;
+	f.end = time(NULL);
+	if (status) {
+		res->kind = SILO_KNOT_FAILED;
+		res->error = SILO_ERROR;
+		res->message = failure_message(t, status, w.log);
+		res->log = keep_log(&w);
+		goto out;
+	}
+	if ((ret = publish(res, t, set, o, &w, &f, published)) < 0)
+		goto out;
+out:
+	if (w.install_is_real && (ret < 0 || res->kind == SILO_KNOT_FAILED))
+		silo_tree_remove(w.install);
+	if (w.dir) {
+		int e = silo_error_last();
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", silo_error_message());
+		silo_tree_remove(w.dir);
+		if (e)
+			silo_error_set(e, "%s", msg);
+	}
+	work_release(&w);
+	knot_strv_clear(&argv);
+	knot_strv_clear(&env);
+	free(bash);
+	free(bwrap);
+	return ret;
+}
+
+int silo_knot_install(const struct silo_knot_task *t, const char *root)
+{
+	struct silo_medo_expand_options eo = { 0 };
+	char *dest, *parent;
+	int ret;
+
+	if ((ret = silo_knot_published(t)) < 0)
+		return ret;
+	if (ret != SILO_KNOT_PUBLISHED)
+		return silo_error_set(SILO_ENOTFOUND,
+			"%s/%s has no published build with its current key %s; run 'knot build %s' first",
+			t->recipe->name, t->version, t->key, t->recipe->dir);
+	if (asprintf(&dest, "%s%s", root && strcmp(root, "/") ? root : "", t->wedge_path) < 0)
+		return silo_error_oom();
+	if (!(parent = fs_dirname(dest))) {
+		free(dest);
+		return silo_error_oom();
+	}
+	ret = fs_mkdir_p(parent, 0755);
+	free(parent);
+	eo.force = 1;
+	if (ret >= 0)
+		ret = silo_medo_expand(t->derived_treeptr, dest, &eo);
+	free(dest);
+	return ret;
+}
+
+/* For silo_knot_build_all(). */
+void knot_remove_stale_work(void)
+{
+	remove_stale_work();
+}

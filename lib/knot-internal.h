@@ -1,0 +1,70 @@
+/*
+ * What knot's modules (recipes, keys, box, build, publish) share inside
+ * the library: a growable list of strings and running programs.
+ */
+#ifndef SILO_KNOT_INTERNAL_H
+#define SILO_KNOT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include "silo/knot.h"
+
+/* A NULL-terminated list of owned strings (an argv or envp). */
+struct knot_strv {
+	char **v;
+	size_t n, alloc;
+};
+
+#define KNOT_STRV_INIT { NULL, 0, 0 }
+
+int knot_strv_push(struct knot_strv *sv, const char *s);
+int knot_strv_pushf(struct knot_strv *sv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A new string (owned by the caller), or NULL when out of memory. */
+char *knot_vformat(const char *fmt, va_list ap);
+void knot_strv_clear(struct knot_strv *sv);
+
+/* Split S at spaces and tabs into new words appended to SV. */
+int knot_strv_split(struct knot_strv *sv, const char *s);
+
+/* The full path of program NAME on $PATH (or the default path), owned
+ * by the caller; SILO_ENOTFOUND naming it when there is none. */
+int knot_which(char **out, const char *name);
+
+/*
+ * Run ARGV (ARGV[0] a full path) with environment ENVP in directory CWD
+ * (NULL: the current one): standard input /dev/null, standard output
+ * OUT_FD and standard error ERR_FD (-1: /dev/null).  The child is
+ * killed when this process dies.  *status is its exit status, or 128 +
+ * the signal that ended it.
+ */
+int knot_run(int *status, char *const *argv, char *const *envp, const char *cwd,
+	     int out_fd, int err_fd);
+
+/*
+ * The same with standard output and error going through a pipe into
+ * LOG_FD (LOG_NAME in messages), so that the program may open
+ * /dev/stdout without truncating the log or needing its owner.
+ */
+int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
+		    int log_fd, const char *log_name);
+
+/* An anonymous file for capturing output, and its content read back
+ * (NUL-terminated, owned by the caller). */
+int knot_memfd(int *fd_out);
+int knot_read_back(char **out, size_t *len, int fd);
+
+/* The environment every recipe runs in (names and values that do not
+ * depend on where things are), in key order; static strings. */
+extern const char *const knot_base_env[];
+
+/* The box settings of a recipe under CFG, as the key records them. */
+char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
+
+/* 1 if DIR exists and is a directory. */
+int knot_is_dir(const char *dir);
+
+/* Remove work directories left by builds that were killed. */
+void knot_remove_stale_work(void);
+
+#endif

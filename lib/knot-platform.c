@@ -1,0 +1,154 @@
+/* The platform a wedge is built on: distribution, version, architecture,
+ * and a digest of the installed packages. */
+#include "knot-internal.h"
+#include "error-internal.h"
+#include "medo-internal.h"
+#include "fsutil.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+void silo_knot_platform_release(struct silo_knot_platform *p)
+{
+	free(p->id);
+	free(p->version_id);
+	free(p->codename);
+	free(p->arch);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The value of KEY in os-release TEXT, unquoted; NULL if absent. */
+static char *os_release_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			const char *v = p + klen + 1;
+			size_t len = strcspn(v, "\n");
+			if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
+				v++;
+				len -= 2;
+			}
+			return strndup(v, len);
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int silo_knot_platform_detect(struct silo_knot_platform *out)
+{
+	const char *path = "/etc/os-release";
+	struct utsname u;
+	char *text = NULL;
+	size_t len;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (access(path, F_OK) != 0)
+		path = "/usr/lib/os-release";
+	if ((ret = fs_read_file(&text, &len, path, 1 << 20)) < 0)
+		return silo_error_wrap("cannot tell the platform: ");
+	out->id = os_release_value(text, "ID");
+	out->version_id = os_release_value(text, "VERSION_ID");
+	out->codename = os_release_value(text, "VERSION_CODENAME");
+	free(text);
+	if (!out->id && !(out->id = strdup("linux")))
+		goto oom;
+	if (!out->version_id && !(out->version_id = strdup("unknown")))
+		goto oom;
+	if ((!out->codename || !*out->codename)) {
+		free(out->codename);
+		if (!(out->codename = strdup(out->version_id)))
+			goto oom;
+	}
+	if (uname(&u) < 0) {
+		ret = silo_error_errno("cannot tell the architecture");
+		silo_knot_platform_release(out);
+		return ret;
+	}
+	if (!(out->arch = strdup(u.machine)))
+		goto oom;
+	return 0;
+oom:
+	silo_knot_platform_release(out);
+	return silo_error_oom();
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int silo_knot_base_digest(char out[65], size_t *count)
+{
+	static char *const envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL };
+	struct knot_strv argv = KNOT_STRV_INIT, lines = KNOT_STRV_INIT;
+	char *dpkg = NULL, *text = NULL, *line, *save = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0, i;
+	int fd = -1, status, ret;
+	EVP_MD_CTX *ctx = NULL;
+	size_t len, k;
+
+	strcpy(out, "none");
+	*count = 0;
+	if (knot_which(&dpkg, "dpkg-query") < 0) {
+		silo_error_clear();
+		return 0;
+	}
+	if ((ret = knot_memfd(&fd)) < 0 ||
+	    (ret = knot_strv_push(&argv, dpkg)) < 0 ||
+	    (ret = knot_strv_push(&argv, "-W")) < 0 ||
+	    (ret = knot_strv_push(&argv, "-f")) < 0 ||
+	    (ret = knot_strv_push(&argv, "${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\\n")) < 0 ||
+	    (ret = knot_run(&status, argv.v, envp, "/", fd, -1)) < 0 ||
+	    (ret = knot_read_back(&text, &len, fd)) < 0)
+		goto out;
+	if (status) {
+		ret = silo_error_set(SILO_ERROR, "dpkg-query failed with exit status %d", status);
+		goto out;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t l = strlen(line);
+		/* installed packages only ("ii ") */
+		if (l > 3 && !strcmp(line + l - 3, "ii ") && (ret = knot_strv_push(&lines, line)) < 0)
+			goto out;
+	}
+	if (lines.n)
+		qsort(lines.v, lines.n, sizeof(*lines.v), cmp_lines);
+	if (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		ret = silo_error_set(SILO_ERROR, "libcrypto: cannot start sha256");
+		goto out;
+	}
+	for (k = 0; k < lines.n; k++)
+		if (!EVP_DigestUpdate(ctx, lines.v[k], strlen(lines.v[k])) ||
+		    !EVP_DigestUpdate(ctx, "\n", 1)) {
+			ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+			goto out;
+		}
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+		ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+		goto out;
+	}
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	*count = lines.n;
+out:
+	EVP_MD_CTX_free(ctx);
+	knot_strv_clear(&argv);
+	knot_strv_clear(&lines);
+	if (fd >= 0)
+		close(fd);
+	free(dpkg);
+	free(text);
+	return ret;
+}

@@ -1,0 +1,387 @@
+/*
+ * Reading wedge recipes: source the WEDGE file with bash in a clean
+ * environment, collect its variables and functions, and list what is
+ * wrong with it (Documentation/wedge.5.scd).
+ */
+#include "knot-internal.h"
+#include "error-internal.h"
+#include "silo/treeptr.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Prints "var NAME VALUE" for each variable set and "fn NAME" for each
+ * function defined; what the recipe itself prints goes to stderr. */
+static const char load_script[] =
+	"set -o errexit -o nounset -o pipefail\n"
+	"cd \"$1\"\n"
+	"source ./WEDGE >&2\n"
+	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n"
+	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV; do\n"
+	"  if declare -p \"$knot_v\" >/dev/null 2>&1; then\n"
+	"    declare -n knot_ref=$knot_v\n"
+	"    knot_val=\"${knot_ref[*]}\"\n"
+	"    unset -n knot_ref\n"
+	"    printf 'var %s %s\\n' \"$knot_v\" \"${knot_val//$'\\n'/ }\"\n"
+	"  fi\n"
+	"done\n"
+	"for knot_f in wedge-make wedge-make-from-source-dir wedge-install \\\n"
+	"    wedge-install-from-source-dir wedge-smoke-test; do\n"
+	"  if declare -F \"$knot_f\" >/dev/null; then printf 'fn %s\\n' \"$knot_f\"; fi\n"
+	"done\n";
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} fn_names[] = {
+	{ "wedge-make", SILO_KNOT_FN_MAKE },
+	{ "wedge-make-from-source-dir", SILO_KNOT_FN_MAKE_FROM_SOURCE },
+	{ "wedge-install", SILO_KNOT_FN_INSTALL },
+	{ "wedge-install-from-source-dir", SILO_KNOT_FN_INSTALL_FROM_SOURCE },
+	{ "wedge-smoke-test", SILO_KNOT_FN_SMOKE_TEST },
+};
+
+void silo_knot_recipe_release(struct silo_knot_recipe *r)
+{
+	size_t i;
+
+	free(r->dir);
+	free(r->source_medo);
+	free(r->name);
+	free(r->tarball_name);
+	for (i = 0; i < r->n_versions; i++)
+		free(r->versions[i]);
+	free(r->versions);
+	for (i = 0; i < r->n_deps; i++)
+		free(r->deps[i]);
+	free(r->deps);
+	for (i = 0; i < r->n_env; i++)
+		free(r->env[i]);
+	free(r->env);
+	for (i = 0; i < r->n_problems; i++)
+		free(r->problems[i]);
+	free(r->problems);
+	memset(r, 0, sizeof(*r));
+}
+
+int silo_knot_is_recipe(const char *dir)
+{
+	char *path;
+	int ok;
+
+	if (asprintf(&path, "%s/WEDGE", dir) < 0)
+		return 0;
+	ok = access(path, F_OK) == 0;
+	free(path);
+	return ok;
+}
+
+char *silo_knot_recipe_source(const struct silo_knot_recipe *r, const char *version)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s-%s" SILO_TREEPTR_SUFFIX, r->dir,
+		     r->tarball_name ? r->tarball_name : r->name, version) < 0)
+		return NULL;
+	return path;
+}
+
+static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
+{
+	char **v, *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = knot_vformat(fmt, ap);
+	va_end(ap);
+	if (!s)
+		return silo_error_oom();
+	if (!(v = realloc(r->problems, (r->n_problems + 1) * sizeof(*v)))) {
+		free(s);
+		return silo_error_oom();
+	}
+	r->problems = v;
+	r->problems[r->n_problems++] = s;
+	return 0;
+}
+
+/* Names and versions: a letter or digit, then letters, digits and . _ + ~ - */
+static int well_formed(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~-";
+
+	return *s && strchr(ok, *s) && *s != '.' && *s != '-' && *s != '_' &&
+	       *s != '+' && *s != '~' && strspn(s, ok) == strlen(s);
+}
+
+static int env_name_ok(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+
+	return *s && !(*s >= '0' && *s <= '9') && strspn(s, ok) == strlen(s);
+}
+
+/* Move the words of SV into *V, *N. */
+static void take_words(char ***v, size_t *n, struct knot_strv *sv)
+{
+	*v = sv->v;
+	*n = sv->n;
+	sv->v = NULL;
+	sv->n = sv->alloc = 0;
+}
+
+struct vars {
+	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env;
+	unsigned funcs;
+};
+
+static void vars_release(struct vars *v)
+{
+	free(v->name);
+	free(v->version);
+	free(v->version_list);
+	free(v->is_absolute);
+	free(v->tarball);
+	free(v->leaky);
+	free(v->deps);
+	free(v->env);
+}
+
+static int parse_output(struct vars *v, char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "fn ", 3)) {
+			size_t i;
+			for (i = 0; i < sizeof(fn_names) / sizeof(*fn_names); i++)
+				if (!strcmp(line + 3, fn_names[i].name))
+					v->funcs |= fn_names[i].bit;
+		} else if (!strncmp(line, "var ", 4)) {
+			char *name = line + 4, *sp = strchr(name, ' '), **slot = NULL, *val;
+			if (!sp)
+				continue;
+			*sp = '\0';
+			val = sp + 1;
+			if (!strcmp(name, "WEDGE_NAME")) slot = &v->name;
+			else if (!strcmp(name, "WEDGE_VERSION")) slot = &v->version;
+			else if (!strcmp(name, "WEDGE_VERSION_LIST")) slot = &v->version_list;
+			else if (!strcmp(name, "WEDGE_IS_ABSOLUTE")) slot = &v->is_absolute;
+			else if (!strcmp(name, "WEDGE_TARBALL_NAME")) slot = &v->tarball;
+			else if (!strcmp(name, "WEDGE_LEAKY_BUILD")) slot = &v->leaky;
+			else if (!strcmp(name, "WEDGE_DEPS")) slot = &v->deps;
+			else if (!strcmp(name, "WEDGE_ENV")) slot = &v->env;
+			if (slot) {
+				free(*slot);
+				if (!(*slot = strdup(val)))
+					return silo_error_oom();
+			}
+		}
+	}
+	return 0;
+}
+
+/* Run the load script over DIR/WEDGE. */
+static int source_wedge(struct vars *v, const char *dir)
+{
+	struct knot_strv argv = KNOT_STRV_INIT;
+	char *bash = NULL, *out = NULL, *err = NULL;
+	int out_fd = -1, err_fd = -1, status, ret;
+	size_t len;
+
+	if ((ret = knot_which(&bash, "bash")) < 0)
+		return ret;
+	if ((ret = knot_memfd(&out_fd)) < 0 || (ret = knot_memfd(&err_fd)) < 0)
+		goto out;
+	if ((ret = knot_strv_push(&argv, bash)) < 0 ||
+	    (ret = knot_strv_push(&argv, "--noprofile")) < 0 ||
+	    (ret = knot_strv_push(&argv, "--norc")) < 0 ||
+	    (ret = knot_strv_push(&argv, "-c")) < 0 ||
+	    (ret = knot_strv_push(&argv, load_script)) < 0 ||
+	    (ret = knot_strv_push(&argv, "knot")) < 0 ||
+	    (ret = knot_strv_push(&argv, dir)) < 0)
+		goto out;
+	if ((ret = knot_run(&status, argv.v, (char *const *)knot_base_env, "/",
+			    out_fd, err_fd)) < 0)
+		goto out;
+	if ((ret = knot_read_back(&out, &len, out_fd)) < 0 ||
+	    (ret = knot_read_back(&err, &len, err_fd)) < 0)
+		goto out;
+	if (status) {
+		/* bash's own message, on one line */
+		char *p;
+		while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+			err[--len] = '\0';
+		for (p = err; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		ret = silo_error_set(SILO_EINVALID,
+				     "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s",
+				     dir, status, *err ? ": " : "", err);
+		goto out;
+	}
+	ret = parse_output(v, out);
+out:
+	knot_strv_clear(&argv);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	free(bash);
+	free(out);
+	free(err);
+	return ret;
+}
+
+static int check_source(struct silo_knot_recipe *r, const char *version)
+{
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	char *path = silo_knot_recipe_source(r, version);
+	int ret;
+
+	if (!path)
+		return silo_error_oom();
+	ret = silo_treeptr_load(&tp, path);
+	if (ret == SILO_ENOTFOUND)
+		ret = problem(r, "its source treeptr '%s' is missing", path);
+	else if (ret < 0)
+		ret = problem(r, "%s", silo_error_message());
+	else if (!silo_treeptr_is_tree(&tp))
+		ret = problem(r, "its source treeptr '%s' names an opaque file, not a tree", path);
+	silo_treeptr_release(&tp);
+	free(path);
+	return ret;
+}
+
+static int check(struct silo_knot_recipe *r, struct vars *v)
+{
+	struct knot_strv words = KNOT_STRV_INIT;
+	size_t i, j;
+	int ret = 0;
+
+	if (!v->name || !*v->name)
+		ret = problem(r, "WEDGE_NAME is not set");
+	else if (!well_formed(v->name))
+		ret = problem(r, "WEDGE_NAME '%s' is not a name (letters, digits, '.', '_', '+', '~', '-')",
+			      v->name);
+	if (ret < 0)
+		return ret;
+	if (v->tarball && *v->tarball && !well_formed(v->tarball) &&
+	    (ret = problem(r, "WEDGE_TARBALL_NAME '%s' is not a name", v->tarball)) < 0)
+		return ret;
+
+	if (v->version_list && *v->version_list)
+		ret = knot_strv_split(&words, v->version_list);
+	else if (v->version && *v->version)
+		ret = knot_strv_push(&words, v->version);
+	else
+		ret = problem(r, "neither WEDGE_VERSION nor WEDGE_VERSION_LIST is set");
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < words.n; i++) {
+		if (!well_formed(words.v[i]) &&
+		    (ret = problem(r, "version '%s' is not well formed (a letter or digit, then letters, digits, '.', '_', '+', '~', '-')",
+				   words.v[i])) < 0)
+			goto out;
+		for (j = 0; j < i; j++)
+			if (!strcmp(words.v[i], words.v[j]) &&
+			    (ret = problem(r, "version '%s' is listed twice", words.v[i])) < 0)
+				goto out;
+	}
+	take_words(&r->versions, &r->n_versions, &words);
+
+	if (v->is_absolute && *v->is_absolute && strcmp(v->is_absolute, "0") &&
+	    strcmp(v->is_absolute, "1") &&
+	    (ret = problem(r, "WEDGE_IS_ABSOLUTE must be 1 (or empty), not '%s'", v->is_absolute)) < 0)
+		goto out;
+	if (v->leaky && *v->leaky && strcmp(v->leaky, "0") && strcmp(v->leaky, "1") &&
+	    (ret = problem(r, "WEDGE_LEAKY_BUILD must be 1 (or empty), not '%s'", v->leaky)) < 0)
+		goto out;
+	r->is_absolute = v->is_absolute && !strcmp(v->is_absolute, "1");
+	r->leaky = v->leaky && !strcmp(v->leaky, "1");
+
+	if (v->deps && (ret = knot_strv_split(&words, v->deps)) < 0)
+		goto out;
+	for (i = 0; i < words.n; i++) {
+		char *slash = strchr(words.v[i], '/');
+		int ok = slash && slash != words.v[i];
+		if (ok) {
+			*slash = '\0';
+			ok = well_formed(words.v[i]) && well_formed(slash + 1);
+			*slash = '/';
+		}
+		if (!ok && (ret = problem(r, "WEDGE_DEPS entry '%s' is not NAME/VERSION",
+					  words.v[i])) < 0)
+			goto out;
+	}
+	take_words(&r->deps, &r->n_deps, &words);
+	if (v->env && (ret = knot_strv_split(&words, v->env)) < 0)
+		goto out;
+	for (i = 0; i < words.n; i++)
+		if (!env_name_ok(words.v[i]) &&
+		    (ret = problem(r, "WEDGE_ENV entry '%s' is not a variable name", words.v[i])) < 0)
+			goto out;
+	take_words(&r->env, &r->n_env, &words);
+
+	r->funcs = v->funcs;
+	if (!(r->funcs & (SILO_KNOT_FN_MAKE | SILO_KNOT_FN_MAKE_FROM_SOURCE)) &&
+	    (ret = problem(r, "it defines neither wedge-make nor wedge-make-from-source-dir")) < 0)
+		goto out;
+	if (!(r->funcs & (SILO_KNOT_FN_INSTALL | SILO_KNOT_FN_INSTALL_FROM_SOURCE)) &&
+	    (ret = problem(r, "it defines neither wedge-install nor wedge-install-from-source-dir")) < 0)
+		goto out;
+	if ((r->funcs & SILO_KNOT_FN_INSTALL) && !(r->funcs & SILO_KNOT_FN_MAKE) &&
+	    (ret = problem(r, "wedge-install needs a BUILD_DIR, which only wedge-make has")) < 0)
+		goto out;
+	for (i = 0; i < r->n_versions && ret >= 0; i++)
+		if (well_formed(r->versions[i]))
+			ret = check_source(r, r->versions[i]);
+out:
+	knot_strv_clear(&words);
+	return ret;
+}
+
+int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir)
+{
+	struct vars v;
+	char *real;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(&v, 0, sizeof(v));
+	if (!(real = realpath(dir, NULL)))
+		return silo_error_errno("cannot read the recipe '%s'", dir);
+	out->dir = real;
+	if (!silo_knot_is_recipe(real)) {
+		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a recipe: it holds no WEDGE file", dir);
+		goto fail;
+	}
+	if (!(out->source_medo = strdup(real))) {
+		ret = silo_error_oom();
+		goto fail;
+	}
+	*strrchr(out->source_medo, '/') = '\0';
+	if (!*out->source_medo)
+		strcpy(out->source_medo, "/");
+	if ((ret = source_wedge(&v, real)) < 0)
+		goto fail;
+	if ((v.name && *v.name && !(out->name = strdup(v.name))) ||
+	    (v.tarball && *v.tarball && !(out->tarball_name = strdup(v.tarball)))) {
+		ret = silo_error_oom();
+		goto fail;
+	}
+	if ((ret = check(out, &v)) < 0)
+		goto fail;
+	vars_release(&v);
+	return 0;
+fail:
+	vars_release(&v);
+	silo_knot_recipe_release(out);
+	return ret;
+}

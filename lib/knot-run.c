@@ -1,0 +1,269 @@
+/* Running programs for knot: argv lists, PATH look-up, fork and exec. */
+#include "knot-internal.h"
+#include "error-internal.h"
+#include "strbuf.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int knot_strv_push(struct knot_strv *sv, const char *s)
+{
+	char *copy;
+
+	if (sv->n + 2 > sv->alloc) {
+		size_t alloc = sv->alloc ? 2 * sv->alloc : 16;
+		char **v = realloc(sv->v, alloc * sizeof(*v));
+		if (!v)
+			return silo_error_oom();
+		sv->v = v;
+		sv->alloc = alloc;
+	}
+	if (!(copy = strdup(s)))
+		return silo_error_oom();
+	sv->v[sv->n++] = copy;
+	sv->v[sv->n] = NULL;
+	return 0;
+}
+
+char *knot_vformat(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+int knot_strv_pushf(struct knot_strv *sv, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int ret;
+
+	va_start(ap, fmt);
+	s = knot_vformat(fmt, ap);
+	va_end(ap);
+	if (!s)
+		return silo_error_oom();
+	ret = knot_strv_push(sv, s);
+	free(s);
+	return ret;
+}
+
+void knot_strv_clear(struct knot_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->alloc = 0;
+}
+
+int knot_strv_split(struct knot_strv *sv, const char *s)
+{
+	while (*s) {
+		size_t len;
+		char *w;
+		int ret;
+
+		s += strspn(s, " \t");
+		len = strcspn(s, " \t");
+		if (!len)
+			break;
+		if (!(w = strndup(s, len)))
+			return silo_error_oom();
+		ret = knot_strv_push(sv, w);
+		free(w);
+		if (ret < 0)
+			return ret;
+		s += len;
+	}
+	return 0;
+}
+
+int knot_is_dir(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int knot_which(char **out, const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p;) {
+		size_t len = strcspn(p, ":");
+		char *full;
+
+		if (len && asprintf(&full, "%.*s/%s", (int)len, p, name) >= 0) {
+			if (access(full, X_OK) == 0) {
+				*out = full;
+				return 0;
+			}
+			free(full);
+		}
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return silo_error_set(SILO_ENOTFOUND, "cannot find '%s' on PATH", name);
+}
+
+/* Start ARGV with standard output OUT_FD and error ERR_FD (-1: /dev/null). */
+static int spawn(pid_t *pid_out, char *const *argv, char *const *envp, const char *cwd,
+		 int out_fd, int err_fd)
+{
+	int null_fd;
+	pid_t pid, parent = getpid();
+
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0)
+		return silo_error_errno("cannot open '/dev/null'");
+	pid = fork();
+	if (pid < 0) {
+		close(null_fd);
+		return silo_error_errno("cannot start '%s'", argv[0]);
+	}
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here on. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
+		if (dup2(null_fd, 0) < 0 ||
+		    dup2(out_fd >= 0 ? out_fd : null_fd, 1) < 0 ||
+		    dup2(err_fd >= 0 ? err_fd : null_fd, 2) < 0)
+			_exit(127);
+		if (cwd && chdir(cwd) < 0)
+			_exit(126);
+		signal(SIGPIPE, SIG_DFL);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	close(null_fd);
+	*pid_out = pid;
+	return 0;
+}
+
+static int wait_for(int *status, pid_t pid, const char *name)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return silo_error_errno("cannot wait for '%s'", name);
+	}
+	if (WIFEXITED(st))
+		*status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		*status = 128 + WTERMSIG(st);
+	else
+		*status = 255;
+	return 0;
+}
+
+int knot_run(int *status, char *const *argv, char *const *envp, const char *cwd,
+	     int out_fd, int err_fd)
+{
+	pid_t pid;
+	int ret;
+
+	if ((ret = spawn(&pid, argv, envp, cwd, out_fd, err_fd)) < 0)
+		return ret;
+	return wait_for(status, pid, argv[0]);
+}
+
+int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
+		    int log_fd, const char *log_name)
+{
+	char buf[65536];
+	int fds[2], ret, failed = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return silo_error_errno("cannot create a pipe");
+	ret = spawn(&pid, argv, envp, cwd, fds[1], fds[1]);
+	close(fds[1]);
+	if (ret < 0) {
+		close(fds[0]);
+		return ret;
+	}
+	for (;;) {
+		n = read(fds[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		/* Keep reading after a failed write, so that the child
+		 * never blocks; report the failure at the end. */
+		if (!failed && fs_write_all(log_fd, buf, (size_t)n, log_name) < 0)
+			failed = 1;
+	}
+	close(fds[0]);
+	if (failed) {
+		int e = silo_error_last();
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", silo_error_message());
+		if ((ret = wait_for(status, pid, argv[0])) < 0)
+			return ret;
+		return silo_error_set(e, "%s", msg);
+	}
+	return wait_for(status, pid, argv[0]);
+}
+
+int knot_memfd(int *fd_out)
+{
+	int fd = memfd_create("knot-output", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return silo_error_errno("cannot create a memory file");
+	*fd_out = fd;
+	return 0;
+}
+
+int knot_read_back(char **out, size_t *len, int fd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+	ssize_t n;
+	int ret;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return silo_error_errno("cannot rewind captured output");
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			strbuf_release(&sb);
+			return silo_error_errno("cannot read captured output");
+		}
+		if (n == 0)
+			break;
+		if ((ret = strbuf_add(&sb, buf, (size_t)n)) < 0) {
+			strbuf_release(&sb);
+			return ret;
+		}
+	}
+	if ((ret = strbuf_grow(&sb, 0)) < 0)
+		return ret;
+	*len = sb.len;
+	*out = strbuf_detach(&sb);
+	return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * The loose source: objects/xx/rest.gz under a silo root, one gzip file
+ * per object (loose-read.c reads one), as one object source (source.h).
+ */
+#include "source.h"
+#include "store-internal.h"
+#include "error-internal.h"
+#include "fsutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct loose_source {
+	struct silo_source base;
+	char *root;
+	int format;
+};
+
+static char *object_path(const struct loose_source *ls, const silo_oid *id)
+{
+	char rel[SILO_LOOSE_PATH_MAX];
+
+	silo_loose_relpath(rel, id);
+	return fs_join(ls->root, rel);
+}
+
+static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
+{
+	char *path = object_path((struct loose_source *)src, id);
+	int ret;
+
+	if (!path)
+		return silo_error_oom();
+	ret = fs_exists(path);
+	free(path);
+	return ret;
+}
+
+static int loose_source_open(silo_stream **out, struct silo_source *src,
+			     const silo_oid *id)
+{
+	struct loose_source *ls = (struct loose_source *)src;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	char *path = object_path(ls, id);
+	int ret;
+
+	if (!path)
+		return silo_error_oom();
+	ret = silo_loose_stream_open(out, path, path, id);
+	free(path);
+	if (ret != SILO_ENOTFOUND)
+		return ret;
+	silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+		       silo_oid_to_hex(hex, id), ls->root);
+	return SILO_SOURCE_MISS;
+}
+
+static int loose_source_each(struct silo_source *src,
+			     int (*cb)(const struct silo_object_info *info, void *payload),
+			     void *payload)
+{
+	struct loose_source *ls = (struct loose_source *)src;
+	struct loose_entry *v;
+	size_t n, i;
+	int ret;
+
+	if ((ret = loose_scan_dir(&v, &n, ls->root, ls->format)) < 0)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		struct silo_object_info info;
+		if (v[i].kind != LOOSE_OBJECT)
+			continue;
+		info.id = v[i].id;
+		info.relpath = v[i].relpath;
+		info.packed = 0;
+		ret = cb(&info, payload);
+	}
+	loose_entries_free(v, n);
+	return ret;
+}
+
+static void loose_source_free(struct silo_source *src)
+{
+	struct loose_source *ls = (struct loose_source *)src;
+
+	free(ls->root);
+	free(ls);
+}
+
+static const struct silo_source_ops loose_source_ops = {
+	loose_source_lookup,
+	loose_source_open,
+	loose_source_each,
+	NULL,
+	loose_source_free,
+};
+
+int loose_source_new(struct silo_source **out, const char *root, int format)
+{
+	struct loose_source *ls = calloc(1, sizeof(*ls));
+
+	*out = NULL;
+	if (!ls || !(ls->root = strdup(root))) {
+		free(ls);
+		return silo_error_oom();
+	}
+	ls->base.ops = &loose_source_ops;
+	ls->base.local = 1;
+	ls->base.name = ls->root;
+	ls->format = format;
+	*out = &ls->base;
+	return 0;
+}

@@ -1,0 +1,260 @@
+/*
+ * silo_repack(): pack objects into one new git pack.  The steps, in
+ * order: collect the objects (loose ones, and with --all those of the
+ * existing packs), spool them (pack-spool.c), order them and write the
+ * pack and its index choosing deltas on the way (pack-delta.c,
+ * pack-write.c), then remove what the new pack holds.  A repack killed
+ * half way leaves every object readable; its temporary files are removed
+ * by a later repack once they are a day old.
+ */
+#include "repack-internal.h"
+#include "alloc.h"
+#include "delta.h"
+#include "error-internal.h"
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total)
+{
+	if (r->o->on_progress)
+		r->o->on_progress(r->o->payload, phase, done, total);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return silo_oid_cmp(&((const struct obj *)a)->id, &((const struct obj *)b)->id);
+}
+
+static int add_obj(struct repack *r, size_t *alloc, const silo_oid *id, const char *loose)
+{
+	struct obj *o;
+
+	if (ALLOC_GROW(r->objs, r->n + 1, *alloc) < 0)
+		return silo_error_oom();
+	o = &r->objs[r->n];
+	memset(o, 0, sizeof(*o));
+	o->id = *id;
+	o->base = -1;
+	o->hint_base = -1;
+	if (loose && !(o->loose = strdup(loose)))
+		return silo_error_oom();
+	r->n++;
+	return 0;
+}
+
+/* Loose objects, and with -a the objects of every pack, each once. */
+static int collect(struct repack *r)
+{
+	struct loose_entry *v;
+	size_t n, i, alloc = 0, k;
+	int ret;
+
+	if ((ret = loose_scan(&v, &n, r->s)) < 0)
+		return ret;
+	for (i = 0; i < n && !ret; i++)
+		if (v[i].kind == LOOSE_OBJECT)
+			ret = add_obj(r, &alloc, &v[i].id, v[i].relpath);
+	loose_entries_free(v, n);
+	if (ret)
+		return ret;
+	if (r->o->all) {
+		/* Only these packs may be removed later: a pack that appears
+		 * meanwhile may hold objects this repack never saw. */
+		if (!(r->old = calloc(r->s->packs->n + 1, sizeof(*r->old))))
+			return silo_error_oom();
+		for (i = 0; i < r->s->packs->n; i++) {
+			const char *rp = r->s->packs->v[i]->relpack;
+			if (!(r->old[i] = strndup(rp, strlen(rp) - 5)))
+				return silo_error_oom();
+			r->n_old++;
+		}
+	}
+	if (r->o->all)
+		for (i = 0; i < r->s->packs->n && !ret; i++) {
+			uint32_t j;
+			for (j = 0; j < r->s->packs->v[i]->nr && !ret; j++) {
+				silo_oid id;
+				pack_oid_at(r->s->packs->v[i], j, &id);
+				ret = add_obj(r, &alloc, &id, NULL);
+			}
+		}
+	if (ret)
+		return ret;
+	if (r->n)
+		qsort(r->objs, r->n, sizeof(*r->objs), by_id);
+	/* Keep one of each id, the loose one if there is one. */
+	for (i = k = 0; i < r->n; i++) {
+		if (k && silo_oid_equal(&r->objs[k - 1].id, &r->objs[i].id)) {
+			if (!r->objs[k - 1].loose) {
+				r->objs[k - 1].loose = r->objs[i].loose;
+				r->objs[i].loose = NULL;
+			}
+			free(r->objs[i].loose);
+			continue;
+		}
+		r->objs[k++] = r->objs[i];
+	}
+	r->n = k;
+	return 0;
+}
+
+static int remove_old(struct repack *r, struct silo_repack_result *res)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < r->n; i++) {
+		char *path;
+		if (!r->objs[i].loose)
+			continue;
+		if (!(path = fs_join(r->s->root, r->objs[i].loose)))
+			return silo_error_oom();
+		if (unlink(path) == 0)
+			res->removed_loose++;
+		else if (errno != ENOENT)
+			ret = silo_error_errno("cannot remove '%s'", r->objs[i].loose);
+		/* Its fan-out directory goes too once empty, as git's
+		 * prune-packed does; one still in use stays. */
+		*strrchr(path, '/') = '\0';
+		if (!ret)
+			rmdir(path);
+		free(path);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < r->n_old; i++) {
+		char rel[64 + SILO_OID_MAX_HEXSZ], *idx, *pack;
+		snprintf(rel, sizeof(rel), "%s.pack", r->old[i]);
+		if (!strcmp(rel, res->pack))
+			continue;	/* the same content, packed again */
+		pack = fs_join(r->s->root, rel);
+		snprintf(rel, sizeof(rel), "%s.idx", r->old[i]);
+		idx = fs_join(r->s->root, rel);
+		if (!idx || !pack) {
+			free(idx);
+			free(pack);
+			return silo_error_oom();
+		}
+		/* The index goes first: a pack without one is ignored. */
+		if (unlink(idx) < 0 && errno != ENOENT)
+			ret = silo_error_errno("cannot remove '%s.idx'", r->old[i]);
+		else if (unlink(pack) < 0 && errno != ENOENT)
+			ret = silo_error_errno("cannot remove '%s.pack'", r->old[i]);
+		else
+			res->removed_packs++;
+		free(idx);
+		free(pack);
+		if (ret)
+			return ret;
+	}
+	return fs_fsync_path(r->s->pack_dir);
+}
+
+/*
+ * Remove temporary files in pack/ left by repacks killed long ago: a
+ * spool is as large as the objects it held.  A day is far longer than
+ * any running repack takes to touch its files again.
+ */
+#define STALE_SECONDS (24 * 3600)
+
+static void remove_stale_temps(silo *s)
+{
+	struct dirent *de;
+	time_t now = time(NULL);
+	DIR *d = opendir(s->pack_dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *path;
+		if (strncmp(de->d_name, SILO_TMP_PREFIX, strlen(SILO_TMP_PREFIX)))
+			continue;
+		if (!(path = fs_join(s->pack_dir, de->d_name)))
+			break;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > STALE_SECONDS)
+			unlink(path);
+		free(path);
+	}
+	closedir(d);
+}
+
+int silo_repack(struct silo_repack_result *res, silo *s,
+		const struct silo_repack_options *opts)
+{
+	struct repack r;
+	size_t i;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	r.o = opts;
+	r.spool_fd = -1;
+	if (opts->window < 0 || opts->depth < 0 || opts->level < 1 || opts->level > 9)
+		return silo_error_set(SILO_EINVALID, "repack: bad window, depth or level");
+	r.threads = opts->threads;
+	if (r.threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		r.threads = n > 0 ? (int)n : 1;
+	}
+	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0)
+		return ret;
+	remove_stale_temps(s);
+	if ((ret = pack_set_load(s->packs, 1)) < 0)
+		return ret;
+	if (opts->all && s->packs->error) {
+		/* Never drop a pack we could not read. */
+		return silo_error_set(s->packs->error, "%s", s->packs->error_msg);
+	}
+	if ((ret = collect(&r)) < 0 || !r.n)
+		goto out;
+	if (r.n > 0xffffffffu) {
+		ret = silo_error_set(SILO_EINVALID, "too many objects for one pack");
+		goto out;
+	}
+	if ((ret = repack_spool(&r)) < 0 || !r.n || (ret = repack_plan_order(&r)) < 0)
+		goto out;
+	if ((ret = repack_write_pack(&r, res)) < 0)
+		goto out;
+	res->objects = r.n;
+	/* pack/packs tells readers over HTTP, which cannot list pack/, what
+	 * is there: first the new pack beside the old, then without them. */
+	if ((ret = silo_pack_list_write(s)) < 0)
+		goto out;
+	if (opts->delete_old && (ret = remove_old(&r, res)) == 0)
+		ret = silo_pack_list_write(s);
+	/* What this handle knew about packs is stale now. */
+	pack_set_close(s->packs);
+out:
+	if (r.map && r.map_size)
+		munmap((void *)r.map, r.map_size);
+	if (r.spool_fd >= 0)
+		close(r.spool_fd);
+	if (r.spool_path) {
+		unlink(r.spool_path);
+		free(r.spool_path);
+	}
+	for (i = 0; i < r.n; i++) {
+		free(r.objs[i].loose);
+		free(r.objs[i].delta);
+	}
+	free(r.objs);
+	free(r.order);
+	for (i = 0; i < IDX_SLOTS; i++)
+		delta_index_free(r.icache[i].idx);
+	for (i = 0; i < r.n_old; i++)
+		free(r.old[i]);
+	free(r.old);
+	return ret;
+}

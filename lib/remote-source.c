@@ -1,0 +1,147 @@
+/*
+ * The remote source: a silo served over HTTP(S) as one object source
+ * (source.h), read through a local cache silo.  A lookup asks the server
+ * without transferring the object; open and the explicit fetch download
+ * it into the cache, check it and read it from there (remote.c,
+ * remote-pack.c).
+ */
+#include "source.h"
+#include "remote-internal.h"
+#include "error-internal.h"
+#include "http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct remote_source {
+	struct silo_source base;
+	silo_remote *r;
+	silo *cache;	/* a handle of its own on the cache: local sources only */
+};
+
+static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
+{
+	struct remote_source *rs = (struct remote_source *)src;
+	enum http_result result;
+	char error[512], *url;
+	int ret;
+
+	if ((ret = silo_has_object_local(rs->cache, id)) != 0)
+		return ret;
+	if (!(url = silo_remote_object_url(rs->r, id)))
+		return silo_error_oom();
+	ret = http_head(url, &result, error, sizeof(error));
+	if (ret == 0 && result == HTTP_OK)
+		ret = 1;
+	else if (ret == 0 && result == HTTP_NOT_FOUND)
+		ret = remote_pack_has(rs->r, rs->cache, id);	/* perhaps packed */
+	else if (ret == 0)
+		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
+	free(url);
+	return ret;
+}
+
+static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
+{
+	struct remote_source *rs = (struct remote_source *)src;
+	struct silo_fetch_item item;
+	int ret;
+
+	memset(&item, 0, sizeof(item));
+	item.id = *id;
+	if ((ret = silo_remote_fetch(rs->r, rs->cache, &item, 1, 1, NULL, NULL)) < 0)
+		return ret;
+	if (item.status < 0)
+		return silo_error_set(item.status, "%s", item.message);
+	return 0;
+}
+
+static int remote_source_open(silo_stream **out, struct silo_source *src,
+			      const silo_oid *id)
+{
+	struct remote_source *rs = (struct remote_source *)src;
+	int ret = remote_source_fetch(src, id);
+
+	if (ret == SILO_ENOTFOUND)
+		return SILO_SOURCE_MISS;	/* the server said why */
+	if (ret < 0)
+		return ret;
+	return silo_stream_open(out, rs->cache, id);
+}
+
+static void remote_source_free(struct silo_source *src)
+{
+	struct remote_source *rs = (struct remote_source *)src;
+
+	silo_remote_free(rs->r);
+	silo_free(rs->cache);
+	free(rs);
+}
+
+static const struct silo_source_ops remote_source_ops = {
+	remote_source_lookup,
+	remote_source_open,
+	NULL,	/* a static server cannot list its files */
+	remote_source_fetch,
+	remote_source_free,
+};
+
+int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
+{
+	struct remote_source *rs = calloc(1, sizeof(*rs));
+
+	*out = NULL;
+	if (!rs) {
+		silo_remote_free(r);
+		silo_free(cache);
+		return silo_error_oom();
+	}
+	rs->base.ops = &remote_source_ops;
+	rs->base.local = 0;
+	rs->base.name = silo_remote_url(r);
+	rs->r = r;
+	rs->cache = cache;
+	*out = &rs->base;
+	return 0;
+}
+
+int silo_remote_open_cached(silo **out, const char *url)
+{
+	struct silo_source *src;
+	silo_remote *r;
+	silo *cache;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_remote_open(&r, url)) < 0)
+		return ret;
+	if ((ret = silo_cache_open(&cache, silo_remote_format(r))) < 0) {
+		silo_remote_free(r);
+		return ret;
+	}
+	/* The handle reads the cache's own files first, then the server
+	 * through a second handle on the same cache. */
+	if ((ret = silo_open(out, silo_root(cache))) < 0) {
+		silo_remote_free(r);
+		silo_free(cache);
+		return ret;
+	}
+	if ((ret = remote_source_new(&src, r, cache)) < 0 ||
+	    (ret = silo_add_source(*out, src)) < 0) {
+		silo_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+int silo_open_default(silo **out, const char *explicit_path)
+{
+	const char *env = getenv(SILO_ENV_DIR);
+	const char *spec = explicit_path ? explicit_path : env && *env ? env : NULL;
+
+	if (spec && http_is_url(spec))
+		return silo_remote_open_cached(out, spec);
+	if (spec)
+		return silo_open(out, spec);
+	return silo_open(out, ".");
+}

@@ -1,0 +1,130 @@
+/*
+ * What the modules of silo_repack() share (silo/pack.h):
+ *
+ *	pack-repack.c	the steps in order: collect the objects, spool them,
+ *			order them, write the pack and its index, remove what
+ *			the new pack holds; old temporary files
+ *	pack-spool.c	every object copied, verified, into one mapped spool
+ *	pack-delta.c	the pack order and the delta search
+ *	pack-deflate.c	the output stream of a pack or index: buffered,
+ *			checksummed, deflated serially or on several threads
+ *	pack-write.c	pack entries, the pack and its index
+ */
+#ifndef SILO_REPACK_INTERNAL_H
+#define SILO_REPACK_INTERNAL_H
+
+#include "pack.h"
+#include "silo/pack.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#define INDEX_MAX_ENTRIES (1u << 21)	/* at most about 12 MiB an index */
+#define INDEX_CACHE_BYTES (64u << 20)	/* indexes of recent candidates */
+#define IDX_SLOTS 256
+#define BIG_OBJECT (64u << 20)		/* above this, give pages back early */
+#define DROP_OBJECT (1u << 20)		/* above this, give pages back after use */
+#define WBUF (1u << 20)
+
+/* One object of the repack. */
+struct obj {
+	silo_oid id;
+	int type;
+	uint64_t size;
+	uint64_t spool_off;	/* where its content is in the spool */
+	char *loose;		/* relpath of its loose file, if any */
+	/* the search */
+	int hint_base;		/* index (in objs) of a hinted base, or -1 */
+	int base;		/* chosen base (index in objs), or -1 */
+	int depth;
+	unsigned char *delta;
+	size_t delta_size;
+	/* the pack */
+	uint64_t offset;
+	uint32_t crc;
+	int gone;		/* vanished before it could be read */
+};
+
+/* A file being written: a pack or an index (pack-deflate.c). */
+struct pack_out {
+	int fd;
+	char *path;
+	unsigned char *buf;
+	size_t len;
+	uint64_t off;
+	silo_hasher *h;
+	uLong crc;
+};
+
+struct repack {
+	silo *s;
+	const struct silo_repack_options *o;
+	struct obj *objs;
+	size_t n;
+	size_t *order;		/* indexes into objs, in pack order */
+	const unsigned char *map;
+	size_t map_size;
+	int spool_fd;
+	char *spool_path;
+	int threads;
+	char **old;		/* relbases of the packs repacked with -a */
+	size_t n_old;
+	struct idx_slot {
+		size_t obj;
+		struct delta_index *idx;
+		size_t mem;
+		uint64_t used;
+	} icache[IDX_SLOTS];
+	size_t imem;
+};
+
+/* ---- pack-repack.c ---- */
+
+/* Report PHASE through the options' on_progress, if set. */
+void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total);
+
+/* ---- pack-spool.c ---- */
+
+/* Copy every object of R, verified, into the spool and map it. */
+int repack_spool(struct repack *r);
+
+/* Give the pages of [P, P + LEN) of a mapping back to the system. */
+void repack_drop_range(const unsigned char *p, uint64_t len);
+
+/* ---- pack-delta.c ---- */
+
+/* Put R's objects in pack order (r->order): by type and decreasing
+ * size, a hinted base before its target. */
+int repack_plan_order(struct repack *r);
+
+/* Choose a delta base for the J-th object of the pack order, if one
+ * pays; the delta is left in its struct obj. */
+int repack_search_for(struct repack *r, size_t j);
+
+/* ---- pack-deflate.c ---- */
+
+/* Open a new temporary file in DIR named PREFIX... for a pack or index
+ * of ids in FORMAT; pack_out_discard() releases it in any case. */
+int pack_out_open(struct pack_out *out, const char *dir, const char *prefix, int format);
+int pack_out_write(struct pack_out *o, const void *data, size_t len);
+/* Append LEN bytes of DATA as one zlib stream at LEVEL; BIG gives the
+ * pages of DATA back as it goes. */
+int pack_out_deflate(struct pack_out *o, const unsigned char *data, uint64_t len,
+		     int level, int big);
+/* The same for a whole object, deflated on THREADS threads when it is
+ * large enough to gain from it. */
+int pack_out_deflate_object(struct pack_out *o, const unsigned char *data, uint64_t len,
+			    int level, int threads);
+/* Finish OUT: trailer checksum, flush, fsync; the checksum in *sum. */
+int pack_out_finish(struct pack_out *out, silo_oid *sum);
+/* Close and remove what is left of OUT (its file, unless renamed). */
+void pack_out_discard(struct pack_out *out);
+
+/* ---- pack-write.c ---- */
+
+/* Write the pack of R's objects in pack order, choosing deltas on the
+ * way, then its index, and link both into place. */
+int repack_write_pack(struct repack *r, struct silo_repack_result *res);
+
+#endif

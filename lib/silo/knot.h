@@ -1,0 +1,226 @@
+/*
+ * knot: wedges built from recipes, keyed by content, boxed, published
+ * through medo with provenance (Documentation/knot.1.scd, wedge.5.scd,
+ * knot-key.1.scd).
+ *
+ *	silo_knot_set *set;
+ *	struct silo_knot_config cfg = { 0 };		defaults: boxed, default domain
+ *	silo_knot_set_new(&set, &cfg);
+ *	silo_knot_set_add(set, "deps/source.medo");	recipes, or one recipe dir
+ *	silo_knot_set_resolve(set);			dependencies, keys
+ *	  ... silo_knot_set_task(set, i)->key ...
+ *	silo_knot_build_all(set, &opts, on_result, payload);
+ *	silo_knot_set_free(set);
+ *
+ * A set owns its recipes and tasks (one task per recipe and version);
+ * pointers into it stay valid until silo_knot_set_free().  Recipes are
+ * read by sourcing their WEDGE file with bash in a clean environment;
+ * builds run bash (in bubblewrap unless unboxed) with their output in a
+ * log file.  Nothing here prints or exits.
+ */
+#ifndef SILO_KNOT_H
+#define SILO_KNOT_H
+
+#include <stddef.h>
+#include "silo/oid.h"
+
+/* The version of the key format: bumped whenever the key text changes. */
+#define SILO_KNOT_KEY_FORMAT 1
+#define SILO_KNOT_DEFAULT_DOMAIN "oils-for-unix.org"
+/* The environment variable naming the domain of /wedge/<domain>/pkg. */
+#define SILO_KNOT_DOMAIN_ENV "KNOT_DOMAIN"
+
+/* The shell functions of the WEDGE protocol, as bits of recipe->funcs. */
+enum silo_knot_fn {
+	SILO_KNOT_FN_MAKE = 1,			/* wedge-make */
+	SILO_KNOT_FN_MAKE_FROM_SOURCE = 2,	/* wedge-make-from-source-dir */
+	SILO_KNOT_FN_INSTALL = 4,		/* wedge-install */
+	SILO_KNOT_FN_INSTALL_FROM_SOURCE = 8,	/* wedge-install-from-source-dir */
+	SILO_KNOT_FN_SMOKE_TEST = 16		/* wedge-smoke-test */
+};
+
+struct silo_knot_recipe {
+	char *dir;		/* the recipe directory, absolute */
+	char *source_medo;	/* the directory holding it, absolute */
+	char *name;		/* WEDGE_NAME */
+	char **versions;	/* WEDGE_VERSION, or the words of WEDGE_VERSION_LIST */
+	size_t n_versions;
+	char *tarball_name;	/* WEDGE_TARBALL_NAME, or NULL */
+	int is_absolute;	/* WEDGE_IS_ABSOLUTE=1 */
+	int leaky;		/* WEDGE_LEAKY_BUILD=1: network while building */
+	char **deps;		/* WEDGE_DEPS: "name/version" words */
+	size_t n_deps;
+	char **env;		/* WEDGE_ENV: names of variables passed in */
+	size_t n_env;
+	unsigned funcs;		/* enum silo_knot_fn bits */
+	char **problems;	/* what is wrong with it (knot validate) */
+	size_t n_problems;
+};
+
+/*
+ * Read the recipe in DIR: source DIR/WEDGE with bash in a clean
+ * environment and collect its variables and functions.  What is wrong
+ * with the recipe (a missing variable or function, a malformed version,
+ * a missing or unreadable source treeptr) is listed in out->problems,
+ * and the call still succeeds; failing to run bash at all, or the WEDGE
+ * file failing when sourced, is an error (SILO_EINVALID, with bash's
+ * message).  Release with silo_knot_recipe_release().
+ */
+int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir);
+void silo_knot_recipe_release(struct silo_knot_recipe *r);
+
+/* The source treeptr of VERSION: DIR/<tarball name or name>-<version>.treeptr
+ * (owned by the caller). */
+char *silo_knot_recipe_source(const struct silo_knot_recipe *r, const char *version);
+
+/* 1 if DIR holds a WEDGE file. */
+int silo_knot_is_recipe(const char *dir);
+
+/* ---- the platform ---- */
+
+struct silo_knot_platform {
+	char *id;		/* "debian" (os-release ID) */
+	char *version_id;	/* "12" */
+	char *codename;		/* "bookworm", or version_id when there is none */
+	char *arch;		/* "x86_64" (uname -m) */
+};
+
+/* This machine's platform, from /etc/os-release and uname. */
+int silo_knot_platform_detect(struct silo_knot_platform *out);
+void silo_knot_platform_release(struct silo_knot_platform *p);
+
+/* The SHA-256 (hex) of the installed package list ("dpkg-query -W"
+ * lines, sorted), and the number of packages; "none" and 0 where dpkg
+ * is missing. */
+int silo_knot_base_digest(char out[65], size_t *count);
+
+/* ---- sets of tasks ---- */
+
+struct silo_knot_config {
+	const char *domain;	/* NULL: $KNOT_DOMAIN, else the default */
+	int unboxed;		/* run without bubblewrap */
+	const char *derived;	/* the derived medo; NULL: beside the source medo */
+};
+
+struct silo_knot_task {
+	const struct silo_knot_recipe *recipe;
+	const char *version;
+	int requested;		/* named on the command line (not only a dependency) */
+	char key[65];		/* lower-case hex SHA-256 */
+	char *key_text;		/* what was hashed (Documentation/knot-key.1.scd) */
+	char recipe_tree[SILO_OID_MAX_HEXSZ + 1];
+	char *source_treeptr;	/* path of the source treeptr */
+	char source_object[SILO_OID_MAX_HEXSZ + 1];
+	char source_tree[SILO_OID_MAX_HEXSZ + 1];
+	struct silo_knot_task **deps;	/* in the same set */
+	size_t n_deps;
+	char *wedge_path;	/* /wedge/<domain>/pkg/<name>/<version> */
+	char *derived_medo;	/* the derived medo directory */
+	char *derived_treeptr;	/* <derived>/<distro>/<codename>/<name>-<version>.treeptr */
+	char *box;		/* the box settings, as in the key */
+	int state;		/* private to the builder */
+};
+
+typedef struct silo_knot_set silo_knot_set;
+
+int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg);
+void silo_knot_set_free(silo_knot_set *set);	/* NULL is allowed */
+
+/*
+ * Add PATH: a recipe directory (holding WEDGE), or a source medo, every
+ * subdirectory of which that holds a WEDGE file is a recipe.  Recipes
+ * with problems are SILO_EINVALID, naming the recipe and the problems.
+ */
+int silo_knot_set_add(silo_knot_set *set, const char *path);
+
+/*
+ * Read the recipes the added ones depend on (WEDGE_DEPS, found beside
+ * them in their source medo) and compute every task's key.  A missing
+ * dependency or a cycle is SILO_EINVALID.
+ */
+int silo_knot_set_resolve(silo_knot_set *set);
+
+size_t silo_knot_set_count(const silo_knot_set *set);
+struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
+const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
+
+/* Whether a task's build is published in its derived medo. */
+enum silo_knot_published {
+	SILO_KNOT_MISSING = 0,		/* no derived treeptr */
+	SILO_KNOT_PUBLISHED = 1,	/* a derived treeptr with this key */
+	SILO_KNOT_STALE = 2		/* a derived treeptr of another key */
+};
+/* A value of enum silo_knot_published, or a negative error (a derived
+ * treeptr that cannot be read). */
+int silo_knot_published(const struct silo_knot_task *t);
+
+/* ---- building ---- */
+
+enum silo_knot_result_kind {
+	SILO_KNOT_CACHED = 0,	/* published already: nothing was built */
+	SILO_KNOT_BUILT,	/* built and published */
+	SILO_KNOT_SAME,		/* rebuilt (--rebuild): the same tree as published */
+	SILO_KNOT_DIFFERS,	/* rebuilt: another tree than published (kept) */
+	SILO_KNOT_FAILED,	/* the build failed: see message and log */
+	SILO_KNOT_SKIPPED	/* a dependency failed */
+};
+
+struct silo_knot_result {
+	int kind;		/* enum silo_knot_result_kind */
+	int error;		/* the error code when FAILED */
+	char *message;		/* what failed or differs; owned by the result */
+	char *log;		/* the kept log of a failed build, or NULL */
+	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the tree built, if any */
+	double seconds;		/* wall time of the recipe functions */
+};
+
+void silo_knot_result_release(struct silo_knot_result *r);
+
+struct silo_knot_build_options {
+	int jobs;		/* builds at once; 0 or 1: one */
+	int rebuild;		/* build even when published; compare the trees */
+	int keep_going;		/* go on with other tasks after a failure */
+	const char *command;	/* provenance: the command line */
+	const char *tool;	/* provenance: "knot 0.1.0" */
+};
+
+/*
+ * Build one task whose dependencies are published.  Returns 0 with
+ * res->kind set (FAILED included: res->error, res->message, res->log),
+ * or a negative error when the build could not be tried at all.
+ */
+int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
+		    const silo_knot_set *set, const struct silo_knot_build_options *o);
+
+/*
+ * Build every requested task and what it depends on, dependencies
+ * first, O->jobs at once.  ON_RESULT is called once per task, from the
+ * calling thread, as tasks finish.  After a failure, tasks that were not
+ * started are skipped unless O->keep_going (then only its dependents
+ * are).  Returns the number of tasks that failed or were skipped, or a
+ * negative error.
+ */
+int silo_knot_build_all(silo_knot_set *set, const struct silo_knot_build_options *o,
+			void (*on_result)(void *payload, const struct silo_knot_task *t,
+					  const struct silo_knot_result *res),
+			void *payload);
+
+/*
+ * Put the published build of T at ROOT/<wedge path> (ROOT NULL or "/":
+ * the real path) through medo expand, replacing an older wedge there.
+ * No published build with T's key is SILO_ENOTFOUND.  Returns a value of
+ * enum silo_medo_expand_result or a negative error.
+ */
+int silo_knot_install(const struct silo_knot_task *t, const char *root);
+
+/* ---- provenance ---- */
+
+/*
+ * The provenance of the treeptr at PATH with its object and tree, as a
+ * JSON object (*json_out, pretty, owned by the caller) and as sorted
+ * "field\tvalue" lines (*text_out, owned by the caller); either may be
+ * NULL.
+ */
+int silo_knot_provenance(char **json_out, char **text_out, const char *path);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * Object sources: the places a silo's objects come from.  A silo handle
+ * is a list of sources tried in order (store.c); each source is one small
+ * set of operations over one kind of storage:
+ *
+ *	loose-source.c	objects/xx/rest.gz under the silo root
+ *	pack-source.c	the packs in pack/ (pack-read.c reads them)
+ *	remote-source.c	a silo served over HTTP(S), read through the cache
+ *
+ * The store never knows what a source is made of, and a source never
+ * calls back into the silo that holds it.  A question (lookup) never
+ * transfers an object; transfers happen where an object is read (open)
+ * or in the explicit step (fetch).
+ */
+#ifndef SILO_SOURCE_H
+#define SILO_SOURCE_H
+
+#include <stddef.h>
+#include "silo/store.h"
+
+struct silo_source;
+
+/* What open() returns when the source does not hold the object, after
+ * recording why (silo_error_set()): the code recorded (SILO_ENOTFOUND,
+ * or SILO_ECORRUPT for a damaged pack that may have held it) is what the
+ * silo reports if no later source has the object either. */
+#define SILO_SOURCE_MISS 1
+
+struct silo_source_ops {
+	/* 1 if SRC holds ID, 0 if not, negative on error.  Never transfers
+	 * the object (a remote source may ask its server). */
+	int (*lookup)(struct silo_source *src, const silo_oid *id);
+	/* A verified stream of ID: 0 and *out set, SILO_SOURCE_MISS, or a
+	 * negative error.  May transfer the object first (a remote source). */
+	int (*open)(silo_stream **out, struct silo_source *src, const silo_oid *id);
+	/* Call CB for each object the source holds, in id order, with the
+	 * file holding it; a non-zero return from CB stops and is returned.
+	 * NULL for a source that cannot list (a static web server). */
+	int (*each)(struct silo_source *src,
+		    int (*cb)(const struct silo_object_info *info, void *payload),
+		    void *payload);
+	/* The explicit transfer step: make ID local.  0 when it is local
+	 * now, SILO_ENOTFOUND when the source lacks it.  NULL for sources
+	 * that are local already. */
+	int (*fetch)(struct silo_source *src, const silo_oid *id);
+	void (*free)(struct silo_source *src);
+};
+
+/* Every source starts with this header. */
+struct silo_source {
+	const struct silo_source_ops *ops;
+	/* 1 for files under the silo root, which can be written, listed
+	 * and verified; 0 for a remote source. */
+	int local;
+	/* What the source is, for messages: a path or a URL. */
+	const char *name;
+};
+
+/* Append SRC (taken over, also on failure) to the sources of S. */
+int silo_add_source(silo *s, struct silo_source *src);
+
+/* The first source of S that is not local, or NULL. */
+struct silo_source *silo_remote_source(const silo *s);
+
+/* The sources of a local silo at ROOT holding ids in FORMAT: its loose
+ * objects and its packs (struct pack_set, pack.h). */
+int loose_source_new(struct silo_source **out, const char *root, int format);
+struct pack_set;
+int pack_source_new(struct silo_source **out, struct pack_set **set,
+		    const char *root, int format);
+
+#endif

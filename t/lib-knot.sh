@@ -1,0 +1,94 @@
+# Helpers for knot's tests: a silo, a source medo, synthetic recipes, and
+# prerequisites (bubblewrap that works here, root, real sources).
+
+# Work directories and kept logs of builds go into the trash directory.
+TMPDIR=$TRASH_DIRECTORY/tmp
+mkdir -p "$TMPDIR"
+export TMPDIR
+
+# knot_setup: a silo deps.silo and a source medo deps/source.medo.
+knot_setup() {
+	silo init deps.silo &&
+	mkdir -p deps/source.medo &&
+	echo '{ "silos": ["../../deps.silo"] }' >deps/source.medo/SILO.json
+}
+
+# knot_source NAME VERSION [FILE-CONTENT]: a small source tree with a
+# top directory, added as deps/source.medo/NAME/NAME-VERSION.treeptr.
+knot_source() {
+	mkdir -p "src-$1-$2/$1-$2" deps/source.medo/$1 &&
+	printf '%s\n' "${3:-source of $1 $2}" >"src-$1-$2/$1-$2/data.txt" &&
+	medo add "src-$1-$2" "deps/source.medo/$1/$1-$2.treeptr"
+}
+
+# knot_recipe NAME VERSION [EXTRA]: a recipe whose build copies the
+# source's data.txt into INSTALL_DIR/share and writes a script into
+# INSTALL_DIR/bin; EXTRA is appended to the WEDGE file.
+knot_recipe() {
+	mkdir -p deps/source.medo/$1 &&
+	cat >deps/source.medo/$1/WEDGE <<-EOF_WEDGE &&
+	WEDGE_NAME=$1
+	WEDGE_VERSION=$2
+
+	wedge-make() {
+	  local src_dir=\$1 build_dir=\$2 install_dir=\$3 wedge_dir=\$4
+	  cp "\$src_dir/data.txt" data.txt
+	  echo "built by \$WEDGE_NAME \$WEDGE_VERSION" >>data.txt
+	}
+
+	wedge-install() {
+	  local build_dir=\$1 install_dir=\$2
+	  mkdir -p "\$install_dir/share" "\$install_dir/bin"
+	  cp data.txt "\$install_dir/share/"
+	  printf '#!/bin/sh\necho hello from $1\n' >"\$install_dir/bin/$1"
+	  chmod +x "\$install_dir/bin/$1"
+	}
+
+	wedge-smoke-test() {
+	  local install_dir=\$1 wedge_dir=\$2
+	  "\$install_dir/bin/$1" >/dev/stdout
+	}
+	${3:-}
+	EOF_WEDGE
+	knot_source "$1" "$2"
+}
+
+# The derived treeptr of NAME-VERSION.
+knot_derived() {
+	echo "deps/derived.medo/$(knot_platform_dir)/$1-$2.treeptr"
+}
+
+knot_platform_dir() {
+	( . /etc/os-release 2>/dev/null || . /usr/lib/os-release
+	  echo "$ID/${VERSION_CODENAME:-$VERSION_ID}" )
+}
+
+# A field of a treeptr's provenance.
+knot_prov() {
+	knot show --json "$2" | sed -n "s/^  \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p"
+}
+
+# Whether bubblewrap can make a box here; the reason when not.
+knot_bwrap_reason=
+if ! command -v bwrap >/dev/null 2>&1; then
+	knot_bwrap_reason="bubblewrap is not installed"
+elif ! bwrap --unshare-all --ro-bind / / true 2>"$TRASH_DIRECTORY/.bwrap-err"; then
+	knot_bwrap_reason="bubblewrap cannot make a box here: $(head -n 1 "$TRASH_DIRECTORY/.bwrap-err")"
+fi
+rm -f "$TRASH_DIRECTORY/.bwrap-err"
+
+# Prerequisites: BOX, a working box (says once why it is missing), and
+# ROOT.  The functions answer the same for scripts' own conditions.
+BOX() {
+	[ -z "$knot_bwrap_reason" ]
+}
+if BOX; then
+	test_set_prereq BOX
+else
+	say "boxed tests are skipped: $knot_bwrap_reason"
+fi
+
+ROOT() {
+	[ "$(id -u)" -eq 0 ]
+}
+! ROOT || test_set_prereq ROOT
