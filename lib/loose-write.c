@@ -12,6 +12,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "source.h"
+#include "pack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -499,19 +500,36 @@ static int spool(silo_writer *w, int *spool_fd, char **spool_path, int fd,
 }
 
 
-/* Set the modification time of ID's loose file to now, if it has one
- * (packed objects are never pruned).  Failing is harmless: a silo shared
- * with other users may not let us. */
-static void freshen(silo *s, const silo_oid *id)
+/*
+ * ID is stored already: make the file holding it young again, its loose
+ * file or else its pack, since prune spares young files (a pack made
+ * young while a prune rewrites it is kept).  Returns 1, or 0 when the
+ * file went away meanwhile (a prune removed it): then the object is
+ * written again.  Other failures are harmless: a silo shared with other
+ * users may not let us.
+ */
+static int freshen(silo *s, const silo_oid *id)
 {
 	char rel[SILO_LOOSE_PATH_MAX];
+	struct pack *p;
+	uint64_t off;
 	char *path;
+	int ret;
 
 	silo_loose_relpath(rel, id);
-	if ((path = fs_join(s->root, rel))) {
-		utimensat(AT_FDCWD, path, NULL, 0);
-		free(path);
-	}
+	if (!(path = fs_join(s->root, rel)))
+		return 1;
+	ret = utimensat(AT_FDCWD, path, NULL, 0);
+	free(path);
+	if (ret == 0 || errno != ENOENT)
+		return 1;
+	if (pack_set_load(s->packs, 1) < 0 || pack_set_find(s->packs, id, &p, &off) <= 0)
+		return 0;
+	if (!(path = fs_join(s->root, p->relpack)))
+		return 1;
+	ret = utimensat(AT_FDCWD, path, NULL, 0);
+	free(path);
+	return ret == 0 || errno != ENOENT;
 }
 
 /* Store the regular file FD, whose state before reading is ST. */
@@ -527,14 +545,12 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 		return ret;
 	if ((have = silo_has_object_local(w->s, out)) < 0)
 		return have;
-	if (have) {
-		/* The write-once rule: nothing to write.  But the object is
-		 * wanted again, so it is made young again: prune spares young
-		 * objects, and one stored long ago may be what a treeptr not
-		 * yet committed names (as git freshens objects it finds). */
-		freshen(w->s, out);
+	/* The write-once rule: nothing to write.  But the object is
+	 * wanted again, so it is made young again: prune spares young
+	 * objects, and one stored long ago may be what a treeptr not yet
+	 * committed names (as git freshens objects it finds). */
+	if (have && freshen(w->s, out))
 		return 0;
-	}
 	if ((ret = fs_tmpfile(&tmp_fd, &tmp, w->s->objects_dir,
 			      SILO_TMP_PREFIX "obj_")) < 0)
 		return ret;
@@ -690,6 +706,10 @@ int silo_writer_commit(silo_writer *w, size_t *created)
 			ret = fs_mkdir_p(dir, 0777);
 			if (!ret)
 				ret = fs_link_into_place(p->tmp, dest, &made);
+			/* There already: made young, unless a prune removed
+			 * it just now, and then linked again. */
+			if (!ret && !made && !freshen(w->s, &p->id))
+				continue;
 			if (ret != SILO_ENOTFOUND || fs_exists(p->tmp) != 1)
 				break;
 		}

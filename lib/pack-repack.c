@@ -107,7 +107,15 @@ static int collect(struct repack *r)
 	return 0;
 }
 
-static int remove_old(struct repack *r, struct silo_repack_result *res)
+/* 1 if the pack file at PATH was modified at or after SINCE. */
+static int young_pack(const char *path, time_t since)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_mtime >= since;
+}
+
+int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 {
 	size_t i;
 	int ret = 0;
@@ -143,6 +151,14 @@ static int remove_old(struct repack *r, struct silo_repack_result *res)
 			free(idx);
 			free(pack);
 			return silo_error_oom();
+		}
+		/* A pack a writer freshened meanwhile (it found an object
+		 * there and means to name it) stays, as a young one would. */
+		if (r->keep_young && young_pack(pack, r->keep_young)) {
+			res->kept_young++;
+			free(idx);
+			free(pack);
+			continue;
 		}
 		/* The index goes first: a pack without one is ignored. */
 		if (unlink(idx) < 0 && errno != ENOENT)
@@ -193,7 +209,6 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		const struct silo_repack_options *opts)
 {
 	struct repack r;
-	size_t i;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -232,29 +247,38 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 	 * is there: first the new pack beside the old, then without them. */
 	if ((ret = silo_pack_list_write(s)) < 0)
 		goto out;
-	if (opts->delete_old && (ret = remove_old(&r, res)) == 0)
+	if (opts->delete_old && (ret = repack_remove_old(&r, res)) == 0)
 		ret = silo_pack_list_write(s);
 	/* What this handle knew about packs is stale now. */
 	pack_set_close(s->packs);
 out:
-	if (r.map && r.map_size)
-		munmap((void *)r.map, r.map_size);
-	if (r.spool_fd >= 0)
-		close(r.spool_fd);
-	if (r.spool_path) {
-		unlink(r.spool_path);
-		free(r.spool_path);
-	}
-	for (i = 0; i < r.n; i++) {
-		free(r.objs[i].loose);
-		free(r.objs[i].delta);
-	}
-	free(r.objs);
-	free(r.order);
-	for (i = 0; i < IDX_SLOTS; i++)
-		delta_index_free(r.icache[i].idx);
-	for (i = 0; i < r.n_old; i++)
-		free(r.old[i]);
-	free(r.old);
+	repack_release(&r);
 	return ret;
+}
+
+void repack_release(struct repack *r)
+{
+	size_t i;
+
+	if (r->map && r->map_size)
+		munmap((void *)r->map, r->map_size);
+	if (r->spool_fd >= 0)
+		close(r->spool_fd);
+	if (r->spool_path) {
+		unlink(r->spool_path);
+		free(r->spool_path);
+	}
+	for (i = 0; i < r->n; i++) {
+		free(r->objs[i].loose);
+		free(r->objs[i].delta);
+	}
+	free(r->objs);
+	free(r->order);
+	for (i = 0; i < IDX_SLOTS; i++)
+		delta_index_free(r->icache[i].idx);
+	for (i = 0; i < r->n_old; i++)
+		free(r->old[i]);
+	free(r->old);
+	memset(r, 0, sizeof(*r));
+	r->spool_fd = -1;
 }

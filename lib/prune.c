@@ -2,6 +2,7 @@
 #include "silo/prune.h"
 #include "alloc.h"
 #include "store-internal.h"
+#include "repack-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -243,5 +244,9 @@ int silo_prune(struct silo_prune_result *result, silo *s,
 			opts->on_remove(opts->payload, what, e->relpath);
 	}
 	loose_entries_free(v, n);
+	if (!ret)
+		ret = prune_packs(result, s, keep, opts);
+	if (!ret)
+		result->objects_before += result->kept + result->young + result->removed;
 	return ret;
 }

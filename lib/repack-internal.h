@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <zlib.h>
 
 #define INDEX_MAX_ENTRIES (1u << 21)	/* at most about 12 MiB an index */
@@ -70,6 +71,9 @@ struct repack {
 	int threads;
 	char **old;		/* relbases of the packs repacked with -a */
 	size_t n_old;
+	/* If not 0: an old pack modified at or after this time (freshened
+	 * by a writer) is not removed (prune). */
+	time_t keep_young;
 	struct idx_slot {
 		size_t obj;
 		struct delta_index *idx;
@@ -80,6 +84,23 @@ struct repack {
 };
 
 /* ---- pack-repack.c ---- */
+
+/* Remove what the new pack holds: R's loose objects, its old packs
+ * (each index before its pack); counts go into RES. */
+int repack_remove_old(struct repack *r, struct silo_repack_result *res);
+
+/* Free everything R holds, its spool file included; R is reset. */
+void repack_release(struct repack *r);
+
+/* ---- prune-packs.c ---- */
+
+/* The packed part of silo_prune() (silo/prune.h). */
+struct silo_oid_set;
+struct silo_prune_options;
+struct silo_prune_result;
+int prune_packs(struct silo_prune_result *result, silo *s,
+		const struct silo_oid_set *keep,
+		const struct silo_prune_options *opts);
 
 /* Report PHASE through the options' on_progress, if set. */
 void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total);

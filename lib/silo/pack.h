@@ -49,6 +49,7 @@ struct silo_repack_result {
 	char pack[64 + SILO_OID_MAX_HEXSZ];	/* "pack/pack-<hex>.pack" */
 	uint64_t removed_loose;	/* loose objects removed */
 	uint64_t removed_packs;	/* old packs removed */
+	uint64_t kept_young;	/* old packs kept: a writer freshened them */
 };
 
 /* Fills *result (owned by the caller).  S must be a local silo. */

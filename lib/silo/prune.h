@@ -11,7 +11,10 @@
  *
  * Objects and temporary files modified at or after opts.expire are never
  * removed: a writer may be about to name them, or a treeptr naming them
- * may not be committed yet.  Packed objects are not touched.
+ * may not be committed yet.  Packed objects are removed by rewriting:
+ * the packs older than opts.expire that hold an object not in KEEP are
+ * replaced by one new pack of what they hold that KEEP names, written and
+ * made durable before they are removed (see silo_prune()).
  */
 #ifndef SILO_PRUNE_H
 #define SILO_PRUNE_H
@@ -66,6 +69,9 @@ struct silo_prune_options {
 	int dry_run;		/* report, remove nothing */
 	/* Called for each file removed (or that would be); may be NULL. */
 	void (*on_remove)(void *payload, int what, const char *relpath);
+	/* Called for each packed object removed (or that would be), with
+	 * the pack ("pack/pack-<hex>.pack") that held it; may be NULL. */
+	void (*on_remove_packed)(void *payload, const silo_oid *id, const char *relpack);
 	void *payload;
 };
 
@@ -74,7 +80,13 @@ struct silo_prune_result {
 	uint64_t young;		/* unreferenced, but too young to remove */
 	uint64_t removed;	/* objects removed (or that would be) */
 	uint64_t temps;		/* temporary files removed (or that would be) */
-	uint64_t bytes;		/* bytes of what was removed */
+	uint64_t bytes;		/* bytes of what was removed, loose and packed */
+	uint64_t packed_kept;	/* packed objects in KEEP, in packs rewritten */
+	uint64_t packed_removed;	/* packed objects removed (or that would be) */
+	uint64_t packs_young;	/* packs with garbage, too young to rewrite */
+	uint64_t packs_rewritten;	/* old packs replaced (or that would be) */
+	uint64_t packs_freshened;	/* old packs a writer freshened meanwhile: kept */
+	uint64_t objects_before;	/* objects in the silo (loose and packed, each once) */
 };
 
 /* Remove the loose objects of S not in KEEP, and stale temporary files.

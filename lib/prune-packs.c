@@ -1,0 +1,203 @@
+/*
+ * Removing packed garbage.  A pack is never edited: the packs that hold
+ * an unreferenced object and are older than the grace period are
+ * replaced by one new pack of the objects of theirs that are kept,
+ * written with the repack machinery (spool, delta search, pack and
+ * index, durable, linked into place, listed in pack/packs), and only then
+ * removed, each index before its pack.  Killed at any moment, the silo
+ * holds every kept object: in the old packs, the new one, or both.
+ */
+#include "repack-internal.h"
+#include "silo/prune.h"
+#include "alloc.h"
+#include "error-internal.h"
+#include "fsutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct ent {
+	uint64_t off;
+	uint32_t pos;
+};
+
+static int by_offset(const void *a, const void *b)
+{
+	uint64_t x = ((const struct ent *)a)->off, y = ((const struct ent *)b)->off;
+	return x < y ? -1 : x > y;
+}
+
+/* The stored size of every entry of P, by index position: the distance
+ * to the next entry in offset order (the trailer ends the last). */
+static int entry_sizes(uint64_t **out, const struct pack *p)
+{
+	struct ent *v;
+	uint64_t *sizes;
+	uint32_t i;
+
+	*out = NULL;
+	v = malloc((p->nr ? p->nr : 1) * sizeof(*v));
+	sizes = calloc(p->nr ? p->nr : 1, sizeof(*sizes));
+	if (!v || !sizes) {
+		free(v);
+		free(sizes);
+		return silo_error_oom();
+	}
+	for (i = 0; i < p->nr; i++) {
+		v[i].off = pack_offset_at(p, i);
+		v[i].pos = i;
+	}
+	qsort(v, p->nr, sizeof(*v), by_offset);
+	for (i = 0; i < p->nr; i++) {
+		uint64_t end = i + 1 < p->nr ? v[i + 1].off : p->size - p->rawsz;
+		sizes[v[i].pos] = end > v[i].off ? end - v[i].off : 0;
+	}
+	free(v);
+	*out = sizes;
+	return 0;
+}
+
+static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id)
+{
+	struct obj *o;
+
+	if (ALLOC_GROW(r->objs, r->n + 1, *alloc) < 0)
+		return silo_error_oom();
+	o = &r->objs[r->n++];
+	memset(o, 0, sizeof(*o));
+	o->id = *id;
+	o->base = -1;
+	o->hint_base = -1;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return silo_oid_cmp(&((const struct obj *)a)->id, &((const struct obj *)b)->id);
+}
+
+/* Keep one of each id in R (an object may be in two old packs). */
+static void unique_objs(struct repack *r)
+{
+	size_t i, k = 0;
+
+	if (!r->n)
+		return;
+	qsort(r->objs, r->n, sizeof(*r->objs), by_id);
+	for (i = 0; i < r->n; i++)
+		if (!k || !silo_oid_equal(&r->objs[k - 1].id, &r->objs[i].id))
+			r->objs[k++] = r->objs[i];
+	r->n = k;
+}
+
+/*
+ * Look at pack P: if it is old and holds garbage, add it to R's old packs
+ * and its kept objects to R; count into RESULT.
+ */
+static int plan_pack(struct repack *r, size_t *alloc, size_t *old_alloc,
+		     const struct pack *p,
+		     const struct silo_oid_set *keep,
+		     const struct silo_prune_options *opts,
+		     struct silo_prune_result *result)
+{
+	uint64_t *sizes = NULL;
+	uint32_t i, garbage = 0;
+	struct stat st;
+	char *path;
+	int ret;
+
+	for (i = 0; i < p->nr; i++) {
+		silo_oid id;
+		pack_oid_at(p, i, &id);
+		if (!silo_oid_set_contains(keep, &id))
+			garbage++;
+	}
+	if (!garbage)
+		return 0;
+	if (!(path = fs_join(r->s->root, p->relpack)))
+		return silo_error_oom();
+	ret = stat(path, &st);
+	free(path);
+	if (ret < 0)
+		return 0;	/* removed meanwhile: nothing of it to keep */
+	if (st.st_mtime >= opts->expire) {
+		result->packs_young++;
+		return 0;
+	}
+	if ((ret = entry_sizes(&sizes, p)) < 0)
+		return ret;
+	if (ALLOC_GROW(r->old, r->n_old + 1, *old_alloc) < 0 ||
+	    !(r->old[r->n_old] = strndup(p->relpack, strlen(p->relpack) - 5))) {
+		free(sizes);
+		return silo_error_oom();
+	}
+	r->n_old++;
+	result->packs_rewritten++;
+	for (i = 0; i < p->nr && !ret; i++) {
+		silo_oid id;
+		pack_oid_at(p, i, &id);
+		if (silo_oid_set_contains(keep, &id)) {
+			result->packed_kept++;
+			ret = add_kept(r, alloc, &id);
+			continue;
+		}
+		result->packed_removed++;
+		result->bytes += sizes[i];
+		if (opts->on_remove_packed)
+			opts->on_remove_packed(opts->payload, &id, p->relpack);
+	}
+	free(sizes);
+	return ret;
+}
+
+int prune_packs(struct silo_prune_result *result, silo *s,
+		const struct silo_oid_set *keep,
+		const struct silo_prune_options *opts)
+{
+	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;
+	struct silo_repack_result res;
+	struct repack r;
+	size_t i, alloc = 0, old_alloc = 0;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	memset(&res, 0, sizeof(res));
+	r.s = s;
+	r.o = &ro;
+	r.spool_fd = -1;
+	r.keep_young = opts->expire;
+	if ((ret = pack_set_load(s->packs, 1)) < 0)
+		return ret;
+	/* A pack that cannot be read may hold kept objects: refuse. */
+	if (s->packs->error)
+		return silo_error_set(s->packs->error, "%s", s->packs->error_msg);
+	for (i = 0; i < s->packs->n; i++)
+		result->objects_before += s->packs->v[i]->nr;
+	for (i = 0; i < s->packs->n && !ret; i++)
+		ret = plan_pack(&r, &alloc, &old_alloc, s->packs->v[i], keep, opts, result);
+	if (ret < 0 || !r.n_old || opts->dry_run)
+		goto out;
+	unique_objs(&r);
+	{
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		r.threads = n > 0 ? (int)n : 1;
+	}
+	if (r.n) {
+		if ((ret = repack_spool(&r)) < 0 || (ret = repack_plan_order(&r)) < 0 ||
+		    (ret = repack_write_pack(&r, &res)) < 0)
+			goto out;
+		/* Readers over HTTP learn of the new pack before the old go. */
+		if ((ret = silo_pack_list_write(s)) < 0)
+			goto out;
+	}
+	if ((ret = repack_remove_old(&r, &res)) < 0)
+		goto out;
+	result->packs_freshened = res.kept_young;
+	ret = silo_pack_list_write(s);
+	pack_set_close(s->packs);
+out:
+	repack_release(&r);
+	return ret;
+}
