@@ -137,6 +137,13 @@ void pack_set_close(struct pack_set *ps);
  * the packs in pack/ (pack-list.c). */
 int silo_pack_list_write(silo *s);
 
+/*
+ * The stored size of every entry of P, by index position, in *OUT (owned
+ * by the caller): the distance to the next entry in offset order, the
+ * trailer ending the last.  What removing the entry would give back.
+ */
+int pack_entry_sizes(uint64_t **out, const struct pack *p);
+
 /* Is NAME (in pack/) "pack-<hex>.<ext>" for FORMAT?  Returns 1 or 0. */
 int pack_name_is(const char *name, int format, const char *ext);
 

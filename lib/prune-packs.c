@@ -18,47 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct ent {
-	uint64_t off;
-	uint32_t pos;
-};
-
-static int by_offset(const void *a, const void *b)
-{
-	uint64_t x = ((const struct ent *)a)->off, y = ((const struct ent *)b)->off;
-	return x < y ? -1 : x > y;
-}
-
-/* The stored size of every entry of P, by index position: the distance
- * to the next entry in offset order (the trailer ends the last). */
-static int entry_sizes(uint64_t **out, const struct pack *p)
-{
-	struct ent *v;
-	uint64_t *sizes;
-	uint32_t i;
-
-	*out = NULL;
-	v = malloc((p->nr ? p->nr : 1) * sizeof(*v));
-	sizes = calloc(p->nr ? p->nr : 1, sizeof(*sizes));
-	if (!v || !sizes) {
-		free(v);
-		free(sizes);
-		return silo_error_oom();
-	}
-	for (i = 0; i < p->nr; i++) {
-		v[i].off = pack_offset_at(p, i);
-		v[i].pos = i;
-	}
-	qsort(v, p->nr, sizeof(*v), by_offset);
-	for (i = 0; i < p->nr; i++) {
-		uint64_t end = i + 1 < p->nr ? v[i + 1].off : p->size - p->rawsz;
-		sizes[v[i].pos] = end > v[i].off ? end - v[i].off : 0;
-	}
-	free(v);
-	*out = sizes;
-	return 0;
-}
-
 static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id)
 {
 	struct obj *o;
@@ -126,7 +85,7 @@ static int plan_pack(struct repack *r, size_t *alloc, size_t *old_alloc,
 		result->packs_young++;
 		return 0;
 	}
-	if ((ret = entry_sizes(&sizes, p)) < 0)
+	if ((ret = pack_entry_sizes(&sizes, p)) < 0)
 		return ret;
 	if (ALLOC_GROW(r->old, r->n_old + 1, *old_alloc) < 0 ||
 	    !(r->old[r->n_old] = strndup(p->relpack, strlen(p->relpack) - 5))) {

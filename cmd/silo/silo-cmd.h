@@ -7,6 +7,7 @@
 extern const struct fe_tool silo_tool;
 
 int cmd_silo_cat(int argc, const char **argv);
+int cmd_silo_du(int argc, const char **argv);
 int cmd_silo_fetch(int argc, const char **argv);
 int cmd_silo_init(int argc, const char **argv);
 int cmd_silo_ls(int argc, const char **argv);

@@ -1,0 +1,107 @@
+/* silo du: how much a silo holds, and what a garbage collection could free. */
+#include "silo-cmd.h"
+#include "fe-json.h"
+#include "silo/du.h"
+#include "silo/prune.h"
+#include "silo/store.h"
+#include "silo/error.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+static const char *const usage[] = {
+	"silo du [--silo=<dir>] [--keep=<file>] [--json]",
+	NULL
+};
+
+/* BYTES in the units du --si uses: "1.2 MB". */
+static const char *si(char *buf, size_t size, uint64_t bytes)
+{
+	static const char *const units[] = { "kB", "MB", "GB", "TB", "PB", "EB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1000) {
+		snprintf(buf, size, "%" PRIu64 " B", bytes);
+		return buf;
+	}
+	while (v >= 999.95 && u < 5) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+static int print_json(const struct silo_du *d, int with_keep)
+{
+	json_t *doc = json_pack("{s:{s:I,s:I},s:{s:I,s:I,s:I},s:{s:I,s:I},s:I}",
+		"loose", "objects", (json_int_t)d->loose_objects,
+			 "bytes", (json_int_t)d->loose_bytes,
+		"packed", "packs", (json_int_t)d->packs,
+			  "objects", (json_int_t)d->packed_objects,
+			  "bytes", (json_int_t)d->pack_bytes,
+		"temporary", "files", (json_int_t)d->temp_files,
+			     "bytes", (json_int_t)d->temp_bytes,
+		"total_bytes", (json_int_t)d->total_bytes);
+
+	if (doc && with_keep &&
+	    json_object_set_new(doc, "unreferenced",
+		json_pack("{s:I,s:I}", "objects", (json_int_t)d->unreferenced_objects,
+			  "bytes", (json_int_t)d->unreferenced_bytes)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return fe_json_print(doc);
+}
+
+int cmd_silo_du(int argc, const char **argv)
+{
+	const char *silo_dir = NULL, *keep_file = NULL;
+	int json = 0, status, ret;
+	struct fe_option opts[] = {
+		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
+		OPT_STRING(0, "keep", &keep_file, "file", "also count what is not in this keep list (- for stdin)"),
+		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-du(1))"),
+		OPT_END()
+	};
+	struct silo_oid_set keep = SILO_OID_SET_INIT;
+	struct silo_du d;
+	char a[32], b[32], c[32], t[32];
+	silo *s;
+
+	argc = fe_parse_options(argc, argv, opts, usage);
+	if (argc < 0)
+		return fe_parse_exit(argc);
+	if (argc)
+		return fe_usage_error(usage, opts, "too many arguments");
+	if ((status = silo_cmd_open(&s, silo_dir)))
+		return status;
+	if (keep_file && (ret = silo_oid_set_read(&keep, silo_object_format(s), keep_file)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	if ((ret = silo_du(&d, s, keep_file ? &keep : NULL)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	if (json) {
+		status = print_json(&d, keep_file != NULL);
+		goto out;
+	}
+	printf("loose objects   %" PRIu64 ", %s\n", d.loose_objects,
+	       si(a, sizeof(a), d.loose_bytes));
+	printf("packed objects  %" PRIu64 " in %" PRIu64 " pack%s, %s\n", d.packed_objects,
+	       d.packs, d.packs == 1 ? "" : "s", si(b, sizeof(b), d.pack_bytes));
+	printf("temporary files %" PRIu64 ", %s\n", d.temp_files, si(c, sizeof(c), d.temp_bytes));
+	printf("total           %s (%" PRIu64 " bytes)\n", si(t, sizeof(t), d.total_bytes),
+	       d.total_bytes);
+	if (keep_file)
+		printf("unreferenced    %" PRIu64 " objects, %s (%" PRIu64 " bytes)\n",
+		       d.unreferenced_objects, si(a, sizeof(a), d.unreferenced_bytes),
+		       d.unreferenced_bytes);
+out:
+	silo_oid_set_release(&keep);
+	silo_free(s);
+	return status;
+}
