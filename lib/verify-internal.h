@@ -82,6 +82,13 @@ void verify_plans_free(struct pack_plan *plans, size_t n_plans);
 /* verify-report.c: record a problem of RELPATH (KEY orders the problems
  * of one file) from any thread; count an object done for progress;
  * report them all, sorted, into *result and opts->on_problem; free them. */
+/*
+ * A warning for the writer's temporary file RELPATH: one that may belong
+ * to a write still running (modified within a day), or a stale one left
+ * by an interrupted write, which silo prune removes.
+ */
+void verify_temp_file(struct verify_job *job, const char *relpath);
+
 void verify_add_problem(struct verify_job *job, const char *relpath, uint64_t key,
 			int severity, const char *msg);
 void verify_object_done(struct verify_job *job);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 static int check_loose(const struct loose_entry *e, silo *s)
 {
@@ -59,10 +61,7 @@ int verify_plan_loose(struct verify_job *job, size_t *alloc_tasks)
 			break;
 		}
 		case LOOSE_TEMP:
-			snprintf(msg, sizeof(msg),
-				 "'%s': temporary file of an interrupted or running write",
-				 e->relpath);
-			verify_add_problem(job, e->relpath, 0, SILO_VERIFY_WARNING, msg);
+			verify_temp_file(job, e->relpath);
 			break;
 		case LOOSE_STRAY:
 			snprintf(msg, sizeof(msg), "'%s': not an object file", e->relpath);
@@ -71,4 +70,33 @@ int verify_plan_loose(struct verify_job *job, size_t *alloc_tasks)
 		}
 	}
 	return ret;
+}
+
+/* A write that touched its file within this long may still be running:
+ * as long as a repack leaves its spool alone (pack-repack.c). */
+#define TEMP_IN_USE_SECONDS (24 * 3600)
+
+void verify_temp_file(struct verify_job *job, const char *relpath)
+{
+	char msg[4200];
+	struct stat st;
+	char *path = fs_join(job->s->root, relpath);
+	time_t age;
+
+	if (!path || lstat(path, &st) < 0) {
+		free(path);
+		return;		/* gone: its write finished meanwhile */
+	}
+	free(path);
+	age = time(NULL) - st.st_mtime;
+	if (age < TEMP_IN_USE_SECONDS)
+		snprintf(msg, sizeof(msg),
+			 "'%s': temporary file of a write that may still be running "
+			 "(modified %lld minutes ago)", relpath, (long long)(age / 60));
+	else
+		snprintf(msg, sizeof(msg),
+			 "'%s': stale temporary file of an interrupted write "
+			 "(modified %lld days ago); silo prune removes it",
+			 relpath, (long long)(age / 86400));
+	verify_add_problem(job, relpath, 0, SILO_VERIFY_WARNING, msg);
 }

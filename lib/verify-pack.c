@@ -434,9 +434,7 @@ int verify_plan_packs(struct verify_job *job, struct pack_plan **plans, size_t *
 		} else if (!strcmp(name, "packs")) {
 			/* The list of packs for readers over HTTP (pack-list.c). */
 		} else if (is_temp(name)) {
-			snprintf(msg, sizeof(msg),
-				 "'%s': temporary file of an interrupted or running write", rel);
-			verify_add_problem(job, rel, 0, SILO_VERIFY_WARNING, msg);
+			verify_temp_file(job, rel);
 		} else {
 			snprintf(msg, sizeof(msg), "'%s': not a pack file", rel);
 			verify_add_problem(job, rel, 0, SILO_VERIFY_BAD, msg);
