@@ -67,6 +67,10 @@ test_expect_success 'prune --dry-run lists the garbage, removes nothing' '
 	medo reachable deps/a.medo deps/b.medo >keep &&
 	silo prune --silo deps.silo --keep keep --dry-run --expire now >actual &&
 	sed "s|^\(..\)\(.*\)|would remove objects/\1/\2.gz|" garbage | sort >expect &&
+	bytes=$(for id in $(cat garbage); do
+		stat -c %s deps.silo/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz
+	done | awk "{ n += \$1 } END { print n }") &&
+	echo "3 kept, 0 too young, 3 to remove, 0 temporary files; packed: 0 kept, 0 to remove from 0 packs, 0 packs too young; $bytes bytes" >>expect &&
 	test_cmp expect actual &&
 	silo ls --silo deps.silo >after &&
 	test_cmp before after

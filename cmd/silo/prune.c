@@ -170,7 +170,7 @@ int cmd_silo_prune(int argc, const char **argv)
 				  "packs_rewritten", (json_int_t)res.packs_rewritten,
 				  "packs_too_young", (json_int_t)res.packs_young,
 				  "packed", st.packed));
-	else if (st.verbose)
+	else if (st.verbose || st.dry_run)
 		printf("%" PRIu64 " kept, %" PRIu64 " too young, %" PRIu64 " %s, %" PRIu64
 		       " temporary files; packed: %" PRIu64 " kept, %" PRIu64 " %s from %"
 		       PRIu64 " packs, %" PRIu64 " packs too young; %" PRIu64 " bytes\n",
