@@ -27,6 +27,11 @@ static int add_one(const char *path, void *setp)
 	if ((ret = silo_treeptr_load(&tp, path)) < 0)
 		return fe_lib_error(ret);
 	ret = silo_oid_set_add(set, &tp.object);
+	/* A tree kept as git objects: its root tree too.  The trees and
+	 * blobs below it are packed (silo-layout(5)), and packed objects
+	 * are never pruned. */
+	if (!ret && tp.kind == SILO_TREEPTR_TREE)
+		ret = silo_oid_set_add(set, &tp.tree);
 	silo_treeptr_release(&tp);
 	return ret < 0 ? fe_lib_error(ret) : 0;
 }
