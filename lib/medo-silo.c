@@ -85,7 +85,10 @@ static int open_reading(silo **out, const char *treeptr_path,
 		 * really be read from it, so that a server that lacks the
 		 * object or offers a damaged copy is skipped for the next
 		 * silo.  For a local silo this only looks. */
-		if (ret == 0 && tp && (ret = hint(s, tp)) < 0)
+		/* A tree kept as git objects: the treeptr's packs first, and
+		 * its tree section (size table included) in one request. */
+		if (ret == 0 && tp && ((ret = hint(s, tp)) < 0 ||
+				       (ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0))
 			silo_free(s);
 		if (ret < 0)
 			have = ret;
@@ -164,14 +167,6 @@ int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   const char *silo_option, const struct silo_treeptr *tp,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	int ret = open_reading(out, treeptr_path, silo_option, &tp->object,
-			       tp->kind == SILO_TREEPTR_TREE ? tp : NULL, on_warning, payload);
-
-	/* A tree kept as git objects: its tree section in one request. */
-	if (ret == 0 && tp->kind == SILO_TREEPTR_TREE &&
-	    (ret = silo_remote_fetch_section(*out, &tp->tree, &tp->object)) < 0) {
-		silo_free(*out);
-		*out = NULL;
-	}
-	return ret;
+	return open_reading(out, treeptr_path, silo_option, &tp->object,
+			    tp->kind == SILO_TREEPTR_TREE ? tp : NULL, on_warning, payload);
 }

@@ -29,4 +29,11 @@ struct tp_obj {
  */
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n);
 
+/* silo_tree_load(), with every tree object passed to SINK (parents
+ * before children, in path order; PATH without a trailing '/'). */
+struct tree_object_sink;
+struct silo_tree_list;
+int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
+		      const silo_oid *sizes, const struct tree_object_sink *sink);
+
 #endif

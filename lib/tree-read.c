@@ -5,6 +5,7 @@
  */
 #include "silo/tree-pack.h"
 #include "tree-internal.h"
+#include "tree-pack-internal.h"
 #include "error-internal.h"
 #include "strbuf.h"
 
@@ -103,7 +104,7 @@ int silo_tree_object_next(const unsigned char *data, size_t len, size_t *pos,
 }
 
 static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
-		struct strbuf *path, int depth)
+		struct strbuf *path, int depth, const struct tree_object_sink *sink)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data;
@@ -118,6 +119,10 @@ static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
 				      silo_oid_to_hex(hex, id), path->buf);
 	if ((ret = silo_tree_object_read(&data, &len, s, id, path->buf)) < 0)
 		return ret;
+	if (sink && (ret = sink->fn(sink->payload, id, data, len, path->buf, path->len)) < 0) {
+		free(data);
+		return ret;
+	}
 	while ((ret = silo_tree_object_next(data, len, &pos, out->format, &mode, &name,
 					    &nlen, &sub)) > 0) {
 		char *leaf;
@@ -126,7 +131,7 @@ static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
 		    (ret = strbuf_add(path, name, nlen)) < 0)
 			break;
 		if (mode == 040000) {
-			if ((ret = load(out, s, &sub, path, depth + 1)) < 0) {
+			if ((ret = load(out, s, &sub, path, depth + 1, sink)) < 0) {
 				bad_here = 0;
 				break;
 			}
@@ -176,15 +181,15 @@ static int apply_sizes(struct silo_tree_list *l, silo *s, const silo_oid *sizes)
 	return 0;
 }
 
-int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
-		   const silo_oid *sizes)
+int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
+		      const silo_oid *sizes, const struct tree_object_sink *sink)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct strbuf path = STRBUF_INIT;
 	int ret;
 
 	l.format = root->format;
-	if ((ret = strbuf_grow(&path, 256)) < 0 || (ret = load(&l, s, root, &path, 0)) < 0 ||
+	if ((ret = strbuf_grow(&path, 256)) < 0 || (ret = load(&l, s, root, &path, 0, sink)) < 0 ||
 	    (sizes && (ret = apply_sizes(&l, s, sizes)) < 0)) {
 		silo_tree_list_release(&l);
 		strbuf_release(&path);
@@ -194,4 +199,10 @@ int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
 	silo_tree_list_release(out);
 	*out = l;
 	return 0;
+}
+
+int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
+		   const silo_oid *sizes)
+{
+	return tree_load_objects(out, s, root, sizes, NULL);
 }
