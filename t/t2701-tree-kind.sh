@@ -1,6 +1,7 @@
 #!/bin/sh
 test_description='medo add --kind=tree: git tree and blob objects in one pack, read by git, expanded, deduplicated'
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-treekind.sh"
 
 field() {
 	sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2"
@@ -126,10 +127,8 @@ test_expect_success 'version 2 stores only its changed blob (dedup)' '
 
 test_expect_success 'a corrupt blob: expand fails naming the blob and its path, nothing left' '
 	cp -R deps.silo bad.silo &&
-	p=$(packs_of deps/x.medo/src.treeptr) &&
 	id=$(git hash-object src/sub/deeper/big) &&
-	off=$(git verify-pack -v bad.silo/pack/$p.idx | sed -n "s/^$id blob *[0-9]* *[0-9]* *\([0-9]*\)$/\1/p") &&
-	printf "\377\377\377\377" | dd of=bad.silo/pack/$p.pack bs=1 seek=$((off + 200)) conv=notrunc 2>/dev/null &&
+	corrupt_packed_blob bad.silo $id &&
 	test_must_fail medo expand --silo=bad.silo deps/x.medo/src.treeptr out/bad 2>err &&
 	grep "blob $id of '\''sub/deeper/big'\''" err &&
 	test ! -e out/bad && ls -A out >actual && printf "%s\n" src v2 >expect && test_cmp expect actual

@@ -1,6 +1,7 @@
 #!/bin/sh
 test_description='medo ls, cat, diff and show on local and HTTP silos, both kinds'
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-treekind.sh"
 . "$TEST_DIRECTORY/lib-httpd.sh"
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
@@ -89,13 +90,8 @@ test_expect_success 'cat of a missing path or a directory is a clear error' '
 
 test_expect_success 'cat of a corrupt blob names the blob and its path' '
 	cp -R deps.silo bad.silo &&
-	p=$(ls bad.silo/pack/*.idx | head -1) &&
 	id=$(git hash-object v1/sub/deeper/big) &&
-	for idx in bad.silo/pack/*.idx; do
-		off=$(git verify-pack -v $idx | sed -n "s/^$id blob *[0-9]* *[0-9]* *\([0-9]*\)$/\1/p") &&
-		test -z "$off" ||
-		printf "\377\377\377\377" | dd of=${idx%.idx}.pack bs=1 seek=$((off + 100)) conv=notrunc 2>/dev/null
-	done &&
+	corrupt_packed_blob bad.silo $id &&
 	test_must_fail medo cat --silo=bad.silo m/v1.treeptr sub/deeper/big >out 2>err &&
 	grep "blob $id of '\''sub/deeper/big'\''" err &&
 	medo cat --silo=bad.silo m/v1.treeptr sub/b >actual && test_cmp v1/sub/b actual

@@ -14,6 +14,7 @@ static const struct fe_cmd medo_cmds[] = {	/* keep sorted */
 	{ "diff", cmd_medo_diff, "the paths added, removed and changed between two trees" },
 	{ "expand", cmd_medo_expand, "turn treeptrs into directory trees on disk" },
 	{ "ls", cmd_medo_ls, "list a treeptr's tree, as git ls-tree does" },
+	{ "mount", cmd_medo_mount, "mount a treeptr's tree read-only (FUSE)" },
 	{ "reachable", cmd_medo_reachable, "list every silo object that treeptrs name" },
 	{ "show", cmd_medo_show, "kind, ids, size and provenance of treeptrs or directories" },
 	{ "sign", cmd_medo_sign, "write an OpenSSH signature of each treeptr" },
