@@ -559,6 +559,28 @@ out:
 	return ret;
 }
 
+/* Read pack/NAME.moved, if the server has it, and make the pack it
+ * names known (it is searched after those known now). */
+static int follow_redirect(silo_remote *r, const char *name)
+{
+	enum http_result result;
+	char error[512], rel[128], *url, *text = NULL, *nl;
+	size_t len;
+	int ret;
+
+	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
+	if (!(url = fs_join(r->url, rel)))
+		return silo_error_oom();
+	ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
+	free(url);
+	if (ret == 0 && result == HTTP_OK && text && (nl = memchr(text, '\n', len))) {
+		*nl = '\0';
+		ret = remote_pack_hint(r, &text, 1);
+	}
+	free(text);
+	return ret < 0 ? ret : 0;
+}
+
 /* The first of R's known packs from FROM on whose index lists ID. */
 static int search_packs(struct remote_pack **out, silo_remote *r, silo *cache,
 			const silo_oid *id, size_t from)
@@ -569,9 +591,14 @@ static int search_packs(struct remote_pack **out, silo_remote *r, silo *cache,
 
 	for (i = from; i < r->n_packs; i++) {
 		/* A pack listed but gone (the server is repacking) is
-		 * skipped: a later pack of the list may hold the object. */
-		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND)
+		 * skipped: a later pack of the list may hold the object, and
+		 * its redirect, if any, names the pack that replaced it. */
+		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND) {
+			silo_error_clear();
+			if ((ret = follow_redirect(r, r->packs[i].name)) < 0)
+				return ret;
 			continue;
+		}
 		if (ret < 0)
 			return ret;
 		if (pack_index_lookup(r->packs[i].idx, rawsz, id, &pos)) {

@@ -63,4 +63,19 @@ test_expect_success 'expanding version 2 with version 1 cached fetches only the 
 	test_cmp expect actual
 '
 
+test_expect_success 'after silo repack -a -d, readers follow the removed packs'"'"' redirects' '
+	silo repack -a -d --silo "$HTTPD_ROOT/deps.silo" &&
+	p1=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" deps.medo/v1.treeptr) &&
+	new=$(sed -n "s/^P \(pack-[0-9a-f]*\)\.pack$/\1/p" "$HTTPD_ROOT/deps.silo/pack/packs") &&
+	echo "$new" >expect && test_cmp expect "$HTTPD_ROOT/deps.silo/pack/$p1.moved" &&
+	silo verify "$HTTPD_ROOT/deps.silo" &&
+	m=$(mark) &&
+	SILO_CACHE_DIR=$PWD/cache2 medo expand deps.medo/v1.treeptr out1c &&
+	diff -r --no-dereference v1 out1c &&
+	requests_since $m >log &&
+	grep -c "pack/packs" log >n || : &&
+	echo 0 >expect && test_cmp expect n &&
+	grep "GET /deps.silo/pack/$p1.moved" log
+'
+
 test_done
