@@ -6,6 +6,7 @@
 #include "silo/integrity.h"
 #include "silo/store.h"
 #include "silo/tree.h"
+#include "silo/tree-pack.h"
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
@@ -102,6 +103,34 @@ out:
 	silo_tree_list_release(&l);
 	silo_spool_free(sink.sp);
 	silo_writer_free(w);
+	return ret;
+}
+
+/* The tree kind: git tree objects and blobs in one new pack. */
+static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct silo_tree_pack_result r;
+	silo_oid from_dir;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	if ((ret = silo_tree_list_dir(&l, silo_object_format(s), dir)) < 0 ||
+	    (ret = silo_tree_list_id(&from_dir, &l)) < 0 ||
+	    (ret = silo_tree_pack_write(&r, s, dir, &l)) < 0)
+		goto out;
+	if (!silo_oid_equal(&from_dir, &r.root)) {
+		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", dir);
+		goto out;
+	}
+	tp->kind = SILO_TREEPTR_TREE;
+	tp->object = r.sizes;
+	tp->size = r.sizes_len;
+	tp->tree = r.root;
+	ret = silo_treeptr_set_packs(tp, r.packs, r.n_packs);
+out:
+	silo_tree_pack_result_release(&r);
+	silo_tree_list_release(&l);
 	return ret;
 }
 
@@ -338,6 +367,8 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	if (S_ISDIR(st.st_mode) && opts->opaque)
 		return silo_error_set(SILO_EINVALID,
 			"cannot add '%s' as an opaque object: it is a directory", src);
+	if (opts->kind && opts->kind != SILO_TREEPTR_TAR && opts->kind != SILO_TREEPTR_TREE)
+		return silo_error_set(SILO_EINVALID, "a directory is added as kind tar or tree");
 	if (S_ISDIR(st.st_mode) && (opts->sha256 || opts->integrity))
 		return silo_error_set(SILO_EINVALID,
 			"cannot pin '%s' with a checksum: it is a directory", src);
@@ -365,7 +396,9 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	if ((ret = silo_medo_open_writing(&s, treeptr_path, opts->silo)) < 0)
 		goto out;
 
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && opts->kind == SILO_TREEPTR_TREE) {
+		ret = add_tree(&tp, s, src);
+	} else if (S_ISDIR(st.st_mode)) {
 		ret = add_dir(&tp, s, src);
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;

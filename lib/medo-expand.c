@@ -341,15 +341,18 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	}
 	result = state == DEST_OTHER ? SILO_MEDO_REPLACED : SILO_MEDO_EXPANDED;
 
-	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp.object,
-					  opts->on_warning, opts->payload)) < 0 ||
-	    (ret = silo_stream_open(&st, s, &tp.object)) < 0)
+	if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, &tp,
+					  opts->on_warning, opts->payload)) < 0)
 		goto out;
-	/* Inflating and checking the object on a second core while this
-	 * one creates files: the overlap tar gets from its gzip process. */
-	if ((ret = silo_stream_prefetch(&st, st)) < 0) {
-		st = NULL;
-		goto out;
+	if (tp.kind != SILO_TREEPTR_TREE) {
+		if ((ret = silo_stream_open(&st, s, &tp.object)) < 0)
+			goto out;
+		/* Inflating and checking the object on a second core while
+		 * this one creates files: the overlap tar gets from gzip. */
+		if ((ret = silo_stream_prefetch(&st, st)) < 0) {
+			st = NULL;
+			goto out;
+		}
 	}
 	if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
 		goto out;
@@ -357,7 +360,11 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		ret = silo_error_oom();
 		goto out;
 	}
-	if ((ret = write_checked(st, &tp, new_path, treeptr_path)) < 0)
+	if (tp.kind == SILO_TREEPTR_TREE)
+		ret = medo_tree_write(s, &tp, new_path, treeptr_path);
+	else
+		ret = write_checked(st, &tp, new_path, treeptr_path);
+	if (ret < 0)
 		goto out;
 	if (state == DEST_EMPTY) {
 		/* Nothing to keep: the empty directory makes way. */

@@ -27,4 +27,18 @@ struct medo_reader {
 int medo_reader_read(void *payload, const void **data, size_t *len);
 int medo_reader_finish(struct medo_reader *src);
 
+/* ---- the tree kind (medo-tree-write.c) ---- */
+
+struct silo_treeptr;
+struct silo_tree_entry;
+
+/* Write the tree TP (of kind tree) names at NEW_PATH, a directory that
+ * does not exist yet, every object read from S verified.  TREEPTR_PATH
+ * names the treeptr in messages; errors name the object and its path. */
+int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
+		    const char *treeptr_path);
+
+/* Write the leaf E (a file or symlink) at FULL from its blob in S. */
+int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *full);
+
 #endif

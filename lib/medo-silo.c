@@ -3,6 +3,7 @@
 #include "silo/silojson.h"
 #include "silo/store.h"
 #include "silo/remote.h"
+#include "silo/treeptr.h"
 #include "error-internal.h"
 #include "medo-skip.h"
 #include "strbuf.h"
@@ -36,9 +37,27 @@ static void warn(silo_medo_warn_fn fn, void *payload, const char *fmt, ...)
 	fn(payload, msg);
 }
 
-int silo_medo_open_reading(silo **out, const char *treeptr_path,
-			   const char *silo_option, const silo_oid *id,
-			   silo_medo_warn_fn on_warning, void *payload)
+static int hint(silo *s, const struct silo_treeptr *tp)
+{
+	size_t i, n = silo_treeptr_n_packs(tp);
+	char **names = calloc(n + 1, sizeof(*names));
+	int ret;
+
+	if (!names)
+		return silo_error_oom();
+	for (i = 0; i < n; i++)
+		names[i] = (char *)silo_treeptr_pack(tp, i);
+	ret = silo_remote_hint_packs(s, names, n);
+	free(names);
+	return ret;
+}
+
+/* The silo that holds ID; for a silo over HTTP, TP (if not NULL, of kind
+ * tree) names the packs to search first. */
+static int open_reading(silo **out, const char *treeptr_path,
+			const char *silo_option, const silo_oid *id,
+			const struct silo_treeptr *tp,
+			silo_medo_warn_fn on_warning, void *payload)
 {
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
 	struct strbuf why = STRBUF_INIT;
@@ -66,6 +85,11 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 		 * really be read from it, so that a server that lacks the
 		 * object or offers a damaged copy is skipped for the next
 		 * silo.  For a local silo this only looks. */
+		/* A tree kept as git objects: the treeptr's packs first, and
+		 * its tree section (size table included) in one request. */
+		if (ret == 0 && tp && ((ret = hint(s, tp)) < 0 ||
+				       (ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0))
+			silo_free(s);
 		if (ret < 0)
 			have = ret;
 		else if ((have = silo_fetch_object(s, id)) == 0)
@@ -130,4 +154,19 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 				sj.path ? sj.path : "--silo");
 	silo_silojson_release(&sj);
 	return ret;
+}
+
+int silo_medo_open_reading(silo **out, const char *treeptr_path,
+			   const char *silo_option, const silo_oid *id,
+			   silo_medo_warn_fn on_warning, void *payload)
+{
+	return open_reading(out, treeptr_path, silo_option, id, NULL, on_warning, payload);
+}
+
+int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
+			   const char *silo_option, const struct silo_treeptr *tp,
+			   silo_medo_warn_fn on_warning, void *payload)
+{
+	return open_reading(out, treeptr_path, silo_option, &tp->object,
+			    tp->kind == SILO_TREEPTR_TREE ? tp : NULL, on_warning, payload);
 }

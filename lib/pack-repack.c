@@ -107,6 +107,24 @@ static int collect(struct repack *r)
 	return 0;
 }
 
+/* pack/pack-<old>.moved: the name of the pack NEW_REL ("pack/pack-<hex>
+ * .pack") that holds the objects of OLD ("pack/pack-<hex>") now. */
+static int write_redirect(struct repack *r, const char *old, const char *new_rel)
+{
+	const char *base = strrchr(new_rel, '/') + 1;
+	char line[64 + SILO_OID_MAX_HEXSZ], rel[64 + SILO_OID_MAX_HEXSZ], *dest;
+	int n = snprintf(line, sizeof(line), "%.*s\n", (int)(strlen(base) - 5), base);
+	int ret;
+
+	snprintf(rel, sizeof(rel), "%s" PACK_MOVED_SUFFIX, old);
+	if (!(dest = fs_join(r->s->root, rel)))
+		return silo_error_oom();
+	ret = fs_write_file(r->s->pack_dir, SILO_TMP_PREFIX "moved_", dest, line, (size_t)n,
+			    0444, 1);
+	free(dest);
+	return ret;
+}
+
 /* 1 if the pack file at PATH was modified at or after SINCE. */
 static int young_pack(const char *path, time_t since)
 {
@@ -159,6 +177,13 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 			free(idx);
 			free(pack);
 			continue;
+		}
+		/* A reader that was told of the old pack (a treeptr of kind
+		 * tree names its packs) finds where its objects went. */
+		if (res->pack[0] && (ret = write_redirect(r, r->old[i], res->pack)) < 0) {
+			free(idx);
+			free(pack);
+			return ret;
 		}
 		/* The index goes first: a pack without one is ignored. */
 		if (unlink(idx) < 0 && errno != ENOENT)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static size_t entry_header(unsigned char *h, int type, uint64_t size)
+size_t pack_entry_header(unsigned char *h, int type, uint64_t size)
 {
 	size_t n = 0;
 	unsigned char c = (unsigned char)(type << 4 | (size & 15));
@@ -54,7 +54,7 @@ static int write_entry(struct repack *r, struct pack_out *out, struct obj *o)
 	out->crc = crc32(0L, Z_NULL, 0);
 	if (o->delta) {
 		struct obj *b = &r->objs[o->base];
-		hl = entry_header(h, PACK_OFS_DELTA, o->delta_size);
+		hl = pack_entry_header(h, PACK_OFS_DELTA, o->delta_size);
 		hl += ofs_encode(h + hl, o->offset - b->offset);
 		if ((ret = pack_out_write(out, h, hl)) < 0 ||
 		    (ret = pack_out_deflate(out, o->delta, o->delta_size, r->o->level, 0)) < 0)
@@ -62,7 +62,7 @@ static int write_entry(struct repack *r, struct pack_out *out, struct obj *o)
 		free(o->delta);
 		o->delta = NULL;
 	} else {
-		hl = entry_header(h, o->type, o->size);
+		hl = pack_entry_header(h, o->type, o->size);
 		if ((ret = pack_out_write(out, h, hl)) < 0)
 			return ret;
 		if ((ret = pack_out_deflate_object(out, r->map + o->spool_off, o->size,
@@ -75,20 +75,24 @@ static int write_entry(struct repack *r, struct pack_out *out, struct obj *o)
 	return 0;
 }
 
-static int write_index(struct repack *r, const silo_oid *pack_sum, const char *dest)
+int pack_index_write(const char *pack_dir, int format, size_t n, pack_index_row_fn row,
+		     void *payload, const silo_oid *pack_sum, const char *dest)
 {
 	struct pack_out out;
-	size_t rawsz = silo_oid_rawsz(r->s->format), i;
+	size_t rawsz = silo_oid_rawsz(format), i;
 	uint32_t fan[256] = { 0 }, n64 = 0;
+	struct pack_index_row rw;
 	unsigned char b[8];
 	silo_oid sum;
 	int ret;
 
-	if ((ret = pack_out_open(&out, r->s->pack_dir, SILO_TMP_PREFIX "idx_", r->s->format)) < 0)
+	if ((ret = pack_out_open(&out, pack_dir, SILO_TMP_PREFIX "idx_", format)) < 0)
 		goto out;
-	/* objs is sorted by id, as the index wants. */
-	for (i = 0; i < r->n; i++)
-		fan[r->objs[i].id.hash[0]]++;
+	/* The rows come sorted by id, as the index wants. */
+	for (i = 0; i < n; i++) {
+		row(payload, i, &rw);
+		fan[rw.id->hash[0]]++;
+	}
 	for (i = 1; i < 256; i++)
 		fan[i] += fan[i - 1];
 	if ((ret = pack_out_write(&out, "\377tOc\0\0\0\2", 8)) < 0)
@@ -97,22 +101,25 @@ static int write_index(struct repack *r, const silo_oid *pack_sum, const char *d
 		put_be32(b, fan[i]);
 		ret = pack_out_write(&out, b, 4);
 	}
-	for (i = 0; i < r->n && !ret; i++)
-		ret = pack_out_write(&out, r->objs[i].id.hash, rawsz);
-	for (i = 0; i < r->n && !ret; i++) {
-		put_be32(b, r->objs[i].crc);
+	for (i = 0; i < n && !ret; i++) {
+		row(payload, i, &rw);
+		ret = pack_out_write(&out, rw.id->hash, rawsz);
+	}
+	for (i = 0; i < n && !ret; i++) {
+		row(payload, i, &rw);
+		put_be32(b, rw.crc);
 		ret = pack_out_write(&out, b, 4);
 	}
-	for (i = 0; i < r->n && !ret; i++) {
-		uint64_t off = r->objs[i].offset;
-		put_be32(b, off < 0x80000000u ? (uint32_t)off : 0x80000000u | n64++);
+	for (i = 0; i < n && !ret; i++) {
+		row(payload, i, &rw);
+		put_be32(b, rw.offset < 0x80000000u ? (uint32_t)rw.offset : 0x80000000u | n64++);
 		ret = pack_out_write(&out, b, 4);
 	}
-	for (i = 0; i < r->n && !ret; i++) {
-		uint64_t off = r->objs[i].offset;
-		if (off < 0x80000000u)
+	for (i = 0; i < n && !ret; i++) {
+		row(payload, i, &rw);
+		if (rw.offset < 0x80000000u)
 			continue;
-		put_be64(b, off);
+		put_be64(b, rw.offset);
 		ret = pack_out_write(&out, b, 8);
 	}
 	if (!ret)
@@ -127,6 +134,15 @@ static int write_index(struct repack *r, const silo_oid *pack_sum, const char *d
 out:
 	pack_out_discard(&out);
 	return ret;
+}
+
+static void repack_row(void *payload, size_t i, struct pack_index_row *row)
+{
+	const struct obj *o = &((const struct repack *)payload)->objs[i];
+
+	row->id = &o->id;
+	row->offset = o->offset;
+	row->crc = o->crc;
 }
 
 int repack_write_pack(struct repack *r, struct silo_repack_result *res)
@@ -172,7 +188,8 @@ int repack_write_pack(struct repack *r, struct silo_repack_result *res)
 	if ((ret = fs_link_into_place(out.path, dest, &created)) < 0)
 		goto out;
 	strcpy(dest + strlen(dest) - 4, "idx");
-	if ((ret = write_index(r, &sum, dest)) < 0) {
+	if ((ret = pack_index_write(r->s->pack_dir, r->s->format, r->n, repack_row, r,
+				    &sum, dest)) < 0) {
 		/* A pack we just linked, with no index, would only be dead
 		 * weight (and a warning of verify's) for good: take it back. */
 		if (created) {

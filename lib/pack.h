@@ -143,6 +143,10 @@ int silo_pack_list_write(silo *s);
  * trailer ending the last.  What removing the entry would give back.
  */
 int pack_entry_sizes(uint64_t **out, const struct pack *p);
+/* pack/pack-<hex>.moved, written by silo repack -d when it removes pack
+ * pack-<hex>: one line, the name ("pack-<hex>") of the pack holding its
+ * objects now (silo-layout(5)). */
+#define PACK_MOVED_SUFFIX ".moved"
 
 /* Is NAME (in pack/) "pack-<hex>.<ext>" for FORMAT?  Returns 1 or 0. */
 int pack_name_is(const char *name, int format, const char *ext);

@@ -189,16 +189,22 @@ bad:
 }
 
 int silo_prune(struct silo_prune_result *result, silo *s,
-	       const struct silo_oid_set *keep,
+	       const struct silo_oid_set *keep_list,
 	       const struct silo_prune_options *opts)
 {
+	struct silo_oid_set closure = SILO_OID_SET_INIT;
+	const struct silo_oid_set *keep = &closure;
 	struct loose_entry *v;
 	size_t n, i;
 	int ret;
 
 	memset(result, 0, sizeof(*result));
-	if ((ret = loose_scan(&v, &n, s)) < 0)
+	/* A kept tree keeps every object below it. */
+	if ((ret = prune_keep_closure(&closure, s, keep_list)) < 0 ||
+	    (ret = loose_scan(&v, &n, s)) < 0) {
+		silo_oid_set_release(&closure);
 		return ret;
+	}
 	for (i = 0; i < n && !ret; i++) {
 		struct loose_entry *e = &v[i];
 		struct stat st;
@@ -248,5 +254,6 @@ int silo_prune(struct silo_prune_result *result, silo *s,
 		ret = prune_packs(result, s, keep, opts);
 	if (!ret)
 		result->objects_before += result->kept + result->young + result->removed;
+	silo_oid_set_release(&closure);
 	return ret;
 }

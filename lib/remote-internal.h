@@ -31,6 +31,17 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
 
 void remote_packs_free(silo_remote *r);
 
+/* Make the N packs NAMES ("pack-<hex>") of R known before pack/packs is
+ * read: their indexes are searched first, and pack/packs only for an
+ * object none of them holds. */
+int remote_pack_hint(silo_remote *r, char *const *names, size_t n);
+
+/* Fetch the start of the pack of R holding LAST, up to the end of LAST's
+ * entry, in one range request, and keep its objects (each checked) in a
+ * new pack of CACHE: for the tree kind, its tree objects and its size
+ * table.  0 when done (or R has no pack holding LAST). */
+int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last);
+
 /*
  * The object source of a silo served by R, read through CACHE (a local
  * silo of the same format): both are taken over, also on failure.

@@ -19,6 +19,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "silo/tree.h"
+#include "tree-pack-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,25 @@ void remote_packs_free(silo_remote *r)
 	r->n_packs = r->alloc_packs = 0;
 }
 
+static int known_pack(const silo_remote *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_packs; i++)
+		if (!strcmp(r->packs[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* "pack-<hex>" of FORMAT? */
+static int pack_name_is_base(const char *name, int format)
+{
+	char file[128];
+
+	snprintf(file, sizeof(file), "%s.pack", name);
+	return strlen(name) < 100 && pack_name_is(file, format, "pack");
+}
+
 /* Read pack/packs; a silo without one has no packs to offer. */
 static int load_pack_list(silo_remote *r)
 {
@@ -82,6 +102,8 @@ static int load_pack_list(silo_remote *r)
 			    !pack_name_is(line + 2, r->format, "pack"))
 				continue;	/* other kinds of lines are for others */
 			snprintf(name, sizeof(name), "%.*s", (int)(strlen(line + 2) - 5), line + 2);
+			if (known_pack(r, name))
+				continue;
 			if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0) {
 				ret = silo_error_oom();
 				break;
@@ -537,25 +559,46 @@ out:
 	return ret;
 }
 
-/*
- * The first pack of R whose index lists ID: 1 and *out set, 0 if none,
- * negative on error.  The planning step: only pack/packs and indexes
- * are read, never an object.
- */
-static int find_pack(struct remote_pack **out, silo_remote *r, silo *cache,
-		     const silo_oid *id)
+/* Read pack/NAME.moved, if the server has it, and make the pack it
+ * names known (it is searched after those known now). */
+static int follow_redirect(silo_remote *r, const char *name)
+{
+	enum http_result result;
+	char error[512], rel[128], *url, *text = NULL, *nl;
+	size_t len;
+	int ret;
+
+	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
+	if (!(url = fs_join(r->url, rel)))
+		return silo_error_oom();
+	ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
+	free(url);
+	if (ret == 0 && result == HTTP_OK && text && (nl = memchr(text, '\n', len))) {
+		*nl = '\0';
+		ret = remote_pack_hint(r, &text, 1);
+	}
+	free(text);
+	return ret < 0 ? ret : 0;
+}
+
+/* The first of R's known packs from FROM on whose index lists ID. */
+static int search_packs(struct remote_pack **out, silo_remote *r, silo *cache,
+			const silo_oid *id, size_t from)
 {
 	size_t i, rawsz = silo_oid_rawsz(r->format);
 	uint32_t pos;
 	int ret;
 
-	if ((ret = load_pack_list(r)) < 0)
-		return ret;
-	for (i = 0; i < r->n_packs; i++) {
+	for (i = from; i < r->n_packs; i++) {
 		/* A pack listed but gone (the server is repacking) is
-		 * skipped: a later pack of the list may hold the object. */
-		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND)
+		 * skipped: a later pack of the list may hold the object, and
+		 * its redirect, if any, names the pack that replaced it. */
+		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND) {
+			silo_error_clear();
+			if ((ret = follow_redirect(r, r->packs[i].name)) < 0)
+				return ret;
 			continue;
+		}
 		if (ret < 0)
 			return ret;
 		if (pack_index_lookup(r->packs[i].idx, rawsz, id, &pos)) {
@@ -564,6 +607,26 @@ static int find_pack(struct remote_pack **out, silo_remote *r, silo *cache,
 		}
 	}
 	return 0;
+}
+
+/*
+ * The first pack of R whose index lists ID: 1 and *out set, 0 if none,
+ * negative on error.  The planning step: only pack/packs and indexes
+ * are read, never an object.  The packs already known (those a treeptr
+ * names) come first: pack/packs and every index it lists are read only
+ * when none of them has ID.
+ */
+static int find_pack(struct remote_pack **out, silo_remote *r, silo *cache,
+		     const silo_oid *id)
+{
+	size_t known = r->n_packs;
+	int ret = search_packs(out, r, cache, id, 0);
+
+	if (ret || r->packs_loaded)
+		return ret;
+	if ((ret = load_pack_list(r)) < 0)
+		return ret;
+	return search_packs(out, r, cache, id, known);
 }
 
 int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
@@ -610,4 +673,146 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 	}
 	return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
 			      silo_oid_to_hex(hex, id), r->url);
+}
+
+/* ---- hints and tree sections (the tree kind, treeptr(5)) ---- */
+
+int remote_pack_hint(silo_remote *r, char *const *names, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (!pack_name_is_base(names[i], r->format))
+			continue;
+		for (k = 0; k < r->n_packs; k++)
+			if (!strcmp(r->packs[k].name, names[i]))
+				break;
+		if (k < r->n_packs)
+			continue;
+		if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0)
+			return silo_error_oom();
+		memset(&r->packs[r->n_packs], 0, sizeof(r->packs[0]));
+		snprintf(r->packs[r->n_packs].name, sizeof(r->packs[0].name), "%s", names[i]);
+		r->n_packs++;
+	}
+	return 0;
+}
+
+/* The offset of the POS-th entry of RP's index. */
+static uint64_t idx_offset(const struct remote_pack *rp, uint32_t pos, size_t rawsz)
+{
+	size_t ofs = 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 4) + 4 * (size_t)pos;
+	uint32_t v = get_be32(rp->idx + ofs);
+
+	if (v & 0x80000000u)
+		return get_be64(rp->idx + 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 8) +
+				8 * (size_t)(v & 0x7fffffffu));
+	return v;
+}
+
+/*
+ * Copy every entry of the sparse pack P that starts before END, each
+ * checked against the id its index gives, into a new pack of CACHE.
+ */
+static int keep_section(struct remote_pack *rp, struct pack *p, uint64_t end,
+			silo *cache, const char *url)
+{
+	size_t rawsz = silo_oid_rawsz(cache->format), n = 0, alloc = 0, i;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	struct tp_obj *v = NULL;
+	uint32_t pos;
+	int ret = 0;
+
+	for (pos = 0; pos < rp->nr && !ret; pos++) {
+		uint64_t off = idx_offset(rp, pos, rawsz);
+		silo_oid id, got;
+		struct tp_obj *o;
+
+		if (off >= end)
+			continue;
+		silo_oid_from_raw(&id, cache->format, rp->idx + 8 + 256 * 4 + (size_t)pos * rawsz);
+		if (ALLOC_GROW(v, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			break;
+		}
+		o = &v[n];
+		memset(o, 0, sizeof(*o));
+		o->id = id;
+		if ((ret = copy_object(p, off, &o->data, &o->len, &o->type)) < 0)
+			break;
+		n++;
+		if ((ret = silo_oid_hash_buffer(&got, cache->format, o->type, o->data, o->len)) == 0 &&
+		    !silo_oid_equal(&got, &id))
+			ret = silo_error_set(SILO_ECORRUPT,
+				"object %s from '%s' hashes to something else",
+				silo_oid_to_hex(hex, &id), url);
+	}
+	if (!ret && n)
+		ret = pack_write_objects(cache, v, n);
+	for (i = 0; i < n; i++)
+		free(v[i].data);
+	free(v);
+	return ret;
+}
+
+int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
+{
+	size_t rawsz = silo_oid_rawsz(r->format);
+	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
+	char *dir = NULL, *url = NULL, rel[128];
+	unsigned char trailer[SILO_OID_MAX_RAWSZ];
+	struct remote_pack *rp;
+	struct pack *p = NULL;
+	uint64_t off, end;
+	uint32_t pos;
+	silo_oid sum;
+	int ret;
+
+	if ((ret = find_pack(&rp, r, cache, last)) <= 0)
+		return ret;
+	if (!pack_index_lookup(rp->idx, rawsz, last, &pos))
+		return 0;
+	off = idx_offset(rp, pos, rawsz);
+	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
+	if (!(url = fs_join(r->url, rel)))
+		return silo_error_oom();
+	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
+	    (ret = sparse_open(&sp, rp, dir)) < 0)
+		goto out;
+	/* One request from the start of the pack to the end of LAST: the
+	 * pack's trailer is its name, so it need not be fetched. */
+	if (next_offset(rp, off, &end) == 0) {
+		ret = fetch_frame(&sp, url, rawsz);
+		end = sp.size - rawsz;
+	}
+	if (!ret)
+		ret = fetch_span(&sp, url, 0, end);
+	if (ret < 0)
+		goto out;
+	if (sp.whole) {
+		keep_whole_pack(&sp, rp, cache, rawsz);
+		goto out;
+	}
+	if ((ret = silo_oid_from_hex(&sum, r->format, rp->name + 5)) < 0)
+		goto out;
+	memcpy(trailer, sum.hash, rawsz);
+	if (sp.size < end + rawsz) {
+		ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+		goto out;
+	}
+	if (ftruncate(sp.fd, (off_t)sp.size) < 0 ||
+	    pwrite(sp.fd, trailer, rawsz, (off_t)(sp.size - rawsz)) != (ssize_t)rawsz) {
+		ret = silo_error_errno("cannot write '%s'", sp.pack_path);
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
+	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
+		goto out;
+	ret = keep_section(rp, p, end, cache, url);
+out:
+	pack_close(p);
+	sparse_free(&sp);
+	free(dir);
+	free(url);
+	return ret;
 }

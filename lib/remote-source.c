@@ -145,3 +145,30 @@ int silo_open_default(silo **out, const char *explicit_path)
 		return silo_open(out, spec);
 	return silo_open(out, ".");
 }
+
+static struct remote_source *remote_of(silo *s)
+{
+	struct silo_source *src = silo_remote_source(s);
+
+	return src && src->ops == &remote_source_ops ? (struct remote_source *)src : NULL;
+}
+
+int silo_remote_hint_packs(silo *s, char *const *names, size_t n)
+{
+	struct remote_source *rs = remote_of(s);
+
+	return rs ? remote_pack_hint(rs->r, names, n) : 0;
+}
+
+int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last)
+{
+	struct remote_source *rs = remote_of(s);
+	int ret;
+
+	if (!rs || (ret = silo_has_object_local(rs->cache, first)) > 0)
+		return 0;
+	if (ret < 0)
+		return ret;
+	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
+	return ret < 0 ? ret : 0;
+}

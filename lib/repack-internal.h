@@ -102,6 +102,12 @@ int prune_packs(struct silo_prune_result *result, silo *s,
 		const struct silo_oid_set *keep,
 		const struct silo_prune_options *opts);
 
+/* ---- prune-closure.c ---- */
+
+/* KEEP and everything below the trees it names that the silo holds, in
+ * OUT (initialised; sorted on return). */
+int prune_keep_closure(struct silo_oid_set *out, silo *s, const struct silo_oid_set *keep);
+
 /* Report PHASE through the options' on_progress, if set. */
 void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total);
 
@@ -143,6 +149,25 @@ int pack_out_finish(struct pack_out *out, silo_oid *sum);
 void pack_out_discard(struct pack_out *out);
 
 /* ---- pack-write.c ---- */
+
+/* The header of a pack entry of TYPE and SIZE into H (at most 16
+ * bytes); returns its length. */
+size_t pack_entry_header(unsigned char *h, int type, uint64_t size);
+
+/* One row of a pack index: what PACK_INDEX_ROW_FN fills in for the
+ * I-th object in id order. */
+struct pack_index_row {
+	const silo_oid *id;
+	uint64_t offset;
+	uint32_t crc;
+};
+typedef void (*pack_index_row_fn)(void *payload, size_t i, struct pack_index_row *row);
+
+/* Write the index (version 2) of the N objects ROW describes, in id
+ * order, of the pack whose checksum is PACK_SUM, under a temporary name
+ * in PACK_DIR, then link it to DEST. */
+int pack_index_write(const char *pack_dir, int format, size_t n, pack_index_row_fn row,
+		     void *payload, const silo_oid *pack_sum, const char *dest);
 
 /* Write the pack of R's objects in pack order, choosing deltas on the
  * way, then its index, and link both into place. */

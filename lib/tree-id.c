@@ -56,7 +56,7 @@ static int find_path(const struct silo_tree_list *l, const char *path, size_t le
 /* The tree of entries LO..HI, which all start with the PLEN bytes of their
  * directory's path and '/'. */
 static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
-		 size_t hi, size_t plen, int depth)
+		 size_t hi, size_t plen, int depth, const struct tree_object_sink *sink)
 {
 	struct strbuf buf = STRBUF_INIT;
 	size_t i = lo;
@@ -97,7 +97,7 @@ static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 		for (j = i + 1; j < hi; j++)
 			if (strncmp(l->v[j].path + plen, name, nlen + 1))
 				break;
-		if ((ret = build(&sub, l, i, j, plen + nlen + 1, depth + 1)) < 0)
+		if ((ret = build(&sub, l, i, j, plen + nlen + 1, depth + 1, sink)) < 0)
 			break;
 		ret = add_entry(&buf, "40000", name, nlen, &sub);
 		i = j;
@@ -105,11 +105,14 @@ static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 	if (!ret)
 		ret = silo_oid_hash_buffer(out, l->format, SILO_OBJ_TREE,
 					   buf.buf ? buf.buf : "", buf.len);
+	if (!ret && sink)
+		ret = sink->fn(sink->payload, out, buf.buf ? buf.buf : "", buf.len,
+			       lo < hi ? l->v[lo].path : "", plen ? plen - 1 : 0);
 	strbuf_release(&buf);
 	return ret;
 }
 
-int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l)
+static int check_list(const struct silo_tree_list *l)
 {
 	size_t i;
 
@@ -123,5 +126,20 @@ int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l)
 		if (l->v[i].id.format != l->format)
 			return silo_error_set(SILO_EINVALID,
 				"'%s' has an id of another object format", l->v[i].path);
-	return build(out, l, 0, l->n, 0, 0);
+	return 0;
+}
+
+int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l)
+{
+	int ret = check_list(l);
+
+	return ret < 0 ? ret : build(out, l, 0, l->n, 0, 0, NULL);
+}
+
+int tree_list_objects(silo_oid *out, const struct silo_tree_list *l,
+		      const struct tree_object_sink *sink)
+{
+	int ret = check_list(l);
+
+	return ret < 0 ? ret : build(out, l, 0, l->n, 0, 0, sink);
 }

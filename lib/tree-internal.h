@@ -30,6 +30,20 @@ void tree_list_sort(struct silo_tree_list *l);
 int tree_path_cmp(const char *a, size_t alen, int a_dir,
 		  const char *b, size_t blen, int b_dir);
 
+/*
+ * Every tree object of a list, as silo_tree_list_id() builds them: FN is
+ * called for each, children before their parent (the root last), with
+ * its id, its content (borrowed for the call) and its path, the first
+ * PLEN bytes of PATH ("" and 0 for the root).
+ */
+struct tree_object_sink {
+	int (*fn)(void *payload, const silo_oid *id, const void *data, size_t len,
+		  const char *path, size_t plen);
+	void *payload;
+};
+int tree_list_objects(silo_oid *out, const struct silo_tree_list *l,
+		      const struct tree_object_sink *sink);
+
 /* ---- a directory on disk ---- */
 
 struct tree_walk_entry {

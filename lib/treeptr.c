@@ -22,11 +22,12 @@ static const char *const kind_names[] = {
 	[SILO_TREEPTR_TAR] = "tar",
 	[SILO_TREEPTR_ARCHIVE] = "archive",
 	[SILO_TREEPTR_OPAQUE] = "opaque",
+	[SILO_TREEPTR_TREE] = "tree",
 };
 
 const char *silo_treeptr_kind_name(int kind)
 {
-	if (kind < SILO_TREEPTR_TAR || kind > SILO_TREEPTR_OPAQUE)
+	if (kind < SILO_TREEPTR_TAR || kind > SILO_TREEPTR_TREE)
 		return NULL;
 	return kind_names[kind];
 }
@@ -35,7 +36,7 @@ int silo_treeptr_kind_from_name(const char *name)
 {
 	int k;
 
-	for (k = SILO_TREEPTR_TAR; k <= SILO_TREEPTR_OPAQUE; k++)
+	for (k = SILO_TREEPTR_TAR; k <= SILO_TREEPTR_TREE; k++)
 		if (!strcmp(kind_names[k], name))
 			return k;
 	return 0;
@@ -43,7 +44,8 @@ int silo_treeptr_kind_from_name(const char *name)
 
 int silo_treeptr_is_tree(const struct silo_treeptr *tp)
 {
-	return tp->kind == SILO_TREEPTR_TAR || tp->kind == SILO_TREEPTR_ARCHIVE;
+	return tp->kind == SILO_TREEPTR_TAR || tp->kind == SILO_TREEPTR_ARCHIVE ||
+	       tp->kind == SILO_TREEPTR_TREE;
 }
 
 void silo_treeptr_release(struct silo_treeptr *tp)
@@ -79,6 +81,8 @@ static int field_error(const char *name, const char *field, const char *expected
 }
 
 /* Read the id in FIELD: exactly the hex length of FORMAT, lowercase. */
+static int parse_packs(json_t *doc, int format, const char *name);
+
 static int parse_id(silo_oid *out, const json_t *doc, const char *field,
 		    int format, const char *name)
 {
@@ -139,10 +143,10 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 
 	v = json_object_get(doc, "kind");
 	if (!json_is_string(v))
-		return field_error(name, "kind", "\"tar\", \"archive\" or \"opaque\"", v);
+		return field_error(name, "kind", "\"tar\", \"archive\", \"opaque\" or \"tree\"", v);
 	if (!(tp->kind = silo_treeptr_kind_from_name(json_string_value(v))))
 		return silo_error_set(SILO_EINVALID,
-			"'%s': field 'kind': expected \"tar\", \"archive\" or \"opaque\", not \"%.40s\"",
+			"'%s': field 'kind': expected \"tar\", \"archive\", \"opaque\" or \"tree\", not \"%.40s\"",
 			name, json_string_value(v));
 
 	if ((ret = parse_id(&tp->object, doc, "object", format, name)) < 0)
@@ -166,6 +170,9 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 		return silo_error_set(SILO_EINVALID,
 			"'%s': field 'tree': not expected for kind \"opaque\"", name);
 	}
+
+	if (tp->kind == SILO_TREEPTR_TREE && (ret = parse_packs(doc, format, name)) < 0)
+		return ret;
 
 	v = json_object_get(doc, "provenance");
 	if (v && !json_is_object(v))
@@ -259,6 +266,10 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 		ret = set_field(doc, "tree", json_string(silo_oid_to_hex(hex, &tp->tree)));
 	else
 		json_object_del(doc, "tree");
+	if (tp->kind != SILO_TREEPTR_TREE)
+		json_object_del(doc, "packs");
+	else if (!json_is_array(json_object_get(doc, "packs")))
+		ret = silo_error_set(SILO_EINVALID, "treeptr of kind \"tree\" has no packs");
 	if (ret < 0)
 		goto out;
 	text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
@@ -391,6 +402,60 @@ int silo_treeptr_clear_provenance(struct silo_treeptr *tp)
 	if (!doc)
 		return silo_error_oom();
 	json_object_del(doc, "provenance");
+	return 0;
+}
+
+/* "packs": an array of "pack-<hex>" names of FORMAT, at least one. */
+static int parse_packs(json_t *doc, int format, const char *name)
+{
+	json_t *v = json_object_get(doc, "packs"), *e;
+	size_t i, hexsz = silo_oid_hexsz(format);
+
+	if (!json_is_array(v) || !json_array_size(v))
+		return field_error(name, "packs", "an array of pack names", v);
+	json_array_foreach(v, i, e) {
+		const char *p = json_string_value(e);
+		size_t k;
+		if (!p || strncmp(p, "pack-", 5) || strlen(p) != 5 + hexsz)
+			goto bad;
+		for (k = 5; p[k]; k++)
+			if (!((p[k] >= '0' && p[k] <= '9') || (p[k] >= 'a' && p[k] <= 'f')))
+				goto bad;
+		continue;
+bad:
+		return silo_error_set(SILO_EINVALID,
+			"'%s': field 'packs': expected pack names \"pack-<%zu hex digits>\", not %.80s",
+			name, hexsz, p ? p : "a non-string");
+	}
+	return 0;
+}
+
+size_t silo_treeptr_n_packs(const struct silo_treeptr *tp)
+{
+	return tp->doc ? json_array_size(json_object_get(tp->doc, "packs")) : 0;
+}
+
+const char *silo_treeptr_pack(const struct silo_treeptr *tp, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(tp->doc, "packs"), i));
+}
+
+int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (!tp->doc && !(tp->doc = json_object())) {
+		json_decref(a);
+		return silo_error_oom();
+	}
+	for (i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(packs[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	if (!a || json_object_set_new(tp->doc, "packs", a) < 0)
+		return silo_error_oom();
 	return 0;
 }
 

@@ -433,6 +433,8 @@ int verify_plan_packs(struct verify_job *job, struct pack_plan **plans, size_t *
 			}
 		} else if (!strcmp(name, "packs")) {
 			/* The list of packs for readers over HTTP (pack-list.c). */
+		} else if (pack_name_is(name, s->format, "moved")) {
+			/* Where a removed pack's objects went (pack-repack.c). */
 		} else if (is_temp(name)) {
 			verify_temp_file(job, rel);
 		} else {

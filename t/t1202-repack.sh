@@ -82,7 +82,10 @@ test_expect_success 'repack without -a leaves packs alone, and new loose objects
 test_expect_success 'repack -a -d merges every pack into one and removes the old' '
 	silo repack --silo s -a -d >out &&
 	grep "22 objects, .* removed 0 loose objects, 2 packs$" out &&
-	ls s/pack/pack-* >files && test_line_count 2 files &&
+	ls s/pack/pack-*.pack s/pack/pack-*.idx >files && test_line_count 2 files &&
+	ls s/pack/pack-*.moved >moved && test_line_count 2 moved &&
+	new=$(basename s/pack/*.pack .pack) &&
+	for f in $(cat moved); do echo $new | test_cmp - $f || return 1; done &&
 	echo "P $(basename s/pack/*.pack)" >expect && echo >>expect && test_cmp expect s/pack/packs &&
 	silo ls --silo s >all && test_line_count 22 all &&
 	git verify-pack s/pack/*.idx &&

@@ -182,4 +182,27 @@ test_expect_success 'a prune killed at any moment leaves every kept object' '
 	done
 '
 
+test_expect_success 'a kept tree of kind tree keeps every object below it' '
+	silo init tk.silo &&
+	mkdir -p tk.medo && echo "{ \"silos\": [\"../tk.silo\"] }" >tk.medo/SILO.json &&
+	mkdir -p v1/sub v2/sub &&
+	seq 1 2000 >v1/shared && cp v1/shared v2/shared &&
+	echo one >v1/sub/only1 && echo two >v2/sub/only2 &&
+	medo add --kind=tree v1 tk.medo/v1.treeptr &&
+	medo add --kind=tree v2 tk.medo/v2.treeptr &&
+	age_packs tk.silo &&
+	medo reachable tk.medo >keep.tk &&
+	silo prune --silo tk.silo --keep keep.tk --expire 1.day --force -v >out &&
+	grep "packed: [0-9]* kept, 0 removed from 0 packs" out &&
+	rm tk.medo/v1.treeptr &&
+	medo reachable tk.medo >keep.tk &&
+	silo prune --silo tk.silo --keep keep.tk --expire 1.day --force -v >out &&
+	! grep "packed: [0-9]* kept, 0 removed" out &&
+	rm -rf e2 && medo expand tk.medo/v2.treeptr e2 && diff -r v2 e2 &&
+	test_must_fail silo cat --silo tk.silo $(git hash-object v1/sub/only1) &&
+	silo cat --silo tk.silo $(git hash-object v2/sub/only2) >only2 &&
+	test_cmp v2/sub/only2 only2 &&
+	silo verify --silo tk.silo
+'
+
 test_done

@@ -150,6 +150,22 @@ bench_tree() {
 		"git init -q \$D/g && git --git-dir=\$D/g/.git --work-tree='$src' add -A && git --git-dir=\$D/g/.git write-tree"
 }
 
+# The tree kind (git objects in a pack) against the tar kind: add,
+# expand, and the size each leaves in the silo.
+bench_kinds() {
+	name=$1 src=$2
+	pair "add $name --kind=tree vs --kind=tar" \
+		"silo init \$D/s && medo add --kind=tree --silo \$D/s '$src' \$D/x.treeptr" \
+		"silo init \$D/s && medo add --kind=tar --silo \$D/s '$src' \$D/x.treeptr" \
+		"du -sb \$D/s/pack | cut -f1" "du -sb \$D/s/objects | cut -f1"
+	silo init "$WORK/k-$name.silo"
+	medo add --kind=tree --silo "$WORK/k-$name.silo" "$src" "$WORK/k-$name-tree.treeptr"
+	medo add --kind=tar --silo "$WORK/k-$name.silo" "$src" "$WORK/k-$name-tar.treeptr"
+	pair "expand $name --kind=tree vs --kind=tar" \
+		"medo expand --silo '$WORK/k-$name.silo' '$WORK/k-$name-tree.treeptr' \$D/out" \
+		"medo expand --silo '$WORK/k-$name.silo' '$WORK/k-$name-tar.treeptr' \$D/out"
+}
+
 bench_silo_verify() {
 	name=$1 src=$2
 	# The same objects, loose in a silo and in a git repository.
@@ -266,15 +282,20 @@ report() {
 if [ "$QUICK" = 1 ]; then
 	bench_tree tiny "$(synthetic_tiny 5000)"
 	bench_tree huge "$(synthetic_huge 20)"
+	bench_kinds tiny "$(synthetic_tiny 5000)"
+	bench_kinds huge "$(synthetic_huge 20)"
 	bench_silo_verify tiny "$(synthetic_tiny 5000)"
 	bench_http 3
 else
 	if tree=$(npm_tree); then
 		bench_tree npm "$tree"
+		bench_kinds npm "$tree"
 		bench_silo_verify npm "$tree"
 	fi
 	bench_tree tiny "$(synthetic_tiny 30000)"
 	bench_tree huge "$(synthetic_huge 100)"
+	bench_kinds tiny "$(synthetic_tiny 30000)"
+	bench_kinds huge "$(synthetic_huge 100)"
 	# Fetches 20 versions of an npm package once, and packs them.
 	sh "$(dirname "$0")/bench-repack.sh" >"$WORK/repack.txt" || say "bench: repack benchmark failed"
 	bench_http 20

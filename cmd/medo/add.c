@@ -12,7 +12,7 @@
 #endif
 
 static const char *const usage[] = {
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] <dir> <treeptr>",
+	"medo add [--silo=<dir>] [--kind=tar|tree] [--force] [--note=<text>] [--url=<url>] [-v] [--json] <dir> <treeptr>",
 	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <file> <treeptr>",
 	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <url> <treeptr>",
 	NULL
@@ -22,9 +22,11 @@ int cmd_medo_add(int argc, const char **argv)
 {
 	struct silo_medo_add_options o = { 0 };
 	int verbose = 0, json = 0;
+	const char *kind = NULL;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to store into (default: from SILO.json)"),
 		OPT_FLAG(0, "opaque", &o.opaque, "keep a file as one opaque object, not an archive"),
+		OPT_STRING(0, "kind", &kind, "kind", "store a directory as a tar (tar) or as git objects (tree)"),
 		OPT_FLAG(0, "force", &o.force, "replace a treeptr that names other data"),
 		OPT_STRING(0, "note", &o.note, "text", "a note for the provenance"),
 		OPT_STRING(0, "url", &o.url, "url", "where the data came from, for the provenance"),
@@ -48,6 +50,10 @@ int cmd_medo_add(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "--sha256 expects 64 hex digits, not '%s'", o.sha256);
 	if (o.integrity && silo_integrity_check_syntax(o.integrity) < 0)
 		return fe_usage_error(usage, opts, "--integrity: %s", silo_error_message());
+	if (kind && strcmp(kind, "tar") && strcmp(kind, "tree"))
+		return fe_usage_error(usage, opts, "--kind expects tar or tree, not '%s'", kind);
+	if (kind)
+		o.kind = silo_treeptr_kind_from_name(kind);
 	o.tool = "medo " SILO_VERSION;
 	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
 	if (ret < 0)

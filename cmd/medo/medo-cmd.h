@@ -6,6 +6,11 @@
 extern const struct fe_tool medo_tool;
 
 int cmd_medo_add(int argc, const char **argv);
+int cmd_medo_cat(int argc, const char **argv);
+int cmd_medo_diff(int argc, const char **argv);
+int cmd_medo_ls(int argc, const char **argv);
+int cmd_medo_mount(int argc, const char **argv);
+int cmd_medo_show(int argc, const char **argv);
 int cmd_medo_expand(int argc, const char **argv);
 int cmd_medo_reachable(int argc, const char **argv);
 int cmd_medo_sign(int argc, const char **argv);

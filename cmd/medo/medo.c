@@ -10,8 +10,13 @@
 
 static const struct fe_cmd medo_cmds[] = {	/* keep sorted */
 	{ "add", cmd_medo_add, "store a directory or file in the silo, write its treeptr" },
+	{ "cat", cmd_medo_cat, "print one file of a treeptr's tree, verified" },
+	{ "diff", cmd_medo_diff, "the paths added, removed and changed between two trees" },
 	{ "expand", cmd_medo_expand, "turn treeptrs into directory trees on disk" },
+	{ "ls", cmd_medo_ls, "list a treeptr's tree, as git ls-tree does" },
+	{ "mount", cmd_medo_mount, "mount a treeptr's tree read-only (FUSE)" },
 	{ "reachable", cmd_medo_reachable, "list every silo object that treeptrs name" },
+	{ "show", cmd_medo_show, "kind, ids, size and provenance of treeptrs or directories" },
 	{ "sign", cmd_medo_sign, "write an OpenSSH signature of each treeptr" },
 	{ "status", cmd_medo_status, "which trees a destination holds, which differ, what is extra" },
 	{ "tree-id", cmd_medo_tree_id, "print the git tree id of a directory or archive" },

@@ -35,6 +35,10 @@ static int add_one(const char *path, void *payload)
 	if ((ret = silo_treeptr_load(&tp, path)) < 0)
 		return fe_lib_error(ret);
 	ret = silo_oid_set_add(st->set, &tp.object);
+	/* A tree kept as git objects: its root tree too.  silo prune keeps
+	 * what is below a tree it keeps (silo-prune(1)). */
+	if (!ret && tp.kind == SILO_TREEPTR_TREE)
+		ret = silo_oid_set_add(st->set, &tp.tree);
 	silo_treeptr_release(&tp);
 	return ret < 0 ? fe_lib_error(ret) : 0;
 }

@@ -120,7 +120,7 @@ _silobox()
 		return
 	fi
 	case $tool:$cmd in
-	medo:add|medo:tree-id)
+	medo:add|medo:tree-id|medo:show)
 		_silobox_paths "$cur" "" ;;
 	medo:*)
 		_silobox_paths "$cur" treeptrs ;;

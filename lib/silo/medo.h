@@ -38,6 +38,17 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			   const char *silo_option, const silo_oid *id,
 			   silo_medo_warn_fn warn, void *payload);
 
+/*
+ * The same for the treeptr TP: for a treeptr of kind tree, a silo over
+ * HTTP is asked for the packs TP names before any other, and its tree
+ * section (tree objects and size table) is brought into the cache in
+ * one range request.
+ */
+struct silo_treeptr;
+int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
+			   const char *silo_option, const struct silo_treeptr *tp,
+			   silo_medo_warn_fn on_warning, void *payload);
+
 /* Open the first local silo of TREEPTR_PATH's SILO.json, or SILO_OPTION;
  * *out is owned by the caller: silo_free(). */
 int silo_medo_open_writing(silo **out, const char *treeptr_path,
@@ -48,6 +59,8 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 struct silo_medo_add_options {
 	const char *silo;	/* a silo to use instead of SILO.json's */
 	int opaque;		/* store a file as one opaque object */
+	int kind;		/* for a directory: SILO_TREEPTR_TAR (0 too)
+				 * or SILO_TREEPTR_TREE */
 	int force;		/* replace a treeptr that names other data */
 	const char *note;	/* provenance: a free-form note, or NULL */
 	const char *url;	/* provenance: where the data came from, or NULL */

@@ -81,4 +81,17 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
  */
 int silo_remote_open_cached(silo **out, const char *url);
 
+/*
+ * For a silo S read over HTTP (silo_remote_open_cached()); no-ops for
+ * any other.  silo_remote_hint_packs() names packs ("pack-<hex>", as a
+ * treeptr of kind tree lists them) whose indexes are searched before
+ * pack/packs and the indexes it lists are read at all.
+ * silo_remote_fetch_section() makes the objects of a pack from its start
+ * to the end of LAST local in one range request (the tree section of a
+ * tree written by medo add --kind=tree: LAST is its size table), unless
+ * FIRST (its root tree) is local already.
+ */
+int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
+int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
+
 #endif

@@ -30,10 +30,12 @@
 enum silo_treeptr_kind {
 	SILO_TREEPTR_TAR = 1,	/* "tar": a tar written by medo */
 	SILO_TREEPTR_ARCHIVE,	/* "archive": an upstream archive, byte for byte */
-	SILO_TREEPTR_OPAQUE	/* "opaque": a file written as is */
+	SILO_TREEPTR_OPAQUE,	/* "opaque": a file written as is */
+	SILO_TREEPTR_TREE	/* "tree": git tree and blob objects in packs;
+				   object is the tree's size table */
 };
 
-/* "tar", "archive", "opaque" (static strings); NULL for anything else. */
+/* "tar", "archive", "opaque", "tree" (static strings); NULL for anything else. */
 const char *silo_treeptr_kind_name(int kind);
 /* The kind named NAME, or 0. */
 int silo_treeptr_kind_from_name(const char *name);
@@ -49,7 +51,7 @@ struct silo_treeptr {
 
 #define SILO_TREEPTR_INIT { 0, { 0, { 0 } }, 0, { 0, { 0 } }, NULL }
 
-/* 1 if the treeptr names a tree (kind tar or archive). */
+/* 1 if the treeptr names a tree (kind tar, archive or tree). */
 int silo_treeptr_is_tree(const struct silo_treeptr *tp);
 
 /*
@@ -84,6 +86,16 @@ const char *silo_treeptr_provenance(const struct silo_treeptr *tp, const char *k
 
 /* Forget all provenance (before recording new provenance). */
 int silo_treeptr_clear_provenance(struct silo_treeptr *tp);
+
+/*
+ * The packs a treeptr of kind tree was written to ("pack-<hex>", without
+ * directory or extension): the number of them, and the I-th (borrowed
+ * from TP).  silo_treeptr_set_packs() replaces the list with a copy of
+ * the N names of PACKS.
+ */
+size_t silo_treeptr_n_packs(const struct silo_treeptr *tp);
+const char *silo_treeptr_pack(const struct silo_treeptr *tp, size_t i);
+int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n);
 
 /* 1 if A and B name the same data: kind, object, size and tree. */
 int silo_treeptr_same_data(const struct silo_treeptr *a, const struct silo_treeptr *b);

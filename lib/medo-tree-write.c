@@ -1,0 +1,152 @@
+/*
+ * Expanding a treeptr of kind tree: the leaves read from the tree
+ * objects, each file written from its blob, verified as it is read.
+ */
+#include "silo/tree-pack.h"
+#include "silo/treeptr.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "medo-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Make the directories of PATH (relative to ROOT) below ROOT. */
+static int make_parents(const char *root, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *full;
+	int ret;
+
+	if (!slash)
+		return 0;
+	if (!(dir = strndup(path, (size_t)(slash - path))))
+		return silo_error_oom();
+	full = fs_join(root, dir);
+	free(dir);
+	if (!full)
+		return silo_error_oom();
+	ret = fs_mkdir_p(full, 0777);
+	free(full);
+	return ret;
+}
+
+int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *full)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	silo_stream *st = NULL;
+	const void *d;
+	size_t n;
+	int fd = -1, ret;
+
+	if ((ret = silo_stream_open(&st, s, &e->id)) < 0)
+		goto fail;
+	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size) {
+		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
+				     silo_object_type_name(silo_stream_type(st)),
+				     (unsigned long long)silo_stream_size(st),
+				     (unsigned long long)e->size);
+		goto fail;
+	}
+	if (e->mode == SILO_MODE_SYMLINK) {
+		char target[4096 + 1];
+		size_t got = 0;
+		if (e->size >= sizeof(target)) {
+			ret = silo_error_set(SILO_ECORRUPT, "is a symlink target of %llu bytes",
+					     (unsigned long long)e->size);
+			goto fail;
+		}
+		while ((ret = silo_stream_read(st, &d, &n)) > 0) {
+			memcpy(target + got, d, n);
+			got += n;
+		}
+		if (ret < 0)
+			goto fail;
+		target[got] = '\0';
+		if (strlen(target) != got) {
+			ret = silo_error_set(SILO_ECORRUPT, "is a symlink target with a NUL byte");
+			goto fail;
+		}
+		if (symlink(target, full) < 0) {
+			ret = silo_error_errno("cannot create the symlink '%s'", full);
+			goto out;
+		}
+		goto out;
+	}
+	fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		  (e->mode == SILO_MODE_EXEC ? 0777 : 0666) & ~fs_umask());
+	if (fd < 0) {
+		ret = silo_error_errno("cannot create '%s'", full);
+		goto out;
+	}
+	while ((ret = silo_stream_read(st, &d, &n)) > 0)
+		if ((ret = fs_write_all(fd, d, n, full)) < 0)
+			goto out;
+	if (ret < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = silo_error_errno("cannot write '%s'", full);
+		goto out;
+	}
+	fd = -1;
+	goto out;
+fail:
+	silo_error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
+out:
+	if (fd >= 0)
+		close(fd);
+	silo_stream_free(st);
+	return ret;
+}
+
+int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
+		    const char *treeptr_path)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	silo_oid got;
+	size_t i;
+	int ret;
+
+	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object)) < 0) {
+		silo_error_wrap("'%s'", treeptr_path);
+		goto out;
+	}
+	/* Each tree object was checked against its id as it was read, so
+	 * this only checks the list built from them. */
+	if ((ret = silo_tree_list_id(&got, &l)) < 0)
+		goto out;
+	if (!silo_oid_equal(&got, &tp->tree)) {
+		ret = silo_error_set(SILO_ECORRUPT, "'%s': tree %s lists a different tree",
+				     treeptr_path, silo_oid_to_hex(hex, &tp->tree));
+		goto out;
+	}
+	if (mkdir(new_path, 0777) < 0) {
+		ret = silo_error_errno("cannot create '%s'", new_path);
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		char *full;
+		if ((ret = make_parents(new_path, l.v[i].path)) < 0)
+			goto out;
+		if (!(full = fs_join(new_path, l.v[i].path))) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		ret = medo_tree_blob_write(s, &l.v[i], full);
+		free(full);
+		if (ret < 0) {
+			silo_error_wrap("'%s'", treeptr_path);
+			goto out;
+		}
+	}
+out:
+	silo_tree_list_release(&l);
+	return ret;
+}

@@ -1,0 +1,405 @@
+/*
+ * silo_medo_tree: a treeptr's tree opened for lookups, listings and
+ * single-file reads (medo ls, cat, diff).  Its directories are kept as
+ * git tree objects (read from the silo for kind tree, built from the
+ * listing of the object for the others), its leaves as a sorted list.
+ */
+#include "silo/medo-tree.h"
+#include "silo/tree-pack.h"
+#include "error-internal.h"
+#include "medo-internal.h"
+#include "tree-internal.h"
+#include "tree-pack-internal.h"
+#include "alloc.h"
+#include "fsutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mt_dir {
+	char *path;
+	silo_oid id;
+	unsigned char *data;
+	size_t len;
+};
+
+struct silo_medo_tree {
+	char *name;		/* the treeptr's path, for messages */
+	silo *s;
+	struct silo_treeptr tp;
+	struct silo_tree_list leaves;
+	struct mt_dir *dirs;
+	size_t n_dirs, alloc_dirs;
+};
+
+static int on_dir(void *payload, const silo_oid *id, const void *data, size_t len,
+		  const char *path, size_t plen)
+{
+	struct silo_medo_tree *t = payload;
+	struct mt_dir *d;
+
+	if (ALLOC_GROW(t->dirs, t->n_dirs + 1, t->alloc_dirs) < 0)
+		return silo_error_oom();
+	d = &t->dirs[t->n_dirs];
+	memset(d, 0, sizeof(*d));
+	if (!(d->path = strndup(path, plen)) || !(d->data = malloc(len ? len : 1))) {
+		free(d->path);
+		return silo_error_oom();
+	}
+	memcpy(d->data, data, len);
+	d->len = len;
+	d->id = *id;
+	t->n_dirs++;
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct mt_dir *)a)->path, ((const struct mt_dir *)b)->path);
+}
+
+/* Kinds tar and archive: the leaves from the object, read whole. */
+static int list_object(struct silo_medo_tree *t)
+{
+	struct medo_reader src = { NULL, 0 };
+	silo_stream *st;
+	int ret;
+
+	if ((ret = silo_stream_open(&st, t->s, &t->tp.object)) < 0)
+		return ret;
+	src.st = st;
+	ret = silo_tree_list_archive(&t->leaves, silo_object_format(t->s), medo_reader_read,
+				     &src, "object");
+	if (!ret)
+		ret = medo_reader_finish(&src);
+	silo_stream_free(st);
+	return ret;
+}
+
+void silo_medo_tree_free(silo_medo_tree *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n_dirs; i++) {
+		free(t->dirs[i].path);
+		free(t->dirs[i].data);
+	}
+	free(t->dirs);
+	free(t->name);
+	silo_tree_list_release(&t->leaves);
+	silo_treeptr_release(&t->tp);
+	silo_free(t->s);
+	free(t);
+}
+
+int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
+			const char *silo_option, silo_medo_warn_fn on_warning,
+			void *payload)
+{
+	struct silo_medo_tree *t = calloc(1, sizeof(*t));
+	struct tree_object_sink sink = { on_dir, NULL };
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	silo_oid got;
+	int ret;
+
+	*out = NULL;
+	if (!t)
+		return silo_error_oom();
+	sink.payload = t;
+	if (!(t->name = strdup(treeptr_path))) {
+		free(t);
+		return silo_error_oom();
+	}
+	if ((ret = silo_treeptr_load(&t->tp, treeptr_path)) < 0)
+		goto fail;
+	if (!silo_treeptr_is_tree(&t->tp)) {
+		ret = silo_error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
+		goto fail;
+	}
+	if ((ret = silo_medo_open_treeptr(&t->s, treeptr_path, silo_option, &t->tp,
+					  on_warning, payload)) < 0)
+		goto fail;
+	t->leaves.format = t->tp.tree.format;
+	if (t->tp.kind == SILO_TREEPTR_TREE)
+		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, &sink);
+	else if ((ret = list_object(t)) == 0)
+		ret = tree_list_objects(&got, &t->leaves, &sink);
+	if (ret < 0) {
+		silo_error_wrap("'%s'", treeptr_path);
+		goto fail;
+	}
+	if (t->tp.kind != SILO_TREEPTR_TREE && !silo_oid_equal(&got, &t->tp.tree)) {
+		ret = silo_error_set(SILO_ECORRUPT, "'%s': object %s holds tree %s, not the treeptr's",
+				     treeptr_path, silo_oid_to_hex(hex, &t->tp.object),
+				     silo_oid_to_hex(hex, &got));
+		goto fail;
+	}
+	if (!t->n_dirs && (ret = on_dir(t, &t->tp.tree, "", 0, "", 0)) < 0)
+		goto fail;
+	qsort(t->dirs, t->n_dirs, sizeof(*t->dirs), by_path);
+	*out = t;
+	return 0;
+fail:
+	silo_medo_tree_free(t);
+	return ret;
+}
+
+const struct silo_treeptr *silo_medo_tree_treeptr(const silo_medo_tree *t)
+{
+	return &t->tp;
+}
+
+const struct silo_tree_list *silo_medo_tree_leaves(const silo_medo_tree *t)
+{
+	return &t->leaves;
+}
+
+size_t silo_medo_tree_count(const silo_medo_tree *t)
+{
+	return t->n_dirs + t->leaves.n;
+}
+
+int silo_medo_tree_node(const silo_medo_tree *t, size_t n, struct silo_medo_tree_node *out)
+{
+	const char *slash;
+
+	memset(out, 0, sizeof(*out));
+	out->node = n;
+	if (n < t->n_dirs) {
+		out->path = t->dirs[n].path;
+		out->mode = 040000;
+		out->id = t->dirs[n].id;
+	} else if (n - t->n_dirs < t->leaves.n) {
+		const struct silo_tree_entry *e = &t->leaves.v[n - t->n_dirs];
+		out->path = e->path;
+		out->mode = e->mode;
+		out->id = e->id;
+		out->size = e->size;
+	} else {
+		return silo_error_set(SILO_ENOTFOUND, "no node %zu", n);
+	}
+	slash = strrchr(out->path, '/');
+	out->name = slash ? slash + 1 : out->path;
+	return 0;
+}
+
+/* Binary search of PATH (LEN bytes) in N strings spaced STRIDE bytes
+ * apart from the pointer at BASE: 1 and *at set, or 0. */
+static int search(const void *base, size_t n, size_t stride, const char *path,
+		  size_t len, size_t *at)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *p = *(char *const *)((const char *)base + mid * stride);
+		int c = strncmp(p, path, len);
+		if (!c && p[len])
+			c = 1;
+		if (!c) {
+			*at = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* PATH (LEN bytes) among the dirs, then the leaves: its node. */
+static int find(const silo_medo_tree *t, const char *path, size_t len, size_t *node)
+{
+	size_t at;
+
+	if (t->n_dirs && search(&t->dirs[0].path, t->n_dirs, sizeof(*t->dirs), path, len, &at)) {
+		*node = at;
+		return 1;
+	}
+	if (t->leaves.n && search(&t->leaves.v[0].path, t->leaves.n, sizeof(*t->leaves.v),
+				  path, len, &at)) {
+		*node = t->n_dirs + at;
+		return 1;
+	}
+	return 0;
+}
+
+int silo_medo_tree_lookup(const silo_medo_tree *t, const char *path,
+			  struct silo_medo_tree_node *out)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	const char *p = path;
+	size_t len, n;
+
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	while (*p == '/')
+		p++;
+	len = strlen(p);
+	while (len && p[len - 1] == '/')
+		len--;
+	if (len == 1 && p[0] == '.')
+		len = 0;
+	if (!find(t, p, len, &n))
+		return silo_error_set(SILO_ENOTFOUND, "'%s': no '%s' in tree %s", t->name, path,
+				      silo_oid_to_hex(hex, &t->tp.tree));
+	return silo_medo_tree_node(t, n, out);
+}
+
+int silo_medo_tree_child(const silo_medo_tree *t, size_t dir, const char *name,
+			 size_t nlen, struct silo_medo_tree_node *out)
+{
+	const char *base;
+	size_t blen, n;
+	char *full;
+	int found;
+
+	if (dir >= t->n_dirs)
+		return SILO_ENOTFOUND;
+	base = t->dirs[dir].path;
+	blen = strlen(base);
+	if (!(full = malloc(blen + nlen + 2)))
+		return silo_error_oom();
+	memcpy(full, base, blen);
+	if (blen)
+		full[blen++] = '/';
+	memcpy(full + blen, name, nlen);
+	found = find(t, full, blen + nlen, &n);
+	free(full);
+	return found ? silo_medo_tree_node(t, n, out) : SILO_ENOTFOUND;
+}
+
+int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
+			int (*cb)(void *payload, const struct silo_medo_tree_node *e),
+			void *payload)
+{
+	const struct mt_dir *d;
+	size_t pos = 0, nlen;
+	const char *name;
+	unsigned mode;
+	silo_oid id;
+	int ret;
+
+	if (dir >= t->n_dirs)
+		return silo_error_set(SILO_EINVALID, "not a directory");
+	d = &t->dirs[dir];
+	while ((ret = silo_tree_object_next(d->data, d->len, &pos, t->leaves.format, &mode,
+					    &name, &nlen, &id)) > 0) {
+		struct silo_medo_tree_node e;
+		if ((ret = silo_medo_tree_child(t, dir, name, nlen, &e)) < 0)
+			return silo_error_set(SILO_ECORRUPT, "tree of '%s' lists '%.*s', not found",
+					      d->path, (int)nlen, name);
+		if ((ret = cb(payload, &e)) != 0)
+			return ret;
+	}
+	return ret;
+}
+
+/* ---- one file's content ---- */
+
+struct cat_state {
+	const char *want;
+	int fd;
+	const char *name;
+	int in;			/* the current entry is the one wanted */
+	int found;
+	uint64_t at;		/* bytes written */
+};
+
+static int cat_header(void *payload, struct archive_entry *e, const char *path)
+{
+	struct cat_state *c = payload;
+	const char *target;
+
+	c->in = !strcmp(path, c->want);
+	if (!c->in)
+		return 0;
+	c->found = 1;
+	c->at = 0;
+	if (archive_entry_hardlink(e))
+		return silo_error_set(SILO_EINVALID, "'%s' is a hard link in the archive; read '%s'",
+				      path, archive_entry_hardlink(e));
+	if ((target = archive_entry_symlink(e))) {
+		c->in = 0;
+		return fs_write_all(c->fd, target, strlen(target), c->name);
+	}
+	return 0;
+}
+
+static int cat_data(void *payload, const void *buf, size_t len, int64_t offset)
+{
+	struct cat_state *c = payload;
+	static const char zeros[4096];
+	int ret;
+
+	if (!c->in)
+		return 0;
+	while (c->at < (uint64_t)offset) {
+		size_t n = (uint64_t)offset - c->at < sizeof(zeros) ?
+			   (size_t)((uint64_t)offset - c->at) : sizeof(zeros);
+		if ((ret = fs_write_all(c->fd, zeros, n, c->name)) < 0)
+			return ret;
+		c->at += n;
+	}
+	c->at += len;
+	return fs_write_all(c->fd, buf, len, c->name);
+}
+
+static int cat_archive(silo_medo_tree *t, const char *path, int fd, const char *name)
+{
+	struct tree_archive_hooks hooks = { cat_header, cat_data, NULL, NULL };
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct cat_state c = { path, fd, name, 0, 0, 0 };
+	struct medo_reader src = { NULL, 0 };
+	silo_stream *st;
+	int ret;
+
+	hooks.payload = &c;
+	if ((ret = silo_stream_open(&st, t->s, &t->tp.object)) < 0)
+		return ret;
+	src.st = st;
+	ret = tree_archive_walk(&l, silo_object_format(t->s), medo_reader_read, &src,
+				"object", &hooks);
+	if (!ret)
+		ret = medo_reader_finish(&src);
+	silo_tree_list_release(&l);
+	silo_stream_free(st);
+	return ret;
+}
+
+int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	const struct silo_tree_entry *e;
+	silo_stream *st;
+	const void *d;
+	size_t len;
+	int ret;
+
+	if (n < t->n_dirs)
+		return silo_error_set(SILO_EINVALID, "'%s' is a directory", t->dirs[n].path);
+	e = &t->leaves.v[n - t->n_dirs];
+	if (t->tp.kind != SILO_TREEPTR_TREE)
+		return cat_archive(t, e->path, fd, name);
+	if ((ret = silo_stream_open(&st, t->s, &e->id)) < 0)
+		goto fail;
+	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size)
+		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
+				     silo_object_type_name(silo_stream_type(st)),
+				     (unsigned long long)silo_stream_size(st),
+				     (unsigned long long)e->size);
+	while (!ret && (ret = silo_stream_read(st, &d, &len)) > 0)
+		if ((ret = fs_write_all(fd, d, len, name)) < 0)
+			break;
+	silo_stream_free(st);
+	if (ret >= 0)
+		return 0;
+fail:
+	silo_error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
+	return ret;
+}

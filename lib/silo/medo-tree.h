@@ -1,0 +1,78 @@
+/*
+ * A tree named by a treeptr, opened for lookups, listings and reads of
+ * single files: what medo ls, medo cat, medo diff and medo mount share.
+ *
+ *	silo_medo_tree *t;
+ *	silo_medo_tree_open(&t, "x.treeptr", NULL, NULL, NULL);
+ *	silo_medo_tree_lookup(t, "sub/file", &node);
+ *	silo_medo_tree_list(t, dir_node, cb, payload);
+ *	silo_medo_tree_cat(t, node, fd, "stdout");
+ *	silo_medo_tree_free(t);
+ *
+ * For kind tree only the tree section (tree objects and size table) is
+ * read on open, and one blob per file read.  For kinds tar and archive
+ * the object is read whole to list it, and again to read a file.
+ *
+ * Nodes are numbers: 0 is the root directory, 1..n_dirs-1 the other
+ * directories in path order, then the leaves (files and symlinks) in path
+ * order.  A handle is used by one thread at a time.
+ */
+#ifndef SILO_MEDO_TREE_H
+#define SILO_MEDO_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "silo/oid.h"
+#include "silo/medo.h"
+#include "silo/store.h"
+#include "silo/tree.h"
+#include "silo/treeptr.h"
+
+typedef struct silo_medo_tree silo_medo_tree;
+
+struct silo_medo_tree_node {
+	const char *path;	/* "" for the root */
+	const char *name;	/* the last component */
+	unsigned mode;		/* 040000 for a directory, else SILO_MODE_* */
+	silo_oid id;		/* tree or blob id */
+	uint64_t size;		/* leaves: content size; directories: 0 */
+	size_t node;		/* its number */
+};
+
+/* Open the tree TREEPTR_PATH names, from SILO_OPTION or its SILO.json
+ * (silo_medo_open_treeptr()).  *out owned: silo_medo_tree_free(). */
+int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
+			const char *silo_option, silo_medo_warn_fn on_warning,
+			void *payload);
+void silo_medo_tree_free(silo_medo_tree *t);	/* NULL is allowed */
+
+/* The treeptr (borrowed). */
+const struct silo_treeptr *silo_medo_tree_treeptr(const silo_medo_tree *t);
+/* All leaves, in path order, with sizes (borrowed). */
+const struct silo_tree_list *silo_medo_tree_leaves(const silo_medo_tree *t);
+
+/* Number of nodes; node N (borrowed, valid while T lives). */
+size_t silo_medo_tree_count(const silo_medo_tree *t);
+int silo_medo_tree_node(const silo_medo_tree *t, size_t n, struct silo_medo_tree_node *out);
+
+/* The node of PATH ("" or "." for the root, no leading '/'): 0 and *out
+ * set, or SILO_ENOTFOUND with a message naming PATH. */
+int silo_medo_tree_lookup(const silo_medo_tree *t, const char *path,
+			  struct silo_medo_tree_node *out);
+
+/* The entry NAME (NLEN bytes) of directory node DIR: 0 and *out, or
+ * SILO_ENOTFOUND (no message: a lookup that fails is common). */
+int silo_medo_tree_child(const silo_medo_tree *t, size_t dir, const char *name,
+			 size_t nlen, struct silo_medo_tree_node *out);
+
+/* Call CB for each entry of directory node DIR, in git's order; a
+ * non-zero return stops and is returned. */
+int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
+			int (*cb)(void *payload, const struct silo_medo_tree_node *e),
+			void *payload);
+
+/* Write the content of leaf node N to FD (NAME in messages), verified:
+ * for kind tree its blob (fetched into the cache over HTTP). */
+int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name);
+
+#endif

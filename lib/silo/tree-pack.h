@@ -1,0 +1,76 @@
+/*
+ * Trees stored as git objects (the "tree" kind of treeptr(5)): every
+ * tree object of a directory, a size table and the blobs a silo lacks,
+ * written into one new git pack; and read back.
+ *
+ *	struct silo_tree_pack_result r;
+ *	silo_tree_pack_write(&r, s, "dir", &list);	list from silo_tree_list_dir()
+ *	  ... r.root, r.sizes, r.packs ...
+ *	silo_tree_pack_result_release(&r);
+ *
+ *	silo_tree_load(&list, s, &root, &sizes);	the leaves, with sizes
+ *
+ * The size table is a blob: one line per leaf, in the order of the
+ * leaves (git ls-tree -r), its size in decimal.
+ */
+#ifndef SILO_TREE_PACK_H
+#define SILO_TREE_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "silo/oid.h"
+#include "silo/store.h"
+#include "silo/tree.h"
+
+struct silo_tree_pack_result {
+	silo_oid root;		/* the root tree id */
+	silo_oid sizes;		/* the size table blob */
+	uint64_t sizes_len;	/* its size in bytes */
+	char **packs;		/* "pack-<hex>" of every pack holding one of
+				   the objects, sorted; owned */
+	size_t n_packs;
+	uint64_t trees;		/* tree objects written */
+	uint64_t blobs;		/* blobs written */
+	uint64_t reused;	/* blobs found in packs already */
+	uint64_t pack_bytes;	/* size of the new pack */
+};
+
+void silo_tree_pack_result_release(struct silo_tree_pack_result *r);
+
+/*
+ * Write the tree objects of L (the leaves of directory DIR, as
+ * silo_tree_list_dir() gives them), then its size table, then the blobs
+ * of L that no pack of S holds, in path order, into one new pack of S
+ * with its index; pack/packs is rewritten.  Blobs are read from DIR
+ * again and must still have the ids of L (else SILO_EIO: DIR changed).
+ * Objects held only loose are written again, so that every object of
+ * the tree is packed.
+ */
+int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
+			 const struct silo_tree_list *l);
+
+/* The size table of L: *out (owned, free()) of *len bytes. */
+int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
+
+/*
+ * The leaves of the tree ROOT of S, read from its tree objects, their
+ * sizes from the size table SIZES (NULL: sizes are left 0).  Every object
+ * read is verified; a missing or damaged one is an error naming it and
+ * its path.  OUT must be initialised; the caller releases it.
+ */
+int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
+		   const silo_oid *sizes);
+
+/* Read tree object ID of S (PATH names it in messages): *data (owned,
+ * free()) of *len bytes, verified, of type tree. */
+int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
+			  const silo_oid *id, const char *path);
+
+/* One entry of the tree object DATA, LEN bytes, from *POS, which is moved
+ * past it: 1 and the fields set, 0 at the end, SILO_ECORRUPT when
+ * malformed.  NAME points into DATA (not NUL-terminated: NLEN bytes). */
+int silo_tree_object_next(const unsigned char *data, size_t len, size_t *pos,
+			  int format, unsigned *mode, const char **name,
+			  size_t *nlen, silo_oid *id);
+
+#endif

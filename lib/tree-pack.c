@@ -1,0 +1,405 @@
+/*
+ * silo_tree_pack_write(): a directory's tree objects, its size table and
+ * the blobs the silo lacks, in one new git pack (version 2, no deltas)
+ * with its index, in that order: a reader finds the whole listing at the
+ * start of the pack, and files in path order after it.
+ */
+#include "silo/tree-pack.h"
+#include "repack-internal.h"
+#include "tree-pack-internal.h"
+#include "tree-internal.h"
+#include "alloc.h"
+#include "byteorder.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct tp {
+	struct tp_obj *v;
+	size_t n, alloc;
+	silo *s;
+	const char *dir;
+	const struct silo_tree_list *l;
+	char **packs;
+	size_t n_packs, alloc_packs;
+};
+
+void silo_tree_pack_result_release(struct silo_tree_pack_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_packs; i++)
+		free(r->packs[i]);
+	free(r->packs);
+	r->packs = NULL;
+	r->n_packs = 0;
+}
+
+int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int ret = strbuf_grow(&sb, 1);
+
+	for (i = 0; i < l->n && !ret; i++)
+		ret = strbuf_addf(&sb, "%llu\n", (unsigned long long)l->v[i].size);
+	if (ret < 0) {
+		strbuf_release(&sb);
+		return ret;
+	}
+	*len = sb.len;
+	*out = strbuf_detach(&sb);
+	return 0;
+}
+
+static int push(struct tp *t, const silo_oid *id, int type, const void *data,
+		size_t len, size_t leaf)
+{
+	struct tp_obj *o;
+
+	if (ALLOC_GROW(t->v, t->n + 1, t->alloc) < 0)
+		return silo_error_oom();
+	o = &t->v[t->n];
+	memset(o, 0, sizeof(*o));
+	o->id = *id;
+	o->type = type;
+	o->leaf = leaf;
+	o->len = len;
+	if (data) {
+		if (!(o->data = malloc(len ? len : 1)))
+			return silo_error_oom();
+		memcpy(o->data, data, len);
+	}
+	t->n++;
+	return 0;
+}
+
+static int on_tree(void *payload, const silo_oid *id, const void *data, size_t len,
+		   const char *path, size_t plen)
+{
+	(void)path;
+	(void)plen;
+	return push(payload, id, SILO_OBJ_TREE, data, len, 0);
+}
+
+static int note_pack(struct tp *t, const char *relpack)
+{
+	const char *base = strrchr(relpack, '/');
+	size_t i, n;
+
+	base = base ? base + 1 : relpack;
+	n = strlen(base) - strlen(".pack");
+	for (i = 0; i < t->n_packs; i++)
+		if (!strncmp(t->packs[i], base, n) && !t->packs[i][n])
+			return 0;
+	if (ALLOC_GROW(t->packs, t->n_packs + 1, t->alloc_packs) < 0 ||
+	    !(t->packs[t->n_packs] = strndup(base, n)))
+		return silo_error_oom();
+	t->n_packs++;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return silo_oid_cmp(&((const struct tp_obj *)a)->id, &((const struct tp_obj *)b)->id);
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int by_id_then_pos(const void *a, const void *b)
+{
+	const struct tp_obj *const *x = a, *const *y = b;
+	int c = silo_oid_cmp(&(*x)->id, &(*y)->id);
+
+	return c ? c : *x < *y ? -1 : *x > *y;
+}
+
+/* Drop the objects of V[0..*N) whose id came earlier, keeping the order
+ * of the rest. */
+static int dedup(struct tp_obj *v, size_t *n)
+{
+	struct tp_obj **sorted;
+	size_t i, j;
+
+	if (*n < 2)
+		return 0;
+	if (!(sorted = malloc(*n * sizeof(*sorted))))
+		return silo_error_oom();
+	for (i = 0; i < *n; i++)
+		sorted[i] = &v[i];
+	qsort(sorted, *n, sizeof(*sorted), by_id_then_pos);
+	for (i = 1; i < *n; i++)
+		if (silo_oid_equal(&sorted[i]->id, &sorted[i - 1]->id))
+			sorted[i]->type = SILO_OBJ_NONE;
+	free(sorted);
+	for (i = j = 0; i < *n; i++) {
+		if (v[i].type == SILO_OBJ_NONE) {
+			free(v[i].data);
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	*n = j;
+	return 0;
+}
+
+/* The content of leaf E of DIR: mapped (*map, *maplen) or read (*buf). */
+static int leaf_content(const char *dir, const struct silo_tree_entry *e,
+			const unsigned char **data, void **map, char **buf)
+{
+	char *path = fs_join(dir, e->path);
+	struct stat st;
+	int fd, ret = 0;
+
+	*map = NULL;
+	*buf = NULL;
+	if (!path)
+		return silo_error_oom();
+	if (e->mode == SILO_MODE_SYMLINK) {
+		ssize_t n;
+		if (!(*buf = malloc(e->size + 1))) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		n = readlink(path, *buf, e->size + 1);
+		if (n < 0)
+			ret = silo_error_errno("cannot read the symlink '%s'", path);
+		else if ((uint64_t)n != e->size)
+			ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", path);
+		*data = (const unsigned char *)*buf;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		ret = silo_error_errno("cannot open '%s'", path);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0)
+		ret = silo_error_errno("cannot stat '%s'", path);
+	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size)
+		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", path);
+	else if (e->size) {
+		*map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (*map == MAP_FAILED) {
+			*map = NULL;
+			ret = silo_error_errno("cannot map '%s'", path);
+		}
+	}
+	close(fd);
+	*data = *map ? *map : (const unsigned char *)"";
+out:
+	free(path);
+	return ret;
+}
+
+static int write_one(struct tp *t, struct pack_out *out, struct tp_obj *o)
+{
+	const struct silo_tree_entry *e = NULL;
+	const unsigned char *data = o->data;
+	uint64_t len = o->len;
+	unsigned char h[32];
+	void *map = NULL;
+	char *buf = NULL;
+	silo_oid got;
+	int ret;
+
+	if (!data) {
+		e = &t->l->v[o->leaf];
+		len = e->size;
+		if ((ret = leaf_content(t->dir, e, &data, &map, &buf)) < 0)
+			goto out;
+		/* The file was hashed once when listed; what goes into the
+		 * pack must be what the tree names. */
+		if ((ret = silo_oid_hash_buffer(&got, o->id.format, SILO_OBJ_BLOB, data, len)) < 0)
+			goto out;
+		if (!silo_oid_equal(&got, &o->id)) {
+			ret = silo_error_set(SILO_EIO, "'%s/%s' changed while it was being added",
+					     t->dir, e->path);
+			goto out;
+		}
+	}
+	o->offset = out->off;
+	out->crc = crc32(0L, Z_NULL, 0);
+	if ((ret = pack_out_write(out, h, pack_entry_header(h, o->type, len))) < 0 ||
+	    (ret = pack_out_deflate_object(out, data, len, SILO_DEFAULT_LEVEL, 1)) < 0)
+		goto out;
+	o->crc = (uint32_t)out->crc;
+out:
+	if (map)
+		munmap(map, len);
+	free(buf);
+	return ret;
+}
+
+static void tp_row(void *payload, size_t i, struct pack_index_row *row)
+{
+	const struct tp_obj *o = &((const struct tp *)payload)->v[i];
+
+	row->id = &o->id;
+	row->offset = o->offset;
+	row->crc = o->crc;
+}
+
+/* Collect what goes into the pack, in pack order. */
+static int plan(struct tp *t, struct silo_tree_pack_result *res)
+{
+	struct tree_object_sink sink = { on_tree, t };
+	size_t ntrees, nblobs, i, j;
+	char *sizes = NULL;
+	size_t sizes_len;
+	int ret;
+
+	if ((ret = tree_list_objects(&res->root, t->l, &sink)) < 0)
+		return ret;
+	/* Root first: the reverse of the order they were built in, each
+	 * tree once (the same subtree may occur in several places). */
+	for (i = 0, j = t->n; t->n && i < --j; i++) {
+		struct tp_obj tmp = t->v[i];
+		t->v[i] = t->v[j];
+		t->v[j] = tmp;
+	}
+	if ((ret = dedup(t->v, &t->n)) < 0)
+		return ret;
+	res->trees = ntrees = t->n;
+	if ((ret = silo_tree_sizes_format(&sizes, &sizes_len, t->l)) < 0)
+		return ret;
+	ret = silo_oid_hash_buffer(&res->sizes, t->l->format, SILO_OBJ_BLOB, sizes, sizes_len);
+	if (!ret)
+		ret = push(t, &res->sizes, SILO_OBJ_BLOB, sizes, sizes_len, 0);
+	free(sizes);
+	res->sizes_len = sizes_len;
+	if (ret < 0 || (ret = pack_set_load(t->s->packs, 1)) < 0)
+		return ret;
+	for (i = 0; i < t->l->n; i++) {
+		const silo_oid *id = &t->l->v[i].id;
+		struct pack *p;
+		uint64_t off;
+
+		if (pack_set_find(t->s->packs, id, &p, &off)) {
+			if ((ret = note_pack(t, p->relpack)) < 0)
+				return ret;
+			res->reused++;
+			continue;
+		}
+		if ((ret = push(t, id, SILO_OBJ_BLOB, NULL, 0, i)) < 0)
+			return ret;
+	}
+	nblobs = t->n - ntrees;
+	if ((ret = dedup(t->v + ntrees, &nblobs)) < 0)
+		return ret;
+	t->n = ntrees + nblobs;
+	res->blobs = nblobs - 1;
+	return 0;
+}
+
+/* Write the objects of T, in order, into one new pack of T->s and its
+ * index; the pack's name goes to T's pack list. */
+static int write_pack(struct tp *t, uint64_t *pack_bytes)
+{
+	silo *s = t->s;
+	char hex[SILO_OID_MAX_HEXSZ + 1], rel[32 + SILO_OID_MAX_HEXSZ], *dest = NULL;
+	unsigned char hdr[12];
+	struct pack_out out;
+	silo_oid sum;
+	size_t i;
+	int ret;
+
+	memset(&out, 0, sizeof(out));
+	out.fd = -1;
+	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 ||
+	    (ret = pack_out_open(&out, s->pack_dir, SILO_TMP_PREFIX "pack_", s->format)) < 0)
+		goto out;
+	memcpy(hdr, "PACK\0\0\0\2", 8);
+	put_be32(hdr + 8, (uint32_t)t->n);
+	if ((ret = pack_out_write(&out, hdr, 12)) < 0)
+		goto out;
+	for (i = 0; i < t->n; i++)
+		if ((ret = write_one(t, &out, &t->v[i])) < 0)
+			goto out;
+	if ((ret = pack_out_finish(&out, &sum)) < 0)
+		goto out;
+	if (pack_bytes)
+		*pack_bytes = out.off;
+	if (close(out.fd) < 0) {
+		out.fd = -1;
+		ret = silo_error_errno("cannot write '%s'", out.path);
+		goto out;
+	}
+	out.fd = -1;
+	snprintf(rel, sizeof(rel), "pack/pack-%s.pack", silo_oid_to_hex(hex, &sum));
+	if (!(dest = fs_join(s->root, rel))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	/* The .pack first: a reader ignores a pack until its index exists. */
+	if ((ret = fs_link_into_place(out.path, dest, NULL)) < 0 ||
+	    (ret = note_pack(t, rel)) < 0)
+		goto out;
+	strcpy(dest + strlen(dest) - 4, "idx");
+	qsort(t->v, t->n, sizeof(*t->v), by_id);
+	if ((ret = pack_index_write(s->pack_dir, s->format, t->n, tp_row, t, &sum, dest)) < 0 ||
+	    (ret = fs_fsync_path(s->pack_dir)) < 0 ||
+	    (ret = silo_pack_list_write(s)) < 0 ||
+	    (ret = pack_set_load(s->packs, 1)) < 0)
+		goto out;
+out:
+	free(dest);
+	pack_out_discard(&out);
+	return ret;
+}
+
+static void tp_release(struct tp *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i].data);
+	free(t->v);
+	for (i = 0; i < t->n_packs; i++)
+		free(t->packs[i]);
+	free(t->packs);
+}
+
+int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
+{
+	struct tp t = { v, n, n, s, NULL, NULL, NULL, 0, 0 };
+	size_t i;
+	int ret = write_pack(&t, NULL);
+
+	for (i = 0; i < t.n_packs; i++)
+		free(t.packs[i]);
+	free(t.packs);
+	return ret;
+}
+
+int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
+			 const struct silo_tree_list *l)
+{
+	struct tp t = { NULL, 0, 0, s, dir, l, NULL, 0, 0 };
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0 ||
+	    (ret = write_pack(&t, &res->pack_bytes)) < 0)
+		goto out;
+	qsort(t.packs, t.n_packs, sizeof(*t.packs), by_str);
+	res->packs = t.packs;
+	res->n_packs = t.n_packs;
+	t.packs = NULL;
+	t.n_packs = 0;
+out:
+	tp_release(&t);
+	return ret;
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+test_description='medo add --kind=tree over a real nginx: expand, the tree section in one request, dedup'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
+
+export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
+start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
+
+# The requests nginx logged since mark $1, as "METHOD PATH".
+requests_since() {
+	tail -n +$(($1 + 1)) "$HTTPD_DIR/access.log" | sed -n 's/^[^"]*"\([A-Z]*\) \([^ ]*\) .*/\1 \2/p'
+}
+mark() {
+	wc -l <"$HTTPD_DIR/access.log"
+}
+
+test_expect_success 'setup: two versions of a tree, stored as git objects in the served silo' '
+	silo init "$HTTPD_ROOT/deps.silo" &&
+	mkdir -p v1/sub/deeper && echo one >v1/a && echo two >v1/sub/b &&
+	printf "#!/bin/sh\n" >v1/sub/run && chmod +x v1/sub/run &&
+	ln -s ../a v1/sub/link && test_seeded_file v1/sub/deeper/big 200000 1 &&
+	cp -R v1 v2 && echo changed >v2/sub/b && echo new >v2/sub/deeper/new &&
+	mkdir -p deps.medo &&
+	echo "{ \"silos\": [\"$HTTPD_URL/deps.silo\"] }" >deps.medo/SILO.json &&
+	medo add --kind=tree --silo "$HTTPD_ROOT/deps.silo" v1 deps.medo/v1.treeptr &&
+	medo add --kind=tree --silo "$HTTPD_ROOT/deps.silo" v2 deps.medo/v2.treeptr
+'
+
+# No pack/packs: the treeptr names its pack.  One index.  Pack requests:
+# the tree section with the size table (1), and each of the 5 blobs (the
+# pack's header, its trailer, its entry: 3 each).
+test_expect_success 'expand from the web server gives the same tree' '
+	m=$(mark) &&
+	medo expand deps.medo/v1.treeptr out1 &&
+	diff -r --no-dereference v1 out1 &&
+	medo tree-id out1 >got && medo tree-id v1 >want && test_cmp want got &&
+	requests_since $m >log &&
+	p1=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" deps.medo/v1.treeptr) &&
+	grep -c "pack/packs" log >n || : &&
+	echo 0 >expect && test_cmp expect n &&
+	grep "GET /deps.silo/pack/" log | sed "s|/pack/$p1\.|/pack/P1.|" | sort | uniq -c | sed "s/^ *//" >actual &&
+	printf "%s\n" "1 GET /deps.silo/pack/P1.idx" "16 GET /deps.silo/pack/P1.pack" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a second expand transfers nothing' '
+	m=$(mark) &&
+	medo expand deps.medo/v1.treeptr out1b &&
+	diff -r --no-dereference v1 out1b &&
+	requests_since $m >log &&
+	grep -v config.json log >actual || : &&
+	test_must_be_empty actual
+'
+
+test_expect_success 'expanding version 2 with version 1 cached fetches only the changed blobs' '
+	m=$(mark) &&
+	medo expand deps.medo/v2.treeptr out2 &&
+	diff -r --no-dereference v2 out2 &&
+	requests_since $m >log &&
+	grep "GET /deps.silo/objects/" log | sed "s|.*/objects/\(..\)/\(.*\)\.gz|\1\2|" | sort >actual &&
+	git hash-object v2/sub/b v2/sub/deeper/new | sort >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'after silo repack -a -d, readers follow the removed packs'"'"' redirects' '
+	silo repack -a -d --silo "$HTTPD_ROOT/deps.silo" &&
+	p1=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" deps.medo/v1.treeptr) &&
+	new=$(sed -n "s/^P \(pack-[0-9a-f]*\)\.pack$/\1/p" "$HTTPD_ROOT/deps.silo/pack/packs") &&
+	echo "$new" >expect && test_cmp expect "$HTTPD_ROOT/deps.silo/pack/$p1.moved" &&
+	silo verify "$HTTPD_ROOT/deps.silo" &&
+	m=$(mark) &&
+	SILO_CACHE_DIR=$PWD/cache2 medo expand deps.medo/v1.treeptr out1c &&
+	diff -r --no-dereference v1 out1c &&
+	requests_since $m >log &&
+	grep -c "pack/packs" log >n || : &&
+	echo 0 >expect && test_cmp expect n &&
+	grep "GET /deps.silo/pack/$p1.moved" log
+'
+
+test_done

@@ -1,0 +1,203 @@
+#!/bin/sh
+test_description='medo ls, cat, diff and show on local and HTTP silos, both kinds'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-treekind.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
+
+export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
+export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
+export SOURCE_DATE_EPOCH=1700000000
+
+requests_since() {
+	tail -n +$(($1 + 1)) "$HTTPD_DIR/access.log" | sed -n 's/^[^"]*"\([A-Z]*\) \([^ ]*\) .*/\1 \2/p'
+}
+mark() {
+	wc -l <"$HTTPD_DIR/access.log"
+}
+
+test_expect_success 'setup: two versions, as trees and as a tar, in a local silo' '
+	silo init deps.silo &&
+	mkdir -p v1/sub/deeper v1/other && echo one >v1/a && echo two >v1/sub/b &&
+	printf "#!/bin/sh\n" >v1/sub/run && chmod +x v1/sub/run &&
+	ln -s ../a v1/sub/link && test_seeded_file v1/sub/deeper/big 100000 1 &&
+	echo same >v1/other/x &&
+	cp -R v1 v2 && echo changed >v2/sub/b && echo new >v2/sub/deeper/new && rm v1/a &&
+	echo a >v1/a && chmod +x v2/other/x && rm v2/sub/link && mkdir v2/sub/link && echo in >v2/sub/link/f &&
+	mkdir -p m && echo "{ \"silos\": [\"../deps.silo\"] }" >m/SILO.json &&
+	medo add --kind=tree v1 m/v1.treeptr &&
+	medo add --kind=tree v2 m/v2.treeptr &&
+	medo add v1 m/v1-tar.treeptr &&
+	git init -q --bare g.git &&
+	git --git-dir=g.git --work-tree=v1 add -A && git --git-dir=g.git write-tree >tree1
+'
+
+test_expect_success 'ls -r -l is git ls-tree -r -l, for both kinds' '
+	git --git-dir=g.git ls-tree -r -l $(cat tree1) >expect &&
+	medo ls -r -l m/v1.treeptr >actual &&
+	test_cmp expect actual &&
+	medo ls -r -l m/v1-tar.treeptr >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'ls of the root and of a subdirectory is git ls-tree' '
+	git --git-dir=g.git ls-tree $(cat tree1) >expect &&
+	medo ls m/v1.treeptr >actual &&
+	test_cmp expect actual &&
+	git --git-dir=g.git ls-tree $(cat tree1) sub/ >expect &&
+	medo ls m/v1.treeptr sub >actual &&
+	test_cmp expect actual &&
+	git --git-dir=g.git ls-tree $(cat tree1) sub/run >expect &&
+	medo ls m/v1.treeptr sub/run >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'ls --json' '
+	medo ls --json m/v1.treeptr sub/deeper >actual &&
+	id=$(git hash-object v1/sub/deeper/big) &&
+	cat >expect <<-EOF &&
+	{
+	  "entries": [
+	    {
+	      "id": "$id",
+	      "mode": "100644",
+	      "path": "sub/deeper/big",
+	      "size": 100000,
+	      "type": "blob"
+	    }
+	  ]
+	}
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'cat gives the bytes of a file and the target of a symlink, both kinds' '
+	medo cat m/v1.treeptr sub/deeper/big >actual && test_cmp v1/sub/deeper/big actual &&
+	medo cat m/v1-tar.treeptr sub/deeper/big >actual && test_cmp v1/sub/deeper/big actual &&
+	printf ../a >expect &&
+	medo cat m/v1.treeptr sub/link >actual && test_cmp expect actual &&
+	medo cat m/v1-tar.treeptr sub/link >actual && test_cmp expect actual
+'
+
+test_expect_success 'cat of a missing path or a directory is a clear error' '
+	test_expect_code 3 medo cat m/v1.treeptr sub/nope >out 2>err &&
+	test_must_be_empty out &&
+	echo "medo: error: '\''m/v1.treeptr'\'': no '\''sub/nope'\'' in tree $(cat tree1)" >expect &&
+	test_cmp expect err &&
+	test_expect_code 5 medo cat m/v1.treeptr sub 2>err &&
+	echo "medo: error: '\''sub'\'' is a directory" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'cat of a corrupt blob names the blob and its path' '
+	cp -R deps.silo bad.silo &&
+	id=$(git hash-object v1/sub/deeper/big) &&
+	corrupt_packed_blob bad.silo $id &&
+	test_must_fail medo cat --silo=bad.silo m/v1.treeptr sub/deeper/big >out 2>err &&
+	grep "blob $id of '\''sub/deeper/big'\''" err &&
+	medo cat --silo=bad.silo m/v1.treeptr sub/b >actual && test_cmp v1/sub/b actual
+'
+
+test_expect_success 'diff names what was added, removed and changed, in path order' '
+	medo diff m/v1.treeptr m/v2.treeptr >actual;
+	test $? = 1 &&
+	cat >expect <<-\EOF &&
+	changed a
+	mode other/x
+	changed sub/b
+	added sub/deeper/new
+	removed sub/link
+	added sub/link/f
+	EOF
+	test_cmp expect actual &&
+	medo diff m/v1-tar.treeptr m/v2.treeptr >actual;
+	test $? = 1 && test_cmp expect actual &&
+	medo diff m/v1.treeptr m/v1-tar.treeptr >actual &&
+	test_must_be_empty actual
+'
+
+test_expect_success 'diff --json' '
+	medo diff --json m/v1.treeptr m/v1-tar.treeptr >actual &&
+	printf "{\n  \"changes\": [],\n  \"differs\": false\n}\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'show: treeptrs and directories' '
+	medo show m/v1.treeptr v1 >actual &&
+	p=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" m/v1.treeptr) &&
+	obj=$(sed -n "s/^  \"object\": \"\(.*\)\",/\1/p" m/v1.treeptr) &&
+	cat >expect <<-EOF &&
+	treeptr m/v1.treeptr
+	kind: tree
+	tree: $(cat tree1)
+	object: $obj
+	size: $(silo cat --silo deps.silo $obj | wc -c)
+	pack: $p
+	host: $(hostname)
+	source: $PWD/v1
+	time: 2023-11-14T22:13:20Z
+	tool: medo 0.1.0
+	user: $(id -un)
+
+	directory v1
+	tree: $(cat tree1)
+	files: 6
+	size: 100025
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'show --json' '
+	medo show --json v1 >actual &&
+	cat >expect <<-EOF &&
+	{
+	  "items": [
+	    {
+	      "files": 6,
+	      "kind": "directory",
+	      "path": "v1",
+	      "size": 100025,
+	      "tree": "$(cat tree1)"
+	    }
+	  ]
+	}
+	EOF
+	test_cmp expect actual
+'
+
+start_httpd && test_set_prereq HTTPD || say "nginx does not start: HTTP tests skipped"
+
+test_expect_success HTTPD 'setup: the silo served by nginx' '
+	cp -R deps.silo "$HTTPD_ROOT/deps.silo" &&
+	mkdir -p h && cp m/*.treeptr h/ &&
+	echo "{ \"silos\": [\"$HTTPD_URL/deps.silo\"] }" >h/SILO.json
+'
+
+test_expect_success HTTPD 'ls over HTTP: one index and the tree section, nothing else' '
+	m=$(mark) &&
+	git --git-dir=g.git ls-tree -r -l $(cat tree1) >expect &&
+	medo ls -r -l h/v1.treeptr >actual &&
+	test_cmp expect actual &&
+	requests_since $m >log &&
+	grep -v "config.json" log >actual &&
+	p=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" h/v1.treeptr) &&
+	printf "GET /deps.silo/pack/%s\n" $p.idx $p.pack >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success HTTPD 'cat over HTTP fetches that one blob' '
+	m=$(mark) &&
+	medo cat h/v1.treeptr sub/b >actual && test_cmp v1/sub/b actual &&
+	requests_since $m >log &&
+	id=$(git hash-object v1/sub/b) &&
+	grep "/objects/" log >actual &&
+	echo "GET /deps.silo/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success HTTPD 'diff over HTTP' '
+	medo diff h/v1.treeptr h/v2.treeptr >actual;
+	test $? = 1 &&
+	test_line_count = 6 actual
+'
+
+test_done
