@@ -246,12 +246,10 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 	ls->base.ops = &loose_ops;
 	ls->base.type = SILO_OBJ_BLOB;
 	ls->base.id = *expected;
-	ls->fd = open(path, O_RDONLY | O_CLOEXEC);
+	ls->fd = fs_open_regular(path, display, SILO_ECORRUPT);
 	ls->display = strdup(display);
 	if (ls->fd < 0) {
-		ret = errno == ENOENT ?
-			silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", display) :
-			silo_error_errno("cannot open '%s'", display);
+		ret = ls->fd;
 		goto fail;
 	}
 	if (!ls->display) {

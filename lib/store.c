@@ -61,21 +61,28 @@ static int read_config(int *format, const char *root)
 	char *path = fs_join(root, SILO_CONFIG_FILE);
 	json_error_t jerr;
 	json_t *obj, *fmt;
-	int ret = 0;
+	int ret = 0, fd;
 
 	if (!path)
 		return silo_error_oom();
-	obj = json_load_file(path, 0, &jerr);
-	if (!obj) {
+	fd = fs_open_regular(path, path, SILO_EINVALID);
+	if (fd < 0) {
 		struct stat st;
+		int saved = ret = fd;
 		if (stat(root, &st) < 0 && errno == ENOENT)
 			ret = silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", root);
 		else if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
 			ret = silo_error_set(SILO_ENOTFOUND,
 				"'%s' is not a silo: it has no %s", root, SILO_CONFIG_FILE);
 		else
-			ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
-					     path, jerr.line, jerr.text);
+			ret = saved;
+		goto out;
+	}
+	obj = json_loadfd(fd, 0, &jerr);
+	close(fd);
+	if (!obj) {
+		ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
+				     path, jerr.line, jerr.text);
 		goto out;
 	}
 	fmt = json_object_get(obj, "object-format");
