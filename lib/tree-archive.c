@@ -289,6 +289,8 @@ static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
 			return unsafe(w, entry, "'..' in its path");
+		if (tree_name_is_dotgit(p, n))
+			return unsafe(w, entry, "'.git' in its path");
 		if (n && !(n == 1 && p[0] == '.')) {
 			if (out->len && (ret = strbuf_addch(out, '/')) < 0)
 				return ret;
