@@ -104,6 +104,19 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 
 	if (t->status >= 300)
 		return len;	/* an error page: discard it */
+	if (job->check && job->check(job, job->start_offset + job->bytes, buf, len) < 0) {
+		snprintf(t->write_error, sizeof(t->write_error), "%.200s", job->error);
+		t->write_failed = 1;
+		return 0;
+	}
+	if (job->max_bytes && (job->start_offset + job->bytes > job->max_bytes ||
+			       len > job->max_bytes - job->start_offset - job->bytes)) {
+		snprintf(t->write_error, sizeof(t->write_error),
+			 "the server sent more than the %llu bytes expected",
+			 (unsigned long long)job->max_bytes);
+		t->write_failed = 1;
+		return 0;
+	}
 	if (fs_write_all(job->fd, buf, len, "download file") < 0) {
 		snprintf(t->write_error, sizeof(t->write_error), "%s",
 			 silo_error_message());
@@ -434,6 +447,7 @@ struct range_transfer {
 	long status;
 	uint64_t total;		/* from Content-Range, or Content-Length of a 200 */
 	int write_failed;
+	uint64_t end;		/* a 206 may not write past this offset */
 };
 
 static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
@@ -467,6 +481,10 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 
 	if (t->status != 200 && t->status != 206)
 		return len;	/* an error page */
+	if (t->status == 206 && (t->pos > t->end || len > t->end - t->pos)) {
+		t->write_failed = 2;	/* more than the range asked for */
+		return 0;
+	}
 	while (done < len) {
 		ssize_t w = pwrite(t->fd, buf + done, len - done, (off_t)t->pos);
 		if (w < 0 && errno == EINTR)
@@ -498,7 +516,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
 		 (unsigned long long)(off + len - 1));
 	for (attempt = 0; ; attempt++) {
-		struct range_transfer t = { fd, off, 0, 0, 0 };
+		struct range_transfer t = { fd, off, 0, 0, 0, off + len };
 		CURL *e = new_easy(url, timeout);
 		CURLcode code;
 
@@ -511,6 +529,10 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
 		code = curl_easy_perform(e);
 		curl_easy_cleanup(e);
+		if (t.write_failed == 2)
+			return silo_error_set(SILO_ENET,
+				"cannot fetch '%s': the server sent more than the %llu bytes asked for",
+				url, (unsigned long long)len);
 		if (t.write_failed)
 			return silo_error_errno("cannot write the download of '%s'", url);
 		if (code == CURLE_OK && t.status == 206 && t.pos == off + len) {

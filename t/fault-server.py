@@ -6,6 +6,8 @@ on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
   stall     send the headers and a few bytes, then nothing, forever
   flip      send the file with one byte changed
   ignore-range  serve whole files, ignoring Range headers
+  endless   send the file without a length, then zeros forever (also
+            for pack files, whose ranges are answered the same way)
 
 config.json is always served intact, so that a client gets as far as
 fetching objects.
@@ -34,6 +36,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             data = f.read()
         damaged = "/objects/" in self.path
+        if mode == "endless" and (damaged or self.path.endswith(".pack")):
+            self.send_response(206 if self.headers.get("Range") else 200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            zeros = bytes(65536)
+            try:
+                self.wfile.write(data)
+                while True:
+                    self.wfile.write(zeros)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
