@@ -137,6 +137,11 @@ void pack_set_close(struct pack_set *ps);
  * the packs in pack/ (pack-list.c). */
 int silo_pack_list_write(silo *s);
 
+/* The names ("pack-<hex>.pack") of the packs in pack/ whose index is in
+ * place, sorted: what pack/packs lists.  *names is the caller's (each
+ * name and the array). */
+int pack_list_names(silo *s, char ***names, size_t *n);
+
 /* Is NAME (in pack/) "pack-<hex>.<ext>" for FORMAT?  Returns 1 or 0. */
 int pack_name_is(const char *name, int format, const char *ext);
 

@@ -88,8 +88,6 @@ int silo_remote_open(silo_remote **out, const char *url)
 {
 	enum http_result result;
 	char error[512], *text = NULL, *config_url;
-	json_error_t jerr;
-	json_t *obj = NULL, *fmt;
 	silo_remote *r;
 	size_t len;
 	int ret;
@@ -113,19 +111,8 @@ int silo_remote_open(silo_remote **out, const char *url)
 				     url, config_url, error);
 	else if (ret == 0 && result != HTTP_OK)
 		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
-	if (ret == 0) {
-		obj = json_loadb(text, len, 0, &jerr);
-		fmt = obj ? json_object_get(obj, "object-format") : NULL;
-		if (!obj)
-			ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
-					     config_url, jerr.line, jerr.text);
-		else if (!json_is_string(fmt) ||
-			 !(r->format = silo_oid_format_from_name(json_string_value(fmt))))
-			ret = silo_error_set(SILO_EINVALID,
-				"'%s': field 'object-format' must be \"sha1\" or \"sha256\"",
-				config_url);
-	}
-	json_decref(obj);
+	if (ret == 0)
+		ret = silo_config_parse(&r->format, text, len, config_url);
 	free(text);
 	free(config_url);
 	if (ret < 0) {

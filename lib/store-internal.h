@@ -29,6 +29,11 @@ struct silo {
 /* silo_has_object() without asking a remote: this silo's own files. */
 int silo_has_object_local(silo *s, const silo_oid *id);
 
+/* Parse the text of a silo's config.json (LEN bytes; NAME names it in
+ * messages): its layout version must be ours, *format is its object
+ * format.  SILO_EINVALID otherwise. */
+int silo_config_parse(int *format, const char *text, size_t len, const char *name);
+
 /* The name of the file in the silo root that records its format. */
 #define SILO_CONFIG_FILE "config.json"
 

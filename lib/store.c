@@ -55,12 +55,33 @@ out:
 	return ret;
 }
 
+int silo_config_parse(int *format, const char *text, size_t len, const char *name)
+{
+	json_error_t jerr;
+	json_t *obj, *v;
+	int ret = 0;
+
+	if (!(obj = json_loadb(text, len, 0, &jerr)))
+		return silo_error_set(SILO_EINVALID, "'%s': line %d: %s", name, jerr.line,
+				      jerr.text);
+	v = json_object_get(obj, "silo");
+	if (!json_is_integer(v) || json_integer_value(v) != SILO_LAYOUT_VERSION)
+		ret = silo_error_set(SILO_EINVALID,
+			"'%s': field 'silo' must be the layout version %d", name,
+			SILO_LAYOUT_VERSION);
+	else if (!json_is_string(v = json_object_get(obj, "object-format")) ||
+		 !(*format = silo_oid_format_from_name(json_string_value(v))))
+		ret = silo_error_set(SILO_EINVALID,
+			"'%s': field 'object-format' must be \"sha1\" or \"sha256\"", name);
+	json_decref(obj);
+	return ret;
+}
+
 /* Read the format recorded in ROOT/config.json. */
 static int read_config(int *format, const char *root)
 {
-	char *path = fs_join(root, SILO_CONFIG_FILE);
-	json_error_t jerr;
-	json_t *obj, *fmt;
+	char *path = fs_join(root, SILO_CONFIG_FILE), *text = NULL;
+	size_t len;
 	int ret = 0, fd;
 
 	if (!path)
@@ -78,20 +99,11 @@ static int read_config(int *format, const char *root)
 			ret = saved;
 		goto out;
 	}
-	obj = json_loadfd(fd, 0, &jerr);
 	close(fd);
-	if (!obj) {
-		ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
-				     path, jerr.line, jerr.text);
-		goto out;
-	}
-	fmt = json_object_get(obj, "object-format");
-	if (!json_is_string(fmt) ||
-	    !(*format = silo_oid_format_from_name(json_string_value(fmt))))
-		ret = silo_error_set(SILO_EINVALID,
-			"'%s': field 'object-format' must be \"sha1\" or \"sha256\"", path);
-	json_decref(obj);
+	if ((ret = fs_read_file(&text, &len, path, 65536)) == 0)
+		ret = silo_config_parse(format, text, len, path);
 out:
+	free(text);
 	free(path);
 	return ret;
 }
