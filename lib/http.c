@@ -200,6 +200,24 @@ static int start_job(CURLM *multi, struct http_job *job, long timeout)
 	return 0;
 }
 
+/*
+ * Say what went wrong with a transfer that got GOT bytes, in words a user
+ * can act on: curl's "Transferred a partial file" or "Timeout was reached"
+ * alone do not say how far it got or which limit was hit.
+ */
+static void describe_failure(char *buf, size_t size, CURLcode code, uint64_t got)
+{
+	if (code == CURLE_OPERATION_TIMEDOUT)
+		snprintf(buf, size, "no data for %ld s after %llu bytes (SILO_HTTP_TIMEOUT): %s",
+			 env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400), (unsigned long long)got,
+			 curl_easy_strerror(code));
+	else if (code == CURLE_PARTIAL_FILE)
+		snprintf(buf, size, "the server closed the transfer after %llu bytes, "
+			 "before the end it announced", (unsigned long long)got);
+	else
+		snprintf(buf, size, "%s", curl_easy_strerror(code));
+}
+
 /* Is this failure worth another try? */
 static int transient(CURLcode code, long status)
 {
@@ -245,11 +263,17 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 		   ((code == CURLE_OK && status == 416) || code == CURLE_RANGE_ERROR ||
 		    code == CURLE_BAD_DOWNLOAD_RESUME)) {
 		/* Our partial file is no prefix of theirs, or the server
-		 * ignores ranges: start over from the first byte. */
+		 * ignores ranges: start over from the first byte.  What
+		 * broke the transfer before is the news, if we give up. */
+		char prev[200];
+		snprintf(prev, sizeof(prev), "%.190s", job->error[0] ? job->error :
+			 "an earlier transfer broke off");
 		job->result = HTTP_FAILED;
-		snprintf(job->error, sizeof(job->error), "%s",
+		snprintf(job->error, sizeof(job->error),
+			 "%s; resuming at byte %llu failed: %s", prev,
+			 (unsigned long long)job->start_offset,
 			 code == CURLE_OK ? "range not satisfiable" :
-			 curl_easy_strerror(code));
+			 "the server does not send ranges");
 		if (ftruncate(job->fd, 0) < 0)
 			snprintf(job->error, sizeof(job->error),
 				 "cannot truncate download file: %s", strerror(errno));
@@ -265,8 +289,8 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 		if (code == CURLE_OK)
 			snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
 		else
-			snprintf(job->error, sizeof(job->error), "%s",
-				 curl_easy_strerror(code));
+			describe_failure(job->error, sizeof(job->error), code,
+					 job->start_offset + job->bytes);
 		job->result = HTTP_FAILED;
 		if (transient(code, status) && job->attempts <= retries) {
 			job->not_before_ms = now_ms() + backoff_ms(job->attempts - 1);
@@ -552,10 +576,13 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			snprintf(error, error_size, "HTTP %ld", t.status);
 			return 0;
 		}
-		if (code == CURLE_OK)
+		if (code == CURLE_OK && t.status == 206)
+			snprintf(error, error_size, "the server sent %llu of the %llu bytes asked for",
+				 (unsigned long long)(t.pos - off), (unsigned long long)len);
+		else if (code == CURLE_OK)
 			snprintf(error, error_size, "HTTP %ld", t.status);
 		else
-			snprintf(error, error_size, "%s", curl_easy_strerror(code));
+			describe_failure(error, error_size, code, t.pos - off);
 		if (!transient(code, t.status) || attempt >= retries)
 			return 0;
 		{

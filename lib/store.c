@@ -277,6 +277,17 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 	}
 	if (ret == SILO_ENOTFOUND)
 		return ret;	/* as the last source to fetch said */
+	/* Not found: but a damaged pack or index may be where it was, and
+	 * that is worth naming (exit 4, not 3).  Opening says which. */
+	{
+		silo_stream *st;
+		if ((ret = silo_stream_open(&st, s, id)) == 0) {
+			silo_stream_free(st);	/* it arrived meanwhile */
+			return 0;
+		}
+		if (ret != SILO_ENOTFOUND)
+			return ret;
+	}
 	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
 			      silo_oid_to_hex(hex, id), s->root);
 }
