@@ -96,4 +96,11 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len);
  */
 int fs_open_regular(const char *path, const char *display, int not_regular);
 
+/*
+ * Remove the files of DIR named PREFIX + "XXXXXX" (fs_tmpfile()'s names)
+ * that no process holds locked: temporary files of fs_write_file() calls
+ * that were killed (fs-stale.c).  Best effort: failures are ignored.
+ */
+void fs_remove_stale_temps(const char *dir, const char *prefix);
+
 #endif
