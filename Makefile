@@ -14,6 +14,9 @@
 #                      ldconfig when root installs into the loader's path
 #                      without DESTDIR)
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
+#   make fuzz FUZZ_SECONDS=N   build the fuzz harnesses of t/fuzz/ with
+#                      clang's libFuzzer (in build-fuzz/) and run each for N
+#                      seconds (default 60); new crashers land in build-fuzz/
 #   make compile_commands.json   the compile commands, for editors (clangd)
 #   make clean         remove builds and the trash directories that failed
 #                      tests of this checkout kept
@@ -67,6 +70,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
+FUZZ_SRC := $(filter-out t/fuzz/driver.c t/fuzz/fuzz-util.c,$(sort $(wildcard t/fuzz/*.c)))
+FUZZ_NAMES := $(FUZZ_SRC:t/fuzz/%.c=%)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(B)/t/fuzz/%)
 TOOLS = silo medo knot
 
 ifneq ($(V),1)
@@ -76,7 +82,7 @@ QUIET_AR = @echo '    AR' $@;
 QUIET_GEN = @echo '    GEN' $@;
 endif
 
-.PHONY: all check test demo bench deps doc install clean check-headers check-install \
+.PHONY: all fuzz fuzz-build check test demo bench deps doc install clean check-headers check-install \
 	check-nonroot test-nonroot compile_commands.json FORCE
 .DELETE_ON_ERROR:
 
@@ -108,6 +114,44 @@ $(TOOLS:%=$(B)/bin/%): $(B)/bin/silobox
 $(B)/t/unit/%: t/unit/%.c $(B)/libsilo.a $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -It/unit $(ALL_LDFLAGS) -o $@ $< $(B)/libsilo.a $(LIBS)
+
+# A fuzz harness with libFuzzer's main (FUZZ_ENGINE=1, clang) or with
+# t/fuzz/driver.c, which runs the inputs it is given (any compiler).
+ifeq ($(FUZZ_ENGINE),1)
+FUZZ_MAIN = -fsanitize=fuzzer
+else
+FUZZ_MAIN = t/fuzz/driver.c
+endif
+$(B)/t/fuzz/%: t/fuzz/%.c t/fuzz/fuzz.h t/fuzz/fuzz-util.c t/fuzz/driver.c $(B)/libsilo.a $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -It/fuzz $(ALL_LDFLAGS) -o $@ $< t/fuzz/fuzz-util.c \
+		$(FUZZ_MAIN) $(B)/libsilo.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Each harness for FUZZ_SECONDS on one core, from a scratch copy of its
+# seed corpus (t/fuzz/NAME/, kept small), so that new inputs stay out of
+# the tree; a finding stops the run and is left as build-fuzz/NAME-crash-*
+# (keep it in t/fuzz/NAME/ once fixed: 'make test' runs it).  Scratch files
+# go to /dev/shm when it is writable: readers that take a path are ten
+# times faster there.
+FUZZ_SECONDS = 60
+FUZZ_CC = clang
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo 'fuzz: $(FUZZ_CC) is missing' >&2; exit 1; }
+	@$(MAKE) --no-print-directory B=build-fuzz CC=$(FUZZ_CC) FUZZ_ENGINE=1 \
+		SAN_FLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+		fuzz-build
+	@for h in $(FUZZ_NAMES); do \
+		rm -rf build-fuzz/corpus/$$h && mkdir -p build-fuzz/corpus/$$h && \
+		echo "fuzz: $$h for $(FUZZ_SECONDS) s" && \
+		TMPDIR=$$(test -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}") \
+		build-fuzz/t/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+			-artifact_prefix=build-fuzz/$$h- -print_final_stats=1 \
+			build-fuzz/corpus/$$h t/fuzz/$$h 2>build-fuzz/$$h.log || \
+			{ tail -40 build-fuzz/$$h.log >&2; exit 1; }; \
+		grep -h 'stat::number_of_executed_units' build-fuzz/$$h.log; \
+	done
 
 # Each public header must compile alone.
 check-headers: $(B)/FLAGS
@@ -164,13 +208,13 @@ check-install: all
 		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
 	done
 
-check: all $(UNIT_BIN) check-headers doc check-install
+check: all $(UNIT_BIN) $(FUZZ_BIN) check-headers doc check-install
 	SILO_BUILD_DIR=$(CURDIR)/$(B) $(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN)
 
 # Run as root, the suite once more as uid 65534, so that no test passes
 # only because root may write read-only files (tools/check-nonroot.sh);
 # as another user it says why it skips.  CI runs it after 'make test'.
-check-nonroot: all $(UNIT_BIN)
+check-nonroot: all $(UNIT_BIN) $(FUZZ_BIN)
 	@PROVE='$(PROVE)' PROVE_FLAGS='$(PROVE_FLAGS)' sh tools/check-nonroot.sh $(B) $(UNIT_BIN)
 
 test-nonroot: deps
@@ -230,7 +274,7 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 # A failed test keeps its trash directory in $TMPDIR (t/test-lib.sh), with
 # a file naming the t/ directory it came from: remove only this checkout's.
 clean:
-	rm -rf build build-san compile_commands.json compile_commands.json.new
+	rm -rf build build-san build-fuzz compile_commands.json compile_commands.json.new
 	@t=$$(cd t && pwd -P); for d in "$${TMPDIR:-/tmp}"/silo-test.*; do \
 		if [ -d "$$d" ] && [ "$$(cat "$$d/.test-source" 2>/dev/null)" = "$$t" ]; then \
 			echo "rm -rf $$d"; rm -rf "$$d"; \

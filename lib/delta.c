@@ -68,9 +68,13 @@ int delta_apply(const unsigned char *base, size_t base_size,
 		return silo_error_set(SILO_ECORRUPT,
 			"delta expects a base of %llu bytes, not %zu",
 			(unsigned long long)src_size, base_size);
-	/* Each instruction byte yields at most 2^24 bytes: a larger claim
-	 * is a lie, refused before it costs memory. */
-	if (dst_size > (uint64_t)delta_size * MAX_COPY || dst_size > SIZE_MAX - 1)
+	/* Each instruction byte yields at most one byte (a literal) or what
+	 * one copy can take from this base (all of it, and never more than
+	 * 2^24 - 1 bytes): a larger claim is a lie, refused before it costs
+	 * memory.  An empty base allows one byte per byte of delta. */
+	if (dst_size > (uint64_t)(delta_size - hlen) *
+		       (base_size > MAX_COPY ? MAX_COPY : base_size ? base_size : 1) ||
+	    dst_size > SIZE_MAX - 1)
 		return silo_error_set(SILO_ECORRUPT,
 			"delta claims a result of %llu bytes from %zu bytes of delta",
 			(unsigned long long)dst_size, delta_size);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,18 +154,22 @@ int fs_write_file(const char *dir, const char *prefix, const char *dest,
 
 	if ((ret = fs_tmpfile(&fd, &tmp, dir, prefix)) < 0)
 		return ret;
+	/* Locked while it is ours: fs_remove_stale_temps() removes only
+	 * temporary files no process holds (left by a killed one). */
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
 	if (fchmod(fd, mode) < 0)
 		ret = silo_error_errno("cannot set the mode of '%s'", tmp);
 	else if ((ret = fs_write_all(fd, data, len, tmp)) == 0 && fsync(fd) < 0)
 		ret = silo_error_errno("cannot fsync '%s'", tmp);
-	if (close(fd) < 0 && !ret)
-		ret = silo_error_errno("cannot write '%s'", tmp);
 	if (!ret) {
 		if (replace && rename(tmp, dest) < 0)
 			ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, dest);
 		else if (!replace)
 			ret = fs_link_into_place(tmp, dest, NULL);
 	}
+	if (close(fd) < 0 && !ret)
+		ret = silo_error_errno("cannot write '%s'", dest);
 	if (!ret)
 		ret = fs_fsync_path(dir);
 	if (ret)
@@ -319,8 +324,10 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len)
 		ret = silo_error_oom();
 		goto out;
 	}
-	/* A hidden temporary name beside the file: ".<name>.XXXXXX". */
+	/* A hidden temporary name beside the file: ".<name>.XXXXXX".  Those
+	 * of killed writers would be committed by 'git add -A': gone first. */
 	snprintf(prefix, strlen(base) + 3, ".%s.", base);
+	fs_remove_stale_temps(dir, prefix);
 	ret = fs_write_file(dir, prefix, path, data, len, 0666 & ~fs_umask(), 1);
 out:
 	free(prefix);

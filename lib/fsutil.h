@@ -87,4 +87,20 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max);
  */
 int fs_write_file_atomic(const char *path, const void *data, size_t len);
 
+/*
+ * Open PATH for reading only if it is a regular file (fs-regular.c), checked
+ * without blocking: a FIFO or device put in place of a silo's file would
+ * otherwise hang the open or the reads.  Returns the descriptor (blocking
+ * again), or SILO_ENOTFOUND ("'DISPLAY' does not exist"), NOT_REGULAR
+ * ("'DISPLAY' is not a regular file") or another negative error.
+ */
+int fs_open_regular(const char *path, const char *display, int not_regular);
+
+/*
+ * Remove the files of DIR named PREFIX + "XXXXXX" (fs_tmpfile()'s names)
+ * that no process holds locked: temporary files of fs_write_file() calls
+ * that were killed (fs-stale.c).  Best effort: failures are ignored.
+ */
+void fs_remove_stale_temps(const char *dir, const char *prefix);
+
 #endif

@@ -104,6 +104,19 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 
 	if (t->status >= 300)
 		return len;	/* an error page: discard it */
+	if (job->check && job->check(job, job->start_offset + job->bytes, buf, len) < 0) {
+		snprintf(t->write_error, sizeof(t->write_error), "%.200s", job->error);
+		t->write_failed = 1;
+		return 0;
+	}
+	if (job->max_bytes && (job->start_offset + job->bytes > job->max_bytes ||
+			       len > job->max_bytes - job->start_offset - job->bytes)) {
+		snprintf(t->write_error, sizeof(t->write_error),
+			 "the server sent more than the %llu bytes expected",
+			 (unsigned long long)job->max_bytes);
+		t->write_failed = 1;
+		return 0;
+	}
 	if (fs_write_all(job->fd, buf, len, "download file") < 0) {
 		snprintf(t->write_error, sizeof(t->write_error), "%s",
 			 silo_error_message());
@@ -187,6 +200,24 @@ static int start_job(CURLM *multi, struct http_job *job, long timeout)
 	return 0;
 }
 
+/*
+ * Say what went wrong with a transfer that got GOT bytes, in words a user
+ * can act on: curl's "Transferred a partial file" or "Timeout was reached"
+ * alone do not say how far it got or which limit was hit.
+ */
+static void describe_failure(char *buf, size_t size, CURLcode code, uint64_t got)
+{
+	if (code == CURLE_OPERATION_TIMEDOUT)
+		snprintf(buf, size, "no data for %ld s after %llu bytes (SILO_HTTP_TIMEOUT): %s",
+			 env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400), (unsigned long long)got,
+			 curl_easy_strerror(code));
+	else if (code == CURLE_PARTIAL_FILE)
+		snprintf(buf, size, "the server closed the transfer after %llu bytes, "
+			 "before the end it announced", (unsigned long long)got);
+	else
+		snprintf(buf, size, "%s", curl_easy_strerror(code));
+}
+
 /* Is this failure worth another try? */
 static int transient(CURLcode code, long status)
 {
@@ -232,11 +263,17 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 		   ((code == CURLE_OK && status == 416) || code == CURLE_RANGE_ERROR ||
 		    code == CURLE_BAD_DOWNLOAD_RESUME)) {
 		/* Our partial file is no prefix of theirs, or the server
-		 * ignores ranges: start over from the first byte. */
+		 * ignores ranges: start over from the first byte.  What
+		 * broke the transfer before is the news, if we give up. */
+		char prev[200];
+		snprintf(prev, sizeof(prev), "%.190s", job->error[0] ? job->error :
+			 "an earlier transfer broke off");
 		job->result = HTTP_FAILED;
-		snprintf(job->error, sizeof(job->error), "%s",
+		snprintf(job->error, sizeof(job->error),
+			 "%s; resuming at byte %llu failed: %s", prev,
+			 (unsigned long long)job->start_offset,
 			 code == CURLE_OK ? "range not satisfiable" :
-			 curl_easy_strerror(code));
+			 "the server does not send ranges");
 		if (ftruncate(job->fd, 0) < 0)
 			snprintf(job->error, sizeof(job->error),
 				 "cannot truncate download file: %s", strerror(errno));
@@ -252,8 +289,8 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 		if (code == CURLE_OK)
 			snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
 		else
-			snprintf(job->error, sizeof(job->error), "%s",
-				 curl_easy_strerror(code));
+			describe_failure(job->error, sizeof(job->error), code,
+					 job->start_offset + job->bytes);
 		job->result = HTTP_FAILED;
 		if (transient(code, status) && job->attempts <= retries) {
 			job->not_before_ms = now_ms() + backoff_ms(job->attempts - 1);
@@ -434,6 +471,7 @@ struct range_transfer {
 	long status;
 	uint64_t total;		/* from Content-Range, or Content-Length of a 200 */
 	int write_failed;
+	uint64_t end;		/* a 206 may not write past this offset */
 };
 
 static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
@@ -467,6 +505,10 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 
 	if (t->status != 200 && t->status != 206)
 		return len;	/* an error page */
+	if (t->status == 206 && (t->pos > t->end || len > t->end - t->pos)) {
+		t->write_failed = 2;	/* more than the range asked for */
+		return 0;
+	}
 	while (done < len) {
 		ssize_t w = pwrite(t->fd, buf + done, len - done, (off_t)t->pos);
 		if (w < 0 && errno == EINTR)
@@ -498,7 +540,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
 		 (unsigned long long)(off + len - 1));
 	for (attempt = 0; ; attempt++) {
-		struct range_transfer t = { fd, off, 0, 0, 0 };
+		struct range_transfer t = { fd, off, 0, 0, 0, off + len };
 		CURL *e = new_easy(url, timeout);
 		CURLcode code;
 
@@ -511,6 +553,10 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
 		code = curl_easy_perform(e);
 		curl_easy_cleanup(e);
+		if (t.write_failed == 2)
+			return silo_error_set(SILO_ENET,
+				"cannot fetch '%s': the server sent more than the %llu bytes asked for",
+				url, (unsigned long long)len);
 		if (t.write_failed)
 			return silo_error_errno("cannot write the download of '%s'", url);
 		if (code == CURLE_OK && t.status == 206 && t.pos == off + len) {
@@ -530,10 +576,13 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			snprintf(error, error_size, "HTTP %ld", t.status);
 			return 0;
 		}
-		if (code == CURLE_OK)
+		if (code == CURLE_OK && t.status == 206)
+			snprintf(error, error_size, "the server sent %llu of the %llu bytes asked for",
+				 (unsigned long long)(t.pos - off), (unsigned long long)len);
+		else if (code == CURLE_OK)
 			snprintf(error, error_size, "HTTP %ld", t.status);
 		else
-			snprintf(error, error_size, "%s", curl_easy_strerror(code));
+			describe_failure(error, error_size, code, t.pos - off);
 		if (!transient(code, t.status) || attempt >= retries)
 			return 0;
 		{

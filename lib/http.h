@@ -31,6 +31,15 @@ struct http_job {
 	enum http_result result;	/* out */
 	char error[512];	/* out: why, for HTTP_FAILED / HTTP_NOT_FOUND */
 	uint64_t bytes;		/* out: bytes received for this job */
+	/* in (may be changed by CHECK): the download file may not grow
+	 * past this many bytes; 0 for no limit.  Past it the transfer stops
+	 * as HTTP_FAILED, saying so. */
+	uint64_t max_bytes;
+	/* in, optional: sees each piece of the body before it is written,
+	 * at offset OFF of the download file; a negative return stops the
+	 * transfer as HTTP_FAILED with the message left in job->error. */
+	int (*check)(struct http_job *job, uint64_t off, const void *data, size_t len);
+	void *check_payload;
 	/* private to http.c */
 	int attempts;
 	int64_t not_before_ms;

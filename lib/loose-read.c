@@ -232,6 +232,35 @@ static int count_size(struct loose_stream *ls, uint64_t *size)
 	return n < 0 ? (int)n : 0;
 }
 
+int silo_loose_declared_size(const unsigned char *buf, size_t len, uint64_t *size)
+{
+	size_t xlen, i;
+
+	if (len < 12)
+		return len >= 4 && (buf[0] != 0x1f || buf[1] != 0x8b || buf[2] != 8 ||
+				    !(buf[3] & 4)) ? -1 : 0;
+	if (buf[0] != 0x1f || buf[1] != 0x8b || buf[2] != 8 || !(buf[3] & 4))
+		return -1;	/* not gzip, or no extra field */
+	xlen = get_le16(buf + 10);
+	for (i = 0; i + 4 <= xlen; ) {
+		size_t sublen;
+		if (len < 12 + i + 4)
+			return 0;
+		sublen = get_le16(buf + 12 + i + 2);
+		if (buf[12 + i] == SILO_GZ_EXTRA_ID1 && buf[12 + i + 1] == SILO_GZ_EXTRA_ID2 &&
+		    sublen == 8) {
+			if (i + 12 > xlen)
+				return -1;
+			if (len < 12 + i + 12)
+				return 0;
+			*size = get_le64(buf + 12 + i + 4);
+			return 1;
+		}
+		i += 4 + sublen;
+	}
+	return -1;
+}
+
 int silo_loose_stream_open(silo_stream **out, const char *path,
 			   const char *display, const silo_oid *expected)
 {
@@ -246,12 +275,10 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 	ls->base.ops = &loose_ops;
 	ls->base.type = SILO_OBJ_BLOB;
 	ls->base.id = *expected;
-	ls->fd = open(path, O_RDONLY | O_CLOEXEC);
+	ls->fd = fs_open_regular(path, display, SILO_ECORRUPT);
 	ls->display = strdup(display);
 	if (ls->fd < 0) {
-		ret = errno == ENOENT ?
-			silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", display) :
-			silo_error_errno("cannot open '%s'", display);
+		ret = ls->fd;
 		goto fail;
 	}
 	if (!ls->display) {

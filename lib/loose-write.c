@@ -503,10 +503,11 @@ static int spool(silo_writer *w, int *spool_fd, char **spool_path, int fd,
 /*
  * ID is stored already: make the file holding it young again, its loose
  * file or else its pack, since prune spares young files (a pack made
- * young while a prune rewrites it is kept).  Returns 1, or 0 when the
- * file went away meanwhile (a prune removed it): then the object is
- * written again.  Other failures are harmless: a silo shared with other
- * users may not let us.
+ * young while a prune rewrites it is kept).  Returns 1 if the object is
+ * still there, 0 if it is gone and must be written again: a prune may
+ * have removed the old file between the caller's look and this one.  A
+ * silo shared with other users may not let us change their file's time:
+ * it is still there, and that is not an error.
  */
 static int freshen(silo *s, const silo_oid *id)
 {
@@ -518,15 +519,18 @@ static int freshen(silo *s, const silo_oid *id)
 
 	silo_loose_relpath(rel, id);
 	if (!(path = fs_join(s->root, rel)))
-		return 1;
+		return silo_error_oom();
 	ret = utimensat(AT_FDCWD, path, NULL, 0);
 	free(path);
-	if (ret == 0 || errno != ENOENT)
+	if (ret == 0 || (errno != ENOENT && errno != ENOTDIR))
 		return 1;
-	if (pack_set_load(s->packs, 1) < 0 || pack_set_find(s->packs, id, &p, &off) <= 0)
+	/* No loose file: its pack, or pruned just now (gone). */
+	if ((ret = pack_set_load(s->packs, 1)) < 0)
+		return ret;
+	if (pack_set_find(s->packs, id, &p, &off) <= 0)
 		return 0;
 	if (!(path = fs_join(s->root, p->relpack)))
-		return 1;
+		return silo_error_oom();
 	ret = utimensat(AT_FDCWD, path, NULL, 0);
 	free(path);
 	return ret == 0 || errno != ENOENT;
@@ -545,12 +549,15 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 		return ret;
 	if ((have = silo_has_object_local(w->s, out)) < 0)
 		return have;
-	/* The write-once rule: nothing to write.  But the object is
-	 * wanted again, so it is made young again: prune spares young
-	 * objects, and one stored long ago may be what a treeptr not yet
-	 * committed names (as git freshens objects it finds). */
-	if (have && freshen(w->s, out))
-		return 0;
+	if (have) {
+		/* The write-once rule: nothing to write.  But the object is
+		 * wanted again, so it is made young again: prune spares young
+		 * objects, and one stored long ago may be what a treeptr not
+		 * yet committed names (as git freshens objects it finds).
+		 * If it went away meanwhile, it is written again. */
+		if ((have = freshen(w->s, out)) != 0)
+			return have < 0 ? have : 0;
+	}
 	if ((ret = fs_tmpfile(&tmp_fd, &tmp, w->s->objects_dir,
 			      SILO_TMP_PREFIX "obj_")) < 0)
 		return ret;
@@ -700,18 +707,20 @@ int silo_writer_commit(silo_writer *w, size_t *created)
 			return silo_error_oom();
 		}
 		*strrchr(dir, '/') = '\0';
+		/* An object already there is made young again instead (see
+		 * freshen()); one that is not, or just went, is linked. */
+		ret = freshen(w->s, &p->id);
+		if (ret == 1 && unlink(p->tmp) < 0 && errno != ENOENT)
+			ret = silo_error_errno("cannot remove '%s'", p->tmp);
 		/* A repack removes fan-out directories it emptied: one may
 		 * vanish between our mkdir and our link.  Make it again. */
-		for (int tries = 0; tries < 5; tries++) {
+		for (int tries = 0; ret == 0 && tries < 5; ) {
 			ret = fs_mkdir_p(dir, 0777);
 			if (!ret)
 				ret = fs_link_into_place(p->tmp, dest, &made);
-			/* There already: made young, unless a prune removed
-			 * it just now, and then linked again. */
-			if (!ret && !made && !freshen(w->s, &p->id))
-				continue;
-			if (ret != SILO_ENOTFOUND || fs_exists(p->tmp) != 1)
+			if (ret != SILO_ENOTFOUND || fs_exists(p->tmp) != 1 || ++tries == 5)
 				break;
+			ret = 0;
 		}
 		free(dir);
 		free(dest);

@@ -325,7 +325,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	silo_stream *st = NULL;
 	int ret, result;
 
-	if ((ret = silo_treeptr_load(&tp, treeptr_path)) < 0)
+	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
 		return ret;
 	if ((ret = dest_state(&state, &tp, dest)) < 0)
 		goto out;

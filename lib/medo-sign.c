@@ -49,19 +49,18 @@ int silo_medo_sign(const char *treeptr, const char *key)
 	return ret;
 }
 
-int silo_medo_check_signature(char **principal, const struct silo_sshsig_signers *signers,
-			      const char *treeptr)
+/* Check the signature of TREEPTR over DATA (LEN bytes), its text as read. */
+static int check_text(char **principal, const struct silo_sshsig_signers *signers,
+		      const char *treeptr, const char *data, size_t len)
 {
-	char *sig_path = sig_path_of(treeptr), *data = NULL, *sig = NULL;
-	size_t len, sig_len;
+	char *sig_path = sig_path_of(treeptr), *sig = NULL;
+	size_t sig_len;
 	int ret;
 
 	if (principal)
 		*principal = NULL;
 	if (!sig_path)
 		return silo_error_oom();
-	if ((ret = fs_read_file(&data, &len, treeptr, TREEPTR_MAX_BYTES)) < 0)
-		goto out;
 	if ((ret = fs_read_file(&sig, &sig_len, sig_path, SIG_MAX_BYTES)) < 0) {
 		if (ret == SILO_ENOTFOUND)
 			ret = silo_error_set(SILO_ENOTFOUND, "no signature '%s' for '%s'",
@@ -72,8 +71,41 @@ int silo_medo_check_signature(char **principal, const struct silo_sshsig_signers
 				 treeptr, sig, sig_len, sig_path);
 out:
 	free(sig);
-	free(data);
 	free(sig_path);
+	return ret;
+}
+
+int silo_medo_check_signature(char **principal, const struct silo_sshsig_signers *signers,
+			      const char *treeptr)
+{
+	char *data = NULL;
+	size_t len;
+	int ret;
+
+	if (principal)
+		*principal = NULL;
+	if ((ret = fs_read_file(&data, &len, treeptr, TREEPTR_MAX_BYTES)) < 0)
+		return ret;
+	ret = check_text(principal, signers, treeptr, data, len);
+	free(data);
+	return ret;
+}
+
+int silo_medo_treeptr_load_signed(struct silo_treeptr *tp,
+				  const struct silo_sshsig_signers *signers,
+				  const char *path)
+{
+	char *data = NULL;
+	size_t len;
+	int ret;
+
+	if (!signers)
+		return silo_treeptr_load(tp, path);
+	if ((ret = fs_read_file(&data, &len, path, TREEPTR_MAX_BYTES)) < 0)
+		return ret;
+	if ((ret = check_text(NULL, signers, path, data, len)) == 0)
+		ret = silo_treeptr_parse(tp, data, len, path);
+	free(data);
 	return ret;
 }
 

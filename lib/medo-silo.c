@@ -125,6 +125,9 @@ static int open_reading(silo **out, const char *treeptr_path,
 		ret = silo_error_set(code, "object %s is not in silo '%s'%s", hex,
 				     silo_option, sj.n == 1 && code == SILO_ENOTFOUND ? "" :
 				     why.buf ? why.buf : "");
+	else if (code != SILO_ENOTFOUND)
+		ret = silo_error_set(code, "cannot read object %s from any silo of '%s'%s",
+				     hex, sj.path, why.buf ? why.buf : "");
 	else
 		ret = silo_error_set(code, "object %s is not in any silo of '%s'%s",
 				     hex, sj.path, why.buf ? why.buf : "");

@@ -102,7 +102,7 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 	silo_oid id;
 	int ret;
 
-	if ((ret = silo_treeptr_load(&tp, treeptr_path)) < 0)
+	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
 		return ret;
 	if (!silo_treeptr_is_tree(&tp)) {
 		ret = verify_opaque(treeptr_path, &tp, dir, opts);

@@ -27,32 +27,18 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int silo_pack_list_write(silo *s)
+int pack_list_names(silo *s, char ***out, size_t *count)
 {
-	struct strbuf text = STRBUF_INIT;
-	char **names = NULL, *tmp = NULL, *dest = NULL;
+	char **names = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct dirent *de;
-	int fd = -1, lock = -1, ret = 0;
+	int ret = 0;
 	DIR *d;
 
-	/* Two repacks at once must not write their lists out of order (the
-	 * older list last, missing the newer pack): listing and renaming
-	 * happen under a lock on pack/ itself. */
-	lock = open(s->pack_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock < 0)
-		return errno == ENOENT ? 0 : silo_error_errno("cannot open '%s'", s->pack_dir);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			ret = silo_error_errno("cannot lock '%s'", s->pack_dir);
-			close(lock);
-			return ret;
-		}
-	if (!(d = opendir(s->pack_dir))) {
-		ret = silo_error_errno("cannot read '%s'", s->pack_dir);
-		close(lock);
-		return ret;
-	}
+	*out = NULL;
+	*count = 0;
+	if (!(d = opendir(s->pack_dir)))
+		return errno == ENOENT ? 0 : silo_error_errno("cannot read '%s'", s->pack_dir);
 	while ((errno = 0, de = readdir(d))) {
 		char base[128], *idx;
 		int have;
@@ -81,9 +67,40 @@ int silo_pack_list_write(silo *s)
 	if (!ret && errno)
 		ret = silo_error_errno("cannot read '%s'", s->pack_dir);
 	closedir(d);
-	if (ret)
+	if (ret) {
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return ret;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
+	*out = names;
+	*count = n;
+	return 0;
+}
+
+int silo_pack_list_write(silo *s)
+{
+	struct strbuf text = STRBUF_INIT;
+	char **names = NULL, *tmp = NULL, *dest = NULL;
+	size_t n = 0, i;
+	int fd = -1, lock = -1, ret = 0;
+
+	/* Two repacks at once must not write their lists out of order (the
+	 * older list last, missing the newer pack): listing and renaming
+	 * happen under a lock on pack/ itself. */
+	lock = open(s->pack_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return errno == ENOENT ? 0 : silo_error_errno("cannot open '%s'", s->pack_dir);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			ret = silo_error_errno("cannot lock '%s'", s->pack_dir);
+			close(lock);
+			return ret;
+		}
+	if ((ret = pack_list_names(s, &names, &n)) < 0)
 		goto out;
-	qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n && !ret; i++)
 		ret = strbuf_addf(&text, "P %s\n", names[i]);
 	if (!ret)

@@ -29,14 +29,12 @@ static int map_file(const char *path, const char *rel, const unsigned char **map
 {
 	struct stat st;
 	void *m;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = fs_open_regular(path, rel, SILO_ECORRUPT);
 
 	*map = NULL;
 	*size = 0;
 	if (fd < 0)
-		return errno == ENOENT ?
-			silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", rel) :
-			silo_error_errno("cannot open '%s'", rel);
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return silo_error_errno("cannot stat '%s'", rel);

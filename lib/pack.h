@@ -147,6 +147,10 @@ int pack_entry_sizes(uint64_t **out, const struct pack *p);
  * pack-<hex>: one line, the name ("pack-<hex>") of the pack holding its
  * objects now (silo-layout(5)). */
 #define PACK_MOVED_SUFFIX ".moved"
+/* The names ("pack-<hex>.pack") of the packs in pack/ whose index is in
+ * place, sorted: what pack/packs lists.  *names is the caller's (each
+ * name and the array). */
+int pack_list_names(silo *s, char ***names, size_t *n);
 
 /* Is NAME (in pack/) "pack-<hex>.<ext>" for FORMAT?  Returns 1 or 0. */
 int pack_name_is(const char *name, int format, const char *ext);

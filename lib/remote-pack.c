@@ -170,7 +170,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 		ret = silo_error_oom();
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = fs_open_regular(path, path, SILO_ECORRUPT);
 	if (fd >= 0 && fstat(fd, &st) == 0 && (text = malloc((size_t)st.st_size + 1)) &&
 	    fs_read_full(fd, text, (size_t)st.st_size, path) == st.st_size &&
 	    check_index((unsigned char *)text, (size_t)st.st_size, r->format, p->name, path) == 0) {

@@ -88,8 +88,6 @@ int silo_remote_open(silo_remote **out, const char *url)
 {
 	enum http_result result;
 	char error[512], *text = NULL, *config_url;
-	json_error_t jerr;
-	json_t *obj = NULL, *fmt;
 	silo_remote *r;
 	size_t len;
 	int ret;
@@ -113,19 +111,8 @@ int silo_remote_open(silo_remote **out, const char *url)
 				     url, config_url, error);
 	else if (ret == 0 && result != HTTP_OK)
 		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
-	if (ret == 0) {
-		obj = json_loadb(text, len, 0, &jerr);
-		fmt = obj ? json_object_get(obj, "object-format") : NULL;
-		if (!obj)
-			ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
-					     config_url, jerr.line, jerr.text);
-		else if (!json_is_string(fmt) ||
-			 !(r->format = silo_oid_format_from_name(json_string_value(fmt))))
-			ret = silo_error_set(SILO_EINVALID,
-				"'%s': field 'object-format' must be \"sha1\" or \"sha256\"",
-				config_url);
-	}
-	json_decref(obj);
+	if (ret == 0)
+		ret = silo_config_parse(&r->format, text, len, config_url);
 	free(text);
 	free(config_url);
 	if (ret < 0) {
@@ -148,9 +135,47 @@ char *silo_remote_object_url(const silo_remote *r, const silo_oid *id)
 struct fetch_slot {
 	struct silo_fetch_item *item;
 	char *url;
-	char *tmp;	/* the cache's tmp_fetch_<hex> file: resumable */
+	char *tmp;	/* the cache's tmp_fetch_<hex> file */
 	int fd;
+	unsigned char head[64];	/* the start of the download */
+	size_t head_len;
+	int sized;	/* job's max_bytes follows the size in the head */
 };
+
+/*
+ * An http_job check: learn the object's size from the gzip header at the
+ * start of the download, and stop the transfer past the most a loose file
+ * of that size can take.  A server sending endlessly would otherwise fill
+ * the disk.  Objects silo writes always record their size.
+ */
+static int check_piece(struct http_job *job, uint64_t off, const void *data, size_t len)
+{
+	struct fetch_slot *slot = job->check_payload;
+	uint64_t size;
+	int r;
+
+	if (slot->sized)
+		return 0;
+	if (off < sizeof(slot->head)) {
+		size_t n = sizeof(slot->head) - (size_t)off;
+		if (n > len)
+			n = len;
+		memcpy(slot->head + off, data, n);
+		if (off + n > slot->head_len)
+			slot->head_len = (size_t)off + n;
+	}
+	r = silo_loose_declared_size(slot->head, slot->head_len, &size);
+	if (r == 0 && slot->head_len < sizeof(slot->head))
+		return 0;
+	if (r <= 0) {
+		snprintf(job->error, sizeof(job->error),
+			 "not a silo object: its gzip header records no size");
+		return -1;
+	}
+	slot->sized = 1;
+	job->max_bytes = silo_loose_max_file_size(size);
+	return 0;
+}
 
 static int item_fail(struct silo_fetch_item *item, int status, const char *fmt,
 		     const char *a, const char *b)
@@ -302,6 +327,13 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 			}
 			hjobs[k].url = slot->url;
 			hjobs[k].fd = slot->fd;
+			hjobs[k].check = check_piece;
+			hjobs[k].check_payload = slot;
+			/* A partial download of an earlier run: its head. */
+			{
+				ssize_t got = pread(slot->fd, slot->head, sizeof(slot->head), 0);
+				slot->head_len = got > 0 ? (size_t)got : 0;
+			}
 			k++;
 			continue;
 		}
@@ -349,10 +381,9 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		snprintf(slot->item->message, sizeof(slot->item->message),
 			 hjobs[i].result == HTTP_NOT_FOUND ? "'%s': %s" :
 			 "cannot fetch '%s': %s", slot->url, hjobs[i].error);
-		/* A not-found leaves no partial file behind; a failed
-		 * transfer does, to be resumed. */
-		if (hjobs[i].result == HTTP_NOT_FOUND)
-			unlink(slot->tmp);
+		/* No partial file is left behind: what a failed transfer
+		 * wrote may be what a hostile server sent. */
+		unlink(slot->tmp);
 		hjobs[i].result = HTTP_FAILED;
 	}
 	if (!ret && named && (ret = fs_syncfs(cache->objects_dir)) < 0)
@@ -363,6 +394,8 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	if (!ret && named)
 		ret = fs_syncfs(cache->objects_dir);
 	for (i = 0; i < k; i++) {
+		if (ret < 0 && slots[i].tmp)
+			unlink(slots[i].tmp);
 		close(slots[i].fd);
 		free(slots[i].tmp);
 		free(slots[i].url);

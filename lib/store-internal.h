@@ -29,6 +29,11 @@ struct silo {
 /* silo_has_object() without asking a remote: this silo's own files. */
 int silo_has_object_local(silo *s, const silo_oid *id);
 
+/* Parse the text of a silo's config.json (LEN bytes; NAME names it in
+ * messages): its layout version must be ours, *format is its object
+ * format.  SILO_EINVALID otherwise. */
+int silo_config_parse(int *format, const char *text, size_t len, const char *name);
+
 /* The name of the file in the silo root that records its format. */
 #define SILO_CONFIG_FILE "config.json"
 
@@ -73,6 +78,24 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 #define SILO_GZ_EXTRA_ID1 'S'
 #define SILO_GZ_EXTRA_ID2 'z'
 #define SILO_GZ_EXTRA_LEN 12	/* id (2) + length (2) + size (8, little-endian) */
+
+/*
+ * The content size the gzip header at the start of a loose object's file
+ * (the first LEN bytes of it, in BUF) records: 1 and *size set, 0 if more
+ * bytes are needed to tell, -1 if the header records none or is no gzip
+ * header.
+ */
+int silo_loose_declared_size(const unsigned char *buf, size_t len, uint64_t *size);
+
+/*
+ * The most bytes a loose object file of SIZE content bytes can take as
+ * silo writes it (gzip members of deflate data, stored blocks at worst),
+ * with room to spare: a download may not grow past it.
+ */
+static inline uint64_t silo_loose_max_file_size(uint64_t size)
+{
+	return size > UINT64_MAX / 2 ? UINT64_MAX : size + size / 64 + (1 << 20);
+}
 
 /*
  * What a scan of objects/ finds.  Every file is one of these, so that

@@ -55,36 +55,55 @@ out:
 	return ret;
 }
 
+int silo_config_parse(int *format, const char *text, size_t len, const char *name)
+{
+	json_error_t jerr;
+	json_t *obj, *v;
+	int ret = 0;
+
+	if (!(obj = json_loadb(text, len, 0, &jerr)))
+		return silo_error_set(SILO_EINVALID, "'%s': line %d: %s", name, jerr.line,
+				      jerr.text);
+	v = json_object_get(obj, "silo");
+	if (!json_is_integer(v) || json_integer_value(v) != SILO_LAYOUT_VERSION)
+		ret = silo_error_set(SILO_EINVALID,
+			"'%s': field 'silo' must be the layout version %d", name,
+			SILO_LAYOUT_VERSION);
+	else if (!json_is_string(v = json_object_get(obj, "object-format")) ||
+		 !(*format = silo_oid_format_from_name(json_string_value(v))))
+		ret = silo_error_set(SILO_EINVALID,
+			"'%s': field 'object-format' must be \"sha1\" or \"sha256\"", name);
+	json_decref(obj);
+	return ret;
+}
+
 /* Read the format recorded in ROOT/config.json. */
 static int read_config(int *format, const char *root)
 {
-	char *path = fs_join(root, SILO_CONFIG_FILE);
-	json_error_t jerr;
-	json_t *obj, *fmt;
-	int ret = 0;
+	char *path = fs_join(root, SILO_CONFIG_FILE), *text = NULL;
+	size_t len;
+	int ret = 0, fd;
 
 	if (!path)
 		return silo_error_oom();
-	obj = json_load_file(path, 0, &jerr);
-	if (!obj) {
+	fd = fs_open_regular(path, path, SILO_EINVALID);
+	if (fd < 0) {
 		struct stat st;
+		int saved = ret = fd;
 		if (stat(root, &st) < 0 && errno == ENOENT)
 			ret = silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", root);
 		else if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
 			ret = silo_error_set(SILO_ENOTFOUND,
 				"'%s' is not a silo: it has no %s", root, SILO_CONFIG_FILE);
 		else
-			ret = silo_error_set(SILO_EINVALID, "'%s': line %d: %s",
-					     path, jerr.line, jerr.text);
+			ret = saved;
 		goto out;
 	}
-	fmt = json_object_get(obj, "object-format");
-	if (!json_is_string(fmt) ||
-	    !(*format = silo_oid_format_from_name(json_string_value(fmt))))
-		ret = silo_error_set(SILO_EINVALID,
-			"'%s': field 'object-format' must be \"sha1\" or \"sha256\"", path);
-	json_decref(obj);
+	close(fd);
+	if ((ret = fs_read_file(&text, &len, path, 65536)) == 0)
+		ret = silo_config_parse(format, text, len, path);
 out:
+	free(text);
 	free(path);
 	return ret;
 }
@@ -258,6 +277,17 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 	}
 	if (ret == SILO_ENOTFOUND)
 		return ret;	/* as the last source to fetch said */
+	/* Not found: but a damaged pack or index may be where it was, and
+	 * that is worth naming (exit 4, not 3).  Opening says which. */
+	{
+		silo_stream *st;
+		if ((ret = silo_stream_open(&st, s, id)) == 0) {
+			silo_stream_free(st);	/* it arrived meanwhile */
+			return 0;
+		}
+		if (ret != SILO_ENOTFOUND)
+			return ret;
+	}
 	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
 			      silo_oid_to_hex(hex, id), s->root);
 }

@@ -269,6 +269,26 @@ static int unsafe(struct walk *w, const char *entry, const char *why)
 }
 
 /*
+ * The limits of a tree on disk: a name of more than 255 bytes cannot be
+ * created, and a tree deeper than 4096 levels can be neither walked nor
+ * removed (tree-walk.c, rmtree.c).  Checked while listing, so that medo
+ * add refuses such an archive before storing it, and expand before
+ * writing anything.
+ */
+#define TREE_NAME_MAX 255
+#define TREE_DEPTH_MAX 4096
+
+static int too_big(struct walk *w, const char *entry, const char *why)
+{
+	size_t len = strlen(entry);
+
+	/* A deep path is long: its end says most. */
+	return silo_error_set(SILO_EINVALID, "refusing entry '%s%.120s' of archive '%s': %s",
+			      len > 120 ? "..." : "", len > 120 ? entry + len - 120 : entry,
+			      w->name, why);
+}
+
+/*
  * Normalise RAW into OUT: no empty or "." components, no trailing '/'.
  * Absolute paths and ".." are refused: an entry must stay inside.
  */
@@ -276,6 +296,7 @@ static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 		     const char *entry)
 {
 	const char *p = raw;
+	size_t depth = 0;
 	int ret;
 
 	strbuf_reset(out);
@@ -289,6 +310,12 @@ static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
 			return unsafe(w, entry, "'..' in its path");
+		if (tree_name_is_dotgit(p, n))
+			return unsafe(w, entry, "'.git' in its path");
+		if (n > TREE_NAME_MAX)
+			return too_big(w, entry, "a name in its path is longer than 255 bytes");
+		if (n && !(n == 1 && p[0] == '.') && ++depth > TREE_DEPTH_MAX)
+			return too_big(w, entry, "nested deeper than 4096 levels");
 		if (n && !(n == 1 && p[0] == '.')) {
 			if (out->len && (ret = strbuf_addch(out, '/')) < 0)
 				return ret;

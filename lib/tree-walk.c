@@ -119,6 +119,12 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 		strbuf_setlen(path, base);
 		if ((ret = strbuf_adds(path, name)) < 0)
 			break;
+		if (tree_name_is_dotgit(name, strlen(name))) {
+			ret = silo_error_set(SILO_EUNSAFE,
+				"refusing '%s/%s': git refuses '.git' in a tree",
+				w->root, path->buf);
+			break;
+		}
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			ret = silo_error_errno("cannot stat '%s/%s'", w->root, path->buf);
 			break;

@@ -79,6 +79,9 @@ void verify_pack_task(struct verify_job *job, struct task *t, struct pack_cache 
 		      silo_hasher *h);
 void verify_plans_free(struct pack_plan *plans, size_t n_plans);
 
+/* Check pack/packs against the packs in pack/ (verify-meta.c). */
+int verify_check_pack_list(struct verify_job *job);
+
 /* verify-report.c: record a problem of RELPATH (KEY orders the problems
  * of one file) from any thread; count an object done for progress;
  * report them all, sorted, into *result and opts->on_problem; free them. */

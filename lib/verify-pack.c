@@ -413,6 +413,22 @@ int verify_plan_packs(struct verify_job *job, struct pack_plan **plans, size_t *
 					verify_add_problem(job, rel, 0, SILO_VERIFY_BAD, silo_error_message());
 					continue;
 				}
+				/* The name is the checksum of the pack, which its
+				 * index records: a renamed pack is not what its
+				 * name promises (git's readers check this too). */
+				{
+					char hex[SILO_OID_MAX_HEXSZ + 1];
+					silo_oid sum;
+					silo_oid_from_raw(&sum, s->format,
+							  p->idx + p->idx_size - 2 * p->rawsz);
+					silo_oid_to_hex(hex, &sum);
+					if (strncmp(name + 5, hex, 2 * p->rawsz)) {
+						snprintf(msg, sizeof(msg), "'%s': named for checksum "
+							 "%.*s, but it is pack-%s", rel,
+							 (int)(2 * p->rawsz), name + 5, hex);
+						verify_add_problem(job, rel, 0, SILO_VERIFY_BAD, msg);
+					}
+				}
 				(*plans)[*n_plans].p = p;
 				(*n_plans)++;
 				job->objects_total += p->nr;

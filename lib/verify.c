@@ -70,6 +70,8 @@ int silo_verify(struct silo_verify_result *result, silo *s,
 		goto out;
 	if ((ret = verify_plan_packs(&job, &plans, &n_plans, &alloc_tasks)) < 0)
 		goto out;
+	if ((ret = verify_check_pack_list(&job)) < 0)
+		goto out;
 	if (jobs <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = n > 0 ? (int)n : 1;

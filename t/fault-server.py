@@ -6,6 +6,10 @@ on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
   stall     send the headers and a few bytes, then nothing, forever
   flip      send the file with one byte changed
   ignore-range  serve whole files, ignoring Range headers
+  truncate-pack, stall-pack  as truncate and stall, for ranges of packs
+            (pack/*.pack) instead of objects
+  endless   send the file without a length, then zeros forever (also
+            for pack files, whose ranges are answered the same way)
 
 config.json is always served intact, so that a client gets as far as
 fetching objects.
@@ -34,6 +38,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             data = f.read()
         damaged = "/objects/" in self.path
+        rng = self.headers.get("Range")
+        if mode in ("truncate-pack", "stall-pack") and self.path.endswith(".pack") and rng:
+            a, b = rng.split("=", 1)[1].split("-")
+            a, b = int(a), min(int(b), len(data) - 1)
+            part = data[a:b + 1]
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (a, b, len(data)))
+            self.send_header("Content-Length", str(len(part)))
+            self.end_headers()
+            if mode == "truncate-pack":
+                self.wfile.write(part[: len(part) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+            else:
+                self.wfile.write(part[:4])
+                self.wfile.flush()
+                time.sleep(3600)
+            return
+        if mode == "endless" and (damaged or self.path.endswith(".pack")):
+            self.send_response(206 if self.headers.get("Range") else 200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            zeros = bytes(65536)
+            try:
+                self.wfile.write(data)
+                while True:
+                    self.wfile.write(zeros)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

@@ -123,6 +123,7 @@ idx += hashlib.sha1(idx).digest()
 name = "pack-" + pack[-20:].hex()
 open(os.path.join(out, name + ".pack"), "wb").write(pack)
 open(os.path.join(out, name + ".idx"), "wb").write(idx)
+open(os.path.join(out, "packs"), "w").write("P " + name + ".pack\n\n")
 print(names[show].hex())
 PY
 

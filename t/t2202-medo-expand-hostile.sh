@@ -165,4 +165,34 @@ test_expect_success 'in a parallel batch, hostile archives are refused and the o
 	echo fine >x-expect && test_cmp x-expect dest-parent/batch/safe/hard
 '
 
+test_expect_success 'an archive holding .git/config is refused, in any case' '
+	make_tar dotgit <<-\END &&
+	add("pkg/.git/config", data=b"[core]\n\tfsmonitor = touch pwned\n")
+	END
+	check_refused dotgit &&
+	grep "refusing entry .pkg/.git/config.*.git. in its path" x-err &&
+	make_tar dotgitcase <<-\END &&
+	add("pkg/sub/.GiT/hooks/post-checkout")
+	END
+	check_refused dotgitcase
+'
+
+test_expect_success 'names that only begin with .git are kept' '
+	make_tar dotgithub <<-\END &&
+	add(".github/workflow.yml")
+	add(".gitignore")
+	add("a/.git-blame-ignore")
+	END
+	medo add dotgithub.tar deps/x.medo/dotgithub.treeptr &&
+	medo expand deps/x.medo/dotgithub.treeptr dest-parent/dotgithub &&
+	test -f dest-parent/dotgithub/.gitignore
+'
+
+test_expect_success 'medo add of a directory holding a .git directory is refused' '
+	mkdir -p withgit/sub/.Git && echo x >withgit/sub/.Git/config && echo y >withgit/file &&
+	test_expect_code 8 medo add withgit deps/x.medo/withgit.treeptr 2>err &&
+	grep "^medo: error: refusing .*withgit/sub/.Git.*.git" err &&
+	! test -e deps/x.medo/withgit.treeptr
+'
+
 test_done

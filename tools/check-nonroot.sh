@@ -42,6 +42,10 @@ trap 'exit 130' INT TERM
 mkdir -p "$work/build/t/unit" "$work/tmp"
 cp -R t Documentation tools lib cmd contrib deps "$work/"
 cp -R "$build/bin" "$work/build/"
+# The fuzz harnesses built with their plain driver, for t0005.
+if [ -d "$build/t/fuzz" ]; then
+	cp -R "$build/t/fuzz" "$work/build/t/"
+fi
 units=
 for u in "$@"; do
 	cp "$u" "$work/build/t/unit/"

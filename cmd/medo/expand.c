@@ -2,6 +2,7 @@
 #include "medo-cmd.h"
 #include "fe-json.h"
 #include "silo/medo.h"
+#include "silo/sshsig.h"
 #include "silo/medo-status.h"
 #include "silo/error.h"
 
@@ -122,7 +123,7 @@ static void delete_extra(struct batch_state *b, int dry_run)
 	silo_medo_status_release(&st);
 }
 
-int cmd_medo_expand(int argc, const char **argv)
+static int expand_main(int argc, const char **argv, struct silo_sshsig_signers **signers)
 {
 	struct silo_medo_expand_options o = { 0 };
 	const char *allowed = NULL;
@@ -153,8 +154,9 @@ int cmd_medo_expand(int argc, const char **argv)
 	if (del && !medo_cmd_is_dir(argv[0]))
 		return fe_usage_error(usage, opts, "--delete needs a medo directory, not a treeptr");
 	/* All signatures first: one bad signature expands nothing. */
-	if (allowed && (ret = medo_cmd_check_signatures(allowed, argv[0])))
+	if (allowed && (ret = medo_cmd_check_signatures(allowed, argv[0], signers)))
 		return ret;
+	o.signers = *signers;
 	o.on_warning = medo_cmd_warn;
 	b.medo_dir = argv[0];
 	b.dest = argv[1];
@@ -197,4 +199,13 @@ int cmd_medo_expand(int argc, const char **argv)
 	if (verbose)
 		printf("%s %s\n", result_word(ret), argv[1]);
 	return FE_EXIT_OK;
+}
+
+int cmd_medo_expand(int argc, const char **argv)
+{
+	struct silo_sshsig_signers *signers = NULL;
+	int ret = expand_main(argc, argv, &signers);
+
+	silo_sshsig_signers_free(signers);
+	return ret;
 }

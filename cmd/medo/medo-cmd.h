@@ -26,9 +26,13 @@ void medo_cmd_warn(void *payload, const char *message);
 /*
  * Check the signature of the treeptr PATH, or of every treeptr below the
  * directory PATH, against ALLOWED_SIGNERS; print each failure.  Returns
- * an exit status: 0 when every signature is good.
+ * an exit status: 0 when every signature is good, and then *KEEP holds
+ * the allowed signers (the caller frees them), for expand and verify to
+ * check each treeptr again over the bytes they parse.
  */
-int medo_cmd_check_signatures(const char *allowed_signers, const char *path);
+struct silo_sshsig_signers;
+int medo_cmd_check_signatures(const char *allowed_signers, const char *path,
+			      struct silo_sshsig_signers **keep);
 /* 1 if PATH is a directory (a medo directory rather than a treeptr). */
 int medo_cmd_is_dir(const char *path);
 

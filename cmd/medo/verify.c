@@ -1,6 +1,7 @@
 /* medo verify: check trees on disk against their treeptrs. */
 #include "medo-cmd.h"
 #include "fe-json.h"
+#include "silo/sshsig.h"
 #include "silo/medo.h"
 #include "silo/tree.h"
 #include "silo/error.h"
@@ -19,6 +20,7 @@ struct verify_state {
 	json_t *diffs;		/* with --json: the current tree's differences */
 	int missing;		/* the current tree is not there at all */
 	int json_failed;
+	int reported;		/* differences reported for the current tree */
 };
 
 static const char *change_word(int change)
@@ -37,6 +39,7 @@ static void on_diff(void *payload, int change, const char *path)
 {
 	struct verify_state *st = payload;
 
+	st->reported++;
 	if (change == SILO_MEDO_MISSING)
 		st->missing = 1;
 	if (!st->diffs)
@@ -59,8 +62,14 @@ static int verify_one(const char *treeptr, const char *dir,
 	if (json && !(st->diffs = json_array()))
 		return fe_error(FE_EXIT_FAILURE, "out of memory");
 	st->missing = 0;
+	st->reported = 0;
 	ret = silo_medo_verify(treeptr, dir, o);
-	if (ret == SILO_EDIFFERS) {
+	if (ret == SILO_EDIFFERS && !st->reported) {
+		/* A negative answer about the treeptr itself (its signature,
+		 * checked again as it was read): say it. */
+		status = fe_error(FE_EXIT_NEGATIVE, "%s", silo_error_message());
+		state = "error";
+	} else if (ret == SILO_EDIFFERS) {
 		status = FE_EXIT_NEGATIVE;
 		state = st->missing ? "missing" : "differs";
 	} else if (ret < 0) {
@@ -72,14 +81,15 @@ static int verify_one(const char *treeptr, const char *dir,
 	if (json && fe_json_append(json, json_pack("{s:s,s:s,s:s,s:O,s:s*}",
 			"treeptr", treeptr, "dir", dir, "state", state,
 			"differences", st->diffs,
-			"error", ret < 0 && ret != SILO_EDIFFERS ? silo_error_message() : NULL)) < 0)
+			"error", ret < 0 && (ret != SILO_EDIFFERS || !st->reported) ?
+			silo_error_message() : NULL)) < 0)
 		st->json_failed = 1;
 	json_decref(st->diffs);
 	st->diffs = NULL;
 	return status;
 }
 
-int cmd_medo_verify(int argc, const char **argv)
+static int verify_main(int argc, const char **argv, struct silo_sshsig_signers **signers)
 {
 	struct silo_medo_verify_options o = { 0 };
 	const char *signed_by = NULL;
@@ -92,7 +102,7 @@ int cmd_medo_verify(int argc, const char **argv)
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-verify(1))"),
 		OPT_END()
 	};
-	struct verify_state st = { NULL, 0, 0 };
+	struct verify_state st = { NULL, 0, 0, 0 };
 	json_t *list = NULL;
 	char **names = NULL;
 	size_t n = 0, i;
@@ -104,8 +114,9 @@ int cmd_medo_verify(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a directory");
 	/* Every signature is checked before any tree: an unsigned treeptr
 	 * says nothing worth comparing. */
-	if (signed_by && (status = medo_cmd_check_signatures(signed_by, argv[0])))
+	if (signed_by && (status = medo_cmd_check_signatures(signed_by, argv[0], signers)))
 		return status;
+	o.signers = *signers;
 	o.on_diff = on_diff;
 	o.on_warning = medo_cmd_warn;
 	o.payload = &st;
@@ -147,4 +158,13 @@ out:
 			status = ret;
 	}
 	return status;
+}
+
+int cmd_medo_verify(int argc, const char **argv)
+{
+	struct silo_sshsig_signers *signers = NULL;
+	int ret = verify_main(argc, argv, &signers);
+
+	silo_sshsig_signers_free(signers);
+	return ret;
 }

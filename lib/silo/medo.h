@@ -93,8 +93,15 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 
 /* ---- expand ---- */
 
+struct silo_sshsig_signers;
+
 struct silo_medo_expand_options {
 	const char *silo;	/* a silo to use instead of SILO.json's */
+	/* If set, the treeptr's signature (TREEPTR.sig) must verify against
+	 * these allowed signers: checked over the very bytes then parsed
+	 * (silo_medo_treeptr_load_signed()), so that a treeptr replaced
+	 * between a check and the expansion cannot slip through. */
+	const struct silo_sshsig_signers *signers;
 	int force;		/* replace a destination holding something else */
 	silo_medo_warn_fn on_warning;
 	/* silo_medo_expand_dir() only: called as treeptrs are done, from
@@ -157,6 +164,7 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 
 struct silo_medo_verify_options {
 	const char *silo;	/* a silo to use instead of SILO.json's */
+	const struct silo_sshsig_signers *signers;	/* as for expand */
 	/* Called for each difference: a value of enum silo_tree_change with
 	 * the path below DIR (relative, with DIR in front), or one of the
 	 * SILO_MEDO_* above with DIR itself. */
@@ -173,5 +181,14 @@ struct silo_medo_verify_options {
  */
 int silo_medo_verify(const char *treeptr_path, const char *dir,
 		     const struct silo_medo_verify_options *opts);
+
+/*
+ * Read the treeptr at PATH once, check its signature PATH.sig against
+ * SIGNERS over the bytes read, and parse those same bytes into TP (which
+ * the caller releases).  With SIGNERS NULL, silo_treeptr_load().
+ */
+int silo_medo_treeptr_load_signed(struct silo_treeptr *tp,
+				  const struct silo_sshsig_signers *signers,
+				  const char *path);
 
 #endif

@@ -54,11 +54,11 @@ void silo_tree_list_release(struct silo_tree_list *l);
  * 100755 when the owner's execute bit is set, else 100644; symlinks
  * (never followed, DIR itself excepted) with their target as content.
  * Files git cannot represent (fifos, sockets, devices) are SILO_EINVALID
- * with a message naming the file.  The tree is taken as plain files: a
- * ".git" directory is listed like any other, ".gitignore" files are not
- * obeyed (as 'git add -A --force'), ".gitattributes" files apply no
- * filters or end-of-line conversion (content is hashed byte for byte),
- * and a nested repository is not a submodule.  OUT must be initialised;
+ * with a message naming the file.  A ".git" component (in any case) is
+ * SILO_EUNSAFE, as git refuses it in a tree.  The tree is taken as plain
+ * files: ".gitignore" files are not obeyed (as 'git add -A --force'),
+ * ".gitattributes" files apply no filters or end-of-line conversion
+ * (content is hashed byte for byte).  OUT must be initialised;
  * its old content is released and replaced on success (the caller
  * releases it).  Files are hashed by a few threads at once.
  */

@@ -144,6 +144,30 @@ int main(void)
 		   strstr(silo_error_message(), "claims a result") != NULL,
 		   "a huge claimed result is refused before allocating");
 	}
+	{
+		/* An empty base and 463 bytes of delta claiming 6 GB: no
+		 * instruction can copy from an empty base, so the result is
+		 * at most one byte per byte of delta. */
+		unsigned char bad[463];
+		uint64_t v = 6000000000ull;
+		size_t k = 1;
+		memset(bad, 'x', sizeof(bad));
+		bad[0] = 0;
+		while (v >= 0x80) {
+			bad[k++] = (unsigned char)(v | 0x80);
+			v >>= 7;
+		}
+		bad[k++] = (unsigned char)v;
+		bad[k] = 127;
+		ok(delta_apply(a, 0, bad, sizeof(bad), &out, &on) < 0 &&
+		   strstr(silo_error_message(), "claims a result") != NULL,
+		   "a result larger than an empty base allows is refused before allocating");
+		/* A 3-byte base: each instruction byte yields at most 3 bytes. */
+		bad[0] = 3;
+		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0 &&
+		   strstr(silo_error_message(), "claims a result") != NULL,
+		   "a result larger than a small base allows is refused before allocating");
+	}
 	free(a);
 	free(b);
 	printf("1..%d\n", count);

@@ -1,0 +1,40 @@
+/* Removing temporary files of killed writers (fsutil.h). */
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void fs_remove_stale_temps(const char *dir, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat a, b;
+		int fd;
+
+		/* fs_tmpfile() names: PREFIX and six characters of mkstemp. */
+		if (strncmp(de->d_name, prefix, plen) || strlen(de->d_name) != plen + 6)
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* Unlocked: its writer is gone.  Still the file of that name
+		 * once locked (not renamed away and replaced meanwhile)? */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
+		    S_ISREG(a.st_mode) &&
+		    fstatat(dirfd(d), de->d_name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			unlinkat(dirfd(d), de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}

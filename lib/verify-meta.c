@@ -1,0 +1,123 @@
+/*
+ * silo verify: pack/packs, the list a reader over HTTP finds the packs
+ * by (pack-list.c), must list exactly the packs in pack/ whose index is
+ * in place, each as "P pack-<hex>.pack": a missing, emptied or stale list
+ * loses packed objects for such readers, a line naming anything else
+ * ("../x") would send them elsewhere.  A list that does not match the
+ * packs is a warning: packs copied in from git are read locally, and a
+ * copy taken (rsync) while a repack runs may hold the list of before or
+ * after it; 'silo repack' rewrites it.  A line that is not a pack name of
+ * this silo is bad.
+ */
+#include "verify-internal.h"
+#include "pack.h"
+#include "error-internal.h"
+#include "fsutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PACK_LIST_MAX_BYTES (16u << 20)
+#define PACK_LIST_REL "pack/packs"
+
+static void bad(struct verify_job *job, const char *msg)
+{
+	verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_BAD, msg);
+}
+
+static int listed(char *const *names, size_t n, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) == len && !memcmp(names[i], name, len))
+			return 1;
+	return 0;
+}
+
+int verify_check_pack_list(struct verify_job *job)
+{
+	silo *s = job->s;
+	char **names = NULL, **seen = NULL, *text = NULL, *path = NULL;
+	char msg[600];
+	size_t n = 0, n_seen = 0, len = 0, i, line = 0;
+	const char *p, *end;
+	int ret, fd;
+
+	if ((ret = pack_list_names(s, &names, &n)) < 0)
+		return ret;
+	if (!(path = fs_join(s->root, PACK_LIST_REL))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	fd = fs_open_regular(path, PACK_LIST_REL, SILO_ECORRUPT);
+	if (fd == SILO_ENOTFOUND) {
+		ret = 0;
+		/* A warning: packs copied in by hand (from git) work locally. */
+		if (n) {
+			snprintf(msg, sizeof(msg), "'%s' is missing: readers over HTTP find "
+				 "none of the %zu packs ('silo repack' writes it)", PACK_LIST_REL, n);
+			verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
+		}
+		goto out;
+	}
+	if (fd < 0 || (close(fd), ret = fs_read_file(&text, &len, path, PACK_LIST_MAX_BYTES)) < 0) {
+		if (fd < 0)
+			ret = fd;
+		if (ret == SILO_ENOMEM)
+			goto out;
+		bad(job, silo_error_message());
+		ret = 0;
+		goto out;
+	}
+	if (!(seen = calloc(len / 2 + 1, sizeof(*seen)))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	for (p = text, end = text + len; p < end; p = p + strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n')) {
+		size_t l = strcspn(p, "\n");
+		char name[128];
+		line++;
+		if (!l)
+			continue;	/* the list ends with an empty line */
+		if (l < 3 || l - 2 >= sizeof(name) || p[0] != 'P' || p[1] != ' ' ||
+		    (memcpy(name, p + 2, l - 2), name[l - 2] = '\0',
+		     !pack_name_is(name, s->format, "pack"))) {
+			snprintf(msg, sizeof(msg), "'%s': line %zu is not 'P pack-<checksum>.pack' "
+				 "of this silo: '%.*s'", PACK_LIST_REL, line, l > 100 ? 100 : (int)l, p);
+			bad(job, msg);
+			continue;
+		}
+		if (!listed(names, n, name, strlen(name))) {
+			snprintf(msg, sizeof(msg), "'%s' lists '%s', which is not in pack/ "
+				 "with its index ('silo repack' rewrites the list)", PACK_LIST_REL, name);
+			verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
+		}
+		seen[n_seen++] = (char *)p + 2;
+	}
+	for (i = 0; i < n; i++) {
+		size_t k, found = 0;
+		for (k = 0; k < n_seen && !found; k++)
+			found = !strncmp(seen[k], names[i], strlen(names[i])) &&
+				(seen[k][strlen(names[i])] == '\n' || seen[k][strlen(names[i])] == '\0');
+		/* A warning: a repack writes its pack before the list, so
+		 * a copy taken in between has a list that lags. */
+		if (!found) {
+			snprintf(msg, sizeof(msg), "'%s' does not list 'pack/%s': readers over "
+				 "HTTP cannot find its objects ('silo repack' rewrites the list)",
+				 PACK_LIST_REL, names[i]);
+			verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
+		}
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(seen);
+	free(text);
+	free(path);
+	return ret;
+}

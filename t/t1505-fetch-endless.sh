@@ -1,0 +1,56 @@
+#!/bin/sh
+test_description='a server sending endlessly cannot fill the disk; failed downloads leave nothing'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
+
+export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
+
+# The fault server sends each object, then zeros without end, with no
+# Content-Length.  Before downloads were bounded, silo fetch wrote them
+# to cache/tmp_fetch_<id> until the disk was full.  Each command runs
+# under a limit on the size of files it may write (ulimit -f, in blocks
+# of 1024 bytes), so that a regression fails instead of filling the disk.
+start_fault_server endless "$TRASH_DIRECTORY/root" && ENDLESS_URL=$FAULT_URL ||
+	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
+
+limited() {
+	(ulimit -f 20000 && "$@")
+}
+
+test_expect_success 'setup: a silo with a loose and a packed object' '
+	mkdir -p root && silo init root/deps.silo &&
+	test_seeded_file a 215000 1 &&
+	silo put --silo root/deps.silo a >id &&
+	mkdir -p src && test_seeded_file src/big 100000 2 && echo small >src/small &&
+	silo init p.silo &&
+	mkdir -p deps/x.medo &&
+	echo "{ \"silos\": [\"$ENDLESS_URL/deps.silo\"] }" >deps/x.medo/SILO.json &&
+	medo add --silo root/deps.silo src deps/x.medo/src.treeptr
+'
+
+test_expect_success 'silo fetch stops an endless object at its size, exit 7, no temporary file' '
+	silo init l1 &&
+	test_expect_code 7 limited silo fetch --silo l1 --from "$ENDLESS_URL/deps.silo" $(cat id) 2>err &&
+	grep "cannot fetch .$ENDLESS_URL/deps.silo/objects/.*: the server sent more than the [0-9]* bytes expected" err &&
+	find l1 -name "tmp_*" >tmps && test_must_be_empty tmps &&
+	silo ls --silo l1 >out && test_must_be_empty out
+'
+
+test_expect_success 'medo expand through an endless server fails, nothing left in the cache' '
+	SILO_CACHE_DIR=$PWD/cache && export SILO_CACHE_DIR &&
+	test_must_fail limited medo expand deps/x.medo/src.treeptr dest 2>err &&
+	grep "more than the [0-9]* bytes expected" err &&
+	! test -e dest &&
+	find cache -name "tmp_*" >tmps && test_must_be_empty tmps
+'
+
+test_expect_success 'a range of an endless pack stops at the range' '
+	silo repack --silo root/deps.silo -d -q &&
+	SILO_CACHE_DIR=$PWD/cache2 && export SILO_CACHE_DIR &&
+	test_must_fail limited medo expand deps/x.medo/src.treeptr dest 2>err &&
+	grep "more than the [0-9]* bytes asked for" err &&
+	! test -e dest &&
+	find cache2 -name "tmp_*" >tmps && test_must_be_empty tmps
+'
+
+test_done
