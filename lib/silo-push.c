@@ -46,9 +46,25 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* 1 if the local destination DEST (NULL: a remote one) has REL: files
+ * never change, so it need not be copied (and the pass may be skipped). */
+static int at_dest(const char *dest, const char *rel)
+{
+	struct stat st;
+	char *path;
+	int there;
+
+	if (!dest || !(path = fs_join(dest, rel)))
+		return 0;
+	there = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return there;
+}
+
 /* Add the regular files below SRC/REL (recursively) to LISTS, each in
- * the pass it belongs to. */
-static int collect(struct strbuf lists[N_PASSES], const char *src, const char *rel)
+ * the pass it belongs to, unless a local DEST has them. */
+static int collect(struct strbuf lists[N_PASSES], const char *src, const char *rel,
+		   const char *dest)
 {
 	struct dirent *de;
 	char *path = rel[0] ? fs_join(src, rel) : strdup(src);
@@ -82,8 +98,8 @@ static int collect(struct strbuf lists[N_PASSES], const char *src, const char *r
 			if (errno != ENOENT)	/* replaced while we looked */
 				ret = silo_error_errno("cannot stat '%s'", full);
 		} else if (S_ISDIR(st.st_mode)) {
-			ret = collect(lists, src, sub);
-		} else if (S_ISREG(st.st_mode)) {
+			ret = collect(lists, src, sub, dest);
+		} else if (S_ISREG(st.st_mode) && !at_dest(dest, sub)) {
 			if (!rel[0])
 				pass = PASS_TOP;
 			else if (!strncmp(sub, "pack/", 5))
@@ -210,7 +226,7 @@ int silo_push(struct silo_push_result *out, const char *src, const char *dest)
 		struct strbuf empty = STRBUF_INIT;
 		lists[i] = empty;
 	}
-	ret = collect(lists, src, "");
+	ret = collect(lists, src, "", remote ? NULL : dest);
 	for (i = 0; !ret && i < N_PASSES; i++) {
 		if (!lists[i].len)
 			continue;

@@ -63,45 +63,7 @@ test_expect_success 'a push from something that is not a silo fails, naming it' 
 	grep -q "notasilo" err
 '
 
-# An sshd of our own on 127.0.0.1, with a throwaway host key and a key
-# made for the test, as the user running the tests.
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-port=$((20000 + $$ % 20000))
-start_sshd() {
-	test -x "$SSHD" || { echo "no sshd"; return 1; }
-	# As root, sshd wants its privilege separation directory (the
-	# openssh-server package makes it at boot).
-	if [ "$(id -u)" -eq 0 ] && ! [ -d /run/sshd ]; then mkdir -p -m 755 /run/sshd; fi
-	mkdir -p sshd && chmod 700 sshd &&
-	ssh-keygen -q -t ed25519 -N "" -f sshd/host_key &&
-	ssh-keygen -q -t ed25519 -N "" -f sshd/user_key &&
-	cp sshd/user_key.pub sshd/authorized_keys &&
-	cat >sshd/config <<-EOF &&
-	Port $port
-	ListenAddress 127.0.0.1
-	HostKey $PWD/sshd/host_key
-	AuthorizedKeysFile $PWD/sshd/authorized_keys
-	PidFile $PWD/sshd/pid
-	UsePAM no
-	StrictModes no
-	PasswordAuthentication no
-	KbdInteractiveAuthentication no
-	PermitRootLogin prohibit-password
-	EOF
-	"$SSHD" -f sshd/config -E "$PWD/sshd/log" || return 1
-	RSYNC_RSH="ssh -p $port -i $PWD/sshd/user_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" &&
-	export RSYNC_RSH &&
-	i=0 && while ! $RSYNC_RSH 127.0.0.1 true 2>/dev/null; do
-		i=$((i + 1)) && test $i -lt 50 || return 1
-		sleep 0.1
-	done
-}
-if start_sshd >sshd-start.log 2>&1; then
-	test_set_prereq SSHD
-	test_atexit 'kill $(cat "$TRASH_DIRECTORY/sshd/pid") 2>/dev/null'
-else
-	say "the ssh case is skipped: sshd cannot start here ($(tail -n 1 sshd/log 2>/dev/null || tail -n 1 sshd-start.log))"
-fi
+. "$TEST_DIRECTORY/lib-sshd.sh"
 
 test_expect_success SSHD 'push to host:path over ssh with rsync' '
 	silo push -v --silo s 127.0.0.1:$PWD/remote >out &&

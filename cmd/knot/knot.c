@@ -14,6 +14,7 @@ static const struct fe_cmd knot_cmds[] = {	/* keep sorted */
 	{ "run-task", cmd_knot_run_task, "build and publish one task of the graph (run by ninja)" },
 	{ "show", cmd_knot_show, "print the provenance of a built wedge" },
 	{ "validate", cmd_knot_validate, "check recipes without building them" },
+	{ "worker", cmd_knot_worker, "build unpublished wedges of a git repository with other workers" },
 };
 
 const struct fe_tool knot_tool = {

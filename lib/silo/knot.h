@@ -282,4 +282,48 @@ void silo_knot_rows_free(struct silo_knot_row *rows, size_t n);
 /* Write DIR/index.html from tasks.tsv and graph.tsv. */
 int silo_knot_report_html(const char *dir);
 
+/* ---- workers (Documentation/knot-worker.1.scd) ---- */
+
+/* The default time after which another worker takes a claim over. */
+#define SILO_KNOT_CLAIM_TIMEOUT 3600
+
+struct silo_knot_worker_options {
+	const char *repo;	/* the git repository: URL or path */
+	const char *silo;	/* the shared silo: a path or host:path */
+	const char *work_dir;	/* the clone (repo/) and the cache silo (cache.silo/) */
+	const char *medo;	/* the source medo in the repository */
+	const char *platform;	/* NULL, or "<id>/<codename>" this machine must be */
+	const char *name;	/* this worker in claims */
+	int once;		/* return when nothing is left to claim */
+	int unboxed;
+	int claim_timeout;	/* seconds; 0: SILO_KNOT_CLAIM_TIMEOUT */
+	int poll_ms;		/* between looks when waiting; 0: 10 s */
+	int max_tasks;		/* stop after building this many; 0: no limit */
+	const char *sign_key;	/* sign the treeptrs published */
+	const char *tool;	/* provenance: "knot 0.1.0" */
+	/* What the worker does, one line at a time (NULL: nothing). */
+	void (*on_event)(void *payload, const char *message);
+	void *payload;
+};
+
+struct silo_knot_worker_stats {
+	size_t built;		/* built and published by this worker */
+	size_t adopted;		/* built, but another worker published the key first */
+	size_t failed;		/* builds that failed */
+	size_t claims_lost;	/* claims another worker made first */
+	size_t taken_over;	/* expired claims taken over */
+};
+
+/*
+ * Work on O->repo's recipes with other workers: clone or update the
+ * repository, claim a task whose key has no published build (a claim is
+ * the ref refs/knot/claims/<key>, created by a push that only one worker
+ * can make), build it, push the silo's new objects to O->silo, then
+ * commit and push the derived treeptr; repeat.  Returns 0 when O->once
+ * and nothing is left that this worker could claim, a negative error,
+ * or (never returning otherwise) runs until killed.
+ */
+int silo_knot_worker_run(struct silo_knot_worker_stats *st,
+			 const struct silo_knot_worker_options *o);
+
 #endif
