@@ -12,6 +12,7 @@
 #include "silo/medo.h"
 #include "silo/store.h"
 #include "silo/silojson.h"
+#include "silo/sshsig.h"
 #include "silo/tree.h"
 #include "silo/treeptr.h"
 
@@ -299,12 +300,14 @@ static void work_release(struct work *w)
 		close(w->log_fd);
 }
 
-static int work_setup(struct work *w, const struct silo_knot_task *t, int unboxed)
+static int work_setup(struct work *w, const struct silo_knot_task *t, const silo_knot_set *set,
+		      int unboxed)
 {
 	struct silo_medo_expand_options eo = { 0 };
 	size_t i;
 	int ret;
 
+	eo.silo = silo_knot_set_silo(set);
 	if (asprintf(&w->dir, "%s/" WORK_PREFIX "%ld-%s-%s-XXXXXX", tmp_dir(), (long)getpid(),
 		     t->recipe->name, t->version) < 0) {
 		w->dir = NULL;
@@ -613,7 +616,7 @@ static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
 	if (!(dir = fs_dirname(t->derived_treeptr)))
 		return silo_error_oom();
 	if ((ret = fs_mkdir_p(dir, 0777)) < 0 ||
-	    (ret = silo_medo_open_writing(&s, t->derived_treeptr, NULL)) < 0)
+	    (ret = silo_medo_open_writing(&s, t->derived_treeptr, silo_knot_set_silo(set))) < 0)
 		goto out;
 	if ((ret = silo_writer_new(&wr, s)) < 0 ||
 	    (ret = silo_writer_put_file(&log_id, wr, w->log)) < 0 ||
@@ -650,6 +653,11 @@ static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
 	}
 	if ((ret = silo_treeptr_save(&tp, t->derived_treeptr)) < 0)
 		goto out;
+	if (o->sign_key && (ret = silo_medo_sign(t->derived_treeptr, o->sign_key)) < 0) {
+		/* An unsigned treeptr is not published when a signature was asked for. */
+		unlink(t->derived_treeptr);
+		goto out;
+	}
 	res->kind = SILO_KNOT_BUILT;
 out:
 	silo_treeptr_release(&tp);
@@ -658,6 +666,20 @@ out:
 	silo_free(s);
 	free(tmp);
 	free(dir);
+	return ret;
+}
+
+/* Copy the log at FROM to TO (through a temporary name beside it). */
+static int copy_log(const char *from, const char *to)
+{
+	char *text = NULL;
+	size_t len;
+	int ret;
+
+	if ((ret = fs_read_file(&text, &len, from, (size_t)1 << 30)) < 0)
+		return ret;
+	ret = fs_write_file_atomic(to, text, len);
+	free(text);
 	return ret;
 }
 
@@ -714,7 +736,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed): ");
 		goto out;
 	}
-	if ((ret = work_setup(&w, t, unboxed)) < 0 ||
+	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
 	    (ret = run_env(&env, t, &w, unboxed)) < 0 ||
 	    (ret = run_argv(&argv, t, &w, unboxed, bash, bwrap)) < 0)
 		goto out;
@@ -724,6 +746,8 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
+	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
+		goto out;
 	if (status) {
 		res->kind = SILO_KNOT_FAILED;
 		res->error = SILO_ERROR;
@@ -779,7 +803,7 @@ int silo_knot_install(const struct silo_knot_task *t, const char *root)
 	return ret;
 }
 
-/* For silo_knot_build_all(). */
+/* For silo_knot_graph_write(). */
 void knot_remove_stale_work(void)
 {
 	remove_stale_work();

@@ -49,6 +49,11 @@ int knot_run(int *status, char *const *argv, char *const *envp, const char *cwd,
 int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
 		    int log_fd, const char *log_name);
 
+/* The same with each line of the output (standard output and error)
+ * passed to ON_LINE, without its newline. */
+int knot_run_lines(int *status, char *const *argv, char *const *envp, const char *cwd,
+		   void (*on_line)(void *payload, const char *line), void *payload);
+
 /* An anonymous file for capturing output, and its content read back
  * (NUL-terminated, owned by the caller). */
 int knot_memfd(int *fd_out);

@@ -19,6 +19,7 @@ struct silo_knot_set {
 	char *domain;
 	int unboxed;
 	char *derived;		/* from the configuration, or NULL */
+	char *silo;		/* from the configuration, or NULL */
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
 	size_t n_recipes;
@@ -44,7 +45,8 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	}
 	set->unboxed = cfg->unboxed;
 	if (!(set->domain = strdup(domain)) ||
-	    (cfg->derived && !(set->derived = strdup(cfg->derived)))) {
+	    (cfg->derived && !(set->derived = strdup(cfg->derived))) ||
+	    (cfg->silo && !(set->silo = strdup(cfg->silo)))) {
 		silo_knot_set_free(set);
 		return silo_error_oom();
 	}
@@ -87,6 +89,7 @@ void silo_knot_set_free(silo_knot_set *set)
 	silo_knot_platform_release(&set->platform);
 	free(set->domain);
 	free(set->derived);
+	free(set->silo);
 	free(set);
 }
 
@@ -295,8 +298,8 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 
 		if (!name)
 			return silo_error_oom();
-		version = strchr(name, '/');
-		*version++ = '\0';
+		if ((version = strchr(name, '/')))
+			*version++ = '\0';
 		if (asprintf(&dir, "%s/%s", r->source_medo, name) < 0) {
 			free(name);
 			return silo_error_oom();
@@ -307,6 +310,12 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 					     r->dir, r->deps[i], dir);
 		else
 			ret = add_recipe(&dr, set, dir, 0);
+		if (!ret && !version && dr->n_versions != 1)
+			ret = silo_error_set(SILO_EINVALID,
+					     "'%s': dependency '%s': the recipe '%s' has %zu versions; name one as %s/VERSION",
+					     r->dir, r->deps[i], dir, dr->n_versions, name);
+		else if (!ret && !version)
+			version = dr->versions[0];
 		if (!ret && !(t->deps[i] = find_task(set, dr, version)))
 			ret = silo_error_set(SILO_EINVALID,
 					     "'%s': dependency '%s': the recipe '%s' has no version '%s'",
@@ -385,24 +394,34 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	return 0;
 }
 
-/* Keys in dependency order; STATE 1 marks a task being keyed. */
-static int key_task(silo_knot_set *set, struct silo_knot_task *t)
+/* Keys in dependency order; STATE 1 marks a task being keyed.  PATH
+ * holds the chain of tasks being keyed, to name a cycle. */
+static int key_task(silo_knot_set *set, struct silo_knot_task *t, struct strbuf *path)
 {
-	size_t i;
+	size_t i, len = path->len;
 	int ret;
 
 	if (t->state == 2)
 		return 0;
-	if (t->state == 1)
-		return silo_error_set(SILO_EINVALID, "'%s': its dependencies form a cycle through %s/%s",
-				      t->recipe->dir, t->recipe->name, t->version);
+	if ((ret = strbuf_addf(path, "%s%s/%s", len ? " -> " : "", t->recipe->name,
+			       t->version)) < 0)
+		return ret;
+	if (t->state == 1) {
+		char needle[512];
+		const char *start;
+		snprintf(needle, sizeof(needle), "%s/%s", t->recipe->name, t->version);
+		start = strstr(path->buf, needle);
+		return silo_error_set(SILO_EINVALID, "'%s': the dependencies form a cycle: %s",
+				      t->recipe->dir, start ? start : path->buf);
+	}
 	t->state = 1;
 	for (i = 0; i < t->n_deps; i++)
-		if ((ret = key_task(set, t->deps[i])) < 0)
+		if ((ret = key_task(set, t->deps[i], path)) < 0)
 			return ret;
 	if ((ret = compute_key(set, t)) < 0)
 		return ret;
 	t->state = 2;
+	strbuf_setlen(path, len);
 	return 0;
 }
 
@@ -415,12 +434,21 @@ int silo_knot_set_resolve(silo_knot_set *set)
 	for (i = 0; i < set->n_tasks; i++)
 		if (!set->tasks[i]->deps && (ret = link_deps(set, set->tasks[i])) < 0)
 			return ret;
-	for (i = 0; i < set->n_tasks; i++)
-		if ((ret = key_task(set, set->tasks[i])) < 0)
+	for (i = 0; i < set->n_tasks; i++) {
+		struct strbuf path = STRBUF_INIT;
+		ret = key_task(set, set->tasks[i], &path);
+		strbuf_release(&path);
+		if (ret < 0)
 			return ret;
+	}
 	for (i = 0; i < set->n_tasks; i++)
 		set->tasks[i]->state = 0;
 	return 0;
+}
+
+const char *silo_knot_set_silo(const silo_knot_set *set)
+{
+	return set->silo;
 }
 
 int silo_knot_published(const struct silo_knot_task *t)

@@ -20,7 +20,7 @@ static const char load_script[] =
 	"cd \"$1\"\n"
 	"source ./WEDGE >&2\n"
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n"
-	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV; do\n"
+	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n"
 	"  if declare -p \"$knot_v\" >/dev/null 2>&1; then\n"
 	"    declare -n knot_ref=$knot_v\n"
 	"    knot_val=\"${knot_ref[*]}\"\n"
@@ -137,7 +137,7 @@ static void take_words(char ***v, size_t *n, struct knot_strv *sv)
 }
 
 struct vars {
-	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env;
+	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
 	unsigned funcs;
 };
 
@@ -149,6 +149,7 @@ static void vars_release(struct vars *v)
 	free(v->is_absolute);
 	free(v->tarball);
 	free(v->leaky);
+	free(v->heavy);
 	free(v->deps);
 	free(v->env);
 }
@@ -175,6 +176,7 @@ static int parse_output(struct vars *v, char *text)
 			else if (!strcmp(name, "WEDGE_IS_ABSOLUTE")) slot = &v->is_absolute;
 			else if (!strcmp(name, "WEDGE_TARBALL_NAME")) slot = &v->tarball;
 			else if (!strcmp(name, "WEDGE_LEAKY_BUILD")) slot = &v->leaky;
+			else if (!strcmp(name, "WEDGE_HEAVY")) slot = &v->heavy;
 			else if (!strcmp(name, "WEDGE_DEPS")) slot = &v->deps;
 			else if (!strcmp(name, "WEDGE_ENV")) slot = &v->env;
 			if (slot) {
@@ -304,19 +306,23 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 	    (ret = problem(r, "WEDGE_LEAKY_BUILD must be 1 (or empty), not '%s'", v->leaky)) < 0)
 		goto out;
 	r->is_absolute = v->is_absolute && !strcmp(v->is_absolute, "1");
+	if (v->heavy && *v->heavy && strcmp(v->heavy, "0") && strcmp(v->heavy, "1") &&
+	    (ret = problem(r, "WEDGE_HEAVY must be 1 (or empty), not '%s'", v->heavy)) < 0)
+		goto out;
 	r->leaky = v->leaky && !strcmp(v->leaky, "1");
+	r->heavy = v->heavy && !strcmp(v->heavy, "1");
 
 	if (v->deps && (ret = knot_strv_split(&words, v->deps)) < 0)
 		goto out;
 	for (i = 0; i < words.n; i++) {
 		char *slash = strchr(words.v[i], '/');
-		int ok = slash && slash != words.v[i];
-		if (ok) {
+		int ok = slash ? slash != words.v[i] : well_formed(words.v[i]);
+		if (ok && slash) {
 			*slash = '\0';
 			ok = well_formed(words.v[i]) && well_formed(slash + 1);
 			*slash = '/';
 		}
-		if (!ok && (ret = problem(r, "WEDGE_DEPS entry '%s' is not NAME/VERSION",
+		if (!ok && (ret = problem(r, "WEDGE_DEPS entry '%s' is not NAME/VERSION or NAME",
 					  words.v[i])) < 0)
 			goto out;
 	}

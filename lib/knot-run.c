@@ -188,22 +188,35 @@ int knot_run(int *status, char *const *argv, char *const *envp, const char *cwd,
 	return wait_for(status, pid, argv[0]);
 }
 
-int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
-		    int log_fd, const char *log_name)
+/* Start ARGV with its standard output and error into a pipe; *read_fd
+ * is the pipe's end to read. */
+static int spawn_piped(pid_t *pid, int *read_fd, char *const *argv, char *const *envp,
+		       const char *cwd)
 {
-	char buf[65536];
-	int fds[2], ret, failed = 0;
-	pid_t pid;
-	ssize_t n;
+	int fds[2], ret;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return silo_error_errno("cannot create a pipe");
-	ret = spawn(&pid, argv, envp, cwd, fds[1], fds[1]);
+	ret = spawn(pid, argv, envp, cwd, fds[1], fds[1]);
 	close(fds[1]);
 	if (ret < 0) {
 		close(fds[0]);
 		return ret;
 	}
+	*read_fd = fds[0];
+	return 0;
+}
+
+int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
+		    int log_fd, const char *log_name)
+{
+	char buf[65536];
+	int fds[1], ret, failed = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if ((ret = spawn_piped(&pid, &fds[0], argv, envp, cwd)) < 0)
+		return ret;
 	for (;;) {
 		n = read(fds[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -224,6 +237,42 @@ int knot_run_logged(int *status, char *const *argv, char *const *envp, const cha
 			return ret;
 		return silo_error_set(e, "%s", msg);
 	}
+	return wait_for(status, pid, argv[0]);
+}
+
+int knot_run_lines(int *status, char *const *argv, char *const *envp, const char *cwd,
+		   void (*on_line)(void *payload, const char *line), void *payload)
+{
+	char buf[4096], line[4096];
+	size_t len = 0;
+	int fds[1], ret;
+	pid_t pid;
+	ssize_t n, i;
+
+	if ((ret = spawn_piped(&pid, &fds[0], argv, envp, cwd)) < 0)
+		return ret;
+	for (;;) {
+		n = read(fds[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n' || len == sizeof(line) - 1) {
+				line[len] = '\0';
+				on_line(payload, line);
+				len = 0;
+				if (buf[i] == '\n')
+					continue;
+			}
+			line[len++] = buf[i];
+		}
+	}
+	if (len) {
+		line[len] = '\0';
+		on_line(payload, line);
+	}
+	close(fds[0]);
 	return wait_for(status, pid, argv[0]);
 }
 

@@ -21,7 +21,7 @@ test_expect_success 'every problem is named, with the recipe' '
 	WEDGE_NAME="bad name"
 	WEDGE_VERSION_LIST="1.0 1.0 -x"
 	WEDGE_IS_ABSOLUTE=yes
-	WEDGE_DEPS="nodeps"
+	WEDGE_DEPS="/x"
 	wedge-make() { :; }
 	EOF
 	test_expect_code 5 knot validate bad 2>err &&
@@ -32,7 +32,7 @@ test_expect_success 'every problem is named, with the recipe' '
 	grep -q "version .1.0. is listed twice" err &&
 	grep -q "version .-x. is not well formed" err &&
 	grep -q "WEDGE_IS_ABSOLUTE must be 1" err &&
-	grep -q "WEDGE_DEPS entry .nodeps. is not NAME/VERSION" err &&
+	grep -q "WEDGE_DEPS entry ./x. is not NAME/VERSION or NAME" err &&
 	grep -q "neither wedge-install nor wedge-install-from-source-dir" err
 '
 

@@ -4,7 +4,12 @@
 #	- a cache-hit 'knot build' of 10 published wedges, and the expand
 #	  of their derived medo;
 #	- dash and cmark (Debian's sources) built boxed and unboxed,
-#	  alternately, each into a fresh derived medo.
+#	  alternately, each into a fresh derived medo;
+#	- 20 synthetic wedges of 2 s of CPU work each, ten of them needing
+#	  another, built with -j2: the wall time against the ideal schedule
+#	  on 2 cores (20 s: 40 s of work, a critical path of 4 s);
+#	- 3 workers against 1 over a repository of 12 wedges of 1 s of CPU
+#	  work each: the speed-up and the builds done twice (adopted).
 #
 #	KNOT_BENCH_RUNS	runs of each (default 3); medians are shown
 #
@@ -104,6 +109,57 @@ else
 	say "bench-knot: no dash and cmark sources: $(tail -n 1 "$WORK/fetch.err")"
 fi
 
+# ---- the graph: 20 wedges of 2 s, on 2 cores ----
+# busy_recipe DIR NAME SECS [DEP]: a recipe whose make keeps a CPU busy.
+busy_recipe() {
+	mkdir -p "$1/deps/source.medo/$2" "$1/src-$2/$2-1.0"
+	echo "$2" >"$1/src-$2/$2-1.0/data.txt"
+	medo add "$1/src-$2" "$1/deps/source.medo/$2/$2-1.0.treeptr"
+	cat >"$1/deps/source.medo/$2/WEDGE" <<-EOT
+	WEDGE_NAME=$2
+	WEDGE_VERSION=1.0
+	${4:+WEDGE_DEPS=$4}
+	wedge-make() { timeout $3 sh -c 'while :; do :; done' || :; cp "\$1/data.txt" .; }
+	wedge-install() { cp data.txt "\$2/"; }
+	EOT
+}
+mkdir g && silo init g/deps.silo >/dev/null && mkdir -p g/deps/source.medo &&
+echo '{ "silos": ["../../deps.silo"] }' >g/deps/source.medo/SILO.json
+for i in 01 02 03 04 05 06 07 08 09 10; do
+	busy_recipe g a$i 2
+	busy_recipe g b$i 2 a$i
+done
+say "bench-knot: 20 wedges, -j2"
+graph=$(cd g && seconds knot build $box -j2 -q deps/source.medo)
+ideal=20
+gratio=$(awk "BEGIN { printf \"%+.1f%%\", ($graph / $ideal - 1) * 100 }")
+
+# ---- workers: 3 against 1 ----
+mkdir wk && silo init wk/shared.silo >/dev/null && mkdir -p wk/seed/deps/source.medo &&
+echo '{ "silos": ["../../../shared.silo"] }' >wk/seed/deps/source.medo/SILO.json
+for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
+	busy_recipe wk/seed w$i 1
+	mv wk/seed/src-w$i wk/
+done
+(cd wk/seed && git init -q -b main && git add -A &&
+ git -c user.name=bench -c user.email=bench@localhost commit -q -m recipes)
+cp -R wk/shared.silo wk/template.silo
+workers() {
+	rm -rf wk/run && mkdir wk/run && cp -R wk/template.silo wk/run/shared.silo &&
+	git clone -q --bare wk/seed wk/run/repo.git &&
+	( cd wk/run && n=0 && while [ $n -lt $1 ]; do
+		n=$((n + 1))
+		knot worker -v $box --once --poll=200 --repo="$PWD/repo.git" --silo="$PWD/shared.silo" \
+			--work-dir=w$n >out$n 2>&1 &
+	  done; wait )
+}
+say "bench-knot: 1 worker"
+one=$(seconds workers 1)
+say "bench-knot: 3 workers"
+three=$(seconds workers 3)
+dups=$(cat wk/run/out* | grep -c " adopted " || :)
+built=$(cat wk/run/out* | grep -c " published " || :)
+
 echo "## knot"
 echo
 echo "- runs per command: $RUNS; times are medians of wall time (s)"
@@ -114,3 +170,9 @@ echo "|---|---:|---:|---:|"
 echo "| knot build of 10 published wedges (cache hit) | $hit | - | - |"
 echo "| medo expand of their derived medo (10 trees) | $exp | - | - |"
 printf '%s' "$rows"
+echo
+echo "| scale | time (s) | reference (s) | |"
+echo "|---|---:|---:|---:|"
+echo "| knot build -j2 of 20 wedges of 2 s (10 need another) vs the ideal schedule | $graph | $ideal | $gratio |"
+echo "| 1 knot worker, 12 wedges of 1 s | $one | - | - |"
+echo "| 3 knot workers, the same | $three | $one | speed-up $(awk "BEGIN { printf \"%.2f\", $one / $three }"); $built published, $dups built twice (adopted) |"

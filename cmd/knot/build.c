@@ -1,150 +1,284 @@
-/* knot build: build and publish the wedges that are not published. */
+/* knot build: build and publish the wedges that are not published, as a
+ * ninja graph of "knot run-task" edges, with a report of the tasks. */
 #include "knot-cmd.h"
 #include "silo/error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef SILO_VERSION
-#define SILO_VERSION "unknown"
-#endif
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *const usage[] = {
-	"knot build [-j <n>] [--unboxed] [--keep-going] [--rebuild] [--derived=<dir>] [--install] [--root=<dir>] [-v] (<recipe-dir>... | <source-medo>)",
+	"knot build [-j <n>] [--unboxed] [--keep-going] [--allowed-failures=<n>] [--rebuild] [--derived=<dir>] [--build-dir=<dir>] [--report=<dir>] [--heavy-jobs=<n>] [--sign-key=<file>] [--install] [--root=<dir>] [-v] (<recipe-dir>... | <source-medo>)",
 	NULL
 };
 
-struct state {
-	int verbose, install;
-	const char *root;
-	int status;
-	struct fe_progress progress;	/* on a terminal only */
-	uint64_t done, total;
+struct ninja_state {
+	int skip_next;		/* the command line after "FAILED:" */
+	int progress;		/* show ninja's progress lines */
 };
 
-static const char *kind_word(int kind)
+/* Ninja's output: progress on a terminal; the tasks' own messages. */
+static void on_ninja_line(void *payload, const char *line)
 {
-	switch (kind) {
-	case SILO_KNOT_CACHED: return "cached";
-	case SILO_KNOT_BUILT: return "built";
-	case SILO_KNOT_SAME: return "same";
-	case SILO_KNOT_DIFFERS: return "differs";
-	case SILO_KNOT_SKIPPED: return "skipped";
-	default: return "failed";
+	struct ninja_state *ns = payload;
+
+	if (ns->skip_next) {
+		ns->skip_next = 0;
+		return;
 	}
+	if (!strncmp(line, "FAILED: ", 8)) {
+		ns->skip_next = 1;
+		return;
+	}
+	if (line[0] == '[') {
+		if (ns->progress)
+			fprintf(stderr, "%s\n", line);
+		return;
+	}
+	if (!strncmp(line, "ninja: error: ", 14)) {
+		fe_error(0, "ninja: %s", line + 14);
+		return;
+	}
+	if (!strncmp(line, "ninja: ", 7))
+		return;		/* "no work to do", "build stopped", "Entering directory" */
+	fprintf(stderr, "%s\n", line);
 }
 
-static void on_result(void *payload, const struct silo_knot_task *t,
-		      const struct silo_knot_result *res)
+/* PATH made absolute (owned by the caller). */
+static char *absolute(const char *path)
 {
-	struct state *s = payload;
+	char cwd[4096], *s;
 
-	fe_progress_update(&s->progress, ++s->done, s->total);
-	switch (res->kind) {
-	case SILO_KNOT_FAILED:
-		if (res->log)
-			fe_error(0, "%s; log: %s", res->message ? res->message : "build failed", res->log);
-		else
-			fe_error(0, "%s", res->message ? res->message : "build failed");
-		s->status = res->error == SILO_ERROR ? FE_EXIT_FAILURE : fe_exit_for(res->error);
-		break;
-	case SILO_KNOT_SKIPPED:
-		fe_error(0, "%s/%s: not built, after an earlier failure", t->recipe->name, t->version);
-		if (!s->status)
-			s->status = FE_EXIT_FAILURE;
-		break;
-	case SILO_KNOT_DIFFERS:
-		fe_warning("%s", res->message ? res->message : "a rebuild differs");
-		if (!s->status)
-			s->status = FE_EXIT_NEGATIVE;
-		break;
-	default:
-		break;
-	}
-	if (s->verbose)
-		printf("%s %s/%s %s %s\n", kind_word(res->kind), t->recipe->name, t->version,
-		       t->key, res->tree[0] ? res->tree : "-");
-	if (s->install && t->requested && res->kind != SILO_KNOT_FAILED &&
-	    res->kind != SILO_KNOT_SKIPPED) {
-		int ret = silo_knot_install(t, s->root);
-		if (ret < 0) {
-			s->status = fe_lib_error(ret);
-		}
-	}
-}
-
-/* The command line, for the provenance. */
-static char *command_line(int argc, const char **argv)
-{
-	size_t len = strlen("knot build") + 1;
-	char *s;
-	int i;
-
-	for (i = 1; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = malloc(len)))
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
 		return NULL;
-	strcpy(s, "knot build");
-	for (i = 1; i < argc; i++) {
-		strcat(s, " ");
-		strcat(s, argv[i]);
-	}
+	if (asprintf(&s, "%s/%s", cwd, path) < 0)
+		return NULL;
 	return s;
+}
+
+/* A new report directory below BUILD_DIR/reports, named by the time. */
+static char *new_report_dir(const char *build_dir)
+{
+	char stamp[64], *s;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (asprintf(&s, "%s/reports/%s-%ld", build_dir, stamp, (long)getpid()) < 0)
+		return NULL;
+	return s;
+}
+
+static const struct silo_knot_row *find_row(const struct silo_knot_row *rows, size_t n,
+					    const char *key)
+{
+	const struct silo_knot_row *found = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(rows[i].key, key))
+			found = &rows[i];
+	return found;
+}
+
+static void add_flag(char *flags, size_t size, const char *name, const char *value)
+{
+	size_t len = strlen(flags);
+
+	if (!value)
+		snprintf(flags + len, size - len, "%s%s", len ? " " : "", name);
+	else
+		snprintf(flags + len, size - len, "%s%s='%s'", len ? " " : "", name, value);
 }
 
 int cmd_knot_build(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
-	struct silo_knot_build_options o = { 0 };
-	struct state st;
+	struct silo_knot_graph g = { 0 };
+	struct ninja_state ns = { 0, 0 };
+	const char *build_dir = ".knot", *report_opt = NULL, *root = NULL, *sign_key = NULL;
+	int jobs = 1, keep_going = 0, allowed = 0, rebuild = 0, install = 0, verbose = 0;
+	int heavy_jobs = 1;
 	struct fe_option opts[] = {
-		OPT_INT('j', "jobs", &o.jobs, "n", "build N wedges at once (default 1)"),
+		OPT_INT('j', "jobs", &jobs, "n", "build N wedges at once (default 1)"),
 		OPT_FLAG(0, "unboxed", &cfg.unboxed, "run recipes without the bubblewrap box"),
-		OPT_FLAG(0, "keep-going", &o.keep_going, "after a failure, go on with what does not depend on it"),
-		OPT_FLAG(0, "rebuild", &o.rebuild, "build published wedges again and compare the trees"),
+		OPT_FLAG(0, "keep-going", &keep_going, "after a failure, build what does not depend on it"),
+		OPT_INT(0, "allowed-failures", &allowed, "n", "keep going; exit 0 unless more than N fail"),
+		OPT_FLAG(0, "rebuild", &rebuild, "build published wedges again and compare the trees"),
 		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
-		OPT_FLAG(0, "install", &st.install, "then put each wedge at its /wedge path, as knot install"),
-		OPT_STRING(0, "root", &st.root, "dir", "with --install: below DIR instead of /"),
-		OPT_FLAG('v', "verbose", &st.verbose, "print what was done with each wedge"),
+		OPT_STRING(0, "build-dir", &build_dir, "dir", "build.ninja, stamps and reports (default: .knot)"),
+		OPT_STRING(0, "report", &report_opt, "dir", "the task report (default: a new one in the build dir)"),
+		OPT_INT(0, "heavy-jobs", &heavy_jobs, "n", "at most N recipes with WEDGE_HEAVY=1 at once (default 1)"),
+		OPT_STRING(0, "sign-key", &sign_key, "file", "sign each derived treeptr with this SSH key"),
+		OPT_FLAG(0, "install", &install, "then put each wedge at its /wedge path, as knot install"),
+		OPT_STRING(0, "root", &root, "dir", "with --install: below DIR instead of /"),
+		OPT_FLAG('v', "verbose", &verbose, "print what was done with each wedge"),
 		OPT_END()
 	};
-	char *cmdline;
-	silo_knot_set *set;
-	int ret;
+	char flags[8192] = "", exe[4096], cmdline[4096] = "", *bdir = NULL, *report = NULL, *derived = NULL, *key = NULL;
+	unsigned char *before = NULL;
+	struct silo_knot_row *rows = NULL;
+	size_t n_rows = 0, i, n, to_build;
+	silo_knot_set *set = NULL;
+	int ret, status = 0, ninja_status = 0, failures = 0, skipped = 0, first_failure = 0, negative = 0;
+	ssize_t len;
 
-	memset(&st, 0, sizeof(st));
-	cmdline = command_line(argc, argv);
+	/* The command line, for the provenance the tasks record. */
+	for (i = 0; i < (size_t)argc; i++) {
+		size_t l = strlen(cmdline);
+		snprintf(cmdline + l, sizeof(cmdline) - l, "%s%s", i ? " " : "knot ", argv[i]);
+	}
 	argc = fe_parse_options(argc, argv, opts, usage);
-	if (argc < 0) {
-		free(cmdline);
+	if (argc < 0)
 		return fe_parse_exit(argc);
-	}
-	if (argc < 1) {
-		free(cmdline);
+	if (argc < 1)
 		return fe_usage_error(usage, opts, "name recipe directories or a source medo");
-	}
-	if (o.jobs < 0) {
-		free(cmdline);
-		return fe_usage_error(usage, opts, "-j must not be negative");
-	}
-	if (st.root && !st.install) {
-		free(cmdline);
+	if (jobs < 0 || allowed < 0 || heavy_jobs < 1)
+		return fe_usage_error(usage, opts, "-j and --allowed-failures must not be negative, --heavy-jobs at least 1");
+	if (root && !install)
 		return fe_usage_error(usage, opts, "--root needs --install");
+	if (allowed)
+		keep_going = 1;
+	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return fe_error(FE_EXIT_FAILURE, "cannot find my own program: %m");
+	exe[len] = '\0';
+	if (!(bdir = absolute(build_dir)) ||
+	    !(report = report_opt ? absolute(report_opt) : new_report_dir(bdir)) ||
+	    (cfg.derived && !(derived = absolute(cfg.derived))) ||
+	    (sign_key && !(key = absolute(sign_key)))) {
+		status = fe_error(FE_EXIT_FAILURE, "out of memory");
+		goto out;
 	}
-	if ((ret = knot_cmd_load(&set, &cfg, argc, argv))) {
-		free(cmdline);
-		return ret;
+	cfg.derived = derived;
+	if ((status = knot_cmd_load(&set, &cfg, argc, argv)))
+		goto out;
+	n = silo_knot_set_count(set);
+	if (cfg.unboxed)
+		add_flag(flags, sizeof(flags), "--unboxed", NULL);
+	if (rebuild)
+		add_flag(flags, sizeof(flags), "--rebuild", NULL);
+	if (derived)
+		add_flag(flags, sizeof(flags), "--derived", derived);
+	if (key)
+		add_flag(flags, sizeof(flags), "--sign-key", key);
+	if (strchr(flags, '\n') || (derived && strchr(derived, '\'')) || (key && strchr(key, '\''))) {
+		status = fe_error(FE_EXIT_INVALID, "paths with quotes or newlines cannot be built");
+		goto out;
 	}
-	o.command = cmdline;
-	o.tool = "knot " SILO_VERSION;
-	st.total = silo_knot_set_count(set);
-	fe_progress_start(&st.progress, "knot: wedges done", 0);
-	ret = silo_knot_build_all(set, &o, on_result, &st);
-	fe_progress_stop(&st.progress, st.done, st.total);
-	if (ret < 0)
-		st.status = fe_lib_error(ret);
+	if (!(before = calloc(n ? n : 1, 1))) {
+		status = fe_error(FE_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	if ((ret = silo_knot_report_init(report)) < 0 || (ret = silo_knot_report_graph(set, report)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	/* Cache hits are rows of the report too, though nothing runs. */
+	for (i = 0; i < n; i++) {
+		struct silo_knot_task *t = silo_knot_set_task(set, i);
+		struct silo_knot_row row;
+
+		if ((ret = silo_knot_published(t)) < 0) {
+			status = fe_lib_error(ret);
+			goto out;
+		}
+		before[i] = ret == SILO_KNOT_PUBLISHED;
+		if (!before[i] || (rebuild && t->requested))
+			continue;
+		memset(&row, 0, sizeof(row));
+		row.wedge = t->recipe->name;
+		row.version = (char *)t->version;
+		row.key = t->key;
+		row.cache = "hit";
+		row.log = "-";
+		row.start = row.end = (double)time(NULL);
+		if ((ret = silo_knot_report_append(report, &row)) < 0) {
+			status = fe_lib_error(ret);
+			goto out;
+		}
+	}
+	g.knot = exe;
+	g.build_dir = bdir;
+	g.flags = flags;
+	g.heavy_jobs = heavy_jobs;
+	g.rebuild = rebuild;
+	if ((ret = silo_knot_graph_write(set, &g, &to_build)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	if (to_build) {
+		if (setenv("KNOT_REPORT", report, 1) < 0 || setenv("KNOT_COMMAND", cmdline, 1) < 0) {
+			status = fe_error(FE_EXIT_FAILURE, "cannot set KNOT_REPORT: %m");
+			goto out;
+		}
+		ns.progress = !fe_quiet && isatty(2);
+		if ((ret = silo_knot_graph_run(&ninja_status, bdir, jobs, keep_going,
+					       on_ninja_line, &ns)) < 0) {
+			status = fe_lib_error(ret);
+			goto out;
+		}
+	}
+	if ((ret = silo_knot_report_read(&rows, &n_rows, report)) < 0) {
+		status = fe_lib_error(ret);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct silo_knot_task *t = silo_knot_set_task(set, i);
+		const struct silo_knot_row *r = find_row(rows, n_rows, t->key);
+		const char *kind;
+		char tree[SILO_OID_MAX_HEXSZ + 1] = "-";
+
+		if (!r) {
+			fe_error(0, "%s/%s: not built, after an earlier failure", t->recipe->name, t->version);
+			kind = "skipped";
+			skipped++;
+		} else if (!strcmp(r->cache, "failed")) {
+			kind = "failed";
+			failures++;
+			if (!first_failure)
+				first_failure = r->status ? r->status : FE_EXIT_FAILURE;
+		} else if (!strcmp(r->cache, "hit")) {
+			kind = "cached";
+		} else if (rebuild && before[i] && t->requested) {
+			kind = r->status ? "differs" : "same";
+			negative |= r->status != 0;
+		} else {
+			kind = "built";
+		}
+		if (verbose) {
+			if (r && strcmp(kind, "failed"))
+				knot_cmd_tree(tree, t);
+			printf("%s %s/%s %s %s\n", kind, t->recipe->name, t->version, t->key, tree);
+		}
+		if (install && t->requested && r && strcmp(kind, "failed") &&
+		    (ret = silo_knot_install(t, root)) < 0)
+			status = fe_lib_error(ret);
+	}
+	if ((ret = silo_knot_report_html(report)) < 0 && !status)
+		status = fe_lib_error(ret);
+	/* Tasks skipped after a failure count with it, not on their own. */
+	if (!status && (failures > allowed || (skipped && !failures)))
+		status = first_failure ? first_failure : FE_EXIT_FAILURE;
+	if (!status && negative)
+		status = FE_EXIT_NEGATIVE;
+	if (!status && ninja_status && !failures && !skipped)
+		status = fe_error(FE_EXIT_FAILURE, "ninja failed (exit status %d)", ninja_status);
+	if (!fe_quiet)
+		fprintf(stderr, "knot: report: %s/index.html\n", report);
+out:
+	silo_knot_rows_free(rows, n_rows);
 	silo_knot_set_free(set);
-	free(cmdline);
-	return st.status;
+	free(before);
+	free(bdir);
+	free(report);
+	free(derived);
+	free(key);
+	return status;
 }

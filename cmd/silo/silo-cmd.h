@@ -12,6 +12,7 @@ int cmd_silo_fetch(int argc, const char **argv);
 int cmd_silo_init(int argc, const char **argv);
 int cmd_silo_ls(int argc, const char **argv);
 int cmd_silo_prune(int argc, const char **argv);
+int cmd_silo_push(int argc, const char **argv);
 int cmd_silo_put(int argc, const char **argv);
 int cmd_silo_repack(int argc, const char **argv);
 int cmd_silo_verify(int argc, const char **argv);

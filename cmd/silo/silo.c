@@ -10,6 +10,7 @@ static const struct fe_cmd silo_cmds[] = {	/* keep sorted */
 	{ "init", cmd_silo_init, "create an empty silo" },
 	{ "ls", cmd_silo_ls, "list every object" },
 	{ "prune", cmd_silo_prune, "remove the objects no treeptr names, loose and packed" },
+	{ "push", cmd_silo_push, "publish new objects to a shared silo, safe for readers" },
 	{ "put", cmd_silo_put, "store files, print their ids" },
 	{ "repack", cmd_silo_repack, "pack objects into one git pack" },
 	{ "verify", cmd_silo_verify, "check every object against its id" },

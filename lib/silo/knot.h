@@ -9,7 +9,7 @@
  *	silo_knot_set_add(set, "deps/source.medo");	recipes, or one recipe dir
  *	silo_knot_set_resolve(set);			dependencies, keys
  *	  ... silo_knot_set_task(set, i)->key ...
- *	silo_knot_build_all(set, &opts, on_result, payload);
+ *	silo_knot_graph_write(set, &graph, &n); silo_knot_graph_run(...);
  *	silo_knot_set_free(set);
  *
  * A set owns its recipes and tasks (one task per recipe and version);
@@ -48,6 +48,7 @@ struct silo_knot_recipe {
 	char *tarball_name;	/* WEDGE_TARBALL_NAME, or NULL */
 	int is_absolute;	/* WEDGE_IS_ABSOLUTE=1 */
 	int leaky;		/* WEDGE_LEAKY_BUILD=1: network while building */
+	int heavy;		/* WEDGE_HEAVY=1: runs in knot build's "heavy" pool */
 	char **deps;		/* WEDGE_DEPS: "name/version" words */
 	size_t n_deps;
 	char **env;		/* WEDGE_ENV: names of variables passed in */
@@ -100,6 +101,8 @@ struct silo_knot_config {
 	const char *domain;	/* NULL: $KNOT_DOMAIN, else the default */
 	int unboxed;		/* run without bubblewrap */
 	const char *derived;	/* the derived medo; NULL: beside the source medo */
+	const char *silo;	/* read sources and dependencies from, and store
+				 * builds in, this silo instead of SILO.json's */
 };
 
 struct silo_knot_task {
@@ -143,6 +146,8 @@ int silo_knot_set_resolve(silo_knot_set *set);
 size_t silo_knot_set_count(const silo_knot_set *set);
 struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
 const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
+/* The silo of the configuration, or NULL. */
+const char *silo_knot_set_silo(const silo_knot_set *set);
 
 /* Whether a task's build is published in its derived medo. */
 enum silo_knot_published {
@@ -177,11 +182,11 @@ struct silo_knot_result {
 void silo_knot_result_release(struct silo_knot_result *r);
 
 struct silo_knot_build_options {
-	int jobs;		/* builds at once; 0 or 1: one */
 	int rebuild;		/* build even when published; compare the trees */
-	int keep_going;		/* go on with other tasks after a failure */
 	const char *command;	/* provenance: the command line */
 	const char *tool;	/* provenance: "knot 0.1.0" */
+	const char *log_copy;	/* also copy the build log here (NULL: no) */
+	const char *sign_key;	/* sign the derived treeptr with this SSH key */
 };
 
 /*
@@ -191,19 +196,6 @@ struct silo_knot_build_options {
  */
 int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		    const silo_knot_set *set, const struct silo_knot_build_options *o);
-
-/*
- * Build every requested task and what it depends on, dependencies
- * first, O->jobs at once.  ON_RESULT is called once per task, from the
- * calling thread, as tasks finish.  After a failure, tasks that were not
- * started are skipped unless O->keep_going (then only its dependents
- * are).  Returns the number of tasks that failed or were skipped, or a
- * negative error.
- */
-int silo_knot_build_all(silo_knot_set *set, const struct silo_knot_build_options *o,
-			void (*on_result)(void *payload, const struct silo_knot_task *t,
-					  const struct silo_knot_result *res),
-			void *payload);
 
 /*
  * Put the published build of T at ROOT/<wedge path> (ROOT NULL or "/":
@@ -222,5 +214,116 @@ int silo_knot_install(const struct silo_knot_task *t, const char *root);
  * NULL.
  */
 int silo_knot_provenance(char **json_out, char **text_out, const char *path);
+
+/* ---- the ninja graph (Documentation/knot-build.1.scd) ---- */
+
+struct silo_knot_graph {
+	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
+	const char *build_dir;	/* build.ninja and stamps/ are written here */
+	const char *flags;	/* options for every "knot run-task", shell-quoted */
+	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
+	int rebuild;		/* build the requested tasks even when published */
+};
+
+/*
+ * Write G->build_dir/build.ninja for SET: one edge per task, named by its
+ * key (its output the stamp file stamps/<key>), after the edges of its
+ * dependencies (order-only: keys, never times, say what is up to date).
+ * A published task gets its stamp, an unpublished one loses it, so that
+ * ninja runs exactly the tasks that are not published.  *to_build is
+ * their number.
+ */
+int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, size_t *to_build);
+
+/*
+ * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
+ * run after failures.  Each line ninja prints goes to ON_LINE (without
+ * its newline).  *status is ninja's exit status.
+ */
+int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
+			void (*on_line)(void *payload, const char *line), void *payload);
+
+/* ---- task reports (Documentation/knot-report.1.scd) ---- */
+
+/* The columns of tasks.tsv, in order. */
+#define SILO_KNOT_REPORT_COLUMNS "status\telapsed_secs\tstart_time\tend_time\tuser_secs\t" \
+	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog"
+
+struct silo_knot_row {
+	int status;		/* exit status of the task: 0 for success */
+	double elapsed;		/* wall seconds */
+	double start, end;	/* seconds since the epoch */
+	double user, sys;	/* CPU seconds of the task and its children */
+	long max_rss_kib;	/* the largest resident set, KiB */
+	char *wedge, *version, *key;
+	char *cache;		/* "hit", "built" or "failed" */
+	char *log;		/* relative to the report directory, or "-" */
+};
+
+void silo_knot_row_release(struct silo_knot_row *row);
+
+/* Create DIR (and DIR/logs) with tasks.tsv (its header line) and
+ * tasks.schema.tsv, unless they exist. */
+int silo_knot_report_init(const char *dir);
+
+/* Append ROW to DIR/tasks.tsv in one write (safe from several processes). */
+int silo_knot_report_append(const char *dir, const struct silo_knot_row *row);
+
+/* Write DIR/graph.tsv: each task of SET with the keys it depends on
+ * (what the critical path of index.html is computed from). */
+int silo_knot_report_graph(silo_knot_set *set, const char *dir);
+
+/* The rows of DIR/tasks.tsv (*rows owned by the caller:
+ * silo_knot_rows_free()); a malformed row is SILO_EINVALID naming the
+ * file and line. */
+int silo_knot_report_read(struct silo_knot_row **rows, size_t *n, const char *dir);
+void silo_knot_rows_free(struct silo_knot_row *rows, size_t n);
+
+/* Write DIR/index.html from tasks.tsv and graph.tsv. */
+int silo_knot_report_html(const char *dir);
+
+/* ---- workers (Documentation/knot-worker.1.scd) ---- */
+
+/* The default time after which another worker takes a claim over. */
+#define SILO_KNOT_CLAIM_TIMEOUT 3600
+
+struct silo_knot_worker_options {
+	const char *repo;	/* the git repository: URL or path */
+	const char *silo;	/* the shared silo: a path or host:path */
+	const char *work_dir;	/* the clone (repo/) and the cache silo (cache.silo/) */
+	const char *medo;	/* the source medo in the repository */
+	const char *platform;	/* NULL, or "<id>/<codename>" this machine must be */
+	const char *name;	/* this worker in claims */
+	int once;		/* return when nothing is left to claim */
+	int unboxed;
+	int claim_timeout;	/* seconds; 0: SILO_KNOT_CLAIM_TIMEOUT */
+	int poll_ms;		/* between looks when waiting; 0: 10 s */
+	int max_tasks;		/* stop after building this many; 0: no limit */
+	const char *sign_key;	/* sign the treeptrs published */
+	const char *tool;	/* provenance: "knot 0.1.0" */
+	/* What the worker does, one line at a time (NULL: nothing). */
+	void (*on_event)(void *payload, const char *message);
+	void *payload;
+};
+
+struct silo_knot_worker_stats {
+	size_t built;		/* built and published by this worker */
+	size_t adopted;		/* built, but another worker published the key first */
+	size_t failed;		/* builds that failed */
+	size_t claims_lost;	/* claims another worker made first */
+	size_t taken_over;	/* expired claims taken over */
+};
+
+/*
+ * Work on O->repo's recipes with other workers: clone or update the
+ * repository, claim a task whose key has no published build (a claim is
+ * the ref refs/knot/claims/<key>, created by a push that only one worker
+ * can make), build it, push the silo's new objects to O->silo, then
+ * commit and push the derived treeptr; repeat.  Returns 0 when O->once
+ * and nothing is left that this worker could claim, a negative error,
+ * or (never returning otherwise) runs until killed.
+ */
+int silo_knot_worker_run(struct silo_knot_worker_stats *st,
+			 const struct silo_knot_worker_options *o);
 
 #endif

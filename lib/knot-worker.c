@@ -1,0 +1,692 @@
+/*
+ * Workers: many machines building the wedges of one git repository into
+ * one shared silo.  git is the coordination log: a claim is a ref that
+ * only one push can create, a publication is a commit that either lands
+ * or is rejected.  The silo's objects are pushed before the treeptr that
+ * names them, so a published treeptr never lacks its objects.
+ */
+#include "knot-internal.h"
+#include "error-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+#include "silo/push.h"
+#include "silo/sshsig.h"
+#include "silo/treeptr.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define CLAIMS "refs/knot/claims/"
+#define MAX_PUBLISH_TRIES 20
+
+struct worker {
+	const struct silo_knot_worker_options *o;
+	struct silo_knot_worker_stats *st;
+	char *git, *rsync;
+	char *clone, *cache;
+	char *branch;		/* the remote's default branch */
+	struct knot_strv env;	/* environ, with a git identity when there is none */
+	struct knot_strv failed;	/* keys whose builds failed here */
+	silo_knot_set *set;	/* the recipes, as read at source tree ... */
+	char *medo_tree;	/* ... the git tree id of the source medo */
+	char *empty_tree;	/* the id of the empty tree, what claims commit */
+};
+
+static void event(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void event(struct worker *w, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (!w->o->on_event)
+		return;
+	va_start(ap, fmt);
+	s = knot_vformat(fmt, ap);
+	va_end(ap);
+	if (s)
+		w->o->on_event(w->o->payload, s);
+	free(s);
+}
+
+/* git and the settings of every run: no automatic gc or maintenance in
+ * the middle of a race. */
+static int push_git(struct knot_strv *argv, const struct worker *w)
+{
+	int ret;
+
+	if ((ret = knot_strv_push(argv, w->git)) < 0 ||
+	    (ret = knot_strv_push(argv, "-c")) < 0 ||
+	    (ret = knot_strv_push(argv, "gc.auto=0")) < 0 ||
+	    (ret = knot_strv_push(argv, "-c")) < 0 ||
+	    (ret = knot_strv_push(argv, "maintenance.auto=false")) < 0)
+		return ret;
+	return 0;
+}
+
+/*
+ * Run git with the NULL-terminated arguments in the clone (or CWD when
+ * the clone does not exist yet).  *status is git's exit status; *out
+ * (when not NULL) its standard output, trailing newlines removed.
+ * Standard error goes to *err_out when not NULL.
+ */
+static int git_in(struct worker *w, const char *cwd, int *status, char **out, char **err_out, ...)
+{
+	struct knot_strv argv = KNOT_STRV_INIT;
+	int out_fd = -1, err_fd = -1, ret;
+	size_t len;
+	va_list ap;
+	const char *a;
+
+	if (out)
+		*out = NULL;
+	if (err_out)
+		*err_out = NULL;
+	if ((ret = push_git(&argv, w)) < 0)
+		return ret;
+	va_start(ap, err_out);
+	while ((a = va_arg(ap, const char *)) && !ret)
+		ret = knot_strv_push(&argv, a);
+	va_end(ap);
+	if (ret < 0 || (out && (ret = knot_memfd(&out_fd)) < 0) ||
+	    (err_out && (ret = knot_memfd(&err_fd)) < 0))
+		goto done;
+	if ((ret = knot_run(status, argv.v, w->env.v, cwd, out_fd, err_fd)) < 0)
+		goto done;
+	if (out && (ret = knot_read_back(out, &len, out_fd)) == 0)
+		while (len && ((*out)[len - 1] == '\n'))
+			(*out)[--len] = '\0';
+	if (!ret && err_out && (ret = knot_read_back(err_out, &len, err_fd)) == 0)
+		while (len && ((*err_out)[len - 1] == '\n'))
+			(*err_out)[--len] = '\0';
+done:
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	knot_strv_clear(&argv);
+	return ret;
+}
+
+#define git(w, st, out, ...) git_in((w), (w)->clone, (st), (out), NULL, __VA_ARGS__, (const char *)NULL)
+
+/* A git command that must succeed; its failure is an error naming it. */
+static int git_ok(struct worker *w, const char *what, ...)
+{
+	struct knot_strv argv = KNOT_STRV_INIT;
+	char *err = NULL;
+	int status, err_fd = -1, ret;
+	size_t len;
+	va_list ap;
+	const char *a;
+
+	if ((ret = push_git(&argv, w)) < 0)
+		return ret;
+	va_start(ap, what);
+	while ((a = va_arg(ap, const char *)) && !ret)
+		ret = knot_strv_push(&argv, a);
+	va_end(ap);
+	if (!ret && !(ret = knot_memfd(&err_fd)) &&
+	    !(ret = knot_run(&status, argv.v, w->env.v, w->clone, -1, err_fd)) && status) {
+		if (knot_read_back(&err, &len, err_fd) < 0)
+			err = NULL;
+		while (err && len && err[len - 1] == '\n')
+			err[--len] = '\0';
+		ret = silo_error_set(SILO_ERROR, "git %s failed in '%s'%s%s", what, w->clone,
+				     err && *err ? ": " : "", err ? err : "");
+	}
+	if (err_fd >= 0)
+		close(err_fd);
+	free(err);
+	knot_strv_clear(&argv);
+	return ret;
+}
+
+/* Clone the repository, or keep the clone there is. */
+static int clone_repo(struct worker *w)
+{
+	char *head = NULL, *check = NULL;
+	int status, ret;
+
+	if (!knot_is_dir(w->clone)) {
+		char *err = NULL;
+		if ((ret = git_in(w, NULL, &status, NULL, &err, "clone", "-q", w->o->repo, w->clone,
+				  (const char *)NULL)) < 0)
+			return ret;
+		if (status) {
+			ret = silo_error_set(SILO_ENET, "cannot clone '%s': %s", w->o->repo,
+					     err && *err ? err : "git clone failed");
+			free(err);
+			return ret;
+		}
+		free(err);
+	}
+	/* The branch the remote's HEAD names. */
+	if ((ret = git(w, &status, &head, "symbolic-ref", "-q", "--short",
+		       "refs/remotes/origin/HEAD")) < 0)
+		return ret;
+	if (status || !head || strncmp(head, "origin/", 7)) {
+		free(head);
+		head = NULL;
+		if ((ret = git(w, &status, &head, "rev-parse", "--abbrev-ref", "HEAD")) < 0)
+			return ret;
+		if (status || !head) {
+			free(head);
+			return silo_error_set(SILO_EINVALID, "'%s': cannot tell its default branch",
+					      w->o->repo);
+		}
+		w->branch = head;
+	} else {
+		w->branch = strdup(head + 7);
+		free(head);
+		if (!w->branch)
+			return silo_error_oom();
+	}
+	/* A git identity for the commits, when none is configured. */
+	if ((ret = git(w, &status, &check, "config", "user.email")) < 0)
+		return ret;
+	free(check);
+	if (status && !getenv("GIT_COMMITTER_EMAIL")) {
+		char host[256];
+		if (gethostname(host, sizeof(host)) < 0)
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if ((ret = knot_strv_push(&w->env, "GIT_AUTHOR_NAME=knot worker")) < 0 ||
+		    (ret = knot_strv_push(&w->env, "GIT_COMMITTER_NAME=knot worker")) < 0 ||
+		    (ret = knot_strv_pushf(&w->env, "GIT_AUTHOR_EMAIL=knot@%s", host)) < 0 ||
+		    (ret = knot_strv_pushf(&w->env, "GIT_COMMITTER_EMAIL=knot@%s", host)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Fetch the branch and the claims; the clone becomes the remote's branch. */
+static int update(struct worker *w)
+{
+	char *spec_branch = NULL, *remote = NULL;
+	int ret;
+
+	if (asprintf(&spec_branch, "+refs/heads/%s:refs/remotes/origin/%s", w->branch, w->branch) < 0 ||
+	    asprintf(&remote, "origin/%s", w->branch) < 0) {
+		free(spec_branch);
+		return silo_error_oom();
+	}
+	if (!(ret = git_ok(w, "fetch", "fetch", "-q", "--prune", "origin", spec_branch,
+			   "+" CLAIMS "*:" CLAIMS "*", (const char *)NULL)) &&
+	    !(ret = git_ok(w, "reset", "reset", "-q", "--hard", remote, (const char *)NULL)))
+		ret = git_ok(w, "clean", "clean", "-q", "-f", "-d", (const char *)NULL);
+	free(spec_branch);
+	free(remote);
+	return ret;
+}
+
+/* Copy the shared silo's files the cache lacks (all of it, the first time). */
+static int pull_silo(struct worker *w)
+{
+	struct knot_strv argv = KNOT_STRV_INIT;
+	int status, ret;
+
+	if ((ret = knot_strv_push(&argv, w->rsync)) < 0 ||
+	    (ret = knot_strv_push(&argv, "-rlpt")) < 0 ||
+	    (ret = knot_strv_push(&argv, "--ignore-existing")) < 0 ||
+	    (ret = knot_strv_push(&argv, "--exclude=tmp_*")) < 0 ||
+	    (ret = knot_strv_push(&argv, "--exclude=.*")) < 0 ||
+	    (ret = knot_strv_pushf(&argv, "%s/", w->o->silo)) < 0 ||
+	    (ret = knot_strv_pushf(&argv, "%s/", w->cache)) < 0)
+		goto out;
+	if ((ret = knot_run(&status, argv.v, w->env.v, NULL, -1, 2)) < 0)
+		goto out;
+	if (status)
+		ret = silo_error_set(silo_push_is_remote(w->o->silo) ? SILO_ENET : SILO_EIO,
+				     "cannot copy the shared silo '%s' (rsync exit status %d)",
+				     w->o->silo, status);
+out:
+	knot_strv_clear(&argv);
+	return ret;
+}
+
+static int has_key(const struct knot_strv *sv, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (!strcmp(sv->v[i], key))
+			return 1;
+	return 0;
+}
+
+/* The claim on T: 0 none, 1 live (another worker's), 2 expired; *sha
+ * the claim commit when there is one. */
+static int claim_state(struct worker *w, const struct silo_knot_task *t, char **sha)
+{
+	char ref[128], *ct = NULL;
+	int status, ret;
+	long when;
+
+	*sha = NULL;
+	snprintf(ref, sizeof(ref), CLAIMS "%s", t->key);
+	if ((ret = git(w, &status, sha, "rev-parse", "-q", "--verify", ref)) < 0)
+		return ret;
+	if (status || !*sha || !**sha) {
+		free(*sha);
+		*sha = NULL;
+		return 0;
+	}
+	if ((ret = git(w, &status, &ct, "log", "-1", "--format=%ct", *sha)) < 0)
+		return ret;
+	when = status || !ct ? 0 : strtol(ct, NULL, 10);
+	free(ct);
+	return (long)time(NULL) - when >= (w->o->claim_timeout > 0 ? w->o->claim_timeout
+								   : SILO_KNOT_CLAIM_TIMEOUT) ? 2 : 1;
+}
+
+/* Create the claim ref of T, replacing OLD (NULL: none): 1 if it landed,
+ * 0 if another worker's push came first.  *commit is the claim. */
+static int claim(struct worker *w, const struct silo_knot_task *t, const char *old, char **commit)
+{
+	char *empty = NULL, *msg = NULL, *lease = NULL, *spec = NULL, *err = NULL;
+	int status, ret;
+
+	*commit = NULL;
+	if (!w->empty_tree &&
+	    (ret = git(w, &status, &w->empty_tree, "hash-object", "-t", "tree", "/dev/null")) < 0)
+		goto out;
+	if (!(empty = strdup(w->empty_tree ? w->empty_tree : ""))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if (asprintf(&msg, "claim %s/%s %s by %s", t->recipe->name, t->version, t->key,
+		     w->o->name) < 0 ||
+	    asprintf(&lease, "--force-with-lease=" CLAIMS "%s:%s", t->key, old ? old : "") < 0 ||
+	    asprintf(&spec, "%%s:" CLAIMS "%s", t->key) < 0) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if ((ret = git(w, &status, commit, "commit-tree", empty, "-m", msg)) < 0)
+		goto out;
+	if (status || !*commit) {
+		ret = silo_error_set(SILO_ERROR, "git commit-tree failed in '%s'", w->clone);
+		goto out;
+	}
+	free(spec);
+	if (asprintf(&spec, "%s:" CLAIMS "%s", *commit, t->key) < 0) {
+		spec = NULL;
+		ret = silo_error_oom();
+		goto out;
+	}
+	if ((ret = git_in(w, w->clone, &status, NULL, &err, "push", "-q", "origin", lease, spec,
+			  (const char *)NULL)) < 0)
+		goto out;
+	ret = status == 0;
+out:
+	free(empty);
+	free(msg);
+	free(lease);
+	free(spec);
+	free(err);
+	return ret;
+}
+
+static void drop_claim(struct worker *w, const struct silo_knot_task *t, const char *commit)
+{
+	char *lease = NULL, *spec = NULL;
+	int status;
+
+	if (asprintf(&lease, "--force-with-lease=" CLAIMS "%s:%s", t->key, commit) >= 0 &&
+	    asprintf(&spec, ":" CLAIMS "%s", t->key) >= 0)
+		git_in(w, w->clone, &status, NULL, NULL, "push", "-q", "origin", lease, spec,
+		       (const char *)NULL);
+	free(lease);
+	free(spec);
+	silo_error_clear();
+}
+
+/* The path of FILE relative to the clone. */
+static const char *in_clone(const struct worker *w, const char *file)
+{
+	size_t n = strlen(w->clone);
+
+	return !strncmp(file, w->clone, n) && file[n] == '/' ? file + n + 1 : file;
+}
+
+struct saved {
+	char *path;
+	char *data;
+	size_t len;
+	int keep;	/* keep the file another worker committed first */
+};
+
+/* Commit the SAVED files and push; after a rejection, fetch: adopt the
+ * key when another worker published it, else commit again on top. */
+static int publish(struct worker *w, const struct silo_knot_task *t, struct saved *files,
+		   size_t n_files)
+{
+	char *msg = NULL, *spec = NULL;
+	size_t i;
+	int tries, status, ret = 0;
+
+	if (asprintf(&msg, "knot: publish %s/%s %s", t->recipe->name, t->version, t->key) < 0 ||
+	    asprintf(&spec, "HEAD:refs/heads/%s", w->branch) < 0) {
+		free(msg);
+		return silo_error_oom();
+	}
+	for (tries = 0; tries < MAX_PUBLISH_TRIES; tries++) {
+		for (i = 0; i < n_files && !ret; i++) {
+			int exists = fs_exists(files[i].path);
+			/* A derived SILO.json another worker committed first is kept. */
+			if (exists > 0 && files[i].keep)
+				continue;
+			ret = fs_write_file_atomic(files[i].path, files[i].data, files[i].len);
+			if (!ret)
+				ret = git_ok(w, "add", "add", "--", in_clone(w, files[i].path),
+					     (const char *)NULL);
+		}
+		if (ret < 0 || (ret = git_ok(w, "commit", "commit", "-q", "-m", msg,
+					     (const char *)NULL)) < 0)
+			break;
+		if ((ret = git_in(w, w->clone, &status, NULL, NULL, "push", "-q", "origin", spec,
+				  (const char *)NULL)) < 0)
+			break;
+		if (status == 0) {
+			w->st->built++;
+			event(w, "published %s/%s %s", t->recipe->name, t->version, t->key);
+			break;
+		}
+		if ((ret = update(w)) < 0)
+			break;
+		ret = silo_knot_published(t);
+		if (ret == SILO_KNOT_PUBLISHED) {
+			w->st->adopted++;
+			event(w, "adopted %s/%s %s: another worker published it first",
+			      t->recipe->name, t->version, t->key);
+			ret = 0;
+			break;
+		}
+		if (ret == SILO_KNOT_STALE) {
+			event(w, "dropped %s/%s %s: the repository now has another build of it",
+			      t->recipe->name, t->version, t->key);
+			ret = 0;
+			break;
+		}
+		if (ret < 0)
+			break;
+	}
+	if (tries == MAX_PUBLISH_TRIES)
+		ret = silo_error_set(SILO_ERROR, "%s/%s: the push was rejected %d times",
+				     t->recipe->name, t->version, MAX_PUBLISH_TRIES);
+	free(msg);
+	free(spec);
+	return ret;
+}
+
+static void saved_release(struct saved *files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(files[i].path);
+		free(files[i].data);
+	}
+}
+
+/* Keep FILE's content (when it exists) for publish(). */
+static int save(struct saved *files, size_t *n, const char *path)
+{
+	int ret = fs_read_file(&files[*n].data, &files[*n].len, path, (size_t)16 << 20);
+
+	if (ret == SILO_ENOTFOUND) {
+		silo_error_clear();
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	if (!(files[*n].path = strdup(path))) {
+		free(files[*n].data);
+		return silo_error_oom();
+	}
+	(*n)++;
+	return 0;
+}
+
+/* Build T (claimed) and publish it. */
+static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_knot_set *set,
+			     int silojson_existed)
+{
+	struct silo_knot_build_options bo = { 0 };
+	struct silo_knot_result res;
+	struct silo_push_result pr;
+	struct saved files[3];
+	size_t n_files = 0;
+	char *sig = NULL, *silojson = NULL;
+	int ret;
+
+	memset(files, 0, sizeof(files));
+	bo.tool = w->o->tool;
+	bo.command = "knot worker";
+	bo.sign_key = w->o->sign_key;
+	if ((ret = pull_silo(w)) < 0)
+		return ret;
+	event(w, "building %s/%s %s", t->recipe->name, t->version, t->key);
+	if ((ret = silo_knot_build(&res, t, set, &bo)) < 0)
+		return ret;
+	if (res.kind == SILO_KNOT_FAILED) {
+		w->st->failed++;
+		event(w, "failed %s/%s %s: %s%s%s", t->recipe->name, t->version, t->key,
+		      res.message ? res.message : "the build failed", res.log ? "; log: " : "",
+		      res.log ? res.log : "");
+		ret = knot_strv_push(&w->failed, t->key);
+		silo_knot_result_release(&res);
+		return ret;
+	}
+	silo_knot_result_release(&res);
+	/* The objects first: durable and visible before anything names them. */
+	if ((ret = silo_push(&pr, w->cache, w->o->silo)) < 0)
+		return ret;
+	if (asprintf(&sig, "%s" SILO_SSHSIG_SUFFIX, t->derived_treeptr) < 0 ||
+	    !(silojson = fs_join(t->derived_medo, "SILO.json"))) {
+		free(sig);
+		return silo_error_oom();
+	}
+	if (!(ret = save(files, &n_files, t->derived_treeptr)) &&
+	    (!w->o->sign_key || !(ret = save(files, &n_files, sig))) &&
+	    !silojson_existed && !(ret = save(files, &n_files, silojson)) && n_files)
+		files[n_files - 1].keep = 1;
+	if (!ret)
+		ret = publish(w, t, files, n_files);
+	saved_release(files, n_files);
+	free(sig);
+	free(silojson);
+	return ret;
+}
+
+/* One look at the repository: claim, build and publish one task.
+ * Returns 1 when a task was worked on, 0 when none could be claimed
+ * (*waiting: some task may become claimable later). */
+static int one_round(struct worker *w, int *waiting)
+{
+	struct silo_knot_config cfg = { 0 };
+	silo_knot_set *set = NULL;
+	char *medo = NULL, *commit = NULL, *silojson = NULL, *spec = NULL, *tree = NULL;
+	size_t i, n, start;
+	int ret, status;
+
+	*waiting = 0;
+	if ((ret = update(w)) < 0)
+		return ret;
+	cfg.unboxed = w->o->unboxed;
+	cfg.silo = w->cache;
+	if (!(medo = fs_join(w->clone, w->o->medo ? w->o->medo : "deps/source.medo")) ||
+	    asprintf(&spec, "HEAD:%s", w->o->medo ? w->o->medo : "deps/source.medo") < 0) {
+		free(medo);
+		return silo_error_oom();
+	}
+	/* Read the recipes again only when the source medo changed: the
+	 * commits of other workers change the derived medo only. */
+	if ((ret = git(w, &status, &tree, "rev-parse", "-q", "--verify", spec)) < 0)
+		goto out;
+	if (status || !tree || !w->medo_tree || strcmp(tree, w->medo_tree)) {
+		silo_knot_set_free(w->set);
+		w->set = NULL;
+		free(w->medo_tree);
+		w->medo_tree = NULL;
+		if ((ret = silo_knot_set_new(&set, &cfg)) < 0)
+			goto out;
+		if ((ret = silo_knot_set_add(set, medo)) < 0 || (ret = silo_knot_set_resolve(set)) < 0)
+			goto out;
+		if (!status && tree) {
+			w->set = set;
+			w->medo_tree = tree;
+			tree = NULL;
+			set = NULL;
+		}
+	}
+	if (w->set)
+		set = w->set;
+	if (w->o->platform) {
+		const struct silo_knot_platform *p = silo_knot_set_platform(set);
+		char here[256];
+		snprintf(here, sizeof(here), "%s/%s", p->id, p->codename);
+		if (strcmp(here, w->o->platform)) {
+			ret = silo_error_set(SILO_EINVALID,
+					     "this machine is %s, not %s: a worker builds for its own platform",
+					     here, w->o->platform);
+			goto out;
+		}
+	}
+	n = silo_knot_set_count(set);
+	start = n ? (size_t)rand() % n : 0;
+	for (i = 0; i < n; i++) {
+		struct silo_knot_task *t = silo_knot_set_task(set, (start + i) % n);
+		size_t j;
+		int blocked = 0, dead = 0, state;
+
+		if ((ret = silo_knot_published(t)) < 0)
+			goto out;
+		if (ret == SILO_KNOT_PUBLISHED || has_key(&w->failed, t->key))
+			continue;
+		for (j = 0; j < t->n_deps; j++) {
+			if (has_key(&w->failed, t->deps[j]->key))
+				dead = 1;
+			if ((ret = silo_knot_published(t->deps[j])) < 0)
+				goto out;
+			if (ret != SILO_KNOT_PUBLISHED)
+				blocked = 1;
+		}
+		if (dead)
+			continue;
+		if (blocked) {
+			*waiting = 1;
+			continue;
+		}
+		free(commit);
+		commit = NULL;
+		if ((state = claim_state(w, t, &commit)) < 0) {
+			ret = state;
+			goto out;
+		}
+		if (state == 1)
+			continue;	/* another worker's, alive */
+		{
+			char *old = commit, *mine = NULL;
+			int landed = claim(w, t, old, &mine);
+			free(old);
+			commit = mine;
+			if (landed < 0) {
+				ret = landed;
+				goto out;
+			}
+			if (!landed) {
+				w->st->claims_lost++;
+				*waiting = 1;	/* look again later: the claim may expire */
+				continue;
+			}
+			if (state == 2) {
+				w->st->taken_over++;
+				event(w, "took over the expired claim on %s/%s %s", t->recipe->name,
+				      t->version, t->key);
+			}
+		}
+		if (!(silojson = fs_join(t->derived_medo, "SILO.json"))) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		ret = fs_exists(silojson);
+		if (ret >= 0)
+			ret = build_and_publish(w, t, set, ret);
+		if (ret >= 0) {
+			if (!has_key(&w->failed, t->key))
+				drop_claim(w, t, commit);
+			ret = 1;
+		}
+		goto out;
+	}
+	ret = 0;
+out:
+	if (set != w->set)
+		silo_knot_set_free(set);
+	free(medo);
+	free(commit);
+	free(silojson);
+	free(spec);
+	free(tree);
+	return ret;
+}
+
+int silo_knot_worker_run(struct silo_knot_worker_stats *st,
+			 const struct silo_knot_worker_options *o)
+{
+	struct worker w;
+	size_t i, tasks = 0;
+	int ret, waiting;
+
+	memset(st, 0, sizeof(*st));
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.st = st;
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	for (i = 0; environ[i]; i++)
+		if ((ret = knot_strv_push(&w.env, environ[i])) < 0)
+			goto out;
+	if ((ret = knot_which(&w.git, "git")) < 0 || (ret = knot_which(&w.rsync, "rsync")) < 0)
+		goto out;
+	if ((ret = fs_mkdir_p(o->work_dir, 0777)) < 0)
+		goto out;
+	if (!(w.clone = fs_join(o->work_dir, "repo")) || !(w.cache = fs_join(o->work_dir, "cache.silo"))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if ((ret = clone_repo(&w)) < 0)
+		goto out;
+	for (;;) {
+		if ((ret = one_round(&w, &waiting)) < 0)
+			goto out;
+		if (ret == 1) {
+			if (o->max_tasks && ++tasks >= (size_t)o->max_tasks)
+				break;
+			continue;
+		}
+		if (o->once && !waiting)
+			break;
+		usleep((useconds_t)(o->poll_ms > 0 ? o->poll_ms : 10000) * 1000);
+	}
+	ret = 0;
+out:
+	knot_strv_clear(&w.env);
+	knot_strv_clear(&w.failed);
+	silo_knot_set_free(w.set);
+	free(w.medo_tree);
+	free(w.empty_tree);
+	free(w.git);
+	free(w.rsync);
+	free(w.clone);
+	free(w.cache);
+	free(w.branch);
+	return ret;
+}

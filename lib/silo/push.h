@@ -1,0 +1,35 @@
+/*
+ * Publishing a silo's objects to another silo, a shared one: a local path
+ * (a shared or network file system) or "host:path" reached by rsync over
+ * ssh (Documentation/silo-push.1.scd).
+ *
+ *	struct silo_push_result r;
+ *	silo_push(&r, "deps.silo", "ci.example.org:/srv/deps.silo");
+ */
+#ifndef SILO_PUSH_H
+#define SILO_PUSH_H
+
+#include <stddef.h>
+
+struct silo_push_result {
+	size_t files;		/* files copied (new at the destination) */
+	size_t passes;		/* rsync runs */
+};
+
+/*
+ * Copy what SRC (a silo directory) holds and DEST does not, in an order
+ * that is safe for readers of DEST: the silo's own files, then loose
+ * objects, then packs, then their indexes (an index only after its
+ * pack), then the files of pack/ that list packs.  Files are never replaced at DEST
+ * (silo files never change); temporary files (names starting with
+ * "tmp_" or ".") are skipped.  DEST is "host:path" when it holds a ':'
+ * before its first '/', otherwise a path.  Runs rsync(1) (over $RSYNC_RSH,
+ * ssh by default); a failed run is SILO_ENET (remote) or SILO_EIO
+ * (local) with rsync's exit status.
+ */
+int silo_push(struct silo_push_result *out, const char *src, const char *dest);
+
+/* 1 if DEST names a remote "host:path" rather than a local path. */
+int silo_push_is_remote(const char *dest);
+
+#endif

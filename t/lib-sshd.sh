@@ -1,0 +1,42 @@
+# Helpers for tests that reach 127.0.0.1 over ssh: an sshd of the test's
+# own with throwaway keys; RSYNC_RSH is set to reach it.  Sets the
+# prerequisite SSHD, or says why it cannot.
+
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+port=$((20000 + $$ % 20000))
+start_sshd() {
+	test -x "$SSHD" || { echo "no sshd"; return 1; }
+	# As root, sshd wants its privilege separation directory (the
+	# openssh-server package makes it at boot).
+	if [ "$(id -u)" -eq 0 ] && ! [ -d /run/sshd ]; then mkdir -p -m 755 /run/sshd; fi
+	mkdir -p sshd && chmod 700 sshd &&
+	ssh-keygen -q -t ed25519 -N "" -f sshd/host_key &&
+	ssh-keygen -q -t ed25519 -N "" -f sshd/user_key &&
+	cp sshd/user_key.pub sshd/authorized_keys &&
+	cat >sshd/config <<-EOF &&
+	Port $port
+	ListenAddress 127.0.0.1
+	HostKey $PWD/sshd/host_key
+	AuthorizedKeysFile $PWD/sshd/authorized_keys
+	PidFile $PWD/sshd/pid
+	UsePAM no
+	StrictModes no
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin prohibit-password
+	EOF
+	"$SSHD" -f sshd/config -E "$PWD/sshd/log" || return 1
+	RSYNC_RSH="ssh -p $port -i $PWD/sshd/user_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" &&
+	export RSYNC_RSH &&
+	i=0 && while ! $RSYNC_RSH 127.0.0.1 true 2>/dev/null; do
+		i=$((i + 1)) && test $i -lt 50 || return 1
+		sleep 0.1
+	done
+}
+if start_sshd >sshd-start.log 2>&1; then
+	test_set_prereq SSHD
+	test_atexit 'kill $(cat "$TRASH_DIRECTORY/sshd/pid") 2>/dev/null'
+else
+	say "the ssh case is skipped: sshd cannot start here ($(tail -n 1 sshd/log 2>/dev/null || tail -n 1 sshd-start.log))"
+fi
+

@@ -1,0 +1,84 @@
+#!/bin/sh
+test_description='silo push: new objects and packs to a shared silo, a path or host:path over ssh'
+. "$(dirname "$0")/test-lib.sh"
+
+command -v rsync >/dev/null || { echo "1..0 # SKIP rsync is missing"; exit 0; }
+
+test_expect_success 'setup: a silo with a pack, loose objects and temporary files' '
+	silo init s &&
+	for i in 1 2 3 4; do test_seeded_file f$i 20000 $i || return 1; done &&
+	silo put --silo s f1 f2 >/dev/null &&
+	silo repack --silo s -q -a -d &&
+	silo put --silo s f3 >/dev/null &&
+	echo partial >s/objects/tmp_obj_123 &&
+	echo partial >s/pack/tmp_pack_456
+'
+
+test_expect_success 'push to a new path copies every object, skips temporary files' '
+	silo push -v --silo s shared >out &&
+	grep -q "^[0-9]* files copied to shared\$" out &&
+	silo verify shared &&
+	silo ls --silo s | sort >expect &&
+	silo ls --silo shared | sort >actual &&
+	test_cmp expect actual &&
+	find shared -name "tmp_*" >tmps &&
+	test_must_be_empty tmps &&
+	ls shared/pack/*.idx shared/pack/*.pack >/dev/null
+'
+
+test_expect_success 'a second push copies nothing; a new object is pushed alone' '
+	silo push -v --silo s shared >out &&
+	echo "0 files copied to shared" >expect &&
+	test_cmp expect out &&
+	silo put --silo s f4 >/dev/null &&
+	silo push -v --silo s shared >out &&
+	echo "1 files copied to shared" >expect &&
+	test_cmp expect out &&
+	silo ls --silo shared | grep -q "^$(git hash-object f4)\$"
+'
+
+test_expect_success 'the passes are in a safe order: objects, packs, then their indexes and lists' '
+	rm -rf shared2 &&
+	strace -f -e trace=rename,renameat,renameat2 -o trace silo push --silo s shared2 2>/dev/null ||
+		silo push --silo s shared2 &&
+	if test -s trace; then
+		sed -n "s/.*renameat[2]*([^,]*, \"[^\"]*\", [^,]*, \"\([^\"]*\)\".*/\1/p" trace >order &&
+		last_obj=$(grep -n "\.gz\$" order | tail -n 1 | cut -d: -f1) &&
+		first_pack=$(grep -n "\.pack\$" order | head -n 1 | cut -d: -f1) &&
+		first_idx=$(grep -n "\.idx\$" order | head -n 1 | cut -d: -f1) &&
+		packs_list=$(grep -n "^packs\$" order | head -n 1 | cut -d: -f1) &&
+		test "$(grep -n "^config.json\$" order | cut -d: -f1)" = 1 &&
+		test "$last_obj" -lt "$first_pack" && test "$first_pack" -lt "$first_idx" &&
+		test "$first_idx" -lt "$packs_list"
+	else
+		say "strace is missing: the order of renames is not checked"
+	fi &&
+	silo verify shared2
+'
+
+test_expect_success 'a push from something that is not a silo fails, naming it' '
+	mkdir notasilo &&
+	test_expect_code 3 silo push --silo s notasilo/x 2>/dev/null || :
+	test_expect_code 3 silo push --silo notasilo dest 2>err &&
+	grep -q "notasilo" err
+'
+
+. "$TEST_DIRECTORY/lib-sshd.sh"
+
+test_expect_success SSHD 'push to host:path over ssh with rsync' '
+	silo push -v --silo s 127.0.0.1:$PWD/remote >out &&
+	grep -q "^[0-9]* files copied to 127.0.0.1:" out &&
+	silo verify remote &&
+	silo ls --silo s | sort >expect &&
+	silo ls --silo remote | sort >actual &&
+	test_cmp expect actual &&
+	silo push -v --silo s 127.0.0.1:$PWD/remote >out &&
+	grep -q "^0 files copied" out
+'
+
+test_expect_success SSHD 'a push to an unreachable host fails with the network exit status' '
+	test_expect_code 7 silo push --silo s 127.0.0.1:/nonexistent/dir/that/cannot/be/made 2>err &&
+	grep -q "rsync to .* failed" err
+'
+
+test_done

@@ -1,0 +1,145 @@
+#!/bin/sh
+test_description='knot build as a ninja graph: order, parallelism, incremental builds, cycles, --keep-going, reports'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-knot.sh"
+
+WP=/wedge/oils-for-unix.org/pkg
+
+command -v ninja >/dev/null || { echo "1..0 # SKIP ninja is missing (Debian: ninja-build)"; exit 0; }
+
+# Six recipes: a and b are leaves; c needs a; d needs a and b; e needs c;
+# f needs d.  Each make step sleeps, so that independent ones overlap.
+# A recipe with dependencies copies their data.txt, read at their
+# absolute paths, into its own.
+graph_recipe() {
+	name=$1 && shift &&
+	deps="$*" &&
+	knot_recipe $name 1.0 "WEDGE_DEPS=\"$(for d in $deps; do printf "%s/1.0 " $d; done)\"
+wedge-make() {
+  sleep 1
+  cp \"\$1/data.txt\" data.txt
+  for d in $deps; do cat $WP/\$d/1.0/share/data.txt >>data.txt; done
+}"
+}
+
+test_expect_success 'setup: six recipes with dependencies' '
+	knot_setup &&
+	graph_recipe a && graph_recipe b && graph_recipe c a && graph_recipe d a b &&
+	graph_recipe e c && graph_recipe f d
+'
+
+# The start and end times of NAME in tasks.tsv of report R.
+task_times() {
+	awk -F"\t" -v n=$2 "\$8 == n { print \$3, \$4 }" $1/tasks.tsv
+}
+
+test_expect_success BOX '-j2 builds in a valid order, two at a time, and dependents see their dependencies' '
+	knot build -j2 --report=r1 -v deps/source.medo >out 2>err &&
+	test "$(grep -c "^built " out)" = 6 &&
+	grep -q "^knot: report: .*/r1/index.html\$" err &&
+	test "$(($(wc -l <r1/tasks.tsv) - 1))" = 6 &&
+	for pair in a:c a:d b:d c:e d:f; do
+		dep=${pair%:*} && user=${pair#*:} &&
+		set -- $(task_times r1 $dep) && dep_end=$2 &&
+		set -- $(task_times r1 $user) && user_start=$1 &&
+		awk "BEGIN { exit !($dep_end <= $user_start) }" ||
+			{ echo "$user started before $dep ended"; return 1; }
+	done &&
+	set -- $(task_times r1 a) $(task_times r1 b) &&
+	awk "BEGIN { exit !($1 < $4 && $3 < $2) }" &&
+	knot install --root img deps/source.medo/f &&
+	printf "source of f 1.0\nsource of d 1.0\nsource of a 1.0\nsource of b 1.0\n" >expect &&
+	test_cmp expect img$WP/f/1.0/share/data.txt
+'
+
+test_expect_success BOX 'build.ninja names edges and stamps by key, restat, a heavy pool' '
+	for k in $(knot key deps/source.medo | cut -d" " -f1); do
+		grep -q "^build stamps/$k: run-task" .knot/build.ninja &&
+		test -f .knot/stamps/$k || return 1
+	done &&
+	grep -q "^  restat = 1\$" .knot/build.ninja &&
+	grep -q "^pool heavy\$" .knot/build.ninja &&
+	key_d=$(knot key deps/source.medo/d | cut -d" " -f1) &&
+	key_a=$(knot key deps/source.medo/a | cut -d" " -f1) &&
+	key_b=$(knot key deps/source.medo/b | cut -d" " -f1) &&
+	grep -q "^build stamps/$key_d: run-task || stamps/$key_a stamps/$key_b\$" .knot/build.ninja
+'
+
+test_expect_success BOX 'an unchanged tree runs no build step' '
+	knot build -j2 --report=r2 -v deps/source.medo >out &&
+	test "$(grep -c "^cached " out)" = 6 &&
+	awk -F"\t" "NR > 1 { print \$1, \$11, \$12 }" r2/tasks.tsv | sort -u >actual &&
+	echo "0 hit -" >expect &&
+	test_cmp expect actual &&
+	test "$(wc -l <r2/tasks.tsv)" = 7 &&
+	! ls r2/logs/*.log 2>/dev/null
+'
+
+test_expect_success BOX 'after one leaf changes, only it and its dependents rebuild' '
+	echo "# changed" >>deps/source.medo/b/WEDGE &&
+	knot build -j2 --report=r3 -v deps/source.medo >out &&
+	grep "^built " out | cut -d" " -f2 | sort >actual &&
+	printf "b/1.0\nd/1.0\nf/1.0\n" >expect &&
+	test_cmp expect actual &&
+	awk -F"\t" "NR > 1 { print \$8, \$11 }" r3/tasks.tsv | sort >actual &&
+	printf "a hit\nb built\nc hit\nd built\ne hit\nf built\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a cycle is refused, naming it' '
+	mkdir cyc && (
+		cd cyc && knot_setup &&
+		knot_recipe x 1.0 "WEDGE_DEPS=y/1.0" &&
+		knot_recipe y 1.0 "WEDGE_DEPS=z/1.0" &&
+		knot_recipe z 1.0 "WEDGE_DEPS=x" &&
+		test_expect_code 5 knot build --unboxed deps/source.medo/x 2>err &&
+		grep -q "the dependencies form a cycle: x/1.0 -> y/1.0 -> z/1.0 -> x/1.0\$" err &&
+		! test -e deps/derived.medo
+	)
+'
+
+test_expect_success 'a dependency named without its version is its only version' '
+	mkdir bare && (
+		cd bare && knot_setup &&
+		knot_recipe lib 2.5 && knot_recipe app 1.0 "WEDGE_DEPS=lib" &&
+		knot key --explain deps/source.medo/app >explain &&
+		grep -q "^dep lib/2.5 $(knot key deps/source.medo/lib | cut -d" " -f1)\$" explain &&
+		knot_recipe multi 1.0 "WEDGE_VERSION_LIST=\"1.0 2.0\"" &&
+		knot_source multi 2.0 &&
+		knot_recipe needsmulti 1.0 "WEDGE_DEPS=multi" &&
+		test_expect_code 5 knot key deps/source.medo/needsmulti 2>err &&
+		grep -q "the recipe .*multi. has 2 versions; name one as multi/VERSION" err
+	)
+'
+
+test_expect_success '--keep-going: a failure leaves the independent wedges published, its dependents not built' '
+	mkdir kg && (
+		cd kg && knot_setup &&
+		knot_recipe ok1 1.0 && knot_recipe ok2 1.0 "WEDGE_DEPS=ok1/1.0" &&
+		knot_recipe bad 1.0 "wedge-make() { echo broken on purpose; false; }" &&
+		knot_recipe needs 1.0 "WEDGE_DEPS=bad/1.0" &&
+		test_expect_code 9 knot build --unboxed --keep-going --report=r -v deps/source.medo >out 2>err &&
+		grep -q "^built ok1/1.0 " out && grep -q "^built ok2/1.0 " out &&
+		grep -q "^failed bad/1.0 " out && grep -q "^skipped needs/1.0 " out &&
+		grep -q "needs/1.0: not built, after an earlier failure" err &&
+		test -f $(knot_derived ok2 1.0) &&
+		! test -e $(knot_derived bad 1.0) &&
+		! test -e $(knot_derived needs 1.0) &&
+		awk -F"\t" "\$8 == \"bad\" { print \$1, \$11, \$12 }" r/tasks.tsv >actual &&
+		echo "9 failed logs/$(knot key --unboxed deps/source.medo/bad | cut -d" " -f1).log" >expect &&
+		test_cmp expect actual &&
+		grep -q "^broken on purpose\$" r/logs/$(knot key --unboxed deps/source.medo/bad | cut -d" " -f1).log &&
+		knot build --unboxed --allowed-failures=1 deps/source.medo 2>err &&
+		test_expect_code 9 knot build --unboxed --allowed-failures=0 deps/source.medo 2>err
+	)
+'
+
+test_expect_success 'without --keep-going the build stops after a failure' '
+	(
+		cd kg &&
+		test_expect_code 9 knot build --unboxed -v deps/source.medo/needs >out 2>err &&
+		grep -q "^failed bad/1.0 " out && grep -q "^skipped needs/1.0 " out
+	)
+'
+
+test_done
