@@ -49,6 +49,8 @@ struct silo_writer {
 	silo_hasher *hasher;
 	struct pending *pending;
 	size_t n_pending, alloc_pending;
+	void (*progress)(void *payload, uint64_t bytes);
+	void *progress_payload;
 	unsigned char *in;	/* CHUNK bytes */
 };
 
@@ -95,6 +97,20 @@ void silo_writer_set_level(silo_writer *w, int level)
 void silo_writer_set_threads(silo_writer *w, int threads)
 {
 	w->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+}
+
+void silo_writer_set_progress(silo_writer *w,
+			      void (*fn)(void *payload, uint64_t bytes), void *payload)
+{
+	w->progress = fn;
+	w->progress_payload = payload;
+}
+
+/* BYTES of an object are compressed and written. */
+static void tell_progress(silo_writer *w, uint64_t bytes)
+{
+	if (w->progress)
+		w->progress(w->progress_payload, bytes);
 }
 
 static void drop_pending(silo_writer *w)
@@ -258,6 +274,7 @@ static int compress_serial(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 			ret = member_error(&j, name);
 		else
 			ret = fs_write_all(tmp_fd, j.out, j.out_len, tmp);
+		tell_progress(w, (uint64_t)j.off + j.len);
 	} while (++i * MEMBER < size);
 	free(j.in);
 	free(j.out);
@@ -380,6 +397,7 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 			break;
 		}
 		ret = fs_write_all(tmp_fd, j->out, j->out_len, tmp);
+		tell_progress(w, (uint64_t)j->off + j->len);
 		pthread_mutex_lock(&mp->lock);
 		mp->ready[i % mp->nslots] = 0;
 		mp->written++;

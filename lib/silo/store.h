@@ -123,6 +123,11 @@ void silo_writer_set_level(silo_writer *w, int level);
  * Objects of 2 MiB and more are written as several gzip members. */
 void silo_writer_set_threads(silo_writer *w, int threads);
 
+/* Call FN(PAYLOAD, BYTES) on the calling thread as each 1 MiB of an
+ * object is compressed and written (BYTES: of that object, so far). */
+void silo_writer_set_progress(silo_writer *w,
+			      void (*fn)(void *payload, uint64_t bytes), void *payload);
+
 /* Store the content of the open file descriptor FD (any kind: a regular
  * file, a pipe; the caller keeps and closes it); NAME names it in error
  * messages.  *out receives the object's id. */
