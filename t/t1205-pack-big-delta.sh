@@ -22,9 +22,9 @@ peak_mib() {
 	EOT
 }
 
-# 64 MiB, then two versions each changing a few bytes of the one before:
-# a chain of two deltas over a whole base.
-test_expect_success 'setup: a chain of 64 MiB objects, packed as deltas' '
+# 64 MiB, then two versions each changing a few bytes of the one before;
+# packed as deltas over one whole base.
+test_expect_success 'setup: three 64 MiB versions, packed as deltas' '
 	test_seeded_file v0 67108864 11 &&
 	{ head -c 1000000 v0 && printf XXXXXXXX && tail -c +1000009 v0; } >v1 &&
 	{ head -c 50000000 v1 && printf YYYY && tail -c +50000005 v1 && echo end; } >v2 &&
@@ -63,7 +63,7 @@ test_expect_success 'silo verify of the pack stays under the bound too' '
 	test "$peak" -lt 100
 '
 
-test_expect_success 'a chain of deltas made by git (v2 over v1 over v0, or so) reads back too' '
+test_expect_success 'the same objects packed by git (its own choice of deltas) read back too' '
 	git init -q repo &&
 	git -C repo hash-object -w ../v0 ../v1 ../v2 >gids &&
 	(cd repo && git pack-objects --window=10 --depth=10 -q .git/objects/pack/pack <../gids >../packname) &&
