@@ -44,7 +44,7 @@ B = build
 SAN_FLAGS =
 endif
 
-PKGS = zlib libarchive jansson libcrypto libcurl fuse3
+PKGS = zlib libdeflate libarchive jansson libcrypto libcurl fuse3
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

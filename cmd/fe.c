@@ -20,6 +20,7 @@
 
 const char *fe_tool_name = "silo";
 int fe_quiet;
+int fe_progress_mode = -1;
 
 /* The progress line on the terminal now, if any: a message first ends it,
  * so that no message is written over it.  Messages and progress come
@@ -110,31 +111,67 @@ static uint64_t now_ms(void)
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet)
 {
 	p->title = title;
-	p->enabled = !quiet && !fe_quiet && isatty(STDERR_FILENO);
+	if (quiet || fe_quiet)
+		p->enabled = 0;
+	else if (fe_progress_mode >= 0)
+		p->enabled = fe_progress_mode;
+	else
+		p->enabled = isatty(STDERR_FILENO);
 	p->start_ms = now_ms();
 	p->last_ms = 0;
 	p->bytes = 0;
 	p->with_bytes = 0;
+	p->bytes_total = 0;
+	p->count = 0;
+	p->unit = NULL;
 	p->shown = 0;
 }
 
+/* "1:05" or "1:02:03" for SECS seconds. */
+static void format_eta(char *buf, size_t len, double secs)
+{
+	unsigned long t = secs > 0 && secs < 1e7 ? (unsigned long)(secs + 0.5) : 0;
+
+	if (t >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
+}
+
+/*
+ * One line: "title: 45% (9/20), 12.3 MiB, 4.1 MiB/s, 0:12 left".  The
+ * percentage and estimate follow the bytes when their total is known,
+ * the count otherwise; the rate is of bytes, or of the count.
+ */
 static void progress_print(struct fe_progress *p, uint64_t done, uint64_t total,
 			   const char *end)
 {
+	double secs = (double)(now_ms() - p->start_ms) / 1000.0;
+	uint64_t num = p->bytes_total ? p->bytes : done;
+	uint64_t den = p->bytes_total ? p->bytes_total : total;
+	char eta[32] = "";
+
+	if (den && num && num < den && secs >= 1 && !*end) {
+		char t[24];
+		format_eta(t, sizeof(t), secs * (double)(den - num) / (double)num);
+		snprintf(eta, sizeof(eta), ", %s left", t);
+	}
+	fprintf(stderr, "\r%s:", p->title);
+	if (den)
+		fprintf(stderr, " %3u%%", (unsigned)((num > den ? den : num) * 100 / den));
+	if (total)
+		fprintf(stderr, " (%llu/%llu%s%s)", (unsigned long long)done,
+			(unsigned long long)total, p->unit ? " " : "", p->unit ? p->unit : "");
+	else if (done || !p->with_bytes)
+		fprintf(stderr, " (%llu %s)", (unsigned long long)done,
+			p->unit ? p->unit : "done");
 	if (p->with_bytes) {
-		double secs = (double)(now_ms() - p->start_ms) / 1000.0;
 		double mib = (double)p->bytes / (1024.0 * 1024.0);
-		fprintf(stderr, "\r%s: %3u%% (%llu/%llu), %.1f MiB | %.1f MiB/s%s",
-			p->title, total ? (unsigned)(done * 100 / total) : 100,
-			(unsigned long long)done, (unsigned long long)total, mib,
-			secs > 0 ? mib / secs : 0.0, end);
-	} else if (total)
-		fprintf(stderr, "\r%s: %3u%% (%llu/%llu)%s", p->title,
-			(unsigned)(done * 100 / total), (unsigned long long)done,
-			(unsigned long long)total, end);
-	else
-		fprintf(stderr, "\r%s: %llu%s", p->title,
-			(unsigned long long)done, end);
+		fprintf(stderr, ", %.1f MiB, %.1f MiB/s", mib, secs > 0 ? mib / secs : 0.0);
+	} else if (secs > 0) {
+		fprintf(stderr, ", %.1f/s", (double)done / secs);
+	}
+	fprintf(stderr, "%s\033[K%s", eta, end);
 	p->shown = 1;
 	progress_shown = *end ? NULL : p;
 }
@@ -160,6 +197,22 @@ void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t tot
 	p->with_bytes = 1;
 	p->bytes = bytes;
 	fe_progress_update(p, done, total);
+}
+
+void fe_progress_bytes(struct fe_progress *p, uint64_t files, uint64_t bytes,
+		       uint64_t bytes_total)
+{
+	p->with_bytes = 1;
+	p->bytes = bytes;
+	p->bytes_total = bytes_total;
+	p->count = files;
+	fe_progress_update(p, files, 0);
+}
+
+void fe_progress_on_bytes(void *progress, uint64_t files, uint64_t bytes,
+			  uint64_t total)
+{
+	fe_progress_bytes(progress, files, bytes, total);
 }
 
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
@@ -220,6 +273,8 @@ void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
 		fprintf(f, "    %-26s %s\n", left, o->help);
 	}
 	fprintf(f, "    %-26s %s\n", "-q, --quiet", QUIET_HELP);
+	fprintf(f, "    %-26s %s\n", "--progress", "show progress on stderr even when not a terminal");
+	fprintf(f, "    %-26s %s\n", "--no-progress", "never show progress");
 	fprintf(f, "    %-26s %s\n", "-h, --help", "show this help and exit");
 }
 
@@ -322,6 +377,10 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 		}
 		if (!strcmp(a, "--quiet")) {
 			fe_quiet = 1;
+			continue;
+		}
+		if (!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) {
+			fe_progress_mode = a[2] == 'p';
 			continue;
 		}
 		if (a[1] == '-') {

@@ -83,11 +83,20 @@ struct fe_progress {
 	uint64_t start_ms;
 	uint64_t last_ms;
 	uint64_t bytes;
+	uint64_t bytes_total;	/* 0: unknown; percentages follow the count */
+	uint64_t count;		/* the last count fe_progress_bytes() had */
+	const char *unit;	/* what the count counts ("files"), or NULL */
 	int with_bytes;
 	int shown;
 };
 
-/* QUIET (or fe_quiet) keeps it silent. */
+/* --progress (1), --no-progress (0) or neither (-1: on a terminal only);
+ * set by fe_parse_options(). */
+extern int fe_progress_mode;
+
+/* QUIET (or fe_quiet) keeps it silent; otherwise fe_progress_mode, or
+ * whether stderr is a terminal, decides.  Each line shows a percentage, a
+ * rate and an estimate of the time left. */
 void fe_progress_start(struct fe_progress *p, const char *title, int quiet);
 void fe_progress_update(struct fe_progress *p, uint64_t done, uint64_t total);
 void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total);
@@ -96,6 +105,16 @@ void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total);
  * "fetching objects:  45% (9/20), 12.3 MiB | 4.1 MiB/s". */
 void fe_progress_update_bytes(struct fe_progress *p, uint64_t done, uint64_t total,
 			      uint64_t bytes);
+
+/* FILES done (no total), BYTES of BYTES_TOTAL (0 if unknown), for a tree
+ * being stored or written: "medo add: 45% (1203 files), 112.3 MiB, ...". */
+void fe_progress_bytes(struct fe_progress *p, uint64_t files, uint64_t bytes,
+		       uint64_t bytes_total);
+
+/* The same as a library callback (silo_medo_bytes_fn), PROGRESS a
+ * struct fe_progress. */
+void fe_progress_on_bytes(void *progress, uint64_t files, uint64_t bytes,
+			  uint64_t total);
 
 /*
  * Options.  Each command declares its usage lines (NULL-terminated; the

@@ -50,6 +50,31 @@ int delta_sizes(const unsigned char *delta, size_t len, uint64_t *src_size,
 	return 0;
 }
 
+int delta_decode_copy(unsigned char c, const unsigned char **pp,
+		      const unsigned char *end, uint64_t *off_out, uint64_t *size_out)
+{
+	const unsigned char *p = *pp;
+	uint64_t off = 0, size = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (c & (1u << i)) {
+			if (p >= end)
+				return -1;
+			off |= (uint64_t)*p++ << (8 * i);
+		}
+	for (i = 0; i < 3; i++)
+		if (c & (0x10u << i)) {
+			if (p >= end)
+				return -1;
+			size |= (uint64_t)*p++ << (8 * i);
+		}
+	*pp = p;
+	*off_out = off;
+	*size_out = size ? size : 0x10000;
+	return 0;
+}
+
 int delta_apply(const unsigned char *base, size_t base_size,
 		const unsigned char *delta, size_t delta_size,
 		unsigned char **out, size_t *out_size)
@@ -87,22 +112,9 @@ int delta_apply(const unsigned char *base, size_t base_size,
 	while (p < end) {
 		unsigned char c = *p++;
 		if (c & 0x80) {
-			uint64_t off = 0, size = 0;
-			int i;
-			for (i = 0; i < 4; i++)
-				if (c & (1u << i)) {
-					if (p >= end)
-						goto truncated;
-					off |= (uint64_t)*p++ << (8 * i);
-				}
-			for (i = 0; i < 3; i++)
-				if (c & (0x10u << i)) {
-					if (p >= end)
-						goto truncated;
-					size |= (uint64_t)*p++ << (8 * i);
-				}
-			if (!size)
-				size = 0x10000;
+			uint64_t off, size;
+			if (delta_decode_copy(c, &p, end, &off, &size) < 0)
+				goto truncated;
 			if (off > base_size || size > base_size - off) {
 				free(dst);
 				return silo_error_set(SILO_ECORRUPT,

@@ -29,6 +29,11 @@ int delta_apply(const unsigned char *base, size_t base_size,
 		const unsigned char *delta, size_t delta_size,
 		unsigned char **out, size_t *out_size);
 
+/* Decode the offset and size of the copy instruction C whose operand
+ * bytes start at *P (advanced past them); -1 if they run past END. */
+int delta_decode_copy(unsigned char c, const unsigned char **p,
+		      const unsigned char *end, uint64_t *off, uint64_t *size);
+
 struct delta_index;
 
 /* Ask delta_index_new and delta_create to give back pages of file-backed

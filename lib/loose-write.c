@@ -9,6 +9,7 @@
 #include "store-internal.h"
 #include "alloc.h"
 #include "byteorder.h"
+#include "deflate.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "source.h"
@@ -22,7 +23,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define CHUNK (256 * 1024)
 
@@ -31,7 +31,9 @@
  * into members of MEMBER bytes, each compressed alone into its own gzip
  * member, and the members are written one after another.  The result is
  * still one gzip file to zcat; each member costs a few bytes and loses
- * the 32 KiB of history at its start, far under 1% at this size.
+ * the 32 KiB of history at its start, far under 1% at this size.  Members
+ * are compressed whole with libdeflate (deflate.c), also for small
+ * objects and on one thread.
  */
 #define MEMBER (1024 * 1024)
 #define MAX_THREADS 8
@@ -48,7 +50,9 @@ struct silo_writer {
 	silo_hasher *hasher;
 	struct pending *pending;
 	size_t n_pending, alloc_pending;
-	unsigned char *in, *out;	/* CHUNK bytes each */
+	void (*progress)(void *payload, uint64_t bytes);
+	void *progress_payload;
+	unsigned char *in;	/* CHUNK bytes */
 };
 
 int silo_writer_new(silo_writer **out, silo *s)
@@ -73,8 +77,7 @@ int silo_writer_new(silo_writer **out, silo *s)
 		w->threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 	}
 	w->in = malloc(CHUNK);
-	w->out = malloc(CHUNK);
-	if (!w->in || !w->out) {
+	if (!w->in) {
 		silo_writer_free(w);
 		return silo_error_oom();
 	}
@@ -97,6 +100,20 @@ void silo_writer_set_threads(silo_writer *w, int threads)
 	w->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 }
 
+void silo_writer_set_progress(silo_writer *w,
+			      void (*fn)(void *payload, uint64_t bytes), void *payload)
+{
+	w->progress = fn;
+	w->progress_payload = payload;
+}
+
+/* BYTES of an object are compressed and written. */
+static void tell_progress(silo_writer *w, uint64_t bytes)
+{
+	if (w->progress)
+		w->progress(w->progress_payload, bytes);
+}
+
 static void drop_pending(silo_writer *w)
 {
 	size_t i;
@@ -116,7 +133,6 @@ void silo_writer_free(silo_writer *w)
 	free(w->pending);
 	silo_hasher_free(w->hasher);
 	free(w->in);
-	free(w->out);
 	free(w);
 }
 
@@ -166,75 +182,15 @@ static int hash_fd(silo_writer *w, silo_oid *id, int fd, uint64_t size,
 	return silo_hasher_final(id, w->hasher);
 }
 
-static int deflate_out(silo_writer *w, z_stream *zs, int flush, int fd,
-		       const char *tmp)
-{
-	int zret, ret;
-
-	do {
-		zs->next_out = w->out;
-		zs->avail_out = CHUNK;
-		zret = deflate(zs, flush);
-		if (zret == Z_STREAM_ERROR)
-			return silo_error_set(SILO_ERROR, "zlib: deflate failed");
-		if ((ret = fs_write_all(fd, w->out, CHUNK - zs->avail_out, tmp)) < 0)
-			return ret;
-	} while (zs->avail_out == 0 || (flush == Z_FINISH && zret != Z_STREAM_END));
-	return 0;
-}
-
-/* Our gzip header: the content size in an extra field, mtime 0 so that
- * equal content gives equal files. */
-static int set_header(z_stream *zs, gz_header *head, unsigned char *extra,
-		      uint64_t size)
+/* Our gzip extra field: the content size, so that a reader knows it
+ * before inflating. */
+static void make_extra(unsigned char *extra, uint64_t size)
 {
 	extra[0] = SILO_GZ_EXTRA_ID1;
 	extra[1] = SILO_GZ_EXTRA_ID2;
 	extra[2] = 8;
 	extra[3] = 0;
 	put_le64(extra + 4, size);
-	memset(head, 0, sizeof(*head));
-	head->extra = extra;
-	head->extra_len = SILO_GZ_EXTRA_LEN;
-	head->os = 3;	/* Unix */
-	if (deflateSetHeader(zs, head) != Z_OK)
-		return silo_error_set(SILO_ERROR, "zlib: cannot set gzip header");
-	return 0;
-}
-
-/* Compress SIZE bytes of FD into the new temporary file TMP_FD, as one
- * gzip member. */
-static int compress_serial(silo_writer *w, int tmp_fd, const char *tmp, int fd,
-			   uint64_t size, const char *name)
-{
-	unsigned char extra[SILO_GZ_EXTRA_LEN];
-	gz_header head;
-	z_stream zs;
-	uint64_t left = size;
-	off_t off = 0;
-	int ret = 0;
-
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, w->level, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return silo_error_oom();
-	if ((ret = set_header(&zs, &head, extra, size)) < 0)
-		goto out;
-	while (left) {
-		size_t n = left < CHUNK ? (size_t)left : CHUNK;
-		if ((ret = read_exactly(fd, w->in, n, off, name)) < 0)
-			goto out;
-		zs.next_in = w->in;
-		zs.avail_in = (uInt)n;
-		if ((ret = deflate_out(w, &zs, Z_NO_FLUSH, tmp_fd, tmp)) < 0)
-			goto out;
-		off += (off_t)n;
-		left -= n;
-	}
-	ret = deflate_out(w, &zs, Z_FINISH, tmp_fd, tmp);
-out:
-	deflateEnd(&zs);
-	return ret;
 }
 
 /* One member compressed by one thread. */
@@ -242,47 +198,89 @@ struct member_job {
 	int fd;
 	off_t off;
 	size_t len;
-	int level;
 	uint64_t total_size;	/* for the first member's header */
 	unsigned char *in, *out;
 	size_t out_cap, out_len;
 	int failed;		/* 0, or errno of a failed read, or -1 */
 };
 
-static void *compress_member(void *arg)
+/* Compress J with D: one gzip member (libdeflate), mtime 0 so that equal
+ * content gives equal files, the first member with our size field. */
+static void compress_member(struct member_job *j, struct silo_deflater *d)
 {
-	struct member_job *j = arg;
 	unsigned char extra[SILO_GZ_EXTRA_LEN];
-	gz_header head;
-	z_stream zs;
 	/* The message of a failed read stays in this thread: the caller
 	 * only learns errno (or -1 for a short read). */
 	ssize_t got = fs_pread_full(j->fd, j->in, j->len, j->off, "");
 
 	if (got < 0 || (size_t)got != j->len) {
 		j->failed = got < 0 ? errno : -1;
-		return NULL;
+		return;
 	}
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, j->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		j->failed = ENOMEM;
-		return NULL;
-	}
-	if (j->off == 0 && set_header(&zs, &head, extra, j->total_size) < 0) {
-		deflateEnd(&zs);
+	make_extra(extra, j->total_size);
+	j->out_len = silo_deflate_gzip(d, j->in, j->len, extra,
+				       j->off == 0 ? SILO_GZ_EXTRA_LEN : 0,
+				       j->out, j->out_cap);
+	if (!j->out_len)
 		j->failed = -1;
-		return NULL;
+}
+
+/* Fill J for member I of an object of SIZE bytes in FD. */
+static void member_at(struct member_job *j, int fd, uint64_t i, uint64_t size)
+{
+	j->fd = fd;
+	j->off = (off_t)(i * MEMBER);
+	j->len = size - i * MEMBER < MEMBER ? (size_t)(size - i * MEMBER) : MEMBER;
+	j->total_size = size;
+	j->failed = 0;
+}
+
+/* The error for the failed member J of NAME. */
+static int member_error(const struct member_job *j, const char *name)
+{
+	if (j->failed > 0) {
+		errno = j->failed;
+		return silo_error_errno("cannot read '%s'", name);
 	}
-	zs.next_in = j->in;
-	zs.avail_in = (uInt)j->len;
-	zs.next_out = j->out;
-	zs.avail_out = (uInt)j->out_cap;
-	/* OUT holds deflateBound() bytes: one call finishes. */
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-		j->failed = -1;
-	j->out_len = j->out_cap - zs.avail_out;
-	deflateEnd(&zs);
-	return NULL;
+	return silo_error_set(SILO_EIO,
+		"'%s' shrank while being stored, or compressing it failed", name);
+}
+
+/* Compress SIZE bytes of FD into the new temporary file TMP_FD, member
+ * after member on this thread. */
+static int compress_serial(silo_writer *w, int tmp_fd, const char *tmp, int fd,
+			   uint64_t size, const char *name)
+{
+	struct silo_deflater *d;
+	struct member_job j;
+	size_t in_cap = size < MEMBER ? (size_t)size : MEMBER;
+	uint64_t i = 0;
+	int ret;
+
+	if ((ret = silo_deflater_new(&d, w->level)) < 0)
+		return ret;
+	memset(&j, 0, sizeof(j));
+	j.out_cap = silo_deflate_bound(d, in_cap, SILO_GZ_EXTRA_LEN);
+	j.in = malloc(in_cap ? in_cap : 1);
+	j.out = malloc(j.out_cap);
+	if (!j.in || !j.out)
+		ret = silo_error_oom();
+	/* An empty object is still one member. */
+	do {
+		if (ret)
+			break;
+		member_at(&j, fd, i, size);
+		compress_member(&j, d);
+		if (j.failed)
+			ret = member_error(&j, name);
+		else
+			ret = fs_write_all(tmp_fd, j.out, j.out_len, tmp);
+		tell_progress(w, (uint64_t)j.off + j.len);
+	} while (++i * MEMBER < size);
+	free(j.in);
+	free(j.out);
+	silo_deflater_free(d);
+	return ret;
 }
 
 /*
@@ -306,9 +304,15 @@ struct member_pipe {
 	int nslots;		/* slots in use: two per thread */
 };
 
+struct pipe_worker_arg {
+	struct member_pipe *mp;
+	struct silo_deflater *d;
+};
+
 static void *pipe_worker(void *arg)
 {
-	struct member_pipe *mp = arg;
+	struct member_pipe *mp = ((struct pipe_worker_arg *)arg)->mp;
+	struct silo_deflater *d = ((struct pipe_worker_arg *)arg)->d;
 
 	pthread_mutex_lock(&mp->lock);
 	for (;;) {
@@ -324,13 +328,8 @@ static void *pipe_worker(void *arg)
 		mp->next++;
 		pthread_mutex_unlock(&mp->lock);
 		j = &mp->slot[i % mp->nslots];
-		j->fd = mp->fd;
-		j->off = (off_t)(i * MEMBER);
-		j->len = mp->size - i * MEMBER < MEMBER ? (size_t)(mp->size - i * MEMBER) : MEMBER;
-		j->level = mp->level;
-		j->total_size = mp->size;
-		j->failed = 0;
-		compress_member(j);
+		member_at(j, mp->fd, i, mp->size);
+		compress_member(j, d);
 		pthread_mutex_lock(&mp->lock);
 		mp->ready[i % mp->nslots] = 1;
 		pthread_cond_broadcast(&mp->changed);
@@ -345,20 +344,22 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 			     uint64_t size, const char *name)
 {
 	struct member_pipe *mp;
+	struct pipe_worker_arg args[MAX_THREADS];
 	pthread_t tids[MAX_THREADS];
 	int t, started = 0, ret = 0;
 	size_t bound;
 	uint64_t i;
-	z_stream probe;
 
-	memset(&probe, 0, sizeof(probe));
-	if (deflateInit2(&probe, w->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return silo_error_oom();
-	/* Room for the worst case and our header. */
-	bound = deflateBound(&probe, MEMBER) + 64;
-	deflateEnd(&probe);
 	if (!(mp = calloc(1, sizeof(*mp))))
 		return silo_error_oom();
+	memset(args, 0, sizeof(args));
+	for (t = 0; t < w->threads; t++) {
+		args[t].mp = mp;
+		if ((ret = silo_deflater_new(&args[t].d, w->level)) < 0)
+			goto out;
+	}
+	/* Room for the worst case and our header. */
+	bound = silo_deflate_bound(args[0].d, MEMBER, SILO_GZ_EXTRA_LEN);
 	mp->nslots = 2 * w->threads;
 	for (t = 0; t < mp->nslots; t++) {
 		mp->slot[t].in = malloc(MEMBER);
@@ -376,29 +377,13 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 	mp->fd = fd;
 	mp->level = w->level;
 	for (t = 0; t < w->threads; t++) {
-		if (pthread_create(&tids[t], NULL, pipe_worker, mp) != 0)
+		if (pthread_create(&tids[t], NULL, pipe_worker, &args[t]) != 0)
 			break;
 		started++;
 	}
 	if (!started) {
 		/* No threads to be had: do the work here, in order. */
-		mp->stop = 0;
-		for (i = 0; i < mp->members && !ret; i++) {
-			struct member_job *j = &mp->slot[0];
-			j->fd = fd;
-			j->off = (off_t)(i * MEMBER);
-			j->len = size - i * MEMBER < MEMBER ? (size_t)(size - i * MEMBER) : MEMBER;
-			j->level = w->level;
-			j->total_size = size;
-			j->failed = 0;
-			compress_member(j);
-			mp->ready[0] = 1;
-			if (j->failed)
-				break;
-			ret = fs_write_all(tmp_fd, j->out, j->out_len, tmp);
-		}
-		if (!ret && i < mp->members)
-			goto failed_member;
+		ret = compress_serial(w, tmp_fd, tmp, fd, size, name);
 		goto done;
 	}
 	for (i = 0; i < mp->members && !ret; i++) {
@@ -408,9 +393,12 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 		while (!mp->ready[i % mp->nslots])
 			pthread_cond_wait(&mp->changed, &mp->lock);
 		pthread_mutex_unlock(&mp->lock);
-		if (j->failed)
+		if (j->failed) {
+			ret = member_error(j, name);
 			break;
+		}
 		ret = fs_write_all(tmp_fd, j->out, j->out_len, tmp);
+		tell_progress(w, (uint64_t)j->off + j->len);
 		pthread_mutex_lock(&mp->lock);
 		mp->ready[i % mp->nslots] = 0;
 		mp->written++;
@@ -423,20 +411,6 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 	pthread_mutex_unlock(&mp->lock);
 	for (t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
-	if (!ret && i < mp->members)
-		goto failed_member;
-	goto done;
-failed_member:
-	{
-		struct member_job *j = &mp->slot[i % mp->nslots];
-		if (j->failed > 0) {
-			errno = j->failed;
-			ret = silo_error_errno("cannot read '%s'", name);
-		} else {
-			ret = silo_error_set(SILO_EIO,
-				"'%s' shrank while being stored, or zlib failed", name);
-		}
-	}
 done:
 	pthread_cond_destroy(&mp->changed);
 	pthread_mutex_destroy(&mp->lock);
@@ -445,6 +419,8 @@ out:
 		free(mp->slot[t].in);
 		free(mp->slot[t].out);
 	}
+	for (t = 0; t < w->threads; t++)
+		silo_deflater_free(args[t].d);
 	free(mp);
 	return ret;
 }

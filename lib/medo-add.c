@@ -30,9 +30,16 @@
 
 /* ---- a tar of a directory, streamed into a spool ---- */
 
+/*
+ * Progress of a directory: three passes over its tar (writing it,
+ * compressing it, reading it back), each counted in its bytes.  TOTAL is
+ * an estimate from the file sizes until the tar's size is known.
+ */
 struct counting_sink {
 	silo_spool *sp;
 	uint64_t bytes;
+	const struct silo_medo_add_options *opts;
+	uint64_t files, total;
 };
 
 static int counting_write(void *payload, const void *data, size_t len)
@@ -40,7 +47,17 @@ static int counting_write(void *payload, const void *data, size_t len)
 	struct counting_sink *c = payload;
 
 	c->bytes += len;
+	if (c->opts && c->opts->on_bytes)
+		c->opts->on_bytes(c->opts->payload, c->files, c->bytes,
+				  c->total > c->bytes * 3 ? c->total : c->bytes * 3);
 	return silo_spool_write(c->sp, data, len);
+}
+
+static void compress_progress(void *payload, uint64_t bytes)
+{
+	struct counting_sink *c = payload;
+
+	c->opts->on_bytes(c->opts->payload, c->files, c->bytes + bytes, c->bytes * 3);
 }
 
 /*
@@ -48,16 +65,23 @@ static int counting_write(void *payload, const void *data, size_t len)
  * medo expand will check against, whatever happened to the source since.
  */
 static int object_tree_id(silo_oid *out, silo *s, const silo_oid *id,
-			  const char *name)
+			  const char *name, const struct counting_sink *c)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	struct medo_reader src = { NULL, 0 };
+	struct medo_reader src = { 0 };
 	silo_stream *st;
 	int ret;
 
 	if ((ret = silo_stream_open(&st, s, id)) < 0)
 		return ret;
 	src.st = st;
+	if (c && c->opts && c->opts->on_bytes) {
+		src.on_bytes = c->opts->on_bytes;
+		src.payload = c->opts->payload;
+		src.files = c->files;
+		src.base = 2 * c->bytes;
+		src.total = 3 * c->bytes;
+	}
 	ret = silo_tree_list_archive(&l, silo_object_format(s), medo_reader_read, &src, name);
 	/* The stream is verified only at its end. */
 	if (!ret)
@@ -69,10 +93,11 @@ static int object_tree_id(silo_oid *out, silo *s, const silo_oid *id,
 	return ret;
 }
 
-static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir)
+static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir,
+		   const struct silo_medo_add_options *opts)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	struct counting_sink sink = { NULL, 0 };
+	struct counting_sink sink = { NULL, 0, opts, 0, 0 };
 	silo_writer *w = NULL;
 	silo_oid from_dir, from_tar;
 	int ret;
@@ -80,9 +105,15 @@ static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir)
 	if ((ret = silo_tree_list_dir(&l, silo_object_format(s), dir)) < 0 ||
 	    (ret = silo_tree_list_id(&from_dir, &l)) < 0)
 		goto out;
+	sink.files = l.n;
+	for (size_t i = 0; i < l.n; i++)	/* a header and whole blocks each */
+		sink.total += 512 + (l.v[i].size + 511) / 512 * 512;
+	sink.total = 3 * (sink.total + 1024);
 	if ((ret = silo_writer_new(&w, s)) < 0 ||
 	    (ret = silo_spool_new(&sink.sp, w)) < 0)
 		goto out;
+	if (opts && opts->on_bytes)
+		silo_writer_set_progress(w, compress_progress, &sink);
 	if ((ret = silo_tree_tar(dir, counting_write, &sink)) < 0) {
 		silo_error_wrap("cannot write a tar of '%s'", dir);
 		goto out;
@@ -90,7 +121,7 @@ static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir)
 	if ((ret = silo_spool_put(&tp->object, sink.sp)) < 0 ||
 	    (ret = silo_writer_commit(w, NULL)) < 0)
 		goto out;
-	if ((ret = object_tree_id(&from_tar, s, &tp->object, dir)) < 0)
+	if ((ret = object_tree_id(&from_tar, s, &tp->object, dir, &sink)) < 0)
 		goto out;
 	if (!silo_oid_equal(&from_dir, &from_tar)) {
 		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", dir);
@@ -399,7 +430,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	if (S_ISDIR(st.st_mode) && opts->kind == SILO_TREEPTR_TREE) {
 		ret = add_tree(&tp, s, src);
 	} else if (S_ISDIR(st.st_mode)) {
-		ret = add_dir(&tp, s, src);
+		ret = add_dir(&tp, s, src, opts);
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;
 		if ((ret = download(&tmp, s, src)) == 0) {

@@ -286,13 +286,21 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
  * hold a partial tree; the caller's staging directory goes with it.
  */
 static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
-			 const char *new_path, const char *treeptr_path)
+			 const char *new_path, const char *treeptr_path,
+			 const struct silo_medo_expand_options *opts)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1], got_hex[SILO_OID_MAX_HEXSZ + 1];
 	char want_hex[SILO_OID_MAX_HEXSZ + 1];
-	struct medo_reader src = { st, 0 };
+	struct medo_reader src = { 0 };
+	src.st = st;
 	silo_oid got;
 	int ret;
+
+	if (opts && opts->on_bytes) {
+		src.on_bytes = opts->on_bytes;
+		src.payload = opts->payload;
+		src.total = tp->size;
+	}
 
 	if (silo_stream_size(st) != tp->size)
 		return silo_error_set(SILO_ECORRUPT,
@@ -363,7 +371,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if (tp.kind == SILO_TREEPTR_TREE)
 		ret = medo_tree_write(s, &tp, new_path, treeptr_path);
 	else
-		ret = write_checked(st, &tp, new_path, treeptr_path);
+		ret = write_checked(st, &tp, new_path, treeptr_path, opts);
 	if (ret < 0)
 		goto out;
 	if (state == DEST_EMPTY) {
@@ -579,7 +587,11 @@ struct batch {
 static void *batch_worker(void *arg)
 {
 	struct batch *b = arg;
+	/* Byte counts are for one tree on the calling thread; here the
+	 * count of treeptrs done tells the progress. */
+	struct silo_medo_expand_options one = *b->opts;
 
+	one.on_bytes = NULL;
 	for (;;) {
 		size_t i;
 		char *tp, *dest;
@@ -595,7 +607,7 @@ static void *batch_worker(void *arg)
 		if (!tp || !dest)
 			ret = silo_error_oom();
 		else
-			ret = silo_medo_expand(tp, dest, b->opts);
+			ret = silo_medo_expand(tp, dest, &one);
 		b->results[i] = ret;
 		if (ret < 0)
 			b->messages[i] = strdup(silo_error_message());

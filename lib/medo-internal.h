@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "silo/oid.h"
 #include "silo/store.h"
+#include "silo/medo.h"
 
 /* The blob id of the regular file PATH, in FORMAT. */
 int medo_file_blob_id(silo_oid *out, int format, const char *path);
@@ -23,6 +24,10 @@ int medo_file_blob_id(silo_oid *out, int format, const char *path);
 struct medo_reader {
 	silo_stream *st;
 	int ended;
+	/* optional: told the bytes read so far, plus BASE, of TOTAL */
+	silo_medo_bytes_fn on_bytes;
+	void *payload;
+	uint64_t files, base, read, total;
 };
 int medo_reader_read(void *payload, const void **data, size_t *len);
 int medo_reader_finish(struct medo_reader *src);

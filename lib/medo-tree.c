@@ -63,7 +63,7 @@ static int by_path(const void *a, const void *b)
 /* Kinds tar and archive: the leaves from the object, read whole. */
 static int list_object(struct silo_medo_tree *t)
 {
-	struct medo_reader src = { NULL, 0 };
+	struct medo_reader src = { 0 };
 	silo_stream *st;
 	int ret;
 
@@ -355,7 +355,7 @@ static int cat_archive(silo_medo_tree *t, const char *path, int fd, const char *
 	struct tree_archive_hooks hooks = { cat_header, cat_data, NULL, NULL };
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct cat_state c = { path, fd, name, 0, 0, 0 };
-	struct medo_reader src = { NULL, 0 };
+	struct medo_reader src = { 0 };
 	silo_stream *st;
 	int ret;
 

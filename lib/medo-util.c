@@ -23,6 +23,10 @@ int medo_reader_read(void *payload, const void **data, size_t *len)
 	ret = silo_stream_read(src->st, data, len);
 	if (ret <= 0)
 		src->ended = 1;
+	else if (src->on_bytes) {
+		src->read += *len;
+		src->on_bytes(src->payload, src->files, src->base + src->read, src->total);
+	}
 	return ret;
 }
 

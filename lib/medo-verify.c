@@ -48,7 +48,7 @@ static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 {
 	silo *s = NULL;
 	silo_stream *st = NULL;
-	struct medo_reader src = { NULL, 0 };
+	struct medo_reader src = { 0 };
 	int ret;
 
 	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object,

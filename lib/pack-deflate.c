@@ -6,6 +6,7 @@
  */
 #include "repack-internal.h"
 #include "byteorder.h"
+#include "deflate.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -45,6 +46,41 @@ int pack_out_write(struct pack_out *o, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Entries up to this size are deflated whole by libdeflate, in about a
+ * third of zlib's time at the same size; larger ones stream through zlib
+ * so that memory stays bounded.
+ */
+#define WHOLE_MAX (8u << 20)
+
+static int pack_out_deflate_whole(struct pack_out *o, const unsigned char *data,
+				  size_t len, int level)
+{
+	size_t bound, n;
+	int ret;
+
+	if (o->d && o->d_level != level) {
+		silo_deflater_free(o->d);
+		o->d = NULL;
+	}
+	if (!o->d) {
+		if ((ret = silo_deflater_new(&o->d, level)) < 0)
+			return ret;
+		o->d_level = level;
+	}
+	bound = silo_deflate_bound(o->d, len, 0);
+	if (bound > o->dbuf_cap) {
+		unsigned char *b = realloc(o->dbuf, bound);
+		if (!b)
+			return silo_error_oom();
+		o->dbuf = b;
+		o->dbuf_cap = bound;
+	}
+	if (!(n = silo_deflate_zlib(o->d, data, len, o->dbuf, o->dbuf_cap)))
+		return silo_error_set(SILO_ERROR, "libdeflate: deflate failed");
+	return pack_out_write(o, o->dbuf, n);
+}
+
 int pack_out_deflate(struct pack_out *o, const unsigned char *data, uint64_t len,
 		       int level, int drop)
 {
@@ -53,6 +89,8 @@ int pack_out_deflate(struct pack_out *o, const unsigned char *data, uint64_t len
 	z_stream zs;
 	int zret, ret = 0;
 
+	if (len <= WHOLE_MAX)
+		return pack_out_deflate_whole(o, data, (size_t)len, level);
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit(&zs, level) != Z_OK)
 		return silo_error_oom();
@@ -241,6 +279,8 @@ void pack_out_discard(struct pack_out *out)
 		free(out->path);
 	}
 	free(out->buf);
+	free(out->dbuf);
+	silo_deflater_free(out->d);
 	silo_hasher_free(out->h);
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
@@ -249,7 +289,7 @@ void pack_out_discard(struct pack_out *out)
 int pack_out_deflate_object(struct pack_out *o, const unsigned char *data, uint64_t len,
 			    int level, int threads)
 {
-	if (threads > 1 && len >= 2 * PZ_CHUNK)
+	if (threads > 1 && len > WHOLE_MAX)
 		return pack_out_deflate_parallel(o, data, len, level, threads);
 	return pack_out_deflate(o, data, len, level, len > BIG_OBJECT);
 }

@@ -4,6 +4,7 @@
  * resolving delta chains through a bounded cache of bases.
  */
 #include "pack.h"
+#include "deflate.h"
 #include "alloc.h"
 #include "byteorder.h"
 #include "delta.h"
@@ -325,9 +326,23 @@ int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e)
 	return 0;
 }
 
+/* The map's pages of a large entry E read up to END are not needed again
+ * soon: give them back. */
+static void drop_read_pages(const struct pack *p, const struct pack_entry *e,
+			    const unsigned char *end)
+{
+	if (e->size > (32u << 20)) {
+		long pg = sysconf(_SC_PAGESIZE);
+		uintptr_t a = ((uintptr_t)(p->map + e->data) + pg - 1) & ~((uintptr_t)pg - 1);
+		uintptr_t z = (uintptr_t)end & ~((uintptr_t)pg - 1);
+		if (pg > 0 && z > a)
+			madvise((void *)a, z - a, MADV_DONTNEED);
+	}
+}
+
 /* Inflate the zlib data of entry E at OFFSET whole into a new buffer. */
-static int inflate_entry(const struct pack *p, uint64_t offset,
-			 const struct pack_entry *e, unsigned char **out)
+int pack_inflate_entry(const struct pack *p, uint64_t offset,
+		       const struct pack_entry *e, unsigned char **out)
 {
 	uint64_t avail = p->size - p->rawsz - e->data;
 	unsigned char *buf;
@@ -341,6 +356,18 @@ static int inflate_entry(const struct pack *p, uint64_t offset,
 		return corrupt_at(p, offset, "size in header is larger than the data can hold");
 	if (!(buf = malloc(e->size ? (size_t)e->size : 1)))
 		return silo_error_oom();
+	/* The size is known: libdeflate inflates it whole, in about half
+	 * zlib's time.  Data it refuses goes through zlib, which names the
+	 * problem. */
+	{
+		size_t used;
+		if (!silo_inflate_zlib(p->map + e->data, (size_t)avail, buf,
+				       (size_t)e->size, &used)) {
+			drop_read_pages(p, e, p->map + e->data + used);
+			*out = buf;
+			return 0;
+		}
+	}
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK) {
 		free(buf);
@@ -388,14 +415,7 @@ static int inflate_entry(const struct pack *p, uint64_t offset,
 		return corrupt_at(p, offset, "inflates to fewer bytes than its header says");
 	}
 	inflateEnd(&zs);
-	if (e->size > (32u << 20)) {
-		/* The pages read are not needed again soon: give them back. */
-		long pg = sysconf(_SC_PAGESIZE);
-		uintptr_t a = ((uintptr_t)(p->map + e->data) + pg - 1) & ~((uintptr_t)pg - 1);
-		uintptr_t z = (uintptr_t)zs.next_in & ~((uintptr_t)pg - 1);
-		if (pg > 0 && z > a)
-			madvise((void *)a, z - a, MADV_DONTNEED);
-	}
+	drop_read_pages(p, e, zs.next_in);
 	*out = buf;
 	return 0;
 }
@@ -516,7 +536,7 @@ int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 		if ((ret = pack_entry_at(p, cur, &e)) < 0)
 			goto out;
 		if (e.type < PACK_OFS_DELTA) {
-			if ((ret = inflate_entry(p, cur, &e, &base)) < 0)
+			if ((ret = pack_inflate_entry(p, cur, &e, &base)) < 0)
 				goto out;
 			base_size = (size_t)e.size;
 			base_type = e.type;
@@ -546,7 +566,7 @@ int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 		unsigned char *delta = NULL, *result = NULL;
 		size_t result_size;
 
-		if ((ret = inflate_entry(p, l->offset, &l->e, &delta)) < 0)
+		if ((ret = pack_inflate_entry(p, l->offset, &l->e, &delta)) < 0)
 			goto out;
 		ret = delta_apply(base, base_size, delta, (size_t)l->e.size,
 				  &result, &result_size);
@@ -590,6 +610,8 @@ struct pack_stream {
 	const unsigned char *data;
 	int owned;
 	uint64_t pos;
+	/* huge deltas: applied as they are read (pack-bigdelta.c) */
+	struct pack_big_delta *big;
 	/* plain objects: inflated on the fly from the map */
 	int inflating, ended;
 	z_stream zs;
@@ -658,6 +680,22 @@ static int pack_stream_read(silo_stream *st, const void **data, size_t *len)
 	size_t n;
 	int zret;
 
+	if (ps->big) {
+		if (ps->pos >= ps->base.size) {
+			/* The delta must end where its header says. */
+			if ((zret = pack_big_delta_read(ps->big, ps->out, 1, &n)) < 0)
+				return zret;
+			return pack_stream_finish(ps);
+		}
+		if ((zret = pack_big_delta_read(ps->big, ps->out, PIECE, &n)) < 0)
+			return zret;
+		*data = ps->out;
+		if (silo_hasher_update(ps->hasher, *data, n) < 0)
+			return SILO_ERROR;
+		ps->pos += n;
+		*len = n;
+		return 1;
+	}
 	if (ps->pos >= ps->base.size) {
 		if (ps->inflating && !ps->ended) {
 			unsigned char scratch;
@@ -702,7 +740,10 @@ static void pack_stream_free(silo_stream *st)
 
 	if (ps->owned)
 		free((void *)ps->data);
-	if (ps->out) {
+	if (ps->big) {
+		pack_big_delta_free(ps->big);
+		free(ps->out);
+	} else if (ps->out) {
 		inflateEnd(&ps->zs);
 		free(ps->out);
 	}
@@ -752,6 +793,19 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 		ps->inflating = 1;
 		ps->base.type = e.type;
 		ps->base.size = e.size;
+	} else if ((ret = pack_delta_result_size(p, &e, &ps->base.size)) < 0) {
+		goto fail;
+	} else if (ps->base.size > PACK_BIG_DELTA) {
+		uint64_t size;
+		int type;
+		if ((ret = pack_big_delta_open(&ps->big, p, offset, &type, &size)) < 0)
+			goto fail;
+		if (!(ps->out = malloc(PIECE))) {
+			ret = silo_error_oom();
+			goto fail;
+		}
+		ps->base.type = type;
+		ps->base.size = size;
 	} else {
 		const unsigned char *data;
 		size_t size;

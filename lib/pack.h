@@ -69,6 +69,34 @@ struct pack_entry {
 };
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
 
+/* Inflate the data of entry E at OFFSET whole into *out (owned by the
+ * caller: free()); SILO_ECORRUPT names the pack, offset and problem. */
+int pack_inflate_entry(const struct pack *p, uint64_t offset,
+		       const struct pack_entry *e, unsigned char **out);
+
+/*
+ * Delta objects whose result is larger than this are read through
+ * pack_big_delta_open() (pack-bigdelta.c): the chain is resolved through
+ * temporary files in $TMPDIR (default /var/tmp), and the last delta is
+ * applied as the object is read, so memory stays bounded whatever the
+ * object's size.  Smaller ones are resolved in memory (pack_read()).
+ */
+#define PACK_BIG_DELTA (32u << 20)
+
+/* The size of the result of the delta entry E, from its header. */
+int pack_delta_result_size(const struct pack *p, const struct pack_entry *e,
+			   uint64_t *size);
+
+struct pack_big_delta;
+/* Open the delta object at OFFSET: its type and size in *type, *size;
+ * *out owned by the caller: pack_big_delta_free(). */
+int pack_big_delta_open(struct pack_big_delta **out, struct pack *p, uint64_t offset,
+			int *type, uint64_t *size);
+/* The next up to LEN bytes of the object (not hashed); *got 0 at the end. */
+int pack_big_delta_read(struct pack_big_delta *bd, unsigned char *buf, size_t len,
+			size_t *got);
+void pack_big_delta_free(struct pack_big_delta *bd);	/* NULL is allowed */
+
 /*
  * Where an entry ends, its entries taken in offset order: where the next
  * one starts (NEXT_OFFSET, when HAS_NEXT), or for the last entry where

@@ -56,6 +56,10 @@ struct pack_out {
 	uint64_t off;
 	silo_hasher *h;
 	uLong crc;
+	struct silo_deflater *d;	/* for whole entries, made on first use */
+	int d_level;
+	unsigned char *dbuf;		/* its output */
+	size_t dbuf_cap;
 };
 
 struct repack {

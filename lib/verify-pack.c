@@ -95,13 +95,17 @@ static void check_group(struct verify_job *job, struct task *t, struct pack_cach
 		int type, owned, ret;
 		silo_oid want, actual;
 		struct pack_entry e;
+		uint64_t big;
 
 		pack_oid_at(p, pos, &want);
 		silo_oid_to_hex(hex, &want);
-		if (t->n_members == 1 && pack_entry_at(p, off, &e) == 0 &&
-		    e.type < PACK_OFS_DELTA && e.size > STREAM_OVER) {
-			/* A large whole object that is no delta's base is
-			 * hashed as it streams by, in bounded memory. */
+		if (pack_entry_at(p, off, &e) == 0 &&
+		    ((e.type < PACK_OFS_DELTA && e.size > STREAM_OVER) ||
+		     (e.type >= PACK_OFS_DELTA && pack_delta_result_size(p, &e, &big) == 0 &&
+		      big > PACK_BIG_DELTA))) {
+			/* A large object is hashed as it streams by, in
+			 * bounded memory (a huge delta through
+			 * pack-bigdelta.c); its deltas read it again. */
 			silo_stream *st;
 			const void *piece;
 			size_t len;

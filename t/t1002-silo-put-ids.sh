@@ -41,6 +41,35 @@ test_expect_success 'a loose object is gzip, named by the id of its content' '
 	test_cmp expect actual
 '
 
+test_expect_success 'every loose object is plain gzip: zcat gives back its content' '
+	for f in empty small nul random; do
+		id=$(git hash-object $f) &&
+		obj=s1/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz &&
+		gzip -t $obj &&
+		zcat $obj | git hash-object --stdin >actual &&
+		echo $id >expect &&
+		test_cmp expect actual || return 1
+	done
+'
+
+test_expect_success 'objects of several 1 MiB members, compressed on one thread or more, are one gzip file' '
+	test_seeded_file mid 1600000 6 &&
+	test_seeded_file big 3500000 7 &&
+	silo init sbig &&
+	for f in mid big; do
+		id=$(git hash-object $f) &&
+		silo put --silo sbig $f >actual &&
+		echo $id >expect &&
+		test_cmp expect actual &&
+		obj=sbig/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz &&
+		gzip -t $obj &&
+		test $(gzip -l $obj >/dev/null && zcat $obj | wc -c) -eq $(wc -c <$f) &&
+		zcat $obj | git hash-object --stdin >actual &&
+		test_cmp expect actual &&
+		silo cat --silo sbig $id | cmp - $f || return 1
+	done
+'
+
 test_expect_success 'a sha256 loose object decompresses to its content' '
 	id=$(git -C g256 hash-object ../random) &&
 	zcat s256/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz >out &&

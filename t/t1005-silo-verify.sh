@@ -101,7 +101,7 @@ test_expect_success 'a file with a well-formed name but no gzip data is bad' '
 
 test_expect_success 'progress is shown on a terminal only' '
 	script -qec "silo verify s" /dev/null >tty-out </dev/null &&
-	grep "verifying objects: 100% (6/6), done." tty-out &&
+	grep "verifying objects: 100% (6/6), [0-9.]*/s.*, done\." tty-out &&
 	script -qec "silo verify -q s" /dev/null >tty-quiet </dev/null &&
 	! grep "verifying objects" tty-quiet
 '

@@ -237,6 +237,33 @@ bench_http() {
 	kill "$(cat "$h/nginx.pid")"
 }
 
+# A huge object stored as a delta over a base of the same size: reading
+# and verifying it, next to git reading the same pack (silo's packs are
+# git's).  Setting it up (repack) is not measured.
+bench_big_delta() {
+	mb=$1
+	d=$WORK/bigdelta
+	mkdir -p "$d"
+	say "bench: an object of $mb MB stored as a delta over one of $mb MB"
+	head -c $((mb * 1000000)) /dev/zero | openssl enc -aes-128-ctr -nosalt \
+		-K 000102030405060708090a0b0c0d0e0f -iv "$(printf %032x 12)" >"$d/a"
+	{ head -c $((mb * 500000)) "$d/a" && printf XXXXXXXX &&
+	  tail -c +$((mb * 500000 + 9)) "$d/a" && echo end; } >"$d/b"
+	silo init "$d/s"
+	silo put --silo "$d/s" "$d/a" "$d/b" >/dev/null
+	silo repack --silo "$d/s" -q -a -d
+	rm -f "$d/a" "$d/b"
+	git init -q --bare "$d/g"
+	cp "$d"/s/pack/pack-*.pack "$d"/s/pack/pack-*.idx "$d/g/objects/pack/"
+	# The one stored as a delta (git verify-pack -v names its base).
+	id=$(git verify-pack -v "$d"/g/objects/pack/pack-*.idx | awk 'NF == 7 { print $1; exit }')
+	[ -n "$id" ] || { say "bench: repack made no delta; skipping"; return 0; }
+	pair "read a $mb MB delta object vs git cat-file" \
+		"silo cat --silo '$d/s' $id" "git --git-dir='$d/g' cat-file blob $id"
+	pair "verify a pack with a $mb MB delta object vs git verify-pack" \
+		"silo verify '$d/s'" "git verify-pack $d/g/objects/pack/pack-*.idx"
+}
+
 # ---- report ----
 
 machine() {
@@ -285,6 +312,7 @@ if [ "$QUICK" = 1 ]; then
 	bench_kinds tiny "$(synthetic_tiny 5000)"
 	bench_kinds huge "$(synthetic_huge 20)"
 	bench_silo_verify tiny "$(synthetic_tiny 5000)"
+	bench_big_delta 100
 	bench_http 3
 else
 	if tree=$(npm_tree); then
@@ -296,6 +324,7 @@ else
 	bench_tree huge "$(synthetic_huge 100)"
 	bench_kinds tiny "$(synthetic_tiny 30000)"
 	bench_kinds huge "$(synthetic_huge 100)"
+	bench_big_delta 1000
 	# Fetches 20 versions of an npm package once, and packs them.
 	sh "$(dirname "$0")/bench-repack.sh" >"$WORK/repack.txt" || say "bench: repack benchmark failed"
 	bench_http 20

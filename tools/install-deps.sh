@@ -15,8 +15,9 @@
 # boot.  So no web or ssh server is left running, now or after a reboot.
 set -e
 
-# Building and testing.  Some are for tests on their way: bubblewrap,
-# ninja-build, fuse3, libfuse3-dev, libdeflate-dev, rclone,
+# Building and testing (libdeflate-dev: loose objects and pack entries
+# are compressed with it).  Some are for tests on their way: bubblewrap,
+# ninja-build, fuse3, libfuse3-dev, rclone,
 # openssh-server, strace, clang.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync

@@ -21,6 +21,7 @@ static const char *const usage[] = {
 int cmd_medo_add(int argc, const char **argv)
 {
 	struct silo_medo_add_options o = { 0 };
+	struct fe_progress progress;
 	int verbose = 0, json = 0;
 	const char *kind = NULL;
 	struct fe_option opts[] = {
@@ -55,9 +56,14 @@ int cmd_medo_add(int argc, const char **argv)
 	if (kind)
 		o.kind = silo_treeptr_kind_from_name(kind);
 	o.tool = "medo " SILO_VERSION;
+	fe_progress_start(&progress, "medo add", 0);
+	progress.unit = "files";
+	o.on_bytes = fe_progress_on_bytes;
+	o.payload = &progress;
 	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
 	if (ret < 0)
 		return fe_lib_error(ret);
+	fe_progress_stop(&progress, progress.count, 0);
 	if (json)
 		ret = fe_json_print(json_pack("{s:s,s:s,s:s,s:o,s:I,s:o}",
 			"result", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "written",

@@ -184,7 +184,12 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 			delete_extra(&b, 0);
 		return json ? print_json(&b) : b.status;
 	}
+	fe_progress_start(&b.progress, "medo expand", 0);
+	o.on_bytes = fe_progress_on_bytes;
+	o.payload = &b.progress;
 	ret = silo_medo_expand(argv[0], argv[1], &o);
+	if (ret >= 0)
+		fe_progress_stop(&b.progress, 0, 0);
 	if (ret < 0) {
 		b.status = fe_lib_error(ret);
 		if (!json)

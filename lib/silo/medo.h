@@ -54,6 +54,11 @@ int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 int silo_medo_open_writing(silo **out, const char *treeptr_path,
 			   const char *silo_option);
 
+/* Progress of one tree: FILES (0 if not known), BYTES done of TOTAL
+ * (0 if not known). */
+typedef void (*silo_medo_bytes_fn)(void *payload, uint64_t files, uint64_t bytes,
+				   uint64_t total);
+
 /* ---- add ---- */
 
 struct silo_medo_add_options {
@@ -70,6 +75,11 @@ struct silo_medo_add_options {
 	const char *integrity;	/* an SRI string (silo/integrity.h) the file
 				 * must match, or NULL; recorded in the
 				 * provenance.  A mismatch stores nothing. */
+	/* A directory only: FILES in the tree, BYTES of TOTAL done over its
+	 * passes (tar, compress, check); called on the calling thread, a
+	 * few times a second at most; may be NULL. */
+	silo_medo_bytes_fn on_bytes;
+	void *payload;
 };
 
 /* What silo_medo_add() did. */
@@ -107,6 +117,9 @@ struct silo_medo_expand_options {
 	/* silo_medo_expand_dir() only: called as treeptrs are done, from
 	 * worker threads, one at a time; may be NULL. */
 	void (*on_progress)(void *payload, uint64_t done, uint64_t total);
+	/* silo_medo_expand() only: bytes of the object read and written
+	 * out, of its size; called on the calling thread; may be NULL. */
+	silo_medo_bytes_fn on_bytes;
 	void *payload;
 };
 

@@ -1,5 +1,6 @@
 /* Unit tests of the delta encoder and decoder, printing TAP. */
 #include "delta.h"
+#include "delta-stream.h"
 #include "silo/error.h"
 
 #include <stdio.h>
@@ -34,7 +35,49 @@ static void fill(unsigned char *p, size_t n)
 		p[i] = (unsigned char)rnd();
 }
 
-/* Encode TRG against SRC, decode, compare; the delta size in *dsize. */
+struct mem_base {
+	const unsigned char *p;
+	size_t n;
+};
+
+static int read_mem(void *payload, void *buf, size_t len, uint64_t off)
+{
+	struct mem_base *b = payload;
+
+	if (off > b->n || len > b->n - off)
+		return -1;
+	memcpy(buf, b->p + off, len);
+	return 0;
+}
+
+/* Apply DELTA to BASE as a stream, CHUNK bytes a read, into *OUT (malloc'd). */
+static int stream_apply(const unsigned char *base, size_t bn, const unsigned char *delta,
+			size_t dn, size_t chunk, unsigned char **out, size_t *on)
+{
+	struct mem_base mb = { base, bn };
+	struct delta_stream ds;
+	size_t got;
+	int ret;
+
+	*out = NULL;
+	*on = 0;
+	if ((ret = delta_stream_init(&ds, delta, dn, bn, read_mem, &mb)) < 0)
+		return ret;
+	if (!(*out = malloc(ds.size + chunk)))
+		return -1;
+	do {
+		if ((ret = delta_stream_read(&ds, *out + *on, chunk, &got)) < 0) {
+			free(*out);
+			*out = NULL;
+			return ret;
+		}
+		*on += got;
+	} while (got && *on <= ds.size);
+	return 0;
+}
+
+/* Encode TRG against SRC, decode (whole and as a stream), compare; the
+ * delta size in *dsize. */
 static int round_trip(const unsigned char *src, size_t ss, const unsigned char *trg,
 		      size_t ts, size_t max, size_t *dsize)
 {
@@ -55,8 +98,20 @@ static int round_trip(const unsigned char *src, size_t ss, const unsigned char *
 		return -1;
 	}
 	same = on == ts && !memcmp(out, trg, ts);
-	free(delta);
 	free(out);
+	{
+		static const size_t chunks[] = { 1, 7, 4096, 1u << 20 };
+		for (size_t k = 0; k < 4 && same; k++) {
+			if (ts > 200000 && chunks[k] < 4096)
+				continue;
+			if (stream_apply(src, ss, delta, dn, chunks[k], &out, &on) < 0)
+				same = 0;
+			else
+				same = on == ts && !memcmp(out, trg, ts);
+			free(out);
+		}
+	}
+	free(delta);
 	return same ? 1 : -1;
 }
 
@@ -167,6 +222,38 @@ int main(void)
 		ok(delta_apply(a, 3, bad, sizeof(bad), &out, &on) < 0 &&
 		   strstr(silo_error_message(), "claims a result") != NULL,
 		   "a result larger than a small base allows is refused before allocating");
+	}
+	{
+		unsigned char bad[] = { 3, 2, 0x80 | 0x01 | 0x10, 5, 1 };
+		ok(stream_apply(a, 3, bad, sizeof(bad), 16, &out, &on) < 0 &&
+		   strstr(silo_error_message(), "delta copies bytes") != NULL,
+		   "streamed: copy outside the base is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 5, 2, 'x', 'y' };
+		ok(stream_apply(a, 3, bad, sizeof(bad), 16, &out, &on) < 0 &&
+		   strstr(silo_error_message(), "its header says") != NULL,
+		   "streamed: short result is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 1, 2, 'x', 'y' };
+		ok(stream_apply(a, 3, bad, sizeof(bad), 16, &out, &on) < 0,
+		   "streamed: result longer than its header is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 1, 5, 'x' };
+		ok(stream_apply(a, 3, bad, sizeof(bad), 16, &out, &on) < 0,
+		   "streamed: truncated literal is refused");
+	}
+	{
+		unsigned char bad[] = { 4, 1, 1, 'x' };
+		ok(stream_apply(a, 3, bad, sizeof(bad), 16, &out, &on) < 0,
+		   "streamed: wrong base size is refused");
+	}
+	{
+		unsigned char bad[] = { 3, 1, 0 };
+		ok(stream_apply(a, 3, bad, sizeof(bad), 16, &out, &on) < 0,
+		   "streamed: the reserved instruction 0 is refused");
 	}
 	free(a);
 	free(b);
