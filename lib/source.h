@@ -16,7 +16,13 @@
 #define SILO_SOURCE_H
 
 #include <stddef.h>
-#include "silo/store.h"
+#include "silo/oid.h"
+
+/* The store's types, named here without its header: the store uses its
+ * sources, never the other way round (C11 allows the typedefs twice). */
+typedef struct silo silo;
+typedef struct silo_stream silo_stream;
+struct silo_object_info;
 
 struct silo_source;
 
