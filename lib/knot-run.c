@@ -207,72 +207,108 @@ static int spawn_piped(pid_t *pid, int *read_fd, char *const *argv, char *const 
 	return 0;
 }
 
-int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
-		    int log_fd, const char *log_name)
+/*
+ * Read a child's pipe FD to its end, handing each piece to FN, then
+ * close it.  Nothing stops the reading early: the child must never block
+ * on a full pipe.
+ */
+static void drain(int fd, void (*fn)(void *payload, const char *data, size_t len),
+		  void *payload)
 {
 	char buf[65536];
-	int fds[1], ret, failed = 0;
-	pid_t pid;
 	ssize_t n;
 
-	if ((ret = spawn_piped(&pid, &fds[0], argv, envp, cwd)) < 0)
-		return ret;
 	for (;;) {
-		n = read(fds[0], buf, sizeof(buf));
+		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		/* Keep reading after a failed write, so that the child
-		 * never blocks; report the failure at the end. */
-		if (!failed && fs_write_all(log_fd, buf, (size_t)n, log_name) < 0)
-			failed = 1;
+		fn(payload, buf, (size_t)n);
 	}
-	close(fds[0]);
-	if (failed) {
-		int e = silo_error_last();
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", silo_error_message());
-		if ((ret = wait_for(status, pid, argv[0])) < 0)
-			return ret;
-		return silo_error_set(e, "%s", msg);
+	close(fd);
+}
+
+struct log_sink {
+	int fd;
+	const char *name;
+	int failed, code;
+	char msg[512];
+};
+
+/* Keep the first failed write to report at the end. */
+static void to_log(void *payload, const char *data, size_t len)
+{
+	struct log_sink *l = payload;
+
+	if (l->failed || fs_write_all(l->fd, data, len, l->name) >= 0)
+		return;
+	l->failed = 1;
+	l->code = silo_error_last();
+	snprintf(l->msg, sizeof(l->msg), "%s", silo_error_message());
+}
+
+int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
+		    int log_fd, const char *log_name)
+{
+	struct log_sink l = { log_fd, log_name, 0, 0, { 0 } };
+	int fd, ret;
+	pid_t pid;
+
+	if ((ret = spawn_piped(&pid, &fd, argv, envp, cwd)) < 0)
+		return ret;
+	drain(fd, to_log, &l);
+	if ((ret = wait_for(status, pid, argv[0])) < 0)
+		return ret;
+	return l.failed ? silo_error_set(l.code, "%s", l.msg) : 0;
+}
+
+struct line_sink {
+	void (*on_line)(void *payload, const char *line);
+	void *payload;
+	char line[4096];
+	size_t len;
+};
+
+/* Split into lines (a longer one comes in pieces of the buffer's size). */
+static void to_lines(void *payload, const char *data, size_t len)
+{
+	struct line_sink *l = payload;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\n' || l->len == sizeof(l->line) - 1) {
+			l->line[l->len] = '\0';
+			l->on_line(l->payload, l->line);
+			l->len = 0;
+			if (data[i] == '\n')
+				continue;
+		}
+		l->line[l->len++] = data[i];
 	}
-	return wait_for(status, pid, argv[0]);
 }
 
 int knot_run_lines(int *status, char *const *argv, char *const *envp, const char *cwd,
 		   void (*on_line)(void *payload, const char *line), void *payload)
 {
-	char buf[4096], line[4096];
-	size_t len = 0;
-	int fds[1], ret;
+	struct line_sink *l = calloc(1, sizeof(*l));
+	int fd, ret;
 	pid_t pid;
-	ssize_t n, i;
 
-	if ((ret = spawn_piped(&pid, &fds[0], argv, envp, cwd)) < 0)
+	if (!l)
+		return silo_error_oom();
+	l->on_line = on_line;
+	l->payload = payload;
+	if ((ret = spawn_piped(&pid, &fd, argv, envp, cwd)) < 0) {
+		free(l);
 		return ret;
-	for (;;) {
-		n = read(fds[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n' || len == sizeof(line) - 1) {
-				line[len] = '\0';
-				on_line(payload, line);
-				len = 0;
-				if (buf[i] == '\n')
-					continue;
-			}
-			line[len++] = buf[i];
-		}
 	}
-	if (len) {
-		line[len] = '\0';
-		on_line(payload, line);
+	drain(fd, to_lines, l);
+	if (l->len) {
+		l->line[l->len] = '\0';
+		on_line(payload, l->line);
 	}
-	close(fds[0]);
+	free(l);
 	return wait_for(status, pid, argv[0]);
 }
 
