@@ -458,11 +458,22 @@ out:
 	return ret;
 }
 
+static int short_data(struct walk *w, const char *entry, uint64_t got, uint64_t size)
+{
+	return silo_error_set(SILO_EINVALID,
+		"'%s' in archive '%s' has %llu bytes of data where its header declares %llu",
+		entry, w->name, (unsigned long long)got, (unsigned long long)size);
+}
+
 /* Hash a regular file's content as it streams by, handing it to the hook. */
 static int hash_content(struct walk *w, struct archive_entry *e, const char *entry,
 			silo_oid *id, uint64_t *size_out)
 {
 	uint64_t size, pos = 0;
+	/* Only a sparse entry may skip bytes: in any other, data short of
+	 * the declared size is a lie (a few bytes of zip could declare 4 GB
+	 * that would be hashed as zeros). */
+	int sparse = archive_entry_sparse_count(e) > 0;
 	int ret;
 
 	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
@@ -483,6 +494,8 @@ static int hash_content(struct walk *w, struct archive_entry *e, const char *ent
 		if (off < 0 || (uint64_t)off < pos || (uint64_t)off + len > size)
 			return silo_error_set(SILO_EINVALID,
 				"'%s' in archive '%s' has data outside its size", entry, w->name);
+		if ((uint64_t)off > pos && !sparse)
+			return short_data(w, entry, pos, size);
 		if ((uint64_t)off > pos && (ret = hash_zeros(w, (uint64_t)off - pos)) < 0)
 			return ret;
 		if ((ret = silo_hasher_update(w->h, data, len)) < 0)
@@ -491,6 +504,8 @@ static int hash_content(struct walk *w, struct archive_entry *e, const char *ent
 			return ret;
 		pos = (uint64_t)off + len;
 	}
+	if (pos < size && !sparse)
+		return short_data(w, entry, pos, size);
 	if (pos < size && (ret = hash_zeros(w, size - pos)) < 0)	/* a trailing hole */
 		return ret;
 	*size_out = size;

@@ -183,4 +183,26 @@ test_expect_success 'an archive declaring huge sparse holes is refused, not hash
 	grep "declares more than 64 GiB of sparse holes" err
 '
 
+# A zip entry stored (no compression) with no data that declares 4 GB:
+# its missing bytes were hashed as zeros, seconds of CPU for 100 bytes.
+test_expect_success 'a zip entry declaring more than its data is refused at once' '
+	python3 -c "
+import struct, zlib
+name = b\"f\"
+crc = zlib.crc32(b\"\")
+size = 0xffffffe2
+local = struct.pack(\"<IHHHHHIIIHH\", 0x04034b50, 10, 0, 0, 0, 0, crc, 0, size, len(name), 0) + name
+central = struct.pack(\"<IHHHHHHIIIHHHHHII\", 0x02014b50, 20, 10, 0, 0, 0, 0, crc, 0, size,
+		      len(name), 0, 0, 0, 0, 0o100644 << 16, 0) + name
+end = struct.pack(\"<IHHHHIIH\", 0x06054b50, 0, 0, 1, 1, len(central), len(local), 0)
+open(\"lie.zip\", \"wb\").write(local + central + end)
+" &&
+	test $(stat -c %s lie.zip) -lt 200 &&
+	test_expect_code 5 timeout 60 medo tree-id --archive lie.zip 2>err &&
+	echo "medo: error: '"'"'f'"'"' in archive '"'"'lie.zip'"'"' has 0 bytes of data where its header declares 4294967266" >expect &&
+	test_cmp expect err &&
+	test_expect_code 5 timeout 60 medo tree-id --archive - <lie.zip 2>err &&
+	grep "has 0 bytes of data where its header declares 4294967266" err
+'
+
 test_done
