@@ -106,6 +106,9 @@ int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix
 		free(path);
 		return ret;
 	}
+	/* Held while it is ours: see fs_remove_stale_temps(). */
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
 	/* Objects are read by web servers and rsync: world-readable, like git's. */
 	if (fchmod(fd, 0444) < 0) {
 		int ret = silo_error_errno("cannot set the mode of '%s'", path);
