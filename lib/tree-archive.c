@@ -551,6 +551,29 @@ static const char *type_name(unsigned type)
 	}
 }
 
+/*
+ * Zip compressions whose decoders take as much memory as the entry's own
+ * header asks: libarchive gives liblzma no limit, so a few bytes of
+ * lzma or xz data could claim gigabytes (and PPMd up to 256 MB).  Source
+ * trees are stored, deflated, or else bzip2 or zstd compressed.
+ */
+static int check_zip_method(struct walk *w, const char *raw)
+{
+	static const char *const refused[] = { "(lzma)", "(xz)", "(ppmd" };
+	const char *f = archive_format_name(w->a), *p;
+	size_t i;
+
+	if (!f || strncmp(f, "ZIP ", 4))
+		return 0;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if ((p = strstr(f, refused[i])))
+			return silo_error_set(SILO_EINVALID,
+				"'%s' in archive '%s' is compressed with %.*s, which is not read: "
+				"its decoder takes as much memory as the archive asks",
+				raw, w->name, (int)strcspn(p + 1, ")"), p + 1);
+	return 0;
+}
+
 static int do_entry(struct walk *w, struct archive_entry *e)
 {
 	const char *raw = archive_entry_pathname(e), *hardlink = archive_entry_hardlink(e);
@@ -565,7 +588,8 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 	if (!raw)
 		return silo_error_set(SILO_EINVALID, "archive '%s' has an entry without a name",
 				      w->name);
-	if ((ret = normalise(w, &w->path, raw, raw)) < 0)
+	if ((ret = check_zip_method(w, raw)) < 0 ||
+	    (ret = normalise(w, &w->path, raw, raw)) < 0)
 		return ret;
 	path = w->path.buf;
 	if (!hardlink && type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK)

@@ -205,4 +205,32 @@ open(\"lie.zip\", \"wb\").write(local + central + end)
 	grep "has 0 bytes of data where its header declares 4294967266" err
 '
 
+# libarchive hands liblzma no memory limit: the dictionary size in a zip
+# entry's lzma header is allocated as it stands (a fuzzed 4 KB zip asked
+# for 2.6 GB).  Such entries are refused; bzip2 ones are read.
+test_expect_success 'a zip entry compressed with lzma is refused, naming it' '
+	python3 -c "
+import zipfile
+for name, method in ((\"lzma.zip\", zipfile.ZIP_LZMA), (\"bzip2.zip\", zipfile.ZIP_BZIP2)):
+    with zipfile.ZipFile(name, \"w\", method) as z:
+        z.writestr(\"top/a\", \"hello\\n\" * 100)
+data = bytearray(open(\"lzma.zip\", \"rb\").read())
+# The local header (30 bytes, the name), then the lzma version (2), the
+# size of the properties (2) and the properties: one byte, then the
+# dictionary size, here made 3.75 GiB.
+at = 30 + len(\"top/a\") + 4 + 1
+data[at:at + 4] = (0xf0000000).to_bytes(4, \"little\")
+open(\"lzma-huge.zip\", \"wb\").write(data)
+" &&
+	for z in lzma.zip lzma-huge.zip; do
+		test_expect_code 5 medo tree-id --archive $z 2>err &&
+		echo "medo: error: '"'"'top/a'"'"' in archive '"'"'$z'"'"' is compressed with lzma, which is not read: its decoder takes as much memory as the archive asks" >expect &&
+		test_cmp expect err || return 1
+	done &&
+	mkdir -p bz/top && printf "hello\n%.0s" $(seq 100) >bz/top/a &&
+	medo tree-id bz >expect &&
+	medo tree-id --archive bzip2.zip >actual &&
+	test_cmp expect actual
+'
+
 test_done
