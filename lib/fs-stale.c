@@ -38,3 +38,17 @@ void fs_remove_stale_temps(const char *dir, const char *prefix)
 	}
 	closedir(d);
 }
+
+int fs_temp_is_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), held;
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		held = 0;
+	else
+		held = errno == EWOULDBLOCK ? 1 : -1;
+	close(fd);
+	return held;
+}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,9 @@ int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix
 		free(path);
 		return ret;
 	}
+	/* Held while it is ours: see fs_remove_stale_temps(). */
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
 	/* Objects are read by web servers and rsync: world-readable, like git's. */
 	if (fchmod(fd, 0444) < 0) {
 		int ret = silo_error_errno("cannot set the mode of '%s'", path);
@@ -340,7 +344,7 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max)
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, cap;
 	int fd, ret = 0;
 
 	*out = NULL;
@@ -356,14 +360,32 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max)
 		ret = silo_error_set(SILO_EINVALID, "'%s' is a directory", path);
 		goto out;
 	}
-	if (!(buf = malloc(max + 1))) {
+	/* The buffer follows the file's size, grown if the file grows;
+	 * one of MAX bytes for every small file would cost more than the
+	 * read. */
+	cap = S_ISREG(st.st_mode) && (uint64_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+	if (cap < 64)
+		cap = max + 1 < 64 ? max + 1 : 64;
+	if (!(buf = malloc(cap + 1))) {
 		ret = silo_error_oom();
 		goto out;
 	}
 	/* Read one byte past MAX to tell a file of exactly MAX from a
 	 * longer one. */
 	for (;;) {
-		ssize_t n = read(fd, buf + got, max + 1 - got);
+		ssize_t n;
+
+		if (got == cap) {
+			size_t grow = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			char *nb;
+			if (!(nb = realloc(buf, grow + 1))) {
+				ret = silo_error_oom();
+				goto out;
+			}
+			buf = nb;
+			cap = grow;
+		}
+		n = read(fd, buf + got, cap - got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

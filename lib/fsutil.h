@@ -25,7 +25,9 @@ int fs_mkdir_p(const char *dir, mode_t mode);
 /*
  * Create a new temporary file in DIR whose name starts with PREFIX.  On
  * success *fd_out is open for writing and *path_out (owned by the caller,
- * free()) names the file.
+ * free()) names the file.  The file is locked (flock) as long as *fd_out
+ * is open: a temporary file nobody holds locked was left by a killed
+ * writer (fs_remove_stale_temps(), fs_temp_is_held()).
  */
 int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix);
 
@@ -98,9 +100,13 @@ int fs_open_regular(const char *path, const char *display, int not_regular);
 
 /*
  * Remove the files of DIR named PREFIX + "XXXXXX" (fs_tmpfile()'s names)
- * that no process holds locked: temporary files of fs_write_file() calls
- * that were killed (fs-stale.c).  Best effort: failures are ignored.
+ * that no process holds locked: temporary files of writers that were
+ * killed (fs-stale.c).  Best effort: failures are ignored.
  */
 void fs_remove_stale_temps(const char *dir, const char *prefix);
+
+/* 1 if a process holds the temporary file at PATH open (locked), 0 if
+ * not (its writer is gone), -1 if it cannot be told. */
+int fs_temp_is_held(const char *path);
 
 #endif

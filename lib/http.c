@@ -471,7 +471,9 @@ struct range_transfer {
 	long status;
 	uint64_t total;		/* from Content-Range, or Content-Length of a 200 */
 	int write_failed;
+	uint64_t start;		/* the range asked for: [start, end) */
 	uint64_t end;		/* a 206 may not write past this offset */
+	int enough;		/* a 200 reached the end of the range: stopped */
 };
 
 static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
@@ -509,6 +511,18 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 		t->write_failed = 2;	/* more than the range asked for */
 		return 0;
 	}
+	if (t->status == 200) {
+		/* The whole file, from its first byte: only the range is
+		 * written, and the transfer stops at its end, however much
+		 * more the server would send. */
+		uint64_t a = t->pos, b = t->pos + len;
+		if (a < t->start) {
+			done = t->start - a < len ? (size_t)(t->start - a) : len;
+			t->pos += done;
+		}
+		if (b > t->end)
+			len -= (size_t)(b - t->end);
+	}
 	while (done < len) {
 		ssize_t w = pwrite(t->fd, buf + done, len - done, (off_t)t->pos);
 		if (w < 0 && errno == EINTR)
@@ -520,11 +534,15 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 		done += (size_t)w;
 		t->pos += (uint64_t)w;
 	}
+	if (t->status == 200 && t->pos >= t->end) {
+		t->enough = 1;
+		return 0;
+	}
 	return len;
 }
 
 int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
-		   uint64_t *total, int *whole, enum http_result *result,
+		   uint64_t *total, enum http_result *result,
 		   char *error, size_t error_size)
 {
 	long timeout = env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400);
@@ -535,12 +553,11 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 	if (!curl_ready)
 		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
 	*total = 0;
-	*whole = 0;
 	*result = HTTP_FAILED;
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
 		 (unsigned long long)(off + len - 1));
 	for (attempt = 0; ; attempt++) {
-		struct range_transfer t = { fd, off, 0, 0, 0, off + len };
+		struct range_transfer t = { fd, off, 0, 0, 0, off, off + len, 0 };
 		CURL *e = new_easy(url, timeout);
 		CURLcode code;
 
@@ -564,10 +581,12 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			*result = HTTP_OK;
 			return 0;
 		}
-		if (code == CURLE_OK && t.status == 200) {
-			/* No ranges here: the whole file arrived, from offset 0. */
-			*total = t.pos;
-			*whole = 1;
+		if ((code == CURLE_OK || (code == CURLE_WRITE_ERROR && t.enough)) &&
+		    t.status == 200 && t.pos >= off + len) {
+			/* No ranges here: the file came from its first byte,
+			 * and the range was kept.  Its size is the length the
+			 * server announced, if it did. */
+			*total = t.total;
 			*result = HTTP_OK;
 			return 0;
 		}
@@ -576,7 +595,12 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			snprintf(error, error_size, "HTTP %ld", t.status);
 			return 0;
 		}
-		if (code == CURLE_OK && t.status == 206)
+		if (code == CURLE_OK && t.status == 200)
+			snprintf(error, error_size,
+				 "the server sent the whole file, of %llu bytes, ending before the %llu bytes asked for at %llu",
+				 (unsigned long long)t.pos, (unsigned long long)len,
+				 (unsigned long long)off);
+		else if (code == CURLE_OK && t.status == 206)
 			snprintf(error, error_size, "the server sent %llu of the %llu bytes asked for",
 				 (unsigned long long)(t.pos - off), (unsigned long long)len);
 		else if (code == CURLE_OK)

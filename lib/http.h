@@ -75,12 +75,14 @@ int http_get_buffer(const char *url, char **out, size_t *len,
 /*
  * Fetch bytes [OFF, OFF + LEN) of URL with a range request and write them
  * at the same offset of FD.  *total receives the size of the whole file
- * (from Content-Range).  A server that ignores ranges sends the whole
- * file: it is written to FD from offset 0 and *whole is set.  Transient
- * failures are retried as for http_run().
+ * (from Content-Range, or the Content-Length of a 200; 0 if unknown).  A
+ * server that ignores ranges sends the whole file: only the range is
+ * written, and the transfer stops at its end, so that no more than asked
+ * for is ever written or waited for.  Transient failures are retried as
+ * for http_run().
  */
 int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
-		   uint64_t *total, int *whole, enum http_result *result,
+		   uint64_t *total, enum http_result *result,
 		   char *error, size_t error_size);
 
 /* 1 if S looks like an http:// or https:// URL. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -31,8 +32,10 @@ struct loose_stream {
 	silo_hasher *hasher;
 	gz_header head;		/* zlib writes into it while inflating */
 	unsigned char extra[64];
-	unsigned char in[IN_SIZE];
-	unsigned char out[OUT_SIZE];
+	unsigned char none;	/* where start() asks for no output */
+	/* Buffers no larger than the file and the object need. */
+	unsigned char *in, *out;
+	size_t in_size, out_size;
 };
 
 static int corrupt(struct loose_stream *ls, const char *what)
@@ -47,7 +50,7 @@ static int fill(struct loose_stream *ls)
 
 	if (ls->zs.avail_in || ls->eof)
 		return 0;
-	n = fs_read_full(ls->fd, ls->in, IN_SIZE, ls->display);
+	n = fs_read_full(ls->fd, ls->in, ls->in_size, ls->display);
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
@@ -89,7 +92,7 @@ static int start(struct loose_stream *ls, uint64_t *size)
 		if (ls->eof && !ls->zs.avail_in)
 			return corrupt(ls, ls->seen || ls->zs.total_in ?
 				       "truncated gzip header" : "empty file");
-		ls->zs.next_out = ls->out;
+		ls->zs.next_out = &ls->none;
 		ls->zs.avail_out = 0;
 		zret = inflate(&ls->zs, Z_NO_FLUSH);
 		if (zret != Z_OK && zret != Z_BUF_ERROR && zret != Z_STREAM_END)
@@ -134,9 +137,9 @@ static long long inflate_some(struct loose_stream *ls)
 		if ((ret = fill(ls)) < 0)
 			return ret;
 		ls->zs.next_out = ls->out;
-		ls->zs.avail_out = OUT_SIZE;
+		ls->zs.avail_out = (uInt)ls->out_size;
 		zret = inflate(&ls->zs, Z_NO_FLUSH);
-		produced = OUT_SIZE - ls->zs.avail_out;
+		produced = ls->out_size - ls->zs.avail_out;
 		if (zret == Z_STREAM_END) {
 			if ((ret = fill(ls)) < 0)
 				return ret;
@@ -216,6 +219,8 @@ static void loose_free(silo_stream *st)
 		close(ls->fd);
 	silo_hasher_free(ls->hasher);
 	free(ls->display);
+	free(ls->in);
+	free(ls->out);
 	free(ls);
 }
 
@@ -265,6 +270,7 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 			   const char *display, const silo_oid *expected)
 {
 	struct loose_stream *ls;
+	struct stat sb;
 	uint64_t size;
 	int ret;
 
@@ -285,10 +291,31 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 		ret = silo_error_oom();
 		goto fail;
 	}
+	if (fstat(ls->fd, &sb) < 0) {
+		ret = silo_error_errno("cannot stat '%s'", display);
+		goto fail;
+	}
+	ls->in_size = (uint64_t)sb.st_size < IN_SIZE ? (size_t)sb.st_size + 1 : IN_SIZE;
+	if (!(ls->in = malloc(ls->in_size))) {
+		ret = silo_error_oom();
+		goto fail;
+	}
 	if ((ret = silo_hasher_new(&ls->hasher, expected->format)) < 0)
 		goto fail;
 	if ((ret = start(ls, &size)) < 0)
 		goto fail;
+	/* Deflate cannot expand more than about 1032 to 1: a larger size
+	 * in the header is a lie, refused before anyone sizes a buffer by
+	 * it. */
+	if (size != UINT64_MAX && size / 1040 > (uint64_t)sb.st_size + 1) {
+		ret = corrupt(ls, "size in gzip header is larger than the data can hold");
+		goto fail;
+	}
+	ls->out_size = size < OUT_SIZE ? (size ? (size_t)size : 1) : OUT_SIZE;
+	if (!(ls->out = malloc(ls->out_size))) {
+		ret = silo_error_oom();
+		goto fail;
+	}
 	if (size == UINT64_MAX) {
 		uint64_t counted, ignored;
 		if ((ret = count_size(ls, &counted)) < 0 ||

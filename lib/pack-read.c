@@ -777,7 +777,9 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 			ret = corrupt_at(p, offset, "size in header is larger than the data can hold");
 			goto fail;
 		}
-		if (!(ps->out = malloc(PIECE))) {
+		/* Reads ask for at most the rest of the object: a small one
+		 * needs no whole piece. */
+		if (!(ps->out = malloc(e.size < PIECE ? (e.size ? (size_t)e.size : 1) : PIECE))) {
 			ret = silo_error_oom();
 			goto fail;
 		}

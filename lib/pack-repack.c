@@ -201,33 +201,21 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 }
 
 /*
- * Remove temporary files in pack/ left by repacks killed long ago: a
- * spool is as large as the objects it held.  A day is far longer than
- * any running repack takes to touch its files again.
+ * Remove the temporary files in pack/ of repacks (and pack writes) that
+ * were killed: a spool is as large as the objects it held.  A running
+ * writer holds its files locked (fs_tmpfile()); those nobody holds are
+ * leftovers, removed at once.
  */
-#define STALE_SECONDS (24 * 3600)
-
 static void remove_stale_temps(silo *s)
 {
-	struct dirent *de;
-	time_t now = time(NULL);
-	DIR *d = opendir(s->pack_dir);
+	static const char *const prefixes[] = {
+		SILO_TMP_PREFIX "spool_", SILO_TMP_PREFIX "pack_", SILO_TMP_PREFIX "idx_",
+		SILO_TMP_PREFIX "packs_", SILO_TMP_PREFIX "moved_",
+	};
+	size_t i;
 
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct stat st;
-		char *path;
-		if (strncmp(de->d_name, SILO_TMP_PREFIX, strlen(SILO_TMP_PREFIX)))
-			continue;
-		if (!(path = fs_join(s->pack_dir, de->d_name)))
-			break;
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    now - st.st_mtime > STALE_SECONDS)
-			unlink(path);
-		free(path);
-	}
-	closedir(d);
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		fs_remove_stale_temps(s->pack_dir, prefixes[i]);
 }
 
 int silo_repack(struct silo_repack_result *res, silo *s,

@@ -126,9 +126,8 @@ int pack_index_write(const char *pack_dir, int format, size_t n, pack_index_row_
 		ret = pack_out_write(&out, pack_sum->hash, rawsz);
 	if (!ret)
 		ret = pack_out_finish(&out, &sum);
-	if (!ret && close(out.fd) < 0)
-		ret = silo_error_errno("cannot write '%s'", out.path);
-	out.fd = -1;
+	/* Linked while still open (and so locked: not a killed writer's
+	 * leftover to a repack starting now); fsync has said it is written. */
 	if (!ret)
 		ret = fs_link_into_place(out.path, dest, NULL);
 out:
@@ -170,14 +169,9 @@ int repack_write_pack(struct repack *r, struct silo_repack_result *res)
 			res->deltas++;
 		repack_progress(r, "compressing", j + 1, r->n);
 	}
+	/* Kept open (locked) until linked, as the index. */
 	if ((ret = pack_out_finish(&out, &sum)) < 0)
 		goto out;
-	if (close(out.fd) < 0) {
-		out.fd = -1;
-		ret = silo_error_errno("cannot write '%s'", out.path);
-		goto out;
-	}
-	out.fd = -1;
 	silo_oid_to_hex(hex, &sum);
 	snprintf(res->pack, sizeof(res->pack), "pack/pack-%s.pack", hex);
 	if (!(dest = fs_join(r->s->root, res->pack))) {

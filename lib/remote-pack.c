@@ -9,7 +9,8 @@
  * the ordinary, bounds-checked pack reader maps and resolves.  The result
  * is checked against its id and stored in the cache as a loose object, so
  * that the next read needs no network.  A server that ignores ranges
- * sends the whole pack instead, which is then kept in the cache whole.
+ * sends the whole pack instead: the transfer stops at the end of the
+ * range, and only the range is written.
  */
 #include "remote-internal.h"
 #include "alloc.h"
@@ -281,7 +282,6 @@ struct sparse {
 	uint64_t size;
 	uint64_t *have;		/* entry offsets fetched */
 	size_t n_have, alloc_have;
-	int whole;		/* the server sent the whole pack */
 };
 
 static int sparse_has(const struct sparse *sp, uint64_t off)
@@ -299,19 +299,21 @@ static int fetch_span(struct sparse *sp, const char *url, uint64_t off, uint64_t
 	enum http_result result;
 	char error[512];
 	uint64_t total;
-	int whole, ret;
+	int ret;
 
-	if (sp->whole || len == 0)
+	if (len == 0)
 		return 0;
-	ret = http_get_range(url, off, len, sp->fd, &total, &whole, &result,
+	ret = http_get_range(url, off, len, sp->fd, &total, &result,
 			     error, sizeof(error));
 	if (ret < 0)
 		return ret;
 	if (result != HTTP_OK)
 		return silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
 				      "cannot fetch '%s': %s", url, error);
-	if (whole)
-		sp->whole = 1;
+	if (!sp->size && !total)
+		return silo_error_set(SILO_ENET,
+			"cannot fetch '%s': the server sent neither the range asked for nor the file's size",
+			url);
 	if (!sp->size)
 		sp->size = total;
 	else if (total && total != sp->size)
@@ -328,58 +330,6 @@ static void sparse_free(struct sparse *sp)
 	free(sp->work);
 	free(sp->pack_path);
 	free(sp->have);
-}
-
-/* Check a whole pack's trailer checksum, then link it and its index into
- * CACHE's pack/ (the pack first: readers ignore a pack without index). */
-static void keep_whole_pack(struct sparse *sp, const struct remote_pack *rp,
-			    silo *cache, size_t rawsz)
-{
-	unsigned char buf[65536], trailer[SILO_OID_MAX_RAWSZ];
-	char name[128], *pack_dest = NULL, *idx_dest = NULL, *idx_src = NULL;
-	silo_hasher *h = NULL;
-	silo_oid sum;
-	uint64_t off = 0, end = sp->size - rawsz;
-
-	if (sp->size < rawsz + 12 || silo_hasher_new(&h, cache->format) < 0 ||
-	    silo_hasher_begin_raw(h) < 0)
-		goto out;
-	while (off < end) {
-		size_t want = end - off < sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
-		if (fs_pread_full(sp->fd, buf, want, (off_t)off, sp->pack_path) != (ssize_t)want ||
-		    silo_hasher_update(h, buf, want) < 0)
-			goto out;
-		off += want;
-	}
-	if (silo_hasher_final(&sum, h) < 0 ||
-	    fs_pread_full(sp->fd, trailer, rawsz, (off_t)end, sp->pack_path) != (ssize_t)rawsz ||
-	    memcmp(sum.hash, trailer, rawsz))
-		goto out;
-	snprintf(name, sizeof(name), "%s.pack", rp->name);
-	pack_dest = fs_join(cache->pack_dir, name);
-	snprintf(name, sizeof(name), "%s.idx", rp->name);
-	idx_dest = fs_join(cache->pack_dir, name);
-	idx_src = fs_join(sp->work, "pack");
-	if (!pack_dest || !idx_dest || !idx_src || fs_mkdir_p(cache->pack_dir, 0777) < 0 ||
-	    fchmod(sp->fd, 0444) < 0 || fsync(sp->fd) < 0)
-		goto out;
-	free(idx_src);
-	idx_src = NULL;
-	{
-		char *src = fs_join(sp->work, "pack");
-		char *isrc = src ? fs_join(src, name) : NULL;
-		if (isrc && fs_link_into_place(sp->pack_path, pack_dest, NULL) == 0 &&
-		    chmod(isrc, 0444) == 0)
-			fs_link_into_place(isrc, idx_dest, NULL);
-		free(isrc);
-		free(src);
-	}
-	silo_pack_list_write(cache);
-out:
-	silo_hasher_free(h);
-	free(pack_dest);
-	free(idx_dest);
-	free(idx_src);
 }
 
 /* Make the work area of SP in DIR: a new WORK directory holding
@@ -428,12 +378,12 @@ out:
 }
 
 /* Fetch the header and the trailer of the pack at URL into SP, which
- * pack_open() checks; a server without ranges sends it whole. */
+ * pack_open() checks. */
 static int fetch_frame(struct sparse *sp, const char *url, size_t rawsz)
 {
 	int ret;
 
-	if ((ret = fetch_span(sp, url, 0, 12)) < 0 || sp->whole)
+	if ((ret = fetch_span(sp, url, 0, 12)) < 0)
 		return ret;
 	if (sp->size < 12 + rawsz)
 		return silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
@@ -454,7 +404,7 @@ static int fetch_chain(struct sparse *sp, const struct remote_pack *rp, const ch
 	uint64_t cur = target;
 	int ret, steps;
 
-	for (steps = 0; !sp->whole; steps++) {
+	for (steps = 0; ; steps++) {
 		struct pack_entry e;
 		if (steps > MAX_CHAIN)
 			return silo_error_set(SILO_ECORRUPT,
@@ -518,11 +468,11 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
  * area, the pack's frame, the entries of the delta chain, the object.
  */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
-			      silo *cache_silo, const silo_oid *id, unsigned char **out,
+			      const silo_oid *id, unsigned char **out,
 			      size_t *out_size, int *out_type)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
-	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
+	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0 };
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
 	uint64_t target;
@@ -547,10 +497,6 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
 	    (ret = copy_object(p, target, out, out_size, out_type)) < 0)
 		goto out;
-	/* The whole pack came: keep it, so that its other objects need no
-	 * network either.  Failing to keep it costs only a later transfer. */
-	if (sp.whole)
-		keep_whole_pack(&sp, rp, cache_silo, rawsz);
 out:
 	pack_close(p);
 	sparse_free(&sp);
@@ -651,7 +597,7 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 		silo_oid got;
 		int type;
 
-		if ((ret = read_remote_object(r, rp, cache, id, &data, &size, &type)) < 0)
+		if ((ret = read_remote_object(r, rp, id, &data, &size, &type)) < 0)
 			return ret;
 		ret = silo_oid_hash_buffer(&got, r->format, type, data, size);
 		if (ret == 0 && !silo_oid_equal(&got, id))
@@ -758,7 +704,7 @@ static int keep_section(struct remote_pack *rp, struct pack *p, uint64_t end,
 int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
-	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
+	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0 };
 	char *dir = NULL, *url = NULL, rel[128];
 	unsigned char trailer[SILO_OID_MAX_RAWSZ];
 	struct remote_pack *rp;
@@ -789,10 +735,6 @@ int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 		ret = fetch_span(&sp, url, 0, end);
 	if (ret < 0)
 		goto out;
-	if (sp.whole) {
-		keep_whole_pack(&sp, rp, cache, rawsz);
-		goto out;
-	}
 	if ((ret = silo_oid_from_hex(&sum, r->format, rp->name + 5)) < 0)
 		goto out;
 	memcpy(trailer, sum.hash, rawsz);

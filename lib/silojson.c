@@ -161,17 +161,32 @@ static int resolve_entry(struct silo_silojson_entry *e, const char *spec,
 
 int silo_silojson_load(struct silo_silojson *out, const char *path)
 {
-	json_error_t jerr;
-	json_t *doc = NULL, *silos;
-	char *text = NULL, *dir = NULL;
-	size_t len, i;
+	char *text = NULL;
+	size_t len;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if ((ret = fs_read_file(&text, &len, path, SILOJSON_MAX_BYTES)) < 0)
 		return ret;
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	ret = silo_silojson_parse(out, text, len, path);
 	free(text);
+	return ret;
+}
+
+int silo_silojson_parse(struct silo_silojson *out, const char *text, size_t len,
+			const char *path)
+{
+	json_error_t jerr;
+	json_t *doc = NULL, *silos;
+	char *dir = NULL;
+	size_t i;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len > SILOJSON_MAX_BYTES)
+		return silo_error_set(SILO_EINVALID, "'%s' is too large: more than %d bytes",
+				      path, SILOJSON_MAX_BYTES);
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		return silo_error_set(SILO_EINVALID, "'%s': not valid JSON: line %d: %s",
 				      path, jerr.line, jerr.text);

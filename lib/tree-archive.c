@@ -458,11 +458,22 @@ out:
 	return ret;
 }
 
+static int short_data(struct walk *w, const char *entry, uint64_t got, uint64_t size)
+{
+	return silo_error_set(SILO_EINVALID,
+		"'%s' in archive '%s' has %llu bytes of data where its header declares %llu",
+		entry, w->name, (unsigned long long)got, (unsigned long long)size);
+}
+
 /* Hash a regular file's content as it streams by, handing it to the hook. */
 static int hash_content(struct walk *w, struct archive_entry *e, const char *entry,
 			silo_oid *id, uint64_t *size_out)
 {
 	uint64_t size, pos = 0;
+	/* Only a sparse entry may skip bytes: in any other, data short of
+	 * the declared size is a lie (a few bytes of zip could declare 4 GB
+	 * that would be hashed as zeros). */
+	int sparse = archive_entry_sparse_count(e) > 0;
 	int ret;
 
 	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
@@ -483,6 +494,8 @@ static int hash_content(struct walk *w, struct archive_entry *e, const char *ent
 		if (off < 0 || (uint64_t)off < pos || (uint64_t)off + len > size)
 			return silo_error_set(SILO_EINVALID,
 				"'%s' in archive '%s' has data outside its size", entry, w->name);
+		if ((uint64_t)off > pos && !sparse)
+			return short_data(w, entry, pos, size);
 		if ((uint64_t)off > pos && (ret = hash_zeros(w, (uint64_t)off - pos)) < 0)
 			return ret;
 		if ((ret = silo_hasher_update(w->h, data, len)) < 0)
@@ -491,6 +504,8 @@ static int hash_content(struct walk *w, struct archive_entry *e, const char *ent
 			return ret;
 		pos = (uint64_t)off + len;
 	}
+	if (pos < size && !sparse)
+		return short_data(w, entry, pos, size);
 	if (pos < size && (ret = hash_zeros(w, size - pos)) < 0)	/* a trailing hole */
 		return ret;
 	*size_out = size;
@@ -536,6 +551,29 @@ static const char *type_name(unsigned type)
 	}
 }
 
+/*
+ * Zip compressions whose decoders take as much memory as the entry's own
+ * header asks: libarchive gives liblzma no limit, so a few bytes of
+ * lzma or xz data could claim gigabytes (and PPMd up to 256 MB).  Source
+ * trees are stored, deflated, or else bzip2 or zstd compressed.
+ */
+static int check_zip_method(struct walk *w, const char *raw)
+{
+	static const char *const refused[] = { "(lzma)", "(xz)", "(ppmd" };
+	const char *f = archive_format_name(w->a), *p;
+	size_t i;
+
+	if (!f || strncmp(f, "ZIP ", 4))
+		return 0;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if ((p = strstr(f, refused[i])))
+			return silo_error_set(SILO_EINVALID,
+				"'%s' in archive '%s' is compressed with %.*s, which is not read: "
+				"its decoder takes as much memory as the archive asks",
+				raw, w->name, (int)strcspn(p + 1, ")"), p + 1);
+	return 0;
+}
+
 static int do_entry(struct walk *w, struct archive_entry *e)
 {
 	const char *raw = archive_entry_pathname(e), *hardlink = archive_entry_hardlink(e);
@@ -550,7 +588,8 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 	if (!raw)
 		return silo_error_set(SILO_EINVALID, "archive '%s' has an entry without a name",
 				      w->name);
-	if ((ret = normalise(w, &w->path, raw, raw)) < 0)
+	if ((ret = check_zip_method(w, raw)) < 0 ||
+	    (ret = normalise(w, &w->path, raw, raw)) < 0)
 		return ret;
 	path = w->path.buf;
 	if (!hardlink && type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK)

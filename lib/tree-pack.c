@@ -332,12 +332,7 @@ static int write_pack(struct tp *t, uint64_t *pack_bytes)
 		goto out;
 	if (pack_bytes)
 		*pack_bytes = out.off;
-	if (close(out.fd) < 0) {
-		out.fd = -1;
-		ret = silo_error_errno("cannot write '%s'", out.path);
-		goto out;
-	}
-	out.fd = -1;
+	/* Kept open (locked) until linked: see pack_index_write(). */
 	snprintf(rel, sizeof(rel), "pack/pack-%s.pack", silo_oid_to_hex(hex, &sum));
 	if (!(dest = fs_join(s->root, rel))) {
 		ret = silo_error_oom();

@@ -44,7 +44,10 @@ static int read_whole(unsigned char **data, size_t *len, silo *s, const silo_oid
 		ret = silo_error_set(SILO_ECORRUPT, "%s %s of '%s' is too large", what, hex, path);
 		goto out;
 	}
-	if ((ret = strbuf_grow(&sb, (size_t)silo_stream_size(st) + 1)) < 0)
+	/* The size is the object's claim: memory past a first piece
+	 * follows the bytes that really come. */
+	if ((ret = strbuf_grow(&sb, silo_stream_size(st) < (1u << 20) ?
+			       (size_t)silo_stream_size(st) + 1 : (1u << 20))) < 0)
 		goto out;
 	while ((ret = silo_stream_read(st, &d, &n)) > 0)
 		if ((ret = strbuf_add(&sb, d, n)) < 0)

@@ -72,31 +72,38 @@ int verify_plan_loose(struct verify_job *job, size_t *alloc_tasks)
 	return ret;
 }
 
-/* A write that touched its file within this long may still be running:
- * as long as a repack leaves its spool alone (pack-repack.c). */
-#define TEMP_IN_USE_SECONDS (24 * 3600)
-
+/*
+ * A running writer holds its temporary file locked (fs_tmpfile()); one
+ * nobody holds was left by a killed writer.  In pack/ the next repack
+ * removes those at once; in objects/ prune does, past its grace period.
+ */
 void verify_temp_file(struct verify_job *job, const char *relpath)
 {
-	char msg[4200];
+	char msg[4200], age_text[64];
 	struct stat st;
 	char *path = fs_join(job->s->root, relpath);
 	time_t age;
+	int held;
 
 	if (!path || lstat(path, &st) < 0) {
 		free(path);
 		return;		/* gone: its write finished meanwhile */
 	}
+	held = fs_temp_is_held(path);
 	free(path);
 	age = time(NULL) - st.st_mtime;
-	if (age < TEMP_IN_USE_SECONDS)
+	if (age < 24 * 3600)
+		snprintf(age_text, sizeof(age_text), "%lld minutes", (long long)(age / 60));
+	else
+		snprintf(age_text, sizeof(age_text), "%lld days", (long long)(age / 86400));
+	if (held == 1)
 		snprintf(msg, sizeof(msg),
-			 "'%s': temporary file of a write that may still be running "
-			 "(modified %lld minutes ago)", relpath, (long long)(age / 60));
+			 "'%s': temporary file of a write still running (modified %s ago)",
+			 relpath, age_text);
 	else
 		snprintf(msg, sizeof(msg),
-			 "'%s': stale temporary file of an interrupted write "
-			 "(modified %lld days ago); silo prune removes it",
-			 relpath, (long long)(age / 86400));
+			 "'%s': temporary file left by an interrupted write "
+			 "(modified %s ago); %s removes it", relpath, age_text,
+			 strncmp(relpath, "pack/", 5) ? "silo prune" : "the next silo repack");
 	verify_add_problem(job, relpath, 0, SILO_VERIFY_WARNING, msg);
 }

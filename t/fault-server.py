@@ -10,6 +10,7 @@ on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
             (pack/*.pack) instead of objects
   endless   send the file without a length, then zeros forever (also
             for pack files, whose ranges are answered the same way)
+  endless-200  as endless, always with status 200, ignoring Range
 
 config.json is always served intact, so that a client gets as far as
 fetching objects.
@@ -56,8 +57,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(3600)
             return
-        if mode == "endless" and (damaged or self.path.endswith(".pack")):
-            self.send_response(206 if self.headers.get("Range") else 200)
+        if mode in ("endless", "endless-200") and (damaged or self.path.endswith(".pack")):
+            self.send_response(206 if rng and mode == "endless" else 200)
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True

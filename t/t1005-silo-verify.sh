@@ -71,22 +71,22 @@ test_expect_success '-v counts the damage' '
 test_expect_success 'a temporary file is a warning, not a failure' '
 	: >s/objects/tmp_obj_XYZ123 &&
 	silo verify s 2>err &&
-	echo "silo: warning: '\''objects/tmp_obj_XYZ123'\'': temporary file of a write that may still be running (modified 0 minutes ago)" >expect &&
+	echo "silo: warning: '\''objects/tmp_obj_XYZ123'\'': temporary file left by an interrupted write (modified 0 minutes ago); silo prune removes it" >expect &&
 	test_cmp expect err &&
 	silo verify -q s 2>err &&
 	test_must_be_empty err &&
 	rm s/objects/tmp_obj_XYZ123
 '
 
-test_expect_success 'a temporary file older than a day is called stale' '
+test_expect_success 'the age of an older temporary file is in days' '
 	: >s/objects/tmp_obj_OLD &&
 	touch -d "3 days ago" s/objects/tmp_obj_OLD &&
 	: >s/pack/tmp_pack_OLD 2>/dev/null || { mkdir -p s/pack && : >s/pack/tmp_pack_OLD; } &&
 	touch -d "2 days ago" s/pack/tmp_pack_OLD &&
 	silo verify s 2>err &&
 	cat >expect <<-\EOF &&
-	silo: warning: '\''objects/tmp_obj_OLD'\'': stale temporary file of an interrupted write (modified 3 days ago); silo prune removes it
-	silo: warning: '\''pack/tmp_pack_OLD'\'': stale temporary file of an interrupted write (modified 2 days ago); silo prune removes it
+	silo: warning: '\''objects/tmp_obj_OLD'\'': temporary file left by an interrupted write (modified 3 days ago); silo prune removes it
+	silo: warning: '\''pack/tmp_pack_OLD'\'': temporary file left by an interrupted write (modified 2 days ago); the next silo repack removes it
 	EOF
 	test_cmp expect err &&
 	rm s/objects/tmp_obj_OLD s/pack/tmp_pack_OLD

@@ -28,7 +28,7 @@ test_expect_success 'nothing else changed: the silo holds only the old object' '
 
 test_expect_success 'verify reports the temporary file as a warning, exit 0' '
 	silo verify s 2>err &&
-	grep "^silo: warning: .objects/tmp_spool_.*.: temporary file of a write that may still be running (modified 0 minutes ago)$" err &&
+	grep "^silo: warning: .objects/tmp_spool_.*.: temporary file left by an interrupted write (modified 0 minutes ago); silo prune removes it$" err &&
 	test_line_count 1 err
 '
 

@@ -88,4 +88,41 @@ test_expect_success 'a repack killed at any moment leaves every object readable'
 	silo ls --silo k >have && test_cmp want have
 '
 
+# Before, a killed repack's spool and pack stayed in pack/ for a day
+# (a spool is as large as the objects it holds); now the next repack
+# removes every temporary file no running writer holds locked.
+test_expect_success 'a killed repack: verify names its leftovers, the next repack removes them' '
+	silo init t &&
+	for i in 1 2 3 4 5 6 7 8; do test_seeded_file t$i 2000000 $((20 + i)) || return 1; done &&
+	silo put --silo t t1 t2 t3 t4 t5 t6 t7 t8 >want.unsorted && sort want.unsorted >want &&
+	silo repack --silo t -q -a -d & pid=$! &&
+	n=0 && while [ -z "$(find t/pack -name "tmp_*" 2>/dev/null)" ] && [ $n -lt 1000 ]; do
+		sleep 0.01; n=$((n + 1))
+	done &&
+	kill -9 $pid && { wait $pid; true; } &&
+	(cd t && find pack -name "tmp_*") | sort >leftovers &&
+	test -s leftovers &&
+	silo verify t 2>err &&
+	sed "s|^\(.*\)$|silo: warning: '"'"'\1'"'"': temporary file left by an interrupted write (modified 0 minutes ago); the next silo repack removes it|" leftovers >expect &&
+	test_cmp expect err &&
+	silo ls --silo t | sort >have && test_cmp want have &&
+	silo repack --silo t -q -a -d &&
+	find t/pack -name "tmp_*" >after && test_must_be_empty after &&
+	silo verify t 2>err && test_must_be_empty err &&
+	silo ls --silo t | sort >have && test_cmp want have
+'
+
+test_expect_success 'a temporary file of a repack still running is left alone' '
+	: >t/pack/tmp_spool_RUNNIN &&
+	flock t/pack/tmp_spool_RUNNIN sh -c "
+		silo verify t 2>err1 &&
+		silo repack --silo t -q -a -d
+	" &&
+	echo "silo: warning: '"'"'pack/tmp_spool_RUNNIN'"'"': temporary file of a write still running (modified 0 minutes ago)" >expect &&
+	test_cmp expect err1 &&
+	test -f t/pack/tmp_spool_RUNNIN &&
+	silo repack --silo t -q -a -d &&
+	! test -e t/pack/tmp_spool_RUNNIN
+'
+
 test_done

@@ -70,7 +70,7 @@ test_expect_success RSYNC 'without the rule, a mirror may copy temporary files' 
 	: >src.silo/objects/tmp_obj_inflight &&
 	rsync -a src.silo/ naive.silo/ &&
 	silo verify naive.silo 2>err &&
-	grep "tmp_obj_inflight.: temporary file of a write that may still be running" err &&
+	grep "tmp_obj_inflight.: temporary file left by an interrupted write" err &&
 	rm src.silo/objects/tmp_obj_inflight
 '
 

@@ -12,6 +12,9 @@ export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 # of 1024 bytes), so that a regression fails instead of filling the disk.
 start_fault_server endless "$TRASH_DIRECTORY/root" && ENDLESS_URL=$FAULT_URL ||
 	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
+# The same, answering range requests with 200 and the endless file.
+start_fault_server endless-200 "$TRASH_DIRECTORY/root" && ENDLESS200_URL=$FAULT_URL ||
+	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
 
 limited() {
 	(ulimit -f 20000 && "$@")
@@ -51,6 +54,19 @@ test_expect_success 'a range of an endless pack stops at the range' '
 	grep "more than the [0-9]* bytes asked for" err &&
 	! test -e dest &&
 	find cache2 -name "tmp_*" >tmps && test_must_be_empty tmps
+'
+
+# Before, a 200 answer to a range request was written whole from offset
+# 0: here, until the limit on file size killed the command (SIGXFSZ).
+test_expect_success 'a range answered by an endless 200 stops at the range' '
+	sed "s|$ENDLESS_URL|$ENDLESS200_URL|" deps/x.medo/SILO.json >json &&
+	mkdir -p deps/y.medo && mv json deps/y.medo/SILO.json &&
+	cp deps/x.medo/src.treeptr deps/y.medo/ &&
+	SILO_CACHE_DIR=$PWD/cache3 && export SILO_CACHE_DIR &&
+	test_expect_code 7 limited timeout 60 medo expand deps/y.medo/src.treeptr dest 2>err &&
+	grep "cannot fetch .$ENDLESS200_URL/deps.silo/pack/pack-[0-9a-f]*\.pack.: the server sent neither the range asked for nor the file.s size" err &&
+	! test -e dest &&
+	find cache3 -name "tmp_*" >tmps && test_must_be_empty tmps
 '
 
 test_done

@@ -183,4 +183,54 @@ test_expect_success 'an archive declaring huge sparse holes is refused, not hash
 	grep "declares more than 64 GiB of sparse holes" err
 '
 
+# A zip entry stored (no compression) with no data that declares 4 GB:
+# its missing bytes were hashed as zeros, seconds of CPU for 100 bytes.
+test_expect_success 'a zip entry declaring more than its data is refused at once' '
+	python3 -c "
+import struct, zlib
+name = b\"f\"
+crc = zlib.crc32(b\"\")
+size = 0xffffffe2
+local = struct.pack(\"<IHHHHHIIIHH\", 0x04034b50, 10, 0, 0, 0, 0, crc, 0, size, len(name), 0) + name
+central = struct.pack(\"<IHHHHHHIIIHHHHHII\", 0x02014b50, 20, 10, 0, 0, 0, 0, crc, 0, size,
+		      len(name), 0, 0, 0, 0, 0o100644 << 16, 0) + name
+end = struct.pack(\"<IHHHHIIH\", 0x06054b50, 0, 0, 1, 1, len(central), len(local), 0)
+open(\"lie.zip\", \"wb\").write(local + central + end)
+" &&
+	test $(stat -c %s lie.zip) -lt 200 &&
+	test_expect_code 5 timeout 60 medo tree-id --archive lie.zip 2>err &&
+	echo "medo: error: '"'"'f'"'"' in archive '"'"'lie.zip'"'"' has 0 bytes of data where its header declares 4294967266" >expect &&
+	test_cmp expect err &&
+	test_expect_code 5 timeout 60 medo tree-id --archive - <lie.zip 2>err &&
+	grep "has 0 bytes of data where its header declares 4294967266" err
+'
+
+# libarchive hands liblzma no memory limit: the dictionary size in a zip
+# entry's lzma header is allocated as it stands (a fuzzed 4 KB zip asked
+# for 2.6 GB).  Such entries are refused; bzip2 ones are read.
+test_expect_success 'a zip entry compressed with lzma is refused, naming it' '
+	python3 -c "
+import zipfile
+for name, method in ((\"lzma.zip\", zipfile.ZIP_LZMA), (\"bzip2.zip\", zipfile.ZIP_BZIP2)):
+    with zipfile.ZipFile(name, \"w\", method) as z:
+        z.writestr(\"top/a\", \"hello\\n\" * 100)
+data = bytearray(open(\"lzma.zip\", \"rb\").read())
+# The local header (30 bytes, the name), then the lzma version (2), the
+# size of the properties (2) and the properties: one byte, then the
+# dictionary size, here made 3.75 GiB.
+at = 30 + len(\"top/a\") + 4 + 1
+data[at:at + 4] = (0xf0000000).to_bytes(4, \"little\")
+open(\"lzma-huge.zip\", \"wb\").write(data)
+" &&
+	for z in lzma.zip lzma-huge.zip; do
+		test_expect_code 5 medo tree-id --archive $z 2>err &&
+		echo "medo: error: '"'"'top/a'"'"' in archive '"'"'$z'"'"' is compressed with lzma, which is not read: its decoder takes as much memory as the archive asks" >expect &&
+		test_cmp expect err || return 1
+	done &&
+	mkdir -p bz/top && printf "hello\n%.0s" $(seq 100) >bz/top/a &&
+	medo tree-id bz >expect &&
+	medo tree-id --archive bzip2.zip >actual &&
+	test_cmp expect actual
+'
+
 test_done

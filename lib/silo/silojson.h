@@ -52,6 +52,14 @@ struct silo_silojson {
 int silo_silojson_load(struct silo_silojson *out, const char *path);
 
 /*
+ * Parse the LEN bytes of TEXT as the SILO.json at PATH, as
+ * silo_silojson_load() does once it has read the file: PATH names it in
+ * messages, and relative entries start from its directory.
+ */
+int silo_silojson_parse(struct silo_silojson *out, const char *text, size_t len,
+			const char *path);
+
+/*
  * Find and read the SILO.json that applies to START (a treeptr file or a
  * directory): the nearest one in START's directory (or START itself when
  * a directory) or above.  None is SILO_ENOTFOUND.

@@ -48,9 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	job.fd = fd;
 	t.job = &job;
 	feed(data, size, on_header, on_data, &t);
+	/* A range of 3000 bytes at 100: a 206 must stay inside it, a 200
+	 * is cut to it. */
 	memset(&rt, 0, sizeof(rt));
 	rt.fd = fd;
-	rt.pos = 100;
+	rt.pos = rt.start = 100;
+	rt.end = 3100;
 	feed(data, size, on_range_header, on_range_data, &rt);
 	return 0;
 }
