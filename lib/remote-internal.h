@@ -29,6 +29,17 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id);
  * its id.  SILO_ENOTFOUND if no pack of R holds it. */
 int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
 
+/* Read ID from R's packs into *data (owned, free()) of *size bytes and
+ * *type, checked against its id; not kept anywhere. */
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
+		     unsigned char **data, size_t *size, int *type);
+
+/* 1 if a pack R knows already (a treeptr named it, or pack/packs was
+ * read) lists ID in an index held in memory or kept beside the cache:
+ * no request is made.  Then the object is fetched from that pack
+ * without first asking for a loose copy. */
+int remote_pack_known(silo_remote *r, const silo_oid *id);
+
 void remote_packs_free(silo_remote *r);
 
 /* Make the N packs NAMES ("pack-<hex>") of R known before pack/packs is

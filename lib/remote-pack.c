@@ -8,7 +8,9 @@
  * written at their offsets into a sparse local copy of the pack, which
  * the ordinary, bounds-checked pack reader maps and resolves.  The result
  * is checked against its id and stored in the cache as a loose object, so
- * that the next read needs no network.  A server that ignores ranges
+ * that the next read needs no network.  The pack's header and trailer are
+ * not fetched: the index gives its object count and its name is its
+ * trailer, so an object with no delta base is one request.  A server that ignores ranges
  * sends the whole pack instead, which is then kept in the cache whole.
  */
 #include "remote-internal.h"
@@ -37,6 +39,7 @@ struct remote_pack {
 	size_t idx_size;
 	uint64_t *sorted;	/* entry offsets, sorted: where entries end */
 	uint32_t nr;
+	uint64_t pack_size;	/* the pack's size, once learned; 0 before */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -150,6 +153,51 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 	return 0;
 }
 
+/* "<DIR>/<name>.size": the size of pack P, as a range response gave it
+ * (Content-Range), kept beside its index so that a later read of its
+ * last entry needs no request for the pack's frame.  Only a hint: a
+ * response giving another size fails the read ("changed size"). */
+static char *size_path(const struct remote_pack *p, const char *dir)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "%s.size", p->name);
+	return fs_join(dir, rel);
+}
+
+static void load_size(struct remote_pack *p, const char *dir)
+{
+	char *path = size_path(p, dir), *text = NULL, *end;
+	unsigned long long v;
+	size_t len;
+
+	if (path && fs_read_file(&text, &len, path, 32) == 0 && len && text[len - 1] == '\n') {
+		errno = 0;
+		v = strtoull(text, &end, 10);
+		if (!errno && end == text + len - 1 && v > 12)
+			p->pack_size = v;
+	}
+	silo_error_clear();
+	free(text);
+	free(path);
+}
+
+static void remember_size(struct remote_pack *p, silo_remote *r, uint64_t size)
+{
+	char *dir = NULL, *path = NULL, text[32];
+
+	if (!size || p->pack_size == size)
+		return;
+	p->pack_size = size;
+	if (remote_index_dir(&dir, r->format) == 0 && (path = size_path(p, dir))) {
+		snprintf(text, sizeof(text), "%llu\n", (unsigned long long)size);
+		fs_write_file_atomic(path, text, strlen(text));
+	}
+	silo_error_clear();
+	free(path);
+	free(dir);
+}
+
 /* Load (from beside the cache, or the server) and check P's index. */
 static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 {
@@ -241,6 +289,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 		}
 	}
 	qsort(p->sorted, p->nr, sizeof(*p->sorted), cmp_u64);
+	load_size(p, dir);
 out:
 	if (ret < 0) {
 		free(p->idx);
@@ -254,6 +303,18 @@ out:
 	free(path);
 	free(url);
 	return ret;
+}
+
+/* The offset of the POS-th entry of RP's index. */
+static uint64_t idx_offset(const struct remote_pack *rp, uint32_t pos, size_t rawsz)
+{
+	size_t ofs = 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 4) + 4 * (size_t)pos;
+	uint32_t v = get_be32(rp->idx + ofs);
+
+	if (v & 0x80000000u)
+		return get_be64(rp->idx + 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 8) +
+				8 * (size_t)(v & 0x7fffffffu));
+	return v;
 }
 
 /* The offset of the entry after the one at OFF: 1 and *next set, or 0
@@ -511,11 +572,38 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
 	return ret;
 }
 
+/* Make the fetched entries of SP a pack the pack reader opens: its
+ * header and trailer are known without asking the server (the object
+ * count is the index's, the trailer is the pack's name), so only the
+ * size must be known, and every object read is checked against its id
+ * anyway. */
+static int write_frame(struct sparse *sp, const struct remote_pack *rp, int format)
+{
+	size_t rawsz = silo_oid_rawsz(format);
+	unsigned char head[12];
+	silo_oid sum;
+	int ret;
+
+	if ((ret = silo_oid_from_hex(&sum, format, rp->name + 5)) < 0)
+		return ret;
+	memcpy(head, "PACK", 4);
+	put_be32(head + 4, 2);
+	put_be32(head + 8, rp->nr);
+	if (ftruncate(sp->fd, (off_t)sp->size) < 0 ||
+	    pwrite(sp->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    pwrite(sp->fd, sum.hash, rawsz, (off_t)(sp->size - rawsz)) != (ssize_t)rawsz)
+		return silo_error_errno("cannot write '%s'", sp->pack_path);
+	return 0;
+}
+
 /*
  * Bring the entry of ID and those of its delta bases into the sparse
  * pack, then resolve it with the pack reader.  *type, *data, *size as
  * pack_read(); the data is owned by the caller.  The steps: a work
- * area, the pack's frame, the entries of the delta chain, the object.
+ * area, the entry itself in one range request (the pack's frame is
+ * written locally: write_frame()), the rest of the delta chain, the
+ * object.  Only when the entry is the pack's last and its size is not
+ * known yet is the frame fetched first, to learn where the entry ends.
  */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 			      silo *cache_silo, const silo_oid *id, unsigned char **out,
@@ -525,25 +613,54 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
-	uint64_t target;
+	uint64_t target, end;
 	uint32_t pos;
-	int ret;
+	int ret, framed = 0;
 
+	if (!pack_index_lookup(rp->idx, rawsz, id, &pos))
+		return silo_error_set(SILO_ENOTFOUND, "not in '%s/pack/%s.pack'", r->url, rp->name);
+	target = idx_offset(rp, pos, rawsz);
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
 	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
-	    (ret = sparse_open(&sp, rp, dir)) < 0 ||
-	    (ret = fetch_frame(&sp, url, rawsz)) < 0)
+	    (ret = sparse_open(&sp, rp, dir)) < 0)
 		goto out;
+	sp.size = rp->pack_size;
+	if (!next_offset(rp, target, &end)) {
+		if (!sp.size) {
+			if ((ret = fetch_frame(&sp, url, rawsz)) < 0)
+				goto out;
+			framed = 1;
+		}
+		end = sp.size - rawsz;
+	}
+	if (!sp.whole) {
+		if (target < 12 || end <= target) {
+			ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+					     url, (unsigned long long)target);
+			goto out;
+		}
+		if ((ret = fetch_span(&sp, url, target, end - target)) < 0)
+			goto out;
+	}
+	if (!sp.whole) {
+		if (sp.size < end + rawsz) {
+			ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+			goto out;
+		}
+		if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		sp.have[sp.n_have++] = target;
+		if (!framed && (ret = write_frame(&sp, rp, r->format)) < 0)
+			goto out;
+	}
+	remember_size(rp, r, sp.size);
 	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
-	if (!pack_lookup(p, id, &pos)) {
-		ret = silo_error_set(SILO_ENOTFOUND, "not in '%s'", url);
-		goto out;
-	}
-	target = pack_offset_at(p, pos);
 	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
 	    (ret = copy_object(p, target, out, out_size, out_type)) < 0)
 		goto out;
@@ -636,43 +753,86 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
 	return find_pack(&rp, r, cache, id);
 }
 
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
+		     unsigned char **data, size_t *size, int *type)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct remote_pack *rp;
+	silo_oid got;
 	int ret;
 
+	*data = NULL;
+	*size = 0;
 	if ((ret = find_pack(&rp, r, cache, id)) < 0)
 		return ret;
-	if (ret) {
-		unsigned char *data = NULL;
-		size_t size = 0;
-		silo_writer *w = NULL;
-		silo_oid got;
-		int type;
-
-		if ((ret = read_remote_object(r, rp, cache, id, &data, &size, &type)) < 0)
-			return ret;
-		ret = silo_oid_hash_buffer(&got, r->format, type, data, size);
-		if (ret == 0 && !silo_oid_equal(&got, id))
-			ret = silo_error_set(SILO_ECORRUPT,
-				"object %s from '%s/pack/%s.pack' hashes to something else",
-				silo_oid_to_hex(hex, id), r->url, rp->name);
-		if (ret == 0 && type != SILO_OBJ_BLOB)
-			ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
-					     silo_oid_to_hex(hex, id), r->url,
-					     silo_object_type_name(type));
-		/* Into the cache as a loose object; the writer checks the id
-		 * once more on its way in. */
-		if (ret == 0 && (ret = silo_writer_new(&w, cache)) == 0 &&
-		    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
-			ret = silo_writer_commit(w, NULL);
-		silo_writer_free(w);
-		free(data);
+	if (!ret)
+		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
+				      silo_oid_to_hex(hex, id), r->url);
+	if ((ret = read_remote_object(r, rp, cache, id, data, size, type)) < 0)
 		return ret;
+	ret = silo_oid_hash_buffer(&got, r->format, *type, *data, *size);
+	if (ret == 0 && !silo_oid_equal(&got, id))
+		ret = silo_error_set(SILO_ECORRUPT,
+			"object %s from '%s/pack/%s.pack' hashes to something else",
+			silo_oid_to_hex(hex, id), r->url, rp->name);
+	if (ret < 0) {
+		free(*data);
+		*data = NULL;
 	}
-	return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
-			      silo_oid_to_hex(hex, id), r->url);
+	return ret;
+}
+
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	unsigned char *data = NULL;
+	silo_writer *w = NULL;
+	size_t size = 0;
+	silo_oid got;
+	int type, ret;
+
+	if ((ret = remote_pack_read(r, cache, id, &data, &size, &type)) < 0)
+		return ret;
+	if (type != SILO_OBJ_BLOB)
+		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
+				     silo_oid_to_hex(hex, id), r->url,
+				     silo_object_type_name(type));
+	/* Into the cache as a loose object; the writer checks the id once
+	 * more on its way in. */
+	if (ret == 0 && (ret = silo_writer_new(&w, cache)) == 0 &&
+	    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
+		ret = silo_writer_commit(w, NULL);
+	silo_writer_free(w);
+	free(data);
+	return ret;
+}
+
+int remote_pack_known(silo_remote *r, const silo_oid *id)
+{
+	size_t i, rawsz = silo_oid_rawsz(r->format);
+	char *dir = NULL, *path = NULL, rel[128];
+	uint32_t pos;
+	int ret = 0;
+
+	for (i = 0; i < r->n_packs && !ret; i++) {
+		struct remote_pack *p = &r->packs[i];
+		if (!p->idx) {
+			/* Only an index kept beside the cache: no request. */
+			if (!dir && remote_index_dir(&dir, r->format) < 0)
+				break;
+			snprintf(rel, sizeof(rel), "%s.idx", p->name);
+			free(path);
+			if (!(path = fs_join(dir, rel)) || access(path, F_OK) < 0 ||
+			    load_index(r, p, NULL) < 0)
+				continue;
+		}
+		if (pack_index_lookup(p->idx, rawsz, id, &pos))
+			ret = 1;
+	}
+	silo_error_clear();
+	free(path);
+	free(dir);
+	return ret;
 }
 
 /* ---- hints and tree sections (the tree kind, treeptr(5)) ---- */
@@ -698,17 +858,6 @@ int remote_pack_hint(silo_remote *r, char *const *names, size_t n)
 	return 0;
 }
 
-/* The offset of the POS-th entry of RP's index. */
-static uint64_t idx_offset(const struct remote_pack *rp, uint32_t pos, size_t rawsz)
-{
-	size_t ofs = 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 4) + 4 * (size_t)pos;
-	uint32_t v = get_be32(rp->idx + ofs);
-
-	if (v & 0x80000000u)
-		return get_be64(rp->idx + 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 8) +
-				8 * (size_t)(v & 0x7fffffffu));
-	return v;
-}
 
 /*
  * Copy every entry of the sparse pack P that starts before END, each
@@ -789,6 +938,7 @@ int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 		ret = fetch_span(&sp, url, 0, end);
 	if (ret < 0)
 		goto out;
+	remember_size(rp, r, sp.size);
 	if (sp.whole) {
 		keep_whole_pack(&sp, rp, cache, rawsz);
 		goto out;

@@ -28,6 +28,8 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 
 	if ((ret = silo_has_object_local(rs->cache, id)) != 0)
 		return ret;
+	if (remote_pack_known(rs->r, id) > 0)
+		return 1;
 	if (!(url = silo_remote_object_url(rs->r, id)))
 		return silo_error_oom();
 	ret = http_head(url, &result, error, sizeof(error));

@@ -314,6 +314,16 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		item->message[0] = '\0';
 		if ((have = silo_has_object_local(cache, &item->id)) > 0)
 			continue;
+		/* In a pack whose index we hold: its entry, one range
+		 * request, without asking for a loose copy first. */
+		if (have == 0 && remote_pack_known(r, &item->id) > 0) {
+			if ((have = remote_pack_fetch(r, cache, &item->id)) < 0) {
+				item->status = have;
+				snprintf(item->message, sizeof(item->message), "%s",
+					 silo_error_message());
+			}
+			continue;
+		}
 		slot->item = item;
 		slot->fd = -1;
 		if (have < 0 || (have = open_slot(slot, cache)) < 0) {
