@@ -34,10 +34,10 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
 int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
 		     unsigned char **data, size_t *size, int *type);
 
-/* 1 if a pack R knows already (a treeptr named it, or pack/packs was
- * read) lists ID in an index held in memory or kept beside the cache:
- * no request is made.  Then the object is fetched from that pack
- * without first asking for a loose copy. */
+/* 1 if a pack R knows lists ID: a pack a treeptr named (its index is
+ * fetched if need be), or one whose index is held in memory or kept
+ * beside the cache (no request).  Then the object is fetched from that
+ * pack without first asking for a loose copy. */
 int remote_pack_known(silo_remote *r, const silo_oid *id);
 
 void remote_packs_free(silo_remote *r);

@@ -40,6 +40,7 @@ struct remote_pack {
 	uint64_t *sorted;	/* entry offsets, sorted: where entries end */
 	uint32_t nr;
 	uint64_t pack_size;	/* the pack's size, once learned; 0 before */
+	int hinted;		/* a treeptr named it */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -817,12 +818,14 @@ int remote_pack_known(silo_remote *r, const silo_oid *id)
 	for (i = 0; i < r->n_packs && !ret; i++) {
 		struct remote_pack *p = &r->packs[i];
 		if (!p->idx) {
-			/* Only an index kept beside the cache: no request. */
+			/* A pack a treeptr named, or one whose index is kept
+			 * beside the cache: no other index is fetched. */
 			if (!dir && remote_index_dir(&dir, r->format) < 0)
 				break;
 			snprintf(rel, sizeof(rel), "%s.idx", p->name);
 			free(path);
-			if (!(path = fs_join(dir, rel)) || access(path, F_OK) < 0 ||
+			if (!(path = fs_join(dir, rel)) ||
+			    (!p->hinted && access(path, F_OK) < 0) ||
 			    load_index(r, p, NULL) < 0)
 				continue;
 		}
@@ -853,6 +856,7 @@ int remote_pack_hint(silo_remote *r, char *const *names, size_t n)
 			return silo_error_oom();
 		memset(&r->packs[r->n_packs], 0, sizeof(r->packs[0]));
 		snprintf(r->packs[r->n_packs].name, sizeof(r->packs[0].name), "%s", names[i]);
+		r->packs[r->n_packs].hinted = 1;
 		r->n_packs++;
 	}
 	return 0;
