@@ -29,8 +29,9 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id);
  * its id.  SILO_ENOTFOUND if no pack of R holds it. */
 int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
 
-/* Read ID from R's packs into *data (owned, free()) of *size bytes and
- * *type, checked against its id; not kept anywhere. */
+/* Read ID from R's packs, checked against its id as it streams: a blob
+ * into CACHE as a loose object (*data NULL), anything else (a tree
+ * object) into *data (owned, free()) of *size bytes, kept nowhere. */
 int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
 		     unsigned char **data, size_t *size, int *type);
 

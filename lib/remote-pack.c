@@ -573,6 +573,74 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
 	return ret;
 }
 
+/*
+ * The object at TARGET of P, checked against ID as it streams: a blob
+ * goes into CACHE as a loose object through a spool (memory stays
+ * bounded however large it is; *out is NULL), anything else (a tree
+ * object) into *out, owned by the caller.
+ */
+static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, silo *cache,
+			  unsigned char **out, size_t *out_size, int *out_type)
+{
+	struct pack_cache *pc = NULL;
+	silo_stream *st = NULL;
+	silo_writer *w = NULL;
+	silo_spool *spool = NULL;
+	unsigned char *buf = NULL;
+	size_t have = 0, len;
+	const void *d;
+	silo_oid got;
+	int ret;
+
+	*out = NULL;
+	*out_size = 0;
+	if ((ret = pack_cache_new(&pc, 64u << 20)) < 0 ||
+	    (ret = pack_stream_open(&st, p, pc, target, id)) < 0)
+		goto out;
+	*out_type = silo_stream_type(st);
+	if (*out_type == SILO_OBJ_BLOB) {
+		if ((ret = silo_writer_new(&w, cache)) < 0 ||
+		    (ret = silo_spool_new(&spool, w)) < 0)
+			goto out;
+		while ((ret = silo_stream_read(st, &d, &len)) > 0)
+			if ((ret = silo_spool_write(spool, d, len)) < 0)
+				break;
+		if (ret == 0 && (ret = silo_spool_put(&got, spool)) == 0)
+			ret = silo_writer_commit(w, NULL);
+		goto out;
+	}
+	if (silo_stream_size(st) > (256u << 20)) {
+		ret = silo_error_set(SILO_ECORRUPT, "a %s of %llu bytes is too large",
+				     silo_object_type_name(*out_type),
+				     (unsigned long long)silo_stream_size(st));
+		goto out;
+	}
+	if (!(buf = malloc((size_t)silo_stream_size(st) + 1))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	while ((ret = silo_stream_read(st, &d, &len)) > 0) {
+		if (len > silo_stream_size(st) - have) {
+			ret = silo_error_set(SILO_ECORRUPT, "object is longer than its header says");
+			break;
+		}
+		memcpy(buf + have, d, len);
+		have += len;
+	}
+	if (ret == 0) {
+		*out = buf;
+		*out_size = have;
+		buf = NULL;
+	}
+out:
+	free(buf);
+	silo_spool_free(spool);
+	silo_writer_free(w);
+	silo_stream_free(st);
+	pack_cache_free(pc);
+	return ret;
+}
+
 /* Make the fetched entries of SP a pack the pack reader opens: its
  * header and trailer are known without asking the server (the object
  * count is the index's, the trailer is the pack's name), so only the
@@ -599,8 +667,8 @@ static int write_frame(struct sparse *sp, const struct remote_pack *rp, int form
 
 /*
  * Bring the entry of ID and those of its delta bases into the sparse
- * pack, then resolve it with the pack reader.  *type, *data, *size as
- * pack_read(); the data is owned by the caller.  The steps: a work
+ * pack, then resolve it with the pack reader, checked against ID: a blob
+ * into CACHE_SILO, anything else into *data (deliver_object()).  The steps: a work
  * area, the entry itself in one range request (the pack's frame is
  * written locally: write_frame()), the rest of the delta chain, the
  * object.  Only when the entry is the pack's last and its size is not
@@ -663,7 +731,7 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
 	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
-	    (ret = copy_object(p, target, out, out_size, out_type)) < 0)
+	    (ret = deliver_object(p, target, id, cache_silo, out, out_size, out_type)) < 0)
 		goto out;
 	/* The whole pack came: keep it, so that its other objects need no
 	 * network either.  Failing to keep it costs only a later transfer. */
@@ -759,7 +827,6 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct remote_pack *rp;
-	silo_oid got;
 	int ret;
 
 	*data = NULL;
@@ -770,16 +837,8 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
 		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
 				      silo_oid_to_hex(hex, id), r->url);
 	if ((ret = read_remote_object(r, rp, cache, id, data, size, type)) < 0)
-		return ret;
-	ret = silo_oid_hash_buffer(&got, r->format, *type, *data, *size);
-	if (ret == 0 && !silo_oid_equal(&got, id))
-		ret = silo_error_set(SILO_ECORRUPT,
-			"object %s from '%s/pack/%s.pack' hashes to something else",
-			silo_oid_to_hex(hex, id), r->url, rp->name);
-	if (ret < 0) {
-		free(*data);
-		*data = NULL;
-	}
+		silo_error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
+				r->url, rp->name);
 	return ret;
 }
 
@@ -787,9 +846,7 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data = NULL;
-	silo_writer *w = NULL;
 	size_t size = 0;
-	silo_oid got;
 	int type, ret;
 
 	if ((ret = remote_pack_read(r, cache, id, &data, &size, &type)) < 0)
@@ -798,12 +855,6 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
 				     silo_oid_to_hex(hex, id), r->url,
 				     silo_object_type_name(type));
-	/* Into the cache as a loose object; the writer checks the id once
-	 * more on its way in. */
-	if (ret == 0 && (ret = silo_writer_new(&w, cache)) == 0 &&
-	    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
-		ret = silo_writer_commit(w, NULL);
-	silo_writer_free(w);
 	free(data);
 	return ret;
 }

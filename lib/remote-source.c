@@ -93,21 +93,13 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 {
 	struct mem_stream *ms;
 	unsigned char *data;
-	silo_writer *w = NULL;
-	silo_oid got;
 	size_t size;
 	int type, ret;
 
 	if ((ret = remote_pack_read(rs->r, rs->cache, id, &data, &size, &type)) < 0)
 		return ret;
-	if (type == SILO_OBJ_BLOB) {
-		if ((ret = silo_writer_new(&w, rs->cache)) == 0 &&
-		    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
-			ret = silo_writer_commit(w, NULL);
-		silo_writer_free(w);
-		free(data);
-		return ret < 0 ? ret : silo_stream_open(out, rs->cache, id);
-	}
+	if (type == SILO_OBJ_BLOB)
+		return silo_stream_open(out, rs->cache, id);
 	if (!(ms = calloc(1, sizeof(*ms)))) {
 		free(data);
 		return silo_error_oom();
