@@ -97,6 +97,23 @@ test_expect_success 'cat of a corrupt blob names the blob and its path' '
 	medo cat --silo=bad.silo m/v1.treeptr sub/b >actual && test_cmp v1/sub/b actual
 '
 
+test_expect_success 'ls of a damaged tree object names the tree and its path' '
+	rm -rf bad2.silo && cp -R deps.silo bad2.silo &&
+	git --git-dir=g.git rev-parse $(cat tree1):sub/deeper >id &&
+	for idx in bad2.silo/pack/*.idx; do
+		off=$(git verify-pack -v "$idx" | sed -n "s/^$(cat id) tree *[0-9]* *[0-9]* *\([0-9]*\)$/\1/p") &&
+		if test -n "$off"; then
+			chmod u+w "${idx%.idx}.pack" &&
+			printf "\377\377\377\377" |
+			dd of="${idx%.idx}.pack" bs=1 seek=$((off + 4)) conv=notrunc 2>/dev/null
+		fi || return 1
+	done &&
+	rm -rf "$SILO_CACHE_DIR" &&
+	test_must_fail medo ls -r --silo=bad2.silo m/v1.treeptr >out 2>err &&
+	test_must_be_empty out &&
+	grep "tree $(cat id) of '\''sub/deeper'\''" err
+'
+
 test_expect_success 'diff names what was added, removed and changed, in path order' '
 	medo diff m/v1.treeptr m/v2.treeptr >actual;
 	test $? = 1 &&
