@@ -461,8 +461,20 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const ch
 	}
 	snprintf(rel, sizeof(rel), "%s.idx", rp->name);
 	if (!(packdir = fs_join(sp->work, "pack")) || mkdir(packdir, 0700) < 0 ||
-	    !(idxpath = fs_join(packdir, rel)) ||
-	    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    !(idxpath = fs_join(packdir, rel))) {
+		ret = silo_error_errno("cannot set up '%s'", sp->work);
+		goto out;
+	}
+	/* The index kept beside the cache, linked: no copy to write and
+	 * flush for each object read.  The pack reader checks it again. */
+	{
+		char *kept = fs_join(dir, rel);
+		int linked = kept && link(kept, idxpath) == 0;
+		free(kept);
+		if (linked)
+			goto pack;
+	}
+	if ((ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
 	    /* durable before it may be linked into the cache */
 	    fsync(ifd) < 0) {
@@ -475,6 +487,7 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const ch
 		ret = silo_error_errno("cannot write '%s'", idxpath);
 		goto out;
 	}
+pack:
 	snprintf(rel, sizeof(rel), "%s.pack", rp->name);
 	if (!(sp->pack_path = fs_join(packdir, rel))) {
 		ret = silo_error_oom();
@@ -576,15 +589,17 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
 /*
  * The object at TARGET of P, checked against ID as it streams: a blob
  * goes into CACHE as a loose object through a spool (memory stays
- * bounded however large it is; *out is NULL), anything else (a tree
- * object) into *out, owned by the caller.
+ * bounded however large it is; *out is NULL), put into the writer BATCH
+ * when not NULL (the caller commits) or committed at once; anything else
+ * (a tree object) into *out, owned by the caller.
  */
 static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, silo *cache,
-			  unsigned char **out, size_t *out_size, int *out_type)
+			  silo_writer *batch, unsigned char **out, size_t *out_size,
+			  int *out_type)
 {
 	struct pack_cache *pc = NULL;
 	silo_stream *st = NULL;
-	silo_writer *w = NULL;
+	silo_writer *w = batch;
 	silo_spool *spool = NULL;
 	unsigned char *buf = NULL;
 	size_t have = 0, len;
@@ -599,13 +614,13 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, s
 		goto out;
 	*out_type = silo_stream_type(st);
 	if (*out_type == SILO_OBJ_BLOB) {
-		if ((ret = silo_writer_new(&w, cache)) < 0 ||
+		if ((!w && (ret = silo_writer_new(&w, cache)) < 0) ||
 		    (ret = silo_spool_new(&spool, w)) < 0)
 			goto out;
 		while ((ret = silo_stream_read(st, &d, &len)) > 0)
 			if ((ret = silo_spool_write(spool, d, len)) < 0)
 				break;
-		if (ret == 0 && (ret = silo_spool_put(&got, spool)) == 0)
+		if (ret == 0 && (ret = silo_spool_put(&got, spool)) == 0 && !batch)
 			ret = silo_writer_commit(w, NULL);
 		goto out;
 	}
@@ -635,7 +650,8 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, s
 out:
 	free(buf);
 	silo_spool_free(spool);
-	silo_writer_free(w);
+	if (w != batch)
+		silo_writer_free(w);
 	silo_stream_free(st);
 	pack_cache_free(pc);
 	return ret;
@@ -675,8 +691,8 @@ static int write_frame(struct sparse *sp, const struct remote_pack *rp, int form
  * known yet is the frame fetched first, to learn where the entry ends.
  */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
-			      silo *cache_silo, const silo_oid *id, unsigned char **out,
-			      size_t *out_size, int *out_type)
+			      silo *cache_silo, const silo_oid *id, silo_writer *batch,
+			      unsigned char **out, size_t *out_size, int *out_type)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
 	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0, 0 };
@@ -731,7 +747,8 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
 	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
-	    (ret = deliver_object(p, target, id, cache_silo, out, out_size, out_type)) < 0)
+	    (ret = deliver_object(p, target, id, cache_silo, batch, out, out_size,
+					 out_type)) < 0)
 		goto out;
 	/* The whole pack came: keep it, so that its other objects need no
 	 * network either.  Failing to keep it costs only a later transfer. */
@@ -822,7 +839,7 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
 	return find_pack(&rp, r, cache, id);
 }
 
-int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_writer *batch,
 		     unsigned char **data, size_t *size, int *type)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
@@ -836,20 +853,21 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id,
 	if (!ret)
 		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
 				      silo_oid_to_hex(hex, id), r->url);
-	if ((ret = read_remote_object(r, rp, cache, id, data, size, type)) < 0)
+	if ((ret = read_remote_object(r, rp, cache, id, batch, data, size, type)) < 0)
 		silo_error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
 				r->url, rp->name);
 	return ret;
 }
 
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+int remote_pack_fetch_into(silo_remote *r, silo *cache, const silo_oid *id,
+			   silo_writer *batch)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data = NULL;
 	size_t size = 0;
 	int type, ret;
 
-	if ((ret = remote_pack_read(r, cache, id, &data, &size, &type)) < 0)
+	if ((ret = remote_pack_read(r, cache, id, batch, &data, &size, &type)) < 0)
 		return ret;
 	if (type != SILO_OBJ_BLOB)
 		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
@@ -857,6 +875,11 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
 				     silo_object_type_name(type));
 	free(data);
 	return ret;
+}
+
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	return remote_pack_fetch_into(r, cache, id, NULL);
 }
 
 int remote_pack_known(silo_remote *r, const silo_oid *id)

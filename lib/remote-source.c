@@ -96,7 +96,7 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 	size_t size;
 	int type, ret;
 
-	if ((ret = remote_pack_read(rs->r, rs->cache, id, &data, &size, &type)) < 0)
+	if ((ret = remote_pack_read(rs->r, rs->cache, id, NULL, &data, &size, &type)) < 0)
 		return ret;
 	if (type == SILO_OBJ_BLOB)
 		return silo_stream_open(out, rs->cache, id);
@@ -232,4 +232,24 @@ int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *la
 		return ret;
 	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
 	return ret < 0 ? ret : 0;
+}
+
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n)
+{
+	struct remote_source *rs = remote_of(s);
+	struct silo_fetch_item *items;
+	size_t i, k = 0;
+	int ret;
+
+	if (!rs || !n)
+		return 0;
+	if (!(items = calloc(n, sizeof(*items))))
+		return silo_error_oom();
+	for (i = 0; i < n; i++)
+		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
+			items[k++].id = ids[i];
+	/* What fails here is read again, and reported, one by one. */
+	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
+	free(items);
+	return ret;
 }
