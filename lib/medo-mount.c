@@ -1,14 +1,19 @@
 /*
  * silo_medo_mount(): the FUSE low-level operations over silo_medo_tree.
  * Inode N + 1 is node N of the tree (the root is FUSE_ROOT_ID).  A file
- * is read whole, verified, into an anonymous memory file when it is
- * opened; reads are preads of it.  Reads of the silo are serialised (a
- * silo handle is used by one thread at a time); lookups, attributes and
- * listings come from memory and run in parallel.
+ * is streamed, verified, into an unlinked spool file on disk (beside the
+ * cache silo) when it is first opened, in pieces: memory stays bounded
+ * however large the file is.  Reads are preads of the spool file, which
+ * the opens of one file share until the last is released.  Reads of the
+ * silo are serialised (a silo handle is used by one thread at a time);
+ * lookups, attributes, listings and reads of spooled files come from
+ * memory or the spool and run in parallel.
  */
 #define FUSE_USE_VERSION 312
 #include "silo/medo-mount.h"
+#include "silo/remote.h"
 #include "error-internal.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,15 +21,24 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define FOREVER 86400.0
 
+/* The spool file of one leaf, shared by its opens. */
+struct spooled {
+	int fd;
+	unsigned refs;
+};
+
 struct mnt {
 	silo_medo_tree *t;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* reads of the silo */
+	pthread_mutex_t files_lock;	/* the table below */
+	struct spooled *files;		/* by node */
+	char *spool_dir;
+	const struct silo_medo_mount_options *opts;
 	uid_t uid;
 	gid_t gid;
 };
@@ -171,22 +185,86 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	readdir_common(req, ino, size, off, 1);
 }
 
-/* The content of leaf N, verified, in a new anonymous file: its fd, or
- * -1 (EIO). */
+/* A new unlinked file in M's spool directory: its fd, or -1. */
+static int spool_file(struct mnt *m)
+{
+	char *path;
+	int fd;
+
+#ifdef O_TMPFILE
+	fd = open(m->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+#endif
+	if (!(path = fs_join(m->spool_dir, "tmp_mount_XXXXXX")))
+		return -1;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+/* The content of leaf N, verified, streamed into a new spool file: its
+ * fd, or -1 (EIO); what went wrong (naming the object and the path) goes
+ * to the options' on_error. */
 static int materialise(struct mnt *m, const struct silo_medo_tree_node *n)
 {
-	int fd = memfd_create("medo-mount", MFD_CLOEXEC), ret;
+	int fd = spool_file(m), ret;
 
 	if (fd < 0)
 		return -1;
 	pthread_mutex_lock(&m->lock);
 	ret = silo_medo_tree_cat(m->t, n->node, fd, n->path);
+	if (ret < 0 && m->opts->on_error)
+		m->opts->on_error(m->opts->payload, silo_error_message());
 	pthread_mutex_unlock(&m->lock);
 	if (ret < 0) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/* The spool file of leaf N, made on its first open: its fd, or -1. */
+static int acquire(struct mnt *m, const struct silo_medo_tree_node *n)
+{
+	struct spooled *f = &m->files[n->node];
+	int fd;
+
+	pthread_mutex_lock(&m->files_lock);
+	if (f->refs) {
+		f->refs++;
+		fd = f->fd;
+		pthread_mutex_unlock(&m->files_lock);
+		return fd;
+	}
+	pthread_mutex_unlock(&m->files_lock);
+	if ((fd = materialise(m, n)) < 0)
+		return -1;
+	pthread_mutex_lock(&m->files_lock);
+	if (f->refs) {
+		/* Another open spooled it meanwhile: share that one. */
+		close(fd);
+		fd = f->fd;
+	} else {
+		f->fd = fd;
+	}
+	f->refs++;
+	pthread_mutex_unlock(&m->files_lock);
+	return fd;
+}
+
+static void release_node(struct mnt *m, size_t node)
+{
+	struct spooled *f = &m->files[node];
+
+	pthread_mutex_lock(&m->files_lock);
+	if (f->refs && --f->refs == 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	pthread_mutex_unlock(&m->files_lock);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -207,14 +285,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	if ((fd = materialise(m, &n)) < 0) {
+	if ((fd = acquire(m, &n)) < 0) {
 		fuse_reply_err(req, EIO);
 		return;
 	}
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = 1;
 	if (fuse_reply_open(req, fi) != 0)
-		close(fd);
+		release_node(m, n.node);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -231,8 +309,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	close((int)fi->fh);
+	struct mnt *m = fuse_req_userdata(req);
+
+	(void)fi;
+	if (ino >= 1 && ino - 1 < silo_medo_tree_count(m->t))
+		release_node(m, ino - 1);
 	fuse_reply_err(req, 0);
 }
 
@@ -286,9 +367,20 @@ int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 
 	memset(&m, 0, sizeof(m));
 	m.t = t;
+	m.opts = opts;
 	m.uid = getuid();
 	m.gid = getgid();
 	pthread_mutex_init(&m.lock, NULL);
+	pthread_mutex_init(&m.files_lock, NULL);
+	if (!(m.files = calloc(silo_medo_tree_count(t) + 1, sizeof(*m.files)))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	/* Spooled files go beside the cache silo, on disk: not in memory
+	 * (a tmpfs /tmp would be), and where fetched objects go anyway. */
+	if ((ret = silo_cache_dir(&m.spool_dir)) < 0 ||
+	    (ret = fs_mkdir_p(m.spool_dir, 0777)) < 0)
+		goto out;
 	se = fuse_session_new(&args, &ops, sizeof(ops), &m);
 	if (!se) {
 		ret = silo_error_set(SILO_ERROR, "cannot start a FUSE session");
@@ -324,6 +416,15 @@ destroy:
 	fuse_session_destroy(se);
 out:
 	fuse_opt_free_args(&args);
+	if (m.files) {
+		size_t i, count = silo_medo_tree_count(t);
+		for (i = 0; i < count; i++)
+			if (m.files[i].refs)
+				close(m.files[i].fd);
+	}
+	free(m.files);
+	free(m.spool_dir);
+	pthread_mutex_destroy(&m.files_lock);
 	pthread_mutex_destroy(&m.lock);
 	return ret;
 }

@@ -56,7 +56,7 @@ static int hint(silo *s, const struct silo_treeptr *tp)
  * tree) names the packs to search first. */
 static int open_reading(silo **out, const char *treeptr_path,
 			const char *silo_option, const silo_oid *id,
-			const struct silo_treeptr *tp,
+			const struct silo_treeptr *tp, int section,
 			silo_medo_warn_fn on_warning, void *payload)
 {
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
@@ -87,11 +87,16 @@ static int open_reading(silo **out, const char *treeptr_path,
 		 * silo.  For a local silo this only looks. */
 		/* A tree kept as git objects: the treeptr's packs first, and
 		 * its tree section (size table included) in one request. */
+		/* Without the section (a reader of a few tree objects), the
+		 * root tree is looked up: its pack's index, no object. */
 		if (ret == 0 && tp && ((ret = hint(s, tp)) < 0 ||
-				       (ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0))
+				       (section &&
+					(ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0)))
 			silo_free(s);
 		if (ret < 0)
 			have = ret;
+		else if (tp && !section)
+			have = silo_has_object(s, &tp->tree);
 		else if ((have = silo_fetch_object(s, id)) == 0)
 			have = 1;
 		else if (have == SILO_ENOTFOUND)
@@ -163,7 +168,7 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			   const char *silo_option, const silo_oid *id,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	return open_reading(out, treeptr_path, silo_option, id, NULL, on_warning, payload);
+	return open_reading(out, treeptr_path, silo_option, id, NULL, 0, on_warning, payload);
 }
 
 int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
@@ -171,5 +176,16 @@ int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
 	return open_reading(out, treeptr_path, silo_option, &tp->object,
-			    tp->kind == SILO_TREEPTR_TREE ? tp : NULL, on_warning, payload);
+			    tp->kind == SILO_TREEPTR_TREE ? tp : NULL, 1, on_warning, payload);
+}
+
+int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
+				const char *silo_option, const struct silo_treeptr *tp,
+				silo_medo_warn_fn on_warning, void *payload)
+{
+	if (tp->kind != SILO_TREEPTR_TREE)
+		return silo_medo_open_treeptr(out, treeptr_path, silo_option, tp, on_warning,
+					      payload);
+	return open_reading(out, treeptr_path, silo_option, &tp->tree, tp, 0, on_warning,
+			    payload);
 }

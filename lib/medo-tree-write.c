@@ -4,6 +4,7 @@
  */
 #include "silo/tree-pack.h"
 #include "silo/treeptr.h"
+#include "silo/remote.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "medo-internal.h"
@@ -105,6 +106,31 @@ out:
 	return ret;
 }
 
+static int by_oid(const void *a, const void *b)
+{
+	return silo_oid_cmp(a, b);
+}
+
+/* Every blob of L, each once (identical files share one). */
+static int prefetch(silo *s, const struct silo_tree_list *l)
+{
+	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
+	size_t i, n = 0;
+	int ret;
+
+	if (!ids)
+		return silo_error_oom();
+	for (i = 0; i < l->n; i++)
+		ids[i] = l->v[i].id;
+	qsort(ids, l->n, sizeof(*ids), by_oid);
+	for (i = 0; i < l->n; i++)
+		if (!n || !silo_oid_equal(&ids[n - 1], &ids[i]))
+			ids[n++] = ids[i];
+	ret = silo_remote_fetch_objects(s, ids, n);
+	free(ids);
+	return ret;
+}
+
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
 		    const char *treeptr_path)
 {
@@ -131,6 +157,9 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		ret = silo_error_errno("cannot create '%s'", new_path);
 		goto out;
 	}
+	/* Over HTTP: every blob the cache lacks, in one batch. */
+	if ((ret = prefetch(s, &l)) < 0)
+		goto out;
 	for (i = 0; i < l.n; i++) {
 		char *full;
 		if ((ret = make_parents(new_path, l.v[i].path)) < 0)

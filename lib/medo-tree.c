@@ -12,6 +12,7 @@
 #include "tree-pack-internal.h"
 #include "alloc.h"
 #include "fsutil.h"
+#include "strbuf.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -32,6 +33,8 @@ struct silo_medo_tree {
 	struct silo_tree_list leaves;
 	struct mt_dir *dirs;
 	size_t n_dirs, alloc_dirs;
+	int objects;		/* kind tree, nothing loaded: tree objects
+				   are read one by one (silo_medo_tree_diff) */
 };
 
 static int on_dir(void *payload, const silo_oid *id, const void *data, size_t len,
@@ -96,9 +99,27 @@ void silo_medo_tree_free(silo_medo_tree *t)
 	free(t);
 }
 
+static int tree_open(silo_medo_tree **out, const char *treeptr_path,
+		     const char *silo_option, int objects, silo_medo_warn_fn on_warning,
+		     void *payload);
+
 int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
 			const char *silo_option, silo_medo_warn_fn on_warning,
 			void *payload)
+{
+	return tree_open(out, treeptr_path, silo_option, 0, on_warning, payload);
+}
+
+int silo_medo_tree_open_objects(silo_medo_tree **out, const char *treeptr_path,
+				const char *silo_option, silo_medo_warn_fn on_warning,
+				void *payload)
+{
+	return tree_open(out, treeptr_path, silo_option, 1, on_warning, payload);
+}
+
+static int tree_open(silo_medo_tree **out, const char *treeptr_path,
+		     const char *silo_option, int objects, silo_medo_warn_fn on_warning,
+		     void *payload)
 {
 	struct silo_medo_tree *t = calloc(1, sizeof(*t));
 	struct tree_object_sink sink = { on_dir, NULL };
@@ -120,10 +141,15 @@ int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
 		ret = silo_error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
 		goto fail;
 	}
-	if ((ret = silo_medo_open_treeptr(&t->s, treeptr_path, silo_option, &t->tp,
-					  on_warning, payload)) < 0)
+	t->objects = objects && t->tp.kind == SILO_TREEPTR_TREE;
+	if ((ret = (t->objects ? silo_medo_open_tree_objects : silo_medo_open_treeptr)(
+			&t->s, treeptr_path, silo_option, &t->tp, on_warning, payload)) < 0)
 		goto fail;
 	t->leaves.format = t->tp.tree.format;
+	if (t->objects) {
+		*out = t;
+		return 0;
+	}
 	if (t->tp.kind == SILO_TREEPTR_TREE)
 		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, &sink);
 	else if ((ret = list_object(t)) == 0)
@@ -401,5 +427,182 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
 		return 0;
 fail:
 	silo_error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
+	return ret;
+}
+
+/* ---- differences, from tree objects ---- */
+
+/* One directory of one side: its tree object, owned or borrowed. */
+struct dd_dir {
+	unsigned char *data;
+	size_t len;
+	int owned;
+};
+
+/* The tree object ID of directory PATH of T. */
+static int dd_read(struct dd_dir *d, silo_medo_tree *t, const silo_oid *id, const char *path)
+{
+	size_t n;
+
+	memset(d, 0, sizeof(*d));
+	if (t->objects) {
+		d->owned = 1;
+		return silo_tree_object_read(&d->data, &d->len, t->s, id, path);
+	}
+	if (!find(t, path, strlen(path), &n) || n >= t->n_dirs)
+		return silo_error_set(SILO_ECORRUPT, "'%s': no directory '%s'", t->name, path);
+	d->data = t->dirs[n].data;
+	d->len = t->dirs[n].len;
+	return 0;
+}
+
+static void dd_release(struct dd_dir *d)
+{
+	if (d->owned)
+		free(d->data);
+}
+
+struct dd_entry {
+	const char *name;
+	size_t nlen;
+	unsigned mode;
+	silo_oid id;
+};
+
+struct dd_walk {
+	silo_medo_tree *a, *b;
+	silo_medo_tree_diff_fn *cb;
+	void *payload;
+	struct strbuf path;
+};
+
+/* The next entry of D: 1, 0 at its end, or an error naming PATH. */
+static int dd_next(const struct dd_dir *d, size_t *pos, int format, struct dd_entry *e,
+		   const char *path)
+{
+	int ret = silo_tree_object_next(d->data, d->len, pos, format, &e->mode, &e->name,
+					&e->nlen, &e->id);
+
+	if (ret == SILO_ECORRUPT)
+		return silo_error_set(ret, "tree of '%s' is malformed", path[0] ? path : ".");
+	return ret;
+}
+
+/* Append NAME to W's path; returns the old length, to go back to. */
+static int dd_push(struct dd_walk *w, const struct dd_entry *e, size_t *old)
+{
+	*old = w->path.len;
+	if (w->path.len && strbuf_addch(&w->path, '/') < 0)
+		return silo_error_oom();
+	return strbuf_add(&w->path, e->name, e->nlen);
+}
+
+/* E (at W's path) and everything below it, reported as WHAT. */
+static int dd_all(struct dd_walk *w, silo_medo_tree *t, const struct dd_entry *e,
+		  const char *what)
+{
+	struct dd_dir d;
+	struct dd_entry sub;
+	size_t pos = 0, old;
+	int ret;
+
+	if (e->mode != 040000)
+		return w->cb(w->payload, what, w->path.buf);
+	if ((ret = dd_read(&d, t, &e->id, w->path.buf)) < 0)
+		return ret;
+	while ((ret = dd_next(&d, &pos, t->leaves.format, &sub, w->path.buf)) > 0) {
+		if ((ret = dd_push(w, &sub, &old)) < 0 ||
+		    (ret = dd_all(w, t, &sub, what)) != 0)
+			break;
+		strbuf_setlen(&w->path, old);
+	}
+	dd_release(&d);
+	return ret;
+}
+
+/* Git's order of tree entries: a directory sorts as its name and '/'. */
+static int dd_cmp(const struct dd_entry *x, const struct dd_entry *y)
+{
+	size_t n = x->nlen < y->nlen ? x->nlen : y->nlen;
+	int c = memcmp(x->name, y->name, n);
+	unsigned cx, cy;
+
+	if (c)
+		return c;
+	cx = x->nlen > n ? (unsigned char)x->name[n] : x->mode == 040000 ? '/' : 0;
+	cy = y->nlen > n ? (unsigned char)y->name[n] : y->mode == 040000 ? '/' : 0;
+	return cx < cy ? -1 : cx > cy;
+}
+
+/* Directories IA of A and IB of B, both at W's path. */
+static int dd_dirs(struct dd_walk *w, const silo_oid *ia, const silo_oid *ib)
+{
+	struct dd_dir da, db;
+	struct dd_entry x, y;
+	size_t pa = 0, pb = 0, old;
+	int ret, hx, hy, format = w->a->leaves.format;
+
+	if ((ret = dd_read(&da, w->a, ia, w->path.buf)) < 0)
+		return ret;
+	if ((ret = dd_read(&db, w->b, ib, w->path.buf)) < 0) {
+		dd_release(&da);
+		return ret;
+	}
+	hx = dd_next(&da, &pa, format, &x, w->path.buf);
+	hy = dd_next(&db, &pb, format, &y, w->path.buf);
+	while (hx >= 0 && hy >= 0 && (hx || hy)) {
+		int c = !hx ? 1 : !hy ? -1 : 0;
+		/* The same name: compared by name alone, so that a file
+		 * that became a directory is one entry on each side. */
+		if (!c && (x.nlen != y.nlen || memcmp(x.name, y.name, x.nlen)))
+			c = dd_cmp(&x, &y);
+		if ((ret = dd_push(w, c > 0 ? &y : &x, &old)) < 0)
+			goto out;
+		if (c < 0) {
+			ret = dd_all(w, w->a, &x, "removed");
+		} else if (c > 0) {
+			ret = dd_all(w, w->b, &y, "added");
+		} else {
+			int xd = x.mode == 040000, yd = y.mode == 040000;
+			if (silo_oid_equal(&x.id, &y.id) && x.mode == y.mode)
+				ret = 0;	/* equal: nothing below is read */
+			else if (xd && yd)
+				ret = dd_dirs(w, &x.id, &y.id);
+			else if (xd || yd)
+				ret = dd_all(w, w->a, &x, "removed");
+			else
+				ret = w->cb(w->payload, silo_oid_equal(&x.id, &y.id) ? "mode" :
+					    "changed", w->path.buf);
+			if (!ret && xd != yd)
+				ret = dd_all(w, w->b, &y, "added");
+		}
+		if (ret)
+			goto out;
+		strbuf_setlen(&w->path, old);
+		if (c <= 0)
+			hx = dd_next(&da, &pa, format, &x, w->path.buf);
+		if (c >= 0)
+			hy = dd_next(&db, &pb, format, &y, w->path.buf);
+	}
+	ret = hx < 0 ? hx : hy < 0 ? hy : 0;
+out:
+	dd_release(&da);
+	dd_release(&db);
+	return ret;
+}
+
+int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
+			void *payload)
+{
+	struct dd_walk w = { a, b, cb, payload, STRBUF_INIT };
+	int ret;
+
+	if (a->leaves.format != b->leaves.format)
+		return silo_error_set(SILO_EINVALID, "'%s' and '%s' use different object formats",
+				      a->name, b->name);
+	if ((ret = strbuf_grow(&w.path, 256)) == 0 &&
+	    !(silo_oid_equal(&a->tp.tree, &b->tp.tree)))
+		ret = dd_dirs(&w, &a->tp.tree, &b->tp.tree);
+	strbuf_release(&w.path);
 	return ret;
 }

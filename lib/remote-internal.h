@@ -28,6 +28,23 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id);
 /* Fetch ID from R's packs into CACHE as a loose object, checked against
  * its id.  SILO_ENOTFOUND if no pack of R holds it. */
 int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
+/* The same, put into the writer BATCH of CACHE, which the caller
+ * commits: one flush for many objects. */
+int remote_pack_fetch_into(silo_remote *r, silo *cache, const silo_oid *id,
+			   silo_writer *batch);
+
+/* Read ID from R's packs, checked against its id as it streams: a blob
+ * into CACHE as a loose object (*data NULL; through the writer BATCH if
+ * not NULL, which the caller commits), anything else (a tree object)
+ * into *data (owned, free()) of *size bytes, kept nowhere. */
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_writer *batch,
+		     unsigned char **data, size_t *size, int *type);
+
+/* 1 if a pack R knows lists ID: a pack a treeptr named (its index is
+ * fetched if need be), or one whose index is held in memory or kept
+ * beside the cache (no request).  Then the object is fetched from that
+ * pack without first asking for a loose copy. */
+int remote_pack_known(silo_remote *r, const silo_oid *id);
 
 void remote_packs_free(silo_remote *r);
 

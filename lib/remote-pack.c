@@ -8,9 +8,11 @@
  * written at their offsets into a sparse local copy of the pack, which
  * the ordinary, bounds-checked pack reader maps and resolves.  The result
  * is checked against its id and stored in the cache as a loose object, so
- * that the next read needs no network.  A server that ignores ranges
- * sends the whole pack instead: the transfer stops at the end of the
- * range, and only the range is written.
+ * that the next read needs no network.  The pack's header and trailer are
+ * not fetched: the index gives its object count and its name is its
+ * trailer, so an object with no delta base is one request.  A server that
+ * ignores ranges sends the whole pack instead: the transfer stops at the
+ * end of the range, and only the range is written.
  */
 #include "remote-internal.h"
 #include "alloc.h"
@@ -38,6 +40,8 @@ struct remote_pack {
 	size_t idx_size;
 	uint64_t *sorted;	/* entry offsets, sorted: where entries end */
 	uint32_t nr;
+	uint64_t pack_size;	/* the pack's size, once learned; 0 before */
+	int hinted;		/* a treeptr named it */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -151,6 +155,51 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 	return 0;
 }
 
+/* "<DIR>/<name>.size": the size of pack P, as a range response gave it
+ * (Content-Range), kept beside its index so that a later read of its
+ * last entry needs no request for the pack's frame.  Only a hint: a
+ * response giving another size fails the read ("changed size"). */
+static char *size_path(const struct remote_pack *p, const char *dir)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "%s.size", p->name);
+	return fs_join(dir, rel);
+}
+
+static void load_size(struct remote_pack *p, const char *dir)
+{
+	char *path = size_path(p, dir), *text = NULL, *end;
+	unsigned long long v;
+	size_t len;
+
+	if (path && fs_read_file(&text, &len, path, 32) == 0 && len && text[len - 1] == '\n') {
+		errno = 0;
+		v = strtoull(text, &end, 10);
+		if (!errno && end == text + len - 1 && v > 12)
+			p->pack_size = v;
+	}
+	silo_error_clear();
+	free(text);
+	free(path);
+}
+
+static void remember_size(struct remote_pack *p, silo_remote *r, uint64_t size)
+{
+	char *dir = NULL, *path = NULL, text[32];
+
+	if (!size || p->pack_size == size)
+		return;
+	p->pack_size = size;
+	if (remote_index_dir(&dir, r->format) == 0 && (path = size_path(p, dir))) {
+		snprintf(text, sizeof(text), "%llu\n", (unsigned long long)size);
+		fs_write_file_atomic(path, text, strlen(text));
+	}
+	silo_error_clear();
+	free(path);
+	free(dir);
+}
+
 /* Load (from beside the cache, or the server) and check P's index. */
 static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 {
@@ -242,6 +291,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 		}
 	}
 	qsort(p->sorted, p->nr, sizeof(*p->sorted), cmp_u64);
+	load_size(p, dir);
 out:
 	if (ret < 0) {
 		free(p->idx);
@@ -255,6 +305,18 @@ out:
 	free(path);
 	free(url);
 	return ret;
+}
+
+/* The offset of the POS-th entry of RP's index. */
+static uint64_t idx_offset(const struct remote_pack *rp, uint32_t pos, size_t rawsz)
+{
+	size_t ofs = 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 4) + 4 * (size_t)pos;
+	uint32_t v = get_be32(rp->idx + ofs);
+
+	if (v & 0x80000000u)
+		return get_be64(rp->idx + 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 8) +
+				8 * (size_t)(v & 0x7fffffffu));
+	return v;
 }
 
 /* The offset of the entry after the one at OFF: 1 and *next set, or 0
@@ -349,8 +411,20 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const ch
 	}
 	snprintf(rel, sizeof(rel), "%s.idx", rp->name);
 	if (!(packdir = fs_join(sp->work, "pack")) || mkdir(packdir, 0700) < 0 ||
-	    !(idxpath = fs_join(packdir, rel)) ||
-	    (ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    !(idxpath = fs_join(packdir, rel))) {
+		ret = silo_error_errno("cannot set up '%s'", sp->work);
+		goto out;
+	}
+	/* The index kept beside the cache, linked: no copy to write and
+	 * flush for each object read.  The pack reader checks it again. */
+	{
+		char *kept = fs_join(dir, rel);
+		int linked = kept && link(kept, idxpath) == 0;
+		free(kept);
+		if (linked)
+			goto pack;
+	}
+	if ((ifd = open(idxpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
 	    /* durable before it may be linked into the cache */
 	    fsync(ifd) < 0) {
@@ -363,6 +437,7 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const ch
 		ret = silo_error_errno("cannot write '%s'", idxpath);
 		goto out;
 	}
+pack:
 	snprintf(rel, sizeof(rel), "%s.pack", rp->name);
 	if (!(sp->pack_path = fs_join(packdir, rel))) {
 		ret = silo_error_oom();
@@ -462,40 +537,164 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
 }
 
 /*
+ * The object at TARGET of P, checked against ID as it streams: a blob
+ * goes into CACHE as a loose object through a spool (memory stays
+ * bounded however large it is; *out is NULL), put into the writer BATCH
+ * when not NULL (the caller commits) or committed at once; anything else
+ * (a tree object) into *out, owned by the caller.
+ */
+static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, silo *cache,
+			  silo_writer *batch, unsigned char **out, size_t *out_size,
+			  int *out_type)
+{
+	struct pack_cache *pc = NULL;
+	silo_stream *st = NULL;
+	silo_writer *w = batch;
+	silo_spool *spool = NULL;
+	unsigned char *buf = NULL;
+	size_t have = 0, len;
+	const void *d;
+	silo_oid got;
+	int ret;
+
+	*out = NULL;
+	*out_size = 0;
+	if ((ret = pack_cache_new(&pc, 64u << 20)) < 0 ||
+	    (ret = pack_stream_open(&st, p, pc, target, id)) < 0)
+		goto out;
+	*out_type = silo_stream_type(st);
+	if (*out_type == SILO_OBJ_BLOB) {
+		if ((!w && (ret = silo_writer_new(&w, cache)) < 0) ||
+		    (ret = silo_spool_new(&spool, w)) < 0)
+			goto out;
+		while ((ret = silo_stream_read(st, &d, &len)) > 0)
+			if ((ret = silo_spool_write(spool, d, len)) < 0)
+				break;
+		if (ret == 0 && (ret = silo_spool_put(&got, spool)) == 0 && !batch)
+			ret = silo_writer_commit(w, NULL);
+		goto out;
+	}
+	if (silo_stream_size(st) > (256u << 20)) {
+		ret = silo_error_set(SILO_ECORRUPT, "a %s of %llu bytes is too large",
+				     silo_object_type_name(*out_type),
+				     (unsigned long long)silo_stream_size(st));
+		goto out;
+	}
+	if (!(buf = malloc((size_t)silo_stream_size(st) + 1))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	while ((ret = silo_stream_read(st, &d, &len)) > 0) {
+		if (len > silo_stream_size(st) - have) {
+			ret = silo_error_set(SILO_ECORRUPT, "object is longer than its header says");
+			break;
+		}
+		memcpy(buf + have, d, len);
+		have += len;
+	}
+	if (ret == 0) {
+		*out = buf;
+		*out_size = have;
+		buf = NULL;
+	}
+out:
+	free(buf);
+	silo_spool_free(spool);
+	if (w != batch)
+		silo_writer_free(w);
+	silo_stream_free(st);
+	pack_cache_free(pc);
+	return ret;
+}
+
+/* Make the fetched entries of SP a pack the pack reader opens: its
+ * header and trailer are known without asking the server (the object
+ * count is the index's, the trailer is the pack's name), so only the
+ * size must be known, and every object read is checked against its id
+ * anyway. */
+static int write_frame(struct sparse *sp, const struct remote_pack *rp, int format)
+{
+	size_t rawsz = silo_oid_rawsz(format);
+	unsigned char head[12];
+	silo_oid sum;
+	int ret;
+
+	if ((ret = silo_oid_from_hex(&sum, format, rp->name + 5)) < 0)
+		return ret;
+	memcpy(head, "PACK", 4);
+	put_be32(head + 4, 2);
+	put_be32(head + 8, rp->nr);
+	if (ftruncate(sp->fd, (off_t)sp->size) < 0 ||
+	    pwrite(sp->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    pwrite(sp->fd, sum.hash, rawsz, (off_t)(sp->size - rawsz)) != (ssize_t)rawsz)
+		return silo_error_errno("cannot write '%s'", sp->pack_path);
+	return 0;
+}
+
+/*
  * Bring the entry of ID and those of its delta bases into the sparse
- * pack, then resolve it with the pack reader.  *type, *data, *size as
- * pack_read(); the data is owned by the caller.  The steps: a work
- * area, the pack's frame, the entries of the delta chain, the object.
+ * pack, then resolve it with the pack reader, checked against ID: a blob
+ * into CACHE_SILO, anything else into *data (deliver_object()).  The steps: a work
+ * area, the entry itself in one range request (the pack's frame is
+ * written locally: write_frame()), the rest of the delta chain, the
+ * object.  Only when the entry is the pack's last and its size is not
+ * known yet is the frame fetched first, to learn where the entry ends.
  */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
-			      const silo_oid *id, unsigned char **out,
-			      size_t *out_size, int *out_type)
+			      silo *cache_silo, const silo_oid *id, silo_writer *batch,
+			      unsigned char **out, size_t *out_size, int *out_type)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
 	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0 };
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
-	uint64_t target;
+	uint64_t target, end;
 	uint32_t pos;
-	int ret;
+	int ret, framed = 0;
 
+	if (!pack_index_lookup(rp->idx, rawsz, id, &pos))
+		return silo_error_set(SILO_ENOTFOUND, "not in '%s/pack/%s.pack'", r->url, rp->name);
+	target = idx_offset(rp, pos, rawsz);
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
 	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
-	    (ret = sparse_open(&sp, rp, dir)) < 0 ||
-	    (ret = fetch_frame(&sp, url, rawsz)) < 0)
+	    (ret = sparse_open(&sp, rp, dir)) < 0)
 		goto out;
+	sp.size = rp->pack_size;
+	if (!next_offset(rp, target, &end)) {
+		if (!sp.size) {
+			if ((ret = fetch_frame(&sp, url, rawsz)) < 0)
+				goto out;
+			framed = 1;
+		}
+		end = sp.size - rawsz;
+	}
+	if (target < 12 || end <= target) {
+		ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+				     url, (unsigned long long)target);
+		goto out;
+	}
+	if ((ret = fetch_span(&sp, url, target, end - target)) < 0)
+		goto out;
+	if (sp.size < end + rawsz) {
+		ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+		goto out;
+	}
+	if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	sp.have[sp.n_have++] = target;
+	if (!framed && (ret = write_frame(&sp, rp, r->format)) < 0)
+		goto out;
+	remember_size(rp, r, sp.size);
 	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
-	if (!pack_lookup(p, id, &pos)) {
-		ret = silo_error_set(SILO_ENOTFOUND, "not in '%s'", url);
-		goto out;
-	}
-	target = pack_offset_at(p, pos);
 	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
-	    (ret = copy_object(p, target, out, out_size, out_type)) < 0)
+	    (ret = deliver_object(p, target, id, cache_silo, batch, out, out_size,
+					 out_type)) < 0)
 		goto out;
 out:
 	pack_close(p);
@@ -582,43 +781,77 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
 	return find_pack(&rp, r, cache, id);
 }
 
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_writer *batch,
+		     unsigned char **data, size_t *size, int *type)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct remote_pack *rp;
 	int ret;
 
+	*data = NULL;
+	*size = 0;
 	if ((ret = find_pack(&rp, r, cache, id)) < 0)
 		return ret;
-	if (ret) {
-		unsigned char *data = NULL;
-		size_t size = 0;
-		silo_writer *w = NULL;
-		silo_oid got;
-		int type;
+	if (!ret)
+		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
+				      silo_oid_to_hex(hex, id), r->url);
+	if ((ret = read_remote_object(r, rp, cache, id, batch, data, size, type)) < 0)
+		silo_error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
+				r->url, rp->name);
+	return ret;
+}
 
-		if ((ret = read_remote_object(r, rp, id, &data, &size, &type)) < 0)
-			return ret;
-		ret = silo_oid_hash_buffer(&got, r->format, type, data, size);
-		if (ret == 0 && !silo_oid_equal(&got, id))
-			ret = silo_error_set(SILO_ECORRUPT,
-				"object %s from '%s/pack/%s.pack' hashes to something else",
-				silo_oid_to_hex(hex, id), r->url, rp->name);
-		if (ret == 0 && type != SILO_OBJ_BLOB)
-			ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
-					     silo_oid_to_hex(hex, id), r->url,
-					     silo_object_type_name(type));
-		/* Into the cache as a loose object; the writer checks the id
-		 * once more on its way in. */
-		if (ret == 0 && (ret = silo_writer_new(&w, cache)) == 0 &&
-		    (ret = silo_writer_put_buffer(&got, w, data, size)) == 0)
-			ret = silo_writer_commit(w, NULL);
-		silo_writer_free(w);
-		free(data);
+int remote_pack_fetch_into(silo_remote *r, silo *cache, const silo_oid *id,
+			   silo_writer *batch)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	unsigned char *data = NULL;
+	size_t size = 0;
+	int type, ret;
+
+	if ((ret = remote_pack_read(r, cache, id, batch, &data, &size, &type)) < 0)
 		return ret;
+	if (type != SILO_OBJ_BLOB)
+		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
+				     silo_oid_to_hex(hex, id), r->url,
+				     silo_object_type_name(type));
+	free(data);
+	return ret;
+}
+
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+{
+	return remote_pack_fetch_into(r, cache, id, NULL);
+}
+
+int remote_pack_known(silo_remote *r, const silo_oid *id)
+{
+	size_t i, rawsz = silo_oid_rawsz(r->format);
+	char *dir = NULL, *path = NULL, rel[128];
+	uint32_t pos;
+	int ret = 0;
+
+	for (i = 0; i < r->n_packs && !ret; i++) {
+		struct remote_pack *p = &r->packs[i];
+		if (!p->idx) {
+			/* A pack a treeptr named, or one whose index is kept
+			 * beside the cache: no other index is fetched. */
+			if (!dir && remote_index_dir(&dir, r->format) < 0)
+				break;
+			snprintf(rel, sizeof(rel), "%s.idx", p->name);
+			free(path);
+			if (!(path = fs_join(dir, rel)) ||
+			    (!p->hinted && access(path, F_OK) < 0) ||
+			    load_index(r, p, NULL) < 0)
+				continue;
+		}
+		if (pack_index_lookup(p->idx, rawsz, id, &pos))
+			ret = 1;
 	}
-	return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
-			      silo_oid_to_hex(hex, id), r->url);
+	silo_error_clear();
+	free(path);
+	free(dir);
+	return ret;
 }
 
 /* ---- hints and tree sections (the tree kind, treeptr(5)) ---- */
@@ -639,22 +872,12 @@ int remote_pack_hint(silo_remote *r, char *const *names, size_t n)
 			return silo_error_oom();
 		memset(&r->packs[r->n_packs], 0, sizeof(r->packs[0]));
 		snprintf(r->packs[r->n_packs].name, sizeof(r->packs[0].name), "%s", names[i]);
+		r->packs[r->n_packs].hinted = 1;
 		r->n_packs++;
 	}
 	return 0;
 }
 
-/* The offset of the POS-th entry of RP's index. */
-static uint64_t idx_offset(const struct remote_pack *rp, uint32_t pos, size_t rawsz)
-{
-	size_t ofs = 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 4) + 4 * (size_t)pos;
-	uint32_t v = get_be32(rp->idx + ofs);
-
-	if (v & 0x80000000u)
-		return get_be64(rp->idx + 8 + 256 * 4 + (size_t)rp->nr * (rawsz + 8) +
-				8 * (size_t)(v & 0x7fffffffu));
-	return v;
-}
 
 /*
  * Copy every entry of the sparse pack P that starts before END, each
@@ -735,6 +958,7 @@ int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 		ret = fetch_span(&sp, url, 0, end);
 	if (ret < 0)
 		goto out;
+	remember_size(rp, r, sp.size);
 	if ((ret = silo_oid_from_hex(&sum, r->format, rp->name + 5)) < 0)
 		goto out;
 	memcpy(trailer, sum.hash, rawsz);

@@ -28,6 +28,8 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 
 	if ((ret = silo_has_object_local(rs->cache, id)) != 0)
 		return ret;
+	if (remote_pack_known(rs->r, id) > 0)
+		return 1;
 	if (!(url = silo_remote_object_url(rs->r, id)))
 		return silo_error_oom();
 	ret = http_head(url, &result, error, sizeof(error));
@@ -56,11 +58,70 @@ static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
 	return 0;
 }
 
+/* An object read whole from a remote pack that is not a blob (a tree
+ * object of the tree kind): a cache silo keeps blobs loose, so it is
+ * handed out from memory, already checked against its id. */
+struct mem_stream {
+	silo_stream base;
+	unsigned char *data;
+	int done;
+};
+
+static int mem_read(silo_stream *st, const void **data, size_t *len)
+{
+	struct mem_stream *ms = (struct mem_stream *)st;
+
+	if (ms->done || !st->size)
+		return 0;
+	ms->done = 1;
+	*data = ms->data;
+	*len = (size_t)st->size;
+	return 1;
+}
+
+static void mem_free(silo_stream *st)
+{
+	struct mem_stream *ms = (struct mem_stream *)st;
+
+	free(ms->data);
+	free(ms);
+}
+
+static const struct silo_stream_ops mem_ops = { mem_read, mem_free };
+
+static int open_packed(silo_stream **out, struct remote_source *rs, const silo_oid *id)
+{
+	struct mem_stream *ms;
+	unsigned char *data;
+	size_t size;
+	int type, ret;
+
+	if ((ret = remote_pack_read(rs->r, rs->cache, id, NULL, &data, &size, &type)) < 0)
+		return ret;
+	if (type == SILO_OBJ_BLOB)
+		return silo_stream_open(out, rs->cache, id);
+	if (!(ms = calloc(1, sizeof(*ms)))) {
+		free(data);
+		return silo_error_oom();
+	}
+	ms->base.ops = &mem_ops;
+	ms->base.type = type;
+	ms->base.size = size;
+	ms->base.id = *id;
+	ms->data = data;
+	*out = &ms->base;
+	return 0;
+}
+
 static int remote_source_open(silo_stream **out, struct silo_source *src,
 			      const silo_oid *id)
 {
 	struct remote_source *rs = (struct remote_source *)src;
-	int ret = remote_source_fetch(src, id);
+	int ret;
+
+	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
+		return open_packed(out, rs, id);
+	ret = remote_source_fetch(src, id);
 
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */
@@ -171,4 +232,24 @@ int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *la
 		return ret;
 	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
 	return ret < 0 ? ret : 0;
+}
+
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n)
+{
+	struct remote_source *rs = remote_of(s);
+	struct silo_fetch_item *items;
+	size_t i, k = 0;
+	int ret;
+
+	if (!rs || !n)
+		return 0;
+	if (!(items = calloc(n, sizeof(*items))))
+		return silo_error_oom();
+	for (i = 0; i < n; i++)
+		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
+			items[k++].id = ids[i];
+	/* What fails here is read again, and reported, one by one. */
+	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
+	free(items);
+	return ret;
 }

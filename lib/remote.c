@@ -291,6 +291,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 {
 	struct fetch_slot *slots;
 	struct http_job *hjobs;
+	silo_writer *packed = NULL;	/* objects read from known packs */
 	size_t i, k = 0, named = 0;
 	int ret = 0;
 
@@ -314,6 +315,18 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		item->message[0] = '\0';
 		if ((have = silo_has_object_local(cache, &item->id)) > 0)
 			continue;
+		/* In a pack whose index we hold: its entry, one range
+		 * request, without asking for a loose copy first; all such
+		 * objects of the batch are committed together. */
+		if (have == 0 && remote_pack_known(r, &item->id) > 0) {
+			if ((!packed && (have = silo_writer_new(&packed, cache)) < 0) ||
+			    (have = remote_pack_fetch_into(r, cache, &item->id, packed)) < 0) {
+				item->status = have;
+				snprintf(item->message, sizeof(item->message), "%s",
+					 silo_error_message());
+			}
+			continue;
+		}
 		slot->item = item;
 		slot->fd = -1;
 		if (have < 0 || (have = open_slot(slot, cache)) < 0) {
@@ -350,6 +363,9 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		free(slot->tmp);
 		memset(slot, 0, sizeof(*slot));
 	}
+	if (!ret && packed)
+		ret = silo_writer_commit(packed, NULL);
+	silo_writer_free(packed);
 	if (!ret && k)
 		ret = http_run(hjobs, k, jobs, progress, payload);
 	/* As for puts: every checked download reaches the disk before any

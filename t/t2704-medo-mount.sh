@@ -2,6 +2,10 @@
 test_description='medo mount: a tree read-only through FUSE, verified blobs, EIO for a bad one only'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-treekind.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
+
+export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
+export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
 # FUSE needs /dev/fuse, fusermount3 and the right to mount: try it.
 test_lazy_prereq FUSE '
@@ -79,8 +83,63 @@ test_expect_success FUSE 'a corrupt blob is EIO for that file only' '
 	diff -r --no-dereference "expanded/with space" "mnt2/with space"
 '
 
+# mount_bg MNT ARGS...: medo mount -f ARGS... MNT in the background, its
+# standard error in MNT.err; waits until it serves.  Sets mount_pid.
+mount_bg() {
+	mnt_=$1
+	shift
+	medo mount -f "$@" "$mnt_" 2>"$mnt_.err" &
+	mount_pid=$!
+	n=0
+	while ! mounted "$mnt_"; do
+		n=$((n + 1))
+		kill -0 $mount_pid 2>/dev/null && test $n -lt 100 || return 1
+		sleep 0.05
+	done
+}
+test_expect_success FUSE 'a missing blob is EIO for that file only, and the mount names it' '
+	mkdir -p pre && cp src/sub/deeper/big pre/big &&
+	silo init miss.silo &&
+	medo add -q --kind=tree --silo=miss.silo pre m/pre.treeptr &&
+	medo add -q --kind=tree --silo=miss.silo src m/miss.treeptr &&
+	p=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\",*$/\1/p" m/pre.treeptr) &&
+	rm -f miss.silo/pack/$p.pack miss.silo/pack/$p.idx &&
+	mkdir mnt3 &&
+	mount_bg mnt3 --silo=miss.silo m/miss.treeptr &&
+	test_must_fail cat mnt3/sub/deeper/big >/dev/null 2>err &&
+	grep "Input/output error" err &&
+	cat mnt3/plain >actual && test_cmp src/plain actual &&
+	cat mnt3/run >actual && test_cmp src/run actual &&
+	fusermount3 -u mnt3 && wait $mount_pid &&
+	id=$(git hash-object src/sub/deeper/big) &&
+	grep "^medo: error: blob $id of '\''sub/deeper/big'\'': object $id is not in silo" mnt3.err
+'
+
+start_httpd && test_set_prereq HTTPD || say "nginx does not start: HTTP mount tests skipped"
+
+# Over HTTP a blob is fetched into the cache and spooled, in pieces, to
+# an unlinked file on disk beside the cache, which the reads are served
+# from: not an anonymous memory file holding the whole file.
+test_expect_success FUSE,HTTPD 'over HTTP, a large file is spooled to disk, not held in memory' '
+	mkdir -p large && test_seeded_file large/huge 8388608 5 && echo s >large/small &&
+	silo init "$HTTPD_ROOT/deps.silo" &&
+	mkdir h && echo "{ \"silos\": [\"$HTTPD_URL/deps.silo\"] }" >h/SILO.json &&
+	medo add -q --kind=tree --silo="$HTTPD_ROOT/deps.silo" large h/large.treeptr &&
+	mkdir mnt4 &&
+	mount_bg mnt4 h/large.treeptr &&
+	cat mnt4/small >actual && test_cmp large/small actual &&
+	exec 3<mnt4/huge &&
+	ls -l /proc/$mount_pid/fd >fds &&
+	cmp large/huge mnt4/huge &&
+	exec 3<&- &&
+	fusermount3 -u mnt4 && wait $mount_pid &&
+	! grep memfd fds &&
+	grep " -> $SILO_CACHE_DIR/.* (deleted)$" fds &&
+	test_must_be_empty mnt4.err
+'
+
 # Whatever failed above, no mount outlives the test.
-for d in mnt mnt2; do
+for d in mnt mnt2 mnt3 mnt4; do
 	mounted $d && fusermount3 -u $d
 done
 

@@ -27,6 +27,7 @@ mkdir -p "$CORPORA"
 export SILO_CACHE_DIR=$WORK/cache
 
 say() { printf '%s\n' "$*" >&2; }
+. "$(dirname "$0")/bench-nginx.sh"
 
 # ---- measuring ----
 
@@ -196,29 +197,7 @@ bench_http() {
 	h=$WORK/http
 	mkdir -p "$h/www" "$h/tmp" "$h/src" "$h/medo"
 	silo init "$h/www/deps.silo"
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	user_line=
-	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
-	cat >"$h/nginx.conf" <<-EOT
-	$user_line
-	worker_processes 2;
-	pid $h/nginx.pid;
-	error_log $h/error.log;
-	events { worker_connections 256; }
-	http {
-		access_log off;
-		client_body_temp_path $h/tmp/body;
-		proxy_temp_path $h/tmp/proxy;
-		fastcgi_temp_path $h/tmp/fastcgi;
-		uwsgi_temp_path $h/tmp/uwsgi;
-		scgi_temp_path $h/tmp/scgi;
-		default_type application/octet-stream;
-		sendfile on;
-		server { listen 127.0.0.1:$port; root $h/www; }
-	}
-	EOT
-	/usr/sbin/nginx -p "$h" -c "$h/nginx.conf" -e "$h/error.log" || { say "bench: nginx does not start"; return 0; }
-	url=http://127.0.0.1:$port
+	bench_nginx "$h" off || { say "bench: nginx does not start"; return 0; }
 	echo "{ \"silos\": [\"$url/deps.silo\"] }" >"$h/medo/SILO.json"
 	i=0
 	for tar in $(ls "$versions"/*.tar | head -n "$n"); do
@@ -293,6 +272,10 @@ report() {
 		echo
 		cat "$WORK/knot.md"
 	fi
+	if [ -s "$WORK/lazy.md" ]; then
+		echo
+		cat "$WORK/lazy.md"
+	fi
 	if [ -s "$WORK/repack.txt" ]; then
 		echo
 		echo "## silo repack vs git repack (20 versions of one npm package)"
@@ -314,6 +297,8 @@ if [ "$QUICK" = 1 ]; then
 	bench_silo_verify tiny "$(synthetic_tiny 5000)"
 	bench_big_delta 100
 	bench_http 3
+	sh "$(dirname "$0")/bench-lazy.sh" "$(synthetic_tiny 5000)" "$CORPORA/typescript" \
+		>"$WORK/lazy.md" || say "bench: lazy-read benchmark failed"
 else
 	if tree=$(npm_tree); then
 		bench_tree npm "$tree"
@@ -328,6 +313,11 @@ else
 	# Fetches 20 versions of an npm package once, and packs them.
 	sh "$(dirname "$0")/bench-repack.sh" >"$WORK/repack.txt" || say "bench: repack benchmark failed"
 	bench_http 20
+	# Lazy reads over HTTP: requests, bytes, mount readiness.
+	if tree=$(npm_tree); then
+		sh "$(dirname "$0")/bench-lazy.sh" "$tree" "$CORPORA/typescript" \
+			>"$WORK/lazy.md" || say "bench: lazy-read benchmark failed"
+	fi
 fi
 # knot: cache hits, and the box's overhead on real builds
 sh "$(dirname "$0")/bench-knot.sh" >"$WORK/knot.md" || say "bench: knot benchmark failed"

@@ -37,11 +37,20 @@ static int unmount(const char *mountpoint)
 	return 0;
 }
 
+/* A file that reads as EIO: why, on standard error (seen in the
+ * foreground; a detached mount's standard error is /dev/null). */
+static void mount_error(void *payload, const char *message)
+{
+	(void)payload;
+	if (!fe_quiet)
+		fprintf(stderr, "medo: error: %s\n", message);
+}
+
 int cmd_medo_mount(int argc, const char **argv)
 {
 	const char *silo_opt = NULL;
 	int unmount_flag = 0, ret;
-	struct silo_medo_mount_options mo = { 0, 0 };
+	struct silo_medo_mount_options mo = { 0, 0, mount_error, NULL };
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_opt, "dir", "a silo to use instead of SILO.json's"),
 		OPT_FLAG('f', "foreground", &mo.foreground, "stay in the foreground until unmounted"),

@@ -46,6 +46,23 @@ int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
 			void *payload);
 void silo_medo_tree_free(silo_medo_tree *t);	/* NULL is allowed */
 
+/* The same, for silo_medo_tree_diff() only (nothing else may be asked
+ * of it): for kind tree nothing is read on open, and tree objects are
+ * read one by one as the walk needs them (over HTTP, one range request
+ * each, no tree section). */
+int silo_medo_tree_open_objects(silo_medo_tree **out, const char *treeptr_path,
+				const char *silo_option, silo_medo_warn_fn on_warning,
+				void *payload);
+
+/* What differs between the trees of A and B: CB(PAYLOAD, WHAT, PATH) for
+ * each leaf, in path order, WHAT one of "added", "removed", "changed"
+ * (another blob) and "mode" (the same blob).  Subtrees with equal ids
+ * are skipped unread, and no blob is read.  A non-zero return of CB
+ * stops and is returned. */
+typedef int silo_medo_tree_diff_fn(void *payload, const char *what, const char *path);
+int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
+			void *payload);
+
 /* The treeptr (borrowed). */
 const struct silo_treeptr *silo_medo_tree_treeptr(const silo_medo_tree *t);
 /* All leaves, in path order, with sizes (borrowed). */

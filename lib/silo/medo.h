@@ -49,6 +49,13 @@ int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   const char *silo_option, const struct silo_treeptr *tp,
 			   silo_medo_warn_fn on_warning, void *payload);
 
+/* The same, for a reader of single tree objects (medo diff): for kind
+ * tree no tree section is fetched, and the silo chosen is one that has
+ * the root tree (looked up in the indexes of the packs TP names). */
+int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
+				const char *silo_option, const struct silo_treeptr *tp,
+				silo_medo_warn_fn on_warning, void *payload);
+
 /* Open the first local silo of TREEPTR_PATH's SILO.json, or SILO_OPTION;
  * *out is owned by the caller: silo_free(). */
 int silo_medo_open_writing(silo **out, const char *treeptr_path,

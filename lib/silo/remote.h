@@ -92,6 +92,10 @@ int silo_remote_open_cached(silo **out, const char *url);
  * FIRST (its root tree) is local already.
  */
 int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
+/* Bring the N objects IDS into the cache of S, those of packs already
+ * known with one flush for all (no-op for a local silo).  An object
+ * that fails is not an error here: reading it says why. */
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n);
 int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
 
 #endif
