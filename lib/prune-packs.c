@@ -29,6 +29,7 @@ static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id)
 	o->id = *id;
 	o->base = -1;
 	o->hint_base = -1;
+	o->old_pack = (int)r->n_old - 1;	/* the pack being planned */
 	return 0;
 }
 
@@ -144,8 +145,7 @@ int prune_packs(struct silo_prune_result *result, silo *s,
 		r.threads = n > 0 ? (int)n : 1;
 	}
 	if (r.n) {
-		if ((ret = repack_spool(&r)) < 0 || (ret = repack_plan_order(&r)) < 0 ||
-		    (ret = repack_write_pack(&r, &res)) < 0)
+		if ((ret = repack_spool(&r)) < 0 || (ret = repack_write_packs(&r, &res)) < 0)
 			goto out;
 		/* Readers over HTTP learn of the new pack before the old go. */
 		if ((ret = silo_pack_list_write(s)) < 0)
