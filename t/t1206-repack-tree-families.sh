@@ -144,4 +144,21 @@ test_expect_success 'repack -a again writes the same packs' '
 	grep "\"removed_packs\": 0" out
 '
 
+test_expect_success 'url-for prints the packs of a tree-kind treeptr' '
+	p=$(packs_of m/v2.treeptr) &&
+	for x in $p; do echo "deps.silo/pack/$x.pack"; done >expect &&
+	test_line_count = 2 expect &&
+	medo url-for m/v2.treeptr >actual &&
+	test_cmp expect actual &&
+	for x in $p; do echo "http://h/s/pack/$x.pack"; done >expect &&
+	medo url-for --silo http://h/s/ m/v2.treeptr >actual &&
+	test_cmp expect actual &&
+	medo url-for --json m/v2.treeptr >out &&
+	grep -c "deps.silo/pack/pack-" out >n && echo 2 >expect && test_cmp expect n &&
+	medo url-for m/tarred.treeptr >actual &&
+	o=$(field object m/tarred.treeptr) &&
+	echo "deps.silo/objects/$(echo $o | cut -c1-2)/$(echo $o | cut -c3-).gz" >expect &&
+	test_cmp expect actual
+'
+
 test_done
