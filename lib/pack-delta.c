@@ -5,8 +5,11 @@
  * sorted by type and decreasing size, each tried against the WINDOW
  * objects before it, nearest first, a delta kept only if it beats half
  * the object's size (less as its base's chain grows deeper).  A hinted
- * base is tried first, whatever its size, and placed before its target.
- * A large target is encoded in parts on several threads (delta.c).
+ * base is tried first, whatever its size, and placed before its target,
+ * then the bases hinted for it in turn.  In a family pack of trees
+ * (pack-family.c) the order is given, and the blobs before the target
+ * that git's order (name, size) puts next to it are tried too.  A large
+ * target is encoded in parts on several threads (delta.c).
  */
 #include "repack-internal.h"
 #include "delta.h"
@@ -14,7 +17,12 @@
 
 #include <stdlib.h>
 
-static int find_obj(struct repack *r, const silo_oid *id)
+/* In a family pack, a delta larger than 1/POOR_DELTA of its object makes
+ * the search look WIDER times further among like-named files. */
+#define POOR_DELTA 16
+#define WIDER 5
+
+int repack_find_obj(struct repack *r, const silo_oid *id)
 {
 	size_t lo = 0, hi = r->n;
 
@@ -80,24 +88,49 @@ static void emit_order(struct repack *r, size_t i, char *placed, size_t *stack,
 	}
 }
 
+void repack_reset_search(struct repack *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		struct obj *o = &r->objs[i];
+		o->hint_base = -1;
+		o->base = -1;
+		o->depth = 0;
+		free(o->delta);
+		o->delta = NULL;
+		o->delta_size = 0;
+	}
+	/* Indexes are ranked by pack order, which starts again. */
+	for (i = 0; i < IDX_SLOTS; i++) {
+		delta_index_free(r->icache[i].idx);
+		r->icache[i].idx = NULL;
+	}
+	r->imem = 0;
+}
+
 int repack_plan_order(struct repack *r)
 {
-	size_t *sorted, *stack, i, k = 0;
+	size_t *sorted, *stack, i, n = 0, k = 0;
 	char *placed;
 
+	repack_reset_search(r);
+	r->depth = r->o->depth;
 	for (i = 0; i < r->o->n_hints; i++) {
-		int a = find_obj(r, &r->o->hints[i].old_id);
-		int b = find_obj(r, &r->o->hints[i].new_id);
-		if (a < 0 || b < 0 || a == b || r->objs[a].type != r->objs[b].type)
+		int a = repack_find_obj(r, &r->o->hints[i].old_id);
+		int b = repack_find_obj(r, &r->o->hints[i].new_id);
+		if (a < 0 || b < 0 || a == b || r->objs[a].type != r->objs[b].type ||
+		    r->objs[a].in_family || r->objs[b].in_family)
 			continue;
 		if (hint_reaches(r, a, b))
 			continue;	/* would make a cycle */
 		r->objs[b].hint_base = a;
 	}
-	sorted = malloc(r->n * sizeof(*sorted));
-	stack = malloc(r->n * sizeof(*stack));
-	placed = calloc(r->n, 1);
-	r->order = malloc(r->n * sizeof(*r->order));
+	sorted = malloc((r->n ? r->n : 1) * sizeof(*sorted));
+	stack = malloc((r->n ? r->n : 1) * sizeof(*stack));
+	placed = calloc(r->n ? r->n : 1, 1);
+	if (!r->order)
+		r->order = malloc((r->n ? r->n : 1) * sizeof(*r->order));
 	if (!sorted || !stack || !placed || !r->order) {
 		free(sorted);
 		free(stack);
@@ -105,10 +138,12 @@ int repack_plan_order(struct repack *r)
 		return silo_error_oom();
 	}
 	for (i = 0; i < r->n; i++)
-		sorted[i] = i;
-	qsort_r(sorted, r->n, sizeof(*sorted), by_type_size, r);
-	for (i = 0; i < r->n; i++)
+		if (!r->objs[i].in_family)
+			sorted[n++] = i;
+	qsort_r(sorted, n, sizeof(*sorted), by_type_size, r);
+	for (i = 0; i < n; i++)
 		emit_order(r, sorted[i], placed, stack, &k);
+	r->n_order = k;
 	free(sorted);
 	free(stack);
 	free(placed);
@@ -189,7 +224,7 @@ static size_t index_estimate(uint64_t size)
 static int try_one(struct repack *r, size_t si, uint64_t rank, size_t ti, int hinted)
 {
 	struct obj *src = &r->objs[si], *trg = &r->objs[ti];
-	int max_depth = r->o->depth;
+	int max_depth = r->depth;
 	const struct delta_index *idx;
 	uint64_t max_size;
 	unsigned char *delta;
@@ -254,12 +289,19 @@ int repack_search_for(struct repack *r, size_t j)
 {
 	size_t ti = r->order[j], k, budget = 0;
 	struct obj *trg = &r->objs[ti];
-	int ret = 0;
+	int ret = 0, h;
 
 	if (trg->size < 16)
 		return 0;
-	if (trg->hint_base >= 0 &&
-	    (ret = try_one(r, (size_t)trg->hint_base, 0, ti, 1)) < 0)
+	/* The hinted base, then the bases hinted for it in turn (earlier
+	 * versions of the same thing), as many as the window: when the
+	 * chain of the nearest is at its longest, an older version is
+	 * still a base.  Once a delta is found, an older one must earn its
+	 * place by git's rules. */
+	for (h = trg->hint_base, k = 0; h >= 0 && !ret && (!k || k < (size_t)r->o->window);
+	     h = r->objs[h].hint_base, k++)
+		ret = try_one(r, (size_t)h, 0, ti, !trg->delta);
+	if (ret < 0)
 		return ret;
 	/* As git's --window-memory: the window also ends where the indexes
 	 * of its candidates would pass the budget, so that memory stays
@@ -271,6 +313,26 @@ int repack_search_for(struct repack *r, size_t j)
 			break;
 		if ((int)si != trg->hint_base)
 			ret = try_one(r, si, k - 1, ti, 0);
+	}
+	/* In a family pack, also the neighbours of the target among the
+	 * blobs sorted by name and size (what git's window sees) that come
+	 * before it in the pack: files of the same name in other versions,
+	 * files of like names in this one. */
+	if (r->fam_pos && r->fam_sorted_pos[ti] != (size_t)-1) {
+		size_t at = r->fam_sorted_pos[ti], d, w = (size_t)r->o->window;
+		/* A file with no good delta yet (new, renamed, rewritten)
+		 * looks further: there are few such files. */
+		if (!trg->delta || trg->delta_size > trg->size / POOR_DELTA)
+			w *= WIDER;
+		for (d = 1; d <= w && !ret; d++) {
+			size_t c[2], x;
+			c[0] = at >= d ? r->fam_sorted[at - d] : (size_t)-1;
+			c[1] = at + d < r->fam_n ? r->fam_sorted[at + d] : (size_t)-1;
+			for (x = 0; x < 2 && !ret; x++)
+				if (c[x] != (size_t)-1 && r->fam_pos[c[x]] < r->fam_pos[ti] &&
+				    (int)c[x] != trg->base)
+					ret = try_one(r, c[x], r->fam_pos[c[x]], ti, 0);
+		}
 	}
 	if (trg->size >= DROP_OBJECT)
 		repack_drop_range(r->map + trg->spool_off, trg->size);

@@ -12,9 +12,11 @@
 #include "delta.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@ static int add_obj(struct repack *r, size_t *alloc, const silo_oid *id, const ch
 	o->id = *id;
 	o->base = -1;
 	o->hint_base = -1;
+	o->old_pack = -1;
 	if (loose && !(o->loose = strdup(loose)))
 		return silo_error_oom();
 	r->n++;
@@ -84,7 +87,11 @@ static int collect(struct repack *r)
 			for (j = 0; j < r->s->packs->v[i]->nr && !ret; j++) {
 				silo_oid id;
 				pack_oid_at(r->s->packs->v[i], j, &id);
-				ret = add_obj(r, &alloc, &id, NULL);
+				if ((ret = add_obj(r, &alloc, &id, NULL)) == 0) {
+					r->objs[r->n - 1].old_pack = (int)i;
+					r->objs[r->n - 1].old_off =
+						pack_offset_at(r->s->packs->v[i], j);
+				}
 			}
 		}
 	if (ret)
@@ -107,21 +114,49 @@ static int collect(struct repack *r)
 	return 0;
 }
 
-/* pack/pack-<old>.moved: the name of the pack NEW_REL ("pack/pack-<hex>
- * .pack") that holds the objects of OLD ("pack/pack-<hex>") now. */
-static int write_redirect(struct repack *r, const char *old, const char *new_rel)
+/* pack/pack-<old>.moved: the names of the new packs that hold the
+ * objects of OLD ("pack/pack-<hex>") now, one a line, the one holding
+ * most of them first; MOVED counts them for each of R's new packs (NULL:
+ * all of them). */
+static int write_redirect(struct repack *r, const char *old, const uint32_t *moved)
 {
-	const char *base = strrchr(new_rel, '/') + 1;
-	char line[64 + SILO_OID_MAX_HEXSZ], rel[64 + SILO_OID_MAX_HEXSZ], *dest;
-	int n = snprintf(line, sizeof(line), "%.*s\n", (int)(strlen(base) - 5), base);
-	int ret;
+	struct strbuf sb = STRBUF_INIT;
+	char rel[64 + SILO_OID_MAX_HEXSZ], *dest;
+	uint32_t done = 0, next;
+	size_t i;
+	int ret = 0;
 
+	/* By count, most first; a count once. */
+	for (next = UINT32_MAX; moved && next && !ret; next = done) {
+		uint32_t best = 0;
+		for (i = 0; i < r->n_new; i++)
+			if (moved[i] < next && moved[i] > best)
+				best = moved[i];
+		done = best;
+		for (i = 0; best && i < r->n_new && !ret; i++) {
+			const char *base = strrchr(r->new_packs[i], '/') + 1;
+			if (moved[i] == best)
+				ret = strbuf_addf(&sb, "%.*s\n", (int)(strlen(base) - 5), base);
+		}
+	}
+	/* Objects this repack did not keep (a prune): any new pack. */
+	for (i = 0; !sb.len && i < r->n_new && !ret; i++) {
+		const char *base = strrchr(r->new_packs[i], '/') + 1;
+		ret = strbuf_addf(&sb, "%.*s\n", (int)(strlen(base) - 5), base);
+	}
+	if (ret < 0 || !sb.len) {
+		strbuf_release(&sb);
+		return ret;
+	}
 	snprintf(rel, sizeof(rel), "%s" PACK_MOVED_SUFFIX, old);
-	if (!(dest = fs_join(r->s->root, rel)))
+	if (!(dest = fs_join(r->s->root, rel))) {
+		strbuf_release(&sb);
 		return silo_error_oom();
-	ret = fs_write_file(r->s->pack_dir, SILO_TMP_PREFIX "moved_", dest, line, (size_t)n,
+	}
+	ret = fs_write_file(r->s->pack_dir, SILO_TMP_PREFIX "moved_", dest, sb.buf, sb.len,
 			    0444, 1);
 	free(dest);
+	strbuf_release(&sb);
 	return ret;
 }
 
@@ -159,8 +194,12 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 	}
 	for (i = 0; i < r->n_old; i++) {
 		char rel[64 + SILO_OID_MAX_HEXSZ], *idx, *pack;
+		size_t k;
 		snprintf(rel, sizeof(rel), "%s.pack", r->old[i]);
-		if (!strcmp(rel, res->pack))
+		for (k = 0; k < r->n_new; k++)
+			if (!strcmp(rel, r->new_packs[k]))
+				break;
+		if (k < r->n_new)
 			continue;	/* the same content, packed again */
 		pack = fs_join(r->s->root, rel);
 		snprintf(rel, sizeof(rel), "%s.idx", r->old[i]);
@@ -180,7 +219,8 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 		}
 		/* A reader that was told of the old pack (a treeptr of kind
 		 * tree names its packs) finds where its objects went. */
-		if (res->pack[0] && (ret = write_redirect(r, r->old[i], res->pack)) < 0) {
+		if (r->n_new && (ret = write_redirect(r, r->old[i], r->moved ?
+						      r->moved + i * r->n_new : NULL)) < 0) {
 			free(idx);
 			free(pack);
 			return ret;
@@ -218,6 +258,17 @@ static void remove_stale_temps(silo *s)
 		fs_remove_stale_temps(s->pack_dir, prefixes[i]);
 }
 
+void silo_repack_result_release(struct silo_repack_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->n_packs; i++)
+		free(res->packs[i]);
+	free(res->packs);
+	res->packs = NULL;
+	res->n_packs = 0;
+}
+
 int silo_repack(struct silo_repack_result *res, silo *s,
 		const struct silo_repack_options *opts)
 {
@@ -251,9 +302,9 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		ret = silo_error_set(SILO_EINVALID, "too many objects for one pack");
 		goto out;
 	}
-	if ((ret = repack_spool(&r)) < 0 || !r.n || (ret = repack_plan_order(&r)) < 0)
+	if ((ret = repack_spool(&r)) < 0 || !r.n)
 		goto out;
-	if ((ret = repack_write_pack(&r, res)) < 0)
+	if ((ret = repack_write_packs(&r, res)) < 0)
 		goto out;
 	res->objects = r.n;
 	/* pack/packs tells readers over HTTP, which cannot list pack/, what
@@ -264,6 +315,12 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		ret = silo_pack_list_write(s);
 	/* What this handle knew about packs is stale now. */
 	pack_set_close(s->packs);
+	if (ret == 0) {
+		res->packs = r.new_packs;
+		res->n_packs = r.n_new;
+		r.new_packs = NULL;
+		r.n_new = 0;
+	}
 out:
 	repack_release(&r);
 	return ret;
@@ -292,6 +349,10 @@ void repack_release(struct repack *r)
 	for (i = 0; i < r->n_old; i++)
 		free(r->old[i]);
 	free(r->old);
+	for (i = 0; i < r->n_new; i++)
+		free(r->new_packs[i]);
+	free(r->new_packs);
+	free(r->moved);
 	memset(r, 0, sizeof(*r));
 	r->spool_fd = -1;
 }

@@ -135,55 +135,108 @@ out:
 	return ret;
 }
 
+struct rows {
+	const struct repack *r;
+	const size_t *v;	/* indexes into r->objs, in id order */
+};
+
 static void repack_row(void *payload, size_t i, struct pack_index_row *row)
 {
-	const struct obj *o = &((const struct repack *)payload)->objs[i];
+	const struct rows *rs = payload;
+	const struct obj *o = &rs->r->objs[rs->v[i]];
 
 	row->id = &o->id;
 	row->offset = o->offset;
 	row->crc = o->crc;
 }
 
+static int by_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Remember the pack just written, REL, and which old packs' objects it
+ * holds (for their redirects). */
+static int note_new_pack(struct repack *r, const char *rel, const size_t *v, size_t n)
+{
+	char **names;
+	uint32_t *moved;
+	size_t i, k = r->n_new;
+
+	for (i = 0; i < r->n_new; i++)
+		if (!strcmp(r->new_packs[i], rel))
+			return 0;	/* the same content twice */
+	if (!(names = realloc(r->new_packs, (k + 1) * sizeof(*names))))
+		return silo_error_oom();
+	r->new_packs = names;
+	if (!(names[k] = strdup(rel)))
+		return silo_error_oom();
+	if (!(moved = calloc(r->n_old ? r->n_old * (k + 1) : 1, sizeof(*moved))))
+		return silo_error_oom();
+	for (i = 0; i < r->n_old * k; i++)
+		moved[i / k * (k + 1) + i % k] = r->moved[i];
+	for (i = 0; i < n; i++) {
+		int old = r->objs[v[i]].old_pack;
+		if (old >= 0 && (size_t)old < r->n_old)
+			moved[(size_t)old * (k + 1) + k]++;
+	}
+	free(r->moved);
+	r->moved = moved;
+	r->n_new = k + 1;
+	return 0;
+}
+
 int repack_write_pack(struct repack *r, struct silo_repack_result *res)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1], *dest = NULL;
+	char rel[64 + SILO_OID_MAX_HEXSZ];
 	int created = 0;
 	struct pack_out out;
 	unsigned char hdr[12];
-	size_t j;
+	struct rows rows = { r, NULL };
+	size_t j, *ids = NULL;
 	silo_oid sum;
 	int ret;
 
 	if ((ret = pack_out_open(&out, r->s->pack_dir, SILO_TMP_PREFIX "pack_", r->s->format)) < 0)
 		goto out;
 	memcpy(hdr, "PACK\0\0\0\2", 8);
-	put_be32(hdr + 8, (uint32_t)r->n);
+	put_be32(hdr + 8, (uint32_t)r->n_order);
 	if ((ret = pack_out_write(&out, hdr, 12)) < 0)
 		goto out;
-	for (j = 0; j < r->n; j++) {
+	for (j = 0; j < r->n_order; j++) {
 		struct obj *o = &r->objs[r->order[j]];
 		/* Every candidate base came earlier and is in the pack. */
 		if ((ret = repack_search_for(r, j)) < 0 || (ret = write_entry(r, &out, o)) < 0)
 			goto out;
 		if (o->base >= 0)
 			res->deltas++;
-		repack_progress(r, "compressing", j + 1, r->n);
+		repack_progress(r, "compressing", j + 1, r->n_order);
 	}
 	/* Kept open (locked) until linked, as the index. */
 	if ((ret = pack_out_finish(&out, &sum)) < 0)
 		goto out;
 	silo_oid_to_hex(hex, &sum);
-	snprintf(res->pack, sizeof(res->pack), "pack/pack-%s.pack", hex);
-	if (!(dest = fs_join(r->s->root, res->pack))) {
+	snprintf(rel, sizeof(rel), "pack/pack-%s.pack", hex);
+	if (!res->pack[0])
+		snprintf(res->pack, sizeof(res->pack), "%s", rel);
+	if (!(dest = fs_join(r->s->root, rel)) ||
+	    !(ids = malloc((r->n_order ? r->n_order : 1) * sizeof(*ids)))) {
 		ret = silo_error_oom();
 		goto out;
 	}
+	/* r->objs is sorted by id: so are their indexes. */
+	memcpy(ids, r->order, r->n_order * sizeof(*ids));
+	qsort(ids, r->n_order, sizeof(*ids), by_index);
+	rows.v = ids;
 	/* The .pack first: a reader ignores a pack until its index exists. */
 	if ((ret = fs_link_into_place(out.path, dest, &created)) < 0)
 		goto out;
 	strcpy(dest + strlen(dest) - 4, "idx");
-	if ((ret = pack_index_write(r->s->pack_dir, r->s->format, r->n, repack_row, r,
-				    &sum, dest)) < 0) {
+	if ((ret = pack_index_write(r->s->pack_dir, r->s->format, r->n_order, repack_row,
+				    &rows, &sum, dest)) < 0) {
 		/* A pack we just linked, with no index, would only be dead
 		 * weight (and a warning of verify's) for good: take it back. */
 		if (created) {
@@ -192,8 +245,10 @@ int repack_write_pack(struct repack *r, struct silo_repack_result *res)
 		}
 		goto out;
 	}
-	ret = fs_fsync_path(r->s->pack_dir);
+	if ((ret = fs_fsync_path(r->s->pack_dir)) == 0)
+		ret = note_new_pack(r, rel, ids, r->n_order);
 out:
+	free(ids);
 	free(dest);
 	pack_out_discard(&out);
 	return ret;

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id)
+static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id, uint64_t off)
 {
 	struct obj *o;
 
@@ -29,6 +29,8 @@ static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id)
 	o->id = *id;
 	o->base = -1;
 	o->hint_base = -1;
+	o->old_pack = (int)r->n_old - 1;	/* the pack being planned */
+	o->old_off = off;
 	return 0;
 }
 
@@ -99,7 +101,7 @@ static int plan_pack(struct repack *r, size_t *alloc, size_t *old_alloc,
 		pack_oid_at(p, i, &id);
 		if (silo_oid_set_contains(keep, &id)) {
 			result->packed_kept++;
-			ret = add_kept(r, alloc, &id);
+			ret = add_kept(r, alloc, &id, pack_offset_at(p, i));
 			continue;
 		}
 		result->packed_removed++;
@@ -144,8 +146,7 @@ int prune_packs(struct silo_prune_result *result, silo *s,
 		r.threads = n > 0 ? (int)n : 1;
 	}
 	if (r.n) {
-		if ((ret = repack_spool(&r)) < 0 || (ret = repack_plan_order(&r)) < 0 ||
-		    (ret = repack_write_pack(&r, &res)) < 0)
+		if ((ret = repack_spool(&r)) < 0 || (ret = repack_write_packs(&r, &res)) < 0)
 			goto out;
 		/* Readers over HTTP learn of the new pack before the old go. */
 		if ((ret = silo_pack_list_write(s)) < 0)

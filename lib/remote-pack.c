@@ -704,13 +704,13 @@ out:
 	return ret;
 }
 
-/* Read pack/NAME.moved, if the server has it, and make the pack it
- * names known (it is searched after those known now). */
+/* Read pack/NAME.moved, if the server has it, and make the packs it
+ * names known (they are searched after those known now). */
 static int follow_redirect(silo_remote *r, const char *name)
 {
 	enum http_result result;
-	char error[512], rel[128], *url, *text = NULL, *nl;
-	size_t len;
+	char error[512], rel[128], *url, *text = NULL, *nl, *line;
+	size_t len = 0;
 	int ret;
 
 	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
@@ -718,9 +718,12 @@ static int follow_redirect(silo_remote *r, const char *name)
 		return silo_error_oom();
 	ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
 	free(url);
-	if (ret == 0 && result == HTTP_OK && text && (nl = memchr(text, '\n', len))) {
+	/* One pack a line: a repack may have spread the objects of one
+	 * pack over several (silo-layout(5)). */
+	for (line = text; ret == 0 && result == HTTP_OK && line &&
+	     (nl = memchr(line, '\n', len - (size_t)(line - text))); line = nl + 1) {
 		*nl = '\0';
-		ret = remote_pack_hint(r, &text, 1);
+		ret = remote_pack_hint(r, &line, 1);
 	}
 	free(text);
 	return ret < 0 ? ret : 0;

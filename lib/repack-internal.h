@@ -9,6 +9,8 @@
  *	pack-deflate.c	the output stream of a pack or index: buffered,
  *			checksummed, deflated serially or on several threads
  *	pack-write.c	pack entries, the pack and its index
+ *	pack-family.c	trees of the tree kind: found, grouped into
+ *			families, one pack each, laid out as medo add does
  */
 #ifndef SILO_REPACK_INTERNAL_H
 #define SILO_REPACK_INTERNAL_H
@@ -45,7 +47,14 @@ struct obj {
 	uint64_t offset;
 	uint32_t crc;
 	int gone;		/* vanished before it could be read */
+	/* where it came from and where it goes */
+	int old_pack;		/* index in the repack's old packs, or -1 */
+	uint64_t old_off;	/* its offset there */
+	int in_family;		/* written into a family pack (pack-family.c) */
+	uint32_t name_hash;	/* of a name it has in a tree (git's), or 0 */
 };
+
+#define TREE_DELTA_DEPTH 10	/* longest chain in a family pack */
 
 /* A file being written: a pack or an index (pack-deflate.c). */
 struct pack_out {
@@ -67,7 +76,20 @@ struct repack {
 	const struct silo_repack_options *o;
 	struct obj *objs;
 	size_t n;
-	size_t *order;		/* indexes into objs, in pack order */
+	size_t *order;		/* indexes into objs, in the pack order of
+				   the pack being written */
+	size_t n_order;		/* how many objects that pack holds */
+	int depth;		/* its longest delta chain */
+	char **new_packs;	/* "pack/pack-<hex>.pack" of each pack written */
+	size_t n_new;
+	uint32_t *moved;	/* [old * n_new + new]: how many objects of
+				   old pack OLD pack NEW holds */
+	/* A family pack being written (pack-family.c), or NULL: each
+	 * object's place in its pack order, and its blobs sorted as git
+	 * sorts delta candidates (name, then size), with their places. */
+	const size_t *fam_pos;
+	const size_t *fam_sorted, *fam_sorted_pos;
+	size_t fam_n;
 	const unsigned char *map;
 	size_t map_size;
 	int spool_fd;
@@ -125,9 +147,16 @@ void repack_drop_range(const unsigned char *p, uint64_t len);
 
 /* ---- pack-delta.c ---- */
 
-/* Put R's objects in pack order (r->order): by type and decreasing
- * size, a hinted base before its target. */
+/* Put R's objects that no family pack took in pack order (r->order,
+ * r->n_order): by type and decreasing size, a hinted base before its
+ * target. */
 int repack_plan_order(struct repack *r);
+
+/* The index in R's objects (sorted by id) of ID, or -1. */
+int repack_find_obj(struct repack *r, const silo_oid *id);
+
+/* Forget the delta search of every object (before another pack). */
+void repack_reset_search(struct repack *r);
 
 /* Choose a delta base for the J-th object of the pack order, if one
  * pays; the delta is left in its struct obj. */
@@ -173,8 +202,15 @@ typedef void (*pack_index_row_fn)(void *payload, size_t i, struct pack_index_row
 int pack_index_write(const char *pack_dir, int format, size_t n, pack_index_row_fn row,
 		     void *payload, const silo_oid *pack_sum, const char *dest);
 
-/* Write the pack of R's objects in pack order, choosing deltas on the
- * way, then its index, and link both into place. */
+/* Write the pack of the objects r->order[0..r->n_order), choosing deltas
+ * on the way, then its index, and link both into place; its name goes to
+ * r->new_packs. */
 int repack_write_pack(struct repack *r, struct silo_repack_result *res);
+
+/* ---- pack-family.c ---- */
+
+/* Write R's spooled objects into new packs: one per family of trees of
+ * the tree kind, then one of the rest (repack_plan_order()). */
+int repack_write_packs(struct repack *r, struct silo_repack_result *res);
 
 #endif

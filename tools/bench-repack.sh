@@ -1,6 +1,8 @@
 #!/bin/sh
 # Pack 20 successive versions of one npm package (plain tar files) with
-# silo repack and with git repack, and compare sizes and times.
+# silo repack and with git repack, and compare sizes and times; then the
+# same versions as directories, added by medo as the tree kind and as the
+# tar kind, each silo repacked.
 #
 #	tools/bench-repack.sh [<package> [<count>]]
 #
@@ -13,6 +15,7 @@ count=${2:-20}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SILO_BUILD_DIR:-$here/build}/bin
 silo=$bin/silo
+medo=$bin/medo
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/silo-bench/$pkg
 mkdir -p "$cache"
 
@@ -89,3 +92,21 @@ timed git verify-pack "$work"/silo/pack/*.idx
 row "git verify-pack (silo's pack)" ""
 timed git verify-pack "$work"/git/.git/objects/pack/*.idx
 row "git verify-pack (git's default pack)" ""
+
+# The tree kind against the tar kind, each after silo repack -a -d: the
+# tree kind's blobs are deltas within one family pack (silo-layout(5)).
+"$silo" init "$work/tree.silo" >/dev/null
+"$silo" init "$work/tar.silo" >/dev/null
+for v in $versions; do
+	mkdir "$work/d-$v" && tar -xf "$cache/$pkg-$v.tar" -C "$work/d-$v"
+	"$medo" add -q --kind=tree --silo "$work/tree.silo" "$work/d-$v" "$work/$v-tree.treeptr"
+	"$medo" add -q --kind=tar --silo "$work/tar.silo" "$work/d-$v" "$work/$v-tar.treeptr"
+done
+echo
+timed "$silo" repack -q -a -d --silo "$work/tar.silo"
+tar_size=$(size_of "$work"/tar.silo/pack/*.pack)
+row "medo add --kind=tar, silo repack -a -d" "$tar_size"
+timed "$silo" repack -q -a -d --silo "$work/tree.silo"
+tree_size=$(size_of "$work"/tree.silo/pack/*.pack)
+row "medo add --kind=tree, silo repack -a -d" "$tree_size"
+printf '%-44s %12s\n' "tree kind / tar kind" "$(echo "$tree_size $tar_size" | awk '{ printf "%.3f", $1 / $2 }')"

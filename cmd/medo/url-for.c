@@ -1,4 +1,5 @@
-/* medo url-for: print where treeptrs' objects are in each silo. */
+/* medo url-for: print where treeptrs' objects are in each silo: the
+ * loose object, or for kind tree the packs the treeptr lists. */
 #include "medo-cmd.h"
 #include "fe-json.h"
 #include "silo/medo.h"
@@ -29,9 +30,10 @@ static int url_for(const char *path, void *state)
 	json_t *json = ufs->json;
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
-	char rel[SILO_LOOSE_PATH_MAX];
+	char loose[SILO_LOOSE_PATH_MAX];
+	char **rels = NULL;
 	json_t *urls = NULL;
-	size_t i;
+	size_t i, j, n_rels = 1;
 	int ret, status = 0;
 
 	if ((ret = silo_treeptr_load(&tp, path)) < 0)
@@ -42,29 +44,48 @@ static int url_for(const char *path, void *state)
 		silo_treeptr_release(&tp);
 		return fe_lib_error(ret);
 	}
-	silo_loose_relpath(rel, &tp.object);
-	if (json && !(urls = json_array()))
+	/* Kind tree: its objects are in the packs it lists, not loose. */
+	if (tp.kind == SILO_TREEPTR_TREE)
+		n_rels = silo_treeptr_n_packs(&tp);
+	if (!(rels = calloc(n_rels ? n_rels : 1, sizeof(*rels))))
+		status = fe_error(FE_EXIT_FAILURE, "out of memory");
+	for (j = 0; !status && j < n_rels; j++) {
+		if (tp.kind != SILO_TREEPTR_TREE) {
+			silo_loose_relpath(loose, &tp.object);
+			rels[j] = strdup(loose);
+		} else if (asprintf(&rels[j], "pack/%s.pack", silo_treeptr_pack(&tp, j)) < 0) {
+			rels[j] = NULL;
+		}
+		if (!rels[j])
+			status = fe_error(FE_EXIT_FAILURE, "out of memory");
+	}
+	if (!status && json && !(urls = json_array()))
 		status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	for (i = 0; !status && i < sj.n; i++) {
 		const struct silo_silojson_entry *e = &sj.v[i];
 		/* URLs are printed as written, paths as they work from here. */
 		const char *base = strstr(e->spec, "://") ? e->spec : e->location;
 		size_t len = strlen(base);
-		char *url = NULL;
 
-		if (!strcmp(base, "."))
-			url = strdup(rel);
-		else if (asprintf(&url, "%s%s%s", base,
-				  len && base[len - 1] == '/' ? "" : "/", rel) < 0)
-			url = NULL;
-		if (!url)
-			status = fe_error(FE_EXIT_FAILURE, "out of memory");
-		else if (!urls)
-			printf("%s\n", url);
-		else if (fe_json_append(urls, json_string(url)) < 0)
-			status = fe_error(FE_EXIT_FAILURE, "out of memory");
-		free(url);
+		for (j = 0; !status && j < n_rels; j++) {
+			char *url = NULL;
+			if (!strcmp(base, "."))
+				url = strdup(rels[j]);
+			else if (asprintf(&url, "%s%s%s", base,
+					  len && base[len - 1] == '/' ? "" : "/", rels[j]) < 0)
+				url = NULL;
+			if (!url)
+				status = fe_error(FE_EXIT_FAILURE, "out of memory");
+			else if (!urls)
+				printf("%s\n", url);
+			else if (fe_json_append(urls, json_string(url)) < 0)
+				status = fe_error(FE_EXIT_FAILURE, "out of memory");
+			free(url);
+		}
 	}
+	for (j = 0; rels && j < n_rels; j++)
+		free(rels[j]);
+	free(rels);
 	if (!status && json &&
 	    fe_json_append(json, json_pack("{s:s,s:o,s:O}", "treeptr", path,
 					   "object", fe_json_oid(&tp.object), "urls", urls)) < 0)

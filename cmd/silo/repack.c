@@ -174,15 +174,29 @@ int cmd_silo_repack(int argc, const char **argv)
 		status = fe_lib_error(ret);
 		goto out;
 	}
-	if (json)
-		status = fe_json_print(json_pack("{s:s?,s:I,s:I,s:I,s:I}",
-			"pack", res.objects ? res.pack : NULL, "objects", (json_int_t)res.objects,
+	if (json) {
+		json_t *packs = json_array();
+		size_t k;
+		for (k = 0; packs && k < res.n_packs; k++)
+			if (fe_json_append(packs, json_string(res.packs[k])) < 0)
+				break;
+		status = fe_json_print(json_pack("{s:s?,s:o*,s:I,s:I,s:I,s:I}",
+			"pack", res.objects ? res.pack : NULL, "packs", packs,
+			"objects", (json_int_t)res.objects,
 			"deltas", (json_int_t)res.deltas, "removed_loose", (json_int_t)res.removed_loose,
 			"removed_packs", (json_int_t)res.removed_packs));
-	else if (res.objects)
-		printf("%s: %" PRIu64 " objects, %" PRIu64 " deltas; removed %" PRIu64
-		       " loose objects, %" PRIu64 " packs\n", res.pack, res.objects,
+	} else if (res.objects) {
+		size_t k;
+		/* Every pack written, the first as before. */
+		for (k = 0; k < res.n_packs; k++)
+			printf("%s%s", k ? ", " : "", res.packs[k]);
+		if (!res.n_packs)
+			printf("%s", res.pack);
+		printf(": %" PRIu64 " objects, %" PRIu64 " deltas; removed %" PRIu64
+		       " loose objects, %" PRIu64 " packs\n", res.objects,
 		       res.deltas, res.removed_loose, res.removed_packs);
+	}
+	silo_repack_result_release(&res);
 out:
 	free(hint_args);
 	free(hints.v);

@@ -46,14 +46,24 @@ struct silo_repack_options {
 struct silo_repack_result {
 	uint64_t objects;	/* objects in the new pack; 0: nothing to do */
 	uint64_t deltas;	/* of which stored as deltas */
-	char pack[64 + SILO_OID_MAX_HEXSZ];	/* "pack/pack-<hex>.pack" */
+	char pack[64 + SILO_OID_MAX_HEXSZ];	/* "pack/pack-<hex>.pack": the
+						   first pack written */
+	char **packs;		/* every pack written, in order; owned */
+	size_t n_packs;
 	uint64_t removed_loose;	/* loose objects removed */
 	uint64_t removed_packs;	/* old packs removed */
 	uint64_t kept_young;	/* old packs kept: a writer freshened them */
 };
 
-/* Fills *result (owned by the caller).  S must be a local silo. */
+/*
+ * Fills *result (owned by the caller: silo_repack_result_release()).  S
+ * must be a local silo.  Trees of the tree kind (silo-layout(5)) go into
+ * packs of their own, one per family of versions, laid out as medo add
+ * lays out one tree; the other objects into one pack.
+ */
 int silo_repack(struct silo_repack_result *result, silo *s,
 		const struct silo_repack_options *opts);
+
+void silo_repack_result_release(struct silo_repack_result *result);
 
 #endif
