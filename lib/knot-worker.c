@@ -37,6 +37,7 @@ struct worker {
 	silo_knot_set *set;	/* the recipes, as read at source tree ... */
 	char *medo_tree;	/* ... the git tree id of the source medo */
 	char *empty_tree;	/* the id of the empty tree, what claims commit */
+	char *base_packages;	/* the installed packages, asked once */
 };
 
 static void event(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -471,6 +472,9 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	bo.tool = w->o->tool;
 	bo.command = "knot worker";
 	bo.sign_key = w->o->sign_key;
+	if (!w->base_packages && (ret = silo_knot_base_packages(&w->base_packages)) < 0)
+		return ret;
+	bo.base_packages = w->base_packages;
 	if ((ret = pull_silo(w)) < 0)
 		return ret;
 	event(w, "building %s/%s %s", t->recipe->name, t->version, t->key);
@@ -683,6 +687,7 @@ out:
 	silo_knot_set_free(w.set);
 	free(w.medo_tree);
 	free(w.empty_tree);
+	free(w.base_packages);
 	free(w.git);
 	free(w.rsync);
 	free(w.clone);
