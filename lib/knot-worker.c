@@ -409,15 +409,15 @@ struct saved {
 	int keep;	/* keep the file another worker committed first */
 };
 
-/* Commit the SAVED files and push, removing the claim CLAIM (the commit
- * of ours) in the same atomic push while it is still ours (*dropped: it
- * was); after a rejection, fetch: adopt the key when another worker
- * published it, else commit again on top. */
+/* Commit the SAVED files and push, removing our claim CLAIM (its commit)
+ * in the same atomic push at the first try (*dropped: it was); after a
+ * rejection, fetch: adopt the key when another worker published it, else
+ * commit again on top and push. */
 static int publish(struct worker *w, const struct silo_knot_task *t, struct saved *files,
 		   size_t n_files, const char *claim, int *dropped)
 {
 	struct knot_strv add = KNOT_STRV_INIT;
-	char *msg = NULL, *spec = NULL, *lease = NULL, *unclaim = NULL, *now = NULL;
+	char *msg = NULL, *spec = NULL, *lease = NULL, *unclaim = NULL;
 	char ref[128];
 	size_t i, base;
 	int tries, status, ours = claim != NULL, ret = 0;
@@ -468,16 +468,12 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 			event(w, "published %s/%s %s", t->recipe->name, t->version, t->key);
 			break;
 		}
+		/* After a rejection the claim is removed on its own, later
+		 * (drop_claim()): it may no longer be ours, and a remote that
+		 * cannot push atomically then still takes the publication. */
+		ours = 0;
 		if ((ret = update(w, 1)) < 0)
 			break;
-		/* The claim goes with the next push only if it is still ours. */
-		if (ours) {
-			free(now);
-			now = NULL;
-			if ((ret = git(w, &status, &now, "rev-parse", "-q", "--verify", ref)) < 0)
-				break;
-			ours = !status && now && !strcmp(now, claim);
-		}
 		ret = silo_knot_published(t);
 		if (ret == SILO_KNOT_PUBLISHED) {
 			w->st->adopted++;
@@ -504,7 +500,6 @@ out:
 	free(spec);
 	free(lease);
 	free(unclaim);
-	free(now);
 	return ret;
 }
 
