@@ -305,7 +305,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 {
 	struct silo_medo_expand_options eo = { 0 };
 	size_t i;
-	int ret;
+	int fd, ret;
 
 	eo.silo = silo_knot_set_silo(set);
 	if (asprintf(&w->dir, "%s/" WORK_PREFIX "%ld-%s-%s-XXXXXX", tmp_dir(), (long)getpid(),
@@ -324,8 +324,13 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 	if (!(w->src = fs_join(w->dir, "src")) || !(w->driver = fs_join(w->dir, "driver.sh")) ||
 	    !(w->log = fs_join(w->dir, "log")))
 		return silo_error_oom();
-	if ((ret = fs_write_file(w->dir, ".driver", w->driver, driver_script,
-				 strlen(driver_script), 0644, 1)) < 0)
+	/* The work directory does not outlive a crash: no fsync. */
+	if ((fd = open(w->driver, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return silo_error_errno("cannot create '%s'", w->driver);
+	ret = fs_write_all(fd, driver_script, strlen(driver_script), w->driver);
+	if (close(fd) < 0 && !ret)
+		ret = silo_error_errno("cannot write '%s'", w->driver);
+	if (ret < 0)
 		return ret;
 	w->log_fd = open(w->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (w->log_fd < 0)
@@ -533,15 +538,15 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 {
 	const struct silo_knot_platform *p = silo_knot_set_platform(set);
 	struct strbuf deps = STRBUF_INIT, env = STRBUF_INIT;
-	char start[32], end[32], digest[65], *builder = builder_name();
+	char start[32], end[32], *base = NULL, *builder = builder_name();
 	const char *recipe_base = strrchr(t->recipe->dir, '/');
 	const char *medo_base = strrchr(t->recipe->source_medo, '/');
-	size_t i, npkg = 0;
-	int ret;
+	size_t i;
+	int ret = 0;
 
 	format_time(start, f->start);
 	format_time(end, f->end);
-	if ((ret = silo_knot_base_digest(digest, &npkg)) < 0)
+	if (!o->base_packages && (ret = silo_knot_base_packages(&base)) < 0)
 		goto out;
 	for (i = 0; i < t->n_deps && !ret; i++) {
 		struct silo_treeptr dtp = SILO_TREEPTR_INIT;
@@ -577,7 +582,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_prov(tp, "deps", deps.buf)) < 0 ||
 	    (ret = set_provf(tp, "platform", "%s %s %s", p->id, p->version_id, p->arch)) < 0 ||
 	    (ret = set_prov(tp, "codename", p->codename)) < 0 ||
-	    (ret = set_provf(tp, "base-packages", "%s (%zu packages)", digest, npkg)) < 0 ||
+	    (ret = set_prov(tp, "base-packages", base ? base : o->base_packages)) < 0 ||
 	    (ret = set_prov(tp, "command", o->command ? o->command : "knot build")) < 0 ||
 	    (ret = set_prov(tp, "env", env.buf)) < 0 ||
 	    (ret = set_prov(tp, "box", t->box)) < 0 ||
@@ -593,6 +598,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 out:
 	strbuf_release(&deps);
 	strbuf_release(&env);
+	free(base);
 	free(builder);
 	return ret;
 }

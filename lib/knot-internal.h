@@ -66,6 +66,34 @@ extern const char *const knot_base_env[];
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
 
+/* The tree id of recipe directory DIR without its top-level treeptrs,
+ * whose data enters the key through their object ids. */
+int knot_recipe_tree_id(char out[SILO_OID_MAX_HEXSZ + 1], const char *dir);
+
+/* What sourcing one recipe directory gave: the load script's output, or
+ * bash's exit status and message. */
+struct knot_sourced {
+	char *dir;		/* the real path */
+	char *text;
+	int status;
+	char *err;
+};
+
+/*
+ * Source the recipes in DIRS (real paths) with one bash, each in a
+ * subshell of its own: 0 and OUT[0..N-1] filled (release with
+ * knot_sourced_release()), 1 when that did not work out (load them one
+ * by one), or a negative error.
+ */
+int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n);
+void knot_sourced_release(struct knot_sourced *v, size_t n);
+
+/* silo_knot_recipe_load() with the recipe cache of struct
+ * silo_knot_config (CACHE NULL: none), and what knot_recipes_source()
+ * gave for DIR (PRE NULL: source it here). */
+int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *cache,
+		     int cache_read, const struct knot_sourced *pre);
+
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
 

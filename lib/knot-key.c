@@ -20,6 +20,8 @@ struct silo_knot_set {
 	int unboxed;
 	char *derived;		/* from the configuration, or NULL */
 	char *silo;		/* from the configuration, or NULL */
+	char *recipe_cache;	/* from the configuration, or NULL */
+	int recipe_cache_read;
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
 	size_t n_recipes;
@@ -44,9 +46,11 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 		return silo_error_set(SILO_EINVALID, "'%s' is not a domain name", domain);
 	}
 	set->unboxed = cfg->unboxed;
+	set->recipe_cache_read = cfg->recipe_cache_read;
 	if (!(set->domain = strdup(domain)) ||
 	    (cfg->derived && !(set->derived = strdup(cfg->derived))) ||
-	    (cfg->silo && !(set->silo = strdup(cfg->silo)))) {
+	    (cfg->silo && !(set->silo = strdup(cfg->silo))) ||
+	    (cfg->recipe_cache && !(set->recipe_cache = strdup(cfg->recipe_cache)))) {
 		silo_knot_set_free(set);
 		return silo_error_oom();
 	}
@@ -90,6 +94,7 @@ void silo_knot_set_free(silo_knot_set *set)
 	free(set->domain);
 	free(set->derived);
 	free(set->silo);
+	free(set->recipe_cache);
 	free(set);
 }
 
@@ -121,7 +126,7 @@ static struct silo_knot_recipe *find_recipe(silo_knot_set *set, const char *real
 /* Load the recipe in DIR into SET (once); its tasks are marked
  * requested when REQUESTED. */
 static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const char *dir,
-		      int requested)
+		      int requested, const struct knot_sourced *pre)
 {
 	struct silo_knot_recipe *r, **rv;
 	struct silo_knot_task **tv;
@@ -143,7 +148,7 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 	}
 	if (!(r = calloc(1, sizeof(*r))))
 		return silo_error_oom();
-	if ((ret = silo_knot_recipe_load(r, dir)) < 0) {
+	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre)) < 0) {
 		free(r);
 		return ret;
 	}
@@ -191,13 +196,14 @@ static int cmp_names(const void *a, const void *b)
 int silo_knot_set_add(silo_knot_set *set, const char *path)
 {
 	struct knot_strv subs = KNOT_STRV_INIT;
+	struct knot_sourced *pre = NULL;
 	struct dirent *de;
 	size_t i;
 	DIR *d;
 	int ret = 0;
 
 	if (silo_knot_is_recipe(path))
-		return add_recipe(NULL, set, path, 1);
+		return add_recipe(NULL, set, path, 1, NULL);
 	if (!(d = opendir(path)))
 		return silo_error_errno("cannot read '%s'", path);
 	while ((de = readdir(d))) {
@@ -221,42 +227,34 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 				     path);
 	if (subs.n)
 		qsort(subs.v, subs.n, sizeof(*subs.v), cmp_names);
+	/* One bash sources them all, unless the tasks' cache has them. */
+	if (!ret && subs.n > 1 && !set->recipe_cache_read) {
+		struct knot_strv real = KNOT_STRV_INIT;
+		for (i = 0; !ret && i < subs.n; i++) {
+			char *r = realpath(subs.v[i], NULL);
+			ret = r ? knot_strv_push(&real, r) : silo_error_errno("cannot read the recipe '%s'", subs.v[i]);
+			free(r);
+		}
+		if (!ret && !(pre = calloc(subs.n, sizeof(*pre))))
+			ret = silo_error_oom();
+		if (!ret && (ret = knot_recipes_source(pre, real.v, subs.n)) != 0) {
+			free(pre);
+			pre = NULL;
+			ret = ret > 0 ? 0 : ret;
+		}
+		knot_strv_clear(&real);
+	}
 	for (i = 0; !ret && i < subs.n; i++)
-		ret = add_recipe(NULL, set, subs.v[i], 1);
+		ret = add_recipe(NULL, set, subs.v[i], 1, pre ? &pre[i] : NULL);
+	if (pre) {
+		knot_sourced_release(pre, subs.n);
+		free(pre);
+	}
 	knot_strv_clear(&subs);
 	return ret;
 }
 
 /* ---- keys ---- */
-
-/* The tree id of the recipe directory without its top-level treeptrs,
- * whose data enters the key through their object ids. */
-static int recipe_tree_id(char out[SILO_OID_MAX_HEXSZ + 1], const char *dir)
-{
-	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	size_t i, j = 0, sfx = strlen(SILO_TREEPTR_SUFFIX);
-	silo_oid id;
-	int ret;
-
-	if ((ret = silo_tree_list_dir(&l, SILO_OID_SHA1, dir)) < 0)
-		return ret;
-	for (i = 0; i < l.n; i++) {
-		const char *p = l.v[i].path;
-		size_t len = strlen(p);
-		if (!strchr(p, '/') && len > sfx && !strcmp(p + len - sfx, SILO_TREEPTR_SUFFIX)) {
-			free(l.v[i].path);
-			continue;
-		}
-		l.v[j++] = l.v[i];
-	}
-	l.n = j;
-	ret = silo_tree_list_id(&id, &l);
-	silo_tree_list_release(&l);
-	if (ret < 0)
-		return ret;
-	silo_oid_to_hex(out, &id);
-	return 0;
-}
 
 static int sha256_hex(char out[65], const char *text, size_t len)
 {
@@ -309,7 +307,7 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 					     "'%s': dependency '%s' has no recipe '%s'",
 					     r->dir, r->deps[i], dir);
 		else
-			ret = add_recipe(&dr, set, dir, 0);
+			ret = add_recipe(&dr, set, dir, 0, NULL);
 		if (!ret && !version && dr->n_versions != 1)
 			ret = silo_error_set(SILO_EINVALID,
 					     "'%s': dependency '%s': the recipe '%s' has %zu versions; name one as %s/VERSION",
@@ -337,7 +335,9 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	size_t i;
 	int ret;
 
-	if ((ret = recipe_tree_id(t->recipe_tree, r->dir)) < 0)
+	if (r->tree[0])
+		memcpy(t->recipe_tree, r->tree, sizeof(t->recipe_tree));
+	else if ((ret = knot_recipe_tree_id(t->recipe_tree, r->dir)) < 0)
 		return silo_error_wrap("recipe '%s': ", r->dir);
 	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
 		return silo_error_oom();

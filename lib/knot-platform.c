@@ -152,3 +152,36 @@ out:
 	free(text);
 	return ret;
 }
+
+int silo_knot_base_packages(char **out)
+{
+	char digest[65];
+	size_t count;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_knot_base_digest(digest, &count)) < 0)
+		return ret;
+	if (asprintf(out, "%s (%zu packages)", digest, count) < 0) {
+		*out = NULL;
+		return silo_error_oom();
+	}
+	return 0;
+}
+
+int silo_knot_base_packages_valid(const char *s)
+{
+	size_t d;
+
+	if (strspn(s, "0123456789abcdef") == 64)
+		s += 64;
+	else if (!strncmp(s, "none", 4))
+		s += 4;
+	else
+		return 0;
+	if (strncmp(s, " (", 2))
+		return 0;
+	s += 2;
+	d = strspn(s, "0123456789");
+	return d > 0 && d < 20 && !strcmp(s + d, " packages)");
+}

@@ -5,32 +5,55 @@
  */
 #include "knot-internal.h"
 #include "error-internal.h"
+#include "fsutil.h"
+#include "strbuf.h"
+#include "silo/tree.h"
 #include "silo/treeptr.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Prints "var NAME VALUE" for each variable set and "fn NAME" for each
- * function defined; what the recipe itself prints goes to stderr. */
-static const char load_script[] =
-	"set -o errexit -o nounset -o pipefail\n"
-	"cd \"$1\"\n"
-	"source ./WEDGE >&2\n"
-	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n"
-	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n"
-	"  if declare -p \"$knot_v\" >/dev/null 2>&1; then\n"
-	"    declare -n knot_ref=$knot_v\n"
-	"    knot_val=\"${knot_ref[*]}\"\n"
-	"    unset -n knot_ref\n"
-	"    printf 'var %s %s\\n' \"$knot_v\" \"${knot_val//$'\\n'/ }\"\n"
-	"  fi\n"
+ * function defined in the recipe directory $1; what the recipe itself
+ * prints goes to stderr. */
+#define LOAD_BODY \
+	"set -o errexit -o nounset -o pipefail\n" \
+	"cd \"$1\"\n" \
+	"source ./WEDGE >&2\n" \
+	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
+	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n" \
+	"  if declare -p \"$knot_v\" >/dev/null 2>&1; then\n" \
+	"    declare -n knot_ref=$knot_v\n" \
+	"    knot_val=\"${knot_ref[*]}\"\n" \
+	"    unset -n knot_ref\n" \
+	"    printf 'var %s %s\\n' \"$knot_v\" \"${knot_val//$'\\n'/ }\"\n" \
+	"  fi\n" \
+	"done\n" \
+	"for knot_f in wedge-make wedge-make-from-source-dir wedge-install \\\n" \
+	"    wedge-install-from-source-dir wedge-smoke-test; do\n" \
+	"  if declare -F \"$knot_f\" >/dev/null; then printf 'fn %s\\n' \"$knot_f\"; fi\n" \
 	"done\n"
-	"for knot_f in wedge-make wedge-make-from-source-dir wedge-install \\\n"
-	"    wedge-install-from-source-dir wedge-smoke-test; do\n"
-	"  if declare -F \"$knot_f\" >/dev/null; then printf 'fn %s\\n' \"$knot_f\"; fi\n"
+
+static const char load_script[] = LOAD_BODY;
+
+/* The same for many recipe directories in one bash: each in a subshell
+ * of its own, as if it were a bash of its own, between "@recipe DIR"
+ * and "@status STATUS STDERR" (on one line). */
+static const char batch_script[] =
+	"exec 9>&1\n"
+	"for knot_d in \"$@\"; do\n"
+	"  printf '@recipe %s\\n' \"$knot_d\"\n"
+	"  knot_err=$( (set -- \"$knot_d\"; unset knot_d knot_err knot_st\n"
+	LOAD_BODY
+	") 2>&1 1>&9 9>&-)\n"
+	"  knot_st=$?\n"
+	"  printf '@status %d %s\\n' \"$knot_st\" \"${knot_err//$'\\n'/ }\"\n"
 	"done\n";
 
 static const struct {
@@ -189,8 +212,117 @@ static int parse_output(struct vars *v, char *text)
 	return 0;
 }
 
-/* Run the load script over DIR/WEDGE. */
-static int source_wedge(struct vars *v, const char *dir)
+/* The error of a recipe whose WEDGE failed when sourced: bash's own
+ * message ERR (changed), on one line. */
+static int sourcing_failed(const char *dir, int status, char *err)
+{
+	size_t len = strlen(err);
+	char *p;
+
+	while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+		err[--len] = '\0';
+	for (p = err; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return silo_error_set(SILO_EINVALID,
+			      "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s",
+			      dir, status, *err ? ": " : "", err);
+}
+
+void knot_sourced_release(struct knot_sourced *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].dir);
+		free(v[i].text);
+		free(v[i].err);
+	}
+	memset(v, 0, n * sizeof(*v));
+}
+
+/* Split the output of batch_script into OUT[0..N-1]: 0, or 1 when it is
+ * not what N sections naming DIRS in order would be. */
+static int split_batch(struct knot_sourced *out, char *const *dirs, size_t n, char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *line, *save = NULL;
+	size_t i = 0;
+	int in = 0, ret = 0;
+
+	for (line = strtok_r(text, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
+		if (!in) {
+			if (i >= n || strncmp(line, "@recipe ", 8) || strcmp(line + 8, dirs[i]))
+				return 1;
+			in = 1;
+			strbuf_setlen(&sb, 0);
+		} else if (!strncmp(line, "@status ", 8)) {
+			char *end;
+			long st = strtol(line + 8, &end, 10);
+			if (end == line + 8 || (*end != ' ' && *end) || st < 0 || st > 255) {
+				ret = 1;
+				break;
+			}
+			if (!(out[i].dir = strdup(dirs[i])) || !(out[i].err = strdup(*end ? end + 1 : "")) ||
+			    (ret = strbuf_grow(&sb, 0)) < 0 || !(out[i].text = strdup(sb.buf ? sb.buf : ""))) {
+				ret = ret < 0 ? ret : silo_error_oom();
+				break;
+			}
+			out[i++].status = (int)st;
+			in = 0;
+		} else if (!strncmp(line, "var ", 4) || !strncmp(line, "fn ", 3)) {
+			ret = strbuf_addf(&sb, "%s\n", line);
+		} else {
+			ret = 1;
+		}
+	}
+	strbuf_release(&sb);
+	if (!ret && (in || i != n))
+		ret = 1;
+	return ret;
+}
+
+int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n)
+{
+	struct knot_strv argv = KNOT_STRV_INIT;
+	char *bash = NULL, *text = NULL;
+	int out_fd = -1, status, ret;
+	size_t i, len;
+
+	memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < n; i++)
+		if (strchr(dirs[i], '\n'))
+			return 1;
+	if ((ret = knot_which(&bash, "bash")) < 0 || (ret = knot_memfd(&out_fd)) < 0)
+		goto out;
+	if ((ret = knot_strv_push(&argv, bash)) < 0 ||
+	    (ret = knot_strv_push(&argv, "--noprofile")) < 0 ||
+	    (ret = knot_strv_push(&argv, "--norc")) < 0 ||
+	    (ret = knot_strv_push(&argv, "-c")) < 0 ||
+	    (ret = knot_strv_push(&argv, batch_script)) < 0 ||
+	    (ret = knot_strv_push(&argv, "knot")) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((ret = knot_strv_push(&argv, dirs[i])) < 0)
+			goto out;
+	if ((ret = knot_run(&status, argv.v, (char *const *)knot_base_env, "/", out_fd, -1)) < 0 ||
+	    (ret = knot_read_back(&text, &len, out_fd)) < 0)
+		goto out;
+	ret = status || strlen(text) != len ? 1 : split_batch(out, dirs, n, text);
+	if (ret)
+		knot_sourced_release(out, n);
+out:
+	knot_strv_clear(&argv);
+	if (out_fd >= 0)
+		close(out_fd);
+	free(bash);
+	free(text);
+	return ret;
+}
+
+/* Run the load script over DIR/WEDGE; *text_out (when not NULL) is its
+ * output, owned by the caller. */
+static int source_wedge(struct vars *v, const char *dir, char **text_out)
 {
 	struct knot_strv argv = KNOT_STRV_INIT;
 	char *bash = NULL, *out = NULL, *err = NULL;
@@ -216,16 +348,11 @@ static int source_wedge(struct vars *v, const char *dir)
 	    (ret = knot_read_back(&err, &len, err_fd)) < 0)
 		goto out;
 	if (status) {
-		/* bash's own message, on one line */
-		char *p;
-		while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
-			err[--len] = '\0';
-		for (p = err; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-		ret = silo_error_set(SILO_EINVALID,
-				     "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s",
-				     dir, status, *err ? ": " : "", err);
+		ret = sourcing_failed(dir, status, err);
+		goto out;
+	}
+	if (text_out && !(*text_out = strdup(out))) {
+		ret = silo_error_oom();
 		goto out;
 	}
 	ret = parse_output(v, out);
@@ -353,10 +480,135 @@ out:
 	return ret;
 }
 
+
+/* ---- the recipe cache ---- */
+
+/*
+ * What sourcing a recipe gave, kept by knot build for its tasks:
+ * CACHE/<tree id>, holding a header naming the directory, the load
+ * script's output, and a last line "end" (a file without it is not
+ * used).  The file is written without fsync: a cache that a crash
+ * spoils is only read again with bash.
+ */
+#define CACHE_MAGIC "knot-recipe-cache 1\n"
+
+static char *cache_path(const char *cache, const char *tree)
+{
+	return fs_join(cache, tree);
+}
+
+/* 1 and *vars filled when CACHE holds DIR at TREE, else 0. */
+static int cache_read(struct vars *v, const char *cache, const char *dir, const char *tree)
+{
+	char *path = cache_path(cache, tree), *text = NULL, *body;
+	size_t len, hlen;
+	int ret = 0;
+
+	if (!path)
+		return silo_error_oom();
+	if (fs_read_file(&text, &len, path, (size_t)1 << 20) < 0) {
+		silo_error_clear();
+		goto out;
+	}
+	hlen = strlen(CACHE_MAGIC "dir ") + strlen(dir) + 1;
+	if (len < hlen + 4 || strncmp(text, CACHE_MAGIC "dir ", strlen(CACHE_MAGIC "dir ")) ||
+	    strncmp(text + strlen(CACHE_MAGIC "dir "), dir, strlen(dir)) || text[hlen - 1] != '\n' ||
+	    strcmp(text + len - 4, "end\n") || (len > hlen + 4 && text[len - 5] != '\n'))
+		goto out;
+	body = text + hlen;
+	text[len - 4] = '\0';
+	if ((ret = parse_output(v, body)) == 0)
+		ret = 1;
+out:
+	free(path);
+	free(text);
+	return ret;
+}
+
+/* Keep OUTPUT, what sourcing DIR at TREE printed, in CACHE; failures
+ * only mean the next reader sources the recipe itself. */
+static void cache_write(const char *cache, const char *dir, const char *tree, const char *output)
+{
+	char *path = NULL, *tmp = NULL, *text = NULL;
+	int fd = -1, n;
+
+	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)) ||
+	    asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", cache, (long)getpid()) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	n = asprintf(&text, CACHE_MAGIC "dir %s\n%s%send\n", dir, output,
+		     *output && output[strlen(output) - 1] != '\n' ? "\n" : "");
+	if (n < 0) {
+		text = NULL;
+		goto out;
+	}
+	{	/* the same as the file there: nothing to write */
+		char *old = NULL;
+		size_t len;
+		int same = fs_read_file(&old, &len, path, (size_t)1 << 20) == 0 &&
+			   len == (size_t)n && !memcmp(old, text, len);
+		free(old);
+		silo_error_clear();
+		if (same)
+			goto out;
+	}
+	if ((fd = mkstemp(tmp)) < 0)
+		goto out;
+	if (fs_write_all(fd, text, (size_t)n, tmp) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		fd = -1;
+		unlink(tmp);
+		goto out;
+	}
+	fd = -1;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	silo_error_clear();
+	free(path);
+	free(tmp);
+	free(text);
+}
+
+int knot_recipe_tree_id(char out[SILO_OID_MAX_HEXSZ + 1], const char *dir)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	size_t i, j = 0, sfx = strlen(SILO_TREEPTR_SUFFIX);
+	silo_oid id;
+	int ret;
+
+	if ((ret = silo_tree_list_dir(&l, SILO_OID_SHA1, dir)) < 0)
+		return ret;
+	for (i = 0; i < l.n; i++) {
+		const char *p = l.v[i].path;
+		size_t len = strlen(p);
+		if (!strchr(p, '/') && len > sfx && !strcmp(p + len - sfx, SILO_TREEPTR_SUFFIX)) {
+			free(l.v[i].path);
+			continue;
+		}
+		l.v[j++] = l.v[i];
+	}
+	l.n = j;
+	ret = silo_tree_list_id(&id, &l);
+	silo_tree_list_release(&l);
+	if (ret < 0)
+		return ret;
+	silo_oid_to_hex(out, &id);
+	return 0;
+}
+
 int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir)
 {
+	return knot_recipe_load(out, dir, NULL, 0, NULL);
+}
+
+int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *cache,
+		     int cache_read_too, const struct knot_sourced *pre)
+{
 	struct vars v;
-	char *real;
+	char *real, *text = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -375,8 +627,39 @@ int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir)
 	*strrchr(out->source_medo, '/') = '\0';
 	if (!*out->source_medo)
 		strcpy(out->source_medo, "/");
-	if ((ret = source_wedge(&v, real)) < 0)
-		goto fail;
+	if (pre && strcmp(pre->dir, real))
+		pre = NULL;
+	if (cache) {
+		if ((ret = knot_recipe_tree_id(out->tree, real)) < 0) {
+			silo_error_wrap("recipe '%s': ", real);
+			goto fail;
+		}
+		ret = cache_read_too ? cache_read(&v, cache, real, out->tree) : 0;
+		if (ret < 0)
+			goto fail;
+	} else {
+		ret = 0;
+	}
+	if (ret == 0) {
+		char *output = NULL;
+		if (pre && pre->status) {
+			char *err = strdup(pre->err);
+			ret = err ? sourcing_failed(real, pre->status, err) : silo_error_oom();
+			free(err);
+		} else if (pre) {
+			if (!(output = strdup(pre->text)) || !(text = strdup(pre->text)))
+				ret = silo_error_oom();
+			else
+				ret = parse_output(&v, text);
+		} else {
+			ret = source_wedge(&v, real, cache ? &output : NULL);
+		}
+		if (ret == 0 && cache)
+			cache_write(cache, real, out->tree, output);
+		free(output);
+		if (ret < 0)
+			goto fail;
+	}
 	if ((v.name && *v.name && !(out->name = strdup(v.name))) ||
 	    (v.tarball && *v.tarball && !(out->tarball_name = strdup(v.tarball)))) {
 		ret = silo_error_oom();
@@ -385,9 +668,11 @@ int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir)
 	if ((ret = check(out, &v)) < 0)
 		goto fail;
 	vars_release(&v);
+	free(text);
 	return 0;
 fail:
 	vars_release(&v);
+	free(text);
 	silo_knot_recipe_release(out);
 	return ret;
 }

@@ -37,6 +37,9 @@ struct worker {
 	silo_knot_set *set;	/* the recipes, as read at source tree ... */
 	char *medo_tree;	/* ... the git tree id of the source medo */
 	char *empty_tree;	/* the id of the empty tree, what claims commit */
+	char *base_packages;	/* the installed packages, asked once */
+	char *claims;		/* "KEY COMMIT TIME" lines, as of the last update */
+	char *fetch_head;	/* FETCH_HEAD after the last full update */
 };
 
 static void event(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -207,10 +210,16 @@ static int clone_repo(struct worker *w)
 	return 0;
 }
 
-/* Fetch the branch and the claims; the clone becomes the remote's branch. */
-static int update(struct worker *w)
+/*
+ * Fetch the branch and the claims; the clone becomes the remote's branch.
+ * Unless FORCE, a fetch that brought the same refs as the last full
+ * update (FETCH_HEAD the same) stops there and returns 1: a waiting
+ * worker polls with one git command instead of five.
+ */
+static int update(struct worker *w, int force)
 {
-	char *spec_branch = NULL, *remote = NULL;
+	char *spec_branch = NULL, *remote = NULL, *path = NULL, *head = NULL;
+	size_t len;
 	int ret;
 
 	if (asprintf(&spec_branch, "+refs/heads/%s:refs/remotes/origin/%s", w->branch, w->branch) < 0 ||
@@ -218,12 +227,33 @@ static int update(struct worker *w)
 		free(spec_branch);
 		return silo_error_oom();
 	}
-	if (!(ret = git_ok(w, "fetch", "fetch", "-q", "--prune", "origin", spec_branch,
-			   "+" CLAIMS "*:" CLAIMS "*", (const char *)NULL)) &&
-	    !(ret = git_ok(w, "reset", "reset", "-q", "--hard", remote, (const char *)NULL)))
-		ret = git_ok(w, "clean", "clean", "-q", "-f", "-d", (const char *)NULL);
+	if ((ret = git_ok(w, "fetch", "fetch", "-q", "--prune", "origin", spec_branch,
+			  "+" CLAIMS "*:" CLAIMS "*", (const char *)NULL)) < 0)
+		goto out;
+	if (!(path = fs_join(w->clone, ".git/FETCH_HEAD"))) {
+		ret = silo_error_oom();
+		goto out;
+	}
+	if (fs_read_file(&head, &len, path, (size_t)64 << 20) < 0) {
+		silo_error_clear();
+		head = NULL;
+	}
+	if (!force && head && w->fetch_head && !strcmp(head, w->fetch_head)) {
+		ret = 1;
+		goto out;
+	}
+	free(w->fetch_head);
+	w->fetch_head = NULL;
+	if (!(ret = git_ok(w, "reset", "reset", "-q", "--hard", remote, (const char *)NULL)) &&
+	    !(ret = git_ok(w, "clean", "clean", "-q", "-f", "-d", (const char *)NULL))) {
+		w->fetch_head = head;
+		head = NULL;
+	}
+out:
 	free(spec_branch);
 	free(remote);
+	free(path);
+	free(head);
 	return ret;
 }
 
@@ -266,25 +296,41 @@ static int has_key(const struct knot_strv *sv, const char *key)
  * the claim commit when there is one. */
 static int claim_state(struct worker *w, const struct silo_knot_task *t, char **sha)
 {
-	char ref[128], *ct = NULL;
-	int status, ret;
+	size_t klen = strlen(t->key);
+	const char *p = w->claims;
 	long when;
 
 	*sha = NULL;
-	snprintf(ref, sizeof(ref), CLAIMS "%s", t->key);
-	if ((ret = git(w, &status, sha, "rev-parse", "-q", "--verify", ref)) < 0)
-		return ret;
-	if (status || !*sha || !**sha) {
-		free(*sha);
-		*sha = NULL;
-		return 0;
+	while (p && *p && (strncmp(p, t->key, klen) || p[klen] != ' ')) {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
 	}
-	if ((ret = git(w, &status, &ct, "log", "-1", "--format=%ct", *sha)) < 0)
-		return ret;
-	when = status || !ct ? 0 : strtol(ct, NULL, 10);
-	free(ct);
+	if (!p || !*p)
+		return 0;
+	p += klen + 1;
+	if (!(*sha = strndup(p, strcspn(p, " \n"))))
+		return silo_error_oom();
+	p += strcspn(p, " \n");
+	when = *p == ' ' ? strtol(p + 1, NULL, 10) : 0;
 	return (long)time(NULL) - when >= (w->o->claim_timeout > 0 ? w->o->claim_timeout
 								   : SILO_KNOT_CLAIM_TIMEOUT) ? 2 : 1;
+}
+
+/* The claims of the last update, with their commits and commit times,
+ * in one look (claim_state() reads them). */
+static int list_claims(struct worker *w)
+{
+	int status, ret;
+
+	free(w->claims);
+	w->claims = NULL;
+	if ((ret = git(w, &status, &w->claims, "for-each-ref",
+		       "--format=%(refname:lstrip=3) %(objectname) %(committerdate:unix)",
+		       CLAIMS)) < 0)
+		return ret;
+	if (status)
+		return silo_error_set(SILO_ERROR, "git for-each-ref failed in '%s'", w->clone);
+	return 0;
 }
 
 /* Create the claim ref of T, replacing OLD (NULL: none): 1 if it landed,
@@ -363,21 +409,34 @@ struct saved {
 	int keep;	/* keep the file another worker committed first */
 };
 
-/* Commit the SAVED files and push; after a rejection, fetch: adopt the
- * key when another worker published it, else commit again on top. */
+/* Commit the SAVED files and push, removing our claim CLAIM (its commit)
+ * in the same atomic push at the first try (*dropped: it was); after a
+ * rejection, fetch: adopt the key when another worker published it, else
+ * commit again on top and push. */
 static int publish(struct worker *w, const struct silo_knot_task *t, struct saved *files,
-		   size_t n_files)
+		   size_t n_files, const char *claim, int *dropped)
 {
-	char *msg = NULL, *spec = NULL;
-	size_t i;
-	int tries, status, ret = 0;
+	struct knot_strv add = KNOT_STRV_INIT;
+	char *msg = NULL, *spec = NULL, *lease = NULL, *unclaim = NULL;
+	char ref[128];
+	size_t i, base;
+	int tries, status, ours = claim != NULL, ret = 0;
 
+	*dropped = 0;
+	snprintf(ref, sizeof(ref), CLAIMS "%s", t->key);
 	if (asprintf(&msg, "knot: publish %s/%s %s", t->recipe->name, t->version, t->key) < 0 ||
-	    asprintf(&spec, "HEAD:refs/heads/%s", w->branch) < 0) {
-		free(msg);
-		return silo_error_oom();
+	    asprintf(&spec, "HEAD:refs/heads/%s", w->branch) < 0 ||
+	    asprintf(&lease, "--force-with-lease=%s:%s", ref, claim ? claim : "") < 0 ||
+	    asprintf(&unclaim, ":%s", ref) < 0) {
+		ret = silo_error_oom();
+		goto out;
 	}
 	for (tries = 0; tries < MAX_PUBLISH_TRIES; tries++) {
+		knot_strv_clear(&add);
+		if ((ret = push_git(&add, w)) < 0 || (ret = knot_strv_push(&add, "add")) < 0 ||
+		    (ret = knot_strv_push(&add, "--")) < 0)
+			break;
+		base = add.n;
 		for (i = 0; i < n_files && !ret; i++) {
 			int exists = fs_exists(files[i].path);
 			/* A derived SILO.json another worker committed first is kept. */
@@ -385,21 +444,35 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 				continue;
 			ret = fs_write_file_atomic(files[i].path, files[i].data, files[i].len);
 			if (!ret)
-				ret = git_ok(w, "add", "add", "--", in_clone(w, files[i].path),
-					     (const char *)NULL);
+				ret = knot_strv_push(&add, in_clone(w, files[i].path));
 		}
+		if (ret < 0)
+			break;
+		if (add.n > base && (ret = knot_run(&status, add.v, w->env.v, w->clone, -1, -1)) == 0 &&
+		    status)
+			ret = silo_error_set(SILO_ERROR, "git add failed in '%s'", w->clone);
 		if (ret < 0 || (ret = git_ok(w, "commit", "commit", "-q", "-m", msg,
 					     (const char *)NULL)) < 0)
 			break;
-		if ((ret = git_in(w, w->clone, &status, NULL, NULL, "push", "-q", "origin", spec,
-				  (const char *)NULL)) < 0)
+		if (ours)
+			ret = git_in(w, w->clone, &status, NULL, NULL, "push", "-q", "--atomic", "origin",
+				     lease, spec, unclaim, (const char *)NULL);
+		else
+			ret = git_in(w, w->clone, &status, NULL, NULL, "push", "-q", "origin", spec,
+				     (const char *)NULL);
+		if (ret < 0)
 			break;
 		if (status == 0) {
 			w->st->built++;
+			*dropped = ours;
 			event(w, "published %s/%s %s", t->recipe->name, t->version, t->key);
 			break;
 		}
-		if ((ret = update(w)) < 0)
+		/* After a rejection the claim is removed on its own, later
+		 * (drop_claim()): it may no longer be ours, and a remote that
+		 * cannot push atomically then still takes the publication. */
+		ours = 0;
+		if ((ret = update(w, 1)) < 0)
 			break;
 		ret = silo_knot_published(t);
 		if (ret == SILO_KNOT_PUBLISHED) {
@@ -421,8 +494,12 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 	if (tries == MAX_PUBLISH_TRIES)
 		ret = silo_error_set(SILO_ERROR, "%s/%s: the push was rejected %d times",
 				     t->recipe->name, t->version, MAX_PUBLISH_TRIES);
+out:
+	knot_strv_clear(&add);
 	free(msg);
 	free(spec);
+	free(lease);
+	free(unclaim);
 	return ret;
 }
 
@@ -455,9 +532,10 @@ static int save(struct saved *files, size_t *n, const char *path)
 	return 0;
 }
 
-/* Build T (claimed) and publish it. */
+/* Build T (claimed with the commit CLAIM) and publish it; *dropped: the
+ * claim went with the publication. */
 static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_knot_set *set,
-			     int silojson_existed)
+			     int silojson_existed, const char *claim, int *dropped)
 {
 	struct silo_knot_build_options bo = { 0 };
 	struct silo_knot_result res;
@@ -468,9 +546,13 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	int ret;
 
 	memset(files, 0, sizeof(files));
+	*dropped = 0;
 	bo.tool = w->o->tool;
 	bo.command = "knot worker";
 	bo.sign_key = w->o->sign_key;
+	if (!w->base_packages && (ret = silo_knot_base_packages(&w->base_packages)) < 0)
+		return ret;
+	bo.base_packages = w->base_packages;
 	if ((ret = pull_silo(w)) < 0)
 		return ret;
 	event(w, "building %s/%s %s", t->recipe->name, t->version, t->key);
@@ -499,7 +581,7 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	    !silojson_existed && !(ret = save(files, &n_files, silojson)) && n_files)
 		files[n_files - 1].keep = 1;
 	if (!ret)
-		ret = publish(w, t, files, n_files);
+		ret = publish(w, t, files, n_files, claim, dropped);
 	saved_release(files, n_files);
 	free(sig);
 	free(silojson);
@@ -515,10 +597,12 @@ static int one_round(struct worker *w, int *waiting)
 	silo_knot_set *set = NULL;
 	char *medo = NULL, *commit = NULL, *silojson = NULL, *spec = NULL, *tree = NULL;
 	size_t i, n, start;
-	int ret, status;
+	int ret, status, dropped = 0, same;
 
 	*waiting = 0;
-	if ((ret = update(w)) < 0)
+	if ((same = update(w, 0)) < 0)
+		return same;
+	if (!same && (ret = list_claims(w)) < 0)
 		return ret;
 	cfg.unboxed = w->o->unboxed;
 	cfg.silo = w->cache;
@@ -529,9 +613,11 @@ static int one_round(struct worker *w, int *waiting)
 	}
 	/* Read the recipes again only when the source medo changed: the
 	 * commits of other workers change the derived medo only. */
-	if ((ret = git(w, &status, &tree, "rev-parse", "-q", "--verify", spec)) < 0)
+	if (same && w->set)
+		status = 0;
+	else if ((ret = git(w, &status, &tree, "rev-parse", "-q", "--verify", spec)) < 0)
 		goto out;
-	if (status || !tree || !w->medo_tree || strcmp(tree, w->medo_tree)) {
+	if (!(same && w->set) && (status || !tree || !w->medo_tree || strcmp(tree, w->medo_tree))) {
 		silo_knot_set_free(w->set);
 		w->set = NULL;
 		free(w->medo_tree);
@@ -619,9 +705,9 @@ static int one_round(struct worker *w, int *waiting)
 		}
 		ret = fs_exists(silojson);
 		if (ret >= 0)
-			ret = build_and_publish(w, t, set, ret);
+			ret = build_and_publish(w, t, set, ret, commit, &dropped);
 		if (ret >= 0) {
-			if (!has_key(&w->failed, t->key))
+			if (!dropped && !has_key(&w->failed, t->key))
 				drop_claim(w, t, commit);
 			ret = 1;
 		}
@@ -683,6 +769,9 @@ out:
 	silo_knot_set_free(w.set);
 	free(w.medo_tree);
 	free(w.empty_tree);
+	free(w.base_packages);
+	free(w.claims);
+	free(w.fetch_head);
 	free(w.git);
 	free(w.rsync);
 	free(w.clone);

@@ -142,4 +142,68 @@ test_expect_success 'without --keep-going the build stops after a failure' '
 	)
 '
 
+# Each WEDGE logs the bash that reads it ($$ is the top shell's pid, also
+# in a subshell) into a file outside the recipe: "load PID", or
+# "build-load PID" when a build's driver sources it to run it.
+test_expect_success 'knot build sources all recipes in one bash; its tasks read them back' '
+	mkdir rc && (
+		cd rc && knot_setup &&
+		knot_recipe p 1.0 "echo \"\${knot_src+build-}load \$\$\" >>\"$TRASH_DIRECTORY/rc/log\"" &&
+		knot_recipe q 1.0 "WEDGE_DEPS=p
+echo \"\${knot_src+build-}load \$\$\" >>\"$TRASH_DIRECTORY/rc/log\"" &&
+		knot build --unboxed -v deps/source.medo >out &&
+		test "$(grep -c "^built " out)" = 2 &&
+		grep "^load " log >sourced &&
+		test_line_count 2 sourced &&
+		test "$(sort -u sourced | wc -l)" = 1 &&
+		test "$(grep -c "^build-load " log)" = 2 &&
+		tree=$(knot key --explain deps/source.medo/p | sed -n "s/^recipe-tree //p") &&
+		printf "knot-recipe-cache 1\ndir %s\nvar WEDGE_NAME p\nvar WEDGE_VERSION 1.0\nfn wedge-make\nfn wedge-install\nfn wedge-smoke-test\nend\n" \
+			"$(cd deps/source.medo/p && pwd -P)" >expect &&
+		test_cmp expect .knot/recipes/$tree
+	)
+'
+
+test_expect_success 'a task sources a recipe itself when the cache does not hold it whole' '
+	(
+		cd rc && : >log &&
+		key=$(knot key --unboxed deps/source.medo/p | cut -d" " -f1) &&
+		tree=$(knot key --explain deps/source.medo/p | sed -n "s/^recipe-tree //p") &&
+		: >log &&
+		KNOT_RECIPE_CACHE=$PWD/.knot/recipes knot run-task --unboxed --rebuild --key=$key deps/source.medo/p &&
+		! grep "^load " log &&
+		sed -i "/^end\$/d" .knot/recipes/$tree &&
+		KNOT_RECIPE_CACHE=$PWD/.knot/recipes knot run-task --unboxed --rebuild --key=$key deps/source.medo/p &&
+		test "$(grep -c "^load " log)" = 1 &&
+		sed -i "s/^var WEDGE_NAME p\$/var WEDGE_NAME other/" .knot/recipes/$tree &&
+		sed -i "s|^dir .*|dir /elsewhere/p|" .knot/recipes/$tree &&
+		KNOT_RECIPE_CACHE=$PWD/.knot/recipes knot run-task --unboxed --rebuild --key=$key deps/source.medo/p &&
+		test "$(grep -c "^load " log)" = 2
+	)
+'
+
+# What dpkg-query says, as the provenance records it.
+test_lazy_prereq DPKG 'command -v dpkg-query'
+
+test_expect_success DPKG 'the installed packages are asked once per build and recorded by each task' '
+	(
+		cd rc &&
+		dpkg-query -W -f "\${Package}:\${Architecture} \${Version} \${db:Status-Abbrev}\n" |
+			grep " ii \$" | sed "s/ \$//; s/\$/ /" | LC_ALL=C sort >pkgs &&
+		echo "$(sha256sum <pkgs | cut -d" " -f1) ($(wc -l <pkgs) packages)" >expect &&
+		for n in p q; do knot_prov base-packages $(knot_derived $n 1.0) || return 1; done >actual &&
+		sort -u actual >actual.u &&
+		test_cmp expect actual.u &&
+		key=$(knot key --unboxed deps/source.medo/p | cut -d" " -f1) &&
+		rm -f $(knot_derived p 1.0) &&
+		fake="$(printf "%064d" 0) (3 packages)" &&
+		KNOT_BASE_PACKAGES="$fake" knot run-task --unboxed --key=$key deps/source.medo/p &&
+		test "$(knot_prov base-packages $(knot_derived p 1.0))" = "$fake" &&
+		rm -f $(knot_derived p 1.0) &&
+		KNOT_BASE_PACKAGES="not a digest (3 packages)" knot run-task --unboxed --key=$key deps/source.medo/p &&
+		knot_prov base-packages $(knot_derived p 1.0) >actual &&
+		test_cmp expect actual
+	)
+'
+
 test_done

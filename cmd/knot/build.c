@@ -123,6 +123,7 @@ int cmd_knot_build(int argc, const char **argv)
 		OPT_END()
 	};
 	char flags[8192] = "", exe[4096], cmdline[4096] = "", *bdir = NULL, *report = NULL, *derived = NULL, *key = NULL;
+	char *recipes = NULL, *base = NULL;
 	unsigned char *before = NULL;
 	struct silo_knot_row *rows = NULL;
 	size_t n_rows = 0, i, n, to_build;
@@ -157,6 +158,13 @@ int cmd_knot_build(int argc, const char **argv)
 		goto out;
 	}
 	cfg.derived = derived;
+	/* What each recipe gave when sourced, for the tasks to read back. */
+	if (asprintf(&recipes, "%s/recipes", bdir) < 0) {
+		recipes = NULL;
+		status = fe_error(FE_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	cfg.recipe_cache = recipes;
 	if ((status = knot_cmd_load(&set, &cfg, argc, argv)))
 		goto out;
 	n = silo_knot_set_count(set);
@@ -214,7 +222,14 @@ int cmd_knot_build(int argc, const char **argv)
 		goto out;
 	}
 	if (to_build) {
-		if (setenv("KNOT_REPORT", report, 1) < 0 || setenv("KNOT_COMMAND", cmdline, 1) < 0) {
+		/* The installed packages, asked once for all the tasks. */
+		if ((ret = silo_knot_base_packages(&base)) < 0) {
+			status = fe_lib_error(ret);
+			goto out;
+		}
+		if (setenv("KNOT_REPORT", report, 1) < 0 || setenv("KNOT_COMMAND", cmdline, 1) < 0 ||
+		    setenv("KNOT_RECIPE_CACHE", recipes, 1) < 0 ||
+		    setenv("KNOT_BASE_PACKAGES", base, 1) < 0) {
 			status = fe_error(FE_EXIT_FAILURE, "cannot set KNOT_REPORT: %m");
 			goto out;
 		}
@@ -280,5 +295,7 @@ out:
 	free(report);
 	free(derived);
 	free(key);
+	free(recipes);
+	free(base);
 	return status;
 }

@@ -94,6 +94,14 @@ int cmd_knot_run_task(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "name one recipe directory and --key");
 	if (!report && getenv("KNOT_REPORT") && *getenv("KNOT_REPORT"))
 		report = getenv("KNOT_REPORT");
+	/* What knot build learnt already: the recipes as sourced, and the
+	 * installed packages. */
+	if (getenv("KNOT_RECIPE_CACHE") && *getenv("KNOT_RECIPE_CACHE") == '/') {
+		cfg.recipe_cache = getenv("KNOT_RECIPE_CACHE");
+		cfg.recipe_cache_read = 1;
+	}
+	if (getenv("KNOT_BASE_PACKAGES") && silo_knot_base_packages_valid(getenv("KNOT_BASE_PACKAGES")))
+		o.base_packages = getenv("KNOT_BASE_PACKAGES");
 	if ((ret = knot_cmd_load(&set, &cfg, argc, argv)))
 		return ret;
 	for (i = 0; i < silo_knot_set_count(set); i++)

@@ -54,6 +54,9 @@ struct silo_knot_recipe {
 	char **env;		/* WEDGE_ENV: names of variables passed in */
 	size_t n_env;
 	unsigned funcs;		/* enum silo_knot_fn bits */
+	/* The tree id of the directory without its top-level treeptrs (as
+	 * in the key), when it was read with a recipe cache; else "". */
+	char tree[SILO_OID_MAX_HEXSZ + 1];
 	char **problems;	/* what is wrong with it (knot validate) */
 	size_t n_problems;
 };
@@ -95,6 +98,13 @@ void silo_knot_platform_release(struct silo_knot_platform *p);
  * is missing. */
 int silo_knot_base_digest(char out[65], size_t *count);
 
+/* The same as the provenance records it, "<digest> (<count> packages)"
+ * (owned by the caller). */
+int silo_knot_base_packages(char **out);
+
+/* 1 if S has the form silo_knot_base_packages() gives, else 0. */
+int silo_knot_base_packages_valid(const char *s);
+
 /* ---- sets of tasks ---- */
 
 struct silo_knot_config {
@@ -103,6 +113,12 @@ struct silo_knot_config {
 	const char *derived;	/* the derived medo; NULL: beside the source medo */
 	const char *silo;	/* read sources and dependencies from, and store
 				 * builds in, this silo instead of SILO.json's */
+	/* A directory keeping what sourcing each WEDGE gave, by recipe
+	 * directory and tree id, or NULL.  It is written after each time
+	 * bash sources a recipe; with recipe_cache_read it is also read
+	 * instead of sourcing a recipe it holds (knot build's tasks). */
+	const char *recipe_cache;
+	int recipe_cache_read;
 };
 
 struct silo_knot_task {
@@ -187,6 +203,9 @@ struct silo_knot_build_options {
 	const char *tool;	/* provenance: "knot 0.1.0" */
 	const char *log_copy;	/* also copy the build log here (NULL: no) */
 	const char *sign_key;	/* sign the derived treeptr with this SSH key */
+	/* provenance: what silo_knot_base_packages() gives, when it is
+	 * known already (one dpkg-query for many builds); NULL: ask it */
+	const char *base_packages;
 };
 
 /*
