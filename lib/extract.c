@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,8 +59,10 @@ struct dir_fixup {
 /* A batch is handed over when it holds this many bytes or files. */
 #define BATCH_BYTES (512 * 1024)
 #define BATCH_FILES 256
-/* At most this many bytes wait in batches: memory stays bounded. */
+/* At most this many bytes and batches (each holding a descriptor) wait:
+ * memory and descriptors stay bounded. */
 #define QUEUE_BYTES (16 * 1024 * 1024)
+#define QUEUE_BATCHES 64	/* or a quarter of the descriptors allowed */
 #define MAX_WRITERS 4
 
 struct small_file {
@@ -88,7 +91,8 @@ struct writers {
 	pthread_t threads[MAX_WRITERS];
 	int n_threads;
 	struct batch *head, *tail;
-	size_t queued_bytes;
+	size_t queued_bytes, queued_batches;	/* waiting or being written */
+	size_t max_batches;
 	int busy;		/* batches being written */
 	int stop;
 	/* the first failure */
@@ -229,6 +233,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 		w->busy--;
 		w->queued_bytes -= bytes;
+		w->queued_batches--;
 		pthread_cond_broadcast(&w->idle);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -241,9 +246,14 @@ static void writers_start(struct extract_state *x)
 	struct writers *w = calloc(1, sizeof(*w));
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int n = cpus < 1 ? 1 : cpus > MAX_WRITERS ? MAX_WRITERS : (int)cpus;
+	struct rlimit rl;
 
 	if (!w)
 		return;
+	w->max_batches = QUEUE_BATCHES;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < QUEUE_BATCHES)
+		w->max_batches = rl.rlim_cur >= 8 ? (size_t)rl.rlim_cur / 4 : 1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->idle, NULL);
@@ -290,7 +300,8 @@ static int submit(struct extract_state *x, int keep_dir)
 	}
 	x->cur = NULL;
 	pthread_mutex_lock(&w->lock);
-	while (w->queued_bytes > QUEUE_BYTES && !w->failed)
+	while ((w->queued_bytes > QUEUE_BYTES || w->queued_batches >= w->max_batches) &&
+	       !w->failed)
 		pthread_cond_wait(&w->idle, &w->lock);
 	b->next = NULL;
 	if (w->tail)
@@ -299,6 +310,7 @@ static int submit(struct extract_state *x, int keep_dir)
 		w->head = b;
 	w->tail = b;
 	w->queued_bytes += b->data.len;
+	w->queued_batches++;
 	failed = w->failed;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);

@@ -226,4 +226,16 @@ test_expect_success 'small files are written on several threads, in archive orde
 	medo verify deps/x.medo/order.treeptr dest-parent/order
 '
 
+test_expect_success 'many directories of small files expand with few descriptors' '
+	make_tar dirs <<-\END &&
+	for d in range(300):
+	    add("d%03d/a" % d, data=b"a\n")
+	    add("d%03d/b" % d, data=b"b\n")
+	END
+	medo add dirs.tar deps/x.medo/dirs.treeptr &&
+	(ulimit -n 40 && medo expand deps/x.medo/dirs.treeptr dest-parent/dirs) &&
+	test "$(find dest-parent/dirs -type f | wc -l)" = 600 &&
+	medo verify deps/x.medo/dirs.treeptr dest-parent/dirs
+'
+
 test_done
