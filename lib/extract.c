@@ -55,7 +55,7 @@ struct dir_fixup {
 };
 
 /* Files up to this size go to the writer threads with their content. */
-#define SMALL_FILE (64 * 1024)
+#define SMALL_FILE (1024 * 1024)
 /* A batch is handed over when it holds this many bytes or files. */
 #define BATCH_BYTES (512 * 1024)
 #define BATCH_FILES 256
