@@ -515,7 +515,8 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 	}
 	if ((ret = locate(x, path, &base)) < 0)
 		return ret;
-	if (x->w && type == AE_IFREG && !link && !x->replaces &&
+	/* A zip entry may only learn its size after its data: not queued. */
+	if (x->w && type == AE_IFREG && !link && !x->replaces && archive_entry_size_is_set(e) &&
 	    archive_entry_size(e) >= 0 && archive_entry_size(e) <= SMALL_FILE)
 		return queue_small(x, e, base);
 	/* What depends on earlier entries waits until they are written. */
@@ -573,7 +574,8 @@ static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
 		if (offset < 0 || (uint64_t)offset > f->len || len > f->len - (size_t)offset)
 			return silo_error_set(SILO_EINVALID,
 				"'%s' in archive '%s' has more data than its size", x->path, x->name);
-		memcpy(x->cur->data.buf + f->data + (size_t)offset, buf, len);
+		if (len)
+			memcpy(x->cur->data.buf + f->data + (size_t)offset, buf, len);
 		return 0;
 	}
 	if (x->fd < 0)
