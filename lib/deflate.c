@@ -104,3 +104,36 @@ int silo_inflate_zlib(const void *in, size_t in_len, void *out, size_t out_len,
 	libdeflate_free_decompressor(dd);
 	return r != LIBDEFLATE_SUCCESS || got != out_len;
 }
+
+struct silo_inflater {
+	struct libdeflate_decompressor *dd;
+};
+
+int silo_inflater_new(struct silo_inflater **out)
+{
+	struct silo_inflater *inf = calloc(1, sizeof(*inf));
+
+	*out = NULL;
+	if (!inf || !(inf->dd = libdeflate_alloc_decompressor())) {
+		free(inf);
+		return silo_error_oom();
+	}
+	*out = inf;
+	return 0;
+}
+
+void silo_inflater_free(struct silo_inflater *inf)
+{
+	if (!inf)
+		return;
+	libdeflate_free_decompressor(inf->dd);
+	free(inf);
+}
+
+int silo_inflate_gzip(struct silo_inflater *inf, const void *in, size_t in_len,
+		      void *out, size_t cap, size_t *used, size_t *got)
+{
+	*used = *got = 0;
+	return libdeflate_gzip_decompress_ex(inf->dd, in, in_len, out, cap, used, got) !=
+	       LIBDEFLATE_SUCCESS;
+}

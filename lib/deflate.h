@@ -46,4 +46,22 @@ size_t silo_deflate_zlib(struct silo_deflater *d, const void *in, size_t len,
 int silo_inflate_zlib(const void *in, size_t in_len, void *out, size_t out_len,
 		      size_t *used);
 
+/*
+ * A reusable decompressor for whole gzip members, on one thread at a
+ * time.  silo_inflater_new() returns 0 or SILO_ENOMEM (message set).
+ */
+struct silo_inflater;
+int silo_inflater_new(struct silo_inflater **out);
+void silo_inflater_free(struct silo_inflater *inf);
+
+/*
+ * Inflate the gzip member at the start of IN[0..IN_LEN) into OUT (CAP
+ * bytes), checking its CRC and length; *USED is set to the compressed
+ * bytes it took and *GOT to the bytes it produced.  Returns 0, or 1 if
+ * the member is corrupt, not whole in IN, or larger than CAP: the caller
+ * then reads it with zlib, which says which.
+ */
+int silo_inflate_gzip(struct silo_inflater *inf, const void *in, size_t in_len,
+		      void *out, size_t cap, size_t *used, size_t *got);
+
 #endif

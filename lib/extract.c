@@ -17,6 +17,17 @@
  * each path again with lstat(), which made extraction twice as slow as
  * tar's.  Permissions (less the umask) and modification times are
  * restored, owners never.
+ *
+ * Creating many small files is bound by the kernel, so it is spread over
+ * writer threads: this thread reads the archive, hashes contents and
+ * makes directories; files up to SMALL_FILE bytes are gathered, with
+ * their content, in batches of one directory each, and a writer creates
+ * them relative to the batch's own descriptor of that directory (four
+ * system calls a file: openat with O_EXCL and O_NOFOLLOW and the final
+ * mode, pwrite, futimens, close).  Writers only ever create new names in
+ * directories this thread made; whatever depends on order (an entry that
+ * replaces an earlier one, a hard link to an earlier file) first waits
+ * for every queued file, then is done here as before.
  */
 #include "tree-internal.h"
 #include "alloc.h"
@@ -28,9 +39,11 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +52,53 @@ struct dir_fixup {
 	char *path;
 	mode_t mode;
 	struct timespec mtime;
+};
+
+/* Files up to this size go to the writer threads with their content. */
+#define SMALL_FILE (1024 * 1024)
+/* A batch is handed over when it holds this many bytes or files. */
+#define BATCH_BYTES (512 * 1024)
+#define BATCH_FILES 256
+/* At most this many bytes and batches (each holding a descriptor) wait:
+ * memory and descriptors stay bounded. */
+#define QUEUE_BYTES (16 * 1024 * 1024)
+#define QUEUE_BATCHES 64	/* or a quarter of the descriptors allowed */
+#define MAX_WRITERS 4
+
+struct small_file {
+	size_t name;		/* offset of its name in the batch's names */
+	size_t data;		/* offset of its content in the batch's data */
+	size_t len;
+	mode_t perm;
+	struct timespec mtime;
+};
+
+/* Small files of one directory, for a writer. */
+struct batch {
+	struct batch *next;
+	int dirfd;		/* owned by the batch */
+	struct strbuf dir;	/* relative to DEST, for messages */
+	struct strbuf names;	/* NUL-terminated names */
+	struct strbuf data;
+	struct small_file *files;
+	size_t n, alloc;
+};
+
+struct writers {
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a batch was queued, or stop */
+	pthread_cond_t idle;	/* a batch was done */
+	pthread_t threads[MAX_WRITERS];
+	int n_threads;
+	struct batch *head, *tail;
+	size_t queued_bytes, queued_batches;	/* waiting or being written */
+	size_t max_batches;
+	int busy;		/* batches being written */
+	int stop;
+	/* the first failure */
+	int failed, err;
+	char *err_path;
+	const char *err_what;
 };
 
 struct extract_state {
@@ -57,12 +117,244 @@ struct extract_state {
 	mode_t umask;
 	struct dir_fixup *fixups;
 	size_t n_fixups, alloc_fixups;
+	/* the small file being gathered into CUR, if QUEUED */
+	int queued;
+	int replaces;		/* set by the walk before on_header */
+	struct batch *cur;	/* small files of the directory x->dir */
+	struct writers *w;	/* NULL: everything is written here */
 };
 
 static int fail_errno(struct extract_state *x, const char *path, const char *what)
 {
 	return silo_error_errno("cannot %s '%s' of archive '%s' in '%s'", what, path,
 				x->name, x->dest);
+}
+
+static void batch_free(struct batch *b)
+{
+	if (!b)
+		return;
+	if (b->dirfd >= 0)
+		close(b->dirfd);
+	strbuf_release(&b->dir);
+	strbuf_release(&b->names);
+	strbuf_release(&b->data);
+	free(b->files);
+	free(b);
+}
+
+/* Write one small file of B; returns 0 or an errno, *WHAT saying what failed. */
+static int write_small(struct batch *b, struct small_file *f, const char **what)
+{
+	const char *name = b->names.buf + f->name;
+	const char *p = b->data.buf + f->data;
+	size_t len = f->len;
+	off_t off = 0;
+	int fd, err;
+
+	*what = "create";
+	fd = openat(b->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    f->perm);
+	if (fd < 0)
+		return errno;
+	*what = "write";
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	*what = "finish";
+	if (f->mtime.tv_nsec != UTIME_OMIT) {
+		struct timespec times[2] = { f->mtime, f->mtime };
+		if (futimens(fd, times) < 0)
+			goto fail;
+	}
+	*what = "write";
+	if (close(fd) < 0)
+		return errno;
+	return 0;
+fail:
+	err = errno;
+	close(fd);
+	return err;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writers *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct batch *b;
+		size_t bytes, i;
+		int failed;
+
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->work, &w->lock);
+		if (!w->head)
+			break;
+		b = w->head;
+		if (!(w->head = b->next))
+			w->tail = NULL;
+		w->busy++;
+		failed = w->failed || w->stop;	/* after a failure, nothing more */
+		pthread_mutex_unlock(&w->lock);
+
+		bytes = b->data.len;
+		for (i = 0; i < b->n && !failed; i++) {
+			const char *what;
+			int err = write_small(b, &b->files[i], &what);
+			if (!err)
+				continue;
+			failed = 1;
+			pthread_mutex_lock(&w->lock);
+			if (!w->failed) {
+				struct strbuf path = STRBUF_INIT;
+				w->failed = 1;
+				w->err = err;
+				w->err_what = what;
+				if ((!b->dir.len || (strbuf_add(&path, b->dir.buf, b->dir.len) == 0 &&
+						     strbuf_add(&path, "/", 1) == 0)) &&
+				    strbuf_add(&path, b->names.buf + b->files[i].name,
+					       strlen(b->names.buf + b->files[i].name)) == 0)
+					w->err_path = strbuf_detach(&path);
+				strbuf_release(&path);
+			}
+			pthread_mutex_unlock(&w->lock);
+		}
+		batch_free(b);
+
+		pthread_mutex_lock(&w->lock);
+		w->busy--;
+		w->queued_bytes -= bytes;
+		w->queued_batches--;
+		pthread_cond_broadcast(&w->idle);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Start the writers, or leave x->w NULL where threads cannot start. */
+static void writers_start(struct extract_state *x)
+{
+	struct writers *w = calloc(1, sizeof(*w));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus < 1 ? 1 : cpus > MAX_WRITERS ? MAX_WRITERS : (int)cpus;
+	struct rlimit rl;
+
+	if (!w)
+		return;
+	w->max_batches = QUEUE_BATCHES;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < QUEUE_BATCHES)
+		w->max_batches = rl.rlim_cur >= 8 ? (size_t)rl.rlim_cur / 4 : 1;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->idle, NULL);
+	while (w->n_threads < n &&
+	       pthread_create(&w->threads[w->n_threads], NULL, writer_main, w) == 0)
+		w->n_threads++;
+	if (!w->n_threads) {
+		pthread_cond_destroy(&w->idle);
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return;
+	}
+	x->w = w;
+}
+
+/* The first writer's failure, as this thread's error. */
+static int writers_error(struct extract_state *x)
+{
+	struct writers *w = x->w;
+	int ret;
+
+	errno = w->err;
+	ret = fail_errno(x, w->err_path ? w->err_path : "a file", w->err_what);
+	return ret;
+}
+
+/* Hand the current batch to the writers.  KEEP_DIR: this thread goes on
+ * writing into x->dirfd, so the batch takes a copy of it. */
+static int submit(struct extract_state *x, int keep_dir)
+{
+	struct writers *w = x->w;
+	struct batch *b = x->cur;
+	int failed;
+
+	if (!b || !b->n)
+		return 0;
+	if (keep_dir || x->dirfd == x->destfd) {
+		if ((b->dirfd = fcntl(x->dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
+			return fail_errno(x, x->dir.len ? x->dir.buf : ".", "open directory");
+	} else {
+		b->dirfd = x->dirfd;
+		x->dirfd = -1;
+	}
+	x->cur = NULL;
+	pthread_mutex_lock(&w->lock);
+	while ((w->queued_bytes > QUEUE_BYTES || w->queued_batches >= w->max_batches) &&
+	       !w->failed)
+		pthread_cond_wait(&w->idle, &w->lock);
+	b->next = NULL;
+	if (w->tail)
+		w->tail->next = b;
+	else
+		w->head = b;
+	w->tail = b;
+	w->queued_bytes += b->data.len;
+	w->queued_batches++;
+	failed = w->failed;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	return failed ? writers_error(x) : 0;
+}
+
+/* Wait until every queued file is written. */
+static int drain(struct extract_state *x)
+{
+	struct writers *w = x->w;
+	int ret, failed;
+
+	if (!w)
+		return 0;
+	if ((ret = submit(x, 1)) < 0)
+		return ret;
+	pthread_mutex_lock(&w->lock);
+	while ((w->head || w->busy) && !w->failed)
+		pthread_cond_wait(&w->idle, &w->lock);
+	failed = w->failed;
+	pthread_mutex_unlock(&w->lock);
+	return failed ? writers_error(x) : 0;
+}
+
+/* Stop and join the writers; queued batches not yet written are dropped. */
+static void writers_stop(struct extract_state *x)
+{
+	struct writers *w = x->w;
+	int i;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < w->n_threads; i++)
+		pthread_join(w->threads[i], NULL);
+	pthread_cond_destroy(&w->idle);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->lock);
+	free(w->err_path);
+	free(w);
+	x->w = NULL;
 }
 
 /*
@@ -77,6 +369,13 @@ static int enter_dir(struct extract_state *x, const char *rel, size_t len)
 
 	if (x->dirfd >= 0 && x->dir.len == len && !memcmp(x->dir.buf, rel, len))
 		return 0;
+	/* The small files gathered for the directory left take its
+	 * descriptor with them. */
+	if (x->cur && x->cur->n) {
+		int ret = submit(x, 0);
+		if (ret < 0)
+			return ret;
+	}
 	if (x->dirfd >= 0 && x->dirfd != x->destfd)
 		close(x->dirfd);
 	x->dirfd = -1;
@@ -159,6 +458,43 @@ static struct timespec entry_mtime(struct archive_entry *e)
 	return ts;
 }
 
+/* Gather the small regular file E, named BASE in x->dir, into x->cur;
+ * its content follows through on_data(). */
+static int queue_small(struct extract_state *x, struct archive_entry *e, const char *base)
+{
+	struct batch *b = x->cur;
+	struct small_file *f;
+	size_t size = (size_t)archive_entry_size(e);
+
+	if (!b) {
+		if (!(b = calloc(1, sizeof(*b))))
+			return silo_error_oom();
+		b->dirfd = -1;
+		if (strbuf_add(&b->dir, x->dir.buf ? x->dir.buf : "", x->dir.len) < 0) {
+			batch_free(b);
+			return SILO_ENOMEM;
+		}
+		x->cur = b;
+	}
+	if (ALLOC_GROW(b->files, b->n + 1, b->alloc) < 0)
+		return silo_error_oom();
+	f = &b->files[b->n];
+	f->name = b->names.len;
+	if (strbuf_add(&b->names, base, strlen(base) + 1) < 0 ||
+	    strbuf_grow(&b->data, size) < 0)
+		return SILO_ENOMEM;
+	f->data = b->data.len;
+	f->len = size;
+	memset(b->data.buf + b->data.len, 0, size);	/* sparse holes stay zero */
+	b->data.len += size;
+	b->data.buf[b->data.len] = '\0';
+	f->perm = archive_entry_perm(e) & 0777;
+	f->mtime = entry_mtime(e);
+	b->n++;
+	x->queued = 1;
+	return 0;
+}
+
 static int on_header(void *payload, struct archive_entry *e, const char *path)
 {
 	struct extract_state *x = payload;
@@ -178,6 +514,13 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 		return add_fixup(x, path, archive_entry_perm(e), entry_mtime(e));
 	}
 	if ((ret = locate(x, path, &base)) < 0)
+		return ret;
+	/* A zip entry may only learn its size after its data: not queued. */
+	if (x->w && type == AE_IFREG && !link && !x->replaces && archive_entry_size_is_set(e) &&
+	    archive_entry_size(e) >= 0 && archive_entry_size(e) <= SMALL_FILE)
+		return queue_small(x, e, base);
+	/* What depends on earlier entries waits until they are written. */
+	if ((x->replaces || link) && (ret = drain(x)) < 0)
 		return ret;
 	/* Regular files are created with O_EXCL: only when that fails is
 	 * the place looked at, saving a system call per file. */
@@ -226,6 +569,15 @@ static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
 	struct extract_state *x = payload;
 	const char *p = buf;
 
+	if (x->queued) {
+		struct small_file *f = &x->cur->files[x->cur->n - 1];
+		if (offset < 0 || (uint64_t)offset > f->len || len > f->len - (size_t)offset)
+			return silo_error_set(SILO_EINVALID,
+				"'%s' in archive '%s' has more data than its size", x->path, x->name);
+		if (len)
+			memcpy(x->cur->data.buf + f->data + (size_t)offset, buf, len);
+		return 0;
+	}
 	if (x->fd < 0)
 		return 0;
 	while (len) {
@@ -250,6 +602,12 @@ static int on_finish(void *payload, struct archive_entry *e, const char *path)
 	struct timespec times[2];
 	int fd = x->fd;
 
+	if (x->queued) {
+		x->queued = 0;
+		if (x->cur->data.len >= BATCH_BYTES || x->cur->n >= BATCH_FILES)
+			return submit(x, 1);
+		return 0;
+	}
 	if (fd < 0)
 		return 0;
 	x->fd = -1;
@@ -336,7 +694,7 @@ int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 		      void *payload, const char *name, int format)
 {
 	struct silo_tree_list list = SILO_TREE_LIST_INIT;
-	struct tree_archive_hooks hooks = { on_header, on_data, on_finish, NULL };
+	struct tree_archive_hooks hooks = { on_header, on_data, on_finish, NULL, NULL };
 	struct extract_state x;
 	locale_t old_locale;
 	size_t i;
@@ -357,7 +715,13 @@ int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 		return silo_error_errno("cannot open directory '%s'", dest);
 	old_locale = tree_locale_enter();
 	hooks.payload = &x;
+	hooks.replaces = &x.replaces;
+	writers_start(&x);
 	ret = tree_archive_walk(&list, format, src, payload, name, &hooks);
+	if (!ret)
+		ret = drain(&x);
+	writers_stop(&x);
+	batch_free(x.cur);
 	if (x.fd >= 0)
 		close(x.fd);
 	if (x.dirfd >= 0 && x.dirfd != x.destfd)

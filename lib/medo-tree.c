@@ -378,7 +378,7 @@ static int cat_data(void *payload, const void *buf, size_t len, int64_t offset)
 
 static int cat_archive(silo_medo_tree *t, const char *path, int fd, const char *name)
 {
-	struct tree_archive_hooks hooks = { cat_header, cat_data, NULL, NULL };
+	struct tree_archive_hooks hooks = { cat_header, cat_data, NULL, NULL, NULL };
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct cat_state c = { path, fd, name, 0, 0, 0 };
 	struct medo_reader src = { 0 };

@@ -622,6 +622,8 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 		return silo_error_set(SILO_EINVALID,
 			"archive '%s' has '%s' both as a directory and as a file", w->name, path);
 	archive_entry_copy_pathname(e, path);
+	if (w->hooks->replaces)
+		*w->hooks->replaces = s != NULL;
 	if (hardlink) {
 		struct slot *t;
 

@@ -88,6 +88,9 @@ struct tree_archive_hooks {
 	int (*data)(void *payload, const void *buf, size_t len, int64_t offset);
 	int (*finish)(void *payload, struct archive_entry *e, const char *path);
 	void *payload;
+	/* If not NULL, set before HEADER: 1 when the entry replaces an
+	 * earlier leaf of the same path, else 0. */
+	int *replaces;
 };
 
 /*

@@ -101,6 +101,49 @@ test_expect_success 'trailing garbage after the gzip data is exit 4' '
 	grep "trailing garbage" err
 '
 
+# sized_members FILE SIZES...: FILE as gzip members of SIZES bytes, each
+# with silo's size field (the whole content's size), on stdout.
+sized_members() {
+	python3 - "$@" <<-\EOF
+	import struct, sys, zlib
+	data = open(sys.argv[1], "rb").read()
+	out, pos = sys.stdout.buffer, 0
+	for n in [int(a) for a in sys.argv[2:]]:
+	    part = data[pos:pos + n]
+	    pos += n
+	    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+	    extra = b"Sz" + struct.pack("<H", 8) + struct.pack("<Q", len(data))
+	    out.write(b"\x1f\x8b\x08\x04" + b"\0" * 4 + b"\0\x03" + struct.pack("<H", len(extra)) + extra)
+	    out.write(c.compress(part) + c.flush())
+	    out.write(struct.pack("<II", zlib.crc32(part), len(part)))
+	EOF
+}
+
+test_expect_success 'members of any size with the size field are read' '
+	silo init m && test_seeded_file big 2500000 7 &&
+	id=$(git hash-object big) && obj=$(objpath m $id) &&
+	mkdir -p $(dirname $obj) &&
+	sized_members big 500000 1900000 100000 >$obj &&
+	silo cat --silo m $id >out &&
+	test_cmp big out &&
+	silo verify m
+'
+
+test_expect_success 'trailing garbage after members with the size field is exit 4' '
+	id=$(git hash-object big) &&
+	echo junk >>$(objpath m $id) &&
+	test_expect_code 4 silo cat --silo m $id >out 2>err &&
+	grep "trailing garbage" err
+'
+
+test_expect_success 'a damaged second member of a stored object is exit 4' '
+	rm -rf c && cp -r s c && test_seeded_file r3 3000000 9 &&
+	id=$(silo put --silo c r3) && obj=$(objpath c $id) && chmod u+w $obj &&
+	printf "\125\125\125\125" | dd of=$obj bs=1 seek=1500000 conv=notrunc 2>/dev/null &&
+	test_expect_code 4 silo cat --silo c $id >out 2>err &&
+	grep "^silo: error: corrupt object " err
+'
+
 test_expect_success 'cat takes exactly one id' '
 	test_expect_code 2 silo cat --silo s 2>err &&
 	test_expect_code 2 silo cat --silo s a b 2>err &&

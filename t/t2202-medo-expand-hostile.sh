@@ -195,4 +195,47 @@ test_expect_success 'medo add of a directory holding a .git directory is refused
 	! test -e deps/x.medo/withgit.treeptr
 '
 
+test_expect_success 'small files are written on several threads, in archive order where it matters' '
+	make_tar order <<-\END &&
+	for d in range(40):
+	    for f in range(30):
+	        add("d%02d/f%02d" % (d, f), data=b"%d %d\n" % (d, f), mode=0o644, mtime=1000000000)
+	add("d00/f00", data=b"second\n", mode=0o755)
+	add("d01/f01", type=tarfile.SYMTYPE, linkname="f02")
+	add("d02/f02", type=tarfile.SYMTYPE, linkname="gone")
+	add("d02/f02", data=b"file again\n")
+	add("d03/hard", type=tarfile.LNKTYPE, linkname="d39/f29")
+	add("d04/big", data=b"x" * 200000)
+	add("ro", type=tarfile.DIRTYPE, mode=0o555)
+	add("ro/f", data=b"in a read-only directory\n")
+	END
+	medo add order.tar deps/x.medo/order.treeptr &&
+	medo expand deps/x.medo/order.treeptr dest-parent/order &&
+	echo second >expect && test_cmp expect dest-parent/order/d00/f00 &&
+	test -x dest-parent/order/d00/f00 &&
+	test "$(readlink dest-parent/order/d01/f01)" = f02 &&
+	echo "file again" >expect && test_cmp expect dest-parent/order/d02/f02 &&
+	echo "39 29" >expect && test_cmp expect dest-parent/order/d03/hard &&
+	test "$(stat -c %h dest-parent/order/d39/f29)" = 2 &&
+	test "$(wc -c <dest-parent/order/d04/big)" = 200000 &&
+	echo "20 7" >expect && test_cmp expect dest-parent/order/d20/f07 &&
+	test "$(find dest-parent/order -type f | wc -l)" = 1202 &&
+	test "$(stat -c %Y dest-parent/order/d20/f07)" = 1000000000 &&
+	test "$(stat -c %a dest-parent/order/ro)" = 555 &&
+	echo "in a read-only directory" >expect && test_cmp expect dest-parent/order/ro/f &&
+	medo verify deps/x.medo/order.treeptr dest-parent/order
+'
+
+test_expect_success 'many directories of small files expand with few descriptors' '
+	make_tar dirs <<-\END &&
+	for d in range(300):
+	    add("d%03d/a" % d, data=b"a\n")
+	    add("d%03d/b" % d, data=b"b\n")
+	END
+	medo add dirs.tar deps/x.medo/dirs.treeptr &&
+	(ulimit -n 40 && medo expand deps/x.medo/dirs.treeptr dest-parent/dirs) &&
+	test "$(find dest-parent/dirs -type f | wc -l)" = 600 &&
+	medo verify deps/x.medo/dirs.treeptr dest-parent/dirs
+'
+
 test_done
