@@ -32,6 +32,13 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
  * commits: one flush for many objects. */
 int remote_pack_fetch_into(silo_remote *r, silo *cache, const silo_oid *id,
 			   silo_writer *batch);
+/* The N ITEMS, each in a pack R knows with its index loaded (as
+ * remote_pack_known() left them), into the writer BATCH of CACHE: the
+ * entries of one pack sorted by offset, each run of adjacent entries in
+ * one range request.  Each item's status says how it went. */
+struct silo_fetch_item;
+int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item **items,
+			   size_t n, silo_writer *batch);
 
 /* Read ID from R's packs, checked against its id as it streams: a blob
  * into CACHE as a loose object (*data NULL; through the writer BATCH if

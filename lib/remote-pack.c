@@ -536,10 +536,15 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
 	return ret;
 }
 
+/* Blobs up to this size are put from memory; larger ones through a spool
+ * file, so that memory stays bounded. */
+#define SMALL_BLOB (1u << 20)
+
 /*
  * The object at TARGET of P, checked against ID as it streams: a blob
- * goes into CACHE as a loose object through a spool (memory stays
- * bounded however large it is; *out is NULL), put into the writer BATCH
+ * goes into CACHE as a loose object, through a spool when larger than
+ * SMALL_BLOB (memory stays bounded however large it is; *out is NULL),
+ * put into the writer BATCH
  * when not NULL (the caller commits) or committed at once; anything else
  * (a tree object) into *out, owned by the caller.
  */
@@ -563,7 +568,7 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, s
 	    (ret = pack_stream_open(&st, p, pc, target, id)) < 0)
 		goto out;
 	*out_type = silo_stream_type(st);
-	if (*out_type == SILO_OBJ_BLOB) {
+	if (*out_type == SILO_OBJ_BLOB && silo_stream_size(st) > SMALL_BLOB) {
 		if ((!w && (ret = silo_writer_new(&w, cache)) < 0) ||
 		    (ret = silo_spool_new(&spool, w)) < 0)
 			goto out;
@@ -592,7 +597,14 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, s
 		memcpy(buf + have, d, len);
 		have += len;
 	}
-	if (ret == 0) {
+	if (ret == 0 && *out_type == SILO_OBJ_BLOB) {
+		/* A small blob, whole and checked: stored from memory. */
+		if ((!w && (ret = silo_writer_new(&w, cache)) < 0) ||
+		    (ret = silo_writer_put_buffer(&got, w, buf, have)) < 0)
+			goto out;
+		if (!batch)
+			ret = silo_writer_commit(w, NULL);
+	} else if (ret == 0) {
 		*out = buf;
 		*out_size = have;
 		buf = NULL;
@@ -631,30 +643,55 @@ static int write_frame(struct sparse *sp, const struct remote_pack *rp, int form
 	return 0;
 }
 
-/*
- * Bring the entry of ID and those of its delta bases into the sparse
- * pack, then resolve it with the pack reader, checked against ID: a blob
- * into CACHE_SILO, anything else into *data (deliver_object()).  The steps: a work
- * area, the entry itself in one range request (the pack's frame is
- * written locally: write_frame()), the rest of the delta chain, the
- * object.  Only when the entry is the pack's last and its size is not
- * known yet is the frame fetched first, to learn where the entry ends.
- */
-static int read_remote_object(silo_remote *r, struct remote_pack *rp,
-			      silo *cache_silo, const silo_oid *id, silo_writer *batch,
-			      unsigned char **out, size_t *out_size, int *out_type)
+/* ---- many objects of one pack: adjacent entries in one request ---- */
+
+#define RUN_MAX (64u << 20)	/* bytes one request may bring at most */
+
+/* One object to read: its offset and id; ITEM (a batch's, its status
+ * set) or DATA, SIZE and TYPE (a single read: any type, deliver_object()
+ * says where it goes) or neither; RET, how it went. */
+struct want {
+	uint64_t off;
+	const silo_oid *id;
+	struct silo_fetch_item *item;
+	unsigned char **data;
+	size_t *size;
+	int *type;
+	int ret;
+};
+
+static int by_offset(const void *a, const void *b)
 {
-	size_t rawsz = silo_oid_rawsz(r->format);
+	const struct want *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static void item_failed(struct silo_fetch_item *item, int ret)
+{
+	item->status = ret;
+	snprintf(item->message, sizeof(item->message), "%s", silo_error_message());
+}
+
+/*
+ * The N wanted objects V of pack RP, sorted by offset, through a sparse
+ * copy of the pack: each run of adjacent entries in one range request
+ * (the pack's frame written locally: write_frame(); fetched first only
+ * when the last entry is wanted and the pack's size is not known yet),
+ * then each object, its delta bases fetched as needed, delivered
+ * (deliver_object(), BATCH its writer).  A server that ignores ranges
+ * sends the whole pack from its start: only each range is kept.
+ */
+static int fetch_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
+			     struct want *v, size_t n, silo_writer *batch)
+{
+	size_t rawsz = silo_oid_rawsz(r->format), i, j;
 	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0 };
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
-	uint64_t target, end;
-	uint32_t pos;
 	int ret, framed = 0;
 
-	if (!pack_index_lookup(rp->idx, rawsz, id, &pos))
-		return silo_error_set(SILO_ENOTFOUND, "not in '%s/pack/%s.pack'", r->url, rp->name);
-	target = idx_offset(rp, pos, rawsz);
+	qsort(v, n, sizeof(*v), by_offset);
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
@@ -662,40 +699,68 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	    (ret = sparse_open(&sp, rp, dir)) < 0)
 		goto out;
 	sp.size = rp->pack_size;
-	if (!next_offset(rp, target, &end)) {
-		if (!sp.size) {
-			if ((ret = fetch_frame(&sp, url, rawsz)) < 0)
+	for (i = 0; i < n; i = j) {
+		uint64_t start = v[i].off, end;
+		for (j = i; j < n; j++) {
+			if (j > i && v[j].off != end)
+				break;
+			if (!next_offset(rp, v[j].off, &end)) {
+				if (!sp.size) {
+					if ((ret = fetch_frame(&sp, url, rawsz)) < 0)
+						goto out;
+					framed = 1;
+				}
+				end = sp.size - rawsz;
+			}
+			if (end <= v[j].off || v[j].off < 12) {
+				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+						     url, (unsigned long long)v[j].off);
 				goto out;
-			framed = 1;
+			}
+			if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
+				ret = silo_error_oom();
+				goto out;
+			}
+			sp.have[sp.n_have++] = v[j].off;
+			if (end - start >= RUN_MAX) {
+				j++;
+				break;
+			}
 		}
-		end = sp.size - rawsz;
+		if ((ret = fetch_span(&sp, url, start, end - start)) < 0)
+			goto out;
 	}
-	if (target < 12 || end <= target) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
-				     url, (unsigned long long)target);
-		goto out;
-	}
-	if ((ret = fetch_span(&sp, url, target, end - target)) < 0)
-		goto out;
-	if (sp.size < end + rawsz) {
+	if (sp.size < rawsz + 12) {
 		ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
 		goto out;
 	}
-	if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
-		ret = silo_error_oom();
-		goto out;
-	}
-	sp.have[sp.n_have++] = target;
 	if (!framed && (ret = write_frame(&sp, rp, r->format)) < 0)
 		goto out;
 	remember_size(rp, r, sp.size);
 	snprintf(rel, sizeof(rel), "pack/%s", rp->name);
 	if ((ret = pack_open(&p, sp.work, rel, r->format)) < 0)
 		goto out;
-	if ((ret = fetch_chain(&sp, rp, url, rel, r->format, &p, target)) < 0 ||
-	    (ret = deliver_object(p, target, id, cache_silo, batch, out, out_size,
-					 out_type)) < 0)
-		goto out;
+	for (i = 0; i < n; i++) {
+		unsigned char *data = NULL, **dp = v[i].data ? v[i].data : &data;
+		size_t size, *sz = v[i].size ? v[i].size : &size;
+		int type, *tp = v[i].type ? v[i].type : &type, one;
+		if ((one = fetch_chain(&sp, rp, url, rel, r->format, &p, v[i].off)) == 0 &&
+		    (one = deliver_object(p, v[i].off, v[i].id, cache, batch, dp, sz, tp)) == 0 &&
+		    !v[i].data && *tp != SILO_OBJ_BLOB)
+			one = silo_error_set(SILO_EINVALID, "object in '%s' is a %s, not a blob",
+					     url, silo_object_type_name(*tp));
+		free(data);
+		v[i].ret = one;
+		if (one < 0 && v[i].item) {
+			char hex[SILO_OID_MAX_HEXSZ + 1];
+			silo_error_wrap("object %s from '%s'", silo_oid_to_hex(hex, v[i].id), url);
+			item_failed(v[i].item, one);
+		}
+		if (!p) {	/* fetch_chain could not map it again */
+			ret = one;
+			goto out;
+		}
+	}
 out:
 	pack_close(p);
 	sparse_free(&sp);
@@ -704,8 +769,30 @@ out:
 	return ret;
 }
 
-/* Read pack/NAME.moved, if the server has it, and make the packs it
- * names known (they are searched after those known now). */
+/* The object ID of pack RP, as fetch_run_objects() reads it. */
+static int read_remote_object(silo_remote *r, struct remote_pack *rp,
+			      silo *cache_silo, const silo_oid *id, silo_writer *batch,
+			      unsigned char **out, size_t *out_size, int *out_type)
+{
+	size_t rawsz = silo_oid_rawsz(r->format);
+	struct want w;
+	uint32_t pos;
+	int ret;
+
+	if (!pack_index_lookup(rp->idx, rawsz, id, &pos))
+		return silo_error_set(SILO_ENOTFOUND, "not in '%s/pack/%s.pack'", r->url, rp->name);
+	memset(&w, 0, sizeof(w));
+	w.off = idx_offset(rp, pos, rawsz);
+	w.id = id;
+	w.data = out;
+	w.size = out_size;
+	w.type = out_type;
+	ret = fetch_run_objects(r, rp, cache_silo, &w, 1, batch);
+	return ret < 0 ? ret : w.ret;
+}
+
+/* Read pack/NAME.moved, if the server has it, and make the pack it
+ * names known (it is searched after those known now). */
 static int follow_redirect(silo_remote *r, const char *name)
 {
 	enum http_result result;
@@ -820,6 +907,55 @@ int remote_pack_fetch_into(silo_remote *r, silo *cache, const silo_oid *id,
 				     silo_object_type_name(type));
 	free(data);
 	return ret;
+}
+
+int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item **items,
+			   size_t n, silo_writer *batch)
+{
+	size_t rawsz = silo_oid_rawsz(r->format), i, k, m;
+	struct want *v;
+	char *done;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	done = calloc(n, 1);
+	if (!v || !done) {
+		free(v);
+		free(done);
+		return silo_error_oom();
+	}
+	for (i = 0; i < n; i++) {
+		items[i]->status = SILO_ENOTFOUND;
+		snprintf(items[i]->message, sizeof(items[i]->message), "not in a known pack of '%s'",
+			 r->url);
+	}
+	/* Pack by pack, the objects its index lists that no earlier pack
+	 * took; remote_pack_known() loaded the indexes. */
+	for (k = 0; k < r->n_packs && !ret; k++) {
+		struct remote_pack *rp = &r->packs[k];
+		uint32_t pos;
+		if (!rp->idx)
+			continue;
+		for (i = 0, m = 0; i < n; i++)
+			if (!done[i] && pack_index_lookup(rp->idx, rawsz, &items[i]->id, &pos)) {
+				done[i] = 1;
+				items[i]->status = 0;
+				items[i]->message[0] = '\0';
+				memset(&v[m], 0, sizeof(v[m]));
+				v[m].off = idx_offset(rp, pos, rawsz);
+				v[m].id = &items[i]->id;
+				v[m++].item = items[i];
+			}
+		if (m && (ret = fetch_run_objects(r, rp, cache, v, m, batch)) < 0)
+			for (i = 0; i < m; i++)
+				if (!v[i].item->status)
+					item_failed(v[i].item, ret);
+	}
+	free(v);
+	free(done);
+	return 0;
 }
 
 int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)

@@ -292,7 +292,8 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	struct fetch_slot *slots;
 	struct http_job *hjobs;
 	silo_writer *packed = NULL;	/* objects read from known packs */
-	size_t i, k = 0, named = 0;
+	struct silo_fetch_item **known;	/* those items */
+	size_t i, k = 0, named = 0, n_known = 0;
 	int ret = 0;
 
 	if (r->format != cache->format)
@@ -301,9 +302,11 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 				      silo_oid_format_name(cache->format));
 	slots = calloc(n ? n : 1, sizeof(*slots));
 	hjobs = calloc(n ? n : 1, sizeof(*hjobs));
-	if (!slots || !hjobs) {
+	known = calloc(n ? n : 1, sizeof(*known));
+	if (!slots || !hjobs || !known) {
 		free(slots);
 		free(hjobs);
+		free(known);
 		return silo_error_oom();
 	}
 	for (i = 0; i < n; i++) {
@@ -319,12 +322,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		 * request, without asking for a loose copy first; all such
 		 * objects of the batch are committed together. */
 		if (have == 0 && remote_pack_known(r, &item->id) > 0) {
-			if ((!packed && (have = silo_writer_new(&packed, cache)) < 0) ||
-			    (have = remote_pack_fetch_into(r, cache, &item->id, packed)) < 0) {
-				item->status = have;
-				snprintf(item->message, sizeof(item->message), "%s",
-					 silo_error_message());
-			}
+			known[n_known++] = item;
 			continue;
 		}
 		slot->item = item;
@@ -363,9 +361,11 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		free(slot->tmp);
 		memset(slot, 0, sizeof(*slot));
 	}
-	if (!ret && packed)
+	if (!ret && n_known && (ret = silo_writer_new(&packed, cache)) == 0 &&
+	    (ret = remote_pack_fetch_many(r, cache, known, n_known, packed)) == 0)
 		ret = silo_writer_commit(packed, NULL);
 	silo_writer_free(packed);
+	free(known);
 	if (!ret && k)
 		ret = http_run(hjobs, k, jobs, progress, payload);
 	/* As for puts: every checked download reaches the disk before any
