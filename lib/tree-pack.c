@@ -400,14 +400,27 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
 {
 	struct tp t = { NULL, 0, 0, s, dir, l, NULL, 0, 0, 1 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t before;
 	int ret;
 
 	t.threads = cpus > 1 ? (int)cpus : 1;
 	memset(res, 0, sizeof(*res));
-	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0 ||
-	    (ret = write_pack(&t, &res->pack_bytes)) < 0)
+	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0)
 		goto out;
-	qsort(t.packs, t.n_packs, sizeof(*t.packs), by_str);
+	before = t.n_packs;
+	if ((ret = write_pack(&t, &res->pack_bytes)) < 0)
+		goto out;
+	/* The new pack, which holds the tree section, first: a reader over
+	 * HTTP fetches the indexes in this order, and the tree's own is the
+	 * one a listing needs.  The packs of shared blobs follow, sorted. */
+	if (t.n_packs > before) {
+		char *own = t.packs[before];
+		memmove(t.packs + 1, t.packs, before * sizeof(*t.packs));
+		t.packs[0] = own;
+		qsort(t.packs + 1, t.n_packs - 1, sizeof(*t.packs), by_str);
+	} else {
+		qsort(t.packs, t.n_packs, sizeof(*t.packs), by_str);
+	}
 	res->packs = t.packs;
 	res->n_packs = t.n_packs;
 	t.packs = NULL;

@@ -123,6 +123,35 @@ test_expect_success 'a cold expand of version 2 reads each run of adjacent blobs
 	test_cmp expect actual
 '
 
+# A tree that shares blobs with an earlier pack lists its own pack first,
+# so that a cold listing asks for its own index and tree section only.
+# The content is chosen so that the shared pack's name sorts first: a
+# list sorted by name would send the reader to the other index first.
+test_expect_success 'a cold ls of a tree sharing blobs reads only its own pack' '
+	p1=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" deps.medo/v1.treeptr) &&
+	i=0 && own= &&
+	while test $i -lt 40; do
+		i=$((i + 1)) &&
+		rm -rf v3 try.silo try.treeptr && cp -R v1 v3 && echo "$i" >v3/extra &&
+		cp -R "$HTTPD_ROOT/deps.silo" try.silo &&
+		medo add -q --kind=tree --silo try.silo v3 try.treeptr &&
+		own=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\",*$/\1/p" try.treeptr | sed -n 1p) &&
+		test "$own" != "$p1" &&
+		if test "$p1" \< "$own"; then break; fi
+	done &&
+	test "$p1" \< "$own" &&
+	medo add -q --kind=tree --silo "$HTTPD_ROOT/deps.silo" v3 deps.medo/v3.treeptr &&
+	sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\",*$/\1/p" deps.medo/v3.treeptr >packs &&
+	printf "%s\n" "$own" "$p1" >expect && test_cmp expect packs &&
+	m=$(mark) &&
+	SILO_CACHE_DIR=$PWD/cache4 medo ls -r deps.medo/v3.treeptr >actual &&
+	git -C v3 init -q && git -C v3 add -A && tree=$(git -C v3 write-tree) &&
+	git -C v3 ls-tree -r $tree >expect && test_cmp expect actual &&
+	requests_since $m | grep -v config.json | sed "s|/pack/$own\.|/pack/OWN.|" >actual &&
+	printf "%s\n" "GET /deps.silo/pack/OWN.idx" "GET /deps.silo/pack/OWN.pack" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'after silo repack -a -d, readers follow the removed packs'"'"' redirects' '
 	silo repack -a -d --silo "$HTTPD_ROOT/deps.silo" &&
 	p1=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" deps.medo/v1.treeptr) &&
