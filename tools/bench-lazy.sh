@@ -21,7 +21,7 @@ versions=${2:-}
 RUNS=${RUNS:-5}
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/silo-lazy.XXXXXX")
 h=$W/http
-trap 'kill "$(cat "$h/nginx.pid" 2>/dev/null)" 2>/dev/null; fusermount3 -u "$W/mnt" 2>/dev/null; rm -rf "$W"' EXIT
+trap 'kill "$(cat "$h/nginx.pid" 2>/dev/null)" 2>/dev/null || :; fusermount3 -u "$W/mnt" 2>/dev/null || :; rm -rf "$W"' EXIT
 export SILO_HTTP_RETRIES=0
 
 say() { printf '%s\n' "$*" >&2; }
