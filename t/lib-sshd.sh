@@ -26,6 +26,9 @@ start_sshd() {
 	PermitRootLogin prohibit-password
 	EOF
 	"$SSHD" -f sshd/config -E "$PWD/sshd/log" || return 1
+	# Stopped at exit even when the check below fails (for a user
+	# whose login shell refuses commands, for one).
+	test_atexit 'kill $(cat "$TRASH_DIRECTORY/sshd/pid") 2>/dev/null'
 	RSYNC_RSH="ssh -p $port -i $PWD/sshd/user_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" &&
 	export RSYNC_RSH &&
 	i=0 && while ! $RSYNC_RSH 127.0.0.1 true 2>/dev/null; do
@@ -35,7 +38,6 @@ start_sshd() {
 }
 if start_sshd >sshd-start.log 2>&1; then
 	test_set_prereq SSHD
-	test_atexit 'kill $(cat "$TRASH_DIRECTORY/sshd/pid") 2>/dev/null'
 else
 	say "the ssh case is skipped: sshd cannot start here ($(tail -n 1 sshd/log 2>/dev/null || tail -n 1 sshd-start.log))"
 fi
