@@ -9,7 +9,6 @@
  * the rest lives in the page cache, which the system may reclaim.
  */
 #include "pack.h"
-#include "alloc.h"
 #include "delta.h"
 #include "delta-stream.h"
 #include "error-internal.h"
@@ -178,7 +177,7 @@ int pack_delta_result_size(const struct pack *p, const struct pack_entry *e,
 int pack_big_delta_open(struct pack_big_delta **out, struct pack *p, uint64_t offset,
 			int *type, uint64_t *size)
 {
-	struct chain_link { uint64_t offset; struct pack_entry e; } *chain = NULL;
+	struct pack_chain_link *chain = NULL;
 	struct pack_big_delta *bd;
 	unsigned char *buf = NULL;
 	size_t n = 0, alloc = 0;
@@ -204,23 +203,13 @@ int pack_big_delta_open(struct pack_big_delta **out, struct pack *p, uint64_t of
 			bd->type = e.type;
 			break;
 		}
-		if (n >= p->nr) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s': delta chain at offset %llu loops",
-					     p->relpack, (unsigned long long)offset);
+		if ((ret = pack_chain_push(p, offset, &chain, &n, &alloc, cur, &e)) < 0)
 			goto fail;
-		}
-		if (ALLOC_GROW(chain, n + 1, alloc) < 0) {
-			ret = silo_error_oom();
-			goto fail;
-		}
-		chain[n].offset = cur;
-		chain[n].e = e;
-		n++;
 		cur = e.base;
 	}
 	/* Back up, file to file, but for the last delta. */
 	while (n) {
-		struct chain_link *l = &chain[--n];
+		struct pack_chain_link *l = &chain[--n];
 		unsigned char *delta;
 		int next_fd;
 		uint64_t next_size;

@@ -513,10 +513,25 @@ take:
 	return 1;
 }
 
+int pack_chain_push(const struct pack *p, uint64_t start, struct pack_chain_link **chain,
+		    size_t *n, size_t *alloc, uint64_t offset, const struct pack_entry *e)
+{
+	/* OFS_DELTA bases lie before their delta, so only REF_DELTA can
+	 * loop; no chain is longer than the pack has objects. */
+	if (*n >= p->nr)
+		return corrupt_at(p, start, "delta chain loops");
+	if (ALLOC_GROW(*chain, *n + 1, *alloc) < 0)
+		return silo_error_oom();
+	(*chain)[*n].offset = offset;
+	(*chain)[*n].e = *e;
+	(*n)++;
+	return 0;
+}
+
 int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 	      int *type, const unsigned char **data, size_t *size, int *owned)
 {
-	struct chain_link { uint64_t offset; struct pack_entry e; } *chain = NULL;
+	struct pack_chain_link *chain = NULL;
 	size_t n = 0, alloc = 0;
 	unsigned char *base = NULL;
 	size_t base_size = 0;
@@ -545,24 +560,13 @@ int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 				base_owned = 0;
 			break;
 		}
-		/* OFS_DELTA bases lie before their delta, so only REF_DELTA
-		 * can loop; no chain is longer than the pack has objects. */
-		if (n >= p->nr) {
-			ret = corrupt_at(p, offset, "delta chain loops");
+		if ((ret = pack_chain_push(p, offset, &chain, &n, &alloc, cur, &e)) < 0)
 			goto out;
-		}
-		if (ALLOC_GROW(chain, n + 1, alloc) < 0) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		chain[n].offset = cur;
-		chain[n].e = e;
-		n++;
 		cur = e.base;
 	}
 	/* Apply the deltas back up, caching what later reads may reuse. */
 	while (n) {
-		struct chain_link *l = &chain[--n];
+		struct pack_chain_link *l = &chain[--n];
 		unsigned char *delta = NULL, *result = NULL;
 		size_t result_size;
 

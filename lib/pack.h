@@ -69,6 +69,17 @@ struct pack_entry {
 };
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
 
+/* One step of a walk from the delta at START down to its base: the
+ * delta entry E at OFFSET appended to *CHAIN (N links, ALLOC room;
+ * owned by the caller: free()).  A chain longer than the pack has
+ * objects loops (only REF_DELTA can), and is SILO_ECORRUPT. */
+struct pack_chain_link {
+	uint64_t offset;
+	struct pack_entry e;
+};
+int pack_chain_push(const struct pack *p, uint64_t start, struct pack_chain_link **chain,
+		    size_t *n, size_t *alloc, uint64_t offset, const struct pack_entry *e);
+
 /* Inflate the data of entry E at OFFSET whole into *out (owned by the
  * caller: free()); SILO_ECORRUPT names the pack, offset and problem. */
 int pack_inflate_entry(const struct pack *p, uint64_t offset,
