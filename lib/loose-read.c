@@ -25,7 +25,8 @@
 
 #define IN_SIZE (128 * 1024)
 #define OUT_SIZE (128 * 1024)
-/* A whole member of ours in FAST_IN, and its content in FAST_OUT. */
+/* A whole member of ours in FAST_IN, and its content in FAST_OUT: a
+ * member of FAST_OUT bytes deflates to less than FAST_IN - FAST_OUT. */
 #define FAST_OUT (1024 * 1024)
 #define FAST_IN (2 * 1024 * 1024 + 64 * 1024)
 
@@ -163,7 +164,10 @@ static long long inflate_fast(struct loose_stream *ls)
 	for (;;) {
 		size_t used, got;
 
-		if (ls->fin_len - ls->fin_pos < ls->fin_cap && !ls->fin_eof) {
+		/* Refill only once less than a whole member may be left:
+		 * moving the rest to the front for every member copied
+		 * about twice the input. */
+		if (ls->fin_len - ls->fin_pos < FAST_IN - FAST_OUT && !ls->fin_eof) {
 			ssize_t n;
 			memmove(ls->fin, ls->fin + ls->fin_pos, ls->fin_len - ls->fin_pos);
 			ls->fin_off += (off_t)ls->fin_pos;
