@@ -208,6 +208,55 @@ int fs_syncfs(const char *path)
 	return ret;
 }
 
+void fs_sync_set_init(struct fs_sync_set *set, const char *fs_path)
+{
+	memset(set, 0, sizeof(*set));
+	set->fs_path = fs_path;
+}
+
+int fs_sync_set_add(struct fs_sync_set *set, const char *path)
+{
+	size_t i;
+
+	if (set->whole)
+		return 0;
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->paths[i], path))
+			return 0;
+	if (set->n == FS_SYNC_EACH_MAX) {
+		fs_sync_set_release(set);
+		set->whole = 1;
+		return 0;
+	}
+	if (!(set->paths[set->n] = strdup(path)))
+		return silo_error_oom();
+	set->n++;
+	return 0;
+}
+
+int fs_sync_set_run(struct fs_sync_set *set)
+{
+	int ret = 0;
+	size_t i;
+
+	if (set->whole)
+		ret = fs_syncfs(set->fs_path);
+	for (i = 0; i < set->n && !ret; i++)
+		ret = fs_fsync_path(set->paths[i]);
+	fs_sync_set_release(set);
+	return ret;
+}
+
+void fs_sync_set_release(struct fs_sync_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->paths[i]);
+	set->n = 0;
+	set->whole = 0;
+}
+
 int fs_exists(const char *path)
 {
 	struct stat st;

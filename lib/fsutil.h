@@ -55,6 +55,30 @@ int fs_fsync_path(const char *path);
 /* Flush the whole file system holding PATH (syncfs). */
 int fs_syncfs(const char *path);
 
+/*
+ * Files and directories to make durable together.  Up to
+ * FS_SYNC_EACH_MAX of them get an fsync each; past that, one syncfs of
+ * the file system holding FS_PATH does it.  A few fsyncs take
+ * milliseconds, where a syncfs also waits for everything else written to
+ * that file system (a tree being expanded beside a cache: seconds);
+ * thousands of fsyncs cost more than one syncfs.
+ */
+#define FS_SYNC_EACH_MAX 16
+
+struct fs_sync_set {
+	const char *fs_path;		/* borrowed */
+	char *paths[FS_SYNC_EACH_MAX];	/* owned copies, without repeats */
+	size_t n;
+	int whole;			/* too many: syncfs instead */
+};
+
+void fs_sync_set_init(struct fs_sync_set *set, const char *fs_path);
+/* Add PATH (copied) unless it is there already. */
+int fs_sync_set_add(struct fs_sync_set *set, const char *path);
+/* Flush what was added, and empty SET for reuse. */
+int fs_sync_set_run(struct fs_sync_set *set);
+void fs_sync_set_release(struct fs_sync_set *set);
+
 /* 1 if PATH exists (any type), 0 if not, negative on another error. */
 int fs_exists(const char *path);
 

@@ -659,13 +659,20 @@ int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size
 
 int silo_writer_commit(silo_writer *w, size_t *created)
 {
+	struct fs_sync_set sync;
+	size_t i;
 	int ret;
 
 	if (!w->n_pending)
 		return 0;
 	/* 1. The content of every temporary file reaches the disk... */
-	if ((ret = fs_syncfs(w->s->objects_dir)) < 0)
+	fs_sync_set_init(&sync, w->s->objects_dir);
+	for (i = 0, ret = 0; i < w->n_pending && !ret; i++)
+		ret = fs_sync_set_add(&sync, w->pending[i].tmp);
+	if (ret < 0 || (ret = fs_sync_set_run(&sync)) < 0) {
+		fs_sync_set_release(&sync);
 		return ret;
+	}
 	/* 2. ...before any of them gets its name.  Each linked object
 	 * leaves the list at once, so a failure leaves only what is left
 	 * to undo for silo_writer_free(). */
@@ -680,6 +687,7 @@ int silo_writer_commit(silo_writer *w, size_t *created)
 		dir = dest ? strdup(dest) : NULL;
 		if (!dir) {
 			free(dest);
+			fs_sync_set_release(&sync);
 			return silo_error_oom();
 		}
 		*strrchr(dir, '/') = '\0';
@@ -698,15 +706,21 @@ int silo_writer_commit(silo_writer *w, size_t *created)
 				break;
 			ret = 0;
 		}
+		/* The name is in DIR, which may itself be new; one that was
+		 * there already may be another writer's, not yet flushed. */
+		if (ret >= 0 && (ret = fs_sync_set_add(&sync, dir)) == 0)
+			ret = fs_sync_set_add(&sync, w->s->objects_dir);
 		free(dir);
 		free(dest);
-		if (ret < 0)
+		if (ret < 0) {
+			fs_sync_set_release(&sync);
 			return ret;
+		}
 		if (made && created)
 			(*created)++;
 		free(p->tmp);
 		w->n_pending--;
 	}
 	/* 3. ...and the names reach the disk before commit returns. */
-	return fs_syncfs(w->s->objects_dir);
+	return fs_sync_set_run(&sync);
 }

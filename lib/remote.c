@@ -250,8 +250,10 @@ static int check_download(struct fetch_slot *slot)
 	return ret;
 }
 
-/* Give a checked download its name in the cache. */
-static void name_download(struct fetch_slot *slot, silo *cache)
+/* Give a checked download its name in the cache, and add the directory
+ * that holds the name to SYNC.  Only running out of memory for SYNC is an
+ * error of the whole fetch; the item's status says the rest. */
+static int name_download(struct fetch_slot *slot, silo *cache, struct fs_sync_set *sync)
 {
 	struct silo_fetch_item *item = slot->item;
 	char rel[SILO_LOOSE_PATH_MAX], *dest = NULL, *dir = NULL;
@@ -279,9 +281,12 @@ static void name_download(struct fetch_slot *slot, silo *cache)
 		goto out;
 	}
 	item->status = 0;
+	if ((ret = fs_sync_set_add(sync, dir)) == 0)
+		ret = fs_sync_set_add(sync, cache->objects_dir);
 out:
 	free(dest);
 	free(dir);
+	return ret < 0 && item->status == 0 ? ret : 0;
 }
 
 int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
@@ -294,6 +299,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	silo_writer *packed = NULL;	/* objects read from known packs */
 	struct silo_fetch_item **known;	/* those items */
 	size_t i, k = 0, named = 0, n_known = 0;
+	struct fs_sync_set sync;
 	int ret = 0;
 
 	if (r->format != cache->format)
@@ -368,8 +374,9 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	free(known);
 	if (!ret && k)
 		ret = http_run(hjobs, k, jobs, progress, payload);
-	/* As for puts: every checked download reaches the disk before any
-	 * gets its name, with one flush for the whole batch. */
+	/* Check every download; as for puts (silo_writer_commit), the
+	 * checked ones reach the disk before any gets its name, and the
+	 * names before we return. */
 	for (i = 0; !ret && i < k; i++) {
 		struct fetch_slot *slot = &slots[i];
 		if (hjobs[i].result == HTTP_OK) {
@@ -402,13 +409,18 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		unlink(slot->tmp);
 		hjobs[i].result = HTTP_FAILED;
 	}
-	if (!ret && named && (ret = fs_syncfs(cache->objects_dir)) < 0)
+	fs_sync_set_init(&sync, cache->objects_dir);
+	for (i = 0; !ret && named && i < k; i++)
+		if (hjobs[i].result == HTTP_OK)
+			ret = fs_sync_set_add(&sync, slots[i].tmp);
+	if (!ret && named && (ret = fs_sync_set_run(&sync)) < 0)
 		named = 0;
 	for (i = 0; !ret && i < k; i++)
 		if (hjobs[i].result == HTTP_OK)
-			name_download(&slots[i], cache);
+			ret = name_download(&slots[i], cache, &sync);
 	if (!ret && named)
-		ret = fs_syncfs(cache->objects_dir);
+		ret = fs_sync_set_run(&sync);
+	fs_sync_set_release(&sync);
 	for (i = 0; i < k; i++) {
 		if (ret < 0 && slots[i].tmp)
 			unlink(slots[i].tmp);
