@@ -258,6 +258,8 @@ static int finish(struct loose_stream *ls)
 
 	if (ls->seen != ls->base.size)
 		return corrupt(ls, "content is shorter than its recorded size");
+	if (!ls->hasher)
+		return 0;	/* checked by the caller before */
 	if ((ret = silo_hasher_final(&actual, ls->hasher)) < 0)
 		return ret;
 	if (!silo_oid_equal(&actual, &ls->base.id)) {
@@ -288,7 +290,7 @@ static int loose_read(silo_stream *st, const void **data, size_t *len)
 	if ((uint64_t)n > ls->base.size - ls->seen)
 		return corrupt(ls, "content is longer than its recorded size");
 	ls->seen += (uint64_t)n;
-	if (silo_hasher_update(ls->hasher, ls->data, (size_t)n) < 0)
+	if (ls->hasher && silo_hasher_update(ls->hasher, ls->data, (size_t)n) < 0)
 		return SILO_ERROR;
 	*data = ls->data;
 	*len = (size_t)n;
@@ -355,8 +357,9 @@ int silo_loose_declared_size(const unsigned char *buf, size_t len, uint64_t *siz
 	return -1;
 }
 
-int silo_loose_stream_open(silo_stream **out, const char *path,
-			   const char *display, const silo_oid *expected)
+/* CHECKED: the file the caller checked (no hashing then), or NULL. */
+static int open_loose(silo_stream **out, const char *path, const char *display,
+		      const silo_oid *expected, const struct stat *checked)
 {
 	struct loose_stream *ls;
 	struct stat sb;
@@ -384,12 +387,17 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 		ret = silo_error_errno("cannot stat '%s'", display);
 		goto fail;
 	}
+	if (checked && (sb.st_dev != checked->st_dev || sb.st_ino != checked->st_ino)) {
+		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not the file that was checked",
+				     display);
+		goto fail;
+	}
 	ls->in_size = (uint64_t)sb.st_size < IN_SIZE ? (size_t)sb.st_size + 1 : IN_SIZE;
 	if (!(ls->in = malloc(ls->in_size))) {
 		ret = silo_error_oom();
 		goto fail;
 	}
-	if ((ret = silo_hasher_new(&ls->hasher, expected->format)) < 0)
+	if (!checked && (ret = silo_hasher_new(&ls->hasher, expected->format)) < 0)
 		goto fail;
 	if ((ret = start(ls, &size)) < 0)
 		goto fail;
@@ -428,11 +436,29 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 			goto fail;
 	}
 	ls->base.size = size;
-	if ((ret = silo_hasher_begin(ls->hasher, SILO_OBJ_BLOB, size)) < 0)
+	if (!checked && (ret = silo_hasher_begin(ls->hasher, SILO_OBJ_BLOB, size)) < 0)
 		goto fail;
 	*out = &ls->base;
 	return 0;
 fail:
 	loose_free(&ls->base);
 	return ret;
+}
+
+int silo_loose_stream_open(silo_stream **out, const char *path,
+			   const char *display, const silo_oid *expected)
+{
+	return open_loose(out, path, display, expected, NULL);
+}
+
+int silo_loose_stream_open_checked(silo_stream **out, const char *path,
+				   const char *display, const silo_oid *id,
+				   uint64_t dev, uint64_t ino)
+{
+	struct stat checked;
+
+	memset(&checked, 0, sizeof(checked));
+	checked.st_dev = (dev_t)dev;
+	checked.st_ino = (ino_t)ino;
+	return open_loose(out, path, display, id, &checked);
 }

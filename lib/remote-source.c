@@ -8,6 +8,7 @@
 #include "source.h"
 #include "remote-internal.h"
 #include "error-internal.h"
+#include "fsutil.h"
 #include "http.h"
 
 #include <stdlib.h>
@@ -43,9 +44,11 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 	return ret;
 }
 
-static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
+/* Bring ID into the cache; CHECKED (may be NULL) gets the fetch item,
+ * which says whether this call downloaded and checked it. */
+static int fetch_one(struct remote_source *rs, const silo_oid *id,
+		     struct silo_fetch_item *checked)
 {
-	struct remote_source *rs = (struct remote_source *)src;
 	struct silo_fetch_item item;
 	int ret;
 
@@ -55,7 +58,14 @@ static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
 		return ret;
 	if (item.status < 0)
 		return silo_error_set(item.status, "%s", item.message);
+	if (checked)
+		*checked = item;
 	return 0;
+}
+
+static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
+{
+	return fetch_one((struct remote_source *)src, id, NULL);
 }
 
 /* An object read whole from a remote pack that is not a blob (a tree
@@ -117,16 +127,30 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 			      const silo_oid *id)
 {
 	struct remote_source *rs = (struct remote_source *)src;
+	struct silo_fetch_item item;
 	int ret;
 
 	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id);
-	ret = remote_source_fetch(src, id);
+	ret = fetch_one(rs, id, &item);
 
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */
 	if (ret < 0)
 		return ret;
+	if (item.checked) {
+		/* Hashed a moment ago, before it got its name: reading it
+		 * for the caller need not hash every byte again. */
+		char rel[SILO_LOOSE_PATH_MAX], *path = NULL;
+		silo_loose_relpath(rel, id);
+		if (!(path = fs_join(silo_root(rs->cache), rel)))
+			return silo_error_oom();
+		ret = silo_loose_stream_open_checked(out, path, path, id,
+						     item.checked_dev, item.checked_ino);
+		free(path);
+		if (ret != SILO_ENOTFOUND)
+			return ret;	/* else it went or was replaced: as below */
+	}
 	return silo_stream_open(out, rs->cache, id);
 }
 

@@ -257,7 +257,7 @@ static int name_download(struct fetch_slot *slot, silo *cache, struct fs_sync_se
 {
 	struct silo_fetch_item *item = slot->item;
 	char rel[SILO_LOOSE_PATH_MAX], *dest = NULL, *dir = NULL;
-	int ret = 0;
+	int ret = 0, made = 0;
 
 	silo_loose_relpath(rel, &item->id);
 	if (!(dest = fs_join(cache->root, rel)) || !(dir = strdup(dest))) {
@@ -270,7 +270,7 @@ static int name_download(struct fetch_slot *slot, silo *cache, struct fs_sync_se
 	for (int tries = 0; tries < 5; tries++) {
 		ret = fs_mkdir_p(dir, 0777);
 		if (!ret)
-			ret = fs_link_into_place(slot->tmp, dest, NULL);
+			ret = fs_link_into_place(slot->tmp, dest, &made);
 		if (ret != SILO_ENOTFOUND)
 			break;
 	}
@@ -281,6 +281,15 @@ static int name_download(struct fetch_slot *slot, silo *cache, struct fs_sync_se
 		goto out;
 	}
 	item->status = 0;
+	/* What another process put there first is its download, not ours. */
+	{
+		struct stat st;
+		if (made && fstat(slot->fd, &st) == 0) {
+			item->checked = 1;
+			item->checked_dev = (uint64_t)st.st_dev;
+			item->checked_ino = (uint64_t)st.st_ino;
+		}
+	}
 	if ((ret = fs_sync_set_add(sync, dir)) == 0)
 		ret = fs_sync_set_add(sync, cache->objects_dir);
 out:
@@ -322,6 +331,8 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 
 		item->status = 0;
 		item->message[0] = '\0';
+		item->checked = 0;
+		item->checked_dev = item->checked_ino = 0;
 		if ((have = silo_has_object_local(cache, &item->id)) > 0)
 			continue;
 		/* In a pack whose index we hold: its entry, one range

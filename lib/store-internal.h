@@ -70,6 +70,17 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
 			   const char *display, const silo_oid *expected);
 
 /*
+ * The same for an object the caller itself checked against ID moments
+ * ago (a download it checked before naming it): read without hashing it
+ * a second time.  Sizes and gzip's CRC-32s are still checked.  DEV and
+ * INO are the file that was checked: if PATH is another file now (the
+ * object was removed and stored again meanwhile), SILO_ENOTFOUND.
+ */
+int silo_loose_stream_open_checked(silo_stream **out, const char *path,
+				   const char *display, const silo_oid *id,
+				   uint64_t dev, uint64_t ino);
+
+/*
  * The gzip header of a loose object carries the content size in an extra
  * field (RFC 1952, 2.3.1.1), so that a reader can start hashing before it
  * has seen the end.  gzip and zcat ignore it.  Files without it (written

@@ -56,6 +56,9 @@ struct silo_fetch_item {
 	int status;		/* out: 0 (in the cache now), or SILO_ENOTFOUND,
 				 * SILO_ECORRUPT, SILO_ENET, SILO_EIO */
 	char message[600];	/* out: why, naming the URL */
+	int checked;		/* out: 1 if the cache's file is the one this
+				 * call downloaded and checked against the id */
+	uint64_t checked_dev, checked_ino;	/* out: that file, if checked */
 };
 
 /*
