@@ -66,6 +66,12 @@ void pack_close(struct pack *p)
 	free(p);
 }
 
+void pack_drop_pages(const struct pack *p)
+{
+	if (p->map)
+		madvise((void *)p->map, p->size, MADV_DONTNEED);
+}
+
 int pack_index_check(struct pack *p)
 {
 	const unsigned char *m = p->idx;

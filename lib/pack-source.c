@@ -112,6 +112,14 @@ int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 	return 0;
 }
 
+void pack_set_drop_pages(struct pack_set *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		pack_drop_pages(ps->v[i]);
+}
+
 void pack_set_close(struct pack_set *ps)
 {
 	size_t i;

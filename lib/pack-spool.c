@@ -160,6 +160,10 @@ int repack_spool(struct repack *r)
 	pthread_mutex_destroy(&sp.lock);
 	if (atomic_load(&sp.failed))
 		return silo_error_set(sp.ret, "%s", sp.message);
+	/* Everything to pack is in the spool now: what the old packs left
+	 * in our memory can go (as much as the spool itself, for a silo
+	 * of many packs). */
+	pack_set_drop_pages(r->s->packs);
 	off = atomic_load(&sp.end);
 	for (i = k = 0; i < r->n; i++) {
 		if (r->objs[i].gone) {

@@ -37,6 +37,10 @@ struct pack {
 int pack_open(struct pack **out, const char *root, const char *relbase, int format);
 void pack_close(struct pack *p);	/* NULL is allowed */
 
+/* Give back P's mapped pages read so far: they stay in the page cache, out
+ * of our resident memory, and come back if read again. */
+void pack_drop_pages(const struct pack *p);
+
 /*
  * Check the structure of the index P->idx (P->idx_size bytes, entries of
  * P->rawsz bytes; P->relidx names it in messages): magic and version, a
@@ -168,6 +172,10 @@ int pack_set_load(struct pack_set *ps, int rescan);
 /* Find ID in the loaded packs: 1 and *pack / *offset set, or 0. */
 int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 		  uint64_t *offset);
+
+/* pack_drop_pages() for every pack of PS: for a repack that has copied
+ * what it needs into its spool. */
+void pack_set_drop_pages(struct pack_set *ps);
 
 /* Close the packs of PS, to be loaded again on next use. */
 void pack_set_close(struct pack_set *ps);
