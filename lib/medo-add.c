@@ -74,6 +74,10 @@ static int object_tree_id(silo_oid *out, silo *s, const silo_oid *id,
 
 	if ((ret = silo_stream_open(&st, s, id)) < 0)
 		return ret;
+	/* Inflating and checking the object on a second core while this
+	 * one lists it and hashes its files, as expand does. */
+	if ((ret = silo_stream_prefetch(&st, st)) < 0)
+		return ret;
 	src.st = st;
 	if (c && c->opts && c->opts->on_bytes) {
 		src.on_bytes = c->opts->on_bytes;
