@@ -27,8 +27,11 @@ PATH="$SILO_BUILD_DIR/bin:$PATH"
 export PATH
 RUNS=${KNOT_BENCH_RUNS:-3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/knot-bench.XXXXXX")
-trap 'rm -rf "$WORK"; rm -rf /wedge/bench.invalid 2>/dev/null; rmdir /wedge 2>/dev/null || :' EXIT
+# SILO_BENCH_TMP: as in bench-repack.sh, the caller deletes it.
+WORK=$(mktemp -d "${SILO_BENCH_TMP:-${TMPDIR:-/var/tmp}}/knot-bench.XXXXXX")
+rm_work='rm -rf "$WORK"'
+[ -z "${SILO_BENCH_TMP:-}" ] || rm_work=:
+trap 'eval "$rm_work"; rm -rf /wedge/bench.invalid 2>/dev/null; rmdir /wedge 2>/dev/null || :' EXIT
 KNOT_DOMAIN=bench.invalid
 export KNOT_DOMAIN
 
@@ -152,7 +155,9 @@ done
  git -c user.name=bench -c user.email=bench@localhost commit -q -m recipes)
 cp -R wk/shared.silo wk/template.silo
 workers() {
-	rm -rf wk/run && mkdir wk/run && cp -R wk/template.silo wk/run/shared.silo &&
+	# Set aside, not deleted: see SILO_BENCH_TMP above.
+	{ ! [ -d wk/run ] || mv wk/run "wk/run.$(date +%s%N)"; } &&
+	mkdir wk/run && cp -R wk/template.silo wk/run/shared.silo &&
 	git clone -q --bare wk/seed wk/run/repo.git &&
 	( cd wk/run && n=0 && while [ $n -lt $1 ]; do
 		n=$((n + 1))

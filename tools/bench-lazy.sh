@@ -19,9 +19,12 @@ export PATH
 src=$1
 versions=${2:-}
 RUNS=${RUNS:-5}
-W=$(mktemp -d "${TMPDIR:-/var/tmp}/silo-lazy.XXXXXX")
+# SILO_BENCH_TMP: as in bench-repack.sh, the caller deletes it.
+W=$(mktemp -d "${SILO_BENCH_TMP:-${TMPDIR:-/var/tmp}}/silo-lazy.XXXXXX")
 h=$W/http
-trap 'kill "$(cat "$h/nginx.pid" 2>/dev/null)" 2>/dev/null || :; fusermount3 -u "$W/mnt" 2>/dev/null || :; rm -rf "$W"' EXIT
+rm_work='rm -rf "$W"'
+[ -z "${SILO_BENCH_TMP:-}" ] || rm_work=:
+trap 'kill "$(cat "$h/nginx.pid" 2>/dev/null)" 2>/dev/null || :; fusermount3 -u "$W/mnt" 2>/dev/null || :; eval "$rm_work"' EXIT
 export SILO_HTTP_RETRIES=0
 
 say() { printf '%s\n' "$*" >&2; }

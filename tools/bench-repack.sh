@@ -33,12 +33,15 @@ for v in $versions; do
 		rm -f "$pkg-$v.tgz")
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-repack.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# Under make bench, SILO_BENCH_TMP is bench.sh's own directory, deleted
+# at its very end: deleting many files here would slow the next job.
+work=$(mktemp -d "${SILO_BENCH_TMP:-${TMPDIR:-/tmp}}/bench-repack.XXXXXX")
+[ -n "${SILO_BENCH_TMP:-}" ] || trap 'rm -rf "$work"' EXIT
 
 # Elapsed seconds, CPU seconds and peak memory (MiB) of a command, into
 # $secs, $cpu and $mib.
 timed() {
+	sync	# as in bench.sh: no earlier writes flushed in this time
 	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 		{ cat "$work/err" >&2; exit 1; }
 	read -r secs user sys kib <"$work/time"

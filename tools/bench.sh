@@ -24,6 +24,10 @@ WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/silo-bench.XXXXXX")
 RESULTS=$WORK/results.tsv
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$CORPORA"
+# The benchmarks run from here work in it too, and leave deleting to us.
+SILO_BENCH_TMP=$WORK/sub
+mkdir "$SILO_BENCH_TMP"
+export SILO_BENCH_TMP
 export SILO_CACHE_DIR=$WORK/cache
 
 say() { printf '%s\n' "$*" >&2; }
@@ -40,6 +44,8 @@ measure() {
 	D=$WORK/run/$run_seq
 	mkdir -p "$D"
 	export D
+	# What earlier runs wrote is written back now, not during this one.
+	sync
 	/usr/bin/time -f '%e %M' -o "$D.time" sh -c "$1" >/dev/null 2>"$D.err" || {
 		say "bench: command failed: $1"
 		cat "$D.err" >&2
