@@ -52,6 +52,27 @@ static int hint(silo *s, const struct silo_treeptr *tp)
 	return ret;
 }
 
+/*
+ * ID from the cache that silos over HTTP share, if it is there: 1 and
+ * *OUT set, else 0.  It was checked when it arrived and is checked again
+ * as it is read, so no server need be asked: a warm run makes no request,
+ * and works with the servers down.
+ */
+static int open_cached(silo **out, const silo_oid *id)
+{
+	silo *c;
+
+	if (silo_cache_open(&c, id->format) == 0) {
+		if (silo_has_object(c, id) > 0) {
+			*out = c;
+			return 1;
+		}
+		silo_free(c);
+	}
+	silo_error_clear();	/* the servers are asked instead */
+	return 0;
+}
+
 /* The silo that holds ID; for a silo over HTTP, TP (if not NULL, of kind
  * tree) names the packs to search first. */
 static int open_reading(silo **out, const char *treeptr_path,
@@ -62,7 +83,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
 	struct strbuf why = STRBUF_INIT;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
-	int ret, code = SILO_ENOTFOUND;
+	int ret, code = SILO_ENOTFOUND, tried_cache = 0;
 	size_t i;
 
 	*out = NULL;
@@ -73,8 +94,19 @@ static int open_reading(silo **out, const char *treeptr_path,
 	for (i = 0; i < sj.n; i++) {
 		struct silo_silojson_entry *e = &sj.v[i];
 		silo *s;
-		int have, known = medo_skip_known(e->location);
+		int have, known;
 
+		/* A whole object (a tree kind's objects are read piece by
+		 * piece) before the first server. */
+		if (e->kind == SILO_SILOJSON_HTTP && !tp && !tried_cache++ &&
+		    open_cached(out, id)) {
+			silo_silojson_release(&sj);
+			strbuf_release(&why);
+			return 0;
+		}
+		/* After the cache: a silo skipped already leaves its error
+		 * as the last one, which ret takes below. */
+		known = medo_skip_known(e->location);
 		if (known)
 			ret = silo_error_last();
 		else if (e->kind == SILO_SILOJSON_HTTP)
