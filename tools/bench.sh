@@ -24,6 +24,13 @@ WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/silo-bench.XXXXXX")
 RESULTS=$WORK/results.tsv
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$CORPORA"
+# Nothing is deleted until the end: a full run needs room for all of it
+# (about 45 GB), better refused now than failing after 15 minutes.
+avail_kb=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
+if [ "$QUICK" != 1 ] && [ "$avail_kb" -lt $((45 * 1024 * 1024)) ]; then
+	echo "bench: needs about 45 GB free under $(dirname "$WORK"); $((avail_kb / 1048576)) GB there" >&2
+	exit 1
+fi
 # The benchmarks run from here work in it too, and leave deleting to us.
 SILO_BENCH_TMP=$WORK/sub
 mkdir "$SILO_BENCH_TMP"
