@@ -44,10 +44,10 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 	return ret;
 }
 
-/* Bring ID into the cache; CHECKED (may be NULL) gets the fetch item,
+/* Bring ID into the cache; *OUT (OUT may be NULL) gets the fetch item,
  * which says whether this call downloaded and checked it. */
 static int fetch_one(struct remote_source *rs, const silo_oid *id,
-		     struct silo_fetch_item *checked)
+		     struct silo_fetch_item *out)
 {
 	struct silo_fetch_item item;
 	int ret;
@@ -58,8 +58,8 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 		return ret;
 	if (item.status < 0)
 		return silo_error_set(item.status, "%s", item.message);
-	if (checked)
-		*checked = item;
+	if (out)
+		*out = item;
 	return 0;
 }
 

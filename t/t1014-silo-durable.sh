@@ -18,19 +18,25 @@ trace() {
 	    -e "s/tmp_\([a-z]*\)_[^>\"]*/tmp_\1_X/g" "$out.raw" >"$out"
 }
 
+# expect_one SILO KIND ID: the calls for one new object ID in SILO, its
+# temporary file named tmp_KIND_...: flushed, linked, then its directories.
+expect_one() {
+	d=$(echo $3 | cut -c1-2) && rest=$(echo $3 | cut -c3-) &&
+	cat >expect <<-EOT
+	fsync(<$1/objects/tmp_$2_X>)
+	link("$1/objects/tmp_$2_X", "$1/objects/$d/$rest.gz")
+	fsync(<$1/objects/$d>)
+	fsync(<$1/objects>)
+	EOT
+}
+
 test_expect_success STRACE 'a put of one object: fsync of the file, then the link, then its directories' '
 	silo init s &&
 	echo one >f &&
 	id=$(silo put --silo s f) &&
 	rm -rf s && silo init s &&
 	trace actual silo put --silo s f &&
-	d=$(echo $id | cut -c1-2) && rest=$(echo $id | cut -c3-) &&
-	cat >expect <<-EOT &&
-	fsync(<s/objects/tmp_obj_X>)
-	link("s/objects/tmp_obj_X", "s/objects/$d/$rest.gz")
-	fsync(<s/objects/$d>)
-	fsync(<s/objects>)
-	EOT
+	expect_one s obj $id &&
 	test_cmp expect actual
 '
 
@@ -54,15 +60,9 @@ start_httpd && test_set_prereq HTTPD
 test_expect_success STRACE,HTTPD 'a fetch of one object: fsync of the download, then the link, then its directories' '
 	silo init "$HTTPD_ROOT/deps.silo" &&
 	id=$(silo put --silo "$HTTPD_ROOT/deps.silo" f) &&
-	d=$(echo $id | cut -c1-2) && rest=$(echo $id | cut -c3-) &&
 	silo init local &&
 	trace actual silo fetch --silo local --from "$HTTPD_URL/deps.silo" $id &&
-	cat >expect <<-EOT &&
-	fsync(<local/objects/tmp_fetch_X>)
-	link("local/objects/tmp_fetch_X", "local/objects/$d/$rest.gz")
-	fsync(<local/objects/$d>)
-	fsync(<local/objects>)
-	EOT
+	expect_one local fetch $id &&
 	test_cmp expect actual &&
 	silo cat --silo local $id >out && test_cmp f out
 '
