@@ -116,6 +116,17 @@ test_expect_success 'a missing prerequisite is a visible skip with its name' '
 	echo evaluated >expect && test_cmp expect log
 '
 
+test_expect_success 'a prerequisite that is not a name is a BUG, not a skip' '
+	for bad in "command -v ssh-keygen" "test -n yes" "lower" "A,,B" "A,"; do
+		run_sub <<-EOF &&
+		test_expect_success "$bad" "title" "true"
+		EOF
+		echo 1 >expect && test_cmp expect status &&
+		echo "BUG: '\''$bad'\'' is not a list of prerequisites (NAME,!NAME...)" >expect &&
+		test_cmp expect out || return 1
+	done
+'
+
 test_expect_success 'the script'\''s trash directory is removed when all pass' '
 	rm -rf tmp &&
 	run_sub <<-\EOF &&

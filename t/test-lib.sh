@@ -117,9 +117,17 @@ test_lazy_prereq() {
 }
 
 # True if every prerequisite in LIST (comma-separated, "!NAME" for "NAME is
-# missing") holds; the missing ones are left in $test_missing_.
+# missing") holds; the missing ones are left in $test_missing_.  A name
+# is capitals, digits and '_': anything else (a command, a title given
+# where a prerequisite goes) stops the script with a BUG, instead of
+# skipping every test that names it.
 test_have_prereq() {
 	test_missing_=
+	case $1 in
+	''|*[!A-Z0-9_,!]*|*,|,*|*,,*)
+		echo "BUG: '$1' is not a list of prerequisites (NAME,!NAME...)" >&2
+		exit 1 ;;
+	esac
 	for p_ in $(printf '%s' "$1" | tr ',' ' '); do
 		want_=1
 		case $p_ in
