@@ -59,9 +59,11 @@ int http_is_url(const char *s)
 struct transfer {
 	struct http_job *job;
 	long status;		/* HTTP status of the last response */
-	int write_failed;
+	int write_failed;	/* 1: writing the file failed; BAD_BODY: the body */
 	char write_error[256];
 };
+
+#define BAD_BODY 2
 
 /* Copy a header line, which curl does not NUL-terminate, into LINE. */
 static void header_line(char line[256], const char *buf, size_t len)
@@ -106,7 +108,7 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 		return len;	/* an error page: discard it */
 	if (job->check && job->check(job, job->start_offset + job->bytes, buf, len) < 0) {
 		snprintf(t->write_error, sizeof(t->write_error), "%.200s", job->error);
-		t->write_failed = 1;
+		t->write_failed = BAD_BODY;
 		return 0;
 	}
 	if (job->max_bytes && (job->start_offset + job->bytes > job->max_bytes ||
@@ -114,7 +116,7 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 		snprintf(t->write_error, sizeof(t->write_error),
 			 "the server sent more than the %llu bytes expected",
 			 (unsigned long long)job->max_bytes);
-		t->write_failed = 1;
+		t->write_failed = BAD_BODY;
 		return 0;
 	}
 	if (fs_write_all(job->fd, buf, len, "download file") < 0) {
@@ -254,7 +256,7 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 	job->active = 0;
 
 	if (t->write_failed) {
-		job->result = HTTP_FAILED;
+		job->result = t->write_failed == BAD_BODY ? HTTP_BAD_BODY : HTTP_FAILED;
 		snprintf(job->error, sizeof(job->error), "%s", t->write_error);
 	} else if (code == CURLE_OK && (status == 200 || status == 206 ||
 					(status == 0 && !strncmp(job->url, "file:", 5)))) {

@@ -21,7 +21,10 @@
 enum http_result {
 	HTTP_OK = 0,
 	HTTP_NOT_FOUND,		/* 404 or 410: the server does not have it */
-	HTTP_FAILED		/* anything else, after retries */
+	HTTP_FAILED,		/* the transfer failed, after retries */
+	HTTP_BAD_BODY		/* the transfer worked but the body cannot be
+				 * what was asked for: the job's check refused
+				 * it, or it grew past max_bytes (not retried) */
 };
 
 struct http_job {
@@ -33,11 +36,11 @@ struct http_job {
 	uint64_t bytes;		/* out: bytes received for this job */
 	/* in (may be changed by CHECK): the download file may not grow
 	 * past this many bytes; 0 for no limit.  Past it the transfer stops
-	 * as HTTP_FAILED, saying so. */
+	 * as HTTP_BAD_BODY, saying so. */
 	uint64_t max_bytes;
 	/* in, optional: sees each piece of the body before it is written,
 	 * at offset OFF of the download file; a negative return stops the
-	 * transfer as HTTP_FAILED with the message left in job->error. */
+	 * transfer as HTTP_BAD_BODY with the message left in job->error. */
 	int (*check)(struct http_job *job, uint64_t off, const void *data, size_t len);
 	void *check_payload;
 	/* private to http.c */

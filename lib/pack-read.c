@@ -646,8 +646,10 @@ static int pack_stream_finish(struct pack_stream *ps)
 	return 0;
 }
 
-/* Inflate into OUT[0..len) from the map; returns the zlib result or a
- * negative error. */
+/* Inflate into OUT[0..len) from the map: Z_STREAM_END at the end of the
+ * zlib stream, Z_OK otherwise (with *produced 0 when the data ran out
+ * before it), or a negative error.  zlib's own codes never escape: a
+ * damaged stream may fill OUT and fail in the same call. */
 static int stream_inflate(struct pack_stream *ps, unsigned char *out, size_t len,
 			  size_t *produced)
 {
@@ -662,13 +664,15 @@ static int stream_inflate(struct pack_stream *ps, unsigned char *out, size_t len
 			ps->avail -= k;
 		}
 		zret = inflate(&ps->zs, Z_NO_FLUSH);
-		if (zret == Z_STREAM_END || !ps->zs.avail_out)
-			break;
-		if (zret == Z_BUF_ERROR && !ps->zs.avail_in && !ps->avail)
-			break;
-		if (zret != Z_OK && zret != Z_BUF_ERROR)
+		if (zret != Z_OK && zret != Z_BUF_ERROR && zret != Z_STREAM_END)
 			return corrupt_at(ps->p, ps->offset, ps->zs.msg ? ps->zs.msg :
 					  "zlib data is corrupt");
+		if (zret == Z_STREAM_END || !ps->zs.avail_out)
+			break;
+		if (zret == Z_BUF_ERROR && !ps->zs.avail_in && !ps->avail) {
+			zret = Z_OK;	/* the data ran out */
+			break;
+		}
 	}
 	*produced = len - ps->zs.avail_out;
 	/* Give back the pages of the pack already read: a huge object

@@ -410,10 +410,11 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 				continue;
 			}
 		}
-		slot->item->status = hjobs[i].result == HTTP_NOT_FOUND ?
-			SILO_ENOTFOUND : SILO_ENET;
+		slot->item->status = hjobs[i].result == HTTP_NOT_FOUND ? SILO_ENOTFOUND :
+			hjobs[i].result == HTTP_BAD_BODY ? SILO_ECORRUPT : SILO_ENET;
 		snprintf(slot->item->message, sizeof(slot->item->message),
 			 hjobs[i].result == HTTP_NOT_FOUND ? "'%s': %s" :
+			 hjobs[i].result == HTTP_BAD_BODY ? "corrupt object '%s': %s" :
 			 "cannot fetch '%s': %s", slot->url, hjobs[i].error);
 		/* No partial file is left behind: what a failed transfer
 		 * wrote may be what a hostile server sent. */

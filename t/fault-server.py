@@ -11,12 +11,17 @@ on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
   endless   send the file without a length, then zeros forever (also
             for pack files, whose ranges are answered the same way)
   endless-200  as endless, always with status 200, ignoring Range
+  error500  answer 500 for objects and packs
+  reset     send the headers, half the body (of the range asked for, for
+            packs), then reset the connection (TCP RST)
 
 config.json is always served intact, so that a client gets as far as
 fetching objects.
 """
 import http.server
 import os
+import socket
+import struct
 import sys
 import time
 
@@ -39,7 +44,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             data = f.read()
         damaged = "/objects/" in self.path
+        pack = self.path.endswith(".pack")
         rng = self.headers.get("Range")
+        if mode == "error500" and (damaged or pack):
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if mode == "reset" and (damaged or pack):
+            self.send_part(data, rng if pack else None)
+            return
         if mode in ("truncate-pack", "stall-pack") and self.path.endswith(".pack") and rng:
             a, b = rng.split("=", 1)[1].split("-")
             a, b = int(a), min(int(b), len(data) - 1)
@@ -85,6 +99,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode == "flip":
             i = len(data) // 2
             self.wfile.write(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:])
+
+    def send_part(self, data, rng):
+        """DATA, or the range RNG of it, as reset wants."""
+        a, b = 0, len(data) - 1
+        if rng:
+            a, b = rng.split("=", 1)[1].split("-")
+            a, b = int(a), min(int(b), len(data) - 1)
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (a, b, len(data)))
+        else:
+            self.send_response(200)
+        part = data[a:b + 1]
+        self.send_header("Content-Length", str(len(part)))
+        self.end_headers()
+        self.wfile.write(part[: len(part) // 2])
+        self.wfile.flush()
+        # Closed with a zero linger time: an RST, not a FIN.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
 
 
 http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
