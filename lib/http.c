@@ -55,8 +55,95 @@ int http_is_url(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
+/* How fast every transfer of one call must go (see http.h). */
+struct limits {
+	long timeout;		/* SILO_HTTP_TIMEOUT, seconds */
+	long min_rate;		/* SILO_HTTP_MIN_RATE, bytes a second; 0: none */
+	int retries;		/* SILO_HTTP_RETRIES */
+};
+
+static void get_limits(struct limits *lim)
+{
+	lim->timeout = env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400);
+	lim->min_rate = env_long("SILO_HTTP_MIN_RATE", 1024, 0, 1L << 30);
+	lim->retries = (int)env_long("SILO_HTTP_RETRIES", 3, 0, 100);
+}
+
+/*
+ * The pace of one transfer, watched by on_progress(): in every window of
+ * TIMEOUT seconds at least MIN_RATE bytes a second must come, and the
+ * whole transfer must end within TIMEOUT seconds plus its size at
+ * MIN_RATE.  curl's own low-speed check averages over a window of its
+ * choosing, so that a stall or a trickle would be noticed seconds late.
+ */
+struct pace {
+	const struct limits *lim;
+	uint64_t expected;	/* bytes the transfer should bring; 0: unknown */
+	int64_t start_ms;
+	int64_t window_ms;	/* when the current window began */
+	uint64_t window_bytes;	/* bytes received when it began */
+	uint64_t got;		/* bytes received so far */
+	int data_seen;		/* got was more than 0 before */
+	enum { PACE_OK, PACE_STALLED, PACE_SLOW, PACE_LATE } verdict;
+	uint64_t deadline_s, late_size;	/* for PACE_LATE */
+};
+
+static void pace_start(struct pace *pc, const struct limits *lim, uint64_t expected)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->lim = lim;
+	pc->expected = expected;
+	pc->start_ms = pc->window_ms = now_ms();
+}
+
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct pace *pc = p;
+	const struct limits *lim = pc->lim;
+	int64_t now = now_ms(), window = lim->timeout * 1000;
+	uint64_t size = pc->expected;
+
+	(void)ultotal;
+	(void)ulnow;
+	pc->got = dlnow > 0 ? (uint64_t)dlnow : 0;
+	if (pc->got && !pc->data_seen) {
+		/* Waiting for the first byte is a window of its own. */
+		pc->data_seen = 1;
+		pc->window_ms = now;
+		pc->window_bytes = pc->got;
+	}
+	if (now - pc->window_ms >= window) {
+		uint64_t came = pc->got - pc->window_bytes;
+		uint64_t ms = (uint64_t)(now - pc->window_ms);
+		if (!came)
+			pc->verdict = PACE_STALLED;
+		else if (came * 1000 < (uint64_t)lim->min_rate * ms)
+			pc->verdict = PACE_SLOW;
+		pc->window_ms = now;
+		pc->window_bytes = pc->got;
+	}
+	if (dltotal > 0 && (uint64_t)dltotal > size)
+		size = (uint64_t)dltotal;
+	if (pc->got > size)
+		size = pc->got;
+	if (!pc->verdict && lim->min_rate) {
+		/* TIMEOUT + SIZE / MIN_RATE seconds, in whole seconds.  The
+		 * windows above mostly decide first; this also bounds a slow
+		 * last window. */
+		uint64_t allowed = (uint64_t)lim->timeout + size / (uint64_t)lim->min_rate;
+		if ((uint64_t)(now - pc->start_ms) / 1000 > allowed) {
+			pc->verdict = PACE_LATE;
+			pc->deadline_s = allowed;
+			pc->late_size = size;
+		}
+	}
+	return pc->verdict != PACE_OK;
+}
+
 /* Per-transfer state that curl's callbacks see. */
 struct transfer {
+	struct pace pace;
 	struct http_job *job;
 	long status;		/* HTTP status of the last response */
 	int write_failed;	/* 1: writing the file failed; BAD_BODY: the body */
@@ -129,7 +216,8 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 	return len;
 }
 
-static CURL *new_easy(const char *url, long timeout)
+/* A handle for URL whose pace PC watches (pace_start() first). */
+static CURL *new_easy(const char *url, struct pace *pc)
 {
 	CURL *e = curl_easy_init();
 
@@ -139,10 +227,14 @@ static CURL *new_easy(const char *url, long timeout)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout);
-	/* A stalled server: less than 1 byte/s for TIMEOUT seconds. */
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, pc->lim->timeout);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, pc);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	/* In case the progress callback is not called: a stalled server,
+	 * less than 1 byte/s for TIMEOUT seconds (by curl's measure). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, timeout);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, pc->lim->timeout);
 	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "silo/" SILO_VERSION);
 	/* Objects are already compressed; ask for them as they are. */
@@ -150,7 +242,7 @@ static CURL *new_easy(const char *url, long timeout)
 	return e;
 }
 
-static int start_job(CURLM *multi, struct http_job *job, long timeout)
+static int start_job(CURLM *multi, struct http_job *job, const struct limits *lim)
 {
 	struct transfer *t;
 	struct stat st;
@@ -171,7 +263,10 @@ static int start_job(CURLM *multi, struct http_job *job, long timeout)
 		return -1;
 	}
 	t = calloc(1, sizeof(*t));
-	e = new_easy(job->url, timeout);
+	if (t)
+		pace_start(&t->pace, lim, job->max_bytes > job->start_offset ?
+			   job->max_bytes - job->start_offset : 0);
+	e = t ? new_easy(job->url, &t->pace) : NULL;
 	if (!t || !e) {
 		free(t);
 		if (e)
@@ -207,12 +302,25 @@ static int start_job(CURLM *multi, struct http_job *job, long timeout)
  * can act on: curl's "Transferred a partial file" or "Timeout was reached"
  * alone do not say how far it got or which limit was hit.
  */
-static void describe_failure(char *buf, size_t size, CURLcode code, uint64_t got)
+static void describe_failure(char *buf, size_t size, CURLcode code, uint64_t got,
+			     const struct pace *pc)
 {
-	if (code == CURLE_OPERATION_TIMEDOUT)
+	const struct limits *lim = pc->lim;
+
+	if (code == CURLE_ABORTED_BY_CALLBACK && pc->verdict == PACE_SLOW)
+		snprintf(buf, size, "slower than %ld bytes/s (SILO_HTTP_MIN_RATE) for %ld s "
+			 "(SILO_HTTP_TIMEOUT), after %llu bytes", lim->min_rate, lim->timeout,
+			 (unsigned long long)got);
+	else if (code == CURLE_ABORTED_BY_CALLBACK && pc->verdict == PACE_LATE)
+		snprintf(buf, size, "not done within %llu s (SILO_HTTP_TIMEOUT, and %llu bytes "
+			 "at SILO_HTTP_MIN_RATE), after %llu bytes",
+			 (unsigned long long)pc->deadline_s, (unsigned long long)pc->late_size,
+			 (unsigned long long)got);
+	else if (code == CURLE_OPERATION_TIMEDOUT ||
+		 (code == CURLE_ABORTED_BY_CALLBACK && pc->verdict == PACE_STALLED))
 		snprintf(buf, size, "no data for %ld s after %llu bytes (SILO_HTTP_TIMEOUT): %s",
-			 env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400), (unsigned long long)got,
-			 curl_easy_strerror(code));
+			 lim->timeout, (unsigned long long)got,
+			 curl_easy_strerror(CURLE_OPERATION_TIMEDOUT));
 	else if (code == CURLE_PARTIAL_FILE)
 		snprintf(buf, size, "the server closed the transfer after %llu bytes, "
 			 "before the end it announced", (unsigned long long)got);
@@ -220,12 +328,14 @@ static void describe_failure(char *buf, size_t size, CURLcode code, uint64_t got
 		snprintf(buf, size, "%s", curl_easy_strerror(code));
 }
 
-/* Is this failure worth another try? */
-static int transient(CURLcode code, long status)
+/* Is this failure worth another try?  PC: the transfer's pace. */
+static int transient(CURLcode code, long status, const struct pace *pc)
 {
 	if (code == CURLE_OK)
 		return status >= 500 || status == 408 || status == 429;
 	switch (code) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return pc->verdict != PACE_OK;	/* as a timeout */
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_PARTIAL_FILE:
@@ -292,9 +402,9 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 			snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
 		else
 			describe_failure(job->error, sizeof(job->error), code,
-					 job->start_offset + job->bytes);
+					 job->start_offset + job->bytes, &t->pace);
 		job->result = HTTP_FAILED;
-		if (transient(code, status) && job->attempts <= retries) {
+		if (transient(code, status, &t->pace) && job->attempts <= retries) {
 			job->not_before_ms = now_ms() + backoff_ms(job->attempts - 1);
 			job->result = -1;
 		}
@@ -306,8 +416,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 	     void (*progress)(void *payload, uint64_t bytes, size_t done),
 	     void *payload)
 {
-	long timeout = env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400);
-	int retries = (int)env_long("SILO_HTTP_RETRIES", 3, 0, 100);
+	struct limits lim;
 	size_t done = 0, i;
 	int active = 0;
 	CURLM *multi;
@@ -317,6 +426,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
 	if (parallel < 1)
 		parallel = 1;
+	get_limits(&lim);
 	multi = curl_multi_init();
 	if (!multi)
 		return silo_error_oom();
@@ -343,7 +453,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 					wait_ms = job->not_before_ms - now;
 				continue;
 			}
-			if (start_job(multi, job, timeout) < 0) {
+			if (start_job(multi, job, &lim) < 0) {
 				job->result = HTTP_FAILED;
 				done++;
 				continue;
@@ -361,7 +471,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			{
 				struct http_job *job = t->job;
-				finish_job(multi, msg->easy_handle, msg->data.result, retries);
+				finish_job(multi, msg->easy_handle, msg->data.result, lim.retries);
 				active--;
 				if ((int)job->result != -1)
 					done++;
@@ -547,23 +657,26 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		   uint64_t *total, enum http_result *result,
 		   char *error, size_t error_size)
 {
-	long timeout = env_long("SILO_HTTP_TIMEOUT", 30, 1, 86400);
-	int retries = (int)env_long("SILO_HTTP_RETRIES", 3, 0, 100), attempt;
+	struct limits lim;
 	char range[64];
+	int attempt;
 
 	pthread_once(&curl_once, init_curl);
 	if (!curl_ready)
 		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
 	*total = 0;
 	*result = HTTP_FAILED;
+	get_limits(&lim);
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
 		 (unsigned long long)(off + len - 1));
 	for (attempt = 0; ; attempt++) {
 		struct range_transfer t = { fd, off, 0, 0, 0, off, off + len, 0 };
-		CURL *e = new_easy(url, timeout);
+		struct pace pc;
+		CURL *e;
 		CURLcode code;
 
-		if (!e)
+		pace_start(&pc, &lim, len);
+		if (!(e = new_easy(url, &pc)))
 			return silo_error_oom();
 		curl_easy_setopt(e, CURLOPT_RANGE, range);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_range_header);
@@ -608,8 +721,8 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		else if (code == CURLE_OK)
 			snprintf(error, error_size, "HTTP %ld", t.status);
 		else
-			describe_failure(error, error_size, code, t.pos - off);
-		if (!transient(code, t.status) || attempt >= retries)
+			describe_failure(error, error_size, code, t.pos > off ? t.pos - off : 0, &pc);
+		if (!transient(code, t.status, &pc) || attempt >= lim.retries)
 			return 0;
 		{
 			int64_t ms = backoff_ms(attempt);

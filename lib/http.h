@@ -10,6 +10,11 @@
  *	SILO_HTTP_RETRIES	retries of a transient failure (default 3)
  *	SILO_HTTP_TIMEOUT	seconds without progress before giving up on a
  *				transfer (default 30), also the connect timeout
+ *	SILO_HTTP_MIN_RATE	bytes a second a transfer must bring in every
+ *				SILO_HTTP_TIMEOUT seconds (default 1024; 0 for
+ *				no minimum); a transfer of N bytes must also end
+ *				within SILO_HTTP_TIMEOUT + N / SILO_HTTP_MIN_RATE
+ *				seconds.  A slower one fails as a timeout does.
  */
 #ifndef SILO_HTTP_H
 #define SILO_HTTP_H

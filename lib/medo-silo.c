@@ -143,9 +143,13 @@ static int open_reading(silo **out, const char *treeptr_path,
 		if (have < 0) {
 			/* A failing silo is worth a warning even when a later
 			 * one has the object: a mirror may be down.  One that
-			 * cannot be opened is remembered, not tried again, and
-			 * warned about once. */
-			if (!known && (ret == 0 || medo_skip_add(e->location) != 0))
+			 * cannot be opened, or whose transfers fail (down,
+			 * stalled, too slow: after their retries), is
+			 * remembered, not tried again, and warned about once:
+			 * a slow silo costs one deadline a run, not one a
+			 * treeptr. */
+			if (!known && ((ret == 0 && have != SILO_ENET) ||
+				       medo_skip_add(e->location) != 0))
 				warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
 				     silo_error_message());
 			strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());

@@ -14,6 +14,7 @@ on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
   error500  answer 500 for objects and packs
   reset     send the headers, half the body (of the range asked for, for
             packs), then reset the connection (TCP RST)
+  trickle   send objects and packs (ranges too) one byte a second
 
 config.json is always served intact, so that a client gets as far as
 fetching objects.
@@ -51,7 +52,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if mode == "reset" and (damaged or pack):
+        if mode in ("reset", "trickle") and (damaged or pack):
             self.send_part(data, rng if pack else None)
             return
         if mode in ("truncate-pack", "stall-pack") and self.path.endswith(".pack") and rng:
@@ -101,7 +102,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:])
 
     def send_part(self, data, rng):
-        """DATA, or the range RNG of it, as reset wants."""
+        """DATA, or the range RNG of it, as reset or trickle want."""
         a, b = 0, len(data) - 1
         if rng:
             a, b = rng.split("=", 1)[1].split("-")
@@ -113,13 +114,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         part = data[a:b + 1]
         self.send_header("Content-Length", str(len(part)))
         self.end_headers()
-        self.wfile.write(part[: len(part) // 2])
-        self.wfile.flush()
-        # Closed with a zero linger time: an RST, not a FIN.
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                   struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.close_connection = True
+        if mode == "reset":
+            self.wfile.write(part[: len(part) // 2])
+            self.wfile.flush()
+            # Closed with a zero linger time: an RST, not a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        try:
+            for i in range(len(part)):
+                self.wfile.write(part[i:i + 1])
+                self.wfile.flush()
+                time.sleep(1)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
 
 http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
