@@ -603,7 +603,9 @@ static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
 		if (t->status == 200)
 			t->pos = 0;
 	} else if (!strncasecmp(line, "Content-Range:", 14) &&
-		   sscanf(line + 14, " bytes %llu-%llu/%llu", &a, &b, &total) == 3) {
+		   (sscanf(line + 14, " bytes %llu-%llu/%llu", &a, &b, &total) == 3 ||
+		    sscanf(line + 14, " bytes */%llu", &total) == 1)) {
+		/* The second form comes with 416: the range is past the end. */
 		t->total = total;
 	} else if (!strncasecmp(line, "Content-Length:", 15) &&
 		   t->status == 200 && sscanf(line + 15, " %llu", &total) == 1) {
@@ -685,6 +687,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
 		code = curl_easy_perform(e);
 		curl_easy_cleanup(e);
+		*total = t.total;	/* what this answer said, even if it failed */
 		if (t.write_failed == 2)
 			return silo_error_set(SILO_ENET,
 				"cannot fetch '%s': the server sent more than the %llu bytes asked for",

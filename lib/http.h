@@ -83,7 +83,8 @@ int http_get_buffer(const char *url, char **out, size_t *len,
 /*
  * Fetch bytes [OFF, OFF + LEN) of URL with a range request and write them
  * at the same offset of FD.  *total receives the size of the whole file
- * (from Content-Range, or the Content-Length of a 200; 0 if unknown).  A
+ * as the last answer gave it (from Content-Range, or the Content-Length
+ * of a 200; 0 if unknown), also when the transfer failed.  A
  * server that ignores ranges sends the whole file: only the range is
  * written, and the transfer stops at its end, so that no more than asked
  * for is ever written or waited for.  Transient failures are retried as

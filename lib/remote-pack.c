@@ -41,6 +41,8 @@ struct remote_pack {
 	uint64_t *sorted;	/* entry offsets, sorted: where entries end */
 	uint32_t nr;
 	uint64_t pack_size;	/* the pack's size, once learned; 0 before */
+	int size_kept;		/* pack_size is the one kept in the cache, which
+				 * no answer has confirmed yet */
 	int hinted;		/* a treeptr named it */
 };
 
@@ -155,10 +157,16 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 	return 0;
 }
 
-/* "<DIR>/<name>.size": the size of pack P, as a range response gave it
+/*
+ * "<DIR>/<name>.size": the size of pack P, as a range response gave it
  * (Content-Range), kept beside its index so that a later read of its
- * last entry needs no request for the pack's frame.  Only a hint: a
- * response giving another size fails the read ("changed size"). */
+ * last entry needs no request for the pack's frame.  Only a hint, used
+ * while it is consistent: with P's index when it is read (the pack must
+ * hold every entry the index lists, and its trailer), and with the first
+ * answer of the next read of P, whose Content-Range gives the size
+ * again.  A contradiction drops it (the read starts over without it):
+ * one lying answer cannot make every later read of the pack fail.
+ */
 static char *size_path(const struct remote_pack *p, const char *dir)
 {
 	char rel[128];
@@ -167,27 +175,44 @@ static char *size_path(const struct remote_pack *p, const char *dir)
 	return fs_join(dir, rel);
 }
 
-static void load_size(struct remote_pack *p, const char *dir)
+/* 1 if a pack of SIZE bytes can hold the entries P's index lists and
+ * the trailer (RAWSZ bytes) after them. */
+static int size_fits(const struct remote_pack *p, uint64_t size, size_t rawsz)
+{
+	if (size < 12 + rawsz)
+		return 0;
+	if (!p->nr)
+		return size == 12 + rawsz;
+	return size - rawsz > p->sorted[p->nr - 1];
+}
+
+static void load_size(struct remote_pack *p, const char *dir, size_t rawsz)
 {
 	char *path = size_path(p, dir), *text = NULL, *end;
 	unsigned long long v;
 	size_t len;
 
-	if (path && fs_read_file(&text, &len, path, 32) == 0 && len && text[len - 1] == '\n') {
+	if (path && fs_read_file(&text, &len, path, 32) == 0) {
 		errno = 0;
-		v = strtoull(text, &end, 10);
-		if (!errno && end == text + len - 1 && v > 12)
+		v = len && text[len - 1] == '\n' ? strtoull(text, &end, 10) : 0;
+		if (!errno && v && end == text + len - 1 && size_fits(p, v, rawsz)) {
 			p->pack_size = v;
+			p->size_kept = 1;
+		} else {
+			unlink(path);	/* damaged, or not this pack's */
+		}
 	}
 	silo_error_clear();
 	free(text);
 	free(path);
 }
 
+/* Keep SIZE, which an answer gave and P's index allows, as P's size. */
 static void remember_size(struct remote_pack *p, silo_remote *r, uint64_t size)
 {
 	char *dir = NULL, *path = NULL, text[32];
 
+	p->size_kept = 0;
 	if (!size || p->pack_size == size)
 		return;
 	p->pack_size = size;
@@ -196,6 +221,19 @@ static void remember_size(struct remote_pack *p, silo_remote *r, uint64_t size)
 		fs_write_file_atomic(path, text, strlen(text));
 	}
 	silo_error_clear();
+	free(path);
+	free(dir);
+}
+
+/* Drop the size of P kept in the cache: an answer contradicted it. */
+static void forget_size(struct remote_pack *p, silo_remote *r)
+{
+	char *dir = NULL, *path = NULL;
+
+	p->pack_size = 0;
+	p->size_kept = 0;
+	if (remote_index_dir(&dir, r->format) == 0 && (path = size_path(p, dir)))
+		unlink(path);
 	free(path);
 	free(dir);
 }
@@ -291,7 +329,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 		}
 	}
 	qsort(p->sorted, p->nr, sizeof(*p->sorted), cmp_u64);
-	load_size(p, dir);
+	load_size(p, dir, rawsz);
 out:
 	if (ret < 0) {
 		free(p->idx);
@@ -338,13 +376,19 @@ static int next_offset(const struct remote_pack *p, uint64_t off, uint64_t *next
 
 /* The work area: WORK/pack/<name>.idx and a sparse WORK/pack/<name>.pack. */
 struct sparse {
+	const struct remote_pack *rp;
+	size_t rawsz;
 	char *work;
 	char *pack_path;
 	int fd;
-	uint64_t size;
+	uint64_t size;		/* the pack's size; 0 while unknown */
+	int size_kept;		/* SIZE is the one kept in the cache, unconfirmed */
+	int contradicted;	/* an answer gave another size than the kept one */
 	uint64_t *have;		/* entry offsets fetched */
 	size_t n_have, alloc_have;
 };
+
+#define SPARSE_INIT { NULL, 0, NULL, NULL, -1, 0, 0, 0, NULL, 0, 0 }
 
 static int sparse_has(const struct sparse *sp, uint64_t off)
 {
@@ -369,6 +413,14 @@ static int fetch_span(struct sparse *sp, const char *url, uint64_t off, uint64_t
 			     error, sizeof(error));
 	if (ret < 0)
 		return ret;
+	/* The size kept in the cache, not the server's: the range was
+	 * planned with it, maybe past the end.  The caller starts over. */
+	if (sp->size_kept && total && total != sp->size) {
+		sp->contradicted = 1;
+		return silo_error_set(SILO_ENET, "'%s' is %llu bytes, not the %llu kept in the cache",
+				      url, (unsigned long long)total,
+				      (unsigned long long)sp->size);
+	}
 	if (result != HTTP_OK)
 		return silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
 				      "cannot fetch '%s': %s", url, error);
@@ -376,10 +428,16 @@ static int fetch_span(struct sparse *sp, const char *url, uint64_t off, uint64_t
 		return silo_error_set(SILO_ENET,
 			"cannot fetch '%s': the server sent neither the range asked for nor the file's size",
 			url);
+	if (total && !size_fits(sp->rp, total, sp->rawsz))
+		return silo_error_set(SILO_ECORRUPT,
+				      "'%s' is %llu bytes, too small for the entries its index lists",
+				      url, (unsigned long long)total);
 	if (!sp->size)
 		sp->size = total;
 	else if (total && total != sp->size)
 		return silo_error_set(SILO_ECORRUPT, "'%s' changed size while being read", url);
+	if (total)
+		sp->size_kept = 0;	/* confirmed */
 	return 0;
 }
 
@@ -396,11 +454,14 @@ static void sparse_free(struct sparse *sp)
 
 /* Make the work area of SP in DIR: a new WORK directory holding
  * pack/NAME.idx (RP's index, durable) and an empty pack/NAME.pack. */
-static int sparse_open(struct sparse *sp, const struct remote_pack *rp, const char *dir)
+static int sparse_open(struct sparse *sp, const struct remote_pack *rp, int format,
+		       const char *dir)
 {
 	char *packdir = NULL, *idxpath = NULL, rel[128];
 	int ifd = -1, ret = 0;
 
+	sp->rp = rp;
+	sp->rawsz = silo_oid_rawsz(format);
 	if (!(sp->work = fs_join(dir, "tmp_work_XXXXXX")))
 		return silo_error_oom();
 	if (!mkdtemp(sp->work)) {
@@ -675,30 +736,31 @@ static void item_failed(struct silo_fetch_item *item, int ret)
 
 /*
  * The N wanted objects V of pack RP, sorted by offset, through a sparse
- * copy of the pack: each run of adjacent entries in one range request
+ * copy of the pack (*CONTRADICTED set if an answer gave another size than
+ * the one kept in the cache, which was used): each run of adjacent entries in one range request
  * (the pack's frame written locally: write_frame(); fetched first only
  * when the last entry is wanted and the pack's size is not known yet),
  * then each object, its delta bases fetched as needed, delivered
  * (deliver_object(), BATCH its writer).  A server that ignores ranges
  * sends the whole pack from its start: only each range is kept.
  */
-static int fetch_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
-			     struct want *v, size_t n, silo_writer *batch)
+static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
+			    struct want *v, size_t n, silo_writer *batch, int *contradicted)
 {
 	size_t rawsz = silo_oid_rawsz(r->format), i, j;
-	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0 };
+	struct sparse sp = SPARSE_INIT;
 	struct pack *p = NULL;
 	char *dir = NULL, *url = NULL, rel[128];
 	int ret, framed = 0;
 
-	qsort(v, n, sizeof(*v), by_offset);
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
 	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
-	    (ret = sparse_open(&sp, rp, dir)) < 0)
+	    (ret = sparse_open(&sp, rp, r->format, dir)) < 0)
 		goto out;
 	sp.size = rp->pack_size;
+	sp.size_kept = rp->size_kept;
 	for (i = 0; i < n; i = j) {
 		uint64_t start = v[i].off, end;
 		for (j = i; j < n; j++) {
@@ -762,10 +824,28 @@ static int fetch_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache
 		}
 	}
 out:
+	*contradicted = sp.contradicted;
 	pack_close(p);
 	sparse_free(&sp);
 	free(dir);
 	free(url);
+	return ret;
+}
+
+/* read_run_objects(), once more without the pack size kept in the cache
+ * if an answer contradicted it: no object was delivered then. */
+static int fetch_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
+			     struct want *v, size_t n, silo_writer *batch)
+{
+	int contradicted = 0, ret;
+
+	qsort(v, n, sizeof(*v), by_offset);
+	ret = read_run_objects(r, rp, cache, v, n, batch, &contradicted);
+	if (ret < 0 && contradicted) {
+		forget_size(rp, r);
+		silo_error_clear();
+		ret = read_run_objects(r, rp, cache, v, n, batch, &contradicted);
+	}
 	return ret;
 }
 
@@ -1066,7 +1146,7 @@ static int keep_section(struct remote_pack *rp, struct pack *p, uint64_t end,
 int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
-	struct sparse sp = { NULL, NULL, -1, 0, NULL, 0, 0 };
+	struct sparse sp = SPARSE_INIT;
 	char *dir = NULL, *url = NULL, rel[128];
 	unsigned char trailer[SILO_OID_MAX_RAWSZ];
 	struct remote_pack *rp;
@@ -1085,7 +1165,7 @@ int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
 	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
-	    (ret = sparse_open(&sp, rp, dir)) < 0)
+	    (ret = sparse_open(&sp, rp, r->format, dir)) < 0)
 		goto out;
 	/* One request from the start of the pack to the end of LAST: the
 	 * pack's trailer is its name, so it need not be fetched. */

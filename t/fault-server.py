@@ -15,6 +15,8 @@ on 127.0.0.1:PORT, but objects (paths under /objects/) are damaged:
   reset     send the headers, half the body (of the range asked for, for
             packs), then reset the connection (TCP RST)
   trickle   send objects and packs (ranges too) one byte a second
+  lie-size  answer ranges of packs with the right bytes, but a
+            Content-Range giving the pack 4096 bytes more than it has
 
 config.json is always served intact, so that a client gets as far as
 fetching objects.
@@ -54,6 +56,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if mode in ("reset", "trickle") and (damaged or pack):
             self.send_part(data, rng if pack else None)
+            return
+        if mode == "lie-size" and pack and rng:
+            self.send_part(data, rng)
             return
         if mode in ("truncate-pack", "stall-pack") and self.path.endswith(".pack") and rng:
             a, b = rng.split("=", 1)[1].split("-")
@@ -102,18 +107,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:])
 
     def send_part(self, data, rng):
-        """DATA, or the range RNG of it, as reset or trickle want."""
+        """DATA, or the range RNG of it, as reset, trickle or lie-size
+        want."""
         a, b = 0, len(data) - 1
         if rng:
             a, b = rng.split("=", 1)[1].split("-")
             a, b = int(a), min(int(b), len(data) - 1)
             self.send_response(206)
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (a, b, len(data)))
+            total = len(data) + (4096 if mode == "lie-size" else 0)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (a, b, total))
         else:
             self.send_response(200)
         part = data[a:b + 1]
         self.send_header("Content-Length", str(len(part)))
         self.end_headers()
+        if mode == "lie-size":
+            self.wfile.write(part)
+            return
         if mode == "reset":
             self.wfile.write(part[: len(part) // 2])
             self.wfile.flush()
