@@ -185,6 +185,19 @@ static size_t on_header(char *buf, size_t size, size_t n, void *p)
 	return len;
 }
 
+/* Append LEN bytes of BUF to the job's file: 0, or -1 with T failed. */
+static int write_body(struct transfer *t, const char *buf, size_t len)
+{
+	if (fs_write_all(t->job->fd, buf, len, "download file") < 0) {
+		snprintf(t->write_error, sizeof(t->write_error), "%s",
+			 silo_error_message());
+		t->write_failed = 1;
+		return -1;
+	}
+	t->job->bytes += len;
+	return 0;
+}
+
 static size_t on_data(char *buf, size_t size, size_t n, void *p)
 {
 	struct transfer *t = p;
@@ -200,20 +213,19 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 	}
 	if (job->max_bytes && (job->start_offset + job->bytes > job->max_bytes ||
 			       len > job->max_bytes - job->start_offset - job->bytes)) {
+		if (job->keep_start && job->start_offset + job->bytes <= job->max_bytes) {
+			size_t room = (size_t)(job->max_bytes - job->start_offset - job->bytes);
+			if (write_body(t, buf, room) == 0)
+				job->truncated = 1;
+			return 0;	/* enough (or failed): stop here */
+		}
 		snprintf(t->write_error, sizeof(t->write_error),
 			 "the server sent more than the %llu bytes expected",
 			 (unsigned long long)job->max_bytes);
 		t->write_failed = BAD_BODY;
 		return 0;
 	}
-	if (fs_write_all(job->fd, buf, len, "download file") < 0) {
-		snprintf(t->write_error, sizeof(t->write_error), "%s",
-			 silo_error_message());
-		t->write_failed = 1;
-		return 0;
-	}
-	job->bytes += len;
-	return len;
+	return write_body(t, buf, len) < 0 ? 0 : len;
 }
 
 /* A handle for URL whose pace PC watches (pace_start() first). */
@@ -368,6 +380,8 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 	if (t->write_failed) {
 		job->result = t->write_failed == BAD_BODY ? HTTP_BAD_BODY : HTTP_FAILED;
 		snprintf(job->error, sizeof(job->error), "%s", t->write_error);
+	} else if (job->truncated && code == CURLE_WRITE_ERROR) {
+		job->result = HTTP_OK;	/* stopped after the start it wanted */
 	} else if (code == CURLE_OK && (status == 200 || status == 206 ||
 					(status == 0 && !strncmp(job->url, "file:", 5)))) {
 		job->result = HTTP_OK;
@@ -533,6 +547,12 @@ int http_download(const char *url, int fd)
 int http_get_buffer(const char *url, char **out, size_t *len,
 		    enum http_result *result, char *error, size_t error_size)
 {
+	return http_get_start(url, 0, out, len, result, error, error_size);
+}
+
+int http_get_start(const char *url, size_t max, char **out, size_t *len,
+		   enum http_result *result, char *error, size_t error_size)
+{
 	struct http_job job;
 	char *tmpl = NULL;
 	int fd, ret;
@@ -550,6 +570,8 @@ int http_get_buffer(const char *url, char **out, size_t *len,
 	memset(&job, 0, sizeof(job));
 	job.url = url;
 	job.fd = fd;
+	job.max_bytes = max;
+	job.keep_start = 1;
 	ret = http_run(&job, 1, 1, NULL, NULL);
 	*result = job.result;
 	snprintf(error, error_size, "%s", job.error);

@@ -41,8 +41,11 @@ struct http_job {
 	uint64_t bytes;		/* out: bytes received for this job */
 	/* in (may be changed by CHECK): the download file may not grow
 	 * past this many bytes; 0 for no limit.  Past it the transfer stops
-	 * as HTTP_BAD_BODY, saying so. */
+	 * as HTTP_BAD_BODY, saying so; or, with KEEP_START, as HTTP_OK with
+	 * the first max_bytes bytes written and TRUNCATED set. */
 	uint64_t max_bytes;
+	int keep_start;		/* in */
+	int truncated;		/* out */
 	/* in, optional: sees each piece of the body before it is written,
 	 * at offset OFF of the download file; a negative return stops the
 	 * transfer as HTTP_BAD_BODY with the message left in job->error. */
@@ -79,6 +82,11 @@ int http_download(const char *url, int fd);
  * index).  *result says what happened; *out is owned by the caller. */
 int http_get_buffer(const char *url, char **out, size_t *len,
 		    enum http_result *result, char *error, size_t error_size);
+
+/* The same, for no more than the first MAX bytes of URL: the transfer
+ * stops there, *len is at most MAX, and a longer file is not an error. */
+int http_get_start(const char *url, size_t max, char **out, size_t *len,
+		   enum http_result *result, char *error, size_t error_size);
 
 /*
  * Fetch bytes [OFF, OFF + LEN) of URL with a range request and write them

@@ -14,6 +14,9 @@ struct silo_remote {
 	struct remote_pack *packs;
 	size_t n_packs, alloc_packs;
 	int packs_loaded;
+	/* requests spent on .moved files and the indexes they name
+	 * (remote-pack.c, MOVED_LOOKUPS_MAX) */
+	unsigned moved_lookups;
 };
 
 /* Where indexes of remote packs are kept: beside the cache silo, in

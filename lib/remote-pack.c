@@ -34,6 +34,21 @@
 
 #define MAX_CHAIN 10000
 
+/*
+ * A .moved file names the packs a repack spread a removed pack over, the
+ * one holding most of its objects first (silo-layout(5)).  A reader
+ * follows at most MOVED_NAMES_MAX names of one (reading at most
+ * MOVED_BYTES_MAX bytes of it), and a handle spends at most
+ * MOVED_LOOKUPS_MAX requests on .moved files and on the indexes of the
+ * packs they name; past that it reads pack/packs instead, once.  A
+ * pack's index that is not there is asked for once.  So a .moved file
+ * naming thousands of packs, or a chain of them, costs a bounded number
+ * of requests, not several for every name.
+ */
+#define MOVED_NAMES_MAX 16
+#define MOVED_BYTES_MAX 4096
+#define MOVED_LOOKUPS_MAX 32
+
 struct remote_pack {
 	char name[96];		/* "pack-<hex>" */
 	unsigned char *idx;	/* the verified index, whole */
@@ -43,7 +58,10 @@ struct remote_pack {
 	uint64_t pack_size;	/* the pack's size, once learned; 0 before */
 	int size_kept;		/* pack_size is the one kept in the cache, which
 				 * no answer has confirmed yet */
-	int hinted;		/* a treeptr named it */
+	int hinted;		/* a treeptr named it, or a .moved file */
+	int via_moved;		/* a .moved file named it */
+	int gone;		/* its index is not on the server */
+	int moved_read;		/* its .moved file was asked for */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -263,10 +281,20 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 	    fs_read_full(fd, text, (size_t)st.st_size, path) == st.st_size &&
 	    check_index((unsigned char *)text, (size_t)st.st_size, r->format, p->name, path) == 0) {
 		len = (size_t)st.st_size;
+	} else if (p->gone) {
+		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not on the server", url);
+	} else if (p->via_moved && r->moved_lookups >= MOVED_LOOKUPS_MAX) {
+		/* Not asked for: pack/packs is read instead. */
+		ret = silo_error_set(SILO_ENOTFOUND, "'%s' not looked up: %d lookups "
+				     "through .moved files already", url, MOVED_LOOKUPS_MAX);
 	} else {
 		free(text);
 		text = NULL;
+		if (p->via_moved)
+			r->moved_lookups++;
 		ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
+		if (ret == 0 && result == HTTP_NOT_FOUND)
+			p->gone = 1;
 		if (ret == 0 && result != HTTP_OK)
 			ret = silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
 					     "cannot fetch '%s': %s", url, error);
@@ -871,26 +899,38 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	return ret < 0 ? ret : w.ret;
 }
 
-/* Read pack/NAME.moved, if the server has it, and make the pack it
- * names known (it is searched after those known now). */
-static int follow_redirect(silo_remote *r, const char *name)
+static int add_pack(silo_remote *r, const char *name, int via_moved);
+
+/*
+ * Read the .moved file of R's pack I, whose index is gone, if the server
+ * has it, and make the packs it names known (they are searched after
+ * those known now): at most MOVED_NAMES_MAX of them, and nothing once
+ * the handle has spent MOVED_LOOKUPS_MAX requests on such lookups.
+ */
+static int follow_redirect(silo_remote *r, size_t i)
 {
 	enum http_result result;
 	char error[512], rel[128], *url, *text = NULL, *nl, *line;
-	size_t len = 0;
+	size_t len = 0, names = 0;
 	int ret;
 
-	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
+	if (!r->packs[i].gone || r->packs[i].moved_read ||
+	    r->moved_lookups >= MOVED_LOOKUPS_MAX)
+		return 0;
+	r->packs[i].moved_read = 1;
+	r->moved_lookups++;
+	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, r->packs[i].name);
 	if (!(url = fs_join(r->url, rel)))
 		return silo_error_oom();
-	ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
+	ret = http_get_start(url, MOVED_BYTES_MAX, &text, &len, &result, error, sizeof(error));
 	free(url);
 	/* One pack a line: a repack may have spread the objects of one
-	 * pack over several (silo-layout(5)). */
-	for (line = text; ret == 0 && result == HTTP_OK && line &&
-	     (nl = memchr(line, '\n', len - (size_t)(line - text))); line = nl + 1) {
+	 * pack over several (silo-layout(5)).  A line cut off by
+	 * MOVED_BYTES_MAX has no newline and is not read. */
+	for (line = text; ret == 0 && result == HTTP_OK && line && names < MOVED_NAMES_MAX &&
+	     (nl = memchr(line, '\n', len - (size_t)(line - text))); line = nl + 1, names++) {
 		*nl = '\0';
-		ret = remote_pack_hint(r, &line, 1);
+		ret = add_pack(r, line, 1);
 	}
 	free(text);
 	return ret < 0 ? ret : 0;
@@ -910,7 +950,7 @@ static int search_packs(struct remote_pack **out, silo_remote *r, silo *cache,
 		 * its redirect, if any, names the pack that replaced it. */
 		if ((ret = load_index(r, &r->packs[i], cache)) == SILO_ENOTFOUND) {
 			silo_error_clear();
-			if ((ret = follow_redirect(r, r->packs[i].name)) < 0)
+			if ((ret = follow_redirect(r, i)) < 0)
 				return ret;
 			continue;
 		}
@@ -1075,25 +1115,32 @@ int remote_pack_known(silo_remote *r, const silo_oid *id)
 
 /* ---- hints and tree sections (the tree kind, treeptr(5)) ---- */
 
+/* Make NAME ("pack-<hex>", else ignored) a known pack of R, searched
+ * after those known now, unless it is known already. */
+static int add_pack(silo_remote *r, const char *name, int via_moved)
+{
+	struct remote_pack *p;
+
+	if (!pack_name_is_base(name, r->format) || known_pack(r, name))
+		return 0;
+	if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0)
+		return silo_error_oom();
+	p = &r->packs[r->n_packs++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->hinted = 1;
+	p->via_moved = via_moved;
+	return 0;
+}
+
 int remote_pack_hint(silo_remote *r, char *const *names, size_t n)
 {
-	size_t i, k;
+	size_t i;
+	int ret;
 
-	for (i = 0; i < n; i++) {
-		if (!pack_name_is_base(names[i], r->format))
-			continue;
-		for (k = 0; k < r->n_packs; k++)
-			if (!strcmp(r->packs[k].name, names[i]))
-				break;
-		if (k < r->n_packs)
-			continue;
-		if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0)
-			return silo_error_oom();
-		memset(&r->packs[r->n_packs], 0, sizeof(r->packs[0]));
-		snprintf(r->packs[r->n_packs].name, sizeof(r->packs[0].name), "%s", names[i]);
-		r->packs[r->n_packs].hinted = 1;
-		r->n_packs++;
-	}
+	for (i = 0; i < n; i++)
+		if ((ret = add_pack(r, names[i], 0)) < 0)
+			return ret;
 	return 0;
 }
 

@@ -65,6 +65,16 @@ start_httpd() {
 	export HTTPD_URL HTTPD_PORT
 }
 
+# The number of requests nginx logged so far: a mark for requests_since.
+mark() {
+	wc -l <"$HTTPD_DIR/access.log"
+}
+
+# The requests nginx logged since mark $1, as "METHOD PATH".
+requests_since() {
+	tail -n +$(($1 + 1)) "$HTTPD_DIR/access.log" | sed -n 's/^[^"]*"\([A-Z]*\) \([^ ]*\) .*/\1 \2/p'
+}
+
 # A server for faults nginx cannot produce (t/fault-server.py): MODE is
 # truncate, stall, or flip.  Sets FAULT_URL.
 start_fault_server() {

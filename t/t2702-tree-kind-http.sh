@@ -7,13 +7,6 @@ export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
-# The requests nginx logged since mark $1, as "METHOD PATH".
-requests_since() {
-	tail -n +$(($1 + 1)) "$HTTPD_DIR/access.log" | sed -n 's/^[^"]*"\([A-Z]*\) \([^ ]*\) .*/\1 \2/p'
-}
-mark() {
-	wc -l <"$HTTPD_DIR/access.log"
-}
 # The bytes of the bodies nginx sent since mark $1, summed.
 bytes_since() {
 	tail -n +$(($1 + 1)) "$HTTPD_DIR/access.log" |
