@@ -16,6 +16,7 @@
 
 struct signer {
 	char *principals;
+	int anyone;		/* some identity can match PRINCIPALS */
 	char *namespaces;	/* a pattern list, or NULL for any */
 	time_t valid_after;	/* 0: no limit */
 	time_t valid_before;	/* 0: no limit */
@@ -289,6 +290,9 @@ static int parse_line(struct silo_sshsig_signers *out, struct line *l)
 		out->list = list;
 		out->alloc = alloc;
 	}
+	if ((ret = sshsig_principals_can_match(principals)) < 0)
+		goto out;
+	s.anyone = ret;
 	if (!(s.principals = strdup(principals))) {
 		ret = silo_error_oom();
 		goto out;
@@ -358,54 +362,6 @@ int silo_sshsig_signers_load(struct silo_sshsig_signers **out, const char *path)
 	return ret;
 }
 
-/* OpenSSH's wildcard match: '*' any run, '?' any one character. */
-static int match_pattern(const char *s, const char *p, size_t plen)
-{
-	const char *star = NULL, *back = NULL;
-	size_t pi = 0, star_pi = 0;
-
-	while (*s) {
-		if (pi < plen && (p[pi] == '?' || p[pi] == *s)) {
-			s++;
-			pi++;
-		} else if (pi < plen && p[pi] == '*') {
-			star = p + pi;
-			star_pi = ++pi;
-			back = s;
-		} else if (star) {
-			pi = star_pi;
-			s = ++back;
-		} else {
-			return 0;
-		}
-	}
-	while (pi < plen && p[pi] == '*')
-		pi++;
-	return pi == plen;
-}
-
-/* A comma-separated pattern list: 1 if S matches a pattern and no
- * negated ("!pattern") one. */
-static int match_list(const char *s, const char *list)
-{
-	int matched = 0;
-
-	while (*list) {
-		size_t n = strcspn(list, ",");
-		int negated = *list == '!';
-
-		if (match_pattern(s, list + negated, n - (size_t)negated)) {
-			if (negated)
-				return 0;
-			matched = 1;
-		}
-		list += n;
-		if (*list == ',')
-			list++;
-	}
-	return matched;
-}
-
 int sshsig_signers_allow(const char **principals, const struct silo_sshsig_signers *signers,
 			 const struct sshsig_buf *pubkey, const char *namespace, time_t now)
 {
@@ -417,8 +373,13 @@ int sshsig_signers_allow(const char **principals, const struct silo_sshsig_signe
 
 		if (s->key_len != pubkey->len || memcmp(s->key, pubkey->p, s->key_len))
 			continue;
-		if (s->namespaces && !match_list(namespace, s->namespaces)) {
+		if (!s->anyone) {
 			if (why == SSHSIG_NOT_LISTED)
+				why = SSHSIG_NO_PRINCIPAL;
+			continue;
+		}
+		if (s->namespaces && !sshsig_match_list(namespace, s->namespaces)) {
+			if (why == SSHSIG_NOT_LISTED || why == SSHSIG_NO_PRINCIPAL)
 				why = SSHSIG_OTHER_NAMESPACE;
 			continue;
 		}

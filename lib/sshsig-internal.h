@@ -76,9 +76,19 @@ void sshsig_key_describe(char *out, size_t size, const struct sshsig_buf *pubkey
 /* Why a key is not allowed. */
 enum sshsig_refusal {
 	SSHSIG_NOT_LISTED = 1,		/* no line has the key */
+	SSHSIG_NO_PRINCIPAL,		/* its lines allow no identity ("!*") */
 	SSHSIG_OTHER_NAMESPACE,		/* its lines allow other namespaces */
 	SSHSIG_NOT_NOW			/* its lines are not valid at NOW */
 };
+
+/* 1 if S matches the pattern list LIST as OpenSSH's match_pattern_list()
+ * has it (sshsig-principals.c), else 0. */
+int sshsig_match_list(const char *s, const char *list);
+
+/* 1 if some identity matches the principals LIST (a pattern list): a
+ * positive pattern and no negated one; 0 if none can (or LIST is too
+ * large to tell), negative when out of memory. */
+int sshsig_principals_can_match(const char *list);
 
 /*
  * 0 with *principals (owned by SIGNERS) when a line allows PUBKEY to sign

@@ -123,6 +123,10 @@ int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signe
 		if (why == SSHSIG_NOT_LISTED)
 			ret = silo_error_set(SILO_EDIFFERS, "untrusted signature '%s': %s is not in '%s'",
 					     sig_name, key, sshsig_signers_name(signers));
+		else if (why == SSHSIG_NO_PRINCIPAL)
+			ret = silo_error_set(SILO_EDIFFERS,
+				"untrusted signature '%s': %s is in '%s' only for principals no one can be",
+				sig_name, key, sshsig_signers_name(signers));
 		else if (why == SSHSIG_OTHER_NAMESPACE)
 			ret = silo_error_set(SILO_EDIFFERS,
 				"untrusted signature '%s': %s is not allowed by '%s' for namespace '%s'",
