@@ -233,6 +233,21 @@ static int pack_source_each(struct silo_source *src,
 	return ret;
 }
 
+static int pack_source_info(struct silo_source *src, const silo_oid *id, int *type,
+			    uint64_t *size)
+{
+	struct pack_set *ps = &((struct pack_source *)src)->set;
+	struct pack *p;
+	uint64_t offset, ignored;
+	int ret;
+
+	if ((ret = find(ps, id, &p, &offset)) <= 0)
+		return ret;
+	if ((ret = pack_object_info(p, offset, type, size ? size : &ignored)) < 0)
+		return ret;
+	return 1;
+}
+
 static void pack_source_free(struct silo_source *src)
 {
 	struct pack_source *ps = (struct pack_source *)src;
@@ -249,6 +264,7 @@ static const struct silo_source_ops pack_source_ops = {
 	pack_source_each,
 	NULL,
 	pack_source_free,
+	pack_source_info,
 };
 
 int pack_source_new(struct silo_source **out, struct pack_set **set,

@@ -73,6 +73,10 @@ struct pack_entry {
 };
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
 
+/* The type and size of the object at OFFSET, from entry headers alone:
+ * for a delta, its result's size and the type at the end of its chain. */
+int pack_object_info(const struct pack *p, uint64_t offset, int *type, uint64_t *size);
+
 /* One step of a walk from the delta at START down to its base: the
  * delta entry E at OFFSET appended to *CHAIN (N links, ALLOC room;
  * owned by the caller: free()).  A chain longer than the pack has
