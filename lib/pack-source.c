@@ -12,9 +12,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int by_relpack(const void *a, const void *b)
 {
@@ -110,6 +112,26 @@ int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 			return 1;
 		}
 	return 0;
+}
+
+int pack_set_freshen(struct pack_set *ps, const silo_oid *id, struct pack **pack)
+{
+	uint64_t off;
+	char *path;
+	int ret;
+
+	*pack = NULL;
+	if (!pack_set_find(ps, id, pack, &off))
+		return 0;
+	if (!(path = fs_join(ps->root, (*pack)->relpack)))
+		return silo_error_oom();
+	ret = utimensat(AT_FDCWD, path, NULL, 0);
+	free(path);
+	if (ret < 0 && errno == ENOENT) {
+		*pack = NULL;
+		return 0;
+	}
+	return 1;
 }
 
 void pack_set_drop_pages(struct pack_set *ps)

@@ -177,6 +177,16 @@ int pack_set_load(struct pack_set *ps, int rescan);
 int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 		  uint64_t *offset);
 
+/*
+ * ID is wanted again (stored once more, or named by a new tree): make
+ * the pack of PS holding it young again, since prune spares young packs
+ * and keeps one made young while it rewrites it (silo-prune(1)).  1 and
+ * *pack set when a pack holds it, 0 when none does, or the one that did
+ * went just now (a prune removed it: the caller writes ID again).  A
+ * pack whose time cannot be changed (another user's) is still there: 1.
+ */
+int pack_set_freshen(struct pack_set *ps, const silo_oid *id, struct pack **pack);
+
 /* pack_drop_pages() for every pack of PS: for a repack that has copied
  * what it needs into its spool. */
 void pack_set_drop_pages(struct pack_set *ps);
