@@ -13,6 +13,7 @@ int cmd_medo_mount(int argc, const char **argv);
 int cmd_medo_show(int argc, const char **argv);
 int cmd_medo_expand(int argc, const char **argv);
 int cmd_medo_fsck(int argc, const char **argv);
+int cmd_medo_gc(int argc, const char **argv);
 int cmd_medo_reachable(int argc, const char **argv);
 int cmd_medo_sign(int argc, const char **argv);
 int cmd_medo_status(int argc, const char **argv);
