@@ -522,14 +522,18 @@ static void next_line(const char **p, const char **line, size_t *len)
 
 /*
  * What the walk needs of the repository: its id size (20 for SHA-1, 32
- * for SHA-256) and the way from here to the top of its work tree.
+ * for SHA-256) and the way from here to the top of its work tree; and a
+ * history git knows to be incomplete is refused, naming how to make it
+ * whole: what its missing commits name would look unreferenced.
  */
 static int repo_check(struct walk *w, const char *repo)
 {
-	const char *args[] = { "rev-parse", "--show-object-format", "--show-cdup", NULL };
+	const char *args[] = { "rev-parse", "--show-object-format", "--show-cdup",
+			       "--is-shallow-repository", "--git-path", "info/grafts", NULL };
+	const char *config[] = { "config", "--list", NULL };
 	struct strbuf out = STRBUF_INIT, prefix = STRBUF_INIT;
-	const char *p, *format, *cdup;
-	size_t flen, clen;
+	const char *p, *format, *cdup, *shallow, *grafts;
+	size_t flen, clen, slen, glen;
 	int ret;
 
 	if ((ret = git_capture(&out, repo, args)) < 0)
@@ -537,6 +541,8 @@ static int repo_check(struct walk *w, const char *repo)
 	p = out.buf;
 	next_line(&p, &format, &flen);
 	next_line(&p, &cdup, &clen);
+	next_line(&p, &shallow, &slen);
+	next_line(&p, &grafts, &glen);
 	if (flen == 4 && !memcmp(format, "sha1", 4)) {
 		w->rawsz = 20;
 	} else if (flen == 6 && !memcmp(format, "sha256", 6)) {
@@ -546,11 +552,51 @@ static int repo_check(struct walk *w, const char *repo)
 				     (int)flen, format);
 		goto out;
 	}
+	if (slen == 4 && !memcmp(shallow, "true", 4)) {
+		ret = silo_error_set(SILO_EUNSAFE, "the git repository is a shallow clone: "
+				     "what the commits it lacks name would look unreferenced; "
+				     "deepen it first (git fetch --unshallow)");
+		goto out;
+	}
+	/* git names it relative to REPO, where it ran. */
+	if (grafts[0] != '/' && strcmp(repo, ".") && (ret = strbuf_addf(&prefix, "%s/", repo)) < 0)
+		goto out;
+	if ((ret = strbuf_add(&prefix, grafts, glen)) < 0)
+		goto out;
+	if (fs_exists(prefix.buf) > 0) {
+		ret = silo_error_set(SILO_EUNSAFE, "the git repository has grafts ('%s'): its "
+				     "history is not the one its commits record; convert or "
+				     "remove them first (git replace --convert-graft-file)",
+				     prefix.buf);
+		goto out;
+	}
+	strbuf_reset(&prefix);
 	if (strcmp(repo, ".") && (ret = strbuf_addf(&prefix, "%s/", repo)) < 0)
 		goto out;
 	if ((ret = strbuf_add(&prefix, cdup, clen)) < 0 || (ret = strbuf_grow(&prefix, 0)) < 0)
 		goto out;
 	w->prefix = strbuf_detach(&prefix);
+	/* A partial clone lacks the objects its filter left out. */
+	strbuf_reset(&out);
+	if ((ret = git_capture(&out, repo, config)) < 0)
+		goto out;
+	for (p = out.buf; *p;) {
+		const char *line, *eq;
+		size_t len;
+		next_line(&p, &line, &len);
+		eq = memchr(line, '=', len);
+		if (!eq)
+			continue;
+		if ((eq - line == 23 && !strncmp(line, "extensions.partialclone", 23)) ||
+		    (eq - line > 16 && !strncmp(line, "remote.", 7) &&
+		     !strncmp(eq - 9, ".promisor", 9) && len - (size_t)(eq - line) == 5 &&
+		     !strncmp(eq, "=true", 5))) {
+			ret = silo_error_set(SILO_EUNSAFE, "the git repository is a partial clone "
+					     "('%.*s'): what the objects it lacks name would look "
+					     "unreferenced; use a full clone", (int)len, line);
+			goto out;
+		}
+	}
 out:
 	strbuf_release(&out);
 	strbuf_release(&prefix);

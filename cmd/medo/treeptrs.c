@@ -104,7 +104,11 @@ static int add_history(struct collect *c, struct silo_history_options *opts,
 		goto out;
 	}
 	if (ret < 0) {
+		/* History that could not be walked (refused as incomplete,
+		 * git failing) leaves nothing to trust: none of it counts,
+		 * and neither does the rest, so that nothing is printed. */
 		status = fe_lib_error(ret);
+		c->set->n = 0;
 		goto out;
 	}
 	for (r = 0; r < opts->n_revs; r++)

@@ -9,7 +9,10 @@
  *
  * git itself reads the repository (`git rev-list`, `git cat-file
  * --batch`), so every repository format git knows works, SHA-1 or
- * SHA-256, packed or loose, shallow or not.
+ * SHA-256, packed or loose.  A history known to be incomplete (a shallow
+ * clone, a partial clone, grafts) is refused: what its missing commits
+ * name would look unreferenced.  Replacement refs are ignored: the walk
+ * sees the commits as they are.
  *
  * Each treeptr adds its roots (silo_treeptr_roots(), silo/closure.h):
  * for a treeptr of kind tree, its size table and its root tree.
@@ -93,7 +96,9 @@ struct silo_history_result {
  * in the git repository holding REPO_DIR, and fill RESULT.  Returns 0,
  * or a negative code when git cannot be run or a revision does not exist
  * (SILO_ENOTFOUND); a malformed treeptr is reported through ON_ERROR and
- * counted, and the walk goes on.  SET is sorted on return.
+ * counted, and the walk goes on.  A shallow or partial clone, or grafts,
+ * are SILO_EUNSAFE with a message saying how to complete the history.
+ * SET is sorted on return.
  */
 int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result *result,
 			   const char *repo_dir, const struct silo_history_options *opts,
