@@ -13,12 +13,17 @@ extern char **environ;
 
 #define GIT_MAX_ARGS 64
 
-/* "git -C DIR ARGS..." in ARGV (at most GIT_MAX_ARGS). */
+/*
+ * "git --no-replace-objects -C DIR ARGS..." in ARGV (at most
+ * GIT_MAX_ARGS): the objects as they are, not as replacement refs would
+ * show them, since what is read is what a garbage collection keeps.
+ */
 static int build_argv(const char **argv, const char *dir, const char *const *args)
 {
 	size_t n = 0, i;
 
 	argv[n++] = "git";
+	argv[n++] = "--no-replace-objects";
 	argv[n++] = "-C";
 	argv[n++] = dir;
 	for (i = 0; args[i]; i++) {

@@ -79,6 +79,40 @@ static int loose_source_each(struct silo_source *src,
 	return ret;
 }
 
+/* The size from the gzip header (a file without our size field is
+ * inflated once to count it, as a stream of it would be); for the type
+ * alone, the file's presence. */
+static int loose_source_info(struct silo_source *src, const silo_oid *id, int *type,
+			     uint64_t *size)
+{
+	char *path = object_path((struct loose_source *)src, id);
+	silo_stream *st;
+	int ret;
+
+	if (!path)
+		return silo_error_oom();
+	if (!size) {
+		/* Every loose object is a blob: its file says enough. */
+		ret = fs_exists(path);
+		free(path);
+		if (ret > 0)
+			*type = SILO_OBJ_BLOB;
+		return ret;
+	}
+	ret = silo_loose_stream_open(&st, path, path, id);
+	free(path);
+	if (ret == SILO_ENOTFOUND) {
+		silo_error_clear();
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	*type = silo_stream_type(st);
+	*size = silo_stream_size(st);
+	silo_stream_free(st);
+	return 1;
+}
+
 static void loose_source_free(struct silo_source *src)
 {
 	struct loose_source *ls = (struct loose_source *)src;
@@ -93,6 +127,7 @@ static const struct silo_source_ops loose_source_ops = {
 	loose_source_each,
 	NULL,
 	loose_source_free,
+	loose_source_info,
 };
 
 int loose_source_new(struct silo_source **out, const char *root, int format)

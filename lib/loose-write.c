@@ -489,7 +489,6 @@ static int freshen(silo *s, const silo_oid *id)
 {
 	char rel[SILO_LOOSE_PATH_MAX];
 	struct pack *p;
-	uint64_t off;
 	char *path;
 	int ret;
 
@@ -503,13 +502,7 @@ static int freshen(silo *s, const silo_oid *id)
 	/* No loose file: its pack, or pruned just now (gone). */
 	if ((ret = pack_set_load(s->packs, 1)) < 0)
 		return ret;
-	if (pack_set_find(s->packs, id, &p, &off) <= 0)
-		return 0;
-	if (!(path = fs_join(s->root, p->relpack)))
-		return silo_error_oom();
-	ret = utimensat(AT_FDCWD, path, NULL, 0);
-	free(path);
-	return ret == 0 || errno != ENOENT;
+	return pack_set_freshen(s->packs, id, &p);
 }
 
 /* Store the regular file FD, whose state before reading is ST. */

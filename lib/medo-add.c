@@ -169,6 +169,20 @@ out:
 	return ret;
 }
 
+/* The packs FROM names, as the packs of TP. */
+static int copy_packs(struct silo_treeptr *tp, const struct silo_treeptr *from)
+{
+	size_t n;
+	char **names = medo_treeptr_packs(from, &n);
+	int ret;
+
+	if (!names)
+		return SILO_ENOMEM;
+	ret = silo_treeptr_set_packs(tp, names, n);
+	free(names);
+	return ret;
+}
+
 /* ---- a file: an archive or an opaque object ---- */
 
 struct file_source {
@@ -464,10 +478,14 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		goto out;
 	}
 	/* A rewrite keeps the fields of the old file that this version does
-	 * not know; its provenance is replaced with the new one. */
+	 * not know; its provenance is replaced with the new one, and so are
+	 * the packs of a tree of kind tree: the old ones may not hold it. */
 	if (have_old) {
+		void *doc = tp.doc;
 		tp.doc = old.doc;
-		old.doc = NULL;
+		old.doc = doc;		/* this write's, freed with OLD */
+		if (tp.kind == SILO_TREEPTR_TREE && (ret = copy_packs(&tp, &old)) < 0)
+			goto out;
 	}
 	if ((ret = record_provenance(&tp, src, opts, sha256[0] ? sha256 : NULL)) < 0)
 		goto out;

@@ -32,6 +32,16 @@ struct medo_reader {
 int medo_reader_read(void *payload, const void **data, size_t *len);
 int medo_reader_finish(struct medo_reader *src);
 
+/* The names of the packs TP names ("pack-<hex>"), *n of them, in an
+ * array the caller frees (the names are borrowed from TP); NULL when out
+ * of memory. */
+struct silo_treeptr;
+char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n);
+
+/* For a silo over HTTP, the packs TP names, to be searched first
+ * (medo-silo.c); nothing for a local silo. */
+int medo_hint_packs(silo *s, const struct silo_treeptr *tp);
+
 /* ---- the tree kind (medo-tree-write.c) ---- */
 
 struct silo_treeptr;

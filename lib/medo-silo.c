@@ -5,6 +5,7 @@
 #include "silo/remote.h"
 #include "silo/treeptr.h"
 #include "error-internal.h"
+#include "medo-internal.h"
 #include "medo-skip.h"
 #include "strbuf.h"
 
@@ -37,16 +38,29 @@ static void warn(silo_medo_warn_fn fn, void *payload, const char *fmt, ...)
 	fn(payload, msg);
 }
 
-static int hint(silo *s, const struct silo_treeptr *tp)
+char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n)
 {
-	size_t i, n = silo_treeptr_n_packs(tp);
-	char **names = calloc(n + 1, sizeof(*names));
+	char **names;
+	size_t i;
+
+	*n = silo_treeptr_n_packs(tp);
+	if (!(names = calloc(*n + 1, sizeof(*names)))) {
+		silo_error_oom();
+		return NULL;
+	}
+	for (i = 0; i < *n; i++)
+		names[i] = (char *)silo_treeptr_pack(tp, i);
+	return names;
+}
+
+int medo_hint_packs(silo *s, const struct silo_treeptr *tp)
+{
+	size_t n;
+	char **names = medo_treeptr_packs(tp, &n);
 	int ret;
 
 	if (!names)
-		return silo_error_oom();
-	for (i = 0; i < n; i++)
-		names[i] = (char *)silo_treeptr_pack(tp, i);
+		return SILO_ENOMEM;
 	ret = silo_remote_hint_packs(s, names, n);
 	free(names);
 	return ret;
@@ -121,7 +135,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 		 * its tree section (size table included) in one request. */
 		/* Without the section (a reader of a few tree objects), the
 		 * root tree is looked up: its pack's index, no object. */
-		if (ret == 0 && tp && ((ret = hint(s, tp)) < 0 ||
+		if (ret == 0 && tp && ((ret = medo_hint_packs(s, tp)) < 0 ||
 				       (section &&
 					(ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0)))
 			silo_free(s);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #define NONE ((size_t)-1)
@@ -163,11 +164,18 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 	return ret < 0 ? 1 : 0;
 }
 
+/*
+ * The age of pack OLD: when it was written.  Its modification time says
+ * when its objects were last wanted (a writer that stores one again, or
+ * names one in a new tree, makes the pack young for prune's sake), so
+ * its birth time is taken where the file system has it and it is the
+ * earlier (a copy made by rsync keeps the modification time only).
+ */
 static struct timespec pack_mtime(struct repack *r, int old, struct timespec *cache)
 {
 	char rel[64 + SILO_OID_MAX_HEXSZ], *path;
 	struct timespec none = { 0, 0 };
-	struct stat st;
+	struct statx stx;
 
 	if (old < 0 || (size_t)old >= r->n_old)
 		return none;
@@ -175,8 +183,16 @@ static struct timespec pack_mtime(struct repack *r, int old, struct timespec *ca
 		return cache[old];
 	snprintf(rel, sizeof(rel), "%s.pack", r->old[old]);
 	cache[old] = none;
-	if ((path = fs_join(r->s->root, rel)) && stat(path, &st) == 0)
-		cache[old] = st.st_mtim;
+	if ((path = fs_join(r->s->root, rel)) &&
+	    statx(AT_FDCWD, path, 0, STATX_MTIME | STATX_BTIME, &stx) == 0) {
+		struct statx_timestamp t = stx.stx_mtime;
+		if ((stx.stx_mask & STATX_BTIME) &&
+		    (stx.stx_btime.tv_sec < t.tv_sec ||
+		     (stx.stx_btime.tv_sec == t.tv_sec && stx.stx_btime.tv_nsec < t.tv_nsec)))
+			t = stx.stx_btime;
+		cache[old].tv_sec = (time_t)t.tv_sec;
+		cache[old].tv_nsec = (long)t.tv_nsec;
+	}
 	free(path);
 	return cache[old];
 }

@@ -534,6 +534,35 @@ int pack_chain_push(const struct pack *p, uint64_t start, struct pack_chain_link
 	return 0;
 }
 
+int pack_object_info(const struct pack *p, uint64_t offset, int *type, uint64_t *size)
+{
+	struct pack_entry e;
+	uint64_t cur = offset;
+	uint32_t steps;
+	int ret;
+
+	if ((ret = pack_entry_at(p, offset, &e)) < 0)
+		return ret;
+	if (e.type < PACK_OFS_DELTA) {
+		*type = e.type;
+		*size = e.size;
+		return 0;
+	}
+	if ((ret = pack_delta_result_size(p, &e, size)) < 0)
+		return ret;
+	/* No chain is longer than the pack has objects (only REF_DELTA
+	 * can loop). */
+	for (steps = 0; e.type >= PACK_OFS_DELTA; steps++) {
+		if (steps >= p->nr)
+			return corrupt_at(p, offset, "delta chain loops");
+		cur = e.base;
+		if ((ret = pack_entry_at(p, cur, &e)) < 0)
+			return ret;
+	}
+	*type = e.type;
+	return 0;
+}
+
 int pack_read(struct pack *p, struct pack_cache *c, uint64_t offset,
 	      int *type, const unsigned char **data, size_t *size, int *owned)
 {

@@ -296,8 +296,21 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		/* Never drop a pack we could not read. */
 		return silo_error_set(s->packs->error, "%s", s->packs->error_msg);
 	}
-	if ((ret = collect(&r)) < 0 || !r.n)
+	if ((ret = collect(&r)) < 0)
 		goto out;
+	if (!r.n) {
+		/* Nothing to pack, but the list of packs is made right all
+		 * the same (packs copied in, a list lost or left behind):
+		 * silo verify sends there whoever finds it wrong.  A silo
+		 * without packs or list is left as it is. */
+		char *list = fs_join(s->pack_dir, "packs");
+		if (!list)
+			ret = silo_error_oom();
+		else if (s->packs->n || fs_exists(list) > 0)
+			ret = silo_pack_list_write(s);
+		free(list);
+		goto out;
+	}
 	if (r.n > 0xffffffffu) {
 		ret = silo_error_set(SILO_EINVALID, "too many objects for one pack");
 		goto out;

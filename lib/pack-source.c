@@ -12,9 +12,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int by_relpack(const void *a, const void *b)
 {
@@ -110,6 +112,26 @@ int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 			return 1;
 		}
 	return 0;
+}
+
+int pack_set_freshen(struct pack_set *ps, const silo_oid *id, struct pack **pack)
+{
+	uint64_t off;
+	char *path;
+	int ret;
+
+	*pack = NULL;
+	if (!pack_set_find(ps, id, pack, &off))
+		return 0;
+	if (!(path = fs_join(ps->root, (*pack)->relpack)))
+		return silo_error_oom();
+	ret = utimensat(AT_FDCWD, path, NULL, 0);
+	free(path);
+	if (ret < 0 && errno == ENOENT) {
+		*pack = NULL;
+		return 0;
+	}
+	return 1;
 }
 
 void pack_set_drop_pages(struct pack_set *ps)
@@ -233,6 +255,21 @@ static int pack_source_each(struct silo_source *src,
 	return ret;
 }
 
+static int pack_source_info(struct silo_source *src, const silo_oid *id, int *type,
+			    uint64_t *size)
+{
+	struct pack_set *ps = &((struct pack_source *)src)->set;
+	struct pack *p;
+	uint64_t offset, ignored;
+	int ret;
+
+	if ((ret = find(ps, id, &p, &offset)) <= 0)
+		return ret;
+	if ((ret = pack_object_info(p, offset, type, size ? size : &ignored)) < 0)
+		return ret;
+	return 1;
+}
+
 static void pack_source_free(struct silo_source *src)
 {
 	struct pack_source *ps = (struct pack_source *)src;
@@ -249,6 +286,7 @@ static const struct silo_source_ops pack_source_ops = {
 	pack_source_each,
 	NULL,
 	pack_source_free,
+	pack_source_info,
 };
 
 int pack_source_new(struct silo_source **out, struct pack_set **set,

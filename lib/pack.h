@@ -73,6 +73,10 @@ struct pack_entry {
 };
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
 
+/* The type and size of the object at OFFSET, from entry headers alone:
+ * for a delta, its result's size and the type at the end of its chain. */
+int pack_object_info(const struct pack *p, uint64_t offset, int *type, uint64_t *size);
+
 /* One step of a walk from the delta at START down to its base: the
  * delta entry E at OFFSET appended to *CHAIN (N links, ALLOC room;
  * owned by the caller: free()).  A chain longer than the pack has
@@ -172,6 +176,16 @@ int pack_set_load(struct pack_set *ps, int rescan);
 /* Find ID in the loaded packs: 1 and *pack / *offset set, or 0. */
 int pack_set_find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 		  uint64_t *offset);
+
+/*
+ * ID is wanted again (stored once more, or named by a new tree): make
+ * the pack of PS holding it young again, since prune spares young packs
+ * and keeps one made young while it rewrites it (silo-prune(1)).  1 and
+ * *pack set when a pack holds it, 0 when none does, or the one that did
+ * went just now (a prune removed it: the caller writes ID again).  A
+ * pack whose time cannot be changed (another user's) is still there: 1.
+ */
+int pack_set_freshen(struct pack_set *ps, const silo_oid *id, struct pack **pack);
 
 /* pack_drop_pages() for every pack of PS: for a repack that has copied
  * what it needs into its spool. */

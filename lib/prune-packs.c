@@ -54,20 +54,21 @@ static void unique_objs(struct repack *r)
 }
 
 /*
- * Look at pack P: if it is old and holds garbage, add it to R's old packs
- * and its kept objects to R; count into RESULT.
+ * Look at pack P: if it is old and holds garbage, add it to the plan's
+ * old packs, its kept objects to the repack and its garbage to the
+ * removal list; count into RESULT.
  */
-static int plan_pack(struct repack *r, size_t *alloc, size_t *old_alloc,
-		     const struct pack *p,
+static int plan_pack(struct prune_plan *pl, const struct pack *p,
 		     const struct silo_oid_set *keep,
 		     const struct silo_prune_options *opts,
 		     struct silo_prune_result *result)
 {
+	struct repack *r = &pl->r;
 	uint64_t *sizes = NULL;
 	uint32_t i, garbage = 0;
 	struct stat st;
 	char *path;
-	int ret;
+	int ret, young;
 
 	for (i = 0; i < p->nr; i++) {
 		silo_oid id;
@@ -83,13 +84,23 @@ static int plan_pack(struct repack *r, size_t *alloc, size_t *old_alloc,
 	free(path);
 	if (ret < 0)
 		return 0;	/* removed meanwhile: nothing of it to keep */
-	if (st.st_mtime >= opts->expire) {
-		result->packs_young++;
-		return 0;
-	}
 	if ((ret = pack_entry_sizes(&sizes, p)) < 0)
 		return ret;
-	if (ALLOC_GROW(r->old, r->n_old + 1, *old_alloc) < 0 ||
+	young = st.st_mtime >= opts->expire;
+	if (young) {
+		result->packs_young++;
+		for (i = 0; i < p->nr; i++) {
+			silo_oid id;
+			pack_oid_at(p, i, &id);
+			if (!silo_oid_set_contains(keep, &id)) {
+				result->packed_young++;
+				result->packed_young_bytes += sizes[i];
+			}
+		}
+		free(sizes);
+		return 0;
+	}
+	if (ALLOC_GROW(r->old, r->n_old + 1, pl->old_alloc) < 0 ||
 	    !(r->old[r->n_old] = strndup(p->relpack, strlen(p->relpack) - 5))) {
 		free(sizes);
 		return silo_error_oom();
@@ -101,34 +112,35 @@ static int plan_pack(struct repack *r, size_t *alloc, size_t *old_alloc,
 		pack_oid_at(p, i, &id);
 		if (silo_oid_set_contains(keep, &id)) {
 			result->packed_kept++;
-			ret = add_kept(r, alloc, &id, pack_offset_at(p, i));
+			ret = add_kept(r, &pl->objs_alloc, &id, pack_offset_at(p, i));
 			continue;
 		}
+		if (ALLOC_GROW(pl->packed, pl->n_packed + 1, pl->packed_alloc) < 0) {
+			ret = silo_error_oom();
+			break;
+		}
+		pl->packed[pl->n_packed].id = id;
+		pl->packed[pl->n_packed].old = r->n_old - 1;
+		pl->n_packed++;
 		result->packed_removed++;
 		result->bytes += sizes[i];
-		if (opts->on_remove_packed)
-			opts->on_remove_packed(opts->payload, &id, p->relpack);
 	}
 	free(sizes);
 	return ret;
 }
 
-int prune_packs(struct silo_prune_result *result, silo *s,
-		const struct silo_oid_set *keep,
-		const struct silo_prune_options *opts)
+int prune_packs_plan(struct prune_plan *pl, silo *s, const struct silo_oid_set *keep,
+		     const struct silo_prune_options *opts,
+		     struct silo_prune_result *result)
 {
-	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;
-	struct silo_repack_result res;
-	struct repack r;
-	size_t i, alloc = 0, old_alloc = 0;
+	struct repack *r = &pl->r;
+	size_t i;
 	int ret;
 
-	memset(&r, 0, sizeof(r));
-	memset(&res, 0, sizeof(res));
-	r.s = s;
-	r.o = &ro;
-	r.spool_fd = -1;
-	r.keep_young = opts->expire;
+	r->s = s;
+	r->o = &pl->ro;
+	r->spool_fd = -1;
+	r->keep_young = opts->expire;
 	if ((ret = pack_set_load(s->packs, 1)) < 0)
 		return ret;
 	/* A pack that cannot be read may hold kept objects: refuse. */
@@ -137,27 +149,35 @@ int prune_packs(struct silo_prune_result *result, silo *s,
 	for (i = 0; i < s->packs->n; i++)
 		result->objects_before += s->packs->v[i]->nr;
 	for (i = 0; i < s->packs->n && !ret; i++)
-		ret = plan_pack(&r, &alloc, &old_alloc, s->packs->v[i], keep, opts, result);
-	if (ret < 0 || !r.n_old || opts->dry_run)
-		goto out;
-	unique_objs(&r);
+		ret = plan_pack(pl, s->packs->v[i], keep, opts, result);
+	return ret;
+}
+
+int prune_packs_run(struct prune_plan *pl, silo *s, struct silo_prune_result *result)
+{
+	struct silo_repack_result res;
+	struct repack *r = &pl->r;
+	int ret;
+
+	if (!r->n_old)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	unique_objs(r);
 	{
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		r.threads = n > 0 ? (int)n : 1;
+		r->threads = n > 0 ? (int)n : 1;
 	}
-	if (r.n) {
-		if ((ret = repack_spool(&r)) < 0 || (ret = repack_write_packs(&r, &res)) < 0)
-			goto out;
+	if (r->n) {
+		if ((ret = repack_spool(r)) < 0 || (ret = repack_write_packs(r, &res)) < 0)
+			return ret;
 		/* Readers over HTTP learn of the new pack before the old go. */
 		if ((ret = silo_pack_list_write(s)) < 0)
-			goto out;
+			return ret;
 	}
-	if ((ret = repack_remove_old(&r, &res)) < 0)
-		goto out;
+	if ((ret = repack_remove_old(r, &res)) < 0)
+		return ret;
 	result->packs_freshened = res.kept_young;
 	ret = silo_pack_list_write(s);
 	pack_set_close(s->packs);
-out:
-	repack_release(&r);
 	return ret;
 }

@@ -7,8 +7,12 @@
  * reads.
  */
 #include "silo/reachable.h"
+#include "silo/closure.h"
+#include "silo/silojson.h"
 #include "silo/treeptr.h"
+#include "alloc.h"
 #include "error-internal.h"
+#include "fsutil.h"
 #include "git-run.h"
 #include "hex.h"
 #include "strbuf.h"
@@ -19,17 +23,30 @@
 
 #define RAW_MAX 32
 
-/* A tree already walked, and how many treeptr files are below it. */
+/* A tree already walked (in a context), and how many treeptr files are
+ * below it. */
 struct seen_tree {
 	unsigned char raw[RAW_MAX];
+	int ctx;
 	size_t treeptrs;
 	int used;
 };
 
-/* A treeptr file met in the history: its blob, and one path it had. */
+/* A treeptr file met in the history: its blob, the SILO.json that
+ * applies to it, and one path it had. */
 struct found_blob {
 	unsigned char raw[RAW_MAX];
+	int ctx;
 	char *path;
+};
+
+/* A SILO.json met in a tree: its blob and the directory holding it (from
+ * the top, "" for the top).  Its text is read once, when first needed. */
+struct context {
+	unsigned char raw[RAW_MAX];
+	char *dir;
+	struct strbuf text;
+	int read;
 };
 
 struct walk {
@@ -41,14 +58,20 @@ struct walk {
 	size_t blobs_n, blobs_cap;
 	struct strbuf path;		/* of the tree being walked */
 	size_t *path_counts;		/* per path of the options, or NULL */
+	/* With on_treeptr: the SILO.json of each treeptr (else every
+	 * context is -1, "none"). */
+	int track;
+	struct context *ctxs;
+	size_t n_ctxs, alloc_ctxs;
+	char *prefix;			/* from here to the top of the work tree */
 };
 
-static uint64_t raw_hash(const unsigned char *raw)
+static uint64_t raw_hash(const unsigned char *raw, int ctx)
 {
 	uint64_t h;
 
 	memcpy(&h, raw, sizeof(h));	/* ids are uniform already */
-	return h;
+	return h ^ (uint64_t)(ctx + 1) * 0x9e3779b97f4a7c15ull;
 }
 
 static void raw_to_hex(char *out, const unsigned char *raw, size_t rawsz)
@@ -76,8 +99,8 @@ static int hex_to_raw(unsigned char *out, const char *hex, size_t rawsz)
 	return 0;
 }
 
-/* The slot of RAW in the seen-tree table (grown when half full). */
-static int seen_slot(struct walk *w, const unsigned char *raw, struct seen_tree **out)
+/* The slot of (RAW, CTX) in the seen-tree table (grown when half full). */
+static int seen_slot(struct walk *w, const unsigned char *raw, int ctx, struct seen_tree **out)
 {
 	size_t i;
 
@@ -89,7 +112,7 @@ static int seen_slot(struct walk *w, const unsigned char *raw, struct seen_tree 
 		for (j = 0; j < w->seen_cap; j++) {
 			if (!w->seen[j].used)
 				continue;
-			i = raw_hash(w->seen[j].raw) & (cap - 1);
+			i = raw_hash(w->seen[j].raw, w->seen[j].ctx) & (cap - 1);
 			while (t[i].used)
 				i = (i + 1) & (cap - 1);
 			t[i] = w->seen[j];
@@ -98,15 +121,16 @@ static int seen_slot(struct walk *w, const unsigned char *raw, struct seen_tree 
 		w->seen = t;
 		w->seen_cap = cap;
 	}
-	i = raw_hash(raw) & (w->seen_cap - 1);
-	while (w->seen[i].used && memcmp(w->seen[i].raw, raw, w->rawsz))
+	i = raw_hash(raw, ctx) & (w->seen_cap - 1);
+	while (w->seen[i].used && (memcmp(w->seen[i].raw, raw, w->rawsz) || w->seen[i].ctx != ctx))
 		i = (i + 1) & (w->seen_cap - 1);
 	*out = &w->seen[i];
 	return 0;
 }
 
-/* Remember blob RAW, first met at PATH; a blob met before is kept once. */
-static int add_blob(struct walk *w, const unsigned char *raw, const char *path)
+/* Remember blob RAW of context CTX, first met at PATH; a blob met before
+ * in the same context is kept once. */
+static int add_blob(struct walk *w, const unsigned char *raw, int ctx, const char *path)
 {
 	size_t i;
 
@@ -118,7 +142,7 @@ static int add_blob(struct walk *w, const unsigned char *raw, const char *path)
 		for (j = 0; j < w->blobs_cap; j++) {
 			if (!w->blobs[j].path)
 				continue;
-			i = raw_hash(w->blobs[j].raw) & (cap - 1);
+			i = raw_hash(w->blobs[j].raw, w->blobs[j].ctx) & (cap - 1);
 			while (t[i].path)
 				i = (i + 1) & (cap - 1);
 			t[i] = w->blobs[j];
@@ -127,16 +151,40 @@ static int add_blob(struct walk *w, const unsigned char *raw, const char *path)
 		w->blobs = t;
 		w->blobs_cap = cap;
 	}
-	i = raw_hash(raw) & (w->blobs_cap - 1);
+	i = raw_hash(raw, ctx) & (w->blobs_cap - 1);
 	while (w->blobs[i].path) {
-		if (!memcmp(w->blobs[i].raw, raw, w->rawsz))
+		if (!memcmp(w->blobs[i].raw, raw, w->rawsz) && w->blobs[i].ctx == ctx)
 			return 0;
 		i = (i + 1) & (w->blobs_cap - 1);
 	}
 	if (!(w->blobs[i].path = strdup(path)))
 		return silo_error_oom();
 	memcpy(w->blobs[i].raw, raw, w->rawsz);
+	w->blobs[i].ctx = ctx;
 	w->blobs_n++;
+	return 0;
+}
+
+/* The context of SILO.json blob RAW in directory DIR (DIR_LEN bytes). */
+static int context_for(struct walk *w, const unsigned char *raw, const char *dir,
+		       size_t dir_len, int *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_ctxs; i++)
+		if (!memcmp(w->ctxs[i].raw, raw, w->rawsz) && strlen(w->ctxs[i].dir) == dir_len &&
+		    !memcmp(w->ctxs[i].dir, dir, dir_len)) {
+			*ctx = (int)i;
+			return 0;
+		}
+	if (w->n_ctxs >= INT32_MAX || ALLOC_GROW(w->ctxs, w->n_ctxs + 1, w->alloc_ctxs) < 0)
+		return silo_error_oom();
+	memset(&w->ctxs[i], 0, sizeof(w->ctxs[i]));
+	if (!(w->ctxs[i].dir = strndup(dir, dir_len)))
+		return silo_error_oom();
+	memcpy(w->ctxs[i].raw, raw, w->rawsz);
+	w->n_ctxs++;
+	*ctx = (int)i;
 	return 0;
 }
 
@@ -194,21 +242,54 @@ static int next_entry(struct walk *w, const struct strbuf *content, size_t *pos,
 #define MODE_FILE_MASK 0170000
 #define MODE_FILE 0100000
 
-/* Walk tree RAW at w->path, whole; *COUNT gets its treeptr files. */
-static int walk_tree(struct walk *w, const unsigned char *raw, size_t *count)
+static int is_silojson(unsigned mode, const char *name, size_t len)
+{
+	return (mode & MODE_FILE_MASK) == MODE_FILE && len == strlen(SILO_SILOJSON_NAME) &&
+	       !memcmp(name, SILO_SILOJSON_NAME, len);
+}
+
+/* The context inside tree CONTENT at w->path[0..DIR_LEN): its own
+ * SILO.json, else *CTX as it is. */
+static int own_context(struct walk *w, const struct strbuf *content, size_t dir_len, int *ctx)
+{
+	size_t pos = 0, len;
+	const unsigned char *id;
+	const char *name;
+	unsigned mode;
+	int ret;
+
+	if (!w->track)
+		return 0;
+	while ((ret = next_entry(w, content, &pos, &mode, &name, &len, &id)) > 0)
+		if (is_silojson(mode, name, len))
+			return context_for(w, id, w->path.buf ? w->path.buf : "", dir_len, ctx);
+	return ret;
+}
+
+/* The context a subdirectory NAME starts with, inside context CTX: none
+ * for a *.medo directory, where the search for SILO.json ends. */
+static int sub_context(const struct walk *w, const char *name, size_t len, int ctx)
+{
+	return w->track && has_suffix(name, len, ".medo") ? -1 : ctx;
+}
+
+/* Walk tree RAW at w->path, whole, in context CTX; *COUNT gets its
+ * treeptr files. */
+static int walk_tree(struct walk *w, const unsigned char *raw, int ctx, size_t *count)
 {
 	struct strbuf content = STRBUF_INIT;
 	struct seen_tree *slot;
 	size_t pos = 0, total = 0, base = w->path.len;
-	int ret;
+	int ret, inner = ctx;
 
-	if ((ret = seen_slot(w, raw, &slot)) < 0)
+	if ((ret = seen_slot(w, raw, ctx, &slot)) < 0)
 		return ret;
 	if (slot->used) {
 		*count = slot->treeptrs;
 		return 0;
 	}
-	if ((ret = read_tree(w, raw, &content)) < 0)
+	if ((ret = read_tree(w, raw, &content)) < 0 ||
+	    (ret = own_context(w, &content, base, &inner)) < 0)
 		goto out;
 	for (;;) {
 		const unsigned char *id;
@@ -223,12 +304,12 @@ static int walk_tree(struct walk *w, const unsigned char *raw, size_t *count)
 		    (ret = strbuf_add(&w->path, name, len)) < 0)
 			break;
 		if (mode == MODE_TREE) {
-			if ((ret = walk_tree(w, id, &sub)) < 0)
+			if ((ret = walk_tree(w, id, sub_context(w, name, len, inner), &sub)) < 0)
 				break;
 			total += sub;
 		} else if ((mode & MODE_FILE_MASK) == MODE_FILE &&
 			   has_suffix(name, len, SILO_TREEPTR_SUFFIX)) {
-			if ((ret = add_blob(w, id, w->path.buf)) < 0)
+			if ((ret = add_blob(w, id, inner, w->path.buf)) < 0)
 				break;
 			total++;
 		}
@@ -237,9 +318,10 @@ static int walk_tree(struct walk *w, const unsigned char *raw, size_t *count)
 	if (ret < 0)
 		goto out;
 	/* The table may have moved while walking below: look again. */
-	if ((ret = seen_slot(w, raw, &slot)) < 0)
+	if ((ret = seen_slot(w, raw, ctx, &slot)) < 0)
 		goto out;
 	memcpy(slot->raw, raw, w->rawsz);
+	slot->ctx = ctx;
 	slot->treeptrs = total;
 	slot->used = 1;
 	w->seen_n++;
@@ -249,16 +331,20 @@ out:
 	return ret;
 }
 
-/* Find entry NAME (LEN bytes) of tree RAW: its mode and id, or 0 if none. */
+/* Find entry NAME (LEN bytes) of tree RAW: its mode and id, or 0 if none;
+ * the tree's own context (at w->path) into *CTX. */
 static int find_entry(struct walk *w, const unsigned char *raw, const char *name,
-		      size_t len, unsigned *mode, unsigned char *id)
+		      size_t len, unsigned *mode, unsigned char *id, int *ctx)
 {
 	struct strbuf content = STRBUF_INIT;
 	size_t pos = 0;
 	int ret;
 
-	if ((ret = read_tree(w, raw, &content)) < 0)
+	if ((ret = read_tree(w, raw, &content)) < 0 ||
+	    (ret = own_context(w, &content, w->path.len, ctx)) < 0) {
+		strbuf_release(&content);
 		return ret;
+	}
 	for (;;) {
 		const unsigned char *eid;
 		const char *ename;
@@ -283,31 +369,34 @@ static int walk_path(struct walk *w, const unsigned char *root, const char *path
 	unsigned char id[RAW_MAX];
 	unsigned mode = MODE_TREE;
 	const char *p = path;
-	int ret;
+	int ret, ctx = -1;
 
 	*count = 0;
 	memcpy(id, root, w->rawsz);
+	strbuf_reset(&w->path);
 	while (*p) {
 		size_t len = strcspn(p, "/");
 		if (mode != MODE_TREE)
 			return 0;	/* a file where a directory was asked */
-		if ((ret = find_entry(w, id, p, len, &mode, id)) <= 0)
+		if ((ret = find_entry(w, id, p, len, &mode, id, &ctx)) <= 0)
+			return ret;
+		if (mode == MODE_TREE)
+			ctx = sub_context(w, p, len, ctx);
+		if ((w->path.len && (ret = strbuf_addch(&w->path, '/')) < 0) ||
+		    (ret = strbuf_add(&w->path, p, len)) < 0)
 			return ret;
 		p += len;
 		while (*p == '/')
 			p++;
 	}
-	strbuf_reset(&w->path);
-	if ((ret = strbuf_add(&w->path, path, strlen(path))) < 0)
+	if ((ret = strbuf_grow(&w->path, 0)) < 0)
 		return ret;
-	while (w->path.len && w->path.buf[w->path.len - 1] == '/')
-		strbuf_setlen(&w->path, w->path.len - 1);
 	if (mode == MODE_TREE)
-		return walk_tree(w, id, count);
+		return walk_tree(w, id, ctx, count);
 	if ((mode & MODE_FILE_MASK) == MODE_FILE &&
 	    has_suffix(w->path.buf, w->path.len, SILO_TREEPTR_SUFFIX)) {
 		*count = 1;
-		return add_blob(w, id, w->path.buf);
+		return add_blob(w, id, ctx, w->path.buf);
 	}
 	return 0;
 }
@@ -423,30 +512,147 @@ static int all_commits(struct strbuf *out, const char *repo, const char *since)
 	return ret;
 }
 
-/* The repository's id size: 20 for SHA-1, 32 for SHA-256. */
-static int repo_rawsz(size_t *rawsz, const char *repo)
+/* The next line of *P (moved past it) into LINE, without its newline. */
+static void next_line(const char **p, const char **line, size_t *len)
 {
-	const char *args[] = { "rev-parse", "--show-object-format", NULL };
-	struct strbuf out = STRBUF_INIT;
+	*line = *p;
+	*len = strcspn(*p, "\n");
+	*p += *len + ((*p)[*len] == '\n');
+}
+
+/*
+ * What the walk needs of the repository: its id size (20 for SHA-1, 32
+ * for SHA-256) and the way from here to the top of its work tree; and a
+ * history git knows to be incomplete is refused, naming how to make it
+ * whole: what its missing commits name would look unreferenced.
+ */
+static int repo_check(struct walk *w, const char *repo)
+{
+	const char *args[] = { "rev-parse", "--show-object-format", "--show-cdup",
+			       "--is-shallow-repository", "--git-path", "info/grafts", NULL };
+	const char *config[] = { "config", "--list", NULL };
+	struct strbuf out = STRBUF_INIT, prefix = STRBUF_INIT;
+	const char *p, *format, *cdup, *shallow, *grafts;
+	size_t flen, clen, slen, glen;
 	int ret;
 
-	if ((ret = git_capture(&out, repo, args)) < 0) {
-		strbuf_release(&out);
-		return ret;
-	}
-	if (!strcmp(out.buf, "sha1\n"))
-		*rawsz = 20;
-	else if (!strcmp(out.buf, "sha256\n"))
-		*rawsz = 32;
-	else
+	if ((ret = git_capture(&out, repo, args)) < 0)
+		goto out;
+	p = out.buf;
+	next_line(&p, &format, &flen);
+	next_line(&p, &cdup, &clen);
+	next_line(&p, &shallow, &slen);
+	next_line(&p, &grafts, &glen);
+	if (flen == 4 && !memcmp(format, "sha1", 4)) {
+		w->rawsz = 20;
+	} else if (flen == 6 && !memcmp(format, "sha256", 6)) {
+		w->rawsz = 32;
+	} else {
 		ret = silo_error_set(SILO_EINVALID, "git repository of unknown object format '%.*s'",
-				     (int)strcspn(out.buf, "\n"), out.buf);
+				     (int)flen, format);
+		goto out;
+	}
+	if (slen == 4 && !memcmp(shallow, "true", 4)) {
+		ret = silo_error_set(SILO_EUNSAFE, "the git repository is a shallow clone: "
+				     "what the commits it lacks name would look unreferenced; "
+				     "deepen it first (git fetch --unshallow)");
+		goto out;
+	}
+	/* git names it relative to REPO, where it ran. */
+	if (grafts[0] != '/' && strcmp(repo, ".") && (ret = strbuf_addf(&prefix, "%s/", repo)) < 0)
+		goto out;
+	if ((ret = strbuf_add(&prefix, grafts, glen)) < 0)
+		goto out;
+	if (fs_exists(prefix.buf) > 0) {
+		ret = silo_error_set(SILO_EUNSAFE, "the git repository has grafts ('%s'): its "
+				     "history is not the one its commits record; convert or "
+				     "remove them first (git replace --convert-graft-file)",
+				     prefix.buf);
+		goto out;
+	}
+	strbuf_reset(&prefix);
+	if (strcmp(repo, ".") && (ret = strbuf_addf(&prefix, "%s/", repo)) < 0)
+		goto out;
+	if ((ret = strbuf_add(&prefix, cdup, clen)) < 0 || (ret = strbuf_grow(&prefix, 0)) < 0)
+		goto out;
+	w->prefix = strbuf_detach(&prefix);
+	/* A partial clone lacks the objects its filter left out. */
+	strbuf_reset(&out);
+	if ((ret = git_capture(&out, repo, config)) < 0)
+		goto out;
+	for (p = out.buf; *p;) {
+		const char *line, *eq;
+		size_t len;
+		next_line(&p, &line, &len);
+		eq = memchr(line, '=', len);
+		if (!eq)
+			continue;
+		if ((eq - line == 23 && !strncmp(line, "extensions.partialclone", 23)) ||
+		    (eq - line > 16 && !strncmp(line, "remote.", 7) &&
+		     !strncmp(eq - 9, ".promisor", 9) && len - (size_t)(eq - line) == 5 &&
+		     !strncmp(eq, "=true", 5))) {
+			ret = silo_error_set(SILO_EUNSAFE, "the git repository is a partial clone "
+					     "('%.*s'): what the objects it lacks name would look "
+					     "unreferenced; use a full clone", (int)len, line);
+			goto out;
+		}
+	}
+out:
 	strbuf_release(&out);
+	strbuf_release(&prefix);
 	return ret;
 }
 
-/* Read every treeptr blob found and add its object to SET. */
+/* The text of context CTX's SILO.json, read once. */
+static int context_text(struct walk *w, struct context *c)
+{
+	char hex[2 * RAW_MAX + 1], type[16];
+	int ret;
+
+	if (c->read)
+		return 0;
+	raw_to_hex(hex, c->raw, w->rawsz);
+	if ((ret = git_batch_read(&w->git, hex, type, &c->text)) < 0 ||
+	    (ret = strbuf_grow(&c->text, 0)) < 0)
+		return ret;
+	c->read = 1;
+	return 0;
+}
+
+/* Tell OPTS' on_treeptr of TP, found as blob B (HEX); NAME for messages. */
+static int tell(struct walk *w, const struct silo_history_options *opts,
+		const struct silo_treeptr *tp, const struct found_blob *b, const char *name)
+{
+	struct silo_history_treeptr t;
+	struct strbuf path = STRBUF_INIT, sj = STRBUF_INIT;
+	int ret;
+
+	memset(&t, 0, sizeof(t));
+	t.tp = tp;
+	t.name = name;
+	if ((ret = strbuf_addf(&path, "%s%s", w->prefix, b->path)) < 0)
+		goto out;
+	t.path = path.buf;
+	if (b->ctx >= 0) {
+		struct context *c = &w->ctxs[b->ctx];
+		if ((ret = context_text(w, c)) < 0 ||
+		    (ret = strbuf_addf(&sj, "%s%s%s" SILO_SILOJSON_NAME, w->prefix, c->dir,
+				       c->dir[0] ? "/" : "")) < 0)
+			goto out;
+		t.silojson_path = sj.buf;
+		t.silojson_text = c->text.buf;
+		t.silojson_len = c->text.len;
+	}
+	ret = opts->on_treeptr(opts->treeptr_payload, &t);
+out:
+	strbuf_release(&path);
+	strbuf_release(&sj);
+	return ret;
+}
+
+/* Read every treeptr blob found and add its roots to SET. */
 static int read_blobs(struct walk *w, struct silo_oid_set *set, size_t *bad,
+		      const struct silo_history_options *opts,
 		      silo_history_error_cb on_error, void *payload)
 {
 	struct strbuf content = STRBUF_INIT, name = STRBUF_INIT;
@@ -475,9 +681,11 @@ static int read_blobs(struct walk *w, struct silo_oid_set *set, size_t *bad,
 			ret = 0;
 			continue;
 		}
-		ret = silo_oid_set_add(set, &tp.object);
+		ret = silo_treeptr_roots(set, &tp);
+		if (!ret && opts->on_treeptr)
+			ret = tell(w, opts, &tp, &w->blobs[i], name.buf);
 		silo_treeptr_release(&tp);
-		if (ret < 0)
+		if (ret)
 			break;
 	}
 	strbuf_release(&content);
@@ -493,6 +701,12 @@ static void walk_release(struct walk *w)
 		free(w->blobs[i].path);
 	free(w->blobs);
 	free(w->seen);
+	for (i = 0; i < w->n_ctxs; i++) {
+		free(w->ctxs[i].dir);
+		strbuf_release(&w->ctxs[i].text);
+	}
+	free(w->ctxs);
+	free(w->prefix);
 	strbuf_release(&w->path);
 }
 
@@ -508,12 +722,17 @@ int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result 
 	memset(&w, 0, sizeof(w));
 	result->bad_treeptrs = 0;
 	w.path_counts = result->path_treeptrs;
+	w.track = opts->on_treeptr != NULL;
 	for (i = 0; w.path_counts && i < opts->n_paths; i++)
 		w.path_counts[i] = 0;
-	if ((ret = repo_rawsz(&w.rawsz, repo_dir)) < 0)
+	if ((ret = repo_check(&w, repo_dir)) < 0) {
+		walk_release(&w);
 		return ret;
-	if ((ret = git_batch_start(&w.git, repo_dir)) < 0)
+	}
+	if ((ret = git_batch_start(&w.git, repo_dir)) < 0) {
+		walk_release(&w);
 		return ret;
+	}
 	for (i = 0; i < opts->n_revs && ret >= 0; i++) {
 		strbuf_reset(&commits);
 		if ((ret = rev_commits(&commits, repo_dir, opts->revs[i])) < 0)
@@ -530,7 +749,7 @@ int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result 
 			result->rev_treeptrs[opts->n_revs] = n;
 	}
 	if (ret >= 0)
-		ret = read_blobs(&w, set, &result->bad_treeptrs, on_error, payload);
+		ret = read_blobs(&w, set, &result->bad_treeptrs, opts, on_error, payload);
 	fret = git_batch_finish(&w.git);
 	if (ret >= 0)
 		ret = fret;

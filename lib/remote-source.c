@@ -154,6 +154,19 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 	return silo_stream_open(out, rs->cache, id);
 }
 
+/* From the cache if it holds ID; else the server, asked without a
+ * transfer, says only whether it has it. */
+static int remote_source_info(struct silo_source *src, const silo_oid *id, int *type,
+			      uint64_t *size)
+{
+	struct remote_source *rs = (struct remote_source *)src;
+	int ret;
+
+	if ((ret = silo_object_info(rs->cache, id, type, size)) != 0)
+		return ret;
+	return remote_source_lookup(src, id);
+}
+
 static void remote_source_free(struct silo_source *src)
 {
 	struct remote_source *rs = (struct remote_source *)src;
@@ -169,6 +182,7 @@ static const struct silo_source_ops remote_source_ops = {
 	NULL,	/* a static server cannot list its files */
 	remote_source_fetch,
 	remote_source_free,
+	remote_source_info,
 };
 
 int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)

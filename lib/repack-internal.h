@@ -118,21 +118,44 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res);
 /* Free everything R holds, its spool file included; R is reset. */
 void repack_release(struct repack *r);
 
-/* ---- prune-packs.c ---- */
+/* ---- prune.c, prune-packs.c ---- */
 
-/* The packed part of silo_prune() (silo/prune.h). */
+/* What silo_prune() (silo/prune.h) chose to remove, before it removes
+ * anything. */
+struct prune_loose {
+	char *relpath;		/* "objects/xx/...", owned */
+	silo_oid id;		/* for SILO_PRUNE_OBJECT */
+	int what;		/* SILO_PRUNE_OBJECT or SILO_PRUNE_TEMP */
+	uint64_t size;
+};
+
+struct prune_packed {
+	silo_oid id;
+	size_t old;		/* its pack: r.old[old] */
+};
+
+struct prune_plan {
+	struct silo_repack_options ro;
+	struct repack r;	/* the old packs to rewrite, and what they keep */
+	size_t objs_alloc, old_alloc;
+	struct prune_loose *loose;
+	size_t n_loose, loose_alloc;
+	struct prune_packed *packed;	/* packed objects to remove */
+	size_t n_packed, packed_alloc;
+};
+
 struct silo_oid_set;
 struct silo_prune_options;
 struct silo_prune_result;
-int prune_packs(struct silo_prune_result *result, silo *s,
-		const struct silo_oid_set *keep,
-		const struct silo_prune_options *opts);
 
-/* ---- prune-closure.c ---- */
+/* The packed part of the plan: the old packs that hold garbage, what
+ * they keep and what goes; counts into RESULT. */
+int prune_packs_plan(struct prune_plan *pl, silo *s, const struct silo_oid_set *keep,
+		     const struct silo_prune_options *opts,
+		     struct silo_prune_result *result);
 
-/* KEEP and everything below the trees it names that the silo holds, in
- * OUT (initialised; sorted on return). */
-int prune_keep_closure(struct silo_oid_set *out, silo *s, const struct silo_oid_set *keep);
+/* Rewrite the plan's old packs without their garbage, then remove them. */
+int prune_packs_run(struct prune_plan *pl, silo *s, struct silo_prune_result *result);
 
 /* Report PHASE through the options' on_progress, if set. */
 void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total);

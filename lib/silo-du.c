@@ -29,7 +29,7 @@ static int file_size(uint64_t *size, const char *root, const char *rel)
 	return 0;
 }
 
-static int du_loose(struct silo_du *out, silo *s, const struct silo_oid_set *keep)
+static int du_loose(struct silo_du *out, silo *s)
 {
 	struct loose_entry *v;
 	size_t n, i;
@@ -50,16 +50,12 @@ static int du_loose(struct silo_du *out, silo *s, const struct silo_oid_set *kee
 		}
 		out->loose_objects++;
 		out->loose_bytes += size;
-		if (keep && !silo_oid_set_contains(keep, &v[i].id)) {
-			out->unreferenced_objects++;
-			out->unreferenced_bytes += size;
-		}
 	}
 	loose_entries_free(v, n);
 	return ret;
 }
 
-static int du_packs(struct silo_du *out, silo *s, const struct silo_oid_set *keep)
+static int du_packs(struct silo_du *out, silo *s)
 {
 	size_t i;
 	int ret;
@@ -68,36 +64,36 @@ static int du_packs(struct silo_du *out, silo *s, const struct silo_oid_set *kee
 		return ret;
 	for (i = 0; i < s->packs->n; i++) {
 		const struct pack *p = s->packs->v[i];
-		uint64_t *sizes = NULL;
-		uint32_t j;
 
 		out->packs++;
 		out->packed_objects += p->nr;
 		out->pack_bytes += p->size + p->idx_size;
-		if (!keep)
-			continue;
-		if ((ret = pack_entry_sizes(&sizes, p)) < 0)
-			return ret;
-		for (j = 0; j < p->nr; j++) {
-			silo_oid id;
-			pack_oid_at(p, j, &id);
-			if (!silo_oid_set_contains(keep, &id)) {
-				out->unreferenced_objects++;
-				out->unreferenced_bytes += sizes[j];
-			}
-		}
-		free(sizes);
 	}
 	return 0;
 }
 
-int silo_du(struct silo_du *out, silo *s, const struct silo_oid_set *keep)
+int silo_du(struct silo_du *out, silo *s, const struct silo_oid_set *keep, time_t expire)
 {
+	struct silo_prune_options po;
+	struct silo_prune_result r;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = du_loose(out, s, keep)) < 0 || (ret = du_packs(out, s, keep)) < 0)
+	if ((ret = du_loose(out, s)) < 0 || (ret = du_packs(out, s)) < 0)
 		return ret;
 	out->total_bytes = out->loose_bytes + out->pack_bytes + out->temp_bytes;
+	if (!keep)
+		return 0;
+	/* What a prune would choose is what it chooses. */
+	memset(&po, 0, sizeof(po));
+	po.expire = expire;
+	po.dry_run = 1;
+	if ((ret = silo_prune(&r, s, keep, &po)) < 0)
+		return ret;
+	out->prunable_objects = r.removed + r.packed_removed;
+	out->prunable_temp_files = r.temps;
+	out->prunable_bytes = r.bytes;
+	out->unreferenced_objects = r.removed + r.young + r.packed_removed + r.packed_young;
+	out->unreferenced_bytes = r.bytes - r.temp_bytes + r.young_bytes + r.packed_young_bytes;
 	return 0;
 }

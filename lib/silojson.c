@@ -29,17 +29,21 @@ void silo_silojson_release(struct silo_silojson *sj)
 	memset(sj, 0, sizeof(*sj));
 }
 
+/* A directory, not a symlink, or nothing at all (a directory of an
+ * older commit, gone from the work tree: the text is all there is). */
 static int is_real_dir(const char *path)
 {
 	struct stat st;
 
-	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT;
+	return S_ISDIR(st.st_mode);
 }
 
 /*
  * Tidy PATH: drop "." components and empty ones, and fold "x/.." when x
- * is a real directory, not a symlink (through a symlink, ".." leads
- * elsewhere than the text says, so it is left alone).
+ * is a real directory or does not exist, not a symlink (through a
+ * symlink, ".." leads elsewhere than the text says, so it is left alone).
  */
 static char *normalize_path(const char *path)
 {

@@ -16,6 +16,7 @@
 #define SILO_SOURCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "silo/oid.h"
 
 /* The store's types, named here without its header: the store uses its
@@ -50,6 +51,12 @@ struct silo_source_ops {
 	 * that are local already. */
 	int (*fetch)(struct silo_source *src, const silo_oid *id);
 	void (*free)(struct silo_source *src);
+	/* What ID is without reading its content: 1 and *type, *size set
+	 * (SIZE may be NULL: the type alone), 0 if the source does not
+	 * hold it, negative on error.  NULL for a source that cannot tell
+	 * without a transfer: the store asks lookup() and reports type and
+	 * size unknown (silo_object_info()). */
+	int (*info)(struct silo_source *src, const silo_oid *id, int *type, uint64_t *size);
 };
 
 /* Every source starts with this header. */

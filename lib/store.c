@@ -234,8 +234,12 @@ void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
 	strcat(out + 11, ".gz");
 }
 
-/* Ask the sources of S in order, only the local ones if LOCAL_ONLY. */
-static int lookup(silo *s, const silo_oid *id, int local_only)
+/*
+ * Ask the sources of S in order, only the local ones if LOCAL_ONLY; with
+ * TYPE and SIZE, what the object is, from the sources that can tell
+ * without a transfer (the others only say whether they hold it).
+ */
+static int lookup(silo *s, const silo_oid *id, int local_only, int *type, uint64_t *size)
 {
 	size_t i;
 	int ret;
@@ -246,7 +250,11 @@ static int lookup(silo *s, const silo_oid *id, int local_only)
 		struct silo_source *src = s->sources[i];
 		if (local_only && !src->local)
 			continue;
-		if ((ret = src->ops->lookup(src, id)) != 0)
+		if (type && src->ops->info)
+			ret = src->ops->info(src, id, type, size);
+		else
+			ret = src->ops->lookup(src, id);
+		if (ret != 0)
 			return ret;
 	}
 	return 0;
@@ -254,12 +262,20 @@ static int lookup(silo *s, const silo_oid *id, int local_only)
 
 int silo_has_object_local(silo *s, const silo_oid *id)
 {
-	return lookup(s, id, 1);
+	return lookup(s, id, 1, NULL, NULL);
 }
 
 int silo_has_object(silo *s, const silo_oid *id)
 {
-	return lookup(s, id, 0);
+	return lookup(s, id, 0, NULL, NULL);
+}
+
+int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size)
+{
+	*type = SILO_OBJ_NONE;
+	if (size)
+		*size = UINT64_MAX;
+	return lookup(s, id, 0, type, size);
 }
 
 int silo_fetch_object(silo *s, const silo_oid *id)

@@ -301,9 +301,13 @@ static int plan(struct tp *t, struct silo_tree_pack_result *res)
 	for (i = 0; i < t->l->n; i++) {
 		const silo_oid *id = &t->l->v[i].id;
 		struct pack *p;
-		uint64_t off;
 
-		if (pack_set_find(t->s->packs, id, &p, &off)) {
+		/* A blob a pack holds is not written again, but that pack is
+		 * made young, as storing it would: a prune whose keep list
+		 * was taken before this treeptr is committed must spare it. */
+		if ((ret = pack_set_freshen(t->s->packs, id, &p)) < 0)
+			return ret;
+		if (ret) {
 			if ((ret = note_pack(t, p->relpack)) < 0)
 				return ret;
 			res->reused++;

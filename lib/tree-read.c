@@ -157,30 +157,61 @@ static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
 	return ret < 0 ? ret : 0;
 }
 
-static int apply_sizes(struct silo_tree_list *l, silo *s, const silo_oid *sizes)
+int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data;
-	size_t len, i = 0, p = 0;
+	uint64_t *v = NULL;
+	size_t len, lines = 0, i, p = 0;
 	int ret;
 
+	*out = NULL;
+	*n = 0;
 	if ((ret = read_whole(&data, &len, s, sizes, SILO_OBJ_BLOB, "size table", ".")) < 0)
 		return ret;
-	for (i = 0; i < l->n; i++) {
-		unsigned long long v = 0;
+	for (i = 0; i < len; i++)
+		lines += data[i] == '\n';
+	if (!(v = malloc((lines ? lines : 1) * sizeof(*v)))) {
+		free(data);
+		return silo_error_oom();
+	}
+	for (i = 0; i < lines; i++) {
+		unsigned long long x = 0;
 		size_t start = p;
 		while (p < len && data[p] >= '0' && data[p] <= '9' && p - start < 20)
-			v = v * 10 + (unsigned)(data[p++] - '0');
+			x = x * 10 + (unsigned)(data[p++] - '0');
 		if (p == start || p >= len || data[p] != '\n')
 			break;
 		p++;
-		l->v[i].size = v;
+		v[i] = x;
 	}
 	free(data);
-	if (i < l->n || p != len)
+	if (i < lines || p != len) {
+		free(v);
+		return silo_error_set(SILO_ECORRUPT, "size table %s is malformed at line %zu",
+				      silo_oid_to_hex(hex, sizes), i + 1);
+	}
+	*out = v;
+	*n = lines;
+	return 0;
+}
+
+static int apply_sizes(struct silo_tree_list *l, silo *s, const silo_oid *sizes)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	uint64_t *v;
+	size_t n, i;
+	int ret;
+
+	if ((ret = silo_tree_sizes_read(&v, &n, s, sizes)) < 0)
+		return ret;
+	for (i = 0; i < n && i < l->n; i++)
+		l->v[i].size = v[i];
+	free(v);
+	if (n != l->n)
 		return silo_error_set(SILO_ECORRUPT,
 			"size table %s does not match the tree (%zu entries read of %zu)",
-			silo_oid_to_hex(hex, sizes), i, l->n);
+			silo_oid_to_hex(hex, sizes), n < l->n ? n : l->n, l->n);
 	return 0;
 }
 

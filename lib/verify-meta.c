@@ -1,13 +1,13 @@
 /*
  * silo verify: pack/packs, the list a reader over HTTP finds the packs
  * by (pack-list.c), must list exactly the packs in pack/ whose index is
- * in place, each as "P pack-<hex>.pack": a missing, emptied or stale list
- * loses packed objects for such readers, a line naming anything else
- * ("../x") would send them elsewhere.  A list that does not match the
- * packs is a warning: packs copied in from git are read locally, and a
- * copy taken (rsync) while a repack runs may hold the list of before or
- * after it; 'silo repack' rewrites it.  A line that is not a pack name of
- * this silo is bad.
+ * in place, each as "P pack-<hex>.pack".  A missing or emptied list, or
+ * one that leaves out a pack, loses that pack's objects for such
+ * readers: bad, and 'silo repack' (or a prune) writes it again.  A line
+ * naming a pack that is not there is a warning (a copy taken while a
+ * repack runs may hold the list of before it: readers ask for an index
+ * that is gone, then look further); a line that is not a pack name of
+ * this silo ("../x") would send readers elsewhere, and is bad.
  */
 #include "verify-internal.h"
 #include "pack.h"
@@ -55,11 +55,10 @@ int verify_check_pack_list(struct verify_job *job)
 	fd = fs_open_regular(path, PACK_LIST_REL, SILO_ECORRUPT);
 	if (fd == SILO_ENOTFOUND) {
 		ret = 0;
-		/* A warning: packs copied in by hand (from git) work locally. */
 		if (n) {
 			snprintf(msg, sizeof(msg), "'%s' is missing: readers over HTTP find "
 				 "none of the %zu packs ('silo repack' writes it)", PACK_LIST_REL, n);
-			verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
+			bad(job, msg);
 		}
 		goto out;
 	}
@@ -102,13 +101,11 @@ int verify_check_pack_list(struct verify_job *job)
 		for (k = 0; k < n_seen && !found; k++)
 			found = !strncmp(seen[k], names[i], strlen(names[i])) &&
 				(seen[k][strlen(names[i])] == '\n' || seen[k][strlen(names[i])] == '\0');
-		/* A warning: a repack writes its pack before the list, so
-		 * a copy taken in between has a list that lags. */
 		if (!found) {
 			snprintf(msg, sizeof(msg), "'%s' does not list 'pack/%s': readers over "
 				 "HTTP cannot find its objects ('silo repack' rewrites the list)",
 				 PACK_LIST_REL, names[i]);
-			verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
+			bad(job, msg);
 		}
 	}
 	ret = 0;

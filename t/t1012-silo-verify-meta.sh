@@ -19,18 +19,35 @@ with_list() {
 	if test "$2" != -; then printf "$2" >"$1/pack/packs"; fi
 }
 
-test_expect_success 'an emptied pack/packs is reported: it lists none of the packs' '
+test_expect_success 'an emptied pack/packs is bad: it lists none of the packs' '
 	with_list empty "" &&
-	silo verify -v empty >out 2>err &&
-	echo "3 objects, 0 bad, 2 warnings" >expect && test_cmp expect out &&
-	grep "^silo: warning: .pack/packs. does not list .pack/pack-[0-9a-f]*.pack.: readers over HTTP cannot find its objects" err >lines &&
+	test_expect_code 1 silo verify -v empty >out 2>err &&
+	echo "3 objects, 2 bad, 0 warnings" >expect && test_cmp expect out &&
+	grep "^silo: error: .pack/packs. does not list .pack/pack-[0-9a-f]*.pack.: readers over HTTP cannot find its objects" err >lines &&
 	test_line_count 2 lines
 '
 
-test_expect_success 'a missing pack/packs is a warning when there are packs' '
+test_expect_success 'pack/packs that leaves out one pack is bad' '
+	with_list short "$(grep "^P " s/pack/packs | sed -n 1p)\\n\\n" &&
+	test_expect_code 1 silo verify -v short >out 2>err &&
+	echo "3 objects, 1 bad, 0 warnings" >expect && test_cmp expect out &&
+	left=$(sed -n "2s/^P //p" s/pack/packs) &&
+	echo "silo: error: '\''pack/packs'\'' does not list '\''pack/$left'\'': readers over HTTP cannot find its objects ('\''silo repack'\'' rewrites the list)" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a missing pack/packs is bad when there are packs' '
 	with_list gone - &&
-	silo verify gone 2>err &&
-	grep "^silo: warning: .pack/packs. is missing: readers over HTTP find none of the 2 packs" err
+	test_expect_code 1 silo verify gone 2>err &&
+	grep "^silo: error: .pack/packs. is missing: readers over HTTP find none of the 2 packs" err
+'
+
+test_expect_success 'silo repack writes pack/packs again, even with nothing to pack' '
+	for c in empty short gone; do
+		silo repack --silo $c -q &&
+		test_cmp s/pack/packs $c/pack/packs &&
+		silo verify $c || return 1
+	done
 '
 
 test_expect_success 'pack/packs listing a pack that is not there is reported, a path is bad' '

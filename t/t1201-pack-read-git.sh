@@ -52,11 +52,16 @@ test_expect_success 'sizes and existence of packed objects' '
 	test_expect_code 1 silo cat --silo s -e 0000000000000000000000000000000000000001
 '
 
-test_expect_success 'verify checks every packed object' '
-	silo verify -v s >out 2>err &&
-	echo "41 objects, 0 bad, 1 warnings" >expect &&
+test_expect_success 'verify checks every packed object, and wants pack/packs' '
+	test_expect_code 1 silo verify -v s >out 2>err &&
+	echo "41 objects, 1 bad, 0 warnings" >expect &&
 	test_cmp expect out &&
-	grep "warning: .pack/packs. is missing" err
+	grep "^silo: error: .pack/packs. is missing: readers over HTTP find none of the 1 packs" err &&
+	silo repack --silo s -q &&
+	ls s/pack/*.pack >packs && test_line_count 1 packs &&
+	silo verify -v s >out &&
+	echo "41 objects, 0 bad, 0 warnings" >expect &&
+	test_cmp expect out
 '
 
 test_expect_success 'ls --paths lists loose files only, never a pack' '
@@ -103,6 +108,7 @@ test_expect_success 'REF_DELTA entries (no delta-base-offset) are read' '
 		echo $id >want &&
 		test_cmp want got || return 1
 	done &&
+	silo repack --silo s2 -q &&
 	silo verify -q s2
 '
 
@@ -114,6 +120,7 @@ test_expect_success 'objects in several packs and loose are all found' '
 	cp repo3/.git/objects/pack/pack-* s3/pack/ &&
 	silo cat --silo s3 $id >out && test_cmp o out &&
 	silo ls --silo s3 >all && test_line_count 42 all &&
+	silo repack --silo s3 -q &&
 	silo verify -v s3 >out && grep "^42 objects, 0 bad" out
 '
 
@@ -128,6 +135,7 @@ test_expect_success 'sha256: a pack made by git in a sha256 repository is read' 
 		git -C repo256 cat-file blob $id >expect &&
 		cmp expect out || return 1
 	done &&
+	silo repack --silo s256 -q &&
 	silo verify -v s256 >out && grep "^41 objects, 0 bad" out
 '
 

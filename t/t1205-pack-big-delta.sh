@@ -76,6 +76,7 @@ test_expect_success 'the same objects packed by git (its own choice of deltas) r
 		cmp $v out &&
 		test "$peak" -lt 100 || return 1
 	done &&
+	silo repack --silo g -q &&
 	silo verify g
 '
 

@@ -1,14 +1,11 @@
 #!/bin/sh
 test_description='medo reachable over git history, and a GC recipe a typo cannot turn into a wipe'
 . "$(dirname "$0")/test-lib.sh"
-
-GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid
-GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid
-export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+. "$TEST_DIRECTORY/lib-gc.sh"
 
 # The object id a treeptr names.
 object_of() {
-	sed -n "s/^  \"object\": \"\([0-9a-f]*\)\",$/\1/p" "$1"
+	field object "$1"
 }
 
 # Commit everything with both dates set to $1 (a git date).

@@ -37,6 +37,8 @@ test_expect_success BASH 'command prefixes' '
 	complete_words medo ex >actual && echo expand >expect && test_cmp expect actual &&
 	complete_words medo st >actual && echo status >expect && test_cmp expect actual &&
 	complete_words medo r >actual && echo reachable >expect && test_cmp expect actual &&
+	complete_words medo f >actual && echo fsck >expect && test_cmp expect actual &&
+	complete_words medo g >actual && echo gc >expect && test_cmp expect actual &&
 	complete_words silo help re >actual && echo repack >expect && test_cmp expect actual
 '
 

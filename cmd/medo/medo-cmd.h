@@ -12,6 +12,8 @@ int cmd_medo_ls(int argc, const char **argv);
 int cmd_medo_mount(int argc, const char **argv);
 int cmd_medo_show(int argc, const char **argv);
 int cmd_medo_expand(int argc, const char **argv);
+int cmd_medo_fsck(int argc, const char **argv);
+int cmd_medo_gc(int argc, const char **argv);
 int cmd_medo_reachable(int argc, const char **argv);
 int cmd_medo_sign(int argc, const char **argv);
 int cmd_medo_status(int argc, const char **argv);
@@ -46,5 +48,48 @@ char *medo_cmd_join(const char *dir, const char *name);
  */
 int medo_cmd_each_treeptr(int argc, const char **argv,
 			  int (*fn)(const char *treeptr, void *payload), void *payload);
+
+/*
+ * The treeptrs of medo reachable, fsck and gc: those ARGV names on disk
+ * (treeptr files, or every treeptr below medo directories) and, with
+ * HIST's revisions or all, those of git history below them (the whole
+ * tree when ARGV is empty).  Their roots go into SET (sorted on return);
+ * FN, if not NULL, is called for each treeptr with ON_DISK 1 for a file
+ * on disk (T's silojson fields then unset), 0 for one of history; it
+ * returns 0, or an exit status (its error printed) that stops the walk
+ * of history.  A directory or revision that
+ * holds no treeptr is an error: a typo must not make a whole silo look
+ * unreferenced.  Returns an exit status, every error printed.
+ */
+#include "silo/reachable.h"
+typedef int (*medo_treeptr_fn)(void *payload, const struct silo_history_treeptr *t, int on_disk);
+int medo_cmd_collect_treeptrs(struct silo_oid_set *set, int argc, const char **argv,
+			      struct silo_history_options *hist, medo_treeptr_fn fn,
+			      void *payload);
+
+/*
+ * What medo fsck and medo gc print of their check: each problem on
+ * standard error ("medo: error: 'a.treeptr' in silo 's': ..."), or with
+ * --json in the "problems" array of the document (medo-fsck(1)).
+ */
+#include <jansson.h>
+#include "silo/medo-fsck.h"
+struct medo_fsck_report {
+	json_t *problems;	/* with --json */
+	int failed;
+	uint64_t treeptrs, objects, incomplete;
+};
+/* Returns 0, or an exit status after reporting a failure. */
+int medo_fsck_report_init(struct medo_fsck_report *rep, int json);
+/* A silo_medo_fsck_problem_fn; PAYLOAD the report. */
+void medo_fsck_report_problem(void *payload, const char *name, const char *where_silo, int severity,
+			      const silo_oid *id, const char *path, const char *message);
+/* Count the check of one treeptr. */
+void medo_fsck_report_count(struct medo_fsck_report *rep, const struct silo_medo_fsck_result *r);
+/* { "treeptrs", "objects", "incomplete", "problems" } (new; NULL on failure). */
+json_t *medo_fsck_report_json(struct medo_fsck_report *rep);
+/* "N treeptrs checked, M objects; K incomplete" on standard output. */
+void medo_fsck_report_summary(const struct medo_fsck_report *rep);
+void medo_fsck_report_release(struct medo_fsck_report *rep);
 
 #endif

@@ -13,6 +13,8 @@ static const struct fe_cmd medo_cmds[] = {	/* keep sorted */
 	{ "cat", cmd_medo_cat, "print one file of a treeptr's tree, verified" },
 	{ "diff", cmd_medo_diff, "the paths added, removed and changed between two trees" },
 	{ "expand", cmd_medo_expand, "turn treeptrs into directory trees on disk" },
+	{ "fsck", cmd_medo_fsck, "check that treeptrs are complete in their silos" },
+	{ "gc", cmd_medo_gc, "keep what git history names, prune the rest of a silo, check" },
 	{ "ls", cmd_medo_ls, "list a treeptr's tree, as git ls-tree does" },
 	{ "mount", cmd_medo_mount, "mount a treeptr's tree read-only (FUSE)" },
 	{ "reachable", cmd_medo_reachable, "list every silo object that treeptrs name" },

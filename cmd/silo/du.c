@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 static const char *const usage[] = {
-	"silo du [--silo=<dir>] [--keep=<file>] [--json]",
+	"silo du [--silo=<dir>] [--keep=<file> [--expire=<age>]] [--json]",
 	NULL
 };
 
@@ -33,7 +33,7 @@ static const char *si(char *buf, size_t size, uint64_t bytes)
 	return buf;
 }
 
-static int print_json(const struct silo_du *d, int with_keep)
+static int print_json(const struct silo_du *d, int with_keep, const char *expire)
 {
 	json_t *doc = json_pack("{s:{s:I,s:I},s:{s:I,s:I,s:I},s:{s:I,s:I},s:I}",
 		"loose", "objects", (json_int_t)d->loose_objects,
@@ -46,9 +46,13 @@ static int print_json(const struct silo_du *d, int with_keep)
 		"total_bytes", (json_int_t)d->total_bytes);
 
 	if (doc && with_keep &&
-	    json_object_set_new(doc, "unreferenced",
+	    (json_object_set_new(doc, "unreferenced",
 		json_pack("{s:I,s:I}", "objects", (json_int_t)d->unreferenced_objects,
-			  "bytes", (json_int_t)d->unreferenced_bytes)) < 0) {
+			  "bytes", (json_int_t)d->unreferenced_bytes)) < 0 ||
+	     json_object_set_new(doc, "prunable",
+		json_pack("{s:I,s:I,s:I,s:s}", "objects", (json_int_t)d->prunable_objects,
+			  "temporary_files", (json_int_t)d->prunable_temp_files,
+			  "bytes", (json_int_t)d->prunable_bytes, "expire", expire)) < 0)) {
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -57,11 +61,13 @@ static int print_json(const struct silo_du *d, int with_keep)
 
 int cmd_silo_du(int argc, const char **argv)
 {
-	const char *silo_dir = NULL, *keep_file = NULL;
+	const char *silo_dir = NULL, *keep_file = NULL, *expire = NULL;
 	int json = 0, status, ret;
+	int64_t age;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
 		OPT_STRING(0, "keep", &keep_file, "file", "also count what is not in this keep list (- for stdin)"),
+		OPT_STRING(0, "expire", &expire, "age", "with --keep, what silo prune --expire would remove (default: 2.weeks)"),
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-du(1))"),
 		OPT_END()
 	};
@@ -75,18 +81,24 @@ int cmd_silo_du(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc)
 		return fe_usage_error(usage, opts, "too many arguments");
+	if (expire && !keep_file)
+		return fe_usage_error(usage, opts, "--expire needs --keep");
+	if (!expire)
+		expire = SILO_PRUNE_DEFAULT_AGE;
+	if (silo_prune_parse_age(&age, expire) < 0)
+		return fe_usage_error(usage, opts, "%s", silo_error_message());
 	if ((status = silo_cmd_open(&s, silo_dir)))
 		return status;
 	if (keep_file && (ret = silo_oid_set_read(&keep, silo_object_format(s), keep_file)) < 0) {
 		status = fe_lib_error(ret);
 		goto out;
 	}
-	if ((ret = silo_du(&d, s, keep_file ? &keep : NULL)) < 0) {
+	if ((ret = silo_du(&d, s, keep_file ? &keep : NULL, silo_prune_expire(age))) < 0) {
 		status = fe_lib_error(ret);
 		goto out;
 	}
 	if (json) {
-		status = print_json(&d, keep_file != NULL);
+		status = print_json(&d, keep_file != NULL, expire);
 		goto out;
 	}
 	printf("loose objects   %" PRIu64 ", %s\n", d.loose_objects,
@@ -96,10 +108,15 @@ int cmd_silo_du(int argc, const char **argv)
 	printf("temporary files %" PRIu64 ", %s\n", d.temp_files, si(c, sizeof(c), d.temp_bytes));
 	printf("total           %s (%" PRIu64 " bytes)\n", si(t, sizeof(t), d.total_bytes),
 	       d.total_bytes);
-	if (keep_file)
+	if (keep_file) {
 		printf("unreferenced    %" PRIu64 " objects, %s (%" PRIu64 " bytes)\n",
 		       d.unreferenced_objects, si(a, sizeof(a), d.unreferenced_bytes),
 		       d.unreferenced_bytes);
+		printf("prunable        %" PRIu64 " objects, %" PRIu64 " temporary files, %s (%"
+		       PRIu64 " bytes) older than %s\n", d.prunable_objects,
+		       d.prunable_temp_files, si(b, sizeof(b), d.prunable_bytes),
+		       d.prunable_bytes, expire);
+	}
 out:
 	silo_oid_set_release(&keep);
 	silo_free(s);

@@ -1,6 +1,6 @@
 /*
- * Pruning a local silo: removing the loose objects that no treeptr names
- * any more, the last step of garbage collection after `medo reachable`.
+ * Pruning a local silo: removing the objects that no treeptr names any
+ * more, the last step of garbage collection after `medo reachable`.
  *
  *	struct silo_oid_set keep = SILO_OID_SET_INIT;
  *	silo_oid_set_read(&keep, silo_object_format(s), "reachable.txt");
@@ -59,6 +59,11 @@ int silo_prune_parse_age(int64_t *seconds, const char *text);
 
 #define SILO_PRUNE_DEFAULT_AGE "2.weeks"
 
+/* The time before which a file is older than SECONDS (from
+ * silo_prune_parse_age()), for struct silo_prune_options: for "now" (0),
+ * the next second, so that what was written this very second goes too. */
+time_t silo_prune_expire(int64_t seconds);
+
 enum silo_prune_what {
 	SILO_PRUNE_OBJECT = 1,	/* an unreferenced loose object */
 	SILO_PRUNE_TEMP		/* a stale temporary file of a writer */
@@ -67,6 +72,10 @@ enum silo_prune_what {
 struct silo_prune_options {
 	time_t expire;		/* remove only what was modified before this */
 	int dry_run;		/* report, remove nothing */
+	/* If not 0: when more than this percentage of the silo's objects
+	 * would go, remove nothing and return SILO_EUNSAFE (the result
+	 * says how many would have gone). */
+	unsigned max_percent;
 	/* Called for each file removed (or that would be); may be NULL. */
 	void (*on_remove)(void *payload, int what, const char *relpath);
 	/* Called for each packed object removed (or that would be), with
@@ -78,19 +87,32 @@ struct silo_prune_options {
 struct silo_prune_result {
 	uint64_t kept;		/* loose objects in KEEP */
 	uint64_t young;		/* unreferenced, but too young to remove */
+	uint64_t young_bytes;	/* their bytes */
 	uint64_t removed;	/* objects removed (or that would be) */
 	uint64_t temps;		/* temporary files removed (or that would be) */
-	uint64_t bytes;		/* bytes of what was removed, loose and packed */
+	uint64_t temp_bytes;	/* their bytes */
+	uint64_t bytes;		/* bytes of what was removed, loose and packed,
+				 * temporary files included */
 	uint64_t packed_kept;	/* packed objects in KEEP, in packs rewritten */
 	uint64_t packed_removed;	/* packed objects removed (or that would be) */
+	uint64_t packed_young;	/* unreferenced in packs too young to rewrite */
+	uint64_t packed_young_bytes;	/* their bytes, as stored */
 	uint64_t packs_young;	/* packs with garbage, too young to rewrite */
 	uint64_t packs_rewritten;	/* old packs replaced (or that would be) */
 	uint64_t packs_freshened;	/* old packs a writer freshened meanwhile: kept */
-	uint64_t objects_before;	/* objects in the silo (loose and packed, each once) */
+	uint64_t objects_before;	/* objects in the silo: loose files and pack entries */
 };
 
-/* Remove the loose objects of S not in KEEP, and stale temporary files.
- * Fills *result (owned by the caller); KEEP is borrowed for the call. */
+/*
+ * Remove the objects of S not in the closure of KEEP (silo/closure.h:
+ * a kept tree keeps every tree and blob below it) that are older than
+ * opts->expire, loose and packed, and stale temporary files.  What goes
+ * is chosen first; then, before anything is removed, every object of the
+ * removal list is checked again against the closure (a failure is a bug:
+ * SILO_ERROR, nothing removed); then the share opts->max_percent.  Fills
+ * *result (owned by the caller); KEEP is borrowed for the call.  A dry
+ * run chooses and reports exactly what a real one would remove.
+ */
 int silo_prune(struct silo_prune_result *result, silo *s,
 	       const struct silo_oid_set *keep,
 	       const struct silo_prune_options *opts);

@@ -9,13 +9,37 @@
  *
  * git itself reads the repository (`git rev-list`, `git cat-file
  * --batch`), so every repository format git knows works, SHA-1 or
- * SHA-256, packed or loose, shallow or not.
+ * SHA-256, packed or loose.  A history known to be incomplete (a shallow
+ * clone, a partial clone, grafts) is refused: what its missing commits
+ * name would look unreferenced.  Replacement refs are ignored: the walk
+ * sees the commits as they are.
+ *
+ * Each treeptr adds its roots (silo_treeptr_roots(), silo/closure.h):
+ * for a treeptr of kind tree, its size table and its root tree.
  */
 #ifndef SILO_REACHABLE_H
 #define SILO_REACHABLE_H
 
 #include <stddef.h>
 #include "silo/prune.h"
+#include "silo/treeptr.h"
+
+/* A treeptr of the history, as on_treeptr receives it; all borrowed for
+ * the call. */
+struct silo_history_treeptr {
+	const struct silo_treeptr *tp;
+	/* For messages: "deps/a.medo/x.treeptr (git blob 0123456789ab)". */
+	const char *name;
+	/* Its path in the work tree, usable from the current directory. */
+	const char *path;
+	/* The SILO.json that applies to it in the commit it was found in
+	 * (the nearest in its directory or above, within its *.medo
+	 * directory): its path in the work tree, usable from the current
+	 * directory, and its content; NULL and 0 when there is none. */
+	const char *silojson_path;
+	const char *silojson_text;
+	size_t silojson_len;
+};
 
 struct silo_history_options {
 	/*
@@ -33,9 +57,17 @@ struct silo_history_options {
 	 */
 	const char *const *paths;
 	size_t n_paths;
+	/*
+	 * If not NULL, called for each treeptr read, once for each of its
+	 * git blobs and SILO.json that applies to it (struct
+	 * silo_history_treeptr); a non-zero return stops the walk and is
+	 * returned.
+	 */
+	int (*on_treeptr)(void *payload, const struct silo_history_treeptr *t);
+	void *treeptr_payload;
 };
 
-#define SILO_HISTORY_OPTIONS_INIT { NULL, 0, 0, NULL, NULL, 0 }
+#define SILO_HISTORY_OPTIONS_INIT { NULL, 0, 0, NULL, NULL, 0, NULL, NULL }
 
 /*
  * Called for each treeptr of the history that cannot be read; the message
@@ -60,11 +92,13 @@ struct silo_history_result {
 };
 
 /*
- * Add to SET the object of every treeptr in the commits that OPTS names,
+ * Add to SET the roots of every treeptr in the commits that OPTS names,
  * in the git repository holding REPO_DIR, and fill RESULT.  Returns 0,
  * or a negative code when git cannot be run or a revision does not exist
  * (SILO_ENOTFOUND); a malformed treeptr is reported through ON_ERROR and
- * counted, and the walk goes on.  SET is sorted on return.
+ * counted, and the walk goes on.  A shallow or partial clone, or grafts,
+ * are SILO_EUNSAFE with a message saying how to complete the history.
+ * SET is sorted on return.
  */
 int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result *result,
 			   const char *repo_dir, const struct silo_history_options *opts,

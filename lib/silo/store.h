@@ -87,6 +87,19 @@ void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id);
 int silo_has_object(silo *s, const silo_oid *id);
 
 /*
+ * What ID is, without reading its content: 1 and its type (enum
+ * silo_object_type) and size in bytes in *type and *size, 0 when no
+ * source of S holds it, negative on error.  A loose object's size is
+ * in its gzip header; a packed one's type and size are in its entry's
+ * header (for a delta, its result's size and its base's type).  For an
+ * object a silo read over HTTP has not brought into its cache, the
+ * server is asked without a transfer (as silo_has_object()), and type
+ * and size are unknown: SILO_OBJ_NONE and UINT64_MAX.  SIZE may be NULL
+ * when only the type is wanted, which is cheaper for loose objects.
+ */
+int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
+
+/*
  * The explicit transfer step: make ID readable from S's own files, for a
  * silo read over HTTP by downloading and verifying it into the cache.  0
  * when S holds it locally now (at once for a local silo that has it),

@@ -61,6 +61,11 @@ int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list 
 int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
 		   const silo_oid *sizes);
 
+/* The size table SIZES of S, read whole and verified: *out (owned,
+ * free()) holds its *n sizes, one per line.  Anything but lines of
+ * decimal digits is SILO_ECORRUPT naming it. */
+int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes);
+
 /* Read tree object ID of S (PATH names it in messages): *data (owned,
  * free()) of *len bytes, verified, of type tree. */
 int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,

@@ -1,0 +1,102 @@
+/* What silo prune and medo gc print of a prune (fe-prune.h). */
+#include "fe-prune.h"
+#include "fe.h"
+#include "fe-json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static void on_remove(void *payload, int what, const char *relpath)
+{
+	struct fe_prune_report *rep = payload;
+
+	(void)what;
+	if (rep->paths) {
+		if (fe_json_append(rep->paths, json_string(relpath)) < 0)
+			rep->json_failed = 1;
+	} else if (rep->dry_run)
+		printf("would remove %s\n", relpath);
+	else if (rep->verbose)
+		printf("removed %s\n", relpath);
+}
+
+static void on_remove_packed(void *payload, const silo_oid *id, const char *relpack)
+{
+	struct fe_prune_report *rep = payload;
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+
+	silo_oid_to_hex(hex, id);
+	if (rep->packed) {
+		if (fe_json_append(rep->packed, json_pack("{s:s,s:s}", "id", hex,
+							  "pack", relpack)) < 0)
+			rep->json_failed = 1;
+	} else if (rep->dry_run)
+		printf("would remove %s from %s\n", hex, relpack);
+	else if (rep->verbose)
+		printf("removed %s from %s\n", hex, relpack);
+}
+
+int fe_prune_report_init(struct fe_prune_report *rep, int json, int dry_run, int verbose)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->dry_run = dry_run;
+	rep->verbose = verbose;
+	if (json && (!(rep->paths = json_array()) || !(rep->packed = json_array())))
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	return 0;
+}
+
+void fe_prune_report_options(struct fe_prune_report *rep, struct silo_prune_options *po)
+{
+	po->dry_run = rep->dry_run;
+	po->on_remove = on_remove;
+	po->on_remove_packed = on_remove_packed;
+	po->payload = rep;
+}
+
+void fe_prune_report_summary(const struct fe_prune_report *rep,
+			     const struct silo_prune_result *res)
+{
+	const char *gone = rep->dry_run ? "to remove" : "removed";
+
+	if (rep->paths || (!rep->verbose && !rep->dry_run))
+		return;
+	printf("%" PRIu64 " kept, %" PRIu64 " too young, %" PRIu64 " %s, %" PRIu64
+	       " temporary files; packed: %" PRIu64 " kept, %" PRIu64 " %s from %"
+	       PRIu64 " packs, %" PRIu64 " packs too young; %" PRIu64 " bytes\n",
+	       res->kept, res->young, res->removed, gone, res->temps, res->packed_kept,
+	       res->packed_removed, gone, res->packs_rewritten, res->packs_young, res->bytes);
+}
+
+json_t *fe_prune_report_json(struct fe_prune_report *rep, const struct silo_prune_result *res)
+{
+	if (rep->json_failed)
+		return NULL;
+	return json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:I,s:I,s:I,s:O}",
+			 "dry_run", rep->dry_run,
+			 "kept", (json_int_t)res->kept, "too_young", (json_int_t)res->young,
+			 "removed", (json_int_t)res->removed,
+			 "temporary_files", (json_int_t)res->temps,
+			 "bytes", (json_int_t)res->bytes, "paths", rep->paths,
+			 "packed_kept", (json_int_t)res->packed_kept,
+			 "packed_removed", (json_int_t)res->packed_removed,
+			 "packs_rewritten", (json_int_t)res->packs_rewritten,
+			 "packs_too_young", (json_int_t)res->packs_young,
+			 "packed", rep->packed);
+}
+
+int fe_prune_refused(const char *what, const struct silo_prune_result *res)
+{
+	return fe_error(FE_EXIT_REFUSED,
+			"%s would remove %" PRIu64 " of %" PRIu64 " objects, more than %d%%: "
+			"check it, or use --force", what, res->removed + res->packed_removed,
+			res->objects_before, FE_PRUNE_GUARD_PERCENT);
+}
+
+void fe_prune_report_release(struct fe_prune_report *rep)
+{
+	json_decref(rep->paths);
+	json_decref(rep->packed);
+	rep->paths = rep->packed = NULL;
+}

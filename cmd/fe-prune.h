@@ -1,0 +1,48 @@
+/*
+ * What silo prune and medo gc print of a prune: a line per object
+ * removed (with -v; "would remove" with --dry-run), a summary line, or
+ * the JSON document of silo-prune(1).
+ *
+ *	struct fe_prune_report rep;
+ *	fe_prune_report_init(&rep, json, dry_run, verbose);
+ *	fe_prune_report_options(&rep, &po);	then silo_prune(&res, s, &keep, &po)
+ *	fe_prune_report_summary(&rep, &res);	or fe_prune_report_json()
+ *	fe_prune_report_release(&rep);
+ */
+#ifndef FE_PRUNE_H
+#define FE_PRUNE_H
+
+#include <jansson.h>
+#include "silo/prune.h"
+
+/* A keep list that would remove more than this share of the silo's
+ * objects wants --force: a list that names too little is likelier a
+ * mistake (a path, a revision, a pipe that failed) than a real GC. */
+#define FE_PRUNE_GUARD_PERCENT 50
+
+struct fe_prune_report {
+	int dry_run, verbose;
+	json_t *paths;		/* with --json */
+	json_t *packed;
+	int json_failed;
+};
+
+/* Returns 0, or an exit status after reporting a failure. */
+int fe_prune_report_init(struct fe_prune_report *rep, int json, int dry_run, int verbose);
+
+/* Point PO's callbacks at REP (and set its dry_run). */
+void fe_prune_report_options(struct fe_prune_report *rep, struct silo_prune_options *po);
+
+/* With -v or --dry-run (and without --json), the summary line of RES. */
+void fe_prune_report_summary(const struct fe_prune_report *rep,
+			     const struct silo_prune_result *res);
+
+/* The JSON object of RES (new; NULL when it cannot be built). */
+json_t *fe_prune_report_json(struct fe_prune_report *rep, const struct silo_prune_result *res);
+
+/* The refusal of a keep list (named WHAT) that would remove too much. */
+int fe_prune_refused(const char *what, const struct silo_prune_result *res);
+
+void fe_prune_report_release(struct fe_prune_report *rep);
+
+#endif
