@@ -71,12 +71,17 @@ static void kset_release(struct kset *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-/* The next entry of tree object T: 1, 0 at its end, or -1 if malformed. */
-static int next_entry(struct repack *r, const struct obj *t, size_t *pos, unsigned *mode,
-		      const char **name, size_t *nlen, silo_oid *id)
+/* The entries of tree object T, through next_entry(). */
+static void entries(struct repack *r, const struct obj *t, struct silo_tree_iter *it)
 {
-	int ret = silo_tree_object_next(r->map + t->spool_off, (size_t)t->size, pos,
-					r->s->format, mode, name, nlen, id);
+	silo_tree_iter_init(it, r->map + t->spool_off, (size_t)t->size, r->s->format);
+}
+
+/* The next entry of IT: 1, 0 at its end, or -1 if malformed or refused
+ * (such a tree is no tree of the tree kind: it is packed as any object). */
+static int next_entry(struct silo_tree_iter *it)
+{
+	int ret = silo_tree_iter_next(it);
 
 	if (ret < 0) {
 		silo_error_clear();
@@ -120,10 +125,7 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 		struct strbuf *sizes)
 {
 	const struct obj *t = &r->objs[ti];
-	size_t pos = 0, nlen;
-	const char *name;
-	unsigned mode;
-	silo_oid id;
+	struct silo_tree_iter it;
 	int ret, c;
 
 	if (depth > MAX_TREE_DEPTH)
@@ -131,10 +133,13 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 	if (ALLOC_GROW(k->trees, k->n_trees + 1, k->a_trees) < 0)
 		return silo_error_oom();
 	k->trees[k->n_trees++] = ti;
-	while ((ret = next_entry(r, t, &pos, &mode, &name, &nlen, &id)) > 0) {
-		if ((c = repack_find_obj(r, &id)) < 0)
+	entries(r, t, &it);
+	while ((ret = next_entry(&it)) > 0) {
+		const char *name = it.name;
+		size_t nlen = it.nlen;
+		if ((c = repack_find_obj(r, &it.id)) < 0)
 			return 1;
-		if (mode == MODE_DIR) {
+		if (it.mode == MODE_DIR) {
 			if (r->objs[c].type != SILO_OBJ_TREE)
 				return 1;
 			if ((ret = walk(r, (size_t)c, depth + 1, path_hash(path, name, nlen),
@@ -250,15 +255,13 @@ static int find_trees(struct repack *r, struct kset *ks)
 	for (i = 0; i < r->n_old; i++)
 		mtimes[i].tv_nsec = -1;
 	for (i = 0; i < r->n; i++) {
-		size_t pos = 0, nlen;
-		const char *name;
-		unsigned mode;
-		silo_oid id;
+		struct silo_tree_iter it;
 		int c;
 		if (r->objs[i].type != SILO_OBJ_TREE)
 			continue;
-		while (next_entry(r, &r->objs[i], &pos, &mode, &name, &nlen, &id) > 0)
-			if (mode == MODE_DIR && (c = repack_find_obj(r, &id)) >= 0)
+		entries(r, &r->objs[i], &it);
+		while (next_entry(&it) > 0)
+			if (it.mode == MODE_DIR && (c = repack_find_obj(r, &it.id)) >= 0)
 				named[c] = 1;
 	}
 	/* Only roots: a subtree's size table is a short list of numbers,
@@ -470,32 +473,32 @@ static void set_hint(struct fam *f, size_t x, size_t y)
 static void hint_trees(struct fam *f, size_t old, size_t new, int depth)
 {
 	struct repack *r = f->r;
-	size_t po = 0, pn = 0, lo = 0, ln = 0;
-	const char *no = NULL, *nn = NULL;
-	unsigned mo = 0, mn = 0;
-	silo_oid io, in;
+	struct silo_tree_iter o, n;
 	int ho, hn;
 
 	set_hint(f, new, old);
 	if (old == new || depth > MAX_TREE_DEPTH)
 		return;
-	ho = next_entry(r, &r->objs[old], &po, &mo, &no, &lo, &io);
-	hn = next_entry(r, &r->objs[new], &pn, &mn, &nn, &ln, &in);
+	entries(r, &r->objs[old], &o);
+	entries(r, &r->objs[new], &n);
+	ho = next_entry(&o);
+	hn = next_entry(&n);
 	while (ho > 0 && hn > 0) {
-		int c = tree_path_cmp(no, lo, mo == MODE_DIR, nn, ln, mn == MODE_DIR);
-		if (!c && (mo == MODE_DIR) == (mn == MODE_DIR)) {
-			int a = repack_find_obj(r, &io), b = repack_find_obj(r, &in);
+		int c = tree_path_cmp(o.name, o.nlen, o.mode == MODE_DIR, n.name, n.nlen,
+				      n.mode == MODE_DIR);
+		if (!c && (o.mode == MODE_DIR) == (n.mode == MODE_DIR)) {
+			int a = repack_find_obj(r, &o.id), b = repack_find_obj(r, &n.id);
 			if (a >= 0 && b >= 0) {
-				if (mn == MODE_DIR)
+				if (n.mode == MODE_DIR)
 					hint_trees(f, (size_t)a, (size_t)b, depth + 1);
 				else
 					set_hint(f, (size_t)b, (size_t)a);
 			}
 		}
 		if (c <= 0)
-			ho = next_entry(r, &r->objs[old], &po, &mo, &no, &lo, &io);
+			ho = next_entry(&o);
 		if (c >= 0)
-			hn = next_entry(r, &r->objs[new], &pn, &mn, &nn, &ln, &in);
+			hn = next_entry(&n);
 	}
 }
 

@@ -70,52 +70,14 @@ int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
 	return read_whole(data, len, s, id, SILO_OBJ_TREE, "tree", path[0] ? path : ".");
 }
 
-int silo_tree_object_next(const unsigned char *data, size_t len, size_t *pos,
-			  int format, unsigned *mode, const char **name,
-			  size_t *nlen, silo_oid *id)
-{
-	size_t rawsz = silo_oid_rawsz(format), p = *pos;
-	const unsigned char *sp, *nul;
-	unsigned m = 0;
-
-	if (p >= len)
-		return 0;
-	sp = memchr(data + p, ' ', len - p);
-	if (!sp || sp == data + p || sp - (data + p) > 6)
-		return SILO_ECORRUPT;
-	for (; data + p < sp; p++) {
-		if (data[p] < '0' || data[p] > '7')
-			return SILO_ECORRUPT;
-		m = m * 8 + (unsigned)(data[p] - '0');
-	}
-	p++;
-	nul = memchr(data + p, '\0', len - p);
-	if (!nul || nul == data + p || (size_t)(len - (size_t)(nul - data) - 1) < rawsz)
-		return SILO_ECORRUPT;
-	*name = (const char *)data + p;
-	*nlen = (size_t)(nul - (data + p));
-	if (memchr(*name, '/', *nlen) || (*nlen == 1 && **name == '.') ||
-	    (*nlen == 2 && !memcmp(*name, "..", 2)))
-		return SILO_ECORRUPT;
-	p = (size_t)(nul - data) + 1;
-	silo_oid_from_raw(id, format, data + p);
-	*pos = p + rawsz;
-	if (m != SILO_MODE_FILE && m != SILO_MODE_EXEC && m != SILO_MODE_SYMLINK && m != 040000)
-		return SILO_ECORRUPT;
-	*mode = m;
-	return 1;
-}
-
 static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
 		struct strbuf *path, int depth, const struct tree_object_sink *sink)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
+	struct silo_tree_iter it;
 	unsigned char *data;
-	size_t len, pos = 0, plen = path->len, nlen;
-	const char *name;
-	unsigned mode;
-	silo_oid sub;
-	int ret, bad_here = 1;
+	size_t len, plen = path->len;
+	int ret;
 
 	if (depth > MAX_DEPTH)
 		return silo_error_set(SILO_ECORRUPT, "tree %s of '%s' is nested too deeply",
@@ -126,32 +88,29 @@ static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
 		free(data);
 		return ret;
 	}
-	while ((ret = silo_tree_object_next(data, len, &pos, out->format, &mode, &name,
-					    &nlen, &sub)) > 0) {
+	silo_tree_iter_init(&it, data, len, out->format);
+	while ((ret = silo_tree_iter_next(&it)) > 0) {
 		char *leaf;
 		strbuf_setlen(path, plen);
 		if ((plen && (ret = strbuf_addch(path, '/')) < 0) ||
-		    (ret = strbuf_add(path, name, nlen)) < 0)
-			break;
-		if (mode == 040000) {
-			if ((ret = load(out, s, &sub, path, depth + 1, sink)) < 0) {
-				bad_here = 0;
-				break;
-			}
+		    (ret = strbuf_add(path, it.name, it.nlen)) < 0)
+			goto out;
+		if (it.mode == 040000) {
+			if ((ret = load(out, s, &it.id, path, depth + 1, sink)) < 0)
+				goto out;
 			continue;
 		}
 		if (!(leaf = strdup(path->buf))) {
 			ret = silo_error_oom();
-			break;
+			goto out;
 		}
-		if ((ret = tree_list_push(out, leaf, mode, &sub, 0)) < 0)
-			break;
+		if ((ret = tree_list_push(out, leaf, it.mode, &it.id, 0)) < 0)
+			goto out;
 	}
-	if (ret == SILO_ECORRUPT && !bad_here)
-		ret = SILO_ECORRUPT;
-	else if (ret == SILO_ECORRUPT)
-		silo_error_set(ret, "tree %s of '%s' is malformed", silo_oid_to_hex(hex, id),
-			       plen ? path->buf : ".");
+	strbuf_setlen(path, plen);
+	if (ret < 0)
+		silo_error_wrap("tree %s of '%s'", silo_oid_to_hex(hex, id), plen ? path->buf : ".");
+out:
 	strbuf_setlen(path, plen);
 	free(data);
 	return ret < 0 ? ret : 0;

@@ -56,21 +56,16 @@ int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list 
  * The leaves of the tree ROOT of S, read from its tree objects, their
  * sizes from the size table SIZES (NULL: sizes are left 0).  Every object
  * read is verified; a missing or damaged one is an error naming it and
- * its path.  OUT must be initialised; the caller releases it.
+ * its path; a name silo_tree_name_refused() refuses is SILO_EUNSAFE.
+ * OUT must be initialised; the caller releases it.
  */
 int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
 		   const silo_oid *sizes);
 
 /* Read tree object ID of S (PATH names it in messages): *data (owned,
- * free()) of *len bytes, verified, of type tree. */
+ * free()) of *len bytes, verified, of type tree.  Its entries are read
+ * with silo_tree_iter_next() (silo/tree.h). */
 int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
 			  const silo_oid *id, const char *path);
-
-/* One entry of the tree object DATA, LEN bytes, from *POS, which is moved
- * past it: 1 and the fields set, 0 at the end, SILO_ECORRUPT when
- * malformed.  NAME points into DATA (not NUL-terminated: NLEN bytes). */
-int silo_tree_object_next(const unsigned char *data, size_t len, size_t *pos,
-			  int format, unsigned *mode, const char **name,
-			  size_t *nlen, silo_oid *id);
 
 #endif
