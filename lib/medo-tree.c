@@ -16,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,9 @@ struct silo_medo_tree {
 	size_t n_dirs, alloc_dirs;
 	int objects;		/* kind tree, nothing loaded: tree objects
 				   are read one by one (silo_medo_tree_diff) */
+	size_t max_leaves;	/* with OBJECTS: the most lines the size
+				   table can have */
+	size_t leaves_seen;	/* with OBJECTS: leaves a walk has met */
 };
 
 static int on_dir(void *payload, const silo_oid *id, const void *data, size_t len,
@@ -147,11 +151,16 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path,
 		goto fail;
 	t->leaves.format = t->tp.tree.format;
 	if (t->objects) {
+		/* A walk meets each leaf once, and the size table has a
+		 * line of at least two bytes for each: its size, which the
+		 * treeptr declares, bounds the walk without reading it. */
+		t->max_leaves = t->tp.size / 2 > SIZE_MAX ? SIZE_MAX : (size_t)(t->tp.size / 2);
 		*out = t;
 		return 0;
 	}
 	if (t->tp.kind == SILO_TREEPTR_TREE)
-		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, &sink);
+		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, t->tp.size,
+					&sink);
 	else if ((ret = list_object(t)) == 0)
 		ret = tree_list_objects(&got, &t->leaves, &sink);
 	if (ret < 0) {
@@ -443,6 +452,7 @@ struct dd_dir {
 /* The tree object ID of directory PATH of T. */
 static int dd_read(struct dd_dir *d, silo_medo_tree *t, const silo_oid *id, const char *path)
 {
+	char hex[SILO_OID_MAX_HEXSZ + 1];
 	size_t n;
 	int ret;
 
@@ -451,6 +461,12 @@ static int dd_read(struct dd_dir *d, silo_medo_tree *t, const silo_oid *id, cons
 		d->owned = 1;
 		if ((ret = silo_tree_object_read(&d->data, &d->len, t->s, id, path)) < 0)
 			return ret;
+		/* Read one by one, a directory with nothing below it could
+		 * hide a walk without end: git writes none. */
+		if (!d->len && path[0])
+			return silo_error_set(SILO_ECORRUPT,
+				"'%s': tree %s of '%s' is empty: git writes no empty directory",
+				t->name, silo_oid_to_hex(hex, id), path);
 	} else {
 		if (!find(t, path, strlen(path), &n) || n >= t->n_dirs)
 			return silo_error_set(SILO_ECORRUPT, "'%s': no directory '%s'", t->name,
@@ -482,10 +498,15 @@ struct dd_walk {
 	struct strbuf path;
 };
 
-/* The next entry of D, a directory of T: 1, 0 at its end, or an error
- * naming PATH. */
+/*
+ * The next entry of D, a directory of T: 1, 0 at its end, or an error
+ * naming PATH.  Each leaf met counts against T's size table: a walk
+ * meets a leaf once, so more than its lines is a tree that repeats
+ * itself, refused at the first excess.
+ */
 static int dd_next(struct dd_dir *d, silo_medo_tree *t, struct dd_entry *e, const char *path)
 {
+	char hex[SILO_OID_MAX_HEXSZ + 1];
 	int ret = silo_tree_iter_next(&d->it);
 
 	if (ret < 0)
@@ -496,6 +517,11 @@ static int dd_next(struct dd_dir *d, silo_medo_tree *t, struct dd_entry *e, cons
 	e->name = d->it.name;
 	e->nlen = d->it.nlen;
 	e->id = d->it.id;
+	if (t->objects && e->mode != 040000 && ++t->leaves_seen > t->max_leaves)
+		return silo_error_set(SILO_ECORRUPT,
+			"'%s': tree %s lists more files than its size table can "
+			"(%zu; at '%s%s%.*s')", t->name, silo_oid_to_hex(hex, &t->tp.tree),
+			t->max_leaves, path, path[0] ? "/" : "", (int)e->nlen, e->name);
 	return 1;
 }
 
@@ -505,7 +531,12 @@ static int dd_push(struct dd_walk *w, const struct dd_entry *e, size_t *old)
 	*old = w->path.len;
 	if (w->path.len && strbuf_addch(&w->path, '/') < 0)
 		return silo_error_oom();
-	return strbuf_add(&w->path, e->name, e->nlen);
+	if (strbuf_add(&w->path, e->name, e->nlen) < 0)
+		return silo_error_oom();
+	if (w->path.len > TREE_PATH_MAX)
+		return silo_error_set(SILO_EINVALID, "a path longer than %d bytes: '...%s'",
+				      TREE_PATH_MAX, w->path.buf + w->path.len - 120);
+	return 0;
 }
 
 /* E (at W's path) and everything below it, reported as WHAT. */

@@ -120,12 +120,17 @@ static uint64_t path_hash(uint64_t parent, const char *name, size_t len)
  * The tree objects and leaves under tree object TI into K, the sizes of
  * the leaves into SIZES: 0, 1 if TI is not a complete tree of the repack
  * (an object missing, a gitlink, a malformed tree), negative on error.
+ * Bounded: a size table longer than LIMIT bytes (the largest blob of the
+ * repack) is no object of it, and a directory without a leaf below it
+ * is none git writes, so a few trees that name one subtree twice at each
+ * of many levels are given up at once, never walked 2^levels times.
  */
 static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct ktree *k,
-		struct strbuf *sizes)
+		struct strbuf *sizes, uint64_t limit)
 {
 	const struct obj *t = &r->objs[ti];
 	struct silo_tree_iter it;
+	size_t before = k->n_leaves;
 	int ret, c;
 
 	if (depth > MAX_TREE_DEPTH)
@@ -143,7 +148,7 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 			if (r->objs[c].type != SILO_OBJ_TREE)
 				return 1;
 			if ((ret = walk(r, (size_t)c, depth + 1, path_hash(path, name, nlen),
-					k, sizes)) != 0)
+					k, sizes, limit)) != 0)
 				return ret;
 			continue;
 		}
@@ -164,8 +169,10 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 		k->leaves[k->n_leaves++] = (size_t)c;
 		if ((ret = strbuf_addf(sizes, "%llu\n", (unsigned long long)r->objs[c].size)) < 0)
 			return ret;
+		if (sizes->len > limit)
+			return 1;
 	}
-	return ret < 0 ? 1 : 0;
+	return ret < 0 || (depth && k->n_leaves == before) ? 1 : 0;
 }
 
 static struct timespec pack_mtime(struct repack *r, int old, struct timespec *cache)
@@ -187,7 +194,8 @@ static struct timespec pack_mtime(struct repack *r, int old, struct timespec *ca
 }
 
 /* Is tree T of the tree kind?  Then into KS. */
-static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec *mtimes)
+static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec *mtimes,
+		    uint64_t limit)
 {
 	struct strbuf sizes = STRBUF_INIT;
 	struct ktree k;
@@ -195,7 +203,7 @@ static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec
 	int ret, c = -1;
 
 	memset(&k, 0, sizeof(k));
-	if ((ret = strbuf_grow(&sizes, 1)) < 0 || (ret = walk(r, t, 0, 14695981039346656037ull, &k, &sizes)) != 0)
+	if ((ret = strbuf_grow(&sizes, 1)) < 0 || (ret = walk(r, t, 0, 14695981039346656037ull, &k, &sizes, limit)) != 0)
 		goto out;
 	if ((ret = silo_oid_hash_buffer(&id, r->s->format, SILO_OBJ_BLOB,
 					sizes.len ? sizes.buf : "", sizes.len)) < 0)
@@ -244,6 +252,7 @@ static int find_trees(struct repack *r, struct kset *ks)
 {
 	unsigned char *named = calloc(r->n ? r->n : 1, 1);
 	struct timespec *mtimes = malloc((r->n_old ? r->n_old : 1) * sizeof(*mtimes));
+	uint64_t limit = 0;
 	size_t i;
 	int ret = 0;
 
@@ -257,6 +266,8 @@ static int find_trees(struct repack *r, struct kset *ks)
 	for (i = 0; i < r->n; i++) {
 		struct silo_tree_iter it;
 		int c;
+		if (r->objs[i].type == SILO_OBJ_BLOB && r->objs[i].size > limit)
+			limit = r->objs[i].size;
 		if (r->objs[i].type != SILO_OBJ_TREE)
 			continue;
 		entries(r, &r->objs[i], &it);
@@ -268,7 +279,7 @@ static int find_trees(struct repack *r, struct kset *ks)
 	 * which may well be a file of the silo. */
 	for (i = 0; i < r->n && !ret; i++)
 		if (r->objs[i].type == SILO_OBJ_TREE && !named[i])
-			ret = try_tree(r, i, ks, mtimes);
+			ret = try_tree(r, i, ks, mtimes, limit);
 	free(named);
 	free(mtimes);
 	if (!ret && ks->n)

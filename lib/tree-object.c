@@ -1,6 +1,7 @@
 /*
- * Git tree objects as bytes: the one check of the names a tree may
- * hold, and the one parser of tree objects.  Every reader of trees (medo expand, ls, cat, diff, mount; the
+ * Git tree objects and size tables as bytes: the one check of the names
+ * a tree may hold, the one parser of tree objects, and the size table's
+ * format.  Every reader of trees (medo expand, ls, cat, diff, mount; the
  * archive walk; the walk of a directory on disk; repack) names its
  * entries through here, so that a name git would refuse is refused by
  * all of them alike.
@@ -14,6 +15,7 @@
  */
 #include "tree-internal.h"
 #include "error-internal.h"
+#include "strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -276,4 +278,69 @@ int silo_tree_iter_next(struct silo_tree_iter *it)
 	return 1;
 malformed:
 	return silo_error_set(SILO_ECORRUPT, "malformed entry at byte %zu", start);
+}
+
+/* ---- size tables ---- */
+
+int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, size_t len)
+{
+	const unsigned char *d = table;
+	uint64_t *v = NULL;
+	size_t pass, n = 0;
+
+	*sizes = NULL;
+	*count = 0;
+	/* Checked and counted first, then stored: memory follows the
+	 * lines there are, at most half the table's bytes. */
+	for (pass = 0; pass < 2; pass++) {
+		size_t p = 0, line = 0;
+		while (p < len) {
+			size_t start = p;
+			uint64_t x = 0;
+			for (; p < len && d[p] >= '0' && d[p] <= '9'; p++) {
+				unsigned digit = (unsigned)(d[p] - '0');
+				if (x > (UINT64_MAX - digit) / 10) {
+					free(v);
+					return silo_error_set(SILO_ECORRUPT,
+						"line %zu of the size table is too large", line + 1);
+				}
+				x = x * 10 + digit;
+			}
+			if (p == start || p >= len || d[p] != '\n' || (d[start] == '0' && p - start > 1)) {
+				free(v);
+				return silo_error_set(SILO_ECORRUPT,
+					"line %zu of the size table is not a size in decimal",
+					line + 1);
+			}
+			p++;
+			if (v)
+				v[line] = x;
+			line++;
+		}
+		n = line;
+		if (pass || !n)
+			break;
+		if (!(v = malloc(n * sizeof(*v))))
+			return silo_error_oom();
+	}
+	*sizes = v;
+	*count = n;
+	return 0;
+}
+
+int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int ret = strbuf_grow(&sb, 1);
+
+	for (i = 0; i < l->n && !ret; i++)
+		ret = strbuf_addf(&sb, "%llu\n", (unsigned long long)l->v[i].size);
+	if (ret < 0) {
+		strbuf_release(&sb);
+		return ret;
+	}
+	*len = sb.len;
+	*out = strbuf_detach(&sb);
+	return 0;
 }

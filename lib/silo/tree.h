@@ -166,7 +166,7 @@ int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload);
 int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 		      void *payload, const char *name, int format);
 
-/* ---- names and git tree objects (tree-object.c) ---- */
+/* ---- names, git tree objects, size tables (tree-object.c) ---- */
 
 /*
  * Why git would refuse NAME (LEN bytes), one component of a path in a
@@ -213,6 +213,20 @@ void silo_tree_iter_init(struct silo_tree_iter *it, const void *data, size_t len
  * put the tree's id and path in front of.
  */
 int silo_tree_iter_next(struct silo_tree_iter *it);
+
+/*
+ * A tree's size table (the object of a treeptr of kind tree): one line
+ * per leaf of the tree, in the order of 'git ls-tree -r', its size in
+ * bytes in decimal (no leading zero, at most 2^64-1) and '\n'.
+ *
+ * silo_tree_sizes_parse() reads the LEN bytes at TABLE: *count lines,
+ * their sizes in *sizes (owned, free(); NULL when there are none).
+ * Anything else is SILO_ECORRUPT naming the line.
+ * silo_tree_sizes_format() writes the table of L: *out (owned, free())
+ * of *len bytes.
+ */
+int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, size_t len);
+int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
 
 /*
  * Remove DIR and everything below it (rm -rf), not following symlinks:
