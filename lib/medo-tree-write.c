@@ -8,6 +8,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "medo-internal.h"
+#include "cleanup-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +87,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 		goto out;
 	}
 	while ((ret = silo_stream_read(st, &d, &n)) > 0)
-		if ((ret = fs_write_all(fd, d, n, full)) < 0)
+		if ((ret = cleanup_check()) < 0 || (ret = fs_write_all(fd, d, n, full)) < 0)
 			goto out;
 	if (ret < 0)
 		goto fail;
@@ -153,7 +154,7 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		char *full;
-		if ((ret = make_parents(new_path, l.v[i].path)) < 0)
+		if ((ret = cleanup_check()) < 0 || (ret = make_parents(new_path, l.v[i].path)) < 0)
 			goto out;
 		if (!(full = fs_join(new_path, l.v[i].path))) {
 			ret = silo_error_oom();

@@ -1,5 +1,6 @@
 /* File helpers for medo's small files (see medo-internal.h). */
 #include "medo-internal.h"
+#include "cleanup-internal.h"
 #include "error-internal.h"
 #include "silo/store.h"
 #include "fsutil.h"
@@ -20,6 +21,11 @@ int medo_reader_read(void *payload, const void **data, size_t *len)
 
 	if (src->ended)
 		return 0;
+	/* An interrupted expansion stops here, between two pieces. */
+	if ((ret = cleanup_check()) < 0) {
+		src->ended = 1;
+		return ret;
+	}
 	ret = silo_stream_read(src->st, data, len);
 	if (ret <= 0)
 		src->ended = 1;

@@ -171,6 +171,7 @@ test_expect_success 'names that only look like .git are kept, and expand as git 
 
 test_expect_success FUSE 'medo mount refuses such a tree and mounts nothing' '
 	mkdir mnt &&
+	test_when_finished "! grep -q \" \$PWD/mnt fuse\" /proc/mounts || medo mount -u mnt" &&
 	test_expect_code 8 medo mount m/exploit.treeptr mnt 2>err &&
 	grep "refusing entry .\.git." err &&
 	! grep " $PWD/mnt fuse" /proc/mounts &&

@@ -80,6 +80,7 @@ test_expect_success 'diff, either way round, stops at the second file its walk m
 
 test_expect_success FUSE 'mount fails before mounting' '
 	mkdir mnt &&
+	test_when_finished "! grep -q \" \$PWD/mnt fuse\" /proc/mounts || medo mount -u mnt" &&
 	test_expect_code 4 $T medo mount m/bomb.treeptr mnt 2>err &&
 	grep "lists more files than the 1 of its size table" err &&
 	! grep " $PWD/mnt fuse" /proc/mounts
