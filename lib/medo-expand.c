@@ -205,20 +205,26 @@ out:
 	return ret;
 }
 
-/* Write the opaque object of ST to the new file PATH. */
+/* Write the opaque object of ST to the new file PATH, its zero blocks as
+ * holes. */
 static int write_opaque(silo_stream *st, const char *path)
 {
 	const void *d;
 	size_t n;
+	uint64_t at = 0;
 	int fd, ret;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		  0666 & ~fs_umask());
 	if (fd < 0)
 		return silo_error_errno("cannot create '%s'", path);
-	while ((ret = silo_stream_read(st, &d, &n)) > 0)
-		if ((ret = cleanup_check()) < 0 || (ret = fs_write_all(fd, d, n, path)) < 0)
+	while ((ret = silo_stream_read(st, &d, &n)) > 0) {
+		if ((ret = cleanup_check()) < 0 || (ret = fs_pwrite_sparse(fd, d, n, at, path)) < 0)
 			break;
+		at += n;
+	}
+	if (!ret)
+		ret = fs_sparse_finish(fd, at, path);
 	if (close(fd) < 0 && !ret)
 		ret = silo_error_errno("cannot write '%s'", path);
 	return ret;

@@ -44,6 +44,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 	silo_stream *st = NULL;
 	const void *d;
 	size_t n;
+	uint64_t at = 0;
 	int fd = -1, ret;
 
 	if ((ret = silo_stream_open(&st, s, &e->id)) < 0)
@@ -86,11 +87,16 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 		ret = silo_error_errno("cannot create '%s'", full);
 		goto out;
 	}
-	while ((ret = silo_stream_read(st, &d, &n)) > 0)
-		if ((ret = cleanup_check()) < 0 || (ret = fs_write_all(fd, d, n, full)) < 0)
+	/* Zero blocks become holes: a sparse file stays sparse. */
+	while ((ret = silo_stream_read(st, &d, &n)) > 0) {
+		if ((ret = cleanup_check()) < 0 || (ret = fs_pwrite_sparse(fd, d, n, at, full)) < 0)
 			goto out;
+		at += n;
+	}
 	if (ret < 0)
 		goto fail;
+	if ((ret = fs_sparse_finish(fd, e->size, full)) < 0)
+		goto out;
 	if (close(fd) < 0) {
 		fd = -1;
 		ret = silo_error_errno("cannot write '%s'", full);

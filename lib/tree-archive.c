@@ -12,6 +12,7 @@
  * other format is read as it arrives.
  */
 #include "tree-internal.h"
+#include "hash-file.h"
 #include "error-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
@@ -243,7 +244,6 @@ struct walk {
 	struct pathmap map;
 	struct silo_tree_list list;
 	silo_hasher *h;
-	unsigned char *zeros;	/* TREE_READ_CHUNK zero bytes, for sparse holes */
 	uint64_t holes;		/* hole bytes hashed so far */
 	struct strbuf path, target;
 };
@@ -396,17 +396,7 @@ static int hash_zeros(struct walk *w, uint64_t n)
 			"archive '%s' declares more than %llu GiB of sparse holes",
 			w->name, (unsigned long long)(MAX_HOLE_BYTES >> 30));
 	w->holes += n;
-	int ret;
-
-	if (!w->zeros && !(w->zeros = calloc(1, TREE_READ_CHUNK)))
-		return silo_error_oom();
-	while (n) {
-		size_t k = n < TREE_READ_CHUNK ? (size_t)n : TREE_READ_CHUNK;
-		if ((ret = silo_hasher_update(w->h, w->zeros, k)) < 0)
-			return ret;
-		n -= k;
-	}
-	return 0;
+	return hasher_zeros(w->h, n);
 }
 
 /* Content whose size the archive does not announce ahead (a streamed entry
@@ -780,7 +770,6 @@ out:
 	silo_tree_list_release(&w.list);
 	map_release(&w.map);
 	silo_hasher_free(w.h);
-	free(w.zeros);
 	strbuf_release(&w.path);
 	strbuf_release(&w.target);
 	strbuf_release(&w.src.head);
