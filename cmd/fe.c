@@ -1,5 +1,6 @@
 /* The front-end layer shared by silo, medo and knot (see fe.h). */
 #include "fe.h"
+#include "silo/cleanup.h"
 #include "silo/error.h"
 #include "silo/oid.h"
 #include "silo/oid-prefix.h"
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,6 +526,76 @@ static int finish_stdout(int status)
 		return status ? status : FE_EXIT_IO;
 	}
 	return status;
+}
+
+/* ---- interruption ---- */
+
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+	/* Async-signal-safe: the work is done by signal_thread(). */
+	ssize_t n = write(signal_pipe[1], &c, 1);
+
+	(void)n;
+	errno = saved;
+}
+
+static void *signal_thread(void *arg)
+{
+	unsigned char c;
+	sigset_t set;
+
+	(void)arg;
+	while (read(signal_pipe[0], &c, 1) < 0)
+		if (errno != EINTR)
+			return NULL;
+	silo_cleanup_interrupt(1000);
+	signal(c, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, c);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(c);
+	_exit(128 + c);
+}
+
+int fe_cleanup_on_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	pthread_attr_t attr;
+	pthread_t t;
+	size_t i;
+
+	if (signal_pipe[0] >= 0)
+		return 0;
+	if (pipe2(signal_pipe, O_CLOEXEC) < 0)
+		return -1;
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, signal_thread, NULL) != 0) {
+		pthread_attr_destroy(&attr);
+		errno = EAGAIN;
+		return -1;
+	}
+	pthread_attr_destroy(&attr);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+		/* A signal ignored from the start (nohup, a background job
+		 * of a shell) stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int fe_run_tool(const struct fe_tool *tool, int argc, const char **argv)

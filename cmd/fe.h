@@ -62,6 +62,17 @@ int fe_error(int status, const char *fmt, ...)
 int fe_lib_error(int ret);
 
 /*
+ * From now on, SIGINT, SIGTERM and SIGHUP (those not ignored when the
+ * process started) remove what the library registered for removal
+ * (silo/cleanup.h: medo expand's staging directories), then end the
+ * process by that signal, as it would have without the handler.  For
+ * commands that build beside their destination; never for those that
+ * manage child processes of their own.  Returns 0, or -1 (errno set) if
+ * the handlers cannot be installed.
+ */
+int fe_cleanup_on_signals(void);
+
+/*
  * -q / --quiet, which every command takes: fe_parse_options() sets it
  * and then sends standard output to /dev/null, so that a quiet command
  * prints nothing on success whatever it would have printed; warnings and

@@ -176,10 +176,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 	char hex[SILO_OID_MAX_HEXSZ + 1], top_hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data;
 	struct oid_slot *slot;
-	size_t len, pos = 0, plen = path->len, nlen;
-	const char *name;
-	unsigned mode;
-	silo_oid sub;
+	size_t len, plen = path->len;
+	struct silo_tree_iter it;
 	int found, ret, below = 0;
 
 	silo_oid_to_hex(top_hex, top);
@@ -196,24 +194,24 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 		return silo_error_set(SILO_ECORRUPT, "kept tree %s: %s: what is below it "
 				      "cannot be known", top_hex, why);
 	}
-	while ((ret = silo_tree_object_next(data, len, &pos, id->format, &mode, &name,
-					    &nlen, &sub)) > 0) {
-		if ((ret = closure_add_id(c, &sub)) < 0)
+	silo_tree_iter_init(&it, data, len, id->format);
+	while ((ret = silo_tree_iter_next(&it)) > 0) {
+		if ((ret = closure_add_id(c, &it.id)) < 0)
 			break;
-		if (mode != 040000)
+		if (it.mode != 040000)
 			continue;
 		strbuf_setlen(path, plen);
 		if ((plen && (ret = strbuf_addch(path, '/')) < 0) ||
-		    (ret = strbuf_add(path, name, nlen)) < 0 ||
-		    (ret = walk_kept(c, &sub, path, top, depth + 1)) < 0) {
+		    (ret = strbuf_add(path, it.name, it.nlen)) < 0 ||
+		    (ret = walk_kept(c, &it.id, path, top, depth + 1)) < 0) {
 			below = 1;
 			break;
 		}
 	}
 	strbuf_setlen(path, plen);
 	free(data);
-	/* silo_tree_object_next() names nothing: say which tree. */
-	if (ret == SILO_ECORRUPT && !below)
+	/* The iterator names the entry only: say which tree. */
+	if ((ret == SILO_ECORRUPT || ret == SILO_EUNSAFE) && !below)
 		ret = silo_error_set(SILO_ECORRUPT, "kept tree %s: tree %s of '%s' is malformed",
 				     top_hex, silo_oid_to_hex(hex, id), plen ? path->buf : ".");
 	return ret < 0 ? ret : 0;
@@ -324,10 +322,8 @@ static int check_tree(struct check *ck, const silo_oid *id, int depth)
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data;
 	struct oid_slot *slot;
-	size_t len, pos = 0, plen = ck->path.len, nlen, first = ck->leaf, entries = 0;
-	const char *name;
-	unsigned mode;
-	silo_oid sub;
+	size_t len, plen = ck->path.len, first = ck->leaf, entries = 0;
+	struct silo_tree_iter it;
 	int found, ret;
 
 	silo_oid_to_hex(hex, id);
@@ -373,14 +369,14 @@ static int check_tree(struct check *ck, const silo_oid *id, int depth)
 		ck->sizes = NULL;
 		return 0;
 	}
-	while (!ck->stop && (ret = silo_tree_object_next(data, len, &pos, id->format, &mode,
-							  &name, &nlen, &sub)) > 0) {
+	silo_tree_iter_init(&it, data, len, id->format);
+	while (!ck->stop && (ret = silo_tree_iter_next(&it)) > 0) {
 		entries++;
 		strbuf_setlen(&ck->path, plen);
 		if ((plen && (ret = strbuf_addch(&ck->path, '/')) < 0) ||
-		    (ret = strbuf_add(&ck->path, name, nlen)) < 0)
+		    (ret = strbuf_add(&ck->path, it.name, it.nlen)) < 0)
 			break;
-		ret = mode == 040000 ? check_tree(ck, &sub, depth + 1) : check_leaf(ck, &sub);
+		ret = it.mode == 040000 ? check_tree(ck, &it.id, depth + 1) : check_leaf(ck, &it.id);
 		if (ret < 0)
 			break;
 	}
@@ -389,7 +385,8 @@ static int check_tree(struct check *ck, const silo_oid *id, int depth)
 	if (ret == SILO_ENOMEM)
 		return ret;
 	if (ret < 0) {
-		problem(ck, SILO_CLOSURE_BAD, id, "tree %s of '%s' is malformed", hex, shown(ck));
+		problem(ck, SILO_CLOSURE_BAD, id, "tree %s of '%s' is malformed: %s", hex,
+			shown(ck), silo_error_message());
 		free(ck->sizes);
 		ck->sizes = NULL;
 	} else if (!entries && depth) {
@@ -590,7 +587,7 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 					  "root tree")) < 0)
 		goto out;
 	if (have_table && (ret = silo_tree_sizes_read(&ck.sizes, &ck.n_sizes, c->s,
-						      &tp->object)) < 0) {
+						      &tp->object, tp->size)) < 0) {
 		if (ret == SILO_ENOMEM)
 			goto out;
 		problem(&ck, SILO_CLOSURE_BAD, &tp->object, "%s", silo_error_message());

@@ -113,7 +113,6 @@ struct extract_state {
 	int fd;
 	const char *path;
 	mode_t perm;		/* the archive's, before the umask */
-	uint64_t written;	/* where its data ends so far */
 	mode_t umask;
 	struct dir_fixup *fixups;
 	size_t n_fixups, alloc_fixups;
@@ -546,7 +545,6 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 	if (type != AE_IFREG)
 		return 0;	/* devices, fifos: the walk refuses or skips them */
 	x->perm = archive_entry_perm(e) & 0777;
-	x->written = 0;
 	/* Created with its final mode, less the umask, as tar does for
 	 * users other than root: an archive's 0666 or 0777 does not make
 	 * files that others may change. */
@@ -580,19 +578,9 @@ static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
 	}
 	if (x->fd < 0)
 		return 0;
-	while (len) {
-		ssize_t n = pwrite(x->fd, p, len, (off_t)offset);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail_errno(x, x->path, "write");
-		}
-		p += n;
-		len -= (size_t)n;
-		offset += n;
-	}
-	if ((uint64_t)offset > x->written)
-		x->written = (uint64_t)offset;
+	/* Zero blocks become holes; on_finish() gives the file its size. */
+	if (fs_pwrite_sparse(x->fd, p, len, (uint64_t)offset, x->path) < 0)
+		return silo_error_wrap("archive '%s' in '%s'", x->name, x->dest);
 	return 0;
 }
 
@@ -612,9 +600,10 @@ static int on_finish(void *payload, struct archive_entry *e, const char *path)
 		return 0;
 	x->fd = -1;
 	times[0] = times[1] = entry_mtime(e);
-	/* A sparse file ending in a hole gets its length from its size. */
-	if ((x->written < (uint64_t)archive_entry_size(e) &&
-	     ftruncate(fd, (off_t)archive_entry_size(e)) < 0) ||
+	/* A file ending in a hole (of the archive, or zeros made one) gets
+	 * its length from its size. */
+	if ((archive_entry_size(e) > 0 &&
+	     fs_sparse_finish(fd, (uint64_t)archive_entry_size(e), path) < 0) ||
 	    futimens(fd, times) < 0) {
 		int ret = fail_errno(x, path, "finish");
 		close(fd);

@@ -12,12 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int fs_write_all(int fd, const void *data, size_t len, const char *path)
+/* Write all LEN bytes, at the file position if OFF < 0, else at OFF. */
+static int write_full_at(int fd, const void *data, size_t len, off_t off, const char *path)
 {
 	const char *p = data;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -25,7 +26,62 @@ int fs_write_all(int fd, const void *data, size_t len, const char *path)
 		}
 		p += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
+	return 0;
+}
+
+int fs_write_all(int fd, const void *data, size_t len, const char *path)
+{
+	return write_full_at(fd, data, len, -1, path);
+}
+
+int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off, const char *path)
+{
+	return write_full_at(fd, data, len, (off_t)off, path);
+}
+
+static int all_zero(const char *p, size_t n)
+{
+	/* memcmp runs vectorised: compare the block with itself, shifted. */
+	return !p[0] && !memcmp(p, p + 1, n - 1);
+}
+
+int fs_pwrite_sparse(int fd, const void *data, size_t len, uint64_t offset, const char *path)
+{
+	const char *p = data, *run = p;
+	size_t i = 0;
+	int ret;
+
+	/* Up to the first block boundary, written as it is. */
+	if (offset % FS_SPARSE_BLOCK) {
+		i = FS_SPARSE_BLOCK - (size_t)(offset % FS_SPARSE_BLOCK);
+		if (i > len)
+			i = len;
+	}
+	while (len - i >= FS_SPARSE_BLOCK) {
+		if (!all_zero(p + i, FS_SPARSE_BLOCK)) {
+			i += FS_SPARSE_BLOCK;
+			continue;
+		}
+		if ((ret = fs_pwrite_all(fd, run, (size_t)(p + i - run),
+				      offset + (uint64_t)(run - p), path)) < 0)
+			return ret;
+		i += FS_SPARSE_BLOCK;
+		run = p + i;
+	}
+	return fs_pwrite_all(fd, run, (size_t)(p + len - run), offset + (uint64_t)(run - p), path);
+}
+
+int fs_sparse_finish(int fd, uint64_t size, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return silo_error_errno("cannot stat '%s'", path);
+	if ((uint64_t)st.st_size < size && ftruncate(fd, (off_t)size) < 0)
+		return silo_error_errno("cannot set the size of '%s'", path);
 	return 0;
 }
 

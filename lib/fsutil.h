@@ -8,10 +8,28 @@
 #define SILO_FSUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Write all LEN bytes; PATH names the file in the error message. */
 int fs_write_all(int fd, const void *data, size_t len, const char *path);
+
+/* Write all LEN bytes at offset OFF (pwrite); PATH names the file. */
+int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off, const char *path);
+
+/*
+ * Write LEN bytes of DATA at OFFSET of the new file FD, leaving a hole
+ * for each block of FS_SPARSE_BLOCK bytes (aligned in the file) that
+ * holds only zeros: what reads as zeros costs no disk, as cp --sparse
+ * makes it.  Returns 0, or an error naming PATH.  The holes at the end
+ * are not part of the file until fs_sparse_finish() sets its size.
+ */
+#define FS_SPARSE_BLOCK 4096
+int fs_pwrite_sparse(int fd, const void *data, size_t len, uint64_t offset, const char *path);
+
+/* Give FD (written with fs_pwrite_sparse()) its SIZE, its trailing holes
+ * included. */
+int fs_sparse_finish(int fd, uint64_t size, const char *path);
 
 /* Read up to LEN bytes, fewer only at end of file; returns the count. */
 ssize_t fs_read_full(int fd, void *data, size_t len, const char *path);

@@ -15,7 +15,7 @@
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
-#include "fsutil.h"
+#include "cleanup-internal.h"
 #include "strbuf.h"
 
 #include <dirent.h>
@@ -177,8 +177,9 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 	 * directory for litter and remove it: then make another. */
 	for (int tries = 0; ; tries++) {
 		snprintf(path, len, "%s/.tmp-%s-XXXXXX", dir, base);
-		if (!mkdtemp(path)) {
-			ret = silo_error_errno("cannot create a staging directory beside '%s'", dest);
+		/* Registered: an interruption removes it (silo/cleanup.h). */
+		if ((ret = cleanup_mkdtemp(path)) < 0) {
+			silo_error_wrap("cannot make a staging directory beside '%s'", dest);
 			free(path);
 			goto out;
 		}
@@ -191,9 +192,11 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 		if (tries >= 10) {
 			ret = silo_error_errno("cannot lock the staging directory '%s'", path);
 			rmdir(path);
+			cleanup_release(path);
 			free(path);
 			goto out;
 		}
+		cleanup_release(path);
 	}
 	*out = path;
 out:
@@ -202,20 +205,26 @@ out:
 	return ret;
 }
 
-/* Write the opaque object of ST to the new file PATH. */
+/* Write the opaque object of ST to the new file PATH, its zero blocks as
+ * holes. */
 static int write_opaque(silo_stream *st, const char *path)
 {
 	const void *d;
 	size_t n;
+	uint64_t at = 0;
 	int fd, ret;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		  0666 & ~fs_umask());
 	if (fd < 0)
 		return silo_error_errno("cannot create '%s'", path);
-	while ((ret = silo_stream_read(st, &d, &n)) > 0)
-		if ((ret = fs_write_all(fd, d, n, path)) < 0)
+	while ((ret = silo_stream_read(st, &d, &n)) > 0) {
+		if ((ret = cleanup_check()) < 0 || (ret = fs_pwrite_sparse(fd, d, n, at, path)) < 0)
 			break;
+		at += n;
+	}
+	if (!ret)
+		ret = fs_sparse_finish(fd, at, path);
 	if (close(fd) < 0 && !ret)
 		ret = silo_error_errno("cannot write '%s'", path);
 	return ret;
@@ -404,6 +413,7 @@ out:
 		if (!keep_staging)
 			silo_tree_remove(staging);
 		close(staging_lock);
+		cleanup_release(staging);
 		/* Cleaning up must not hide why the expansion failed. */
 		if (ret < 0)
 			silo_error_set(saved, "%s", msg);

@@ -8,6 +8,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "medo-internal.h"
+#include "cleanup-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 	silo_stream *st = NULL;
 	const void *d;
 	size_t n;
+	uint64_t at = 0;
 	int fd = -1, ret;
 
 	if ((ret = silo_stream_open(&st, s, &e->id)) < 0)
@@ -85,11 +87,16 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 		ret = silo_error_errno("cannot create '%s'", full);
 		goto out;
 	}
-	while ((ret = silo_stream_read(st, &d, &n)) > 0)
-		if ((ret = fs_write_all(fd, d, n, full)) < 0)
+	/* Zero blocks become holes: a sparse file stays sparse. */
+	while ((ret = silo_stream_read(st, &d, &n)) > 0) {
+		if ((ret = cleanup_check()) < 0 || (ret = fs_pwrite_sparse(fd, d, n, at, full)) < 0)
 			goto out;
+		at += n;
+	}
 	if (ret < 0)
 		goto fail;
+	if ((ret = fs_sparse_finish(fd, e->size, full)) < 0)
+		goto out;
 	if (close(fd) < 0) {
 		fd = -1;
 		ret = silo_error_errno("cannot write '%s'", full);
@@ -135,22 +142,13 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		    const char *treeptr_path)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-	silo_oid got;
 	size_t i;
 	int ret;
 
-	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object)) < 0) {
+	/* Every name checked, the walk bounded by the size table, the
+	 * list checked to be the tree's: before anything is written. */
+	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object, tp->size)) < 0) {
 		silo_error_wrap("'%s'", treeptr_path);
-		goto out;
-	}
-	/* Each tree object was checked against its id as it was read, so
-	 * this only checks the list built from them. */
-	if ((ret = silo_tree_list_id(&got, &l)) < 0)
-		goto out;
-	if (!silo_oid_equal(&got, &tp->tree)) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s': tree %s lists a different tree",
-				     treeptr_path, silo_oid_to_hex(hex, &tp->tree));
 		goto out;
 	}
 	if (mkdir(new_path, 0777) < 0) {
@@ -162,7 +160,7 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		char *full;
-		if ((ret = make_parents(new_path, l.v[i].path)) < 0)
+		if ((ret = cleanup_check()) < 0 || (ret = make_parents(new_path, l.v[i].path)) < 0)
 			goto out;
 		if (!(full = fs_join(new_path, l.v[i].path))) {
 			ret = silo_error_oom();

@@ -16,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,9 @@ struct silo_medo_tree {
 	size_t n_dirs, alloc_dirs;
 	int objects;		/* kind tree, nothing loaded: tree objects
 				   are read one by one (silo_medo_tree_diff) */
+	size_t max_leaves;	/* with OBJECTS: the most lines the size
+				   table can have */
+	size_t leaves_seen;	/* with OBJECTS: leaves a walk has met */
 };
 
 static int on_dir(void *payload, const silo_oid *id, const void *data, size_t len,
@@ -147,11 +151,16 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path,
 		goto fail;
 	t->leaves.format = t->tp.tree.format;
 	if (t->objects) {
+		/* A walk meets each leaf once, and the size table has a
+		 * line of at least two bytes for each: its size, which the
+		 * treeptr declares, bounds the walk without reading it. */
+		t->max_leaves = t->tp.size / 2 > SIZE_MAX ? SIZE_MAX : (size_t)(t->tp.size / 2);
 		*out = t;
 		return 0;
 	}
 	if (t->tp.kind == SILO_TREEPTR_TREE)
-		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, &sink);
+		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, t->tp.size,
+					&sink);
 	else if ((ret = list_object(t)) == 0)
 		ret = tree_list_objects(&got, &t->leaves, &sink);
 	if (ret < 0) {
@@ -305,24 +314,23 @@ int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 			void *payload)
 {
 	const struct mt_dir *d;
-	size_t pos = 0, nlen;
-	const char *name;
-	unsigned mode;
-	silo_oid id;
+	struct silo_tree_iter it;
 	int ret;
 
 	if (dir >= t->n_dirs)
 		return silo_error_set(SILO_EINVALID, "not a directory");
 	d = &t->dirs[dir];
-	while ((ret = silo_tree_object_next(d->data, d->len, &pos, t->leaves.format, &mode,
-					    &name, &nlen, &id)) > 0) {
+	silo_tree_iter_init(&it, d->data, d->len, t->leaves.format);
+	while ((ret = silo_tree_iter_next(&it)) > 0) {
 		struct silo_medo_tree_node e;
-		if ((ret = silo_medo_tree_child(t, dir, name, nlen, &e)) < 0)
+		if ((ret = silo_medo_tree_child(t, dir, it.name, it.nlen, &e)) < 0)
 			return silo_error_set(SILO_ECORRUPT, "tree of '%s' lists '%.*s', not found",
-					      d->path, (int)nlen, name);
+					      d->path, (int)it.nlen, it.name);
 		if ((ret = cb(payload, &e)) != 0)
 			return ret;
 	}
+	if (ret < 0)
+		silo_error_wrap("tree of '%s'", d->path[0] ? d->path : ".");
 	return ret;
 }
 
@@ -432,27 +440,41 @@ fail:
 
 /* ---- differences, from tree objects ---- */
 
-/* One directory of one side: its tree object, owned or borrowed. */
+/* One directory of one side: its tree object, owned or borrowed, and
+ * the entries read from it. */
 struct dd_dir {
 	unsigned char *data;
 	size_t len;
 	int owned;
+	struct silo_tree_iter it;
 };
 
 /* The tree object ID of directory PATH of T. */
 static int dd_read(struct dd_dir *d, silo_medo_tree *t, const silo_oid *id, const char *path)
 {
+	char hex[SILO_OID_MAX_HEXSZ + 1];
 	size_t n;
+	int ret;
 
 	memset(d, 0, sizeof(*d));
 	if (t->objects) {
 		d->owned = 1;
-		return silo_tree_object_read(&d->data, &d->len, t->s, id, path);
+		if ((ret = silo_tree_object_read(&d->data, &d->len, t->s, id, path)) < 0)
+			return ret;
+		/* Read one by one, a directory with nothing below it could
+		 * hide a walk without end: git writes none. */
+		if (!d->len && path[0])
+			return silo_error_set(SILO_ECORRUPT,
+				"'%s': tree %s of '%s' is empty: git writes no empty directory",
+				t->name, silo_oid_to_hex(hex, id), path);
+	} else {
+		if (!find(t, path, strlen(path), &n) || n >= t->n_dirs)
+			return silo_error_set(SILO_ECORRUPT, "'%s': no directory '%s'", t->name,
+					      path);
+		d->data = t->dirs[n].data;
+		d->len = t->dirs[n].len;
 	}
-	if (!find(t, path, strlen(path), &n) || n >= t->n_dirs)
-		return silo_error_set(SILO_ECORRUPT, "'%s': no directory '%s'", t->name, path);
-	d->data = t->dirs[n].data;
-	d->len = t->dirs[n].len;
+	silo_tree_iter_init(&d->it, d->data, d->len, t->leaves.format);
 	return 0;
 }
 
@@ -476,16 +498,31 @@ struct dd_walk {
 	struct strbuf path;
 };
 
-/* The next entry of D: 1, 0 at its end, or an error naming PATH. */
-static int dd_next(const struct dd_dir *d, size_t *pos, int format, struct dd_entry *e,
-		   const char *path)
+/*
+ * The next entry of D, a directory of T: 1, 0 at its end, or an error
+ * naming PATH.  Each leaf met counts against T's size table: a walk
+ * meets a leaf once, so more than its lines is a tree that repeats
+ * itself, refused at the first excess.
+ */
+static int dd_next(struct dd_dir *d, silo_medo_tree *t, struct dd_entry *e, const char *path)
 {
-	int ret = silo_tree_object_next(d->data, d->len, pos, format, &e->mode, &e->name,
-					&e->nlen, &e->id);
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	int ret = silo_tree_iter_next(&d->it);
 
-	if (ret == SILO_ECORRUPT)
-		return silo_error_set(ret, "tree of '%s' is malformed", path[0] ? path : ".");
-	return ret;
+	if (ret < 0)
+		return silo_error_wrap("'%s': tree of '%s'", t->name, path[0] ? path : ".");
+	if (!ret)
+		return 0;
+	e->mode = d->it.mode;
+	e->name = d->it.name;
+	e->nlen = d->it.nlen;
+	e->id = d->it.id;
+	if (t->objects && e->mode != 040000 && ++t->leaves_seen > t->max_leaves)
+		return silo_error_set(SILO_ECORRUPT,
+			"'%s': tree %s lists more files than its size table can "
+			"(%zu; at '%s%s%.*s')", t->name, silo_oid_to_hex(hex, &t->tp.tree),
+			t->max_leaves, path, path[0] ? "/" : "", (int)e->nlen, e->name);
+	return 1;
 }
 
 /* Append NAME to W's path; returns the old length, to go back to. */
@@ -494,7 +531,12 @@ static int dd_push(struct dd_walk *w, const struct dd_entry *e, size_t *old)
 	*old = w->path.len;
 	if (w->path.len && strbuf_addch(&w->path, '/') < 0)
 		return silo_error_oom();
-	return strbuf_add(&w->path, e->name, e->nlen);
+	if (strbuf_add(&w->path, e->name, e->nlen) < 0)
+		return silo_error_oom();
+	if (w->path.len > TREE_PATH_MAX)
+		return silo_error_set(SILO_EINVALID, "a path longer than %d bytes: '...%s'",
+				      TREE_PATH_MAX, w->path.buf + w->path.len - 120);
+	return 0;
 }
 
 /* E (at W's path) and everything below it, reported as WHAT. */
@@ -503,14 +545,16 @@ static int dd_all(struct dd_walk *w, silo_medo_tree *t, const struct dd_entry *e
 {
 	struct dd_dir d;
 	struct dd_entry sub;
-	size_t pos = 0, old;
+	size_t old;
 	int ret;
 
 	if (e->mode != 040000)
 		return w->cb(w->payload, what, w->path.buf);
-	if ((ret = dd_read(&d, t, &e->id, w->path.buf)) < 0)
+	if ((ret = dd_read(&d, t, &e->id, w->path.buf)) < 0) {
+		dd_release(&d);
 		return ret;
-	while ((ret = dd_next(&d, &pos, t->leaves.format, &sub, w->path.buf)) > 0) {
+	}
+	while ((ret = dd_next(&d, t, &sub, w->path.buf)) > 0) {
 		if ((ret = dd_push(w, &sub, &old)) < 0 ||
 		    (ret = dd_all(w, t, &sub, what)) != 0)
 			break;
@@ -539,17 +583,20 @@ static int dd_dirs(struct dd_walk *w, const silo_oid *ia, const silo_oid *ib)
 {
 	struct dd_dir da, db;
 	struct dd_entry x, y;
-	size_t pa = 0, pb = 0, old;
-	int ret, hx, hy, format = w->a->leaves.format;
+	size_t old;
+	int ret, hx, hy;
 
-	if ((ret = dd_read(&da, w->a, ia, w->path.buf)) < 0)
-		return ret;
-	if ((ret = dd_read(&db, w->b, ib, w->path.buf)) < 0) {
+	if ((ret = dd_read(&da, w->a, ia, w->path.buf)) < 0) {
 		dd_release(&da);
 		return ret;
 	}
-	hx = dd_next(&da, &pa, format, &x, w->path.buf);
-	hy = dd_next(&db, &pb, format, &y, w->path.buf);
+	if ((ret = dd_read(&db, w->b, ib, w->path.buf)) < 0) {
+		dd_release(&da);
+		dd_release(&db);
+		return ret;
+	}
+	hx = dd_next(&da, w->a, &x, w->path.buf);
+	hy = hx < 0 ? 0 : dd_next(&db, w->b, &y, w->path.buf);
 	while (hx >= 0 && hy >= 0 && (hx || hy)) {
 		int c = !hx ? 1 : !hy ? -1 : 0;
 		/* The same name: compared by name alone, so that a file
@@ -580,9 +627,9 @@ static int dd_dirs(struct dd_walk *w, const silo_oid *ia, const silo_oid *ib)
 			goto out;
 		strbuf_setlen(&w->path, old);
 		if (c <= 0)
-			hx = dd_next(&da, &pa, format, &x, w->path.buf);
-		if (c >= 0)
-			hy = dd_next(&db, &pb, format, &y, w->path.buf);
+			hx = dd_next(&da, w->a, &x, w->path.buf);
+		if (c >= 0 && hx >= 0)
+			hy = dd_next(&db, w->b, &y, w->path.buf);
 	}
 	ret = hx < 0 ? hx : hy < 0 ? hy : 0;
 out:

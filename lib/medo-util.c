@@ -1,5 +1,7 @@
 /* File helpers for medo's small files (see medo-internal.h). */
 #include "medo-internal.h"
+#include "cleanup-internal.h"
+#include "hash-file.h"
 #include "error-internal.h"
 #include "silo/store.h"
 #include "fsutil.h"
@@ -20,6 +22,11 @@ int medo_reader_read(void *payload, const void **data, size_t *len)
 
 	if (src->ended)
 		return 0;
+	/* An interrupted expansion stops here, between two pieces. */
+	if ((ret = cleanup_check()) < 0) {
+		src->ended = 1;
+		return ret;
+	}
 	ret = silo_stream_read(src->st, data, len);
 	if (ret <= 0)
 		src->ended = 1;
@@ -56,19 +63,9 @@ int medo_file_blob_id(silo_oid *out, int format, const char *path)
 		goto out;
 	}
 	if ((ret = silo_hasher_new(&h, format)) < 0 ||
-	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0)
+	    (ret = silo_hasher_begin(h, SILO_OBJ_BLOB, (uint64_t)st.st_size)) < 0 ||
+	    (ret = hasher_fd(h, fd, &st, buf, sizeof(buf), path, NULL)) < 0)
 		goto out;
-	for (;;) {
-		ssize_t n = fs_read_full(fd, buf, sizeof(buf), path);
-		if (n < 0) {
-			ret = (int)n;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
-			goto out;
-	}
 	ret = silo_hasher_final(out, h);
 out:
 	silo_hasher_free(h);

@@ -72,12 +72,17 @@ static void kset_release(struct kset *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-/* The next entry of tree object T: 1, 0 at its end, or -1 if malformed. */
-static int next_entry(struct repack *r, const struct obj *t, size_t *pos, unsigned *mode,
-		      const char **name, size_t *nlen, silo_oid *id)
+/* The entries of tree object T, through next_entry(). */
+static void entries(struct repack *r, const struct obj *t, struct silo_tree_iter *it)
 {
-	int ret = silo_tree_object_next(r->map + t->spool_off, (size_t)t->size, pos,
-					r->s->format, mode, name, nlen, id);
+	silo_tree_iter_init(it, r->map + t->spool_off, (size_t)t->size, r->s->format);
+}
+
+/* The next entry of IT: 1, 0 at its end, or -1 if malformed or refused
+ * (such a tree is no tree of the tree kind: it is packed as any object). */
+static int next_entry(struct silo_tree_iter *it)
+{
+	int ret = silo_tree_iter_next(it);
 
 	if (ret < 0) {
 		silo_error_clear();
@@ -116,15 +121,17 @@ static uint64_t path_hash(uint64_t parent, const char *name, size_t len)
  * The tree objects and leaves under tree object TI into K, the sizes of
  * the leaves into SIZES: 0, 1 if TI is not a complete tree of the repack
  * (an object missing, a gitlink, a malformed tree), negative on error.
+ * Bounded: a size table longer than LIMIT bytes (the largest blob of the
+ * repack) is no object of it, and a directory without a leaf below it
+ * is none git writes, so a few trees that name one subtree twice at each
+ * of many levels are given up at once, never walked 2^levels times.
  */
 static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct ktree *k,
-		struct strbuf *sizes)
+		struct strbuf *sizes, uint64_t limit)
 {
 	const struct obj *t = &r->objs[ti];
-	size_t pos = 0, nlen;
-	const char *name;
-	unsigned mode;
-	silo_oid id;
+	struct silo_tree_iter it;
+	size_t before = k->n_leaves;
 	int ret, c;
 
 	if (depth > MAX_TREE_DEPTH)
@@ -132,14 +139,17 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 	if (ALLOC_GROW(k->trees, k->n_trees + 1, k->a_trees) < 0)
 		return silo_error_oom();
 	k->trees[k->n_trees++] = ti;
-	while ((ret = next_entry(r, t, &pos, &mode, &name, &nlen, &id)) > 0) {
-		if ((c = repack_find_obj(r, &id)) < 0)
+	entries(r, t, &it);
+	while ((ret = next_entry(&it)) > 0) {
+		const char *name = it.name;
+		size_t nlen = it.nlen;
+		if ((c = repack_find_obj(r, &it.id)) < 0)
 			return 1;
-		if (mode == MODE_DIR) {
+		if (it.mode == MODE_DIR) {
 			if (r->objs[c].type != SILO_OBJ_TREE)
 				return 1;
 			if ((ret = walk(r, (size_t)c, depth + 1, path_hash(path, name, nlen),
-					k, sizes)) != 0)
+					k, sizes, limit)) != 0)
 				return ret;
 			continue;
 		}
@@ -160,8 +170,10 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 		k->leaves[k->n_leaves++] = (size_t)c;
 		if ((ret = strbuf_addf(sizes, "%llu\n", (unsigned long long)r->objs[c].size)) < 0)
 			return ret;
+		if (sizes->len > limit)
+			return 1;
 	}
-	return ret < 0 ? 1 : 0;
+	return ret < 0 || (depth && k->n_leaves == before) ? 1 : 0;
 }
 
 /*
@@ -198,7 +210,8 @@ static struct timespec pack_mtime(struct repack *r, int old, struct timespec *ca
 }
 
 /* Is tree T of the tree kind?  Then into KS. */
-static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec *mtimes)
+static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec *mtimes,
+		    uint64_t limit)
 {
 	struct strbuf sizes = STRBUF_INIT;
 	struct ktree k;
@@ -206,7 +219,7 @@ static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec
 	int ret, c = -1;
 
 	memset(&k, 0, sizeof(k));
-	if ((ret = strbuf_grow(&sizes, 1)) < 0 || (ret = walk(r, t, 0, 14695981039346656037ull, &k, &sizes)) != 0)
+	if ((ret = strbuf_grow(&sizes, 1)) < 0 || (ret = walk(r, t, 0, 14695981039346656037ull, &k, &sizes, limit)) != 0)
 		goto out;
 	if ((ret = silo_oid_hash_buffer(&id, r->s->format, SILO_OBJ_BLOB,
 					sizes.len ? sizes.buf : "", sizes.len)) < 0)
@@ -255,6 +268,7 @@ static int find_trees(struct repack *r, struct kset *ks)
 {
 	unsigned char *named = calloc(r->n ? r->n : 1, 1);
 	struct timespec *mtimes = malloc((r->n_old ? r->n_old : 1) * sizeof(*mtimes));
+	uint64_t limit = 0;
 	size_t i;
 	int ret = 0;
 
@@ -266,22 +280,22 @@ static int find_trees(struct repack *r, struct kset *ks)
 	for (i = 0; i < r->n_old; i++)
 		mtimes[i].tv_nsec = -1;
 	for (i = 0; i < r->n; i++) {
-		size_t pos = 0, nlen;
-		const char *name;
-		unsigned mode;
-		silo_oid id;
+		struct silo_tree_iter it;
 		int c;
+		if (r->objs[i].type == SILO_OBJ_BLOB && r->objs[i].size > limit)
+			limit = r->objs[i].size;
 		if (r->objs[i].type != SILO_OBJ_TREE)
 			continue;
-		while (next_entry(r, &r->objs[i], &pos, &mode, &name, &nlen, &id) > 0)
-			if (mode == MODE_DIR && (c = repack_find_obj(r, &id)) >= 0)
+		entries(r, &r->objs[i], &it);
+		while (next_entry(&it) > 0)
+			if (it.mode == MODE_DIR && (c = repack_find_obj(r, &it.id)) >= 0)
 				named[c] = 1;
 	}
 	/* Only roots: a subtree's size table is a short list of numbers,
 	 * which may well be a file of the silo. */
 	for (i = 0; i < r->n && !ret; i++)
 		if (r->objs[i].type == SILO_OBJ_TREE && !named[i])
-			ret = try_tree(r, i, ks, mtimes);
+			ret = try_tree(r, i, ks, mtimes, limit);
 	free(named);
 	free(mtimes);
 	if (!ret && ks->n)
@@ -486,32 +500,32 @@ static void set_hint(struct fam *f, size_t x, size_t y)
 static void hint_trees(struct fam *f, size_t old, size_t new, int depth)
 {
 	struct repack *r = f->r;
-	size_t po = 0, pn = 0, lo = 0, ln = 0;
-	const char *no = NULL, *nn = NULL;
-	unsigned mo = 0, mn = 0;
-	silo_oid io, in;
+	struct silo_tree_iter o, n;
 	int ho, hn;
 
 	set_hint(f, new, old);
 	if (old == new || depth > MAX_TREE_DEPTH)
 		return;
-	ho = next_entry(r, &r->objs[old], &po, &mo, &no, &lo, &io);
-	hn = next_entry(r, &r->objs[new], &pn, &mn, &nn, &ln, &in);
+	entries(r, &r->objs[old], &o);
+	entries(r, &r->objs[new], &n);
+	ho = next_entry(&o);
+	hn = next_entry(&n);
 	while (ho > 0 && hn > 0) {
-		int c = tree_path_cmp(no, lo, mo == MODE_DIR, nn, ln, mn == MODE_DIR);
-		if (!c && (mo == MODE_DIR) == (mn == MODE_DIR)) {
-			int a = repack_find_obj(r, &io), b = repack_find_obj(r, &in);
+		int c = tree_path_cmp(o.name, o.nlen, o.mode == MODE_DIR, n.name, n.nlen,
+				      n.mode == MODE_DIR);
+		if (!c && (o.mode == MODE_DIR) == (n.mode == MODE_DIR)) {
+			int a = repack_find_obj(r, &o.id), b = repack_find_obj(r, &n.id);
 			if (a >= 0 && b >= 0) {
-				if (mn == MODE_DIR)
+				if (n.mode == MODE_DIR)
 					hint_trees(f, (size_t)a, (size_t)b, depth + 1);
 				else
 					set_hint(f, (size_t)b, (size_t)a);
 			}
 		}
 		if (c <= 0)
-			ho = next_entry(r, &r->objs[old], &po, &mo, &no, &lo, &io);
+			ho = next_entry(&o);
 		if (c >= 0)
-			hn = next_entry(r, &r->objs[new], &pn, &mn, &nn, &ln, &in);
+			hn = next_entry(&n);
 	}
 }
 

@@ -19,24 +19,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int pwrite_all(int fd, const void *data, size_t len, uint64_t off,
-		      const char *path)
-{
-	const unsigned char *p = data;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return silo_error_errno("cannot write '%s'", path);
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 struct spooler {
 	struct repack *r;
@@ -95,7 +77,7 @@ static int spool_one(struct spooler *sp, struct pack_cache *cache, size_t i)
 	o->size = silo_stream_size(st);
 	o->spool_off = off = atomic_fetch_add(&sp->end, o->size);
 	while ((ret = silo_stream_read(st, &data, &len)) > 0) {
-		if ((ret = pwrite_all(r->spool_fd, data, len, off, r->spool_path)) < 0)
+		if ((ret = fs_pwrite_all(r->spool_fd, data, len, off, r->spool_path)) < 0)
 			break;
 		off += len;
 	}

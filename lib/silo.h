@@ -10,6 +10,7 @@
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "silo/tree.h"
+#include "silo/cleanup.h"
 #include "silo/treeptr.h"
 #include "silo/silojson.h"
 #include "silo/medo.h"

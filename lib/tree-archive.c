@@ -12,6 +12,7 @@
  * other format is read as it arrives.
  */
 #include "tree-internal.h"
+#include "hash-file.h"
 #include "error-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
@@ -243,7 +244,6 @@ struct walk {
 	struct pathmap map;
 	struct silo_tree_list list;
 	silo_hasher *h;
-	unsigned char *zeros;	/* TREE_READ_CHUNK zero bytes, for sparse holes */
 	uint64_t holes;		/* hole bytes hashed so far */
 	struct strbuf path, target;
 };
@@ -290,7 +290,9 @@ static int too_big(struct walk *w, const char *entry, const char *why)
 
 /*
  * Normalise RAW into OUT: no empty or "." components, no trailing '/'.
- * Absolute paths and ".." are refused: an entry must stay inside.
+ * Absolute paths are refused, and every component git would refuse
+ * (silo_tree_name_refused(): "..", ".git" and its aliases): an entry
+ * must stay inside, and never be a repository's.
  */
 static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 		     const char *entry)
@@ -305,18 +307,17 @@ static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 	if (*p == '/')
 		return unsafe(w, entry, "absolute path");
 	while (*p) {
-		const char *slash = strchr(p, '/');
+		const char *slash = strchr(p, '/'), *why;
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return unsafe(w, entry, "'..' in its path");
-		if (tree_name_is_dotgit(p, n))
-			return unsafe(w, entry, "'.git' in its path");
-		if (n > TREE_NAME_MAX)
-			return too_big(w, entry, "a name in its path is longer than 255 bytes");
-		if (n && !(n == 1 && p[0] == '.') && ++depth > TREE_DEPTH_MAX)
-			return too_big(w, entry, "nested deeper than 4096 levels");
 		if (n && !(n == 1 && p[0] == '.')) {
+			if ((why = silo_tree_name_refused(p, n, 040000)))
+				return unsafe(w, entry, why);
+			if (n > TREE_NAME_MAX)
+				return too_big(w, entry,
+					       "a name in its path is longer than 255 bytes");
+			if (++depth > TREE_DEPTH_MAX)
+				return too_big(w, entry, "nested deeper than 4096 levels");
 			if (out->len && (ret = strbuf_addch(out, '/')) < 0)
 				return ret;
 			if ((ret = strbuf_add(out, p, n)) < 0)
@@ -326,6 +327,17 @@ static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 		if (*p == '/')
 			p++;
 	}
+	return 0;
+}
+
+/* The name of a symlink at PATH (its last component), as git checks it. */
+static int check_link_name(struct walk *w, const char *path, const char *entry)
+{
+	const char *base = strrchr(path, '/'), *why;
+
+	base = base ? base + 1 : path;
+	if ((why = silo_tree_name_refused(base, strlen(base), SILO_MODE_SYMLINK)))
+		return unsafe(w, entry, why);
 	return 0;
 }
 
@@ -384,17 +396,7 @@ static int hash_zeros(struct walk *w, uint64_t n)
 			"archive '%s' declares more than %llu GiB of sparse holes",
 			w->name, (unsigned long long)(MAX_HOLE_BYTES >> 30));
 	w->holes += n;
-	int ret;
-
-	if (!w->zeros && !(w->zeros = calloc(1, TREE_READ_CHUNK)))
-		return silo_error_oom();
-	while (n) {
-		size_t k = n < TREE_READ_CHUNK ? (size_t)n : TREE_READ_CHUNK;
-		if ((ret = silo_hasher_update(w->h, w->zeros, k)) < 0)
-			return ret;
-		n -= k;
-	}
-	return 0;
+	return hasher_zeros(w->h, n);
 }
 
 /* Content whose size the archive does not announce ahead (a streamed entry
@@ -638,6 +640,8 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 				raw, w->name, hardlink);
 		kind = t->kind;
 		mode = w->list.v[t->leaf].mode;
+		if (mode == SILO_MODE_SYMLINK && (ret = check_link_name(w, path, raw)) < 0)
+			return ret;
 		id = w->list.v[t->leaf].id;
 		size = w->list.v[t->leaf].size;
 		archive_entry_copy_hardlink(e, w->target.buf);
@@ -653,6 +657,8 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 				"symlink '%s' in archive '%s' has no target", raw, w->name);
 		kind = K_LINK;
 		mode = SILO_MODE_SYMLINK;
+		if ((ret = check_link_name(w, path, raw)) < 0)
+			return ret;
 		size = strlen(target);
 		if ((ret = silo_oid_hash_buffer(&id, w->list.format, SILO_OBJ_BLOB,
 						target, size)) < 0)
@@ -764,7 +770,6 @@ out:
 	silo_tree_list_release(&w.list);
 	map_release(&w.map);
 	silo_hasher_free(w.h);
-	free(w.zeros);
 	strbuf_release(&w.path);
 	strbuf_release(&w.target);
 	strbuf_release(&w.src.head);

@@ -7,6 +7,7 @@
  */
 #include "tree-internal.h"
 #include "error-internal.h"
+#include "hash-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,6 @@ static int hash_file(silo_hasher *h, unsigned char *buf, int rootfd,
 		     const char *root, struct silo_tree_entry *e)
 {
 	struct stat st;
-	uint64_t left;
 	int fd, ret = 0;
 
 	fd = openat(rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -52,29 +52,12 @@ static int hash_file(silo_hasher *h, unsigned char *buf, int rootfd,
 		goto out;
 	}
 	e->size = (uint64_t)st.st_size;
-	left = e->size;
 	if (e->size > 4 * TREE_READ_CHUNK)	/* worth a syscall only for large files */
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if ((ret = silo_hasher_begin(h, SILO_OBJ_BLOB, e->size)) < 0)
 		goto out;
-	while (left) {
-		size_t want = left < TREE_READ_CHUNK ? (size_t)left : TREE_READ_CHUNK;
-		ssize_t n = read(fd, buf, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = silo_error_errno("cannot read '%s/%s'", root, e->path);
-			goto out;
-		}
-		if (n == 0) {
-			ret = silo_error_set(SILO_EIO, "'%s/%s' shrank while being read",
-					     root, e->path);
-			goto out;
-		}
-		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
-			goto out;
-		left -= (uint64_t)n;
-	}
+	if ((ret = hasher_fd(h, fd, &st, buf, TREE_READ_CHUNK, root, e->path)) < 0)
+		goto out;
 	ret = silo_hasher_final(&e->id, h);
 out:
 	close(fd);

@@ -119,15 +119,4 @@ void tree_locale_leave(locale_t old);
 /* The size of the buffers used to read files. */
 #define TREE_READ_CHUNK (256 * 1024)
 
-/*
- * 1 if the N bytes at NAME are ".git" in any case: git refuses such a
- * component anywhere in a tree (a checkout would run its config and hooks),
- * and so do medo add and expand, for archives and directories alike.
- */
-static inline int tree_name_is_dotgit(const char *name, size_t n)
-{
-	return n == 4 && name[0] == '.' && (name[1] | 0x20) == 'g' &&
-	       (name[2] | 0x20) == 'i' && (name[3] | 0x20) == 't';
-}
-
 #endif

@@ -29,11 +29,22 @@ struct tp_obj {
  */
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n);
 
+/* The longest path of a leaf of a tree read from its objects: medo add
+ * and expand open files by their whole path, and open(2) takes no longer
+ * one. */
+#define TREE_PATH_MAX 4096
+
 /* silo_tree_load(), with every tree object passed to SINK (parents
  * before children, in path order; PATH without a trailing '/'). */
 struct tree_object_sink;
 struct silo_tree_list;
 int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
-		      const silo_oid *sizes, const struct tree_object_sink *sink);
+		      const silo_oid *sizes, uint64_t sizes_len,
+		      const struct tree_object_sink *sink);
+
+/* The size table ID of S, of DECLARED bytes (UINT64_MAX: any), parsed:
+ * *count sizes in *sizes (owned, free()). */
+int tree_sizes_read(uint64_t **sizes, size_t *count, silo *s, const silo_oid *id,
+		    uint64_t declared);
 
 #endif

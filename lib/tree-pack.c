@@ -58,23 +58,6 @@ void silo_tree_pack_result_release(struct silo_tree_pack_result *r)
 	r->n_packs = 0;
 }
 
-int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t i;
-	int ret = strbuf_grow(&sb, 1);
-
-	for (i = 0; i < l->n && !ret; i++)
-		ret = strbuf_addf(&sb, "%llu\n", (unsigned long long)l->v[i].size);
-	if (ret < 0) {
-		strbuf_release(&sb);
-		return ret;
-	}
-	*len = sb.len;
-	*out = strbuf_detach(&sb);
-	return 0;
-}
-
 static int push(struct tp *t, const silo_oid *id, int type, const void *data,
 		size_t len, size_t leaf)
 {

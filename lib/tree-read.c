@@ -16,9 +16,10 @@
 #define TREE_OBJECT_MAX (256u << 20)
 #define MAX_DEPTH 4096
 
-/* Read object ID of S whole, of TYPE; WHAT and PATH name it in messages. */
+/* Read object ID of S whole, of TYPE and, unless WANT is UINT64_MAX, of
+ * WANT bytes; WHAT and PATH name it in messages. */
 static int read_whole(unsigned char **data, size_t *len, silo *s, const silo_oid *id,
-		      int type, const char *what, const char *path)
+		      int type, uint64_t want, const char *what, const char *path)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct strbuf sb = STRBUF_INIT;
@@ -38,6 +39,12 @@ static int read_whole(unsigned char **data, size_t *len, silo *s, const silo_oid
 		ret = silo_error_set(SILO_ECORRUPT, "%s %s of '%s' is a %s, not a %s", what, hex,
 				     path, silo_object_type_name(silo_stream_type(st)),
 				     silo_object_type_name(type));
+		goto out;
+	}
+	if (want != UINT64_MAX && silo_stream_size(st) != want) {
+		ret = silo_error_set(SILO_ECORRUPT, "%s %s has %llu bytes, not the %llu the treeptr says",
+				     what, hex, (unsigned long long)silo_stream_size(st),
+				     (unsigned long long)want);
 		goto out;
 	}
 	if (silo_stream_size(st) > TREE_OBJECT_MAX) {
@@ -67,176 +74,176 @@ out:
 int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
 			  const silo_oid *id, const char *path)
 {
-	return read_whole(data, len, s, id, SILO_OBJ_TREE, "tree", path[0] ? path : ".");
+	return read_whole(data, len, s, id, SILO_OBJ_TREE, UINT64_MAX, "tree",
+			  path[0] ? path : ".");
 }
 
-int silo_tree_object_next(const unsigned char *data, size_t len, size_t *pos,
-			  int format, unsigned *mode, const char **name,
-			  size_t *nlen, silo_oid *id)
-{
-	size_t rawsz = silo_oid_rawsz(format), p = *pos;
-	const unsigned char *sp, *nul;
-	unsigned m = 0;
-
-	if (p >= len)
-		return 0;
-	sp = memchr(data + p, ' ', len - p);
-	if (!sp || sp == data + p || sp - (data + p) > 6)
-		return SILO_ECORRUPT;
-	for (; data + p < sp; p++) {
-		if (data[p] < '0' || data[p] > '7')
-			return SILO_ECORRUPT;
-		m = m * 8 + (unsigned)(data[p] - '0');
-	}
-	p++;
-	nul = memchr(data + p, '\0', len - p);
-	if (!nul || nul == data + p || (size_t)(len - (size_t)(nul - data) - 1) < rawsz)
-		return SILO_ECORRUPT;
-	*name = (const char *)data + p;
-	*nlen = (size_t)(nul - (data + p));
-	if (memchr(*name, '/', *nlen) || (*nlen == 1 && **name == '.') ||
-	    (*nlen == 2 && !memcmp(*name, "..", 2)))
-		return SILO_ECORRUPT;
-	p = (size_t)(nul - data) + 1;
-	silo_oid_from_raw(id, format, data + p);
-	*pos = p + rawsz;
-	if (m != SILO_MODE_FILE && m != SILO_MODE_EXEC && m != SILO_MODE_SYMLINK && m != 040000)
-		return SILO_ECORRUPT;
-	*mode = m;
-	return 1;
-}
-
-static int load(struct silo_tree_list *out, silo *s, const silo_oid *id,
-		struct strbuf *path, int depth, const struct tree_object_sink *sink)
+int tree_sizes_read(uint64_t **sizes, size_t *count, silo *s, const silo_oid *id,
+		    uint64_t declared)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data;
-	size_t len, pos = 0, plen = path->len, nlen;
-	const char *name;
-	unsigned mode;
-	silo_oid sub;
-	int ret, bad_here = 1;
+	size_t len;
+	int ret;
+
+	*sizes = NULL;
+	*count = 0;
+	if ((ret = read_whole(&data, &len, s, id, SILO_OBJ_BLOB, declared, "size table", ".")) < 0)
+		return ret;
+	if ((ret = silo_tree_sizes_parse(sizes, count, data, len)) < 0)
+		silo_error_wrap("size table %s", silo_oid_to_hex(hex, id));
+	free(data);
+	return ret;
+}
+
+int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes,
+			 uint64_t declared)
+{
+	return tree_sizes_read(out, n, s, sizes, declared);
+}
+
+/*
+ * A walk of a tree's objects, bounded by what its size table declares:
+ * never more leaves than its lines, never a directory without a leaf
+ * below it, so that a small pack naming one subtree twice at every level
+ * is refused at its first excess instead of listing 2^depth paths.
+ */
+struct loader {
+	silo *s;
+	struct silo_tree_list *l;
+	const uint64_t *sizes;
+	size_t max;			/* lines of the size table */
+	const silo_oid *sizes_id;
+	const struct tree_object_sink *sink;
+	struct strbuf path;
+};
+
+static int load(struct loader *ld, const silo_oid *id, int depth)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1], shex[SILO_OID_MAX_HEXSZ + 1];
+	struct silo_tree_iter it;
+	struct strbuf *path = &ld->path;
+	unsigned char *data;
+	size_t len, plen = path->len, before = ld->l->n;
+	int ret;
 
 	if (depth > MAX_DEPTH)
 		return silo_error_set(SILO_ECORRUPT, "tree %s of '%s' is nested too deeply",
 				      silo_oid_to_hex(hex, id), path->buf);
-	if ((ret = silo_tree_object_read(&data, &len, s, id, path->buf)) < 0)
+	if ((ret = silo_tree_object_read(&data, &len, ld->s, id, path->buf)) < 0)
 		return ret;
-	if (sink && (ret = sink->fn(sink->payload, id, data, len, path->buf, path->len)) < 0) {
+	if (ld->sink && (ret = ld->sink->fn(ld->sink->payload, id, data, len, path->buf,
+					    path->len)) < 0) {
 		free(data);
 		return ret;
 	}
-	while ((ret = silo_tree_object_next(data, len, &pos, out->format, &mode, &name,
-					    &nlen, &sub)) > 0) {
+	silo_tree_iter_init(&it, data, len, ld->l->format);
+	while ((ret = silo_tree_iter_next(&it)) > 0) {
 		char *leaf;
 		strbuf_setlen(path, plen);
 		if ((plen && (ret = strbuf_addch(path, '/')) < 0) ||
-		    (ret = strbuf_add(path, name, nlen)) < 0)
-			break;
-		if (mode == 040000) {
-			if ((ret = load(out, s, &sub, path, depth + 1, sink)) < 0) {
-				bad_here = 0;
-				break;
-			}
+		    (ret = strbuf_add(path, it.name, it.nlen)) < 0)
+			goto out;
+		if (path->len > TREE_PATH_MAX) {
+			/* A long path says most at its end. */
+			ret = silo_error_set(SILO_EINVALID,
+				"tree %s holds a path longer than %d bytes: '...%s'",
+				silo_oid_to_hex(hex, id), TREE_PATH_MAX,
+				path->buf + path->len - 120);
+			goto out;
+		}
+		if (it.mode == 040000) {
+			if ((ret = load(ld, &it.id, depth + 1)) < 0)
+				goto out;
 			continue;
+		}
+		if (ld->l->n >= ld->max) {
+			strbuf_setlen(path, plen);
+			ret = silo_error_set(SILO_ECORRUPT,
+				"tree %s of '%s' lists more files than the %zu of its size table %s",
+				silo_oid_to_hex(hex, id), plen ? path->buf : ".", ld->max,
+				silo_oid_to_hex(shex, ld->sizes_id));
+			goto out;
 		}
 		if (!(leaf = strdup(path->buf))) {
 			ret = silo_error_oom();
-			break;
+			goto out;
 		}
-		if ((ret = tree_list_push(out, leaf, mode, &sub, 0)) < 0)
-			break;
+		if ((ret = tree_list_push(ld->l, leaf, it.mode, &it.id, ld->sizes[ld->l->n])) < 0)
+			goto out;
 	}
-	if (ret == SILO_ECORRUPT && !bad_here)
-		ret = SILO_ECORRUPT;
-	else if (ret == SILO_ECORRUPT)
-		silo_error_set(ret, "tree %s of '%s' is malformed", silo_oid_to_hex(hex, id),
-			       plen ? path->buf : ".");
+	strbuf_setlen(path, plen);
+	if (ret < 0)
+		silo_error_wrap("tree %s of '%s'", silo_oid_to_hex(hex, id), plen ? path->buf : ".");
+	else if (depth && ld->l->n == before)
+		ret = silo_error_set(SILO_ECORRUPT,
+			"tree %s of '%s' holds no file: git writes no empty directory",
+			silo_oid_to_hex(hex, id), path->buf);
+out:
 	strbuf_setlen(path, plen);
 	free(data);
 	return ret < 0 ? ret : 0;
 }
 
-int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes)
-{
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-	unsigned char *data;
-	uint64_t *v = NULL;
-	size_t len, lines = 0, i, p = 0;
-	int ret;
-
-	*out = NULL;
-	*n = 0;
-	if ((ret = read_whole(&data, &len, s, sizes, SILO_OBJ_BLOB, "size table", ".")) < 0)
-		return ret;
-	for (i = 0; i < len; i++)
-		lines += data[i] == '\n';
-	if (!(v = malloc((lines ? lines : 1) * sizeof(*v)))) {
-		free(data);
-		return silo_error_oom();
-	}
-	for (i = 0; i < lines; i++) {
-		unsigned long long x = 0;
-		size_t start = p;
-		while (p < len && data[p] >= '0' && data[p] <= '9' && p - start < 20)
-			x = x * 10 + (unsigned)(data[p++] - '0');
-		if (p == start || p >= len || data[p] != '\n')
-			break;
-		p++;
-		v[i] = x;
-	}
-	free(data);
-	if (i < lines || p != len) {
-		free(v);
-		return silo_error_set(SILO_ECORRUPT, "size table %s is malformed at line %zu",
-				      silo_oid_to_hex(hex, sizes), i + 1);
-	}
-	*out = v;
-	*n = lines;
-	return 0;
-}
-
-static int apply_sizes(struct silo_tree_list *l, silo *s, const silo_oid *sizes)
-{
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-	uint64_t *v;
-	size_t n, i;
-	int ret;
-
-	if ((ret = silo_tree_sizes_read(&v, &n, s, sizes)) < 0)
-		return ret;
-	for (i = 0; i < n && i < l->n; i++)
-		l->v[i].size = v[i];
-	free(v);
-	if (n != l->n)
-		return silo_error_set(SILO_ECORRUPT,
-			"size table %s does not match the tree (%zu entries read of %zu)",
-			silo_oid_to_hex(hex, sizes), n < l->n ? n : l->n, l->n);
-	return 0;
-}
-
 int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
-		      const silo_oid *sizes, const struct tree_object_sink *sink)
+		      const silo_oid *sizes, uint64_t sizes_len,
+		      const struct tree_object_sink *sink)
 {
+	char hex[SILO_OID_MAX_HEXSZ + 1], shex[SILO_OID_MAX_HEXSZ + 1];
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct strbuf path = STRBUF_INIT;
+	struct loader ld;
+	uint64_t *v = NULL;
+	silo_oid got;
 	int ret;
 
+	memset(&ld, 0, sizeof(ld));
 	l.format = root->format;
-	if ((ret = strbuf_grow(&path, 256)) < 0 || (ret = load(&l, s, root, &path, 0, sink)) < 0 ||
-	    (sizes && (ret = apply_sizes(&l, s, sizes)) < 0)) {
-		silo_tree_list_release(&l);
-		strbuf_release(&path);
-		return ret;
+	ld.s = s;
+	ld.l = &l;
+	ld.sizes_id = sizes;
+	ld.sink = sink;
+	ld.path = path;
+	if ((ret = tree_sizes_read(&v, &ld.max, s, sizes, sizes_len)) < 0 ||
+	    (ret = strbuf_grow(&ld.path, 256)) < 0)
+		goto out;
+	ld.sizes = v;
+	if ((ret = load(&ld, root, 0)) < 0)
+		goto out;
+	if (l.n < ld.max) {
+		ret = silo_error_set(SILO_ECORRUPT, "size table %s lists %zu files, tree %s %zu",
+				     silo_oid_to_hex(shex, sizes), ld.max,
+				     silo_oid_to_hex(hex, root), l.n);
+		goto out;
 	}
-	strbuf_release(&path);
+	/* Each object was checked against its id as it was read; this
+	 * checks that they are as git writes trees (no entry of a
+	 * directory both a file and a directory, nothing that git would
+	 * write otherwise), so that every reader sees one tree. */
+	if ((ret = silo_tree_list_id(&got, &l)) < 0) {
+		char why[512];
+		snprintf(why, sizeof(why), "%s", silo_error_message());
+		ret = silo_error_set(SILO_ECORRUPT, "tree %s is not a tree as git writes it: %s",
+				     silo_oid_to_hex(hex, root), why);
+		goto out;
+	}
+	if (!silo_oid_equal(&got, root)) {
+		ret = silo_error_set(SILO_ECORRUPT, "tree %s is not a tree as git writes it",
+				     silo_oid_to_hex(hex, root));
+		goto out;
+	}
 	silo_tree_list_release(out);
 	*out = l;
-	return 0;
+	memset(&l, 0, sizeof(l));
+out:
+	free(v);
+	strbuf_release(&ld.path);
+	silo_tree_list_release(&l);
+	return ret;
 }
 
 int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
-		   const silo_oid *sizes)
+		   const silo_oid *sizes, uint64_t sizes_len)
 {
-	return tree_load_objects(out, s, root, sizes, NULL);
+	return tree_load_objects(out, s, root, sizes, sizes_len, NULL);
 }

@@ -104,7 +104,7 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 	for (;;) {
 		struct tree_walk_entry e;
 		struct stat st;
-		const char *name;
+		const char *name, *why;
 
 		errno = 0;
 		if (!(de = readdir(d))) {
@@ -119,14 +119,15 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 		strbuf_setlen(path, base);
 		if ((ret = strbuf_adds(path, name)) < 0)
 			break;
-		if (tree_name_is_dotgit(name, strlen(name))) {
-			ret = silo_error_set(SILO_EUNSAFE,
-				"refusing '%s/%s': git refuses '.git' in a tree",
-				w->root, path->buf);
-			break;
-		}
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			ret = silo_error_errno("cannot stat '%s/%s'", w->root, path->buf);
+			break;
+		}
+		if ((why = silo_tree_name_refused(name, strlen(name),
+						   S_ISLNK(st.st_mode) ? SILO_MODE_SYMLINK :
+						   S_ISDIR(st.st_mode) ? 040000 : SILO_MODE_FILE))) {
+			ret = silo_error_set(SILO_EUNSAFE, "refusing '%s/%s': %s, which git refuses",
+					     w->root, path->buf, why);
 			break;
 		}
 		memset(&e, 0, sizeof(e));

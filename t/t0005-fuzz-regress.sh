@@ -6,7 +6,7 @@ test_description='the fuzz harnesses of t/fuzz/ run over their seeds and saved c
 # $SILO_BUILD_DIR/t/fuzz/; its directory t/fuzz/NAME/ holds the seed
 # corpus and every input that once crashed it, kept as a regression.
 FUZZ=$TEST_DIRECTORY/fuzz
-for h in delta pack-index pack-read loose treeptr silojson archive sshsig http; do
+for h in delta pack-index pack-read loose treeptr silojson archive sshsig http tree-object size-table; do
 	test_expect_success "fuzz harness $h runs its corpus without a crash" "
 		test -d '$FUZZ/$h' &&
 		'$SILO_BUILD_DIR/t/fuzz/$h' '$FUZZ/$h' >out &&

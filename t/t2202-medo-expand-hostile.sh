@@ -177,6 +177,45 @@ test_expect_success 'an archive holding .git/config is refused, in any case' '
 	check_refused dotgitcase
 '
 
+test_expect_success 'an archive holding what NTFS or HFS+ reads as .git is refused' '
+	make_tar ntfs <<-\END &&
+	add("pkg/.git /config", data=b"[core]\n\tfsmonitor = touch pwned\n")
+	END
+	check_refused ntfs &&
+	grep "refusing entry .pkg/.git /config.*reads as .\.git." x-err &&
+	make_tar short <<-\END &&
+	add("GIT~1/hooks/post-checkout")
+	END
+	check_refused short &&
+	make_tar dots <<-\END &&
+	add("a/.git. . /config")
+	END
+	check_refused dots &&
+	make_tar hfs <<-\END &&
+	add(".g\u200cit/config")
+	END
+	check_refused hfs &&
+	make_tar gitmodules <<-\END &&
+	add("ok")
+	add(".gitmodules", type=tarfile.SYMTYPE, linkname="ok")
+	END
+	check_refused gitmodules &&
+	grep "refusing entry .\.gitmodules.*a symlink" x-err
+'
+
+test_expect_success 'medo add, verify and status refuse a directory holding git~1 or .git.' '
+	mkdir -p ntfsdir/sub/git~1 && echo x >ntfsdir/sub/git~1/config && echo y >ntfsdir/file &&
+	test_expect_code 8 medo add ntfsdir deps/x.medo/ntfsdir.treeptr 2>err &&
+	grep "^medo: error: refusing .ntfsdir/sub/git~1.: a name that NTFS or HFS+ reads as .\.git." err &&
+	! test -e deps/x.medo/ntfsdir.treeptr &&
+	mkdir -p plaindir && echo y >plaindir/file &&
+	medo add plaindir deps/x.medo/plaindir.treeptr &&
+	mkdir -p dest-parent/p2 && echo y >dest-parent/p2/file && mkdir dest-parent/p2/.git. &&
+	test_expect_code 8 medo verify deps/x.medo/plaindir.treeptr dest-parent/p2 2>err &&
+	grep "refusing .dest-parent/p2/\.git\.." err &&
+	rm -rf dest-parent/p2 deps/x.medo/plaindir.treeptr
+'
+
 test_expect_success 'names that only begin with .git are kept' '
 	make_tar dotgithub <<-\END &&
 	add(".github/workflow.yml")

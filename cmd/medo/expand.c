@@ -6,6 +6,7 @@
 #include "silo/medo-status.h"
 #include "silo/error.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -158,6 +159,9 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 		return ret;
 	o.signers = *signers;
 	o.on_warning = medo_cmd_warn;
+	/* Killed, an expansion leaves no staging directory behind. */
+	if (fe_cleanup_on_signals() < 0)
+		return fe_error(FE_EXIT_FAILURE, "cannot catch signals: %s", strerror(errno));
 	b.medo_dir = argv[0];
 	b.dest = argv[1];
 	b.verbose = verbose;

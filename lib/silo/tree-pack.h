@@ -8,10 +8,10 @@
  *	  ... r.root, r.sizes, r.packs ...
  *	silo_tree_pack_result_release(&r);
  *
- *	silo_tree_load(&list, s, &root, &sizes);	the leaves, with sizes
+ *	silo_tree_load(&list, s, &root, &sizes, sizes_len);	the leaves, with sizes
  *
  * The size table is a blob: one line per leaf, in the order of the
- * leaves (git ls-tree -r), its size in decimal.
+ * leaves (git ls-tree -r), its size in decimal (silo_tree_sizes_parse()).
  */
 #ifndef SILO_TREE_PACK_H
 #define SILO_TREE_PACK_H
@@ -49,33 +49,31 @@ void silo_tree_pack_result_release(struct silo_tree_pack_result *r);
 int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
 			 const struct silo_tree_list *l);
 
-/* The size table of L: *out (owned, free()) of *len bytes. */
-int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
-
 /*
- * The leaves of the tree ROOT of S, read from its tree objects, their
- * sizes from the size table SIZES (NULL: sizes are left 0).  Every object
- * read is verified; a missing or damaged one is an error naming it and
- * its path.  OUT must be initialised; the caller releases it.
+ * The leaves of the tree ROOT of S, read from its tree objects, with their
+ * sizes from its size table SIZES, which must have SIZES_LEN bytes (what
+ * the treeptr declares).  Every object read is verified; a missing or
+ * damaged one is an error naming it and its path.  The walk is bounded
+ * by the size table: a tree listing more leaves than its lines, or
+ * fewer, or a directory with no leaf below it, is SILO_ECORRUPT at the
+ * first excess; a name silo_tree_name_refused() refuses is SILO_EUNSAFE;
+ * a path longer than 4096 bytes SILO_EINVALID; trees not as git writes
+ * them SILO_ECORRUPT.  OUT must be initialised; the caller releases it.
  */
 int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
-		   const silo_oid *sizes);
+		   const silo_oid *sizes, uint64_t sizes_len);
 
 /* The size table SIZES of S, read whole and verified: *out (owned,
  * free()) holds its *n sizes, one per line.  Anything but lines of
- * decimal digits is SILO_ECORRUPT naming it. */
-int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes);
+ * decimal digits, or a table not DECLARED bytes long (UINT64_MAX: any
+ * length), is SILO_ECORRUPT naming it. */
+int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes,
+			 uint64_t declared);
 
 /* Read tree object ID of S (PATH names it in messages): *data (owned,
- * free()) of *len bytes, verified, of type tree. */
+ * free()) of *len bytes, verified, of type tree.  Its entries are read
+ * with silo_tree_iter_next() (silo/tree.h). */
 int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
 			  const silo_oid *id, const char *path);
-
-/* One entry of the tree object DATA, LEN bytes, from *POS, which is moved
- * past it: 1 and the fields set, 0 at the end, SILO_ECORRUPT when
- * malformed.  NAME points into DATA (not NUL-terminated: NLEN bytes). */
-int silo_tree_object_next(const unsigned char *data, size_t len, size_t *pos,
-			  int format, unsigned *mode, const char **name,
-			  size_t *nlen, silo_oid *id);
 
 #endif

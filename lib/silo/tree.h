@@ -166,6 +166,68 @@ int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload);
 int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 		      void *payload, const char *name, int format);
 
+/* ---- names, git tree objects, size tables (tree-object.c) ---- */
+
+/*
+ * Why git would refuse NAME (LEN bytes), one component of a path in a
+ * tree, for an entry of git mode MODE (040000 for a directory): NULL if
+ * it is safe, else a static phrase for a message.  The rules of git's
+ * verify_path() and fsck with core.protectNTFS and core.protectHFS on:
+ * no empty name, '/', NUL, "." or ".."; no ".git" in any case, nor a
+ * name NTFS or HFS+ reads as ".git" (".git ", ".git.", "git~1",
+ * ".git::$INDEX_ALLOCATION", ".g\u200cit", "x\.git"); no symlink that
+ * they read as ".gitmodules".  Every reader and writer of trees (archive
+ * walk, directory walk, tree objects) applies it to every component: a
+ * checkout of such a name would run the tree's own git config and hooks.
+ */
+const char *silo_tree_name_refused(const char *name, size_t len, unsigned mode);
+
+/*
+ * The entries of a git tree object, in order:
+ *
+ *	struct silo_tree_iter it;
+ *	silo_tree_iter_init(&it, data, len, SILO_OID_SHA1);
+ *	while ((ret = silo_tree_iter_next(&it)) > 0)
+ *		... it.mode, it.name (it.nlen bytes), it.id ...
+ *
+ * DATA is borrowed for as long as the iterator is used.
+ */
+struct silo_tree_iter {
+	const unsigned char *data;
+	size_t len, pos;
+	int format;		/* enum silo_oid_format */
+	unsigned mode;		/* the current entry: 040000 or a SILO_MODE_* */
+	const char *name;	/* in DATA, NLEN bytes, not NUL-terminated */
+	size_t nlen;
+	silo_oid id;
+};
+
+void silo_tree_iter_init(struct silo_tree_iter *it, const void *data, size_t len, int format);
+
+/*
+ * The next entry into IT: 1, or 0 at the end.  SILO_ECORRUPT when the
+ * object is malformed (a mode other than 040000 and the SILO_MODE_*,
+ * written with a leading zero; a truncated entry; entries out of git's
+ * order, or repeated); SILO_EUNSAFE when silo_tree_name_refused() refuses
+ * a name.  Errors leave a message naming the entry, for the caller to
+ * put the tree's id and path in front of.
+ */
+int silo_tree_iter_next(struct silo_tree_iter *it);
+
+/*
+ * A tree's size table (the object of a treeptr of kind tree): one line
+ * per leaf of the tree, in the order of 'git ls-tree -r', its size in
+ * bytes in decimal (no leading zero, at most 2^64-1) and '\n'.
+ *
+ * silo_tree_sizes_parse() reads the LEN bytes at TABLE: *count lines,
+ * their sizes in *sizes (owned, free(); NULL when there are none).
+ * Anything else is SILO_ECORRUPT naming the line.
+ * silo_tree_sizes_format() writes the table of L: *out (owned, free())
+ * of *len bytes.
+ */
+int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, size_t len);
+int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
+
 /*
  * Remove DIR and everything below it (rm -rf), not following symlinks:
  * a symlink is removed, never its target.  Read-only directories are
