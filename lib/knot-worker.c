@@ -409,6 +409,19 @@ struct saved {
 	int keep;	/* keep the file another worker committed first */
 };
 
+/* 1 if FILE (in the clone) is in the commit HEAD, else 0. */
+static int in_head(struct worker *w, const char *file)
+{
+	char *spec = NULL;
+	int status, ret;
+
+	if (asprintf(&spec, "HEAD:%s", in_clone(w, file)) < 0)
+		return silo_error_oom();
+	ret = git(w, &status, NULL, "cat-file", "-e", spec);
+	free(spec);
+	return ret < 0 ? ret : status == 0;
+}
+
 /* Commit the SAVED files and push, removing our claim CLAIM (its commit)
  * in the same atomic push at the first try (*dropped: it was); after a
  * rejection, fetch: adopt the key when another worker published it, else
@@ -438,10 +451,13 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 			break;
 		base = add.n;
 		for (i = 0; i < n_files && !ret; i++) {
-			int exists = fs_exists(files[i].path);
-			/* A derived SILO.json another worker committed first is kept. */
-			if (exists > 0 && files[i].keep)
+			/* A derived SILO.json another worker committed first is
+			 * kept; one that only this build made goes into the same
+			 * commit as the treeptr, which is unusable without it. */
+			if (files[i].keep && (ret = in_head(w, files[i].path)) != 0) {
+				ret = ret < 0 ? ret : 0;
 				continue;
+			}
 			ret = fs_write_file_atomic(files[i].path, files[i].data, files[i].len);
 			if (!ret)
 				ret = knot_strv_push(&add, in_clone(w, files[i].path));
