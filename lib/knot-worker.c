@@ -671,7 +671,26 @@ static int one_round(struct worker *w, int *waiting)
 
 		if ((ret = silo_knot_published(t)) < 0)
 			goto out;
-		if (ret == SILO_KNOT_PUBLISHED || has_key(&w->failed, t->key))
+		if (ret == SILO_KNOT_PUBLISHED) {
+			/* A claim left on a published key (its worker was
+			 * killed after another one took it over) goes. */
+			free(commit);
+			commit = NULL;
+			if ((state = claim_state(w, t, &commit)) < 0) {
+				ret = state;
+				goto out;
+			}
+			if (state) {
+				drop_claim(w, t, commit);
+				event(w, "removed the stale claim on %s/%s %s", t->recipe->name,
+				      t->version, t->key);
+				/* Look at the claims again next time. */
+				free(w->fetch_head);
+				w->fetch_head = NULL;
+			}
+			continue;
+		}
+		if (has_key(&w->failed, t->key))
 			continue;
 		for (j = 0; j < t->n_deps; j++) {
 			if (has_key(&w->failed, t->deps[j]->key))

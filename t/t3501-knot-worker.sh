@@ -111,6 +111,20 @@ test_expect_success BOX 'every publishing commit can be used on its own: medo ex
 	test $n = 7
 '
 
+test_expect_success BOX 'a worker removes a claim left on a published key' '
+	key=$(sed -n "s| r1/1.0\$||p" boxed/keys) &&
+	test -n "$key" &&
+	empty=$(git --git-dir=boxed/repo.git hash-object -w -t tree /dev/null) &&
+	dead=$(git --git-dir=boxed/repo.git -c user.name=t -c user.email=t@t commit-tree -m "claim by a killed worker" $empty) &&
+	git --git-dir=boxed/repo.git update-ref refs/knot/claims/$key $dead &&
+	( cd boxed &&
+	  knot worker -v --once --poll=100 --repo=$PWD/repo.git --silo=$PWD/shared.silo --work-dir=w3 >out3 ) &&
+	grep -q " removed the stale claim on r1/1.0 $key\$" boxed/out3 &&
+	! grep -q " building " boxed/out3 &&
+	git --git-dir=boxed/repo.git for-each-ref refs/knot/claims/ >claims &&
+	test_must_be_empty claims
+'
+
 test_expect_success 'setup: ten recipes for the races' '
 	seed_repo race 10 &&
 	knot key --unboxed race/seed/deps/source.medo | sort -k2 >race/keys &&
