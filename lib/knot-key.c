@@ -22,6 +22,7 @@ struct silo_knot_set {
 	char *silo;		/* from the configuration, or NULL */
 	char *recipe_cache;	/* from the configuration, or NULL */
 	int recipe_cache_read;
+	struct silo_knot_limits limits;
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
 	size_t n_recipes;
@@ -47,6 +48,16 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	}
 	set->unboxed = cfg->unboxed;
 	set->recipe_cache_read = cfg->recipe_cache_read;
+	if (cfg->limits) {
+		set->limits = *cfg->limits;
+	} else {
+		silo_knot_limits_default(&set->limits);
+		if ((ret = silo_knot_limits_parse(&set->limits, getenv(SILO_KNOT_LIMITS_ENV),
+						  SILO_KNOT_LIMITS_ENV)) < 0) {
+			free(set);
+			return ret;
+		}
+	}
 	if (!(set->domain = strdup(domain)) ||
 	    (cfg->derived && !(set->derived = strdup(cfg->derived))) ||
 	    (cfg->silo && !(set->silo = strdup(cfg->silo))) ||
@@ -449,6 +460,11 @@ int silo_knot_set_resolve(silo_knot_set *set)
 const char *silo_knot_set_silo(const silo_knot_set *set)
 {
 	return set->silo;
+}
+
+const struct silo_knot_limits *silo_knot_set_limits(const silo_knot_set *set)
+{
+	return &set->limits;
 }
 
 int silo_knot_published(const struct silo_knot_task *t)

@@ -40,6 +40,7 @@ struct worker {
 	char *base_packages;	/* the installed packages, asked once */
 	char *claims;		/* "KEY COMMIT TIME" lines, as of the last update */
 	char *fetch_head;	/* FETCH_HEAD after the last full update */
+	int closing;		/* interrupted: git runs anyway, to release a claim */
 };
 
 static void event(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -101,7 +102,8 @@ static int git_in(struct worker *w, const char *cwd, int *status, char **out, ch
 	if (ret < 0 || (out && (ret = knot_memfd(&out_fd)) < 0) ||
 	    (err_out && (ret = knot_memfd(&err_fd)) < 0))
 		goto done;
-	if ((ret = knot_run(status, argv.v, w->env.v, cwd, out_fd, err_fd)) < 0)
+	if ((ret = (w->closing ? knot_run_anyway : knot_run)(status, argv.v, w->env.v, cwd, out_fd,
+							     err_fd)) < 0)
 		goto done;
 	if (out && (ret = knot_read_back(out, &len, out_fd)) == 0)
 		while (len && ((*out)[len - 1] == '\n'))
@@ -621,6 +623,7 @@ static int one_round(struct worker *w, int *waiting)
 	if (!same && (ret = list_claims(w)) < 0)
 		return ret;
 	cfg.unboxed = w->o->unboxed;
+	cfg.limits = w->o->limits;
 	cfg.silo = w->cache;
 	if (!(medo = fs_join(w->clone, w->o->medo ? w->o->medo : "deps/source.medo")) ||
 	    asprintf(&spec, "HEAD:%s", w->o->medo ? w->o->medo : "deps/source.medo") < 0) {
@@ -741,6 +744,15 @@ static int one_round(struct worker *w, int *waiting)
 		ret = fs_exists(silojson);
 		if (ret >= 0)
 			ret = build_and_publish(w, t, set, ret, commit, &dropped);
+		if (ret < 0 && silo_knot_interrupted() && !dropped) {
+			/* Stopped: others need not wait for the claim to expire. */
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "%s", silo_error_message());
+			w->closing = 1;
+			drop_claim(w, t, commit);
+			w->closing = 0;
+			silo_error_set(ret, "%s", msg);
+		}
 		if (ret >= 0) {
 			if (!dropped && !has_key(&w->failed, t->key))
 				drop_claim(w, t, commit);
