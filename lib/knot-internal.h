@@ -119,6 +119,16 @@ extern const char *const knot_base_env[];
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
 
+/* How recipes are read: in the box or on the host, within LIMITS. */
+struct knot_reading {
+	int unboxed;
+	const struct silo_knot_limits *limits;
+};
+
+/* Seconds reading recipes may take (one bash, however many recipes),
+ * unless the time limit is shorter. */
+#define KNOT_READ_SECONDS 60
+
 /* The tree id of recipe directory DIR without its top-level treeptrs,
  * whose data enters the key through their object ids. */
 int knot_recipe_tree_id(char out[SILO_OID_MAX_HEXSZ + 1], const char *dir);
@@ -138,14 +148,16 @@ struct knot_sourced {
  * knot_sourced_release()), 1 when that did not work out (load them one
  * by one), or a negative error.
  */
-int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n);
+int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
+			const struct knot_reading *how);
 void knot_sourced_release(struct knot_sourced *v, size_t n);
 
 /* silo_knot_recipe_load() with the recipe cache of struct
  * silo_knot_config (CACHE NULL: none), and what knot_recipes_source()
- * gave for DIR (PRE NULL: source it here). */
+ * gave for DIR (PRE NULL: source it here, as HOW says). */
 int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *cache,
-		     int cache_read, const struct knot_sourced *pre);
+		     int cache_read, const struct knot_sourced *pre,
+		     const struct knot_reading *how);
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);

@@ -23,6 +23,7 @@ struct silo_knot_set {
 	char *recipe_cache;	/* from the configuration, or NULL */
 	int recipe_cache_read;
 	struct silo_knot_limits limits;
+	struct knot_reading reading;	/* how recipes are read: points into the set */
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
 	size_t n_recipes;
@@ -58,6 +59,8 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 			return ret;
 		}
 	}
+	set->reading.unboxed = set->unboxed;
+	set->reading.limits = &set->limits;
 	if (!(set->domain = strdup(domain)) ||
 	    (cfg->derived && !(set->derived = strdup(cfg->derived))) ||
 	    (cfg->silo && !(set->silo = strdup(cfg->silo))) ||
@@ -159,7 +162,8 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 	}
 	if (!(r = calloc(1, sizeof(*r))))
 		return silo_error_oom();
-	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre)) < 0) {
+	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre,
+				    &set->reading)) < 0) {
 		free(r);
 		return ret;
 	}
@@ -248,7 +252,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 		}
 		if (!ret && !(pre = calloc(subs.n, sizeof(*pre))))
 			ret = silo_error_oom();
-		if (!ret && (ret = knot_recipes_source(pre, real.v, subs.n)) != 0) {
+		if (!ret && (ret = knot_recipes_source(pre, real.v, subs.n, &set->reading)) != 0) {
 			free(pre);
 			pre = NULL;
 			ret = ret > 0 ? 0 : ret;

@@ -153,10 +153,14 @@ test_expect_success BOX 'a failed dependency skips its dependents; --keep-going 
 '
 
 test_expect_success BOX 'from-source-dir functions run in the source directory; -j 2' '
-	knot_recipe insrc 1.0 "unset -f wedge-make wedge-install
-wedge-make-from-source-dir() { test \"\$PWD\" = \"\$1\" && test -f data.txt && echo made >made; }
-wedge-install-from-source-dir() { test -f made && cp data.txt made \"\$2/\"; }
-wedge-smoke-test() { :; }" &&
+	mkdir -p deps/source.medo/insrc &&
+	cat >deps/source.medo/insrc/WEDGE <<-\EOF &&
+	WEDGE_NAME=insrc
+	WEDGE_VERSION=1.0
+	wedge-make-from-source-dir() { test "$PWD" = "$1" && test -f data.txt && echo made >made; }
+	wedge-install-from-source-dir() { test -f made && cp data.txt made "$2/"; }
+	EOF
+	knot_source insrc 1.0 &&
 	knot_recipe par 1.0 &&
 	knot build -j 2 -v deps/source.medo/insrc deps/source.medo/par >out &&
 	test_line_count 2 out &&

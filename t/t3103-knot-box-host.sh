@@ -86,6 +86,17 @@ no_userns() {
 	unshare -r sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$@"' sh "$@"
 }
 
+test_expect_success USERNS 'without user namespaces, knot says what is missing and what to do' '
+	no_userns knot validate deps/source.medo/owner 2>err; test $? = 9 &&
+	recipe=$(cd deps/source.medo/owner && pwd -P) &&
+	sed -n "s/^\(knot: error: cannot read .*\/owner\/WEDGE. in the box\): this system refuses to make user namespaces (bwrap: \(.*\)); knot reads and builds recipes as an unprivileged user in one (bubblewrap): allow them (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone; a container run with them), or use --unboxed to run the recipes on the host with your own rights\$/\1/p" err >actual &&
+	echo "knot: error: cannot read '"'"'$recipe/WEDGE'"'"' in the box" >expect &&
+	test_cmp expect actual &&
+	! grep -q "^bwrap:" err &&
+	no_userns knot validate --unboxed deps/source.medo/owner >out &&
+	test "$(cat out)" = "ok deps/source.medo/owner owner (1 version)"
+'
+
 test_expect_success USERNS 'a build that cannot make its box says why' '
 	key=$(knot key deps/source.medo/owner | cut -d" " -f1) &&
 	test -s .knot/recipes/$(knot key --explain deps/source.medo/owner | sed -n "s/^recipe-tree //p") &&

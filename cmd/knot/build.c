@@ -111,7 +111,7 @@ int cmd_knot_build(int argc, const char **argv)
 	int heavy_jobs = 1;
 	struct fe_option opts[] = {
 		OPT_INT('j', "jobs", &jobs, "n", "build N wedges at once (default 1)"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "run recipes without the bubblewrap box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run recipes without the bubblewrap box"),
 		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_FLAG(0, "keep-going", &keep_going, "after a failure, build what does not depend on it"),
 		OPT_INT(0, "allowed-failures", &allowed, "n", "keep going; exit 0 unless more than N fail"),

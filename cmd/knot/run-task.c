@@ -68,7 +68,7 @@ int cmd_knot_run_task(int argc, const char **argv)
 	struct silo_knot_limits limits;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "key", &key, "key", "the task: the version of the recipe with this key"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "run the recipe without the bubblewrap box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run the recipe without the bubblewrap box"),
 		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_FLAG(0, "rebuild", &o.rebuild, "build even when published; compare the trees"),
 		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),

@@ -51,7 +51,7 @@ int cmd_knot_worker(int argc, const char **argv)
 		OPT_STRING(0, "platform", &o.platform, "id/codename", "refuse to work unless this machine is that platform"),
 		OPT_STRING(0, "work-dir", &o.work_dir, "dir", "the clone and the cache silo (default: .knot/worker)"),
 		OPT_STRING(0, "medo", &o.medo, "path", "the source medo in the repository (default: deps/source.medo)"),
-		OPT_FLAG(0, "unboxed", &o.unboxed, "run recipes without the bubblewrap box"),
+		OPT_FLAG(0, "unboxed", &o.unboxed, "read and run recipes without the bubblewrap box"),
 		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_INT(0, "claim-timeout", &o.claim_timeout, "secs", "take over claims older than this (default 3600)"),
 		OPT_INT(0, "poll", &o.poll_ms, "ms", "wait this long between looks (default 10000)"),

@@ -14,10 +14,10 @@
  *
  * A set owns its recipes and tasks (one task per recipe and version);
  * pointers into it stay valid until silo_knot_set_free().  Recipes are
- * read by sourcing their WEDGE file with bash in a clean environment;
- * builds run bash (in the box unless unboxed: bubblewrap, as an
- * unprivileged user in a user namespace, within the limits) with their
- * output in a log file.  Nothing here prints or exits.
+ * read by sourcing their WEDGE file with bash in a clean environment,
+ * and built by bash with their output in a log file, both in the box
+ * (bubblewrap, as an unprivileged user in a user namespace, within the
+ * limits) unless unboxed.  Nothing here prints or exits.
  */
 #ifndef SILO_KNOT_H
 #define SILO_KNOT_H
@@ -62,16 +62,22 @@ struct silo_knot_recipe {
 	size_t n_problems;
 };
 
+struct silo_knot_config;
+
 /*
  * Read the recipe in DIR: source DIR/WEDGE with bash in a clean
- * environment and collect its variables and functions.  What is wrong
- * with the recipe (a missing variable or function, a malformed version,
- * a missing or unreadable source treeptr) is listed in out->problems,
- * and the call still succeeds; failing to run bash at all, or the WEDGE
- * file failing when sourced, is an error (SILO_EINVALID, with bash's
- * message).  Release with silo_knot_recipe_release().
+ * environment, in the box of CFG (NULL: the default box; cfg->unboxed:
+ * on the host), with every command at the top level of the file but
+ * assignments and "set -o" refused, and collect its variables and
+ * functions.  What is wrong with the recipe (a refused command, a
+ * missing variable or function, a malformed version, a missing or
+ * unreadable source treeptr) is listed in out->problems, and the call
+ * still succeeds; failing to run bash or make the box at all, or the
+ * WEDGE file failing when sourced, is an error (SILO_EINVALID, with
+ * bash's message).  Release with silo_knot_recipe_release().
  */
-int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir);
+int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir,
+			  const struct silo_knot_config *cfg);
 void silo_knot_recipe_release(struct silo_knot_recipe *r);
 
 /* The source treeptr of VERSION: DIR/<tarball name or name>-<version>.treeptr
@@ -151,9 +157,9 @@ int silo_knot_interrupted(void);
 
 struct silo_knot_config {
 	const char *domain;	/* NULL: $KNOT_DOMAIN, else the default */
-	int unboxed;		/* run without bubblewrap */
+	int unboxed;		/* read and build recipes on the host, without the box */
 	/* The limits of the box (NULL: the defaults, changed by
-	 * $KNOT_LIMITS). */
+	 * $KNOT_LIMITS); reading recipes is bounded by them too. */
 	const struct silo_knot_limits *limits;
 	const char *derived;	/* the derived medo; NULL: beside the source medo */
 	const char *silo;	/* read sources and dependencies from, and store
