@@ -519,25 +519,25 @@ static const char *stage_mounts(const void *arg)
 	size_t i;
 
 	if (run->n_stage > sizeof(fds) / sizeof(*fds))
-		return "too many directories for the box";
+		return "too many directories";
 	if (unshare(CLONE_NEWNS) < 0)
-		return "cannot make a mount namespace for the box";
+		return "cannot make a mount namespace";
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return "cannot make the box's mounts private";
+		return "cannot make its mounts private";
 	for (i = 0; i < run->n_stage; i++) {
 		fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, run->stage_from[i],
 				      OPEN_TREE_CLONE | O_CLOEXEC);
 		if (fds[i] < 0)
-			return "cannot take a directory into the box";
+			return "cannot take a directory in";
 	}
 	if (mount("tmpfs", STAGE_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
-		return "cannot mount the box's staging directory";
+		return "cannot mount its staging directory";
 	for (i = 0; i < run->n_stage; i++) {
 		if (mkdir(run->stage_to[i], 0755) < 0)
-			return "cannot create a directory for the box";
+			return "cannot create a staging directory";
 		if (syscall(SYS_move_mount, fds[i], "", AT_FDCWD, run->stage_to[i],
 			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return "cannot mount a directory for the box";
+			return "cannot mount a directory";
 		close(fds[i]);
 	}
 	return NULL;
@@ -563,8 +563,7 @@ const char *knot_box_complaint(char *buf, size_t size, const char *text, size_t 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if ((l > 7 && !strncmp(p, "bwrap: ", 7)) ||
-		    (l > 6 && !strncmp(p, "knot: ", 6) && memmem(p, l, "box", 3))) {
+		if ((l > 7 && !strncmp(p, "bwrap: ", 7)) || (l > 11 && !strncmp(p, "knot: box: ", 11))) {
 			found = p;
 			flen = l;
 		}

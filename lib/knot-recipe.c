@@ -253,8 +253,11 @@ static int sourcing_failed(const char *dir, int status, char *err)
 		if (*p == '\n')
 			*p = ' ';
 	return silo_error_set(SILO_EINVALID,
-			      "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s",
-			      dir, status, *err ? ": " : "", err);
+			      "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s%s",
+			      dir, status, *err ? ": " : "", err,
+			      strstr(err, "Permission denied") && knot_box_as_root()
+				      ? " (the box reads recipes as the host's uid 65534, not as root: "
+					"they must be readable by others)" : "");
 }
 
 /* Append a line "refused LINE FUNCTION COMMAND" to TEXT for each

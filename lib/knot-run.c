@@ -172,13 +172,14 @@ static const char *errno_text(int e)
 	}
 }
 
-/* In the child: say why it cannot go on, on its standard error. */
+/* In the child: say why the box cannot be made, on its standard error
+ * ("knot: box: ", which knot_box_complaint() finds). */
 _Noreturn static void child_fail(const char *msg, int e)
 {
 	const char *t = errno_text(e);
 	ssize_t ignored;
 
-	ignored = write(2, "knot: ", 6);
+	ignored = write(2, "knot: box: ", 11);
 	ignored = write(2, msg, strlen(msg));
 	ignored = write(2, ": ", 2);
 	ignored = write(2, t, strlen(t));
@@ -234,7 +235,7 @@ static int spawn(pid_t *pid_out, const struct knot_exec *x, int out, int err, in
 			}
 			if (setgroups(0, NULL) < 0 || setgid((gid_t)x->gid) < 0 ||
 			    setuid((uid_t)x->uid) < 0)
-				child_fail("cannot become the box's user", errno);
+				child_fail("cannot become its user", errno);
 			/* A new user forgets the parent-death signal. */
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 				_exit(127);

@@ -105,6 +105,17 @@ test_expect_success USERNS 'a build that cannot make its box says why' '
 	grep "^knot: error: owner/1.0: the build could not start (exit status 1): this system refuses to make user namespaces (bwrap: .*); knot reads and builds recipes as an unprivileged user in one (bubblewrap): allow them .*, or use --unboxed to run the recipes on the host with your own rights; log: " err
 '
 
+test_expect_success ROOT,BOX 'as root, a recipe others cannot read is refused, saying why' '
+	knot_recipe private 1.0 &&
+	chmod 700 deps/source.medo/private &&
+	test_when_finished "chmod 755 deps/source.medo/private" &&
+	test_expect_code 5 knot validate deps/source.medo/private 2>err &&
+	grep -q "Permission denied (the box reads recipes as the host'"'"'s uid 65534, not as root: they must be readable by others)\$" err &&
+	knot validate --unboxed deps/source.medo/private >out &&
+	echo "ok deps/source.medo/private private (1 version)" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success ROOT 'unboxed, an absolute wedge needs its path: the error names it' '
 	knot_recipe abs 1.0 "WEDGE_IS_ABSOLUTE=1" &&
 	mkdir user && cp -R deps deps.silo user/ && mkdir user/tmp &&
