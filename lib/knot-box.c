@@ -575,6 +575,13 @@ const char *knot_box_complaint(char *buf, size_t size, const char *text, size_t 
 	return buf;
 }
 
+int knot_box_refused(const char *line)
+{
+	return !strstr(line, "Resource temporarily unavailable") &&
+	       (strstr(line, "namespace") || strstr(line, "uid map") || strstr(line, "gid map") ||
+		strstr(line, "setgroups"));
+}
+
 char *knot_box_failure(const char *what, const char *line)
 {
 	char *s;
@@ -583,11 +590,10 @@ char *knot_box_failure(const char *what, const char *line)
 	if (line && strstr(line, "Resource temporarily unavailable"))
 		n = asprintf(&s, "%s: %s: the box reached its limit on processes (pids); raise it "
 			     "with --limits or KNOT_LIMITS (knot-build(1))", what, line);
-	else if (line && (strstr(line, "namespace") || strstr(line, "uid map") ||
-			  strstr(line, "gid map") || strstr(line, "setgroups")))
+	else if (line && knot_box_refused(line))
 		n = asprintf(&s, "%s: this system refuses to make user namespaces (%s); "
-			     "knot reads and builds recipes as an unprivileged user in one "
-			     "(bubblewrap): allow them (sysctl user.max_user_namespaces, "
+			     "knot builds recipes as an unprivileged user in one (bubblewrap): "
+			     "allow them (sysctl user.max_user_namespaces, "
 			     "kernel.unprivileged_userns_clone; a container run with them), "
 			     "or use --unboxed to run the recipes on the host with your own rights",
 			     what, line);

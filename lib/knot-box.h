@@ -73,6 +73,10 @@ const char *knot_box_limit_in_log(const char *log, size_t len);
 /* The limit NAME of L, as the user would set it (static). */
 const char *knot_box_limit_text(char buf[64], const struct silo_knot_limits *l, const char *name);
 
+/* 1 if bwrap's (or the child's) complaint LINE says that this system
+ * refuses to make the namespaces of the box, else 0. */
+int knot_box_refused(const char *line);
+
 /*
  * WHAT (e.g. "dash/0.5.12: cannot make the box") failed with bwrap's
  * message LINE: a new message (owned by the caller) saying what is

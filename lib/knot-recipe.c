@@ -357,14 +357,16 @@ static int split_batch(struct knot_sourced *out, char *const *dirs, size_t n, ch
 }
 
 /*
- * Run SCRIPT with bash over DIRS, as HOW says: in a box (read-only,
- * no network, nothing of the host but the base system and DIRS, at
- * their paths) or on the host, within KNOT_READ_SECONDS.  *out (of
- * *out_len bytes) and *err (owned by the caller) are what it printed.
- * WHAT names the recipes in messages.
+ * Run SCRIPT with bash over DIRS: in a box (read-only, no network,
+ * nothing of the host but the base system and DIRS, at their paths) or,
+ * UNBOXED, on the host, within KNOT_READ_SECONDS and the limits of HOW.
+ * *out (of *out_len bytes) and *err (owned by the caller) are what it
+ * printed.  WHAT names the recipes in messages.  *refused: the box
+ * could not be made because this system refuses user namespaces.
  */
-static int run_bash(int *status, char **out, size_t *out_len, char **err, const char *script,
-		    char *const *dirs, size_t n, const struct knot_reading *how, const char *what)
+static int run_bash_in(int *status, char **out, size_t *out_len, char **err, const char *script,
+		       char *const *dirs, size_t n, const struct knot_reading *how,
+		       const char *what, int unboxed, int *refused)
 {
 	struct knot_strv bash_args = KNOT_STRV_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
@@ -374,10 +376,11 @@ static int run_bash(int *status, char **out, size_t *out_len, char **err, const 
 	struct knot_exec x;
 	struct knot_watch w;
 	char *bash = NULL, *bwrap = NULL, **argv;
-	int unboxed = how && how->unboxed, out_fd = -1, err_fd = -1, ret;
+	int out_fd = -1, err_fd = -1, ret;
 	size_t i, len;
 
 	*out = *err = NULL;
+	*refused = 0;
 	if (!lim) {
 		silo_knot_limits_default(&defaults);
 		lim = &defaults;
@@ -449,8 +452,10 @@ static int run_bash(int *status, char **out, size_t *out_len, char **err, const 
 		goto out;
 	if (!unboxed && *status && !**out) {
 		char line[512], *msg, *head;
-		if (knot_box_complaint(line, sizeof(line), *err, len) &&
-		    asprintf(&head, "cannot read %s in the box", what) >= 0) {
+		if (knot_box_complaint(line, sizeof(line), *err, len) && knot_box_refused(line)) {
+			*refused = 1;
+		} else if (knot_box_complaint(line, sizeof(line), *err, len) &&
+			   asprintf(&head, "cannot read %s in the box", what) >= 0) {
 			msg = knot_box_failure(head, line);
 			ret = silo_error_set(SILO_ERROR, "%s", msg ? msg : head);
 			free(msg);
@@ -472,6 +477,27 @@ out:
 	free(binds);
 	free(bash);
 	free(bwrap);
+	return ret;
+}
+
+/*
+ * run_bash_in(), in the box unless HOW says unboxed.  Where no box can
+ * be made (user namespaces refused: a container, a hardened kernel),
+ * the recipes are read on the host: the DEBUG trap of the load script
+ * runs none of their commands either way, and knot key, list, install
+ * and validate keep working there (builds say what is missing).
+ */
+static int run_bash(int *status, char **out, size_t *out_len, char **err, const char *script,
+		    char *const *dirs, size_t n, const struct knot_reading *how, const char *what)
+{
+	int unboxed = how && how->unboxed, refused, ret;
+
+	ret = run_bash_in(status, out, out_len, err, script, dirs, n, how, what, unboxed, &refused);
+	if (ret >= 0 && refused) {
+		free(*out);
+		free(*err);
+		ret = run_bash_in(status, out, out_len, err, script, dirs, n, how, what, 1, &refused);
+	}
 	return ret;
 }
 

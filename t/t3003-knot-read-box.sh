@@ -94,6 +94,15 @@ test_expect_success 'knot key, list and build refuse it too, and send nothing' '
 	no_connection
 '
 
+test_lazy_prereq USERNS 'unshare -r true'
+
+test_expect_success USERNS 'where no box can be made, recipes are read on the host, still running nothing' '
+	test_expect_code 5 unshare -r sh -c "echo 0 >/proc/sys/user/max_user_namespaces && exec knot validate deps/source.medo/evil" \
+		>out 2>err &&
+	test_cmp expect-refused err &&
+	no_connection
+'
+
 test_expect_success 'recipes are read in the box: its user, its host name, no network' '
 	mkdir -p deps/source.medo/who &&
 	cat >deps/source.medo/who/WEDGE <<-\EOF &&

@@ -82,20 +82,22 @@ cp -R "$src/deps/source.medo/dash" deps/source.medo/
 rm -f deps/source.medo/dash/*.treeptr
 medo add "$3" deps/source.medo/dash/dash-$2.treeptr
 step "medo add: Debian's $(basename "$3") is the source treeptr deps/source.medo/dash/dash-$2.treeptr"
-# knot reads and builds recipes in a box that needs user namespaces;
-# where they are refused, it says so, and the demo builds --unboxed.
+knot validate deps/source.medo/dash
+
+# knot builds in a box that needs user namespaces; where they are
+# refused, it says so, and the demo builds --unboxed.
 box=
-if ! knot validate -q deps/source.medo/dash 2>"$work/validate.err"; then
-	if ! grep -q "refuses to make user namespaces" "$work/validate.err"; then
-		cat "$work/validate.err" >&2
+start=$(date +%s)
+if ! knot build -v deps/source.medo >built.txt 2>"$work/build.err"; then
+	if ! grep -q "refuses to make user namespaces" "$work/build.err"; then
+		cat "$work/build.err" >&2
 		exit 1
 	fi
 	box=--unboxed
 	step "knot: no box can be made here (user namespaces are refused); building --unboxed"
-	knot validate -q $box deps/source.medo/dash
+	start=$(date +%s)
+	knot build $box -v deps/source.medo >built.txt
 fi
-start=$(date +%s)
-knot build $box -v deps/source.medo >built.txt
 step "knot build: $(cat built.txt) in $(($(date +%s) - start)) s"
 tp=$(ls deps/derived.medo/*/*/dash-$2.treeptr)
 step "published $tp"
