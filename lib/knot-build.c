@@ -31,16 +31,23 @@
 #include <unistd.h>
 
 /* Runs the recipe's functions in the order and directories of the WEDGE
- * protocol; each step fails the build with its own exit status. */
+ * protocol; each step fails the build with its own exit status.  In the
+ * box, a step that failed with the box's /tmp full says so. */
 static const char driver_script[] =
-	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION\n"
+	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
 	"set -o errexit -o nounset -o pipefail\n"
-	"knot_src=$1 knot_build=$2 knot_install=$3 knot_wedge=$4 knot_smoke=$5\n"
+	"knot_src=$1 knot_build=$2 knot_install=$3 knot_wedge=$4 knot_smoke=$5 knot_boxed=$7\n"
 	"echo 'knot: box ready'\n"
 	"cd \"$knot_wedge\"\n"
 	"WEDGE_VERSION=$6\n"
 	"source \"$knot_wedge/WEDGE\"\n"
 	"WEDGE_VERSION=$6\n"
+	"knot_tmp_full() {\n"
+	"  [ \"$knot_boxed\" = boxed ] || return 0\n"
+	"  set -- $(command -p stat -f -c '%a %b' /tmp 2>/dev/null)\n"
+	"  if [ $# -eq 2 ] && [ \"$1\" -le $(($2 / 100)) ]; then echo \"knot: the box's /tmp is full\"; fi\n"
+	"  return 0\n"
+	"}\n"
 	"knot_step() {\n"
 	"  local code=$1 dir=$2 st\n"
 	"  shift 2\n"
@@ -50,7 +57,11 @@ static const char driver_script[] =
 	"  ( set -o errexit; \"$@\" )\n"
 	"  st=$?\n"
 	"  set -o errexit\n"
-	"  if [ \"$st\" -ne 0 ]; then echo \"knot: $1 failed with exit status $st\"; exit \"$code\"; fi\n"
+	"  if [ \"$st\" -ne 0 ]; then\n"
+	"    echo \"knot: $1 failed with exit status $st\"\n"
+	"    knot_tmp_full\n"
+	"    exit \"$code\"\n"
+	"  fi\n"
 	"}\n"
 	"if declare -F wedge-make >/dev/null; then\n"
 	"  knot_step 10 \"$knot_build\" wedge-make \"$knot_src\" \"$knot_build\" \"$knot_install\" \"$knot_wedge\"\n"
@@ -101,6 +112,29 @@ static const char *tmp_dir(void)
 	return t && *t == '/' ? t : "/tmp";
 }
 
+/* Whether process PID still runs: it exists and is not a zombie (an
+ * init that reaps late keeps the zombie of a killed build a while). */
+static int process_runs(long pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
 /* Remove work directories "knot-<pid>-..." of processes that are gone
  * (a build killed with SIGKILL leaves its directory behind). */
 static void remove_stale_work(void)
@@ -120,7 +154,7 @@ static void remove_stale_work(void)
 		pid = strtol(de->d_name + strlen(WORK_PREFIX), &end, 10);
 		if (end == de->d_name + strlen(WORK_PREFIX) || *end != '-' || pid <= 0)
 			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (process_runs(pid))
 			continue;
 		if (strlen(end) > 4 && !strcmp(end + strlen(end) - 4, ".log"))
 			continue;	/* logs of failed builds are kept */
@@ -371,7 +405,12 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 					"'%s' is not empty: an unboxed build of the absolute wedge %s/%s installs there",
 					t->wedge_path, t->recipe->name, t->version);
 		} else if ((ret = fs_mkdir_p(t->wedge_path, 0755)) < 0) {
-			return silo_error_wrap("an unboxed build of an absolute wedge installs at its path: ");
+			char why[512];
+			snprintf(why, sizeof(why), "%s", silo_error_message());
+			return silo_error_set(ret, "%s/%s is an absolute wedge: unboxed, it is built at its "
+					      "own path '%s', which cannot be made here (%s); build it as "
+					      "root, or in the box (which needs user namespaces)",
+					      t->recipe->name, t->version, t->wedge_path, why);
 		}
 		w->install_is_real = 1;
 		if (!(w->install = strdup(t->wedge_path)))
@@ -404,20 +443,41 @@ static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
 	return 0;
 }
 
-static int run_argv(struct knot_strv *argv, const struct silo_knot_task *t,
-		    const struct work *w, int unboxed, const char *bash, const char *bwrap)
+/* The program that runs the recipe: bash with the driver, in the box
+ * unless UNBOXED (RUN then holds the box). */
+static int run_argv(struct knot_strv *argv, struct knot_box_run *run, const struct silo_knot_task *t,
+		    const struct work *w, const silo_knot_set *set, int unboxed, const char *bash,
+		    const char *bwrap)
 {
 	const char *src_base = unboxed ? w->src : KNOT_BOX_SRC;
+	struct knot_bind *binds = NULL;
+	size_t i, n = 0;
 	int ret;
 
 	if (!unboxed) {
-		struct knot_box b = {
-			bwrap, t->recipe->leaky, t->recipe->dir, w->driver,
-			w->src, w->build, w->smoke, w->install, t->wedge_path,
-			(const char *const *)w->dep_dirs, (const char *const *)w->dep_paths, w->n_deps
-		};
-		if ((ret = knot_box_argv(argv, &b)) < 0)
+		struct knot_box b;
+		if (!(binds = calloc(5 + w->n_deps, sizeof(*binds))))
+			return silo_error_oom();
+		binds[n++] = (struct knot_bind){ t->recipe->dir, KNOT_BOX_RECIPE, 0 };
+		binds[n++] = (struct knot_bind){ w->src, KNOT_BOX_SRC, 1 };
+		binds[n++] = (struct knot_bind){ w->build, KNOT_BOX_BUILD, 1 };
+		binds[n++] = (struct knot_bind){ w->smoke, KNOT_BOX_SMOKE, 1 };
+		binds[n++] = (struct knot_bind){ w->install, t->wedge_path, 1 };
+		for (i = 0; i < w->n_deps; i++)
+			binds[n++] = (struct knot_bind){ w->dep_dirs[i], w->dep_paths[i], 0 };
+		memset(&b, 0, sizeof(b));
+		b.bwrap = bwrap;
+		b.net = t->recipe->leaky;
+		b.binds = binds;
+		b.n_binds = n;
+		b.driver = driver_script;
+		b.chdir = KNOT_BOX_BUILD;
+		b.tmp_size = silo_knot_set_limits(set)->tmp;
+		ret = knot_box_prepare(run, &b);
+		free(binds);
+		if (ret < 0)
 			return ret;
+		argv = &run->argv;
 	}
 	if ((ret = knot_strv_push(argv, bash)) < 0 ||
 	    (ret = knot_strv_push(argv, "--noprofile")) < 0 ||
@@ -433,21 +493,83 @@ static int run_argv(struct knot_strv *argv, const struct silo_knot_task *t,
 	    (ret = knot_strv_push(argv, unboxed ? w->install : t->wedge_path)) < 0 ||
 	    (ret = knot_strv_push(argv, unboxed ? t->recipe->dir : KNOT_BOX_RECIPE)) < 0 ||
 	    (ret = knot_strv_push(argv, unboxed ? w->smoke : KNOT_BOX_SMOKE)) < 0 ||
-	    (ret = knot_strv_push(argv, t->version)) < 0)
+	    (ret = knot_strv_push(argv, t->version)) < 0 ||
+	    (ret = knot_strv_push(argv, unboxed ? "unboxed" : "boxed")) < 0)
 		return ret;
 	return 0;
 }
 
-/* What failed, from the driver's exit status and the log. */
-static char *failure_message(const struct silo_knot_task *t, int status, const char *log)
+/* Give the tree DIR to the box's user (knot runs as root: the box's
+ * user is not), so that the recipe may write there. */
+static int chown_tree(const char *dir, uid_t uid, gid_t gid, int dfd, int depth)
 {
-	char *text = NULL, *msg = NULL;
-	size_t len;
-	const char *what;
+	struct dirent *de;
+	DIR *d;
+	int fd, ret = 0;
+
+	fd = dfd < 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		     : openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return silo_error_errno("cannot read '%s'", dir);
+	if (fchown(fd, uid, gid) < 0) {
+		close(fd);
+		return silo_error_errno("cannot give '%s' to the box's user", dir);
+	}
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return silo_error_errno("cannot read '%s'", dir);
+	}
+	while (!ret && (de = readdir(d))) {
+		struct stat st;
+		int is_dir = de->d_type == DT_DIR;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_UNKNOWN)
+			is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				 S_ISDIR(st.st_mode);
+		if (is_dir && depth < 4096)
+			ret = chown_tree(de->d_name, uid, gid, dirfd(d), depth + 1);
+		else if (fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			ret = silo_error_errno("cannot give '%s' to the box's user", de->d_name);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* The last "knot: running FUNCTION" of the log TEXT, copied into BUF. */
+static const char *running(char *buf, size_t size, const char *text)
+{
+	const char *p = text, *found = NULL;
+
+	while (text && (p = strstr(p, "knot: running "))) {
+		found = p + strlen("knot: running ");
+		p = found;
+	}
+	if (!found)
+		return NULL;
+	snprintf(buf, size, "%.*s", (int)strcspn(found, " \n"), found);
+	return buf;
+}
+
+static void mib(char buf[32], unsigned long long bytes)
+{
+	snprintf(buf, 32, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+}
+
+/* What failed, from the driver's exit status, the watch and the log. */
+static char *failure_message(const struct silo_knot_task *t, int status, const char *log,
+			     const struct knot_watch *w, const struct silo_knot_limits *lim)
+{
+	static const char raise[] = "raise it with --limits or KNOT_LIMITS (knot-build(1))";
+	char *text = NULL, *msg = NULL, fn[64], lim_text[64], size[32];
+	const char *what, *limit;
+	size_t len = 0;
 
 	if (fs_read_file(&text, &len, log, 64 << 20) < 0) {
 		silo_error_clear();
 		text = NULL;
+		len = 0;
 	}
 	if (status == 10)
 		what = (t->recipe->funcs & SILO_KNOT_FN_MAKE) ? "wedge-make" : "wedge-make-from-source-dir";
@@ -460,22 +582,51 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 		what = "the box";
 	else
 		what = "sourcing WEDGE";
-	if (status >= 10 && status <= 12) {
-		if (asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
+	if (w->stopped == KNOT_STOP_TIME) {
+		if (asprintf(&msg, "%s/%s: %s went over the time limit (%s) and was stopped; %s",
+			     t->recipe->name, t->version,
+			     running(fn, sizeof(fn), text) ? fn : "the build",
+			     knot_box_limit_text(lim_text, lim, "time"), raise) < 0)
+			msg = NULL;
+	} else if (w->stopped == KNOT_STOP_DISK) {
+		mib(size, w->disk_used);
+		/* A build that ended within its time is measured at its end. */
+		if (asprintf(&msg, "%s/%s: %s went over the disk limit (%s): its work directory grew by %s; %s",
+			     t->recipe->name, t->version,
+			     !status ? "the build" : running(fn, sizeof(fn), text) ? fn : "the build",
+			     knot_box_limit_text(lim_text, lim, "disk"), size, raise) < 0)
+			msg = NULL;
+	} else if (status >= 10 && status <= 12) {
+		limit = text ? knot_box_limit_in_log(text, len) : NULL;
+		if (limit && asprintf(&msg, "%s/%s: %s failed: %s (%s); %s", t->recipe->name, t->version,
+				      what,
+				      !strcmp(limit, "tmp") ? "the box's /tmp is full" :
+				      !strcmp(limit, "disk") ? "a file went over the disk limit" :
+				      !strcmp(limit, "pids") ? "its log shows the process limit was reached" :
+				      "its log shows the memory limit (per process) was reached",
+				      knot_box_limit_text(lim_text, lim, limit), raise) < 0)
+			msg = NULL;
+		else if (!limit && asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
 			msg = NULL;
 	} else if (!strcmp(what, "the box")) {
-		/* bwrap's own complaint is the last line of the log. */
-		char *last = NULL;
-		if (text) {
+		char line[512], *head;
+		const char *c = text ? knot_box_complaint(line, sizeof(line), text, len) : NULL;
+
+		if (!c && text) {
+			/* else the last line of the log */
+			char *last;
 			while (len && text[len - 1] == '\n')
 				text[--len] = '\0';
 			last = strrchr(text, '\n');
-			last = last ? last + 1 : text;
+			c = last ? last + 1 : text;
+			if (!*c)
+				c = NULL;
 		}
-		if (asprintf(&msg, "%s/%s: the build could not start (exit status %d)%s%s",
-			     t->recipe->name, t->version, status, last && *last ? ": " : "",
-			     last ? last : "") < 0)
-			msg = NULL;
+		if (asprintf(&head, "%s/%s: the build could not start (exit status %d)", t->recipe->name,
+			     t->version, status) < 0)
+			head = NULL;
+		msg = head ? knot_box_failure(head, c) : NULL;
+		free(head);
 	} else if (asprintf(&msg, "%s/%s: %s failed (exit status %d)", t->recipe->name,
 			    t->version, what, status) < 0) {
 		msg = NULL;
@@ -706,19 +857,26 @@ static char *keep_log(const struct work *w)
 int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		    const silo_knot_set *set, const struct silo_knot_build_options *o)
 {
+	const struct silo_knot_limits *lim = silo_knot_set_limits(set);
 	struct knot_strv argv = KNOT_STRV_INIT, env = KNOT_STRV_INIT;
+	struct knot_box_run run = KNOT_BOX_RUN_INIT;
+	struct knot_exec x;
+	struct knot_watch watch;
 	struct work w;
 	struct build_facts f;
-	char *bash = NULL, *bwrap = NULL;
+	char *bash = NULL, *bwrap = NULL, *dirs[6];
 	int unboxed = !strcmp(t->box, "none");
 	int published, status = 0, ret;
-	size_t i;
+	size_t i, n_dirs = 0;
 	double t0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&w, 0, sizeof(w));
 	memset(&f, 0, sizeof(f));
+	memset(&x, 0, sizeof(x));
+	memset(&watch, 0, sizeof(watch));
 	w.log_fd = -1;
+	watch.info_fd = -1;
 	if ((published = silo_knot_published(t)) < 0)
 		return published;
 	if (published == SILO_KNOT_PUBLISHED && !o->rebuild) {
@@ -744,21 +902,68 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	}
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
 	    (ret = run_env(&env, t, &w, unboxed)) < 0 ||
-	    (ret = run_argv(&argv, t, &w, unboxed, bash, bwrap)) < 0)
+	    (ret = run_argv(&argv, &run, t, &w, set, unboxed, bash, bwrap)) < 0)
 		goto out;
+	/* The box's user writes the source, build, smoke-test and install
+	 * directories; when knot runs as root, that user is not root. */
+	if (!unboxed && run.as_root &&
+	    ((ret = chown_tree(w.src, KNOT_BOX_HOST_UID, KNOT_BOX_HOST_UID, -1, 0)) < 0 ||
+	     (ret = chown_tree(w.build, KNOT_BOX_HOST_UID, KNOT_BOX_HOST_UID, -1, 0)) < 0 ||
+	     (ret = chown_tree(w.smoke, KNOT_BOX_HOST_UID, KNOT_BOX_HOST_UID, -1, 0)) < 0 ||
+	     (ret = chown_tree(w.install, KNOT_BOX_HOST_UID, KNOT_BOX_HOST_UID, -1, 0)) < 0))
+		goto out;
+	/* What the build writes counts against the disk limit. */
+	dirs[n_dirs++] = w.src;
+	dirs[n_dirs++] = w.build;
+	dirs[n_dirs++] = w.smoke;
+	dirs[n_dirs++] = w.install;
+	if (unboxed) {
+		dirs[n_dirs++] = w.home;
+		dirs[n_dirs++] = w.tmp;
+	}
+	watch.seconds = (double)lim->seconds;
+	watch.disk = lim->disk;
+	watch.dirs = dirs;
+	watch.n_dirs = n_dirs;
+	if (!unboxed) {
+		knot_box_exec(&x, &run);
+		watch.info_fd = run.info_fd;
+		x.argv = run.argv.v;
+	} else {
+		x.argv = argv.v;
+		x.cwd = w.build;
+	}
+	x.envp = env.v;
+	x.limits = lim;
+	/* Unboxed, the processes of the user are not the build's alone. */
+	x.limit_pids = !unboxed;
 	f.start = time(NULL);
 	t0 = now_seconds();
-	if ((ret = knot_run_logged(&status, argv.v, env.v, w.build, w.log_fd, w.log)) < 0)
+	if ((ret = knot_run_watched(&status, &x, w.log_fd, w.log, &watch)) < 0)
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
+	if (!status && watch.disk) {
+		/* A build that ended before the watch looked is measured too. */
+		unsigned long long used;
+		if ((ret = knot_disk_usage(&used, dirs, n_dirs)) < 0)
+			goto out;
+		watch.disk_used = used > watch.disk_base ? used - watch.disk_base : 0;
+		if (watch.disk_used > watch.disk)
+			watch.stopped = KNOT_STOP_DISK;
+	}
 	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
 		goto out;
-	if (status) {
+	if (status || watch.stopped) {
 		res->kind = SILO_KNOT_FAILED;
 		res->error = SILO_ERROR;
-		res->message = failure_message(t, status, w.log);
+		res->message = failure_message(t, status, w.log, &watch, lim);
 		res->log = keep_log(&w);
+		goto out;
+	}
+	if (silo_knot_interrupted()) {
+		ret = silo_error_set(SILO_ERROR, "%s/%s: interrupted before it was published",
+				     t->recipe->name, t->version);
 		goto out;
 	}
 	if ((ret = publish(res, t, set, o, &w, &f, published)) < 0)
@@ -774,6 +979,7 @@ out:
 		if (e)
 			silo_error_set(e, "%s", msg);
 	}
+	knot_box_run_release(&run);
 	work_release(&w);
 	knot_strv_clear(&argv);
 	knot_strv_clear(&env);

@@ -87,7 +87,8 @@ int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, s
 	if (!ret)
 		ret = strbuf_addf(&sb, "\nflags = %s\n\n"
 				  "rule run-task\n"
-				  "  command = $knot knot run-task $flags --key=$key --stamp=$out $recipe\n"
+				  /* exec: the task is ninja's child, and dies with it. */
+				  "  command = exec $knot knot run-task $flags --key=$key --stamp=$out $recipe\n"
 				  "  description = $wedge $key\n"
 				  "  restat = 1\n\n"
 				  "pool heavy\n  depth = %d\n",

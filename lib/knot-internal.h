@@ -35,19 +35,72 @@ int knot_which(char **out, const char *name);
  * Run ARGV (ARGV[0] a full path) with environment ENVP in directory CWD
  * (NULL: the current one): standard input /dev/null, standard output
  * OUT_FD and standard error ERR_FD (-1: /dev/null).  The child is
- * killed when this process dies.  *status is its exit status, or 128 +
- * the signal that ended it.
+ * killed when this process dies, and stopped (SIGTERM) when it is
+ * interrupted (silo_knot_interrupt()), which is then an error.  *status
+ * is its exit status, or 128 + the signal that ended it.
  */
 int knot_run(int *status, char *const *argv, char *const *envp, const char *cwd,
 	     int out_fd, int err_fd);
 
+/* The same, run even when interrupted (what cleans up after one). */
+int knot_run_anyway(int *status, char *const *argv, char *const *envp, const char *cwd,
+		    int out_fd, int err_fd);
+
+/* How knot_run_watched() starts a program. */
+struct knot_exec {
+	char *const *argv;	/* argv[0] a full path */
+	char *const *envp;
+	const char *cwd;	/* NULL: the current directory */
+	int out_fd, err_fd;	/* -1: /dev/null (a log replaces both) */
+	const int *keep_fds;	/* inherited by the program */
+	size_t n_keep;
+	/* Run as ROOT_UID:ROOT_GID (no supplementary groups) when this
+	 * process is root; first call CHILD_SETUP(SETUP_ARG) in the child,
+	 * as root (async-signal-safe; 0, or a message for the log and the
+	 * child fails with 127). */
+	int change_user;
+	unsigned uid, gid;
+	const char *(*child_setup)(const void *setup_arg);
+	const void *setup_arg;
+	const struct silo_knot_limits *limits;	/* pids, memory, disk as rlimits */
+	int limit_pids;		/* apply limits->pids (RLIMIT_NPROC) too */
+};
+
+/* Why knot_run_watched() stopped a program. */
+enum knot_stop {
+	KNOT_STOP_NONE = 0,
+	KNOT_STOP_TIME,		/* the wall-time limit */
+	KNOT_STOP_DISK,		/* the disk budget of the watched directories */
+	KNOT_STOP_SIGNAL	/* silo_knot_interrupt() */
+};
+
+struct knot_watch {
+	double seconds;			/* wall time; 0: no limit */
+	unsigned long long disk;	/* bytes DIRS may grow by; 0: no limit */
+	char *const *dirs;
+	size_t n_dirs;
+	int info_fd;			/* read end of bwrap's --info-fd, or -1 */
+	/* set by knot_run_watched() */
+	int stopped;			/* enum knot_stop */
+	unsigned long long disk_base;	/* what DIRS held at the start */
+	unsigned long long disk_used;	/* growth, at the last look */
+};
+
 /*
- * The same with standard output and error going through a pipe into
- * LOG_FD (LOG_NAME in messages), so that the program may open
- * /dev/stdout without truncating the log or needing its owner.
+ * Run X in a process group of its own with its standard output and
+ * error through a pipe into LOG_FD (LOG_NAME in messages; -1: X's own
+ * descriptors), so that it may open /dev/stdout without truncating the
+ * log, and watch it: past W's time or disk budget, or when interrupted,
+ * stop it with all its processes (a box: its pid 1, which takes every
+ * process of the box with it, and only then bwrap), W->stopped saying
+ * why.  *status as knot_run().  When it returns, no process it started
+ * is left.
  */
-int knot_run_logged(int *status, char *const *argv, char *const *envp, const char *cwd,
-		    int log_fd, const char *log_name);
+int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
+		     struct knot_watch *w);
+
+/* The bytes of the files below DIRS (blocks on disk, hard links once). */
+int knot_disk_usage(unsigned long long *out, char *const *dirs, size_t n);
 
 /* The same with each line of the output (standard output and error)
  * passed to ON_LINE, without its newline. */
@@ -65,6 +118,16 @@ extern const char *const knot_base_env[];
 
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
+
+/* How recipes are read: in the box or on the host, within LIMITS. */
+struct knot_reading {
+	int unboxed;
+	const struct silo_knot_limits *limits;
+};
+
+/* Seconds reading recipes may take (one bash, however many recipes),
+ * unless the time limit is shorter. */
+#define KNOT_READ_SECONDS 60
 
 /* The tree id of recipe directory DIR without its top-level treeptrs,
  * whose data enters the key through their object ids. */
@@ -85,14 +148,16 @@ struct knot_sourced {
  * knot_sourced_release()), 1 when that did not work out (load them one
  * by one), or a negative error.
  */
-int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n);
+int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
+			const struct knot_reading *how);
 void knot_sourced_release(struct knot_sourced *v, size_t n);
 
 /* silo_knot_recipe_load() with the recipe cache of struct
  * silo_knot_config (CACHE NULL: none), and what knot_recipes_source()
- * gave for DIR (PRE NULL: source it here). */
+ * gave for DIR (PRE NULL: source it here, as HOW says). */
 int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *cache,
-		     int cache_read, const struct knot_sourced *pre);
+		     int cache_read, const struct knot_sourced *pre,
+		     const struct knot_reading *how);
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);

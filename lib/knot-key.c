@@ -22,6 +22,8 @@ struct silo_knot_set {
 	char *silo;		/* from the configuration, or NULL */
 	char *recipe_cache;	/* from the configuration, or NULL */
 	int recipe_cache_read;
+	struct silo_knot_limits limits;
+	struct knot_reading reading;	/* how recipes are read: points into the set */
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
 	size_t n_recipes;
@@ -47,6 +49,18 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	}
 	set->unboxed = cfg->unboxed;
 	set->recipe_cache_read = cfg->recipe_cache_read;
+	if (cfg->limits) {
+		set->limits = *cfg->limits;
+	} else {
+		silo_knot_limits_default(&set->limits);
+		if ((ret = silo_knot_limits_parse(&set->limits, getenv(SILO_KNOT_LIMITS_ENV),
+						  SILO_KNOT_LIMITS_ENV)) < 0) {
+			free(set);
+			return ret;
+		}
+	}
+	set->reading.unboxed = set->unboxed;
+	set->reading.limits = &set->limits;
 	if (!(set->domain = strdup(domain)) ||
 	    (cfg->derived && !(set->derived = strdup(cfg->derived))) ||
 	    (cfg->silo && !(set->silo = strdup(cfg->silo))) ||
@@ -148,7 +162,8 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 	}
 	if (!(r = calloc(1, sizeof(*r))))
 		return silo_error_oom();
-	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre)) < 0) {
+	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre,
+				    &set->reading)) < 0) {
 		free(r);
 		return ret;
 	}
@@ -237,7 +252,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 		}
 		if (!ret && !(pre = calloc(subs.n, sizeof(*pre))))
 			ret = silo_error_oom();
-		if (!ret && (ret = knot_recipes_source(pre, real.v, subs.n)) != 0) {
+		if (!ret && (ret = knot_recipes_source(pre, real.v, subs.n, &set->reading)) != 0) {
 			free(pre);
 			pre = NULL;
 			ret = ret > 0 ? 0 : ret;
@@ -449,6 +464,11 @@ int silo_knot_set_resolve(silo_knot_set *set)
 const char *silo_knot_set_silo(const silo_knot_set *set)
 {
 	return set->silo;
+}
+
+const struct silo_knot_limits *silo_knot_set_limits(const silo_knot_set *set)
+{
+	return &set->limits;
 }
 
 int silo_knot_published(const struct silo_knot_task *t)

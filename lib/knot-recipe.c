@@ -1,9 +1,10 @@
 /*
  * Reading wedge recipes: source the WEDGE file with bash in a clean
- * environment, collect its variables and functions, and list what is
- * wrong with it (Documentation/wedge.5.scd).
+ * environment, in the box (or on the host when unboxed), refusing every
+ * command at its top level but assignments, collect its variables and
+ * functions, and list what is wrong with it (Documentation/wedge.5.scd).
  */
-#include "knot-internal.h"
+#include "knot-box.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -19,16 +20,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Prints "var NAME VALUE" for each variable set and "fn NAME" for each
+/*
+ * Prints "var NAME VALUE" for each variable set and "fn NAME" for each
  * function defined in the recipe directory $1; what the recipe itself
- * prints goes to stderr. */
+ * prints goes to stderr.  Nothing of the recipe runs but assignments of
+ * words without commands in them and "set -o": every other command of
+ * the file, and any command of a function of it, is refused before it
+ * runs (a DEBUG trap, with extdebug and functrace, using only shell
+ * keywords), naming its line on stderr: "@@knot-refused@@ LINE FUNCTION
+ * COMMAND".  The refusal ends the (sub)shell it happens in.
+ */
+#define REFUSED_MARK "@@knot-refused@@ "
 #define LOAD_BODY \
 	"set -o errexit -o nounset -o pipefail\n" \
 	"cd \"$1\"\n" \
+	"readonly knot_refuse\n" \
+	"knot_word='([^][ \t\n\"'\"'\"'\\\\$`;&|<>(){}]|'\"'\"'[^'\"'\"']*'\"'\"'|\"([^\"\\\\$`]|\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})*\"|\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})*'\n" \
+	"knot_assign=\"[A-Za-z_][A-Za-z0-9_]*\\\\+?=($knot_word|\\\\([ \t\n]*($knot_word([ \t\n]+$knot_word)*)?[ \t\n]*\\\\))\"\n" \
+	"knot_ok=\"^($knot_assign([ \t]+$knot_assign)*|set( +[-+]([euxC]+|o +(errexit|nounset|pipefail|xtrace|noclobber)))+)\\$\"\n" \
+	"readonly knot_word knot_assign knot_ok\n" \
+	"shopt -s extdebug\n" \
+	"set -o functrace\n" \
+	"trap '[[ ${BASH_SOURCE[0]-} != ./WEDGE || ( -z ${FUNCNAME[0]-} && $BASH_COMMAND =~ $knot_ok && " \
+	"$BASH_COMMAND != *knot_* ) || ${knot_refuse:?\"" REFUSED_MARK "$LINENO ${FUNCNAME[0]:--} $BASH_COMMAND\"} ]]' DEBUG\n" \
 	"source ./WEDGE >&2\n" \
+	"IFS=$' \\t\\n'\n" \
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
 	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n" \
-	"  if declare -p \"$knot_v\" >/dev/null 2>&1; then\n" \
+	"  if [[ -v $knot_v ]]; then\n" \
 	"    declare -n knot_ref=$knot_v\n" \
 	"    knot_val=\"${knot_ref[*]}\"\n" \
 	"    unset -n knot_ref\n" \
@@ -44,7 +63,7 @@ static const char load_script[] = LOAD_BODY;
 
 /* The same for many recipe directories in one bash: each in a subshell
  * of its own, as if it were a bash of its own, between "@recipe DIR"
- * and "@status STATUS STDERR" (on one line). */
+ * and "@status STATUS", after its standard error as "@err LINE" lines. */
 static const char batch_script[] =
 	"exec 9>&1\n"
 	"for knot_d in \"$@\"; do\n"
@@ -53,7 +72,10 @@ static const char batch_script[] =
 	LOAD_BODY
 	") 2>&1 1>&9 9>&-)\n"
 	"  knot_st=$?\n"
-	"  printf '@status %d %s\\n' \"$knot_st\" \"${knot_err//$'\\n'/ }\"\n"
+	"  if [ -n \"$knot_err\" ]; then\n"
+	"    while IFS= read -r knot_l; do printf '@err %s\\n' \"$knot_l\"; done <<<\"$knot_err\"\n"
+	"  fi\n"
+	"  printf '@status %d\\n' \"$knot_st\"\n"
 	"done\n";
 
 static const struct {
@@ -162,6 +184,7 @@ static void take_words(char ***v, size_t *n, struct knot_strv *sv)
 struct vars {
 	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
 	unsigned funcs;
+	struct knot_strv refused;	/* "LINE FUNCTION COMMAND" of refused commands */
 };
 
 static void vars_release(struct vars *v)
@@ -175,6 +198,7 @@ static void vars_release(struct vars *v)
 	free(v->heavy);
 	free(v->deps);
 	free(v->env);
+	knot_strv_clear(&v->refused);
 }
 
 static int parse_output(struct vars *v, char *text)
@@ -182,7 +206,11 @@ static int parse_output(struct vars *v, char *text)
 	char *line, *save = NULL;
 
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "fn ", 3)) {
+		if (!strncmp(line, "refused ", 8)) {
+			int ret = knot_strv_push(&v->refused, line + 8);
+			if (ret < 0)
+				return ret;
+		} else if (!strncmp(line, "fn ", 3)) {
 			size_t i;
 			for (i = 0; i < sizeof(fn_names) / sizeof(*fn_names); i++)
 				if (!strcmp(line + 3, fn_names[i].name))
@@ -225,8 +253,45 @@ static int sourcing_failed(const char *dir, int status, char *err)
 		if (*p == '\n')
 			*p = ' ';
 	return silo_error_set(SILO_EINVALID,
-			      "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s",
-			      dir, status, *err ? ": " : "", err);
+			      "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s%s",
+			      dir, status, *err ? ": " : "", err,
+			      strstr(err, "Permission denied") && knot_box_as_root()
+				      ? " (the box reads recipes as the host's uid 65534, not as root: "
+					"they must be readable by others)" : "");
+}
+
+/* Append a line "refused LINE FUNCTION COMMAND" to TEXT for each
+ * refusal bash reported in ERR (the command's first line, shortened);
+ * the number of them, or a negative error. */
+static int add_refusals(struct strbuf *text, const char *err)
+{
+	const char *p = err;
+	int n = 0, ret;
+
+	while ((p = strstr(p, REFUSED_MARK))) {
+		const char *cmd, *end, *next;
+		size_t len;
+
+		p += strlen(REFUSED_MARK);
+		/* LINE and FUNCTION are single words. */
+		cmd = p + strcspn(p, " \n");
+		if (*cmd == ' ')
+			cmd += 1 + strcspn(cmd + 1, " \n");
+		if (*cmd == ' ')
+			cmd++;
+		end = cmd + strcspn(cmd, "\n");
+		next = strstr(cmd, REFUSED_MARK);
+		if (next && next < end)
+			end = next;
+		len = (size_t)(end - p);
+		while (len && p[len - 1] == ' ')
+			len--;
+		if ((ret = strbuf_addf(text, "refused %.*s%s\n", (int)(len > 200 ? 200 : len), p,
+				       len > 200 ? "..." : "")) < 0)
+			return ret;
+		n++;
+	}
+	return n;
 }
 
 void knot_sourced_release(struct knot_sourced *v, size_t n)
@@ -245,7 +310,7 @@ void knot_sourced_release(struct knot_sourced *v, size_t n)
  * not what N sections naming DIRS in order would be. */
 static int split_batch(struct knot_sourced *out, char *const *dirs, size_t n, char *text)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
 	char *line, *save = NULL;
 	size_t i = 0;
 	int in = 0, ret = 0;
@@ -256,20 +321,28 @@ static int split_batch(struct knot_sourced *out, char *const *dirs, size_t n, ch
 				return 1;
 			in = 1;
 			strbuf_setlen(&sb, 0);
+			strbuf_setlen(&err, 0);
 		} else if (!strncmp(line, "@status ", 8)) {
 			char *end;
 			long st = strtol(line + 8, &end, 10);
-			if (end == line + 8 || (*end != ' ' && *end) || st < 0 || st > 255) {
+			int refused = 0;
+
+			if (end == line + 8 || *end || st < 0 || st > 255) {
 				ret = 1;
 				break;
 			}
-			if (!(out[i].dir = strdup(dirs[i])) || !(out[i].err = strdup(*end ? end + 1 : "")) ||
+			if ((ret = strbuf_grow(&err, 0)) < 0 || !(out[i].dir = strdup(dirs[i])) ||
+			    !(out[i].err = strdup(err.buf ? err.buf : "")) ||
+			    (refused = ret = add_refusals(&sb, out[i].err)) < 0 ||
 			    (ret = strbuf_grow(&sb, 0)) < 0 || !(out[i].text = strdup(sb.buf ? sb.buf : ""))) {
 				ret = ret < 0 ? ret : silo_error_oom();
 				break;
 			}
-			out[i++].status = (int)st;
+			/* A refused command ends the shell, not the reading. */
+			out[i++].status = refused ? 0 : (int)st;
 			in = 0;
+		} else if (!strncmp(line, "@err ", 5)) {
+			ret = strbuf_addf(&err, "%s\n", line + 5);
 		} else if (!strncmp(line, "var ", 4) || !strncmp(line, "fn ", 3)) {
 			ret = strbuf_addf(&sb, "%s\n", line);
 		} else {
@@ -277,92 +350,221 @@ static int split_batch(struct knot_sourced *out, char *const *dirs, size_t n, ch
 		}
 	}
 	strbuf_release(&sb);
+	strbuf_release(&err);
 	if (!ret && (in || i != n))
 		ret = 1;
 	return ret;
 }
 
-int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n)
+/*
+ * Run SCRIPT with bash over DIRS: in a box (read-only, no network,
+ * nothing of the host but the base system and DIRS, at their paths) or,
+ * UNBOXED, on the host, within KNOT_READ_SECONDS and the limits of HOW.
+ * *out (of *out_len bytes) and *err (owned by the caller) are what it
+ * printed.  WHAT names the recipes in messages.  *refused: the box
+ * could not be made because this system refuses user namespaces.
+ */
+static int run_bash_in(int *status, char **out, size_t *out_len, char **err, const char *script,
+		       char *const *dirs, size_t n, const struct knot_reading *how,
+		       const char *what, int unboxed, int *refused)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
-	char *bash = NULL, *text = NULL;
-	int out_fd = -1, status, ret;
+	struct knot_strv bash_args = KNOT_STRV_INIT;
+	struct knot_box_run run = KNOT_BOX_RUN_INIT;
+	struct silo_knot_limits defaults;
+	const struct silo_knot_limits *lim = how ? how->limits : NULL;
+	struct knot_bind *binds = NULL;
+	struct knot_exec x;
+	struct knot_watch w;
+	char *bash = NULL, *bwrap = NULL, **argv;
+	int out_fd = -1, err_fd = -1, ret;
 	size_t i, len;
 
+	*out = *err = NULL;
+	*refused = 0;
+	if (!lim) {
+		silo_knot_limits_default(&defaults);
+		lim = &defaults;
+	}
+	memset(&x, 0, sizeof(x));
+	memset(&w, 0, sizeof(w));
+	w.info_fd = -1;
+	if ((ret = knot_which(&bash, "bash")) < 0 || (ret = knot_memfd(&out_fd)) < 0 ||
+	    (ret = knot_memfd(&err_fd)) < 0)
+		goto out;
+	if (!unboxed) {
+		struct knot_box b;
+		if ((ret = knot_which(&bwrap, "bwrap")) < 0) {
+			silo_error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed): ");
+			goto out;
+		}
+		if (n && !(binds = calloc(n, sizeof(*binds)))) {
+			ret = silo_error_oom();
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			binds[i].host = dirs[i];
+			binds[i].box = dirs[i];
+		}
+		memset(&b, 0, sizeof(b));
+		b.bwrap = bwrap;
+		b.binds = binds;
+		b.n_binds = n;
+		b.chdir = "/";
+		b.tmp_size = lim->tmp;
+		if ((ret = knot_box_prepare(&run, &b)) < 0)
+			goto out;
+		knot_box_exec(&x, &run);
+		w.info_fd = run.info_fd;
+	}
+	if ((ret = knot_strv_push(&bash_args, bash)) < 0 ||
+	    (ret = knot_strv_push(&bash_args, "--noprofile")) < 0 ||
+	    (ret = knot_strv_push(&bash_args, "--norc")) < 0 ||
+	    (ret = knot_strv_push(&bash_args, "-c")) < 0 ||
+	    (ret = knot_strv_push(&bash_args, script)) < 0 ||
+	    (ret = knot_strv_push(&bash_args, "knot")) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((ret = knot_strv_push(&bash_args, dirs[i])) < 0)
+			goto out;
+	for (i = 0; !unboxed && i < bash_args.n; i++)
+		if ((ret = knot_strv_push(&run.argv, bash_args.v[i])) < 0)
+			goto out;
+	argv = unboxed ? bash_args.v : run.argv.v;
+	x.argv = argv;
+	x.envp = (char *const *)knot_base_env;
+	if (unboxed)
+		x.cwd = "/";
+	x.out_fd = out_fd;
+	x.err_fd = err_fd;
+	x.limits = lim;
+	x.limit_pids = !unboxed;
+	w.seconds = lim->seconds && lim->seconds < KNOT_READ_SECONDS ? (double)lim->seconds
+								     : KNOT_READ_SECONDS;
+	if ((ret = knot_run_watched(status, &x, -1, NULL, &w)) < 0)
+		goto out;
+	if (w.stopped == KNOT_STOP_TIME) {
+		ret = silo_error_set(SILO_EINVALID,
+				     "reading %s took longer than %.0f s: does a WEDGE file loop at its top level?",
+				     what, w.seconds);
+		goto out;
+	}
+	if ((ret = knot_read_back(out, out_len, out_fd)) < 0 || (ret = knot_read_back(err, &len, err_fd)) < 0)
+		goto out;
+	if (!unboxed && *status && !**out) {
+		char line[512], *msg, *head;
+		if (knot_box_complaint(line, sizeof(line), *err, len) && knot_box_refused(line)) {
+			*refused = 1;
+		} else if (knot_box_complaint(line, sizeof(line), *err, len) &&
+			   asprintf(&head, "cannot read %s in the box", what) >= 0) {
+			msg = knot_box_failure(head, line);
+			ret = silo_error_set(SILO_ERROR, "%s", msg ? msg : head);
+			free(msg);
+			free(head);
+		}
+	}
+out:
+	if (ret < 0) {
+		free(*out);
+		free(*err);
+		*out = *err = NULL;
+	}
+	knot_box_run_release(&run);
+	knot_strv_clear(&bash_args);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	free(binds);
+	free(bash);
+	free(bwrap);
+	return ret;
+}
+
+/*
+ * run_bash_in(), in the box unless HOW says unboxed.  Where no box can
+ * be made (user namespaces refused: a container, a hardened kernel),
+ * the recipes are read on the host: the DEBUG trap of the load script
+ * runs none of their commands either way, and knot key, list, install
+ * and validate keep working there (builds say what is missing).
+ */
+static int run_bash(int *status, char **out, size_t *out_len, char **err, const char *script,
+		    char *const *dirs, size_t n, const struct knot_reading *how, const char *what)
+{
+	int unboxed = how && how->unboxed, refused, ret;
+
+	ret = run_bash_in(status, out, out_len, err, script, dirs, n, how, what, unboxed, &refused);
+	if (ret >= 0 && refused) {
+		free(*out);
+		free(*err);
+		ret = run_bash_in(status, out, out_len, err, script, dirs, n, how, what, 1, &refused);
+	}
+	return ret;
+}
+
+int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
+			const struct knot_reading *how)
+{
+	char *text = NULL, *err = NULL, *what = NULL;
+	size_t i, len = 0;
+	int status, ret;
+
 	memset(out, 0, n * sizeof(*out));
+	if (!n)
+		return 1;
 	for (i = 0; i < n; i++)
 		if (strchr(dirs[i], '\n'))
 			return 1;
-	if ((ret = knot_which(&bash, "bash")) < 0 || (ret = knot_memfd(&out_fd)) < 0)
-		goto out;
-	if ((ret = knot_strv_push(&argv, bash)) < 0 ||
-	    (ret = knot_strv_push(&argv, "--noprofile")) < 0 ||
-	    (ret = knot_strv_push(&argv, "--norc")) < 0 ||
-	    (ret = knot_strv_push(&argv, "-c")) < 0 ||
-	    (ret = knot_strv_push(&argv, batch_script)) < 0 ||
-	    (ret = knot_strv_push(&argv, "knot")) < 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if ((ret = knot_strv_push(&argv, dirs[i])) < 0)
-			goto out;
-	if ((ret = knot_run(&status, argv.v, (char *const *)knot_base_env, "/", out_fd, -1)) < 0 ||
-	    (ret = knot_read_back(&text, &len, out_fd)) < 0)
+	{
+		char *parent = fs_dirname(dirs[0]);
+		if (!parent || asprintf(&what, "the recipes of '%s'", parent) < 0)
+			what = NULL;
+		free(parent);
+		if (!what)
+			return silo_error_oom();
+	}
+	if ((ret = run_bash(&status, &text, &len, &err, batch_script, dirs, n, how, what)) < 0)
 		goto out;
 	ret = status || strlen(text) != len ? 1 : split_batch(out, dirs, n, text);
 	if (ret)
 		knot_sourced_release(out, n);
 out:
-	knot_strv_clear(&argv);
-	if (out_fd >= 0)
-		close(out_fd);
-	free(bash);
+	free(what);
 	free(text);
+	free(err);
 	return ret;
 }
 
 /* Run the load script over DIR/WEDGE; *text_out (when not NULL) is its
- * output, owned by the caller. */
-static int source_wedge(struct vars *v, const char *dir, char **text_out)
+ * output, with the refused commands, owned by the caller. */
+static int source_wedge(struct vars *v, const char *dir, char **text_out,
+			const struct knot_reading *how)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
-	char *bash = NULL, *out = NULL, *err = NULL;
-	int out_fd = -1, err_fd = -1, status, ret;
+	struct strbuf text = STRBUF_INIT;
+	char *out = NULL, *err = NULL, *what = NULL, *dirs[1];
 	size_t len;
+	int status, ret, refused;
 
-	if ((ret = knot_which(&bash, "bash")) < 0)
-		return ret;
-	if ((ret = knot_memfd(&out_fd)) < 0 || (ret = knot_memfd(&err_fd)) < 0)
-		goto out;
-	if ((ret = knot_strv_push(&argv, bash)) < 0 ||
-	    (ret = knot_strv_push(&argv, "--noprofile")) < 0 ||
-	    (ret = knot_strv_push(&argv, "--norc")) < 0 ||
-	    (ret = knot_strv_push(&argv, "-c")) < 0 ||
-	    (ret = knot_strv_push(&argv, load_script)) < 0 ||
-	    (ret = knot_strv_push(&argv, "knot")) < 0 ||
-	    (ret = knot_strv_push(&argv, dir)) < 0)
-		goto out;
-	if ((ret = knot_run(&status, argv.v, (char *const *)knot_base_env, "/",
-			    out_fd, err_fd)) < 0)
-		goto out;
-	if ((ret = knot_read_back(&out, &len, out_fd)) < 0 ||
-	    (ret = knot_read_back(&err, &len, err_fd)) < 0)
-		goto out;
-	if (status) {
+	dirs[0] = (char *)dir;
+	if (asprintf(&what, "'%s/WEDGE'", dir) < 0)
+		return silo_error_oom();
+	if ((ret = run_bash(&status, &out, &len, &err, load_script, dirs, 1, how, what)) < 0)
+		goto done;
+	if ((ret = strbuf_adds(&text, out)) < 0 || (refused = ret = add_refusals(&text, err)) < 0 ||
+	    (ret = strbuf_grow(&text, 0)) < 0)
+		goto done;
+	/* A refused command ends the shell: that is not a failure to read. */
+	if (status && !refused) {
 		ret = sourcing_failed(dir, status, err);
-		goto out;
+		goto done;
 	}
-	if (text_out && !(*text_out = strdup(out))) {
+	if (text_out && !(*text_out = strdup(text.buf))) {
 		ret = silo_error_oom();
-		goto out;
+		goto done;
 	}
-	ret = parse_output(v, out);
-out:
-	knot_strv_clear(&argv);
-	if (out_fd >= 0)
-		close(out_fd);
-	if (err_fd >= 0)
-		close(err_fd);
-	free(bash);
+	ret = parse_output(v, text.buf);
+done:
+	strbuf_release(&text);
+	free(what);
 	free(out);
 	free(err);
 	return ret;
@@ -388,12 +590,35 @@ static int check_source(struct silo_knot_recipe *r, const char *version)
 	return ret;
 }
 
+/* The problem of a command refused when the recipe was read: REFUSED
+ * is "LINE FUNCTION COMMAND". */
+static int refused_problem(struct silo_knot_recipe *r, const char *refused)
+{
+	const char *line = refused, *func = line + strcspn(line, " ") + (line[strcspn(line, " ")] != 0);
+	const char *cmd = func + strcspn(func, " ") + (func[strcspn(func, " ")] != 0);
+	int lline = (int)strcspn(line, " "), lfunc = (int)strcspn(func, " ");
+
+	if (lfunc == 1 && *func == '-')
+		return problem(r, "WEDGE:%.*s: '%s' is a command at the top level, where only "
+			       "assignments, function definitions and 'set -o' may be (knot runs no "
+			       "command when it reads a recipe)", lline, line, cmd);
+	return problem(r, "WEDGE:%.*s: the function '%.*s' ran while knot read the recipe (it "
+		       "has the name of a shell builtin): '%s' was refused", lline, line, lfunc, func,
+		       cmd);
+}
+
 static int check(struct silo_knot_recipe *r, struct vars *v)
 {
 	struct knot_strv words = KNOT_STRV_INIT;
 	size_t i, j;
 	int ret = 0;
 
+	/* Reading stopped at a refused command: what follows is moot. */
+	if (v->refused.n) {
+		for (i = 0; i < v->refused.n && ret >= 0; i++)
+			ret = refused_problem(r, v->refused.v[i]);
+		return ret;
+	}
 	if (!v->name || !*v->name)
 		ret = problem(r, "WEDGE_NAME is not set");
 	else if (!well_formed(v->name))
@@ -599,13 +824,30 @@ int knot_recipe_tree_id(char out[SILO_OID_MAX_HEXSZ + 1], const char *dir)
 	return 0;
 }
 
-int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir)
+int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir,
+			  const struct silo_knot_config *cfg)
 {
-	return knot_recipe_load(out, dir, NULL, 0, NULL);
+	struct silo_knot_limits limits;
+	struct knot_reading how;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	how.unboxed = cfg && cfg->unboxed;
+	if (cfg && cfg->limits) {
+		limits = *cfg->limits;
+	} else {
+		silo_knot_limits_default(&limits);
+		if ((ret = silo_knot_limits_parse(&limits, getenv(SILO_KNOT_LIMITS_ENV),
+						  SILO_KNOT_LIMITS_ENV)) < 0)
+			return ret;
+	}
+	how.limits = &limits;
+	return knot_recipe_load(out, dir, NULL, 0, NULL, &how);
 }
 
 int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *cache,
-		     int cache_read_too, const struct knot_sourced *pre)
+		     int cache_read_too, const struct knot_sourced *pre,
+		     const struct knot_reading *how)
 {
 	struct vars v;
 	char *real, *text = NULL;
@@ -652,7 +894,7 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 			else
 				ret = parse_output(&v, text);
 		} else {
-			ret = source_wedge(&v, real, cache ? &output : NULL);
+			ret = source_wedge(&v, real, cache ? &output : NULL, how);
 		}
 		if (ret == 0 && cache)
 			cache_write(cache, real, out->tree, output);

@@ -40,6 +40,7 @@ struct worker {
 	char *base_packages;	/* the installed packages, asked once */
 	char *claims;		/* "KEY COMMIT TIME" lines, as of the last update */
 	char *fetch_head;	/* FETCH_HEAD after the last full update */
+	int closing;		/* interrupted: git runs anyway, to release a claim */
 };
 
 static void event(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -101,7 +102,8 @@ static int git_in(struct worker *w, const char *cwd, int *status, char **out, ch
 	if (ret < 0 || (out && (ret = knot_memfd(&out_fd)) < 0) ||
 	    (err_out && (ret = knot_memfd(&err_fd)) < 0))
 		goto done;
-	if ((ret = knot_run(status, argv.v, w->env.v, cwd, out_fd, err_fd)) < 0)
+	if ((ret = (w->closing ? knot_run_anyway : knot_run)(status, argv.v, w->env.v, cwd, out_fd,
+							     err_fd)) < 0)
 		goto done;
 	if (out && (ret = knot_read_back(out, &len, out_fd)) == 0)
 		while (len && ((*out)[len - 1] == '\n'))
@@ -409,6 +411,19 @@ struct saved {
 	int keep;	/* keep the file another worker committed first */
 };
 
+/* 1 if FILE (in the clone) is in the commit HEAD, else 0. */
+static int in_head(struct worker *w, const char *file)
+{
+	char *spec = NULL;
+	int status, ret;
+
+	if (asprintf(&spec, "HEAD:%s", in_clone(w, file)) < 0)
+		return silo_error_oom();
+	ret = git(w, &status, NULL, "cat-file", "-e", spec);
+	free(spec);
+	return ret < 0 ? ret : status == 0;
+}
+
 /* Commit the SAVED files and push, removing our claim CLAIM (its commit)
  * in the same atomic push at the first try (*dropped: it was); after a
  * rejection, fetch: adopt the key when another worker published it, else
@@ -438,10 +453,13 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 			break;
 		base = add.n;
 		for (i = 0; i < n_files && !ret; i++) {
-			int exists = fs_exists(files[i].path);
-			/* A derived SILO.json another worker committed first is kept. */
-			if (exists > 0 && files[i].keep)
+			/* A derived SILO.json another worker committed first is
+			 * kept; one that only this build made goes into the same
+			 * commit as the treeptr, which is unusable without it. */
+			if (files[i].keep && (ret = in_head(w, files[i].path)) != 0) {
+				ret = ret < 0 ? ret : 0;
 				continue;
+			}
 			ret = fs_write_file_atomic(files[i].path, files[i].data, files[i].len);
 			if (!ret)
 				ret = knot_strv_push(&add, in_clone(w, files[i].path));
@@ -605,6 +623,7 @@ static int one_round(struct worker *w, int *waiting)
 	if (!same && (ret = list_claims(w)) < 0)
 		return ret;
 	cfg.unboxed = w->o->unboxed;
+	cfg.limits = w->o->limits;
 	cfg.silo = w->cache;
 	if (!(medo = fs_join(w->clone, w->o->medo ? w->o->medo : "deps/source.medo")) ||
 	    asprintf(&spec, "HEAD:%s", w->o->medo ? w->o->medo : "deps/source.medo") < 0) {
@@ -655,7 +674,26 @@ static int one_round(struct worker *w, int *waiting)
 
 		if ((ret = silo_knot_published(t)) < 0)
 			goto out;
-		if (ret == SILO_KNOT_PUBLISHED || has_key(&w->failed, t->key))
+		if (ret == SILO_KNOT_PUBLISHED) {
+			/* A claim left on a published key (its worker was
+			 * killed after another one took it over) goes. */
+			free(commit);
+			commit = NULL;
+			if ((state = claim_state(w, t, &commit)) < 0) {
+				ret = state;
+				goto out;
+			}
+			if (state) {
+				drop_claim(w, t, commit);
+				event(w, "removed the stale claim on %s/%s %s", t->recipe->name,
+				      t->version, t->key);
+				/* Look at the claims again next time. */
+				free(w->fetch_head);
+				w->fetch_head = NULL;
+			}
+			continue;
+		}
+		if (has_key(&w->failed, t->key))
 			continue;
 		for (j = 0; j < t->n_deps; j++) {
 			if (has_key(&w->failed, t->deps[j]->key))
@@ -706,6 +744,15 @@ static int one_round(struct worker *w, int *waiting)
 		ret = fs_exists(silojson);
 		if (ret >= 0)
 			ret = build_and_publish(w, t, set, ret, commit, &dropped);
+		if (ret < 0 && silo_knot_interrupted() && !dropped) {
+			/* Stopped: others need not wait for the claim to expire. */
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "%s", silo_error_message());
+			w->closing = 1;
+			drop_claim(w, t, commit);
+			w->closing = 0;
+			silo_error_set(ret, "%s", msg);
+		}
 		if (ret >= 0) {
 			if (!dropped && !has_key(&w->failed, t->key))
 				drop_claim(w, t, commit);

@@ -68,12 +68,22 @@ knot_prov() {
 	knot show --json "$2" | sed -n "s/^  \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p"
 }
 
-# Whether bubblewrap can make a box here; the reason when not.
+# Whether knot can make its box here, as knot makes it: bubblewrap in a
+# user namespace that an unprivileged user makes (as root, the host's
+# uid 65534 when it exists); the reason when not.
 knot_bwrap_reason=
 if ! command -v bwrap >/dev/null 2>&1; then
 	knot_bwrap_reason="bubblewrap is not installed"
-elif ! bwrap --unshare-all --ro-bind / / true 2>"$TRASH_DIRECTORY/.bwrap-err"; then
-	knot_bwrap_reason="bubblewrap cannot make a box here: $(head -n 1 "$TRASH_DIRECTORY/.bwrap-err")"
+else
+	knot_probe=bwrap
+	if [ "$(id -u)" = 0 ] &&
+	   awk '$1 <= 65534 && 65534 < $1 + $3 { f = 1 } END { exit !f }' /proc/self/uid_map; then
+		knot_probe="setpriv --reuid=65534 --regid=65534 --clear-groups bwrap"
+	fi
+	if ! $knot_probe --unshare-all --unshare-user --disable-userns --ro-bind / / true \
+		2>"$TRASH_DIRECTORY/.bwrap-err"; then
+		knot_bwrap_reason="bubblewrap cannot make a box here: $(head -n 1 "$TRASH_DIRECTORY/.bwrap-err")"
+	fi
 fi
 rm -f "$TRASH_DIRECTORY/.bwrap-err"
 

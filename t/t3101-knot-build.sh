@@ -38,7 +38,7 @@ test_expect_success BOX 'the provenance records the key, inputs, platform, box a
 	test "$(knot_prov source-object $tp)" = "$(sed -n "s/^  \"object\": \"\(.*\)\",\$/\1/p" deps/source.medo/hello/hello-1.0.treeptr)" &&
 	test "$(knot_prov wedge-path $tp)" = $WP/hello/1.0 &&
 	test "$(knot_prov exit-status $tp)" = 0 &&
-	knot_prov box $tp | grep -q "^bwrap 1 net=none" &&
+	knot_prov box $tp | grep -q "^bwrap 2 net=none" &&
 	knot_prov base-packages $tp | grep -q "^[0-9a-f]\{64\} (" &&
 	knot_prov command $tp | grep -q "^knot build -v deps/source.medo/hello\$" &&
 	log=$(knot_prov log $tp) &&
@@ -153,10 +153,14 @@ test_expect_success BOX 'a failed dependency skips its dependents; --keep-going 
 '
 
 test_expect_success BOX 'from-source-dir functions run in the source directory; -j 2' '
-	knot_recipe insrc 1.0 "unset -f wedge-make wedge-install
-wedge-make-from-source-dir() { test \"\$PWD\" = \"\$1\" && test -f data.txt && echo made >made; }
-wedge-install-from-source-dir() { test -f made && cp data.txt made \"\$2/\"; }
-wedge-smoke-test() { :; }" &&
+	mkdir -p deps/source.medo/insrc &&
+	cat >deps/source.medo/insrc/WEDGE <<-\EOF &&
+	WEDGE_NAME=insrc
+	WEDGE_VERSION=1.0
+	wedge-make-from-source-dir() { test "$PWD" = "$1" && test -f data.txt && echo made >made; }
+	wedge-install-from-source-dir() { test -f made && cp data.txt made "$2/"; }
+	EOF
+	knot_source insrc 1.0 &&
 	knot_recipe par 1.0 &&
 	knot build -j 2 -v deps/source.medo/insrc deps/source.medo/par >out &&
 	test_line_count 2 out &&

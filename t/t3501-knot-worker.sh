@@ -86,6 +86,45 @@ test_expect_success BOX 'two boxed workers build a repository with dependencies'
 	test_cmp expect boxed/x7/r7/data.txt
 '
 
+test_expect_success BOX 'every publishing commit can be used on its own: medo expand and knot install work at each' '
+	git --git-dir=boxed/repo.git log --reverse --format="%H %s" main >boxed/commits &&
+	grep -c " knot: publish " boxed/commits >count &&
+	test "$(cat count)" = 7 &&
+	n=0 &&
+	while read commit subject; do
+		case $subject in "knot: publish "*) ;; *) continue ;; esac
+		n=$((n + 1)) &&
+		rm -rf boxed/at boxed/at-x boxed/at-img &&
+		git clone -q boxed/repo.git boxed/at && git -C boxed/at checkout -q $commit &&
+		d=boxed/at/deps/derived.medo &&
+		test -f $d/SILO.json &&
+		medo expand -q $d boxed/at-x &&
+		medo verify $d boxed/at-x &&
+		ls $d/$(knot_platform_dir) >published &&
+		test_line_count $n published &&
+		for tp in $(cat published); do
+			r=${tp%-1.0.treeptr} &&
+			knot install --root boxed/at-img boxed/at/deps/source.medo/$r &&
+			test -f boxed/at-img/wedge/oils-for-unix.org/pkg/$r/1.0/data.txt || return 1
+		done || { echo "at $commit ($subject)"; return 1; }
+	done <boxed/commits &&
+	test $n = 7
+'
+
+test_expect_success BOX 'a worker removes a claim left on a published key' '
+	key=$(sed -n "s| r1/1.0\$||p" boxed/keys) &&
+	test -n "$key" &&
+	empty=$(git --git-dir=boxed/repo.git hash-object -w -t tree /dev/null) &&
+	dead=$(git --git-dir=boxed/repo.git -c user.name=t -c user.email=t@t commit-tree -m "claim by a killed worker" $empty) &&
+	git --git-dir=boxed/repo.git update-ref refs/knot/claims/$key $dead &&
+	( cd boxed &&
+	  knot worker -v --once --poll=100 --repo=$PWD/repo.git --silo=$PWD/shared.silo --work-dir=w3 >out3 ) &&
+	grep -q " removed the stale claim on r1/1.0 $key\$" boxed/out3 &&
+	! grep -q " building " boxed/out3 &&
+	git --git-dir=boxed/repo.git for-each-ref refs/knot/claims/ >claims &&
+	test_must_be_empty claims
+'
+
 test_expect_success 'setup: ten recipes for the races' '
 	seed_repo race 10 &&
 	knot key --unboxed race/seed/deps/source.medo | sort -k2 >race/keys &&

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 static const char *const usage[] = {
-	"knot build [-j <n>] [--unboxed] [--keep-going] [--allowed-failures=<n>] [--rebuild] [--derived=<dir>] [--build-dir=<dir>] [--report=<dir>] [--heavy-jobs=<n>] [--sign-key=<file>] [--install] [--root=<dir>] [-v] (<recipe-dir>... | <source-medo>)",
+	"knot build [-j <n>] [--unboxed] [--limits=<limits>] [--keep-going] [--allowed-failures=<n>] [--rebuild] [--derived=<dir>] [--build-dir=<dir>] [--report=<dir>] [--heavy-jobs=<n>] [--sign-key=<file>] [--install] [--root=<dir>] [-v] (<recipe-dir>... | <source-medo>)",
 	NULL
 };
 
@@ -102,13 +102,17 @@ int cmd_knot_build(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
 	struct silo_knot_graph g = { 0 };
+	struct silo_knot_limits limits;
 	struct ninja_state ns = { 0, 0 };
 	const char *build_dir = ".knot", *report_opt = NULL, *root = NULL, *sign_key = NULL;
+	const char *limits_opt = NULL;
+	char *limits_text = NULL;
 	int jobs = 1, keep_going = 0, allowed = 0, rebuild = 0, install = 0, verbose = 0;
 	int heavy_jobs = 1;
 	struct fe_option opts[] = {
 		OPT_INT('j', "jobs", &jobs, "n", "build N wedges at once (default 1)"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "run recipes without the bubblewrap box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run recipes without the bubblewrap box"),
+		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_FLAG(0, "keep-going", &keep_going, "after a failure, build what does not depend on it"),
 		OPT_INT(0, "allowed-failures", &allowed, "n", "keep going; exit 0 unless more than N fail"),
 		OPT_FLAG(0, "rebuild", &rebuild, "build published wedges again and compare the trees"),
@@ -147,6 +151,14 @@ int cmd_knot_build(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "--root needs --install");
 	if (allowed)
 		keep_going = 1;
+	if ((status = knot_cmd_limits(&limits, limits_opt)))
+		return status;
+	cfg.limits = &limits;
+	if (!(limits_text = silo_knot_limits_format(&limits)))
+		return fe_error(FE_EXIT_FAILURE, "out of memory");
+	/* Interrupted, knot stops ninja, which stops the tasks, each of
+	 * which stops its box; then it dies of the signal. */
+	knot_cmd_catch_signals();
 	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
 		return fe_error(FE_EXIT_FAILURE, "cannot find my own program: %m");
 	exe[len] = '\0';
@@ -170,6 +182,7 @@ int cmd_knot_build(int argc, const char **argv)
 	n = silo_knot_set_count(set);
 	if (cfg.unboxed)
 		add_flag(flags, sizeof(flags), "--unboxed", NULL);
+	add_flag(flags, sizeof(flags), "--limits", limits_text);
 	if (rebuild)
 		add_flag(flags, sizeof(flags), "--rebuild", NULL);
 	if (derived)
@@ -297,5 +310,6 @@ out:
 	free(key);
 	free(recipes);
 	free(base);
-	return status;
+	free(limits_text);
+	return knot_cmd_finish(status);
 }

@@ -15,7 +15,7 @@ int cmd_knot_install(int argc, const char **argv)
 	const char *root = NULL;
 	int verbose = 0, status = 0;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "install what an unboxed build published"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host: what an unboxed build published"),
 		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
 		OPT_STRING(0, "root", &root, "dir", "install below DIR instead of / (as DESTDIR)"),
 		OPT_FLAG('v', "verbose", &verbose, "print each path installed"),

@@ -13,7 +13,7 @@ int cmd_knot_key(int argc, const char **argv)
 	struct silo_knot_config cfg = { 0 };
 	int explain = 0, status;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "the key of a build without the box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host: keys of builds without the box"),
 		OPT_FLAG(0, "explain", &explain, "also print the text that is hashed"),
 		OPT_END()
 	};

@@ -27,4 +27,15 @@ void knot_cmd_tree(char out[SILO_OID_MAX_HEXSZ + 1], const struct silo_knot_task
 int knot_cmd_load(silo_knot_set **out, const struct silo_knot_config *cfg,
 		  int argc, const char **argv);
 
+/* The limits of the box: the defaults, $KNOT_LIMITS, then OPTION (the
+ * value of --limits, or NULL).  0, or the exit status of a usage error
+ * (reported). */
+int knot_cmd_limits(struct silo_knot_limits *l, const char *option);
+
+/* Stop what knot runs on SIGINT, SIGTERM and SIGHUP (silo_knot_interrupt()),
+ * and knot_cmd_finish() afterwards: STATUS, or, when a signal came, die
+ * of it as if it had not been caught. */
+void knot_cmd_catch_signals(void);
+int knot_cmd_finish(int status);
+
 #endif

@@ -25,7 +25,7 @@ int cmd_knot_list(int argc, const char **argv)
 	struct silo_knot_config cfg = { 0 };
 	int json = 0, status = 0;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "keys of builds without the box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host: keys of builds without the box"),
 		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
 		OPT_FLAG(0, "json", &json, "print a JSON array"),
 		OPT_END()

@@ -18,7 +18,7 @@
 #endif
 
 static const char *const usage[] = {
-	"knot run-task --key=<key> [--unboxed] [--rebuild] [--derived=<dir>] [--silo=<dir>] [--report=<dir>] [--stamp=<file>] [--sign-key=<file>] <recipe-dir>",
+	"knot run-task --key=<key> [--unboxed] [--limits=<limits>] [--rebuild] [--derived=<dir>] [--silo=<dir>] [--report=<dir>] [--stamp=<file>] [--sign-key=<file>] <recipe-dir>",
 	NULL
 };
 
@@ -64,10 +64,12 @@ int cmd_knot_run_task(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
 	struct silo_knot_build_options o = { 0 };
-	const char *key = NULL, *report = NULL, *stamp = NULL;
+	const char *key = NULL, *report = NULL, *stamp = NULL, *limits_opt = NULL;
+	struct silo_knot_limits limits;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "key", &key, "key", "the task: the version of the recipe with this key"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "run the recipe without the bubblewrap box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run the recipe without the bubblewrap box"),
+		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_FLAG(0, "rebuild", &o.rebuild, "build even when published; compare the trees"),
 		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
 		OPT_STRING(0, "silo", &cfg.silo, "dir", "use this silo instead of the medos' SILO.json"),
@@ -92,6 +94,11 @@ int cmd_knot_run_task(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc != 1 || !key)
 		return fe_usage_error(usage, opts, "name one recipe directory and --key");
+	if ((ret = knot_cmd_limits(&limits, limits_opt)))
+		return ret;
+	cfg.limits = &limits;
+	/* Stopped by ninja (or anyone), the task stops its box first. */
+	knot_cmd_catch_signals();
 	if (!report && getenv("KNOT_REPORT") && *getenv("KNOT_REPORT"))
 		report = getenv("KNOT_REPORT");
 	/* What knot build learnt already: the recipes as sourced, and the
@@ -103,7 +110,7 @@ int cmd_knot_run_task(int argc, const char **argv)
 	if (getenv("KNOT_BASE_PACKAGES") && silo_knot_base_packages_valid(getenv("KNOT_BASE_PACKAGES")))
 		o.base_packages = getenv("KNOT_BASE_PACKAGES");
 	if ((ret = knot_cmd_load(&set, &cfg, argc, argv)))
-		return ret;
+		return knot_cmd_finish(ret);
 	for (i = 0; i < silo_knot_set_count(set); i++)
 		if (!strcmp(silo_knot_set_task(set, i)->key, key) &&
 		    silo_knot_set_task(set, i)->requested)
@@ -175,5 +182,5 @@ int cmd_knot_run_task(int argc, const char **argv)
 	silo_knot_set_free(set);
 	free(log);
 	free(cmdline);
-	return status;
+	return knot_cmd_finish(status);
 }

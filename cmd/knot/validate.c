@@ -5,14 +5,16 @@
 #include <stdio.h>
 
 static const char *const usage[] = {
-	"knot validate [-q] <recipe-dir>...",
+	"knot validate [--unboxed] [-q] <recipe-dir>...",
 	NULL
 };
 
 int cmd_knot_validate(int argc, const char **argv)
 {
+	struct silo_knot_config cfg = { 0 };
 	int status = FE_EXIT_OK, i;
 	struct fe_option opts[] = {
+		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host, without the box"),
 		OPT_END()
 	};
 
@@ -21,14 +23,16 @@ int cmd_knot_validate(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc < 1)
 		return fe_usage_error(usage, opts, "name at least one recipe directory");
+
 	for (i = 0; i < argc; i++) {
 		struct silo_knot_recipe r;
 		size_t k;
-		int ret = silo_knot_recipe_load(&r, argv[i]);
+		int ret = silo_knot_recipe_load(&r, argv[i], &cfg);
 
 		if (ret < 0) {
 			fe_lib_error(ret);
-			status = FE_EXIT_INVALID;
+			/* A box that cannot be made is not the recipe's fault. */
+			status = ret == SILO_ERROR ? FE_EXIT_FAILURE : FE_EXIT_INVALID;
 			continue;
 		}
 		for (k = 0; k < r.n_problems; k++)

@@ -14,7 +14,7 @@
 #endif
 
 static const char *const usage[] = {
-	"knot worker --repo=<git-url> --silo=<silo> [--once] [--platform=<id>/<codename>] [--work-dir=<dir>] [--medo=<path>] [--unboxed] [--claim-timeout=<secs>] [--poll=<ms>] [--max-tasks=<n>] [--sign-key=<file>] [-v]",
+	"knot worker --repo=<git-url> --silo=<silo> [--once] [--platform=<id>/<codename>] [--work-dir=<dir>] [--medo=<path>] [--unboxed] [--limits=<limits>] [--claim-timeout=<secs>] [--poll=<ms>] [--max-tasks=<n>] [--sign-key=<file>] [-v]",
 	NULL
 };
 
@@ -43,6 +43,7 @@ int cmd_knot_worker(int argc, const char **argv)
 	struct silo_knot_worker_options o = { 0 };
 	struct silo_knot_worker_stats st;
 	struct wstate ws = { 0, NULL };
+	const char *limits_opt = NULL;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "repo", &o.repo, "git-url", "the git repository of the recipes"),
 		OPT_STRING(0, "silo", &o.silo, "silo", "the shared silo: a path, or host:path over ssh"),
@@ -50,7 +51,8 @@ int cmd_knot_worker(int argc, const char **argv)
 		OPT_STRING(0, "platform", &o.platform, "id/codename", "refuse to work unless this machine is that platform"),
 		OPT_STRING(0, "work-dir", &o.work_dir, "dir", "the clone and the cache silo (default: .knot/worker)"),
 		OPT_STRING(0, "medo", &o.medo, "path", "the source medo in the repository (default: deps/source.medo)"),
-		OPT_FLAG(0, "unboxed", &o.unboxed, "run recipes without the bubblewrap box"),
+		OPT_FLAG(0, "unboxed", &o.unboxed, "read and run recipes without the bubblewrap box"),
+		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_INT(0, "claim-timeout", &o.claim_timeout, "secs", "take over claims older than this (default 3600)"),
 		OPT_INT(0, "poll", &o.poll_ms, "ms", "wait this long between looks (default 10000)"),
 		OPT_INT(0, "max-tasks", &o.max_tasks, "n", "exit after working on N tasks"),
@@ -59,6 +61,7 @@ int cmd_knot_worker(int argc, const char **argv)
 		OPT_END()
 	};
 	char host[200], name[256], *work_dir = NULL, *key = NULL, cwd[4096];
+	struct silo_knot_limits limits;
 	int ret;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
@@ -68,6 +71,9 @@ int cmd_knot_worker(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "--repo and --silo are needed, and nothing else");
 	if (o.claim_timeout < 0 || o.poll_ms < 0 || o.max_tasks < 0)
 		return fe_usage_error(usage, opts, "numbers must not be negative");
+	if ((ret = knot_cmd_limits(&limits, limits_opt)))
+		return ret;
+	o.limits = &limits;
 	if (gethostname(host, sizeof(host)) < 0)
 		strcpy(host, "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -89,11 +95,13 @@ int cmd_knot_worker(int argc, const char **argv)
 	o.tool = "knot " SILO_VERSION;
 	o.on_event = on_event;
 	o.payload = &ws;
+	/* Stopped, the worker stops its box (and git, rsync) first. */
+	knot_cmd_catch_signals();
 	ret = silo_knot_worker_run(&st, &o);
 	free(work_dir);
 	free(key);
 	if (ret < 0)
-		return fe_lib_error(ret);
+		return knot_cmd_finish(fe_lib_error(ret));
 	if (ws.verbose)
 		printf("%s done: %zu built, %zu adopted, %zu failed, %zu claims lost, %zu taken over\n",
 		       name, st.built, st.adopted, st.failed, st.claims_lost, st.taken_over);

@@ -14,9 +14,10 @@
  *
  * A set owns its recipes and tasks (one task per recipe and version);
  * pointers into it stay valid until silo_knot_set_free().  Recipes are
- * read by sourcing their WEDGE file with bash in a clean environment;
- * builds run bash (in bubblewrap unless unboxed) with their output in a
- * log file.  Nothing here prints or exits.
+ * read by sourcing their WEDGE file with bash in a clean environment,
+ * and built by bash with their output in a log file, both in the box
+ * (bubblewrap, as an unprivileged user in a user namespace, within the
+ * limits) unless unboxed.  Nothing here prints or exits.
  */
 #ifndef SILO_KNOT_H
 #define SILO_KNOT_H
@@ -61,16 +62,22 @@ struct silo_knot_recipe {
 	size_t n_problems;
 };
 
+struct silo_knot_config;
+
 /*
  * Read the recipe in DIR: source DIR/WEDGE with bash in a clean
- * environment and collect its variables and functions.  What is wrong
- * with the recipe (a missing variable or function, a malformed version,
- * a missing or unreadable source treeptr) is listed in out->problems,
- * and the call still succeeds; failing to run bash at all, or the WEDGE
- * file failing when sourced, is an error (SILO_EINVALID, with bash's
- * message).  Release with silo_knot_recipe_release().
+ * environment, in the box of CFG (NULL: the default box; cfg->unboxed:
+ * on the host), with every command at the top level of the file but
+ * assignments and "set -o" refused, and collect its variables and
+ * functions.  What is wrong with the recipe (a refused command, a
+ * missing variable or function, a malformed version, a missing or
+ * unreadable source treeptr) is listed in out->problems, and the call
+ * still succeeds; failing to run bash or make the box at all, or the
+ * WEDGE file failing when sourced, is an error (SILO_EINVALID, with
+ * bash's message).  Release with silo_knot_recipe_release().
  */
-int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir);
+int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir,
+			  const struct silo_knot_config *cfg);
 void silo_knot_recipe_release(struct silo_knot_recipe *r);
 
 /* The source treeptr of VERSION: DIR/<tarball name or name>-<version>.treeptr
@@ -105,11 +112,55 @@ int silo_knot_base_packages(char **out);
 /* 1 if S has the form silo_knot_base_packages() gives, else 0. */
 int silo_knot_base_packages_valid(const char *s);
 
+/* ---- the box's limits (Documentation/knot-build.1.scd, LIMITS) ---- */
+
+/*
+ * What one build may use; 0 in a field is no limit.  Defaults (none of
+ * which a normal build meets) come from silo_knot_limits_default(); the
+ * environment variable KNOT_LIMITS and --limits change them, both in
+ * the form "tmp=64M,disk=2G,pids=500,memory=1G,time=30m".  Limits are
+ * not part of the key: a build within them gives the same tree.
+ */
+struct silo_knot_limits {
+	unsigned long long tmp;		/* bytes: the box's /tmp, a tmpfs */
+	unsigned long long disk;	/* bytes a build may add to its work directory */
+	unsigned long long memory;	/* bytes of data (heap, private mappings) per process */
+	unsigned long long pids;	/* processes of the box's user */
+	unsigned long long seconds;	/* wall time of the recipe's functions */
+};
+
+#define SILO_KNOT_LIMITS_ENV "KNOT_LIMITS"
+
+void silo_knot_limits_default(struct silo_knot_limits *l);
+
+/* Change the limits SPEC names ("name=value", separated by commas or
+ * spaces; a value "none" is no limit); SILO_EINVALID naming WHAT (where
+ * SPEC came from) and the item when one is malformed.  NULL or "" is
+ * nothing to change. */
+int silo_knot_limits_parse(struct silo_knot_limits *l, const char *spec, const char *what);
+
+/* All of L as silo_knot_limits_parse() reads it (owned by the caller),
+ * or NULL when out of memory. */
+char *silo_knot_limits_format(const struct silo_knot_limits *l);
+
+/*
+ * Interruption: a front end's handler of SIGINT, SIGTERM and SIGHUP
+ * calls silo_knot_interrupt(SIG) (async-signal-safe).  Every program
+ * knot runs is then stopped (a box with all its processes, ninja after
+ * it stopped its tasks), and the call running it fails; afterwards
+ * silo_knot_interrupted() gives the signal (0: none came).
+ */
+void silo_knot_interrupt(int sig);
+int silo_knot_interrupted(void);
+
 /* ---- sets of tasks ---- */
 
 struct silo_knot_config {
 	const char *domain;	/* NULL: $KNOT_DOMAIN, else the default */
-	int unboxed;		/* run without bubblewrap */
+	int unboxed;		/* read and build recipes on the host, without the box */
+	/* The limits of the box (NULL: the defaults, changed by
+	 * $KNOT_LIMITS); reading recipes is bounded by them too. */
+	const struct silo_knot_limits *limits;
 	const char *derived;	/* the derived medo; NULL: beside the source medo */
 	const char *silo;	/* read sources and dependencies from, and store
 				 * builds in, this silo instead of SILO.json's */
@@ -164,6 +215,8 @@ struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
 const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
 /* The silo of the configuration, or NULL. */
 const char *silo_knot_set_silo(const silo_knot_set *set);
+/* The limits of the configuration. */
+const struct silo_knot_limits *silo_knot_set_limits(const silo_knot_set *set);
 
 /* Whether a task's build is published in its derived medo. */
 enum silo_knot_published {
@@ -315,6 +368,7 @@ struct silo_knot_worker_options {
 	const char *name;	/* this worker in claims */
 	int once;		/* return when nothing is left to claim */
 	int unboxed;
+	const struct silo_knot_limits *limits;	/* NULL: as struct silo_knot_config */
 	int claim_timeout;	/* seconds; 0: SILO_KNOT_CLAIM_TIMEOUT */
 	int poll_ms;		/* between looks when waiting; 0: 10 s */
 	int max_tasks;		/* stop after building this many; 0: no limit */
