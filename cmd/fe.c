@@ -273,8 +273,8 @@ void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
 		fprintf(f, "    %-26s %s\n", left, o->help);
 	}
 	fprintf(f, "    %-26s %s\n", "-q, --quiet", QUIET_HELP);
-	fprintf(f, "    %-26s %s\n", "--progress", "show progress on stderr even when not a terminal");
-	fprintf(f, "    %-26s %s\n", "--no-progress", "never show progress");
+	fprintf(f, "    %-26s %s\n", "    --progress", "show progress on stderr even when not a terminal");
+	fprintf(f, "    %-26s %s\n", "    --no-progress", "never show progress");
 	fprintf(f, "    %-26s %s\n", "-h, --help", "show this help and exit");
 }
 

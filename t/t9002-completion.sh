@@ -44,7 +44,7 @@ test_expect_success 'command -v bash' 'option prefixes come from the command'\''
 	complete_words medo expand --d >actual &&
 	printf "%s\n" --delete --dry-run >expect && test_cmp expect actual &&
 	complete_words silo verify -- >actual &&
-	printf "%s\n" --help --jobs= --json --quiet --silo= --verbose >expect && test_cmp expect actual &&
+	printf "%s\n" --help --jobs= --json --no-progress --progress --quiet --silo= --verbose >expect && test_cmp expect actual &&
 	complete_words medo add --integ >actual && echo --integrity= >expect && test_cmp expect actual
 '
 
