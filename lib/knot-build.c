@@ -371,7 +371,8 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 					"'%s' is not empty: an unboxed build of the absolute wedge %s/%s installs there",
 					t->wedge_path, t->recipe->name, t->version);
 		} else if ((ret = fs_mkdir_p(t->wedge_path, 0755)) < 0) {
-			return silo_error_wrap("an unboxed build of an absolute wedge installs at its path: ");
+			return silo_error_wrap("%s/%s: an unboxed build of an absolute wedge installs at its own path, '%s'",
+					       t->recipe->name, t->version, t->wedge_path);
 		}
 		w->install_is_real = 1;
 		if (!(w->install = strdup(t->wedge_path)))
