@@ -208,8 +208,12 @@ check-install: all
 		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
 	done
 
+# Ends with how many tests were skipped and why (tools/test-skips.sh).
 check: all $(UNIT_BIN) $(FUZZ_BIN) check-headers doc check-install
-	SILO_BUILD_DIR=$(CURDIR)/$(B) $(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN)
+	@rm -f $(B)/test-skips
+	SILO_BUILD_DIR=$(CURDIR)/$(B) SILO_TEST_SKIPS=$(CURDIR)/$(B)/test-skips \
+		$(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN); \
+		s=$$?; sh tools/test-skips.sh $(B)/test-skips; exit $$s
 
 # Run as root, the suite once more as uid 65534, so that no test passes
 # only because root may write read-only files (tools/check-nonroot.sh);

@@ -85,10 +85,11 @@ BOX() {
 if BOX; then
 	test_set_prereq BOX
 else
+	test_missing_prereq BOX "$knot_bwrap_reason"
 	say "boxed tests are skipped: $knot_bwrap_reason"
 fi
 
 ROOT() {
 	[ "$(id -u)" -eq 0 ]
 }
-! ROOT || test_set_prereq ROOT
+ROOT && test_set_prereq ROOT || test_missing_prereq ROOT "not root"

@@ -73,9 +73,10 @@ test_expect_success 'a directory cannot be pinned (exit 5)' '
 '
 
 . "$TEST_DIRECTORY/lib-httpd.sh"
-start_httpd >/dev/null 2>&1 && HTTPD=1 || HTTPD=
+start_httpd >/dev/null 2>&1 && test_set_prereq HTTPD ||
+	test_missing_prereq HTTPD "nginx does not start"
 
-test_expect_success 'test -n "$HTTPD"' 'a download is checked against its pin before it is stored' '
+test_expect_success HTTPD 'a download is checked against its pin before it is stored' '
 	cp pkg.tgz "$HTTPD_ROOT/pkg.tgz" &&
 	silo init web.silo &&
 	test_expect_code 4 medo add --silo web.silo --integrity "$(sri sha384 other)" \

@@ -3,6 +3,7 @@ test_description='bash completion of silo, medo and knot: commands, options, tre
 . "$(dirname "$0")/test-lib.sh"
 
 SCRIPT=$TEST_DIRECTORY/../contrib/completion/silobox.bash
+test_lazy_prereq BASH 'command -v bash || { echo bash is missing; false; }'
 
 # complete_words WORD...: complete the last word (give "" for a new
 # one) as bash would, and print the candidates one a line, sorted.
@@ -23,7 +24,7 @@ commands_of() {
 	$1 --help | sed -n "/^commands:/,/^\$/s/^    \([a-z-]*\) .*/\1/p"
 }
 
-test_expect_success 'command -v bash' 'a tool and nothing else: every command its --help lists' '
+test_expect_success BASH 'a tool and nothing else: every command its --help lists' '
 	{ commands_of silo; echo help; } | sort >expect &&
 	complete_words silo "" >actual &&
 	test_cmp expect actual &&
@@ -32,14 +33,14 @@ test_expect_success 'command -v bash' 'a tool and nothing else: every command it
 	test_cmp expect actual && grep -x status actual
 '
 
-test_expect_success 'command -v bash' 'command prefixes' '
+test_expect_success BASH 'command prefixes' '
 	complete_words medo ex >actual && echo expand >expect && test_cmp expect actual &&
 	complete_words medo st >actual && echo status >expect && test_cmp expect actual &&
 	complete_words medo r >actual && echo reachable >expect && test_cmp expect actual &&
 	complete_words silo help re >actual && echo repack >expect && test_cmp expect actual
 '
 
-test_expect_success 'command -v bash' 'option prefixes come from the command'\''s --help' '
+test_expect_success BASH 'option prefixes come from the command'\''s --help' '
 	complete_words medo status --j >actual && echo --json >expect && test_cmp expect actual &&
 	complete_words medo expand --d >actual &&
 	printf "%s\n" --delete --dry-run >expect && test_cmp expect actual &&
@@ -48,7 +49,7 @@ test_expect_success 'command -v bash' 'option prefixes come from the command'\''
 	complete_words medo add --integ >actual && echo --integrity= >expect && test_cmp expect actual
 '
 
-test_expect_success 'command -v bash' 'every option of every command is offered' '
+test_expect_success BASH 'every option of every command is offered' '
 	for tool in silo medo; do
 		for c in $(commands_of $tool); do
 			$tool $c --help | sed -n "s/^ *\(-[a-z], \)\{0,1\}\(--[a-z0-9-]*\).*/\2/p" |
@@ -59,7 +60,7 @@ test_expect_success 'command -v bash' 'every option of every command is offered'
 	done
 '
 
-test_expect_success 'command -v bash' 'medo arguments: directories and treeptrs, not other files' '
+test_expect_success BASH 'medo arguments: directories and treeptrs, not other files' '
 	mkdir -p m.medo/sub && : >m.medo/a.treeptr && : >m.medo/notes.txt &&
 	: >m.medo/sub/b.treeptr &&
 	complete_words medo verify m.medo/ >actual &&
@@ -68,7 +69,7 @@ test_expect_success 'command -v bash' 'medo arguments: directories and treeptrs,
 	echo m.medo/sub >expect && test_cmp expect actual
 '
 
-test_expect_success 'command -v bash' 'option values: --object-format, --silo' '
+test_expect_success BASH 'option values: --object-format, --silo' '
 	complete_words medo tree-id --object-format=s >actual &&
 	printf "%s\n" sha1 sha256 >expect && test_cmp expect actual &&
 	complete_words medo tree-id --object-format = "" >actual && test_cmp expect actual &&
@@ -79,14 +80,14 @@ test_expect_success 'command -v bash' 'option values: --object-format, --silo' '
 	echo deps.silo >expect && test_cmp expect actual
 '
 
-test_expect_success 'command -v bash' 'knot and silobox' '
+test_expect_success BASH 'knot and silobox' '
 	complete_words knot -- >actual &&
 	printf "%s\n" --help --version >expect && test_cmp expect actual &&
 	complete_words silobox m >actual && echo medo >expect && test_cmp expect actual &&
 	complete_words silobox medo ve >actual && echo verify >expect && test_cmp expect actual
 '
 
-test_expect_success 'command -v bash' 'the script registers the tools' '
+test_expect_success BASH 'the script registers the tools' '
 	bash -c ". \"$SCRIPT\" && complete -p silo medo knot" >actual &&
 	grep -c "^complete -F _silobox " actual >count && echo 3 >expect && test_cmp expect count
 '
