@@ -3,6 +3,7 @@
 # config.mak is read last.  'make V=1' shows whole commands.
 #
 #   make               build build/bin/silobox and its links silo, medo, knot
+#                      (and the fuzz harnesses with their plain driver)
 #   make test          install what is missing, build, run every test
 #   make test SANITIZE=1   the same under ASan and UBSan (in build-san/)
 #   make test-nonroot  as root: the suite again as an unprivileged user
@@ -86,7 +87,8 @@ endif
 	check-nonroot test-nonroot compile_commands.json FORCE
 .DELETE_ON_ERROR:
 
-all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%)
+# The fuzz harnesses too, with their plain driver: t0005 runs them.
+all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(FUZZ_BIN)
 
 # Changed flags rebuild everything.
 $(B)/FLAGS: FORCE
