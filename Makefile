@@ -14,6 +14,7 @@
 #                      pkg-config file, man pages, bash completion; then
 #                      ldconfig when root installs into the loader's path
 #                      without DESTDIR)
+#   make uninstall     PREFIX= DESTDIR= as for install: removes what it wrote
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
 #   make fuzz FUZZ_SECONDS=N   build the fuzz harnesses of t/fuzz/ with
 #                      clang's libFuzzer (in build-fuzz/) and run each for N
@@ -83,7 +84,7 @@ QUIET_AR = @echo '    AR' $@;
 QUIET_GEN = @echo '    GEN' $@;
 endif
 
-.PHONY: all fuzz fuzz-build check test demo bench deps doc install clean check-headers check-install \
+.PHONY: all fuzz fuzz-build check test demo bench deps doc install uninstall clean check-headers check-install \
 	check-nonroot test-nonroot compile_commands.json FORCE
 .DELETE_ON_ERROR:
 
@@ -192,11 +193,18 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 # Install into a scratch root and build a program against what was
-# installed, through its pkg-config file.
+# installed, through its pkg-config file; read a page with man and load
+# the completion as bash-completion would (both installed by make deps);
+# then uninstall, which must leave nothing.
 INST = $(CURDIR)/$(B)/install-check
 check-install: all
 	@rm -rf $(INST)
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(INST) PREFIX=/usr >/dev/null
+	@MANPATH=$(INST)/usr/share/man man -P cat medo-expand 2>&1 | grep -q '^ *medo expand \[' || \
+		{ echo 'check-install: man does not show the installed medo-expand(1)' >&2; exit 1; }
+	@test "$$(XDG_DATA_DIRS=$(INST)/usr/share bash -c '. /usr/share/bash-completion/bash_completion && \
+		__load_completion medo && complete -p medo')" = 'complete -F _silobox medo' || \
+		{ echo 'check-install: bash-completion does not load the installed completion of medo' >&2; exit 1; }
 	@$(CC) $(SAN_FLAGS) -o $(B)/install-check/sample t/install/sample.c \
 		$$(PKG_CONFIG_PATH=$(INST)/usr/lib/pkgconfig $(PKG_CONFIG) \
 		   --define-variable=prefix=$(INST)/usr --cflags --libs silo)
@@ -209,6 +217,11 @@ check-install: all
 		share/bash-completion/completions/knot; do \
 		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
 	done
+	@rm -f $(B)/install-check/sample
+	@$(MAKE) --no-print-directory -s uninstall DESTDIR=$(INST) PREFIX=/usr >/dev/null
+	@left=$$(find $(INST) -mindepth 1 2>/dev/null); test -z "$$left" || \
+		{ echo "check-install: make uninstall left:" $$left >&2; exit 1; }
+	@rm -rf $(INST)
 
 # Ends with how many tests were skipped and why (tools/test-skips.sh).
 check: all $(UNIT_BIN) $(FUZZ_BIN) check-headers doc check-install
@@ -275,6 +288,26 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 				echo '$(LDCONFIG)'; $(LDCONFIG) || exit 1; break; \
 			fi; \
 		done; \
+	fi
+
+# What install wrote, and the directories of its own it made when they
+# are left empty; in a DESTDIR, every directory left empty there.
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/silobox \
+		$(DESTDIR)$(PREFIX)/lib/libsilo.a $(DESTDIR)$(PREFIX)/lib/libsilo.so.$(VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libsilo.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsilo.so \
+		$(DESTDIR)$(PREFIX)/include/silo.h \
+		$(patsubst lib/silo/%,$(DESTDIR)$(PREFIX)/include/silo/%,$(wildcard lib/silo/*.h)) \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/silo.pc \
+		$(patsubst %,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%,silo medo knot silobox) \
+		$(foreach m,$(DOC_SRC:Documentation/%.scd=%),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $m))/$m)
+	@for d in include/silo lib/pkgconfig share/bash-completion/completions share/bash-completion; do \
+		if [ -d '$(DESTDIR)$(PREFIX)'/$$d ]; then rmdir --ignore-fail-on-non-empty '$(DESTDIR)$(PREFIX)'/$$d || exit 1; fi; \
+	done
+	@if [ -n '$(DESTDIR)' ]; then \
+		if [ -d '$(DESTDIR)' ]; then find '$(DESTDIR)' -depth -type d -empty -delete; fi; \
+	elif [ "$$(id -u)" -eq 0 ]; then \
+		$(LDCONFIG); \
 	fi
 
 # A failed test keeps its trash directory in $TMPDIR (t/test-lib.sh), with

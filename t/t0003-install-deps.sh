@@ -100,6 +100,7 @@ test_expect_success 'what only make bench uses is installed with --bench only' '
 test_expect_success 'the packages tests on their way need are in the test list' '
 	rm -f log &&
 	pkgs="bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone openssh-server strace clang" &&
+	pkgs="$pkgs man-db bash-completion jq" &&
 	(. ./env && FAKE_MISSING="$pkgs" sh "$DEPS") 2>err &&
 	grep "install -y -qq --no-install-recommends $pkgs$" log
 '
