@@ -93,3 +93,17 @@ ROOT() {
 	[ "$(id -u)" -eq 0 ]
 }
 ROOT && test_set_prereq ROOT || test_missing_prereq ROOT "not root"
+
+# as_user CMD...: CMD as a user who may not write /wedge: uid 65534 when
+# root runs the tests (the trash directory is then opened to it).
+as_user() {
+	if ROOT; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+test_lazy_prereq WEDGE_UNWRITABLE '
+	chmod 755 "$TRASH_DIRECTORY" &&
+	as_user sh -c "! test -w /wedge && ! test -w /"
+'
