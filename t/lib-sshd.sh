@@ -24,6 +24,7 @@ start_sshd() {
 	PasswordAuthentication no
 	KbdInteractiveAuthentication no
 	PermitRootLogin prohibit-password
+	${SSHD_EXTRA_CONFIG:-}
 	EOF
 	"$SSHD" -f sshd/config -E "$PWD/sshd/log" || return 1
 	# Stopped at exit even when the check below fails (for a user
