@@ -42,11 +42,12 @@ test_lazy_prereq STRACE 'strace -o /dev/null true'
 test_expect_success STRACE 'the passes are in a safe order: objects, packs, then their indexes and lists' '
 	rm -rf shared2 &&
 	strace -f -e trace=rename,renameat,renameat2 -o trace silo push --silo s shared2 2>/dev/null &&
-	sed -n "s/.*renameat[2]*([^,]*, \"[^\"]*\", [^,]*, \"\([^\"]*\)\".*/\1/p" trace >order &&
+	sed -n -e "s/.*renameat[2]*([^,]*, \"[^\"]*\", [^,]*, \"\([^\"]*\)\".*/\1/p" \
+		-e "s/.*[^t]rename(\"[^\"]*\", \"\([^\"]*\)\").*/\1/p" trace >order &&
 	last_obj=$(grep -n "\.gz\$" order | tail -n 1 | cut -d: -f1) &&
 	first_pack=$(grep -n "\.pack\$" order | head -n 1 | cut -d: -f1) &&
 	first_idx=$(grep -n "\.idx\$" order | head -n 1 | cut -d: -f1) &&
-	packs_list=$(grep -n "^packs\$" order | head -n 1 | cut -d: -f1) &&
+	packs_list=$(grep -n "^\(pack/\)\{0,1\}packs\$" order | head -n 1 | cut -d: -f1) &&
 	test "$(grep -n "^config.json\$" order | cut -d: -f1)" = 1 &&
 	test "$last_obj" -lt "$first_pack" && test "$first_pack" -lt "$first_idx" &&
 	test "$first_idx" -lt "$packs_list" &&

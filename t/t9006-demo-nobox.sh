@@ -19,8 +19,7 @@ test_expect_success WEDGE_UNWRITABLE 'no box and no right to write /wedge: what 
 	EOF
 	chmod -R a+rX u && chmod 755 u/bin/bwrap &&
 	test_expect_code 1 as_user env HOME="$TRASH_DIRECTORY/u" TMPDIR="$TRASH_DIRECTORY/u" \
-		PATH="$TRASH_DIRECTORY/u/bin:$PATH" SILO_BUILD_DIR="$SILO_BUILD_DIR" \
-		sh u/src/tools/demo.sh >out 2>err &&
+		sh -c '"'"'PATH=$1:$PATH exec sh "$2"'"'"' sh "$TRASH_DIRECTORY/u/bin" u/src/tools/demo.sh >out 2>err &&
 	grep "^silo verify: every object matches its id\$" out &&
 	d=/wedge/oils-for-unix.org/pkg && while ! test -e $d; do d=$(dirname $d); done &&
 	cat >expect <<-EOF &&
