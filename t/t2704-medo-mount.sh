@@ -7,25 +7,7 @@ test_description='medo mount: a tree read-only through FUSE, verified blobs, EIO
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
-# FUSE needs /dev/fuse, fusermount3 and the right to mount: try it, and
-# unmount whatever happens (the mount's process then ends).
-test_lazy_prereq FUSE '
-	test -c /dev/fuse && command -v fusermount3 >/dev/null &&
-	mkdir -p probe-src probe-mnt && echo p >probe-src/p &&
-	silo init probe.silo >/dev/null &&
-	medo add --kind=tree --silo=probe.silo probe-src probe.treeptr &&
-	medo mount --silo=probe.silo probe.treeptr probe-mnt &&
-	{
-		test "$(cat probe-mnt/p)" = p
-		ok=$?
-		medo mount -u probe-mnt || fusermount3 -u -z probe-mnt
-		test $ok -eq 0
-	}
-'
-
-mounted() {
-	grep -q " $PWD/$1 fuse" /proc/mounts
-}
+. "$TEST_DIRECTORY/lib-fuse.sh"
 
 # Whatever fails, no mount outlives the script.
 test_atexit 'for d in mnt mnt2 mnt3 mnt4; do ! mounted $d || fusermount3 -u -z $d; done'

@@ -36,14 +36,7 @@ start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does no
 # The remote side of ssh finds the tools too.
 SSHD_EXTRA_CONFIG="SetEnv PATH=$PATH"
 . "$TEST_DIRECTORY/lib-sshd.sh"
-test_lazy_prereq FUSE '
-	test -c /dev/fuse && command -v fusermount3 >/dev/null &&
-	mkdir -p probe-src probe-mnt && echo p >probe-src/p &&
-	silo init probe.silo >/dev/null &&
-	medo add --kind=tree --silo=probe.silo probe-src probe.treeptr &&
-	{ medo mount --silo=probe.silo probe.treeptr probe-mnt || exit 1; } &&
-	{ test "$(cat probe-mnt/p)" = p; s=$?; medo mount -u probe-mnt; test $s -eq 0; }
-'
+. "$TEST_DIRECTORY/lib-fuse.sh"
 test_lazy_prereq JQ 'command -v jq || { echo jq is missing; false; }'
 
 cat >ssh-config <<EOF
