@@ -3,6 +3,7 @@
 # config.mak is read last.  'make V=1' shows whole commands.
 #
 #   make               build build/bin/silobox and its links silo, medo, knot
+#                      (and the fuzz harnesses with their plain driver)
 #   make test          install what is missing, build, run every test
 #   make test SANITIZE=1   the same under ASan and UBSan (in build-san/)
 #   make test-nonroot  as root: the suite again as an unprivileged user
@@ -13,6 +14,7 @@
 #                      pkg-config file, man pages, bash completion; then
 #                      ldconfig when root installs into the loader's path
 #                      without DESTDIR)
+#   make uninstall     PREFIX= DESTDIR= as for install: removes what it wrote
 #   make DEVELOPER=1   also -Werror -Wshadow -Wmissing-prototypes
 #   make fuzz FUZZ_SECONDS=N   build the fuzz harnesses of t/fuzz/ with
 #                      clang's libFuzzer (in build-fuzz/) and run each for N
@@ -31,6 +33,9 @@ PKG_CONFIG = pkg-config
 LDCONFIG = ldconfig
 PROVE = prove
 PROVE_FLAGS = -j2
+# The slowest scripts first (as the last run measured them), so that the
+# two jobs end together instead of one long script running alone last.
+PROVE_STATE = --state=slow,save --statefile=$(CURDIR)/$(B)/prove-state
 SCDOC = scdoc
 
 -include config.mak.autogen
@@ -82,11 +87,12 @@ QUIET_AR = @echo '    AR' $@;
 QUIET_GEN = @echo '    GEN' $@;
 endif
 
-.PHONY: all fuzz fuzz-build check test demo bench deps doc install clean check-headers check-install \
+.PHONY: all fuzz fuzz-build check test demo bench deps doc install uninstall clean check-headers check-install \
 	check-nonroot test-nonroot compile_commands.json FORCE
 .DELETE_ON_ERROR:
 
-all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%)
+# The fuzz harnesses too, with their plain driver: t0005 runs them.
+all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(FUZZ_BIN)
 
 # Changed flags rebuild everything.
 $(B)/FLAGS: FORCE
@@ -190,11 +196,18 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 # Install into a scratch root and build a program against what was
-# installed, through its pkg-config file.
+# installed, through its pkg-config file; read a page with man and load
+# the completion as bash-completion would (both installed by make deps);
+# then uninstall, which must leave nothing.
 INST = $(CURDIR)/$(B)/install-check
 check-install: all
 	@rm -rf $(INST)
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(INST) PREFIX=/usr >/dev/null
+	@MANPATH=$(INST)/usr/share/man man -P cat medo-expand 2>&1 | grep -q '^ *medo expand \[' || \
+		{ echo 'check-install: man does not show the installed medo-expand(1)' >&2; exit 1; }
+	@test "$$(XDG_DATA_DIRS=$(INST)/usr/share bash -c '. /usr/share/bash-completion/bash_completion && \
+		__load_completion medo && complete -p medo')" = 'complete -F _silobox medo' || \
+		{ echo 'check-install: bash-completion does not load the installed completion of medo' >&2; exit 1; }
 	@$(CC) $(SAN_FLAGS) -o $(B)/install-check/sample t/install/sample.c \
 		$$(PKG_CONFIG_PATH=$(INST)/usr/lib/pkgconfig $(PKG_CONFIG) \
 		   --define-variable=prefix=$(INST)/usr --cflags --libs silo)
@@ -207,9 +220,18 @@ check-install: all
 		share/bash-completion/completions/knot; do \
 		test -e $(INST)/usr/$$f || { echo "check-install: $$f was not installed" >&2; exit 1; }; \
 	done
+	@rm -f $(B)/install-check/sample
+	@$(MAKE) --no-print-directory -s uninstall DESTDIR=$(INST) PREFIX=/usr >/dev/null
+	@left=$$(find $(INST) -mindepth 1 2>/dev/null); test -z "$$left" || \
+		{ echo "check-install: make uninstall left:" $$left >&2; exit 1; }
+	@rm -rf $(INST)
 
+# Ends with how many tests were skipped and why (tools/test-skips.sh).
 check: all $(UNIT_BIN) $(FUZZ_BIN) check-headers doc check-install
-	SILO_BUILD_DIR=$(CURDIR)/$(B) $(PROVE) $(PROVE_FLAGS) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN)
+	@rm -f $(B)/test-skips
+	SILO_BUILD_DIR=$(CURDIR)/$(B) SILO_TEST_SKIPS=$(CURDIR)/$(B)/test-skips \
+		$(PROVE) $(PROVE_FLAGS) $(PROVE_STATE) t/t[0-9][0-9][0-9][0-9]-*.sh $(UNIT_BIN); \
+		s=$$?; sh tools/test-skips.sh $(B)/test-skips; exit $$s
 
 # Run as root, the suite once more as uid 65534, so that no test passes
 # only because root may write read-only files (tools/check-nonroot.sh);
@@ -269,6 +291,26 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 				echo '$(LDCONFIG)'; $(LDCONFIG) || exit 1; break; \
 			fi; \
 		done; \
+	fi
+
+# What install wrote, and the directories of its own it made when they
+# are left empty; in a DESTDIR, every directory left empty there.
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/silobox \
+		$(DESTDIR)$(PREFIX)/lib/libsilo.a $(DESTDIR)$(PREFIX)/lib/libsilo.so.$(VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libsilo.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsilo.so \
+		$(DESTDIR)$(PREFIX)/include/silo.h \
+		$(patsubst lib/silo/%,$(DESTDIR)$(PREFIX)/include/silo/%,$(wildcard lib/silo/*.h)) \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/silo.pc \
+		$(patsubst %,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%,silo medo knot silobox) \
+		$(foreach m,$(DOC_SRC:Documentation/%.scd=%),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $m))/$m)
+	@for d in include/silo lib/pkgconfig share/bash-completion/completions share/bash-completion; do \
+		if [ -d '$(DESTDIR)$(PREFIX)'/$$d ]; then rmdir --ignore-fail-on-non-empty '$(DESTDIR)$(PREFIX)'/$$d || exit 1; fi; \
+	done
+	@if [ -n '$(DESTDIR)' ]; then \
+		if [ -d '$(DESTDIR)' ]; then find '$(DESTDIR)' -depth -type d -empty -delete; fi; \
+	elif [ "$$(id -u)" -eq 0 ]; then \
+		$(LDCONFIG); \
 	fi
 
 # A failed test keeps its trash directory in $TMPDIR (t/test-lib.sh), with

@@ -55,13 +55,7 @@ start_httpd() {
 	}
 	test_atexit 'kill $(cat "$HTTPD_DIR/nginx.pid")'
 	HTTPD_URL=http://127.0.0.1:$HTTPD_PORT
-	# Wait until it answers.
-	n=0
-	while ! curl -s -o /dev/null "$HTTPD_URL/"; do
-		n=$((n + 1))
-		[ $n -gt 50 ] && return 1
-		sleep 0.1
-	done
+	test_wait_for 'curl -s -o /dev/null "$HTTPD_URL/"' 10 || return 1
 	export HTTPD_URL HTTPD_PORT
 }
 
@@ -84,10 +78,5 @@ start_fault_server() {
 	fault_pid=$!
 	test_atexit "kill $fault_pid"
 	FAULT_URL=http://127.0.0.1:$FAULT_PORT
-	n=0
-	while ! curl -s -o /dev/null --max-time 1 "$FAULT_URL/config.json"; do
-		n=$((n + 1))
-		[ $n -gt 50 ] && return 1
-		sleep 0.1
-	done
+	test_wait_for 'curl -s -o /dev/null --max-time 1 "$FAULT_URL/config.json"' 10
 }

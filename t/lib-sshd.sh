@@ -24,6 +24,7 @@ start_sshd() {
 	PasswordAuthentication no
 	KbdInteractiveAuthentication no
 	PermitRootLogin prohibit-password
+	${SSHD_EXTRA_CONFIG:-}
 	EOF
 	"$SSHD" -f sshd/config -E "$PWD/sshd/log" || return 1
 	# Stopped at exit even when the check below fails (for a user
@@ -31,14 +32,12 @@ start_sshd() {
 	test_atexit 'kill $(cat "$TRASH_DIRECTORY/sshd/pid") 2>/dev/null'
 	RSYNC_RSH="ssh -p $port -i $PWD/sshd/user_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" &&
 	export RSYNC_RSH &&
-	i=0 && while ! $RSYNC_RSH 127.0.0.1 true 2>/dev/null; do
-		i=$((i + 1)) && test $i -lt 50 || return 1
-		sleep 0.1
-	done
+	test_wait_for '$RSYNC_RSH 127.0.0.1 true 2>/dev/null' 10
 }
 if start_sshd >sshd-start.log 2>&1; then
 	test_set_prereq SSHD
 else
-	say "the ssh case is skipped: sshd cannot start here ($(tail -n 1 sshd/log 2>/dev/null || tail -n 1 sshd-start.log))"
+	test_missing_prereq SSHD "sshd cannot start here ($(tail -n 1 sshd/log 2>/dev/null || tail -n 1 sshd-start.log))"
+	say "the ssh case is skipped: $(test_prereq_reason_ SSHD)"
 fi
 

@@ -15,9 +15,9 @@ test_expect_success 'every file of lib/ is in lib/layers.txt and includes only d
 test_expect_success 'the front ends include only public headers of lib/, and alloc.h' '
 	(cd "$SRC/cmd" && sed -n "s/^#include \"\(.*\)\".*/\1/p" *.[ch] */*.[ch]) |
 		sort -u >includes &&
-	grep -v -e "^silo/[a-z-]*\.h$" -e "^silo\.h$" -e "^alloc\.h$" \
+	{ grep -v -e "^silo/[a-z-]*\.h$" -e "^silo\.h$" -e "^alloc\.h$" \
 		-e "^fe\(-[a-z]*\)\{0,1\}\.h$" -e "^[a-z]*-cmd\.h$" -e "^[a-z]*/[a-z]*-cmd\.h$" includes >other ||
-	test $? = 1 &&
+	test $? = 1; } &&
 	test_must_be_empty other &&
 	grep "^silo/store\.h$" includes
 '

@@ -13,9 +13,7 @@ test_expect_success 'kill -9 during a put from a pipe' '
 	exec 9>pipe &&
 	test_seeded_file chunk 300000 7 && cat chunk >&9 &&
 	# wait until the writer has started its temporary file
-	n=0 && while [ -z "$(find s/objects -maxdepth 1 -name "tmp_*")" ] && [ $n -lt 100 ]; do
-		sleep 0.1; n=$((n + 1))
-	done &&
+	test_wait_for "find s/objects -maxdepth 1 -name \"tmp_*\" | grep -q ." 10 &&
 	kill -9 $pid && exec 9>&- && { wait $pid; true; } &&
 	find s/objects -name "tmp_*" >tmps &&
 	test_line_count 1 tmps

@@ -65,7 +65,7 @@ test_expect_success 'a pack renamed to a wrong checksum is bad' '
 	p=$(ls renamed/pack/*.pack | sed -n 1p) && base=${p%.pack} &&
 	mv $base.pack renamed/pack/pack-1111111111111111111111111111111111111111.pack &&
 	mv $base.idx renamed/pack/pack-1111111111111111111111111111111111111111.idx &&
-	silo repack --silo renamed -q 2>/dev/null;
+	silo repack --silo renamed -q &&
 	test_expect_code 1 silo verify renamed 2>err &&
 	grep "pack-1111111111111111111111111111111111111111.pack.: named for checksum 1111111111111111111111111111111111111111, but it is pack-$(basename $base | sed s/pack-//)" err
 '

@@ -55,7 +55,7 @@ test_expect_success STRACE 'a put of what is there already flushes nothing' '
 	test_must_be_empty actual
 '
 
-start_httpd && test_set_prereq HTTPD
+start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does not start"
 
 test_expect_success STRACE,HTTPD 'a fetch of one object: fsync of the download, then the link, then its directories' '
 	silo init "$HTTPD_ROOT/deps.silo" &&

@@ -2,8 +2,8 @@
 test_description='a silo mirrored with rsync and rclone while writers add trees verifies clean'
 . "$(dirname "$0")/test-lib.sh"
 
-command -v rsync >/dev/null && test_set_prereq RSYNC
-command -v rclone >/dev/null && test_set_prereq RCLONE
+command -v rsync >/dev/null && test_set_prereq RSYNC || test_missing_prereq RSYNC "rsync is missing"
+command -v rclone >/dev/null && test_set_prereq RCLONE || test_missing_prereq RCLONE "rclone is missing"
 
 # Two writers add small trees named $1... to src.silo until the file
 # "stop" exists.

@@ -5,11 +5,11 @@ test_description='silo fetch from a silo served by a real nginx, and its faults'
 
 export SILO_HTTP_RETRIES=1 SILO_HTTP_TIMEOUT=2
 
-start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_httpd || test_skip_all HTTPD "nginx does not start"
 start_fault_server truncate "$HTTPD_ROOT" && TRUNCATE_URL=$FAULT_URL &&
 start_fault_server stall "$HTTPD_ROOT" && STALL_URL=$FAULT_URL &&
 start_fault_server ignore-range "$HTTPD_ROOT" && NORANGE_URL=$FAULT_URL ||
-	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
+	test_skip_all FAULT_SERVER "the python3 fault server does not start"
 
 test_expect_success 'setup: nginx serving a silo' '
 	silo init "$HTTPD_ROOT/deps.silo" &&

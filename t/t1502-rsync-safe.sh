@@ -2,7 +2,7 @@
 test_description='a silo copied with rsync while it is written and repacked is never corrupt'
 . "$(dirname "$0")/test-lib.sh"
 
-command -v rsync >/dev/null || { echo "1..0 # SKIP rsync is missing"; exit 0; }
+command -v rsync >/dev/null || test_skip_all RSYNC "rsync is missing"
 
 test_expect_success 'setup: a silo with some objects' '
 	silo init s &&

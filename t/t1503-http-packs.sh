@@ -5,9 +5,9 @@ test_description='packed objects read from a static server with range requests'
 
 export SILO_HTTP_RETRIES=1 SILO_HTTP_TIMEOUT=5
 
-start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_httpd || test_skip_all HTTPD "nginx does not start"
 start_fault_server ignore-range "$HTTPD_ROOT" && NORANGE_URL=$FAULT_URL ||
-	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
+	test_skip_all FAULT_SERVER "the python3 fault server does not start"
 
 # N versions of a file, each a little longer: good delta candidates.
 make_versions() {

@@ -4,7 +4,7 @@ test_description='asking whether a silo over HTTP has an object transfers nothin
 . "$TEST_DIRECTORY/lib-httpd.sh"
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
-start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_httpd || test_skip_all HTTPD "nginx does not start"
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
 # Run a command; the requests the server saw meanwhile go to "requests".

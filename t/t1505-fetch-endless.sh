@@ -11,10 +11,10 @@ export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 # under a limit on the size of files it may write (ulimit -f, in blocks
 # of 1024 bytes), so that a regression fails instead of filling the disk.
 start_fault_server endless "$TRASH_DIRECTORY/root" && ENDLESS_URL=$FAULT_URL ||
-	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
+	test_skip_all FAULT_SERVER "the python3 fault server does not start"
 # The same, answering range requests with 200 and the endless file.
 start_fault_server endless-200 "$TRASH_DIRECTORY/root" && ENDLESS200_URL=$FAULT_URL ||
-	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
+	test_skip_all FAULT_SERVER "the python3 fault server does not start"
 
 limited() {
 	(ulimit -f 20000 && "$@")

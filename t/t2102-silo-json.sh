@@ -48,8 +48,8 @@ test_expect_success 'an absolute treeptr path gives absolute silo paths' '
 	medo url-for "$PWD/deps/src.medo/a/b/x.treeptr" >actual &&
 	head -n 1 actual >first &&
 	echo "$(pwd -P)/deps.silo/$REL" >expect &&
-	test_cmp expect first ||
-	{ echo "$PWD/deps.silo/$REL" >expect && test_cmp expect first; }
+	{ test_cmp expect first ||
+	{ echo "$PWD/deps.silo/$REL" >expect && test_cmp expect first; }; }
 '
 
 test_expect_success 'a nearer SILO.json wins' '

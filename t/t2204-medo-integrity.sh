@@ -73,7 +73,8 @@ test_expect_success 'a directory cannot be pinned (exit 5)' '
 '
 
 . "$TEST_DIRECTORY/lib-httpd.sh"
-start_httpd >/dev/null 2>&1 && test_set_prereq HTTPD
+start_httpd >/dev/null 2>&1 && test_set_prereq HTTPD ||
+	test_missing_prereq HTTPD "nginx does not start"
 
 test_expect_success HTTPD 'a download is checked against its pin before it is stored' '
 	cp pkg.tgz "$HTTPD_ROOT/pkg.tgz" &&

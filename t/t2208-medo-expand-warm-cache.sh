@@ -6,7 +6,7 @@ test_description='medo expand from a warm cache asks no server, and works with t
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=2
 SILO_CACHE_DIR=$TRASH_DIRECTORY/cache && export SILO_CACHE_DIR
 
-start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_httpd || test_skip_all HTTPD "nginx does not start"
 
 requests() {
 	wc -l <"$HTTPD_DIR/access.log"

@@ -4,7 +4,7 @@ test_description='medo against silos served by a real nginx: expand, verify, url
 . "$TEST_DIRECTORY/lib-httpd.sh"
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
-start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_httpd || test_skip_all HTTPD "nginx does not start"
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
 make_tree() {

@@ -62,7 +62,8 @@ for l in w:
 "
 '
 
-start_httpd >/dev/null 2>&1 && test_set_prereq HTTPD
+start_httpd >/dev/null 2>&1 && test_set_prereq HTTPD ||
+	test_missing_prereq HTTPD "nginx does not start"
 
 test_expect_success HTTPD 'unreachable, HTTP 500 and not-a-silo servers: one line each, saying why' '
 	port=$(free_port) &&

@@ -2,8 +2,8 @@
 test_description='medo sign, verify --signed-by, expand --require-signature: OpenSSH SSHSIG both ways'
 . "$(dirname "$0")/test-lib.sh"
 
-test_lazy_prereq KEYGEN 'command -v ssh-keygen'
-test_lazy_prereq AGENT 'command -v ssh-agent'
+test_lazy_prereq KEYGEN 'command -v ssh-keygen || { echo ssh-keygen is missing; false; }'
+test_lazy_prereq AGENT 'command -v ssh-agent || { echo ssh-agent is missing; false; }'
 
 # The allowed signers line of key $2 for principal $1, options $3.
 signer() {
@@ -57,8 +57,7 @@ for key in ed rsa p256 p384 p521; do
 done
 
 test_expect_success KEYGEN 'an rsa-sha2-256 signature is checked too' '
-	ssh-keygen -q -Y sign -f rsa -n medo -O hashalg=sha256 <deps.medo/a.treeptr >deps.medo/a.treeptr.sig 2>err ||
-	ssh-keygen -q -Y sign -f rsa -n medo <deps.medo/a.treeptr >deps.medo/a.treeptr.sig &&
+	ssh-keygen -q -Y sign -f rsa -n medo -O hashalg=sha256 <deps.medo/a.treeptr >deps.medo/a.treeptr.sig &&
 	medo verify --signed-by allowed deps.medo/a.treeptr src/a
 '
 
@@ -115,8 +114,7 @@ test_expect_success KEYGEN 'sign several at once; -v says what was written' '
 	signed deps.medo/sub/b.treeptr.sig
 	EOF
 	test_cmp expect out &&
-	medo verify --signed-by allowed deps.medo out-dir 2>err;
-	test $? -eq 1 &&
+	test_expect_code 1 medo verify --signed-by allowed deps.medo out-dir 2>err &&
 	test_must_be_empty err &&
 	medo expand --require-signature allowed deps.medo out-dir &&
 	medo verify --signed-by allowed deps.medo out-dir &&

@@ -8,11 +8,12 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 
 # medo expand --require-signature and medo verify --signed-by check every
-# signature first, then read each treeptr to use it.  strace holds the
-# second open of the treeptr for two seconds while the test puts another
-# treeptr in its place: what is used must be what was checked.
+# signature first, then read each treeptr to use it.  strace stops the
+# command (SIGSTOP) once it has opened the treeptr the first time, the
+# test puts another treeptr in its place and lets it go (SIGCONT): what
+# is used must be what was checked.
 test_lazy_prereq STRACE_INJECT '
-	strace -o /dev/null -e trace=openat -e inject=openat:delay_enter=1 true
+	strace -o /dev/null -e trace=getpid -e inject=getpid:signal=URG true
 '
 test_lazy_prereq KEYGEN 'command -v ssh-keygen'
 
@@ -29,20 +30,19 @@ test_expect_success KEYGEN 'setup: a signed treeptr, an unsigned one' '
 	cp deps.medo/a.treeptr a.orig
 '
 
-# swap_during CMD...: run CMD under strace, and when it opens a.treeptr
-# the second time, replace it with b.treeptr.
+# swap_during CMD...: run CMD under strace, and once it has opened
+# a.treeptr, replace that with b.treeptr; CMD opens it again afterwards.
 swap_during() {
 	tp=$PWD/deps.medo/a.treeptr
 	rm -f trace
 	{ strace -o trace -P "$tp" -e trace=openat \
-		-e inject=openat:delay_enter=2000000:when=2 "$@" >out 2>err;
-	  echo $? >rc; } &
-	for i in $(seq 1 300); do
-		test "$(grep -c "a\.treeptr\"" trace 2>/dev/null)" -ge 2 2>/dev/null && break
-		sleep 0.1
-	done
+		-e inject=openat:signal=STOP:when=1 "$@" >out 2>err & } &&
+	strace_pid=$! &&
+	test_wait_for "grep -q \"stopped by SIGSTOP\" trace 2>/dev/null" 30 &&
 	cp deps.medo/b.treeptr swap.tmp && mv swap.tmp "$tp" &&
-	wait &&
+	kill -CONT $(pgrep -P $strace_pid) &&
+	{ wait $strace_pid; echo $? >rc; } &&
+	test "$(grep -c "a\.treeptr\"" trace)" -ge 2 &&
 	cp a.orig "$tp"
 }
 

@@ -115,8 +115,7 @@ test_expect_success 'ls of a damaged tree object names the tree and its path' '
 '
 
 test_expect_success 'diff names what was added, removed and changed, in path order' '
-	medo diff m/v1.treeptr m/v2.treeptr >actual;
-	test $? = 1 &&
+	test_expect_code 1 medo diff m/v1.treeptr m/v2.treeptr >actual &&
 	cat >expect <<-\EOF &&
 	changed a
 	mode other/x
@@ -126,8 +125,7 @@ test_expect_success 'diff names what was added, removed and changed, in path ord
 	added sub/link/f
 	EOF
 	test_cmp expect actual &&
-	medo diff m/v1-tar.treeptr m/v2.treeptr >actual;
-	test $? = 1 && test_cmp expect actual &&
+	test_expect_code 1 medo diff m/v1-tar.treeptr m/v2.treeptr >actual && test_cmp expect actual &&
 	medo diff m/v1.treeptr m/v1-tar.treeptr >actual &&
 	test_must_be_empty actual
 '
@@ -181,7 +179,7 @@ test_expect_success 'show --json' '
 	test_cmp expect actual
 '
 
-start_httpd && test_set_prereq HTTPD || say "nginx does not start: HTTP tests skipped"
+start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does not start"
 
 test_expect_success HTTPD 'setup: the silo served by nginx' '
 	cp -R deps.silo "$HTTPD_ROOT/deps.silo" &&
@@ -219,8 +217,7 @@ test_expect_success HTTPD 'cat over HTTP after ls: one request, that blob'"'"'s 
 '
 
 test_expect_success HTTPD 'diff over HTTP' '
-	medo diff h/v1.treeptr h/v2.treeptr >actual;
-	test $? = 1 &&
+	test_expect_code 1 medo diff h/v1.treeptr h/v2.treeptr >actual &&
 	test_line_count = 6 actual
 '
 

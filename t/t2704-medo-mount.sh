@@ -7,9 +7,10 @@ test_description='medo mount: a tree read-only through FUSE, verified blobs, EIO
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
-mounted() {
-	grep -q " $PWD/$1 fuse" /proc/mounts
-}
+. "$TEST_DIRECTORY/lib-fuse.sh"
+
+# Whatever fails, no mount outlives the script.
+test_atexit 'for d in mnt mnt2 mnt3 mnt4; do ! mounted $d || fusermount3 -u -z $d; done'
 
 test_expect_success 'setup: a tree with files, symlinks and modes, as the tree kind' '
 	silo init deps.silo &&
@@ -24,7 +25,7 @@ test_expect_success 'setup: a tree with files, symlinks and modes, as the tree k
 	medo expand m/src.treeptr expanded
 '
 
-test_have_prereq FUSE || say "FUSE is not usable here (no /dev/fuse, no fusermount3, or no right to mount): mount tests skipped"
+test_have_prereq FUSE || say "mount tests skipped: $(test_prereq_reason_ FUSE)"
 
 test_expect_success FUSE 'find and cat of every file of the mount match an expanded copy' '
 	mkdir mnt &&
@@ -64,8 +65,8 @@ test_expect_success FUSE 'a corrupt blob is EIO for that file only' '
 	id=$(git hash-object src/sub/deeper/big) &&
 	corrupt_packed_blob bad.silo $id &&
 	mkdir mnt2 &&
+	test_when_finished "! mounted mnt2 || fusermount3 -u -z mnt2" &&
 	medo mount --silo=bad.silo m/src.treeptr mnt2 &&
-	test_when_finished "fusermount3 -u mnt2 2>/dev/null || :" &&
 	test_must_fail cat mnt2/sub/deeper/big >/dev/null 2>err &&
 	grep "Input/output error" err &&
 	cat mnt2/plain >actual && test_cmp src/plain actual &&
@@ -79,12 +80,8 @@ mount_bg() {
 	shift
 	medo mount -f "$@" "$mnt_" 2>"$mnt_.err" &
 	mount_pid=$!
-	n=0
-	while ! mounted "$mnt_"; do
-		n=$((n + 1))
-		kill -0 $mount_pid 2>/dev/null && test $n -lt 100 || return 1
-		sleep 0.05
-	done
+	test_wait_for "mounted \"$mnt_\" || ! kill -0 $mount_pid 2>/dev/null" 10 &&
+	mounted "$mnt_"
 }
 test_expect_success FUSE 'a missing blob is EIO for that file only, and the mount names it' '
 	mkdir -p pre && cp src/sub/deeper/big pre/big &&
@@ -94,6 +91,7 @@ test_expect_success FUSE 'a missing blob is EIO for that file only, and the moun
 	p=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\",*$/\1/p" m/pre.treeptr) &&
 	rm -f miss.silo/pack/$p.pack miss.silo/pack/$p.idx &&
 	mkdir mnt3 &&
+	test_when_finished "! mounted mnt3 || fusermount3 -u -z mnt3" &&
 	mount_bg mnt3 --silo=miss.silo m/miss.treeptr &&
 	test_must_fail cat mnt3/sub/deeper/big >/dev/null 2>err &&
 	grep "Input/output error" err &&
@@ -104,7 +102,7 @@ test_expect_success FUSE 'a missing blob is EIO for that file only, and the moun
 	grep "^medo: error: blob $id of '\''sub/deeper/big'\'': object $id is not in silo" mnt3.err
 '
 
-start_httpd && test_set_prereq HTTPD || say "nginx does not start: HTTP mount tests skipped"
+start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does not start"
 
 # Over HTTP a blob is fetched into the cache and spooled, in pieces, to
 # an unlinked file on disk beside the cache, which the reads are served
@@ -115,6 +113,7 @@ test_expect_success FUSE,HTTPD 'over HTTP, a large file is spooled to disk, not 
 	mkdir h && echo "{ \"silos\": [\"$HTTPD_URL/deps.silo\"] }" >h/SILO.json &&
 	medo add -q --kind=tree --silo="$HTTPD_ROOT/deps.silo" large h/large.treeptr &&
 	mkdir mnt4 &&
+	test_when_finished "! mounted mnt4 || fusermount3 -u -z mnt4" &&
 	mount_bg mnt4 h/large.treeptr &&
 	cat mnt4/small >actual && test_cmp large/small actual &&
 	exec 3<mnt4/huge &&
@@ -126,10 +125,5 @@ test_expect_success FUSE,HTTPD 'over HTTP, a large file is spooled to disk, not 
 	grep " -> $SILO_CACHE_DIR/.* (deleted)$" fds &&
 	test_must_be_empty mnt4.err
 '
-
-# Whatever failed above, no mount outlives the test.
-for d in mnt mnt2 mnt3 mnt4; do
-	mounted $d && fusermount3 -u $d
-done
 
 test_done

@@ -5,7 +5,7 @@ test_description='medo diff over a real nginx reads only the tree objects that d
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
-start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_httpd || test_skip_all HTTPD "nginx does not start"
 
 # "METHOD PATH STATUS BYTES" of each request since mark $1 but
 # config.json, with the packs of v1 and v2 named PA and PB.

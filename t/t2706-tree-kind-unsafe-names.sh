@@ -83,7 +83,7 @@ test_expect_success 'that tree written out as it is makes git status run the com
 		mkdir -p "written/$(dirname "$path")" &&
 		git -C r cat-file blob $id >"written/$path" || return 1
 	done <listing &&
-	(cd written && git status >/dev/null 2>&1) ;
+	(cd written && git status >/dev/null 2>&1 || true) &&
 	test -e pwned && rm -rf pwned written
 '
 

@@ -6,8 +6,8 @@ test_description='knot reads recipes without running them: in the box, with no c
 T=$TRASH_DIRECTORY
 
 # A listener on 127.0.0.1 that writes what each connection sent, a line
-# per connection, into conns.
-test_expect_success 'setup: a listener, a file only its owner reads, recipes' '
+# per connection, into conns; its port is in "port" once it listens.
+start_listener() {
 	python3 -c "
 import socket
 s = socket.socket()
@@ -31,8 +31,12 @@ while True:
     with open(\"conns\", \"ab\") as f:
         f.write(b\"conn: \" + data + b\"\\n\")
 " >/dev/null 2>&1 &
-	echo $! >listener.pid &&
-	i=0 && while ! test -s port; do i=$((i + 1)) && test $i -lt 100 && sleep 0.1 || return 1; done &&
+	echo $! >listener.pid
+}
+
+test_expect_success 'setup: a listener, a file only its owner reads, recipes' '
+	start_listener &&
+	test_wait_for "test -s port" 10 &&
 	echo "the secret 4f2a" >secret && chmod 600 secret &&
 	knot_setup &&
 	knot_recipe good 1.0

@@ -113,6 +113,23 @@ wedge-install() { mkdir -p \"\$2/share\" \"\$2/bin\"; echo \"\$2\" >\"\$2/share/
 	test ! -e /wedge/oils-for-unix.org/pkg/abs
 '
 
+test_expect_success WEDGE_UNWRITABLE 'unboxed, an absolute wedge it cannot write fails, naming its directory' '
+	mkdir -m 777 user &&
+	cat >user/run.sh <<-\EOF &&
+	cd "$(dirname "$0")" &&
+	silo init deps.silo >/dev/null && mkdir -p deps/source.medo/absu src/absu-1.0 &&
+	echo "{ \"silos\": [\"../../deps.silo\"] }" >deps/source.medo/SILO.json &&
+	echo x >src/absu-1.0/data.txt && medo add src deps/source.medo/absu/absu-1.0.treeptr &&
+	printf "%s\n" WEDGE_NAME=absu WEDGE_VERSION=1.0 WEDGE_IS_ABSOLUTE=1 \
+		"wedge-make() { :; }" "wedge-install() { :; }" "wedge-smoke-test() { :; }" \
+		>deps/source.medo/absu/WEDGE &&
+	knot build --unboxed deps/source.medo/absu
+	EOF
+	test_expect_code 6 as_user env HOME="$TRASH_DIRECTORY/user" TMPDIR="$TRASH_DIRECTORY/user" \
+		sh user/run.sh 2>err &&
+	grep "^knot: error: absu/1.0 is an absolute wedge: unboxed, it is built at its own path .$WP/absu/1.0., which cannot be made here (cannot create directory ./wedge[^:]*.: Permission denied); build it as root, or in the box (which needs user namespaces)\$" err
+'
+
 test_expect_success BOX 'knot install of an unchanged wedge leaves it; of an edited recipe refuses' '
 	knot install -v --root img deps/source.medo/abs >out &&
 	grep -q "^present img$WP/abs/1.0\$" out &&
@@ -190,10 +207,14 @@ test_expect_success 'knot show refuses a treeptr knot did not write' '
 	grep -q "is not a wedge built by knot" err
 '
 
+# The failures above that keep a log: fail-make, fail-install,
+# fail-smoke-test and bad, all boxed.
+failed_logs=0
+! BOX || failed_logs=4
 test_expect_success 'work directories are removed; only the logs of failures are kept' '
 	{ ls "$TMPDIR" | grep -v "^knot-[0-9]*-.*-[A-Za-z0-9]\{6\}\.log\$" || :; } >left &&
 	test_must_be_empty left &&
-	test "$(ls "$TMPDIR" | wc -l)" -eq 4
+	test "$(ls "$TMPDIR" | wc -l)" -eq $failed_logs
 '
 
 test_done

@@ -15,7 +15,7 @@ test_expect_success 'setup: a recipe that reports what it sees and copies the se
     echo \"passwd \$(cut -d: -f1,3 /etc/passwd | tr \"\\\\n\" \" \")\"
     echo \"group \$(cut -d: -f1,3 /etc/group | tr \"\\\\n\" \" \")\"
   } >\"\$install_dir/report\"
-  cp /etc/shadow /etc/gshadow /etc/ssh/ssh_host_*_key \"\$install_dir/\" 2>/dev/null || :
+  for f in /etc/shadow /etc/gshadow /etc/ssh/ssh_host_*_key; do cp \"\$f\" \"\$install_dir/\" 2>/dev/null || continue; done
   cat /etc/shadow >\"\$install_dir/shadow-copy\" 2>/dev/null || rm -f \"\$install_dir/shadow-copy\"
 }
 wedge-smoke-test() { :; }"

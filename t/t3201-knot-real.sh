@@ -3,9 +3,8 @@ test_description='knot builds dash and cmark from Debian'"'"'s sources, boxed; t
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-knot.sh"
 
-# The sources are cached outside the tree, in the user's own cache.
-: "${SILO_SOURCES_DIR:=$(getent passwd "$(id -u)" | cut -d: -f6)/.cache/silo-sources}"
-export SILO_SOURCES_DIR
+# The sources are fetched into a cache in the trash directory
+# ($HOME/.cache/silo-sources: HOME is the trash directory), removed with it.
 WP=/wedge/oils-for-unix.org/pkg
 
 sources_reason=
@@ -13,7 +12,7 @@ if ! sh "$TEST_DIRECTORY/../tools/fetch-sources.sh" dash cmark >fetched 2>fetch.
 	sources_reason="cannot fetch dash and cmark sources: $(tail -n 1 fetch.err)"
 	say "real builds are skipped: $sources_reason"
 fi
-[ -n "$sources_reason" ] || test_set_prereq SOURCES
+[ -n "$sources_reason" ] && test_missing_prereq SOURCES "$sources_reason" || test_set_prereq SOURCES
 
 test_expect_success SOURCES 'setup: the project'"'"'s recipes, the tarballs added as source treeptrs' '
 	knot_setup &&

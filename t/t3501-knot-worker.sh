@@ -3,7 +3,7 @@ test_description='knot worker: many workers, one git repository, one silo; claim
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-knot.sh"
 
-command -v rsync >/dev/null || { echo "1..0 # SKIP rsync is missing"; exit 0; }
+command -v rsync >/dev/null || test_skip_all RSYNC "rsync is missing"
 
 # seed_repo DIR N [BOXED]: a repository DIR/seed with recipes r1..rN
 # (r6 needs r1, r7 needs r2, ...) whose sources are in DIR/template.silo,
@@ -154,13 +154,29 @@ test_expect_success '3 workers racing over 10 recipes, 20 times: each key publis
 	say "20 rounds of 3 workers: $dups builds adopted (duplicates)"
 '
 
+# age_claims REPO SECONDS: each claim of REPO made SECONDS older, as if
+# that much time had passed (a claim's age is its commit's date).
+age_claims() {
+	for ref in $(git --git-dir="$1" for-each-ref --format="%(refname)" refs/knot/claims/); do
+		old=$(git --git-dir="$1" rev-parse $ref) &&
+		when=$(($(git --git-dir="$1" log -1 --format=%ct $old) - $2)) &&
+		new=$(git --git-dir="$1" cat-file commit $old |
+			sed "s/^committer \(.*\) [0-9]* \([-+][0-9]*\)\$/committer \1 $when \2/" |
+			git --git-dir="$1" hash-object -t commit -w --stdin) &&
+		git --git-dir="$1" update-ref $ref $new $old || return 1
+	done
+}
+
 test_expect_success 'a worker killed with kill -9 mid-build: its claim expires and another finishes' '
 	seed_repo killed 1 &&
 	fresh killed &&
 	cat >>killed/seed/deps/source.medo/r1/WEDGE <<-EOF &&
 	wedge-make() {
 	  cp "\$1/data.txt" .
-	  if ! [ -e "$TRASH_DIRECTORY/started" ]; then touch "$TRASH_DIRECTORY/started"; sleep 60; fi
+	  if ! [ -e "$TRASH_DIRECTORY/started" ]; then
+	    sleep 600 & echo \$! >"$TRASH_DIRECTORY/hang.pid"
+	    touch "$TRASH_DIRECTORY/started"; wait
+	  fi
 	}
 	EOF
 	git -C killed/seed -c user.name=t -c user.email=t@t commit -q -a -m slow && rm -rf killed/repo.git &&
@@ -168,16 +184,17 @@ test_expect_success 'a worker killed with kill -9 mid-build: its claim expires a
 	( cd killed || exit 1
 	  knot worker -v --unboxed --once --poll=50 --repo=$PWD/repo.git --silo=$PWD/shared.silo --work-dir=w1 >out1 2>&1 &
 	  echo $! >pid ) &&
-	i=0 && while ! test -e started; do i=$((i + 1)) && test $i -lt 300 && sleep 0.1 || return 1; done &&
+	test_when_finished "kill \$(cat hang.pid)" &&
+	test_wait_for "test -e started" 30 &&
 	kill -9 $(cat killed/pid) &&
 	git --git-dir=killed/repo.git for-each-ref --format="%(refname)" refs/knot/claims/ >claims &&
 	test_line_count 1 claims &&
 	( cd killed &&
 	  knot worker -v --unboxed --once --claim-timeout=3600 --poll=50 --repo=$PWD/repo.git --silo=$PWD/shared.silo --work-dir=w2 >out2 ) &&
 	! grep -q "published" killed/out2 &&
-	sleep 2 &&
+	age_claims killed/repo.git 7200 &&
 	( cd killed &&
-	  knot worker -v --unboxed --once --claim-timeout=1 --poll=50 --repo=$PWD/repo.git --silo=$PWD/shared.silo --work-dir=w3 >out3 ) &&
+	  knot worker -v --unboxed --once --claim-timeout=3600 --poll=50 --repo=$PWD/repo.git --silo=$PWD/shared.silo --work-dir=w3 >out3 ) &&
 	grep -q "took over the expired claim on r1/1.0" killed/out3 &&
 	grep -q "published r1/1.0" killed/out3 &&
 	check_published killed 1 --unboxed &&

@@ -3,7 +3,7 @@ test_description='bash completion of silo, medo and knot: commands, options, tre
 . "$(dirname "$0")/test-lib.sh"
 
 SCRIPT=$TEST_DIRECTORY/../contrib/completion/silobox.bash
-test_lazy_prereq BASH 'command -v bash'
+test_lazy_prereq BASH 'command -v bash || { echo bash is missing; false; }'
 
 # complete_words WORD...: complete the last word (give "" for a new
 # one) as bash would, and print the candidates one a line, sorted.
@@ -47,8 +47,7 @@ test_expect_success BASH 'option prefixes come from the command'\''s --help' '
 	complete_words medo expand --d >actual &&
 	printf "%s\n" --delete --dry-run >expect && test_cmp expect actual &&
 	complete_words silo verify -- >actual &&
-	printf "%s\n" --help --jobs= --json --no-progress --progress --quiet --silo= --verbose >expect &&
-	test_cmp expect actual &&
+	printf "%s\n" --help --jobs= --json --no-progress --progress --quiet --silo= --verbose >expect && test_cmp expect actual &&
 	complete_words medo add --integ >actual && echo --integrity= >expect && test_cmp expect actual
 '
 

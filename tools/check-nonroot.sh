@@ -40,7 +40,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$work/build/t/unit" "$work/tmp"
-cp -R t Documentation tools lib cmd contrib deps "$work/"
+cp -R t Documentation tools lib cmd contrib deps README "$work/"
 cp -R "$build/bin" "$work/build/"
 # The fuzz harnesses built with their plain driver, for t0005.
 if [ -d "$build/t/fuzz" ]; then
@@ -58,7 +58,9 @@ cd "$work"
 status=0
 setpriv --reuid="$NONROOT_UID" --regid="$NONROOT_GID" --clear-groups \
 	env HOME="$work/tmp" TMPDIR="$work/tmp" SILO_BUILD_DIR="$work/build" \
+	SILO_TEST_SKIPS="$work/tmp/test-skips" \
 	$PROVE $PROVE_FLAGS t/t[0-9][0-9][0-9][0-9]-*.sh $units || status=$?
+sh tools/test-skips.sh "$work/tmp/test-skips"
 if [ $status -ne 0 ]; then
 	trap - EXIT
 	echo "check-nonroot: failed as uid $NONROOT_UID; trash directories kept in $work/tmp" >&2

@@ -70,6 +70,33 @@ step "silo verify: every object matches its id"
 # Second half: knot builds dash from Debian's upstream tarball, boxed,
 # publishes it, and a CI job gets it back with medo expand.
 step ""
+# A box needs bubblewrap and user namespaces.  Without one, knot builds
+# --unboxed, and an absolute wedge such as dash is then built at its own
+# path under /wedge: that takes root, or a /wedge this user may write.
+box=
+if ! command -v bwrap >/dev/null 2>&1; then
+	why="bubblewrap is not installed"
+elif ! bwrap --unshare-user --unshare-all --ro-bind / / true 2>"$work/bwrap.err"; then
+	why="bubblewrap cannot make a box here ($(head -n 1 "$work/bwrap.err")): this machine refuses user namespaces, as a chroot does, or a container started without them"
+else
+	why=
+fi
+if [ -n "$why" ]; then
+	wp=/wedge/oils-for-unix.org/pkg
+	d=$wp
+	while ! [ -e "$d" ]; do d=$(dirname "$d"); done
+	if ! [ -w "$d" ]; then
+		{
+			echo "demo: knot cannot build dash here: $why;"
+			echo "demo: and without a box, dash (an absolute wedge) is built under $wp, but '$d' is not writable by $(id -un)."
+			echo "demo: run 'sudo make demo', or run it where user namespaces are allowed (not in a chroot; a container must allow them)."
+			echo "demo: silo and medo need neither: the first half above ran."
+		} >&2
+		exit 1
+	fi
+	box=--unboxed
+	step "knot: $why; building --unboxed"
+fi
 if ! fetched=$(sh "$src/tools/fetch-sources.sh" dash 2>"$work/fetch.err"); then
 	step "knot: skipped, the dash source could not be fetched: $(tail -n 1 "$work/fetch.err")"
 	step "done; removing $work"
@@ -84,20 +111,8 @@ medo add "$3" deps/source.medo/dash/dash-$2.treeptr
 step "medo add: Debian's $(basename "$3") is the source treeptr deps/source.medo/dash/dash-$2.treeptr"
 knot validate deps/source.medo/dash
 
-# knot builds in a box that needs user namespaces; where they are
-# refused, it says so, and the demo builds --unboxed.
-box=
 start=$(date +%s)
-if ! knot build -v deps/source.medo >built.txt 2>"$work/build.err"; then
-	if ! grep -q "refuses to make user namespaces" "$work/build.err"; then
-		cat "$work/build.err" >&2
-		exit 1
-	fi
-	box=--unboxed
-	step "knot: no box can be made here (user namespaces are refused); building --unboxed"
-	start=$(date +%s)
-	knot build $box -v deps/source.medo >built.txt
-fi
+knot build $box -v deps/source.medo >built.txt
 step "knot build: $(cat built.txt) in $(($(date +%s) - start)) s"
 tp=$(ls deps/derived.medo/*/*/dash-$2.treeptr)
 step "published $tp"
