@@ -487,14 +487,19 @@ static int rev_commits(struct strbuf *out, const char *repo, const char *rev)
 	return ret;
 }
 
-/* Every commit of --all (with --since: of that period, and every tip). */
+/*
+ * Every commit of --all (with --since: of that period, and every tip):
+ * from every ref and HEAD, and from every reflog entry, as git gc keeps
+ * them: a stash below the latest (stash@{1}) and a commit reset away are
+ * named by reflogs alone, and git brings them back.
+ */
 static int all_commits(struct strbuf *out, const char *repo, const char *since)
 {
 	struct strbuf arg = STRBUF_INIT;
 	int ret;
 
 	if (!since) {
-		const char *args[] = { "rev-list", "--all", NULL };
+		const char *args[] = { "rev-list", "--all", "--reflog", NULL };
 		return git_capture(out, repo, args);
 	}
 	{
@@ -505,7 +510,7 @@ static int all_commits(struct strbuf *out, const char *repo, const char *since)
 	if ((ret = strbuf_addf(&arg, "--since=%s", since)) < 0)
 		return ret;
 	{
-		const char *args[] = { "rev-list", "--all", arg.buf, NULL };
+		const char *args[] = { "rev-list", "--all", "--reflog", arg.buf, NULL };
 		ret = git_capture(out, repo, args);
 	}
 	strbuf_release(&arg);

@@ -135,7 +135,8 @@ test_expect_success 'a malformed treeptr in history is named, the rest printed' 
 	test_cmp v3 actual &&
 	blob=$(cd repo && git rev-parse HEAD:deps/a.medo/bad.treeptr | cut -c1-12) &&
 	grep "^medo: error: .deps/a.medo/bad.treeptr (git blob $blob).: missing field .treeptr." err &&
-	(cd repo && git reset -q --hard HEAD~1)
+	(cd repo && git reset -q --hard HEAD~1 &&
+	 git reflog expire --expire-unreachable=now --all)
 '
 
 test_expect_success 'SHA-256 repositories are read too' '
@@ -154,6 +155,29 @@ test_expect_success 'after GC with --all, an old commit still expands' '
 	(cd repo && git checkout -q HEAD~2 && medo expand deps/a.medo/t.treeptr ../old &&
 	 git checkout -q -) &&
 	echo one >expect && test_cmp expect old/f
+'
+
+test_expect_success '--all keeps what reflogs name: older stashes, commits reset away' '
+	git init -q reflogs && cd reflogs &&
+	silo init ../reflogs.silo && mkdir m &&
+	echo "{ \"silos\": [\"../../reflogs.silo\"] }" >m/SILO.json &&
+	mkdir tree && echo base >tree/f && medo add tree m/t.treeptr &&
+	git add -A && git commit -q -m base && object_of m/t.treeptr >../rl-base &&
+	echo one >tree/f && medo add --force tree m/t.treeptr &&
+	object_of m/t.treeptr >../rl-stash1 && git stash -q &&
+	echo two >tree/f && medo add --force tree m/t.treeptr &&
+	object_of m/t.treeptr >../rl-stash0 && git stash -q &&
+	echo gone >tree/f && medo add --force tree m/t.treeptr &&
+	object_of m/t.treeptr >../rl-reset && git commit -q -a -m later &&
+	git reset -q --hard HEAD~ &&
+	sort ../rl-base ../rl-stash1 ../rl-stash0 ../rl-reset >../expect &&
+	medo reachable --all >../actual &&
+	test_cmp ../expect ../actual &&
+	age_silo ../reflogs.silo &&
+	medo gc -q --silo ../reflogs.silo --force &&
+	git show stash@{1}:m/t.treeptr >m/old-stash.treeptr &&
+	medo expand m/old-stash.treeptr ../rl-out &&
+	echo one >../expect && test_cmp ../expect ../rl-out/f
 '
 
 # The recipe of medo-reachable(1) for a host with only a web server and a

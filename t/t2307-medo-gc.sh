@@ -125,7 +125,8 @@ test_expect_success 'a malformed treeptr in history stops gc before it removes a
 	(cd repo && test_expect_code 5 medo gc --silo deps.silo --expire=now 2>../err) &&
 	grep "^medo: error: .deps.medo/bad.treeptr (git blob [0-9a-f]*).: missing field .treeptr." err &&
 	silo ls --silo repo/deps.silo >after && test_cmp before after &&
-	(cd repo && git reset -q --hard HEAD~1)
+	(cd repo && git reset -q --hard HEAD~1 &&
+	 git reflog expire --expire-unreachable=now --all)
 '
 
 test_expect_success 'a tree the silo lost before is named by the check: exit 1' '

@@ -69,7 +69,7 @@ int cmd_medo_fsck(int argc, const char **argv)
 		OPT_STRING(0, "silo", &st.silo, "dir", "check in this silo only, not in each treeptr's SILO.json silos"),
 		OPT_FLAG('v', "verbose", &verbose, "print a summary"),
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-fsck(1))"),
-		OPT_FLAG(0, "all", &all, "the treeptrs of every commit of every ref of the git repository"),
+		OPT_FLAG(0, "all", &all, "the treeptrs of every commit of every ref and reflog of the git repository"),
 		OPT_STRING(0, "since", &since, "date", "with --all, only commits since <date> and every ref's tip"),
 		OPT_STRINGS(0, "rev", &revs, "rev", "the treeptrs of commit <rev>, or of every commit of a range (repeatable)"),
 		OPT_END()
