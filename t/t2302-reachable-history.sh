@@ -180,6 +180,50 @@ test_expect_success '--all keeps what reflogs name: older stashes, commits reset
 	echo one >../expect && test_cmp ../expect ../rl-out/f
 '
 
+# deep_commit REPO DEPTH TREEPTR: a branch "deep" of REPO whose one commit
+# holds TREEPTR DEPTH directories down (a/a/.../t.treeptr), written as
+# one pack, which git makes without complaint.
+deep_commit() {
+	python3 - "$@" <<-\EOF
+	import hashlib, struct, subprocess, sys, zlib
+	repo, depth, treeptr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	objs = []
+	def obj(kind, data):
+	    objs.append((kind, data))
+	    return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data).digest()
+	t = obj(b"tree", b"100644 t.treeptr\0" + obj(b"blob", open(treeptr, "rb").read()))
+	for i in range(depth):
+	    t = obj(b"tree", b"40000 a\0" + t)
+	c = obj(b"commit", b"tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n\ndeep\n" % t.hex().encode())
+	pack = bytearray(b"PACK" + struct.pack(">II", 2, len(objs)))
+	for kind, data in objs:
+	    n = len(data)
+	    b = ({b"commit": 1, b"tree": 2, b"blob": 3}[kind] << 4) | (n & 15)
+	    n >>= 4
+	    while n:
+	        pack.append(b | 0x80)
+	        b, n = n & 0x7f, n >> 7
+	    pack.append(b)
+	    pack += zlib.compress(data, 1)
+	pack += hashlib.sha1(pack).digest()
+	subprocess.run(["git", "-C", repo, "index-pack", "--stdin"], input=bytes(pack),
+	               stdout=subprocess.DEVNULL, check=True)
+	subprocess.run(["git", "-C", repo, "update-ref", "refs/heads/deep", c.hex()], check=True)
+	EOF
+}
+
+test_expect_success 'a tree nested deeper than git reads is refused, and nothing printed' '
+	git init -q deep &&
+	deep_commit deep 60000 repo/deps/a.medo/t.treeptr &&
+	test_expect_code 5 sh -c "cd deep && medo reachable --all" >out 2>err &&
+	test_must_be_empty out &&
+	grep "^medo: error: git tree [0-9a-f]* at .a/a/a/.*. is nested deeper than 4096 directories$" err &&
+	test_line_count 1 err &&
+	git init -q deep2 && deep_commit deep2 4000 repo/deps/a.medo/t.treeptr &&
+	(cd deep2 && medo reachable --all) >actual &&
+	test_cmp v3 actual
+'
+
 # The recipe of medo-reachable(1) for a host with only a web server and a
 # shell, as written there, with "ssh host" replaced by "sh -c" on a copy.
 cat >recipe.sh <<\EOF
