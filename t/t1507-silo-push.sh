@@ -42,7 +42,8 @@ test_expect_success 'the passes are in a safe order: objects, packs, then their 
 	strace -f -e trace=rename,renameat,renameat2 -o trace silo push --silo s shared2 2>/dev/null ||
 		silo push --silo s shared2 &&
 	if test -s trace; then
-		sed -n "s/.*renameat[2]*([^,]*, \"[^\"]*\", [^,]*, \"\([^\"]*\)\".*/\1/p" trace >order &&
+		sed -n "s/.*rename[at2]*(.*\"\([^\"]*\)\"[^\"]* = 0$/\1/p" trace |
+			sed "s|.*/||" >order &&
 		last_obj=$(grep -n "\.gz\$" order | tail -n 1 | cut -d: -f1) &&
 		first_pack=$(grep -n "\.pack\$" order | head -n 1 | cut -d: -f1) &&
 		first_idx=$(grep -n "\.idx\$" order | head -n 1 | cut -d: -f1) &&
@@ -54,6 +55,38 @@ test_expect_success 'the passes are in a safe order: objects, packs, then their 
 		say "strace is missing: the order of renames is not checked"
 	fi &&
 	silo verify shared2
+'
+
+# pack_list DIR: the packs that silo DIR's pack/packs lists, one a line.
+pack_list() {
+	sed -n "s/^P //p" "$1/pack/packs"
+}
+
+# packs_in DIR: the packs in silo DIR's pack/, one a line.
+packs_in() {
+	(cd "$1/pack" && ls pack-*.pack)
+}
+
+test_expect_success 'a second push lists the new pack at the destination' '
+	test_seeded_file f5 20000 5 &&
+	silo put --silo s f5 >/dev/null && silo repack --silo s -q &&
+	test $(packs_in s | wc -l) = 2 &&
+	silo push --silo s shared &&
+	packs_in s >expect &&
+	pack_list shared >actual &&
+	test_cmp expect actual &&
+	silo verify shared
+'
+
+test_expect_success 'the list of two silos pushed to one holds the packs of both' '
+	silo init other && test_seeded_file f6 20000 6 &&
+	silo put --silo other f6 >/dev/null && silo repack --silo other -q &&
+	silo push --silo other shared &&
+	silo push --silo s shared &&
+	{ packs_in s && packs_in other; } | sort >expect &&
+	pack_list shared >actual &&
+	test_cmp expect actual &&
+	silo verify shared
 '
 
 test_expect_success 'a push from something that is not a silo fails, naming it' '
@@ -74,6 +107,24 @@ test_expect_success SSHD 'push to host:path over ssh with rsync' '
 	test_cmp expect actual &&
 	silo push -v --silo s 127.0.0.1:$PWD/remote >out &&
 	grep -q "^0 files copied" out
+'
+
+test_expect_success SSHD 'over ssh too, the list holds every pack the destination has' '
+	silo push --silo other 127.0.0.1:$PWD/remote &&
+	test_seeded_file f7 20000 7 &&
+	silo put --silo s f7 >/dev/null && silo repack --silo s -q &&
+	silo push --silo s 127.0.0.1:$PWD/remote &&
+	{ packs_in s && packs_in other; } | sort >expect &&
+	pack_list remote >actual &&
+	test_cmp expect actual &&
+	silo verify remote
+'
+
+test_expect_success SSHD 'a silo that never had a pack pushes over ssh; its list is empty' '
+	silo init loose-only && silo put --silo loose-only f1 >/dev/null &&
+	silo push --silo loose-only 127.0.0.1:$PWD/remote-loose &&
+	printf "\n" >expect && test_cmp expect remote-loose/pack/packs &&
+	silo verify remote-loose
 '
 
 test_expect_success SSHD 'a push to an unreachable host fails with the network exit status' '
