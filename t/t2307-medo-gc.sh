@@ -93,7 +93,7 @@ test_expect_success '--json: the prune of silo prune, the check of medo fsck' '
 p, f = d[\"prune\"], d[\"fsck\"]
 assert sorted(d) == [\"fsck\", \"prune\"], d
 assert p[\"removed\"] == 1 and p[\"dry_run\"] is False and len(p[\"paths\"]) == 1, p
-assert f == {\"treeptrs\": 6, \"objects\": 18, \"incomplete\": 0, \"problems\": []}, f"
+assert f == {\"treeptrs\": 6, \"objects\": 18, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, f"
 '
 
 test_expect_success '--since keeps what recent commits and every tip name' '

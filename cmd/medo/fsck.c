@@ -118,8 +118,8 @@ int cmd_medo_fsck(int argc, const char **argv)
 	} else if (verbose) {
 		medo_fsck_report_summary(&st.rep);
 	}
-	if (!status && st.rep.incomplete)
-		status = FE_EXIT_NEGATIVE;
+	if (!status)
+		status = medo_fsck_report_status(&st.rep);
 out:
 	medo_fsck_report_release(&st.rep);
 	silo_medo_fsck_free(st.f);
