@@ -46,7 +46,7 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 
 /* Bring ID into the cache; *OUT (OUT may be NULL) gets the fetch item,
  * which says whether this call downloaded and checked it. */
-static int fetch_one(struct remote_source *rs, const silo_oid *id,
+static int fetch_one(struct remote_source *rs, const silo_oid *id, uint64_t size,
 		     struct silo_fetch_item *out)
 {
 	struct silo_fetch_item item;
@@ -54,6 +54,7 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 
 	memset(&item, 0, sizeof(item));
 	item.id = *id;
+	item.size_plus_one = size == UINT64_MAX ? 0 : size + 1;
 	if ((ret = silo_remote_fetch(rs->r, rs->cache, &item, 1, 1, NULL, NULL)) < 0)
 		return ret;
 	if (item.status < 0)
@@ -63,9 +64,9 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 	return 0;
 }
 
-static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
+static int remote_source_fetch(struct silo_source *src, const silo_oid *id, uint64_t size)
 {
-	return fetch_one((struct remote_source *)src, id, NULL);
+	return fetch_one((struct remote_source *)src, id, size, NULL);
 }
 
 /* An object read whole from a remote pack that is not a blob (a tree
@@ -132,7 +133,7 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 
 	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id);
-	ret = fetch_one(rs, id, &item);
+	ret = fetch_one(rs, id, UINT64_MAX, &item);
 
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */

@@ -47,9 +47,11 @@ struct silo_source_ops {
 		    int (*cb)(const struct silo_object_info *info, void *payload),
 		    void *payload);
 	/* The explicit transfer step: make ID local.  0 when it is local
-	 * now, SILO_ENOTFOUND when the source lacks it.  NULL for sources
-	 * that are local already. */
-	int (*fetch)(struct silo_source *src, const silo_oid *id);
+	 * now, SILO_ENOTFOUND when the source lacks it.  SIZE is the
+	 * object's size when the caller knows it (else UINT64_MAX): an
+	 * offer of another size is refused before it is transferred.  NULL
+	 * for sources that are local already. */
+	int (*fetch)(struct silo_source *src, const silo_oid *id, uint64_t size);
 	void (*free)(struct silo_source *src);
 	/* What ID is without reading its content: 1 and *type, *size set
 	 * (SIZE may be NULL: the type alone), 0 if the source does not
