@@ -47,7 +47,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 	uint64_t at = 0;
 	int fd = -1, ret;
 
-	if ((ret = silo_stream_open(&st, s, &e->id)) < 0)
+	if ((ret = silo_stream_open_sized(&st, s, &e->id, e->size)) < 0)
 		goto fail;
 	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size) {
 		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
@@ -115,26 +115,39 @@ out:
 
 static int by_oid(const void *a, const void *b)
 {
-	return silo_oid_cmp(a, b);
+	const struct silo_tree_entry *const *x = a, *const *y = b;
+
+	return silo_oid_cmp(&(*x)->id, &(*y)->id);
 }
 
-/* Every blob of L, each once (identical files share one). */
+/* Every blob of L, each once (identical files share one), each of the
+ * size its line of the size table gives. */
 static int prefetch(silo *s, const struct silo_tree_list *l)
 {
 	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
+	uint64_t *sizes = malloc((l->n ? l->n : 1) * sizeof(*sizes));
+	const struct silo_tree_entry **v = malloc((l->n ? l->n : 1) * sizeof(*v));
 	size_t i, n = 0;
 	int ret;
 
-	if (!ids)
+	if (!ids || !sizes || !v) {
+		free(ids);
+		free(sizes);
+		free(v);
 		return silo_error_oom();
+	}
 	for (i = 0; i < l->n; i++)
-		ids[i] = l->v[i].id;
-	qsort(ids, l->n, sizeof(*ids), by_oid);
+		v[i] = &l->v[i];
+	qsort(v, l->n, sizeof(*v), by_oid);
 	for (i = 0; i < l->n; i++)
-		if (!n || !silo_oid_equal(&ids[n - 1], &ids[i]))
-			ids[n++] = ids[i];
-	ret = silo_remote_fetch_objects(s, ids, n);
+		if (!n || !silo_oid_equal(&ids[n - 1], &v[i]->id)) {
+			ids[n] = v[i]->id;
+			sizes[n++] = v[i]->size;
+		}
+	ret = silo_remote_fetch_objects(s, ids, sizes, n);
 	free(ids);
+	free(sizes);
+	free(v);
 	return ret;
 }
 
@@ -156,8 +169,10 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		goto out;
 	}
 	/* Over HTTP: every blob the cache lacks, in one batch. */
-	if ((ret = prefetch(s, &l)) < 0)
+	if ((ret = prefetch(s, &l)) < 0) {
+		silo_error_wrap("'%s'", treeptr_path);
 		goto out;
+	}
 	for (i = 0; i < l.n; i++) {
 		char *full;
 		if ((ret = cleanup_check()) < 0 || (ret = make_parents(new_path, l.v[i].path)) < 0)

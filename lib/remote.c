@@ -410,7 +410,9 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		}
 		if (hjobs[i].result == HTTP_NOT_FOUND) {
 			/* Not loose there: perhaps packed. */
-			int pr = remote_pack_fetch(r, cache, &slot->item->id);
+			int pr = remote_pack_fetch(r, cache, &slot->item->id,
+						   slot->item->size_plus_one ?
+						   slot->item->size_plus_one - 1 : UINT64_MAX);
 			if (pr != SILO_ENOTFOUND) {
 				unlink(slot->tmp);
 				slot->item->status = pr;

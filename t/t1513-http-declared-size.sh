@@ -61,4 +61,85 @@ test_expect_success 'ls and cat too' '
 	grep "its gzip header records 268435456 bytes, the object has 10240" err
 '
 
+# delta_bomb SILO TREEPTR SIZE: into SILO a pack, written by hand, of a
+# tree of two files, b (64 KiB) and f (100 bytes), with its size table,
+# whose entry for f is a delta of b of a few hundred bytes declaring SIZE
+# bytes (one byte of delta copies 64 KiB of b); its index gives f's real
+# id.  TREEPTR names it, as medo add --kind=tree would.
+delta_bomb() {
+	python3 - "$@" <<-\EOF
+	import hashlib, os, struct, sys, zlib
+	silo, out, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	def oid(kind, data):
+	    return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data).digest()
+	def header(kind, n):
+	    h, c, n = bytearray(), (kind << 4) | (n & 15), n >> 4
+	    while n:
+	        h.append(c | 0x80)
+	        c, n = n & 0x7f, n >> 7
+	    return bytes(h + bytes([c]))
+	def varint(n):
+	    h = bytearray()
+	    while n >= 0x80:
+	        h.append(0x80 | (n & 0x7f))
+	        n >>= 7
+	    return bytes(h + bytes([n]))
+	def ofs(d):
+	    h = bytearray([d & 0x7f])
+	    d >>= 7
+	    while d:
+	        d -= 1
+	        h.insert(0, 0x80 | (d & 0x7f))
+	        d >>= 7
+	    return bytes(h)
+	b, f = bytes(range(256)) * 256, b"f" * 99 + b"\n"
+	tree = b"100644 b\0" + oid(b"blob", b) + b"100644 f\0" + oid(b"blob", f)
+	sizes = b"%d\n%d\n" % (len(b), len(f))
+	pack, entries = bytearray(b"PACK" + struct.pack(">II", 2, 4)), []
+	def add(id, entry):
+	    entries.append((id, len(pack), zlib.crc32(entry)))
+	    pack.extend(entry)
+	add(oid(b"tree", tree), header(2, len(tree)) + zlib.compress(tree))
+	add(oid(b"blob", sizes), header(3, len(sizes)) + zlib.compress(sizes))
+	base = len(pack)
+	add(oid(b"blob", b), header(3, len(b)) + zlib.compress(b))
+	delta = varint(len(b)) + varint(size) + b"\x80" * (size >> 16)
+	add(oid(b"blob", f), header(6, len(delta)) + ofs(len(pack) - base) + zlib.compress(delta, 9))
+	pack.extend(hashlib.sha1(pack).digest())
+	idx, entries = bytearray(b"\377tOc\0\0\0\2"), sorted(entries)
+	for i in range(256):
+	    idx += struct.pack(">I", sum(1 for e in entries if e[0][0] <= i))
+	idx += b"".join(e[0] for e in entries)
+	idx += b"".join(struct.pack(">I", e[2]) for e in entries)
+	idx += b"".join(struct.pack(">I", e[1]) for e in entries)
+	idx += pack[-20:]
+	idx += hashlib.sha1(idx).digest()
+	name = "pack-" + pack[-20:].hex()
+	open(os.path.join(silo, "pack", name + ".pack"), "wb").write(pack)
+	open(os.path.join(silo, "pack", name + ".idx"), "wb").write(idx)
+	open(out, "w").write('{"treeptr": 1, "object-format": "sha1", "kind": "tree", '
+	                     '"object": "%s", "size": %d, "tree": "%s", "packs": ["%s"]}\n' %
+	                     (oid(b"blob", sizes).hex(), len(sizes), oid(b"tree", tree).hex(), name))
+	EOF
+}
+
+test_expect_success 'setup: a tree-kind tree whose 100-byte file is a delta declaring 1 GiB' '
+	silo init "$HTTPD_ROOT/bomb.silo" && mkdir bomb.medo &&
+	echo "{ \"silos\": [\"$HTTPD_URL/bomb.silo\"] }" >bomb.medo/SILO.json &&
+	delta_bomb "$HTTPD_ROOT/bomb.silo" bomb.medo/t.treeptr $((1 << 30)) &&
+	test $(cat "$HTTPD_ROOT"/bomb.silo/pack/*.pack | wc -c) -lt 1000
+'
+
+test_expect_success 'expand and cat refuse the entry by its header: exit 4; the other file reads' '
+	rm -rf cache &&
+	test_expect_code 4 medo expand bomb.medo/t.treeptr bomb-out 2>err &&
+	grep "^medo: error: .bomb.medo/t.treeptr.: object [0-9a-f]* from .*: its entry is a blob of 1073741824 bytes, not 100$" err &&
+	! test -e bomb-out &&
+	test_expect_code 4 medo cat bomb.medo/t.treeptr f >out 2>err &&
+	test_must_be_empty out &&
+	grep "its entry is a blob of 1073741824 bytes, not 100$" err &&
+	medo cat bomb.medo/t.treeptr b >b &&
+	test $(wc -c <b) = 65536
+'
+
 test_done

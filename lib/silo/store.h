@@ -193,6 +193,10 @@ typedef struct silo_stream silo_stream;
  * must outlive it.  For a silo read over HTTP, an object not yet in the
  * cache is fetched (and verified) into it here. */
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
+/* The same for an object the caller knows to have SIZE bytes: one that a
+ * server offers with another size is not transferred (SILO_ECORRUPT).
+ * The stream's size is still the caller's to check. */
+int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size);
 
 /* The object's type (enum silo_object_type) and size in bytes. */
 int silo_stream_type(const silo_stream *st);
