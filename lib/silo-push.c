@@ -31,6 +31,13 @@ extern char **environ;
  * their indexes (and other pack-<id> files); files that list packs. */
 enum { PASS_TOP, PASS_OBJECTS, PASS_PACKS, PASS_INDEXES, PASS_LISTS, N_PASSES };
 
+/* What a run of rsync does to the files it is given. */
+enum rsync_mode {
+	RSYNC_NEW,	/* copy those DEST lacks */
+	RSYNC_REPLACE,	/* copy them, replacing DEST's */
+	RSYNC_DIRS	/* make the directories DEST lacks, change none */
+};
+
 int silo_push_is_remote(const char *dest)
 {
 	const char *colon = strchr(dest, ':'), *slash = strchr(dest, '/');
@@ -130,6 +137,24 @@ static const char *tmp_dir(void)
 	return tmp && *tmp == '/' ? tmp : "/tmp";
 }
 
+/* A new empty directory in $TMPDIR, *DIR its path (the caller's). */
+static int make_tmp_dir(char **dir)
+{
+	int ret;
+
+	if (asprintf(dir, "%s/silo-push-XXXXXX", tmp_dir()) < 0) {
+		*dir = NULL;
+		return silo_error_oom();
+	}
+	if (!mkdtemp(*dir)) {
+		ret = silo_error_errno("cannot create a directory in '%s'", tmp_dir());
+		free(*dir);
+		*dir = NULL;
+		return ret;
+	}
+	return 0;
+}
+
 /* Run rsync with ARGV, its standard output into OUT; DEST for messages. */
 static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest, int remote)
 {
@@ -181,11 +206,18 @@ static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest,
 	return ret;
 }
 
-/* Run rsync over the files in LIST, from SRC to DEST: new files only, or
- * with REPLACE these replacing DEST's; count the files it copied. */
+/* Run rsync over the files in LIST, from SRC to DEST, as MODE says;
+ * count the files it copied. */
 static int run_rsync(size_t *copied, const char *src, const char *dest, const struct strbuf *list,
-		     int remote, int replace)
+		     int remote, enum rsync_mode mode)
 {
+	/* Nothing but RSYNC_NEW and RSYNC_REPLACE sets modes, and those only
+	 * of files: the directories of a shared silo keep theirs. */
+	static const char *const flags[][5] = {
+		[RSYNC_NEW] = { "-rlpt", "--ignore-existing", "--no-implied-dirs", NULL },
+		[RSYNC_REPLACE] = { "-lpt", "--no-implied-dirs", NULL },
+		[RSYNC_DIRS] = { "-r", NULL },
+	};
 	struct strbuf out = STRBUF_INIT;
 	char *list_path = NULL, *src_slash = NULL, *dest_slash = NULL;
 	char files_from[4200];
@@ -202,10 +234,16 @@ static int run_rsync(size_t *copied, const char *src, const char *dest, const st
 	}
 	snprintf(files_from, sizeof(files_from), "--files-from=%s", list_path);
 	{
-		char *argv[] = { "rsync", "-rlpt", "--ignore-existing", "--out-format=%n",
-				 files_from, src_slash, dest_slash, NULL };
-		if (replace)
-			memmove(argv + 2, argv + 3, 5 * sizeof(*argv));
+		char *argv[16];
+		size_t n = 0, k;
+		argv[n++] = "rsync";
+		for (k = 0; k < 5 && flags[mode][k]; k++)
+			argv[n++] = (char *)flags[mode][k];
+		argv[n++] = "--out-format=%n";
+		argv[n++] = files_from;
+		argv[n++] = src_slash;
+		argv[n++] = dest_slash;
+		argv[n] = NULL;
 		if ((ret = spawn_rsync(argv, &out, dest, remote)) < 0)
 			goto out;
 	}
@@ -295,13 +333,8 @@ static int remote_list_write(const char *dest)
 	int ret, round;
 	size_t copied = 0;
 
-	if (asprintf(&dir, "%s/silo-push-XXXXXX", tmp_dir()) < 0)
-		return silo_error_oom();
-	if (!mkdtemp(dir)) {
-		ret = silo_error_errno("cannot create a directory in '%s'", tmp_dir());
-		free(dir);
+	if ((ret = make_tmp_dir(&dir)) < 0)
 		return ret;
-	}
 	if (!(sub = fs_join(dir, "pack")) || !(path = fs_join(sub, "packs"))) {
 		ret = silo_error_oom();
 		goto out;
@@ -310,12 +343,6 @@ static int remote_list_write(const char *dest)
 		ret = silo_error_errno("cannot create '%s'", sub);
 		goto out;
 	}
-	/* pack/ first, empty here: a silo that never had a pack has none
-	 * there either, and rsync cannot list what is not there. */
-	if ((ret = strbuf_adds(&one, "pack\n")) < 0 ||
-	    (ret = run_rsync(&copied, dir, dest, &one, 1, 0)) < 0)
-		goto out;
-	strbuf_reset(&one);
 	if ((ret = strbuf_adds(&one, PACK_LIST "\n")) < 0 ||
 	    (ret = remote_pack_list(&text, dest)) < 0)
 		goto out;
@@ -323,7 +350,7 @@ static int remote_list_write(const char *dest)
 		unlink(path);
 		if ((ret = fs_write_file_atomic(path, text.buf, text.len)) < 0 ||
 		    (ret = chmod(path, 0444) < 0 ? silo_error_errno("cannot chmod '%s'", path) : 0) < 0 ||
-		    (ret = run_rsync(&copied, dir, dest, &one, 1, 1)) < 0)
+		    (ret = run_rsync(&copied, dir, dest, &one, 1, RSYNC_REPLACE)) < 0)
 			break;
 		strbuf_reset(&again);
 		if ((ret = remote_pack_list(&again, dest)) < 0 ||
@@ -345,6 +372,51 @@ out:
 	strbuf_release(&text);
 	strbuf_release(&again);
 	strbuf_release(&one);
+	return ret;
+}
+
+/* The directories of a silo (as silo init makes them) that DEST lacks:
+ * a silo with no loose object (or no pack) has none to copy, and one
+ * made by a push must take writes as one made by silo init does. */
+static const char *const silo_dirs[] = { "objects", "pack", "derived" };
+
+static int dest_dirs(const char *dest, int remote)
+{
+	struct strbuf list = STRBUF_INIT;
+	char *dir = NULL, *sub;
+	size_t i, copied = 0;
+	int ret = 0;
+
+	if (!remote) {
+		for (i = 0; i < sizeof(silo_dirs) / sizeof(*silo_dirs) && !ret; i++) {
+			if (!(sub = fs_join(dest, silo_dirs[i])))
+				return silo_error_oom();
+			ret = fs_mkdir_p(sub, 0777);
+			free(sub);
+		}
+		return ret;
+	}
+	if ((ret = make_tmp_dir(&dir)) < 0)
+		return ret;
+	for (i = 0; i < sizeof(silo_dirs) / sizeof(*silo_dirs) && !ret; i++) {
+		if (!(sub = fs_join(dir, silo_dirs[i])))
+			ret = silo_error_oom();
+		else if (mkdir(sub, 0777) < 0)
+			ret = silo_error_errno("cannot create '%s'", sub);
+		free(sub);
+		if (!ret)
+			ret = strbuf_addf(&list, "%s\n", silo_dirs[i]);
+	}
+	if (!ret)
+		ret = run_rsync(&copied, dir, dest, &list, 1, RSYNC_DIRS);
+	for (i = 0; i < sizeof(silo_dirs) / sizeof(*silo_dirs); i++)
+		if ((sub = fs_join(dir, silo_dirs[i]))) {
+			rmdir(sub);
+			free(sub);
+		}
+	rmdir(dir);
+	free(dir);
+	strbuf_release(&list);
 	return ret;
 }
 
@@ -388,10 +460,12 @@ int silo_push(struct silo_push_result *out, const char *src, const char *dest)
 		 * (by an older push, which copied ours) is made right too. */
 		if (i == PASS_LISTS && (ret = dest_list_write(dest, remote)) < 0)
 			break;
+		if (i == PASS_OBJECTS && (ret = dest_dirs(dest, remote)) < 0)
+			break;
 		if (!lists[i].len)
 			continue;
 		out->passes++;
-		ret = run_rsync(&out->files, src, dest, &lists[i], remote, 0);
+		ret = run_rsync(&out->files, src, dest, &lists[i], remote, RSYNC_NEW);
 	}
 	for (i = 0; i < N_PASSES; i++)
 		strbuf_release(&lists[i]);

@@ -89,6 +89,15 @@ test_expect_success 'the list of two silos pushed to one holds the packs of both
 	silo verify shared
 '
 
+test_expect_success 'a silo with no loose object pushes a silo that takes writes' '
+	silo init packed-only && silo put --silo packed-only f1 >/dev/null &&
+	silo repack -q -a -d --silo packed-only && ! test -e packed-only/objects/* &&
+	rm -rf packed-only/objects packed-only/derived &&
+	silo push --silo packed-only fresh-dest &&
+	silo put --silo fresh-dest f2 >/dev/null &&
+	test -d fresh-dest/derived && silo verify fresh-dest
+'
+
 test_expect_success 'a push from something that is not a silo fails, naming it' '
 	mkdir notasilo &&
 	test_expect_code 3 silo push --silo s notasilo/x 2>/dev/null || :
@@ -125,6 +134,17 @@ test_expect_success SSHD 'a silo that never had a pack pushes over ssh; its list
 	silo push --silo loose-only 127.0.0.1:$PWD/remote-loose &&
 	printf "\n" >expect && test_cmp expect remote-loose/pack/packs &&
 	silo verify remote-loose
+'
+
+# mtime PATH: its modification time, in seconds.
+mtime() {
+	stat -c %Y "$1"
+}
+
+test_expect_success SSHD 'over ssh, the directories of a shared silo keep their modes' '
+	chmod 2775 remote/pack remote/objects &&
+	silo push --silo s 127.0.0.1:$PWD/remote &&
+	test $(stat -c %a remote/pack) = 2775 && test $(stat -c %a remote/objects) = 2775
 '
 
 test_expect_success SSHD 'a push to an unreachable host fails with the network exit status' '
