@@ -3,7 +3,9 @@
  * passes ordered so that a reader of the destination never finds a file
  * naming one that is not there yet.  pack/packs, the one file a silo
  * replaces, is not copied: the destination's is made from the packs the
- * destination holds, which other silos may have pushed there too.
+ * destination holds, which other silos may have pushed there too.  A
+ * file both hold that was made young here (a writer stored its object
+ * again, which a prune's grace period counts on) is made as young there.
  */
 #include "silo/push.h"
 #include "silo/error.h"
@@ -27,15 +29,17 @@
 
 extern char **environ;
 
-/* The passes, in order: the silo's own files; loose objects; packs;
- * their indexes (and other pack-<id> files); files that list packs. */
-enum { PASS_TOP, PASS_OBJECTS, PASS_PACKS, PASS_INDEXES, PASS_LISTS, N_PASSES };
+/* The passes, in order: the silo's own files; files both hold that are
+ * younger here (their times only); loose objects; packs; their indexes
+ * (and other pack-<id> files); files that list packs. */
+enum { PASS_TOP, PASS_FRESHEN, PASS_OBJECTS, PASS_PACKS, PASS_INDEXES, PASS_LISTS, N_PASSES };
 
 /* What a run of rsync does to the files it is given. */
 enum rsync_mode {
 	RSYNC_NEW,	/* copy those DEST lacks */
 	RSYNC_REPLACE,	/* copy them, replacing DEST's */
-	RSYNC_DIRS	/* make the directories DEST lacks, change none */
+	RSYNC_DIRS,	/* make the directories DEST lacks, change none */
+	RSYNC_FRESHEN	/* make DEST's as young as ours, never older */
 };
 
 int silo_push_is_remote(const char *dest)
@@ -60,8 +64,9 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* 1 if the local destination DEST (NULL: a remote one) has REL: files
- * never change, so it need not be copied (and the pass may be skipped). */
-static int at_dest(const char *dest, const char *rel)
+ * never change, so it need not be copied (and the pass may be skipped);
+ * 2 if it has it, older than SRC_ST says ours is. */
+static int at_dest(const char *dest, const char *rel, const struct stat *src_st)
 {
 	struct stat st;
 	char *path;
@@ -71,11 +76,17 @@ static int at_dest(const char *dest, const char *rel)
 		return 0;
 	there = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 	free(path);
+	if (there && (st.st_mtim.tv_sec < src_st->st_mtim.tv_sec ||
+		      (st.st_mtim.tv_sec == src_st->st_mtim.tv_sec &&
+		       st.st_mtim.tv_nsec < src_st->st_mtim.tv_nsec)))
+		there = 2;
 	return there;
 }
 
 /* Add the regular files below SRC/REL (recursively) to LISTS, each in
- * the pass it belongs to, unless a local DEST has them. */
+ * the pass it belongs to, unless a local DEST has them.  Loose objects
+ * and packs DEST may hold older go to PASS_FRESHEN too: for a local DEST
+ * those it holds older, for a remote one every one (rsync compares). */
 static int collect(struct strbuf lists[N_PASSES], const char *src, const char *rel,
 		   const char *dest)
 {
@@ -112,7 +123,8 @@ static int collect(struct strbuf lists[N_PASSES], const char *src, const char *r
 				ret = silo_error_errno("cannot stat '%s'", full);
 		} else if (S_ISDIR(st.st_mode)) {
 			ret = collect(lists, src, sub, dest);
-		} else if (S_ISREG(st.st_mode) && strcmp(sub, PACK_LIST) && !at_dest(dest, sub)) {
+		} else if (S_ISREG(st.st_mode) && strcmp(sub, PACK_LIST)) {
+			int there = at_dest(dest, sub, &st);
 			if (!rel[0])
 				pass = PASS_TOP;
 			else if (!strncmp(sub, "pack/", 5))
@@ -120,7 +132,10 @@ static int collect(struct strbuf lists[N_PASSES], const char *src, const char *r
 				       !strncmp(sub, "pack/pack-", 10) ? PASS_INDEXES : PASS_LISTS;
 			else
 				pass = PASS_OBJECTS;
-			ret = strbuf_addf(&lists[pass], "%s\n", sub);
+			if ((pass == PASS_OBJECTS || pass == PASS_PACKS) && (!dest || there == 2))
+				ret = strbuf_addf(&lists[PASS_FRESHEN], "%s\n", sub);
+			if (!ret && !there)
+				ret = strbuf_addf(&lists[pass], "%s\n", sub);
 		}
 		free(full);
 		free(sub);
@@ -217,6 +232,8 @@ static int run_rsync(size_t *copied, const char *src, const char *dest, const st
 		[RSYNC_NEW] = { "-rlpt", "--ignore-existing", "--no-implied-dirs", NULL },
 		[RSYNC_REPLACE] = { "-lpt", "--no-implied-dirs", NULL },
 		[RSYNC_DIRS] = { "-r", NULL },
+		[RSYNC_FRESHEN] = { "-t", "--existing", "--size-only", "--update",
+				    "--no-implied-dirs" },
 	};
 	struct strbuf out = STRBUF_INIT;
 	char *list_path = NULL, *src_slash = NULL, *dest_slash = NULL;
@@ -420,6 +437,37 @@ static int dest_dirs(const char *dest, int remote)
 	return ret;
 }
 
+/* Make DEST's files of LIST as young as ours, never older. */
+static int dest_freshen(const char *src, const char *dest, const struct strbuf *list, int remote)
+{
+	const char *p, *end;
+	size_t copied = 0;
+	int ret = 0;
+
+	if (remote)
+		return run_rsync(&copied, src, dest, list, 1, RSYNC_FRESHEN);
+	for (p = list->buf, end = p + list->len; p < end && !ret; ) {
+		size_t len = strcspn(p, "\n");
+		char *rel = strndup(p, len), *from = NULL, *to = NULL;
+		struct stat st;
+		if (!rel || !(from = fs_join(src, rel)) || !(to = fs_join(dest, rel))) {
+			ret = silo_error_oom();
+		} else if (stat(from, &st) == 0) {
+			struct timespec times[2] = { st.st_atim, st.st_mtim };
+			/* One we may not touch (another user's) stays as it is:
+			 * its owner's writers make it young there. */
+			if (utimensat(AT_FDCWD, to, times, 0) < 0 && errno != EPERM &&
+			    errno != EACCES && errno != ENOENT)
+				ret = silo_error_errno("cannot set the time of '%s'", to);
+		}
+		free(rel);
+		free(from);
+		free(to);
+		p += len + 1;
+	}
+	return ret;
+}
+
 /* Make the pack list of DEST from the packs it holds. */
 static int dest_list_write(const char *dest, int remote)
 {
@@ -460,10 +508,14 @@ int silo_push(struct silo_push_result *out, const char *src, const char *dest)
 		 * (by an older push, which copied ours) is made right too. */
 		if (i == PASS_LISTS && (ret = dest_list_write(dest, remote)) < 0)
 			break;
-		if (i == PASS_OBJECTS && (ret = dest_dirs(dest, remote)) < 0)
+		if (i == PASS_FRESHEN && (ret = dest_dirs(dest, remote)) < 0)
 			break;
 		if (!lists[i].len)
 			continue;
+		if (i == PASS_FRESHEN) {
+			ret = dest_freshen(src, dest, &lists[i], remote);
+			continue;
+		}
 		out->passes++;
 		ret = run_rsync(&out->files, src, dest, &lists[i], remote, RSYNC_NEW);
 	}

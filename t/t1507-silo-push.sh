@@ -141,6 +141,22 @@ mtime() {
 	stat -c %Y "$1"
 }
 
+# mtime PATH: its modification time, in seconds.
+mtime() {
+	stat -c %Y "$1"
+}
+
+test_expect_success SSHD 'over ssh, a pack made young here is made young there, and no older' '
+	p=$(cd s/pack && ls pack-*.pack | head -n 1) &&
+	touch -d 2020-01-01 s/pack/$p remote/pack/$p &&
+	touch -d 2021-01-01 s/pack/$p &&
+	silo push --silo s 127.0.0.1:$PWD/remote &&
+	test $(mtime remote/pack/$p) = $(date -d 2021-01-01 +%s) &&
+	touch -d 2020-01-01 s/pack/$p &&
+	silo push --silo s 127.0.0.1:$PWD/remote &&
+	test $(mtime remote/pack/$p) = $(date -d 2021-01-01 +%s)
+'
+
 test_expect_success SSHD 'over ssh, the directories of a shared silo keep their modes' '
 	chmod 2775 remote/pack remote/objects &&
 	silo push --silo s 127.0.0.1:$PWD/remote &&
