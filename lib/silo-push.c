@@ -170,8 +170,11 @@ static int make_tmp_dir(char **dir)
 	return 0;
 }
 
-/* Run rsync with ARGV, its standard output into OUT; DEST for messages. */
-static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest, int remote)
+/* Run rsync with ARGV, its standard output into OUT; DEST for messages.
+ * With PARTIAL, rsync's "some files were not transferred" (23, 24) is
+ * no failure, and what it says of them is not shown. */
+static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest, int remote,
+		       int partial)
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2], st, ret;
@@ -187,6 +190,8 @@ static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest,
 		return silo_error_oom();
 	}
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (partial)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	posix_spawn_file_actions_addclose(&fa, fds[0]);
 	posix_spawn_file_actions_addclose(&fa, fds[1]);
@@ -213,6 +218,8 @@ static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest,
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return silo_error_errno("cannot wait for rsync");
+	if (partial && WIFEXITED(st) && (WEXITSTATUS(st) == 23 || WEXITSTATUS(st) == 24))
+		return ret;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return silo_error_set(remote ? SILO_ENET : SILO_EIO,
 				      "rsync to '%s' failed (%s %d)", dest,
@@ -261,7 +268,9 @@ static int run_rsync(size_t *copied, const char *src, const char *dest, const st
 		argv[n++] = src_slash;
 		argv[n++] = dest_slash;
 		argv[n] = NULL;
-		if ((ret = spawn_rsync(argv, &out, dest, remote)) < 0)
+		/* The times of files another user owns cannot be set: they
+		 * stay as they are, as for a local destination. */
+		if ((ret = spawn_rsync(argv, &out, dest, remote, mode == RSYNC_FRESHEN)) < 0)
 			goto out;
 	}
 	/* One line per file or directory made; directories end in '/'. */
@@ -305,7 +314,7 @@ static int remote_pack_list(struct strbuf *text, const char *dest)
 		return silo_error_oom();
 	{
 		char *argv[] = { "rsync", "--list-only", pack_dir, NULL };
-		ret = spawn_rsync(argv, &out, dest, 1);
+		ret = spawn_rsync(argv, &out, dest, 1, 0);
 	}
 	/* "-r--r--r--  2,584 2026/12/07 10:43:21 pack-<hex>.idx": the
 	 * name is the last field (pack names hold no space). */

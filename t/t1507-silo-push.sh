@@ -157,6 +157,28 @@ test_expect_success SSHD 'over ssh, a pack made young here is made young there, 
 	test $(mtime remote/pack/$p) = $(date -d 2021-01-01 +%s)
 '
 
+# A file whose time cannot be set (another user's; here, immutable).
+test_lazy_prereq CHATTR '
+	touch probe-immutable && chattr +i probe-immutable && chattr -i probe-immutable
+'
+
+test_expect_success SSHD,CHATTR 'a file whose time cannot be set there stays as it is; the push goes on' '
+	p=$(cd s/pack && ls pack-*.pack | head -n 1) &&
+	touch -d 2020-01-01 remote/pack/$p && chattr +i remote/pack/$p &&
+	test_when_finished "chattr -i remote/pack/$p" &&
+	touch s/pack/$p &&
+	test_seeded_file f8 20000 8 && silo put --silo s f8 >id8 &&
+	silo push --silo s 127.0.0.1:$PWD/remote 2>err &&
+	test_must_be_empty err &&
+	test $(mtime remote/pack/$p) = $(date -d 2020-01-01 +%s) &&
+	silo cat --silo remote $(cat id8) | cmp - f8 &&
+	touch -d 2020-01-01 shared/pack/$p && chattr +i shared/pack/$p &&
+	test_when_finished "chattr -i shared/pack/$p" &&
+	silo push --silo s shared 2>err &&
+	test_must_be_empty err &&
+	test $(mtime shared/pack/$p) = $(date -d 2020-01-01 +%s)
+'
+
 test_expect_success SSHD 'over ssh, the directories of a shared silo keep their modes' '
 	chmod 2775 remote/pack remote/objects &&
 	silo push --silo s 127.0.0.1:$PWD/remote &&
