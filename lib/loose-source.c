@@ -37,13 +37,14 @@ static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 }
 
 static int loose_source_open(silo_stream **out, struct silo_source *src,
-			     const silo_oid *id)
+			     const silo_oid *id, uint64_t size)
 {
 	struct loose_source *ls = (struct loose_source *)src;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	char *path = object_path(ls, id);
 	int ret;
 
+	(void)size;	/* nothing is transferred: the caller checks it */
 	if (!path)
 		return silo_error_oom();
 	ret = silo_loose_stream_open(out, path, path, id);

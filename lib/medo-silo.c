@@ -87,10 +87,11 @@ static int open_cached(silo **out, const silo_oid *id)
 	return 0;
 }
 
-/* The silo that holds ID; for a silo over HTTP, TP (if not NULL, of kind
- * tree) names the packs to search first. */
+/* The silo that holds ID, of SIZE bytes (UINT64_MAX: not known); for a
+ * silo over HTTP, TP (if not NULL, of kind tree) names the packs to
+ * search first. */
 static int open_reading(silo **out, const char *treeptr_path,
-			const char *silo_option, const silo_oid *id,
+			const char *silo_option, const silo_oid *id, uint64_t size,
 			const struct silo_treeptr *tp, int section,
 			silo_medo_warn_fn on_warning, void *payload)
 {
@@ -143,7 +144,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 			have = ret;
 		else if (tp && !section)
 			have = silo_has_object(s, &tp->tree);
-		else if ((have = silo_fetch_object(s, id)) == 0)
+		else if ((have = silo_fetch_object(s, id, size)) == 0)
 			have = 1;
 		else if (have == SILO_ENOTFOUND)
 			have = 0;
@@ -215,17 +216,18 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 }
 
 int silo_medo_open_reading(silo **out, const char *treeptr_path,
-			   const char *silo_option, const silo_oid *id,
+			   const char *silo_option, const silo_oid *id, uint64_t size,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	return open_reading(out, treeptr_path, silo_option, id, NULL, 0, on_warning, payload);
+	return open_reading(out, treeptr_path, silo_option, id, size, NULL, 0, on_warning,
+			    payload);
 }
 
 int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   const char *silo_option, const struct silo_treeptr *tp,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	return open_reading(out, treeptr_path, silo_option, &tp->object,
+	return open_reading(out, treeptr_path, silo_option, &tp->object, tp->size,
 			    tp->kind == SILO_TREEPTR_TREE ? tp : NULL, 1, on_warning, payload);
 }
 
@@ -236,6 +238,6 @@ int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
 	if (tp->kind != SILO_TREEPTR_TREE)
 		return silo_medo_open_treeptr(out, treeptr_path, silo_option, tp, on_warning,
 					      payload);
-	return open_reading(out, treeptr_path, silo_option, &tp->tree, tp, 0, on_warning,
-			    payload);
+	return open_reading(out, treeptr_path, silo_option, &tp->tree, UINT64_MAX, tp, 0,
+			    on_warning, payload);
 }

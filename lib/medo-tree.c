@@ -420,7 +420,7 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
 	e = &t->leaves.v[n - t->n_dirs];
 	if (t->tp.kind != SILO_TREEPTR_TREE)
 		return cat_archive(t, e->path, fd, name);
-	if ((ret = silo_stream_open(&st, t->s, &e->id)) < 0)
+	if ((ret = silo_stream_open_sized(&st, t->s, &e->id, e->size)) < 0)
 		goto fail;
 	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size)
 		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",

@@ -635,11 +635,13 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
  * SMALL_BLOB (memory stays bounded however large it is; *out is NULL),
  * put into the writer BATCH
  * when not NULL (the caller commits) or committed at once; anything else
- * (a tree object) into *out, owned by the caller.
+ * (a tree object) into *out, owned by the caller.  An object that is not
+ * of SIZE bytes (UINT64_MAX: any) is refused before it is read: a delta
+ * of a few bytes can declare gigabytes.
  */
-static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, silo *cache,
-			  silo_writer *batch, unsigned char **out, size_t *out_size,
-			  int *out_type)
+static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, uint64_t size,
+			  silo *cache, silo_writer *batch, unsigned char **out,
+			  size_t *out_size, int *out_type)
 {
 	struct pack_cache *pc = NULL;
 	silo_stream *st = NULL;
@@ -657,6 +659,13 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, s
 	    (ret = pack_stream_open(&st, p, pc, target, id)) < 0)
 		goto out;
 	*out_type = silo_stream_type(st);
+	if (size != UINT64_MAX && silo_stream_size(st) != size) {
+		ret = silo_error_set(SILO_ECORRUPT, "its entry is a %s of %llu bytes, not %llu",
+				     silo_object_type_name(*out_type),
+				     (unsigned long long)silo_stream_size(st),
+				     (unsigned long long)size);
+		goto out;
+	}
 	if (*out_type == SILO_OBJ_BLOB && silo_stream_size(st) > SMALL_BLOB) {
 		if ((!w && (ret = silo_writer_new(&w, cache)) < 0) ||
 		    (ret = silo_spool_new(&spool, w)) < 0)
@@ -742,6 +751,7 @@ static int write_frame(struct sparse *sp, const struct remote_pack *rp, int form
 struct want {
 	uint64_t off;
 	const silo_oid *id;
+	uint64_t want;		/* its size; UINT64_MAX: not known */
 	struct silo_fetch_item *item;
 	unsigned char **data;
 	size_t *size;
@@ -835,7 +845,8 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 		size_t size, *sz = v[i].size ? v[i].size : &size;
 		int type, *tp = v[i].type ? v[i].type : &type, one;
 		if ((one = fetch_chain(&sp, rp, url, rel, r->format, &p, v[i].off)) == 0 &&
-		    (one = deliver_object(p, v[i].off, v[i].id, cache, batch, dp, sz, tp)) == 0 &&
+		    (one = deliver_object(p, v[i].off, v[i].id, v[i].want, cache, batch, dp, sz,
+					  tp)) == 0 &&
 		    !v[i].data && *tp != SILO_OBJ_BLOB)
 			one = silo_error_set(SILO_EINVALID, "object in '%s' is a %s, not a blob",
 					     url, silo_object_type_name(*tp));
@@ -879,8 +890,9 @@ static int fetch_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache
 
 /* The object ID of pack RP, as fetch_run_objects() reads it. */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
-			      silo *cache_silo, const silo_oid *id, silo_writer *batch,
-			      unsigned char **out, size_t *out_size, int *out_type)
+			      silo *cache_silo, const silo_oid *id, uint64_t size,
+			      silo_writer *batch, unsigned char **out, size_t *out_size,
+			      int *out_type)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
 	struct want w;
@@ -892,6 +904,7 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	memset(&w, 0, sizeof(w));
 	w.off = idx_offset(rp, pos, rawsz);
 	w.id = id;
+	w.want = size;
 	w.data = out;
 	w.size = out_size;
 	w.type = out_type;
@@ -991,8 +1004,8 @@ int remote_pack_has(silo_remote *r, silo *cache, const silo_oid *id)
 	return find_pack(&rp, r, cache, id);
 }
 
-int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_writer *batch,
-		     unsigned char **data, size_t *size, int *type)
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, uint64_t want,
+		     silo_writer *batch, unsigned char **data, size_t *size, int *type)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct remote_pack *rp;
@@ -1005,21 +1018,21 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_write
 	if (!ret)
 		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
 				      silo_oid_to_hex(hex, id), r->url);
-	if ((ret = read_remote_object(r, rp, cache, id, batch, data, size, type)) < 0)
+	if ((ret = read_remote_object(r, rp, cache, id, want, batch, data, size, type)) < 0)
 		silo_error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
 				r->url, rp->name);
 	return ret;
 }
 
-int remote_pack_fetch_into(silo_remote *r, silo *cache, const silo_oid *id,
-			   silo_writer *batch)
+
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id, uint64_t want)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data = NULL;
 	size_t size = 0;
 	int type, ret;
 
-	if ((ret = remote_pack_read(r, cache, id, batch, &data, &size, &type)) < 0)
+	if ((ret = remote_pack_read(r, cache, id, want, NULL, &data, &size, &type)) < 0)
 		return ret;
 	if (type != SILO_OBJ_BLOB)
 		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
@@ -1066,6 +1079,8 @@ int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item *
 				memset(&v[m], 0, sizeof(v[m]));
 				v[m].off = idx_offset(rp, pos, rawsz);
 				v[m].id = &items[i]->id;
+				v[m].want = items[i]->size_plus_one ?
+					    items[i]->size_plus_one - 1 : UINT64_MAX;
 				v[m++].item = items[i];
 			}
 		if (m && (ret = fetch_run_objects(r, rp, cache, v, m, batch)) < 0)
@@ -1078,10 +1093,6 @@ int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item *
 	return 0;
 }
 
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
-{
-	return remote_pack_fetch_into(r, cache, id, NULL);
-}
 
 int remote_pack_known(silo_remote *r, const silo_oid *id)
 {

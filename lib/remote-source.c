@@ -46,7 +46,7 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 
 /* Bring ID into the cache; *OUT (OUT may be NULL) gets the fetch item,
  * which says whether this call downloaded and checked it. */
-static int fetch_one(struct remote_source *rs, const silo_oid *id,
+static int fetch_one(struct remote_source *rs, const silo_oid *id, uint64_t size,
 		     struct silo_fetch_item *out)
 {
 	struct silo_fetch_item item;
@@ -54,6 +54,7 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 
 	memset(&item, 0, sizeof(item));
 	item.id = *id;
+	item.size_plus_one = size == UINT64_MAX ? 0 : size + 1;
 	if ((ret = silo_remote_fetch(rs->r, rs->cache, &item, 1, 1, NULL, NULL)) < 0)
 		return ret;
 	if (item.status < 0)
@@ -63,9 +64,9 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 	return 0;
 }
 
-static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
+static int remote_source_fetch(struct silo_source *src, const silo_oid *id, uint64_t size)
 {
-	return fetch_one((struct remote_source *)src, id, NULL);
+	return fetch_one((struct remote_source *)src, id, size, NULL);
 }
 
 /* An object read whole from a remote pack that is not a blob (a tree
@@ -99,14 +100,15 @@ static void mem_free(silo_stream *st)
 
 static const struct silo_stream_ops mem_ops = { mem_read, mem_free };
 
-static int open_packed(silo_stream **out, struct remote_source *rs, const silo_oid *id)
+static int open_packed(silo_stream **out, struct remote_source *rs, const silo_oid *id,
+		       uint64_t want)
 {
 	struct mem_stream *ms;
 	unsigned char *data;
 	size_t size;
 	int type, ret;
 
-	if ((ret = remote_pack_read(rs->r, rs->cache, id, NULL, &data, &size, &type)) < 0)
+	if ((ret = remote_pack_read(rs->r, rs->cache, id, want, NULL, &data, &size, &type)) < 0)
 		return ret;
 	if (type == SILO_OBJ_BLOB)
 		return silo_stream_open(out, rs->cache, id);
@@ -124,15 +126,15 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 }
 
 static int remote_source_open(silo_stream **out, struct silo_source *src,
-			      const silo_oid *id)
+			      const silo_oid *id, uint64_t size)
 {
 	struct remote_source *rs = (struct remote_source *)src;
 	struct silo_fetch_item item;
 	int ret;
 
 	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
-		return open_packed(out, rs, id);
-	ret = fetch_one(rs, id, &item);
+		return open_packed(out, rs, id, size);
+	ret = fetch_one(rs, id, size, &item);
 
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */
@@ -272,7 +274,7 @@ int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *la
 	return ret < 0 ? ret : 0;
 }
 
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n)
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n)
 {
 	struct remote_source *rs = remote_of(s);
 	struct silo_fetch_item *items;
@@ -284,10 +286,18 @@ int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n)
 	if (!(items = calloc(n, sizeof(*items))))
 		return silo_error_oom();
 	for (i = 0; i < n; i++)
-		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
+		if (silo_has_object_local(rs->cache, &ids[i]) == 0) {
+			items[k].size_plus_one = sizes ? sizes[i] + 1 : 0;
 			items[k++].id = ids[i];
-	/* What fails here is read again, and reported, one by one. */
+		}
+	/* What fails here is read again, and reported, one by one; but a
+	 * copy the server offered that is not the object (another size, a
+	 * damaged one) would be offered again, and read whole this time:
+	 * that is the answer. */
 	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
+	for (i = 0; ret == 0 && i < k; i++)
+		if (items[i].status == SILO_ECORRUPT)
+			ret = silo_error_set(SILO_ECORRUPT, "%s", items[i].message);
 	free(items);
 	return ret;
 }

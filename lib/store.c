@@ -278,7 +278,7 @@ int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size)
 	return lookup(s, id, 0, type, size);
 }
 
-int silo_fetch_object(silo *s, const silo_oid *id)
+int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	size_t i;
@@ -288,7 +288,7 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 		return ret < 0 ? ret : 0;
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
-		if (src->ops->fetch && (ret = src->ops->fetch(src, id)) != SILO_ENOTFOUND)
+		if (src->ops->fetch && (ret = src->ops->fetch(src, id, size)) != SILO_ENOTFOUND)
 			return ret;
 	}
 	if (ret == SILO_ENOTFOUND)
@@ -310,6 +310,11 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 {
+	return silo_stream_open_sized(out, s, id, UINT64_MAX);
+}
+
+int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size)
+{
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	int ret, miss = 0;
 	size_t i;
@@ -324,7 +329,7 @@ int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 	 * of its miss (a damaged pack is worth naming). */
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
-		ret = src->ops->open(out, src, id);
+		ret = src->ops->open(out, src, id, size);
 		if (ret != SILO_SOURCE_MISS)
 			return ret;
 		miss = silo_error_last();

@@ -23,7 +23,7 @@ set -e
 # a scratch root and reads them back); jq: examples of the manual pages.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
-curl xz-utils bzip2 zip unzip python3 util-linux
+curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq"
 

@@ -69,7 +69,7 @@ int cmd_medo_fsck(int argc, const char **argv)
 		OPT_STRING(0, "silo", &st.silo, "dir", "check in this silo only, not in each treeptr's SILO.json silos"),
 		OPT_FLAG('v', "verbose", &verbose, "print a summary"),
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-fsck(1))"),
-		OPT_FLAG(0, "all", &all, "the treeptrs of every commit of every ref of the git repository"),
+		OPT_FLAG(0, "all", &all, "the treeptrs of every commit of every ref and reflog of the git repository"),
 		OPT_STRING(0, "since", &since, "date", "with --all, only commits since <date> and every ref's tip"),
 		OPT_STRINGS(0, "rev", &revs, "rev", "the treeptrs of commit <rev>, or of every commit of a range (repeatable)"),
 		OPT_END()
@@ -118,8 +118,8 @@ int cmd_medo_fsck(int argc, const char **argv)
 	} else if (verbose) {
 		medo_fsck_report_summary(&st.rep);
 	}
-	if (!status && st.rep.incomplete)
-		status = FE_EXIT_NEGATIVE;
+	if (!status)
+		status = medo_fsck_report_status(&st.rep);
 out:
 	medo_fsck_report_release(&st.rep);
 	silo_medo_fsck_free(st.f);

@@ -207,8 +207,8 @@ int cmd_medo_gc(int argc, const char **argv)
 	} else if (verbose) {
 		medo_fsck_report_summary(&frep);
 	}
-	if (!status && frep.incomplete)
-		status = FE_EXIT_NEGATIVE;
+	if (!status)
+		status = medo_fsck_report_status(&frep);
 out:
 	for (i = 0; i < st.n; i++) {
 		free(st.v[i].name);

@@ -22,7 +22,7 @@ int cmd_medo_reachable(int argc, const char **argv)
 		OPT_FLAG(0, "paths", &paths, "print loose object paths (objects/xx/....gz), not ids"),
 		OPT_FLAG('z', NULL, &nul, "end each line with NUL, not newline"),
 		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-reachable(1))"),
-		OPT_FLAG(0, "all", &all, "also every commit of every ref of the git repository"),
+		OPT_FLAG(0, "all", &all, "also every commit of every ref and reflog of the git repository"),
 		OPT_STRING(0, "since", &since, "date", "with --all, only commits since <date> and every ref's tip"),
 		OPT_STRINGS(0, "rev", &revs, "rev", "also the commit <rev>, or every commit of a range (repeatable)"),
 		OPT_END()

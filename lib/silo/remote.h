@@ -53,6 +53,9 @@ char *silo_remote_object_url(const silo_remote *r, const silo_oid *id);
 
 struct silo_fetch_item {
 	silo_oid id;		/* in */
+	/* in: the object's size when known, to refuse a download that
+	 * declares another at its first bytes; 0 when unknown */
+	uint64_t size_plus_one;
 	int status;		/* out: 0 (in the cache now), or SILO_ENOTFOUND,
 				 * SILO_ECORRUPT, SILO_ENET, SILO_EIO */
 	char message[600];	/* out: why, naming the URL */
@@ -96,9 +99,12 @@ int silo_remote_open_cached(silo **out, const char *url);
  */
 int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
 /* Bring the N objects IDS into the cache of S, those of packs already
- * known with one flush for all (no-op for a local silo).  An object
- * that fails is not an error here: reading it says why. */
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n);
+ * known with one flush for all (no-op for a local silo).  SIZES (NULL:
+ * not known) are their sizes: an object offered with another is not
+ * transferred.  An object the server offers damaged (or of another
+ * size) is SILO_ECORRUPT; one that fails otherwise is not an error here:
+ * reading it says why. */
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n);
 int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
 
 #endif

@@ -106,9 +106,13 @@ int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
  * SILO_ENOTFOUND when no source of S has it, SILO_ECORRUPT when the copy
  * offered fails its id (nothing is kept).  silo_stream_open() does the
  * same on its own, so that calling this first is needed only to choose
- * between silos by what can really be read.
+ * between silos by what can really be read.  SIZE is the object's size
+ * when the caller knows it (a treeptr records it), else UINT64_MAX: a
+ * server offering an object of another size (its gzip header says so) is
+ * refused at once, SILO_ECORRUPT, not after inflating and hashing what
+ * it sends.
  */
-int silo_fetch_object(silo *s, const silo_oid *id);
+int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size);
 
 /*
  * Writing.  A writer stores a batch of objects: each put writes a
@@ -189,6 +193,10 @@ typedef struct silo_stream silo_stream;
  * must outlive it.  For a silo read over HTTP, an object not yet in the
  * cache is fetched (and verified) into it here. */
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
+/* The same for an object the caller knows to have SIZE bytes: one that a
+ * server offers with another size is not transferred (SILO_ECORRUPT).
+ * The stream's size is still the caller's to check. */
+int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size);
 
 /* The object's type (enum silo_object_type) and size in bytes. */
 int silo_stream_type(const silo_stream *st);
