@@ -28,13 +28,17 @@
  * the file, and any command of a function of it, is refused before it
  * runs (a DEBUG trap, with extdebug and functrace, using only shell
  * keywords), naming its line on stderr: "@@knot-refused@@ LINE FUNCTION
- * COMMAND".  The refusal ends the (sub)shell it happens in.
+ * COMMAND".  The refusal ends the (sub)shell it happens in.  What bash
+ * expands later on its own is knot's: PS4, which a trace (set -x, which
+ * recipes may set) expands before each command, in the trap and after
+ * the file, where no trap looks; and BASH_XTRACEFD, where it writes.
  */
 #define REFUSED_MARK "@@knot-refused@@ "
 #define LOAD_BODY \
 	"set -o errexit -o nounset -o pipefail\n" \
 	"cd \"$1\"\n" \
-	"readonly knot_refuse\n" \
+	"PS4='+ '\n" \
+	"readonly knot_refuse PS4 BASH_XTRACEFD\n" \
 	"knot_word='([^][ \t\n\"'\"'\"'\\\\$`;&|<>(){}]|'\"'\"'[^'\"'\"']*'\"'\"'|\"([^\"\\\\$`]|\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})*\"|\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})*'\n" \
 	"knot_assign=\"[A-Za-z_][A-Za-z0-9_]*\\\\+?=($knot_word|\\\\([ \t\n]*($knot_word([ \t\n]+$knot_word)*)?[ \t\n]*\\\\))\"\n" \
 	"knot_ok=\"^($knot_assign([ \t]+$knot_assign)*|set( +[-+]([euxC]+|o +(errexit|nounset|pipefail|xtrace|noclobber)))+)\\$\"\n" \

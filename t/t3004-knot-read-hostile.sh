@@ -1,0 +1,66 @@
+#!/bin/sh
+test_description='knot reads hostile recipes without running them: what bash expands later is fixed'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-knot.sh"
+
+T=$TRASH_DIRECTORY
+
+# hostile NAME: a recipe NAME whose WEDGE is the standard input, then
+# its functions.
+hostile() {
+	mkdir -p deps/source.medo/$1 &&
+	{ printf "WEDGE_NAME=%s\nWEDGE_VERSION=1.0\n" $1 && cat &&
+	  printf "wedge-make() { :; }\nwedge-install() { :; }\n"; } >deps/source.medo/$1/WEDGE &&
+	knot_source $1 1.0
+}
+
+test_expect_success 'setup' '
+	knot_setup
+'
+
+# xtrace expands PS4 before each command it prints: in the DEBUG trap
+# that guards the top level, and in knot's own commands after the file,
+# where no trap looks.
+test_expect_success 'PS4 is knot'"'"'s: a trace runs nothing, in the trap or after the file' '
+	hostile ps4trap <<-EOF &&
+	PS4='"'"'\$(echo RAN-AT-READ >&2; : >$T/ran-trap)'"'"'
+	set -x
+	X=\$UNSET
+	EOF
+	hostile ps4after <<-EOF &&
+	PS4='"'"'\$(: >$T/ran-after)'"'"'
+	set -o xtrace
+	EOF
+	for how in "" --unboxed; do
+		for r in ps4trap ps4after; do
+			test_expect_code 5 knot validate $how deps/source.medo/$r 2>err &&
+			! grep RAN-AT-READ err &&
+			grep -q "^knot: error: .*/$r/WEDGE.: sourcing it with bash failed (exit status 1): ./WEDGE: line 3: PS4: readonly variable" err ||
+			return 1
+		done
+	done &&
+	test ! -e ran-trap && test ! -e ran-after
+'
+
+test_expect_success 'a trace cannot be sent to knot'"'"'s output' '
+	hostile xtracefd <<-\EOF &&
+	BASH_XTRACEFD=1
+	set -x
+	X='"'"'
+	var WEDGE_LEAKY_BUILD 1'"'"'
+	EOF
+	test_expect_code 5 knot validate --unboxed deps/source.medo/xtracefd 2>err &&
+	grep -q "^knot: error: .*/xtracefd/WEDGE.: sourcing it with bash failed (exit status 1): ./WEDGE: line 3: BASH_XTRACEFD: readonly variable" err
+'
+
+test_expect_success 'set -x alone still reads' '
+	hostile trace <<-\EOF &&
+	set -x
+	X=1
+	EOF
+	knot validate deps/source.medo/trace >out &&
+	echo "ok deps/source.medo/trace trace (1 version)" >expect &&
+	test_cmp expect out
+'
+
+test_done
