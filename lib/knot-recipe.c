@@ -32,6 +32,8 @@
  * expands later on its own is knot's: PS4, which a trace (set -x, which
  * recipes may set) expands before each command, in the trap and after
  * the file, where no trap looks; and BASH_XTRACEFD, where it writes.
+ * What the file starts in the background (&, coproc) is waited for, so
+ * that its refusal is heard before the reading ends.
  */
 #define REFUSED_MARK "@@knot-refused@@ "
 #define LOAD_BODY \
@@ -48,6 +50,7 @@
 	"trap '[[ ${BASH_SOURCE[0]-} != ./WEDGE || ( -z ${FUNCNAME[0]-} && $BASH_COMMAND =~ $knot_ok && " \
 	"$BASH_COMMAND != *knot_* ) || ${knot_refuse:?\"" REFUSED_MARK "$LINENO ${FUNCNAME[0]:--} $BASH_COMMAND\"} ]]' DEBUG\n" \
 	"source ./WEDGE >&2\n" \
+	"wait\n" \
 	"IFS=$' \\t\\n'\n" \
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
 	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n" \

@@ -53,6 +53,25 @@ test_expect_success 'a trace cannot be sent to knot'"'"'s output' '
 	grep -q "^knot: error: .*/xtracefd/WEDGE.: sourcing it with bash failed (exit status 1): ./WEDGE: line 3: BASH_XTRACEFD: readonly variable" err
 '
 
+# The trap refuses the command in the background process, after bash
+# expands a slow glob there, while the file has ended.
+test_expect_success 'a command started in the background is refused all the same' '
+	hostile coproc <<-EOF &&
+	coproc { X=(/usr/*/*/*/*); : >$T/ran-coproc; }
+	EOF
+	hostile background <<-EOF &&
+	{ X=(/usr/*/*/*/*); : >$T/ran-background; } &
+	EOF
+	for how in "" --unboxed; do
+		for r in coproc background; do
+			test_expect_code 5 knot validate $how deps/source.medo/$r 2>err &&
+			grep -q "^knot: error: .deps/source.medo/$r.: WEDGE:3: .: > $T/ran-$r. is a command at the top level" err ||
+			return 1
+		done
+	done &&
+	test ! -e ran-coproc && test ! -e ran-background
+'
+
 test_expect_success 'set -x alone still reads' '
 	hostile trace <<-\EOF &&
 	set -x
