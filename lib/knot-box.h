@@ -67,7 +67,7 @@ void knot_box_exec(struct knot_exec *x, const struct knot_box_run *run);
 int knot_box_as_root(void);
 
 /* The limit a failed build's LOG shows it reached ("tmp", "disk",
- * "pids", "memory"), or NULL. */
+ * "pids", "memory"; "shm": tmp, in /dev/shm), or NULL. */
 const char *knot_box_limit_in_log(const char *log, size_t len);
 
 /* The limit NAME of L, as the user would set it (static). */

@@ -44,8 +44,11 @@ static const char driver_script[] =
 	"WEDGE_VERSION=$6\n"
 	"knot_tmp_full() {\n"
 	"  [ \"$knot_boxed\" = boxed ] || return 0\n"
-	"  set -- $(command -p stat -f -c '%a %b' /tmp 2>/dev/null)\n"
-	"  if [ $# -eq 2 ] && [ \"$1\" -le $(($2 / 100)) ]; then echo \"knot: the box's /tmp is full\"; fi\n"
+	"  local d\n"
+	"  for d in /tmp /dev/shm; do\n"
+	"    set -- $(command -p stat -f -c '%a %b' $d 2>/dev/null)\n"
+	"    if [ $# -eq 2 ] && [ \"$1\" -le $(($2 / 100)) ]; then echo \"knot: the box's $d is full\"; fi\n"
+	"  done\n"
 	"  return 0\n"
 	"}\n"
 	"knot_step() {\n"
@@ -601,10 +604,12 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 		if (limit && asprintf(&msg, "%s/%s: %s failed: %s (%s); %s", t->recipe->name, t->version,
 				      what,
 				      !strcmp(limit, "tmp") ? "the box's /tmp is full" :
+				      !strcmp(limit, "shm") ? "the box's /dev/shm is full" :
 				      !strcmp(limit, "disk") ? "a file went over the disk limit" :
 				      !strcmp(limit, "pids") ? "its log shows the process limit was reached" :
 				      "its log shows the memory limit (per process) was reached",
-				      knot_box_limit_text(lim_text, lim, limit), raise) < 0)
+				      knot_box_limit_text(lim_text, lim, strcmp(limit, "shm") ? limit : "tmp"),
+				      raise) < 0)
 			msg = NULL;
 		else if (!limit && asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
 			msg = NULL;

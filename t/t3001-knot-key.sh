@@ -19,7 +19,7 @@ test_expect_success 'the key is the sha256 of the text --explain prints' '
 	sed -n "2,/^\$/p" explained | sed "\$d" >text &&
 	head -n 1 text >actual && echo "knot-key 1" >expect && test_cmp expect actual &&
 	grep -q "^recipe-tree [0-9a-f]\{40\}\$" text &&
-	grep -q "^platform " text && grep -q "^box bwrap 2 net=none" text &&
+	grep -q "^platform " text && grep -q "^box bwrap 3 net=none" text &&
 	test "$(sha256sum <text | cut -d" " -f1)" = "$(cut -d" " -f1 key-base)"
 '
 

@@ -65,7 +65,7 @@ test_expect_success BOX 'a leaky recipe gets the network in the box' '
 	probe leaky "WEDGE_LEAKY_BUILD=1
 exec 3<>/dev/tcp/127.0.0.1/$PORT" &&
 	sed -i "s/^WEDGE_VERSION=1.0/WEDGE_VERSION=1.0\nWEDGE_LEAKY_BUILD=1/" deps/source.medo/leaky/WEDGE &&
-	knot key --explain deps/source.medo/leaky | grep -q "^box bwrap 2 net=host" &&
+	knot key --explain deps/source.medo/leaky | grep -q "^box bwrap 3 net=host" &&
 	knot build deps/source.medo/leaky
 '
 

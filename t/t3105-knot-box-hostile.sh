@@ -1,0 +1,29 @@
+#!/bin/sh
+test_description='a hostile recipe in the box: memory it may not fill, the host it may not change'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-knot.sh"
+
+test_expect_success 'setup' '
+	knot_setup
+'
+
+raise="raise it with --limits or KNOT_LIMITS (knot-build(1))"
+
+# /dev is a tmpfs of bwrap's, as big as half the memory, and the box's
+# user owns it and its shm directory.
+test_expect_success BOX '/dev/shm is as bounded as /tmp, and the rest of /dev is read-only' '
+	knot_recipe_make shmfill "head -c 4000000 /dev/zero >/dev/shm/big" &&
+	test_expect_code 9 knot build --limits=tmp=1M deps/source.medo/shmfill 2>err &&
+	sed -n "s/; log: .*//p" err >actual &&
+	echo "knot: error: shmfill/1.0: wedge-make failed: the box'"'"'s /dev/shm is full (tmp=1M); $raise" >expect &&
+	test_cmp expect actual &&
+	knot_recipe_make devfill "head -c 1000 /dev/zero >/dev/big" &&
+	test_expect_code 9 knot build deps/source.medo/devfill 2>err &&
+	log=$(sed -n "s/.*; log: //p" err) &&
+	grep -q "/dev/big: Read-only file system" "$log" &&
+	knot_recipe_make shmuse "echo shared >/dev/shm/x && test \$(cat /dev/shm/x) = shared &&
+  echo out >/dev/null && echo out >/dev/stdout && head -c 1 /dev/urandom >/dev/null" &&
+	knot build deps/source.medo/shmuse
+'
+
+test_done
