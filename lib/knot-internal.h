@@ -99,7 +99,12 @@ struct knot_watch {
 int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
 		     struct knot_watch *w);
 
-/* The bytes of the files below DIRS (blocks on disk, hard links once). */
+/* What an entry below a watched directory costs at least. */
+#define KNOT_DISK_MIN_ENTRY 4096
+
+/* The bytes of the files below DIRS (hard links once): each file's
+ * blocks or size, whichever is larger, and at least
+ * KNOT_DISK_MIN_ENTRY each. */
 int knot_disk_usage(unsigned long long *out, char *const *dirs, size_t n);
 
 /* The same with each line of the output (standard output and error)

@@ -527,6 +527,18 @@ static int inode_seen(struct inode_set *set, dev_t dev, ino_t ino)
 	return 0;
 }
 
+/* What an entry costs the disk: its blocks, or for a file its size when
+ * larger (a sparse file is read, stored and expanded at its size), and
+ * at least KNOT_DISK_MIN_ENTRY (an empty file takes an inode). */
+static unsigned long long entry_cost(const struct stat *st)
+{
+	unsigned long long bytes = (unsigned long long)st->st_blocks * 512;
+
+	if (S_ISREG(st->st_mode) && st->st_size > 0 && (unsigned long long)st->st_size > bytes)
+		bytes = (unsigned long long)st->st_size;
+	return bytes < KNOT_DISK_MIN_ENTRY ? KNOT_DISK_MIN_ENTRY : bytes;
+}
+
 /* Add what directory DFD (closed here) holds to *BYTES. */
 static int usage_walk(unsigned long long *bytes, struct inode_set *seen, int dfd, int depth)
 {
@@ -553,7 +565,7 @@ static int usage_walk(unsigned long long *bytes, struct inode_set *seen, int dfd
 			if (r)
 				continue;
 		}
-		*bytes += (unsigned long long)st.st_blocks * 512;
+		*bytes += entry_cost(&st);
 		if (!S_ISDIR(st.st_mode) || depth >= 512)
 			continue;
 		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

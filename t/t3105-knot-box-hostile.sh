@@ -26,4 +26,19 @@ test_expect_success BOX '/dev/shm is as bounded as /tmp, and the rest of /dev is
 	knot build deps/source.medo/shmuse
 '
 
+# Blocks alone miss what publishing costs (a sparse file is stored and
+# read at its size) and what an empty file takes (an inode of the
+# host's file system each).
+test_expect_success 'sparse and empty files count against the disk limit' '
+	knot_recipe_make holes "for i in \$(seq 10); do truncate -s 512K hole\$i; done" &&
+	knot_recipe_make inodes "mkdir d && (cd d && seq 2000 | xargs touch)" &&
+	for r in holes inodes; do
+		for how in "" --unboxed; do
+			test_expect_code 9 knot build $how --limits=disk=1M deps/source.medo/$r 2>err &&
+			grep -q "^knot: error: $r/1.0: .* went over the disk limit (disk=1M): its work directory grew by [0-9.]* MiB; $raise; log: " err &&
+			! test -e $(knot_derived $r 1.0) || return 1
+		done
+	done
+'
+
 test_done
