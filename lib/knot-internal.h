@@ -94,7 +94,8 @@ struct knot_watch {
  * stop it with all its processes (a box: its pid 1, which takes every
  * process of the box with it, and only then bwrap), W->stopped saying
  * why.  *status as knot_run().  When it returns, no process it started
- * is left.
+ * is left: this process is a subreaper while X runs, and ends what X
+ * left behind (daemons in sessions of their own).
  */
 int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
 		     struct knot_watch *w);

@@ -650,13 +650,70 @@ static void stop_all(struct knot_watch *w, int why, pid_t pid, const struct box_
 		kill(-pid, SIGKILL);
 }
 
+/* The pid of the parent of process PID (from /proc), or -1. */
+static pid_t parent_of(long pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses. */
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -1;
+	return (pid_t)strtol(p + 4, NULL, 10);
+}
+
+/*
+ * Kill and reap the children this process has, until it has none: the
+ * processes a run left behind (a daemon that left the process group:
+ * setsid, a double fork), which became its children when their parents
+ * ended, this process being a subreaper meanwhile.  Their own children
+ * come next, as they are orphaned in turn.
+ */
+static void end_orphans(void)
+{
+	pid_t self = getpid();
+
+	for (;;) {
+		struct dirent *de;
+		DIR *d = opendir("/proc");
+		pid_t found[256];
+		size_t n = 0, i;
+
+		if (!d)
+			break;
+		while (n < sizeof(found) / sizeof(*found) && (de = readdir(d))) {
+			long pid = de->d_name[0] >= '1' && de->d_name[0] <= '9' ? atol(de->d_name) : 0;
+			if (pid <= 0 || parent_of(pid) != self)
+				continue;
+			found[n] = (pid_t)pid;
+			kill(found[n++], SIGKILL);
+		}
+		closedir(d);
+		if (!n)
+			break;
+		/* A child is not reaped, so its pid is not reused, until here. */
+		for (i = 0; i < n; i++)
+			while (waitpid(found[i], NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+}
+
 int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
 		     struct knot_watch *w)
 {
 	struct log_sink l = { log_fd, log_name, 0, 0, { 0 } };
 	struct box_info bi;
 	double start, next_disk, disk_gap = 0.5;
-	int out = -1, pfd, ret, ended = 0, st, info = w->info_fd;
+	int out = -1, pfd, ret, ended = 0, st, info = w->info_fd, was_reaper = 0;
 	pid_t pid;
 
 	w->stopped = KNOT_STOP_NONE;
@@ -666,12 +723,20 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 		return interrupted_error();
 	if (w->disk && (ret = knot_disk_usage(&w->disk_base, w->dirs, w->n_dirs)) < 0)
 		return ret;
+	/* What the program leaves behind becomes this process's, to end. */
+	if (prctl(PR_GET_CHILD_SUBREAPER, &was_reaper) < 0)
+		was_reaper = 0;
+	if (!was_reaper && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return silo_error_errno("cannot become a subreaper");
 	if (log_fd >= 0)
 		ret = spawn_piped(&pid, &out, x, 1);
 	else
 		ret = spawn(&pid, x, x->out_fd, x->err_fd, 1);
-	if (ret < 0)
+	if (ret < 0) {
+		if (!was_reaper)
+			prctl(PR_SET_CHILD_SUBREAPER, 0);
 		return ret;
+	}
 	if (info >= 0)
 		fcntl(info, F_SETFL, O_NONBLOCK);
 	pfd = pid_fd(pid);
@@ -744,6 +809,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 		kill(-pid, SIGKILL);
 	if ((ret = wait_for(&st, pid, x->argv[0])) < 0)
 		goto out;
+	end_orphans();
 	if (out >= 0) {
 		fcntl(out, F_SETFL, O_NONBLOCK);
 		for (;;) {
@@ -780,6 +846,8 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 	if (!ret && w->stopped == KNOT_STOP_SIGNAL)
 		ret = interrupted_error();
 out:
+	if (!was_reaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
 	if (out >= 0)
 		close(out);
 	if (pfd >= 0)
