@@ -436,7 +436,7 @@ static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
 		if ((ret = knot_strv_push(env, knot_base_env[i])) < 0)
 			return ret;
 	for (i = 0; i < t->recipe->n_env; i++) {
-		const char *v = getenv(t->recipe->env[i]);
+		const char *v = knot_env_value(t->recipe->env[i]);
 		if (v && (ret = knot_strv_pushf(env, "%s=%s", t->recipe->env[i], v)) < 0)
 			return ret;
 	}
@@ -716,7 +716,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	for (i = 0; knot_base_env[i] && !ret; i++)
 		ret = strbuf_addf(&env, "%s%s", i ? " " : "", knot_base_env[i]);
 	for (i = 0; i < t->recipe->n_env && !ret; i++) {
-		const char *v = getenv(t->recipe->env[i]);
+		const char *v = knot_env_value(t->recipe->env[i]);
 		if (v)
 			ret = strbuf_addf(&env, " %s=%s", t->recipe->env[i], v);
 	}

@@ -122,6 +122,11 @@ int knot_read_back(char **out, size_t *len, int fd);
  * depend on where things are), in key order; static strings. */
 extern const char *const knot_base_env[];
 
+/* Whether NAME may pass from knot's environment into a build: named by
+ * SILO_KNOT_PASS_ENV_ENV.  knot_env_value(): its value then, or NULL. */
+int knot_env_passed(const char *name);
+const char *knot_env_value(const char *name);
+
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
 

@@ -342,6 +342,28 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 	return 0;
 }
 
+int knot_env_passed(const char *name)
+{
+	const char *p = getenv(SILO_KNOT_PASS_ENV_ENV);
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		size_t len;
+
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+const char *knot_env_value(const char *name)
+{
+	return knot_env_passed(name) ? getenv(name) : NULL;
+}
+
 static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
@@ -396,6 +418,14 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		ret = strbuf_addf(&sb, "env %s\n", knot_base_env[i]);
 	for (i = 0; !ret && i < r->n_env; i++) {
 		const char *v = getenv(r->env[i]);
+		if (v && !knot_env_passed(r->env[i])) {
+			strbuf_release(&sb);
+			return silo_error_set(SILO_EINVALID,
+					      "recipe %s: WEDGE_ENV asks for %s, which is set here: knot "
+					      "passes a variable only when " SILO_KNOT_PASS_ENV_ENV
+					      " names it (its value goes into the key, the provenance and "
+					      "the build)", r->dir, r->env[i]);
+		}
 		ret = v ? strbuf_addf(&sb, "declared-env %s=%s\n", r->env[i], v)
 			: strbuf_addf(&sb, "declared-env-unset %s\n", r->env[i]);
 	}

@@ -97,8 +97,8 @@ test_expect_success 'the box, the domain and declared variables are part of the 
 	KNOT_DOMAIN=example.org knot key deps/source.medo/base >domain &&
 	! test_cmp key-base domain >/dev/null &&
 	echo "WEDGE_ENV=CFLAGS" >>deps/source.medo/base/WEDGE &&
-	CFLAGS=-O1 knot key deps/source.medo/base >o1 &&
-	CFLAGS=-O2 knot key deps/source.medo/base >o2 &&
+	CFLAGS=-O1 KNOT_PASS_ENV=CFLAGS knot key deps/source.medo/base >o1 &&
+	CFLAGS=-O2 KNOT_PASS_ENV=CFLAGS knot key deps/source.medo/base >o2 &&
 	! test_cmp o1 o2 >/dev/null &&
 	cp base-WEDGE deps/source.medo/base/WEDGE
 '

@@ -7,6 +7,8 @@ test_expect_success 'setup' '
 	knot_setup
 '
 
+T=$TRASH_DIRECTORY
+
 raise="raise it with --limits or KNOT_LIMITS (knot-build(1))"
 
 # /dev is a tmpfs of bwrap's, as big as half the memory, and the box's
@@ -80,6 +82,36 @@ test_expect_success 'no process of a build outlives its time limit, unboxed' '
 	grep -q "slow/1.0: wedge-make went over the time limit (time=2s) and was stopped" err &&
 	left 4732 >procs &&
 	test_must_be_empty procs
+'
+
+# WEDGE_ENV names variables of knot's environment; their values went
+# into the build, the key and the published provenance.
+test_expect_success 'a recipe gets only the variables the one running knot passes' '
+	knot_recipe_make envleak "echo \"\${GITHUB_TOKEN:-none}\" >\"\$3/token\"" "WEDGE_ENV=\"GITHUB_TOKEN CFLAGS\"" &&
+	cat >expect <<-EOF &&
+	knot: error: recipe $T/deps/source.medo/envleak: WEDGE_ENV asks for GITHUB_TOKEN, which is set here: knot passes a variable only when KNOT_PASS_ENV names it (its value goes into the key, the provenance and the build)
+	EOF
+	for how in "" --unboxed; do
+		GITHUB_TOKEN=ghp_s3cr3t test_expect_code 5 knot build $how deps/source.medo/envleak 2>err &&
+		test_cmp expect err &&
+		GITHUB_TOKEN=ghp_s3cr3t KNOT_PASS_ENV=CFLAGS test_expect_code 5 knot key $how deps/source.medo/envleak 2>err &&
+		test_cmp expect err || return 1
+	done &&
+	! grep -r s3cr3t deps deps.silo &&
+	GITHUB_TOKEN=ghp_s3cr3t test_expect_code 5 knot key --explain deps/source.medo/envleak >out 2>&1 &&
+	! grep s3cr3t out
+'
+
+test_expect_success 'variables KNOT_PASS_ENV names pass; unset ones need not be named' '
+	knot build deps/source.medo/envleak &&
+	knot_prov env $(knot_derived envleak 1.0) >env &&
+	! grep -q "GITHUB_TOKEN\|CFLAGS" env &&
+	CFLAGS=-O2 KNOT_PASS_ENV="GITHUB_TOKEN, CFLAGS" GITHUB_TOKEN=public knot build deps/source.medo/envleak &&
+	knot_prov env $(knot_derived envleak 1.0) >env &&
+	grep -q " GITHUB_TOKEN=public CFLAGS=-O2\$" env &&
+	rm -rf x && medo expand $(knot_derived envleak 1.0) x &&
+	echo public >expect &&
+	test_cmp expect x/token
 '
 
 test_done
