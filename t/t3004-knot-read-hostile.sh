@@ -72,6 +72,17 @@ test_expect_success 'a command started in the background is refused all the same
 	test ! -e ran-coproc && test ! -e ran-background
 '
 
+# bash quotes the refused command as the file has it: control
+# characters of the file would reach the terminal of whoever reads it.
+test_expect_success 'an error quoting a recipe writes no control character' '
+	mkdir -p deps/source.medo/esc &&
+	printf "WEDGE_NAME=esc\nWEDGE_VERSION=1.0\necho \"\033]0;title\007\033[31mred\tx\"\n" \
+		>deps/source.medo/esc/WEDGE &&
+	test_expect_code 5 knot validate deps/source.medo/esc 2>err &&
+	printf "%s\n" "knot: error: '"'"'deps/source.medo/esc'"'"': WEDGE:3: '"'"'echo \"?]0;title??[31mred	x\"'"'"' is a command at the top level, where only assignments, function definitions and '"'"'set -o'"'"' may be (knot runs no command when it reads a recipe)" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'set -x alone still reads' '
 	hostile trace <<-\EOF &&
 	set -x
