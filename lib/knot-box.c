@@ -407,6 +407,9 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 		PUSH("--perms"); PUSH("0644"); PUSH("--ro-bind-data"); PUSHF("%d", fd); PUSH(dest); \
 	} while (0)
 
+	if (b->n_binds > KNOT_BOX_MAX_BINDS)
+		return silo_error_set(SILO_EINVALID, "a box binds at most %d directories, not %zu",
+				      KNOT_BOX_MAX_BINDS, b->n_binds);
 	run->as_root = knot_box_as_root();
 	PUSH(b->bwrap);
 	/* Namespaces, and a user namespace that must work: the box's user
@@ -525,7 +528,7 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 static const char *stage_mounts(const void *arg)
 {
 	const struct knot_box_run *run = arg;
-	int fds[256];
+	int fds[KNOT_BOX_MAX_BINDS];
 	size_t i;
 
 	if (run->n_stage > sizeof(fds) / sizeof(*fds))

@@ -18,6 +18,10 @@
 #define KNOT_BOX_USER "knot"
 #define KNOT_BOX_HOST_UID 65534
 
+/* The most directories of the host one box binds (as root, each is a
+ * mount the child holds open before it becomes the box's user). */
+#define KNOT_BOX_MAX_BINDS 256
+
 /* A directory of the host in the box. */
 struct knot_bind {
 	const char *host;	/* an absolute path */

@@ -529,15 +529,21 @@ int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
 		if (!what)
 			return silo_error_oom();
 	}
-	if ((ret = run_bash(&status, &text, &len, &err, batch_script, dirs, n, how, what)) < 0)
-		goto out;
-	ret = status || strlen(text) != len ? 1 : split_batch(out, dirs, n, text);
+	/* A bash per KNOT_BOX_MAX_BINDS recipes: each is a directory of the box. */
+	for (i = 0, ret = 0; !ret && i < n; i += KNOT_BOX_MAX_BINDS) {
+		size_t k = n - i < KNOT_BOX_MAX_BINDS ? n - i : KNOT_BOX_MAX_BINDS;
+
+		if ((ret = run_bash(&status, &text, &len, &err, batch_script, dirs + i, k, how,
+				    what)) < 0)
+			break;
+		ret = status || strlen(text) != len ? 1 : split_batch(out + i, dirs + i, k, text);
+		free(text);
+		free(err);
+		text = err = NULL;
+	}
 	if (ret)
 		knot_sourced_release(out, n);
-out:
 	free(what);
-	free(text);
-	free(err);
 	return ret;
 }
 

@@ -83,6 +83,21 @@ test_expect_success 'an error quoting a recipe writes no control character' '
 	test_cmp expect err
 '
 
+# As root, the box reaches the recipes through mounts made for it, of
+# which there may be no more than a child process can hold.
+test_expect_success 'a source medo of many recipes is read' '
+	mkdir -p many/source.medo &&
+	echo "{ \"silos\": [\"../../deps.silo\"] }" >many/source.medo/SILO.json &&
+	for i in $(seq 300); do
+		mkdir many/source.medo/m$i &&
+		cp deps/source.medo/ps4trap/ps4trap-1.0.treeptr many/source.medo/m$i/m$i-1.0.treeptr &&
+		printf "WEDGE_NAME=m%s\nWEDGE_VERSION=1.0\nwedge-make() { :; }\nwedge-install() { :; }\n" $i \
+			>many/source.medo/m$i/WEDGE || return 1
+	done &&
+	knot list many/source.medo >out &&
+	test_line_count 300 out
+'
+
 test_expect_success 'set -x alone still reads' '
 	hostile trace <<-\EOF &&
 	set -x
