@@ -792,8 +792,20 @@ static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
 	ao.silo = silo_root(s);
 	ao.force = 1;
 	ao.tool = o->tool;
-	if ((ret = silo_medo_add(&tp, w->install, tmp, &ao)) < 0)
+	if ((ret = silo_medo_add(&tp, w->install, tmp, &ao)) < 0) {
+		/* What the recipe installed is no tree (a fifo, a .git): its
+		 * build failed, the build machinery did not. */
+		if (ret == SILO_EUNSAFE || ret == SILO_EINVALID) {
+			res->kind = SILO_KNOT_FAILED;
+			res->error = SILO_ERROR;
+			if (asprintf(&res->message, "%s/%s: its install directory cannot be published: %s",
+				     t->recipe->name, t->version, silo_error_message()) < 0)
+				res->message = NULL;
+			silo_error_clear();
+			ret = 0;
+		}
 		goto out;
+	}
 	silo_oid_to_hex(res->tree, &tp.tree);
 	if ((ret = record_provenance(&tp, t, set, o, f)) < 0)
 		goto out;
@@ -973,6 +985,17 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	}
 	if ((ret = publish(res, t, set, o, &w, &f, published)) < 0)
 		goto out;
+	if (res->kind == SILO_KNOT_FAILED) {
+		/* The log says why, as for a step that failed. */
+		if (res->message && w.log_fd >= 0 &&
+		    fs_write_all(w.log_fd, "knot: ", 6, w.log) == 0 &&
+		    fs_write_all(w.log_fd, res->message, strlen(res->message), w.log) == 0)
+			fs_write_all(w.log_fd, "\n", 1, w.log);
+		silo_error_clear();
+		if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
+			goto out;
+		res->log = keep_log(&w);
+	}
 out:
 	if (w.install_is_real && (ret < 0 || res->kind == SILO_KNOT_FAILED))
 		silo_tree_remove(w.install);

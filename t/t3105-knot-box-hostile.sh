@@ -114,4 +114,18 @@ test_expect_success 'variables KNOT_PASS_ENV names pass; unset ones need not be 
 	test_cmp expect x/token
 '
 
+# A tree holds files, links and directories, and no .git: what else a
+# recipe installs fails its build, which keeps its log.
+test_expect_success 'an install directory that is no tree fails the build, not knot' '
+	knot_recipe_make gitdir "mkdir -p \"\$3/.git\" && echo \"[core]\" >\"\$3/.git/config\"" &&
+	knot_recipe_make fifo "mkfifo \"\$3/fifo\"" &&
+	for r in gitdir fifo; do
+		test_expect_code 9 knot build deps/source.medo/$r 2>err &&
+		grep "^knot: error: $r/1.0: its install directory cannot be published: .*; log: " err &&
+		log=$(sed -n "s/.*; log: //p" err) &&
+		grep -q "^knot: $r/1.0: its install directory cannot be published: " "$log" &&
+		! test -e $(knot_derived $r 1.0) || return 1
+	done
+'
+
 test_done

@@ -70,6 +70,21 @@ test_expect_success 'a source medo that is a link out of the clone' '
 	refused moved deps/source.medo
 '
 
+test_expect_success 'a recipe whose install directory is no tree fails; the worker goes on' '
+	rm -rf gitdir.seed && cp -r seed gitdir.seed &&
+	mkdir gitdir.seed/deps/source.medo/g1 &&
+	cp seed/deps/source.medo/r1/r1-1.0.treeptr gitdir.seed/deps/source.medo/g1/g1-1.0.treeptr &&
+	printf "WEDGE_NAME=g1\nWEDGE_VERSION=1.0\nwedge-make() { :; }\nwedge-install() { mkdir \$2/.git; }\n" \
+		>gitdir.seed/deps/source.medo/g1/WEDGE &&
+	git -C gitdir.seed add -A && git -C gitdir.seed -c user.name=t -c user.email=t@t commit -q -m g1 &&
+	git clone -q --bare gitdir.seed gitdir.git &&
+	test_expect_code 9 knot worker -v --unboxed --once --poll=50 --repo=$T/gitdir.git \
+		--silo=$T/shared.silo --work-dir=w-gitdir >out 2>err &&
+	grep -q " failed g1/1.0 [0-9a-f]*: g1/1.0: its install directory cannot be published: " out &&
+	grep -q " published r1/1.0 " out &&
+	grep -q " done: 1 built, 0 adopted, 1 failed," out
+'
+
 test_expect_success 'the same repository without links builds' '
 	git clone -q --bare seed plain.git &&
 	knot worker --unboxed --once --poll=50 --repo=$T/plain.git --silo=$T/shared.silo --work-dir=w-plain &&
