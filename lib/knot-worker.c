@@ -625,8 +625,17 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	if ((ret = pull_silo(w)) < 0)
 		return ret;
 	event(w, "building %s/%s %s", t->recipe->name, t->version, t->key);
-	if ((ret = silo_knot_build(&res, t, set, &bo)) < 0)
-		return ret;
+	if ((ret = silo_knot_build(&res, t, set, &bo)) < 0) {
+		if (silo_knot_interrupted())
+			return ret;
+		/* The task's own trouble (a source that cannot be expanded):
+		 * a failure of this task, not of the worker. */
+		memset(&res, 0, sizeof(res));
+		res.kind = SILO_KNOT_FAILED;
+		if (!(res.message = strdup(silo_error_message())))
+			return silo_error_oom();
+		silo_error_clear();
+	}
 	if (res.kind == SILO_KNOT_FAILED) {
 		w->st->failed++;
 		event(w, "failed %s/%s %s: %s%s%s", t->recipe->name, t->version, t->key,

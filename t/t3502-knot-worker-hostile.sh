@@ -70,19 +70,38 @@ test_expect_success 'a source medo that is a link out of the clone' '
 	refused moved deps/source.medo
 '
 
-test_expect_success 'a recipe whose install directory is no tree fails; the worker goes on' '
-	rm -rf gitdir.seed && cp -r seed gitdir.seed &&
-	mkdir gitdir.seed/deps/source.medo/g1 &&
-	cp seed/deps/source.medo/r1/r1-1.0.treeptr gitdir.seed/deps/source.medo/g1/g1-1.0.treeptr &&
-	printf "WEDGE_NAME=g1\nWEDGE_VERSION=1.0\nwedge-make() { :; }\nwedge-install() { mkdir \$2/.git; }\n" \
-		>gitdir.seed/deps/source.medo/g1/WEDGE &&
-	git -C gitdir.seed add -A && git -C gitdir.seed -c user.name=t -c user.email=t@t commit -q -m g1 &&
-	git clone -q --bare gitdir.seed gitdir.git &&
-	test_expect_code 9 knot worker -v --unboxed --once --poll=50 --repo=$T/gitdir.git \
-		--silo=$T/shared.silo --work-dir=w-gitdir >out 2>err &&
-	grep -q " failed g1/1.0 [0-9a-f]*: g1/1.0: its install directory cannot be published: " out &&
+# failing_repo WHAT INSTALL-BODY [OBJECT]: the seed with a recipe f1
+# beside r1, whose wedge-install runs INSTALL-BODY and whose source
+# treeptr is r1's (naming OBJECT instead, when given), as WHAT.git.
+failing_repo() {
+	rm -rf $1.seed && cp -r seed $1.seed &&
+	mkdir $1.seed/deps/source.medo/f1 &&
+	sed "${3:+s/\"object\": \"[0-9a-f]*\"/\"object\": \"$3\"/}" seed/deps/source.medo/r1/r1-1.0.treeptr \
+		>$1.seed/deps/source.medo/f1/f1-1.0.treeptr &&
+	printf "WEDGE_NAME=f1\nWEDGE_VERSION=1.0\nwedge-make() { :; }\nwedge-install() { %s; }\n" "$2" \
+		>$1.seed/deps/source.medo/f1/WEDGE &&
+	git -C $1.seed add -A && git -C $1.seed -c user.name=t -c user.email=t@t commit -q -m f1 &&
+	git clone -q --bare $1.seed $1.git
+}
+
+# goes_on WHAT MESSAGE: a worker on WHAT.git reports f1 failed with
+# MESSAGE (a pattern), publishes r1 all the same, and exits 9.
+goes_on() {
+	test_expect_code 9 knot worker -v --unboxed --once --poll=50 --repo=$T/$1.git \
+		--silo=$T/shared.silo --work-dir=w-$1 >out 2>err &&
+	grep -q " failed f1/1.0 [0-9a-f]*: $2" out &&
 	grep -q " published r1/1.0 " out &&
 	grep -q " done: 1 built, 0 adopted, 1 failed," out
+}
+
+test_expect_success 'a recipe whose install directory is no tree fails; the worker goes on' '
+	failing_repo gitdir "mkdir \$2/.git" &&
+	goes_on gitdir "f1/1.0: its install directory cannot be published: "
+'
+
+test_expect_success 'a recipe whose source cannot be expanded fails; the worker goes on' '
+	failing_repo nosrc : 1111111111111111111111111111111111111111 &&
+	goes_on nosrc "cannot expand the source of f1/1.0: .*object 1111111111111111111111111111111111111111 is not in silo"
 '
 
 test_expect_success 'the same repository without links builds' '
