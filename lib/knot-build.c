@@ -248,7 +248,7 @@ static int ensure_derived(const struct silo_knot_task *t)
 		return ret < 0 ? ret : 0;
 	}
 	if ((ret = silo_silojson_for(&sj, t->recipe->dir)) < 0) {
-		silo_error_wrap("cannot create the derived medo '%s': ", t->derived_medo);
+		silo_error_wrap("cannot create the derived medo '%s'", t->derived_medo);
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(t->derived_medo, 0777)) < 0)
@@ -375,7 +375,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 
 	/* The source, its top directory, and the dependencies. */
 	if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
-		return silo_error_wrap("cannot expand the source of %s/%s: ",
+		return silo_error_wrap("cannot expand the source of %s/%s",
 				       t->recipe->name, t->version);
 	if ((ret = source_top(&w->top, w->src)) < 0)
 		return ret;
@@ -390,7 +390,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 			return silo_error_oom();
 		w->n_deps++;
 		if ((ret = silo_medo_expand(t->deps[i]->derived_treeptr, w->dep_dirs[i], &eo)) < 0)
-			return silo_error_wrap("cannot expand the dependency %s/%s: ",
+			return silo_error_wrap("cannot expand the dependency %s/%s",
 					       t->deps[i]->recipe->name, t->deps[i]->version);
 	}
 
@@ -914,7 +914,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	if ((ret = knot_which(&bash, "bash")) < 0)
 		return ret;
 	if (!unboxed && (ret = knot_which(&bwrap, "bwrap")) < 0) {
-		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed): ");
+		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed)");
 		goto out;
 	}
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||

@@ -375,7 +375,7 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	if (r->tree[0])
 		memcpy(t->recipe_tree, r->tree, sizeof(t->recipe_tree));
 	else if ((ret = knot_recipe_tree_id(t->recipe_tree, r->dir)) < 0)
-		return silo_error_wrap("recipe '%s': ", r->dir);
+		return silo_error_wrap("recipe '%s'", r->dir);
 	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
 		return silo_error_oom();
 	if ((ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)

@@ -401,7 +401,7 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 	if (!unboxed) {
 		struct knot_box b;
 		if ((ret = knot_which(&bwrap, "bwrap")) < 0) {
-			silo_error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed): ");
+			silo_error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed)");
 			goto out;
 		}
 		if (n && !(binds = calloc(n, sizeof(*binds)))) {
@@ -886,7 +886,7 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		pre = NULL;
 	if (cache) {
 		if ((ret = knot_recipe_tree_id(out->tree, real)) < 0) {
-			silo_error_wrap("recipe '%s': ", real);
+			silo_error_wrap("recipe '%s'", real);
 			goto fail;
 		}
 		ret = cache_read_too ? cache_read(&v, cache, real, out->tree) : 0;
