@@ -139,6 +139,8 @@ struct knot_reading {
 /* Seconds reading recipes may take (one bash, however many recipes),
  * unless the time limit is shorter. */
 #define KNOT_READ_SECONDS 60
+/* ... and writes at most this much (its output and its errors, each). */
+#define KNOT_READ_OUTPUT_MAX (16 << 20)
 
 /* The tree id of recipe directory DIR without its top-level treeptrs,
  * whose data enters the key through their object ids. */

@@ -377,8 +377,9 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 {
 	struct knot_strv bash_args = KNOT_STRV_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
-	struct silo_knot_limits defaults;
+	struct silo_knot_limits defaults, read_limits;
 	const struct silo_knot_limits *lim = how ? how->limits : NULL;
+	struct stat st;
 	struct knot_bind *binds = NULL;
 	struct knot_exec x;
 	struct knot_watch w;
@@ -443,7 +444,11 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		x.cwd = "/";
 	x.out_fd = out_fd;
 	x.err_fd = err_fd;
-	x.limits = lim;
+	/* What bash writes goes to memory files: no more than that. */
+	read_limits = *lim;
+	if (!read_limits.disk || read_limits.disk > KNOT_READ_OUTPUT_MAX)
+		read_limits.disk = KNOT_READ_OUTPUT_MAX;
+	x.limits = &read_limits;
 	x.limit_pids = !unboxed;
 	w.seconds = lim->seconds && lim->seconds < KNOT_READ_SECONDS ? (double)lim->seconds
 								     : KNOT_READ_SECONDS;
@@ -453,6 +458,13 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		ret = silo_error_set(SILO_EINVALID,
 				     "reading %s took longer than %.0f s: does a WEDGE file loop at its top level?",
 				     what, w.seconds);
+		goto out;
+	}
+	if ((fstat(out_fd, &st) == 0 && (unsigned long long)st.st_size >= KNOT_READ_OUTPUT_MAX) ||
+	    (fstat(err_fd, &st) == 0 && (unsigned long long)st.st_size >= KNOT_READ_OUTPUT_MAX)) {
+		ret = silo_error_set(SILO_EINVALID,
+				     "reading %s wrote more than %d MiB: does a WEDGE file loop at its top level?",
+				     what, KNOT_READ_OUTPUT_MAX >> 20);
 		goto out;
 	}
 	if ((ret = knot_read_back(out, out_len, out_fd)) < 0 || (ret = knot_read_back(err, &len, err_fd)) < 0)

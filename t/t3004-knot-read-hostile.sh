@@ -98,6 +98,21 @@ test_expect_success 'a source medo of many recipes is read' '
 	test_line_count 300 out
 '
 
+# A trace of a loop that doubles a string writes more than memory
+# holds: knot's memory file, then knot reading it back, took it all.
+test_expect_success 'what reading a recipe writes is bounded' '
+	hostile doubling <<-\EOF &&
+	set -x
+	X=aaaaaaaaaaaaaaaa
+	while Y=1; do X=$X$X; done
+	EOF
+	for how in "" --unboxed; do
+		test_expect_code 5 knot validate $how deps/source.medo/doubling 2>err &&
+		echo "knot: error: reading '"'"'$T/deps/source.medo/doubling/WEDGE'"'"' wrote more than 16 MiB: does a WEDGE file loop at its top level?" >expect &&
+		test_cmp expect err || return 1
+	done
+'
+
 test_expect_success 'set -x alone still reads' '
 	hostile trace <<-\EOF &&
 	set -x
