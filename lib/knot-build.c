@@ -960,15 +960,6 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
-	if (!status && watch.disk) {
-		/* A build that ended before the watch looked is measured too. */
-		unsigned long long used;
-		if ((ret = knot_disk_usage(&used, dirs, n_dirs)) < 0)
-			goto out;
-		watch.disk_used = used > watch.disk_base ? used - watch.disk_base : 0;
-		if (watch.disk_used > watch.disk)
-			watch.stopped = KNOT_STOP_DISK;
-	}
 	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
 		goto out;
 	if (status || watch.stopped) {

@@ -76,14 +76,15 @@ enum knot_stop {
 
 struct knot_watch {
 	double seconds;			/* wall time; 0: no limit */
-	unsigned long long disk;	/* bytes DIRS may grow by; 0: no limit */
+	unsigned long long disk;	/* bytes DIRS and the log may grow by; 0: no limit */
 	char *const *dirs;
 	size_t n_dirs;
 	int info_fd;			/* read end of bwrap's --info-fd, or -1 */
 	/* set by knot_run_watched() */
 	int stopped;			/* enum knot_stop */
-	unsigned long long disk_base;	/* what DIRS held at the start */
-	unsigned long long disk_used;	/* growth, at the last look */
+	unsigned long long disk_base;	/* what DIRS and the log held at the start */
+	unsigned long long disk_used;	/* growth, at the last look (and at
+					 * the end of a program that succeeded) */
 };
 
 /*

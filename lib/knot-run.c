@@ -650,6 +650,18 @@ static void stop_all(struct knot_watch *w, int why, pid_t pid, const struct box_
 		kill(-pid, SIGKILL);
 }
 
+/* What W's directories and the log LOG_FD (-1: none) hold now: the
+ * log is written on the host's disk for the build, and stored. */
+static int watched_usage(unsigned long long *out, const struct knot_watch *w, int log_fd)
+{
+	struct stat st;
+	int ret = knot_disk_usage(out, w->dirs, w->n_dirs);
+
+	if (!ret && log_fd >= 0 && fstat(log_fd, &st) == 0)
+		*out += (unsigned long long)st.st_size;
+	return ret;
+}
+
 /* The pid of the parent of process PID (from /proc), or -1. */
 static pid_t parent_of(long pid)
 {
@@ -721,7 +733,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 	memset(&bi, 0, sizeof(bi));
 	if (interrupted)
 		return interrupted_error();
-	if (w->disk && (ret = knot_disk_usage(&w->disk_base, w->dirs, w->n_dirs)) < 0)
+	if (w->disk && (ret = watched_usage(&w->disk_base, w, log_fd)) < 0)
 		return ret;
 	/* What the program leaves behind becomes this process's, to end. */
 	if (prctl(PR_GET_CHILD_SUBREAPER, &was_reaper) < 0)
@@ -792,7 +804,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 			stop_all(w, KNOT_STOP_TIME, pid, &bi);
 		else if (w->disk && now >= next_disk && !w->stopped) {
 			unsigned long long used;
-			if ((ret = knot_disk_usage(&used, w->dirs, w->n_dirs)) == 0) {
+			if ((ret = watched_usage(&used, w, log_fd)) == 0) {
 				w->disk_used = used > w->disk_base ? used - w->disk_base : 0;
 				if (w->disk_used > w->disk)
 					stop_all(w, KNOT_STOP_DISK, pid, &bi);
@@ -840,6 +852,15 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 				close(box_fd);
 			}
 		}
+	}
+	/* A program that ended before the watch looked is measured too. */
+	if (w->disk && !w->stopped && st == 0) {
+		unsigned long long used;
+		if ((ret = watched_usage(&used, w, log_fd)) < 0)
+			goto out;
+		w->disk_used = used > w->disk_base ? used - w->disk_base : 0;
+		if (w->disk_used > w->disk)
+			w->stopped = KNOT_STOP_DISK;
 	}
 	*status = st;
 	ret = l.failed ? silo_error_set(l.code, "%s", l.msg) : 0;

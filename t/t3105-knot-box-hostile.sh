@@ -43,6 +43,17 @@ test_expect_success 'sparse and empty files count against the disk limit' '
 	done
 '
 
+# The log is written by knot on the host's disk, beside the watched
+# directories, and is stored in the silo when the build is published.
+test_expect_success 'what a build prints counts against the disk limit' '
+	knot_recipe_make loud "head -c 3000000 /dev/urandom | base64" &&
+	for how in "" --unboxed; do
+		test_expect_code 9 knot build $how --limits=disk=1M deps/source.medo/loud 2>err &&
+		grep -q "^knot: error: loud/1.0: .* went over the disk limit (disk=1M): its work directory grew by [0-9.]* MiB; $raise; log: " err &&
+		! test -e $(knot_derived loud 1.0) || return 1
+	done
+'
+
 # daemons NAME N: wedge-make starts, in four ways that leave its process
 # group or session, a process "sleep N" that outlives it.
 daemons() {
