@@ -166,6 +166,11 @@ int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
 			const struct knot_reading *how);
 void knot_sourced_release(struct knot_sourced *v, size_t n);
 
+/* 0 if PATH, a file of a recipe that knot reads on the host (WEDGE, a
+ * source treeptr), is a regular file or missing; an error naming it
+ * when it is a symbolic link (to /etc/shadow) or something else. */
+int knot_recipe_own_file(const char *path);
+
 /* silo_knot_recipe_load() with the recipe cache of struct
  * silo_knot_config (CACHE NULL: none), and what knot_recipes_source()
  * gave for DIR (PRE NULL: source it here, as HOW says). */

@@ -378,7 +378,8 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		return silo_error_wrap("recipe '%s'", r->dir);
 	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
 		return silo_error_oom();
-	if ((ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
+	if ((ret = knot_recipe_own_file(t->source_treeptr)) < 0 ||
+	    (ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
 		return ret;
 	silo_oid_to_hex(t->source_object, &tp.object);
 	silo_oid_to_hex(t->source_tree, &tp.tree);

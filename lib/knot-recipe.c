@@ -595,6 +595,17 @@ done:
 	return ret;
 }
 
+int knot_recipe_own_file(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;	/* a missing file: its reader says so */
+	return silo_error_set(SILO_EINVALID,
+			      "'%s' is %s: knot reads a recipe's own files only, on the host too",
+			      path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+}
+
 static int check_source(struct silo_knot_recipe *r, const char *version)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
@@ -603,6 +614,12 @@ static int check_source(struct silo_knot_recipe *r, const char *version)
 
 	if (!path)
 		return silo_error_oom();
+	if ((ret = knot_recipe_own_file(path)) < 0) {
+		ret = problem(r, "%s", silo_error_message());
+		silo_error_clear();
+		free(path);
+		return ret;
+	}
 	ret = silo_treeptr_load(&tp, path);
 	if (ret == SILO_ENOTFOUND)
 		ret = problem(r, "its source treeptr '%s' is missing", path);
@@ -886,6 +903,13 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 	if (!silo_knot_is_recipe(real)) {
 		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a recipe: it holds no WEDGE file", dir);
 		goto fail;
+	}
+	{	/* a WEDGE that leads elsewhere (/etc/shadow) is not sourced */
+		char *wedge = fs_join(real, "WEDGE");
+		ret = wedge ? knot_recipe_own_file(wedge) : silo_error_oom();
+		free(wedge);
+		if (ret < 0)
+			goto fail;
 	}
 	if (!(out->source_medo = strdup(real))) {
 		ret = silo_error_oom();

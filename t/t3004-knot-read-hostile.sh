@@ -113,6 +113,29 @@ test_expect_success 'what reading a recipe writes is bounded' '
 	done
 '
 
+# knot reads WEDGE on the host when unboxed, and every source treeptr
+# on the host always: a link from a repository to a file of the host
+# had the refusal quote its first line (a token, a password hash).
+test_expect_success 'a WEDGE or source treeptr that is a link is refused, quoting nothing' '
+	echo "https://user:ghp_0123secret@example.org" >creds &&
+	chmod 600 creds &&
+	mkdir -p deps/source.medo/lw &&
+	ln -s "$T/creds" deps/source.medo/lw/WEDGE &&
+	for how in "" --unboxed; do
+		test_expect_code 5 knot validate $how deps/source.medo/lw 2>err &&
+		echo "knot: error: '"'"'$T/deps/source.medo/lw/WEDGE'"'"' is a symbolic link: knot reads a recipe'"'"'s own files only, on the host too" >expect &&
+		test_cmp expect err || return 1
+	done &&
+	hostile lt </dev/null &&
+	rm deps/source.medo/lt/lt-1.0.treeptr &&
+	ln -s "$T/creds" deps/source.medo/lt/lt-1.0.treeptr &&
+	test_expect_code 5 knot validate deps/source.medo/lt 2>err &&
+	echo "knot: error: '"'"'deps/source.medo/lt'"'"': '"'"'$T/deps/source.medo/lt/lt-1.0.treeptr'"'"' is a symbolic link: knot reads a recipe'"'"'s own files only, on the host too" >expect &&
+	test_cmp expect err &&
+	test_expect_code 5 knot key deps/source.medo/lt 2>err &&
+	! grep -r "0123secret\|https" err
+'
+
 test_expect_success 'set -x alone still reads' '
 	hostile trace <<-\EOF &&
 	set -x
