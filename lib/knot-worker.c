@@ -302,7 +302,7 @@ static int claim_state(struct worker *w, const struct silo_knot_task *t, char **
 {
 	size_t klen = strlen(t->key);
 	const char *p = w->claims;
-	long when;
+	long when, age, timeout;
 
 	*sha = NULL;
 	while (p && *p && (strncmp(p, t->key, klen) || p[klen] != ' ')) {
@@ -316,8 +316,11 @@ static int claim_state(struct worker *w, const struct silo_knot_task *t, char **
 		return silo_error_oom();
 	p += strcspn(p, " \n");
 	when = *p == ' ' ? strtol(p + 1, NULL, 10) : 0;
-	return (long)time(NULL) - when >= (w->o->claim_timeout > 0 ? w->o->claim_timeout
-								   : SILO_KNOT_CLAIM_TIMEOUT) ? 2 : 1;
+	timeout = w->o->claim_timeout > 0 ? w->o->claim_timeout : SILO_KNOT_CLAIM_TIMEOUT;
+	/* Its time is what the pusher chose: one further in the future than
+	 * any clock is wrong would hold the task forever. */
+	age = (long)time(NULL) - when;
+	return age >= timeout || age <= -timeout ? 2 : 1;
 }
 
 /* The claims of the last update, with their commits and commit times,

@@ -104,6 +104,20 @@ test_expect_success 'a recipe whose source cannot be expanded fails; the worker 
 	goes_on nosrc "cannot expand the source of f1/1.0: object 1111111111111111111111111111111111111111 is not in silo"
 '
 
+# A claim's age is its commit's time, which whoever pushes it chooses.
+test_expect_success 'a claim dated in the far future has expired' '
+	git clone -q --bare seed future.git &&
+	key=$(knot key --unboxed seed/deps/source.medo/r1 | cut -d" " -f1) &&
+	empty=$(git --git-dir=future.git hash-object -w -t tree /dev/null) &&
+	claim=$(GIT_COMMITTER_DATE="@4000000000 +0000" git --git-dir=future.git -c user.name=t -c user.email=t@t \
+		commit-tree -m "claim forever" $empty) &&
+	git --git-dir=future.git update-ref refs/knot/claims/$key $claim &&
+	knot worker -v --unboxed --once --poll=50 --claim-timeout=3600 --repo=$T/future.git \
+		--silo=$T/shared.silo --work-dir=w-future >out &&
+	grep -q " took over the expired claim on r1/1.0 $key\$" out &&
+	grep -q " published r1/1.0 $key\$" out
+'
+
 test_expect_success 'the same repository without links builds' '
 	git clone -q --bare seed plain.git &&
 	knot worker --unboxed --once --poll=50 --repo=$T/plain.git --silo=$T/shared.silo --work-dir=w-plain &&
