@@ -502,8 +502,10 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 	}
 	for (tries = 0; tries < MAX_PUBLISH_TRIES; tries++) {
 		knot_strv_clear(&add);
+		/* -f: a .gitignore of the repository does not choose what
+		 * the worker publishes. */
 		if ((ret = push_git(&add, w)) < 0 || (ret = knot_strv_push(&add, "add")) < 0 ||
-		    (ret = knot_strv_push(&add, "--")) < 0)
+		    (ret = knot_strv_push(&add, "-f")) < 0 || (ret = knot_strv_push(&add, "--")) < 0)
 			break;
 		base = add.n;
 		for (i = 0; i < n_files && !ret; i++) {

@@ -118,6 +118,19 @@ test_expect_success 'a claim dated in the far future has expired' '
 	grep -q " published r1/1.0 $key\$" out
 '
 
+test_expect_success 'a .gitignore of the repository does not keep a build from being published' '
+	rm -rf ignore.seed && cp -r seed ignore.seed &&
+	printf "*.treeptr\n*.json\n" >ignore.seed/.gitignore &&
+	git -C ignore.seed add .gitignore && git -C ignore.seed -c user.name=t -c user.email=t@t commit -q -m ignore &&
+	git clone -q --bare ignore.seed ignore.git &&
+	knot worker -v --unboxed --once --poll=50 --repo=$T/ignore.git \
+		--silo=$T/shared.silo --work-dir=w-ignore >out &&
+	grep -q " published r1/1.0 " out &&
+	git clone -q ignore.git ignore.check &&
+	test -f ignore.check/deps/derived.medo/$(knot_platform_dir)/r1-1.0.treeptr &&
+	test -f ignore.check/deps/derived.medo/SILO.json
+'
+
 test_expect_success 'the same repository without links builds' '
 	git clone -q --bare seed plain.git &&
 	knot worker --unboxed --once --poll=50 --repo=$T/plain.git --silo=$T/shared.silo --work-dir=w-plain &&
