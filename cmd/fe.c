@@ -5,6 +5,7 @@
 #include "silo/oid.h"
 #include "silo/oid-prefix.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,18 +64,39 @@ int fe_exit_for(int lib_code)
 	}
 }
 
+/*
+ * "TOOL: KIND: " and the message to standard error, its control
+ * characters but tab and newline written as '?', as git's vreportf()
+ * does: messages quote what others wrote (a recipe's line, a name in a
+ * tree), which must not drive the terminal that shows them.
+ */
+static void report(const char *kind, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *p;
+
+	end_progress_line();
+	fprintf(stderr, "%s: %s: ", fe_tool_name, kind);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("(out of memory)\n", stderr);
+		return;
+	}
+	for (p = msg; *p; p++)
+		if (iscntrl((unsigned char)*p) && *p != '\t' && *p != '\n')
+			*p = '?';
+	fputs(msg, stderr);
+	fputc('\n', stderr);
+	free(msg);
+}
+
 int fe_error(int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout);
 	pthread_mutex_lock(&stderr_lock);
-	end_progress_line();
-	fprintf(stderr, "%s: error: ", fe_tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report("error", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	pthread_mutex_unlock(&stderr_lock);
 	return status;
 }
@@ -91,12 +113,9 @@ void fe_warning(const char *fmt, ...)
 	if (fe_quiet)
 		return;
 	pthread_mutex_lock(&stderr_lock);
-	end_progress_line();
-	fprintf(stderr, "%s: warning: ", fe_tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report("warning", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	pthread_mutex_unlock(&stderr_lock);
 }
 

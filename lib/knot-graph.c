@@ -138,7 +138,7 @@ int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_g
 	int ret;
 
 	if ((ret = knot_which(&ninja, "ninja")) < 0)
-		return silo_error_wrap("knot build runs its graph with ninja (Debian: ninja-build): ");
+		return silo_error_wrap("knot build runs its graph with ninja (Debian: ninja-build)");
 	if ((ret = knot_strv_push(&argv, ninja)) < 0 ||
 	    (ret = knot_strv_push(&argv, "-C")) < 0 ||
 	    (ret = knot_strv_push(&argv, build_dir)) < 0 ||

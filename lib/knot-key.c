@@ -342,6 +342,28 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 	return 0;
 }
 
+int knot_env_passed(const char *name)
+{
+	const char *p = getenv(SILO_KNOT_PASS_ENV_ENV);
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		size_t len;
+
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+const char *knot_env_value(const char *name)
+{
+	return knot_env_passed(name) ? getenv(name) : NULL;
+}
+
 static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
@@ -353,10 +375,11 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	if (r->tree[0])
 		memcpy(t->recipe_tree, r->tree, sizeof(t->recipe_tree));
 	else if ((ret = knot_recipe_tree_id(t->recipe_tree, r->dir)) < 0)
-		return silo_error_wrap("recipe '%s': ", r->dir);
+		return silo_error_wrap("recipe '%s'", r->dir);
 	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
 		return silo_error_oom();
-	if ((ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
+	if ((ret = knot_recipe_own_file(t->source_treeptr)) < 0 ||
+	    (ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
 		return ret;
 	silo_oid_to_hex(t->source_object, &tp.object);
 	silo_oid_to_hex(t->source_tree, &tp.tree);
@@ -396,6 +419,14 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		ret = strbuf_addf(&sb, "env %s\n", knot_base_env[i]);
 	for (i = 0; !ret && i < r->n_env; i++) {
 		const char *v = getenv(r->env[i]);
+		if (v && !knot_env_passed(r->env[i])) {
+			strbuf_release(&sb);
+			return silo_error_set(SILO_EINVALID,
+					      "recipe %s: WEDGE_ENV asks for %s, which is set here: knot "
+					      "passes a variable only when " SILO_KNOT_PASS_ENV_ENV
+					      " names it (its value goes into the key, the provenance and "
+					      "the build)", r->dir, r->env[i]);
+		}
 		ret = v ? strbuf_addf(&sb, "declared-env %s=%s\n", r->env[i], v)
 			: strbuf_addf(&sb, "declared-env-unset %s\n", r->env[i]);
 	}

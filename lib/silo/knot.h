@@ -131,6 +131,11 @@ struct silo_knot_limits {
 
 #define SILO_KNOT_LIMITS_ENV "KNOT_LIMITS"
 
+/* The variables of knot's environment that recipes may ask for with
+ * WEDGE_ENV (names separated by spaces or commas); a recipe asking for
+ * another one that is set is refused when its key is computed. */
+#define SILO_KNOT_PASS_ENV_ENV "KNOT_PASS_ENV"
+
 void silo_knot_limits_default(struct silo_knot_limits *l);
 
 /* Change the limits SPEC names ("name=value", separated by commas or
