@@ -74,7 +74,7 @@ test_expect_success 'and by expand of a treeptr naming such an archive: nothing 
 	    -e "s/\"size\": [0-9]*/\"size\": $(wc -c <p4096.tar)/" m/a.treeptr >m/b.treeptr &&
 	test_expect_code 5 medo expand m/b.treeptr b 2>err &&
 	grep "a path longer than 4095 bytes" err &&
-	! test -e b && ls -a | grep "^\.tmp" >tmps; test_must_be_empty tmps
+	! test -e b && { ls -a | grep "^\.tmp" >tmps || :; } && test_must_be_empty tmps
 '
 
 # The names of a 4096-byte path: 15 of 255 bytes, one of 15, and a file
