@@ -78,8 +78,9 @@ CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/gen/fe-cmds.o
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
 # Generated from the pages by tools/gen-docs.py: each command's usage and
-# options' help, the command tables, the pages as scdoc reads them.
-GEN_DOCS := $(B)/gen/fe-cmds.h $(B)/gen/fe-cmds.c \
+# options' help, the command tables, the pages as scdoc reads them, the
+# bash completion.
+GEN_DOCS := $(B)/gen/fe-cmds.h $(B)/gen/fe-cmds.c $(B)/gen/silobox.bash \
 	$(DOC_SRC:Documentation/%=$(B)/gen/man/%)
 FUZZ_SRC := $(filter-out t/fuzz/driver.c t/fuzz/fuzz-util.c,$(sort $(wildcard t/fuzz/*.c)))
 FUZZ_NAMES := $(FUZZ_SRC:t/fuzz/%.c=%)
@@ -98,7 +99,7 @@ endif
 .DELETE_ON_ERROR:
 
 # The fuzz harnesses too, with their plain driver: t0005 runs them.
-all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(FUZZ_BIN)
+all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(B)/gen/silobox.bash $(FUZZ_BIN)
 
 # Changed flags rebuild everything.
 $(B)/FLAGS: FORCE
@@ -114,8 +115,9 @@ $(B)/%.o: %.c $(B)/FLAGS
 # changed, and leaves the others as they were, so that editing a page's
 # prose rebuilds its man page only.  The stamp records the run; a file of
 # GEN_DOCS removed since is written again.
-GEN_DOCS_CMD = $(PYTHON) tools/gen-docs.py Documentation $(B)/gen
-$(B)/gen/stamp: tools/gen-docs.py $(DOC_SRC) $(DOC_INCLUDES)
+GEN_DOCS_CMD = $(PYTHON) tools/gen-docs.py --completion contrib/completion/silobox.bash \
+	Documentation $(B)/gen
+$(B)/gen/stamp: tools/gen-docs.py contrib/completion/silobox.bash $(DOC_SRC) $(DOC_INCLUDES)
 	@mkdir -p $(dir $@)
 	$(QUIET_GEN)$(GEN_DOCS_CMD) && touch $@
 $(GEN_DOCS): $(B)/gen/stamp
@@ -296,7 +298,7 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	install -m 644 lib/silo.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/silo/*.h $(DESTDIR)$(PREFIX)/include/silo/
 	install -m 644 $(B)/silo.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 contrib/completion/silobox.bash \
+	install -m 644 $(B)/gen/silobox.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/silo
 	for t in medo knot silobox; do \
 		ln -sf silo $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \

@@ -1,8 +1,8 @@
 #!/bin/sh
-test_description='each page is the one source of its --help and man page (tools/gen-docs.py)'
+test_description='each page is the one source of its --help, man page and completion (tools/gen-docs.py)'
 . "$(dirname "$0")/test-lib.sh"
 
-# The build makes --help and the man pages from the pages
+# The build makes --help, the man pages and the completion from the pages
 # (tools/gen-docs.py): a SYNOPSIS is the usage by construction, and the
 # generator refuses a page that breaks its rules.  This script checks
 # that the build was made from these pages, that every command parses
@@ -20,8 +20,8 @@ commands() {
 }
 
 test_expect_success 'the build was made from these pages' '
-	$GEN "$DOC" gen &&
-	for f in fe-cmds.h fe-cmds.c; do
+	$GEN --completion "$SRC/contrib/completion/silobox.bash" "$DOC" gen &&
+	for f in fe-cmds.h fe-cmds.c silobox.bash; do
 		test_cmp gen/$f "$SILO_BUILD_DIR/gen/$f" || return 1
 	done &&
 	ls gen/man >expect &&
@@ -129,7 +129,8 @@ x-layout - what x writes
 
 # EXAMPLES
 EOF
-	$GEN doc out
+	echo "# the logic" >logic &&
+	$GEN --completion logic doc out
 '
 
 test_expect_success 'a page becomes its --help: SYNOPSIS, help lines, common options' '
@@ -195,6 +196,20 @@ EOF
 	done
 '
 
+test_expect_success 'a page becomes the completion'\''s commands, options and values' '
+	grep "^	\[" out/silobox.bash >actual &&
+	cat >expect <<\EOF &&
+	[x]='\''put'\''
+	['\''x put'\'']='\''--silo= -j --jobs= --kind= -z -q --quiet --progress --no-progress -h --help'\''
+	['\''x put --silo'\'']='\''<dir>'\''
+	['\''x put --jobs'\'']='\''<n>'\''
+	['\''x put --kind'\'']='\''tar|tree'\''
+EOF
+	test_cmp expect actual &&
+	tail -n 1 out/silobox.bash >actual &&
+	test_cmp logic actual
+'
+
 test_expect_success 'the C tables: each usage from its page, each command in its tool'\''s table' '
 	grep "^extern\|^int" out/fe-cmds.h >actual &&
 	cat >expect <<-\EOF &&
@@ -221,16 +236,16 @@ EOF
 
 test_expect_success 'a file whose content is unchanged is not written again' '
 	cp -R doc doc2 &&
-	$GEN doc2 out &&
-	ls -i out/fe-cmds.h out/fe-cmds.c out/man/x.1.scd >expect &&
-	ls -i out/man/x-put.1.scd >put-before &&
+	$GEN --completion logic doc2 out2 &&
+	ls -i out2/fe-cmds.h out2/fe-cmds.c out2/silobox.bash out2/man/x.1.scd >expect &&
+	ls -i out2/man/x-put.1.scd >put-before &&
 	sed -i "s/Up to _n_ at once./Up to _n_ things at once./" doc2/x-put.1.scd &&
-	$GEN doc2 out &&
-	ls -i out/fe-cmds.h out/fe-cmds.c out/man/x.1.scd >actual &&
+	$GEN --completion logic doc2 out2 &&
+	ls -i out2/fe-cmds.h out2/fe-cmds.c out2/silobox.bash out2/man/x.1.scd >actual &&
 	test_cmp expect actual &&
-	ls -i out/man/x-put.1.scd >put-after &&
+	ls -i out2/man/x-put.1.scd >put-after &&
 	! cmp -s put-before put-after &&
-	grep -q "things at once" out/man/x-put.1.scd
+	grep -q "things at once" out2/man/x-put.1.scd
 '
 
 # bad NAME FILE SED-SCRIPT: bad-NAME, a copy of doc/ with FILE edited by
@@ -286,7 +301,7 @@ test_expect_success 'a page that breaks a rule is refused: its file, line and ru
 '
 
 test_expect_success 'a refused page writes nothing' '
-	test_expect_code 1 $GEN bad-01-no-help out-bad 2>err &&
+	test_expect_code 1 $GEN --completion logic bad-01-no-help out-bad 2>err &&
 	grep "^gen-docs: error: bad-01-no-help/x-put.1.scd:15: " err &&
 	! test -e out-bad
 '
