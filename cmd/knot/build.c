@@ -11,10 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"knot build [-j <n>] [--unboxed] [--limits=<limits>] [--keep-going] [--allowed-failures=<n>] [--rebuild] [--derived=<dir>] [--build-dir=<dir>] [--report=<dir>] [--heavy-jobs=<n>] [--sign-key=<file>] [--install] [--root=<dir>] [-v] (<recipe-dir>... | <source-medo>)",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_build;
 
 struct ninja_state {
 	int skip_next;		/* the command line after "FAILED:" */
@@ -110,20 +107,20 @@ int cmd_knot_build(int argc, const char **argv)
 	int jobs = 1, keep_going = 0, allowed = 0, rebuild = 0, install = 0, verbose = 0;
 	int heavy_jobs = 1;
 	struct fe_option opts[] = {
-		OPT_INT('j', "jobs", &jobs, "n", "build N wedges at once (default 1)"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run recipes without the bubblewrap box"),
-		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
-		OPT_FLAG(0, "keep-going", &keep_going, "after a failure, build what does not depend on it"),
-		OPT_INT(0, "allowed-failures", &allowed, "n", "keep going; exit 0 unless more than N fail"),
-		OPT_FLAG(0, "rebuild", &rebuild, "build published wedges again and compare the trees"),
-		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
-		OPT_STRING(0, "build-dir", &build_dir, "dir", "build.ninja, stamps and reports (default: .knot)"),
-		OPT_STRING(0, "report", &report_opt, "dir", "the task report (default: a new one in the build dir)"),
-		OPT_INT(0, "heavy-jobs", &heavy_jobs, "n", "at most N recipes with WEDGE_HEAVY=1 at once (default 1)"),
-		OPT_STRING(0, "sign-key", &sign_key, "file", "sign each derived treeptr with this SSH key"),
-		OPT_FLAG(0, "install", &install, "then put each wedge at its /wedge path, as knot install"),
-		OPT_STRING(0, "root", &root, "dir", "with --install: below DIR instead of /"),
-		OPT_FLAG('v', "verbose", &verbose, "print what was done with each wedge"),
+		OPT_INT('j', "jobs", &jobs),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
+		OPT_STRING(0, "limits", &limits_opt),
+		OPT_FLAG(0, "keep-going", &keep_going),
+		OPT_INT(0, "allowed-failures", &allowed),
+		OPT_FLAG(0, "rebuild", &rebuild),
+		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "build-dir", &build_dir),
+		OPT_STRING(0, "report", &report_opt),
+		OPT_INT(0, "heavy-jobs", &heavy_jobs),
+		OPT_STRING(0, "sign-key", &sign_key),
+		OPT_FLAG(0, "install", &install),
+		OPT_STRING(0, "root", &root),
+		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()
 	};
 	char flags[8192] = "", exe[4096], cmdline[4096] = "", *bdir = NULL, *report = NULL, *derived = NULL, *key = NULL;

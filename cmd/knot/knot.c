@@ -1,4 +1,4 @@
-/* The knot tool: its command table and what its commands share. */
+/* The knot tool: what its commands share. */
 #include "knot-cmd.h"
 #include "silo/error.h"
 #include "silo/treeptr.h"
@@ -7,25 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct fe_cmd knot_cmds[] = {	/* keep sorted */
-	{ "build", cmd_knot_build, "build and publish the wedges that are not published" },
-	{ "install", cmd_knot_install, "put published wedges at their /wedge paths" },
-	{ "key", cmd_knot_key, "print the build key of each recipe version" },
-	{ "list", cmd_knot_list, "list recipes, versions, keys and what is published" },
-	{ "report", cmd_knot_report, "write index.html of a task report from its tasks.tsv" },
-	{ "run-task", cmd_knot_run_task, "build and publish one task of the graph (run by ninja)" },
-	{ "show", cmd_knot_show, "print the provenance of a built wedge" },
-	{ "validate", cmd_knot_validate, "check recipes without building them" },
-	{ "worker", cmd_knot_worker, "build unpublished wedges of a git repository with other workers" },
-};
-
-const struct fe_tool knot_tool = {
-	"knot",
-	"knot: cached, content-keyed, boxed builds of wedges, published through medo",
-	knot_cmds,
-	sizeof(knot_cmds) / sizeof(*knot_cmds),
-};
 
 int knot_cmd_load(silo_knot_set **out, const struct silo_knot_config *cfg,
 		  int argc, const char **argv)

@@ -17,10 +17,7 @@
 #define SILO_VERSION "unknown"
 #endif
 
-static const char *const usage[] = {
-	"knot run-task --key=<key> [--unboxed] [--limits=<limits>] [--rebuild] [--derived=<dir>] [--silo=<dir>] [--report=<dir>] [--stamp=<file>] [--sign-key=<file>] <recipe-dir>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_run_task;
 
 static double wall_now(void)
 {
@@ -67,15 +64,15 @@ int cmd_knot_run_task(int argc, const char **argv)
 	const char *key = NULL, *report = NULL, *stamp = NULL, *limits_opt = NULL;
 	struct silo_knot_limits limits;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "key", &key, "key", "the task: the version of the recipe with this key"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run the recipe without the bubblewrap box"),
-		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
-		OPT_FLAG(0, "rebuild", &o.rebuild, "build even when published; compare the trees"),
-		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
-		OPT_STRING(0, "silo", &cfg.silo, "dir", "use this silo instead of the medos' SILO.json"),
-		OPT_STRING(0, "report", &report, "dir", "append the task's row and log here (default: $KNOT_REPORT)"),
-		OPT_STRING(0, "stamp", &stamp, "file", "touch FILE when the task succeeds"),
-		OPT_STRING(0, "sign-key", &o.sign_key, "file", "sign the derived treeptr with this SSH key"),
+		OPT_STRING(0, "key", &key),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
+		OPT_STRING(0, "limits", &limits_opt),
+		OPT_FLAG(0, "rebuild", &o.rebuild),
+		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "silo", &cfg.silo),
+		OPT_STRING(0, "report", &report),
+		OPT_STRING(0, "stamp", &stamp),
+		OPT_STRING(0, "sign-key", &o.sign_key),
 		OPT_END()
 	};
 	struct silo_knot_row row;

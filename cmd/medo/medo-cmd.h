@@ -2,24 +2,7 @@
 #define CMD_MEDO_H
 
 #include "fe.h"
-
-extern const struct fe_tool medo_tool;
-
-int cmd_medo_add(int argc, const char **argv);
-int cmd_medo_cat(int argc, const char **argv);
-int cmd_medo_diff(int argc, const char **argv);
-int cmd_medo_ls(int argc, const char **argv);
-int cmd_medo_mount(int argc, const char **argv);
-int cmd_medo_show(int argc, const char **argv);
-int cmd_medo_expand(int argc, const char **argv);
-int cmd_medo_fsck(int argc, const char **argv);
-int cmd_medo_gc(int argc, const char **argv);
-int cmd_medo_reachable(int argc, const char **argv);
-int cmd_medo_sign(int argc, const char **argv);
-int cmd_medo_status(int argc, const char **argv);
-int cmd_medo_tree_id(int argc, const char **argv);
-int cmd_medo_url_for(int argc, const char **argv);
-int cmd_medo_verify(int argc, const char **argv);
+#include "fe-cmds.h"	/* generated: the commands and their usage */
 
 /* Print a library warning as "medo: warning: ..."; for the options'
  * on_warning, from any thread. */
