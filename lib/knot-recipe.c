@@ -5,6 +5,7 @@
  * functions, and list what is wrong with it (Documentation/wedge.5.scd).
  */
 #include "knot-box.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -139,7 +140,7 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 
 static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 {
-	char **v, *s;
+	char *s;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -147,11 +148,10 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 	va_end(ap);
 	if (!s)
 		return silo_error_oom();
-	if (!(v = realloc(r->problems, (r->n_problems + 1) * sizeof(*v)))) {
+	if (ALLOC_GROW(r->problems, r->n_problems + 1, r->alloc_problems) < 0) {
 		free(s);
 		return silo_error_oom();
 	}
-	r->problems = v;
 	r->problems[r->n_problems++] = s;
 	return 0;
 }

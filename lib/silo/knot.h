@@ -59,7 +59,7 @@ struct silo_knot_recipe {
 	 * in the key), when it was read with a recipe cache; else "". */
 	char tree[SILO_OID_MAX_HEXSZ + 1];
 	char **problems;	/* what is wrong with it (knot validate) */
-	size_t n_problems;
+	size_t n_problems, alloc_problems;
 };
 
 struct silo_knot_config;
