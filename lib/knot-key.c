@@ -459,6 +459,33 @@ int silo_knot_set_resolve(silo_knot_set *set)
 	return 0;
 }
 
+int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
+		       const char *const *paths, size_t n)
+{
+	silo_knot_set *set;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_knot_set_new(&set, cfg)) < 0)
+		return ret;
+	for (i = 0; i < n && !ret; i++)
+		ret = silo_knot_set_add(set, paths[i]);
+	if (!ret)
+		ret = silo_knot_set_resolve(set);
+	if (ret < 0) {
+		silo_knot_set_free(set);
+		return ret;
+	}
+	*out = set;
+	return 0;
+}
+
+const char *silo_knot_set_domain(const silo_knot_set *set)
+{
+	return set->domain;
+}
+
 const char *silo_knot_set_silo(const silo_knot_set *set)
 {
 	return set->silo;

@@ -30,23 +30,9 @@ const struct fe_tool knot_tool = {
 int knot_cmd_load(silo_knot_set **out, const struct silo_knot_config *cfg,
 		  int argc, const char **argv)
 {
-	silo_knot_set *set;
-	int i, ret;
+	int ret = silo_knot_set_open(out, cfg, argv, (size_t)argc);
 
-	*out = NULL;
-	if ((ret = silo_knot_set_new(&set, cfg)) < 0)
-		return fe_lib_error(ret);
-	for (i = 0; i < argc; i++)
-		if ((ret = silo_knot_set_add(set, argv[i])) < 0) {
-			silo_knot_set_free(set);
-			return fe_lib_error(ret);
-		}
-	if ((ret = silo_knot_set_resolve(set)) < 0) {
-		silo_knot_set_free(set);
-		return fe_lib_error(ret);
-	}
-	*out = set;
-	return 0;
+	return ret < 0 ? fe_lib_error(ret) : 0;
 }
 
 void knot_cmd_tree(char out[SILO_OID_MAX_HEXSZ + 1], const struct silo_knot_task *t)

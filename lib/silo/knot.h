@@ -210,9 +210,16 @@ int silo_knot_set_add(silo_knot_set *set, const char *path);
  */
 int silo_knot_set_resolve(silo_knot_set *set);
 
+/* A new set of the recipes PATHS name (silo_knot_set_add() each),
+ * resolved (silo_knot_set_resolve()); *out is owned by the caller. */
+int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
+		       const char *const *paths, size_t n);
+
 size_t silo_knot_set_count(const silo_knot_set *set);
 struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
 const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
+/* The domain of the wedge paths, /wedge/<domain>/pkg. */
+const char *silo_knot_set_domain(const silo_knot_set *set);
 /* The silo of the configuration, or NULL. */
 const char *silo_knot_set_silo(const silo_knot_set *set);
 /* The limits of the configuration. */
@@ -276,6 +283,44 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
  * enum silo_medo_expand_result or a negative error.
  */
 int silo_knot_install(const struct silo_knot_task *t, const char *root);
+
+/* ---- one task of knot build's graph (Documentation/knot-run-task.1.scd) ---- */
+
+/* What one task needs: the key, the recipe, and how to build, publish and
+ * report it. */
+struct silo_knot_task_spec {
+	const char *key;		/* the task: the version of RECIPE with this key */
+	const char *recipe;		/* the recipe directory */
+	const char *domain;		/* NULL: $KNOT_DOMAIN, else the default */
+	int unboxed;			/* read and build the recipe without the box */
+	struct silo_knot_limits limits;	/* the box's */
+	int rebuild;			/* build even when published; compare the trees */
+	const char *derived;		/* the derived medo; NULL: beside the source medo */
+	const char *silo;		/* NULL: the silos of the medos' SILO.json */
+	const char *sign_key;		/* sign the derived treeptr with this SSH key, or NULL */
+	const char *report;		/* append the task's row and log here, or NULL */
+	const char *stamp;		/* touch this file when the task succeeds, or NULL */
+	/* knot build's recipe cache (struct silo_knot_config), read too; or NULL */
+	const char *recipe_cache;
+	/* provenance: what silo_knot_base_packages() gives, or NULL to ask it */
+	const char *base_packages;
+	const char *command;		/* provenance: the command line */
+	const char *tool;		/* provenance: "knot 0.1.0" */
+};
+
+/*
+ * Run the task SPEC names: read its recipe and those it depends on, find
+ * the version asked for with SPEC->key, build and publish it as
+ * silo_knot_build() does, then append its row to the report (its status
+ * EXIT_STATUS(res), the caller's exit status for the result: 0 for
+ * success) with its log, and touch the stamp when that status is 0.
+ * Returns 0 with res->kind set (FAILED included, also when the build
+ * could not be tried: res->error, res->message), or a negative error
+ * when the task cannot be found or its row or stamp cannot be written
+ * (then RES holds nothing).  Release RES with silo_knot_result_release().
+ */
+int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
+		       int (*exit_status)(const struct silo_knot_result *res));
 
 /* ---- provenance ---- */
 
