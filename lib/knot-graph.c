@@ -1,7 +1,10 @@
 /*
  * The graph of a set as a build.ninja: one edge per task, named by its
- * key, and ninja to run it.  Each edge runs "knot run-task", which builds
- * and publishes one wedge and writes its stamp.
+ * key, and ninja to run it.  Each edge runs "knot run-task" with the
+ * task's file, which builds and publishes one wedge and writes its stamp.
+ * The program's path is the only text of the build.ninja that comes from
+ * outside (keys, names and versions are checked words): add_arg() quotes
+ * it, the one place that does.
  */
 #include "knot-internal.h"
 #include "error-internal.h"
@@ -44,6 +47,29 @@ static int add_arg(struct strbuf *sb, const char *s)
 	return ret ? ret : strbuf_addch(sb, '\'');
 }
 
+/* The task file of T, for its edge to run. */
+static int write_task(const struct silo_knot_graph *g, const struct silo_knot_task *t)
+{
+	struct silo_knot_task_spec spec = *g->task;
+	char *path, *stamp;
+	int ret;
+
+	if (asprintf(&path, "%s/tasks/%s.json", g->build_dir, t->key) < 0)
+		return silo_error_oom();
+	if (asprintf(&stamp, "%s/stamps/%s", g->build_dir, t->key) < 0) {
+		free(path);
+		return silo_error_oom();
+	}
+	spec.key = t->key;
+	spec.recipe = t->recipe->dir;
+	spec.stamp = stamp;
+	spec.rebuild = g->rebuild && t->requested;
+	ret = knot_task_file_write(path, &spec);
+	free(path);
+	free(stamp);
+	return ret;
+}
+
 /* A stamp exists for published tasks and not for the others. */
 static int set_stamp(const char *stamps, const struct silo_knot_task *t, int want)
 {
@@ -69,30 +95,31 @@ int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, s
 {
 	struct strbuf sb = STRBUF_INIT, defaults = STRBUF_INIT;
 	size_t i, j, n = silo_knot_set_count(set);
-	char *stamps = NULL, *path = NULL;
+	char *stamps = NULL, *tasks = NULL, *path = NULL;
 	int ret;
 
 	*to_build = 0;
 	knot_remove_stale_work();
-	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(path = fs_join(g->build_dir, "build.ninja"))) {
+	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(tasks = fs_join(g->build_dir, "tasks")) ||
+	    !(path = fs_join(g->build_dir, "build.ninja"))) {
 		ret = silo_error_oom();
 		goto out;
 	}
-	if ((ret = fs_mkdir_p(stamps, 0777)) < 0)
+	if ((ret = fs_mkdir_p(stamps, 0777)) < 0 || (ret = fs_mkdir_p(tasks, 0777)) < 0)
 		goto out;
 	ret = strbuf_adds(&sb, "# Written by knot build: one edge per build key (knot-build(1)).\n"
 			  "ninja_required_version = 1.7\n\nknot = ");
 	if (!ret)
 		ret = add_arg(&sb, g->knot);
 	if (!ret)
-		ret = strbuf_addf(&sb, "\nflags = %s\n\n"
+		ret = strbuf_addf(&sb, "\n\n"
 				  "rule run-task\n"
 				  /* exec: the task is ninja's child, and dies with it. */
-				  "  command = exec $knot knot run-task $flags --key=$key --stamp=$out $recipe\n"
+				  "  command = exec $knot knot run-task --task=tasks/$key.json\n"
 				  "  description = $wedge $key\n"
 				  "  restat = 1\n\n"
 				  "pool heavy\n  depth = %d\n",
-				  g->flags ? g->flags : "", g->heavy_jobs > 0 ? g->heavy_jobs : 1);
+				  g->heavy_jobs > 0 ? g->heavy_jobs : 1);
 	for (i = 0; !ret && i < n; i++) {
 		struct silo_knot_task *t = silo_knot_set_task(set, i);
 		int published = silo_knot_published(t);
@@ -105,16 +132,15 @@ int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, s
 		if ((ret = set_stamp(stamps, t, published)) < 0)
 			break;
 		*to_build += !published;
+		if (!published && (ret = write_task(g, t)) < 0)
+			break;
 		ret = strbuf_addf(&sb, "\nbuild stamps/%s: run-task", t->key);
 		for (j = 0; !ret && j < t->n_deps; j++)
 			ret = strbuf_addf(&sb, "%s stamps/%s", j ? "" : " ||", t->deps[j]->key);
 		if (!ret)
-			ret = strbuf_addf(&sb, "\n  key = %s\n  wedge = %s/%s\n  recipe = ", t->key,
-					  t->recipe->name, t->version);
-		if (!ret)
-			ret = add_arg(&sb, t->recipe->dir);
-		if (!ret)
-			ret = strbuf_addf(&sb, "\n%s", t->recipe->heavy ? "  pool = heavy\n" : "");
+			ret = strbuf_addf(&sb, "\n  key = %s\n  wedge = %s/%s\n%s", t->key,
+					  t->recipe->name, t->version,
+					  t->recipe->heavy ? "  pool = heavy\n" : "");
 		if (!ret && t->requested)
 			ret = strbuf_addf(&defaults, " stamps/%s", t->key);
 	}
@@ -126,6 +152,7 @@ out:
 	strbuf_release(&sb);
 	strbuf_release(&defaults);
 	free(stamps);
+	free(tasks);
 	free(path);
 	return ret;
 }

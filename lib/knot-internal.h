@@ -159,6 +159,18 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		     int cache_read, const struct knot_sourced *pre,
 		     const struct knot_reading *how);
 
+/* Write LEN bytes of TEXT to PATH through a temporary file beside it,
+ * renamed into place; not made durable (caches, task files). */
+int knot_write_file(const char *path, const char *text, size_t len);
+
+/* SILO_EINVALID, naming PATH, when knot build cannot pass PATH to its
+ * tasks: a newline (refused everywhere, ninja cannot quote it), or bytes
+ * that are not UTF-8 (a task file is JSON). */
+int knot_path_check(const char *path);
+
+/* Write SPEC as the task file PATH (atomically, not made durable). */
+int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spec);
+
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
 

@@ -754,14 +754,11 @@ out:
  * only mean the next reader sources the recipe itself. */
 static void cache_write(const char *cache, const char *dir, const char *tree, const char *output)
 {
-	char *path = NULL, *tmp = NULL, *text = NULL;
-	int fd = -1, n;
+	char *path = NULL, *text = NULL;
+	int n;
 
-	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)) ||
-	    asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", cache, (long)getpid()) < 0) {
-		tmp = NULL;
+	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)))
 		goto out;
-	}
 	n = asprintf(&text, CACHE_MAGIC "dir %s\n%s%send\n", dir, output,
 		     *output && output[strlen(output) - 1] != '\n' ? "\n" : "");
 	if (n < 0) {
@@ -778,22 +775,10 @@ static void cache_write(const char *cache, const char *dir, const char *tree, co
 		if (same)
 			goto out;
 	}
-	if ((fd = mkstemp(tmp)) < 0)
-		goto out;
-	if (fs_write_all(fd, text, (size_t)n, tmp) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		fd = -1;
-		unlink(tmp);
-		goto out;
-	}
-	fd = -1;
+	(void)knot_write_file(path, text, (size_t)n);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
 	silo_error_clear();
 	free(path);
-	free(tmp);
 	free(text);
 }
 

@@ -1,8 +1,10 @@
 /*
  * One task of knot build's graph, as ninja runs it through knot
- * run-task: read the recipes, find the version with the task's key,
- * build and publish it, append its row (and keep its log) in the
- * report, and touch its stamp when it succeeded.
+ * run-task: its inputs in one file (<build-dir>/tasks/<key>.json,
+ * Documentation/knot-run-task.1.scd), written by knot build and read by
+ * the task; then the task itself: read the recipes, find the version
+ * with the task's key, build and publish it, append its row (and keep
+ * its log) in the report, and touch its stamp when it succeeded.
  */
 #include "knot-internal.h"
 #include "error-internal.h"
@@ -10,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,298 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* ---- the task file ---- */
+
+#define TASK_FORMAT 1
+
+int knot_write_file(const char *path, const char *text, size_t len)
+{
+	char *dir = fs_dirname(path), *tmp = NULL;
+	int fd = -1, ret = 0;
+
+	if (!dir || asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", dir, (long)getpid()) < 0) {
+		tmp = NULL;
+		ret = silo_error_oom();
+		goto out;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		ret = silo_error_errno("cannot create a file in '%s'", dir);
+		goto out;
+	}
+	if ((ret = fs_write_all(fd, text, len, tmp)) == 0 && close(fd) < 0)
+		ret = silo_error_errno("cannot write '%s'", tmp);
+	fd = -1;
+	if (!ret && rename(tmp, path) < 0)
+		ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, path);
+	if (ret)
+		unlink(tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	free(tmp);
+	return ret;
+}
+
+/* A task file is JSON, whose strings are UTF-8. */
+static int utf8_check(const char *s)
+{
+	json_t *j = json_string(s);
+
+	if (!j)
+		return silo_error_set(SILO_EINVALID, "'%s' is not UTF-8, which a task file (JSON) cannot hold", s);
+	json_decref(j);
+	return 0;
+}
+
+int knot_path_check(const char *path)
+{
+	if (strchr(path, '\n'))
+		return silo_error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built", path);
+	return utf8_check(path);
+}
+
+/* VALUE as a JSON string, or null. */
+static json_t *string_or_null(const char *value)
+{
+	return value ? json_string(value) : json_null();
+}
+
+int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spec)
+{
+	json_t *doc;
+	char *limits = silo_knot_limits_format(&spec->limits), *json = NULL, *text = NULL;
+	int ret, len;
+
+	if (!limits)
+		return silo_error_oom();
+	{	/* the paths, and what else is text */
+		const char *const paths[] = { spec->recipe, spec->derived, spec->silo,
+			spec->sign_key, spec->report, spec->stamp, spec->recipe_cache };
+		size_t i;
+		for (i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+			if (paths[i] && (ret = knot_path_check(paths[i])) < 0) {
+				free(limits);
+				return ret;
+			}
+		if ((spec->domain && (ret = utf8_check(spec->domain)) < 0) ||
+		    (spec->command && (ret = utf8_check(spec->command)) < 0)) {
+			free(limits);
+			return ret;
+		}
+	}
+	doc = json_pack("{s:i, s:s, s:s, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"knot-task", TASK_FORMAT, "key", spec->key, "recipe", spec->recipe,
+			"domain", string_or_null(spec->domain), "unboxed", spec->unboxed,
+			"limits", limits, "rebuild", spec->rebuild,
+			"derived", string_or_null(spec->derived), "silo", string_or_null(spec->silo),
+			"sign-key", string_or_null(spec->sign_key),
+			"report", string_or_null(spec->report), "stamp", string_or_null(spec->stamp),
+			"recipe-cache", string_or_null(spec->recipe_cache),
+			"base-packages", string_or_null(spec->base_packages),
+			"command", string_or_null(spec->command));
+	free(limits);
+	if (doc)
+		json = json_dumps(doc, JSON_INDENT(2));
+	json_decref(doc);
+	len = json ? asprintf(&text, "%s\n", json) : -1;
+	free(json);
+	if (len < 0)
+		return silo_error_oom();
+	ret = knot_write_file(path, text, (size_t)len);
+	free(text);
+	return ret;
+}
+
+static const char *json_type_text(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+static int field_error(const char *path, const char *field, const char *expected, const json_t *got)
+{
+	if (!got)
+		return silo_error_set(SILO_EINVALID, "'%s': missing field '%s': expected %s",
+				      path, field, expected);
+	return silo_error_set(SILO_EINVALID, "'%s': field '%s': expected %s, not %s",
+			      path, field, expected, json_type_text(got));
+}
+
+/* How a field of the task file is read. */
+enum field_kind {
+	F_KEY,		/* 64 lowercase hex digits */
+	F_PATH,		/* an absolute path */
+	F_TEXT,		/* a string that is not empty */
+	F_FLAG,		/* true or false */
+	F_LIMITS,	/* limits as --limits takes them */
+	F_PACKAGES	/* as silo_knot_base_packages() gives them */
+};
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	int required;
+	size_t offset;		/* in struct silo_knot_task_spec */
+};
+
+#define SPEC_AT(member) offsetof(struct silo_knot_task_spec, member)
+
+static const struct field fields[] = {
+	{ "key", F_KEY, 1, SPEC_AT(key) },
+	{ "recipe", F_PATH, 1, SPEC_AT(recipe) },
+	{ "domain", F_TEXT, 0, SPEC_AT(domain) },
+	{ "unboxed", F_FLAG, 0, SPEC_AT(unboxed) },
+	{ "limits", F_LIMITS, 0, SPEC_AT(limits) },
+	{ "rebuild", F_FLAG, 0, SPEC_AT(rebuild) },
+	{ "derived", F_PATH, 0, SPEC_AT(derived) },
+	{ "silo", F_PATH, 0, SPEC_AT(silo) },
+	{ "sign-key", F_PATH, 0, SPEC_AT(sign_key) },
+	{ "report", F_PATH, 0, SPEC_AT(report) },
+	{ "stamp", F_PATH, 0, SPEC_AT(stamp) },
+	{ "recipe-cache", F_PATH, 0, SPEC_AT(recipe_cache) },
+	{ "base-packages", F_PACKAGES, 0, SPEC_AT(base_packages) },
+	{ "command", F_TEXT, 0, SPEC_AT(command) },
+};
+
+#define N_FIELDS (sizeof(fields) / sizeof(*fields))
+
+static int read_field(struct silo_knot_task_spec *spec, const struct field *f, json_t *v,
+		      const char *path)
+{
+	char *at = (char *)spec + f->offset;
+	const char *s;
+
+	if (f->kind == F_FLAG) {
+		if (!json_is_boolean(v))
+			return field_error(path, f->name, "true or false", v);
+		*(int *)(void *)at = json_is_true(v);
+		return 0;
+	}
+	if (json_is_null(v) && !f->required)
+		return 0;
+	if (!json_is_string(v))
+		return field_error(path, f->name, f->required ? "a string" : "a string or null", v);
+	s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return silo_error_set(SILO_EINVALID, "'%s': field '%s': a NUL byte in a string",
+				      path, f->name);
+	switch (f->kind) {
+	case F_KEY:
+		if (strlen(s) != 64 || strspn(s, "0123456789abcdef") != 64)
+			return silo_error_set(SILO_EINVALID,
+					      "'%s': field '%s': expected 64 lowercase hex digits, not '%s'",
+					      path, f->name, s);
+		break;
+	case F_PATH:
+		if (s[0] != '/' || strchr(s, '\n'))
+			return silo_error_set(SILO_EINVALID,
+					      "'%s': field '%s': expected an absolute path without a newline",
+					      path, f->name);
+		break;
+	case F_TEXT:
+		if (!*s)
+			return silo_error_set(SILO_EINVALID,
+					      "'%s': field '%s': expected a string that is not empty, or null",
+					      path, f->name);
+		break;
+	case F_LIMITS: {
+		char *what;
+		int ret;
+		if (asprintf(&what, "'%s': field '%s'", path, f->name) < 0)
+			return silo_error_oom();
+		ret = silo_knot_limits_parse((struct silo_knot_limits *)(void *)at, s, what);
+		free(what);
+		return ret;
+	}
+	case F_PACKAGES:
+		if (!silo_knot_base_packages_valid(s))
+			return silo_error_set(SILO_EINVALID,
+					      "'%s': field '%s': expected '<sha256> (<n> packages)', not '%s'",
+					      path, f->name, s);
+		break;
+	case F_FLAG:
+		break;
+	}
+	*(const char **)(void *)at = s;
+	return 0;
+}
+
+int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path)
+{
+	json_error_t jerr;
+	json_t *doc, *v;
+	const char *name;
+	size_t i;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* What a task file leaves out is the default, not the environment. */
+	out->spec.domain = SILO_KNOT_DEFAULT_DOMAIN;
+	silo_knot_limits_default(&out->spec.limits);
+	if (!(doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr))) {
+		if (json_error_code(&jerr) == json_error_cannot_open_file)
+			return silo_error_set(access(path, F_OK) < 0 && errno == ENOENT ? SILO_ENOTFOUND : SILO_EIO,
+					      "cannot read the task file '%s': %s", path, jerr.text);
+		return silo_error_set(SILO_EINVALID, "'%s' line %d: %s", path, jerr.line, jerr.text);
+	}
+	if (!json_is_object(doc)) {
+		ret = silo_error_set(SILO_EINVALID, "'%s': expected a JSON object, not %s", path,
+				     json_type_text(doc));
+		goto out;
+	}
+	v = json_object_get(doc, "knot-task");
+	if (!json_is_integer(v)) {
+		ret = field_error(path, "knot-task", "the format version, an integer", v);
+		goto out;
+	}
+	if (json_integer_value(v) != TASK_FORMAT) {
+		ret = silo_error_set(SILO_EINVALID, "'%s': field 'knot-task': format version %lld, not %d: "
+				     "was it written by another version of knot?", path,
+				     (long long)json_integer_value(v), TASK_FORMAT);
+		goto out;
+	}
+	json_object_foreach(doc, name, v) {
+		for (i = 0; i < N_FIELDS && strcmp(fields[i].name, name); i++)
+			;
+		if (i == N_FIELDS && strcmp(name, "knot-task")) {
+			ret = silo_error_set(SILO_EINVALID, "'%s': unknown field '%s'", path, name);
+			goto out;
+		}
+	}
+	for (i = 0; i < N_FIELDS && !ret; i++) {
+		v = json_object_get(doc, fields[i].name);
+		if (!v && fields[i].required)
+			ret = field_error(path, fields[i].name, "a string", NULL);
+		else if (v)
+			ret = read_field(&out->spec, &fields[i], v, path);
+	}
+out:
+	if (ret < 0) {
+		json_decref(doc);
+		memset(out, 0, sizeof(*out));
+		return ret;
+	}
+	out->doc = doc;
+	return 0;
+}
+
+void silo_knot_task_file_release(struct silo_knot_task_file *f)
+{
+	json_decref(f->doc);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- running it ---- */
 
 static double wall_now(void)
 {

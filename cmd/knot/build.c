@@ -88,25 +88,15 @@ static const struct silo_knot_row *find_row(const struct silo_knot_row *rows, si
 	return found;
 }
 
-static void add_flag(char *flags, size_t size, const char *name, const char *value)
-{
-	size_t len = strlen(flags);
-
-	if (!value)
-		snprintf(flags + len, size - len, "%s%s", len ? " " : "", name);
-	else
-		snprintf(flags + len, size - len, "%s%s='%s'", len ? " " : "", name, value);
-}
-
 int cmd_knot_build(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
 	struct silo_knot_graph g = { 0 };
+	struct silo_knot_task_spec task = { 0 };
 	struct silo_knot_limits limits;
 	struct ninja_state ns = { 0, 0 };
 	const char *build_dir = ".knot", *report_opt = NULL, *root = NULL, *sign_key = NULL;
 	const char *limits_opt = NULL;
-	char *limits_text = NULL;
 	int jobs = 1, keep_going = 0, allowed = 0, rebuild = 0, install = 0, verbose = 0;
 	int heavy_jobs = 1;
 	struct fe_option opts[] = {
@@ -126,7 +116,7 @@ int cmd_knot_build(int argc, const char **argv)
 		OPT_FLAG('v', "verbose", &verbose, "print what was done with each wedge"),
 		OPT_END()
 	};
-	char flags[8192] = "", exe[4096], cmdline[4096] = "", *bdir = NULL, *report = NULL, *derived = NULL, *key = NULL;
+	char exe[4096], cmdline[4096] = "", *bdir = NULL, *report = NULL, *derived = NULL, *key = NULL;
 	char *recipes = NULL, *base = NULL;
 	unsigned char *before = NULL;
 	struct silo_knot_row *rows = NULL;
@@ -154,8 +144,6 @@ int cmd_knot_build(int argc, const char **argv)
 	if ((status = knot_cmd_limits(&limits, limits_opt)))
 		return status;
 	cfg.limits = &limits;
-	if (!(limits_text = silo_knot_limits_format(&limits)))
-		return fe_error(FE_EXIT_FAILURE, "out of memory");
 	/* Interrupted, knot stops ninja, which stops the tasks, each of
 	 * which stops its box; then it dies of the signal. */
 	knot_cmd_catch_signals();
@@ -180,19 +168,6 @@ int cmd_knot_build(int argc, const char **argv)
 	if ((status = knot_cmd_load(&set, &cfg, argc, argv)))
 		goto out;
 	n = silo_knot_set_count(set);
-	if (cfg.unboxed)
-		add_flag(flags, sizeof(flags), "--unboxed", NULL);
-	add_flag(flags, sizeof(flags), "--limits", limits_text);
-	if (rebuild)
-		add_flag(flags, sizeof(flags), "--rebuild", NULL);
-	if (derived)
-		add_flag(flags, sizeof(flags), "--derived", derived);
-	if (key)
-		add_flag(flags, sizeof(flags), "--sign-key", key);
-	if (strchr(flags, '\n') || (derived && strchr(derived, '\'')) || (key && strchr(key, '\''))) {
-		status = fe_error(FE_EXIT_INVALID, "paths with quotes or newlines cannot be built");
-		goto out;
-	}
 	if (!(before = calloc(n ? n : 1, 1))) {
 		status = fe_error(FE_EXIT_FAILURE, "out of memory");
 		goto out;
@@ -225,9 +200,25 @@ int cmd_knot_build(int argc, const char **argv)
 			goto out;
 		}
 	}
+	/* The installed packages, asked once for all the tasks. */
+	for (i = 0; i < n && !base; i++)
+		if (!before[i] || (rebuild && silo_knot_set_task(set, i)->requested))
+			if ((ret = silo_knot_base_packages(&base)) < 0) {
+				status = fe_lib_error(ret);
+				goto out;
+			}
+	task.domain = silo_knot_set_domain(set);
+	task.unboxed = cfg.unboxed;
+	task.limits = limits;
+	task.derived = derived;
+	task.sign_key = key;
+	task.report = report;
+	task.recipe_cache = recipes;
+	task.base_packages = base;
+	task.command = cmdline;
 	g.knot = exe;
 	g.build_dir = bdir;
-	g.flags = flags;
+	g.task = &task;
 	g.heavy_jobs = heavy_jobs;
 	g.rebuild = rebuild;
 	if ((ret = silo_knot_graph_write(set, &g, &to_build)) < 0) {
@@ -235,17 +226,6 @@ int cmd_knot_build(int argc, const char **argv)
 		goto out;
 	}
 	if (to_build) {
-		/* The installed packages, asked once for all the tasks. */
-		if ((ret = silo_knot_base_packages(&base)) < 0) {
-			status = fe_lib_error(ret);
-			goto out;
-		}
-		if (setenv("KNOT_REPORT", report, 1) < 0 || setenv("KNOT_COMMAND", cmdline, 1) < 0 ||
-		    setenv("KNOT_RECIPE_CACHE", recipes, 1) < 0 ||
-		    setenv("KNOT_BASE_PACKAGES", base, 1) < 0) {
-			status = fe_error(FE_EXIT_FAILURE, "cannot set KNOT_REPORT: %m");
-			goto out;
-		}
 		ns.progress = !fe_quiet && isatty(2);
 		if ((ret = silo_knot_graph_run(&ninja_status, bdir, jobs, keep_going,
 					       on_ninja_line, &ns)) < 0) {
@@ -310,6 +290,5 @@ out:
 	free(key);
 	free(recipes);
 	free(base);
-	free(limits_text);
 	return knot_cmd_finish(status);
 }

@@ -13,6 +13,7 @@
 #endif
 
 static const char *const usage[] = {
+	"knot run-task --task=<file>",
 	"knot run-task --key=<key> [--unboxed] [--limits=<limits>] [--rebuild] [--derived=<dir>] [--silo=<dir>] [--report=<dir>] [--stamp=<file>] [--sign-key=<file>] <recipe-dir>",
 	NULL
 };
@@ -32,16 +33,18 @@ static int task_status(const struct silo_knot_result *res)
 
 int cmd_knot_run_task(int argc, const char **argv)
 {
+	struct silo_knot_task_file file;
 	struct silo_knot_task_spec spec = { 0 };
-	const char *limits_opt = NULL;
+	const char *limits_opt = NULL, *task = NULL;
 	struct fe_option opts[] = {
+		OPT_STRING(0, "task", &task, "file", "the task's file, as knot build writes it"),
 		OPT_STRING(0, "key", &spec.key, "key", "the task: the version of the recipe with this key"),
 		OPT_FLAG(0, "unboxed", &spec.unboxed, "read and run the recipe without the bubblewrap box"),
 		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
 		OPT_FLAG(0, "rebuild", &spec.rebuild, "build even when published; compare the trees"),
 		OPT_STRING(0, "derived", &spec.derived, "dir", "the derived medo (default: beside the source medo)"),
 		OPT_STRING(0, "silo", &spec.silo, "dir", "use this silo instead of the medos' SILO.json"),
-		OPT_STRING(0, "report", &spec.report, "dir", "append the task's row and log here (default: $KNOT_REPORT)"),
+		OPT_STRING(0, "report", &spec.report, "dir", "append the task's row and log here"),
 		OPT_STRING(0, "stamp", &spec.stamp, "file", "touch FILE when the task succeeds"),
 		OPT_STRING(0, "sign-key", &spec.sign_key, "file", "sign the derived treeptr with this SSH key"),
 		OPT_END()
@@ -55,26 +58,30 @@ int cmd_knot_run_task(int argc, const char **argv)
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
 		return fe_parse_exit(argc);
-	if (argc != 1 || !spec.key)
-		return fe_usage_error(usage, opts, "name one recipe directory and --key");
-	if ((ret = knot_cmd_limits(&spec.limits, limits_opt)))
-		return ret;
-	spec.recipe = argv[0];
+	if (task && (argc || spec.key || spec.unboxed || limits_opt || spec.rebuild || spec.derived ||
+		     spec.silo || spec.report || spec.stamp || spec.sign_key))
+		return fe_usage_error(usage, opts, "--task takes no other option and no recipe directory");
+	if (!task && (argc != 1 || !spec.key))
+		return fe_usage_error(usage, opts, "name one recipe directory and --key, or --task");
+	if (task) {
+		/* Everything the task needs is in its file. */
+		if ((ret = silo_knot_task_file_read(&file, task)) < 0)
+			return fe_lib_error(ret);
+		spec = file.spec;
+	} else {
+		if ((ret = knot_cmd_limits(&spec.limits, limits_opt)))
+			return ret;
+		spec.recipe = argv[0];
+		if (asprintf(&cmdline, "knot run-task --key=%s %s", spec.key, argv[0]) < 0)
+			return fe_error(FE_EXIT_FAILURE, "out of memory");
+		spec.command = cmdline;
+	}
+	spec.tool = "knot " SILO_VERSION;
 	/* Stopped by ninja (or anyone), the task stops its box first. */
 	knot_cmd_catch_signals();
-	if (!spec.report && getenv("KNOT_REPORT") && *getenv("KNOT_REPORT"))
-		spec.report = getenv("KNOT_REPORT");
-	/* What knot build learnt already: the recipes as sourced, and the
-	 * installed packages. */
-	if (getenv("KNOT_RECIPE_CACHE") && *getenv("KNOT_RECIPE_CACHE") == '/')
-		spec.recipe_cache = getenv("KNOT_RECIPE_CACHE");
-	if (getenv("KNOT_BASE_PACKAGES") && silo_knot_base_packages_valid(getenv("KNOT_BASE_PACKAGES")))
-		spec.base_packages = getenv("KNOT_BASE_PACKAGES");
-	if (asprintf(&cmdline, "knot run-task --key=%s %s", spec.key, argv[0]) < 0)
-		cmdline = NULL;
-	spec.command = getenv("KNOT_COMMAND") && *getenv("KNOT_COMMAND") ? getenv("KNOT_COMMAND") : cmdline;
-	spec.tool = "knot " SILO_VERSION;
 	ret = silo_knot_run_task(&res, &spec, task_status);
+	if (task)
+		silo_knot_task_file_release(&file);
 	free(cmdline);
 	if (ret < 0)
 		return knot_cmd_finish(fe_lib_error(ret));

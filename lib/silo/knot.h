@@ -308,6 +308,18 @@ struct silo_knot_task_spec {
 	const char *tool;		/* provenance: "knot 0.1.0" */
 };
 
+/* A task file (<build-dir>/tasks/<key>.json, as knot build writes it for
+ * each task it runs; its fields in Documentation/knot-run-task.1.scd). */
+struct silo_knot_task_file {
+	struct silo_knot_task_spec spec;	/* its strings are owned by DOC */
+	void *doc;
+};
+
+/* Read the task file at PATH; a malformed one is SILO_EINVALID, naming
+ * the file and the field.  Release with silo_knot_task_file_release(). */
+int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path);
+void silo_knot_task_file_release(struct silo_knot_task_file *f);
+
 /*
  * Run the task SPEC names: read its recipe and those it depends on, find
  * the version asked for with SPEC->key, build and publish it as
@@ -336,8 +348,9 @@ int silo_knot_provenance(char **json_out, char **text_out, const char *path);
 
 struct silo_knot_graph {
 	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
-	const char *build_dir;	/* build.ninja and stamps/ are written here */
-	const char *flags;	/* options for every "knot run-task", shell-quoted */
+	const char *build_dir;	/* build.ninja, stamps/ and tasks/ are written here */
+	/* What every task's file holds but its key, recipe, stamp and rebuild. */
+	const struct silo_knot_task_spec *task;
 	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
 	int rebuild;		/* build the requested tasks even when published */
 };
@@ -348,7 +361,8 @@ struct silo_knot_graph {
  * dependencies (order-only: keys, never times, say what is up to date).
  * A published task gets its stamp, an unpublished one loses it, so that
  * ninja runs exactly the tasks that are not published.  *to_build is
- * their number.
+ * their number.  Each of them gets its task file, tasks/<key>.json, which
+ * its edge runs "knot run-task --task=" with.
  */
 int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, size_t *to_build);
 
