@@ -171,6 +171,35 @@ int knot_path_check(const char *path);
 /* Write SPEC as the task file PATH (atomically, not made durable). */
 int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spec);
 
+/* The graph of knot build (knot-graph.c). */
+struct knot_graph {
+	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
+	const char *build_dir;	/* build.ninja, stamps/ and tasks/ are written here; absolute */
+	/* What every task's file holds but its key, recipe and stamp; rebuild
+	 * only for the requested tasks. */
+	const struct silo_knot_task_spec *task;
+	const unsigned char *run;	/* run[i]: task i of the set is to run */
+	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
+};
+
+/*
+ * Write G->build_dir/build.ninja for SET: one edge per task, named by its
+ * key (its output the stamp file stamps/<key>), after the edges of its
+ * dependencies (order-only: keys, never times, say what is up to date).
+ * A task not to run gets its stamp, one to run loses it and gets its task
+ * file tasks/<key>.json, so that ninja runs exactly those.
+ */
+int knot_graph_write(silo_knot_set *set, const struct knot_graph *g);
+
+/*
+ * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
+ * run after failures.  Each line ninja prints that says something goes to
+ * ON_LINE (without its newline) with its enum silo_knot_line.  *status is
+ * ninja's exit status.
+ */
+int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
+		   void (*on_line)(void *payload, int kind, const char *line), void *payload);
+
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
 

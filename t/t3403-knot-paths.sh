@@ -86,13 +86,11 @@ test_expect_success 'a newline in --derived, --build-dir, --report or --sign-key
 	(
 		cd "$odd" &&
 		for opt in --derived --build-dir --report --sign-key; do
-			test_expect_code 5 knot build --unboxed --rebuild "$opt=$PWD/$nl" deps/source.medo/hello \
-				2>err &&
-			head -n 1 err >actual &&
-			echo "knot: error: '"'"'$PWD/n" >expect &&
-			test_cmp expect actual &&
-			grep -q "^l[^'"'"']*'"'"': a path with a newline cannot be built\$" err || return 1
-		done
+			test_expect_code 5 knot build --unboxed "$opt=$PWD/$nl" deps/source.medo/hello 2>err &&
+			printf "knot: error: '"'"'%s'"'"': a path with a newline cannot be built\n" "$PWD/$nl" >expect &&
+			test_cmp expect err || return 1
+		done &&
+		! test -e "$nl"
 	)
 '
 
@@ -101,8 +99,10 @@ test_expect_success 'a recipe directory with a newline is refused' '
 		cd nlmedo && knot_setup && knot_recipe hello 1.0 &&
 		mv deps/source.medo/hello "deps/source.medo/$nl" &&
 		test_expect_code 5 knot build --unboxed deps/source.medo 2>err &&
-		grep -q "^l'"'"': a path with a newline cannot be built\$" err &&
-		! test -e deps/derived.medo
+		printf "knot: error: '"'"'%s'"'"': a path with a newline cannot be built\n" \
+			"$(pwd -P)/deps/source.medo/$nl" >expect &&
+		test_cmp expect err &&
+		! test -e deps/derived.medo && ! test -e .knot/reports && ! test -e .knot/build.ninja
 	)
 '
 

@@ -16,9 +16,6 @@ int cmd_knot_show(int argc, const char **argv);
 int cmd_knot_validate(int argc, const char **argv);
 int cmd_knot_worker(int argc, const char **argv);
 
-/* The tree id (hex) of T's derived treeptr, or "-" when it cannot be read. */
-void knot_cmd_tree(char out[SILO_OID_MAX_HEXSZ + 1], const struct silo_knot_task *t);
-
 /*
  * A set of the recipes ARGV names (recipe directories or source medos),
  * resolved: dependencies read and keys computed.  On failure the error

@@ -9,8 +9,10 @@
  *	silo_knot_set_add(set, "deps/source.medo");	recipes, or one recipe dir
  *	silo_knot_set_resolve(set);			dependencies, keys
  *	  ... silo_knot_set_task(set, i)->key ...
- *	silo_knot_graph_write(set, &graph, &n); silo_knot_graph_run(...);
  *	silo_knot_set_free(set);
+ *
+ *	silo_knot_build_all(&result, &options);		knot build: the graph, by ninja
+ *	silo_knot_run_task(&res, &spec, status_fn);	one task of it (knot run-task)
  *
  * A set owns its recipes and tasks (one task per recipe and version);
  * pointers into it stay valid until silo_knot_set_free().  Recipes are
@@ -344,35 +346,71 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
  */
 int silo_knot_provenance(char **json_out, char **text_out, const char *path);
 
-/* ---- the ninja graph (Documentation/knot-build.1.scd) ---- */
+/* ---- knot build: a set's graph run by ninja (Documentation/knot-build.1.scd) ---- */
 
-struct silo_knot_graph {
-	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
-	const char *build_dir;	/* build.ninja, stamps/ and tasks/ are written here */
-	/* What every task's file holds but its key, recipe, stamp and rebuild. */
-	const struct silo_knot_task_spec *task;
-	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
-	int rebuild;		/* build the requested tasks even when published */
+/* What ninja says while it runs the graph, as silo_knot_build_all() passes it on. */
+enum silo_knot_line {
+	SILO_KNOT_LINE_PROGRESS,	/* ninja's progress: "[3/20] name/version key" */
+	SILO_KNOT_LINE_ERROR,		/* ninja's own error, without "ninja: error: " */
+	SILO_KNOT_LINE_TASK		/* what a task printed: its errors and warnings */
+};
+
+struct silo_knot_build_all_options {
+	/* The set's configuration (domain, box, limits, derived medo); its
+	 * recipe cache is the build directory's. */
+	const struct silo_knot_config *cfg;
+	const char *const *paths;	/* recipe directories or source medos */
+	size_t n_paths;
+	const char *program;	/* what ninja runs as "<program> knot run-task" (silobox) */
+	const char *build_dir;	/* build.ninja, stamps/, tasks/, recipes/; NULL: ".knot" */
+	const char *report;	/* the report directory; NULL: <build-dir>/reports/<time>-<pid> */
+	const char *sign_key;	/* sign each derived treeptr published with this SSH key, or NULL */
+	const char *command;	/* provenance: the command line */
+	int jobs;		/* ninja -j (0: 1) */
+	int heavy_jobs;		/* the depth of the pool of recipes with WEDGE_HEAVY=1 (0: 1) */
+	int keep_going;		/* after a failure, run all that does not depend on it */
+	int rebuild;		/* build the requested tasks even when published; compare the trees */
+	int install;		/* then install each requested wedge built or cached */
+	const char *root;	/* ... below ROOT (as silo_knot_install()) */
+	/* Each line ninja prints, a value of enum silo_knot_line (NULL: none). */
+	void (*on_line)(void *payload, int kind, const char *line);
+	void *payload;
+};
+
+/* What became of one task of the set. */
+struct silo_knot_outcome {
+	struct silo_knot_task *task;	/* in the set of the result */
+	int kind;		/* enum silo_knot_result_kind: CACHED, BUILT, SAME,
+				 * DIFFERS, FAILED or SKIPPED (not run after a failure) */
+	int status;		/* FAILED: the task's exit status in the report (0: none) */
+	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the published tree, or "-" */
+	int installed;		/* with install: a value of enum silo_medo_expand_result,
+				 * or the negative error of installing it */
+	char *install_message;	/* that error's message, or NULL */
+};
+
+struct silo_knot_build_result {
+	silo_knot_set *set;		/* the recipes and tasks, owned by the result */
+	struct silo_knot_outcome *v;	/* one per task of the set, in its order */
+	size_t n;
+	char *report;			/* the report directory, absolute */
+	int ninja_status;		/* ninja's exit status (0 when nothing was to run) */
 };
 
 /*
- * Write G->build_dir/build.ninja for SET: one edge per task, named by its
- * key (its output the stamp file stamps/<key>), after the edges of its
- * dependencies (order-only: keys, never times, say what is up to date).
- * A published task gets its stamp, an unpublished one loses it, so that
- * ninja runs exactly the tasks that are not published.  *to_build is
- * their number.  Each of them gets its task file, tasks/<key>.json, which
- * its edge runs "knot run-task --task=" with.
+ * knot build, top to bottom: make the paths absolute and refuse those a
+ * task cannot be given (a newline, bytes that are not UTF-8: SILO_EINVALID),
+ * read and resolve the set, start the report (a row for each task that
+ * is published already: a cache hit), write the graph with a task file
+ * for each task to run (silo_knot_run_task() reads it), run ninja, read
+ * back what each task did, install, write the report's index.html.
+ * Returns 0 and *out (owned by the caller: silo_knot_build_result_free()),
+ * or a negative error; *out is NULL when the graph did not run to its
+ * end, and set when only writing index.html failed.
  */
-int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, size_t *to_build);
-
-/*
- * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
- * run after failures.  Each line ninja prints goes to ON_LINE (without
- * its newline).  *status is ninja's exit status.
- */
-int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
-			void (*on_line)(void *payload, const char *line), void *payload);
+int silo_knot_build_all(struct silo_knot_build_result **out,
+			const struct silo_knot_build_all_options *o);
+void silo_knot_build_result_free(struct silo_knot_build_result *r);	/* NULL is allowed */
 
 /* ---- task reports (Documentation/knot-report.1.scd) ---- */
 
