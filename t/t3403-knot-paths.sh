@@ -51,6 +51,20 @@ test_expect_success 'unboxed: --derived, --build-dir and --report are used exact
 	)
 '
 
+# A "$" alone (no quote for the shell to object to): ninja read "$x" in
+# the derived medo's path as its variable x, empty, and the wedges went
+# into d/derived.medo with exit status 0.
+test_expect_success 'unboxed: --derived=<dir>/d$x/derived.medo publishes into that path' '
+	mkdir plain && (
+		cd plain && knot_setup && knot_recipe hello 1.0 &&
+		knot build --unboxed -q --derived="$PWD/d\$x/derived.medo" deps/source.medo &&
+		ls "$PWD/d\$x/derived.medo/$(knot_platform_dir)" >actual &&
+		echo hello-1.0.treeptr >expect &&
+		test_cmp expect actual &&
+		! test -e d
+	)
+'
+
 test_expect_success 'unboxed: the defaults below an odd directory, and --sign-key' '
 	(
 		cd "$odd" &&
