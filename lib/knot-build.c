@@ -1034,7 +1034,7 @@ int silo_knot_install(const struct silo_knot_task *t, const char *root)
 	return ret;
 }
 
-/* For silo_knot_graph_write(). */
+/* For knot_graph_write(). */
 void knot_remove_stale_work(void)
 {
 	remove_stale_work();

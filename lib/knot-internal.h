@@ -178,6 +178,47 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		     int cache_read, const struct knot_sourced *pre,
 		     const struct knot_reading *how);
 
+/* Write LEN bytes of TEXT to PATH through a temporary file beside it,
+ * renamed into place; not made durable (caches, task files). */
+int knot_write_file(const char *path, const char *text, size_t len);
+
+/* SILO_EINVALID, naming PATH, when knot build cannot pass PATH to its
+ * tasks: a newline (refused everywhere, ninja cannot quote it), or bytes
+ * that are not UTF-8 (a task file is JSON). */
+int knot_path_check(const char *path);
+
+/* Write SPEC as the task file PATH (atomically, not made durable). */
+int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spec);
+
+/* The graph of knot build (knot-graph.c). */
+struct knot_graph {
+	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
+	const char *build_dir;	/* build.ninja, stamps/ and tasks/ are written here; absolute */
+	/* What every task's file holds but its key, recipe and stamp; rebuild
+	 * only for the requested tasks. */
+	const struct silo_knot_task_spec *task;
+	const unsigned char *run;	/* run[i]: task i of the set is to run */
+	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
+};
+
+/*
+ * Write G->build_dir/build.ninja for SET: one edge per task, named by its
+ * key (its output the stamp file stamps/<key>), after the edges of its
+ * dependencies (order-only: keys, never times, say what is up to date).
+ * A task not to run gets its stamp, one to run loses it and gets its task
+ * file tasks/<key>.json, so that ninja runs exactly those.
+ */
+int knot_graph_write(silo_knot_set *set, const struct knot_graph *g);
+
+/*
+ * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
+ * run after failures.  Each line ninja prints that says something goes to
+ * ON_LINE (without its newline) with its enum silo_knot_line.  *status is
+ * ninja's exit status.
+ */
+int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
+		   void (*on_line)(void *payload, int kind, const char *line), void *payload);
+
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
 

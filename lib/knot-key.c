@@ -4,6 +4,7 @@
  * nothing about when, where or by whom (Documentation/knot-key.1.scd).
  */
 #include "knot-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "strbuf.h"
 #include "silo/tree.h"
@@ -26,9 +27,9 @@ struct silo_knot_set {
 	struct knot_reading reading;	/* how recipes are read: points into the set */
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
-	size_t n_recipes;
+	size_t n_recipes, alloc_recipes;
 	struct silo_knot_task **tasks;
-	size_t n_tasks;
+	size_t n_tasks, alloc_tasks;
 };
 
 int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
@@ -142,8 +143,7 @@ static struct silo_knot_recipe *find_recipe(silo_knot_set *set, const char *real
 static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const char *dir,
 		      int requested, const struct knot_sourced *pre)
 {
-	struct silo_knot_recipe *r, **rv;
-	struct silo_knot_task **tv;
+	struct silo_knot_recipe *r;
 	char *real = realpath(dir, NULL);
 	size_t i;
 	int ret;
@@ -179,16 +179,14 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 		free(r);
 		return ret;
 	}
-	if (!(rv = realloc(set->recipes, (set->n_recipes + 1) * sizeof(*rv)))) {
+	if (ALLOC_GROW(set->recipes, set->n_recipes + 1, set->alloc_recipes) < 0) {
 		silo_knot_recipe_release(r);
 		free(r);
 		return silo_error_oom();
 	}
-	set->recipes = rv;
 	set->recipes[set->n_recipes++] = r;
-	if (!(tv = realloc(set->tasks, (set->n_tasks + r->n_versions) * sizeof(*tv))))
+	if (ALLOC_GROW(set->tasks, set->n_tasks + r->n_versions, set->alloc_tasks) < 0)
 		return silo_error_oom();
-	set->tasks = tv;
 	for (i = 0; i < r->n_versions; i++) {
 		struct silo_knot_task *t = calloc(1, sizeof(*t));
 		if (!t)
@@ -490,6 +488,33 @@ int silo_knot_set_resolve(silo_knot_set *set)
 	for (i = 0; i < set->n_tasks; i++)
 		set->tasks[i]->state = 0;
 	return 0;
+}
+
+int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
+		       const char *const *paths, size_t n)
+{
+	silo_knot_set *set;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_knot_set_new(&set, cfg)) < 0)
+		return ret;
+	for (i = 0; i < n && !ret; i++)
+		ret = silo_knot_set_add(set, paths[i]);
+	if (!ret)
+		ret = silo_knot_set_resolve(set);
+	if (ret < 0) {
+		silo_knot_set_free(set);
+		return ret;
+	}
+	*out = set;
+	return 0;
+}
+
+const char *silo_knot_set_domain(const silo_knot_set *set)
+{
+	return set->domain;
 }
 
 const char *silo_knot_set_silo(const silo_knot_set *set)

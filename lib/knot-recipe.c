@@ -5,6 +5,7 @@
  * functions, and list what is wrong with it (Documentation/wedge.5.scd).
  */
 #include "knot-box.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -146,7 +147,7 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 
 static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 {
-	char **v, *s;
+	char *s;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -154,11 +155,10 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 	va_end(ap);
 	if (!s)
 		return silo_error_oom();
-	if (!(v = realloc(r->problems, (r->n_problems + 1) * sizeof(*v)))) {
+	if (ALLOC_GROW(r->problems, r->n_problems + 1, r->alloc_problems) < 0) {
 		free(s);
 		return silo_error_oom();
 	}
-	r->problems = v;
 	r->problems[r->n_problems++] = s;
 	return 0;
 }
@@ -796,14 +796,11 @@ out:
  * only mean the next reader sources the recipe itself. */
 static void cache_write(const char *cache, const char *dir, const char *tree, const char *output)
 {
-	char *path = NULL, *tmp = NULL, *text = NULL;
-	int fd = -1, n;
+	char *path = NULL, *text = NULL;
+	int n;
 
-	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)) ||
-	    asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", cache, (long)getpid()) < 0) {
-		tmp = NULL;
+	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)))
 		goto out;
-	}
 	n = asprintf(&text, CACHE_MAGIC "dir %s\n%s%send\n", dir, output,
 		     *output && output[strlen(output) - 1] != '\n' ? "\n" : "");
 	if (n < 0) {
@@ -820,22 +817,10 @@ static void cache_write(const char *cache, const char *dir, const char *tree, co
 		if (same)
 			goto out;
 	}
-	if ((fd = mkstemp(tmp)) < 0)
-		goto out;
-	if (fs_write_all(fd, text, (size_t)n, tmp) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		fd = -1;
-		unlink(tmp);
-		goto out;
-	}
-	fd = -1;
+	(void)knot_write_file(path, text, (size_t)n);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
 	silo_error_clear();
 	free(path);
-	free(tmp);
 	free(text);
 }
 

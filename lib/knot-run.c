@@ -1,6 +1,7 @@
 /* Running programs for knot: argv lists, PATH look-up, fork and exec,
  * and watching them: limits, boxes, interruption. */
 #include "knot-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
@@ -28,14 +29,8 @@ int knot_strv_push(struct knot_strv *sv, const char *s)
 {
 	char *copy;
 
-	if (sv->n + 2 > sv->alloc) {
-		size_t alloc = sv->alloc ? 2 * sv->alloc : 16;
-		char **v = realloc(sv->v, alloc * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		sv->v = v;
-		sv->alloc = alloc;
-	}
+	if (ALLOC_GROW(sv->v, sv->n + 2, sv->alloc) < 0)
+		return silo_error_oom();
 	if (!(copy = strdup(s)))
 		return silo_error_oom();
 	sv->v[sv->n++] = copy;

@@ -730,9 +730,7 @@ static int one_round(struct worker *w, int *waiting)
 		w->set = NULL;
 		free(w->medo_tree);
 		w->medo_tree = NULL;
-		if ((ret = silo_knot_set_new(&set, &cfg)) < 0)
-			goto out;
-		if ((ret = silo_knot_set_add(set, medo)) < 0 || (ret = silo_knot_set_resolve(set)) < 0)
+		if ((ret = silo_knot_set_open(&set, &cfg, (const char *const *)&medo, 1)) < 0)
 			goto out;
 		if (!status && tree) {
 			w->set = set;

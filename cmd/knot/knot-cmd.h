@@ -5,8 +5,6 @@
 #include "fe-cmds.h"	/* generated: the commands and their usage */
 #include "silo/knot.h"
 
-/* The tree id (hex) of T's derived treeptr, or "-" when it cannot be read. */
-void knot_cmd_tree(char out[SILO_OID_MAX_HEXSZ + 1], const struct silo_knot_task *t);
 
 /*
  * A set of the recipes ARGV names (recipe directories or source medos),
