@@ -71,7 +71,10 @@ UNIT_SRC := $(sort $(wildcard t/unit/*.c))
 PUBLIC_HEADERS := lib/silo.h $(sort $(wildcard lib/silo/*.h))
 DOC_SRC := $(sort $(wildcard Documentation/*.scd))
 
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+# The pages of medo web carry a script and a style sheet, built into the
+# library from lib/web/.
+WEB_ASSETS = lib/web/silo.css lib/web/silo.js
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/web-assets.o
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
@@ -102,6 +105,13 @@ $(B)/FLAGS: FORCE
 
 $(B)/%.o: %.c $(B)/FLAGS
 	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/web-assets.c: $(WEB_ASSETS) tools/embed-assets.sh
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)sh tools/embed-assets.sh $(WEB_ASSETS) >$@+ && mv $@+ $@
+
+$(B)/gen/web-assets.o: $(B)/gen/web-assets.c $(B)/FLAGS
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libsilo.a: $(LIB_OBJ)

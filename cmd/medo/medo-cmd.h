@@ -20,6 +20,7 @@ int cmd_medo_status(int argc, const char **argv);
 int cmd_medo_tree_id(int argc, const char **argv);
 int cmd_medo_url_for(int argc, const char **argv);
 int cmd_medo_verify(int argc, const char **argv);
+int cmd_medo_web(int argc, const char **argv);
 
 /* Print a library warning as "medo: warning: ..."; for the options'
  * on_warning, from any thread. */

@@ -24,6 +24,7 @@ static const struct fe_cmd medo_cmds[] = {	/* keep sorted */
 	{ "tree-id", cmd_medo_tree_id, "print the git tree id of a directory or archive" },
 	{ "url-for", cmd_medo_url_for, "print where a treeptr's object is in each silo" },
 	{ "verify", cmd_medo_verify, "check trees on disk against their treeptrs" },
+	{ "web", cmd_medo_web, "write a static web site of medo directories" },
 };
 
 const struct fe_tool medo_tool = {

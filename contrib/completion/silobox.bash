@@ -55,7 +55,7 @@ _silobox_value()
 	case $opt in
 	--object-format)
 		COMPREPLY=($(compgen -W 'sha1 sha256' -- "$cur")) ;;
-	--silo|--keep|--hints|--archive)
+	--silo|--keep|--hints|--archive|--allowed-signers)
 		_silobox_paths "$cur" "" ;;
 	*)
 		COMPREPLY=() ;;
