@@ -615,7 +615,20 @@ static int diff_row(struct strbuf *sb, const struct dchange *c, const char *key_
 	    (ret = size_cell(sb, &c->na, c->what != 'a')) ||
 	    (ret = size_cell(sb, &c->nb, c->what != 'r')))
 		return ret;
-	return strbuf_adds(sb, "</tr>\n");
+	/* What it grew or shrank by, which rounded sizes may hide. */
+	{
+		uint64_t before = c->what == 'a' ? 0 : c->na.size, after = c->what == 'r' ? 0 : c->nb.size;
+		uint64_t by = after > before ? after - before : before - after;
+		char size[32];
+
+		if (by < 1024)
+			snprintf(size, sizeof(size), "%llu byte%s", (unsigned long long)by, by == 1 ? "" : "s");
+		else
+			web_fmt_size(size, sizeof(size), by);
+		ret = strbuf_addf(sb, "<td class=\"n\">%s%s</td></tr>\n", by ? after > before ? "+" : "−" : "",
+				  size);
+	}
+	return ret;
 }
 
 int web_diff_write(struct web_writer *w, const char *out, silo_medo_tree *a,
@@ -696,7 +709,8 @@ int web_diff_write(struct web_writer *w, const char *out, silo_medo_tree *a,
 					  "<caption>Paths that differ</caption>\n<thead><tr>"
 					  "<th scope=\"col\">Change</th><th scope=\"col\">Path</th>"
 					  "<th scope=\"col\" class=\"n\">Before</th>"
-					  "<th scope=\"col\" class=\"n\">After</th></tr></thead>\n<tbody>\n");
+					  "<th scope=\"col\" class=\"n\">After</th>"
+					  "<th scope=\"col\" class=\"n\">Difference</th></tr></thead>\n<tbody>\n");
 			for (i = p * WEB_PAGE_ROWS; !ret && i < dw.n && i < (p + 1) * WEB_PAGE_ROWS; i++)
 				ret = diff_row(&sb, &dw.v[i], key_a, key_b);
 			if (!ret)

@@ -697,8 +697,14 @@ static int made_text(struct strbuf *sb, const struct wptr *p)
 
 	if (!p->prov)
 		return strbuf_adds(sb, "<span class=\"none\">no provenance</span>");
-	if (time && (ret = html_esc_len(sb, time, strlen(time) >= 16 ? 16 : strlen(time))) == 0)
+	/* "2026-11-22T13:33:40Z" as "2026-11-22 13:33" */
+	if (time && strlen(time) >= 16 && time[10] == 'T') {
+		if ((ret = html_esc_len(sb, time, 10)) == 0 && (ret = strbuf_addch(sb, ' ')) == 0 &&
+		    (ret = html_esc_len(sb, time + 11, 5)) == 0)
+			ret = strbuf_adds(sb, " · ");
+	} else if (time && (ret = html_esc(sb, time)) == 0) {
 		ret = strbuf_adds(sb, " · ");
+	}
 	if (!ret && prov_str(p, "key"))
 		ret = strbuf_adds(sb, "knot build");
 	else if (!ret)
@@ -1172,9 +1178,14 @@ static int index_write(struct web *w, const json_t *silos)
 	for (d = 0; d < w->n_dirs; d++) {
 		if ((ret = strbuf_addf(&sb, "<section aria-labelledby=\"medo-%zu\">\n<h2 id=\"medo-%zu\">",
 				       d, d)) || (ret = html_esc(&sb, w->labels[d])) ||
-		    (ret = strbuf_adds(&sb, "</h2>\n<p class=\"meta\"><code>")) ||
-		    (ret = html_esc(&sb, w->dirs[d])) ||
-		    (ret = strbuf_adds(&sb, "</code></p>\n<div class=\"scroll\"><table class=\"ptrs\">"
+		    (ret = strbuf_adds(&sb, "</h2>\n")))
+			goto out;
+		/* Where it is, when its name does not say. */
+		if (strcmp(w->labels[d], w->dirs[d]) &&
+		    ((ret = strbuf_adds(&sb, "<p class=\"meta\"><code>")) ||
+		     (ret = html_esc(&sb, w->dirs[d])) || (ret = strbuf_adds(&sb, "</code></p>\n"))))
+			goto out;
+		if ((ret = strbuf_adds(&sb, "<div class=\"scroll\"><table class=\"ptrs\">"
 				       "<caption>Treeptrs of ")) ||
 		    (ret = html_esc(&sb, w->labels[d])) ||
 		    (ret = strbuf_adds(&sb, "</caption>\n<thead><tr><th scope=\"col\">Treeptr</th>"

@@ -132,8 +132,8 @@ for row in re.findall(r\"<tr><th scope=.row.*?</tr>\", s):
     print(\" | \".join(cells))
 " >actual &&
 	cat >expect <<-EOF &&
-	cur.treeptr | tree | 7 | 1.6 MiB | $(field tree w/m.medo/cur.treeptr | cut -c1-12) | 2023-11-14T22:13 · medo add by $(id -un)@$(hostname) (medo 0.1.0) | unsigned
-	knot/hello.treeptr | tar | 5 | 193 KiB | $(medo tree-id v1 | cut -c1-12) | 2026-11-22T13:33 · knot build by ci@builder-7 (knot 0.1.0) | unsigned
+	cur.treeptr | tree | 7 | 1.6 MiB | $(field tree w/m.medo/cur.treeptr | cut -c1-12) | 2023-11-14 22:13 · medo add by $(id -un)@$(hostname) (medo 0.1.0) | unsigned
+	knot/hello.treeptr | tar | 5 | 193 KiB | $(medo tree-id v1 | cut -c1-12) | 2026-11-22 13:33 · knot build by ci@builder-7 (knot 0.1.0) | unsigned
 	EOF
 	grep -e "^cur" -e "^knot" actual >got &&
 	test_cmp expect got &&
@@ -156,11 +156,11 @@ test_expect_success 'a treeptr page: provenance, links to the source and the log
 test_expect_success 'the changes between versions, and across git history' '
 	A=$(field tree w/m.medo/tree/demo-1.0.treeptr) && B=$(field tree w/m.medo/tree/demo-1.1.treeptr) &&
 	d="$SITE/d/$A-$B/index.html" &&
-	sed -n "s/^<tr class=\"\([a-z]*\)\"><td>[a-z ]*<\/td><td><a [^>]*>\([^<]*\)<\/a><\/td><td[^>]*>\([^<]*\)<\/td><td[^>]*>\([^<]*\)<\/td><\/tr>$/\1 \2 \3 \4/p" "$d" >actual &&
+	sed -n "s/^<tr class=\"\([a-z]*\)\"><td>[a-z ]*<\/td><td><a [^>]*>\([^<]*\)<\/a><\/td><td[^>]*>\([^<]*\)<\/td><td[^>]*>\([^<]*\)<\/td><td[^>]*>\([^<]*\)<\/td><\/tr>$/\1 \2 \3 \4 \5/p" "$d" >actual &&
 	cat >expect <<-\EOF &&
-	added NEW — 4 bytes
-	changed lib/big.js 193 KiB 193 KiB
-	added lib/random.bin — 1.4 MiB
+	added NEW — 4 bytes +4 bytes
+	changed lib/big.js 193 KiB 193 KiB +14 bytes
+	added lib/random.bin — 1.4 MiB +1.4 MiB
 	EOF
 	test_cmp expect actual &&
 	grep "<li class=\"added\">2 added</li>" "$d" &&

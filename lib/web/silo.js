@@ -443,7 +443,7 @@
 				b = b.subarray(0, b.length - this.hashLen);
 			else if (b.length !== end - offset)
 				throw new Error(url + ': cut short');
-			how.push(idx.name + ' @' + offset);
+			how.push(idx.name + '.pack at ' + offset);
 			let i = 0, c = b[i++];
 			const type = (c >> 4) & 7;
 			let size = c & 15, shift = 4;
@@ -928,7 +928,9 @@
 				throw new Error(id + ' is a ' + o.type + ', not a blob');
 			data = o.data;
 			delta = !!o.delta;
-			how.push(o.silo.base + ': ' + o.how.join(', '));
+			how.push(o.silo.base + ': ' + o.how[0] + (o.how.length > 1 ?
+				 ', through ' + (o.how.length - 1) + ' delta base' +
+				 (o.how.length > 2 ? 's' : '') : ''));
 		} else {
 			const e = await fromArchive(d, path, how);
 			if (!e)
@@ -938,7 +940,7 @@
 		if (data.length !== size)
 			throw new Error('read ' + data.length + ' bytes, not ' + size);
 		const note = await verified(d.format, data, id);
-		fact('Read from', document.createTextNode(how.join(', ') + (delta ? ' (through deltas)' : '')));
+		fact('Read from', document.createTextNode(how.join(', ')));
 		main.dataset.delta = delta ? 'yes' : 'no';
 		if (mode === 'l')
 			fact('Target', utf8.decode(data));
