@@ -7,7 +7,7 @@
 #	start_browser		at the top level, where test_atexit works
 #	test_expect_success CHROMIUM '...' 'browser_ready && page URL 1400 out.html'
 
-test_lazy_prereq CHROMIUM 'command -v chromium || echo "chromium is not installed"'
+test_lazy_prereq CHROMIUM 'command -v chromium || { echo "chromium is not installed"; false; }'
 
 BROWSER_DIR=$TRASH_DIRECTORY/chromium
 

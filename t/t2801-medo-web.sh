@@ -4,7 +4,7 @@ test_description='medo web: a static site of medo directories, served by nginx, 
 . "$TEST_DIRECTORY/lib-httpd.sh"
 . "$TEST_DIRECTORY/lib-browser.sh"
 
-test_lazy_prereq TIDY 'command -v tidy || echo "tidy is not installed"'
+test_lazy_prereq TIDY 'command -v tidy || { echo "tidy is not installed"; false; }'
 
 start_httpd || test_skip_all HTTPD "nginx does not start"
 start_browser || test_skip_all CHROMIUM "chromium does not start"
