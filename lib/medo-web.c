@@ -1372,16 +1372,29 @@ done:
 	return 0;
 }
 
-/* OUT: new, empty, or a site written before. */
-static int check_out(const char *out)
+/* OUT: new (*CREATE set: made once the trees are read), empty, or a
+ * site written before. */
+static int check_out(const char *out, int *create)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct dirent *de;
+	struct stat st;
 	int empty = 1, ours = 0, ret = 0;
 	DIR *dir;
 
-	if (!fs_exists(out))
-		return fs_mkdir_p(out, 0777);
+	*create = 0;
+	if (stat(out, &st) < 0) {
+		if (errno != ENOENT)
+			return silo_error_errno("cannot stat '%s'", out);
+		if (lstat(out, &st) == 0)
+			return silo_error_set(SILO_EEXISTS, "'%s' is a symbolic link to nothing: "
+					      "choose a new directory", out);
+		*create = 1;
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return silo_error_set(SILO_EEXISTS, "'%s' is not a directory: choose a new directory",
+				      out);
 	if (!(dir = opendir(out)))
 		return silo_error_errno("cannot open '%s'", out);
 	while ((de = readdir(dir)))
@@ -1505,13 +1518,38 @@ static void web_release(struct web *w)
 	free(w->labels);
 }
 
+/* Each of DIRS a directory, none named twice (its treeptrs would be). */
+static int check_dirs(const char *const *dirs, size_t n)
+{
+	struct stat *seen = calloc(n ? n : 1, sizeof(*seen));
+	size_t i, j;
+	int ret = 0;
+
+	if (!seen)
+		return silo_error_oom();
+	for (i = 0; i < n && !ret; i++) {
+		if (stat(dirs[i], &seen[i]) < 0)
+			ret = errno == ENOENT ?
+				silo_error_set(SILO_ENOTFOUND, "'%s': no such medo directory", dirs[i]) :
+				silo_error_errno("cannot stat '%s'", dirs[i]);
+		else if (!S_ISDIR(seen[i].st_mode))
+			ret = silo_error_set(SILO_EINVALID, "'%s' is not a medo directory", dirs[i]);
+		for (j = 0; j < i && !ret; j++)
+			if (seen[j].st_dev == seen[i].st_dev && seen[j].st_ino == seen[i].st_ino)
+				ret = silo_error_set(SILO_EINVALID, "'%s' and '%s' are the same medo directory",
+						     dirs[j], dirs[i]);
+	}
+	free(seen);
+	return ret;
+}
+
 int silo_medo_web(const char *out, const char *const *dirs, size_t n,
 		  const struct silo_medo_web_options *opts,
 		  struct silo_medo_web_result *result)
 {
 	struct web w;
 	size_t i;
-	int ret;
+	int ret, create;
 
 	memset(&w, 0, sizeof(w));
 	memset(result, 0, sizeof(*result));
@@ -1522,17 +1560,8 @@ int silo_medo_web(const char *out, const char *const *dirs, size_t n,
 	w.res = result;
 	w.wr.res = result;
 	w.open_tree[0] = w.open_tree[1] = NONE;
-	for (i = 0; i < n; i++) {
-		struct stat st;
-		if (stat(dirs[i], &st) < 0) {
-			return errno == ENOENT ?
-				silo_error_set(SILO_ENOTFOUND, "'%s': no such medo directory", dirs[i]) :
-				silo_error_errno("cannot stat '%s'", dirs[i]);
-		}
-		if (!S_ISDIR(st.st_mode))
-			return silo_error_set(SILO_EINVALID, "'%s' is not a medo directory", dirs[i]);
-	}
-	if ((ret = check_out(out)) < 0 || (ret = make_labels(&w)) < 0)
+	if ((ret = check_dirs(dirs, n)) < 0 || (ret = check_out(out, &create)) < 0 ||
+	    (ret = make_labels(&w)) < 0)
 		goto out;
 	for (i = 0; i < n && !ret; i++)
 		ret = read_dir(&w, i);
@@ -1545,7 +1574,7 @@ int silo_medo_web(const char *out, const char *const *dirs, size_t n,
 			ret = read_history(&w, i);
 	for (i = 0; i < w.n_ptrs && !ret; i++)
 		ret = add_tree(&w, i);
-	if (ret < 0 || (ret = make_seqs(&w)) < 0)
+	if (ret < 0 || (ret = make_seqs(&w)) < 0 || (create && (ret = fs_mkdir_p(out, 0777)) < 0))
 		goto out;
 	for (i = 0; i < w.n_seqs && !ret; i++)
 		ret = visit_seq(&w, w.seqs[i]);

@@ -6,6 +6,22 @@ test_description='medo web: a static site of medo directories, served by nginx, 
 
 test_lazy_prereq TIDY 'command -v tidy || { echo "tidy is not installed"; false; }'
 
+# Permissions bind the tools: as root, they run as nobody.
+test_lazy_prereq UNPRIVILEGED '
+	test "$(id -u)" != 0 ||
+	setpriv --reuid=65534 --regid=65534 --clear-groups true ||
+	{ echo "setpriv cannot run a command as nobody"; false; }
+'
+
+# Run a command as a user whom permissions bind.
+unprivileged() {
+	if test "$(id -u)" = 0; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+
 start_httpd || test_skip_all HTTPD "nginx does not start"
 start_browser || test_skip_all CHROMIUM "chromium does not start"
 SILO=$HTTPD_ROOT/deps.silo
@@ -185,7 +201,40 @@ test_expect_success 'bad arguments: exit statuses, and nothing written' '
 	test_expect_code 3 medo web -o new-site no.medo 2>err &&
 	grep "no such medo directory" err &&
 	test_expect_code 2 medo web w/m.medo 2>err &&
-	test_expect_code 2 medo web --history=-1 -o x w/m.medo 2>err
+	test_expect_code 2 medo web --history=-1 -o x w/m.medo 2>err &&
+	test_expect_code 8 medo web -o other/file w/m.medo 2>err &&
+	echo "medo: error: '"'"'other/file'"'"' is not a directory: choose a new directory" >expect &&
+	test_cmp expect err &&
+	ln -s nowhere dangling &&
+	test_expect_code 8 medo web -o dangling w/m.medo 2>err &&
+	echo "medo: error: '"'"'dangling'"'"' is a symbolic link to nothing: choose a new directory" >expect &&
+	test_cmp expect err && ! test -e nowhere &&
+	test_expect_code 5 medo web -o twice w/m.medo w/./m.medo 2>err &&
+	echo "medo: error: '"'"'w/m.medo'"'"' and '"'"'w/./m.medo'"'"' are the same medo directory" >expect &&
+	test_cmp expect err && ! test -e twice
+'
+
+test_expect_success UNPRIVILEGED 'unreadable: a medo directory, a treeptr, the place of the site' '
+	# Paths are resolved from /: the trash directory must let nobody in.
+	m=$(stat -c %a "$TRASH_DIRECTORY") && chmod a+x "$TRASH_DIRECTORY" &&
+	test_when_finished "chmod $m \"$TRASH_DIRECTORY\"" &&
+	mkdir -m 777 nobody && cp -R w/m.medo nobody/u.medo &&
+	sed -i "s|\.\./\.\./httpd|../../httpd|" nobody/u.medo/SILO.json &&
+	chmod -R a+rX nobody/u.medo && chmod 700 nobody/u.medo/knot &&
+	cd nobody &&
+	test_expect_code 6 unprivileged medo web -o site u.medo 2>err &&
+	echo "medo: error: cannot read directory '"'"'u.medo/knot'"'"': Permission denied" >expect &&
+	test_cmp expect err && ! test -e site &&
+	chmod 755 u.medo/knot && chmod 600 u.medo/knot/hello.treeptr &&
+	test_expect_code 6 unprivileged medo web -q --history=0 -o site u.medo 2>err &&
+	echo "medo: error: cannot open '"'"'u.medo/knot/hello.treeptr'"'"': Permission denied" >expect &&
+	test_cmp expect err &&
+	grep "hello.treeptr</a></th><td data-label=\"Kind\">?</td>.*not readable" site/index.html &&
+	grep -c "<tr><th scope=\"row\"" site/index.html >n && echo 9 >expect && test_cmp expect n &&
+	chmod 644 u.medo/knot/hello.treeptr && mkdir -m 555 ro &&
+	test_expect_code 6 unprivileged medo web -o ro/site u.medo 2>err &&
+	echo "medo: error: cannot create directory '"'"'ro/site'"'"': Permission denied" >expect &&
+	test_cmp expect err
 '
 
 test_expect_success 'a treeptr whose data is gone: listed, reported, exit 3' '
