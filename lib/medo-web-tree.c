@@ -587,15 +587,17 @@ static void diff_page_name(char *buf, size_t n, size_t page)
 		snprintf(buf, n, "index.html");
 }
 
-static int size_cell(struct strbuf *sb, const struct silo_medo_tree_node *n, int have)
+/* LABEL names the column where a phone shows a row as lines. */
+static int size_cell(struct strbuf *sb, const char *label, const struct silo_medo_tree_node *n,
+		     int have)
 {
 	char size[32];
 
 	if (!have)
-		return strbuf_adds(sb, "<td class=\"n\">—</td>");
+		return strbuf_addf(sb, "<td data-label=\"%s\" class=\"n\">—</td>", label);
 	web_fmt_size(size, sizeof(size), n->size);
-	return strbuf_addf(sb, "<td class=\"n\" title=\"%llu bytes\">%s</td>",
-			   (unsigned long long)n->size, size);
+	return strbuf_addf(sb, "<td data-label=\"%s\" class=\"n\" title=\"%llu bytes\">%s</td>",
+			   label, (unsigned long long)n->size, size);
 }
 
 static int diff_row(struct strbuf *sb, const struct dchange *c, const char *key_a,
@@ -612,8 +614,8 @@ static int diff_row(struct strbuf *sb, const struct dchange *c, const char *key_
 	    (ret = web_file_link(sb, prefix, c->what == 'r' ? &c->na : &c->nb)) ||
 	    (ret = strbuf_adds(sb, "\">")) || (ret = html_esc(sb, c->path)) ||
 	    (ret = strbuf_adds(sb, "</a></td>")) ||
-	    (ret = size_cell(sb, &c->na, c->what != 'a')) ||
-	    (ret = size_cell(sb, &c->nb, c->what != 'r')))
+	    (ret = size_cell(sb, "Before", &c->na, c->what != 'a')) ||
+	    (ret = size_cell(sb, "After", &c->nb, c->what != 'r')))
 		return ret;
 	/* What it grew or shrank by, which rounded sizes may hide. */
 	{
@@ -625,7 +627,7 @@ static int diff_row(struct strbuf *sb, const struct dchange *c, const char *key_
 			snprintf(size, sizeof(size), "%llu byte%s", (unsigned long long)by, by == 1 ? "" : "s");
 		else
 			web_fmt_size(size, sizeof(size), by);
-		ret = strbuf_addf(sb, "<td class=\"n\">%s%s</td></tr>\n", by ? after > before ? "+" : "−" : "",
+		ret = strbuf_addf(sb, "<td data-label=\"Difference\" class=\"n\">%s%s</td></tr>\n", by ? after > before ? "+" : "−" : "",
 				  size);
 	}
 	return ret;

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Drive a headless Chromium through its DevTools protocol, for tests.
 
-    browser.py PORT_FILE URL OUT [--width=N] [--no-js] [--screenshot=PNG]
+    browser.py PORT_FILE URL OUT [--width=N] [--no-js] [--screenshot=PNG] [--scroll-width]
 
 PORT_FILE is the DevToolsActivePort file Chromium writes into its
 --user-data-dir.  Opens URL in a new tab of that width (900 px high),
 waits until the page's <html> has data-state "done" or "error" (set by
 silo.js when it has finished; with --no-js, until the load event), at
 most 60 s, then writes its DOM (outerHTML) to OUT and, with
---screenshot, a PNG of the whole page.  Prints, one a line, the
+--screenshot, a PNG of the whole page.  With --scroll-width it prints
+"SCROLL-WIDTH n", the width of the laid out page and of its boxes that
+scroll sideways (wider than --width when the reader must scroll).  Prints, one a line, the
 requests the page made ("REQUEST url") and what went wrong in it
 ("CONSOLE level text", "EXCEPTION text", "FAILED url reason"), and exits
 1 when the page did not finish.  Only the standard library: a small
@@ -152,6 +154,14 @@ def main():
                    returnByValue=True)["result"]["value"]
     with open(out, "w") as f:
         f.write(dom + "\n")
+    if "scroll-width" in opts:
+        # DevTools evaluates it even with the page's scripts off.
+        # The widest of the page and its boxes that scroll sideways.
+        expr = """Math.max(document.documentElement.scrollWidth, ...Array.from(
+            document.querySelectorAll('*'), (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)
+                ? Math.ceil(e.getBoundingClientRect().left) + e.scrollWidth : 0))"""
+        res = tab.call("Runtime.evaluate", expression=expr, returnByValue=True)
+        print("SCROLL-WIDTH", res["result"]["value"])
     if "screenshot" in opts:
         shot = tab.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         with open(opts["screenshot"], "wb") as f:

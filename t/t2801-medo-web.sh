@@ -5,7 +5,6 @@ test_description='medo web: a static site of medo directories, served by nginx, 
 . "$TEST_DIRECTORY/lib-browser.sh"
 
 test_lazy_prereq TIDY 'command -v tidy || { echo "tidy is not installed"; false; }'
-
 # Permissions bind the tools: as root, they run as nobody.
 test_lazy_prereq UNPRIVILEGED '
 	test "$(id -u)" != 0 ||
@@ -47,6 +46,16 @@ s = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r"<pre class=\"text\"[^>]*>(.*?)</pre>", s, re.S)
 sys.stdout.write(html.unescape(m.group(1)) if m else "NO TEXT SHOWN\n")
 ' "$1" >"$2"
+}
+
+# The width and height of the PNG $1.
+png_size() {
+	python3 -c "
+import struct, sys
+h = open(sys.argv[1], \"rb\").read(24)
+assert h[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\" and h[12:16] == b\"IHDR\"
+print(\"%d %d\" % struct.unpack(\">II\", h[16:24]))
+" "$1"
 }
 
 # What <html data-state> and <main data-verified, data-delta> say.
@@ -281,14 +290,50 @@ test_expect_success CHROMIUM 'a headless Chromium listens' '
 
 test_expect_success CHROMIUM 'the index and a listing with JavaScript off, at 1400 and 390 px' '
 	page "$HTTPD_URL/site/index.html" 1400 index-1400.html --no-js --screenshot=index-1400.png &&
-	page "$HTTPD_URL/site/index.html" 390 index-390.html --no-js --screenshot=index-390.png &&
+	page "$HTTPD_URL/site/index.html" 390 index-390.html --no-js --scroll-width \
+		--screenshot=index-390.png &&
 	grep -c "<tr><th scope=\"row\" data-label=\"Treeptr\"><a href=\"p/m.medo/" index-1400.html >n &&
 	echo 9 >expect && test_cmp expect n &&
 	K=$(field tree w/m.medo/tree/demo-1.1.treeptr) &&
 	D=$(grep -l ">big.js</a>" "$SITE/t/$K"/d*.html) &&
 	page "$HTTPD_URL/site/t/$K/${D##*/}" 1400 listing.html --no-js --screenshot=listing-1400.png &&
 	grep ">big.js</a>" listing.html && grep ">random.bin</a>" listing.html &&
-	test $(wc -c <index-1400.png) -gt 10000 && test $(wc -c <index-390.png) -gt 10000
+	page "$HTTPD_URL/site/t/$K/${D##*/}" 390 listing-390.html --no-js --scroll-width \
+		--screenshot=listing-390.png &&
+	grep ">random.bin</a>" listing-390.html &&
+	# On a phone nothing makes the page scroll sideways.
+	grep -h "^SCROLL-WIDTH" index-390.html.log listing-390.html.log >actual &&
+	printf "SCROLL-WIDTH 390\nSCROLL-WIDTH 390\n" >expect && test_cmp expect actual &&
+	for f in index-1400 index-390 listing-1400 listing-390; do
+		png_size $f.png >actual.$f || return 1
+	done &&
+	echo 1400 >expect && cut -d" " -f1 actual.index-1400 actual.listing-1400 | uniq >actual &&
+	test_cmp expect actual &&
+	echo 390 >expect && cut -d" " -f1 actual.index-390 actual.listing-390 | uniq >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success CHROMIUM 'the changes between two versions, with JavaScript off, at 1400 and 390 px' '
+	A=$(field tree w/m.medo/tree/demo-1.0.treeptr) && B=$(field tree w/m.medo/tree/demo-1.1.treeptr) &&
+	page "$HTTPD_URL/site/d/$A-$B/index.html" 1400 diff.html --no-js --screenshot=diff-1400.png &&
+	page "$HTTPD_URL/site/d/$A-$B/index.html" 390 diff-390.html --no-js --scroll-width \
+		--screenshot=diff-390.png &&
+	python3 -c "
+import html, re, sys
+s = open(sys.argv[1], encoding=\"utf-8\").read()
+for row in re.findall(r\"<tr class=.*?</tr>\", s):
+    cells = [html.unescape(re.sub(\"<[^>]*>\", \"\", c)) for c in re.findall(r\"<td[^>]*>(.*?)</td>\", row)]
+    link = html.unescape(re.search(r\"href=\\\"([^\\\"]*)\", row).group(1))
+    print(\" | \".join(cells + [link]))
+" diff-390.html >actual &&
+	cat >expect <<-EOF &&
+	added | NEW | — | 4 bytes | +4 bytes | ../../t/$B/f.html#p=NEW&b=$(git hash-object v2/NEW)&s=4
+	changed | lib/big.js | 193 KiB | 193 KiB | +14 bytes | ../../t/$B/f.html#p=lib/big.js&b=$(git hash-object v2/lib/big.js)&s=$(wc -c <v2/lib/big.js)
+	added | lib/random.bin | — | 1.4 MiB | +1.4 MiB | ../../t/$B/f.html#p=lib/random.bin&b=$(git hash-object v2/lib/random.bin)&s=1500000
+	EOF
+	test_cmp expect actual &&
+	grep "^SCROLL-WIDTH" diff-390.html.log >actual &&
+	echo "SCROLL-WIDTH 390" >expect && test_cmp expect actual
 '
 
 test_expect_success CHROMIUM 'kind tree: a blob reached through a delta of a repacked pack' '
