@@ -73,7 +73,10 @@ PUBLIC_HEADERS := lib/silo.h $(sort $(wildcard lib/silo/*.h))
 DOC_SRC := $(sort $(wildcard Documentation/*.scd))
 DOC_INCLUDES := $(sort $(wildcard Documentation/include/*.scd))
 
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+# The pages of medo web carry a script and a style sheet, built into the
+# library from lib/web/.
+WEB_ASSETS = lib/web/silo.css lib/web/silo.js
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/web-assets.o
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/gen/fe-cmds.o
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
@@ -128,6 +131,13 @@ $(B)/gen/fe-cmds.o: $(B)/gen/fe-cmds.c $(B)/FLAGS
 
 # Every front-end file sees the generated declarations.
 $(CMD_OBJ): $(B)/gen/fe-cmds.h
+
+$(B)/gen/web-assets.c: $(WEB_ASSETS) tools/embed-assets.sh
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)sh tools/embed-assets.sh $(WEB_ASSETS) >$@+ && mv $@+ $@
+
+$(B)/gen/web-assets.o: $(B)/gen/web-assets.c $(B)/FLAGS
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libsilo.a: $(LIB_OBJ)
 	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
