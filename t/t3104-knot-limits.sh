@@ -5,7 +5,9 @@ test_description='the box'"'"'s limits: /tmp, disk, processes, memory, time; a b
 
 # fails_with NAME MESSAGE KNOT-BUILD-ARGS...: knot build of NAME fails
 # (exit 9) with MESSAGE, keeps its log, publishes nothing and leaves no
-# process of its box.
+# process of its box (a sleep of a length no other run of this script,
+# here or in another checkout, uses).
+naptime=4$$
 fails_with() {
 	name=$1 msg=$2 &&
 	shift 2 &&
@@ -16,7 +18,7 @@ fails_with() {
 	log=$(sed -n "s/.*; log: //p" err) &&
 	test -f "$log" &&
 	! test -e $(knot_derived $name 1.0) &&
-	! ps -eo args | grep -q "^sleep 4711"
+	! ps -eo args | grep -q "^sleep $naptime\$"
 }
 
 test_expect_success 'setup' '
@@ -25,15 +27,15 @@ test_expect_success 'setup' '
 	knot_recipe_make bigfile "head -c 5000000 /dev/zero >big" &&
 	knot_recipe_make manyfiles "i=0; while :; do head -c 100000 /dev/zero >f\$i; i=\$((i + 1)); done" &&
 	knot_recipe_make quickfiles "for i in \$(seq 30); do head -c 100000 /dev/zero >f\$i; done" &&
-	knot_recipe_make forks "sleep 4711 & python3 -c \"
+	knot_recipe_make forks "sleep $naptime & python3 -c \"
 import os, time
 for i in range(300):
     if os.fork() == 0:
         time.sleep(60)
         os._exit(0)
 \"" &&
-	knot_recipe_make eats "sleep 4711 & python3 -c \"b = bytearray(400 * 2**20)\"" &&
-	knot_recipe_make sleeps "sleep 4711" &&
+	knot_recipe_make eats "sleep $naptime & python3 -c \"b = bytearray(400 * 2**20)\"" &&
+	knot_recipe_make sleeps "sleep $naptime" &&
 	knot_recipe_make fine "head -c 100000 /dev/zero >small"
 '
 
