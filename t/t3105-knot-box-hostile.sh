@@ -69,29 +69,32 @@ os.execvp('sleep', ['sleep', '$2'])
 setsid -f sleep $2 </dev/null >/dev/null 2>&1"
 }
 
-# left N: the processes "sleep N" running now (none is a zombie).
+# left N: the processes "sleep N" running now (none is a zombie).  The
+# lengths are this run's own, so that another run of this script, here
+# or in another checkout, is neither seen nor killed.
+stays_n=31$$ slow_n=32$$
 left() {
 	ps -eo pid=,stat=,args= | awk -v n="$1" '$3 == "sleep" && $4 == n && $2 !~ /^Z/ { print $1 }'
 }
 
 test_expect_success 'no process of a build outlives it, boxed or not' '
-	daemons stays 4731 &&
-	test_when_finished "for p in \$(left 4731); do kill -9 \$p; done" &&
+	daemons stays $stays_n &&
+	test_when_finished "for p in \$(left $stays_n); do kill -9 \$p; done" &&
 	knot build --unboxed deps/source.medo/stays &&
-	left 4731 >procs &&
+	left $stays_n >procs &&
 	test_must_be_empty procs &&
 	knot build --rebuild deps/source.medo/stays &&
-	left 4731 >procs &&
+	left $stays_n >procs &&
 	test_must_be_empty procs
 '
 
 test_expect_success 'no process of a build outlives its time limit, unboxed' '
-	daemons slow 4732 &&
-	sed -i "s/^setsid -f sleep 4732 .*/&\nsleep 4732/" deps/source.medo/slow/WEDGE &&
-	test_when_finished "for p in \$(left 4732); do kill -9 \$p; done" &&
+	daemons slow $slow_n &&
+	sed -i "s/^setsid -f sleep $slow_n .*/&\nsleep $slow_n/" deps/source.medo/slow/WEDGE &&
+	test_when_finished "for p in \$(left $slow_n); do kill -9 \$p; done" &&
 	test_expect_code 9 knot build --unboxed --limits=time=2s deps/source.medo/slow 2>err &&
 	grep -q "slow/1.0: wedge-make went over the time limit (time=2s) and was stopped" err &&
-	left 4732 >procs &&
+	left $slow_n >procs &&
 	test_must_be_empty procs
 '
 
