@@ -3,7 +3,10 @@
  * by (pack-list.c), must list exactly the packs in pack/ whose index is
  * in place, each as "P pack-<hex>.pack".  A missing or emptied list, or
  * one that leaves out a pack, loses that pack's objects for such
- * readers: bad, and 'silo repack' (or a prune) writes it again.  A line
+ * readers: bad, and 'silo repack' (or a prune) writes it again, unless
+ * every object of the pack is loose too: a repack puts its pack in place
+ * before it lists it and before it removes the loose copies, so a copy
+ * taken in between (an rsync) loses nothing, and is a warning.  A line
  * naming a pack that is not there is a warning (a copy taken while a
  * repack runs may hold the list of before it: readers ask for an index
  * that is gone, then look further); a line that is not a pack name of
@@ -22,9 +25,58 @@
 #define PACK_LIST_MAX_BYTES (16u << 20)
 #define PACK_LIST_REL "pack/packs"
 
+static int by_relpath(const void *a, const void *b)
+{
+	return strcmp(((const struct loose_entry *)a)->relpath,
+		      ((const struct loose_entry *)b)->relpath);
+}
+
 static void bad(struct verify_job *job, const char *msg)
 {
 	verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_BAD, msg);
+}
+
+/* 1 if every object of the pack NAME ("pack-<hex>.pack") is loose too
+ * (JOB's scan of objects/, sorted by path), 0 if not, negative on error. */
+static int all_loose(struct verify_job *job, const char *name)
+{
+	char relbase[128], hex[SILO_OID_MAX_HEXSZ + 1], rel[SILO_OID_MAX_HEXSZ + 16];
+	struct loose_entry key = { .relpath = rel };
+	const struct loose_entry *e;
+	struct pack *p;
+	uint32_t i;
+	silo_oid id;
+	int ret;
+
+	snprintf(relbase, sizeof(relbase), "pack/%.*s", (int)(strlen(name) - 5), name);
+	if ((ret = pack_open(&p, job->s->root, relbase, job->s->format)) < 0)
+		return ret == SILO_ENOMEM ? ret : 0;	/* the pack's own check names it */
+	for (ret = 1, i = 0; i < p->nr && ret == 1; i++) {
+		pack_oid_at(p, i, &id);
+		silo_oid_to_hex(hex, &id);
+		snprintf(rel, sizeof(rel), "objects/%.2s/%s.gz", hex, hex + 2);
+		e = bsearch(&key, job->entries, job->count, sizeof(*job->entries), by_relpath);
+		ret = e && e->kind == LOOSE_OBJECT;
+	}
+	pack_close(p);
+	return ret;
+}
+
+/* The pack NAME that pack/packs does not list (WHY: the list "is
+ * missing", or "does not list it"): a warning and 1 if its objects are
+ * loose too, 0 if not (the caller says why that is bad). */
+static int unlisted_but_loose(struct verify_job *job, const char *name, const char *why)
+{
+	char msg[600];
+	int ret = all_loose(job, name);
+
+	if (ret <= 0)
+		return ret;
+	snprintf(msg, sizeof(msg), "'%s' %s: 'pack/%s' is not listed yet, but its objects "
+		 "are loose too (a copy taken while a repack ran?); 'silo repack' lists it",
+		 PACK_LIST_REL, why, name);
+	verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
+	return 1;
 }
 
 static int listed(char *const *names, size_t n, const char *name, size_t len)
@@ -54,8 +106,14 @@ int verify_check_pack_list(struct verify_job *job)
 	}
 	fd = fs_open_regular(path, PACK_LIST_REL, SILO_ECORRUPT);
 	if (fd == SILO_ENOTFOUND) {
+		size_t loose = 0;
+		for (i = 0; i < n; i++) {
+			if ((ret = unlisted_but_loose(job, names[i], "is missing")) < 0)
+				goto out;
+			loose += ret;
+		}
 		ret = 0;
-		if (n) {
+		if (loose < n) {
 			snprintf(msg, sizeof(msg), "'%s' is missing: readers over HTTP find "
 				 "none of the %zu packs ('silo repack' writes it)", PACK_LIST_REL, n);
 			bad(job, msg);
@@ -101,7 +159,11 @@ int verify_check_pack_list(struct verify_job *job)
 		for (k = 0; k < n_seen && !found; k++)
 			found = !strncmp(seen[k], names[i], strlen(names[i])) &&
 				(seen[k][strlen(names[i])] == '\n' || seen[k][strlen(names[i])] == '\0');
-		if (!found) {
+		if (found)
+			continue;
+		if ((ret = unlisted_but_loose(job, names[i], "does not list it")) < 0)
+			goto out;
+		if (!ret) {
 			snprintf(msg, sizeof(msg), "'%s' does not list 'pack/%s': readers over "
 				 "HTTP cannot find its objects ('silo repack' rewrites the list)",
 				 PACK_LIST_REL, names[i]);

@@ -42,6 +42,23 @@ test_expect_success 'a missing pack/packs is bad when there are packs' '
 	grep "^silo: error: .pack/packs. is missing: readers over HTTP find none of the 2 packs" err
 '
 
+# What an rsync of a silo sees while its first repack runs: the new
+# pack in place, not listed yet, and its objects still loose.
+test_expect_success 'a pack not listed yet whose objects are loose too is a warning' '
+	silo init mid && silo put --silo mid a b >/dev/null &&
+	cp -R mid mid-before && silo repack --silo mid -d -q &&
+	cp mid/pack/pack-*.pack mid/pack/pack-*.idx mid-before/pack/ &&
+	test_expect_code 0 silo verify -v mid-before >out 2>err &&
+	echo "4 objects, 0 bad, 1 warnings" >expect && test_cmp expect out &&
+	pack=$(cd mid/pack && ls pack-*.pack) &&
+	echo "silo: warning: '\''pack/packs'\'' is missing: '\''pack/$pack'\'' is not listed yet, but its objects are loose too (a copy taken while a repack ran?); '\''silo repack'\'' lists it" >expect &&
+	test_cmp expect err &&
+	id=$(git hash-object a) &&
+	rm mid-before/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz &&
+	test_expect_code 1 silo verify mid-before 2>err &&
+	grep "^silo: error: .pack/packs. is missing: readers over HTTP find none of the 1 packs" err
+'
+
 test_expect_success 'silo repack writes pack/packs again, even with nothing to pack' '
 	for c in empty short gone; do
 		silo repack --silo $c -q &&
