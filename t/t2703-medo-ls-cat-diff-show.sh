@@ -3,6 +3,7 @@ test_description='medo ls, cat, diff and show on local and HTTP silos, both kind
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-treekind.sh"
 . "$TEST_DIRECTORY/lib-httpd.sh"
+. "$TEST_DIRECTORY/lib-json.sh"
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
@@ -144,9 +145,10 @@ test_expect_success 'show: treeptrs and directories' '
 	treeptr m/v1.treeptr
 	kind: tree
 	tree: $(cat tree1)
-	object: $obj
-	size: $(silo cat --silo deps.silo $obj | wc -c)
+	size table: $obj ($(silo cat --silo deps.silo $obj | wc -c) bytes)
 	pack: $p
+	files: 6
+	unpacked: 100025
 	host: $(hostname)
 	source: $PWD/v1
 	time: 2023-11-14T22:13:20Z
@@ -159,6 +161,50 @@ test_expect_success 'show: treeptrs and directories' '
 	size: 100025
 	EOF
 	test_cmp expect actual
+'
+
+test_expect_success 'show: files and unpacked size of the tar kind, and of an opaque file' '
+	medo show m/v1-tar.treeptr >actual &&
+	obj=$(sed -n "s/^  \"object\": \"\(.*\)\",/\1/p" m/v1-tar.treeptr) &&
+	cat >expect <<-EOF &&
+	treeptr m/v1-tar.treeptr
+	kind: tar
+	tree: $(cat tree1)
+	object: $obj
+	size: $(silo cat --silo deps.silo $obj | wc -c)
+	files: 6
+	unpacked: 100025
+	EOF
+	sed -n "1,7p" actual >head && test_cmp expect head &&
+	echo opaque >o && medo add --opaque o m/o.treeptr &&
+	medo show --json m/o.treeptr >actual &&
+	grep "^      \"files\": 1,$" actual && grep "^      \"unpacked\": 7$" actual
+'
+
+test_expect_success 'show without a silo at hand: no count, a warning' '
+	mkdir -p lone && cp m/v1-tar.treeptr lone/ &&
+	medo show lone/v1-tar.treeptr >actual 2>err &&
+	! grep "^files:" actual &&
+	grep "^medo: warning: cannot count the files of .lone/v1-tar.treeptr.: " err
+'
+
+test_expect_success 'show of a medo directory lists its treeptrs' '
+	medo show m >actual &&
+	{
+		echo "medo directory m" && echo "treeptrs: 4" &&
+		printf "%-7s %s %s\n" opaque $(git hash-object o) o.treeptr &&
+		printf "%-7s %s %s\n" tar $(cat tree1) v1-tar.treeptr &&
+		printf "%-7s %s %s\n" tree $(cat tree1) v1.treeptr &&
+		printf "%-7s %s %s\n" tree $(medo tree-id v2) v2.treeptr
+	} >expect &&
+	test_cmp expect actual &&
+	medo show --json m >actual &&
+	json_check actual "
+i = d[\"items\"][0]
+assert i[\"kind\"] == \"medo directory\" and i[\"path\"] == \"m\", i
+assert [t[\"path\"] for t in i[\"treeptrs\"]] == [\"m/o.treeptr\", \"m/v1-tar.treeptr\", \"m/v1.treeptr\", \"m/v2.treeptr\"], i
+assert i[\"treeptrs\"][0][\"object\"] and i[\"treeptrs\"][2][\"kind\"] == \"tree\", i
+"
 '
 
 test_expect_success 'show --json' '
