@@ -117,7 +117,7 @@ test_expect_success 'ls of a damaged tree object names the tree and its path' '
 
 test_expect_success 'diff names what was added, removed and changed, in path order' '
 	test_expect_code 1 medo diff m/v1.treeptr m/v2.treeptr >actual &&
-	cat >expect <<-\EOF &&
+	cat >expect-v1-v2 <<-\EOF &&
 	changed a
 	mode other/x
 	changed sub/b
@@ -125,6 +125,7 @@ test_expect_success 'diff names what was added, removed and changed, in path ord
 	removed sub/link
 	added sub/link/f
 	EOF
+	cp expect-v1-v2 expect &&
 	test_cmp expect actual &&
 	test_expect_code 1 medo diff m/v1-tar.treeptr m/v2.treeptr >actual && test_cmp expect actual &&
 	medo diff m/v1.treeptr m/v1-tar.treeptr >actual &&
@@ -135,6 +136,80 @@ test_expect_success 'diff --json' '
 	medo diff --json m/v1.treeptr m/v1-tar.treeptr >actual &&
 	printf "{\n  \"changes\": [],\n  \"differs\": false\n}\n" >expect &&
 	test_cmp expect actual
+'
+
+test_expect_success 'diff of a treeptr with a directory, either way, and of two directories' '
+	cp expect-v1-v2 expect &&
+	test_expect_code 1 medo diff m/v1.treeptr v2 >actual && test_cmp expect actual &&
+	test_expect_code 1 medo diff v1 m/v2.treeptr >actual && test_cmp expect actual &&
+	test_expect_code 1 medo diff m/v1-tar.treeptr v2 >actual && test_cmp expect actual &&
+	test_expect_code 1 medo diff v1 v2 >actual && test_cmp expect actual &&
+	medo diff m/v1-tar.treeptr v1 >actual && test_must_be_empty actual
+'
+
+test_expect_success 'diff --stat counts files and bytes on each side' '
+	cat >expect <<-\EOF &&
+	added: 2 files, 0 -> 7 bytes
+	removed: 1 file, 4 -> 0 bytes
+	changed: 2 files, 6 -> 12 bytes
+	mode: 1 file, 5 -> 5 bytes
+	EOF
+	test_expect_code 1 medo diff --stat m/v1.treeptr m/v2.treeptr >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 medo diff --stat m/v1-tar.treeptr v2 >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 medo diff --stat --json m/v1.treeptr m/v2.treeptr >actual &&
+	json_check actual "
+assert d[\"differs\"] is True
+assert d[\"stat\"][\"changed\"] == {\"files\": 2, \"bytes_a\": 6, \"bytes_b\": 12}, d
+assert d[\"stat\"][\"added\"] == {\"files\": 2, \"bytes_a\": 0, \"bytes_b\": 7}, d
+assert d[\"changes\"][0] == {\"change\": \"changed\", \"path\": \"a\", \"size_a\": 2, \"size_b\": 4}, d
+assert d[\"changes\"][3] == {\"change\": \"added\", \"path\": \"sub/deeper/new\", \"size_b\": 4}, d
+"
+'
+
+test_expect_success 'diff -p shows the content diff of text files, and says which are binary' '
+	cat >expect <<-\EOF &&
+	changed a
+	--- a/a
+	+++ b/a
+	@@ -1 +1 @@
+	-a
+	+one
+	mode other/x
+	changed sub/b
+	--- a/sub/b
+	+++ b/sub/b
+	@@ -1 +1 @@
+	-two
+	+changed
+	added sub/deeper/new
+	--- /dev/null
+	+++ b/sub/deeper/new
+	@@ -0,0 +1 @@
+	+new
+	removed sub/link
+	added sub/link/f
+	--- /dev/null
+	+++ b/sub/link/f
+	@@ -0,0 +1 @@
+	+in
+	EOF
+	test_expect_code 1 medo diff -p m/v1.treeptr m/v2.treeptr >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 medo diff -p m/v1-tar.treeptr v2 >actual &&
+	test_cmp expect actual &&
+	cp -R v1 w && printf "x\000y" >w/bin && echo more >>w/sub/deeper/big &&
+	test_expect_code 1 medo diff -p m/v1.treeptr w >actual &&
+	cat >expect <<-\EOF &&
+	added bin
+	Binary files /dev/null and b/bin differ
+	changed sub/deeper/big
+	Binary files a/sub/deeper/big and b/sub/deeper/big differ
+	EOF
+	test_cmp expect actual &&
+	test_expect_code 2 medo diff -p --stat m/v1.treeptr w 2>err &&
+	grep "^medo: error: -p goes with neither --stat nor --json$" err
 '
 
 test_expect_success 'show: treeptrs and directories' '
