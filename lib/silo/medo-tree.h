@@ -92,4 +92,12 @@ int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
  * for kind tree its blob (fetched into the cache over HTTP). */
 int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name);
 
+/* For kinds tar and archive: the content of every leaf, read from the
+ * object in one pass (verified at its end) and written one after the
+ * other to FD from its current offset, which must be 0.  OFFSETS (one per
+ * node, silo_medo_tree_count()) receives where each leaf's content
+ * starts; it is as long as the leaf's size.  So that files are read
+ * from an archive once, not once each.  SILO_EINVALID for kind tree. */
+int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets);
+
 #endif
