@@ -37,6 +37,13 @@ static void on_remove_packed(void *payload, const silo_oid *id, const char *relp
 		printf("removed %s from %s\n", hex, relpack);
 }
 
+static void on_progress(void *payload, const char *phase, uint64_t done, uint64_t total)
+{
+	struct fe_prune_report *rep = payload;
+
+	fe_phase_progress(&rep->progress, phase, done, total);
+}
+
 int fe_prune_report_init(struct fe_prune_report *rep, int json, int dry_run, int verbose)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -52,7 +59,13 @@ void fe_prune_report_options(struct fe_prune_report *rep, struct silo_prune_opti
 	po->dry_run = rep->dry_run;
 	po->on_remove = on_remove;
 	po->on_remove_packed = on_remove_packed;
+	po->on_progress = on_progress;
 	po->payload = rep;
+}
+
+void fe_prune_report_done(struct fe_prune_report *rep)
+{
+	fe_phase_progress_stop(&rep->progress);
 }
 
 void fe_prune_report_summary(const struct fe_prune_report *rep,

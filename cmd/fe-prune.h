@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include "silo/prune.h"
+#include "fe.h"
 
 /* A keep list that would remove more than this share of the silo's
  * objects wants --force: a list that names too little is likelier a
@@ -25,6 +26,7 @@ struct fe_prune_report {
 	json_t *paths;		/* with --json */
 	json_t *packed;
 	int json_failed;
+	struct fe_phase_progress progress;
 };
 
 /* Returns 0, or an exit status after reporting a failure. */
@@ -32,6 +34,10 @@ int fe_prune_report_init(struct fe_prune_report *rep, int json, int dry_run, int
 
 /* Point PO's callbacks at REP (and set its dry_run). */
 void fe_prune_report_options(struct fe_prune_report *rep, struct silo_prune_options *po);
+
+/* End the progress line, after silo_prune() and before anything is
+ * printed of its result. */
+void fe_prune_report_done(struct fe_prune_report *rep);
 
 /* With -v or --dry-run (and without --json), the summary line of RES. */
 void fe_prune_report_summary(const struct fe_prune_report *rep,

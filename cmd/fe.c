@@ -246,6 +246,26 @@ void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
 	pthread_mutex_unlock(&stderr_lock);
 }
 
+void fe_phase_progress(void *payload, const char *phase, uint64_t done, uint64_t total)
+{
+	struct fe_phase_progress *pp = payload;
+
+	if (pp->phase != phase) {
+		fe_phase_progress_stop(pp);
+		pp->phase = phase;
+		fe_progress_start(&pp->progress, phase, 0);
+	}
+	pp->total = total;
+	fe_progress_update(&pp->progress, done, total);
+}
+
+void fe_phase_progress_stop(struct fe_phase_progress *pp)
+{
+	if (pp->phase)
+		fe_progress_stop(&pp->progress, pp->total, pp->total);
+	pp->phase = NULL;
+}
+
 /* ---- options ---- */
 
 /* Send standard output to /dev/null for a quiet command. */

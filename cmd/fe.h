@@ -130,6 +130,21 @@ void fe_progress_bytes(struct fe_progress *p, uint64_t files, uint64_t bytes,
 void fe_progress_on_bytes(void *progress, uint64_t files, uint64_t bytes,
 			  uint64_t total);
 
+/* Progress of work in phases, one line each: a phase's line ends
+ * ("..., done.") when the next begins.  Zero it first. */
+struct fe_phase_progress {
+	struct fe_progress progress;
+	const char *phase;	/* the phase shown now, or NULL */
+	uint64_t total;		/* its total */
+};
+
+/* As a library callback (struct silo_repack_options and
+ * silo_prune_options' on_progress), PAYLOAD a struct fe_phase_progress. */
+void fe_phase_progress(void *payload, const char *phase, uint64_t done, uint64_t total);
+
+/* End the line of the phase shown, if any. */
+void fe_phase_progress_stop(struct fe_phase_progress *pp);
+
 /*
  * Options.  Each command declares a table of the options it parses,
  * ending in OPT_END(): each option's type, names and where its value

@@ -142,7 +142,8 @@ out:
 }
 
 /* The tree kind: git tree objects and blobs in one new pack. */
-static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir)
+static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir,
+		    const struct silo_medo_add_options *opts)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct silo_tree_pack_result r;
@@ -152,7 +153,8 @@ static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir)
 	memset(&r, 0, sizeof(r));
 	if ((ret = silo_tree_list_dir(&l, silo_object_format(s), dir)) < 0 ||
 	    (ret = silo_tree_list_id(&from_dir, &l)) < 0 ||
-	    (ret = silo_tree_pack_write(&r, s, dir, &l)) < 0)
+	    (ret = silo_tree_pack_write(&r, s, dir, &l, opts ? opts->on_bytes : NULL,
+					opts ? opts->payload : NULL)) < 0)
 		goto out;
 	if (!silo_oid_equal(&from_dir, &r.root)) {
 		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", dir);
@@ -446,7 +448,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		goto out;
 
 	if (S_ISDIR(st.st_mode) && opts->kind == SILO_TREEPTR_TREE) {
-		ret = add_tree(&tp, s, src);
+		ret = add_tree(&tp, s, src, opts);
 	} else if (S_ISDIR(st.st_mode)) {
 		ret = add_dir(&tp, s, src, opts);
 	} else if (http_is_url(src)) {

@@ -378,7 +378,8 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		goto out;
 	}
 	if (tp.kind == SILO_TREEPTR_TREE)
-		ret = medo_tree_write(s, &tp, new_path, treeptr_path);
+		ret = medo_tree_write(s, &tp, new_path, treeptr_path, opts->on_bytes,
+				      opts->payload);
 	else
 		ret = write_checked(st, &tp, new_path, treeptr_path, opts);
 	if (ret < 0)

@@ -49,9 +49,12 @@ struct silo_tree_entry;
 
 /* Write the tree TP (of kind tree) names at NEW_PATH, a directory that
  * does not exist yet, every object read from S verified.  TREEPTR_PATH
- * names the treeptr in messages; errors name the object and its path. */
+ * names the treeptr in messages; errors name the object and its path.
+ * ON_BYTES (may be NULL) hears of the blobs fetched over HTTP (objects
+ * and bytes received, no total), then of the files written (of the
+ * tree's bytes). */
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
-		    const char *treeptr_path);
+		    const char *treeptr_path, silo_medo_bytes_fn on_bytes, void *payload);
 
 /* Write the leaf E (a file or symlink) from its blob in S at its path
  * below ROOTFD, the tree's root; FULL names it in messages. */

@@ -8,6 +8,11 @@
  * silo are serialised (a silo handle is used by one thread at a time);
  * lookups, attributes, listings and reads of spooled files come from
  * memory or the spool and run in parallel.
+ *
+ * An archive (kinds tar and archive) is not read again for each file: at
+ * the first open, every file is unpacked in one pass into one spool
+ * file, kept for the life of the mount, and each read is a pread at the
+ * file's offset in it.
  */
 #define FUSE_USE_VERSION 312
 #include "silo/medo-mount.h"
@@ -41,6 +46,10 @@ struct mnt {
 	const struct silo_medo_mount_options *opts;
 	uid_t uid;
 	gid_t gid;
+	/* An archive: every file in one spool file (lock held to make it) */
+	int archive;
+	int all_fd;			/* -1 until made */
+	uint64_t *offsets;		/* by node, where each file starts */
 };
 
 static void fill_attr(const struct mnt *m, const struct silo_medo_tree_node *n, struct stat *st)
@@ -226,11 +235,34 @@ static int materialise(struct mnt *m, const struct silo_medo_tree_node *n)
 	return fd;
 }
 
+/* An archive's spool file of every leaf, made on the first call: its
+ * fd, or -1 (EIO; a later call tries again). */
+static int spool_all(struct mnt *m)
+{
+	int fd;
+
+	pthread_mutex_lock(&m->lock);
+	if ((fd = m->all_fd) < 0 && (fd = spool_file(m)) >= 0) {
+		if (silo_medo_tree_cat_all(m->t, fd, m->offsets) < 0) {
+			if (m->opts->on_error)
+				m->opts->on_error(m->opts->payload, silo_error_message());
+			close(fd);
+			fd = -1;
+		}
+		m->all_fd = fd;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return fd;
+}
+
 /* The spool file of leaf N, made on its first open: its fd, or -1. */
 static int acquire(struct mnt *m, const struct silo_medo_tree_node *n)
 {
 	struct spooled *f = &m->files[n->node];
 	int fd;
+
+	if (m->archive)
+		return spool_all(m);
 
 	pthread_mutex_lock(&m->files_lock);
 	if (f->refs) {
@@ -259,6 +291,8 @@ static void release_node(struct mnt *m, size_t node)
 {
 	struct spooled *f = &m->files[node];
 
+	if (m->archive)
+		return;		/* the spool of every file stays */
 	pthread_mutex_lock(&m->files_lock);
 	if (f->refs && --f->refs == 0) {
 		close(f->fd);
@@ -298,12 +332,27 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	struct mnt *m = fuse_req_userdata(req);
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	struct silo_medo_tree_node n;
+	off_t base = 0;
 
-	(void)ino;
+	if (m->archive) {
+		/* The file is a range of the shared spool: nothing past it. */
+		if (node_of(m, ino, &n) < 0) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		base = (off_t)m->offsets[n.node];
+		if ((uint64_t)off >= n.size)
+			size = 0;
+		else if (size > n.size - (uint64_t)off)
+			size = (size_t)(n.size - (uint64_t)off);
+		buf.buf[0].size = size;
+	}
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = (int)fi->fh;
-	buf.buf[0].pos = off;
+	buf.buf[0].pos = base + off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
 
@@ -329,12 +378,14 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (n.size >= sizeof(target) || (fd = materialise(m, &n)) < 0) {
+	if (n.size >= sizeof(target) || (fd = m->archive ? spool_all(m) : materialise(m, &n)) < 0) {
 		fuse_reply_err(req, EIO);
 		return;
 	}
-	got = pread(fd, target, sizeof(target) - 1, 0);
-	close(fd);
+	got = pread(fd, target, m->archive ? n.size : sizeof(target) - 1,
+		    m->archive ? (off_t)m->offsets[n.node] : 0);
+	if (!m->archive)
+		close(fd);
 	if (got < 0) {
 		fuse_reply_err(req, EIO);
 		return;
@@ -372,7 +423,11 @@ int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 	m.gid = getgid();
 	pthread_mutex_init(&m.lock, NULL);
 	pthread_mutex_init(&m.files_lock, NULL);
-	if (!(m.files = calloc(silo_medo_tree_count(t) + 1, sizeof(*m.files)))) {
+	m.all_fd = -1;
+	m.archive = silo_medo_tree_treeptr(t)->kind != SILO_TREEPTR_TREE;
+	if (!(m.files = calloc(silo_medo_tree_count(t) + 1, sizeof(*m.files))) ||
+	    (m.archive && !(m.offsets = calloc(silo_medo_tree_count(t) + 1,
+						 sizeof(*m.offsets))))) {
 		ret = silo_error_oom();
 		goto out;
 	}
@@ -423,6 +478,9 @@ out:
 				close(m.files[i].fd);
 	}
 	free(m.files);
+	if (m.all_fd >= 0)
+		close(m.all_fd);
+	free(m.offsets);
 	free(m.spool_dir);
 	pthread_mutex_destroy(&m.files_lock);
 	pthread_mutex_destroy(&m.lock);

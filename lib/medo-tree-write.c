@@ -123,7 +123,19 @@ static int by_oid(const void *a, const void *b)
 
 /* Every blob of L, each once (identical files share one), each of the
  * size its line of the size table gives. */
-static int prefetch(silo *s, const struct silo_tree_list *l)
+struct write_progress {
+	silo_medo_bytes_fn on_bytes;
+	void *payload;
+};
+
+static void fetch_progress(void *payload, uint64_t bytes, size_t done)
+{
+	struct write_progress *wp = payload;
+
+	wp->on_bytes(wp->payload, done, bytes, 0);
+}
+
+static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progress *wp)
 {
 	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
 	uint64_t *sizes = malloc((l->n ? l->n : 1) * sizeof(*sizes));
@@ -145,7 +157,8 @@ static int prefetch(silo *s, const struct silo_tree_list *l)
 			ids[n] = v[i]->id;
 			sizes[n++] = v[i]->size;
 		}
-	ret = silo_remote_fetch_objects(s, ids, sizes, n);
+	ret = silo_remote_fetch_objects(s, ids, sizes, n,
+					wp->on_bytes ? fetch_progress : NULL, wp);
 	free(ids);
 	free(sizes);
 	free(v);
@@ -153,9 +166,11 @@ static int prefetch(silo *s, const struct silo_tree_list *l)
 }
 
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
-		    const char *treeptr_path)
+		    const char *treeptr_path, silo_medo_bytes_fn on_bytes, void *payload)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct write_progress wp = { on_bytes, payload };
+	uint64_t bytes = 0, total = 0;
 	size_t i;
 	int ret, rootfd = -1;
 
@@ -171,7 +186,7 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		goto out;
 	}
 	/* Over HTTP: every blob the cache lacks, in one batch. */
-	if ((ret = prefetch(s, &l)) < 0) {
+	if ((ret = prefetch(s, &l, &wp)) < 0) {
 		silo_error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
@@ -189,6 +204,13 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		if (ret < 0) {
 			silo_error_wrap("'%s'", treeptr_path);
 			goto out;
+		}
+		if (on_bytes) {
+			if (!i)
+				for (size_t k = 0; k < l.n; k++)
+					total += l.v[k].size;
+			bytes += l.v[i].size;
+			on_bytes(payload, i + 1, bytes, total);
 		}
 	}
 out:

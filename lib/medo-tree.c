@@ -420,26 +420,123 @@ static int cat_data(void *payload, const void *buf, size_t len, int64_t offset)
 	return fs_write_all(c->fd, buf, len, c->name);
 }
 
-static int cat_archive(silo_medo_tree *t, const char *path, int fd, const char *name)
+/* Read the object of T (kind tar or archive) to its verified end, HOOKS
+ * called for its entries. */
+static int walk_object(silo_medo_tree *t, const struct tree_archive_hooks *hooks)
 {
-	struct tree_archive_hooks hooks = { cat_header, cat_data, NULL, NULL, NULL };
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
-	struct cat_state c = { path, fd, name, 0, 0, 0 };
 	struct medo_reader src = { 0 };
 	silo_stream *st;
 	int ret;
 
-	hooks.payload = &c;
 	if ((ret = silo_stream_open(&st, t->s, &t->tp.object)) < 0)
 		return ret;
 	src.st = st;
 	ret = tree_archive_walk(&l, silo_object_format(t->s), medo_reader_read, &src,
-				"object", &hooks);
+				"object", hooks);
 	if (!ret)
 		ret = medo_reader_finish(&src);
 	silo_tree_list_release(&l);
 	silo_stream_free(st);
 	return ret;
+}
+
+static int cat_archive(silo_medo_tree *t, const char *path, int fd, const char *name)
+{
+	struct tree_archive_hooks hooks = { cat_header, cat_data, NULL, NULL, NULL };
+	struct cat_state c = { path, fd, name, 0, 0, 0 };
+
+	hooks.payload = &c;
+	return walk_object(t, &hooks);
+}
+
+/* ---- every file's content, in one pass ---- */
+
+struct cat_all {
+	silo_medo_tree *t;
+	int fd;
+	uint64_t *offsets;
+	uint64_t pos;		/* bytes written to FD */
+	uint64_t start;		/* where the current leaf starts */
+	int in;			/* the current entry is a leaf being written */
+};
+
+static int cat_all_write(struct cat_all *c, const void *buf, size_t len)
+{
+	c->pos += len;
+	return fs_write_all(c->fd, buf, len, "the spool file");
+}
+
+/* Zeros up to offset AT of the current leaf (holes of sparse files). */
+static int cat_all_fill(struct cat_all *c, uint64_t at)
+{
+	static const char zeros[4096];
+	int ret;
+
+	while (c->pos < c->start + at) {
+		uint64_t n = c->start + at - c->pos;
+		if ((ret = cat_all_write(c, zeros, n < sizeof(zeros) ? (size_t)n :
+					 sizeof(zeros))) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int cat_all_header(void *payload, struct archive_entry *e, const char *path)
+{
+	struct cat_all *c = payload;
+	const char *target;
+	size_t node, link;
+
+	c->in = 0;
+	if (!find(c->t, path, strlen(path), &node) || node < c->t->n_dirs)
+		return 0;
+	if ((target = archive_entry_hardlink(e))) {
+		/* Its target came before: the same bytes. */
+		if (find(c->t, target, strlen(target), &link) && link >= c->t->n_dirs)
+			c->offsets[node] = c->offsets[link];
+		return 0;
+	}
+	c->offsets[node] = c->start = c->pos;
+	if ((target = archive_entry_symlink(e)))
+		return cat_all_write(c, target, strlen(target));
+	c->in = 1;
+	return 0;
+}
+
+static int cat_all_data(void *payload, const void *buf, size_t len, int64_t offset)
+{
+	struct cat_all *c = payload;
+	int ret;
+
+	if (!c->in)
+		return 0;
+	if ((ret = cat_all_fill(c, (uint64_t)offset)) < 0)
+		return ret;
+	return cat_all_write(c, buf, len);
+}
+
+static int cat_all_finish(void *payload, struct archive_entry *e, const char *path)
+{
+	struct cat_all *c = payload;
+
+	(void)path;
+	if (!c->in)
+		return 0;
+	c->in = 0;
+	return cat_all_fill(c, (uint64_t)archive_entry_size(e));
+}
+
+int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets)
+{
+	struct tree_archive_hooks hooks = { cat_all_header, cat_all_data, cat_all_finish,
+					    NULL, NULL };
+	struct cat_all c = { t, fd, offsets, 0, 0, 0 };
+
+	if (t->tp.kind == SILO_TREEPTR_TREE || t->objects)
+		return silo_error_set(SILO_EINVALID, "'%s' is not an archive", t->name);
+	hooks.payload = &c;
+	return walk_object(t, &hooks);
 }
 
 int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)

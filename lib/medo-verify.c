@@ -2,6 +2,7 @@
 #include "silo/medo.h"
 #include "silo/store.h"
 #include "silo/tree.h"
+#include "silo/tree-pack.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "medo-internal.h"
@@ -41,7 +42,8 @@ static void differs(const struct silo_medo_verify_options *opts, int what,
 		opts->on_diff(opts->payload, what, dir);
 }
 
-/* The listing of the treeptr's object, when a silo at hand holds it. */
+/* The listing of the treeptr's object (for the tree kind, of its tree
+ * objects and size table), when a silo at hand holds it. */
 static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 		       const struct silo_treeptr *tp,
 		       const struct silo_medo_verify_options *opts)
@@ -51,6 +53,12 @@ static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 	struct medo_reader src = { 0 };
 	int ret;
 
+	if (tp->kind == SILO_TREEPTR_TREE) {
+		if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, tp,
+						  opts->on_warning, opts->payload)) == 0)
+			ret = silo_tree_load(l, s, &tp->tree, &tp->object, tp->size);
+		goto out;
+	}
 	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object, tp->size,
 					  opts->on_warning, opts->payload)) < 0 ||
 	    (ret = silo_stream_open(&st, s, &tp->object)) < 0)

@@ -321,6 +321,8 @@ static int run_loose(struct prune_plan *pl, silo *s, const struct silo_prune_opt
 		struct stat st;
 		int ret = 0;
 
+		if (opts->on_progress)
+			opts->on_progress(opts->payload, "removing objects", i, pl->n_loose);
 		if (!path)
 			return silo_error_oom();
 		if (lstat(path, &st) == 0 && st.st_mtime >= opts->expire) {
@@ -376,11 +378,17 @@ int silo_prune(struct silo_prune_result *result, silo *s,
 	memset(&pl, 0, sizeof(pl));
 	pl.ro = (struct silo_repack_options)SILO_REPACK_OPTIONS_INIT;
 	pl.r.spool_fd = -1;
+	pl.ro.on_progress = opts->on_progress;
+	pl.ro.payload = opts->payload;
 	/* A kept tree keeps every object below it. */
 	if ((ret = silo_closure_new(&c, s)) < 0)
 		goto out;
-	for (i = 0; i < keep_list->n && !ret; i++)
+	for (i = 0; i < keep_list->n && !ret; i++) {
 		ret = silo_closure_add(c, &keep_list->v[i]);
+		if (opts->on_progress)
+			opts->on_progress(opts->payload, "finding kept objects", i + 1,
+					  keep_list->n);
+	}
 	if (ret < 0)
 		goto out;
 	keep = silo_closure_set(c);

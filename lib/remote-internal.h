@@ -17,6 +17,12 @@ struct silo_remote {
 	/* requests spent on .moved files and the indexes they name
 	 * (remote-pack.c, MOVED_LOOKUPS_MAX) */
 	unsigned moved_lookups;
+	/* silo_remote_fetch()'s PROGRESS while objects are read from packs:
+	 * called after each range with the bytes and objects so far */
+	void (*progress)(void *payload, uint64_t bytes, size_t done);
+	void *progress_payload;
+	uint64_t progress_bytes;
+	size_t progress_done;
 };
 
 /* Where indexes of remote packs are kept: beside the cache silo, in

@@ -800,7 +800,7 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 	sp.size = rp->pack_size;
 	sp.size_kept = rp->size_kept;
 	for (i = 0; i < n; i = j) {
-		uint64_t start = v[i].off, end;
+		uint64_t start = v[i].off, end = start;
 		for (j = i; j < n; j++) {
 			if (j > i && v[j].off != end)
 				break;
@@ -829,6 +829,11 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 		}
 		if ((ret = fetch_span(&sp, url, start, end - start)) < 0)
 			goto out;
+		if (r->progress) {
+			r->progress_bytes += end - start;
+			r->progress_done += j - i;
+			r->progress(r->progress_payload, r->progress_bytes, r->progress_done);
+		}
 	}
 	if (sp.size < rawsz + 12) {
 		ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);

@@ -274,7 +274,9 @@ int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *la
 	return ret < 0 ? ret : 0;
 }
 
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n)
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
+			      void (*progress)(void *payload, uint64_t bytes, size_t done),
+			      void *payload)
 {
 	struct remote_source *rs = remote_of(s);
 	struct silo_fetch_item *items;
@@ -294,7 +296,7 @@ int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *size
 	 * copy the server offered that is not the object (another size, a
 	 * damaged one) would be offered again, and read whole this time:
 	 * that is the answer. */
-	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
+	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, progress, payload) : 0;
 	for (i = 0; ret == 0 && i < k; i++)
 		if (items[i].status == SILO_ECORRUPT)
 			ret = silo_error_set(SILO_ECORRUPT, "%s", items[i].message);

@@ -305,6 +305,15 @@ out:
 	return ret < 0 && item->status == 0 ? ret : 0;
 }
 
+/* http_run()'s progress after the objects read from packs: the counts
+ * go on from theirs. */
+static void loose_progress(void *payload, uint64_t bytes, size_t done)
+{
+	silo_remote *r = payload;
+
+	r->progress(r->progress_payload, r->progress_bytes + bytes, r->progress_done + done);
+}
+
 int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
 		      size_t n, int jobs,
 		      void (*progress)(void *payload, uint64_t bytes, size_t done),
@@ -389,13 +398,18 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		free(slot->tmp);
 		memset(slot, 0, sizeof(*slot));
 	}
+	r->progress = progress;
+	r->progress_payload = payload;
+	r->progress_bytes = 0;
+	r->progress_done = 0;
 	if (!ret && n_known && (ret = silo_writer_new(&packed, cache)) == 0 &&
 	    (ret = remote_pack_fetch_many(r, cache, known, n_known, packed)) == 0)
 		ret = silo_writer_commit(packed, NULL);
 	silo_writer_free(packed);
 	free(known);
 	if (!ret && k)
-		ret = http_run(hjobs, k, jobs, progress, payload);
+		ret = http_run(hjobs, k, jobs, progress ? loose_progress : NULL, r);
+	r->progress = NULL;
 	/* Check every download; as for puts (silo_writer_commit), the
 	 * checked ones reach the disk before any gets its name, and the
 	 * names before we return. */

@@ -46,6 +46,9 @@ struct tp {
 	char **packs;
 	size_t n_packs, alloc_packs;
 	int threads;		/* for deflating large files */
+	void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes, uint64_t total);
+	void *payload;
+	uint64_t files_done, bytes_done, bytes_total;
 };
 
 void silo_tree_pack_result_release(struct silo_tree_pack_result *r)
@@ -237,6 +240,10 @@ static int write_one(struct tp *t, struct pack_out *out, struct tp_obj *o)
 					       t->threads)) < 0)
 		goto out;
 	o->crc = (uint32_t)out->crc;
+	if (e && t->on_bytes) {
+		t->bytes_done += len;
+		t->on_bytes(t->payload, ++t->files_done, t->bytes_done, t->bytes_total);
+	}
 out:
 	if (map)
 		munmap(map, len);
@@ -295,6 +302,8 @@ static int plan(struct tp *t, struct silo_tree_pack_result *res)
 		if (ret) {
 			if ((ret = note_pack(t, p->relpack)) < 0)
 				return ret;
+			t->files_done++;
+			t->bytes_done += t->l->v[i].size;
 			res->reused++;
 			continue;
 		}
@@ -306,6 +315,10 @@ static int plan(struct tp *t, struct silo_tree_pack_result *res)
 		return ret;
 	t->n = ntrees + nblobs;
 	res->blobs = nblobs - 1;
+	t->bytes_total = t->bytes_done;
+	for (i = ntrees; i < t->n; i++)
+		if (!t->v[i].data)
+			t->bytes_total += t->l->v[t->v[i].leaf].size;
 	return 0;
 }
 
@@ -376,7 +389,7 @@ static void tp_release(struct tp *t)
 
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 {
-	struct tp t = { v, n, n, s, NULL, -1, NULL, NULL, 0, 0, 1 };
+	struct tp t = { v, n, n, s, NULL, -1, NULL, NULL, 0, 0, 1, NULL, NULL, 0, 0, 0 };
 	size_t i;
 	int ret = write_pack(&t, NULL);
 
@@ -387,9 +400,12 @@ int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 }
 
 int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
-			 const struct silo_tree_list *l)
+			 const struct silo_tree_list *l,
+			 void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes,
+					  uint64_t total),
+			 void *payload)
 {
-	struct tp t = { NULL, 0, 0, s, dir, -1, l, NULL, 0, 0, 1 };
+	struct tp t = { NULL, 0, 0, s, dir, -1, l, NULL, 0, 0, 1, on_bytes, payload, 0, 0, 0 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t before;
 	int ret;

@@ -38,20 +38,29 @@ test_expect_success 'status of a medo directory that does not exist is exit 3' '
 	grep "^medo: error: .nowhere.medo. is not a medo directory$" err
 '
 
-test_expect_success 'status names a changed, a missing, an extra and another tree' '
-	echo changed >D/a/f &&
+test_expect_success 'status names a changed, a missing, an extra and another tree, and what changed' '
+	echo changed >D/a/f && echo new >D/a/g &&
 	rm -r D/sub/b &&
 	rm m.medo/old/c.treeptr m.medo/o.treeptr &&
 	mkdir D/by-hand && echo keep >D/by-hand/file &&
 	test_expect_code 1 medo status m.medo D >out &&
-	cat >expect <<-\EOF &&
-	differs D/a
+	printf "differs D/a\n\tchanged D/a/f\n\tadded D/a/g\n" >expect &&
+	cat >>expect <<-\EOF &&
 	other D/by-hand
-	missing D/sub/b
 	extra D/o
 	extra D/old/c
+	missing D/sub/b
 	EOF
-	sort -k2 expect >expect.sorted && test_cmp expect.sorted out
+	test_cmp expect out
+'
+
+test_expect_success 'without a silo, status still says which trees differ' '
+	mv deps.silo away.silo &&
+	test_when_finished "mv away.silo deps.silo" &&
+	test_expect_code 1 medo status m.medo D >out 2>err &&
+	! grep "^	" out &&
+	grep "^differs D/a$" out &&
+	test_must_be_empty err
 '
 
 test_expect_success 'status --json' '
@@ -59,7 +68,9 @@ test_expect_success 'status --json' '
 	json_check out "
 e = {x[\"path\"]: x for x in d[\"entries\"]}
 assert sorted(e) == [\"D/a\", \"D/by-hand\", \"D/o\", \"D/old/c\", \"D/sub/b\"], e
-assert e[\"D/a\"] == {\"path\": \"D/a\", \"treeptr\": \"m.medo/a.treeptr\", \"state\": \"differs\"}, e
+assert e[\"D/a\"] == {\"path\": \"D/a\", \"treeptr\": \"m.medo/a.treeptr\", \"state\": \"differs\",
+                   \"differences\": [{\"change\": \"changed\", \"path\": \"D/a/f\"},
+                                   {\"change\": \"added\", \"path\": \"D/a/g\"}]}, e
 assert e[\"D/sub/b\"][\"state\"] == \"missing\" and e[\"D/sub/b\"][\"treeptr\"] == \"m.medo/sub/b.treeptr\"
 assert e[\"D/o\"] == {\"path\": \"D/o\", \"treeptr\": None, \"state\": \"extra\"}, e
 assert e[\"D/old/c\"][\"state\"] == \"extra\" and e[\"D/by-hand\"][\"state\"] == \"other\"

@@ -95,8 +95,15 @@ test_expect_success 'expand gives the same files, modes and symlinks and the sam
 
 test_expect_success 'verify, status, reachable and silo verify know the tree kind' '
 	medo verify deps/x.medo/src.treeptr out/src &&
-	echo changed >out/src/plain &&
-	test_expect_code 1 medo verify deps/x.medo/src.treeptr out/src 2>/dev/null &&
+	echo changed >out/src/plain && rm out/src/empty &&
+	test_expect_code 1 medo verify deps/x.medo/src.treeptr out/src >actual 2>err &&
+	printf "removed out/src/empty\nchanged out/src/plain\n" >expect &&
+	test_cmp expect actual &&
+	test_must_be_empty err &&
+	test_expect_code 1 medo status deps/x.medo out >actual 2>err &&
+	printf "differs out/src\n\tremoved out/src/empty\n\tchanged out/src/plain\n" >expect &&
+	test_cmp expect actual &&
+	test_must_be_empty err &&
 	silo verify deps.silo &&
 	medo reachable deps >actual &&
 	{ field object deps/x.medo/src.treeptr && field tree deps/x.medo/src.treeptr; } | sort >expect &&

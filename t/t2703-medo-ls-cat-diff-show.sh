@@ -3,6 +3,7 @@ test_description='medo ls, cat, diff and show on local and HTTP silos, both kind
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-treekind.sh"
 . "$TEST_DIRECTORY/lib-httpd.sh"
+. "$TEST_DIRECTORY/lib-json.sh"
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
@@ -116,7 +117,7 @@ test_expect_success 'ls of a damaged tree object names the tree and its path' '
 
 test_expect_success 'diff names what was added, removed and changed, in path order' '
 	test_expect_code 1 medo diff m/v1.treeptr m/v2.treeptr >actual &&
-	cat >expect <<-\EOF &&
+	cat >expect-v1-v2 <<-\EOF &&
 	changed a
 	mode other/x
 	changed sub/b
@@ -124,6 +125,7 @@ test_expect_success 'diff names what was added, removed and changed, in path ord
 	removed sub/link
 	added sub/link/f
 	EOF
+	cp expect-v1-v2 expect &&
 	test_cmp expect actual &&
 	test_expect_code 1 medo diff m/v1-tar.treeptr m/v2.treeptr >actual && test_cmp expect actual &&
 	medo diff m/v1.treeptr m/v1-tar.treeptr >actual &&
@@ -136,6 +138,80 @@ test_expect_success 'diff --json' '
 	test_cmp expect actual
 '
 
+test_expect_success 'diff of a treeptr with a directory, either way, and of two directories' '
+	cp expect-v1-v2 expect &&
+	test_expect_code 1 medo diff m/v1.treeptr v2 >actual && test_cmp expect actual &&
+	test_expect_code 1 medo diff v1 m/v2.treeptr >actual && test_cmp expect actual &&
+	test_expect_code 1 medo diff m/v1-tar.treeptr v2 >actual && test_cmp expect actual &&
+	test_expect_code 1 medo diff v1 v2 >actual && test_cmp expect actual &&
+	medo diff m/v1-tar.treeptr v1 >actual && test_must_be_empty actual
+'
+
+test_expect_success 'diff --stat counts files and bytes on each side' '
+	cat >expect <<-\EOF &&
+	added: 2 files, 0 -> 7 bytes
+	removed: 1 file, 4 -> 0 bytes
+	changed: 2 files, 6 -> 12 bytes
+	mode: 1 file, 5 -> 5 bytes
+	EOF
+	test_expect_code 1 medo diff --stat m/v1.treeptr m/v2.treeptr >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 medo diff --stat m/v1-tar.treeptr v2 >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 medo diff --stat --json m/v1.treeptr m/v2.treeptr >actual &&
+	json_check actual "
+assert d[\"differs\"] is True
+assert d[\"stat\"][\"changed\"] == {\"files\": 2, \"bytes_a\": 6, \"bytes_b\": 12}, d
+assert d[\"stat\"][\"added\"] == {\"files\": 2, \"bytes_a\": 0, \"bytes_b\": 7}, d
+assert d[\"changes\"][0] == {\"change\": \"changed\", \"path\": \"a\", \"size_a\": 2, \"size_b\": 4}, d
+assert d[\"changes\"][3] == {\"change\": \"added\", \"path\": \"sub/deeper/new\", \"size_b\": 4}, d
+"
+'
+
+test_expect_success 'diff -p shows the content diff of text files, and says which are binary' '
+	cat >expect <<-\EOF &&
+	changed a
+	--- a/a
+	+++ b/a
+	@@ -1 +1 @@
+	-a
+	+one
+	mode other/x
+	changed sub/b
+	--- a/sub/b
+	+++ b/sub/b
+	@@ -1 +1 @@
+	-two
+	+changed
+	added sub/deeper/new
+	--- /dev/null
+	+++ b/sub/deeper/new
+	@@ -0,0 +1 @@
+	+new
+	removed sub/link
+	added sub/link/f
+	--- /dev/null
+	+++ b/sub/link/f
+	@@ -0,0 +1 @@
+	+in
+	EOF
+	test_expect_code 1 medo diff -p m/v1.treeptr m/v2.treeptr >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 medo diff -p m/v1-tar.treeptr v2 >actual &&
+	test_cmp expect actual &&
+	cp -R v1 w && printf "x\000y" >w/bin && echo more >>w/sub/deeper/big &&
+	test_expect_code 1 medo diff -p m/v1.treeptr w >actual &&
+	cat >expect <<-\EOF &&
+	added bin
+	Binary files /dev/null and b/bin differ
+	changed sub/deeper/big
+	Binary files a/sub/deeper/big and b/sub/deeper/big differ
+	EOF
+	test_cmp expect actual &&
+	test_expect_code 2 medo diff -p --stat m/v1.treeptr w 2>err &&
+	grep "^medo: error: -p goes with neither --stat nor --json$" err
+'
+
 test_expect_success 'show: treeptrs and directories' '
 	medo show m/v1.treeptr v1 >actual &&
 	p=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" m/v1.treeptr) &&
@@ -144,9 +220,10 @@ test_expect_success 'show: treeptrs and directories' '
 	treeptr m/v1.treeptr
 	kind: tree
 	tree: $(cat tree1)
-	object: $obj
-	size: $(silo cat --silo deps.silo $obj | wc -c)
+	size table: $obj ($(silo cat --silo deps.silo $obj | wc -c) bytes)
 	pack: $p
+	files: 6
+	unpacked: 100025
 	host: $(hostname)
 	source: $PWD/v1
 	time: 2023-11-14T22:13:20Z
@@ -159,6 +236,50 @@ test_expect_success 'show: treeptrs and directories' '
 	size: 100025
 	EOF
 	test_cmp expect actual
+'
+
+test_expect_success 'show: files and unpacked size of the tar kind, and of an opaque file' '
+	medo show m/v1-tar.treeptr >actual &&
+	obj=$(sed -n "s/^  \"object\": \"\(.*\)\",/\1/p" m/v1-tar.treeptr) &&
+	cat >expect <<-EOF &&
+	treeptr m/v1-tar.treeptr
+	kind: tar
+	tree: $(cat tree1)
+	object: $obj
+	size: $(silo cat --silo deps.silo $obj | wc -c)
+	files: 6
+	unpacked: 100025
+	EOF
+	sed -n "1,7p" actual >head && test_cmp expect head &&
+	echo opaque >o && medo add --opaque o m/o.treeptr &&
+	medo show --json m/o.treeptr >actual &&
+	grep "^      \"files\": 1,$" actual && grep "^      \"unpacked\": 7$" actual
+'
+
+test_expect_success 'show without a silo at hand: no count, a warning' '
+	mkdir -p lone && cp m/v1-tar.treeptr lone/ &&
+	medo show lone/v1-tar.treeptr >actual 2>err &&
+	! grep "^files:" actual &&
+	grep "^medo: warning: cannot count the files of .lone/v1-tar.treeptr.: " err
+'
+
+test_expect_success 'show of a medo directory lists its treeptrs' '
+	medo show m >actual &&
+	{
+		echo "medo directory m" && echo "treeptrs: 4" &&
+		printf "%-7s %s %s\n" opaque $(git hash-object o) o.treeptr &&
+		printf "%-7s %s %s\n" tar $(cat tree1) v1-tar.treeptr &&
+		printf "%-7s %s %s\n" tree $(cat tree1) v1.treeptr &&
+		printf "%-7s %s %s\n" tree $(medo tree-id v2) v2.treeptr
+	} >expect &&
+	test_cmp expect actual &&
+	medo show --json m >actual &&
+	json_check actual "
+i = d[\"items\"][0]
+assert i[\"kind\"] == \"medo directory\" and i[\"path\"] == \"m\", i
+assert [t[\"path\"] for t in i[\"treeptrs\"]] == [\"m/o.treeptr\", \"m/v1-tar.treeptr\", \"m/v1.treeptr\", \"m/v2.treeptr\"], i
+assert i[\"treeptrs\"][0][\"object\"] and i[\"treeptrs\"][2][\"kind\"] == \"tree\", i
+"
 '
 
 test_expect_success 'show --json' '

@@ -126,4 +126,40 @@ test_expect_success FUSE,HTTPD 'over HTTP, a large file is spooled to disk, not 
 	test_must_be_empty mnt4.err
 '
 
+test_lazy_prereq STRACE 'strace -o /dev/null true'
+
+# strace_mount MNT TREEPTR: medo mount -f under strace (its opens in
+# MNT.trace) in the background, as mount_bg; sets strace_pid.  (The leak
+# checker of a SANITIZE=1 build cannot run under ptrace.)
+strace_mount() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	strace -f -qq -e trace=openat -o "$1.trace" medo mount -f "$2" "$1" 2>"$1.err" &
+	strace_pid=$!
+	test_wait_for "mounted \"$1\" || ! kill -0 $strace_pid 2>/dev/null" 10 &&
+	mounted "$1"
+}
+
+test_expect_success FUSE,STRACE 'a tar-kind mount reads the archive once for every file, not once each' '
+	test_when_finished "! mounted mnt5 || fusermount3 -u -z mnt5" &&
+	mkdir -p mnt5 && echo same >src/hard-a && ln src/hard-a src/hard-b &&
+	test_when_finished "rm -f src/hard-a src/hard-b" &&
+	medo add -q src m/src-tar.treeptr &&
+	medo expand m/src-tar.treeptr expanded-tar &&
+	obj=$(sed -n "s/^  \"object\": \"\(.*\)\",/\1/p" m/src-tar.treeptr) &&
+	loose=objects/$(echo $obj | cut -c1-2)/$(echo $obj | cut -c3-).gz &&
+	test -f deps.silo/$loose &&
+	strace_mount mnt5 m/src-tar.treeptr &&
+	diff -r --no-dereference expanded-tar mnt5 &&
+	(cd expanded-tar && find . -type f | sort | while read -r f; do cat "$f"; done) >expect &&
+	(cd mnt5 && find . -type f | sort | while read -r f; do cat "$f"; done) >actual &&
+	test_cmp expect actual &&
+	test "$(readlink mnt5/sub/uplink)" = ../plain &&
+	test "$(cat mnt5/hard-b)" = same &&
+	medo mount -u mnt5 &&
+	wait $strace_pid &&
+	test_must_be_empty mnt5.err &&
+	grep -c "$loose" mnt5.trace >reads &&
+	echo 2 >expect && test_cmp expect reads
+'
+
 test_done

@@ -2,34 +2,7 @@
 test_description='progress: one line on a terminal, none in a pipe; --progress and --no-progress force it'
 . "$(dirname "$0")/test-lib.sh"
 
-# Run a command with stderr on a pseudo-terminal (python's pty); what the
-# terminal got goes to the file named first, carriage returns as newlines.
-on_tty() {
-	out=$1
-	shift
-	python3 - "$out" "$@" <<-'EOT'
-	import os, pty, sys
-	out, argv = sys.argv[1], sys.argv[2:]
-	pid, fd = pty.fork()
-	if pid == 0:
-	    # stdout stays a pipe to us: only stderr is the terminal
-	    os.execvp("sh", ["sh", "-c", 'exec "$@" >/dev/null', "sh"] + argv)
-	data = b""
-	while True:
-	    try:
-	        chunk = os.read(fd, 65536)
-	    except OSError:
-	        break
-	    if not chunk:
-	        break
-	    data += chunk
-	_, status = os.waitpid(pid, 0)
-	open(out, "wb").write(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-	sys.exit(os.waitstatus_to_exitcode(status))
-	EOT
-}
-
-test_lazy_prereq PTY 'python3 -c "import pty, os; pty.fork" && test -e /dev/ptmx'
+. "$TEST_DIRECTORY/lib-pty.sh"
 
 test_expect_success PTY 'setup' '
 	silo init s &&

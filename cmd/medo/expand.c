@@ -184,11 +184,12 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 		return json ? print_json(&b) : b.status;
 	}
 	fe_progress_start(&b.progress, "medo expand", 0);
+	b.progress.unit = "files";
 	o.on_bytes = fe_progress_on_bytes;
 	o.payload = &b.progress;
 	ret = silo_medo_expand(argv[0], argv[1], &o);
 	if (ret >= 0)
-		fe_progress_stop(&b.progress, 0, 0);
+		fe_progress_stop(&b.progress, b.progress.count, 0);
 	if (ret < 0) {
 		b.status = fe_lib_error(ret);
 		if (!json)

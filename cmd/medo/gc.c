@@ -177,6 +177,7 @@ int cmd_medo_gc(int argc, const char **argv)
 	if (!force && !dry_run)
 		po.max_percent = FE_PRUNE_GUARD_PERCENT;
 	ret = silo_prune(&res, st.s, &keep, &po);
+	fe_prune_report_done(&rep);
 	if (ret == SILO_EUNSAFE) {
 		snprintf(what, sizeof(what), "the history's keep list");
 		status = fe_prune_refused(what, &res);

@@ -24,6 +24,10 @@ int medo_cmd_is_dir(const char *path);
 /* "DIR/NAME" as a new string (owned by the caller), or NULL. */
 char *medo_cmd_join(const char *dir, const char *name);
 
+/* The word medo verify and medo status print for a difference: a value
+ * of enum silo_tree_change or a SILO_MEDO_* of silo/medo.h. */
+const char *medo_cmd_change_word(int change);
+
 /*
  * Call FN for each treeptr ARGV names: a treeptr file, or every treeptr
  * below a medo directory, in path order.  One that fails does not stop

@@ -1,6 +1,7 @@
 /* The medo tool: what its commands share. */
 #include "medo-cmd.h"
 #include "silo/medo.h"
+#include "silo/tree.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -47,6 +48,18 @@ int medo_cmd_is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *medo_cmd_change_word(int change)
+{
+	switch (change) {
+	case SILO_TREE_ADDED: return "added";
+	case SILO_TREE_REMOVED: return "removed";
+	case SILO_TREE_CHANGED: return "changed";
+	case SILO_TREE_MODE: return "mode";
+	case SILO_MEDO_MISSING: return "missing";
+	default: return "differs";
+	}
 }
 
 char *medo_cmd_join(const char *dir, const char *name)

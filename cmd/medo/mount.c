@@ -4,6 +4,8 @@
 #include "silo/error.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +56,7 @@ int cmd_medo_mount(int argc, const char **argv)
 		OPT_END()
 	};
 	silo_medo_tree *t;
+	char *treeptr, *silo_abs = NULL;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
@@ -65,7 +68,18 @@ int cmd_medo_mount(int argc, const char **argv)
 	}
 	if (argc != 2)
 		return fe_usage_error(usage, opts, "expected a treeptr and a mount point");
-	if ((ret = silo_medo_tree_open(&t, argv[0], silo_opt, medo_cmd_warn, NULL)) < 0)
+	/* The mount's process leaves the working directory (libfuse goes
+	 * to /), and files are read from the silo long after: its paths,
+	 * found from the treeptr's or --silo, must not be relative.  A path
+	 * that cannot be resolved is left for the open to report. */
+	treeptr = realpath(argv[0], NULL);
+	if (silo_opt && !strstr(silo_opt, "://"))
+		silo_abs = realpath(silo_opt, NULL);
+	ret = silo_medo_tree_open(&t, treeptr ? treeptr : argv[0], silo_abs ? silo_abs : silo_opt,
+				  medo_cmd_warn, NULL);
+	free(treeptr);
+	free(silo_abs);
+	if (ret < 0)
 		return fe_lib_error(ret);
 	ret = silo_medo_mount(t, argv[1], &mo);
 	silo_medo_tree_free(t);

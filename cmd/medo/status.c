@@ -2,11 +2,52 @@
 #include "medo-cmd.h"
 #include "fe-json.h"
 #include "silo/medo-status.h"
+#include "silo/medo.h"
+#include "silo/tree.h"
 #include "silo/error.h"
 
 #include <stdlib.h>
 
 static const struct fe_usage *const usage = &fe_usage_medo_status;
+
+struct diffs {
+	json_t *list;		/* with --json: the differences, else NULL */
+	int failed;
+};
+
+static void on_diff(void *payload, int change, const char *path)
+{
+	struct diffs *d = payload;
+
+	if (change != SILO_TREE_ADDED && change != SILO_TREE_REMOVED &&
+	    change != SILO_TREE_CHANGED && change != SILO_TREE_MODE)
+		return;		/* the tree as a whole: said already */
+	if (!d->list)
+		printf("\t%s %s\n", medo_cmd_change_word(change), path);
+	else if (fe_json_append(d->list, json_pack("{s:s,s:s}", "change",
+			medo_cmd_change_word(change), "path", path)) < 0)
+		d->failed = 1;
+}
+
+/*
+ * What differs inside DEST, a tree that is not TREEPTR's: its paths, as
+ * medo verify names them, when a silo at hand can list the treeptr's
+ * tree (none is needed to say that it differs); else nothing.  With
+ * --json, LIST (new) receives them.
+ */
+static int name_differences(const char *treeptr, const char *dest, json_t **list)
+{
+	struct silo_medo_verify_options o = { 0 };
+	struct diffs d = { NULL, 0 };
+
+	if (list && !(d.list = *list = json_array()))
+		return -1;
+	o.on_diff = on_diff;
+	o.payload = &d;
+	if (silo_medo_verify(treeptr, dest, &o) < 0)
+		silo_error_clear();
+	return d.failed ? -1 : 0;
+}
 
 int cmd_medo_status(int argc, const char **argv)
 {
@@ -49,14 +90,23 @@ int cmd_medo_status(int argc, const char **argv)
 			status = FE_EXIT_NEGATIVE;
 		}
 		if (list) {
-			if (fe_json_append(list, json_pack("{s:s,s:s?,s:s,s:s*}",
+			json_t *diffs = NULL;
+			if (dest && tp && e->state == SILO_MEDO_STATE_DIFFERS &&
+			    name_differences(tp, dest, &diffs) < 0) {
+				json_decref(diffs);
+				diffs = NULL;
+				json_failed = 1;
+			}
+			if (fe_json_append(list, json_pack("{s:s,s:s?,s:s,s:o*,s:s*}",
 					"path", dest, "treeptr", tp,
 					"state", silo_medo_state_name(e->state),
-					"error", e->message)) < 0)
+					"differences", diffs, "error", e->message)) < 0)
 				json_failed = 1;
 		} else if (dest && e->state != SILO_MEDO_STATE_ERROR &&
 			   (verbose || e->state != SILO_MEDO_STATE_SAME)) {
 			printf("%s %s\n", silo_medo_state_name(e->state), dest);
+			if (tp && e->state == SILO_MEDO_STATE_DIFFERS)
+				name_differences(tp, dest, NULL);
 		}
 		free(dest);
 		free(tp);

@@ -19,18 +19,6 @@ struct verify_state {
 	int reported;		/* differences reported for the current tree */
 };
 
-static const char *change_word(int change)
-{
-	switch (change) {
-	case SILO_TREE_ADDED: return "added";
-	case SILO_TREE_REMOVED: return "removed";
-	case SILO_TREE_CHANGED: return "changed";
-	case SILO_TREE_MODE: return "mode";
-	case SILO_MEDO_MISSING: return "missing";
-	default: return "differs";
-	}
-}
-
 static void on_diff(void *payload, int change, const char *path)
 {
 	struct verify_state *st = payload;
@@ -39,9 +27,9 @@ static void on_diff(void *payload, int change, const char *path)
 	if (change == SILO_MEDO_MISSING)
 		st->missing = 1;
 	if (!st->diffs)
-		printf("%s %s\n", change_word(change), path);
+		printf("%s %s\n", medo_cmd_change_word(change), path);
 	else if (fe_json_append(st->diffs, json_pack("{s:s,s:s}", "change",
-			change_word(change), "path", path)) < 0)
+			medo_cmd_change_word(change), "path", path)) < 0)
 		st->json_failed = 1;
 }
 

@@ -68,6 +68,7 @@ int cmd_silo_prune(int argc, const char **argv)
 	if (!force && !dry_run && keep.n)
 		po.max_percent = FE_PRUNE_GUARD_PERCENT;
 	ret = silo_prune(&res, s, &keep, &po);
+	fe_prune_report_done(&rep);
 	if (ret == SILO_EUNSAFE) {
 		snprintf(what, sizeof(what), "the keep list '%s'", keep_file);
 		status = fe_prune_refused(what, &res);

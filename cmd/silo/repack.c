@@ -76,24 +76,6 @@ static int read_hints(struct hint_list *l, silo *s, const char *path)
 	return status;
 }
 
-struct repack_state {
-	struct fe_progress progress;
-	const char *phase;
-};
-
-static void on_progress(void *payload, const char *phase, uint64_t done, uint64_t total)
-{
-	struct repack_state *st = payload;
-
-	if (st->phase != phase) {
-		if (st->phase)
-			fe_progress_stop(&st->progress, total, total);
-		st->phase = phase;
-		fe_progress_start(&st->progress, phase, 0);
-	}
-	fe_progress_update(&st->progress, done, total);
-}
-
 int cmd_silo_repack(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *hints_file = NULL, *hint = NULL;
@@ -113,7 +95,7 @@ int cmd_silo_repack(int argc, const char **argv)
 	struct silo_repack_result res;
 	struct hint_list hints = { NULL, 0, 0 };
 	const char **hint_args;
-	struct repack_state st;
+	struct fe_phase_progress st;
 	silo *s = NULL;
 	int status, ret, i, n_hint_args = 0, out = 0;
 
@@ -162,11 +144,10 @@ int cmd_silo_repack(int argc, const char **argv)
 	ro.depth = depth;
 	ro.hints = hints.v;
 	ro.n_hints = hints.n;
-	ro.on_progress = on_progress;
+	ro.on_progress = fe_phase_progress;
 	ro.payload = &st;
 	ret = silo_repack(&res, s, &ro);
-	if (st.phase)
-		fe_progress_stop(&st.progress, res.objects, res.objects);
+	fe_phase_progress_stop(&st);
 	if (ret < 0) {
 		status = fe_lib_error(ret);
 		goto out;

@@ -103,4 +103,12 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name);
  * tar or archive: what the archive is (gzip, xz, zip...). */
 int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_t *got);
 
+/* For kinds tar and archive: the content of every leaf, read from the
+ * object in one pass (verified at its end) and written one after the
+ * other to FD from its current offset, which must be 0.  OFFSETS (one per
+ * node, silo_medo_tree_count()) receives where each leaf's content
+ * starts; it is as long as the leaf's size.  So that files are read
+ * from an archive once, not once each.  SILO_EINVALID for kind tree. */
+int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets);
+
 #endif

@@ -81,6 +81,10 @@ struct silo_prune_options {
 	/* Called for each packed object removed (or that would be), with
 	 * the pack ("pack/pack-<hex>.pack") that held it; may be NULL. */
 	void (*on_remove_packed)(void *payload, const silo_oid *id, const char *relpack);
+	/* Called now and then with what is being done ("finding kept
+	 * objects", the phases of a repack of packs with garbage,
+	 * "removing objects"), DONE of TOTAL; may be NULL. */
+	void (*on_progress)(void *payload, const char *phase, uint64_t done, uint64_t total);
 	void *payload;
 };
 

@@ -103,8 +103,10 @@ int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
  * not known) are their sizes: an object offered with another is not
  * transferred.  An object the server offers damaged (or of another
  * size) is SILO_ECORRUPT; one that fails otherwise is not an error here:
- * reading it says why. */
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n);
+ * reading it says why.  PROGRESS (may be NULL) as for silo_remote_fetch(). */
+int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
+			      void (*progress)(void *payload, uint64_t bytes, size_t done),
+			      void *payload);
 int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
 
 #endif

@@ -44,10 +44,15 @@ void silo_tree_pack_result_release(struct silo_tree_pack_result *r);
  * with its index; pack/packs is rewritten.  Blobs are read from DIR
  * again and must still have the ids of L (else SILO_EIO: DIR changed).
  * Objects held only loose are written again, so that every object of
- * the tree is packed.
+ * the tree is packed.  ON_BYTES (may be NULL) is called with PAYLOAD as
+ * blobs are written: the leaves done, their bytes, of the bytes of all
+ * the leaves (those found in packs count as done).
  */
 int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
-			 const struct silo_tree_list *l);
+			 const struct silo_tree_list *l,
+			 void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes,
+					  uint64_t total),
+			 void *payload);
 
 /*
  * The leaves of the tree ROOT of S, read from its tree objects, with their
