@@ -94,9 +94,9 @@ test_expect_success 'KNOT_LIMITS sets the limits; --limits wins over it' '
 
 test_expect_success 'a build within its limits is published; limits are not part of the key' '
 	knot key deps/source.medo/fine >key1 &&
-	KNOT_LIMITS=tmp=2M,disk=4M,memory=512M,pids=200,time=1m knot key deps/source.medo/fine >key2 &&
+	KNOT_LIMITS=tmp=2M,disk=4M,memory=512M,pids=2000,time=1m knot key deps/source.medo/fine >key2 &&
 	test_cmp key1 key2 &&
-	knot build --limits=tmp=2M,disk=4M,memory=512M,pids=200,time=1m deps/source.medo/fine &&
+	knot build --limits=tmp=2M,disk=4M,memory=512M,pids=2000,time=1m deps/source.medo/fine &&
 	test -f $(knot_derived fine 1.0)
 '
 
