@@ -51,7 +51,7 @@ static int map_slot(struct oid_map *m, const silo_oid *id, struct oid_slot **out
 		size_t cap = m->cap ? 2 * m->cap : 256, j;
 		struct oid_slot *v = calloc(cap, sizeof(*v));
 		if (!v)
-			return silo_error_oom();
+			return silo__error_oom();
 		for (j = 0; j < m->cap; j++) {
 			if (!m->v[j].used)
 				continue;
@@ -113,7 +113,7 @@ int silo_closure_new(struct silo_closure **out, silo *s)
 
 	*out = NULL;
 	if (!c)
-		return silo_error_oom();
+		return silo__error_oom();
 	c->s = s;
 	*out = c;
 	return 0;
@@ -182,8 +182,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 
 	silo_oid_to_hex(top_hex, top);
 	if (depth > DEPTH_MAX)
-		return silo_error_set(SILO_ECORRUPT, "kept tree %s is nested too deeply at '%s'",
-				      top_hex, path->buf);
+		return silo__error_set(SILO_ECORRUPT, "kept tree %s is nested too deeply at '%s'",
+				       top_hex, path->buf);
 	if ((ret = map_slot(&c->walked, id, &slot, &found)) < 0 || found)
 		return ret;
 	if ((ret = silo_tree_object_read(&data, &len, c->s, id, path->len ? path->buf : ".")) < 0) {
@@ -191,8 +191,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 		if (ret == SILO_ENOMEM)
 			return ret;
 		snprintf(why, sizeof(why), "%s", silo_error_message());
-		return silo_error_set(SILO_ECORRUPT, "kept tree %s: %s: what is below it "
-				      "cannot be known", top_hex, why);
+		return silo__error_set(SILO_ECORRUPT, "kept tree %s: %s: what is below it "
+				       "cannot be known", top_hex, why);
 	}
 	silo_tree_iter_init(&it, data, len, id->format);
 	while ((ret = silo_tree_iter_next(&it)) > 0) {
@@ -212,8 +212,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 	free(data);
 	/* The iterator names the entry only: say which tree. */
 	if ((ret == SILO_ECORRUPT || ret == SILO_EUNSAFE) && !below)
-		ret = silo_error_set(SILO_ECORRUPT, "kept tree %s: tree %s of '%s' is malformed",
-				     top_hex, silo_oid_to_hex(hex, id), plen ? path->buf : ".");
+		ret = silo__error_set(SILO_ECORRUPT, "kept tree %s: tree %s of '%s' is malformed",
+				      top_hex, silo_oid_to_hex(hex, id), plen ? path->buf : ".");
 	return ret < 0 ? ret : 0;
 }
 
@@ -487,7 +487,7 @@ static int names_add(struct names *l, const char *name, size_t len)
 		if (strlen(l->v[i]) == len && !memcmp(l->v[i], name, len))
 			return 0;
 	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0 || !(l->v[l->n] = strndup(name, len)))
-		return silo_error_oom();
+		return silo__error_oom();
 	l->n++;
 	return 1;
 }
@@ -512,14 +512,14 @@ static int pack_state(silo *s, const char *name, struct names *todo)
 
 	snprintf(rel, sizeof(rel), "pack/%s.pack", name);
 	if (!(path = fs_join(silo_root(s), rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_exists(path);
 	free(path);
 	if (ret)
 		return ret;
 	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
 	if (!(path = fs_join(silo_root(s), rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_read_file(&text, &len, path, 64u << 10);
 	free(path);
 	if (ret == SILO_ENOTFOUND) {
@@ -570,7 +570,7 @@ static int check_packs(struct check *ck, int have_root)
 	size_t i, named = silo_treeptr_n_packs(ck->tp);
 	int ret = 0, holds = 0;
 
-	if (silo_remote_source(ck->c->s))
+	if (silo__remote_source(ck->c->s))
 		return 0;	/* a server's packs are its own business */
 	for (i = 0; i < named && ret >= 0; i++) {
 		const char *name = silo_treeptr_pack(ck->tp, i);

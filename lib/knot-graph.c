@@ -26,7 +26,7 @@ static int add_arg(struct strbuf *sb, const char *s)
 	int ret = 0;
 
 	if (strchr(s, '\n'))
-		return silo_error_set(SILO_EINVALID, "'%s': a newline in a path cannot be built", s);
+		return silo__error_set(SILO_EINVALID, "'%s': a newline in a path cannot be built", s);
 	for (p = s; *p && plain; p++)
 		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "0123456789_./+-@%,=", *p) != NULL;
@@ -51,15 +51,15 @@ static int set_stamp(const char *stamps, const struct silo_knot_task *t, int wan
 	int ret = 0;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (want) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
-			ret = silo_error_errno("cannot create '%s'", path);
+			ret = silo__error_errno("cannot create '%s'", path);
 		else
 			close(fd);
 	} else if (unlink(path) < 0 && errno != ENOENT) {
-		ret = silo_error_errno("cannot remove '%s'", path);
+		ret = silo__error_errno("cannot remove '%s'", path);
 	}
 	free(path);
 	return ret;
@@ -75,7 +75,7 @@ int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, s
 	*to_build = 0;
 	knot_remove_stale_work();
 	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(path = fs_join(g->build_dir, "build.ninja"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(stamps, 0777)) < 0)
@@ -138,7 +138,7 @@ int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_g
 	int ret;
 
 	if ((ret = knot_which(&ninja, "ninja")) < 0)
-		return silo_error_wrap("knot build runs its graph with ninja (Debian: ninja-build)");
+		return silo__error_wrap("knot build runs its graph with ninja (Debian: ninja-build)");
 	if ((ret = knot_strv_push(&argv, ninja)) < 0 ||
 	    (ret = knot_strv_push(&argv, "-C")) < 0 ||
 	    (ret = knot_strv_push(&argv, build_dir)) < 0 ||

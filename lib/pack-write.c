@@ -169,12 +169,12 @@ static int note_new_pack(struct repack *r, const char *rel, const size_t *v, siz
 		if (!strcmp(r->new_packs[i], rel))
 			return 0;	/* the same content twice */
 	if (!(names = realloc(r->new_packs, (k + 1) * sizeof(*names))))
-		return silo_error_oom();
+		return silo__error_oom();
 	r->new_packs = names;
 	if (!(names[k] = strdup(rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(moved = calloc(r->n_old ? r->n_old * (k + 1) : 1, sizeof(*moved))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < r->n_old * k; i++)
 		moved[i / k * (k + 1) + i % k] = r->moved[i];
 	for (i = 0; i < n; i++) {
@@ -224,7 +224,7 @@ int repack_write_pack(struct repack *r, struct silo_repack_result *res)
 		snprintf(res->pack, sizeof(res->pack), "%s", rel);
 	if (!(dest = fs_join(r->s->root, rel)) ||
 	    !(ids = malloc((r->n_order ? r->n_order : 1) * sizeof(*ids)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* r->objs is sorted by id: so are their indexes. */

@@ -60,8 +60,8 @@ struct line {
 
 static int line_error(const struct line *l, const char *what)
 {
-	return silo_error_set(SILO_EINVALID, "malformed allowed signers '%s', line %zu: %s",
-			      l->file, l->number, what);
+	return silo__error_set(SILO_EINVALID, "malformed allowed signers '%s', line %zu: %s",
+			       l->file, l->number, what);
 }
 
 static void skip_blanks(struct line *l)
@@ -284,7 +284,7 @@ static int parse_line(struct silo_sshsig_signers *out, struct line *l)
 		size_t alloc = out->alloc ? 2 * out->alloc : 8;
 		struct signer *list = realloc(out->list, alloc * sizeof(*list));
 		if (!list) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		out->list = list;
@@ -294,7 +294,7 @@ static int parse_line(struct silo_sshsig_signers *out, struct line *l)
 		goto out;
 	s.anyone = ret;
 	if (!(s.principals = strdup(principals))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	out->list[out->n++] = s;
@@ -315,13 +315,13 @@ int silo_sshsig_signers_parse(struct silo_sshsig_signers **out, const char *text
 
 	*out = NULL;
 	if (!s || !copy || !(s->name = strdup(name))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	if (memchr(text, '\0', len)) {
-		ret = silo_error_set(SILO_EINVALID, "malformed allowed signers '%s': a NUL byte", name);
+		ret = silo__error_set(SILO_EINVALID, "malformed allowed signers '%s': a NUL byte", name);
 		goto out;
 	}
 	l.file = name;
@@ -356,7 +356,7 @@ int silo_sshsig_signers_load(struct silo_sshsig_signers **out, const char *path)
 
 	*out = NULL;
 	if ((ret = fs_read_file(&text, &len, path, SIGNERS_MAX_BYTES)) < 0)
-		return silo_error_wrap("cannot read allowed signers");
+		return silo__error_wrap("cannot read allowed signers");
 	ret = silo_sshsig_signers_parse(out, text, len, path);
 	free(text);
 	return ret;

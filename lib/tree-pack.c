@@ -65,7 +65,7 @@ static int push(struct tp *t, const silo_oid *id, int type, const void *data,
 	struct tp_obj *o;
 
 	if (ALLOC_GROW(t->v, t->n + 1, t->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	o = &t->v[t->n];
 	memset(o, 0, sizeof(*o));
 	o->id = *id;
@@ -74,7 +74,7 @@ static int push(struct tp *t, const silo_oid *id, int type, const void *data,
 	o->len = len;
 	if (data) {
 		if (!(o->data = malloc(len ? len : 1)))
-			return silo_error_oom();
+			return silo__error_oom();
 		memcpy(o->data, data, len);
 	}
 	t->n++;
@@ -101,7 +101,7 @@ static int note_pack(struct tp *t, const char *relpack)
 			return 0;
 	if (ALLOC_GROW(t->packs, t->n_packs + 1, t->alloc_packs) < 0 ||
 	    !(t->packs[t->n_packs] = strndup(base, n)))
-		return silo_error_oom();
+		return silo__error_oom();
 	t->n_packs++;
 	return 0;
 }
@@ -134,7 +134,7 @@ static int dedup(struct tp_obj *v, size_t *n)
 	if (*n < 2)
 		return 0;
 	if (!(sorted = malloc(*n * sizeof(*sorted))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < *n; i++)
 		sorted[i] = &v[i];
 	qsort(sorted, *n, sizeof(*sorted), by_id_then_pos);
@@ -165,35 +165,35 @@ static int leaf_content(const char *dir, int dirfd, const struct silo_tree_entry
 	*map = NULL;
 	*buf = NULL;
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (e->mode == SILO_MODE_SYMLINK) {
 		ssize_t n;
 		if (!(*buf = malloc(e->size + 1))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		n = readlinkat(dirfd, e->path, *buf, e->size + 1);
 		if (n < 0)
-			ret = silo_error_errno("cannot read the symlink '%s'", path);
+			ret = silo__error_errno("cannot read the symlink '%s'", path);
 		else if ((uint64_t)n != e->size)
-			ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", path);
+			ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", path);
 		*data = (const unsigned char *)*buf;
 		goto out;
 	}
 	fd = openat(dirfd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		ret = silo_error_errno("cannot open '%s'", path);
+		ret = silo__error_errno("cannot open '%s'", path);
 		goto out;
 	}
 	if (fstat(fd, &st) < 0)
-		ret = silo_error_errno("cannot stat '%s'", path);
+		ret = silo__error_errno("cannot stat '%s'", path);
 	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size)
-		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", path);
+		ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", path);
 	else if (e->size) {
 		*map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (*map == MAP_FAILED) {
 			*map = NULL;
-			ret = silo_error_errno("cannot map '%s'", path);
+			ret = silo__error_errno("cannot map '%s'", path);
 		}
 	}
 	close(fd);
@@ -224,8 +224,8 @@ static int write_one(struct tp *t, struct pack_out *out, struct tp_obj *o)
 		if ((ret = silo_oid_hash_buffer(&got, o->id.format, SILO_OBJ_BLOB, data, len)) < 0)
 			goto out;
 		if (!silo_oid_equal(&got, &o->id)) {
-			ret = silo_error_set(SILO_EIO, "'%s/%s' changed while it was being added",
-					     t->dir, e->path);
+			ret = silo__error_set(SILO_EIO, "'%s/%s' changed while it was being added",
+					      t->dir, e->path);
 			goto out;
 		}
 	}
@@ -340,7 +340,7 @@ static int write_pack(struct tp *t, uint64_t *pack_bytes)
 	/* Kept open (locked) until linked: see pack_index_write(). */
 	snprintf(rel, sizeof(rel), "pack/pack-%s.pack", silo_oid_to_hex(hex, &sum));
 	if (!(dest = fs_join(s->root, rel))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* The .pack first: a reader ignores a pack until its index exists. */
@@ -351,7 +351,7 @@ static int write_pack(struct tp *t, uint64_t *pack_bytes)
 	qsort(t->v, t->n, sizeof(*t->v), by_id);
 	if ((ret = pack_index_write(s->pack_dir, s->format, t->n, tp_row, t, &sum, dest)) < 0 ||
 	    (ret = fs_fsync_path(s->pack_dir)) < 0 ||
-	    (ret = silo_pack_list_write(s)) < 0 ||
+	    (ret = silo__pack_list_write(s)) < 0 ||
 	    (ret = pack_set_load(s->packs, 1)) < 0)
 		goto out;
 out:
@@ -397,7 +397,7 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
 	t.threads = cpus > 1 ? (int)cpus : 1;
 	memset(res, 0, sizeof(*res));
 	if ((t.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return silo_error_errno("cannot open '%s'", dir);
+		return silo__error_errno("cannot open '%s'", dir);
 	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0)
 		goto out;
 	before = t.n_packs;

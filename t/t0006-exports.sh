@@ -41,6 +41,12 @@ test_expect_success NM 'nothing of libsilo.so without the prefix silo_ is export
 	test_must_be_empty out
 '
 
+test_expect_success NM 'no internal function is named like the API (silo_, not silo__)' '
+	defined "$SILO_BUILD_DIR"/lib/*.o | grep "^silo_[^_]" >internal &&
+	comm -23 internal api >out &&
+	test_must_be_empty out
+'
+
 test_expect_success READELF 'libsilo.so has a soname and versioned symbols' '
 	readelf -d "$SO" | sed -n "s/.*(SONAME) *Library soname: \[\(.*\)\]/\1/p" >out &&
 	echo libsilo.so.0 >expect &&
