@@ -1,5 +1,6 @@
 /* The front-end layer shared by silo, medo and knot (see fe.h). */
 #include "fe.h"
+#include "alloc.h"
 #include "silo/cleanup.h"
 #include "silo/error.h"
 #include "silo/oid.h"
@@ -364,15 +365,9 @@ static int set_int(const struct fe_option *o, const char *arg, const char *spell
 
 static int add_string(struct fe_strings *l, const char *arg)
 {
-	if (l->n == l->alloc) {
-		size_t alloc = l->alloc ? 2 * l->alloc : 4;
-		const char **v = realloc(l->v, alloc * sizeof(*v));
-		if (!v) {
-			fprintf(stderr, "%s: error: out of memory\n", fe_tool_name);
-			return -1;
-		}
-		l->v = v;
-		l->alloc = alloc;
+	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0) {
+		fprintf(stderr, "%s: error: out of memory\n", fe_tool_name);
+		return -1;
 	}
 	l->v[l->n++] = arg;
 	return 0;

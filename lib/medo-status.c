@@ -7,9 +7,9 @@
 #include "silo/medo.h"
 #include "silo/tree.h"
 #include "silo/treeptr.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "medo-internal.h"
-#include "fsutil.h"
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -231,14 +231,8 @@ static int add_entry(struct silo_medo_status *st, char *path, char *treeptr,
 {
 	struct silo_medo_status_entry *e;
 
-	if (st->n == st->alloc) {
-		size_t na = st->alloc ? 2 * st->alloc : 16;
-		void *v = realloc(st->v, na * sizeof(*st->v));
-		if (!v)
-			goto oom;
-		st->v = v;
-		st->alloc = na;
-	}
+	if (ALLOC_GROW(st->v, st->n + 1, st->alloc) < 0)
+		goto oom;
 	e = &st->v[st->n];
 	e->path = path;
 	e->treeptr = treeptr;

@@ -157,15 +157,9 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 			return 1;
 		if (!r->objs[c].name_hash)
 			r->objs[c].name_hash = name_hash(name, nlen);
-		if (ALLOC_GROW(k->leaves, k->n_leaves + 1, k->a_leaves) < 0)
+		if (ALLOC_GROW(k->leaves, k->n_leaves + 1, k->a_leaves) < 0 ||
+		    ALLOC_GROW(k->paths, k->n_leaves + 1, k->a_paths) < 0)
 			return silo__error_oom();
-		if (k->n_leaves + 1 > k->a_paths) {
-			uint64_t *v = realloc(k->paths, k->a_leaves * sizeof(*v));
-			if (!v)
-				return silo__error_oom();
-			k->paths = v;
-			k->a_paths = k->a_leaves;
-		}
 		k->paths[k->n_leaves] = path_hash(path, name, nlen);
 		k->leaves[k->n_leaves++] = (size_t)c;
 		if ((ret = strbuf_addf(sizes, "%llu\n", (unsigned long long)r->objs[c].size)) < 0)

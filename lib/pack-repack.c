@@ -332,7 +332,7 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		res->packs = r.new_packs;
 		res->n_packs = r.n_new;
 		r.new_packs = NULL;
-		r.n_new = 0;
+		r.n_new = r.alloc_new = 0;
 	}
 out:
 	repack_release(&r);

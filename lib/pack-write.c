@@ -7,6 +7,7 @@
  * into place.
  */
 #include "repack-internal.h"
+#include "alloc.h"
 #include "byteorder.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -161,17 +162,14 @@ static int by_index(const void *a, const void *b)
  * holds (for their redirects). */
 static int note_new_pack(struct repack *r, const char *rel, const size_t *v, size_t n)
 {
-	char **names;
 	uint32_t *moved;
 	size_t i, k = r->n_new;
 
 	for (i = 0; i < r->n_new; i++)
 		if (!strcmp(r->new_packs[i], rel))
 			return 0;	/* the same content twice */
-	if (!(names = realloc(r->new_packs, (k + 1) * sizeof(*names))))
-		return silo__error_oom();
-	r->new_packs = names;
-	if (!(names[k] = strdup(rel)))
+	if (ALLOC_GROW(r->new_packs, k + 1, r->alloc_new) < 0 ||
+	    !(r->new_packs[k] = strdup(rel)))
 		return silo__error_oom();
 	if (!(moved = calloc(r->n_old ? r->n_old * (k + 1) : 1, sizeof(*moved))))
 		return silo__error_oom();

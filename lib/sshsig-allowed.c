@@ -4,6 +4,7 @@
  * matched byte for byte, as the blob a signature carries.
  */
 #include "sshsig-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -280,15 +281,9 @@ static int parse_line(struct silo_sshsig_signers *out, struct line *l)
 		ret = line_error(l, "the key is not of the type before it");
 		goto out;
 	}
-	if (out->n == out->alloc) {
-		size_t alloc = out->alloc ? 2 * out->alloc : 8;
-		struct signer *list = realloc(out->list, alloc * sizeof(*list));
-		if (!list) {
-			ret = silo__error_oom();
-			goto out;
-		}
-		out->list = list;
-		out->alloc = alloc;
+	if (ALLOC_GROW(out->list, out->n + 1, out->alloc) < 0) {
+		ret = silo__error_oom();
+		goto out;
 	}
 	if ((ret = sshsig_principals_can_match(principals)) < 0)
 		goto out;

@@ -1,6 +1,7 @@
 /* The medo tool: what its commands share. */
 #include "medo-cmd.h"
 #include "silo/medo.h"
+#include "alloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -12,24 +13,19 @@ static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The warnings printed so far: each is printed once a run. */
 static char **warned;
-static size_t n_warned;
+static size_t n_warned, alloc_warned;
 
 static int seen(const char *message)
 {
 	size_t i;
-	char **v;
 
 	for (i = 0; i < n_warned; i++)
 		if (!strcmp(warned[i], message))
 			return 1;
 	/* Out of memory, a repeat is better than a lost warning. */
-	if ((v = realloc(warned, (n_warned + 1) * sizeof(*v))) &&
-	    (v[n_warned] = strdup(message))) {
-		warned = v;
+	if (ALLOC_GROW(warned, n_warned + 1, alloc_warned) == 0 &&
+	    (warned[n_warned] = strdup(message)))
 		n_warned++;
-	} else if (v) {
-		warned = v;
-	}
 	return 0;
 }
 
