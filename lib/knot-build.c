@@ -8,6 +8,7 @@
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 #include "strbuf.h"
 #include "silo/medo.h"
 #include "silo/store.h"
@@ -277,21 +278,8 @@ static int ensure_derived(const struct silo_knot_task *t)
 		if (ret < 0)
 			goto out;
 	}
-	if (!(text = json_dumps(doc, JSON_INDENT(2)))) {
-		ret = silo__error_oom();
-		goto out;
-	}
-	{
-		size_t len = strlen(text);
-		char *nl = realloc(text, len + 2);
-		if (!nl) {
-			ret = silo__error_oom();
-			goto out;
-		}
-		text = nl;
-		strcpy(text + len, "\n");
-		ret = fs_write_file_atomic(path, text, len + 1);
-	}
+	if ((ret = json_text(&text, doc, JSON_INDENT(2))) == 0)
+		ret = fs_write_file_atomic(path, text, strlen(text));
 out:
 	json_decref(doc);
 	silo_silojson_release(&sj);

@@ -11,6 +11,7 @@
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -102,29 +103,13 @@ static json_t *load_record(const char *dest)
 	return trees;
 }
 
-/* TEXT (taken over) with a final newline, or NULL. */
-static char *append_newline(char *text)
-{
-	size_t len = strlen(text);
-	char *t = realloc(text, len + 2);
-
-	if (!t) {
-		free(text);
-		return NULL;
-	}
-	t[len] = '\n';
-	t[len + 1] = '\0';
-	return t;
-}
-
 static int save_record(const char *dest, json_t *trees)
 {
 	char *path = fs_join(dest, SILO_MEDO_RECORD), *text = NULL;
 	json_t *doc = json_pack("{s:i,s:O}", "version", 1, "trees", trees);
 	int ret;
 
-	if (!path || !doc || !(text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) ||
-	    !(text = append_newline(text)))
+	if (!path || json_text(&text, doc, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
 		ret = silo__error_oom();
 	else if (!json_object_size(trees))
 		ret = unlink(path) < 0 && errno != ENOENT ?

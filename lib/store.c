@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,28 +29,12 @@ static int write_config(const char *root, int format)
 		return silo__error_oom();
 	obj = json_pack("{s:i, s:s}", "silo", SILO_LAYOUT_VERSION,
 			"object-format", silo_oid_format_name(format));
-	if (obj)
-		text = json_dumps(obj, JSON_SORT_KEYS | JSON_INDENT(2));
+	ret = json_text(&text, obj, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(obj);
-	if (!text) {
-		free(dest);
-		return silo__error_oom();
-	}
-	{
-		/* json_dumps() ends without a newline; files end with one. */
-		size_t len = strlen(text);
-		char *line = realloc(text, len + 2);
-		if (!line) {
-			ret = silo__error_oom();
-			goto out;
-		}
-		text = line;
-		memcpy(text + len, "\n", 2);
-	}
 	/* Written once, like every file of a silo: a concurrent init that
 	 * wrote it first wins, with the same content. */
-	ret = fs_write_file(root, SILO_TMP_PREFIX "config_", dest, text, strlen(text), 0444, 0);
-out:
+	if (ret == 0)
+		ret = fs_write_file(root, SILO_TMP_PREFIX "config_", dest, text, strlen(text), 0444, 0);
 	free(text);
 	free(dest);
 	return ret;

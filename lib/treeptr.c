@@ -8,6 +8,7 @@
 #include "silo/treeptr.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -236,8 +237,6 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 	const char *kind = silo_treeptr_kind_name(tp->kind);
 	const char *format = silo_oid_format_name(tp->object.format);
 	json_t *doc;
-	char *text;
-	size_t len;
 	int ret = 0;
 
 	*out = NULL;
@@ -272,20 +271,7 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 		ret = silo__error_set(SILO_EINVALID, "treeptr of kind \"tree\" has no packs");
 	if (ret < 0)
 		goto out;
-	text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
-	if (!text) {
-		ret = silo__error_oom();
-		goto out;
-	}
-	len = strlen(text);
-	*out = realloc(text, len + 2);
-	if (!*out) {
-		free(text);
-		ret = silo__error_oom();
-		goto out;
-	}
-	(*out)[len] = '\n';
-	(*out)[len + 1] = '\0';
+	ret = json_text(out, doc, JSON_SORT_KEYS | JSON_INDENT(2));
 out:
 	json_decref(doc);
 	return ret;
