@@ -1,6 +1,5 @@
 /* The front-end layer shared by silo, medo and knot (see fe.h). */
 #include "fe.h"
-#include "alloc.h"
 #include "silo/cleanup.h"
 #include "silo/error.h"
 #include "silo/oid.h"
@@ -363,13 +362,12 @@ static int set_int(const struct fe_option *o, const char *arg, const char *spell
 	return 0;
 }
 
-static int add_string(struct fe_strings *l, const char *arg)
+static int add_string(struct strvec *l, const char *arg)
 {
-	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0) {
+	if (strvec_push(l, arg) < 0) {
 		fprintf(stderr, "%s: error: out of memory\n", fe_tool_name);
 		return -1;
 	}
-	l->v[l->n++] = arg;
 	return 0;
 }
 

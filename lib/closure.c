@@ -7,7 +7,7 @@
  */
 #include "silo/closure.h"
 #include "silo/tree-pack.h"
-#include "alloc.h"
+#include "strvec.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "pack.h"
@@ -473,37 +473,17 @@ static int check_root(struct check *ck, const silo_oid *id, int want_type, uint6
 
 #define MOVED_MAX 256		/* packs followed through .moved files */
 
-struct names {
-	char **v;
-	size_t n, alloc;
-};
-
 /* Add NAME (LEN bytes) to L unless it is there; 1 if added. */
-static int names_add(struct names *l, const char *name, size_t len)
+static int names_add(struct strvec *l, const char *name, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strlen(l->v[i]) == len && !memcmp(l->v[i], name, len))
-			return 0;
-	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0 || !(l->v[l->n] = strndup(name, len)))
-		return silo__error_oom();
-	l->n++;
-	return 1;
-}
-
-static void names_release(struct names *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	if (strvec_findn(l, name, len) >= 0)
+		return 0;
+	return strvec_pushn(l, name, len) < 0 ? silo__error_oom() : 1;
 }
 
 /* Whether pack NAME of S is in pack/ (1), moved (2: the names its .moved
  * file lists appended to TODO), or neither (0). */
-static int pack_state(silo *s, const char *name, struct names *todo)
+static int pack_state(silo *s, const char *name, struct strvec *todo)
 {
 	char rel[64 + SILO_OID_MAX_HEXSZ], *path, *text = NULL;
 	size_t len = 0;
@@ -566,7 +546,7 @@ static int pack_holds(silo *s, const char *name, const silo_oid *id)
  */
 static int check_packs(struct check *ck, int have_root)
 {
-	struct names todo = { NULL, 0, 0 };
+	struct strvec todo = STRVEC_INIT;
 	size_t i, named = silo_treeptr_n_packs(ck->tp);
 	int ret = 0, holds = 0;
 
@@ -593,7 +573,7 @@ static int check_packs(struct check *ck, int have_root)
 			"do not hold its root tree %s: readers over HTTP search pack/packs "
 			"for it", silo_oid_to_hex(hex, &ck->tp->tree));
 	}
-	names_release(&todo);
+	strvec_clear(&todo);
 	return ret < 0 ? ret : 0;
 }
 

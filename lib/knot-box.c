@@ -331,7 +331,7 @@ int knot_box_as_root(void)
 
 /* Bind the PATHS that exist read-only at the same place in the box; a
  * symlink stays a symlink (merged /usr).  DIRS_ONLY: leave files out. */
-static int push_host_paths(struct knot_strv *argv, const char *const *paths, int dirs_only)
+static int push_host_paths(struct strvec *argv, const char *const *paths, int dirs_only)
 {
 	size_t i;
 	int ret = 0;
@@ -379,7 +379,7 @@ void knot_box_run_release(struct knot_box_run *run)
 {
 	size_t i;
 
-	knot_strv_clear(&run->argv);
+	strvec_clear(&run->argv);
 	for (i = 0; i < run->n_fds; i++)
 		close(run->fds[i]);
 	if (run->info_fd >= 0)
@@ -396,7 +396,7 @@ void knot_box_run_release(struct knot_box_run *run)
 
 int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 {
-	struct knot_strv *argv = &run->argv;
+	struct strvec *argv = &run->argv;
 	int pipefd[2], fd, ret = 0;
 	size_t i;
 

@@ -414,7 +414,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 
 /* The environment of the recipe: the base one, the declared variables,
  * HOME and TMPDIR. */
-static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
+static int run_env(struct strvec *env, const struct silo_knot_task *t,
 		   const struct work *w, int unboxed)
 {
 	size_t i;
@@ -436,7 +436,7 @@ static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
 
 /* The program that runs the recipe: bash with the driver, in the box
  * unless UNBOXED (RUN then holds the box). */
-static int run_argv(struct knot_strv *argv, struct knot_box_run *run, const struct silo_knot_task *t,
+static int run_argv(struct strvec *argv, struct knot_box_run *run, const struct silo_knot_task *t,
 		    const struct work *w, const silo_knot_set *set, int unboxed, const char *bash,
 		    const char *bwrap)
 {
@@ -863,7 +863,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		    const silo_knot_set *set, const struct silo_knot_build_options *o)
 {
 	const struct silo_knot_limits *lim = silo_knot_set_limits(set);
-	struct knot_strv argv = KNOT_STRV_INIT, env = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
 	struct knot_exec x;
 	struct knot_watch watch;
@@ -988,8 +988,8 @@ out:
 	}
 	knot_box_run_release(&run);
 	work_release(&w);
-	knot_strv_clear(&argv);
-	knot_strv_clear(&env);
+	strvec_clear(&argv);
+	strvec_clear(&env);
 	free(bash);
 	free(bwrap);
 	return ret;

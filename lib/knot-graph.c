@@ -133,7 +133,7 @@ out:
 int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 			void (*on_line)(void *payload, const char *line), void *payload)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	char *ninja = NULL;
 	int ret;
 
@@ -147,7 +147,7 @@ int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_g
 		goto out;
 	ret = knot_run_lines(status, argv.v, environ, NULL, on_line, payload);
 out:
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	free(ninja);
 	return ret;
 }

@@ -210,7 +210,7 @@ static int cmp_names(const void *a, const void *b)
 
 int silo_knot_set_add(silo_knot_set *set, const char *path)
 {
-	struct knot_strv subs = KNOT_STRV_INIT;
+	struct strvec subs = STRVEC_INIT;
 	struct knot_sourced *pre = NULL;
 	struct dirent *de;
 	size_t i;
@@ -244,7 +244,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 		qsort(subs.v, subs.n, sizeof(*subs.v), cmp_names);
 	/* One bash sources them all, unless the tasks' cache has them. */
 	if (!ret && subs.n > 1 && !set->recipe_cache_read) {
-		struct knot_strv real = KNOT_STRV_INIT;
+		struct strvec real = STRVEC_INIT;
 		for (i = 0; !ret && i < subs.n; i++) {
 			char *r = realpath(subs.v[i], NULL);
 			ret = r ? knot_strv_push(&real, r) : silo__error_errno("cannot read the recipe '%s'", subs.v[i]);
@@ -257,7 +257,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 			pre = NULL;
 			ret = ret > 0 ? 0 : ret;
 		}
-		knot_strv_clear(&real);
+		strvec_clear(&real);
 	}
 	for (i = 0; !ret && i < subs.n; i++)
 		ret = add_recipe(NULL, set, subs.v[i], 1, pre ? &pre[i] : NULL);
@@ -265,7 +265,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 		knot_sourced_release(pre, subs.n);
 		free(pre);
 	}
-	knot_strv_clear(&subs);
+	strvec_clear(&subs);
 	return ret;
 }
 

@@ -91,7 +91,7 @@ static int cmp_lines(const void *a, const void *b)
 int silo_knot_base_digest(char out[65], size_t *count)
 {
 	static char *const envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL };
-	struct knot_strv argv = KNOT_STRV_INIT, lines = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT, lines = STRVEC_INIT;
 	char *dpkg = NULL, *text = NULL, *line, *save = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0, i;
@@ -144,8 +144,8 @@ int silo_knot_base_digest(char out[65], size_t *count)
 	*count = lines.n;
 out:
 	EVP_MD_CTX_free(ctx);
-	knot_strv_clear(&argv);
-	knot_strv_clear(&lines);
+	strvec_clear(&argv);
+	strvec_clear(&lines);
 	if (fd >= 0)
 		close(fd);
 	free(dpkg);

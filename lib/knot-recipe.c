@@ -180,7 +180,7 @@ static int env_name_ok(const char *s)
 }
 
 /* Move the words of SV into *V, *N. */
-static void take_words(char ***v, size_t *n, struct knot_strv *sv)
+static void take_words(char ***v, size_t *n, struct strvec *sv)
 {
 	*v = sv->v;
 	*n = sv->n;
@@ -191,7 +191,7 @@ static void take_words(char ***v, size_t *n, struct knot_strv *sv)
 struct vars {
 	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
 	unsigned funcs;
-	struct knot_strv refused;	/* "LINE FUNCTION COMMAND" of refused commands */
+	struct strvec refused;	/* "LINE FUNCTION COMMAND" of refused commands */
 };
 
 static void vars_release(struct vars *v)
@@ -205,7 +205,7 @@ static void vars_release(struct vars *v)
 	free(v->heavy);
 	free(v->deps);
 	free(v->env);
-	knot_strv_clear(&v->refused);
+	strvec_clear(&v->refused);
 }
 
 static int parse_output(struct vars *v, char *text)
@@ -375,7 +375,7 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		       char *const *dirs, size_t n, const struct knot_reading *how,
 		       const char *what, int unboxed, int *refused)
 {
-	struct knot_strv bash_args = KNOT_STRV_INIT;
+	struct strvec bash_args = STRVEC_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
 	struct silo_knot_limits defaults, read_limits;
 	const struct silo_knot_limits *lim = how ? how->limits : NULL;
@@ -488,7 +488,7 @@ out:
 		*out = *err = NULL;
 	}
 	knot_box_run_release(&run);
-	knot_strv_clear(&bash_args);
+	strvec_clear(&bash_args);
 	if (out_fd >= 0)
 		close(out_fd);
 	if (err_fd >= 0)
@@ -651,7 +651,7 @@ static int refused_problem(struct silo_knot_recipe *r, const char *refused)
 
 static int check(struct silo_knot_recipe *r, struct vars *v)
 {
-	struct knot_strv words = KNOT_STRV_INIT;
+	struct strvec words = STRVEC_INIT;
 	size_t i, j;
 	int ret = 0;
 
@@ -743,7 +743,7 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 		if (well_formed(r->versions[i]))
 			ret = check_source(r, r->versions[i]);
 out:
-	knot_strv_clear(&words);
+	strvec_clear(&words);
 	return ret;
 }
 

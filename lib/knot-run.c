@@ -24,23 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-int knot_strv_push(struct knot_strv *sv, const char *s)
+int knot_strv_push(struct strvec *sv, const char *s)
 {
-	char *copy;
-
-	if (sv->n + 2 > sv->alloc) {
-		size_t alloc = sv->alloc ? 2 * sv->alloc : 16;
-		char **v = realloc(sv->v, alloc * sizeof(*v));
-		if (!v)
-			return silo__error_oom();
-		sv->v = v;
-		sv->alloc = alloc;
-	}
-	if (!(copy = strdup(s)))
-		return silo__error_oom();
-	sv->v[sv->n++] = copy;
-	sv->v[sv->n] = NULL;
-	return 0;
+	return strvec_push(sv, s) < 0 ? silo__error_oom() : 0;
 }
 
 char *knot_vformat(const char *fmt, va_list ap)
@@ -52,50 +38,32 @@ char *knot_vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-int knot_strv_pushf(struct knot_strv *sv, const char *fmt, ...)
+int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int ret;
 
 	va_start(ap, fmt);
 	s = knot_vformat(fmt, ap);
 	va_end(ap);
-	if (!s)
+	if (!s || strvec_push_nodup(sv, s) < 0) {
+		free(s);
 		return silo__error_oom();
-	ret = knot_strv_push(sv, s);
-	free(s);
-	return ret;
+	}
+	return 0;
 }
 
-void knot_strv_clear(struct knot_strv *sv)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	sv->v = NULL;
-	sv->n = sv->alloc = 0;
-}
-
-int knot_strv_split(struct knot_strv *sv, const char *s)
+int knot_strv_split(struct strvec *sv, const char *s)
 {
 	while (*s) {
 		size_t len;
-		char *w;
-		int ret;
 
 		s += strspn(s, " \t");
 		len = strcspn(s, " \t");
 		if (!len)
 			break;
-		if (!(w = strndup(s, len)))
+		if (strvec_pushn(sv, s, len) < 0)
 			return silo__error_oom();
-		ret = knot_strv_push(sv, w);
-		free(w);
-		if (ret < 0)
-			return ret;
 		s += len;
 	}
 	return 0;

@@ -58,7 +58,7 @@ int silo_knot_provenance(char **json_out, char **text_out, const char *path)
 	}
 	if (text_out) {
 		void *iter;
-		struct knot_strv keys = KNOT_STRV_INIT;
+		struct strvec keys = STRVEC_INIT;
 		size_t i;
 
 		for (iter = json_object_iter(out); iter && !ret; iter = json_object_iter_next(out, iter))
@@ -78,7 +78,7 @@ int silo_knot_provenance(char **json_out, char **text_out, const char *path)
 				free(d);
 			}
 		}
-		knot_strv_clear(&keys);
+		strvec_clear(&keys);
 		if (!ret && !(ret = strbuf_grow(&sb, 0)))
 			*text_out = strbuf_detach(&sb);
 		if (ret < 0 && json_out) {

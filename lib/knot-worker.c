@@ -34,8 +34,8 @@ struct worker {
 	char *clone, *cache;
 	char *real_clone;	/* the clone's real path */
 	char *branch;		/* the remote's default branch */
-	struct knot_strv env;	/* environ, with a git identity when there is none */
-	struct knot_strv failed;	/* keys whose builds failed here */
+	struct strvec env;	/* environ, with a git identity when there is none */
+	struct strvec failed;	/* keys whose builds failed here */
 	silo_knot_set *set;	/* the recipes, as read at source tree ... */
 	char *medo_tree;	/* ... the git tree id of the source medo */
 	char *empty_tree;	/* the id of the empty tree, what claims commit */
@@ -64,7 +64,7 @@ static void event(struct worker *w, const char *fmt, ...)
 
 /* git and the settings of every run: no automatic gc or maintenance in
  * the middle of a race. */
-static int push_git(struct knot_strv *argv, const struct worker *w)
+static int push_git(struct strvec *argv, const struct worker *w)
 {
 	int ret;
 
@@ -85,7 +85,7 @@ static int push_git(struct knot_strv *argv, const struct worker *w)
  */
 static int git_in(struct worker *w, const char *cwd, int *status, char **out, char **err_out, ...)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	int out_fd = -1, err_fd = -1, ret;
 	size_t len;
 	va_list ap;
@@ -118,7 +118,7 @@ done:
 		close(out_fd);
 	if (err_fd >= 0)
 		close(err_fd);
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	return ret;
 }
 
@@ -127,7 +127,7 @@ done:
 /* A git command that must succeed; its failure is an error naming it. */
 static int git_ok(struct worker *w, const char *what, ...)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	char *err = NULL;
 	int status, err_fd = -1, ret;
 	size_t len;
@@ -152,7 +152,7 @@ static int git_ok(struct worker *w, const char *what, ...)
 	if (err_fd >= 0)
 		close(err_fd);
 	free(err);
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	return ret;
 }
 
@@ -264,7 +264,7 @@ out:
 /* Copy the shared silo's files the cache lacks (all of it, the first time). */
 static int pull_silo(struct worker *w)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	int status, ret;
 
 	if ((ret = knot_strv_push(&argv, w->rsync)) < 0 ||
@@ -282,11 +282,11 @@ static int pull_silo(struct worker *w)
 				      "cannot copy the shared silo '%s' (rsync exit status %d)",
 				      w->o->silo, status);
 out:
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	return ret;
 }
 
-static int has_key(const struct knot_strv *sv, const char *key)
+static int has_key(const struct strvec *sv, const char *key)
 {
 	size_t i;
 
@@ -485,7 +485,7 @@ static int in_head(struct worker *w, const char *file)
 static int publish(struct worker *w, const struct silo_knot_task *t, struct saved *files,
 		   size_t n_files, const char *claim, int *dropped)
 {
-	struct knot_strv add = KNOT_STRV_INIT;
+	struct strvec add = STRVEC_INIT;
 	char *msg = NULL, *spec = NULL, *lease = NULL, *unclaim = NULL;
 	char ref[128];
 	size_t i, base;
@@ -501,7 +501,7 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 		goto out;
 	}
 	for (tries = 0; tries < MAX_PUBLISH_TRIES; tries++) {
-		knot_strv_clear(&add);
+		strvec_clear(&add);
 		/* -f: a .gitignore of the repository does not choose what
 		 * the worker publishes. */
 		if ((ret = push_git(&add, w)) < 0 || (ret = knot_strv_push(&add, "add")) < 0 ||
@@ -569,7 +569,7 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 		ret = silo__error_set(SILO_ERROR, "%s/%s: the push was rejected %d times",
 				      t->recipe->name, t->version, MAX_PUBLISH_TRIES);
 out:
-	knot_strv_clear(&add);
+	strvec_clear(&add);
 	free(msg);
 	free(spec);
 	free(lease);
@@ -907,8 +907,8 @@ int silo_knot_worker_run(struct silo_knot_worker_stats *st,
 	}
 	ret = 0;
 out:
-	knot_strv_clear(&w.env);
-	knot_strv_clear(&w.failed);
+	strvec_clear(&w.env);
+	strvec_clear(&w.failed);
 	silo_knot_set_free(w.set);
 	free(w.medo_tree);
 	free(w.empty_tree);

@@ -8,7 +8,6 @@
  * checks are together in write_checked().
  */
 #include "silo/medo.h"
-#include "alloc.h"
 #include "silo/medo-status.h"
 #include "silo/store.h"
 #include "silo/tree.h"
@@ -17,6 +16,7 @@
 #include "fsutil.h"
 #include "cleanup-internal.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -428,19 +428,6 @@ out:
 
 /* ---- many treeptrs ---- */
 
-struct name_list {
-	char **v;
-	size_t n, alloc;
-};
-
-static int list_push(struct name_list *l, char *s)
-{
-	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
-		return silo__error_oom();
-	l->v[l->n++] = s;
-	return 0;
-}
-
 static int has_suffix(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
@@ -449,7 +436,7 @@ static int has_suffix(const char *s, const char *suffix)
 }
 
 /* Walk ROOT/REL, adding treeptrs as paths relative to ROOT. */
-static int walk(struct name_list *l, const char *root, const char *rel, int depth)
+static int walk(struct strvec *l, const char *root, const char *rel, int depth)
 {
 	char *path = rel[0] ? fs_join(root, rel) : strdup(root);
 	struct dirent *de;
@@ -487,8 +474,10 @@ static int walk(struct name_list *l, const char *root, const char *rel, int dept
 		} else if (S_ISDIR(st.st_mode)) {
 			ret = walk(l, root, sub, depth + 1);
 		} else if (S_ISREG(st.st_mode) && has_suffix(name, SILO_TREEPTR_SUFFIX)) {
-			ret = list_push(l, sub);
-			sub = NULL;
+			if (strvec_push_nodup(l, sub) < 0)
+				ret = silo__error_oom();
+			else
+				sub = NULL;
 		}
 		free(sub);
 		free(full);
@@ -507,19 +496,19 @@ static int cmp_str(const void *a, const void *b)
 
 int silo_medo_find_treeptrs(char ***out, size_t *count, const char *medo_dir)
 {
-	struct name_list l = { NULL, 0, 0 };
+	struct strvec l = STRVEC_INIT;
 	int ret;
 
 	*out = NULL;
 	*count = 0;
 	if ((ret = walk(&l, medo_dir, "", 0)) < 0) {
-		silo_medo_list_free(l.v, l.n);
+		strvec_clear(&l);
 		return ret;
 	}
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
-	*out = l.v;
 	*count = l.n;
+	*out = strvec_detach(&l);
 	return 0;
 }
 

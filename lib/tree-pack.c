@@ -13,6 +13,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,7 @@ struct tp {
 	const char *dir;
 	int dirfd;		/* DIR, which leaves are opened from */
 	const struct silo_tree_list *l;
-	char **packs;
-	size_t n_packs, alloc_packs;
+	struct strvec packs;	/* base names of the packs written or used */
 	int threads;		/* for deflating large files */
 };
 
@@ -92,18 +92,13 @@ static int on_tree(void *payload, const silo_oid *id, const void *data, size_t l
 static int note_pack(struct tp *t, const char *relpack)
 {
 	const char *base = strrchr(relpack, '/');
-	size_t i, n;
+	size_t n;
 
 	base = base ? base + 1 : relpack;
 	n = strlen(base) - strlen(".pack");
-	for (i = 0; i < t->n_packs; i++)
-		if (!strncmp(t->packs[i], base, n) && !t->packs[i][n])
-			return 0;
-	if (ALLOC_GROW(t->packs, t->n_packs + 1, t->alloc_packs) < 0 ||
-	    !(t->packs[t->n_packs] = strndup(base, n)))
-		return silo__error_oom();
-	t->n_packs++;
-	return 0;
+	if (strvec_findn(&t->packs, base, n) >= 0)
+		return 0;
+	return strvec_pushn(&t->packs, base, n) < 0 ? silo__error_oom() : 0;
 }
 
 static int by_id(const void *a, const void *b)
@@ -367,29 +362,24 @@ static void tp_release(struct tp *t)
 	for (i = 0; i < t->n; i++)
 		free(t->v[i].data);
 	free(t->v);
-	for (i = 0; i < t->n_packs; i++)
-		free(t->packs[i]);
-	free(t->packs);
+	strvec_clear(&t->packs);
 	if (t->dirfd >= 0)
 		close(t->dirfd);
 }
 
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 {
-	struct tp t = { v, n, n, s, NULL, -1, NULL, NULL, 0, 0, 1 };
-	size_t i;
+	struct tp t = { v, n, n, s, NULL, -1, NULL, STRVEC_INIT, 1 };
 	int ret = write_pack(&t, NULL);
 
-	for (i = 0; i < t.n_packs; i++)
-		free(t.packs[i]);
-	free(t.packs);
+	strvec_clear(&t.packs);
 	return ret;
 }
 
 int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
 			 const struct silo_tree_list *l)
 {
-	struct tp t = { NULL, 0, 0, s, dir, -1, l, NULL, 0, 0, 1 };
+	struct tp t = { NULL, 0, 0, s, dir, -1, l, STRVEC_INIT, 1 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t before;
 	int ret;
@@ -400,24 +390,22 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
 		return silo__error_errno("cannot open '%s'", dir);
 	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0)
 		goto out;
-	before = t.n_packs;
+	before = t.packs.n;
 	if ((ret = write_pack(&t, &res->pack_bytes)) < 0)
 		goto out;
 	/* The new pack, which holds the tree section, first: a reader over
 	 * HTTP fetches the indexes in this order, and the tree's own is the
 	 * one a listing needs.  The packs of shared blobs follow, sorted. */
-	if (t.n_packs > before) {
-		char *own = t.packs[before];
-		memmove(t.packs + 1, t.packs, before * sizeof(*t.packs));
-		t.packs[0] = own;
-		qsort(t.packs + 1, t.n_packs - 1, sizeof(*t.packs), by_str);
-	} else {
-		qsort(t.packs, t.n_packs, sizeof(*t.packs), by_str);
+	if (t.packs.n > before) {
+		char *own = t.packs.v[before];
+		memmove(t.packs.v + 1, t.packs.v, before * sizeof(*t.packs.v));
+		t.packs.v[0] = own;
+		qsort(t.packs.v + 1, t.packs.n - 1, sizeof(*t.packs.v), by_str);
+	} else if (t.packs.n) {
+		qsort(t.packs.v, t.packs.n, sizeof(*t.packs.v), by_str);
 	}
-	res->packs = t.packs;
-	res->n_packs = t.n_packs;
-	t.packs = NULL;
-	t.n_packs = 0;
+	res->n_packs = t.packs.n;
+	res->packs = strvec_detach(&t.packs);
 out:
 	tp_release(&t);
 	return ret;

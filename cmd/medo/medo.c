@@ -1,7 +1,7 @@
 /* The medo tool: what its commands share. */
 #include "medo-cmd.h"
 #include "silo/medo.h"
-#include "alloc.h"
+#include "strvec.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -12,20 +12,14 @@
 static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The warnings printed so far: each is printed once a run. */
-static char **warned;
-static size_t n_warned, alloc_warned;
+static struct strvec warned = STRVEC_INIT;
 
 static int seen(const char *message)
 {
-	size_t i;
-
-	for (i = 0; i < n_warned; i++)
-		if (!strcmp(warned[i], message))
-			return 1;
+	if (strvec_findn(&warned, message, strlen(message)) >= 0)
+		return 1;
 	/* Out of memory, a repeat is better than a lost warning. */
-	if (ALLOC_GROW(warned, n_warned + 1, alloc_warned) == 0 &&
-	    (warned[n_warned] = strdup(message)))
-		n_warned++;
+	(void)strvec_push(&warned, message);
 	return 0;
 }
 
