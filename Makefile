@@ -64,6 +64,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread -MMD -MP \
 	-Ilib -Icmd -I$(B)/gen -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) \
 	$(DEVELOPER_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
+# lib/ exports only what a header of lib/silo/ marks SILO_EXTERN (there
+# and in the version script), so that internal functions stay internal.
+LIB_CFLAGS = -fvisibility=hidden
+LIB_MAP = lib/libsilo.map
 LIBS = $(PKG_LIBS) $(EXTRA_LIBS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
@@ -76,7 +80,8 @@ DOC_INCLUDES := $(sort $(wildcard Documentation/include/*.scd))
 # The pages of medo web carry a script and a style sheet, built into the
 # library from lib/web/.
 WEB_ASSETS = lib/web/silo.css lib/web/silo.js
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/web-assets.o
+LIB_SRC_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_OBJ := $(LIB_SRC_OBJ) $(B)/gen/web-assets.o
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/gen/fe-cmds.o
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
@@ -102,17 +107,22 @@ endif
 .DELETE_ON_ERROR:
 
 # The fuzz harnesses too, with their plain driver: t0005 runs them.
-all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(B)/gen/silobox.bash $(FUZZ_BIN)
+all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(B)/gen/silobox.bash $(FUZZ_BIN) \
+	$(B)/libsilo.so.$(VERSION)
 
 # Changed flags rebuild everything.
 $(B)/FLAGS: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBS)' > $@.new
+	@echo '$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(ALL_LDFLAGS) $(LIBS)' > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(B)/%.o: %.c $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_SRC_OBJ): $(B)/%.o: %.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
 # One run of the generator writes every file of GEN_DOCS whose content
 # changed, and leaves the others as they were, so that editing a page's
@@ -137,13 +147,14 @@ $(B)/gen/web-assets.c: $(WEB_ASSETS) tools/embed-assets.sh
 	$(QUIET_GEN)sh tools/embed-assets.sh $(WEB_ASSETS) >$@+ && mv $@+ $@
 
 $(B)/gen/web-assets.o: $(B)/gen/web-assets.c $(B)/FLAGS
-	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
 $(B)/libsilo.a: $(LIB_OBJ)
 	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/libsilo.so.$(VERSION): $(LIB_OBJ)
-	$(QUIET_LINK)$(CC) -shared -Wl,-soname,libsilo.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/libsilo.so.$(VERSION): $(LIB_OBJ) $(LIB_MAP)
+	$(QUIET_LINK)$(CC) -shared -Wl,-soname,libsilo.so.$(SOVERSION) -Wl,--version-script=$(LIB_MAP) \
+		$(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIBS)
 
 $(B)/bin/silobox: $(CMD_OBJ) $(B)/libsilo.a
 	@mkdir -p $(dir $@)
@@ -207,6 +218,7 @@ json_str = "$(subst ",\",$(subst \,\\,$(1)))"
 CC_SRC = $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC)
 cc_entry = {"directory": $(call json_str,$(CURDIR)), "file": $(call json_str,$(1)), \
 "command": $(call json_str,$(CC) $(ALL_CFLAGS) $(if $(filter t/unit/%,$(1)),-It/unit) \
+$(if $(filter lib/%,$(1)),$(LIB_CFLAGS)) \
 -c -o $(B)/$(1:.c=.o) $(1))}
 
 compile_commands.json:

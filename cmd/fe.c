@@ -382,19 +382,12 @@ static int set_int(const struct fe_option *o, const char *arg, const char *spell
 	return 0;
 }
 
-static int add_string(struct fe_strings *l, const char *arg)
+static int add_string(struct strvec *l, const char *arg)
 {
-	if (l->n == l->alloc) {
-		size_t alloc = l->alloc ? 2 * l->alloc : 4;
-		const char **v = realloc(l->v, alloc * sizeof(*v));
-		if (!v) {
-			fprintf(stderr, "%s: error: out of memory\n", fe_tool_name);
-			return -1;
-		}
-		l->v = v;
-		l->alloc = alloc;
+	if (strvec_push(l, arg) < 0) {
+		fprintf(stderr, "%s: error: out of memory\n", fe_tool_name);
+		return -1;
 	}
-	l->v[l->n++] = arg;
 	return 0;
 }
 

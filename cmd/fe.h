@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "strvec.h"
 
 /* Exit statuses shared by all three tools (Documentation/silo.1.scd). */
 enum fe_exit {
@@ -166,16 +167,9 @@ enum fe_opt_type {
 	FE_OPT_COUNT,	/* int: incremented each time */
 	FE_OPT_STRING,	/* const char *: the argument */
 	FE_OPT_INT,	/* int: the argument, a whole number */
-	FE_OPT_STRINGS	/* struct fe_strings: every argument, in order */
+	FE_OPT_STRINGS	/* struct strvec (strvec.h): a copy of every argument,
+			   in order; strvec_clear() when done */
 };
-
-/* The arguments of a repeatable option; free(v) when done. */
-struct fe_strings {
-	const char **v;
-	size_t n, alloc;
-};
-
-#define FE_STRINGS_INIT { NULL, 0, 0 }
 
 struct fe_option {
 	enum fe_opt_type type;

@@ -4,7 +4,7 @@
  * by about half at a time so that appending one by one stays linear.
  *
  *	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
- *		return silo_error_oom();
+ *		return silo__error_oom();
  *	l->v[l->n++] = x;
  *
  * Returns 0, or -1 when memory runs out; then V and ALLOC are unchanged

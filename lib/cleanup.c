@@ -31,7 +31,7 @@ int silo_cleanup_interrupted(void)
 
 int cleanup_check(void)
 {
-	return atomic_load(&interrupted) ? silo_error_set(SILO_ERROR, "interrupted") : 0;
+	return atomic_load(&interrupted) ? silo__error_set(SILO_ERROR, "interrupted") : 0;
 }
 
 int cleanup_mkdtemp(char *template)
@@ -43,16 +43,16 @@ int cleanup_mkdtemp(char *template)
 	if ((ret = cleanup_check()) < 0)
 		goto out;
 	if (ALLOC_GROW(paths, n_paths + 1, alloc_paths) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (!mkdtemp(template)) {
-		ret = silo_error_errno("cannot create the directory '%s'", template);
+		ret = silo__error_errno("cannot create the directory '%s'", template);
 		goto out;
 	}
 	if (!(copy = strdup(template))) {
 		rmdir(template);
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	paths[n_paths++] = copy;

@@ -7,7 +7,7 @@
  */
 #include "silo/closure.h"
 #include "silo/tree-pack.h"
-#include "alloc.h"
+#include "strvec.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "pack.h"
@@ -51,7 +51,7 @@ static int map_slot(struct oid_map *m, const silo_oid *id, struct oid_slot **out
 		size_t cap = m->cap ? 2 * m->cap : 256, j;
 		struct oid_slot *v = calloc(cap, sizeof(*v));
 		if (!v)
-			return silo_error_oom();
+			return silo__error_oom();
 		for (j = 0; j < m->cap; j++) {
 			if (!m->v[j].used)
 				continue;
@@ -113,7 +113,7 @@ int silo_closure_new(struct silo_closure **out, silo *s)
 
 	*out = NULL;
 	if (!c)
-		return silo_error_oom();
+		return silo__error_oom();
 	c->s = s;
 	*out = c;
 	return 0;
@@ -182,8 +182,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 
 	silo_oid_to_hex(top_hex, top);
 	if (depth > DEPTH_MAX)
-		return silo_error_set(SILO_ECORRUPT, "kept tree %s is nested too deeply at '%s'",
-				      top_hex, path->buf);
+		return silo__error_set(SILO_ECORRUPT, "kept tree %s is nested too deeply at '%s'",
+				       top_hex, path->buf);
 	if ((ret = map_slot(&c->walked, id, &slot, &found)) < 0 || found)
 		return ret;
 	if ((ret = silo_tree_object_read(&data, &len, c->s, id, path->len ? path->buf : ".")) < 0) {
@@ -191,8 +191,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 		if (ret == SILO_ENOMEM)
 			return ret;
 		snprintf(why, sizeof(why), "%s", silo_error_message());
-		return silo_error_set(SILO_ECORRUPT, "kept tree %s: %s: what is below it "
-				      "cannot be known", top_hex, why);
+		return silo__error_set(SILO_ECORRUPT, "kept tree %s: %s: what is below it "
+				       "cannot be known", top_hex, why);
 	}
 	silo_tree_iter_init(&it, data, len, id->format);
 	while ((ret = silo_tree_iter_next(&it)) > 0) {
@@ -212,8 +212,8 @@ static int walk_kept(struct silo_closure *c, const silo_oid *id, struct strbuf *
 	free(data);
 	/* The iterator names the entry only: say which tree. */
 	if ((ret == SILO_ECORRUPT || ret == SILO_EUNSAFE) && !below)
-		ret = silo_error_set(SILO_ECORRUPT, "kept tree %s: tree %s of '%s' is malformed",
-				     top_hex, silo_oid_to_hex(hex, id), plen ? path->buf : ".");
+		ret = silo__error_set(SILO_ECORRUPT, "kept tree %s: tree %s of '%s' is malformed",
+				      top_hex, silo_oid_to_hex(hex, id), plen ? path->buf : ".");
 	return ret < 0 ? ret : 0;
 }
 
@@ -473,37 +473,17 @@ static int check_root(struct check *ck, const silo_oid *id, int want_type, uint6
 
 #define MOVED_MAX 256		/* packs followed through .moved files */
 
-struct names {
-	char **v;
-	size_t n, alloc;
-};
-
 /* Add NAME (LEN bytes) to L unless it is there; 1 if added. */
-static int names_add(struct names *l, const char *name, size_t len)
+static int names_add(struct strvec *l, const char *name, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strlen(l->v[i]) == len && !memcmp(l->v[i], name, len))
-			return 0;
-	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0 || !(l->v[l->n] = strndup(name, len)))
-		return silo_error_oom();
-	l->n++;
-	return 1;
-}
-
-static void names_release(struct names *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	if (strvec_findn(l, name, len) >= 0)
+		return 0;
+	return strvec_pushn(l, name, len) < 0 ? silo__error_oom() : 1;
 }
 
 /* Whether pack NAME of S is in pack/ (1), moved (2: the names its .moved
  * file lists appended to TODO), or neither (0). */
-static int pack_state(silo *s, const char *name, struct names *todo)
+static int pack_state(silo *s, const char *name, struct strvec *todo)
 {
 	char rel[64 + SILO_OID_MAX_HEXSZ], *path, *text = NULL;
 	size_t len = 0;
@@ -512,14 +492,14 @@ static int pack_state(silo *s, const char *name, struct names *todo)
 
 	snprintf(rel, sizeof(rel), "pack/%s.pack", name);
 	if (!(path = fs_join(silo_root(s), rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_exists(path);
 	free(path);
 	if (ret)
 		return ret;
 	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
 	if (!(path = fs_join(silo_root(s), rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_read_file(&text, &len, path, 64u << 10);
 	free(path);
 	if (ret == SILO_ENOTFOUND) {
@@ -566,11 +546,11 @@ static int pack_holds(silo *s, const char *name, const silo_oid *id)
  */
 static int check_packs(struct check *ck, int have_root)
 {
-	struct names todo = { NULL, 0, 0 };
+	struct strvec todo = STRVEC_INIT;
 	size_t i, named = silo_treeptr_n_packs(ck->tp);
 	int ret = 0, holds = 0;
 
-	if (silo_remote_source(ck->c->s))
+	if (silo__remote_source(ck->c->s))
 		return 0;	/* a server's packs are its own business */
 	for (i = 0; i < named && ret >= 0; i++) {
 		const char *name = silo_treeptr_pack(ck->tp, i);
@@ -593,7 +573,7 @@ static int check_packs(struct check *ck, int have_root)
 			"do not hold its root tree %s: readers over HTTP search pack/packs "
 			"for it", silo_oid_to_hex(hex, &ck->tp->tree));
 	}
-	names_release(&todo);
+	strvec_clear(&todo);
 	return ret < 0 ? ret : 0;
 }
 

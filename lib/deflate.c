@@ -12,7 +12,7 @@ struct silo_deflater {
 	struct libdeflate_compressor *c;
 };
 
-int silo_deflater_new(struct silo_deflater **out, int level)
+int silo__deflater_new(struct silo_deflater **out, int level)
 {
 	struct silo_deflater *d;
 
@@ -22,16 +22,16 @@ int silo_deflater_new(struct silo_deflater **out, int level)
 	if (level > 12)
 		level = 12;
 	if (!(d = malloc(sizeof(*d))))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(d->c = libdeflate_alloc_compressor(level))) {
 		free(d);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	*out = d;
 	return 0;
 }
 
-void silo_deflater_free(struct silo_deflater *d)
+void silo__deflater_free(struct silo_deflater *d)
 {
 	if (!d)
 		return;
@@ -50,15 +50,15 @@ static void le32(unsigned char *p, uint32_t v)
 #define GZ_HEAD 10
 #define GZ_TAIL 8
 
-size_t silo_deflate_bound(struct silo_deflater *d, size_t len, size_t extra_len)
+size_t silo__deflate_bound(struct silo_deflater *d, size_t len, size_t extra_len)
 {
 	return libdeflate_deflate_compress_bound(d->c, len) + GZ_HEAD + 2 +
 		extra_len + GZ_TAIL;
 }
 
-size_t silo_deflate_gzip(struct silo_deflater *d, const void *in, size_t len,
-			 const unsigned char *extra, size_t extra_len,
-			 void *out, size_t cap)
+size_t silo__deflate_gzip(struct silo_deflater *d, const void *in, size_t len,
+			  const unsigned char *extra, size_t extra_len,
+			  void *out, size_t cap)
 {
 	unsigned char *o = out;
 	size_t head = GZ_HEAD + (extra_len ? 2 + extra_len : 0), n;
@@ -84,14 +84,14 @@ size_t silo_deflate_gzip(struct silo_deflater *d, const void *in, size_t len,
 	return head + n + GZ_TAIL;
 }
 
-size_t silo_deflate_zlib(struct silo_deflater *d, const void *in, size_t len,
-			 void *out, size_t cap)
+size_t silo__deflate_zlib(struct silo_deflater *d, const void *in, size_t len,
+			  void *out, size_t cap)
 {
 	return libdeflate_zlib_compress(d->c, in, len, out, cap);
 }
 
-int silo_inflate_zlib(const void *in, size_t in_len, void *out, size_t out_len,
-		      size_t *used)
+int silo__inflate_zlib(const void *in, size_t in_len, void *out, size_t out_len,
+		       size_t *used)
 {
 	struct libdeflate_decompressor *dd = libdeflate_alloc_decompressor();
 	size_t got = 0;
@@ -109,20 +109,20 @@ struct silo_inflater {
 	struct libdeflate_decompressor *dd;
 };
 
-int silo_inflater_new(struct silo_inflater **out)
+int silo__inflater_new(struct silo_inflater **out)
 {
 	struct silo_inflater *inf = calloc(1, sizeof(*inf));
 
 	*out = NULL;
 	if (!inf || !(inf->dd = libdeflate_alloc_decompressor())) {
 		free(inf);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	*out = inf;
 	return 0;
 }
 
-void silo_inflater_free(struct silo_inflater *inf)
+void silo__inflater_free(struct silo_inflater *inf)
 {
 	if (!inf)
 		return;
@@ -130,8 +130,8 @@ void silo_inflater_free(struct silo_inflater *inf)
 	free(inf);
 }
 
-int silo_inflate_gzip(struct silo_inflater *inf, const void *in, size_t in_len,
-		      void *out, size_t cap, size_t *used, size_t *got)
+int silo__inflate_gzip(struct silo_inflater *inf, const void *in, size_t in_len,
+		       void *out, size_t cap, size_t *used, size_t *got)
 {
 	*used = *got = 0;
 	return libdeflate_gzip_decompress_ex(inf->dd, in, in_len, out, cap, used, got) !=

@@ -16,7 +16,7 @@ int delta_stream_init(struct delta_stream *ds, const unsigned char *delta, size_
 	if ((ret = delta_sizes(delta, len, &src_size, &ds->size, &hlen)) < 0)
 		return ret;
 	if (src_size != base_size)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"delta expects a base of %llu bytes, not %llu",
 			(unsigned long long)src_size, (unsigned long long)base_size);
 	ds->p = delta + hlen;
@@ -38,7 +38,7 @@ static int next_instruction(struct delta_stream *ds)
 		if (delta_decode_copy(c, &p, end, &off, &size) < 0)
 			goto truncated;
 		if (off > ds->base_size || size > ds->base_size - off)
-			return silo_error_set(SILO_ECORRUPT,
+			return silo__error_set(SILO_ECORRUPT,
 				"delta copies bytes %llu..%llu from a base of %llu bytes",
 				(unsigned long long)off, (unsigned long long)(off + size),
 				(unsigned long long)ds->base_size);
@@ -51,12 +51,12 @@ static int next_instruction(struct delta_stream *ds)
 		ds->insert_left = c;
 		p += c;
 	} else {
-		return silo_error_set(SILO_ECORRUPT, "delta has the reserved instruction 0");
+		return silo__error_set(SILO_ECORRUPT, "delta has the reserved instruction 0");
 	}
 	ds->p = p;
 	return 0;
 truncated:
-	return silo_error_set(SILO_ECORRUPT, "delta instruction is truncated");
+	return silo__error_set(SILO_ECORRUPT, "delta instruction is truncated");
 }
 
 int delta_stream_read(struct delta_stream *ds, unsigned char *buf, size_t len,
@@ -82,7 +82,7 @@ int delta_stream_read(struct delta_stream *ds, unsigned char *buf, size_t len,
 			k = ds->insert_left;
 		}
 		if (k > ds->size - ds->done)
-			return silo_error_set(SILO_ECORRUPT,
+			return silo__error_set(SILO_ECORRUPT,
 				"delta makes more than the %llu bytes its header says",
 				(unsigned long long)ds->size);
 		if (ds->copy_left) {
@@ -99,7 +99,7 @@ int delta_stream_read(struct delta_stream *ds, unsigned char *buf, size_t len,
 		ds->done += k;
 	}
 	if (!n && ds->done != ds->size)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"delta makes %llu bytes, not the %llu its header says",
 			(unsigned long long)ds->done, (unsigned long long)ds->size);
 	*got = n;

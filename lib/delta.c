@@ -44,7 +44,7 @@ int delta_sizes(const unsigned char *delta, size_t len, uint64_t *src_size,
 	const unsigned char *p = delta, *end = delta + len;
 
 	if (read_varint(&p, end, src_size) < 0 || read_varint(&p, end, dst_size) < 0)
-		return silo_error_set(SILO_ECORRUPT, "delta header is truncated");
+		return silo__error_set(SILO_ECORRUPT, "delta header is truncated");
 	if (header_len)
 		*header_len = (size_t)(p - delta);
 	return 0;
@@ -90,7 +90,7 @@ int delta_apply(const unsigned char *base, size_t base_size,
 	if ((ret = delta_sizes(delta, delta_size, &src_size, &dst_size, &hlen)) < 0)
 		return ret;
 	if (src_size != base_size)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"delta expects a base of %llu bytes, not %zu",
 			(unsigned long long)src_size, base_size);
 	/* Each instruction byte yields at most one byte (a literal) or what
@@ -100,12 +100,12 @@ int delta_apply(const unsigned char *base, size_t base_size,
 	if (dst_size > (uint64_t)(delta_size - hlen) *
 		       (base_size > MAX_COPY ? MAX_COPY : base_size ? base_size : 1) ||
 	    dst_size > SIZE_MAX - 1)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"delta claims a result of %llu bytes from %zu bytes of delta",
 			(unsigned long long)dst_size, delta_size);
 	dst = malloc(dst_size ? (size_t)dst_size : 1);
 	if (!dst)
-		return silo_error_oom();
+		return silo__error_oom();
 	d = dst;
 	dend = dst + dst_size;
 	p = delta + hlen;
@@ -117,7 +117,7 @@ int delta_apply(const unsigned char *base, size_t base_size,
 				goto truncated;
 			if (off > base_size || size > base_size - off) {
 				free(dst);
-				return silo_error_set(SILO_ECORRUPT,
+				return silo__error_set(SILO_ECORRUPT,
 					"delta copies bytes %llu..%llu from a base of %zu bytes",
 					(unsigned long long)off,
 					(unsigned long long)(off + size), base_size);
@@ -136,13 +136,13 @@ int delta_apply(const unsigned char *base, size_t base_size,
 			p += c;
 		} else {
 			free(dst);
-			return silo_error_set(SILO_ECORRUPT, "delta has a reserved instruction 0");
+			return silo__error_set(SILO_ECORRUPT, "delta has a reserved instruction 0");
 		}
 	}
 	if (d != dend) {
 		size_t made = (size_t)(d - dst);
 		free(dst);
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"delta result is %zu bytes, its header says %llu",
 			made, (unsigned long long)dst_size);
 	}
@@ -151,10 +151,10 @@ int delta_apply(const unsigned char *base, size_t base_size,
 	return 0;
 truncated:
 	free(dst);
-	return silo_error_set(SILO_ECORRUPT, "delta is truncated");
+	return silo__error_set(SILO_ECORRUPT, "delta is truncated");
 overflow:
 	free(dst);
-	return silo_error_set(SILO_ECORRUPT,
+	return silo__error_set(SILO_ECORRUPT,
 		"delta result exceeds the %llu bytes its header says",
 		(unsigned long long)dst_size);
 }
@@ -238,7 +238,7 @@ int delta_index_new(struct delta_index **out, const unsigned char *src,
 		nb <<= 1;
 	idx = calloc(1, sizeof(*idx));
 	if (!idx)
-		return silo_error_oom();
+		return silo__error_oom();
 	idx->src = src;
 	idx->size = size;
 	idx->mask = (uint32_t)(nb - 1);
@@ -250,7 +250,7 @@ int delta_index_new(struct delta_index **out, const unsigned char *src,
 		free(hashes);
 		free(fill);
 		delta_index_free(idx);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	/* Buckets first, in one sequential pass over the source; then the
 	 * counting and the scattering, whose random accesses to the table
@@ -326,7 +326,7 @@ static int out_reserve(struct outbuf *o, size_t more)
 		if (n > o->max + 64)
 			n = o->max + 64;
 		if (!(b = realloc(o->buf, n)))
-			return silo_error_oom();
+			return silo__error_oom();
 		o->buf = b;
 		o->alloc = n;
 	}
@@ -375,7 +375,7 @@ static int put_copy(struct outbuf *o, uint64_t off, uint64_t size)
 {
 	/* The format cannot say more; a longer copy would read elsewhere. */
 	if (off + size > 0x100000000ULL)
-		return silo_error_set(SILO_ERROR, "delta copy past 4 GiB of its base");
+		return silo__error_set(SILO_ERROR, "delta copy past 4 GiB of its base");
 	while (size) {
 		uint64_t k = size > MAX_COPY ? MAX_COPY : size;
 		size_t before = o->len;
@@ -560,7 +560,7 @@ int delta_create(const struct delta_index *idx, const unsigned char *trg,
 		len += parts[k].o.len;
 	}
 	if (ret < 0)
-		ret = silo_error_oom();	/* the only failure of a part, maybe on another thread */
+		ret = silo__error_oom();	/* the only failure of a part, maybe on another thread */
 	if (ret)
 		goto out;
 	if (len > max_size) {
@@ -568,7 +568,7 @@ int delta_create(const struct delta_index *idx, const unsigned char *trg,
 		goto out;
 	}
 	if (!(*out = malloc(len ? len : 1))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	memcpy(*out, head.buf, head.len);

@@ -34,7 +34,7 @@ static int set_v(int code, const char *fmt, va_list ap)
 	return code;
 }
 
-int silo_error_set(int code, const char *fmt, ...)
+int silo__error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,7 +60,7 @@ static int code_for_errno(int e)
 	}
 }
 
-int silo_error_errno(const char *fmt, ...)
+int silo__error_errno(const char *fmt, ...)
 {
 	int saved = errno;
 	size_t used;
@@ -76,12 +76,12 @@ int silo_error_errno(const char *fmt, ...)
 	return last_code;
 }
 
-int silo_error_oom(void)
+int silo__error_oom(void)
 {
-	return silo_error_set(SILO_ENOMEM, "out of memory");
+	return silo__error_set(SILO_ENOMEM, "out of memory");
 }
 
-int silo_error_wrap(const char *fmt, ...)
+int silo__error_wrap(const char *fmt, ...)
 {
 	char old[MESSAGE_MAX];
 	size_t used;

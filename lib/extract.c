@@ -125,8 +125,8 @@ struct extract_state {
 
 static int fail_errno(struct extract_state *x, const char *path, const char *what)
 {
-	return silo_error_errno("cannot %s '%s' of archive '%s' in '%s'", what, path,
-				x->name, x->dest);
+	return silo__error_errno("cannot %s '%s' of archive '%s' in '%s'", what, path,
+				 x->name, x->dest);
 }
 
 static void batch_free(struct batch *b)
@@ -437,9 +437,9 @@ static int add_fixup(struct extract_state *x, const char *path, mode_t mode,
 		     struct timespec mtime)
 {
 	if (ALLOC_GROW(x->fixups, x->n_fixups + 1, x->alloc_fixups) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(x->fixups[x->n_fixups].path = strdup(path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	x->fixups[x->n_fixups].mode = mode;
 	x->fixups[x->n_fixups].mtime = mtime;
 	x->n_fixups++;
@@ -467,7 +467,7 @@ static int queue_small(struct extract_state *x, struct archive_entry *e, const c
 
 	if (!b) {
 		if (!(b = calloc(1, sizeof(*b))))
-			return silo_error_oom();
+			return silo__error_oom();
 		b->dirfd = -1;
 		if (strbuf_add(&b->dir, x->dir.buf ? x->dir.buf : "", x->dir.len) < 0) {
 			batch_free(b);
@@ -476,7 +476,7 @@ static int queue_small(struct extract_state *x, struct archive_entry *e, const c
 		x->cur = b;
 	}
 	if (ALLOC_GROW(b->files, b->n + 1, b->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	f = &b->files[b->n];
 	f->name = b->names.len;
 	if (strbuf_add(&b->names, base, strlen(base) + 1) < 0 ||
@@ -570,7 +570,7 @@ static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
 	if (x->queued) {
 		struct small_file *f = &x->cur->files[x->cur->n - 1];
 		if (offset < 0 || (uint64_t)offset > f->len || len > f->len - (size_t)offset)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%s' in archive '%s' has more data than its size", x->path, x->name);
 		if (len)
 			memcpy(x->cur->data.buf + f->data + (size_t)offset, buf, len);
@@ -580,7 +580,7 @@ static int on_data(void *payload, const void *buf, size_t len, int64_t offset)
 		return 0;
 	/* Zero blocks become holes; on_finish() gives the file its size. */
 	if (fs_pwrite_sparse(x->fd, p, len, (uint64_t)offset, x->path) < 0)
-		return silo_error_wrap("archive '%s' in '%s'", x->name, x->dest);
+		return silo__error_wrap("archive '%s' in '%s'", x->name, x->dest);
 	return 0;
 }
 
@@ -622,12 +622,12 @@ static int make_dest(const char *dest)
 	int ret = 0;
 
 	if (lstat(dest, &st) == 0)
-		return silo_error_set(SILO_EEXISTS, "cannot extract into '%s': it already exists",
-				      dest);
+		return silo__error_set(SILO_EEXISTS, "cannot extract into '%s': it already exists",
+				       dest);
 	if (errno != ENOENT)
-		return silo_error_errno("cannot extract into '%s'", dest);
+		return silo__error_errno("cannot extract into '%s'", dest);
 	if (!(parent = strdup(dest)))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (slash = parent + strlen(parent); slash > parent && slash[-1] == '/'; slash--)
 		slash[-1] = '\0';
 	slash = strrchr(parent, '/');
@@ -640,9 +640,9 @@ static int make_dest(const char *dest)
 		return ret;
 	if (mkdir(dest, 0777) < 0) {
 		if (errno == EEXIST)
-			return silo_error_set(SILO_EEXISTS,
-					      "cannot extract into '%s': it already exists", dest);
-		return silo_error_errno("cannot create directory '%s'", dest);
+			return silo__error_set(SILO_EEXISTS,
+					       "cannot extract into '%s': it already exists", dest);
+		return silo__error_errno("cannot create directory '%s'", dest);
 	}
 	return 0;
 }
@@ -690,7 +690,7 @@ int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 	int ret;
 
 	if (!silo_oid_rawsz(format))
-		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	if ((ret = make_dest(dest)) < 0)
 		return ret;
 	memset(&x, 0, sizeof(x));
@@ -701,7 +701,7 @@ int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 	x.umask = fs_umask();
 	x.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (x.destfd < 0)
-		return silo_error_errno("cannot open directory '%s'", dest);
+		return silo__error_errno("cannot open directory '%s'", dest);
 	old_locale = tree_locale_enter();
 	hooks.payload = &x;
 	hooks.replaces = &x.replaces;

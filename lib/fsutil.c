@@ -22,7 +22,7 @@ static int write_full_at(int fd, const void *data, size_t len, off_t off, const 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return silo_error_errno("cannot write '%s'", path);
+			return silo__error_errno("cannot write '%s'", path);
 		}
 		p += n;
 		len -= (size_t)n;
@@ -79,9 +79,9 @@ int fs_sparse_finish(int fd, uint64_t size, const char *path)
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return silo_error_errno("cannot stat '%s'", path);
+		return silo__error_errno("cannot stat '%s'", path);
 	if ((uint64_t)st.st_size < size && ftruncate(fd, (off_t)size) < 0)
-		return silo_error_errno("cannot set the size of '%s'", path);
+		return silo__error_errno("cannot set the size of '%s'", path);
 	return 0;
 }
 
@@ -98,7 +98,7 @@ static ssize_t read_full_at(int fd, void *data, size_t len, off_t off, const cha
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return silo_error_errno("cannot read '%s'", path);
+			return silo__error_errno("cannot read '%s'", path);
 		}
 		if (n == 0)
 			break;
@@ -125,22 +125,22 @@ int fs_mkdir_p(const char *dir, mode_t mode)
 	if (mkdir(dir, mode) == 0 || errno == EEXIST)
 		return 0;
 	if (errno != ENOENT)
-		return silo_error_errno("cannot create directory '%s'", dir);
+		return silo__error_errno("cannot create directory '%s'", dir);
 	copy = strdup(dir);
 	if (!copy)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (p = copy + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
-			ret = silo_error_errno("cannot create directory '%s'", copy);
+			ret = silo__error_errno("cannot create directory '%s'", copy);
 			break;
 		}
 		*p = '/';
 	}
 	if (!ret && mkdir(copy, mode) < 0 && errno != EEXIST)
-		ret = silo_error_errno("cannot create directory '%s'", copy);
+		ret = silo__error_errno("cannot create directory '%s'", copy);
 	free(copy);
 	return ret;
 }
@@ -154,11 +154,11 @@ int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix
 	*fd_out = -1;
 	*path_out = NULL;
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	snprintf(path, len, "%s/%sXXXXXX", dir, prefix);
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
-		int ret = silo_error_errno("cannot create a temporary file in '%s'", dir);
+		int ret = silo__error_errno("cannot create a temporary file in '%s'", dir);
 		free(path);
 		return ret;
 	}
@@ -167,7 +167,7 @@ int fs_tmpfile(int *fd_out, char **path_out, const char *dir, const char *prefix
 		;
 	/* Objects are read by web servers and rsync: world-readable, like git's. */
 	if (fchmod(fd, 0444) < 0) {
-		int ret = silo_error_errno("cannot set the mode of '%s'", path);
+		int ret = silo__error_errno("cannot set the mode of '%s'", path);
 		close(fd);
 		unlink(path);
 		free(path);
@@ -197,12 +197,12 @@ int fs_link_into_place(const char *tmp, const char *dest, int *created)
 			return 0;
 		}
 		if (errno != EEXIST)
-			return silo_error_errno("cannot rename '%s' to '%s'", tmp, dest);
+			return silo__error_errno("cannot rename '%s' to '%s'", tmp, dest);
 	} else {
-		return silo_error_errno("cannot link '%s' to '%s'", tmp, dest);
+		return silo__error_errno("cannot link '%s' to '%s'", tmp, dest);
 	}
 	if (unlink(tmp) < 0 && errno != ENOENT)
-		return silo_error_errno("cannot remove '%s'", tmp);
+		return silo__error_errno("cannot remove '%s'", tmp);
 	return 0;
 }
 
@@ -219,17 +219,17 @@ int fs_write_file(const char *dir, const char *prefix, const char *dest,
 	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 		;
 	if (fchmod(fd, mode) < 0)
-		ret = silo_error_errno("cannot set the mode of '%s'", tmp);
+		ret = silo__error_errno("cannot set the mode of '%s'", tmp);
 	else if ((ret = fs_write_all(fd, data, len, tmp)) == 0 && fsync(fd) < 0)
-		ret = silo_error_errno("cannot fsync '%s'", tmp);
+		ret = silo__error_errno("cannot fsync '%s'", tmp);
 	if (!ret) {
 		if (replace && rename(tmp, dest) < 0)
-			ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, dest);
+			ret = silo__error_errno("cannot rename '%s' to '%s'", tmp, dest);
 		else if (!replace)
 			ret = fs_link_into_place(tmp, dest, NULL);
 	}
 	if (close(fd) < 0 && !ret)
-		ret = silo_error_errno("cannot write '%s'", dest);
+		ret = silo__error_errno("cannot write '%s'", dest);
 	if (!ret)
 		ret = fs_fsync_path(dir);
 	if (ret)
@@ -244,9 +244,9 @@ int fs_fsync_path(const char *path)
 	int ret = 0;
 
 	if (fd < 0)
-		return silo_error_errno("cannot open '%s'", path);
+		return silo__error_errno("cannot open '%s'", path);
 	if (fsync(fd) < 0 && errno != EINVAL)
-		ret = silo_error_errno("cannot fsync '%s'", path);
+		ret = silo__error_errno("cannot fsync '%s'", path);
 	close(fd);
 	return ret;
 }
@@ -257,9 +257,9 @@ int fs_syncfs(const char *path)
 	int ret = 0;
 
 	if (fd < 0)
-		return silo_error_errno("cannot open '%s'", path);
+		return silo__error_errno("cannot open '%s'", path);
 	if (syncfs(fd) < 0)
-		ret = silo_error_errno("cannot flush the file system of '%s'", path);
+		ret = silo__error_errno("cannot flush the file system of '%s'", path);
 	close(fd);
 	return ret;
 }
@@ -285,7 +285,7 @@ int fs_sync_set_add(struct fs_sync_set *set, const char *path)
 		return 0;
 	}
 	if (!(set->paths[set->n] = strdup(path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	set->n++;
 	return 0;
 }
@@ -321,7 +321,7 @@ int fs_exists(const char *path)
 		return 1;
 	if (errno == ENOENT || errno == ENOTDIR)
 		return 0;
-	return silo_error_errno("cannot stat '%s'", path);
+	return silo__error_errno("cannot stat '%s'", path);
 }
 
 char *fs_join(const char *a, const char *b)
@@ -430,7 +430,7 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len)
 	int ret;
 
 	if (!dir || !base || !(prefix = malloc(strlen(base) + 3))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* A hidden temporary name beside the file: ".<name>.XXXXXX".  Those
@@ -456,13 +456,13 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max)
 	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return silo_error_errno("cannot open '%s'", path);
+		return silo__error_errno("cannot open '%s'", path);
 	if (fstat(fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", path);
+		ret = silo__error_errno("cannot stat '%s'", path);
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		ret = silo_error_set(SILO_EINVALID, "'%s' is a directory", path);
+		ret = silo__error_set(SILO_EINVALID, "'%s' is a directory", path);
 		goto out;
 	}
 	/* The buffer follows the file's size, grown if the file grows;
@@ -472,7 +472,7 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max)
 	if (cap < 64)
 		cap = max + 1 < 64 ? max + 1 : 64;
 	if (!(buf = malloc(cap + 1))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* Read one byte past MAX to tell a file of exactly MAX from a
@@ -484,7 +484,7 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max)
 			size_t grow = cap > (max + 1) / 2 ? max + 1 : cap * 2;
 			char *nb;
 			if (!(nb = realloc(buf, grow + 1))) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				goto out;
 			}
 			buf = nb;
@@ -494,14 +494,14 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = silo_error_errno("cannot read '%s'", path);
+			ret = silo__error_errno("cannot read '%s'", path);
 			goto out;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 		if (got > max) {
-			ret = silo_error_set(SILO_EINVALID,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s' is too large: more than %zu bytes", path, max);
 			goto out;
 		}

@@ -28,7 +28,7 @@ static int build_argv(const char **argv, const char *dir, const char *const *arg
 	argv[n++] = dir;
 	for (i = 0; args[i]; i++) {
 		if (n + 1 >= GIT_MAX_ARGS)
-			return silo_error_set(SILO_EINVALID, "too many arguments for git");
+			return silo__error_set(SILO_EINVALID, "too many arguments for git");
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
@@ -42,7 +42,7 @@ static int temp_fd(void)
 	int fd = mkstemp(path);
 
 	if (fd < 0)
-		return silo_error_errno("cannot create a temporary file");
+		return silo__error_errno("cannot create a temporary file");
 	unlink(path);
 	return fd;
 }
@@ -80,7 +80,7 @@ static int spawn_git(pid_t *pid, const char *dir, const char *const *args,
 	if ((ret = build_argv(argv, dir, args)) < 0)
 		return ret;
 	if (posix_spawn_file_actions_init(&fa))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (in_fd >= 0)
 		ret = posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
 	else
@@ -91,15 +91,15 @@ static int spawn_git(pid_t *pid, const char *dir, const char *const *args,
 		ret = posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	if (ret) {
 		posix_spawn_file_actions_destroy(&fa);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ret = posix_spawnp(pid, "git", &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret) {
 		errno = ret;
 		if (ret == ENOENT)
-			return silo_error_set(SILO_ENOTFOUND, "cannot run git: it is not installed");
-		return silo_error_errno("cannot run git");
+			return silo__error_set(SILO_ENOTFOUND, "cannot run git: it is not installed");
+		return silo__error_errno("cannot run git");
 	}
 	return 0;
 }
@@ -112,15 +112,15 @@ static int wait_git(pid_t pid, int err_fd, const char *what)
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
-			return silo_error_errno("cannot wait for git");
+			return silo__error_errno("cannot wait for git");
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	first_error_line(err_fd, msg, sizeof(msg));
 	if (msg[0])
-		return silo_error_set(SILO_ERROR, "git %s failed: %s", what, msg);
-	return silo_error_set(SILO_ERROR, "git %s failed with status %d", what,
-			      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return silo__error_set(SILO_ERROR, "git %s failed: %s", what, msg);
+	return silo__error_set(SILO_ERROR, "git %s failed with status %d", what,
+			       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 int git_capture(struct strbuf *out, const char *dir, const char *const *args)
@@ -135,7 +135,7 @@ int git_capture(struct strbuf *out, const char *dir, const char *const *args)
 		return err_fd;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		close(err_fd);
-		return silo_error_errno("cannot create a pipe");
+		return silo__error_errno("cannot create a pipe");
 	}
 	ret = spawn_git(&pid, dir, args, -1, pipefd[1], err_fd);
 	close(pipefd[1]);
@@ -149,7 +149,7 @@ int git_capture(struct strbuf *out, const char *dir, const char *const *args)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ret = silo_error_errno("cannot read from git");
+			ret = silo__error_errno("cannot read from git");
 			break;
 		}
 		if (n == 0)
@@ -174,10 +174,10 @@ int git_batch_start(struct git_batch *b, const char *dir)
 		return b->err_fd;
 	if (pipe2(to_git, O_CLOEXEC) < 0) {
 		close(b->err_fd);
-		return silo_error_errno("cannot create a pipe");
+		return silo__error_errno("cannot create a pipe");
 	}
 	if (pipe2(from_git, O_CLOEXEC) < 0) {
-		ret = silo_error_errno("cannot create a pipe");
+		ret = silo__error_errno("cannot create a pipe");
 		close(to_git[0]);
 		close(to_git[1]);
 		close(b->err_fd);
@@ -196,7 +196,7 @@ int git_batch_start(struct git_batch *b, const char *dir)
 	b->in = fdopen(to_git[1], "w");
 	b->out = fdopen(from_git[0], "r");
 	if (!b->in || !b->out) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		if (b->in)
 			fclose(b->in);
 		else
@@ -221,26 +221,26 @@ int git_batch_read(struct git_batch *b, const char *hex, char *type,
 	int c;
 
 	if (fprintf(b->in, "%s\n", hex) < 0 || fflush(b->in) != 0)
-		return silo_error_errno("cannot write to git cat-file");
+		return silo__error_errno("cannot write to git cat-file");
 	if (!fgets(line, sizeof(line), b->out))
-		return silo_error_set(SILO_ERROR, "git cat-file ended early");
+		return silo__error_set(SILO_ERROR, "git cat-file ended early");
 	if (!strchr(line, '\n'))
-		return silo_error_set(SILO_ERROR, "git cat-file: answer line too long");
+		return silo__error_set(SILO_ERROR, "git cat-file: answer line too long");
 	if (sscanf(line, "%127s missing", name) == 1 && strstr(line, " missing\n"))
-		return silo_error_set(SILO_ENOTFOUND, "object %s is not in the git repository", hex);
+		return silo__error_set(SILO_ENOTFOUND, "object %s is not in the git repository", hex);
 	if (sscanf(line, "%127s %15s %llu", name, type, &size) != 3)
-		return silo_error_set(SILO_ERROR, "git cat-file: unexpected answer '%.*s'",
-				      (int)strcspn(line, "\n"), line);
+		return silo__error_set(SILO_ERROR, "git cat-file: unexpected answer '%.*s'",
+				       (int)strcspn(line, "\n"), line);
 	strbuf_reset(content);
 	if (strbuf_grow(content, (size_t)size) < 0)
 		return SILO_ENOMEM;
 	got = fread(content->buf, 1, (size_t)size, b->out);
 	if (got != size)
-		return silo_error_set(SILO_ERROR, "git cat-file: object %s cut short", hex);
+		return silo__error_set(SILO_ERROR, "git cat-file: object %s cut short", hex);
 	content->len = got;
 	content->buf[got] = '\0';
 	if ((c = fgetc(b->out)) != '\n')
-		return silo_error_set(SILO_ERROR, "git cat-file: object %s not terminated", hex);
+		return silo__error_set(SILO_ERROR, "git cat-file: object %s not terminated", hex);
 	return 0;
 }
 

@@ -35,11 +35,11 @@ static int hash_range(silo_hasher *h, int fd, uint64_t off, uint64_t end, unsign
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return silo_error_errno("cannot read '%s%s%s'", NAME(dir, path));
+			return silo__error_errno("cannot read '%s%s%s'", NAME(dir, path));
 		}
 		if (n == 0)
-			return silo_error_set(SILO_EIO, "'%s%s%s' shrank while being read",
-					      NAME(dir, path));
+			return silo__error_set(SILO_EIO, "'%s%s%s' shrank while being read",
+					       NAME(dir, path));
 		if ((ret = silo_hasher_update(h, buf, (size_t)n)) < 0)
 			return ret;
 		off += (uint64_t)n;
@@ -62,8 +62,8 @@ int hasher_fd(silo_hasher *h, int fd, const struct stat *st, unsigned char *buf,
 			/* A hole up to the end: the file must still be as long. */
 			off_t end = lseek(fd, 0, SEEK_END);
 			if (end >= 0 && (uint64_t)end < size)
-				return silo_error_set(SILO_EIO, "'%s%s%s' shrank while being read",
-						      NAME(dir, path));
+				return silo__error_set(SILO_EIO, "'%s%s%s' shrank while being read",
+						       NAME(dir, path));
 			return hasher_zeros(h, size - off);
 		}
 		if (data < 0)	/* no SEEK_DATA here: read it all */

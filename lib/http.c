@@ -437,13 +437,13 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 
 	pthread_once(&curl_once, init_curl);
 	if (!curl_ready)
-		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
+		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
 	if (parallel < 1)
 		parallel = 1;
 	get_limits(&lim);
 	multi = curl_multi_init();
 	if (!multi)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < n; i++) {
 		jobs[i].result = -1;	/* pending */
 		jobs[i].attempts = 0;
@@ -476,7 +476,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK) {
 			curl_multi_cleanup(multi);
-			return silo_error_set(SILO_ENET, "libcurl: transfer loop failed");
+			return silo__error_set(SILO_ENET, "libcurl: transfer loop failed");
 		}
 		while ((msg = curl_multi_info_read(multi, &left))) {
 			struct transfer *t = NULL;
@@ -538,9 +538,9 @@ int http_download(const char *url, int fd)
 	if ((ret = http_run(&job, 1, 1, NULL, NULL)) < 0)
 		return ret;
 	if (job.result == HTTP_NOT_FOUND)
-		return silo_error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
+		return silo__error_set(SILO_ENOTFOUND, "cannot download '%s': %s", url, job.error);
 	if (job.result != HTTP_OK)
-		return silo_error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
+		return silo__error_set(SILO_ENET, "cannot download '%s': %s", url, job.error);
 	return 0;
 }
 
@@ -577,14 +577,14 @@ int http_get_start(const char *url, size_t max, char **out, size_t *len,
 	snprintf(error, error_size, "%s", job.error);
 	if (ret == 0 && job.result == HTTP_OK) {
 		if (fstat(fd, &st) < 0) {
-			ret = silo_error_errno("cannot stat download of '%s'", url);
+			ret = silo__error_errno("cannot stat download of '%s'", url);
 		} else if (lseek(fd, 0, SEEK_SET) < 0) {
-			ret = silo_error_errno("cannot seek in download of '%s'", url);
+			ret = silo__error_errno("cannot seek in download of '%s'", url);
 		} else if (!(*out = malloc((size_t)st.st_size + 1))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		} else if (fs_read_full(fd, *out, (size_t)st.st_size, url) !=
 			   (ssize_t)st.st_size) {
-			ret = silo_error_set(SILO_EIO, "short read of the download of '%s'", url);
+			ret = silo__error_set(SILO_EIO, "short read of the download of '%s'", url);
 		} else {
 			(*out)[st.st_size] = '\0';
 			*len = (size_t)st.st_size;
@@ -687,7 +687,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 
 	pthread_once(&curl_once, init_curl);
 	if (!curl_ready)
-		return silo_error_set(SILO_ENET, "cannot initialise libcurl");
+		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
 	*total = 0;
 	*result = HTTP_FAILED;
 	get_limits(&lim);
@@ -701,7 +701,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 
 		pace_start(&pc, &lim, len);
 		if (!(e = new_easy(url, &pc)))
-			return silo_error_oom();
+			return silo__error_oom();
 		curl_easy_setopt(e, CURLOPT_RANGE, range);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_range_header);
 		curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -711,11 +711,11 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		curl_easy_cleanup(e);
 		*total = t.total;	/* what this answer said, even if it failed */
 		if (t.write_failed == 2)
-			return silo_error_set(SILO_ENET,
+			return silo__error_set(SILO_ENET,
 				"cannot fetch '%s': the server sent more than the %llu bytes asked for",
 				url, (unsigned long long)len);
 		if (t.write_failed)
-			return silo_error_errno("cannot write the download of '%s'", url);
+			return silo__error_errno("cannot write the download of '%s'", url);
 		if (code == CURLE_OK && t.status == 206 && t.pos == off + len) {
 			*total = t.total;
 			*result = HTTP_OK;

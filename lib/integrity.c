@@ -82,7 +82,7 @@ static int each_hash(const char *text,
 			    !strncmp(tok, algos[i].name, (size_t)(dash - tok)))
 				break;
 		if (!dash || i == N_ALGOS)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"integrity '%.*s' is not <algorithm>-<base64 digest> with "
 				"sha256, sha384 or sha512", (int)(n > 80 ? 80 : n), tok);
 		value = dash + 1;
@@ -90,7 +90,7 @@ static int each_hash(const char *text,
 		if (!end)
 			end = p;
 		if (!b64_valid(value, (size_t)(end - value), algos[i].size))
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"integrity '%.*s': a %s digest is %zu bytes, %zu characters of base64",
 				(int)(n > 100 ? 100 : n), tok, algos[i].name, algos[i].size,
 				b64_len(algos[i].size));
@@ -99,7 +99,7 @@ static int each_hash(const char *text,
 		found = 1;
 	}
 	if (!found)
-		return silo_error_set(SILO_EINVALID, "integrity string is empty");
+		return silo__error_set(SILO_EINVALID, "integrity string is empty");
 	return 0;
 }
 
@@ -135,10 +135,10 @@ int silo_integrity_hasher_new(silo_integrity_hasher **out, const char *sri)
 
 	*out = NULL;
 	if (!h)
-		return silo_error_oom();
+		return silo__error_oom();
 	h->strongest = -1;
 	if (sri && (!(h->sri = strdup(sri)) || (ret = each_hash(sri, note_algo, h)) < 0)) {
-		ret = h->sri ? ret : silo_error_oom();
+		ret = h->sri ? ret : silo__error_oom();
 		silo_integrity_hasher_free(h);
 		return ret;
 	}
@@ -148,7 +148,7 @@ int silo_integrity_hasher_new(silo_integrity_hasher **out, const char *sri)
 		if (!(h->ctx[i] = EVP_MD_CTX_new()) ||
 		    !EVP_DigestInit_ex(h->ctx[i], algo_md(i), NULL)) {
 			silo_integrity_hasher_free(h);
-			return silo_error_set(SILO_ERROR, "libcrypto: cannot start %s", algos[i].name);
+			return silo__error_set(SILO_ERROR, "libcrypto: cannot start %s", algos[i].name);
 		}
 	}
 	*out = h;
@@ -161,7 +161,7 @@ int silo_integrity_hasher_update(silo_integrity_hasher *h, const void *data, siz
 
 	for (i = 0; i < N_ALGOS; i++)
 		if (h->ctx[i] && !EVP_DigestUpdate(h->ctx[i], data, len))
-			return silo_error_set(SILO_ERROR, "libcrypto: %s failed", algos[i].name);
+			return silo__error_set(SILO_ERROR, "libcrypto: %s failed", algos[i].name);
 	return 0;
 }
 
@@ -191,7 +191,7 @@ int silo_integrity_hasher_finish(silo_integrity_hasher *h, char sha256_hex[65],
 
 	for (i = 0; i < N_ALGOS; i++)
 		if (h->ctx[i] && !EVP_DigestFinal_ex(h->ctx[i], md[i], &mdlen[i]))
-			return silo_error_set(SILO_ERROR, "libcrypto: %s failed", algos[i].name);
+			return silo__error_set(SILO_ERROR, "libcrypto: %s failed", algos[i].name);
 	for (i = 0; i < mdlen[0]; i++)
 		snprintf(sha256_hex + 2 * i, 3, "%02x", md[0][i]);
 	if (h->strongest < 0)
@@ -202,7 +202,7 @@ int silo_integrity_hasher_finish(silo_integrity_hasher *h, char sha256_hex[65],
 	m.matched = 0;
 	each_hash(h->sri, match_one, &m);
 	if (!m.matched)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s' has integrity %s-%s, not the expected '%s': nothing stored",
 			name, algos[h->strongest].name, b64, h->sri);
 	return 0;

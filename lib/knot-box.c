@@ -148,13 +148,13 @@ int silo_knot_limits_parse(struct silo_knot_limits *l, const char *spec, const c
 			if (strlen(limit_names[i].name) == nlen && !strncmp(p, limit_names[i].name, nlen))
 				break;
 		if (i == N_LIMITS || !eq)
-			return silo_error_set(SILO_EINVALID,
-					      "%s: '%.*s' is not a limit (tmp=, disk=, memory=, pids= or time=)",
-					      what, (int)len, p);
+			return silo__error_set(SILO_EINVALID,
+					       "%s: '%.*s' is not a limit (tmp=, disk=, memory=, pids= or time=)",
+					       what, (int)len, p);
 		if (parse_value((unsigned long long *)((char *)l + limit_names[i].offset), eq + 1,
 				len - nlen - 1, limit_names[i].kind) < 0)
-			return silo_error_set(SILO_EINVALID, "%s: '%.*s': the value is not %s, or 'none'",
-					      what, (int)len, p, forms[limit_names[i].kind]);
+			return silo__error_set(SILO_EINVALID, "%s: '%.*s': the value is not %s, or 'none'",
+					       what, (int)len, p, forms[limit_names[i].kind]);
 		p += len;
 	}
 	return 0;
@@ -331,7 +331,7 @@ int knot_box_as_root(void)
 
 /* Bind the PATHS that exist read-only at the same place in the box; a
  * symlink stays a symlink (merged /usr).  DIRS_ONLY: leave files out. */
-static int push_host_paths(struct knot_strv *argv, const char *const *paths, int dirs_only)
+static int push_host_paths(struct strvec *argv, const char *const *paths, int dirs_only)
 {
 	size_t i;
 	int ret = 0;
@@ -364,13 +364,13 @@ static int data_fd(struct knot_box_run *run, const char *data, int *fd)
 	int f;
 
 	if (run->n_fds >= sizeof(run->fds) / sizeof(*run->fds))
-		return silo_error_set(SILO_ERROR, "too many files for the box");
+		return silo__error_set(SILO_ERROR, "too many files for the box");
 	f = memfd_create("knot-box", MFD_CLOEXEC);
 	if (f < 0)
-		return silo_error_errno("cannot create a memory file");
+		return silo__error_errno("cannot create a memory file");
 	run->fds[run->n_fds++] = f;
 	if (write(f, data, strlen(data)) != (ssize_t)strlen(data) || lseek(f, 0, SEEK_SET) < 0)
-		return silo_error_errno("cannot write a memory file");
+		return silo__error_errno("cannot write a memory file");
 	*fd = f;
 	return 0;
 }
@@ -379,7 +379,7 @@ void knot_box_run_release(struct knot_box_run *run)
 {
 	size_t i;
 
-	knot_strv_clear(&run->argv);
+	strvec_clear(&run->argv);
 	for (i = 0; i < run->n_fds; i++)
 		close(run->fds[i]);
 	if (run->info_fd >= 0)
@@ -396,7 +396,7 @@ void knot_box_run_release(struct knot_box_run *run)
 
 int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 {
-	struct knot_strv *argv = &run->argv;
+	struct strvec *argv = &run->argv;
 	int pipefd[2], fd, ret = 0;
 	size_t i;
 
@@ -408,8 +408,8 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 	} while (0)
 
 	if (b->n_binds > KNOT_BOX_MAX_BINDS)
-		return silo_error_set(SILO_EINVALID, "a box binds at most %d directories, not %zu",
-				      KNOT_BOX_MAX_BINDS, b->n_binds);
+		return silo__error_set(SILO_EINVALID, "a box binds at most %d directories, not %zu",
+				       KNOT_BOX_MAX_BINDS, b->n_binds);
 	run->as_root = knot_box_as_root();
 	PUSH(b->bwrap);
 	/* Namespaces, and a user namespace that must work: the box's user
@@ -477,7 +477,7 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 	if (run->as_root && b->n_binds) {
 		if (!(run->stage_from = calloc(b->n_binds, sizeof(char *))) ||
 		    !(run->stage_to = calloc(b->n_binds, sizeof(char *))))
-			return silo_error_oom();
+			return silo__error_oom();
 	}
 	for (i = 0; i < b->n_binds; i++) {
 		PUSH(b->binds[i].writable ? "--bind" : "--ro-bind");
@@ -486,7 +486,7 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 			    asprintf(&run->stage_to[i], STAGE_DIR "/%zu", i) < 0) {
 				free(run->stage_from[i]);
 				run->stage_to[i] = NULL;
-				return silo_error_oom();
+				return silo__error_oom();
 			}
 			run->n_stage++;
 			PUSH(run->stage_to[i]);
@@ -504,11 +504,11 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 	PUSH(b->chdir ? b->chdir : "/");
 	/* The box's pid 1, so that stopping it stops every process of it. */
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return silo_error_errno("cannot create a pipe");
+		return silo__error_errno("cannot create a pipe");
 	run->info_fd = pipefd[0];
 	if (run->n_fds >= sizeof(run->fds) / sizeof(*run->fds)) {
 		close(pipefd[1]);
-		return silo_error_set(SILO_ERROR, "too many files for the box");
+		return silo__error_set(SILO_ERROR, "too many files for the box");
 	}
 	run->fds[run->n_fds++] = pipefd[1];
 	PUSH("--info-fd");

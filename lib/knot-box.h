@@ -48,7 +48,7 @@ struct knot_box {
  * of its own: nothing of the host changes).
  */
 struct knot_box_run {
-	struct knot_strv argv;
+	struct strvec argv;
 	int fds[8];
 	size_t n_fds;
 	int info_fd;		/* the read end of --info-fd */
@@ -58,7 +58,7 @@ struct knot_box_run {
 	size_t n_stage;
 };
 
-#define KNOT_BOX_RUN_INIT { KNOT_STRV_INIT, { 0 }, 0, -1, 0, NULL, NULL, 0 }
+#define KNOT_BOX_RUN_INIT { STRVEC_INIT, { 0 }, 0, -1, 0, NULL, NULL, 0 }
 
 int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b);
 void knot_box_run_release(struct knot_box_run *run);

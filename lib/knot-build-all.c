@@ -92,9 +92,9 @@ static int plan_paths(struct plan *p, struct silo_knot_build_result *r,
 	    (derived && !(p->derived = absolute(derived))) ||
 	    (o->sign_key && !(p->sign_key = absolute(o->sign_key))) ||
 	    !(p->recipes = fs_join(p->build_dir, "recipes")))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (strchr(o->program, '\n'))
-		return silo_error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built",
+		return silo__error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built",
 				      o->program);
 	if ((ret = knot_path_check(p->build_dir)) < 0 || (ret = knot_path_check(r->report)) < 0 ||
 	    (p->derived && (ret = knot_path_check(p->derived)) < 0) ||
@@ -123,7 +123,7 @@ static int plan_set(struct plan *p, struct silo_knot_build_result *r,
 	n = silo_knot_set_count(r->set);
 	if (!(p->published = calloc(n ? n : 1, sizeof(*p->published))) ||
 	    !(p->run = calloc(n ? n : 1, 1)))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < n; i++) {
 		const struct silo_knot_task *t = silo_knot_set_task(r->set, i);
 
@@ -239,7 +239,7 @@ static int outcomes(struct plan *p, struct silo_knot_build_result *r,
 	if ((ret = silo_knot_report_read(&p->rows, &p->n_rows, r->report)) < 0)
 		return ret;
 	if (!(r->v = calloc(n ? n : 1, sizeof(*r->v))))
-		return silo_error_oom();
+		return silo__error_oom();
 	r->n = n;
 	for (i = 0; i < n; i++) {
 		struct silo_knot_outcome *c = &r->v[i];
@@ -266,7 +266,7 @@ static int outcomes(struct plan *p, struct silo_knot_build_result *r,
 		if (o->install && c->task->requested &&
 		    (c->installed = silo_knot_install(c->task, o->root)) < 0 &&
 		    !(c->install_message = strdup(silo_error_message())))
-			return silo_error_oom();
+			return silo__error_oom();
 	}
 	return 0;
 }
@@ -281,7 +281,7 @@ int silo_knot_build_all(struct silo_knot_build_result **out,
 	*out = NULL;
 	memset(&p, 0, sizeof(p));
 	if (!r)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = plan_paths(&p, r, o)) < 0 || (ret = plan_set(&p, r, o)) < 0 ||
 	    (ret = report_hits(&p, r)) < 0 || (ret = run_graph(&p, r, o)) < 0 ||
 	    (ret = outcomes(&p, r, o)) < 0) {

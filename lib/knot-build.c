@@ -8,6 +8,7 @@
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 #include "strbuf.h"
 #include "silo/medo.h"
 #include "silo/store.h"
@@ -174,10 +175,10 @@ static int make_dir(const char *work, const char *name, char **out)
 {
 	if (asprintf(out, "%s/%s", work, name) < 0) {
 		*out = NULL;
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if (mkdir(*out, 0755) < 0)
-		return silo_error_errno("cannot create '%s'", *out);
+		return silo__error_errno("cannot create '%s'", *out);
 	return 0;
 }
 
@@ -193,18 +194,18 @@ static int source_top(char **top, const char *src)
 
 	*top = NULL;
 	if (!d)
-		return silo_error_errno("cannot read '%s'", src);
+		return silo__error_errno("cannot read '%s'", src);
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (++n == 1 && !(only = strdup(de->d_name)))
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 	}
 	closedir(d);
 	if (!ret && n == 1) {
 		char *p = fs_join(src, only);
 		if (!p)
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		else if (knot_is_dir(p)) {
 			*top = only;
 			only = NULL;
@@ -242,20 +243,20 @@ static int ensure_derived(const struct silo_knot_task *t)
 	int ret;
 
 	if (!(path = fs_join(t->derived_medo, SILO_SILOJSON_NAME)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = fs_exists(path)) != 0) {
 		free(path);
 		return ret < 0 ? ret : 0;
 	}
 	if ((ret = silo_silojson_for(&sj, t->recipe->dir)) < 0) {
-		silo_error_wrap("cannot create the derived medo '%s'", t->derived_medo);
+		silo__error_wrap("cannot create the derived medo '%s'", t->derived_medo);
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(t->derived_medo, 0777)) < 0)
 		goto out;
 	if (!(sj_dir = fs_dirname(sj.path)) || !(doc = json_object()) || !(list = json_array()) ||
 	    json_object_set_new(doc, "silos", list) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < sj.n; i++) {
@@ -267,31 +268,18 @@ static int ensure_derived(const struct silo_knot_task *t)
 		if (e->kind == SILO_SILOJSON_LOCAL && spec[0] != '/' && strncmp(spec, "file:", 5) &&
 		    !same_parent(sj_dir, t->derived_medo)) {
 			if (!(real = realpath(e->location, NULL))) {
-				ret = silo_error_errno("silo '%s' of '%s'", e->spec, sj.path);
+				ret = silo__error_errno("silo '%s' of '%s'", e->spec, sj.path);
 				goto out;
 			}
 			spec = real;
 		}
-		ret = json_array_append_new(list, json_string(spec)) < 0 ? silo_error_oom() : 0;
+		ret = json_array_append_new(list, json_string(spec)) < 0 ? silo__error_oom() : 0;
 		free(real);
 		if (ret < 0)
 			goto out;
 	}
-	if (!(text = json_dumps(doc, JSON_INDENT(2)))) {
-		ret = silo_error_oom();
-		goto out;
-	}
-	{
-		size_t len = strlen(text);
-		char *nl = realloc(text, len + 2);
-		if (!nl) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		text = nl;
-		strcpy(text + len, "\n");
-		ret = fs_write_file_atomic(path, text, len + 1);
-	}
+	if ((ret = json_text(&text, doc, JSON_INDENT(2))) == 0)
+		ret = fs_write_file_atomic(path, text, strlen(text));
 out:
 	json_decref(doc);
 	silo_silojson_release(&sj);
@@ -348,10 +336,10 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 	if (asprintf(&w->dir, "%s/" WORK_PREFIX "%ld-%s-%s-XXXXXX", tmp_dir(), (long)getpid(),
 		     t->recipe->name, t->version) < 0) {
 		w->dir = NULL;
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if (!mkdtemp(w->dir))
-		return silo_error_errno("cannot create a work directory in '%s'", tmp_dir());
+		return silo__error_errno("cannot create a work directory in '%s'", tmp_dir());
 	if ((ret = make_dir(w->dir, "build", &w->build)) < 0 ||
 	    (ret = make_dir(w->dir, "smoke", &w->smoke)) < 0 ||
 	    (ret = make_dir(w->dir, "home", &w->home)) < 0 ||
@@ -360,38 +348,38 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 		return ret;
 	if (!(w->src = fs_join(w->dir, "src")) || !(w->driver = fs_join(w->dir, "driver.sh")) ||
 	    !(w->log = fs_join(w->dir, "log")))
-		return silo_error_oom();
+		return silo__error_oom();
 	/* The work directory does not outlive a crash: no fsync. */
 	if ((fd = open(w->driver, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
-		return silo_error_errno("cannot create '%s'", w->driver);
+		return silo__error_errno("cannot create '%s'", w->driver);
 	ret = fs_write_all(fd, driver_script, strlen(driver_script), w->driver);
 	if (close(fd) < 0 && !ret)
-		ret = silo_error_errno("cannot write '%s'", w->driver);
+		ret = silo__error_errno("cannot write '%s'", w->driver);
 	if (ret < 0)
 		return ret;
 	w->log_fd = open(w->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (w->log_fd < 0)
-		return silo_error_errno("cannot create '%s'", w->log);
+		return silo__error_errno("cannot create '%s'", w->log);
 
 	/* The source, its top directory, and the dependencies. */
 	if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
-		return silo_error_wrap("cannot expand the source of %s/%s",
-				       t->recipe->name, t->version);
+		return silo__error_wrap("cannot expand the source of %s/%s",
+				        t->recipe->name, t->version);
 	if ((ret = source_top(&w->top, w->src)) < 0)
 		return ret;
 	if (t->n_deps && (!(w->dep_dirs = calloc(t->n_deps, sizeof(char *))) ||
 			  !(w->dep_paths = calloc(t->n_deps, sizeof(char *)))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < t->n_deps; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%zu", i);
 		if (!(w->dep_dirs[i] = fs_join(w->deps, name)) ||
 		    !(w->dep_paths[i] = strdup(t->deps[i]->wedge_path)))
-			return silo_error_oom();
+			return silo__error_oom();
 		w->n_deps++;
 		if ((ret = silo_medo_expand(t->deps[i]->derived_treeptr, w->dep_dirs[i], &eo)) < 0)
-			return silo_error_wrap("cannot expand the dependency %s/%s",
-					       t->deps[i]->recipe->name, t->deps[i]->version);
+			return silo__error_wrap("cannot expand the dependency %s/%s",
+					        t->deps[i]->recipe->name, t->deps[i]->version);
 	}
 
 	/* The install directory. */
@@ -404,20 +392,20 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 				n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 			closedir(d);
 			if (n)
-				return silo_error_set(SILO_EEXISTS,
+				return silo__error_set(SILO_EEXISTS,
 					"'%s' is not empty: an unboxed build of the absolute wedge %s/%s installs there",
 					t->wedge_path, t->recipe->name, t->version);
 		} else if ((ret = fs_mkdir_p(t->wedge_path, 0755)) < 0) {
 			char why[512];
 			snprintf(why, sizeof(why), "%s", silo_error_message());
-			return silo_error_set(ret, "%s/%s is an absolute wedge: unboxed, it is built at its "
-					      "own path '%s', which cannot be made here (%s); build it as "
-					      "root, or in the box (which needs user namespaces)",
-					      t->recipe->name, t->version, t->wedge_path, why);
+			return silo__error_set(ret, "%s/%s is an absolute wedge: unboxed, it is built at its "
+					       "own path '%s', which cannot be made here (%s); build it as "
+					       "root, or in the box (which needs user namespaces)",
+					       t->recipe->name, t->version, t->wedge_path, why);
 		}
 		w->install_is_real = 1;
 		if (!(w->install = strdup(t->wedge_path)))
-			return silo_error_oom();
+			return silo__error_oom();
 	} else if ((ret = make_dir(w->dir, "install", &w->install)) < 0) {
 		return ret;
 	}
@@ -426,7 +414,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 
 /* The environment of the recipe: the base one, the declared variables,
  * HOME and TMPDIR. */
-static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
+static int run_env(struct strvec *env, const struct silo_knot_task *t,
 		   const struct work *w, int unboxed)
 {
 	size_t i;
@@ -448,7 +436,7 @@ static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
 
 /* The program that runs the recipe: bash with the driver, in the box
  * unless UNBOXED (RUN then holds the box). */
-static int run_argv(struct knot_strv *argv, struct knot_box_run *run, const struct silo_knot_task *t,
+static int run_argv(struct strvec *argv, struct knot_box_run *run, const struct silo_knot_task *t,
 		    const struct work *w, const silo_knot_set *set, int unboxed, const char *bash,
 		    const char *bwrap)
 {
@@ -460,7 +448,7 @@ static int run_argv(struct knot_strv *argv, struct knot_box_run *run, const stru
 	if (!unboxed) {
 		struct knot_box b;
 		if (!(binds = calloc(5 + w->n_deps, sizeof(*binds))))
-			return silo_error_oom();
+			return silo__error_oom();
 		binds[n++] = (struct knot_bind){ t->recipe->dir, KNOT_BOX_RECIPE, 0 };
 		binds[n++] = (struct knot_bind){ w->src, KNOT_BOX_SRC, 1 };
 		binds[n++] = (struct knot_bind){ w->build, KNOT_BOX_BUILD, 1 };
@@ -513,14 +501,14 @@ static int chown_tree(const char *dir, uid_t uid, gid_t gid, int dfd, int depth)
 	fd = dfd < 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 		     : openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return silo_error_errno("cannot read '%s'", dir);
+		return silo__error_errno("cannot read '%s'", dir);
 	if (fchown(fd, uid, gid) < 0) {
 		close(fd);
-		return silo_error_errno("cannot give '%s' to the box's user", dir);
+		return silo__error_errno("cannot give '%s' to the box's user", dir);
 	}
 	if (!(d = fdopendir(fd))) {
 		close(fd);
-		return silo_error_errno("cannot read '%s'", dir);
+		return silo__error_errno("cannot read '%s'", dir);
 	}
 	while (!ret && (de = readdir(d))) {
 		struct stat st;
@@ -534,7 +522,7 @@ static int chown_tree(const char *dir, uid_t uid, gid_t gid, int dfd, int depth)
 		if (is_dir && depth < 4096)
 			ret = chown_tree(de->d_name, uid, gid, dirfd(d), depth + 1);
 		else if (fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-			ret = silo_error_errno("cannot give '%s' to the box's user", de->d_name);
+			ret = silo__error_errno("cannot give '%s' to the box's user", de->d_name);
 	}
 	closedir(d);
 	return ret;
@@ -660,7 +648,7 @@ static int set_provf(struct silo_treeptr *tp, const char *key, const char *fmt, 
 	s = knot_vformat(fmt, ap);
 	va_end(ap);
 	if (!s)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = silo_treeptr_set_provenance(tp, key, s);
 	free(s);
 	return ret;
@@ -776,7 +764,7 @@ static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
 	if ((ret = ensure_derived(t)) < 0)
 		return ret;
 	if (!(dir = fs_dirname(t->derived_treeptr)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = fs_mkdir_p(dir, 0777)) < 0 ||
 	    (ret = silo_medo_open_writing(&s, t->derived_treeptr, silo_knot_set_silo(set))) < 0)
 		goto out;
@@ -786,7 +774,7 @@ static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
 		goto out;
 	silo_oid_to_hex(f->log_id, &log_id);
 	if (!(tmp = fs_join(w->dir, "wedge.treeptr"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	ao.silo = silo_root(s);
@@ -875,7 +863,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		    const silo_knot_set *set, const struct silo_knot_build_options *o)
 {
 	const struct silo_knot_limits *lim = silo_knot_set_limits(set);
-	struct knot_strv argv = KNOT_STRV_INIT, env = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
 	struct knot_exec x;
 	struct knot_watch watch;
@@ -907,14 +895,14 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	}
 	for (i = 0; i < t->n_deps; i++)
 		if ((ret = silo_knot_published(t->deps[i])) != SILO_KNOT_PUBLISHED)
-			return ret < 0 ? ret : silo_error_set(SILO_ENOTFOUND,
+			return ret < 0 ? ret : silo__error_set(SILO_ENOTFOUND,
 				"%s/%s: its dependency %s/%s is not built (key %s)",
 				t->recipe->name, t->version, t->deps[i]->recipe->name,
 				t->deps[i]->version, t->deps[i]->key);
 	if ((ret = knot_which(&bash, "bash")) < 0)
 		return ret;
 	if (!unboxed && (ret = knot_which(&bwrap, "bwrap")) < 0) {
-		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed)");
+		silo__error_wrap("boxed builds need bubblewrap (or use --unboxed)");
 		goto out;
 	}
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
@@ -970,8 +958,8 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	}
 	if (silo_knot_interrupted()) {
-		ret = silo_error_set(SILO_ERROR, "%s/%s: interrupted before it was published",
-				     t->recipe->name, t->version);
+		ret = silo__error_set(SILO_ERROR, "%s/%s: interrupted before it was published",
+				      t->recipe->name, t->version);
 		goto out;
 	}
 	if ((ret = publish(res, t, set, o, &w, &f, published)) < 0)
@@ -996,12 +984,12 @@ out:
 		snprintf(msg, sizeof(msg), "%s", silo_error_message());
 		silo_tree_remove(w.dir);
 		if (e)
-			silo_error_set(e, "%s", msg);
+			silo__error_set(e, "%s", msg);
 	}
 	knot_box_run_release(&run);
 	work_release(&w);
-	knot_strv_clear(&argv);
-	knot_strv_clear(&env);
+	strvec_clear(&argv);
+	strvec_clear(&env);
 	free(bash);
 	free(bwrap);
 	return ret;
@@ -1016,14 +1004,14 @@ int silo_knot_install(const struct silo_knot_task *t, const char *root)
 	if ((ret = silo_knot_published(t)) < 0)
 		return ret;
 	if (ret != SILO_KNOT_PUBLISHED)
-		return silo_error_set(SILO_ENOTFOUND,
+		return silo__error_set(SILO_ENOTFOUND,
 			"%s/%s has no published build with its current key %s; run 'knot build %s' first",
 			t->recipe->name, t->version, t->key, t->recipe->dir);
 	if (asprintf(&dest, "%s%s", root && strcmp(root, "/") ? root : "", t->wedge_path) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(parent = fs_dirname(dest))) {
 		free(dest);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ret = fs_mkdir_p(parent, 0755);
 	free(parent);

@@ -30,7 +30,7 @@ static int add_arg(struct strbuf *sb, const char *s)
 	int ret = 0;
 
 	if (strchr(s, '\n'))
-		return silo_error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built", s);
+		return silo__error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built", s);
 	for (p = s; *p && plain; p++)
 		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "0123456789_./+-@%,=", *p) != NULL;
@@ -56,10 +56,10 @@ static int write_task(const struct knot_graph *g, const struct silo_knot_task *t
 	int ret;
 
 	if (asprintf(&path, "%s/tasks/%s.json", g->build_dir, t->key) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (asprintf(&stamp, "%s/stamps/%s", g->build_dir, t->key) < 0) {
 		free(path);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	spec.key = t->key;
 	spec.recipe = t->recipe->dir;
@@ -78,15 +78,15 @@ static int set_stamp(const char *stamps, const struct silo_knot_task *t, int wan
 	int ret = 0;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (want) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
-			ret = silo_error_errno("cannot create '%s'", path);
+			ret = silo__error_errno("cannot create '%s'", path);
 		else
 			close(fd);
 	} else if (unlink(path) < 0 && errno != ENOENT) {
-		ret = silo_error_errno("cannot remove '%s'", path);
+		ret = silo__error_errno("cannot remove '%s'", path);
 	}
 	free(path);
 	return ret;
@@ -102,7 +102,7 @@ int knot_graph_write(silo_knot_set *set, const struct knot_graph *g)
 	knot_remove_stale_work();
 	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(tasks = fs_join(g->build_dir, "tasks")) ||
 	    !(path = fs_join(g->build_dir, "build.ninja"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(stamps, 0777)) < 0 || (ret = fs_mkdir_p(tasks, 0777)) < 0)
@@ -179,13 +179,13 @@ static void on_ninja_line(void *payload, const char *line)
 int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 		   void (*on_line)(void *payload, int kind, const char *line), void *payload)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	struct ninja_lines nl = { on_line, payload, 0 };
 	char *ninja = NULL;
 	int ret;
 
 	if ((ret = knot_which(&ninja, "ninja")) < 0)
-		return silo_error_wrap("knot build runs its graph with ninja (Debian: ninja-build)");
+		return silo__error_wrap("knot build runs its graph with ninja (Debian: ninja-build)");
 	if ((ret = knot_strv_push(&argv, ninja)) < 0 ||
 	    (ret = knot_strv_push(&argv, "-C")) < 0 ||
 	    (ret = knot_strv_push(&argv, build_dir)) < 0 ||
@@ -194,7 +194,7 @@ int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 		goto out;
 	ret = knot_run_lines(status, argv.v, environ, NULL, on_ninja_line, &nl);
 out:
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	free(ninja);
 	return ret;
 }

@@ -8,24 +8,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include "silo/knot.h"
+#include "strvec.h"
 
-/* A NULL-terminated list of owned strings (an argv or envp). */
-struct knot_strv {
-	char **v;
-	size_t n, alloc;
-};
-
-#define KNOT_STRV_INIT { NULL, 0, 0 }
-
-int knot_strv_push(struct knot_strv *sv, const char *s);
-int knot_strv_pushf(struct knot_strv *sv, const char *fmt, ...)
+/* strvec_push() and the like (strvec.h), reporting running out of
+ * memory as the library does. */
+int knot_strv_push(struct strvec *sv, const char *s);
+int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A new string (owned by the caller), or NULL when out of memory. */
 char *knot_vformat(const char *fmt, va_list ap);
-void knot_strv_clear(struct knot_strv *sv);
 
 /* Split S at spaces and tabs into new words appended to SV. */
-int knot_strv_split(struct knot_strv *sv, const char *s);
+int knot_strv_split(struct strvec *sv, const char *s);
 
 /* The full path of program NAME on $PATH (or the default path), owned
  * by the caller; SILO_ENOTFOUND naming it when there is none. */

@@ -39,14 +39,14 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	int ret;
 
 	if (!set)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!domain || !*domain)
 		domain = getenv(SILO_KNOT_DOMAIN_ENV);
 	if (!domain || !*domain)
 		domain = SILO_KNOT_DEFAULT_DOMAIN;
 	if (strchr(domain, '/') || !strcmp(domain, ".") || !strcmp(domain, "..")) {
 		free(set);
-		return silo_error_set(SILO_EINVALID, "'%s' is not a domain name", domain);
+		return silo__error_set(SILO_EINVALID, "'%s' is not a domain name", domain);
 	}
 	set->unboxed = cfg->unboxed;
 	set->recipe_cache_read = cfg->recipe_cache_read;
@@ -67,7 +67,7 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	    (cfg->silo && !(set->silo = strdup(cfg->silo))) ||
 	    (cfg->recipe_cache && !(set->recipe_cache = strdup(cfg->recipe_cache)))) {
 		silo_knot_set_free(set);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = silo_knot_platform_detect(&set->platform)) < 0) {
 		silo_knot_set_free(set);
@@ -149,7 +149,7 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 	int ret;
 
 	if (!real)
-		return silo_error_errno("cannot read the recipe '%s'", dir);
+		return silo__error_errno("cannot read the recipe '%s'", dir);
 	r = find_recipe(set, real);
 	free(real);
 	if (r) {
@@ -161,7 +161,7 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 		return 0;
 	}
 	if (!(r = calloc(1, sizeof(*r))))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre,
 				    &set->reading)) < 0) {
 		free(r);
@@ -172,8 +172,8 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 		for (i = 0; i < r->n_problems; i++)
 			if (strbuf_addf(&sb, "%s%s", i ? "; " : "", r->problems[i]) < 0)
 				break;
-		ret = silo_error_set(SILO_EINVALID, "'%s': %s (see knot validate)", dir,
-				     sb.buf ? sb.buf : "invalid");
+		ret = silo__error_set(SILO_EINVALID, "'%s': %s (see knot validate)", dir,
+				      sb.buf ? sb.buf : "invalid");
 		strbuf_release(&sb);
 		silo_knot_recipe_release(r);
 		free(r);
@@ -182,15 +182,15 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 	if (ALLOC_GROW(set->recipes, set->n_recipes + 1, set->alloc_recipes) < 0) {
 		silo_knot_recipe_release(r);
 		free(r);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	set->recipes[set->n_recipes++] = r;
 	if (ALLOC_GROW(set->tasks, set->n_tasks + r->n_versions, set->alloc_tasks) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < r->n_versions; i++) {
 		struct silo_knot_task *t = calloc(1, sizeof(*t));
 		if (!t)
-			return silo_error_oom();
+			return silo__error_oom();
 		t->recipe = r;
 		t->version = r->versions[i];
 		t->requested = requested;
@@ -208,7 +208,7 @@ static int cmp_names(const void *a, const void *b)
 
 int silo_knot_set_add(silo_knot_set *set, const char *path)
 {
-	struct knot_strv subs = KNOT_STRV_INIT;
+	struct strvec subs = STRVEC_INIT;
 	struct knot_sourced *pre = NULL;
 	struct dirent *de;
 	size_t i;
@@ -218,13 +218,13 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 	if (silo_knot_is_recipe(path))
 		return add_recipe(NULL, set, path, 1, NULL);
 	if (!(d = opendir(path)))
-		return silo_error_errno("cannot read '%s'", path);
+		return silo__error_errno("cannot read '%s'", path);
 	while ((de = readdir(d))) {
 		char *sub;
 		if (de->d_name[0] == '.')
 			continue;
 		if (asprintf(&sub, "%s/%s", path, de->d_name) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (silo_knot_is_recipe(sub))
@@ -235,27 +235,27 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 	}
 	closedir(d);
 	if (!ret && !subs.n)
-		ret = silo_error_set(SILO_ENOTFOUND,
-				     "'%s' is neither a recipe (no WEDGE file) nor a source medo holding recipes",
-				     path);
+		ret = silo__error_set(SILO_ENOTFOUND,
+				      "'%s' is neither a recipe (no WEDGE file) nor a source medo holding recipes",
+				      path);
 	if (subs.n)
 		qsort(subs.v, subs.n, sizeof(*subs.v), cmp_names);
 	/* One bash sources them all, unless the tasks' cache has them. */
 	if (!ret && subs.n > 1 && !set->recipe_cache_read) {
-		struct knot_strv real = KNOT_STRV_INIT;
+		struct strvec real = STRVEC_INIT;
 		for (i = 0; !ret && i < subs.n; i++) {
 			char *r = realpath(subs.v[i], NULL);
-			ret = r ? knot_strv_push(&real, r) : silo_error_errno("cannot read the recipe '%s'", subs.v[i]);
+			ret = r ? knot_strv_push(&real, r) : silo__error_errno("cannot read the recipe '%s'", subs.v[i]);
 			free(r);
 		}
 		if (!ret && !(pre = calloc(subs.n, sizeof(*pre))))
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		if (!ret && (ret = knot_recipes_source(pre, real.v, subs.n, &set->reading)) != 0) {
 			free(pre);
 			pre = NULL;
 			ret = ret > 0 ? 0 : ret;
 		}
-		knot_strv_clear(&real);
+		strvec_clear(&real);
 	}
 	for (i = 0; !ret && i < subs.n; i++)
 		ret = add_recipe(NULL, set, subs.v[i], 1, pre ? &pre[i] : NULL);
@@ -263,7 +263,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 		knot_sourced_release(pre, subs.n);
 		free(pre);
 	}
-	knot_strv_clear(&subs);
+	strvec_clear(&subs);
 	return ret;
 }
 
@@ -275,7 +275,7 @@ static int sha256_hex(char out[65], const char *text, size_t len)
 	unsigned mdlen = 0, i;
 
 	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+		return silo__error_set(SILO_ERROR, "libcrypto: sha256 failed");
 	for (i = 0; i < mdlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
@@ -302,35 +302,35 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 	if (!r->n_deps)
 		return 0;
 	if (!(t->deps = calloc(r->n_deps, sizeof(*t->deps))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < r->n_deps; i++) {
 		char *name = strdup(r->deps[i]), *version, *dir = NULL;
 		struct silo_knot_recipe *dr;
 
 		if (!name)
-			return silo_error_oom();
+			return silo__error_oom();
 		if ((version = strchr(name, '/')))
 			*version++ = '\0';
 		if (asprintf(&dir, "%s/%s", r->source_medo, name) < 0) {
 			free(name);
-			return silo_error_oom();
+			return silo__error_oom();
 		}
 		if (!silo_knot_is_recipe(dir))
-			ret = silo_error_set(SILO_EINVALID,
-					     "'%s': dependency '%s' has no recipe '%s'",
-					     r->dir, r->deps[i], dir);
+			ret = silo__error_set(SILO_EINVALID,
+					      "'%s': dependency '%s' has no recipe '%s'",
+					      r->dir, r->deps[i], dir);
 		else
 			ret = add_recipe(&dr, set, dir, 0, NULL);
 		if (!ret && !version && dr->n_versions != 1)
-			ret = silo_error_set(SILO_EINVALID,
-					     "'%s': dependency '%s': the recipe '%s' has %zu versions; name one as %s/VERSION",
-					     r->dir, r->deps[i], dir, dr->n_versions, name);
+			ret = silo__error_set(SILO_EINVALID,
+					      "'%s': dependency '%s': the recipe '%s' has %zu versions; name one as %s/VERSION",
+					      r->dir, r->deps[i], dir, dr->n_versions, name);
 		else if (!ret && !version)
 			version = dr->versions[0];
 		if (!ret && !(t->deps[i] = find_task(set, dr, version)))
-			ret = silo_error_set(SILO_EINVALID,
-					     "'%s': dependency '%s': the recipe '%s' has no version '%s'",
-					     r->dir, r->deps[i], dir, version);
+			ret = silo__error_set(SILO_EINVALID,
+					      "'%s': dependency '%s': the recipe '%s' has no version '%s'",
+					      r->dir, r->deps[i], dir, version);
 		free(dir);
 		free(name);
 		if (ret < 0)
@@ -373,9 +373,9 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	if (r->tree[0])
 		memcpy(t->recipe_tree, r->tree, sizeof(t->recipe_tree));
 	else if ((ret = knot_recipe_tree_id(t->recipe_tree, r->dir)) < 0)
-		return silo_error_wrap("recipe '%s'", r->dir);
+		return silo__error_wrap("recipe '%s'", r->dir);
 	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = knot_recipe_own_file(t->source_treeptr)) < 0 ||
 	    (ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
 		return ret;
@@ -383,10 +383,10 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	silo_oid_to_hex(t->source_tree, &tp.tree);
 	silo_treeptr_release(&tp);
 	if (!(t->box = knot_box_settings(r, set->unboxed)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name, t->version) < 0) {
 		t->wedge_path = NULL;
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if (set->derived)
 		t->derived_medo = strdup(set->derived);
@@ -395,12 +395,12 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 			  r->source_medo) < 0)
 		t->derived_medo = NULL;
 	if (!t->derived_medo)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (asprintf(&t->derived_treeptr, "%s/%s/%s/%s-%s" SILO_TREEPTR_SUFFIX,
 		     t->derived_medo, set->platform.id, set->platform.codename,
 		     r->name, t->version) < 0) {
 		t->derived_treeptr = NULL;
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 
 	ret = strbuf_addf(&sb, "knot-key %d\nname %s\nversion %s\ndomain %s\nabsolute %d\n"
@@ -419,11 +419,11 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		const char *v = getenv(r->env[i]);
 		if (v && !knot_env_passed(r->env[i])) {
 			strbuf_release(&sb);
-			return silo_error_set(SILO_EINVALID,
-					      "recipe %s: WEDGE_ENV asks for %s, which is set here: knot "
-					      "passes a variable only when " SILO_KNOT_PASS_ENV_ENV
-					      " names it (its value goes into the key, the provenance and "
-					      "the build)", r->dir, r->env[i]);
+			return silo__error_set(SILO_EINVALID,
+					       "recipe %s: WEDGE_ENV asks for %s, which is set here: knot "
+					       "passes a variable only when " SILO_KNOT_PASS_ENV_ENV
+					       " names it (its value goes into the key, the provenance and "
+					       "the build)", r->dir, r->env[i]);
 		}
 		ret = v ? strbuf_addf(&sb, "declared-env %s=%s\n", r->env[i], v)
 			: strbuf_addf(&sb, "declared-env-unset %s\n", r->env[i]);
@@ -455,8 +455,8 @@ static int key_task(silo_knot_set *set, struct silo_knot_task *t, struct strbuf 
 		const char *start;
 		snprintf(needle, sizeof(needle), "%s/%s", t->recipe->name, t->version);
 		start = strstr(path->buf, needle);
-		return silo_error_set(SILO_EINVALID, "'%s': the dependencies form a cycle: %s",
-				      t->recipe->dir, start ? start : path->buf);
+		return silo__error_set(SILO_EINVALID, "'%s': the dependencies form a cycle: %s",
+				       t->recipe->dir, start ? start : path->buf);
 	}
 	t->state = 1;
 	for (i = 0; i < t->n_deps; i++)

@@ -56,7 +56,7 @@ int silo_knot_platform_detect(struct silo_knot_platform *out)
 	if (access(path, F_OK) != 0)
 		path = "/usr/lib/os-release";
 	if ((ret = fs_read_file(&text, &len, path, 1 << 20)) < 0)
-		return silo_error_wrap("cannot tell the platform");
+		return silo__error_wrap("cannot tell the platform");
 	out->id = os_release_value(text, "ID");
 	out->version_id = os_release_value(text, "VERSION_ID");
 	out->codename = os_release_value(text, "VERSION_CODENAME");
@@ -71,7 +71,7 @@ int silo_knot_platform_detect(struct silo_knot_platform *out)
 			goto oom;
 	}
 	if (uname(&u) < 0) {
-		ret = silo_error_errno("cannot tell the architecture");
+		ret = silo__error_errno("cannot tell the architecture");
 		silo_knot_platform_release(out);
 		return ret;
 	}
@@ -80,7 +80,7 @@ int silo_knot_platform_detect(struct silo_knot_platform *out)
 	return 0;
 oom:
 	silo_knot_platform_release(out);
-	return silo_error_oom();
+	return silo__error_oom();
 }
 
 static int cmp_lines(const void *a, const void *b)
@@ -91,7 +91,7 @@ static int cmp_lines(const void *a, const void *b)
 int silo_knot_base_digest(char out[65], size_t *count)
 {
 	static char *const envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL };
-	struct knot_strv argv = KNOT_STRV_INIT, lines = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT, lines = STRVEC_INIT;
 	char *dpkg = NULL, *text = NULL, *line, *save = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0, i;
@@ -114,7 +114,7 @@ int silo_knot_base_digest(char out[65], size_t *count)
 	    (ret = knot_read_back(&text, &len, fd)) < 0)
 		goto out;
 	if (status) {
-		ret = silo_error_set(SILO_ERROR, "dpkg-query failed with exit status %d", status);
+		ret = silo__error_set(SILO_ERROR, "dpkg-query failed with exit status %d", status);
 		goto out;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -126,17 +126,17 @@ int silo_knot_base_digest(char out[65], size_t *count)
 	if (lines.n)
 		qsort(lines.v, lines.n, sizeof(*lines.v), cmp_lines);
 	if (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		ret = silo_error_set(SILO_ERROR, "libcrypto: cannot start sha256");
+		ret = silo__error_set(SILO_ERROR, "libcrypto: cannot start sha256");
 		goto out;
 	}
 	for (k = 0; k < lines.n; k++)
 		if (!EVP_DigestUpdate(ctx, lines.v[k], strlen(lines.v[k])) ||
 		    !EVP_DigestUpdate(ctx, "\n", 1)) {
-			ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+			ret = silo__error_set(SILO_ERROR, "libcrypto: sha256 failed");
 			goto out;
 		}
 	if (!EVP_DigestFinal_ex(ctx, md, &mdlen)) {
-		ret = silo_error_set(SILO_ERROR, "libcrypto: sha256 failed");
+		ret = silo__error_set(SILO_ERROR, "libcrypto: sha256 failed");
 		goto out;
 	}
 	for (i = 0; i < mdlen && i < 32; i++)
@@ -144,8 +144,8 @@ int silo_knot_base_digest(char out[65], size_t *count)
 	*count = lines.n;
 out:
 	EVP_MD_CTX_free(ctx);
-	knot_strv_clear(&argv);
-	knot_strv_clear(&lines);
+	strvec_clear(&argv);
+	strvec_clear(&lines);
 	if (fd >= 0)
 		close(fd);
 	free(dpkg);
@@ -164,7 +164,7 @@ int silo_knot_base_packages(char **out)
 		return ret;
 	if (asprintf(out, "%s (%zu packages)", digest, count) < 0) {
 		*out = NULL;
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	return 0;
 }

@@ -154,10 +154,10 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 	s = knot_vformat(fmt, ap);
 	va_end(ap);
 	if (!s)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (ALLOC_GROW(r->problems, r->n_problems + 1, r->alloc_problems) < 0) {
 		free(s);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	r->problems[r->n_problems++] = s;
 	return 0;
@@ -180,7 +180,7 @@ static int env_name_ok(const char *s)
 }
 
 /* Move the words of SV into *V, *N. */
-static void take_words(char ***v, size_t *n, struct knot_strv *sv)
+static void take_words(char ***v, size_t *n, struct strvec *sv)
 {
 	*v = sv->v;
 	*n = sv->n;
@@ -191,7 +191,7 @@ static void take_words(char ***v, size_t *n, struct knot_strv *sv)
 struct vars {
 	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
 	unsigned funcs;
-	struct knot_strv refused;	/* "LINE FUNCTION COMMAND" of refused commands */
+	struct strvec refused;	/* "LINE FUNCTION COMMAND" of refused commands */
 };
 
 static void vars_release(struct vars *v)
@@ -205,7 +205,7 @@ static void vars_release(struct vars *v)
 	free(v->heavy);
 	free(v->deps);
 	free(v->env);
-	knot_strv_clear(&v->refused);
+	strvec_clear(&v->refused);
 }
 
 static int parse_output(struct vars *v, char *text)
@@ -240,7 +240,7 @@ static int parse_output(struct vars *v, char *text)
 			if (slot) {
 				free(*slot);
 				if (!(*slot = strdup(val)))
-					return silo_error_oom();
+					return silo__error_oom();
 			}
 		}
 	}
@@ -259,10 +259,10 @@ static int sourcing_failed(const char *dir, int status, char *err)
 	for (p = err; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	return silo_error_set(SILO_EINVALID,
-			      "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s%s",
-			      dir, status, *err ? ": " : "", err,
-			      strstr(err, "Permission denied") && knot_box_as_root()
+	return silo__error_set(SILO_EINVALID,
+			       "'%s/WEDGE': sourcing it with bash failed (exit status %d)%s%s%s",
+			       dir, status, *err ? ": " : "", err,
+			       strstr(err, "Permission denied") && knot_box_as_root()
 				      ? " (the box reads recipes as the host's uid 65534, not as root: "
 					"they must be readable by others)" : "");
 }
@@ -342,7 +342,7 @@ static int split_batch(struct knot_sourced *out, char *const *dirs, size_t n, ch
 			    !(out[i].err = strdup(err.buf ? err.buf : "")) ||
 			    (refused = ret = add_refusals(&sb, out[i].err)) < 0 ||
 			    (ret = strbuf_grow(&sb, 0)) < 0 || !(out[i].text = strdup(sb.buf ? sb.buf : ""))) {
-				ret = ret < 0 ? ret : silo_error_oom();
+				ret = ret < 0 ? ret : silo__error_oom();
 				break;
 			}
 			/* A refused command ends the shell, not the reading. */
@@ -375,7 +375,7 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		       char *const *dirs, size_t n, const struct knot_reading *how,
 		       const char *what, int unboxed, int *refused)
 {
-	struct knot_strv bash_args = KNOT_STRV_INIT;
+	struct strvec bash_args = STRVEC_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
 	struct silo_knot_limits defaults, read_limits;
 	const struct silo_knot_limits *lim = how ? how->limits : NULL;
@@ -402,11 +402,11 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 	if (!unboxed) {
 		struct knot_box b;
 		if ((ret = knot_which(&bwrap, "bwrap")) < 0) {
-			silo_error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed)");
+			silo__error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed)");
 			goto out;
 		}
 		if (n && !(binds = calloc(n, sizeof(*binds)))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
@@ -455,16 +455,16 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 	if ((ret = knot_run_watched(status, &x, -1, NULL, &w)) < 0)
 		goto out;
 	if (w.stopped == KNOT_STOP_TIME) {
-		ret = silo_error_set(SILO_EINVALID,
-				     "reading %s took longer than %.0f s: does a WEDGE file loop at its top level?",
-				     what, w.seconds);
+		ret = silo__error_set(SILO_EINVALID,
+				      "reading %s took longer than %.0f s: does a WEDGE file loop at its top level?",
+				      what, w.seconds);
 		goto out;
 	}
 	if ((fstat(out_fd, &st) == 0 && (unsigned long long)st.st_size >= KNOT_READ_OUTPUT_MAX) ||
 	    (fstat(err_fd, &st) == 0 && (unsigned long long)st.st_size >= KNOT_READ_OUTPUT_MAX)) {
-		ret = silo_error_set(SILO_EINVALID,
-				     "reading %s wrote more than %d MiB: does a WEDGE file loop at its top level?",
-				     what, KNOT_READ_OUTPUT_MAX >> 20);
+		ret = silo__error_set(SILO_EINVALID,
+				      "reading %s wrote more than %d MiB: does a WEDGE file loop at its top level?",
+				      what, KNOT_READ_OUTPUT_MAX >> 20);
 		goto out;
 	}
 	if ((ret = knot_read_back(out, out_len, out_fd)) < 0 || (ret = knot_read_back(err, &len, err_fd)) < 0)
@@ -476,7 +476,7 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		} else if (knot_box_complaint(line, sizeof(line), *err, len) &&
 			   asprintf(&head, "cannot read %s in the box", what) >= 0) {
 			msg = knot_box_failure(head, line);
-			ret = silo_error_set(SILO_ERROR, "%s", msg ? msg : head);
+			ret = silo__error_set(SILO_ERROR, "%s", msg ? msg : head);
 			free(msg);
 			free(head);
 		}
@@ -488,7 +488,7 @@ out:
 		*out = *err = NULL;
 	}
 	knot_box_run_release(&run);
-	knot_strv_clear(&bash_args);
+	strvec_clear(&bash_args);
 	if (out_fd >= 0)
 		close(out_fd);
 	if (err_fd >= 0)
@@ -539,7 +539,7 @@ int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
 			what = NULL;
 		free(parent);
 		if (!what)
-			return silo_error_oom();
+			return silo__error_oom();
 	}
 	/* A bash per KNOT_BOX_MAX_BINDS recipes: each is a directory of the box. */
 	for (i = 0, ret = 0; !ret && i < n; i += KNOT_BOX_MAX_BINDS) {
@@ -571,7 +571,7 @@ static int source_wedge(struct vars *v, const char *dir, char **text_out,
 
 	dirs[0] = (char *)dir;
 	if (asprintf(&what, "'%s/WEDGE'", dir) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = run_bash(&status, &out, &len, &err, load_script, dirs, 1, how, what)) < 0)
 		goto done;
 	if ((ret = strbuf_adds(&text, out)) < 0 || (refused = ret = add_refusals(&text, err)) < 0 ||
@@ -583,7 +583,7 @@ static int source_wedge(struct vars *v, const char *dir, char **text_out,
 		goto done;
 	}
 	if (text_out && !(*text_out = strdup(text.buf))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto done;
 	}
 	ret = parse_output(v, text.buf);
@@ -601,9 +601,9 @@ int knot_recipe_own_file(const char *path)
 
 	if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
 		return 0;	/* a missing file: its reader says so */
-	return silo_error_set(SILO_EINVALID,
-			      "'%s' is %s: knot reads a recipe's own files only, on the host too",
-			      path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+	return silo__error_set(SILO_EINVALID,
+			       "'%s' is %s: knot reads a recipe's own files only, on the host too",
+			       path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
 }
 
 static int check_source(struct silo_knot_recipe *r, const char *version)
@@ -613,7 +613,7 @@ static int check_source(struct silo_knot_recipe *r, const char *version)
 	int ret;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = knot_recipe_own_file(path)) < 0) {
 		ret = problem(r, "%s", silo_error_message());
 		silo_error_clear();
@@ -651,7 +651,7 @@ static int refused_problem(struct silo_knot_recipe *r, const char *refused)
 
 static int check(struct silo_knot_recipe *r, struct vars *v)
 {
-	struct knot_strv words = KNOT_STRV_INIT;
+	struct strvec words = STRVEC_INIT;
 	size_t i, j;
 	int ret = 0;
 
@@ -743,7 +743,7 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 		if (well_formed(r->versions[i]))
 			ret = check_source(r, r->versions[i]);
 out:
-	knot_strv_clear(&words);
+	strvec_clear(&words);
 	return ret;
 }
 
@@ -772,7 +772,7 @@ static int cache_read(struct vars *v, const char *cache, const char *dir, const 
 	int ret = 0;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (fs_read_file(&text, &len, path, (size_t)1 << 20) < 0) {
 		silo_error_clear();
 		goto out;
@@ -883,21 +883,21 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 	memset(out, 0, sizeof(*out));
 	memset(&v, 0, sizeof(v));
 	if (!(real = realpath(dir, NULL)))
-		return silo_error_errno("cannot read the recipe '%s'", dir);
+		return silo__error_errno("cannot read the recipe '%s'", dir);
 	out->dir = real;
 	if (!silo_knot_is_recipe(real)) {
-		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a recipe: it holds no WEDGE file", dir);
+		ret = silo__error_set(SILO_ENOTFOUND, "'%s' is not a recipe: it holds no WEDGE file", dir);
 		goto fail;
 	}
 	{	/* a WEDGE that leads elsewhere (/etc/shadow) is not sourced */
 		char *wedge = fs_join(real, "WEDGE");
-		ret = wedge ? knot_recipe_own_file(wedge) : silo_error_oom();
+		ret = wedge ? knot_recipe_own_file(wedge) : silo__error_oom();
 		free(wedge);
 		if (ret < 0)
 			goto fail;
 	}
 	if (!(out->source_medo = strdup(real))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	*strrchr(out->source_medo, '/') = '\0';
@@ -907,7 +907,7 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		pre = NULL;
 	if (cache) {
 		if ((ret = knot_recipe_tree_id(out->tree, real)) < 0) {
-			silo_error_wrap("recipe '%s'", real);
+			silo__error_wrap("recipe '%s'", real);
 			goto fail;
 		}
 		ret = cache_read_too ? cache_read(&v, cache, real, out->tree) : 0;
@@ -920,11 +920,11 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		char *output = NULL;
 		if (pre && pre->status) {
 			char *err = strdup(pre->err);
-			ret = err ? sourcing_failed(real, pre->status, err) : silo_error_oom();
+			ret = err ? sourcing_failed(real, pre->status, err) : silo__error_oom();
 			free(err);
 		} else if (pre) {
 			if (!(output = strdup(pre->text)) || !(text = strdup(pre->text)))
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 			else
 				ret = parse_output(&v, text);
 		} else {
@@ -938,7 +938,7 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 	}
 	if ((v.name && *v.name && !(out->name = strdup(v.name))) ||
 	    (v.tarball && *v.tarball && !(out->tarball_name = strdup(v.tarball)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	if ((ret = check(out, &v)) < 0)

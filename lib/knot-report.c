@@ -58,7 +58,7 @@ static int write_if_missing(const char *dir, const char *name, const char *text)
 	int ret;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_exists(path);
 	if (ret == 0)
 		ret = fs_write_file_atomic(path, text, strlen(text));
@@ -74,7 +74,7 @@ int silo_knot_report_init(const char *dir)
 	int ret;
 
 	if (!logs)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_mkdir_p(logs, 0777);
 	free(logs);
 	if (ret < 0)
@@ -96,21 +96,21 @@ int silo_knot_report_append(const char *dir, const struct silo_knot_row *r)
 	int fd, len, ret;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\n",
 		       r->status, r->elapsed, r->start, r->end, r->user, r->sys, r->max_rss_kib,
 		       r->wedge, r->version, r->key, r->cache, r->log ? r->log : "-");
 	if (len < 0) {
 		free(path);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
-		ret = silo_error_errno("cannot open '%s'", path);
+		ret = silo__error_errno("cannot open '%s'", path);
 	else {
 		ret = fs_write_all(fd, line, (size_t)len, path);
 		if (close(fd) < 0 && !ret)
-			ret = silo_error_errno("cannot write '%s'", path);
+			ret = silo__error_errno("cannot write '%s'", path);
 	}
 	free(line);
 	free(path);
@@ -125,7 +125,7 @@ int silo_knot_report_graph(silo_knot_set *set, const char *dir)
 	int ret;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = strbuf_adds(&sb, "key\twedge\tversion\tdeps\n");
 	for (i = 0; !ret && i < n; i++) {
 		const struct silo_knot_task *t = silo_knot_set_task(set, i);
@@ -177,7 +177,7 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 	*rows_out = NULL;
 	*n_out = 0;
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = fs_read_file(&text, &len, path, (size_t)256 << 20)) < 0)
 		goto out;
 	for (line = text; !ret && line && *line; line = next) {
@@ -191,12 +191,12 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 		if (++lineno == 1)
 			continue;	/* the header */
 		if (split_tabs(f, N_COLUMNS + 1, line) != N_COLUMNS) {
-			ret = silo_error_set(SILO_EINVALID, "'%s' line %zu: expected %d columns",
-					     path, lineno, N_COLUMNS);
+			ret = silo__error_set(SILO_EINVALID, "'%s' line %zu: expected %d columns",
+					      path, lineno, N_COLUMNS);
 			break;
 		}
 		if (ALLOC_GROW(rows, n + 1, alloc) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		r = &rows[n];
@@ -205,8 +205,8 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 		    parse_num(&r->start, f[2]) < 0 || parse_num(&r->end, f[3]) < 0 ||
 		    parse_num(&r->user, f[4]) < 0 || parse_num(&r->sys, f[5]) < 0 ||
 		    parse_num(&rss, f[6]) < 0) {
-			ret = silo_error_set(SILO_EINVALID, "'%s' line %zu: a number is malformed",
-					     path, lineno);
+			ret = silo__error_set(SILO_EINVALID, "'%s' line %zu: a number is malformed",
+					      path, lineno);
 			break;
 		}
 		r->status = (int)st;
@@ -215,7 +215,7 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 		if (!(r->wedge = strdup(f[7])) || !(r->version = strdup(f[8])) ||
 		    !(r->key = strdup(f[9])) || !(r->cache = strdup(f[10])) ||
 		    !(r->log = strdup(f[11])))
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 	}
 out:
 	if (ret < 0)
@@ -301,7 +301,7 @@ static int critical_path(struct strbuf *sb, const char *dir, const struct silo_k
 	double best = -1;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_read_file(&text, &len, path, (size_t)64 << 20);
 	free(path);
 	if (ret == SILO_ENOTFOUND) {
@@ -313,7 +313,7 @@ static int critical_path(struct strbuf *sb, const char *dir, const struct silo_k
 	for (line = text; line && *line; line = next)
 		n += (next = strchr(line, '\n')) ? (next++, 1) : 1;
 	if (!(nodes = calloc(n ? n : 1, sizeof(*nodes))) || !(order = calloc(n ? n : 1, sizeof(int)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	n = 0;
@@ -466,7 +466,7 @@ int silo_knot_report_html(const char *dir)
 				  "<a href=\"tasks.schema.tsv\">tasks.schema.tsv</a>.</p>\n%s"
 				  "</body>\n</html>\n", html_script);
 	if (!ret && !(path = fs_join(dir, "index.html")))
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 	if (!ret)
 		ret = fs_write_file_atomic(path, sb.buf, sb.len);
 	free(path);

@@ -25,14 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
-int knot_strv_push(struct knot_strv *sv, const char *s)
+int knot_strv_push(struct strvec *sv, const char *s)
 {
 	char *copy;
 
 	if (ALLOC_GROW(sv->v, sv->n + 2, sv->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(copy = strdup(s)))
-		return silo_error_oom();
+		return silo__error_oom();
 	sv->v[sv->n++] = copy;
 	sv->v[sv->n] = NULL;
 	return 0;
@@ -47,50 +47,32 @@ char *knot_vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-int knot_strv_pushf(struct knot_strv *sv, const char *fmt, ...)
+int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int ret;
 
 	va_start(ap, fmt);
 	s = knot_vformat(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return silo_error_oom();
-	ret = knot_strv_push(sv, s);
-	free(s);
-	return ret;
+	if (!s || strvec_push_nodup(sv, s) < 0) {
+		free(s);
+		return silo__error_oom();
+	}
+	return 0;
 }
 
-void knot_strv_clear(struct knot_strv *sv)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	sv->v = NULL;
-	sv->n = sv->alloc = 0;
-}
-
-int knot_strv_split(struct knot_strv *sv, const char *s)
+int knot_strv_split(struct strvec *sv, const char *s)
 {
 	while (*s) {
 		size_t len;
-		char *w;
-		int ret;
 
 		s += strspn(s, " \t");
 		len = strcspn(s, " \t");
 		if (!len)
 			break;
-		if (!(w = strndup(s, len)))
-			return silo_error_oom();
-		ret = knot_strv_push(sv, w);
-		free(w);
-		if (ret < 0)
-			return ret;
+		if (strvec_pushn(sv, s, len) < 0)
+			return silo__error_oom();
 		s += len;
 	}
 	return 0;
@@ -125,7 +107,7 @@ int knot_which(char **out, const char *name)
 		if (*p == ':')
 			p++;
 	}
-	return silo_error_set(SILO_ENOTFOUND, "cannot find '%s' on PATH", name);
+	return silo__error_set(SILO_ENOTFOUND, "cannot find '%s' on PATH", name);
 }
 
 /* ---- interruption ---- */
@@ -146,7 +128,7 @@ static int interrupted_error(void)
 {
 	const char *name = sigabbrev_np(interrupted);
 
-	return silo_error_set(SILO_ERROR, "interrupted (SIG%s)", name ? name : "?");
+	return silo__error_set(SILO_ERROR, "interrupted (SIG%s)", name ? name : "?");
 }
 
 /* ---- starting programs ---- */
@@ -204,15 +186,15 @@ static int spawn(pid_t *pid_out, const struct knot_exec *x, int out, int err, in
 
 	for (i = 0; i < x->n_keep; i++)
 		if (x->keep_fds[i] < 3)
-			return silo_error_set(SILO_ERROR, "a descriptor for '%s' is %d", x->argv[0],
-					      x->keep_fds[i]);
+			return silo__error_set(SILO_ERROR, "a descriptor for '%s' is %d", x->argv[0],
+					       x->keep_fds[i]);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd < 0)
-		return silo_error_errno("cannot open '/dev/null'");
+		return silo__error_errno("cannot open '/dev/null'");
 	pid = fork();
 	if (pid < 0) {
 		close(null_fd);
-		return silo_error_errno("cannot start '%s'", x->argv[0]);
+		return silo__error_errno("cannot start '%s'", x->argv[0]);
 	}
 	if (pid == 0) {
 		/* Only system calls from here on. */
@@ -273,7 +255,7 @@ static int wait_for(int *status, pid_t pid, const char *name)
 
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
-			return silo_error_errno("cannot wait for '%s'", name);
+			return silo__error_errno("cannot wait for '%s'", name);
 	}
 	exit_status(status, st);
 	return 0;
@@ -393,10 +375,10 @@ static int spawn_piped(pid_t *pid, int *read_fd, const struct knot_exec *x, int 
 	int fds[2], ret;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return silo_error_errno("cannot create a pipe");
+		return silo__error_errno("cannot create a pipe");
 	/* The program may open /dev/stdout again, as its own user. */
 	if (x->change_user && geteuid() == 0 && fchown(fds[1], (uid_t)x->uid, (gid_t)x->gid) < 0) {
-		ret = silo_error_errno("cannot give a pipe to the box's user");
+		ret = silo__error_errno("cannot give a pipe to the box's user");
 		close(fds[0]);
 		close(fds[1]);
 		return ret;
@@ -466,7 +448,7 @@ int knot_run_lines(int *status, char *const *argv, char *const *envp, const char
 	if (interrupted)
 		return interrupted_error();
 	if (!(l = calloc(1, sizeof(*l))))
-		return silo_error_oom();
+		return silo__error_oom();
 	l->on_line = on_line;
 	l->payload = payload;
 	memset(&x, 0, sizeof(x));
@@ -556,7 +538,7 @@ static int usage_walk(unsigned long long *bytes, struct inode_set *seen, int dfd
 		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
 			int r = inode_seen(seen, st.st_dev, st.st_ino);
 			if (r < 0)
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 			if (r)
 				continue;
 		}
@@ -734,7 +716,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 	if (prctl(PR_GET_CHILD_SUBREAPER, &was_reaper) < 0)
 		was_reaper = 0;
 	if (!was_reaper && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		return silo_error_errno("cannot become a subreaper");
+		return silo__error_errno("cannot become a subreaper");
 	if (log_fd >= 0)
 		ret = spawn_piped(&pid, &out, x, 1);
 	else
@@ -858,7 +840,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 			w->stopped = KNOT_STOP_DISK;
 	}
 	*status = st;
-	ret = l.failed ? silo_error_set(l.code, "%s", l.msg) : 0;
+	ret = l.failed ? silo__error_set(l.code, "%s", l.msg) : 0;
 	if (!ret && w->stopped == KNOT_STOP_SIGNAL)
 		ret = interrupted_error();
 out:
@@ -876,7 +858,7 @@ int knot_memfd(int *fd_out)
 	int fd = memfd_create("knot-output", MFD_CLOEXEC);
 
 	if (fd < 0)
-		return silo_error_errno("cannot create a memory file");
+		return silo__error_errno("cannot create a memory file");
 	*fd_out = fd;
 	return 0;
 }
@@ -889,14 +871,14 @@ int knot_read_back(char **out, size_t *len, int fd)
 	int ret;
 
 	if (lseek(fd, 0, SEEK_SET) < 0)
-		return silo_error_errno("cannot rewind captured output");
+		return silo__error_errno("cannot rewind captured output");
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			strbuf_release(&sb);
-			return silo_error_errno("cannot read captured output");
+			return silo__error_errno("cannot read captured output");
 		}
 		if (n == 0)
 			break;

@@ -31,17 +31,17 @@ int silo_knot_provenance(char **json_out, char **text_out, const char *path)
 	if ((ret = fs_read_file(&text, &len, path, 16 << 20)) < 0)
 		goto done;
 	if (!(doc = json_loadb(text, len, 0, NULL))) {
-		ret = silo_error_set(SILO_EINVALID, "'%s': not JSON", path);
+		ret = silo__error_set(SILO_EINVALID, "'%s': not JSON", path);
 		goto done;
 	}
 	prov = json_object_get(doc, "provenance");
 	if (!json_is_object(prov) || !json_object_get(prov, "key")) {
-		ret = silo_error_set(SILO_EINVALID,
-				     "'%s' is not a wedge built by knot: its provenance has no 'key'", path);
+		ret = silo__error_set(SILO_EINVALID,
+				      "'%s' is not a wedge built by knot: its provenance has no 'key'", path);
 		goto done;
 	}
 	if (!(out = json_deep_copy(prov))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto done;
 	}
 	kind = silo_treeptr_kind_name(tp.kind);
@@ -49,16 +49,16 @@ int silo_knot_provenance(char **json_out, char **text_out, const char *path)
 	    json_object_set_new(out, "tree", json_string(silo_oid_to_hex(hex, &tp.tree))) < 0 ||
 	    json_object_set_new(out, "kind", json_string(kind ? kind : "")) < 0 ||
 	    json_object_set_new(out, "size", json_integer((json_int_t)tp.size)) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto done;
 	}
 	if (json_out && !(*json_out = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto done;
 	}
 	if (text_out) {
 		void *iter;
-		struct knot_strv keys = KNOT_STRV_INIT;
+		struct strvec keys = STRVEC_INIT;
 		size_t i;
 
 		for (iter = json_object_iter(out); iter && !ret; iter = json_object_iter_next(out, iter))
@@ -74,11 +74,11 @@ int silo_knot_provenance(char **json_out, char **text_out, const char *path)
 				ret = strbuf_addf(&sb, "%s\t%lld\n", k, (long long)json_integer_value(v));
 			else {
 				char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-				ret = d ? strbuf_addf(&sb, "%s\t%s\n", k, d) : silo_error_oom();
+				ret = d ? strbuf_addf(&sb, "%s\t%s\n", k, d) : silo__error_oom();
 				free(d);
 			}
 		}
-		knot_strv_clear(&keys);
+		strvec_clear(&keys);
 		if (!ret && !(ret = strbuf_grow(&sb, 0)))
 			*text_out = strbuf_detach(&sb);
 		if (ret < 0 && json_out) {

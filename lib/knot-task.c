@@ -33,18 +33,18 @@ int knot_write_file(const char *path, const char *text, size_t len)
 
 	if (!dir || asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", dir, (long)getpid()) < 0) {
 		tmp = NULL;
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((fd = mkstemp(tmp)) < 0) {
-		ret = silo_error_errno("cannot create a file in '%s'", dir);
+		ret = silo__error_errno("cannot create a file in '%s'", dir);
 		goto out;
 	}
 	if ((ret = fs_write_all(fd, text, len, tmp)) == 0 && close(fd) < 0)
-		ret = silo_error_errno("cannot write '%s'", tmp);
+		ret = silo__error_errno("cannot write '%s'", tmp);
 	fd = -1;
 	if (!ret && rename(tmp, path) < 0)
-		ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, path);
+		ret = silo__error_errno("cannot rename '%s' to '%s'", tmp, path);
 	if (ret)
 		unlink(tmp);
 out:
@@ -61,7 +61,7 @@ static int utf8_check(const char *s)
 	json_t *j = json_string(s);
 
 	if (!j)
-		return silo_error_set(SILO_EINVALID, "'%s' is not UTF-8, which a task file (JSON) cannot hold", s);
+		return silo__error_set(SILO_EINVALID, "'%s' is not UTF-8, which a task file (JSON) cannot hold", s);
 	json_decref(j);
 	return 0;
 }
@@ -69,7 +69,7 @@ static int utf8_check(const char *s)
 int knot_path_check(const char *path)
 {
 	if (strchr(path, '\n'))
-		return silo_error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built", path);
+		return silo__error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built", path);
 	return utf8_check(path);
 }
 
@@ -86,7 +86,7 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 	int ret, len;
 
 	if (!limits)
-		return silo_error_oom();
+		return silo__error_oom();
 	{	/* the paths, and what else is text */
 		const char *const paths[] = { spec->recipe, spec->derived, spec->silo,
 			spec->sign_key, spec->report, spec->stamp, spec->recipe_cache };
@@ -119,7 +119,7 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 	len = json ? asprintf(&text, "%s\n", json) : -1;
 	free(json);
 	if (len < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = knot_write_file(path, text, (size_t)len);
 	free(text);
 	return ret;
@@ -142,9 +142,9 @@ static const char *json_type_text(const json_t *v)
 static int field_error(const char *path, const char *field, const char *expected, const json_t *got)
 {
 	if (!got)
-		return silo_error_set(SILO_EINVALID, "'%s': missing field '%s': expected %s",
+		return silo__error_set(SILO_EINVALID, "'%s': missing field '%s': expected %s",
 				      path, field, expected);
-	return silo_error_set(SILO_EINVALID, "'%s': field '%s': expected %s, not %s",
+	return silo__error_set(SILO_EINVALID, "'%s': field '%s': expected %s, not %s",
 			      path, field, expected, json_type_text(got));
 }
 
@@ -204,24 +204,24 @@ static int read_field(struct silo_knot_task_spec *spec, const struct field *f, j
 		return field_error(path, f->name, f->required ? "a string" : "a string or null", v);
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v))
-		return silo_error_set(SILO_EINVALID, "'%s': field '%s': a NUL byte in a string",
+		return silo__error_set(SILO_EINVALID, "'%s': field '%s': a NUL byte in a string",
 				      path, f->name);
 	switch (f->kind) {
 	case F_KEY:
 		if (strlen(s) != 64 || strspn(s, "0123456789abcdef") != 64)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 					      "'%s': field '%s': expected 64 lowercase hex digits, not '%s'",
 					      path, f->name, s);
 		break;
 	case F_PATH:
 		if (s[0] != '/' || strchr(s, '\n'))
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 					      "'%s': field '%s': expected an absolute path without a newline",
 					      path, f->name);
 		break;
 	case F_TEXT:
 		if (!*s)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 					      "'%s': field '%s': expected a string that is not empty, or null",
 					      path, f->name);
 		break;
@@ -229,14 +229,14 @@ static int read_field(struct silo_knot_task_spec *spec, const struct field *f, j
 		char *what;
 		int ret;
 		if (asprintf(&what, "'%s': field '%s'", path, f->name) < 0)
-			return silo_error_oom();
+			return silo__error_oom();
 		ret = silo_knot_limits_parse((struct silo_knot_limits *)(void *)at, s, what);
 		free(what);
 		return ret;
 	}
 	case F_PACKAGES:
 		if (!silo_knot_base_packages_valid(s))
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 					      "'%s': field '%s': expected '<sha256> (<n> packages)', not '%s'",
 					      path, f->name, s);
 		break;
@@ -261,12 +261,12 @@ int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path)
 	silo_knot_limits_default(&out->spec.limits);
 	if (!(doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr))) {
 		if (json_error_code(&jerr) == json_error_cannot_open_file)
-			return silo_error_set(access(path, F_OK) < 0 && errno == ENOENT ? SILO_ENOTFOUND : SILO_EIO,
+			return silo__error_set(access(path, F_OK) < 0 && errno == ENOENT ? SILO_ENOTFOUND : SILO_EIO,
 					      "cannot read the task file '%s': %s", path, jerr.text);
-		return silo_error_set(SILO_EINVALID, "'%s' line %d: %s", path, jerr.line, jerr.text);
+		return silo__error_set(SILO_EINVALID, "'%s' line %d: %s", path, jerr.line, jerr.text);
 	}
 	if (!json_is_object(doc)) {
-		ret = silo_error_set(SILO_EINVALID, "'%s': expected a JSON object, not %s", path,
+		ret = silo__error_set(SILO_EINVALID, "'%s': expected a JSON object, not %s", path,
 				     json_type_text(doc));
 		goto out;
 	}
@@ -276,7 +276,7 @@ int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path)
 		goto out;
 	}
 	if (json_integer_value(v) != TASK_FORMAT) {
-		ret = silo_error_set(SILO_EINVALID, "'%s': field 'knot-task': format version %lld, not %d: "
+		ret = silo__error_set(SILO_EINVALID, "'%s': field 'knot-task': format version %lld, not %d: "
 				     "was it written by another version of knot?", path,
 				     (long long)json_integer_value(v), TASK_FORMAT);
 		goto out;
@@ -285,7 +285,7 @@ int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path)
 		for (i = 0; i < N_FIELDS && strcmp(fields[i].name, name); i++)
 			;
 		if (i == N_FIELDS && strcmp(name, "knot-task")) {
-			ret = silo_error_set(SILO_EINVALID, "'%s': unknown field '%s'", path, name);
+			ret = silo__error_set(SILO_EINVALID, "'%s': unknown field '%s'", path, name);
 			goto out;
 		}
 	}
@@ -333,7 +333,7 @@ static int touch(const char *file)
 	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0 || futimens(fd, NULL) < 0) {
-		int ret = silo_error_set(SILO_EIO, "cannot write the stamp '%s': %s", file,
+		int ret = silo__error_set(SILO_EIO, "cannot write the stamp '%s': %s", file,
 					 strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -420,14 +420,14 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 		return ret;
 	if (!(t = task_with_key(set, spec->key))) {
 		silo_knot_set_free(set);
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 				      "'%s': no version has the key %s (was the recipe changed since the graph was written?)",
 				      spec->recipe, spec->key);
 	}
 	if (spec->report && ((ret = silo_knot_report_init(spec->report)) < 0 ||
 			     asprintf(&log, "%s/logs/%s.log", spec->report, t->key) < 0)) {
 		silo_knot_set_free(set);
-		return ret < 0 ? ret : silo_error_oom();
+		return ret < 0 ? ret : silo__error_oom();
 	}
 	o.rebuild = spec->rebuild;
 	o.sign_key = spec->sign_key;

@@ -34,8 +34,8 @@ struct worker {
 	char *clone, *cache;
 	char *real_clone;	/* the clone's real path */
 	char *branch;		/* the remote's default branch */
-	struct knot_strv env;	/* environ, with a git identity when there is none */
-	struct knot_strv failed;	/* keys whose builds failed here */
+	struct strvec env;	/* environ, with a git identity when there is none */
+	struct strvec failed;	/* keys whose builds failed here */
 	silo_knot_set *set;	/* the recipes, as read at source tree ... */
 	char *medo_tree;	/* ... the git tree id of the source medo */
 	char *empty_tree;	/* the id of the empty tree, what claims commit */
@@ -64,7 +64,7 @@ static void event(struct worker *w, const char *fmt, ...)
 
 /* git and the settings of every run: no automatic gc or maintenance in
  * the middle of a race. */
-static int push_git(struct knot_strv *argv, const struct worker *w)
+static int push_git(struct strvec *argv, const struct worker *w)
 {
 	int ret;
 
@@ -85,7 +85,7 @@ static int push_git(struct knot_strv *argv, const struct worker *w)
  */
 static int git_in(struct worker *w, const char *cwd, int *status, char **out, char **err_out, ...)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	int out_fd = -1, err_fd = -1, ret;
 	size_t len;
 	va_list ap;
@@ -118,7 +118,7 @@ done:
 		close(out_fd);
 	if (err_fd >= 0)
 		close(err_fd);
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	return ret;
 }
 
@@ -127,7 +127,7 @@ done:
 /* A git command that must succeed; its failure is an error naming it. */
 static int git_ok(struct worker *w, const char *what, ...)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	char *err = NULL;
 	int status, err_fd = -1, ret;
 	size_t len;
@@ -146,13 +146,13 @@ static int git_ok(struct worker *w, const char *what, ...)
 			err = NULL;
 		while (err && len && err[len - 1] == '\n')
 			err[--len] = '\0';
-		ret = silo_error_set(SILO_ERROR, "git %s failed in '%s'%s%s", what, w->clone,
-				     err && *err ? ": " : "", err ? err : "");
+		ret = silo__error_set(SILO_ERROR, "git %s failed in '%s'%s%s", what, w->clone,
+				      err && *err ? ": " : "", err ? err : "");
 	}
 	if (err_fd >= 0)
 		close(err_fd);
 	free(err);
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	return ret;
 }
 
@@ -168,8 +168,8 @@ static int clone_repo(struct worker *w)
 				  (const char *)NULL)) < 0)
 			return ret;
 		if (status) {
-			ret = silo_error_set(SILO_ENET, "cannot clone '%s': %s", w->o->repo,
-					     err && *err ? err : "git clone failed");
+			ret = silo__error_set(SILO_ENET, "cannot clone '%s': %s", w->o->repo,
+					      err && *err ? err : "git clone failed");
 			free(err);
 			return ret;
 		}
@@ -186,15 +186,15 @@ static int clone_repo(struct worker *w)
 			return ret;
 		if (status || !head) {
 			free(head);
-			return silo_error_set(SILO_EINVALID, "'%s': cannot tell its default branch",
-					      w->o->repo);
+			return silo__error_set(SILO_EINVALID, "'%s': cannot tell its default branch",
+					       w->o->repo);
 		}
 		w->branch = head;
 	} else {
 		w->branch = strdup(head + 7);
 		free(head);
 		if (!w->branch)
-			return silo_error_oom();
+			return silo__error_oom();
 	}
 	/* A git identity for the commits, when none is configured. */
 	if ((ret = git(w, &status, &check, "config", "user.email")) < 0)
@@ -229,13 +229,13 @@ static int update(struct worker *w, int force)
 	if (asprintf(&spec_branch, "+refs/heads/%s:refs/remotes/origin/%s", w->branch, w->branch) < 0 ||
 	    asprintf(&remote, "origin/%s", w->branch) < 0) {
 		free(spec_branch);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = git_ok(w, "fetch", "fetch", "-q", "--prune", "origin", spec_branch,
 			  "+" CLAIMS "*:" CLAIMS "*", (const char *)NULL)) < 0)
 		goto out;
 	if (!(path = fs_join(w->clone, ".git/FETCH_HEAD"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (fs_read_file(&head, &len, path, (size_t)64 << 20) < 0) {
@@ -264,7 +264,7 @@ out:
 /* Copy the shared silo's files the cache lacks (all of it, the first time). */
 static int pull_silo(struct worker *w)
 {
-	struct knot_strv argv = KNOT_STRV_INIT;
+	struct strvec argv = STRVEC_INIT;
 	int status, ret;
 
 	if ((ret = knot_strv_push(&argv, w->rsync)) < 0 ||
@@ -278,15 +278,15 @@ static int pull_silo(struct worker *w)
 	if ((ret = knot_run(&status, argv.v, w->env.v, NULL, -1, 2)) < 0)
 		goto out;
 	if (status)
-		ret = silo_error_set(silo_push_is_remote(w->o->silo) ? SILO_ENET : SILO_EIO,
-				     "cannot copy the shared silo '%s' (rsync exit status %d)",
-				     w->o->silo, status);
+		ret = silo__error_set(silo_push_is_remote(w->o->silo) ? SILO_ENET : SILO_EIO,
+				      "cannot copy the shared silo '%s' (rsync exit status %d)",
+				      w->o->silo, status);
 out:
-	knot_strv_clear(&argv);
+	strvec_clear(&argv);
 	return ret;
 }
 
-static int has_key(const struct knot_strv *sv, const char *key)
+static int has_key(const struct strvec *sv, const char *key)
 {
 	size_t i;
 
@@ -313,7 +313,7 @@ static int claim_state(struct worker *w, const struct silo_knot_task *t, char **
 		return 0;
 	p += klen + 1;
 	if (!(*sha = strndup(p, strcspn(p, " \n"))))
-		return silo_error_oom();
+		return silo__error_oom();
 	p += strcspn(p, " \n");
 	when = *p == ' ' ? strtol(p + 1, NULL, 10) : 0;
 	timeout = w->o->claim_timeout > 0 ? w->o->claim_timeout : SILO_KNOT_CLAIM_TIMEOUT;
@@ -336,7 +336,7 @@ static int list_claims(struct worker *w)
 		       CLAIMS)) < 0)
 		return ret;
 	if (status)
-		return silo_error_set(SILO_ERROR, "git for-each-ref failed in '%s'", w->clone);
+		return silo__error_set(SILO_ERROR, "git for-each-ref failed in '%s'", w->clone);
 	return 0;
 }
 
@@ -352,26 +352,26 @@ static int claim(struct worker *w, const struct silo_knot_task *t, const char *o
 	    (ret = git(w, &status, &w->empty_tree, "hash-object", "-t", "tree", "/dev/null")) < 0)
 		goto out;
 	if (!(empty = strdup(w->empty_tree ? w->empty_tree : ""))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (asprintf(&msg, "claim %s/%s %s by %s", t->recipe->name, t->version, t->key,
 		     w->o->name) < 0 ||
 	    asprintf(&lease, "--force-with-lease=" CLAIMS "%s:%s", t->key, old ? old : "") < 0 ||
 	    asprintf(&spec, "%%s:" CLAIMS "%s", t->key) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = git(w, &status, commit, "commit-tree", empty, "-m", msg)) < 0)
 		goto out;
 	if (status || !*commit) {
-		ret = silo_error_set(SILO_ERROR, "git commit-tree failed in '%s'", w->clone);
+		ret = silo__error_set(SILO_ERROR, "git commit-tree failed in '%s'", w->clone);
 		goto out;
 	}
 	free(spec);
 	if (asprintf(&spec, "%s:" CLAIMS "%s", *commit, t->key) < 0) {
 		spec = NULL;
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = git_in(w, w->clone, &status, NULL, &err, "push", "-q", "origin", lease, spec,
@@ -421,12 +421,12 @@ static int inside_clone(const struct worker *w, const char *path)
 	else if (!strncmp(path, w->clone, strlen(w->clone)) && path[strlen(w->clone)] == '/')
 		rel = path + strlen(w->clone) + 1;
 	else
-		return silo_error_set(SILO_EINVALID,
-				      "'%s' is not in the clone '%s' of the repository (a symbolic link "
-				      "there leads out of it): a worker reads and writes only in its clone",
-				      path, w->clone);
+		return silo__error_set(SILO_EINVALID,
+				       "'%s' is not in the clone '%s' of the repository (a symbolic link "
+				       "there leads out of it): a worker reads and writes only in its clone",
+				       path, w->clone);
 	if (!(full = fs_join(w->real_clone, rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = n + 1; !ret; i++) {
 		struct stat st;
 		char c = full[i];
@@ -439,9 +439,9 @@ static int inside_clone(const struct worker *w, const char *path)
 			break;
 		}
 		if (S_ISLNK(st.st_mode))
-			ret = silo_error_set(SILO_EINVALID,
-					     "'%s' in the repository is a symbolic link: a worker reads "
-					     "and writes only in its clone", full + n + 1);
+			ret = silo__error_set(SILO_EINVALID,
+					      "'%s' in the repository is a symbolic link: a worker reads "
+					      "and writes only in its clone", full + n + 1);
 		full[i] = c;
 		if (!c)
 			break;
@@ -472,7 +472,7 @@ static int in_head(struct worker *w, const char *file)
 	int status, ret;
 
 	if (asprintf(&spec, "HEAD:%s", in_clone(w, file)) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = git(w, &status, NULL, "cat-file", "-e", spec);
 	free(spec);
 	return ret < 0 ? ret : status == 0;
@@ -485,7 +485,7 @@ static int in_head(struct worker *w, const char *file)
 static int publish(struct worker *w, const struct silo_knot_task *t, struct saved *files,
 		   size_t n_files, const char *claim, int *dropped)
 {
-	struct knot_strv add = KNOT_STRV_INIT;
+	struct strvec add = STRVEC_INIT;
 	char *msg = NULL, *spec = NULL, *lease = NULL, *unclaim = NULL;
 	char ref[128];
 	size_t i, base;
@@ -497,11 +497,11 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 	    asprintf(&spec, "HEAD:refs/heads/%s", w->branch) < 0 ||
 	    asprintf(&lease, "--force-with-lease=%s:%s", ref, claim ? claim : "") < 0 ||
 	    asprintf(&unclaim, ":%s", ref) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (tries = 0; tries < MAX_PUBLISH_TRIES; tries++) {
-		knot_strv_clear(&add);
+		strvec_clear(&add);
 		/* -f: a .gitignore of the repository does not choose what
 		 * the worker publishes. */
 		if ((ret = push_git(&add, w)) < 0 || (ret = knot_strv_push(&add, "add")) < 0 ||
@@ -524,7 +524,7 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 			break;
 		if (add.n > base && (ret = knot_run(&status, add.v, w->env.v, w->clone, -1, -1)) == 0 &&
 		    status)
-			ret = silo_error_set(SILO_ERROR, "git add failed in '%s'", w->clone);
+			ret = silo__error_set(SILO_ERROR, "git add failed in '%s'", w->clone);
 		if (ret < 0 || (ret = git_ok(w, "commit", "commit", "-q", "-m", msg,
 					     (const char *)NULL)) < 0)
 			break;
@@ -566,10 +566,10 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 			break;
 	}
 	if (tries == MAX_PUBLISH_TRIES)
-		ret = silo_error_set(SILO_ERROR, "%s/%s: the push was rejected %d times",
-				     t->recipe->name, t->version, MAX_PUBLISH_TRIES);
+		ret = silo__error_set(SILO_ERROR, "%s/%s: the push was rejected %d times",
+				      t->recipe->name, t->version, MAX_PUBLISH_TRIES);
 out:
-	knot_strv_clear(&add);
+	strvec_clear(&add);
 	free(msg);
 	free(spec);
 	free(lease);
@@ -600,7 +600,7 @@ static int save(struct saved *files, size_t *n, const char *path)
 		return ret;
 	if (!(files[*n].path = strdup(path))) {
 		free(files[*n].data);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	(*n)++;
 	return 0;
@@ -638,7 +638,7 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 		memset(&res, 0, sizeof(res));
 		res.kind = SILO_KNOT_FAILED;
 		if (!(res.message = strdup(silo_error_message())))
-			return silo_error_oom();
+			return silo__error_oom();
 		silo_error_clear();
 	}
 	if (res.kind == SILO_KNOT_FAILED) {
@@ -657,7 +657,7 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	if (asprintf(&sig, "%s" SILO_SSHSIG_SUFFIX, t->derived_treeptr) < 0 ||
 	    !(silojson = fs_join(t->derived_medo, "SILO.json"))) {
 		free(sig);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if (!(ret = save(files, &n_files, t->derived_treeptr)) &&
 	    (!w->o->sign_key || !(ret = save(files, &n_files, sig))) &&
@@ -680,9 +680,9 @@ static int check_task_paths(struct worker *w, const struct silo_knot_task *t)
 
 	if (asprintf(&sig, "%s" SILO_SSHSIG_SUFFIX, t->derived_treeptr) < 0) {
 		sig = NULL;
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 	} else if (!(silojson = fs_join(t->derived_medo, "SILO.json"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 	} else if ((ret = inside_clone(w, t->recipe->dir)) == 0 &&
 		   (ret = inside_clone(w, t->derived_treeptr)) == 0 &&
 		   (ret = inside_clone(w, sig)) == 0) {
@@ -715,7 +715,7 @@ static int one_round(struct worker *w, int *waiting)
 	if (!(medo = fs_join(w->clone, w->o->medo ? w->o->medo : "deps/source.medo")) ||
 	    asprintf(&spec, "HEAD:%s", w->o->medo ? w->o->medo : "deps/source.medo") < 0) {
 		free(medo);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = inside_clone(w, medo)) < 0)
 		goto out;
@@ -746,9 +746,9 @@ static int one_round(struct worker *w, int *waiting)
 		char here[256];
 		snprintf(here, sizeof(here), "%s/%s", p->id, p->codename);
 		if (strcmp(here, w->o->platform)) {
-			ret = silo_error_set(SILO_EINVALID,
-					     "this machine is %s, not %s: a worker builds for its own platform",
-					     here, w->o->platform);
+			ret = silo__error_set(SILO_EINVALID,
+					      "this machine is %s, not %s: a worker builds for its own platform",
+					      here, w->o->platform);
 			goto out;
 		}
 	}
@@ -828,7 +828,7 @@ static int one_round(struct worker *w, int *waiting)
 			}
 		}
 		if (!(silojson = fs_join(t->derived_medo, "SILO.json"))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		ret = fs_exists(silojson);
@@ -841,7 +841,7 @@ static int one_round(struct worker *w, int *waiting)
 			w->closing = 1;
 			drop_claim(w, t, commit);
 			w->closing = 0;
-			silo_error_set(ret, "%s", msg);
+			silo__error_set(ret, "%s", msg);
 		}
 		if (ret >= 0) {
 			if (!dropped && !has_key(&w->failed, t->key))
@@ -882,13 +882,13 @@ int silo_knot_worker_run(struct silo_knot_worker_stats *st,
 	if ((ret = fs_mkdir_p(o->work_dir, 0777)) < 0)
 		goto out;
 	if (!(w.clone = fs_join(o->work_dir, "repo")) || !(w.cache = fs_join(o->work_dir, "cache.silo"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = clone_repo(&w)) < 0)
 		goto out;
 	if (!(w.real_clone = realpath(w.clone, NULL))) {
-		ret = silo_error_errno("cannot resolve '%s'", w.clone);
+		ret = silo__error_errno("cannot resolve '%s'", w.clone);
 		goto out;
 	}
 	for (;;) {
@@ -905,8 +905,8 @@ int silo_knot_worker_run(struct silo_knot_worker_stats *st,
 	}
 	ret = 0;
 out:
-	knot_strv_clear(&w.env);
-	knot_strv_clear(&w.failed);
+	strvec_clear(&w.env);
+	strvec_clear(&w.failed);
 	silo_knot_set_free(w.set);
 	free(w.medo_tree);
 	free(w.empty_tree);

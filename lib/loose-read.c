@@ -60,8 +60,8 @@ struct loose_stream {
 
 static int corrupt(struct loose_stream *ls, const char *what)
 {
-	return silo_error_set(SILO_ECORRUPT, "corrupt object '%s': %s",
-			      ls->display, what);
+	return silo__error_set(SILO_ECORRUPT, "corrupt object '%s': %s",
+			       ls->display, what);
 }
 
 static int fill(struct loose_stream *ls)
@@ -91,14 +91,14 @@ static int start(struct loose_stream *ls, uint64_t *size)
 	int zret, ret;
 
 	if (lseek(ls->fd, 0, SEEK_SET) < 0)
-		return silo_error_errno("cannot seek in '%s'", ls->display);
+		return silo__error_errno("cannot seek in '%s'", ls->display);
 	if (ls->zs_ready)
 		inflateEnd(&ls->zs);
 	memset(&ls->zs, 0, sizeof(ls->zs));
 	ls->eof = 0;
 	ls->finished = 0;
 	if (inflateInit2(&ls->zs, 15 + 16) != Z_OK)
-		return silo_error_oom();
+		return silo__error_oom();
 	ls->zs_ready = 1;
 	memset(head, 0, sizeof(*head));
 	head->extra = extra;
@@ -145,7 +145,7 @@ static int leave_fast(struct loose_stream *ls)
 {
 	ls->fast = 0;
 	if (lseek(ls->fd, ls->fin_off + (off_t)ls->fin_pos, SEEK_SET) < 0)
-		return silo_error_errno("cannot seek in '%s'", ls->display);
+		return silo__error_errno("cannot seek in '%s'", ls->display);
 	if (inflateReset(&ls->zs) != Z_OK)
 		return corrupt(ls, "cannot reset inflate");
 	ls->zs.next_in = ls->in;
@@ -187,8 +187,8 @@ static long long inflate_fast(struct loose_stream *ls)
 		}
 		if (ls->fin_off + (off_t)ls->fin_pos && ls->fin[ls->fin_pos] != 0x1f)
 			return corrupt(ls, "trailing garbage after gzip data");
-		if (silo_inflate_gzip(ls->inf, ls->fin + ls->fin_pos, ls->fin_len - ls->fin_pos,
-				      ls->fout, ls->fout_cap, &used, &got))
+		if (silo__inflate_gzip(ls->inf, ls->fin + ls->fin_pos, ls->fin_len - ls->fin_pos,
+				       ls->fout, ls->fout_cap, &used, &got))
 			return -1;
 		ls->fin_pos += used;
 		if (got) {
@@ -306,7 +306,7 @@ static void loose_free(silo_stream *st)
 	if (ls->fd >= 0)
 		close(ls->fd);
 	silo_hasher_free(ls->hasher);
-	silo_inflater_free(ls->inf);
+	silo__inflater_free(ls->inf);
 	free(ls->fin);
 	free(ls->fout);
 	free(ls->display);
@@ -328,7 +328,7 @@ static int count_size(struct loose_stream *ls, uint64_t *size)
 	return n < 0 ? (int)n : 0;
 }
 
-int silo_loose_declared_size(const unsigned char *buf, size_t len, uint64_t *size)
+int silo__loose_declared_size(const unsigned char *buf, size_t len, uint64_t *size)
 {
 	size_t xlen, i;
 
@@ -369,7 +369,7 @@ static int open_loose(silo_stream **out, const char *path, const char *display,
 	*out = NULL;
 	ls = calloc(1, sizeof(*ls));
 	if (!ls)
-		return silo_error_oom();
+		return silo__error_oom();
 	ls->base.ops = &loose_ops;
 	ls->base.type = SILO_OBJ_BLOB;
 	ls->base.id = *expected;
@@ -380,21 +380,21 @@ static int open_loose(silo_stream **out, const char *path, const char *display,
 		goto fail;
 	}
 	if (!ls->display) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	if (fstat(ls->fd, &sb) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", display);
+		ret = silo__error_errno("cannot stat '%s'", display);
 		goto fail;
 	}
 	if (checked && (sb.st_dev != checked->st_dev || sb.st_ino != checked->st_ino)) {
-		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not the file that was checked",
-				     display);
+		ret = silo__error_set(SILO_ENOTFOUND, "'%s' is not the file that was checked",
+				      display);
 		goto fail;
 	}
 	ls->in_size = (uint64_t)sb.st_size < IN_SIZE ? (size_t)sb.st_size + 1 : IN_SIZE;
 	if (!(ls->in = malloc(ls->in_size))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	if (!checked && (ret = silo_hasher_new(&ls->hasher, expected->format)) < 0)
@@ -410,7 +410,7 @@ static int open_loose(silo_stream **out, const char *path, const char *display,
 	}
 	ls->out_size = size < OUT_SIZE ? (size ? (size_t)size : 1) : OUT_SIZE;
 	if (!(ls->out = malloc(ls->out_size))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	if (size == UINT64_MAX) {
@@ -424,12 +424,12 @@ static int open_loose(silo_stream **out, const char *path, const char *display,
 		 * buffers no larger than the file and the content. */
 		off_t end = lseek(ls->fd, 0, SEEK_END);
 		if (end < 0 || lseek(ls->fd, 0, SEEK_SET) < 0) {
-			ret = silo_error_errno("cannot seek in '%s'", ls->display);
+			ret = silo__error_errno("cannot seek in '%s'", ls->display);
 			goto fail;
 		}
 		ls->fin_cap = (uint64_t)end + 1 < FAST_IN ? (size_t)end + 1 : FAST_IN;
 		ls->fout_cap = size < FAST_OUT ? (size_t)size : FAST_OUT;
-		if (silo_inflater_new(&ls->inf) == 0 && (ls->fin = malloc(ls->fin_cap)) &&
+		if (silo__inflater_new(&ls->inf) == 0 && (ls->fin = malloc(ls->fin_cap)) &&
 		    (ls->fout = malloc(ls->fout_cap ? ls->fout_cap : 1)))
 			ls->fast = 1;
 		else if (silo_error_clear(), (ret = leave_fast(ls)) < 0)	/* zlib it is */
@@ -445,15 +445,15 @@ fail:
 	return ret;
 }
 
-int silo_loose_stream_open(silo_stream **out, const char *path,
-			   const char *display, const silo_oid *expected)
+int silo__loose_stream_open(silo_stream **out, const char *path,
+			    const char *display, const silo_oid *expected)
 {
 	return open_loose(out, path, display, expected, NULL);
 }
 
-int silo_loose_stream_open_checked(silo_stream **out, const char *path,
-				   const char *display, const silo_oid *id,
-				   uint64_t dev, uint64_t ino)
+int silo__loose_stream_open_checked(silo_stream **out, const char *path,
+				    const char *display, const silo_oid *id,
+				    uint64_t dev, uint64_t ino)
 {
 	struct stat checked;
 

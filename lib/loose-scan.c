@@ -24,7 +24,7 @@ static int push(struct entry_list *l, enum loose_entry_kind kind,
 	size_t len;
 
 	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
@@ -32,7 +32,7 @@ static int push(struct entry_list *l, enum loose_entry_kind kind,
 		e->id = *id;
 	len = strlen(dir) + strlen(name) + 2;
 	if (!(e->relpath = malloc(len)))
-		return silo_error_oom();
+		return silo__error_oom();
 	snprintf(e->relpath, len, "%s/%s", dir, name);
 	l->n++;
 	return 0;
@@ -65,11 +65,11 @@ static int scan_fanout(struct entry_list *l, const char *root, int format,
 
 	snprintf(rel, sizeof(rel), "objects/%s", hex2);
 	if (!(path = fs_join(root, rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	d = opendir(path);
 	if (!d) {
 		ret = errno == ENOENT ? 0 :	/* emptied and removed meanwhile */
-			silo_error_errno("cannot read directory '%s'", path);
+			silo__error_errno("cannot read directory '%s'", path);
 		free(path);
 		return ret;
 	}
@@ -94,7 +94,7 @@ static int scan_fanout(struct entry_list *l, const char *root, int format,
 		}
 	}
 	if (!ret && errno)
-		ret = silo_error_errno("cannot read directory '%s'", path);
+		ret = silo__error_errno("cannot read directory '%s'", path);
 	closedir(d);
 	free(path);
 	return ret;
@@ -117,13 +117,13 @@ int loose_scan_dir(struct loose_entry **out, size_t *count, const char *root, in
 	*out = NULL;
 	*count = 0;
 	if (!(objects_dir = fs_join(root, "objects")))
-		return silo_error_oom();
+		return silo__error_oom();
 	d = opendir(objects_dir);
 	if (!d) {
 		if (errno == ENOENT)
 			ret = 0;	/* a silo with no objects yet */
 		else
-			ret = silo_error_errno("cannot read directory '%s'", objects_dir);
+			ret = silo__error_errno("cannot read directory '%s'", objects_dir);
 		free(objects_dir);
 		return ret;
 	}
@@ -136,7 +136,7 @@ int loose_scan_dir(struct loose_entry **out, size_t *count, const char *root, in
 			continue;
 		if (strlen(name) == 2 && is_hex(name, 2)) {
 			if (!(path = fs_join(objects_dir, name))) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				break;
 			}
 			/* A repack removes fan-out directories it empties: one
@@ -152,7 +152,7 @@ int loose_scan_dir(struct loose_entry **out, size_t *count, const char *root, in
 		}
 	}
 	if (!ret && errno)
-		ret = silo_error_errno("cannot read directory '%s'", objects_dir);
+		ret = silo__error_errno("cannot read directory '%s'", objects_dir);
 	closedir(d);
 	free(objects_dir);
 	if (ret) {

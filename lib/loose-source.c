@@ -30,7 +30,7 @@ static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 	int ret;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_exists(path);
 	free(path);
 	return ret;
@@ -46,13 +46,13 @@ static int loose_source_open(silo_stream **out, struct silo_source *src,
 
 	(void)size;	/* nothing is transferred: the caller checks it */
 	if (!path)
-		return silo_error_oom();
-	ret = silo_loose_stream_open(out, path, path, id);
+		return silo__error_oom();
+	ret = silo__loose_stream_open(out, path, path, id);
 	free(path);
 	if (ret != SILO_ENOTFOUND)
 		return ret;
-	silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-		       silo_oid_to_hex(hex, id), ls->root);
+	silo__error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+		        silo_oid_to_hex(hex, id), ls->root);
 	return SILO_SOURCE_MISS;
 }
 
@@ -91,7 +91,7 @@ static int loose_source_info(struct silo_source *src, const silo_oid *id, int *t
 	int ret;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!size) {
 		/* Every loose object is a blob: its file says enough. */
 		ret = fs_exists(path);
@@ -100,7 +100,7 @@ static int loose_source_info(struct silo_source *src, const silo_oid *id, int *t
 			*type = SILO_OBJ_BLOB;
 		return ret;
 	}
-	ret = silo_loose_stream_open(&st, path, path, id);
+	ret = silo__loose_stream_open(&st, path, path, id);
 	free(path);
 	if (ret == SILO_ENOTFOUND) {
 		silo_error_clear();
@@ -138,7 +138,7 @@ int loose_source_new(struct silo_source **out, const char *root, int format)
 	*out = NULL;
 	if (!ls || !(ls->root = strdup(root))) {
 		free(ls);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ls->base.ops = &loose_source_ops;
 	ls->base.local = 1;

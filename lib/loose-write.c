@@ -57,19 +57,19 @@ struct silo_writer {
 
 int silo_writer_new(silo_writer **out, silo *s)
 {
-	struct silo_source *remote = silo_remote_source(s);
+	struct silo_source *remote = silo__remote_source(s);
 	silo_writer *w;
 	int ret;
 
 	*out = NULL;
 	if (remote)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"cannot write to '%s': a silo served over HTTP is written "
 			"where it is stored, then copied (rsync, rclone)",
 			remote->name);
 	w = calloc(1, sizeof(*w));
 	if (!w)
-		return silo_error_oom();
+		return silo__error_oom();
 	w->s = s;
 	w->level = SILO_DEFAULT_LEVEL;
 	{
@@ -79,7 +79,7 @@ int silo_writer_new(silo_writer **out, silo *s)
 	w->in = malloc(CHUNK);
 	if (!w->in) {
 		silo_writer_free(w);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = silo_hasher_new(&w->hasher, s->format)) < 0) {
 		silo_writer_free(w);
@@ -139,7 +139,7 @@ void silo_writer_free(silo_writer *w)
 static int add_pending(silo_writer *w, char *tmp, const silo_oid *id)
 {
 	if (ALLOC_GROW(w->pending, w->n_pending + 1, w->alloc_pending) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	w->pending[w->n_pending].tmp = tmp;
 	w->pending[w->n_pending].id = *id;
 	w->n_pending++;
@@ -157,7 +157,7 @@ static int read_exactly(int fd, void *buf, size_t len, off_t off, const char *na
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n != len)
-		return silo_error_set(SILO_EIO, "'%s' shrank while being stored", name);
+		return silo__error_set(SILO_EIO, "'%s' shrank while being stored", name);
 	return 0;
 }
 
@@ -218,9 +218,9 @@ static void compress_member(struct member_job *j, struct silo_deflater *d)
 		return;
 	}
 	make_extra(extra, j->total_size);
-	j->out_len = silo_deflate_gzip(d, j->in, j->len, extra,
-				       j->off == 0 ? SILO_GZ_EXTRA_LEN : 0,
-				       j->out, j->out_cap);
+	j->out_len = silo__deflate_gzip(d, j->in, j->len, extra,
+				        j->off == 0 ? SILO_GZ_EXTRA_LEN : 0,
+				        j->out, j->out_cap);
 	if (!j->out_len)
 		j->failed = -1;
 }
@@ -240,9 +240,9 @@ static int member_error(const struct member_job *j, const char *name)
 {
 	if (j->failed > 0) {
 		errno = j->failed;
-		return silo_error_errno("cannot read '%s'", name);
+		return silo__error_errno("cannot read '%s'", name);
 	}
-	return silo_error_set(SILO_EIO,
+	return silo__error_set(SILO_EIO,
 		"'%s' shrank while being stored, or compressing it failed", name);
 }
 
@@ -257,14 +257,14 @@ static int compress_serial(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 	uint64_t i = 0;
 	int ret;
 
-	if ((ret = silo_deflater_new(&d, w->level)) < 0)
+	if ((ret = silo__deflater_new(&d, w->level)) < 0)
 		return ret;
 	memset(&j, 0, sizeof(j));
-	j.out_cap = silo_deflate_bound(d, in_cap, SILO_GZ_EXTRA_LEN);
+	j.out_cap = silo__deflate_bound(d, in_cap, SILO_GZ_EXTRA_LEN);
 	j.in = malloc(in_cap ? in_cap : 1);
 	j.out = malloc(j.out_cap);
 	if (!j.in || !j.out)
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 	/* An empty object is still one member. */
 	do {
 		if (ret)
@@ -279,7 +279,7 @@ static int compress_serial(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 	} while (++i * MEMBER < size);
 	free(j.in);
 	free(j.out);
-	silo_deflater_free(d);
+	silo__deflater_free(d);
 	return ret;
 }
 
@@ -351,22 +351,22 @@ static int compress_parallel(silo_writer *w, int tmp_fd, const char *tmp, int fd
 	uint64_t i;
 
 	if (!(mp = calloc(1, sizeof(*mp))))
-		return silo_error_oom();
+		return silo__error_oom();
 	memset(args, 0, sizeof(args));
 	for (t = 0; t < w->threads; t++) {
 		args[t].mp = mp;
-		if ((ret = silo_deflater_new(&args[t].d, w->level)) < 0)
+		if ((ret = silo__deflater_new(&args[t].d, w->level)) < 0)
 			goto out;
 	}
 	/* Room for the worst case and our header. */
-	bound = silo_deflate_bound(args[0].d, MEMBER, SILO_GZ_EXTRA_LEN);
+	bound = silo__deflate_bound(args[0].d, MEMBER, SILO_GZ_EXTRA_LEN);
 	mp->nslots = 2 * w->threads;
 	for (t = 0; t < mp->nslots; t++) {
 		mp->slot[t].in = malloc(MEMBER);
 		mp->slot[t].out = malloc(bound);
 		mp->slot[t].out_cap = bound;
 		if (!mp->slot[t].in || !mp->slot[t].out) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 	}
@@ -420,7 +420,7 @@ out:
 		free(mp->slot[t].out);
 	}
 	for (t = 0; t < w->threads; t++)
-		silo_deflater_free(args[t].d);
+		silo__deflater_free(args[t].d);
 	free(mp);
 	return ret;
 }
@@ -433,7 +433,7 @@ static int compress_fd(silo_writer *w, int tmp_fd, const char *tmp, int fd,
 	return compress_serial(w, tmp_fd, tmp, fd, size, name);
 }
 
-int silo_writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what)
+int silo__writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what)
 {
 	char prefix[64];
 	int ret;
@@ -442,7 +442,7 @@ int silo_writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what)
 	if ((ret = fs_tmpfile(fd, path, w->s->objects_dir, prefix)) < 0)
 		return ret;
 	if (fchmod(*fd, 0600) < 0) {
-		ret = silo_error_errno("cannot set the mode of '%s'", *path);
+		ret = silo__error_errno("cannot set the mode of '%s'", *path);
 		close(*fd);
 		unlink(*path);
 		free(*path);
@@ -466,7 +466,7 @@ static int spool(silo_writer *w, int *spool_fd, char **spool_path, int fd,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return silo_error_errno("cannot read '%s'", name);
+			return silo__error_errno("cannot read '%s'", name);
 		}
 		if (n == 0)
 			return 0;
@@ -494,7 +494,7 @@ static int freshen(silo *s, const silo_oid *id)
 
 	silo_loose_relpath(rel, id);
 	if (!(path = fs_join(s->root, rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = utimensat(AT_FDCWD, path, NULL, 0);
 	free(path);
 	if (ret == 0 || (errno != ENOENT && errno != ENOTDIR))
@@ -516,7 +516,7 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 
 	if ((ret = hash_fd(w, out, fd, size, name)) < 0)
 		return ret;
-	if ((have = silo_has_object_local(w->s, out)) < 0)
+	if ((have = silo__has_object_local(w->s, out)) < 0)
 		return have;
 	if (have) {
 		/* The write-once rule: nothing to write.  But the object is
@@ -532,15 +532,15 @@ static int put_regular(silo_writer *w, silo_oid *out, int fd,
 		return ret;
 	ret = compress_fd(w, tmp_fd, tmp, fd, size, name);
 	if (!ret && close(tmp_fd) < 0)
-		ret = silo_error_errno("cannot write '%s'", tmp);
+		ret = silo__error_errno("cannot write '%s'", tmp);
 	else if (ret)
 		close(tmp_fd);
 	/* Hashing and compressing read the file twice: it must not change
 	 * in between, or the object would not match its name. */
 	if (!ret && fstat(fd, &after) < 0)
-		ret = silo_error_errno("cannot stat '%s'", name);
+		ret = silo__error_errno("cannot stat '%s'", name);
 	if (!ret && !fs_same_state(st, &after))
-		ret = silo_error_set(SILO_EIO, "'%s' changed while being stored", name);
+		ret = silo__error_set(SILO_EIO, "'%s' changed while being stored", name);
 	if (!ret)
 		ret = add_pending(w, tmp, out);
 	if (ret) {
@@ -557,14 +557,14 @@ int silo_writer_put_fd(silo_oid *out, silo_writer *w, int fd, const char *name)
 	int spool_fd = -1, ret;
 
 	if (fstat(fd, &st) < 0)
-		return silo_error_errno("cannot stat '%s'", name);
+		return silo__error_errno("cannot stat '%s'", name);
 	if (S_ISDIR(st.st_mode))
-		return silo_error_set(SILO_EINVALID, "'%s' is a directory", name);
+		return silo__error_set(SILO_EINVALID, "'%s' is a directory", name);
 	if (S_ISREG(st.st_mode))
 		return put_regular(w, out, fd, &st, name);
 	ret = spool(w, &spool_fd, &spool_path, fd, name);
 	if (!ret && fstat(spool_fd, &st) < 0)
-		ret = silo_error_errno("cannot stat '%s'", spool_path);
+		ret = silo__error_errno("cannot stat '%s'", spool_path);
 	if (!ret)
 		ret = put_regular(w, out, spool_fd, &st, name);
 	if (spool_fd >= 0)
@@ -581,7 +581,7 @@ int silo_writer_put_file(silo_oid *out, silo_writer *w, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
-		return silo_error_errno("cannot open '%s'", path);
+		return silo__error_errno("cannot open '%s'", path);
 	ret = silo_writer_put_fd(out, w, fd, path);
 	close(fd);
 	return ret;
@@ -600,7 +600,7 @@ int silo_spool_new(silo_spool **out, silo_writer *w)
 
 	*out = NULL;
 	if (!(sp = calloc(1, sizeof(*sp))))
-		return silo_error_oom();
+		return silo__error_oom();
 	sp->w = w;
 	if ((ret = fs_tmpfile(&sp->fd, &sp->path, w->s->objects_dir,
 			      SILO_TMP_PREFIX "spool_")) < 0) {
@@ -623,7 +623,7 @@ int silo_spool_put(silo_oid *out, silo_spool *sp)
 	struct stat st;
 
 	if (fstat(sp->fd, &st) < 0)
-		return silo_error_errno("cannot stat '%s'", sp->path);
+		return silo__error_errno("cannot stat '%s'", sp->path);
 	return put_regular(sp->w, out, sp->fd, &st, sp->path);
 }
 
@@ -681,14 +681,14 @@ int silo_writer_commit(silo_writer *w, size_t *created)
 		if (!dir) {
 			free(dest);
 			fs_sync_set_release(&sync);
-			return silo_error_oom();
+			return silo__error_oom();
 		}
 		*strrchr(dir, '/') = '\0';
 		/* An object already there is made young again instead (see
 		 * freshen()); one that is not, or just went, is linked. */
 		ret = freshen(w->s, &p->id);
 		if (ret == 1 && unlink(p->tmp) < 0 && errno != ENOENT)
-			ret = silo_error_errno("cannot remove '%s'", p->tmp);
+			ret = silo__error_errno("cannot remove '%s'", p->tmp);
 		/* A repack removes fan-out directories it emptied: one may
 		 * vanish between our mkdir and our link.  Make it again. */
 		for (int tries = 0; ret == 0 && tries < 5; ) {

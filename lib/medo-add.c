@@ -119,7 +119,7 @@ static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir,
 	if (opts && opts->on_bytes)
 		silo_writer_set_progress(w, compress_progress, &sink);
 	if ((ret = silo_tree_tar(dir, counting_write, &sink)) < 0) {
-		silo_error_wrap("cannot write a tar of '%s'", dir);
+		silo__error_wrap("cannot write a tar of '%s'", dir);
 		goto out;
 	}
 	if ((ret = silo_spool_put(&tp->object, sink.sp)) < 0 ||
@@ -128,7 +128,7 @@ static int add_dir(struct silo_treeptr *tp, silo *s, const char *dir,
 	if ((ret = object_tree_id(&from_tar, s, &tp->object, dir, &sink)) < 0)
 		goto out;
 	if (!silo_oid_equal(&from_dir, &from_tar)) {
-		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", dir);
+		ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", dir);
 		goto out;
 	}
 	tp->kind = SILO_TREEPTR_TAR;
@@ -157,7 +157,7 @@ static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir,
 					opts ? opts->payload : NULL)) < 0)
 		goto out;
 	if (!silo_oid_equal(&from_dir, &r.root)) {
-		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", dir);
+		ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", dir);
 		goto out;
 	}
 	tp->kind = SILO_TREEPTR_TREE;
@@ -205,7 +205,7 @@ static int file_read(void *payload, const void **data, size_t *len)
 		n = read(fs->fd, fs->buf, CHUNK);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return silo_error_errno("cannot read '%s'", fs->name);
+		return silo__error_errno("cannot read '%s'", fs->name);
 	if (n == 0)
 		return 0;
 	if ((ret = silo_integrity_hasher_update(fs->hash, fs->buf, (size_t)n)) < 0)
@@ -237,13 +237,13 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 
 	src.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src.fd < 0)
-		return silo_error_errno("cannot open '%s'", name);
+		return silo__error_errno("cannot open '%s'", name);
 	if (fstat(src.fd, &before) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", name);
+		ret = silo__error_errno("cannot stat '%s'", name);
 		goto out;
 	}
 	if (!(src.buf = malloc(CHUNK))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = silo_integrity_hasher_new(&src.hash, opts->integrity)) < 0)
@@ -253,8 +253,8 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 	if (!opaque) {
 		ret = silo_tree_list_archive(&l, silo_object_format(s), file_read, &src, name);
 		if (ret == SILO_EINVALID)
-			silo_error_wrap("cannot add '%s' as an archive (use --opaque to keep any file as is)",
-					name);
+			silo__error_wrap("cannot add '%s' as an archive (use --opaque to keep any file as is)",
+					 name);
 		if (ret < 0)
 			goto out;
 		if ((ret = silo_tree_list_id(&tp->tree, &l)) < 0)
@@ -267,7 +267,7 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 	if ((ret = silo_integrity_hasher_finish(src.hash, sha256_hex, name)) < 0)
 		goto out;
 	if (expect && strcasecmp(expect, sha256_hex)) {
-		ret = silo_error_set(SILO_ECORRUPT,
+		ret = silo__error_set(SILO_ECORRUPT,
 			"'%s' has sha256 %s, not the expected %s: nothing stored",
 			name, sha256_hex, expect);
 		goto out;
@@ -279,11 +279,11 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 	 * stored from a second.  Unless the file stayed the same through
 	 * both, nothing is committed. */
 	if (fstat(src.fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", name);
+		ret = silo__error_errno("cannot stat '%s'", name);
 		goto out;
 	}
 	if (!fs_same_state(&st, &before)) {
-		ret = silo_error_set(SILO_EIO, "'%s' changed while being added", name);
+		ret = silo__error_set(SILO_EIO, "'%s' changed while being added", name);
 		goto out;
 	}
 	if ((ret = silo_writer_commit(w, NULL)) < 0)
@@ -314,7 +314,7 @@ static int download(char **path_out, silo *s, const char *url)
 	*path_out = NULL;
 	if ((ret = silo_writer_new(&w, s)) < 0)
 		return ret;
-	ret = silo_writer_tmpfile(w, &fd, path_out, "download");
+	ret = silo__writer_tmpfile(w, &fd, path_out, "download");
 	silo_writer_free(w);
 	if (ret < 0)
 		return ret;
@@ -374,7 +374,7 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 	real = http_is_url(src) ? NULL : realpath(src, NULL);
 	if (sha256 && !(base = fs_basename(src))) {
 		free(real);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = silo_treeptr_clear_provenance(tp)) < 0 ||
 	    (ret = set_prov(tp, "source", real ? real : src)) < 0 ||
@@ -413,20 +413,20 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		memset(&st, 0, sizeof(st));
 		st.st_mode = S_IFREG;
 	} else if (stat(src, &st) < 0) {
-		return silo_error_errno("cannot add '%s'", src);
+		return silo__error_errno("cannot add '%s'", src);
 	}
 	if (S_ISDIR(st.st_mode) && opts->opaque)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"cannot add '%s' as an opaque object: it is a directory", src);
 	if (opts->kind && opts->kind != SILO_TREEPTR_TAR && opts->kind != SILO_TREEPTR_TREE)
-		return silo_error_set(SILO_EINVALID, "a directory is added as kind tar or tree");
+		return silo__error_set(SILO_EINVALID, "a directory is added as kind tar or tree");
 	if (S_ISDIR(st.st_mode) && (opts->sha256 || opts->integrity))
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"cannot pin '%s' with a checksum: it is a directory", src);
 	if (opts->integrity && (ret = silo_integrity_check_syntax(opts->integrity)) < 0)
 		return ret;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"cannot add '%s': not a directory or a regular file", src);
 
 	/* An existing treeptr must be readable: replacing a file we cannot
@@ -439,7 +439,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	silo_error_clear();
 
 	if (!(dir = fs_dirname(treeptr_path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_mkdir_p(dir, 0777);
 	free(dir);
 	if (ret < 0)
@@ -474,7 +474,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	}
 	if (have_old && !opts->force) {
 		char hex[SILO_OID_MAX_HEXSZ + 1];
-		ret = silo_error_set(SILO_EEXISTS,
+		ret = silo__error_set(SILO_EEXISTS,
 			"'%s' already names other data (object %s); use --force to replace it",
 			treeptr_path, silo_oid_to_hex(hex, &old.object));
 		goto out;

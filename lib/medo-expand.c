@@ -8,7 +8,6 @@
  * checks are together in write_checked().
  */
 #include "silo/medo.h"
-#include "alloc.h"
 #include "silo/medo-status.h"
 #include "silo/store.h"
 #include "silo/tree.h"
@@ -44,7 +43,7 @@ static int dir_is_empty(const char *path)
 	int empty = 1;
 
 	if (!d)
-		return silo_error_errno("cannot read directory '%s'", path);
+		return silo__error_errno("cannot read directory '%s'", path);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			empty = 0;
@@ -67,7 +66,7 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 			*state = DEST_NONE;
 			return 0;
 		}
-		return silo_error_errno("cannot stat '%s'", dest);
+		return silo__error_errno("cannot stat '%s'", dest);
 	}
 	if (silo_treeptr_is_tree(tp)) {
 		struct silo_tree_list l = SILO_TREE_LIST_INIT;
@@ -162,7 +161,7 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 	*out = NULL;
 	*lock_fd = -1;
 	if (!dir || !base) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(dir, 0777)) < 0)
@@ -170,7 +169,7 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 	remove_stale_staging(dir, base);
 	len = strlen(dir) + strlen(base) + 32;
 	if (!(path = malloc(len))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* Between mkdtemp() and flock() another expansion may take the new
@@ -179,7 +178,7 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 		snprintf(path, len, "%s/.tmp-%s-XXXXXX", dir, base);
 		/* Registered: an interruption removes it (silo/cleanup.h). */
 		if ((ret = cleanup_mkdtemp(path)) < 0) {
-			silo_error_wrap("cannot make a staging directory beside '%s'", dest);
+			silo__error_wrap("cannot make a staging directory beside '%s'", dest);
 			free(path);
 			goto out;
 		}
@@ -190,7 +189,7 @@ static int make_staging(char **out, int *lock_fd, const char *dest)
 			close(*lock_fd);
 		*lock_fd = -1;
 		if (tries >= 10) {
-			ret = silo_error_errno("cannot lock the staging directory '%s'", path);
+			ret = silo__error_errno("cannot lock the staging directory '%s'", path);
 			rmdir(path);
 			cleanup_release(path);
 			free(path);
@@ -217,7 +216,7 @@ static int write_opaque(silo_stream *st, const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		  0666 & ~fs_umask());
 	if (fd < 0)
-		return silo_error_errno("cannot create '%s'", path);
+		return silo__error_errno("cannot create '%s'", path);
 	while ((ret = silo_stream_read(st, &d, &n)) > 0) {
 		if ((ret = cleanup_check()) < 0 || (ret = fs_pwrite_sparse(fd, d, n, at, path)) < 0)
 			break;
@@ -226,7 +225,7 @@ static int write_opaque(silo_stream *st, const char *path)
 	if (!ret)
 		ret = fs_sparse_finish(fd, at, path);
 	if (close(fd) < 0 && !ret)
-		ret = silo_error_errno("cannot write '%s'", path);
+		ret = silo__error_errno("cannot write '%s'", path);
 	return ret;
 }
 
@@ -246,31 +245,31 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
 		if (renameat2(AT_FDCWD, new_path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno == EEXIST || errno == ENOTEMPTY)
-			return silo_error_set(SILO_EEXISTS,
+			return silo__error_set(SILO_EEXISTS,
 				"'%s' appeared while it was being expanded", dest);
 		if (errno != EINVAL && errno != ENOSYS)
-			return silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
+			return silo__error_errno("cannot rename '%s' to '%s'", new_path, dest);
 		if (access(dest, F_OK) == 0)
-			return silo_error_set(SILO_EEXISTS,
+			return silo__error_set(SILO_EEXISTS,
 				"'%s' appeared while it was being expanded", dest);
 		if (rename(new_path, dest) < 0)
-			return silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
+			return silo__error_errno("cannot rename '%s' to '%s'", new_path, dest);
 		return 0;
 	}
 	if (renameat2(AT_FDCWD, new_path, AT_FDCWD, dest, RENAME_EXCHANGE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
-		return silo_error_errno("cannot exchange '%s' and '%s'", new_path, dest);
+		return silo__error_errno("cannot exchange '%s' and '%s'", new_path, dest);
 	if (!(aside = fs_join(staging, "old")))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (rename(dest, aside) < 0) {
-		ret = silo_error_errno("cannot move '%s' aside", dest);
+		ret = silo__error_errno("cannot move '%s' aside", dest);
 	} else if (rename(new_path, dest) < 0) {
-		ret = silo_error_errno("cannot rename '%s' to '%s'", new_path, dest);
+		ret = silo__error_errno("cannot rename '%s' to '%s'", new_path, dest);
 		if (rename(aside, dest) < 0) {
 			/* The old tree lives on only in the staging directory:
 			 * it must not be cleaned up with it. */
-			silo_error_wrap("'%s' is now at '%s'", dest, aside);
+			silo__error_wrap("'%s' is now at '%s'", dest, aside);
 			*keep_staging = 1;
 		}
 	}
@@ -312,7 +311,7 @@ static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 	}
 
 	if (silo_stream_size(st) != tp->size)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': object %s has %llu bytes, not the %llu the treeptr says",
 			treeptr_path, silo_oid_to_hex(hex, &tp->object),
 			(unsigned long long)silo_stream_size(st),
@@ -324,7 +323,7 @@ static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 	    (ret = medo_reader_finish(&src)) < 0)
 		return ret;
 	if (!silo_oid_equal(&got, &tp->tree))
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': object %s unpacks to tree %s, not tree %s",
 			treeptr_path, silo_oid_to_hex(hex, &tp->object),
 			silo_oid_to_hex(got_hex, &got), silo_oid_to_hex(want_hex, &tp->tree));
@@ -351,7 +350,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		goto out;
 	}
 	if (state == DEST_OTHER && !opts->force) {
-		ret = silo_error_set(SILO_EEXISTS,
+		ret = silo__error_set(SILO_EEXISTS,
 			"'%s' holds something other than what '%s' names; use --force to replace it",
 			dest, treeptr_path);
 		goto out;
@@ -374,7 +373,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
 		goto out;
 	if (!(new_path = fs_join(staging, "new"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (tp.kind == SILO_TREEPTR_TREE)
@@ -387,7 +386,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if (state == DEST_EMPTY) {
 		/* Nothing to keep: the empty directory makes way. */
 		if (rmdir(dest) < 0 && errno != ENOENT) {
-			ret = silo_error_errno("cannot remove the empty directory '%s'", dest);
+			ret = silo__error_errno("cannot remove the empty directory '%s'", dest);
 			goto out;
 		}
 		state = DEST_NONE;
@@ -400,8 +399,8 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		if (dest_state(&now, &tp, dest) == 0 && now == DEST_SAME)
 			ret = result = SILO_MEDO_PRESENT;
 		else
-			silo_error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",
-				       dest);
+			silo__error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",
+				        dest);
 	}
 	if (ret < 0)
 		goto out;
@@ -417,7 +416,7 @@ out:
 		cleanup_release(staging);
 		/* Cleaning up must not hide why the expansion failed. */
 		if (ret < 0)
-			silo_error_set(saved, "%s", msg);
+			silo__error_set(saved, "%s", msg);
 	}
 	free(staging);
 	free(new_path);
@@ -428,119 +427,6 @@ out:
 }
 
 /* ---- many treeptrs ---- */
-
-struct name_list {
-	char **v;
-	size_t n, alloc;
-};
-
-static int list_push(struct name_list *l, char *s)
-{
-	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
-		return silo_error_oom();
-	l->v[l->n++] = s;
-	return 0;
-}
-
-static int has_suffix(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s), lx = strlen(suffix);
-
-	return ls > lx && !strcmp(s + ls - lx, suffix);
-}
-
-/* Walk ROOT/REL, adding treeptrs as paths relative to ROOT. */
-static int walk(struct name_list *l, const char *root, const char *rel, int depth)
-{
-	char *path = rel[0] ? fs_join(root, rel) : strdup(root);
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	if (!path)
-		return silo_error_oom();
-	if (depth > 64) {
-		ret = silo_error_set(SILO_EINVALID, "'%s' is nested too deeply", path);
-		free(path);
-		return ret;
-	}
-	if (!(d = opendir(path))) {
-		ret = silo_error_errno("cannot read directory '%s'", path);
-		free(path);
-		return ret;
-	}
-	while (!ret && (errno = 0, de = readdir(d))) {
-		const char *name = de->d_name;
-		char *sub, *full;
-		struct stat st;
-
-		/* Hidden entries hold no treeptrs: .git, staging files. */
-		if (name[0] == '.')
-			continue;
-		if (!(sub = rel[0] ? fs_join(rel, name) : strdup(name)) ||
-		    !(full = fs_join(path, name))) {
-			free(sub);
-			ret = silo_error_oom();
-			break;
-		}
-		if (lstat(full, &st) < 0) {
-			ret = silo_error_errno("cannot stat '%s'", full);
-		} else if (S_ISDIR(st.st_mode)) {
-			ret = walk(l, root, sub, depth + 1);
-		} else if (S_ISREG(st.st_mode) && has_suffix(name, SILO_TREEPTR_SUFFIX)) {
-			ret = list_push(l, sub);
-			sub = NULL;
-		}
-		free(sub);
-		free(full);
-	}
-	if (!ret && errno)
-		ret = silo_error_errno("cannot read directory '%s'", path);
-	closedir(d);
-	free(path);
-	return ret;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int silo_medo_find_treeptrs(char ***out, size_t *count, const char *medo_dir)
-{
-	struct name_list l = { NULL, 0, 0 };
-	int ret;
-
-	*out = NULL;
-	*count = 0;
-	if ((ret = walk(&l, medo_dir, "", 0)) < 0) {
-		silo_medo_list_free(l.v, l.n);
-		return ret;
-	}
-	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
-	*out = l.v;
-	*count = l.n;
-	return 0;
-}
-
-void silo_medo_list_free(char **list, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		free(list[i]);
-	free(list);
-}
-
-char *silo_medo_dest_for(const char *dest, const char *rel)
-{
-	char *p = fs_join(dest, rel);
-
-	if (p && has_suffix(p, SILO_TREEPTR_SUFFIX))
-		p[strlen(p) - strlen(SILO_TREEPTR_SUFFIX)] = '\0';
-	return p;
-}
 
 static int by_string(const void *a, const void *b)
 {
@@ -560,10 +446,10 @@ static int check_nesting(char *const *names, size_t n, const char *medo_dir)
 	int ret = 0;
 
 	if (!dests)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < n && !ret; i++)
 		if (!(dests[i] = silo_medo_dest_for("", names[i])))
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 	if (!ret)
 		qsort(dests, n, sizeof(*dests), by_string);
 	for (i = 0; i < n && !ret; i++) {
@@ -572,7 +458,7 @@ static int check_nesting(char *const *names, size_t n, const char *medo_dir)
 		size_t len = strlen(dests[i]), j;
 		for (j = i + 1; j < n && !strncmp(dests[j], dests[i], len); j++)
 			if (dests[j][len] == '/') {
-				ret = silo_error_set(SILO_EINVALID,
+				ret = silo__error_set(SILO_EINVALID,
 					"'%s': the tree of '%s%s' would hold the tree of '%s%s'",
 					medo_dir, dests[i], SILO_TREEPTR_SUFFIX,
 					dests[j], SILO_TREEPTR_SUFFIX);
@@ -616,7 +502,7 @@ static void *batch_worker(void *arg)
 		tp = fs_join(b->medo_dir, b->names[i]);
 		dest = silo_medo_dest_for(b->dest, b->names[i]);
 		if (!tp || !dest)
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		else
 			ret = silo_medo_expand(tp, dest, &one);
 		b->results[i] = ret;
@@ -664,7 +550,7 @@ int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 	b.messages = calloc(b.n ? b.n : 1, sizeof(*b.messages));
 	threads = calloc((size_t)jobs, sizeof(*threads));
 	if (!b.results || !b.messages || !threads) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* Read the umask before any thread creates a file. */

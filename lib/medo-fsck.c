@@ -89,7 +89,7 @@ int silo_medo_fsck_new(silo_medo_fsck **out, const struct silo_medo_fsck_options
 
 	*out = NULL;
 	if (!f)
-		return silo_error_oom();
+		return silo__error_oom();
 	f->o = *opts;
 	*out = f;
 	return 0;
@@ -127,11 +127,11 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 			return 0;
 		}
 	if (ALLOC_GROW(f->v, f->n + 1, f->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	fs = &f->v[f->n];
 	memset(fs, 0, sizeof(*fs));
 	if (!(fs->location = strdup(e->location)))
-		return silo_error_oom();
+		return silo__error_oom();
 	f->n++;
 	*out = fs;
 	if (e->kind == SILO_SILOJSON_HTTP)
@@ -144,7 +144,7 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 		return ret;
 	fs->error = ret;
 	if (!(fs->why = strdup(silo_error_message())))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (f->o.on_warning) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "skipping silo '%s': %s", e->spec, fs->why);
@@ -208,7 +208,7 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 	if ((ret = silo_closure_check(&r, fs->c, tp, hold_problem, &h)) < 0)
 		goto out;
 	if (h.failed) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	result->objects += r.objects;

@@ -428,7 +428,7 @@ int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 	if (!(m.files = calloc(silo_medo_tree_count(t) + 1, sizeof(*m.files))) ||
 	    (m.archive && !(m.offsets = calloc(silo_medo_tree_count(t) + 1,
 						 sizeof(*m.offsets))))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* Spooled files go beside the cache silo, on disk: not in memory
@@ -438,30 +438,30 @@ int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 		goto out;
 	se = fuse_session_new(&args, &ops, sizeof(ops), &m);
 	if (!se) {
-		ret = silo_error_set(SILO_ERROR, "cannot start a FUSE session");
+		ret = silo__error_set(SILO_ERROR, "cannot start a FUSE session");
 		goto out;
 	}
 	if (fuse_set_signal_handlers(se) != 0) {
-		ret = silo_error_set(SILO_ERROR, "cannot set signal handlers");
+		ret = silo__error_set(SILO_ERROR, "cannot set signal handlers");
 		goto destroy;
 	}
 	if (fuse_session_mount(se, mountpoint) != 0) {
-		ret = silo_error_set(SILO_EIO, "cannot mount on '%s' (is /dev/fuse usable?)",
-				     mountpoint);
+		ret = silo__error_set(SILO_EIO, "cannot mount on '%s' (is /dev/fuse usable?)",
+				      mountpoint);
 		goto handlers;
 	}
 	if (fuse_daemonize(opts->foreground) != 0) {
-		ret = silo_error_set(SILO_ERROR, "cannot detach from the terminal");
+		ret = silo__error_set(SILO_ERROR, "cannot detach from the terminal");
 		goto unmount;
 	}
 	if (!(cfg = fuse_loop_cfg_create())) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto unmount;
 	}
 	fuse_loop_cfg_set_clone_fd(cfg, 0);
 	fuse_loop_cfg_set_max_threads(cfg, 8);
 	if (fuse_session_loop_mt(se, cfg) != 0)
-		ret = silo_error_set(SILO_EIO, "the FUSE session of '%s' failed", mountpoint);
+		ret = silo__error_set(SILO_EIO, "the FUSE session of '%s' failed", mountpoint);
 	fuse_loop_cfg_destroy(cfg);
 unmount:
 	fuse_session_unmount(se);

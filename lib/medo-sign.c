@@ -43,7 +43,7 @@ int silo_medo_sign(const char *treeptr, const char *key)
 		return ret;
 	silo_treeptr_release(&tp);
 	if (!(sig_path = sig_path_of(treeptr)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = silo_sshsig_sign_file(treeptr, key, SILO_SSHSIG_MEDO_NAMESPACE, sig_path);
 	free(sig_path);
 	return ret;
@@ -60,11 +60,11 @@ static int check_text(char **principal, const struct silo_sshsig_signers *signer
 	if (principal)
 		*principal = NULL;
 	if (!sig_path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = fs_read_file(&sig, &sig_len, sig_path, SIG_MAX_BYTES)) < 0) {
 		if (ret == SILO_ENOTFOUND)
-			ret = silo_error_set(SILO_ENOTFOUND, "no signature '%s' for '%s'",
-					     sig_path, treeptr);
+			ret = silo__error_set(SILO_ENOTFOUND, "no signature '%s' for '%s'",
+					      sig_path, treeptr);
 		goto out;
 	}
 	ret = silo_sshsig_verify(principal, signers, SILO_SSHSIG_MEDO_NAMESPACE, data, len,

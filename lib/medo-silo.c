@@ -45,7 +45,7 @@ char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n)
 
 	*n = silo_treeptr_n_packs(tp);
 	if (!(names = calloc(*n + 1, sizeof(*names)))) {
-		silo_error_oom();
+		silo__error_oom();
 		return NULL;
 	}
 	for (i = 0; i < *n; i++)
@@ -178,15 +178,15 @@ static int open_reading(silo **out, const char *treeptr_path,
 	}
 	/* A corrupt copy is worse news than a missing one: keep its code. */
 	if (silo_option)
-		ret = silo_error_set(code, "object %s is not in silo '%s'%s", hex,
-				     silo_option, sj.n == 1 && code == SILO_ENOTFOUND ? "" :
-				     why.buf ? why.buf : "");
+		ret = silo__error_set(code, "object %s is not in silo '%s'%s", hex,
+				      silo_option, sj.n == 1 && code == SILO_ENOTFOUND ? "" :
+				      why.buf ? why.buf : "");
 	else if (code != SILO_ENOTFOUND)
-		ret = silo_error_set(code, "cannot read object %s from any silo of '%s'%s",
-				     hex, sj.path, why.buf ? why.buf : "");
+		ret = silo__error_set(code, "cannot read object %s from any silo of '%s'%s",
+				      hex, sj.path, why.buf ? why.buf : "");
 	else
-		ret = silo_error_set(code, "object %s is not in any silo of '%s'%s",
-				     hex, sj.path, why.buf ? why.buf : "");
+		ret = silo__error_set(code, "object %s is not in any silo of '%s'%s",
+				      hex, sj.path, why.buf ? why.buf : "");
 	silo_silojson_release(&sj);
 	strbuf_release(&why);
 	return ret;
@@ -206,11 +206,11 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 		if (sj.v[i].kind == SILO_SILOJSON_LOCAL)
 			break;
 	if (i == sj.n)
-		ret = silo_error_set(SILO_ENOTFOUND, "no local silo to write to in '%s'",
-				     sj.path ? sj.path : silo_option);
+		ret = silo__error_set(SILO_ENOTFOUND, "no local silo to write to in '%s'",
+				      sj.path ? sj.path : silo_option);
 	else if ((ret = silo_open(out, sj.v[i].location)) < 0)
-		silo_error_wrap("silo '%s' of '%s'", sj.v[i].spec,
-				sj.path ? sj.path : "--silo");
+		silo__error_wrap("silo '%s' of '%s'", sj.v[i].spec,
+				 sj.path ? sj.path : "--silo");
 	silo_silojson_release(&sj);
 	return ret;
 }

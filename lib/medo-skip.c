@@ -33,7 +33,7 @@ int medo_skip_known(const char *location)
 
 	pthread_mutex_lock(&lock);
 	if ((s = find(location))) {
-		silo_error_set(s->code, "%s", s->message);
+		silo__error_set(s->code, "%s", s->message);
 		known = 1;
 	}
 	pthread_mutex_unlock(&lock);
@@ -62,6 +62,6 @@ int medo_skip_add(const char *location)
 	}
 	pthread_mutex_unlock(&lock);
 	if (ret < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	return ret;
 }

@@ -7,10 +7,11 @@
 #include "silo/medo.h"
 #include "silo/tree.h"
 #include "silo/treeptr.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
-#include "fsutil.h"
+#include "json-text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,7 +56,7 @@ static int compare(int *state, const char *path, int is_tree, const silo_oid *wa
 
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT)
-			return silo_error_errno("cannot stat '%s'", path);
+			return silo__error_errno("cannot stat '%s'", path);
 		*state = SILO_MEDO_STATE_MISSING;
 		return 0;
 	}
@@ -102,33 +103,17 @@ static json_t *load_record(const char *dest)
 	return trees;
 }
 
-/* TEXT (taken over) with a final newline, or NULL. */
-static char *append_newline(char *text)
-{
-	size_t len = strlen(text);
-	char *t = realloc(text, len + 2);
-
-	if (!t) {
-		free(text);
-		return NULL;
-	}
-	t[len] = '\n';
-	t[len + 1] = '\0';
-	return t;
-}
-
 static int save_record(const char *dest, json_t *trees)
 {
 	char *path = fs_join(dest, SILO_MEDO_RECORD), *text = NULL;
 	json_t *doc = json_pack("{s:i,s:O}", "version", 1, "trees", trees);
 	int ret;
 
-	if (!path || !doc || !(text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) ||
-	    !(text = append_newline(text)))
-		ret = silo_error_oom();
+	if (!path || json_text(&text, doc, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
+		ret = silo__error_oom();
 	else if (!json_object_size(trees))
 		ret = unlink(path) < 0 && errno != ENOENT ?
-			silo_error_errno("cannot remove '%s'", path) : 0;
+			silo__error_errno("cannot remove '%s'", path) : 0;
 	else
 		ret = fs_write_file_atomic(path, text, strlen(text));
 	free(text);
@@ -162,7 +147,7 @@ static int is_expanded(const char *dest, json_t *trees, const char *key)
 	if (!recorded(trees, key, &id, &is_tree))
 		return 0;
 	if (!(path = fs_join(dest, key)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = compare(&state, path, is_tree, &id);
 	free(path);
 	return ret < 0 ? ret : state == SILO_MEDO_STATE_SAME;
@@ -179,13 +164,13 @@ int silo_medo_record_expanded(const char *dest, const char *medo_dir,
 	int ret = 0;
 
 	if (!trees)
-		return silo_error_oom();
+		return silo__error_oom();
 	/* Entries whose paths are gone are forgotten. */
 	json_object_foreach_safe(trees, tmp, key, value) {
 		char *path = fs_join(dest, key);
 		struct stat st;
 		if (!path) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		if (lstat(path, &st) < 0 && errno == ENOENT)
@@ -201,7 +186,7 @@ int silo_medo_record_expanded(const char *dest, const char *medo_dir,
 			continue;
 		if (!(tpath = fs_join(medo_dir, names[i])) || !(k = key_of(names[i]))) {
 			free(tpath);
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		ret = silo_treeptr_load(&tp, tpath);
@@ -211,7 +196,7 @@ int silo_medo_record_expanded(const char *dest, const char *medo_dir,
 			silo_oid_to_hex(hex, is_tree ? &tp.tree : &tp.object);
 			if (json_object_set_new(trees, k, json_pack("{s:s,s:s}",
 					"kind", is_tree ? "tree" : "opaque", "id", hex)) < 0)
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 		}
 		silo_treeptr_release(&tp);
 		free(k);
@@ -231,14 +216,8 @@ static int add_entry(struct silo_medo_status *st, char *path, char *treeptr,
 {
 	struct silo_medo_status_entry *e;
 
-	if (st->n == st->alloc) {
-		size_t na = st->alloc ? 2 * st->alloc : 16;
-		void *v = realloc(st->v, na * sizeof(*st->v));
-		if (!v)
-			goto oom;
-		st->v = v;
-		st->alloc = na;
-	}
+	if (ALLOC_GROW(st->v, st->n + 1, st->alloc) < 0)
+		goto oom;
 	e = &st->v[st->n];
 	e->path = path;
 	e->treeptr = treeptr;
@@ -252,7 +231,7 @@ static int add_entry(struct silo_medo_status *st, char *path, char *treeptr,
 oom:
 	free(path);
 	free(treeptr);
-	return silo_error_oom();
+	return silo__error_oom();
 }
 
 /* 1 if P is KEY or a directory on the way to it. */
@@ -298,9 +277,9 @@ static int walk_extra(struct walk *w, const char *rel)
 	int ret = 0;
 
 	if (!dir)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(d = opendir(dir))) {
-		ret = errno == ENOENT && !*rel ? 0 : silo_error_errno("cannot read directory '%s'", dir);
+		ret = errno == ENOENT && !*rel ? 0 : silo__error_errno("cannot read directory '%s'", dir);
 		free(dir);
 		return ret;
 	}
@@ -313,13 +292,13 @@ static int walk_extra(struct walk *w, const char *rel)
 		    (!*rel && !strcmp(de->d_name, SILO_MEDO_RECORD)))
 			continue;
 		if (!(p = *rel ? fs_join(rel, de->d_name) : strdup(de->d_name))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (on_the_way(w, p, &is_key)) {
 			char *full = fs_join(w->dest, p);
 			if (!full)
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 			else if (!is_key && lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
 				ret = walk_extra(w, p);
 			free(full);
@@ -334,7 +313,7 @@ static int walk_extra(struct walk *w, const char *rel)
 			free(p);
 	}
 	if (!ret && errno)
-		ret = silo_error_errno("cannot read directory '%s'", dir);
+		ret = silo__error_errno("cannot read directory '%s'", dir);
 	closedir(d);
 	free(dir);
 	return ret;
@@ -358,7 +337,7 @@ int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
 	if ((ret = silo_medo_find_treeptrs(&names, &n, medo_dir)) < 0)
 		return ret;
 	if (!(w.keys = calloc(n ? n : 1, sizeof(*w.keys))) || !(w.trees = load_record(dest))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -370,7 +349,7 @@ int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
 		    !(path = fs_join(dest, key)) || !(rel = strdup(names[i]))) {
 			free(tpath);
 			free(path);
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		ret = silo_treeptr_load(&tp, tpath);
@@ -383,7 +362,7 @@ int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
 		free(path);
 		if (ret == SILO_ENOMEM || !(key = strdup(key))) {
 			free(rel);
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		ret = add_entry(out, key, rel, ret < 0 ? SILO_MEDO_STATE_ERROR : state,
@@ -429,22 +408,22 @@ int silo_medo_remove_extra(const char *dest, const char *path)
 	int ret;
 
 	if (!trees)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = is_expanded(dest, trees, path)) <= 0) {
 		if (ret == 0)
-			ret = silo_error_set(SILO_EEXISTS,
+			ret = silo__error_set(SILO_EEXISTS,
 				"'%s' is not a tree medo expanded, or changed since: left in place",
 				path);
 		goto out;
 	}
 	if (!(full = fs_join(dest, path))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
 		ret = silo_tree_remove(full);
 	else if (unlink(full) < 0)
-		ret = silo_error_errno("cannot remove '%s'", full);
+		ret = silo__error_errno("cannot remove '%s'", full);
 	if (ret < 0)
 		goto out;
 	json_object_del(trees, path);

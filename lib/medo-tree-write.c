@@ -27,11 +27,11 @@ static int make_parents(int rootfd, const char *root, const char *path)
 	int ret = 0;
 
 	if (!(dir = strdup(path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (slash = strchr(path, '/'); slash && !ret; slash = strchr(slash + 1, '/')) {
 		dir[slash - path] = '\0';
 		if (mkdirat(rootfd, dir, 0777) < 0 && errno != EEXIST)
-			ret = silo_error_errno("cannot create '%s/%s'", root, dir);
+			ret = silo__error_errno("cannot create '%s/%s'", root, dir);
 		dir[slash - path] = '/';
 	}
 	free(dir);
@@ -51,18 +51,18 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 	if ((ret = silo_stream_open_sized(&st, s, &e->id, e->size)) < 0)
 		goto fail;
 	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size) {
-		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
-				     silo_object_type_name(silo_stream_type(st)),
-				     (unsigned long long)silo_stream_size(st),
-				     (unsigned long long)e->size);
+		ret = silo__error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
+				      silo_object_type_name(silo_stream_type(st)),
+				      (unsigned long long)silo_stream_size(st),
+				      (unsigned long long)e->size);
 		goto fail;
 	}
 	if (e->mode == SILO_MODE_SYMLINK) {
 		char target[4096 + 1];
 		size_t got = 0;
 		if (e->size >= sizeof(target)) {
-			ret = silo_error_set(SILO_ECORRUPT, "is a symlink target of %llu bytes",
-					     (unsigned long long)e->size);
+			ret = silo__error_set(SILO_ECORRUPT, "is a symlink target of %llu bytes",
+					      (unsigned long long)e->size);
 			goto fail;
 		}
 		while ((ret = silo_stream_read(st, &d, &n)) > 0) {
@@ -73,11 +73,11 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 			goto fail;
 		target[got] = '\0';
 		if (strlen(target) != got) {
-			ret = silo_error_set(SILO_ECORRUPT, "is a symlink target with a NUL byte");
+			ret = silo__error_set(SILO_ECORRUPT, "is a symlink target with a NUL byte");
 			goto fail;
 		}
 		if (symlinkat(target, rootfd, e->path) < 0) {
-			ret = silo_error_errno("cannot create the symlink '%s'", full);
+			ret = silo__error_errno("cannot create the symlink '%s'", full);
 			goto out;
 		}
 		goto out;
@@ -85,7 +85,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 	fd = openat(rootfd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    (e->mode == SILO_MODE_EXEC ? 0777 : 0666) & ~fs_umask());
 	if (fd < 0) {
-		ret = silo_error_errno("cannot create '%s'", full);
+		ret = silo__error_errno("cannot create '%s'", full);
 		goto out;
 	}
 	/* Zero blocks become holes: a sparse file stays sparse. */
@@ -100,13 +100,13 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 		goto out;
 	if (close(fd) < 0) {
 		fd = -1;
-		ret = silo_error_errno("cannot write '%s'", full);
+		ret = silo__error_errno("cannot write '%s'", full);
 		goto out;
 	}
 	fd = -1;
 	goto out;
 fail:
-	silo_error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
+	silo__error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -147,7 +147,7 @@ static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progre
 		free(ids);
 		free(sizes);
 		free(v);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; i < l->n; i++)
 		v[i] = &l->v[i];
@@ -177,17 +177,17 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 	/* Every name checked, the walk bounded by the size table, the
 	 * list checked to be the tree's: before anything is written. */
 	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object, tp->size)) < 0) {
-		silo_error_wrap("'%s'", treeptr_path);
+		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
 	if (mkdir(new_path, 0777) < 0 ||
 	    (rootfd = open(new_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		ret = silo_error_errno("cannot create '%s'", new_path);
+		ret = silo__error_errno("cannot create '%s'", new_path);
 		goto out;
 	}
 	/* Over HTTP: every blob the cache lacks, in one batch. */
 	if ((ret = prefetch(s, &l, &wp)) < 0) {
-		silo_error_wrap("'%s'", treeptr_path);
+		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {
@@ -196,13 +196,13 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		    (ret = make_parents(rootfd, new_path, l.v[i].path)) < 0)
 			goto out;
 		if (!(full = fs_join(new_path, l.v[i].path))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		ret = medo_tree_blob_write(s, &l.v[i], rootfd, full);
 		free(full);
 		if (ret < 0) {
-			silo_error_wrap("'%s'", treeptr_path);
+			silo__error_wrap("'%s'", treeptr_path);
 			goto out;
 		}
 		if (on_bytes) {

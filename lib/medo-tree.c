@@ -48,12 +48,12 @@ static int on_dir(void *payload, const silo_oid *id, const void *data, size_t le
 	struct mt_dir *d;
 
 	if (ALLOC_GROW(t->dirs, t->n_dirs + 1, t->alloc_dirs) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	d = &t->dirs[t->n_dirs];
 	memset(d, 0, sizeof(*d));
 	if (!(d->path = strndup(path, plen)) || !(d->data = malloc(len ? len : 1))) {
 		free(d->path);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	memcpy(d->data, data, len);
 	d->len = len;
@@ -144,17 +144,17 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char 
 
 	*out = NULL;
 	if (!t)
-		return silo_error_oom();
+		return silo__error_oom();
 	sink.payload = t;
 	if (!(t->name = strdup(treeptr_path))) {
 		free(t);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = text ? silo_treeptr_parse(&t->tp, text, len, treeptr_path) :
 			  silo_treeptr_load(&t->tp, treeptr_path)) < 0)
 		goto fail;
 	if (!silo_treeptr_is_tree(&t->tp)) {
-		ret = silo_error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
+		ret = silo__error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
 		goto fail;
 	}
 	t->objects = objects && t->tp.kind == SILO_TREEPTR_TREE;
@@ -176,13 +176,13 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char 
 	else if ((ret = list_object(t)) == 0)
 		ret = tree_list_objects(&got, &t->leaves, &sink);
 	if (ret < 0) {
-		silo_error_wrap("'%s'", treeptr_path);
+		silo__error_wrap("'%s'", treeptr_path);
 		goto fail;
 	}
 	if (t->tp.kind != SILO_TREEPTR_TREE && !silo_oid_equal(&got, &t->tp.tree)) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s': object %s holds tree %s, not the treeptr's",
-				     treeptr_path, silo_oid_to_hex(hex, &t->tp.object),
-				     silo_oid_to_hex(hex, &got));
+		ret = silo__error_set(SILO_ECORRUPT, "'%s': object %s holds tree %s, not the treeptr's",
+				      treeptr_path, silo_oid_to_hex(hex, &t->tp.object),
+				      silo_oid_to_hex(hex, &got));
 		goto fail;
 	}
 	if (!t->n_dirs && (ret = on_dir(t, &t->tp.tree, "", 0, "", 0)) < 0)
@@ -227,7 +227,7 @@ int silo_medo_tree_node(const silo_medo_tree *t, size_t n, struct silo_medo_tree
 		out->id = e->id;
 		out->size = e->size;
 	} else {
-		return silo_error_set(SILO_ENOTFOUND, "no node %zu", n);
+		return silo__error_set(SILO_ENOTFOUND, "no node %zu", n);
 	}
 	slash = strrchr(out->path, '/');
 	out->name = slash ? slash + 1 : out->path;
@@ -293,8 +293,8 @@ int silo_medo_tree_lookup(const silo_medo_tree *t, const char *path,
 	if (len == 1 && p[0] == '.')
 		len = 0;
 	if (!find(t, p, len, &n))
-		return silo_error_set(SILO_ENOTFOUND, "'%s': no '%s' in tree %s", t->name, path,
-				      silo_oid_to_hex(hex, &t->tp.tree));
+		return silo__error_set(SILO_ENOTFOUND, "'%s': no '%s' in tree %s", t->name, path,
+				       silo_oid_to_hex(hex, &t->tp.tree));
 	return silo_medo_tree_node(t, n, out);
 }
 
@@ -311,7 +311,7 @@ int silo_medo_tree_child(const silo_medo_tree *t, size_t dir, const char *name,
 	base = t->dirs[dir].path;
 	blen = strlen(base);
 	if (!(full = malloc(blen + nlen + 2)))
-		return silo_error_oom();
+		return silo__error_oom();
 	memcpy(full, base, blen);
 	if (blen)
 		full[blen++] = '/';
@@ -330,19 +330,19 @@ int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 	int ret;
 
 	if (dir >= t->n_dirs)
-		return silo_error_set(SILO_EINVALID, "not a directory");
+		return silo__error_set(SILO_EINVALID, "not a directory");
 	d = &t->dirs[dir];
 	silo_tree_iter_init(&it, d->data, d->len, t->leaves.format);
 	while ((ret = silo_tree_iter_next(&it)) > 0) {
 		struct silo_medo_tree_node e;
 		if ((ret = silo_medo_tree_child(t, dir, it.name, it.nlen, &e)) < 0)
-			return silo_error_set(SILO_ECORRUPT, "tree of '%s' lists '%.*s', not found",
-					      d->path, (int)it.nlen, it.name);
+			return silo__error_set(SILO_ECORRUPT, "tree of '%s' lists '%.*s', not found",
+					       d->path, (int)it.nlen, it.name);
 		if ((ret = cb(payload, &e)) != 0)
 			return ret;
 	}
 	if (ret < 0)
-		silo_error_wrap("tree of '%s'", d->path[0] ? d->path : ".");
+		silo__error_wrap("tree of '%s'", d->path[0] ? d->path : ".");
 	return ret;
 }
 
@@ -355,7 +355,7 @@ int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_
 
 	*got = 0;
 	if (t->tp.kind == SILO_TREEPTR_TREE)
-		return silo_error_set(SILO_EINVALID, "'%s' is of kind tree: no archive", t->name);
+		return silo__error_set(SILO_EINVALID, "'%s' is of kind tree: no archive", t->name);
 	if ((ret = silo_stream_open(&st, t->s, &t->tp.object)) < 0)
 		return ret;
 	/* Only the start is read: the object was verified whole when the
@@ -392,8 +392,8 @@ static int cat_header(void *payload, struct archive_entry *e, const char *path)
 	c->found = 1;
 	c->at = 0;
 	if (archive_entry_hardlink(e))
-		return silo_error_set(SILO_EINVALID, "'%s' is a hard link in the archive; read '%s'",
-				      path, archive_entry_hardlink(e));
+		return silo__error_set(SILO_EINVALID, "'%s' is a hard link in the archive; read '%s'",
+				       path, archive_entry_hardlink(e));
 	if ((target = archive_entry_symlink(e))) {
 		c->in = 0;
 		return fs_write_all(c->fd, target, strlen(target), c->name);
@@ -534,7 +534,7 @@ int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets)
 	struct cat_all c = { t, fd, offsets, 0, 0, 0 };
 
 	if (t->tp.kind == SILO_TREEPTR_TREE || t->objects)
-		return silo_error_set(SILO_EINVALID, "'%s' is not an archive", t->name);
+		return silo__error_set(SILO_EINVALID, "'%s' is not an archive", t->name);
 	hooks.payload = &c;
 	return walk_object(t, &hooks);
 }
@@ -549,17 +549,17 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
 	int ret;
 
 	if (n < t->n_dirs)
-		return silo_error_set(SILO_EINVALID, "'%s' is a directory", t->dirs[n].path);
+		return silo__error_set(SILO_EINVALID, "'%s' is a directory", t->dirs[n].path);
 	e = &t->leaves.v[n - t->n_dirs];
 	if (t->tp.kind != SILO_TREEPTR_TREE)
 		return cat_archive(t, e->path, fd, name);
 	if ((ret = silo_stream_open_sized(&st, t->s, &e->id, e->size)) < 0)
 		goto fail;
 	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size)
-		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
-				     silo_object_type_name(silo_stream_type(st)),
-				     (unsigned long long)silo_stream_size(st),
-				     (unsigned long long)e->size);
+		ret = silo__error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
+				      silo_object_type_name(silo_stream_type(st)),
+				      (unsigned long long)silo_stream_size(st),
+				      (unsigned long long)e->size);
 	while (!ret && (ret = silo_stream_read(st, &d, &len)) > 0)
 		if ((ret = fs_write_all(fd, d, len, name)) < 0)
 			break;
@@ -567,7 +567,7 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
 	if (ret >= 0)
 		return 0;
 fail:
-	silo_error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
+	silo__error_wrap("blob %s of '%s'", silo_oid_to_hex(hex, &e->id), e->path);
 	return ret;
 }
 
@@ -597,13 +597,13 @@ static int dd_read(struct dd_dir *d, silo_medo_tree *t, const silo_oid *id, cons
 		/* Read one by one, a directory with nothing below it could
 		 * hide a walk without end: git writes none. */
 		if (!d->len && path[0])
-			return silo_error_set(SILO_ECORRUPT,
+			return silo__error_set(SILO_ECORRUPT,
 				"'%s': tree %s of '%s' is empty: git writes no empty directory",
 				t->name, silo_oid_to_hex(hex, id), path);
 	} else {
 		if (!find(t, path, strlen(path), &n) || n >= t->n_dirs)
-			return silo_error_set(SILO_ECORRUPT, "'%s': no directory '%s'", t->name,
-					      path);
+			return silo__error_set(SILO_ECORRUPT, "'%s': no directory '%s'", t->name,
+					       path);
 		d->data = t->dirs[n].data;
 		d->len = t->dirs[n].len;
 	}
@@ -643,7 +643,7 @@ static int dd_next(struct dd_dir *d, silo_medo_tree *t, struct dd_entry *e, cons
 	int ret = silo_tree_iter_next(&d->it);
 
 	if (ret < 0)
-		return silo_error_wrap("'%s': tree of '%s'", t->name, path[0] ? path : ".");
+		return silo__error_wrap("'%s': tree of '%s'", t->name, path[0] ? path : ".");
 	if (!ret)
 		return 0;
 	e->mode = d->it.mode;
@@ -651,7 +651,7 @@ static int dd_next(struct dd_dir *d, silo_medo_tree *t, struct dd_entry *e, cons
 	e->nlen = d->it.nlen;
 	e->id = d->it.id;
 	if (t->objects && e->mode != 040000 && ++t->leaves_seen > t->max_leaves)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': tree %s lists more files than its size table can "
 			"(%zu; at '%s%s%.*s')", t->name, silo_oid_to_hex(hex, &t->tp.tree),
 			t->max_leaves, path, path[0] ? "/" : "", (int)e->nlen, e->name);
@@ -663,12 +663,12 @@ static int dd_push(struct dd_walk *w, const struct dd_entry *e, size_t *old)
 {
 	*old = w->path.len;
 	if (w->path.len && strbuf_addch(&w->path, '/') < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (strbuf_add(&w->path, e->name, e->nlen) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (w->path.len > TREE_PATH_MAX)
-		return silo_error_set(SILO_EINVALID, "a path longer than %d bytes: '...%s'",
-				      TREE_PATH_MAX, w->path.buf + w->path.len - 120);
+		return silo__error_set(SILO_EINVALID, "a path longer than %d bytes: '...%s'",
+				       TREE_PATH_MAX, w->path.buf + w->path.len - 120);
 	return 0;
 }
 
@@ -778,8 +778,8 @@ int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_dif
 	int ret;
 
 	if (a->leaves.format != b->leaves.format)
-		return silo_error_set(SILO_EINVALID, "'%s' and '%s' use different object formats",
-				      a->name, b->name);
+		return silo__error_set(SILO_EINVALID, "'%s' and '%s' use different object formats",
+				       a->name, b->name);
 	if ((ret = strbuf_grow(&w.path, 256)) == 0 &&
 	    !(silo_oid_equal(&a->tp.tree, &b->tp.tree)))
 		ret = dd_dirs(&w, &a->tp.tree, &b->tp.tree);

@@ -57,9 +57,9 @@ int medo_file_blob_id(silo_oid *out, int format, const char *path)
 	int fd, ret;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return silo_error_errno("cannot open '%s'", path);
+		return silo__error_errno("cannot open '%s'", path);
 	if (fstat(fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s'", path);
+		ret = silo__error_errno("cannot stat '%s'", path);
 		goto out;
 	}
 	if ((ret = silo_hasher_new(&h, format)) < 0 ||

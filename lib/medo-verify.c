@@ -27,7 +27,7 @@ static int report(void *payload, int change, const char *path)
 	char *full = fs_join(ds->dir, path);
 
 	if (!full)
-		return silo_error_oom();
+		return silo__error_oom();
 	ds->reported++;
 	if (ds->opts->on_diff)
 		ds->opts->on_diff(ds->opts->payload, change, full);
@@ -83,7 +83,7 @@ static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp
 	(void)treeptr_path;
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT)
-			return silo_error_errno("cannot stat '%s'", path);
+			return silo__error_errno("cannot stat '%s'", path);
 		differs(opts, SILO_MEDO_MISSING, path);
 		return SILO_EDIFFERS;
 	}
@@ -118,7 +118,7 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 	}
 	if (lstat(dir, &st) < 0) {
 		if (errno != ENOENT) {
-			ret = silo_error_errno("cannot stat '%s'", dir);
+			ret = silo__error_errno("cannot stat '%s'", dir);
 			goto out;
 		}
 		differs(opts, SILO_MEDO_MISSING, dir);

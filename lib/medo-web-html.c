@@ -148,10 +148,10 @@ int web_write_new(struct web_writer *w, const char *path, const struct strbuf *s
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), ret;
 
 	if (fd < 0)
-		return silo_error_errno("cannot create '%s'", path);
+		return silo__error_errno("cannot create '%s'", path);
 	ret = fs_write_all(fd, sb->buf ? sb->buf : "", sb->len, path);
 	if (close(fd) < 0 && !ret)
-		ret = silo_error_errno("cannot write '%s'", path);
+		ret = silo__error_errno("cannot write '%s'", path);
 	if (!ret)
 		count(w, sb->len, page);
 	return ret;
@@ -163,7 +163,7 @@ int web_replace(struct web_writer *w, const char *path, const void *data, size_t
 	int fd = -1, ret;
 
 	if (!dir)
-		return silo_error_oom();
+		return silo__error_oom();
 	/* A site is made again from its sources: no fsync, but never a
 	 * half-written page under its name. */
 	if ((ret = fs_tmpfile(&fd, &tmp, dir, ".tmp-web-")) < 0)
@@ -171,11 +171,11 @@ int web_replace(struct web_writer *w, const char *path, const void *data, size_t
 	if ((ret = fs_write_all(fd, data, len, tmp)) < 0)
 		goto out;
 	if (fchmod(fd, 0666 & ~fs_umask()) < 0) {
-		ret = silo_error_errno("cannot chmod '%s'", tmp);
+		ret = silo__error_errno("cannot chmod '%s'", tmp);
 		goto out;
 	}
 	if (rename(tmp, path) < 0) {
-		ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, path);
+		ret = silo__error_errno("cannot rename '%s' to '%s'", tmp, path);
 		goto out;
 	}
 	free(tmp);

@@ -142,7 +142,7 @@ static int tw_totals(struct tw *tw)
 	if (!(tw->parent = calloc(tw->n_dirs, sizeof(*tw->parent))) ||
 	    !(tw->files = calloc(tw->n_dirs, sizeof(*tw->files))) ||
 	    !(tw->bytes = calloc(tw->n_dirs, sizeof(*tw->bytes))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 1; i < tw->n_dirs; i++) {
 		silo_medo_tree_node(tw->t, i, &node);
 		tw->parent[i] = parent_of(tw->t, node.path);
@@ -169,7 +169,7 @@ static int collect(void *payload, const struct silo_medo_tree_node *e)
 	struct tw *tw = payload;
 
 	if (ALLOC_GROW(tw->ents, tw->n_ents + 1, tw->alloc_ents) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	tw->ents[tw->n_ents++] = *e;
 	return 0;
 }
@@ -208,7 +208,7 @@ static int crumbs(struct tw *tw, struct strbuf *sb, size_t d, const char *title_
 	for (i = d; i; i = tw->parent[i])
 		n++;
 	if (!(chain = malloc((n ? n : 1) * sizeof(*chain))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (n = 0, i = d; i; i = tw->parent[i])
 		chain[n++] = i;
 	/* The last is the page itself: text, not a link. */
@@ -414,7 +414,7 @@ static int write_json(struct web_writer *w, const char *path, json_t *doc)
 
 	if (!doc || !(text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2)))) {
 		json_decref(doc);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	json_decref(doc);
 	if ((ret = strbuf_adds(&sb, text)) == 0 && (ret = strbuf_addch(&sb, '\n')) == 0)
@@ -433,10 +433,10 @@ static int put_in_place(const char *stage, const char *final)
 	if (renameat2(AT_FDCWD, stage, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EEXIST && errno != ENOTEMPTY)
-		return silo_error_errno("cannot rename '%s' to '%s'", stage, final);
+		return silo__error_errno("cannot rename '%s' to '%s'", stage, final);
 	/* Exchanged, then the old pages removed. */
 	if (renameat2(AT_FDCWD, stage, AT_FDCWD, final, RENAME_EXCHANGE) < 0)
-		return silo_error_errno("cannot replace '%s'", final);
+		return silo__error_errno("cannot replace '%s'", final);
 	return silo_tree_remove(stage);
 }
 
@@ -457,7 +457,7 @@ static int make_stage(char **stage, const char *out, const char *sub, const char
 	if ((ret = strbuf_addf(&sb, "/.tmp-%.16s-XXXXXX", name)) < 0)
 		return ret;
 	if (!mkdtemp(sb.buf)) {
-		ret = silo_error_errno("cannot create '%s'", sb.buf);
+		ret = silo__error_errno("cannot create '%s'", sb.buf);
 		strbuf_release(&sb);
 		return ret;
 	}
@@ -559,12 +559,12 @@ static int on_change(void *payload, const char *what, const char *path)
 	struct dchange *c;
 
 	if (ALLOC_GROW(dw->v, dw->n + 1, dw->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	c = &dw->v[dw->n];
 	memset(c, 0, sizeof(*c));
 	c->what = what[0] == 'a' ? 'a' : what[0] == 'r' ? 'r' : what[0] == 'c' ? 'c' : 'm';
 	if (!(c->path = strdup(path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	dw->n++;
 	if (c->what != 'a') {
 		if (silo_medo_tree_lookup(dw->a, path, &c->na) < 0)

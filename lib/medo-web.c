@@ -128,7 +128,7 @@ static int name_version(struct wptr *p)
 	if (pn && pv) {
 		p->name = strdup(pn);
 		p->version = strdup(pv);
-		return p->name && p->version ? 0 : silo_error_oom();
+		return p->name && p->version ? 0 : silo__error_oom();
 	}
 	for (s = base; s < end; s++)
 		if (*s == '-' && s > base && s + 1 < end &&
@@ -138,10 +138,10 @@ static int name_version(struct wptr *p)
 	if (s < end) {
 		p->name = strndup(base, (size_t)(s - base));
 		p->version = strndup(s + 1, (size_t)(end - s - 1));
-		return p->name && p->version ? 0 : silo_error_oom();
+		return p->name && p->version ? 0 : silo__error_oom();
 	}
 	p->name = strndup(base, (size_t)(end - base));
-	return p->name ? 0 : silo_error_oom();
+	return p->name ? 0 : silo__error_oom();
 }
 
 /* Parse P's text: its treeptr and provenance. */
@@ -167,7 +167,7 @@ static int parse_ptr(struct web *w, struct wptr *p)
 static int add_ptr(struct web *w, size_t *at)
 {
 	if (ALLOC_GROW(w->ptrs, w->n_ptrs + 1, w->alloc_ptrs) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	memset(&w->ptrs[w->n_ptrs], 0, sizeof(w->ptrs[0]));
 	w->ptrs[w->n_ptrs].tp = (struct silo_treeptr)SILO_TREEPTR_INIT;
 	w->ptrs[w->n_ptrs].tree = NONE;
@@ -222,7 +222,7 @@ static int read_dir(struct web *w, size_t d)
 		p = &w->ptrs[at];
 		p->medo = d;
 		if (!(p->rel = strdup(names[i])) || !(p->path = fs_join(w->dirs[d], names[i]))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if ((ret = fs_read_file(&p->text, &p->len, p->path, TREEPTR_MAX_BYTES)) < 0) {
@@ -244,7 +244,7 @@ static int make_labels(struct web *w)
 	size_t i, j;
 
 	if (!(w->labels = calloc(w->n_dirs, sizeof(*w->labels))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < w->n_dirs; i++) {
 		struct strbuf sb = STRBUF_INIT;
 		char *base = fs_basename(w->dirs[i]);
@@ -252,17 +252,17 @@ static int make_labels(struct web *w)
 		int clash;
 
 		if (!base)
-			return silo_error_oom();
+			return silo__error_oom();
 		if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "/")) {
 			free(base);
 			if (!(base = strdup("medo")))
-				return silo_error_oom();
+				return silo__error_oom();
 		}
 		do {
 			strbuf_reset(&sb);
 			if ((k > 1 ? strbuf_addf(&sb, "%s-%u", base, k) : strbuf_adds(&sb, base)) < 0) {
 				free(base);
-				return silo_error_oom();
+				return silo__error_oom();
 			}
 			for (clash = 0, j = 0; j < i && !clash; j++)
 				clash = !strcmp(w->labels[j], sb.buf);
@@ -309,7 +309,7 @@ static int read_history(struct web *w, size_t i)
 	int ret = 0;
 
 	if (!dir || !base) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	snprintf(count, sizeof(count), "-n%u", w->o->history + 1);
@@ -353,7 +353,7 @@ static int read_history(struct web *w, size_t i)
 		if (!(p->text = strbuf_detach(&show)) || !(p->commit = strdup(line)) ||
 		    !(p->date = strdup(sp + 1)) || !(p->rel = strdup(w->ptrs[i].rel)) ||
 		    !(p->name = strdup(w->ptrs[i].name))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		{
@@ -388,7 +388,7 @@ static int read_history(struct web *w, size_t i)
 	if (!ret && found) {
 		size_t k, n = 0;
 		if (!(w->ptrs[i].history = calloc(found, sizeof(size_t)))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		for (k = 0; k < w->n_ptrs; k++)
@@ -422,7 +422,7 @@ static int add_tree(struct web *w, size_t i)
 			return 0;
 		}
 	if (ALLOC_GROW(w->trees, w->n_trees + 1, w->alloc_trees) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	memset(&w->trees[k], 0, sizeof(w->trees[k]));
 	memcpy(w->trees[k].info.key, key, sizeof(key));
 	w->trees[k].ptr = i;
@@ -442,7 +442,7 @@ static int add_seq(struct web *w, const size_t *v, size_t n)
 
 	if (ALLOC_GROW(w->seqs, w->n_seqs + 1, w->alloc_seqs) < 0 ||
 	    !(s = malloc((n + 1) * sizeof(*s))))
-		return silo_error_oom();
+		return silo__error_oom();
 	memcpy(s, v, n * sizeof(*s));
 	s[n] = NONE;
 	w->seqs[w->n_seqs++] = s;
@@ -461,7 +461,7 @@ static int add_seq(struct web *w, const size_t *v, size_t n)
 		if (k < w->n_diffs)
 			continue;
 		if (ALLOC_GROW(w->diffs, w->n_diffs + 1, w->alloc_diffs) < 0)
-			return silo_error_oom();
+			return silo__error_oom();
 		d = &w->diffs[w->n_diffs++];
 		memset(d, 0, sizeof(*d));
 		d->a = v[i - 1];
@@ -509,7 +509,7 @@ static int make_seqs(struct web *w)
 	int ret = 0;
 
 	if (!(v = malloc((w->n_ptrs + 1) * sizeof(*v))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < w->n_disk; i++)
 		if (w->ptrs[i].version && w->ptrs[i].tree != NONE)
 			v[n++] = i;
@@ -596,7 +596,7 @@ static int write_diff(struct web *w, struct wdiff *d, silo_medo_tree *a, silo_me
 	int ret;
 
 	if (!la || !lb)
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 	else
 		ret = web_diff_write(&w->wr, w->out, a, b, la, lb, &d->info);
 	free(la);
@@ -873,7 +873,7 @@ static int prov_value(struct web *w, struct strbuf *sb, const char *root, const 
 	if (!s) {
 		char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 		if (!text)
-			return silo_error_oom();
+			return silo__error_oom();
 		ret = strbuf_adds(sb, "<code>");
 		if (!ret)
 			ret = html_esc(sb, text);
@@ -949,7 +949,7 @@ static int ptr_page_write(struct web *w, const char *stage, size_t i)
 	if ((ret = ptr_page(w, &path, p)) < 0)
 		goto out;
 	if (depth_of(path.buf) + 1 > 256) {
-		ret = silo_error_set(SILO_EINVALID, "'%s': too deep a path for a page", p->path);
+		ret = silo__error_set(SILO_EINVALID, "'%s': too deep a path for a page", p->path);
 		goto out;
 	}
 	web_root(root, sizeof(root), depth_of(path.buf) + 1);
@@ -1052,7 +1052,7 @@ static int ptr_page_write(struct web *w, const char *stage, size_t i)
 		if (n) {
 			size_t *order = malloc((n + 1) * sizeof(*order)), m = 0, j;
 			if (!order) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				goto out;
 			}
 			for (k = 0; k < w->n_disk; k++)
@@ -1126,7 +1126,7 @@ foot:
 		goto out;
 	{
 		char *dir = fs_dirname(crumb.buf);
-		ret = dir ? fs_mkdir_p(dir, 0777) : silo_error_oom();
+		ret = dir ? fs_mkdir_p(dir, 0777) : silo__error_oom();
 		free(dir);
 	}
 	if (!ret)
@@ -1296,7 +1296,7 @@ static int add_silo(json_t *silos, const char *url)
 	json_array_foreach(silos, i, v)
 		if (!strcmp(json_string_value(v), url))
 			return 0;
-	return json_array_append_new(silos, json_string(url)) < 0 ? silo_error_oom() : 0;
+	return json_array_append_new(silos, json_string(url)) < 0 ? silo__error_oom() : 0;
 }
 
 /* Where the pages read from: the options' URLs, or the http(s) silos of
@@ -1311,7 +1311,7 @@ static int site_silos(struct web *w, json_t **out)
 
 	*out = NULL;
 	if (!silos)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < w->o->n_silo_urls && !ret; i++) {
 		const char *u = w->o->silo_urls[i];
 		size_t len = strlen(u);
@@ -1325,7 +1325,7 @@ static int site_silos(struct web *w, json_t **out)
 	if (w->o->n_silo_urls)
 		goto done;
 	if (!(out_real = realpath(w->out, NULL))) {
-		ret = silo_error_errno("cannot resolve '%s'", w->out);
+		ret = silo__error_errno("cannot resolve '%s'", w->out);
 		goto done;
 	}
 	for (pass = 0; pass < 2 && !ret; pass++) {
@@ -1352,7 +1352,7 @@ static int site_silos(struct web *w, json_t **out)
 					if (!real)
 						continue;
 					if (!(rel = relative_path(out_real, real)))
-						ret = silo_error_oom();
+						ret = silo__error_oom();
 					else
 						ret = add_silo(silos, rel);
 					free(rel);
@@ -1385,18 +1385,18 @@ static int check_out(const char *out, int *create)
 	*create = 0;
 	if (stat(out, &st) < 0) {
 		if (errno != ENOENT)
-			return silo_error_errno("cannot stat '%s'", out);
+			return silo__error_errno("cannot stat '%s'", out);
 		if (lstat(out, &st) == 0)
-			return silo_error_set(SILO_EEXISTS, "'%s' is a symbolic link to nothing: "
+			return silo__error_set(SILO_EEXISTS, "'%s' is a symbolic link to nothing: "
 					      "choose a new directory", out);
 		*create = 1;
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return silo_error_set(SILO_EEXISTS, "'%s' is not a directory: choose a new directory",
+		return silo__error_set(SILO_EEXISTS, "'%s' is not a directory: choose a new directory",
 				      out);
 	if (!(dir = opendir(out)))
-		return silo_error_errno("cannot open '%s'", out);
+		return silo__error_errno("cannot open '%s'", out);
 	while ((de = readdir(dir)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			empty = 0;
@@ -1413,7 +1413,7 @@ static int check_out(const char *out, int *create)
 	}
 	strbuf_release(&sb);
 	if (!ours)
-		return silo_error_set(SILO_EEXISTS, "'%s' is not empty and holds no site of medo web "
+		return silo__error_set(SILO_EEXISTS, "'%s' is not empty and holds no site of medo web "
 				      "(its site.json): choose a new directory", out);
 	return 0;
 }
@@ -1430,7 +1430,7 @@ static int ptr_pages(struct web *w)
 		goto out;
 	fs_remove_stale_temps(w->out, ".tmp-p-");
 	if (!mkdtemp(stage.buf)) {
-		ret = silo_error_errno("cannot create '%s'", stage.buf);
+		ret = silo__error_errno("cannot create '%s'", stage.buf);
 		goto out;
 	}
 	for (i = 0; i < w->n_disk && !ret; i++)
@@ -1442,7 +1442,7 @@ static int ptr_pages(struct web *w)
 	if (renameat2(AT_FDCWD, stage.buf, AT_FDCWD, final.buf, RENAME_NOREPLACE) == 0)
 		goto out;
 	if (renameat2(AT_FDCWD, stage.buf, AT_FDCWD, final.buf, RENAME_EXCHANGE) < 0) {
-		ret = silo_error_errno("cannot replace '%s'", final.buf);
+		ret = silo__error_errno("cannot replace '%s'", final.buf);
 		silo_tree_remove(stage.buf);
 		goto out;
 	}
@@ -1474,7 +1474,7 @@ static int write_site(struct web *w)
 			"silos", silos);
 	if (!doc || !(text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2)))) {
 		json_decref(doc);
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	json_decref(doc);
@@ -1526,17 +1526,17 @@ static int check_dirs(const char *const *dirs, size_t n)
 	int ret = 0;
 
 	if (!seen)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < n && !ret; i++) {
 		if (stat(dirs[i], &seen[i]) < 0)
 			ret = errno == ENOENT ?
-				silo_error_set(SILO_ENOTFOUND, "'%s': no such medo directory", dirs[i]) :
-				silo_error_errno("cannot stat '%s'", dirs[i]);
+				silo__error_set(SILO_ENOTFOUND, "'%s': no such medo directory", dirs[i]) :
+				silo__error_errno("cannot stat '%s'", dirs[i]);
 		else if (!S_ISDIR(seen[i].st_mode))
-			ret = silo_error_set(SILO_EINVALID, "'%s' is not a medo directory", dirs[i]);
+			ret = silo__error_set(SILO_EINVALID, "'%s' is not a medo directory", dirs[i]);
 		for (j = 0; j < i && !ret; j++)
 			if (seen[j].st_dev == seen[i].st_dev && seen[j].st_ino == seen[i].st_ino)
-				ret = silo_error_set(SILO_EINVALID, "'%s' and '%s' are the same medo directory",
+				ret = silo__error_set(SILO_EINVALID, "'%s' and '%s' are the same medo directory",
 						     dirs[j], dirs[i]);
 	}
 	free(seen);

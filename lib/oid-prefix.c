@@ -46,9 +46,9 @@ static int scan_loose(struct matches *m, silo *s, int format)
 	int ret = 0;
 
 	if (!dir)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(d = opendir(dir))) {
-		ret = errno == ENOENT ? 0 : silo_error_errno("cannot read directory '%s'", dir);
+		ret = errno == ENOENT ? 0 : silo__error_errno("cannot read directory '%s'", dir);
 		free(dir);
 		return ret;
 	}
@@ -70,7 +70,7 @@ static int scan_loose(struct matches *m, silo *s, int format)
 		add_match(m, &id);
 	}
 	if (errno)
-		ret = silo_error_errno("cannot read directory '%s'", dir);
+		ret = silo__error_errno("cannot read directory '%s'", dir);
 	closedir(d);
 	free(dir);
 	return ret;
@@ -115,15 +115,15 @@ int silo_resolve_id(silo_oid *out, silo *s, const char *hex)
 	if (len == hexsz)
 		return silo_oid_from_hex(out, format, hex);
 	if (strspn(hex, "0123456789abcdefABCDEF") != len || len > hexsz)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s' is not an id: expected %zu hex digits, or at least %d of them",
 			hex, hexsz, SILO_OID_MIN_PREFIX);
 	if (len < SILO_OID_MIN_PREFIX)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"id '%s' is too short: give at least %d hex digits", hex,
 			SILO_OID_MIN_PREFIX);
-	if (silo_remote_source(s))
-		return silo_error_set(SILO_EINVALID,
+	if (silo__remote_source(s))
+		return silo__error_set(SILO_EINVALID,
 			"'%s': a silo read over HTTP cannot be searched by prefix: give the whole id",
 			hex);
 	for (i = 0; i < len; i++)
@@ -135,10 +135,10 @@ int silo_resolve_id(silo_oid *out, silo *s, const char *hex)
 	if ((ret = scan_loose(&m, s, format)) < 0 || (ret = scan_packs(&m, s)) < 0)
 		return ret;
 	if (m.n == 0)
-		return silo_error_set(SILO_ENOTFOUND, "no object's id starts with '%s'", hex);
+		return silo__error_set(SILO_ENOTFOUND, "no object's id starts with '%s'", hex);
 	if (m.n > 1) {
 		char a[SILO_OID_MAX_HEXSZ + 1], b[SILO_OID_MAX_HEXSZ + 1];
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"id prefix '%s' is ambiguous: %s, %s%s have it", hex,
 			silo_oid_to_hex(a, &m.found[0]), silo_oid_to_hex(b, &m.found[1]),
 			m.n > 2 ? " and more" : "");

@@ -55,9 +55,9 @@ int silo_oid_from_hex(silo_oid *out, int format, const char *hex)
 	size_t i;
 
 	if (!rawsz)
-		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	if (strlen(hex) != 2 * rawsz)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%.80s' is not a %s object id: expected %zu hex digits",
 			hex, silo_oid_format_name(format), 2 * rawsz);
 	memset(out, 0, sizeof(*out));
@@ -65,7 +65,7 @@ int silo_oid_from_hex(silo_oid *out, int format, const char *hex)
 	for (i = 0; i < rawsz; i++) {
 		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%.80s' is not a %s object id: expected hex digits only",
 				hex, silo_oid_format_name(format));
 		out->hash[i] = (unsigned char)(hi << 4 | lo);
@@ -81,7 +81,7 @@ int silo_oid_from_hex_any(silo_oid *out, const char *hex)
 		return silo_oid_from_hex(out, SILO_OID_SHA256, hex);
 	if (len == silo_oid_hexsz(SILO_OID_SHA1))
 		return silo_oid_from_hex(out, SILO_OID_SHA1, hex);
-	return silo_error_set(SILO_EINVALID,
+	return silo__error_set(SILO_EINVALID,
 		"'%.80s' is not an object id: expected 40 or 64 hex digits", hex);
 }
 
@@ -142,18 +142,18 @@ int silo_hasher_new(silo_hasher **out, int format)
 
 	*out = NULL;
 	if (!silo_oid_rawsz(format))
-		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	pthread_once(&md_once, fetch_digests);
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return silo_error_oom();
+		return silo__error_oom();
 	h->format = format;
 	h->md = format == SILO_OID_SHA1 ? md_sha1 : md_sha256;
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->md || !h->ctx) {
 		silo_hasher_free(h);
-		return silo_error_set(SILO_ERROR, "cannot set up %s hashing in libcrypto",
-				      silo_oid_format_name(format));
+		return silo__error_set(SILO_ERROR, "cannot set up %s hashing in libcrypto",
+				       silo_oid_format_name(format));
 	}
 	*out = h;
 	return 0;
@@ -162,7 +162,7 @@ int silo_hasher_new(silo_hasher **out, int format)
 int silo_hasher_begin_raw(silo_hasher *h)
 {
 	if (EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1)
-		return silo_error_set(SILO_ERROR, "libcrypto: cannot start digest");
+		return silo__error_set(SILO_ERROR, "libcrypto: cannot start digest");
 	return 0;
 }
 
@@ -173,7 +173,7 @@ int silo_hasher_begin(silo_hasher *h, int type, uint64_t size)
 	int n;
 
 	if (!name)
-		return silo_error_set(SILO_EINVALID, "unknown object type %d", type);
+		return silo__error_set(SILO_EINVALID, "unknown object type %d", type);
 	n = snprintf(header, sizeof(header), "%s %" PRIu64, name, size);
 	if (silo_hasher_begin_raw(h) < 0)
 		return SILO_ERROR;
@@ -184,7 +184,7 @@ int silo_hasher_begin(silo_hasher *h, int type, uint64_t size)
 int silo_hasher_update(silo_hasher *h, const void *data, size_t len)
 {
 	if (len && EVP_DigestUpdate(h->ctx, data, len) != 1)
-		return silo_error_set(SILO_ERROR, "libcrypto: digest update failed");
+		return silo__error_set(SILO_ERROR, "libcrypto: digest update failed");
 	return 0;
 }
 
@@ -195,7 +195,7 @@ int silo_hasher_final(silo_oid *out, silo_hasher *h)
 
 	if (EVP_DigestFinal_ex(h->ctx, raw, &len) != 1 ||
 	    len != silo_oid_rawsz(h->format))
-		return silo_error_set(SILO_ERROR, "libcrypto: digest final failed");
+		return silo__error_set(SILO_ERROR, "libcrypto: digest final failed");
 	silo_oid_from_raw(out, h->format, raw);
 	return 0;
 }

@@ -56,7 +56,7 @@ static int pread_base(void *payload, void *buf, size_t len, uint64_t off)
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n != len)
-		return silo_error_set(SILO_EIO, "a spooled delta base is shorter than it was");
+		return silo__error_set(SILO_EIO, "a spooled delta base is shorter than it was");
 	return 0;
 }
 
@@ -85,7 +85,7 @@ static int spool_plain(struct pack *p, uint64_t offset, const struct pack_entry 
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK)
-		return silo_error_oom();
+		return silo__error_oom();
 	zs.next_in = (unsigned char *)start;
 	do {
 		if (!zs.avail_in && avail) {
@@ -97,15 +97,15 @@ static int spool_plain(struct pack *p, uint64_t offset, const struct pack_entry 
 		zs.avail_out = BUF;
 		zret = inflate(&zs, Z_NO_FLUSH);
 		if (zret != Z_OK && zret != Z_STREAM_END) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: %s",
-					     p->relpack, (unsigned long long)offset,
-					     zs.msg ? zs.msg : "zlib data is corrupt or truncated");
+			ret = silo__error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: %s",
+					      p->relpack, (unsigned long long)offset,
+					      zs.msg ? zs.msg : "zlib data is corrupt or truncated");
 			break;
 		}
 		if (zs.total_out > e->size) {
-			ret = silo_error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: "
-					     "inflates to more than the size in its header",
-					     p->relpack, (unsigned long long)offset);
+			ret = silo__error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: "
+					      "inflates to more than the size in its header",
+					      p->relpack, (unsigned long long)offset);
 			break;
 		}
 		if ((ret = fs_write_all(fd, buf, BUF - zs.avail_out, "a spooled delta base")) < 0)
@@ -116,9 +116,9 @@ static int spool_plain(struct pack *p, uint64_t offset, const struct pack_entry 
 		}
 	} while (zret != Z_STREAM_END);
 	if (!ret && zs.total_out != e->size)
-		ret = silo_error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: "
-				     "inflates to fewer bytes than its header says",
-				     p->relpack, (unsigned long long)offset);
+		ret = silo__error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: "
+				      "inflates to fewer bytes than its header says",
+				      p->relpack, (unsigned long long)offset);
 	drop_map(dropped, zs.next_in);
 	inflateEnd(&zs);
 	return ret;
@@ -161,7 +161,7 @@ int pack_delta_result_size(const struct pack *p, const struct pack_entry *e,
 	*size = 0;
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK)
-		return silo_error_oom();
+		return silo__error_oom();
 	zs.next_in = (unsigned char *)p->map + e->data;
 	zs.avail_in = (uInt)(p->size - p->rawsz - e->data < 4096 ?
 			     p->size - p->rawsz - e->data : 4096);
@@ -170,7 +170,7 @@ int pack_delta_result_size(const struct pack *p, const struct pack_entry *e,
 	zret = inflate(&zs, Z_SYNC_FLUSH);
 	inflateEnd(&zs);
 	if (zret != Z_OK && zret != Z_STREAM_END && zret != Z_BUF_ERROR)
-		return silo_error_set(SILO_ECORRUPT, "'%s': delta data is corrupt", p->relpack);
+		return silo__error_set(SILO_ECORRUPT, "'%s': delta data is corrupt", p->relpack);
 	return delta_sizes(head, sizeof(head) - zs.avail_out, &src, size, NULL);
 }
 
@@ -187,7 +187,7 @@ int pack_big_delta_open(struct pack_big_delta **out, struct pack *p, uint64_t of
 	*out = NULL;
 	if (!(bd = calloc(1, sizeof(*bd))) || !(buf = malloc(BUF))) {
 		free(bd);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	bd->base_fd = -1;
 	/* Down to the whole base, remembering the way. */
@@ -246,8 +246,8 @@ fail:
 		char msg[600];
 		snprintf(msg, sizeof(msg), "%s", silo_error_message());
 		if (!strstr(msg, p->relpack))
-			silo_error_set(ret, "'%s': object at offset %llu: %s", p->relpack,
-				       (unsigned long long)offset, msg);
+			silo__error_set(ret, "'%s': object at offset %llu: %s", p->relpack,
+				        (unsigned long long)offset, msg);
 	}
 	if (base_fd >= 0)
 		close(base_fd);

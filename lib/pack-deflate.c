@@ -60,24 +60,24 @@ static int pack_out_deflate_whole(struct pack_out *o, const unsigned char *data,
 	int ret;
 
 	if (o->d && o->d_level != level) {
-		silo_deflater_free(o->d);
+		silo__deflater_free(o->d);
 		o->d = NULL;
 	}
 	if (!o->d) {
-		if ((ret = silo_deflater_new(&o->d, level)) < 0)
+		if ((ret = silo__deflater_new(&o->d, level)) < 0)
 			return ret;
 		o->d_level = level;
 	}
-	bound = silo_deflate_bound(o->d, len, 0);
+	bound = silo__deflate_bound(o->d, len, 0);
 	if (bound > o->dbuf_cap) {
 		unsigned char *b = realloc(o->dbuf, bound);
 		if (!b)
-			return silo_error_oom();
+			return silo__error_oom();
 		o->dbuf = b;
 		o->dbuf_cap = bound;
 	}
-	if (!(n = silo_deflate_zlib(o->d, data, len, o->dbuf, o->dbuf_cap)))
-		return silo_error_set(SILO_ERROR, "libdeflate: deflate failed");
+	if (!(n = silo__deflate_zlib(o->d, data, len, o->dbuf, o->dbuf_cap)))
+		return silo__error_set(SILO_ERROR, "libdeflate: deflate failed");
 	return pack_out_write(o, o->dbuf, n);
 }
 
@@ -93,7 +93,7 @@ int pack_out_deflate(struct pack_out *o, const unsigned char *data, uint64_t len
 		return pack_out_deflate_whole(o, data, (size_t)len, level);
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit(&zs, level) != Z_OK)
-		return silo_error_oom();
+		return silo__error_oom();
 	do {
 		uInt in = len - done > (1u << 20) ? (1u << 20) : (uInt)(len - done);
 		int flush = done + in == len ? Z_FINISH : Z_NO_FLUSH;
@@ -104,7 +104,7 @@ int pack_out_deflate(struct pack_out *o, const unsigned char *data, uint64_t len
 			zs.avail_out = sizeof(chunk);
 			zret = deflate(&zs, flush);
 			if (zret == Z_STREAM_ERROR) {
-				ret = silo_error_set(SILO_ERROR, "zlib: deflate failed");
+				ret = silo__error_set(SILO_ERROR, "zlib: deflate failed");
 				goto out;
 			}
 			if ((ret = pack_out_write(o, chunk, sizeof(chunk) - zs.avail_out)) < 0)
@@ -224,8 +224,8 @@ static int pack_out_deflate_parallel(struct pack_out *o, const unsigned char *da
 			pthread_join(th[i], NULL);
 		for (i = 0; i < b.n; i++) {
 			if (!ret && b.c[i].ret)
-				ret = b.c[i].ret == SILO_ENOMEM ? silo_error_oom() :
-					silo_error_set(SILO_ERROR, "zlib: deflate failed");
+				ret = b.c[i].ret == SILO_ENOMEM ? silo__error_oom() :
+					silo__error_set(SILO_ERROR, "zlib: deflate failed");
 			if (!ret)
 				ret = pack_out_write(o, b.c[i].out, b.c[i].out_len);
 			free(b.c[i].out);
@@ -248,7 +248,7 @@ int pack_out_open(struct pack_out *out, const char *dir, const char *prefix, int
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
 	if (!(out->buf = malloc(WBUF)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = silo_hasher_new(&out->h, format)) < 0 ||
 	    (ret = silo_hasher_begin_raw(out->h)) < 0)
 		return ret;
@@ -266,7 +266,7 @@ int pack_out_finish(struct pack_out *out, silo_oid *sum)
 	    (ret = pack_out_flush(out)) < 0)
 		return ret;
 	if (fsync(out->fd) < 0)
-		return silo_error_errno("cannot fsync '%s'", out->path);
+		return silo__error_errno("cannot fsync '%s'", out->path);
 	return 0;
 }
 
@@ -280,7 +280,7 @@ void pack_out_discard(struct pack_out *out)
 	}
 	free(out->buf);
 	free(out->dbuf);
-	silo_deflater_free(out->d);
+	silo__deflater_free(out->d);
 	silo_hasher_free(out->h);
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;

@@ -135,7 +135,7 @@ int repack_plan_order(struct repack *r)
 		free(sorted);
 		free(stack);
 		free(placed);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; i < r->n; i++)
 		if (!r->objs[i].in_family)

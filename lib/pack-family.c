@@ -137,7 +137,7 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 	if (depth > MAX_TREE_DEPTH)
 		return 1;
 	if (ALLOC_GROW(k->trees, k->n_trees + 1, k->a_trees) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	k->trees[k->n_trees++] = ti;
 	entries(r, t, &it);
 	while ((ret = next_entry(&it)) > 0) {
@@ -157,15 +157,9 @@ static int walk(struct repack *r, size_t ti, int depth, uint64_t path, struct kt
 			return 1;
 		if (!r->objs[c].name_hash)
 			r->objs[c].name_hash = name_hash(name, nlen);
-		if (ALLOC_GROW(k->leaves, k->n_leaves + 1, k->a_leaves) < 0)
-			return silo_error_oom();
-		if (k->n_leaves + 1 > k->a_paths) {
-			uint64_t *v = realloc(k->paths, k->a_leaves * sizeof(*v));
-			if (!v)
-				return silo_error_oom();
-			k->paths = v;
-			k->a_paths = k->a_leaves;
-		}
+		if (ALLOC_GROW(k->leaves, k->n_leaves + 1, k->a_leaves) < 0 ||
+		    ALLOC_GROW(k->paths, k->n_leaves + 1, k->a_paths) < 0)
+			return silo__error_oom();
 		k->paths[k->n_leaves] = path_hash(path, name, nlen);
 		k->leaves[k->n_leaves++] = (size_t)c;
 		if ((ret = strbuf_addf(sizes, "%llu\n", (unsigned long long)r->objs[c].size)) < 0)
@@ -227,7 +221,7 @@ static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec
 	if ((c = repack_find_obj(r, &id)) < 0 || r->objs[c].type != SILO_OBJ_BLOB)
 		goto out;
 	if (ALLOC_GROW(ks->v, ks->n + 1, ks->alloc) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	k.root = t;
@@ -275,7 +269,7 @@ static int find_trees(struct repack *r, struct kset *ks)
 	if (!named || !mtimes) {
 		free(named);
 		free(mtimes);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; i < r->n_old; i++)
 		mtimes[i].tv_nsec = -1;
@@ -356,12 +350,12 @@ static int path_preds(struct kset *ks)
 	for (t = 0; t < ks->n; t++)
 		n += ks->v[t].n_leaves;
 	if (!(v = malloc((n ? n : 1) * sizeof(*v))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (n = 0, t = 0; t < ks->n; t++) {
 		struct ktree *k = &ks->v[t];
 		if (!(k->pred = malloc((k->n_leaves ? k->n_leaves : 1) * sizeof(*k->pred)))) {
 			free(v);
-			return silo_error_oom();
+			return silo__error_oom();
 		}
 		for (i = 0; i < k->n_leaves; i++) {
 			v[n].hash = k->paths[i];
@@ -405,7 +399,7 @@ static int group(struct repack *r, struct kset *ks)
 
 	if (!last || !stamp || !cnt || !pcnt || !touched || !root_of ||
 	    (ret = path_preds(ks)) < 0) {
-		ret = ret ? ret : silo_error_oom();
+		ret = ret ? ret : silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < r->n; i++)
@@ -616,7 +610,7 @@ int repack_write_packs(struct repack *r, struct silo_repack_result *res)
 	memset(&f, 0, sizeof(f));
 	f.r = r;
 	if (!r->order && !(r->order = malloc((r->n ? r->n : 1) * sizeof(*r->order))))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = find_trees(r, &ks)) < 0 || !ks.n)
 		goto rest;
 	if ((ret = group(r, &ks)) < 0)
@@ -628,7 +622,7 @@ int repack_write_packs(struct repack *r, struct silo_repack_result *res)
 	mv = malloc(ks.n * sizeof(*mv));
 	m = malloc(ks.n * sizeof(*m));
 	if (!f.pos || !f.placer || !sorted || !sorted_pos || !mv || !m) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < r->n; i++)

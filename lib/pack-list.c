@@ -38,7 +38,7 @@ int pack_list_names(silo *s, char ***out, size_t *count)
 	*out = NULL;
 	*count = 0;
 	if (!(d = opendir(s->pack_dir)))
-		return errno == ENOENT ? 0 : silo_error_errno("cannot read '%s'", s->pack_dir);
+		return errno == ENOENT ? 0 : silo__error_errno("cannot read '%s'", s->pack_dir);
 	while ((errno = 0, de = readdir(d))) {
 		char base[128], *idx;
 		int have;
@@ -47,7 +47,7 @@ int pack_list_names(silo *s, char ***out, size_t *count)
 		/* Only packs whose index is in place are readable. */
 		snprintf(base, sizeof(base), "%.*s.idx", (int)(strlen(de->d_name) - 5), de->d_name);
 		if (!(idx = fs_join(s->pack_dir, base))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		have = fs_exists(idx);
@@ -55,17 +55,17 @@ int pack_list_names(silo *s, char ***out, size_t *count)
 		if (have <= 0)
 			continue;
 		if (ALLOC_GROW(names, n + 1, alloc) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (!(names[n] = strdup(de->d_name))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		n++;
 	}
 	if (!ret && errno)
-		ret = silo_error_errno("cannot read '%s'", s->pack_dir);
+		ret = silo__error_errno("cannot read '%s'", s->pack_dir);
 	closedir(d);
 	if (ret) {
 		for (i = 0; i < n; i++)
@@ -80,7 +80,7 @@ int pack_list_names(silo *s, char ***out, size_t *count)
 	return 0;
 }
 
-int silo_pack_list_write(silo *s)
+int silo__pack_list_write(silo *s)
 {
 	struct strbuf text = STRBUF_INIT;
 	char **names = NULL, *tmp = NULL, *dest = NULL;
@@ -92,10 +92,10 @@ int silo_pack_list_write(silo *s)
 	 * happen under a lock on pack/ itself. */
 	lock = open(s->pack_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock < 0)
-		return errno == ENOENT ? 0 : silo_error_errno("cannot open '%s'", s->pack_dir);
+		return errno == ENOENT ? 0 : silo__error_errno("cannot open '%s'", s->pack_dir);
 	while (flock(lock, LOCK_EX) < 0)
 		if (errno != EINTR) {
-			ret = silo_error_errno("cannot lock '%s'", s->pack_dir);
+			ret = silo__error_errno("cannot lock '%s'", s->pack_dir);
 			close(lock);
 			return ret;
 		}
@@ -108,7 +108,7 @@ int silo_pack_list_write(silo *s)
 	if (ret)
 		goto out;
 	if (!(dest = fs_join(s->pack_dir, "packs"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = fs_tmpfile(&fd, &tmp, s->pack_dir, SILO_TMP_PREFIX "packs_")) < 0)
@@ -116,11 +116,11 @@ int silo_pack_list_write(silo *s)
 	if ((ret = fs_write_all(fd, text.buf, text.len, tmp)) < 0)
 		goto out;
 	if (fsync(fd) < 0) {
-		ret = silo_error_errno("cannot fsync '%s'", tmp);
+		ret = silo__error_errno("cannot fsync '%s'", tmp);
 		goto out;
 	}
 	if (rename(tmp, dest) < 0) {
-		ret = silo_error_errno("cannot rename '%s' to '%s'", tmp, dest);
+		ret = silo__error_errno("cannot rename '%s' to '%s'", tmp, dest);
 		goto out;
 	}
 	ret = fs_fsync_path(s->pack_dir);

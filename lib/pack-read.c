@@ -38,16 +38,16 @@ static int map_file(const char *path, const char *rel, const unsigned char **map
 		return fd;
 	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return silo_error_errno("cannot stat '%s'", rel);
+		return silo__error_errno("cannot stat '%s'", rel);
 	}
 	if (st.st_size == 0) {
 		close(fd);
-		return silo_error_set(SILO_ECORRUPT, "'%s': empty file", rel);
+		return silo__error_set(SILO_ECORRUPT, "'%s': empty file", rel);
 	}
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)
-		return silo_error_errno("cannot map '%s'", rel);
+		return silo__error_errno("cannot map '%s'", rel);
 	*map = m;
 	*size = (size_t)st.st_size;
 	return 0;
@@ -79,15 +79,15 @@ int pack_index_check(struct pack *p)
 	uint32_t prev = 0;
 
 	if (p->idx_size < 8 + 256 * 4 + 2 * rawsz)
-		return silo_error_set(SILO_ECORRUPT, "'%s': index is truncated (%zu bytes)",
-				      p->relidx, p->idx_size);
+		return silo__error_set(SILO_ECORRUPT, "'%s': index is truncated (%zu bytes)",
+				       p->relidx, p->idx_size);
 	if (memcmp(m, IDX_MAGIC, 4) || get_be32(m + 4) != 2)
-		return silo_error_set(SILO_ECORRUPT,
-				      "'%s': not a version 2 pack index", p->relidx);
+		return silo__error_set(SILO_ECORRUPT,
+				       "'%s': not a version 2 pack index", p->relidx);
 	for (i = 0; i < 256; i++) {
 		uint32_t v = get_be32(m + 8 + 4 * i);
 		if (v < prev)
-			return silo_error_set(SILO_ECORRUPT,
+			return silo__error_set(SILO_ECORRUPT,
 				"'%s': fan-out table is not monotonic at entry %zu",
 				p->relidx, i);
 		prev = v;
@@ -96,7 +96,7 @@ int pack_index_check(struct pack *p)
 	/* Size with no 64-bit offsets; the exact size follows from them. */
 	need = 8 + 256 * 4 + (size_t)p->nr * (rawsz + 8) + 2 * rawsz;
 	if (p->idx_size < need)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': index is truncated: %u objects need %zu bytes, file has %zu",
 			p->relidx, p->nr, need, p->idx_size);
 	p->names = m + 8 + 256 * 4;
@@ -110,19 +110,19 @@ int pack_index_check(struct pack *p)
 				p->n64 = k + 1;
 		}
 	if (p->idx_size != need + (size_t)p->n64 * 8)
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': index is %zu bytes, expected %zu", p->relidx,
 			p->idx_size, need + (size_t)p->n64 * 8);
 	for (i = 1; i < p->nr; i++)
 		if (memcmp(p->names + (i - 1) * rawsz, p->names + i * rawsz, rawsz) >= 0)
-			return silo_error_set(SILO_ECORRUPT,
+			return silo__error_set(SILO_ECORRUPT,
 				"'%s': object names are not sorted at entry %zu", p->relidx, i);
 	for (i = 0; i < p->nr; i++) {
 		unsigned first = p->names[i * rawsz];
 		uint32_t lo = first ? get_be32(m + 8 + 4 * (first - 1)) : 0;
 		uint32_t hi = get_be32(m + 8 + 4 * first);
 		if (i < lo || i >= hi)
-			return silo_error_set(SILO_ECORRUPT,
+			return silo__error_set(SILO_ECORRUPT,
 				"'%s': fan-out table does not match entry %zu", p->relidx, i);
 	}
 	return 0;
@@ -138,19 +138,19 @@ static int open_pack(struct pack **out, const char *root, const char *relbase,
 
 	*out = NULL;
 	if (!(p = calloc(1, sizeof(*p))))
-		return silo_error_oom();
+		return silo__error_oom();
 	p->format = format;
 	p->rawsz = silo_oid_rawsz(format);
 	p->relpack = malloc(len + 6);
 	p->relidx = malloc(len + 5);
 	if (!p->relpack || !p->relidx) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	snprintf(p->relpack, len + 6, "%s.pack", relbase);
 	snprintf(p->relidx, len + 5, "%s.idx", relbase);
 	if (!(path = fs_join(root, p->relidx))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	if ((ret = map_file(path, p->relidx, &p->idx, &p->idx_size)) < 0)
@@ -159,19 +159,19 @@ static int open_pack(struct pack **out, const char *root, const char *relbase,
 		goto fail;
 	free(path);
 	if (!(path = fs_join(root, p->relpack))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto fail;
 	}
 	if ((ret = map_file(path, p->relpack, &p->map, &p->size)) < 0)
 		goto fail;
 	if (p->size < 12 + p->rawsz || memcmp(p->map, "PACK", 4) ||
 	    (get_be32(p->map + 4) != 2 && get_be32(p->map + 4) != 3)) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s': not a version 2 pack (or truncated)",
-				     p->relpack);
+		ret = silo__error_set(SILO_ECORRUPT, "'%s': not a version 2 pack (or truncated)",
+				      p->relpack);
 		goto fail;
 	}
 	if (get_be32(p->map + 8) != p->nr) {
-		ret = silo_error_set(SILO_ECORRUPT,
+		ret = silo__error_set(SILO_ECORRUPT,
 			"'%s': pack holds %u objects, its index lists %u",
 			p->relpack, get_be32(p->map + 8), p->nr);
 		goto fail;
@@ -181,7 +181,7 @@ static int open_pack(struct pack **out, const char *root, const char *relbase,
 	if (!lenient &&
 	    memcmp(p->map + p->size - p->rawsz, p->idx + p->idx_size - 2 * p->rawsz,
 		   p->rawsz)) {
-		ret = silo_error_set(SILO_ECORRUPT,
+		ret = silo__error_set(SILO_ECORRUPT,
 			"'%s': its checksum is not the one its index records "
 			"(truncated, damaged or mismatched)", p->relpack);
 		goto fail;
@@ -260,8 +260,8 @@ uint32_t pack_crc_at(const struct pack *p, uint32_t pos)
 
 static int corrupt_at(const struct pack *p, uint64_t off, const char *what)
 {
-	return silo_error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: %s",
-			      p->relpack, (unsigned long long)off, what);
+	return silo__error_set(SILO_ECORRUPT, "'%s': entry at offset %llu: %s",
+			       p->relpack, (unsigned long long)off, what);
 }
 
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e)
@@ -361,14 +361,14 @@ int pack_inflate_entry(const struct pack *p, uint64_t offset,
 	if (e->size > avail * 1040 + 1024 || e->size > SIZE_MAX - 1)
 		return corrupt_at(p, offset, "size in header is larger than the data can hold");
 	if (!(buf = malloc(e->size ? (size_t)e->size : 1)))
-		return silo_error_oom();
+		return silo__error_oom();
 	/* The size is known: libdeflate inflates it whole, in about half
 	 * zlib's time.  Data it refuses goes through zlib, which names the
 	 * problem. */
 	{
 		size_t used;
-		if (!silo_inflate_zlib(p->map + e->data, (size_t)avail, buf,
-				       (size_t)e->size, &used)) {
+		if (!silo__inflate_zlib(p->map + e->data, (size_t)avail, buf,
+				        (size_t)e->size, &used)) {
 			drop_read_pages(p, e, p->map + e->data + used);
 			*out = buf;
 			return 0;
@@ -377,7 +377,7 @@ int pack_inflate_entry(const struct pack *p, uint64_t offset,
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK) {
 		free(buf);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	zs.next_in = (unsigned char *)p->map + e->data;
 	for (;;) {
@@ -451,7 +451,7 @@ int pack_cache_new(struct pack_cache **out, size_t limit_bytes)
 
 	*out = c;
 	if (!c)
-		return silo_error_oom();
+		return silo__error_oom();
 	c->limit = limit_bytes ? limit_bytes : PACK_CACHE_DEFAULT;
 	return 0;
 }
@@ -527,7 +527,7 @@ int pack_chain_push(const struct pack *p, uint64_t start, struct pack_chain_link
 	if (*n >= p->nr)
 		return corrupt_at(p, start, "delta chain loops");
 	if (ALLOC_GROW(*chain, *n + 1, *alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	(*chain)[*n].offset = offset;
 	(*chain)[*n].e = *e;
 	(*n)++;
@@ -668,7 +668,7 @@ static int pack_stream_finish(struct pack_stream *ps)
 	if ((ret = silo_hasher_final(&actual, ps->hasher)) < 0)
 		return ret;
 	if (!silo_oid_equal(&actual, &ps->base.id))
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': object %s at offset %llu hashes to %s",
 			ps->p->relpack, silo_oid_to_hex(want, &ps->base.id),
 			(unsigned long long)ps->offset, silo_oid_to_hex(got, &actual));
@@ -807,7 +807,7 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 	if ((ret = pack_entry_at(p, offset, &e)) < 0)
 		return ret;
 	if (!(ps = calloc(1, sizeof(*ps))))
-		return silo_error_oom();
+		return silo__error_oom();
 	ps->base.ops = &pack_stream_ops;
 	ps->base.id = *id;
 	ps->p = p;
@@ -823,13 +823,13 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 		/* Reads ask for at most the rest of the object: a small one
 		 * needs no whole piece. */
 		if (!(ps->out = malloc(e.size < PIECE ? (e.size ? (size_t)e.size : 1) : PIECE))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto fail;
 		}
 		if (inflateInit(&ps->zs) != Z_OK) {
 			free(ps->out);
 			ps->out = NULL;
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto fail;
 		}
 		ps->zs.next_in = (unsigned char *)p->map + e.data;
@@ -846,7 +846,7 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 		if ((ret = pack_big_delta_open(&ps->big, p, offset, &type, &size)) < 0)
 			goto fail;
 		if (!(ps->out = malloc(PIECE))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto fail;
 		}
 		ps->base.type = type;
@@ -861,7 +861,7 @@ int pack_stream_open(silo_stream **out, struct pack *p, struct pack_cache *c,
 			/* The cache may drop it on the next read: keep a copy. */
 			unsigned char *copy = malloc(size ? size : 1);
 			if (!copy) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				goto fail;
 			}
 			memcpy(copy, data, size);

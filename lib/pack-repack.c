@@ -41,7 +41,7 @@ static int add_obj(struct repack *r, size_t *alloc, const silo_oid *id, const ch
 	struct obj *o;
 
 	if (ALLOC_GROW(r->objs, r->n + 1, *alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	o = &r->objs[r->n];
 	memset(o, 0, sizeof(*o));
 	o->id = *id;
@@ -49,7 +49,7 @@ static int add_obj(struct repack *r, size_t *alloc, const silo_oid *id, const ch
 	o->hint_base = -1;
 	o->old_pack = -1;
 	if (loose && !(o->loose = strdup(loose)))
-		return silo_error_oom();
+		return silo__error_oom();
 	r->n++;
 	return 0;
 }
@@ -73,11 +73,11 @@ static int collect(struct repack *r)
 		/* Only these packs may be removed later: a pack that appears
 		 * meanwhile may hold objects this repack never saw. */
 		if (!(r->old = calloc(r->s->packs->n + 1, sizeof(*r->old))))
-			return silo_error_oom();
+			return silo__error_oom();
 		for (i = 0; i < r->s->packs->n; i++) {
 			const char *rp = r->s->packs->v[i]->relpack;
 			if (!(r->old[i] = strndup(rp, strlen(rp) - 5)))
-				return silo_error_oom();
+				return silo__error_oom();
 			r->n_old++;
 		}
 	}
@@ -151,7 +151,7 @@ static int write_redirect(struct repack *r, const char *old, const uint32_t *mov
 	snprintf(rel, sizeof(rel), "%s" PACK_MOVED_SUFFIX, old);
 	if (!(dest = fs_join(r->s->root, rel))) {
 		strbuf_release(&sb);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ret = fs_write_file(r->s->pack_dir, SILO_TMP_PREFIX "moved_", dest, sb.buf, sb.len,
 			    0444, 1);
@@ -178,11 +178,11 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 		if (!r->objs[i].loose)
 			continue;
 		if (!(path = fs_join(r->s->root, r->objs[i].loose)))
-			return silo_error_oom();
+			return silo__error_oom();
 		if (unlink(path) == 0)
 			res->removed_loose++;
 		else if (errno != ENOENT)
-			ret = silo_error_errno("cannot remove '%s'", r->objs[i].loose);
+			ret = silo__error_errno("cannot remove '%s'", r->objs[i].loose);
 		/* Its fan-out directory goes too once empty, as git's
 		 * prune-packed does; one still in use stays. */
 		*strrchr(path, '/') = '\0';
@@ -207,7 +207,7 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 		if (!idx || !pack) {
 			free(idx);
 			free(pack);
-			return silo_error_oom();
+			return silo__error_oom();
 		}
 		/* A pack a writer freshened meanwhile (it found an object
 		 * there and means to name it) stays, as a young one would. */
@@ -227,9 +227,9 @@ int repack_remove_old(struct repack *r, struct silo_repack_result *res)
 		}
 		/* The index goes first: a pack without one is ignored. */
 		if (unlink(idx) < 0 && errno != ENOENT)
-			ret = silo_error_errno("cannot remove '%s.idx'", r->old[i]);
+			ret = silo__error_errno("cannot remove '%s.idx'", r->old[i]);
 		else if (unlink(pack) < 0 && errno != ENOENT)
-			ret = silo_error_errno("cannot remove '%s.pack'", r->old[i]);
+			ret = silo__error_errno("cannot remove '%s.pack'", r->old[i]);
 		else
 			res->removed_packs++;
 		free(idx);
@@ -281,7 +281,7 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 	r.o = opts;
 	r.spool_fd = -1;
 	if (opts->window < 0 || opts->depth < 0 || opts->level < 1 || opts->level > 9)
-		return silo_error_set(SILO_EINVALID, "repack: bad window, depth or level");
+		return silo__error_set(SILO_EINVALID, "repack: bad window, depth or level");
 	r.threads = opts->threads;
 	if (r.threads <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -294,7 +294,7 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		return ret;
 	if (opts->all && s->packs->error) {
 		/* Never drop a pack we could not read. */
-		return silo_error_set(s->packs->error, "%s", s->packs->error_msg);
+		return silo__error_set(s->packs->error, "%s", s->packs->error_msg);
 	}
 	if ((ret = collect(&r)) < 0)
 		goto out;
@@ -305,14 +305,14 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 		 * without packs or list is left as it is. */
 		char *list = fs_join(s->pack_dir, "packs");
 		if (!list)
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		else if (s->packs->n || fs_exists(list) > 0)
-			ret = silo_pack_list_write(s);
+			ret = silo__pack_list_write(s);
 		free(list);
 		goto out;
 	}
 	if (r.n > 0xffffffffu) {
-		ret = silo_error_set(SILO_EINVALID, "too many objects for one pack");
+		ret = silo__error_set(SILO_EINVALID, "too many objects for one pack");
 		goto out;
 	}
 	if ((ret = repack_spool(&r)) < 0 || !r.n)
@@ -322,17 +322,17 @@ int silo_repack(struct silo_repack_result *res, silo *s,
 	res->objects = r.n;
 	/* pack/packs tells readers over HTTP, which cannot list pack/, what
 	 * is there: first the new pack beside the old, then without them. */
-	if ((ret = silo_pack_list_write(s)) < 0)
+	if ((ret = silo__pack_list_write(s)) < 0)
 		goto out;
 	if (opts->delete_old && (ret = repack_remove_old(&r, res)) == 0)
-		ret = silo_pack_list_write(s);
+		ret = silo__pack_list_write(s);
 	/* What this handle knew about packs is stale now. */
 	pack_set_close(s->packs);
 	if (ret == 0) {
 		res->packs = r.new_packs;
 		res->n_packs = r.n_new;
 		r.new_packs = NULL;
-		r.n_new = 0;
+		r.n_new = r.alloc_new = 0;
 	}
 out:
 	repack_release(&r);

@@ -27,7 +27,7 @@ int pack_entry_sizes(uint64_t **out, const struct pack *p)
 	if (!v || !sizes) {
 		free(v);
 		free(sizes);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; i < p->nr; i++) {
 		v[i].off = pack_offset_at(p, i);

@@ -47,7 +47,7 @@ int pack_set_load(struct pack_set *ps, int rescan)
 	d = opendir(ps->pack_dir);
 	if (!d)
 		return errno == ENOENT ? 0 :
-			silo_error_errno("cannot read directory '%s'", ps->pack_dir);
+			silo__error_errno("cannot read directory '%s'", ps->pack_dir);
 	while ((de = readdir(d))) {
 		char relbase[16 + SILO_OID_MAX_HEXSZ], *pack_path;
 		struct pack *p;
@@ -65,7 +65,7 @@ int pack_set_load(struct pack_set *ps, int rescan)
 			char rel[32 + SILO_OID_MAX_HEXSZ];
 			snprintf(rel, sizeof(rel), "%s.pack", relbase);
 			if (!(pack_path = fs_join(ps->root, rel))) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				break;
 			}
 		}
@@ -88,7 +88,7 @@ int pack_set_load(struct pack_set *ps, int rescan)
 		}
 		if (ALLOC_GROW(ps->v, ps->n + 1, ps->alloc) < 0) {
 			pack_close(p);
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		ps->v[ps->n++] = p;
@@ -124,7 +124,7 @@ int pack_set_freshen(struct pack_set *ps, const silo_oid *id, struct pack **pack
 	if (!pack_set_find(ps, id, pack, &off))
 		return 0;
 	if (!(path = fs_join(ps->root, (*pack)->relpack)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = utimensat(AT_FDCWD, path, NULL, 0);
 	free(path);
 	if (ret < 0 && errno == ENOENT) {
@@ -207,11 +207,11 @@ static int pack_source_open(silo_stream **out, struct silo_source *src,
 		return pack_stream_open(out, p, ps->cache, offset, id);
 	/* A damaged pack may be where the object was: say so. */
 	if (ps->error)
-		silo_error_set(ps->error, "object %s is not in silo '%s': %s",
-			       silo_oid_to_hex(hex, id), ps->root, ps->error_msg);
+		silo__error_set(ps->error, "object %s is not in silo '%s': %s",
+			        silo_oid_to_hex(hex, id), ps->root, ps->error_msg);
 	else
-		silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-			       silo_oid_to_hex(hex, id), ps->root);
+		silo__error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+			        silo_oid_to_hex(hex, id), ps->root);
 	return SILO_SOURCE_MISS;
 }
 
@@ -240,7 +240,7 @@ static int pack_source_each(struct silo_source *src,
 	if (!total)
 		return 0;
 	if (!(v = malloc(total * sizeof(*v))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < ps->n; i++)
 		for (k = 0; k < ps->v[i]->nr; k++) {
 			pack_oid_at(ps->v[i], k, &v[n].id);
@@ -297,14 +297,14 @@ int pack_source_new(struct silo_source **out, struct pack_set **set,
 
 	*out = NULL;
 	if (!ps)
-		return silo_error_oom();
+		return silo__error_oom();
 	ps->base.ops = &pack_source_ops;
 	ps->base.local = 1;
 	ps->set.format = format;
 	if (!(ps->set.root = strdup(root)) ||
 	    !(ps->set.pack_dir = fs_join(root, "pack"))) {
 		pack_source_free(&ps->base);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ps->base.name = ps->set.root;
 	*out = &ps->base;

@@ -45,8 +45,8 @@ static int spool_one(struct spooler *sp, struct pack_cache *cache, size_t i)
 	if (o->loose) {
 		char *path = fs_join(r->s->root, o->loose);
 		if (!path)
-			return silo_error_oom();
-		ret = silo_loose_stream_open(&st, path, o->loose, &o->id);
+			return silo__error_oom();
+		ret = silo__loose_stream_open(&st, path, o->loose, &o->id);
 		free(path);
 		if (ret == SILO_ENOTFOUND) {
 			/* Another repack packed it meanwhile: read it from
@@ -141,7 +141,7 @@ int repack_spool(struct repack *r)
 		pthread_join(th[t], NULL);
 	pthread_mutex_destroy(&sp.lock);
 	if (atomic_load(&sp.failed))
-		return silo_error_set(sp.ret, "%s", sp.message);
+		return silo__error_set(sp.ret, "%s", sp.message);
 	/* Everything to pack is in the spool now: what the old packs left
 	 * in our memory can go (as much as the spool itself, for a silo
 	 * of many packs). */
@@ -163,7 +163,7 @@ int repack_spool(struct repack *r)
 	} else {
 		void *m = mmap(NULL, off, PROT_READ, MAP_SHARED, r->spool_fd, 0);
 		if (m == MAP_FAILED)
-			return silo_error_errno("cannot map '%s'", r->spool_path);
+			return silo__error_errno("cannot map '%s'", r->spool_path);
 		r->map = m;
 	}
 	return 0;

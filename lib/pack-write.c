@@ -7,6 +7,7 @@
  * into place.
  */
 #include "repack-internal.h"
+#include "alloc.h"
 #include "byteorder.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -161,20 +162,17 @@ static int by_index(const void *a, const void *b)
  * holds (for their redirects). */
 static int note_new_pack(struct repack *r, const char *rel, const size_t *v, size_t n)
 {
-	char **names;
 	uint32_t *moved;
 	size_t i, k = r->n_new;
 
 	for (i = 0; i < r->n_new; i++)
 		if (!strcmp(r->new_packs[i], rel))
 			return 0;	/* the same content twice */
-	if (!(names = realloc(r->new_packs, (k + 1) * sizeof(*names))))
-		return silo_error_oom();
-	r->new_packs = names;
-	if (!(names[k] = strdup(rel)))
-		return silo_error_oom();
+	if (ALLOC_GROW(r->new_packs, k + 1, r->alloc_new) < 0 ||
+	    !(r->new_packs[k] = strdup(rel)))
+		return silo__error_oom();
 	if (!(moved = calloc(r->n_old ? r->n_old * (k + 1) : 1, sizeof(*moved))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < r->n_old * k; i++)
 		moved[i / k * (k + 1) + i % k] = r->moved[i];
 	for (i = 0; i < n; i++) {
@@ -224,7 +222,7 @@ int repack_write_pack(struct repack *r, struct silo_repack_result *res)
 		snprintf(res->pack, sizeof(res->pack), "%s", rel);
 	if (!(dest = fs_join(r->s->root, rel)) ||
 	    !(ids = malloc((r->n_order ? r->n_order : 1) * sizeof(*ids)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* r->objs is sorted by id: so are their indexes. */

@@ -196,7 +196,7 @@ void pack_set_close(struct pack_set *ps);
 
 /* Rewrite pack/packs, the list a static server offers its readers, from
  * the packs in pack/ (pack-list.c). */
-int silo_pack_list_write(silo *s);
+int silo__pack_list_write(silo *s);
 
 /*
  * The stored size of every entry of P, by index position, in *OUT (owned

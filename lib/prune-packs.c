@@ -23,7 +23,7 @@ static int add_kept(struct repack *r, size_t *alloc, const silo_oid *id, uint64_
 	struct obj *o;
 
 	if (ALLOC_GROW(r->objs, r->n + 1, *alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	o = &r->objs[r->n++];
 	memset(o, 0, sizeof(*o));
 	o->id = *id;
@@ -79,7 +79,7 @@ static int plan_pack(struct prune_plan *pl, const struct pack *p,
 	if (!garbage)
 		return 0;
 	if (!(path = fs_join(r->s->root, p->relpack)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = stat(path, &st);
 	free(path);
 	if (ret < 0)
@@ -103,7 +103,7 @@ static int plan_pack(struct prune_plan *pl, const struct pack *p,
 	if (ALLOC_GROW(r->old, r->n_old + 1, pl->old_alloc) < 0 ||
 	    !(r->old[r->n_old] = strndup(p->relpack, strlen(p->relpack) - 5))) {
 		free(sizes);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	r->n_old++;
 	result->packs_rewritten++;
@@ -116,7 +116,7 @@ static int plan_pack(struct prune_plan *pl, const struct pack *p,
 			continue;
 		}
 		if (ALLOC_GROW(pl->packed, pl->n_packed + 1, pl->packed_alloc) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		pl->packed[pl->n_packed].id = id;
@@ -145,7 +145,7 @@ int prune_packs_plan(struct prune_plan *pl, silo *s, const struct silo_oid_set *
 		return ret;
 	/* A pack that cannot be read may hold kept objects: refuse. */
 	if (s->packs->error)
-		return silo_error_set(s->packs->error, "%s", s->packs->error_msg);
+		return silo__error_set(s->packs->error, "%s", s->packs->error_msg);
 	for (i = 0; i < s->packs->n; i++)
 		result->objects_before += s->packs->v[i]->nr;
 	for (i = 0; i < s->packs->n && !ret; i++)
@@ -171,13 +171,13 @@ int prune_packs_run(struct prune_plan *pl, silo *s, struct silo_prune_result *re
 		if ((ret = repack_spool(r)) < 0 || (ret = repack_write_packs(r, &res)) < 0)
 			return ret;
 		/* Readers over HTTP learn of the new pack before the old go. */
-		if ((ret = silo_pack_list_write(s)) < 0)
+		if ((ret = silo__pack_list_write(s)) < 0)
 			return ret;
 	}
 	if ((ret = repack_remove_old(r, &res)) < 0)
 		return ret;
 	result->packs_freshened = res.kept_young;
-	ret = silo_pack_list_write(s);
+	ret = silo__pack_list_write(s);
 	pack_set_close(s->packs);
 	return ret;
 }

@@ -19,7 +19,7 @@
 int silo_oid_set_add(struct silo_oid_set *set, const silo_oid *id)
 {
 	if (ALLOC_GROW(set->v, set->n + 1, set->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	set->v[set->n++] = *id;
 	return 0;
 }
@@ -90,7 +90,7 @@ int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path)
 
 	f = is_stdin ? stdin : fopen(path, "r");
 	if (!f)
-		return silo_error_errno("cannot open '%s'", path);
+		return silo__error_errno("cannot open '%s'", path);
 	/* Lines end in newline or NUL, so that -z output works too. */
 	for (;;) {
 		size_t len = 0;
@@ -99,13 +99,13 @@ int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path)
 
 		while ((c = getc(f)) != EOF && c != '\n' && c != '\0') {
 			if (len + 2 > 4096) {
-				ret = silo_error_set(SILO_EINVALID,
+				ret = silo__error_set(SILO_EINVALID,
 					"'%s': line %zu: too long for an id or object path",
 					path, lineno + 1);
 				goto out;
 			}
 			if (ALLOC_GROW(line, len + 2, cap) < 0) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				goto out;
 			}
 			line[len++] = (char)c;
@@ -117,7 +117,7 @@ int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path)
 			continue;
 		line[len] = '\0';
 		if (parse_keep_line(&id, format, line, len) < 0) {
-			ret = silo_error_set(SILO_EINVALID,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s': line %zu: expected a %s id or an objects/xx/....gz path, not '%.100s'",
 				path, lineno, silo_oid_format_name(format), line);
 			goto out;
@@ -128,7 +128,7 @@ int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path)
 			break;
 	}
 	if (ferror(f))
-		ret = silo_error_errno("cannot read '%s'", path);
+		ret = silo__error_errno("cannot read '%s'", path);
 out:
 	free(line);
 	if (!is_stdin)
@@ -185,7 +185,7 @@ int silo_prune_parse_age(int64_t *seconds, const char *text)
 		return 0;
 	}
 bad:
-	return silo_error_set(SILO_EINVALID,
+	return silo__error_set(SILO_EINVALID,
 		"'%s' is not an age: expected seconds, 'now', 'never' or <n>.<unit> "
 		"such as '2.weeks' or '3.days'", text);
 }
@@ -226,13 +226,13 @@ static int plan_loose(struct prune_plan *pl, silo *s, const struct silo_oid_set 
 		}
 		what = e->kind == LOOSE_OBJECT ? SILO_PRUNE_OBJECT : SILO_PRUNE_TEMP;
 		if (!(path = fs_join(s->root, e->relpath))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (lstat(path, &st) < 0) {
 			/* Removed by someone else meanwhile: fine. */
 			if (errno != ENOENT)
-				ret = silo_error_errno("cannot stat '%s'", path);
+				ret = silo__error_errno("cannot stat '%s'", path);
 			free(path);
 			continue;
 		}
@@ -245,7 +245,7 @@ static int plan_loose(struct prune_plan *pl, silo *s, const struct silo_oid_set 
 			continue;
 		}
 		if (ALLOC_GROW(pl->loose, pl->n_loose + 1, pl->loose_alloc) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		l = &pl->loose[pl->n_loose++];
@@ -286,10 +286,10 @@ static int recheck(const struct prune_plan *pl, const struct silo_oid_set *closu
 	silo_oid_set_sort(&going);
 	for (i = 0; i < closure->n && !ret; i++)
 		if (silo_oid_set_contains(&going, &closure->v[i]))
-			ret = silo_error_set(SILO_ERROR, "BUG: the objects chosen for removal "
-					     "include %s, which the keep list keeps; "
-					     "nothing was removed",
-					     silo_oid_to_hex(hex, &closure->v[i]));
+			ret = silo__error_set(SILO_ERROR, "BUG: the objects chosen for removal "
+					      "include %s, which the keep list keeps; "
+					      "nothing was removed",
+					      silo_oid_to_hex(hex, &closure->v[i]));
 	silo_oid_set_release(&going);
 	return ret;
 }
@@ -324,7 +324,7 @@ static int run_loose(struct prune_plan *pl, silo *s, const struct silo_prune_opt
 		if (opts->on_progress)
 			opts->on_progress(opts->payload, "removing objects", i, pl->n_loose);
 		if (!path)
-			return silo_error_oom();
+			return silo__error_oom();
 		if (lstat(path, &st) == 0 && st.st_mtime >= opts->expire) {
 			free(path);
 			if (l->what == SILO_PRUNE_OBJECT) {
@@ -339,7 +339,7 @@ static int run_loose(struct prune_plan *pl, silo *s, const struct silo_prune_opt
 			continue;
 		}
 		if (unlink(path) < 0 && errno != ENOENT)
-			ret = silo_error_errno("cannot remove '%s'", path);
+			ret = silo__error_errno("cannot remove '%s'", path);
 		free(path);
 		if (ret)
 			return ret;
@@ -402,10 +402,10 @@ int silo_prune(struct silo_prune_result *result, silo *s,
 	if (opts->max_percent && result->objects_before &&
 	    (result->removed + result->packed_removed) * 100 >
 	    result->objects_before * opts->max_percent) {
-		ret = silo_error_set(SILO_EUNSAFE, "the keep list would remove %" PRIu64 " of %"
-				     PRIu64 " objects, more than %u%%",
-				     result->removed + result->packed_removed,
-				     result->objects_before, opts->max_percent);
+		ret = silo__error_set(SILO_EUNSAFE, "the keep list would remove %" PRIu64 " of %"
+				      PRIu64 " objects, more than %u%%",
+				      result->removed + result->packed_removed,
+				      result->objects_before, opts->max_percent);
 		goto out;
 	}
 	if (opts->dry_run) {

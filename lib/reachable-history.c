@@ -113,7 +113,7 @@ static int seen_slot(struct walk *w, const unsigned char *raw, int ctx, struct s
 		size_t cap = w->seen_cap ? 2 * w->seen_cap : 1024, j;
 		struct seen_tree *t = calloc(cap, sizeof(*t));
 		if (!t)
-			return silo_error_oom();
+			return silo__error_oom();
 		for (j = 0; j < w->seen_cap; j++) {
 			if (!w->seen[j].used)
 				continue;
@@ -143,7 +143,7 @@ static int add_blob(struct walk *w, const unsigned char *raw, int ctx, const cha
 		size_t cap = w->blobs_cap ? 2 * w->blobs_cap : 256, j;
 		struct found_blob *t = calloc(cap, sizeof(*t));
 		if (!t)
-			return silo_error_oom();
+			return silo__error_oom();
 		for (j = 0; j < w->blobs_cap; j++) {
 			if (!w->blobs[j].path)
 				continue;
@@ -163,7 +163,7 @@ static int add_blob(struct walk *w, const unsigned char *raw, int ctx, const cha
 		i = (i + 1) & (w->blobs_cap - 1);
 	}
 	if (!(w->blobs[i].path = strdup(path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	memcpy(w->blobs[i].raw, raw, w->rawsz);
 	w->blobs[i].ctx = ctx;
 	w->blobs_n++;
@@ -183,10 +183,10 @@ static int context_for(struct walk *w, const unsigned char *raw, const char *dir
 			return 0;
 		}
 	if (w->n_ctxs >= INT32_MAX || ALLOC_GROW(w->ctxs, w->n_ctxs + 1, w->alloc_ctxs) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	memset(&w->ctxs[i], 0, sizeof(w->ctxs[i]));
 	if (!(w->ctxs[i].dir = strndup(dir, dir_len)))
-		return silo_error_oom();
+		return silo__error_oom();
 	memcpy(w->ctxs[i].raw, raw, w->rawsz);
 	w->n_ctxs++;
 	*ctx = (int)i;
@@ -209,7 +209,7 @@ static int read_tree(struct walk *w, const unsigned char *raw, struct strbuf *co
 	if ((ret = git_batch_read(&w->git, hex, type, content)) < 0)
 		return ret;
 	if (strcmp(type, "tree"))
-		return silo_error_set(SILO_ECORRUPT, "git object %s is a %s, not a tree", hex, type);
+		return silo__error_set(SILO_ECORRUPT, "git object %s is a %s, not a tree", hex, type);
 	return 0;
 }
 
@@ -229,11 +229,11 @@ static int next_entry(struct walk *w, const struct strbuf *content, size_t *pos,
 	sp = memchr(p, ' ', (size_t)(end - p));
 	nul = sp ? memchr(sp, '\0', (size_t)(end - sp)) : NULL;
 	if (!sp || !nul || (size_t)(end - nul - 1) < w->rawsz)
-		return silo_error_set(SILO_ECORRUPT, "malformed git tree object");
+		return silo__error_set(SILO_ECORRUPT, "malformed git tree object");
 	*mode = 0;
 	for (; p < sp; p++) {
 		if (*p < '0' || *p > '7')
-			return silo_error_set(SILO_ECORRUPT, "malformed mode in a git tree object");
+			return silo__error_set(SILO_ECORRUPT, "malformed mode in a git tree object");
 		*mode = *mode * 8 + (unsigned)(*p - '0');
 	}
 	*name = sp + 1;
@@ -297,8 +297,8 @@ static int walk_tree(struct walk *w, const unsigned char *raw, int ctx, size_t d
 	if (depth > DEPTH_MAX) {
 		char hex[2 * RAW_MAX + 1];
 		raw_to_hex(hex, raw, w->rawsz);
-		return silo_error_set(SILO_EINVALID, "git tree %s at '%.200s...' is nested "
-				      "deeper than %d directories", hex, w->path.buf, DEPTH_MAX);
+		return silo__error_set(SILO_EINVALID, "git tree %s at '%.200s...' is nested "
+				       "deeper than %d directories", hex, w->path.buf, DEPTH_MAX);
 	}
 	if ((ret = read_tree(w, raw, &content)) < 0 ||
 	    (ret = own_context(w, &content, base, &inner)) < 0)
@@ -430,7 +430,7 @@ static int walk_commit(struct walk *w, const char *hex,
 		goto out;
 	if (strcmp(type, "commit") || content.len < 5 + 2 * w->rawsz ||
 	    memcmp(content.buf, "tree ", 5) || hex_to_raw(root, content.buf + 5, w->rawsz)) {
-		ret = silo_error_set(SILO_ECORRUPT, "git object %s is not a commit", hex);
+		ret = silo__error_set(SILO_ECORRUPT, "git object %s is not a commit", hex);
 		goto out;
 	}
 	if (!opts->n_paths) {
@@ -463,8 +463,8 @@ static int walk_commits(struct walk *w, const struct strbuf *list,
 		char hex[2 * RAW_MAX + 1];
 		size_t len = strcspn(p, "\n");
 		if (len != hexsz)
-			return silo_error_set(SILO_ERROR, "git rev-list: unexpected line '%.*s'",
-					      (int)len, p);
+			return silo__error_set(SILO_ERROR, "git rev-list: unexpected line '%.*s'",
+					       (int)len, p);
 		memcpy(hex, p, len);
 		hex[len] = '\0';
 		if ((ret = walk_commit(w, hex, opts, &n)) < 0)
@@ -484,7 +484,7 @@ static int rev_commits(struct strbuf *out, const char *repo, const char *rev)
 	int ret;
 
 	if (rev[0] == '-' || !rev[0])
-		return silo_error_set(SILO_EINVALID, "'%s' is not a git revision", rev);
+		return silo__error_set(SILO_EINVALID, "'%s' is not a git revision", rev);
 	if (strstr(rev, "..")) {
 		const char *args[] = { "rev-list", rev, "--", NULL };
 		ret = git_capture(out, repo, args);
@@ -497,8 +497,8 @@ static int rev_commits(struct strbuf *out, const char *repo, const char *rev)
 		strbuf_release(&arg);
 	}
 	if (ret < 0 && silo_error_last() == SILO_ERROR)
-		return silo_error_set(SILO_ENOTFOUND, "'%s' is not a commit of the git repository",
-				      rev);
+		return silo__error_set(SILO_ENOTFOUND, "'%s' is not a commit of the git repository",
+				       rev);
 	return ret;
 }
 
@@ -568,14 +568,14 @@ static int repo_check(struct walk *w, const char *repo)
 	} else if (flen == 6 && !memcmp(format, "sha256", 6)) {
 		w->rawsz = 32;
 	} else {
-		ret = silo_error_set(SILO_EINVALID, "git repository of unknown object format '%.*s'",
-				     (int)flen, format);
+		ret = silo__error_set(SILO_EINVALID, "git repository of unknown object format '%.*s'",
+				      (int)flen, format);
 		goto out;
 	}
 	if (slen == 4 && !memcmp(shallow, "true", 4)) {
-		ret = silo_error_set(SILO_EUNSAFE, "the git repository is a shallow clone: "
-				     "what the commits it lacks name would look unreferenced; "
-				     "deepen it first (git fetch --unshallow)");
+		ret = silo__error_set(SILO_EUNSAFE, "the git repository is a shallow clone: "
+				      "what the commits it lacks name would look unreferenced; "
+				      "deepen it first (git fetch --unshallow)");
 		goto out;
 	}
 	/* git names it relative to REPO, where it ran. */
@@ -584,10 +584,10 @@ static int repo_check(struct walk *w, const char *repo)
 	if ((ret = strbuf_add(&prefix, grafts, glen)) < 0)
 		goto out;
 	if (fs_exists(prefix.buf) > 0) {
-		ret = silo_error_set(SILO_EUNSAFE, "the git repository has grafts ('%s'): its "
-				     "history is not the one its commits record; convert or "
-				     "remove them first (git replace --convert-graft-file)",
-				     prefix.buf);
+		ret = silo__error_set(SILO_EUNSAFE, "the git repository has grafts ('%s'): its "
+				      "history is not the one its commits record; convert or "
+				      "remove them first (git replace --convert-graft-file)",
+				      prefix.buf);
 		goto out;
 	}
 	strbuf_reset(&prefix);
@@ -611,9 +611,9 @@ static int repo_check(struct walk *w, const char *repo)
 		    (eq - line > 16 && !strncmp(line, "remote.", 7) &&
 		     !strncmp(eq - 9, ".promisor", 9) && len - (size_t)(eq - line) == 5 &&
 		     !strncmp(eq, "=true", 5))) {
-			ret = silo_error_set(SILO_EUNSAFE, "the git repository is a partial clone "
-					     "('%.*s'): what the objects it lacks name would look "
-					     "unreferenced; use a full clone", (int)len, line);
+			ret = silo__error_set(SILO_EUNSAFE, "the git repository is a partial clone "
+					      "('%.*s'): what the objects it lacks name would look "
+					      "unreferenced; use a full clone", (int)len, line);
 			goto out;
 		}
 	}
@@ -791,15 +791,15 @@ int silo_history_path(char **out, const char *repo_dir, const char *dir)
 		goto out;
 	/* Two lines: the top, and where REPO_DIR is below it ("a/b/" or ""). */
 	if (!(nl = strchr(top.buf, '\n'))) {
-		ret = silo_error_set(SILO_ERROR, "git rev-parse: unexpected output");
+		ret = silo__error_set(SILO_ERROR, "git rev-parse: unexpected output");
 		goto out;
 	}
 	*nl = '\0';
 	if (dir[0] == '/') {
 		size_t tl = strlen(top.buf);
 		if (strncmp(dir, top.buf, tl) || (dir[tl] && dir[tl] != '/')) {
-			ret = silo_error_set(SILO_EINVALID, "'%s' is outside the git repository '%s'",
-					     dir, top.buf);
+			ret = silo__error_set(SILO_EINVALID, "'%s' is outside the git repository '%s'",
+					      dir, top.buf);
 			goto out;
 		}
 		dir += tl;
@@ -821,8 +821,8 @@ int silo_history_path(char **out, const char *repo_dir, const char *dir)
 				char *slash;
 				if (!norm.len) {
 					strbuf_release(&norm);
-					ret = silo_error_set(SILO_EINVALID,
-							     "'%s' is outside the git repository", dir);
+					ret = silo__error_set(SILO_EINVALID,
+							      "'%s' is outside the git repository", dir);
 					goto out;
 				}
 				slash = strrchr(norm.buf, '/');

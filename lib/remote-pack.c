@@ -114,10 +114,10 @@ static int load_pack_list(silo_remote *r)
 	if (r->packs_loaded)
 		return 0;
 	if (!(url = fs_join(r->url, "pack/packs")))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = http_get_buffer(url, &text, &len, &result, error, sizeof(error));
 	if (ret == 0 && result == HTTP_FAILED)
-		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
+		ret = silo__error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
 	if (ret == 0 && result == HTTP_OK) {
 		for (line = strtok_r(text, "\n", &save); line && !ret;
 		     line = strtok_r(NULL, "\n", &save)) {
@@ -130,7 +130,7 @@ static int load_pack_list(silo_remote *r)
 			if (known_pack(r, name))
 				continue;
 			if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				break;
 			}
 			v = r->packs;
@@ -157,7 +157,7 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 	int ret;
 
 	if (size < 8 + 256 * 4 + 2 * rawsz)
-		return silo_error_set(SILO_ECORRUPT, "'%s': index is truncated", url);
+		return silo__error_set(SILO_ECORRUPT, "'%s': index is truncated", url);
 	if ((ret = silo_hasher_new(&h, format)) < 0)
 		return ret;
 	if ((ret = silo_hasher_begin_raw(h)) == 0 &&
@@ -167,10 +167,10 @@ static int check_index(const unsigned char *idx, size_t size, int format,
 	if (ret < 0)
 		return ret;
 	if (memcmp(sum.hash, idx + size - rawsz, rawsz))
-		return silo_error_set(SILO_ECORRUPT, "'%s': index checksum mismatch", url);
+		return silo__error_set(SILO_ECORRUPT, "'%s': index checksum mismatch", url);
 	silo_oid_from_raw(&named, format, idx + size - 2 * rawsz);
 	if (strcmp(name + 5, silo_oid_to_hex(hex, &named)))
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': index belongs to pack-%s, not %s", url, hex, name);
 	return 0;
 }
@@ -273,7 +273,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 	if ((ret = remote_index_dir(&dir, r->format)) < 0)
 		return ret;
 	if (!(path = fs_join(dir, rel + 5)) || !(url = fs_join(r->url, rel))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	fd = fs_open_regular(path, path, SILO_ECORRUPT);
@@ -282,11 +282,11 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 	    check_index((unsigned char *)text, (size_t)st.st_size, r->format, p->name, path) == 0) {
 		len = (size_t)st.st_size;
 	} else if (p->gone) {
-		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not on the server", url);
+		ret = silo__error_set(SILO_ENOTFOUND, "'%s' is not on the server", url);
 	} else if (p->via_moved && r->moved_lookups >= MOVED_LOOKUPS_MAX) {
 		/* Not asked for: pack/packs is read instead. */
-		ret = silo_error_set(SILO_ENOTFOUND, "'%s' not looked up: %d lookups "
-				     "through .moved files already", url, MOVED_LOOKUPS_MAX);
+		ret = silo__error_set(SILO_ENOTFOUND, "'%s' not looked up: %d lookups "
+				      "through .moved files already", url, MOVED_LOOKUPS_MAX);
 	} else {
 		free(text);
 		text = NULL;
@@ -296,8 +296,8 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 		if (ret == 0 && result == HTTP_NOT_FOUND)
 			p->gone = 1;
 		if (ret == 0 && result != HTTP_OK)
-			ret = silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
-					     "cannot fetch '%s': %s", url, error);
+			ret = silo__error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
+					      "cannot fetch '%s': %s", url, error);
 		if (ret == 0)
 			ret = check_index((unsigned char *)text, len, r->format, p->name, url);
 		/* Keep it for next time: indexes are named by content. */
@@ -338,7 +338,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 	ofs_end = 8 + 256 * 4 + (size_t)p->nr * (rawsz + 8);
 	/* Offsets, sorted, tell where each entry ends. */
 	if (!(p->sorted = malloc(((size_t)p->nr + 1) * sizeof(*p->sorted)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < p->nr; i++) {
@@ -348,7 +348,7 @@ static int load_index(silo_remote *r, struct remote_pack *p, silo *cache)
 			size_t k = v & 0x7fffffffu;
 			const unsigned char *o64 = p->idx + ofs_end + 8 * k;
 			if (ofs_end + 8 * k + 8 + 2 * rawsz > len) {
-				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad 64-bit offset", url);
+				ret = silo__error_set(SILO_ECORRUPT, "'%s': bad 64-bit offset", url);
 				goto out;
 			}
 			p->sorted[i] = get_be64(o64);
@@ -445,25 +445,25 @@ static int fetch_span(struct sparse *sp, const char *url, uint64_t off, uint64_t
 	 * planned with it, maybe past the end.  The caller starts over. */
 	if (sp->size_kept && total && total != sp->size) {
 		sp->contradicted = 1;
-		return silo_error_set(SILO_ENET, "'%s' is %llu bytes, not the %llu kept in the cache",
-				      url, (unsigned long long)total,
-				      (unsigned long long)sp->size);
+		return silo__error_set(SILO_ENET, "'%s' is %llu bytes, not the %llu kept in the cache",
+				       url, (unsigned long long)total,
+				       (unsigned long long)sp->size);
 	}
 	if (result != HTTP_OK)
-		return silo_error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
-				      "cannot fetch '%s': %s", url, error);
+		return silo__error_set(result == HTTP_NOT_FOUND ? SILO_ENOTFOUND : SILO_ENET,
+				       "cannot fetch '%s': %s", url, error);
 	if (!sp->size && !total)
-		return silo_error_set(SILO_ENET,
+		return silo__error_set(SILO_ENET,
 			"cannot fetch '%s': the server sent neither the range asked for nor the file's size",
 			url);
 	if (total && !size_fits(sp->rp, total, sp->rawsz))
-		return silo_error_set(SILO_ECORRUPT,
-				      "'%s' is %llu bytes, too small for the entries its index lists",
-				      url, (unsigned long long)total);
+		return silo__error_set(SILO_ECORRUPT,
+				       "'%s' is %llu bytes, too small for the entries its index lists",
+				       url, (unsigned long long)total);
 	if (!sp->size)
 		sp->size = total;
 	else if (total && total != sp->size)
-		return silo_error_set(SILO_ECORRUPT, "'%s' changed size while being read", url);
+		return silo__error_set(SILO_ECORRUPT, "'%s' changed size while being read", url);
 	if (total)
 		sp->size_kept = 0;	/* confirmed */
 	return 0;
@@ -491,9 +491,9 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, int form
 	sp->rp = rp;
 	sp->rawsz = silo_oid_rawsz(format);
 	if (!(sp->work = fs_join(dir, "tmp_work_XXXXXX")))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!mkdtemp(sp->work)) {
-		ret = silo_error_errno("cannot create '%s'", sp->work);
+		ret = silo__error_errno("cannot create '%s'", sp->work);
 		free(sp->work);
 		sp->work = NULL;
 		return ret;
@@ -501,7 +501,7 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, int form
 	snprintf(rel, sizeof(rel), "%s.idx", rp->name);
 	if (!(packdir = fs_join(sp->work, "pack")) || mkdir(packdir, 0700) < 0 ||
 	    !(idxpath = fs_join(packdir, rel))) {
-		ret = silo_error_errno("cannot set up '%s'", sp->work);
+		ret = silo__error_errno("cannot set up '%s'", sp->work);
 		goto out;
 	}
 	/* The index kept beside the cache, linked: no copy to write and
@@ -517,24 +517,24 @@ static int sparse_open(struct sparse *sp, const struct remote_pack *rp, int form
 	    fs_write_all(ifd, rp->idx, rp->idx_size, idxpath) < 0 ||
 	    /* durable before it may be linked into the cache */
 	    fsync(ifd) < 0) {
-		ret = silo_error_errno("cannot set up '%s'", sp->work);
+		ret = silo__error_errno("cannot set up '%s'", sp->work);
 		if (ifd >= 0)
 			close(ifd);
 		goto out;
 	}
 	if (close(ifd) < 0) {
-		ret = silo_error_errno("cannot write '%s'", idxpath);
+		ret = silo__error_errno("cannot write '%s'", idxpath);
 		goto out;
 	}
 pack:
 	snprintf(rel, sizeof(rel), "%s.pack", rp->name);
 	if (!(sp->pack_path = fs_join(packdir, rel))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	sp->fd = open(sp->pack_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (sp->fd < 0)
-		ret = silo_error_errno("cannot create '%s'", sp->pack_path);
+		ret = silo__error_errno("cannot create '%s'", sp->pack_path);
 out:
 	free(packdir);
 	free(idxpath);
@@ -550,9 +550,9 @@ static int fetch_frame(struct sparse *sp, const char *url, size_t rawsz)
 	if ((ret = fetch_span(sp, url, 0, 12)) < 0)
 		return ret;
 	if (sp->size < 12 + rawsz)
-		return silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+		return silo__error_set(SILO_ECORRUPT, "'%s' is truncated", url);
 	if (ftruncate(sp->fd, (off_t)sp->size) < 0)
-		return silo_error_errno("cannot size '%s'", sp->pack_path);
+		return silo__error_errno("cannot size '%s'", sp->pack_path);
 	return fetch_span(sp, url, sp->size - rawsz, rawsz);
 }
 
@@ -571,19 +571,19 @@ static int fetch_chain(struct sparse *sp, const struct remote_pack *rp, const ch
 	for (steps = 0; ; steps++) {
 		struct pack_entry e;
 		if (steps > MAX_CHAIN)
-			return silo_error_set(SILO_ECORRUPT,
-					      "'%s': delta chain too long or looping", url);
+			return silo__error_set(SILO_ECORRUPT,
+					       "'%s': delta chain too long or looping", url);
 		if (!sparse_has(sp, cur)) {
 			uint64_t next;
 			int has_next = next_offset(rp, cur, &next);
 			uint64_t end = pack_entry_end(has_next, next, sp->size, rawsz);
 			if (end <= cur || end > sp->size - rawsz)
-				return silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
-						      url, (unsigned long long)cur);
+				return silo__error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+						       url, (unsigned long long)cur);
 			if ((ret = fetch_span(sp, url, cur, end - cur)) < 0)
 				return ret;
 			if (ALLOC_GROW(sp->have, sp->n_have + 1, sp->alloc_have) < 0)
-				return silo_error_oom();
+				return silo__error_oom();
 			sp->have[sp->n_have++] = cur;
 			pack_close(*p);
 			*p = NULL;
@@ -616,7 +616,7 @@ static int copy_object(struct pack *p, uint64_t offset, unsigned char **out,
 			memcpy(*out, data, size);
 			*out_size = size;
 		} else {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		}
 		if (owned)
 			free((void *)data);
@@ -660,10 +660,10 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, u
 		goto out;
 	*out_type = silo_stream_type(st);
 	if (size != UINT64_MAX && silo_stream_size(st) != size) {
-		ret = silo_error_set(SILO_ECORRUPT, "its entry is a %s of %llu bytes, not %llu",
-				     silo_object_type_name(*out_type),
-				     (unsigned long long)silo_stream_size(st),
-				     (unsigned long long)size);
+		ret = silo__error_set(SILO_ECORRUPT, "its entry is a %s of %llu bytes, not %llu",
+				      silo_object_type_name(*out_type),
+				      (unsigned long long)silo_stream_size(st),
+				      (unsigned long long)size);
 		goto out;
 	}
 	if (*out_type == SILO_OBJ_BLOB && silo_stream_size(st) > SMALL_BLOB) {
@@ -678,18 +678,18 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, u
 		goto out;
 	}
 	if (silo_stream_size(st) > (256u << 20)) {
-		ret = silo_error_set(SILO_ECORRUPT, "a %s of %llu bytes is too large",
-				     silo_object_type_name(*out_type),
-				     (unsigned long long)silo_stream_size(st));
+		ret = silo__error_set(SILO_ECORRUPT, "a %s of %llu bytes is too large",
+				      silo_object_type_name(*out_type),
+				      (unsigned long long)silo_stream_size(st));
 		goto out;
 	}
 	if (!(buf = malloc((size_t)silo_stream_size(st) + 1))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	while ((ret = silo_stream_read(st, &d, &len)) > 0) {
 		if (len > silo_stream_size(st) - have) {
-			ret = silo_error_set(SILO_ECORRUPT, "object is longer than its header says");
+			ret = silo__error_set(SILO_ECORRUPT, "object is longer than its header says");
 			break;
 		}
 		memcpy(buf + have, d, len);
@@ -737,7 +737,7 @@ static int write_frame(struct sparse *sp, const struct remote_pack *rp, int form
 	if (ftruncate(sp->fd, (off_t)sp->size) < 0 ||
 	    pwrite(sp->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    pwrite(sp->fd, sum.hash, rawsz, (off_t)(sp->size - rawsz)) != (ssize_t)rawsz)
-		return silo_error_errno("cannot write '%s'", sp->pack_path);
+		return silo__error_errno("cannot write '%s'", sp->pack_path);
 	return 0;
 }
 
@@ -793,7 +793,7 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
 	    (ret = sparse_open(&sp, rp, r->format, dir)) < 0)
 		goto out;
@@ -813,12 +813,12 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 				end = sp.size - rawsz;
 			}
 			if (end <= v[j].off || v[j].off < 12) {
-				ret = silo_error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
-						     url, (unsigned long long)v[j].off);
+				ret = silo__error_set(SILO_ECORRUPT, "'%s': bad entry offset %llu",
+						      url, (unsigned long long)v[j].off);
 				goto out;
 			}
 			if (ALLOC_GROW(sp.have, sp.n_have + 1, sp.alloc_have) < 0) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				goto out;
 			}
 			sp.have[sp.n_have++] = v[j].off;
@@ -836,7 +836,7 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 		}
 	}
 	if (sp.size < rawsz + 12) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+		ret = silo__error_set(SILO_ECORRUPT, "'%s' is truncated", url);
 		goto out;
 	}
 	if (!framed && (ret = write_frame(&sp, rp, r->format)) < 0)
@@ -853,13 +853,13 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 		    (one = deliver_object(p, v[i].off, v[i].id, v[i].want, cache, batch, dp, sz,
 					  tp)) == 0 &&
 		    !v[i].data && *tp != SILO_OBJ_BLOB)
-			one = silo_error_set(SILO_EINVALID, "object in '%s' is a %s, not a blob",
-					     url, silo_object_type_name(*tp));
+			one = silo__error_set(SILO_EINVALID, "object in '%s' is a %s, not a blob",
+					      url, silo_object_type_name(*tp));
 		free(data);
 		v[i].ret = one;
 		if (one < 0 && v[i].item) {
 			char hex[SILO_OID_MAX_HEXSZ + 1];
-			silo_error_wrap("object %s from '%s'", silo_oid_to_hex(hex, v[i].id), url);
+			silo__error_wrap("object %s from '%s'", silo_oid_to_hex(hex, v[i].id), url);
 			item_failed(v[i].item, one);
 		}
 		if (!p) {	/* fetch_chain could not map it again */
@@ -905,7 +905,7 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	int ret;
 
 	if (!pack_index_lookup(rp->idx, rawsz, id, &pos))
-		return silo_error_set(SILO_ENOTFOUND, "not in '%s/pack/%s.pack'", r->url, rp->name);
+		return silo__error_set(SILO_ENOTFOUND, "not in '%s/pack/%s.pack'", r->url, rp->name);
 	memset(&w, 0, sizeof(w));
 	w.off = idx_offset(rp, pos, rawsz);
 	w.id = id;
@@ -939,7 +939,7 @@ static int follow_redirect(silo_remote *r, size_t i)
 	r->moved_lookups++;
 	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, r->packs[i].name);
 	if (!(url = fs_join(r->url, rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = http_get_start(url, MOVED_BYTES_MAX, &text, &len, &result, error, sizeof(error));
 	free(url);
 	/* One pack a line: a repack may have spread the objects of one
@@ -1021,11 +1021,11 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, uint64_t w
 	if ((ret = find_pack(&rp, r, cache, id)) < 0)
 		return ret;
 	if (!ret)
-		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
-				      silo_oid_to_hex(hex, id), r->url);
+		return silo__error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
+				       silo_oid_to_hex(hex, id), r->url);
 	if ((ret = read_remote_object(r, rp, cache, id, want, batch, data, size, type)) < 0)
-		silo_error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
-				r->url, rp->name);
+		silo__error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
+				 r->url, rp->name);
 	return ret;
 }
 
@@ -1040,9 +1040,9 @@ int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id, uint64_t 
 	if ((ret = remote_pack_read(r, cache, id, want, NULL, &data, &size, &type)) < 0)
 		return ret;
 	if (type != SILO_OBJ_BLOB)
-		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
-				     silo_oid_to_hex(hex, id), r->url,
-				     silo_object_type_name(type));
+		ret = silo__error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",
+				      silo_oid_to_hex(hex, id), r->url,
+				      silo_object_type_name(type));
 	free(data);
 	return ret;
 }
@@ -1062,7 +1062,7 @@ int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item *
 	if (!v || !done) {
 		free(v);
 		free(done);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; i < n; i++) {
 		items[i]->status = SILO_ENOTFOUND;
@@ -1140,7 +1140,7 @@ static int add_pack(silo_remote *r, const char *name, int via_moved)
 	if (!pack_name_is_base(name, r->format) || known_pack(r, name))
 		return 0;
 	if (ALLOC_GROW(r->packs, r->n_packs + 1, r->alloc_packs) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	p = &r->packs[r->n_packs++];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -1183,7 +1183,7 @@ static int keep_section(struct remote_pack *rp, struct pack *p, uint64_t end,
 			continue;
 		silo_oid_from_raw(&id, cache->format, rp->idx + 8 + 256 * 4 + (size_t)pos * rawsz);
 		if (ALLOC_GROW(v, n + 1, alloc) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		o = &v[n];
@@ -1194,7 +1194,7 @@ static int keep_section(struct remote_pack *rp, struct pack *p, uint64_t end,
 		n++;
 		if ((ret = silo_oid_hash_buffer(&got, cache->format, o->type, o->data, o->len)) == 0 &&
 		    !silo_oid_equal(&got, &id))
-			ret = silo_error_set(SILO_ECORRUPT,
+			ret = silo__error_set(SILO_ECORRUPT,
 				"object %s from '%s' hashes to something else",
 				silo_oid_to_hex(hex, &id), url);
 	}
@@ -1226,7 +1226,7 @@ int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 	off = idx_offset(rp, pos, rawsz);
 	snprintf(rel, sizeof(rel), "pack/%s.pack", rp->name);
 	if (!(url = fs_join(r->url, rel)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = remote_index_dir(&dir, r->format)) < 0 ||
 	    (ret = sparse_open(&sp, rp, r->format, dir)) < 0)
 		goto out;
@@ -1245,12 +1245,12 @@ int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last)
 		goto out;
 	memcpy(trailer, sum.hash, rawsz);
 	if (sp.size < end + rawsz) {
-		ret = silo_error_set(SILO_ECORRUPT, "'%s' is truncated", url);
+		ret = silo__error_set(SILO_ECORRUPT, "'%s' is truncated", url);
 		goto out;
 	}
 	if (ftruncate(sp.fd, (off_t)sp.size) < 0 ||
 	    pwrite(sp.fd, trailer, rawsz, (off_t)(sp.size - rawsz)) != (ssize_t)rawsz) {
-		ret = silo_error_errno("cannot write '%s'", sp.pack_path);
+		ret = silo__error_errno("cannot write '%s'", sp.pack_path);
 		goto out;
 	}
 	snprintf(rel, sizeof(rel), "pack/%s", rp->name);

@@ -27,19 +27,19 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 	char error[512], *url;
 	int ret;
 
-	if ((ret = silo_has_object_local(rs->cache, id)) != 0)
+	if ((ret = silo__has_object_local(rs->cache, id)) != 0)
 		return ret;
 	if (remote_pack_known(rs->r, id) > 0)
 		return 1;
 	if (!(url = silo_remote_object_url(rs->r, id)))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = http_head(url, &result, error, sizeof(error));
 	if (ret == 0 && result == HTTP_OK)
 		ret = 1;
 	else if (ret == 0 && result == HTTP_NOT_FOUND)
 		ret = remote_pack_has(rs->r, rs->cache, id);	/* perhaps packed */
 	else if (ret == 0)
-		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
+		ret = silo__error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
 	free(url);
 	return ret;
 }
@@ -58,7 +58,7 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id, uint64_t size
 	if ((ret = silo_remote_fetch(rs->r, rs->cache, &item, 1, 1, NULL, NULL)) < 0)
 		return ret;
 	if (item.status < 0)
-		return silo_error_set(item.status, "%s", item.message);
+		return silo__error_set(item.status, "%s", item.message);
 	if (out)
 		*out = item;
 	return 0;
@@ -114,7 +114,7 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 		return silo_stream_open(out, rs->cache, id);
 	if (!(ms = calloc(1, sizeof(*ms)))) {
 		free(data);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ms->base.ops = &mem_ops;
 	ms->base.type = type;
@@ -132,7 +132,7 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 	struct silo_fetch_item item;
 	int ret;
 
-	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
+	if (silo__has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id, size);
 	ret = fetch_one(rs, id, size, &item);
 
@@ -146,9 +146,9 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 		char rel[SILO_LOOSE_PATH_MAX], *path = NULL;
 		silo_loose_relpath(rel, id);
 		if (!(path = fs_join(silo_root(rs->cache), rel)))
-			return silo_error_oom();
-		ret = silo_loose_stream_open_checked(out, path, path, id,
-						     item.checked_dev, item.checked_ino);
+			return silo__error_oom();
+		ret = silo__loose_stream_open_checked(out, path, path, id,
+						      item.checked_dev, item.checked_ino);
 		free(path);
 		if (ret != SILO_ENOTFOUND)
 			return ret;	/* else it went or was replaced: as below */
@@ -195,7 +195,7 @@ int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
 	if (!rs) {
 		silo_remote_free(r);
 		silo_free(cache);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	rs->base.ops = &remote_source_ops;
 	rs->base.local = 0;
@@ -228,7 +228,7 @@ int silo_remote_open_cached(silo **out, const char *url)
 		return ret;
 	}
 	if ((ret = remote_source_new(&src, r, cache)) < 0 ||
-	    (ret = silo_add_source(*out, src)) < 0) {
+	    (ret = silo__add_source(*out, src)) < 0) {
 		silo_free(*out);
 		*out = NULL;
 	}
@@ -249,7 +249,7 @@ int silo_open_default(silo **out, const char *explicit_path)
 
 static struct remote_source *remote_of(silo *s)
 {
-	struct silo_source *src = silo_remote_source(s);
+	struct silo_source *src = silo__remote_source(s);
 
 	return src && src->ops == &remote_source_ops ? (struct remote_source *)src : NULL;
 }
@@ -266,7 +266,7 @@ int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *la
 	struct remote_source *rs = remote_of(s);
 	int ret;
 
-	if (!rs || (ret = silo_has_object_local(rs->cache, first)) > 0)
+	if (!rs || (ret = silo__has_object_local(rs->cache, first)) > 0)
 		return 0;
 	if (ret < 0)
 		return ret;
@@ -286,9 +286,9 @@ int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *size
 	if (!rs || !n)
 		return 0;
 	if (!(items = calloc(n, sizeof(*items))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < n; i++)
-		if (silo_has_object_local(rs->cache, &ids[i]) == 0) {
+		if (silo__has_object_local(rs->cache, &ids[i]) == 0) {
 			items[k].size_plus_one = sizes ? sizes[i] + 1 : 0;
 			items[k++].id = ids[i];
 		}
@@ -299,7 +299,7 @@ int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *size
 	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, progress, payload) : 0;
 	for (i = 0; ret == 0 && i < k; i++)
 		if (items[i].status == SILO_ECORRUPT)
-			ret = silo_error_set(SILO_ECORRUPT, "%s", items[i].message);
+			ret = silo__error_set(SILO_ECORRUPT, "%s", items[i].message);
 	free(items);
 	return ret;
 }

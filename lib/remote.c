@@ -26,9 +26,9 @@ int silo_cache_dir(char **out)
 	else if ((home = getenv("HOME")) && *home)
 		*out = fs_join(home, ".cache/silo");
 	else
-		return silo_error_set(SILO_ENOTFOUND,
+		return silo__error_set(SILO_ENOTFOUND,
 			"no cache directory: set SILO_CACHE_DIR, XDG_CACHE_HOME or HOME");
-	return *out ? 0 : silo_error_oom();
+	return *out ? 0 : silo__error_oom();
 }
 
 int remote_index_dir(char **out, int format)
@@ -41,7 +41,7 @@ int remote_index_dir(char **out, int format)
 	snprintf(name, sizeof(name), "idx-%s", silo_oid_format_name(format));
 	*out = fs_join(base, name);
 	free(base);
-	return *out ? 0 : silo_error_oom();
+	return *out ? 0 : silo__error_oom();
 }
 
 int silo_cache_open(silo **out, int format)
@@ -55,12 +55,12 @@ int silo_cache_open(silo **out, int format)
 	dir = fs_join(base, silo_oid_format_name(format));
 	free(base);
 	if (!dir)
-		return silo_error_oom();
+		return silo__error_oom();
 	/* Creating is idempotent and safe against concurrent creators. */
 	if ((ret = silo_init(dir, format)) == 0)
 		ret = silo_open(out, dir);
 	if (ret < 0)
-		silo_error_wrap("cannot open the cache '%s'", dir);
+		silo__error_wrap("cannot open the cache '%s'", dir);
 	free(dir);
 	return ret;
 }
@@ -96,23 +96,23 @@ int silo_remote_open(silo_remote **out, const char *url)
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->url = strdup(url))) {
 		free(r);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	len = strlen(r->url);
 	while (len > 1 && r->url[len - 1] == '/')
 		r->url[--len] = '\0';
 	if (!(config_url = fs_join(r->url, SILO_CONFIG_FILE))) {
 		silo_remote_free(r);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ret = http_get_buffer(config_url, &text, &len, &result, error, sizeof(error));
 	if (ret == 0 && result == HTTP_NOT_FOUND)
-		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a silo: '%s': %s",
-				     url, config_url, error);
+		ret = silo__error_set(SILO_ENOTFOUND, "'%s' is not a silo: '%s': %s",
+				      url, config_url, error);
 	else if (ret == 0 && result != HTTP_OK)
-		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
+		ret = silo__error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
 	if (ret == 0)
-		ret = silo_config_parse(&r->format, text, len, config_url);
+		ret = silo__config_parse(&r->format, text, len, config_url);
 	free(text);
 	free(config_url);
 	if (ret < 0) {
@@ -164,7 +164,7 @@ static int check_piece(struct http_job *job, uint64_t off, const void *data, siz
 		if (off + n > slot->head_len)
 			slot->head_len = (size_t)off + n;
 	}
-	r = silo_loose_declared_size(slot->head, slot->head_len, &size);
+	r = silo__loose_declared_size(slot->head, slot->head_len, &size);
 	if (r == 0 && slot->head_len < sizeof(slot->head))
 		return 0;
 	if (r <= 0) {
@@ -206,14 +206,14 @@ static int open_slot(struct fetch_slot *slot, silo *cache)
 	silo_oid_to_hex(hex, &slot->item->id);
 	snprintf(name, sizeof(name), SILO_TMP_PREFIX "fetch_%s", hex);
 	if (!(slot->tmp = fs_join(cache->objects_dir, name)))
-		return silo_error_oom();
+		return silo__error_oom();
 	slot->fd = open(slot->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (slot->fd < 0)
-		return silo_error_errno("cannot create '%s'", slot->tmp);
+		return silo__error_errno("cannot create '%s'", slot->tmp);
 	while (flock(slot->fd, LOCK_EX) < 0)
 		if (errno != EINTR)
-			return silo_error_errno("cannot lock '%s'", slot->tmp);
-	if ((have = silo_has_object_local(cache, &slot->item->id)) != 0)
+			return silo__error_errno("cannot lock '%s'", slot->tmp);
+	if ((have = silo__has_object_local(cache, &slot->item->id)) != 0)
 		return have;
 	/* The file we locked may have been renamed away by the process we
 	 * waited for: make sure it is still the one at that name. */
@@ -240,14 +240,14 @@ static int check_download(struct fetch_slot *slot)
 	size_t len;
 	int ret;
 
-	ret = silo_loose_stream_open(&st, slot->tmp, slot->url, &item->id);
+	ret = silo__loose_stream_open(&st, slot->tmp, slot->url, &item->id);
 	if (ret == 0) {
 		while ((ret = silo_stream_read(st, &data, &len)) > 0)
 			;
 		silo_stream_free(st);
 	}
 	if (ret == 0 && fchmod(slot->fd, 0444) < 0)
-		ret = silo_error_errno("cannot set the mode of '%s'", slot->tmp);
+		ret = silo__error_errno("cannot set the mode of '%s'", slot->tmp);
 	if (ret < 0) {
 		/* A bad download is not resumed: the next fetch starts over. */
 		unlink(slot->tmp);
@@ -328,9 +328,9 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 	int ret = 0;
 
 	if (r->format != cache->format)
-		return silo_error_set(SILO_EINVALID, "'%s' holds %s ids, the cache %s",
-				      r->url, silo_oid_format_name(r->format),
-				      silo_oid_format_name(cache->format));
+		return silo__error_set(SILO_EINVALID, "'%s' holds %s ids, the cache %s",
+				       r->url, silo_oid_format_name(r->format),
+				       silo_oid_format_name(cache->format));
 	slots = calloc(n ? n : 1, sizeof(*slots));
 	hjobs = calloc(n ? n : 1, sizeof(*hjobs));
 	known = calloc(n ? n : 1, sizeof(*known));
@@ -338,7 +338,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		free(slots);
 		free(hjobs);
 		free(known);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; i < n; i++) {
 		struct silo_fetch_item *item = &items[i];
@@ -349,7 +349,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		item->message[0] = '\0';
 		item->checked = 0;
 		item->checked_dev = item->checked_ino = 0;
-		if ((have = silo_has_object_local(cache, &item->id)) > 0)
+		if ((have = silo__has_object_local(cache, &item->id)) > 0)
 			continue;
 		/* In a pack whose index we hold: its entry, one range
 		 * request, without asking for a loose copy first; all such
@@ -366,7 +366,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 				 silo_error_message());
 		} else if (have == 0) {
 			if (!(slot->url = silo_remote_object_url(r, &item->id))) {
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				break;
 			}
 			hjobs[k].url = slot->url;

@@ -81,7 +81,7 @@ struct repack {
 	size_t n_order;		/* how many objects that pack holds */
 	int depth;		/* its longest delta chain */
 	char **new_packs;	/* "pack/pack-<hex>.pack" of each pack written */
-	size_t n_new;
+	size_t n_new, alloc_new;
 	uint32_t *moved;	/* [old * n_new + new]: how many objects of
 				   old pack OLD pack NEW holds */
 	/* A family pack being written (pack-family.c), or NULL: each

@@ -35,13 +35,13 @@ static int empty_dir(int dfd, struct strbuf *path, int depth)
 	int ret = 0, made_writable = 0;
 
 	if (!(d = fdopendir(dfd))) {
-		ret = silo_error_errno("cannot read directory '%s'", path->buf);
+		ret = silo__error_errno("cannot read directory '%s'", path->buf);
 		close(dfd);
 		return ret;
 	}
 	if (depth > 4096) {
 		closedir(d);
-		return silo_error_set(SILO_EINVALID, "'%s' is nested too deeply", path->buf);
+		return silo__error_set(SILO_EINVALID, "'%s' is nested too deeply", path->buf);
 	}
 	for (;;) {
 		const char *name;
@@ -49,7 +49,7 @@ static int empty_dir(int dfd, struct strbuf *path, int depth)
 		errno = 0;
 		if (!(de = readdir(d))) {
 			if (errno)
-				ret = silo_error_errno("cannot read directory '%s'", path->buf);
+				ret = silo__error_errno("cannot read directory '%s'", path->buf);
 			break;
 		}
 		name = de->d_name;
@@ -69,7 +69,7 @@ static int empty_dir(int dfd, struct strbuf *path, int depth)
 		    errno == EACCES) {
 			int sub = open_dir(dirfd(d), name);
 			if (sub < 0) {
-				ret = silo_error_errno("cannot remove '%s'", path->buf);
+				ret = silo__error_errno("cannot remove '%s'", path->buf);
 				break;
 			}
 			if ((ret = empty_dir(sub, path, depth + 1)) < 0)
@@ -83,7 +83,7 @@ static int empty_dir(int dfd, struct strbuf *path, int depth)
 					continue;
 			}
 		}
-		ret = silo_error_errno("cannot remove '%s'", path->buf);
+		ret = silo__error_errno("cannot remove '%s'", path->buf);
 		break;
 	}
 	strbuf_setlen(path, base);
@@ -100,16 +100,16 @@ int silo_tree_remove(const char *dir)
 	if (lstat(dir, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;	/* as rm -rf */
-		return silo_error_errno("cannot remove '%s'", dir);
+		return silo__error_errno("cannot remove '%s'", dir);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlink(dir) < 0 && errno != ENOENT)
-			return silo_error_errno("cannot remove '%s'", dir);
+			return silo__error_errno("cannot remove '%s'", dir);
 		return 0;
 	}
 	fd = open_dir(AT_FDCWD, dir);
 	if (fd < 0)
-		return silo_error_errno("cannot remove '%s'", dir);
+		return silo__error_errno("cannot remove '%s'", dir);
 	if ((ret = strbuf_adds(&path, dir)) < 0) {
 		close(fd);
 		return ret;
@@ -119,6 +119,6 @@ int silo_tree_remove(const char *dir)
 	if (ret < 0)
 		return ret;
 	if (rmdir(dir) < 0 && errno != ENOENT)
-		return silo_error_errno("cannot remove '%s'", dir);
+		return silo__error_errno("cannot remove '%s'", dir);
 	return 0;
 }

@@ -18,9 +18,9 @@ static int file_size(uint64_t *size, const char *root, const char *rel)
 
 	*size = 0;
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (lstat(path, &st) < 0) {
-		int ret = errno == ENOENT ? 0 : silo_error_errno("cannot stat '%s'", path);
+		int ret = errno == ENOENT ? 0 : silo__error_errno("cannot stat '%s'", path);
 		free(path);
 		return ret;
 	}

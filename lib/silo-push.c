@@ -96,9 +96,9 @@ static int collect(struct strbuf lists[N_PASSES], const char *src, const char *r
 	int ret = 0;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!(d = opendir(path))) {
-		ret = silo_error_errno("cannot read '%s'", path);
+		ret = silo__error_errno("cannot read '%s'", path);
 		free(path);
 		return ret;
 	}
@@ -110,17 +110,17 @@ static int collect(struct strbuf lists[N_PASSES], const char *src, const char *r
 		if (skipped(de->d_name))
 			continue;
 		if (asprintf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (!(full = fs_join(src, sub))) {
 			free(sub);
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (lstat(full, &st) < 0) {
 			if (errno != ENOENT)	/* replaced while we looked */
-				ret = silo_error_errno("cannot stat '%s'", full);
+				ret = silo__error_errno("cannot stat '%s'", full);
 		} else if (S_ISDIR(st.st_mode)) {
 			ret = collect(lists, src, sub, dest);
 		} else if (S_ISREG(st.st_mode) && strcmp(sub, PACK_LIST)) {
@@ -159,10 +159,10 @@ static int make_tmp_dir(char **dir)
 
 	if (asprintf(dir, "%s/silo-push-XXXXXX", tmp_dir()) < 0) {
 		*dir = NULL;
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if (!mkdtemp(*dir)) {
-		ret = silo_error_errno("cannot create a directory in '%s'", tmp_dir());
+		ret = silo__error_errno("cannot create a directory in '%s'", tmp_dir());
 		free(*dir);
 		*dir = NULL;
 		return ret;
@@ -183,11 +183,11 @@ static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest,
 	ssize_t n;
 
 	if (pipe(fds) < 0)
-		return silo_error_errno("cannot create a pipe");
+		return silo__error_errno("cannot create a pipe");
 	if (posix_spawn_file_actions_init(&fa) != 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (partial)
@@ -201,7 +201,7 @@ static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest,
 	if (ret != 0) {
 		close(fds[0]);
 		errno = ret;
-		return silo_error_errno("cannot run rsync");
+		return silo__error_errno("cannot run rsync");
 	}
 	while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
 		if (n < 0) {
@@ -217,14 +217,14 @@ static int spawn_rsync(char *const argv[], struct strbuf *out, const char *dest,
 	close(fds[0]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			return silo_error_errno("cannot wait for rsync");
+			return silo__error_errno("cannot wait for rsync");
 	if (partial && WIFEXITED(st) && (WEXITSTATUS(st) == 23 || WEXITSTATUS(st) == 24))
 		return ret;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return silo_error_set(remote ? SILO_ENET : SILO_EIO,
-				      "rsync to '%s' failed (%s %d)", dest,
-				      WIFEXITED(st) ? "exit status" : "signal",
-				      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		return silo__error_set(remote ? SILO_ENET : SILO_EIO,
+				       "rsync to '%s' failed (%s %d)", dest,
+				       WIFEXITED(st) ? "exit status" : "signal",
+				       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	return ret;
 }
 
@@ -253,7 +253,7 @@ static int run_rsync(size_t *copied, const char *src, const char *dest, const st
 	if ((ret = fs_write_all(list_fd, list->buf, list->len, list_path)) < 0)
 		goto out;
 	if (asprintf(&src_slash, "%s/", src) < 0 || asprintf(&dest_slash, "%s/", dest) < 0) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	snprintf(files_from, sizeof(files_from), "--files-from=%s", list_path);
@@ -311,7 +311,7 @@ static int remote_pack_list(struct strbuf *text, const char *dest)
 	int ret;
 
 	if (asprintf(&pack_dir, "%s/pack/", dest) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	{
 		char *argv[] = { "rsync", "--list-only", pack_dir, NULL };
 		ret = spawn_rsync(argv, &out, dest, 1, 0);
@@ -362,11 +362,11 @@ static int remote_list_write(const char *dest)
 	if ((ret = make_tmp_dir(&dir)) < 0)
 		return ret;
 	if (!(sub = fs_join(dir, "pack")) || !(path = fs_join(sub, "packs"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (mkdir(sub, 0755) < 0) {
-		ret = silo_error_errno("cannot create '%s'", sub);
+		ret = silo__error_errno("cannot create '%s'", sub);
 		goto out;
 	}
 	if ((ret = strbuf_adds(&one, PACK_LIST "\n")) < 0 ||
@@ -375,7 +375,7 @@ static int remote_list_write(const char *dest)
 	for (round = 0; round < 5; round++) {
 		unlink(path);
 		if ((ret = fs_write_file_atomic(path, text.buf, text.len)) < 0 ||
-		    (ret = chmod(path, 0444) < 0 ? silo_error_errno("cannot chmod '%s'", path) : 0) < 0 ||
+		    (ret = chmod(path, 0444) < 0 ? silo__error_errno("cannot chmod '%s'", path) : 0) < 0 ||
 		    (ret = run_rsync(&copied, dir, dest, &one, 1, RSYNC_REPLACE)) < 0)
 			break;
 		strbuf_reset(&again);
@@ -416,7 +416,7 @@ static int dest_dirs(const char *dest, int remote)
 	if (!remote) {
 		for (i = 0; i < sizeof(silo_dirs) / sizeof(*silo_dirs) && !ret; i++) {
 			if (!(sub = fs_join(dest, silo_dirs[i])))
-				return silo_error_oom();
+				return silo__error_oom();
 			ret = fs_mkdir_p(sub, 0777);
 			free(sub);
 		}
@@ -426,9 +426,9 @@ static int dest_dirs(const char *dest, int remote)
 		return ret;
 	for (i = 0; i < sizeof(silo_dirs) / sizeof(*silo_dirs) && !ret; i++) {
 		if (!(sub = fs_join(dir, silo_dirs[i])))
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		else if (mkdir(sub, 0777) < 0)
-			ret = silo_error_errno("cannot create '%s'", sub);
+			ret = silo__error_errno("cannot create '%s'", sub);
 		free(sub);
 		if (!ret)
 			ret = strbuf_addf(&list, "%s\n", silo_dirs[i]);
@@ -460,14 +460,14 @@ static int dest_freshen(const char *src, const char *dest, const struct strbuf *
 		char *rel = strndup(p, len), *from = NULL, *to = NULL;
 		struct stat st;
 		if (!rel || !(from = fs_join(src, rel)) || !(to = fs_join(dest, rel))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 		} else if (stat(from, &st) == 0) {
 			struct timespec times[2] = { st.st_atim, st.st_mtim };
 			/* One we may not touch (another user's) stays as it is:
 			 * its owner's writers make it young there. */
 			if (utimensat(AT_FDCWD, to, times, 0) < 0 && errno != EPERM &&
 			    errno != EACCES && errno != ENOENT)
-				ret = silo_error_errno("cannot set the time of '%s'", to);
+				ret = silo__error_errno("cannot set the time of '%s'", to);
 		}
 		free(rel);
 		free(from);
@@ -487,7 +487,7 @@ static int dest_list_write(const char *dest, int remote)
 		return remote_list_write(dest);
 	if ((ret = silo_open(&d, dest)) < 0)
 		return ret;
-	ret = silo_pack_list_write(d);
+	ret = silo__pack_list_write(d);
 	silo_free(d);
 	return ret;
 }
@@ -500,11 +500,11 @@ int silo_push(struct silo_push_result *out, const char *src, const char *dest)
 
 	memset(out, 0, sizeof(*out));
 	if (!(config = fs_join(src, "config.json")))
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_exists(config);
 	free(config);
 	if (ret <= 0)
-		return ret < 0 ? ret : silo_error_set(SILO_ENOTFOUND, "'%s' is not a silo", src);
+		return ret < 0 ? ret : silo__error_set(SILO_ENOTFOUND, "'%s' is not a silo", src);
 	if (!remote && (ret = fs_mkdir_p(dest, 0777)) < 0)
 		return ret;
 	for (i = 0; i < N_PASSES; i++) {

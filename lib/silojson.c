@@ -100,14 +100,14 @@ static int file_url_path(char **out, const char *url, const char *name)
 	if (!strncmp(p, "localhost/", 10))
 		p += 9;
 	if (*p != '/')
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': silo '%s': expected file:///absolute/path", name, url);
 	for (; *p; p++) {
 		if (*p == '%') {
 			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				strbuf_release(&sb);
-				return silo_error_set(SILO_EINVALID,
+				return silo__error_set(SILO_EINVALID,
 					"'%s': silo '%s': bad percent escape", name, url);
 			}
 			if (strbuf_addch(&sb, (char)(hi * 16 + lo)) < 0)
@@ -121,7 +121,7 @@ static int file_url_path(char **out, const char *url, const char *name)
 	return 0;
 oom:
 	strbuf_release(&sb);
-	return silo_error_oom();
+	return silo__error_oom();
 }
 
 /* Fill E from SPEC; BASE is the directory relative paths start from. */
@@ -130,11 +130,11 @@ static int resolve_entry(struct silo_silojson_entry *e, const char *spec,
 {
 	memset(e, 0, sizeof(*e));
 	if (!(e->spec = strdup(spec)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if (!strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8)) {
 		e->kind = SILO_SILOJSON_HTTP;
 		e->location = strdup(spec);
-		return e->location ? 0 : silo_error_oom();
+		return e->location ? 0 : silo__error_oom();
 	}
 	e->kind = SILO_SILOJSON_LOCAL;
 	if (!strncmp(spec, "file://", 7)) {
@@ -145,22 +145,22 @@ static int resolve_entry(struct silo_silojson_entry *e, const char *spec,
 		e->location = normalize_path(path);
 		free(path);
 	} else if (strstr(spec, "://")) {
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'silos': '%s' is not a path or an http://, https:// or file:// URL",
 			name, spec);
 	} else if (!*spec) {
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'silos': expected a path or URL, not an empty string", name);
 	} else if (spec[0] == '/' || !base) {
 		e->location = normalize_path(spec);
 	} else {
 		char *joined = fs_join(base, spec);
 		if (!joined)
-			return silo_error_oom();
+			return silo__error_oom();
 		e->location = normalize_path(joined);
 		free(joined);
 	}
-	return e->location ? 0 : silo_error_oom();
+	return e->location ? 0 : silo__error_oom();
 }
 
 int silo_silojson_load(struct silo_silojson *out, const char *path)
@@ -188,32 +188,32 @@ int silo_silojson_parse(struct silo_silojson *out, const char *text, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (len > SILOJSON_MAX_BYTES)
-		return silo_error_set(SILO_EINVALID, "'%s' is too large: more than %d bytes",
-				      path, SILOJSON_MAX_BYTES);
+		return silo__error_set(SILO_EINVALID, "'%s' is too large: more than %d bytes",
+				       path, SILOJSON_MAX_BYTES);
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
-		return silo_error_set(SILO_EINVALID, "'%s': not valid JSON: line %d: %s",
-				      path, jerr.line, jerr.text);
+		return silo__error_set(SILO_EINVALID, "'%s': not valid JSON: line %d: %s",
+				       path, jerr.line, jerr.text);
 	if (!json_is_object(doc)) {
-		ret = silo_error_set(SILO_EINVALID, "'%s': expected a JSON object", path);
+		ret = silo__error_set(SILO_EINVALID, "'%s': expected a JSON object", path);
 		goto out;
 	}
 	silos = json_object_get(doc, "silos");
 	if (!json_is_array(silos) || !json_array_size(silos)) {
-		ret = silo_error_set(SILO_EINVALID,
+		ret = silo__error_set(SILO_EINVALID,
 			"'%s': %s field 'silos': expected a non-empty array of paths and URLs",
 			path, silos ? "bad" : "missing");
 		goto out;
 	}
 	if (!(out->path = strdup(path)) || !(dir = fs_dirname(path)) ||
 	    !(out->v = calloc(json_array_size(silos), sizeof(*out->v)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < json_array_size(silos); i++) {
 		json_t *s = json_array_get(silos, i);
 		if (!json_is_string(s)) {
-			ret = silo_error_set(SILO_EINVALID,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s': field 'silos': entry %zu: expected a string (a path or URL)",
 				path, i + 1);
 			goto out;
@@ -236,7 +236,7 @@ int silo_silojson_from_option(struct silo_silojson *out, const char *spec)
 
 	memset(out, 0, sizeof(*out));
 	if (!(out->v = calloc(1, sizeof(*out->v))))
-		return silo_error_oom();
+		return silo__error_oom();
 	out->n = 1;
 	if ((ret = resolve_entry(&out->v[0], spec, NULL, "--silo")) < 0)
 		silo_silojson_release(out);
@@ -269,21 +269,21 @@ int silo_silojson_for(struct silo_silojson *out, const char *start)
 		free(d);
 	}
 	if (!dir)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (depth = 0; depth < 256; depth++) {
 		char *candidate = fs_join(dir, SILO_SILOJSON_NAME), *git, *up;
 		int top;
 
 		if (!candidate) {
 			free(dir);
-			return silo_error_oom();
+			return silo__error_oom();
 		}
 		if (access(candidate, F_OK) == 0) {
 			char *shown = normalize_path(candidate);
 			free(candidate);
 			free(dir);
 			if (!shown)
-				return silo_error_oom();
+				return silo__error_oom();
 			ret = silo_silojson_load(out, shown);
 			free(shown);
 			return ret;
@@ -306,9 +306,9 @@ int silo_silojson_for(struct silo_silojson *out, const char *start)
 		dir = up ? normalize_path(up) : NULL;
 		free(up);
 		if (!dir)
-			return silo_error_oom();
+			return silo__error_oom();
 	}
 	free(dir);
-	return silo_error_set(SILO_ENOTFOUND,
+	return silo__error_set(SILO_ENOTFOUND,
 		"no %s found for '%s' in its directory or above", SILO_SILOJSON_NAME, start);
 }

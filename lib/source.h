@@ -28,7 +28,7 @@ struct silo_object_info;
 struct silo_source;
 
 /* What open() returns when the source does not hold the object, after
- * recording why (silo_error_set()): the code recorded (SILO_ENOTFOUND,
+ * recording why (silo__error_set()): the code recorded (SILO_ENOTFOUND,
  * or SILO_ECORRUPT for a damaged pack that may have held it) is what the
  * silo reports if no later source has the object either. */
 #define SILO_SOURCE_MISS 1
@@ -76,10 +76,10 @@ struct silo_source {
 };
 
 /* Append SRC (taken over, also on failure) to the sources of S. */
-int silo_add_source(silo *s, struct silo_source *src);
+int silo__add_source(silo *s, struct silo_source *src);
 
 /* The first source of S that is not local, or NULL. */
-struct silo_source *silo_remote_source(const silo *s);
+struct silo_source *silo__remote_source(const silo *s);
 
 /* The sources of a local silo at ROOT holding ids in FORMAT: its loose
  * objects and its packs (struct pack_set, pack.h). */

@@ -4,6 +4,7 @@
  * matched byte for byte, as the blob a signature carries.
  */
 #include "sshsig-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -60,8 +61,8 @@ struct line {
 
 static int line_error(const struct line *l, const char *what)
 {
-	return silo_error_set(SILO_EINVALID, "malformed allowed signers '%s', line %zu: %s",
-			      l->file, l->number, what);
+	return silo__error_set(SILO_EINVALID, "malformed allowed signers '%s', line %zu: %s",
+			       l->file, l->number, what);
 }
 
 static void skip_blanks(struct line *l)
@@ -280,21 +281,15 @@ static int parse_line(struct silo_sshsig_signers *out, struct line *l)
 		ret = line_error(l, "the key is not of the type before it");
 		goto out;
 	}
-	if (out->n == out->alloc) {
-		size_t alloc = out->alloc ? 2 * out->alloc : 8;
-		struct signer *list = realloc(out->list, alloc * sizeof(*list));
-		if (!list) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		out->list = list;
-		out->alloc = alloc;
+	if (ALLOC_GROW(out->list, out->n + 1, out->alloc) < 0) {
+		ret = silo__error_oom();
+		goto out;
 	}
 	if ((ret = sshsig_principals_can_match(principals)) < 0)
 		goto out;
 	s.anyone = ret;
 	if (!(s.principals = strdup(principals))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	out->list[out->n++] = s;
@@ -315,13 +310,13 @@ int silo_sshsig_signers_parse(struct silo_sshsig_signers **out, const char *text
 
 	*out = NULL;
 	if (!s || !copy || !(s->name = strdup(name))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	if (memchr(text, '\0', len)) {
-		ret = silo_error_set(SILO_EINVALID, "malformed allowed signers '%s': a NUL byte", name);
+		ret = silo__error_set(SILO_EINVALID, "malformed allowed signers '%s': a NUL byte", name);
 		goto out;
 	}
 	l.file = name;
@@ -356,7 +351,7 @@ int silo_sshsig_signers_load(struct silo_sshsig_signers **out, const char *path)
 
 	*out = NULL;
 	if ((ret = fs_read_file(&text, &len, path, SIGNERS_MAX_BYTES)) < 0)
-		return silo_error_wrap("cannot read allowed signers");
+		return silo__error_wrap("cannot read allowed signers");
 	ret = silo_sshsig_signers_parse(out, text, len, path);
 	free(text);
 	return ret;

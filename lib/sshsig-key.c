@@ -43,12 +43,12 @@ static int buf_same(const struct sshsig_buf *a, const struct sshsig_buf *b)
 
 static int bad_key(const char *sig_name, const char *what)
 {
-	return silo_error_set(SILO_EINVALID, "malformed signature '%s': %s", sig_name, what);
+	return silo__error_set(SILO_EINVALID, "malformed signature '%s': %s", sig_name, what);
 }
 
 static int crypto_error(const char *sig_name, const char *what)
 {
-	return silo_error_set(SILO_ERROR, "cannot check signature '%s': %s failed", sig_name, what);
+	return silo__error_set(SILO_ERROR, "cannot check signature '%s': %s failed", sig_name, what);
 }
 
 /*
@@ -123,7 +123,7 @@ static int verify_rsa(struct sshsig_buf *key, const struct sshsig_buf *sig_type,
 	else if (sshsig_buf_eq(sig_type, "rsa-sha2-256"))
 		digest = "SHA256";
 	else if (sshsig_buf_eq(sig_type, "ssh-rsa"))
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"unsupported signature '%s': RSA with SHA-1 (ssh-rsa) is refused", name);
 	else
 		return bad_key(name, "an ssh-rsa key with a signature of another type");
@@ -134,13 +134,13 @@ static int verify_rsa(struct sshsig_buf *key, const struct sshsig_buf *sig_type,
 	for (bit = 0x80; bit && !(n.p[0] & bit); bit >>= 1)
 		bits--;
 	if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"unsupported signature '%s': an RSA key of %zu bits", name, bits);
 	if (sig->len > n.len)
 		return bad_key(name, "an RSA signature longer than its key");
 	/* A signature may come without its leading zero bytes. */
 	if (!(padded = calloc(1, n.len)))
-		return silo_error_oom();
+		return silo__error_oom();
 	memcpy(padded + n.len - sig->len, sig->p, sig->len);
 	ret = crypto_error(name, "loading the RSA key");
 	if (!(bn_e = BN_bin2bn(e.p, (int)e.len, NULL)) || !(bn_n = BN_bin2bn(n.p, (int)n.len, NULL)) ||
@@ -302,8 +302,8 @@ int sshsig_key_verify(const struct sshsig_buf *pubkey, const struct sshsig_buf *
 		else
 			snprintf(type, sizeof(type), "%s", "?");
 	}
-	return silo_error_set(SILO_EINVALID, "unsupported signature '%s': key type '%s'",
-			      sig_name, type);
+	return silo__error_set(SILO_EINVALID, "unsupported signature '%s': key type '%s'",
+			       sig_name, type);
 }
 
 int sshsig_key_supported(const struct sshsig_buf *pubkey)

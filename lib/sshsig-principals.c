@@ -202,7 +202,7 @@ static int remember(struct search *sr, const unsigned char *st)
 		size_t nslots = sr->nslots ? sr->nslots * 2 : 64, k;
 		uint32_t *slots = calloc(nslots, sizeof(*slots));
 		if (!slots)
-			return silo_error_oom();
+			return silo__error_oom();
 		for (k = 0; k < sr->count; k++) {
 			i = hash_state(sr->states + k * sr->nbytes, sr->nbytes) & (nslots - 1);
 			while (slots[i])
@@ -223,7 +223,7 @@ static int remember(struct search *sr, const unsigned char *st)
 		size_t alloc = sr->alloc ? sr->alloc * 2 : 64;
 		unsigned char *states = realloc(sr->states, alloc * sr->nbytes);
 		if (!states)
-			return silo_error_oom();
+			return silo__error_oom();
 		sr->states = states;
 		sr->alloc = alloc;
 	}
@@ -257,7 +257,7 @@ static int search(struct search *sr)
 	if (sr->max_states > SEARCH_WORK / sr->nbytes / (size_t)nsym)
 		sr->max_states = SEARCH_WORK / sr->nbytes / (size_t)nsym;
 	if (!(cur = calloc(1, sr->nbytes)) || !(next = calloc(1, sr->nbytes))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (k = 0; k < sr->n; k++) {
@@ -304,7 +304,7 @@ static int try_witnesses(const char *list, const struct pattern *v, size_t n, ch
 		if (v[k].negated)
 			continue;
 		if (!(w = malloc(v[k].len + 1)))
-			return silo_error_oom();
+			return silo__error_oom();
 		for (star = 0; star < 2 && !found; star++) {
 			for (i = j = 0; i < v[k].len; i++)
 				if (v[k].p[i] == '?' || (v[k].p[i] == '*' && star))
@@ -355,7 +355,7 @@ int sshsig_principals_can_match(const char *list)
 			struct pattern *nv = realloc(v, (alloc = alloc ? 2 * alloc : 8) * sizeof(*v));
 			if (!nv) {
 				free(v);
-				return silo_error_oom();
+				return silo__error_oom();
 			}
 			v = nv;
 		}

@@ -43,19 +43,19 @@ static int run_ssh_keygen(const char *key, const char *namespace, const char *fi
 	err = posix_spawnp(&pid, "ssh-keygen", NULL, NULL, argv, environ);
 	if (err) {
 		errno = err;
-		return silo_error_errno("cannot run 'ssh-keygen'");
+		return silo__error_errno("cannot run 'ssh-keygen'");
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return silo_error_errno("cannot wait for 'ssh-keygen'");
+			return silo__error_errno("cannot wait for 'ssh-keygen'");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		return silo_error_set(SILO_ERROR,
+		return silo__error_set(SILO_ERROR,
 			"ssh-keygen could not sign '%s' with key '%s' (exit status %d)",
 			shown, key, WEXITSTATUS(status));
-	return silo_error_set(SILO_ERROR, "ssh-keygen signing '%s' was killed by signal %d",
-			      shown, WTERMSIG(status));
+	return silo__error_set(SILO_ERROR, "ssh-keygen signing '%s' was killed by signal %d",
+			       shown, WTERMSIG(status));
 }
 
 static int write_new(const char *path, const void *data, size_t len)
@@ -63,10 +63,10 @@ static int write_new(const char *path, const void *data, size_t len)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), ret;
 
 	if (fd < 0)
-		return silo_error_errno("cannot create '%s'", path);
+		return silo__error_errno("cannot create '%s'", path);
 	ret = fs_write_all(fd, data, len, path);
 	if (close(fd) < 0 && !ret)
-		ret = silo_error_errno("cannot write '%s'", path);
+		ret = silo__error_errno("cannot write '%s'", path);
 	return ret;
 }
 
@@ -81,23 +81,23 @@ int silo_sshsig_sign_file(const char *path, const char *key, const char *namespa
 	int ret;
 
 	if (stat(key, &st) < 0)
-		return silo_error_errno("cannot open key '%s'", key);
+		return silo__error_errno("cannot open key '%s'", key);
 	if ((ret = fs_read_file(&data, &len, path, SIGN_MAX_BYTES)) < 0)
 		return ret;
 	if (!tmp_root || !*tmp_root)
 		tmp_root = "/tmp";
 	if (!(dir = fs_join(tmp_root, "silo-sign-XXXXXX"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (!mkdtemp(dir)) {
-		ret = silo_error_errno("cannot create a temporary directory in '%s'", tmp_root);
+		ret = silo__error_errno("cannot create a temporary directory in '%s'", tmp_root);
 		free(dir);
 		dir = NULL;
 		goto out;
 	}
 	if (!(copy = fs_join(dir, "data")) || !(copy_sig = fs_join(dir, "data.sig"))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if ((ret = write_new(copy, data, len)) < 0 ||
@@ -108,11 +108,11 @@ int silo_sshsig_sign_file(const char *path, const char *key, const char *namespa
 	if ((ret = fs_read_file(&again, &again_len, path, SIGN_MAX_BYTES)) < 0)
 		goto out;
 	if (again_len != len || memcmp(again, data, len)) {
-		ret = silo_error_set(SILO_ERROR, "'%s' changed while it was signed", path);
+		ret = silo__error_set(SILO_ERROR, "'%s' changed while it was signed", path);
 		goto out;
 	}
 	if ((ret = sshsig_check_own(sig, sig_len, sig_path, namespace, data, len, path)) < 0) {
-		ret = silo_error_wrap("ssh-keygen wrote a signature medo refuses");
+		ret = silo__error_wrap("ssh-keygen wrote a signature medo refuses");
 		goto out;
 	}
 	ret = fs_write_file_atomic(sig_path, sig, sig_len);

@@ -102,7 +102,7 @@ int sshsig_base64_decode(unsigned char **out, size_t *out_len, const char *in, s
 	*out = NULL;
 	*out_len = 0;
 	if (!buf)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 		int v;
@@ -168,7 +168,7 @@ static const char *find(const char *hay, size_t len, const char *needle)
 
 static int malformed(const char *name, const char *what)
 {
-	return silo_error_set(SILO_EINVALID, "malformed signature '%s': %s", name, what);
+	return silo__error_set(SILO_EINVALID, "malformed signature '%s': %s", name, what);
 }
 
 int sshsig_blob_parse(struct sshsig_blob *out, const char *text, size_t len, const char *name)
@@ -219,15 +219,15 @@ int sshsig_blob_parse(struct sshsig_blob *out, const char *text, size_t len, con
 		goto fail;
 	}
 	if (version != SSHSIG_VERSION) {
-		ret = silo_error_set(SILO_EINVALID,
+		ret = silo__error_set(SILO_EINVALID,
 			"malformed signature '%s': version %u, expected %d", name,
 			(unsigned)version, SSHSIG_VERSION);
 		goto fail;
 	}
 	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
 		if (sshsig_get_string(&b, fields[i].field) < 0) {
-			ret = silo_error_set(SILO_EINVALID, "malformed signature '%s': truncated %s",
-					     name, fields[i].what);
+			ret = silo__error_set(SILO_EINVALID, "malformed signature '%s': truncated %s",
+					      name, fields[i].what);
 			goto fail;
 		}
 	if (b.len) {

@@ -54,11 +54,11 @@ static int signed_message(struct strbuf *msg, const struct sshsig_blob *blob,
 	else {
 		char name[64];
 		printable(name, sizeof(name), &blob->hashalg);
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"unsupported signature '%s': hash algorithm '%s'", sig_name, name);
 	}
 	if (EVP_Digest(data, len, md, &md_len, type, NULL) != 1)
-		return silo_error_set(SILO_ERROR, "cannot hash the data of '%s'", sig_name);
+		return silo__error_set(SILO_ERROR, "cannot hash the data of '%s'", sig_name);
 	if ((ret = strbuf_add(msg, "SSHSIG", 6)) < 0 ||
 	    (ret = put_string(msg, blob->namespace.p, blob->namespace.len)) < 0 ||
 	    (ret = put_string(msg, NULL, 0)) < 0 ||
@@ -83,8 +83,8 @@ static int check_blob(const struct sshsig_blob *blob, const void *data, size_t l
 					(const unsigned char *)msg.buf, msg.len, sig_name);
 	strbuf_release(&msg);
 	if (ret == SILO_EDIFFERS)
-		return silo_error_set(SILO_EDIFFERS, "bad signature '%s': it does not match '%s'",
-				      sig_name, data_name);
+		return silo__error_set(SILO_EDIFFERS, "bad signature '%s': it does not match '%s'",
+				       sig_name, data_name);
 	return ret;
 }
 
@@ -97,8 +97,8 @@ static int check_namespace(const struct sshsig_blob *blob, const char *namespace
 	if (sshsig_buf_eq(&blob->namespace, namespace))
 		return 0;
 	printable(got, sizeof(got), &blob->namespace);
-	return silo_error_set(SILO_EDIFFERS, "signature '%s' is for namespace '%s', not '%s'",
-			      sig_name, got, namespace);
+	return silo__error_set(SILO_EDIFFERS, "signature '%s' is for namespace '%s', not '%s'",
+			       sig_name, got, namespace);
 }
 
 int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signers,
@@ -121,18 +121,18 @@ int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signe
 	if (why) {
 		sshsig_key_describe(key, sizeof(key), &blob.pubkey);
 		if (why == SSHSIG_NOT_LISTED)
-			ret = silo_error_set(SILO_EDIFFERS, "untrusted signature '%s': %s is not in '%s'",
-					     sig_name, key, sshsig_signers_name(signers));
+			ret = silo__error_set(SILO_EDIFFERS, "untrusted signature '%s': %s is not in '%s'",
+					      sig_name, key, sshsig_signers_name(signers));
 		else if (why == SSHSIG_NO_PRINCIPAL)
-			ret = silo_error_set(SILO_EDIFFERS,
+			ret = silo__error_set(SILO_EDIFFERS,
 				"untrusted signature '%s': %s is in '%s' only for principals no one can be",
 				sig_name, key, sshsig_signers_name(signers));
 		else if (why == SSHSIG_OTHER_NAMESPACE)
-			ret = silo_error_set(SILO_EDIFFERS,
+			ret = silo__error_set(SILO_EDIFFERS,
 				"untrusted signature '%s': %s is not allowed by '%s' for namespace '%s'",
 				sig_name, key, sshsig_signers_name(signers), namespace);
 		else
-			ret = silo_error_set(SILO_EDIFFERS,
+			ret = silo__error_set(SILO_EDIFFERS,
 				"untrusted signature '%s': %s is not valid now in '%s'",
 				sig_name, key, sshsig_signers_name(signers));
 		goto out;
@@ -140,7 +140,7 @@ int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signe
 	if ((ret = check_blob(&blob, data, len, data_name, sig_name)) < 0)
 		goto out;
 	if (principal && !(*principal = strdup(who)))
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 out:
 	sshsig_blob_release(&blob);
 	return ret;

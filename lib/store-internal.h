@@ -27,12 +27,12 @@ struct silo {
 };
 
 /* silo_has_object() without asking a remote: this silo's own files. */
-int silo_has_object_local(silo *s, const silo_oid *id);
+int silo__has_object_local(silo *s, const silo_oid *id);
 
 /* Parse the text of a silo's config.json (LEN bytes; NAME names it in
  * messages): its layout version must be ours, *format is its object
  * format.  SILO_EINVALID otherwise. */
-int silo_config_parse(int *format, const char *text, size_t len, const char *name);
+int silo__config_parse(int *format, const char *text, size_t len, const char *name);
 
 /* The name of the file in the silo root that records its format. */
 #define SILO_CONFIG_FILE "config.json"
@@ -47,7 +47,7 @@ int silo_config_parse(int *format, const char *text, size_t len, const char *nam
  * open for reading and writing; *path is owned by the caller, who closes
  * the file and removes it.
  */
-int silo_writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what);
+int silo__writer_tmpfile(silo_writer *w, int *fd, char **path, const char *what);
 
 struct silo_stream_ops {
 	int (*read)(silo_stream *st, const void **data, size_t *len);
@@ -66,8 +66,8 @@ struct silo_stream {
  * Open the loose object at PATH and check it against EXPECTED as it is
  * read.  DISPLAY names it in messages.  A missing file is SILO_ENOTFOUND.
  */
-int silo_loose_stream_open(silo_stream **out, const char *path,
-			   const char *display, const silo_oid *expected);
+int silo__loose_stream_open(silo_stream **out, const char *path,
+			    const char *display, const silo_oid *expected);
 
 /*
  * The same for an object the caller itself checked against ID moments
@@ -76,9 +76,9 @@ int silo_loose_stream_open(silo_stream **out, const char *path,
  * INO are the file that was checked: if PATH is another file now (the
  * object was removed and stored again meanwhile), SILO_ENOTFOUND.
  */
-int silo_loose_stream_open_checked(silo_stream **out, const char *path,
-				   const char *display, const silo_oid *id,
-				   uint64_t dev, uint64_t ino);
+int silo__loose_stream_open_checked(silo_stream **out, const char *path,
+				    const char *display, const silo_oid *id,
+				    uint64_t dev, uint64_t ino);
 
 /*
  * The gzip header of a loose object carries the content size in an extra
@@ -96,7 +96,7 @@ int silo_loose_stream_open_checked(silo_stream **out, const char *path,
  * bytes are needed to tell, -1 if the header records none or is no gzip
  * header.
  */
-int silo_loose_declared_size(const unsigned char *buf, size_t len, uint64_t *size);
+int silo__loose_declared_size(const unsigned char *buf, size_t len, uint64_t *size);
 
 /*
  * The most bytes a loose object file of SIZE content bytes can take as

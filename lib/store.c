@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,53 +26,37 @@ static int write_config(const char *root, int format)
 	int ret;
 
 	if (!dest)
-		return silo_error_oom();
+		return silo__error_oom();
 	obj = json_pack("{s:i, s:s}", "silo", SILO_LAYOUT_VERSION,
 			"object-format", silo_oid_format_name(format));
-	if (obj)
-		text = json_dumps(obj, JSON_SORT_KEYS | JSON_INDENT(2));
+	ret = json_text(&text, obj, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(obj);
-	if (!text) {
-		free(dest);
-		return silo_error_oom();
-	}
-	{
-		/* json_dumps() ends without a newline; files end with one. */
-		size_t len = strlen(text);
-		char *line = realloc(text, len + 2);
-		if (!line) {
-			ret = silo_error_oom();
-			goto out;
-		}
-		text = line;
-		memcpy(text + len, "\n", 2);
-	}
 	/* Written once, like every file of a silo: a concurrent init that
 	 * wrote it first wins, with the same content. */
-	ret = fs_write_file(root, SILO_TMP_PREFIX "config_", dest, text, strlen(text), 0444, 0);
-out:
+	if (ret == 0)
+		ret = fs_write_file(root, SILO_TMP_PREFIX "config_", dest, text, strlen(text), 0444, 0);
 	free(text);
 	free(dest);
 	return ret;
 }
 
-int silo_config_parse(int *format, const char *text, size_t len, const char *name)
+int silo__config_parse(int *format, const char *text, size_t len, const char *name)
 {
 	json_error_t jerr;
 	json_t *obj, *v;
 	int ret = 0;
 
 	if (!(obj = json_loadb(text, len, 0, &jerr)))
-		return silo_error_set(SILO_EINVALID, "'%s': line %d: %s", name, jerr.line,
-				      jerr.text);
+		return silo__error_set(SILO_EINVALID, "'%s': line %d: %s", name, jerr.line,
+				       jerr.text);
 	v = json_object_get(obj, "silo");
 	if (!json_is_integer(v) || json_integer_value(v) != SILO_LAYOUT_VERSION)
-		ret = silo_error_set(SILO_EINVALID,
+		ret = silo__error_set(SILO_EINVALID,
 			"'%s': field 'silo' must be the layout version %d", name,
 			SILO_LAYOUT_VERSION);
 	else if (!json_is_string(v = json_object_get(obj, "object-format")) ||
 		 !(*format = silo_oid_format_from_name(json_string_value(v))))
-		ret = silo_error_set(SILO_EINVALID,
+		ret = silo__error_set(SILO_EINVALID,
 			"'%s': field 'object-format' must be \"sha1\" or \"sha256\"", name);
 	json_decref(obj);
 	return ret;
@@ -85,15 +70,15 @@ static int read_config(int *format, const char *root)
 	int ret = 0, fd;
 
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	fd = fs_open_regular(path, path, SILO_EINVALID);
 	if (fd < 0) {
 		struct stat st;
 		int saved = ret = fd;
 		if (stat(root, &st) < 0 && errno == ENOENT)
-			ret = silo_error_set(SILO_ENOTFOUND, "'%s' does not exist", root);
+			ret = silo__error_set(SILO_ENOTFOUND, "'%s' does not exist", root);
 		else if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
-			ret = silo_error_set(SILO_ENOTFOUND,
+			ret = silo__error_set(SILO_ENOTFOUND,
 				"'%s' is not a silo: it has no %s", root, SILO_CONFIG_FILE);
 		else
 			ret = saved;
@@ -101,7 +86,7 @@ static int read_config(int *format, const char *root)
 	}
 	close(fd);
 	if ((ret = fs_read_file(&text, &len, path, 65536)) == 0)
-		ret = silo_config_parse(format, text, len, path);
+		ret = silo__config_parse(format, text, len, path);
 out:
 	free(text);
 	free(path);
@@ -116,11 +101,11 @@ int silo_init(const char *path, int format)
 	int ret, existing;
 
 	if (!silo_oid_format_name(format))
-		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	if ((ret = fs_mkdir_p(path, 0777)) < 0)
 		return ret;
 	if (!(config = fs_join(path, SILO_CONFIG_FILE)))
-		return silo_error_oom();
+		return silo__error_oom();
 	existing = fs_exists(config);
 	free(config);
 	if (existing < 0)
@@ -130,14 +115,14 @@ int silo_init(const char *path, int format)
 		if ((ret = read_config(&have, path)) < 0)
 			return ret;
 		if (have != format)
-			return silo_error_set(SILO_EEXISTS,
+			return silo__error_set(SILO_EEXISTS,
 				"'%s' is already a silo with %s ids", path,
 				silo_oid_format_name(have));
 	}
 	for (i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
 		char *dir = fs_join(path, subdirs[i]);
 		if (!dir)
-			return silo_error_oom();
+			return silo__error_oom();
 		ret = fs_mkdir_p(dir, 0777);
 		free(dir);
 		if (ret < 0)
@@ -147,17 +132,17 @@ int silo_init(const char *path, int format)
 	return existing ? 0 : write_config(path, format);
 }
 
-int silo_add_source(silo *s, struct silo_source *src)
+int silo__add_source(silo *s, struct silo_source *src)
 {
 	if (ALLOC_GROW(s->sources, s->n_sources + 1, s->alloc_sources) < 0) {
 		src->ops->free(src);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	s->sources[s->n_sources++] = src;
 	return 0;
 }
 
-struct silo_source *silo_remote_source(const silo *s)
+struct silo_source *silo__remote_source(const silo *s)
 {
 	size_t i;
 
@@ -176,19 +161,19 @@ int silo_open(silo **out, const char *path)
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return silo_error_oom();
+		return silo__error_oom();
 	s->root = strdup(path);
 	s->objects_dir = fs_join(path, "objects");
 	s->pack_dir = fs_join(path, "pack");
 	if (!s->root || !s->objects_dir || !s->pack_dir) {
 		silo_free(s);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	if ((ret = read_config(&s->format, path)) < 0 ||
 	    (ret = loose_source_new(&src, path, s->format)) < 0 ||
-	    (ret = silo_add_source(s, src)) < 0 ||
+	    (ret = silo__add_source(s, src)) < 0 ||
 	    (ret = pack_source_new(&src, &s->packs, path, s->format)) < 0 ||
-	    (ret = silo_add_source(s, src)) < 0) {
+	    (ret = silo__add_source(s, src)) < 0) {
 		silo_free(s);
 		return ret;
 	}
@@ -260,7 +245,7 @@ static int lookup(silo *s, const silo_oid *id, int local_only, int *type, uint64
 	return 0;
 }
 
-int silo_has_object_local(silo *s, const silo_oid *id)
+int silo__has_object_local(silo *s, const silo_oid *id)
 {
 	return lookup(s, id, 1, NULL, NULL);
 }
@@ -284,7 +269,7 @@ int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size)
 	size_t i;
 	int ret;
 
-	if ((ret = silo_has_object_local(s, id)) != 0)
+	if ((ret = silo__has_object_local(s, id)) != 0)
 		return ret < 0 ? ret : 0;
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
@@ -304,8 +289,8 @@ int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size)
 		if (ret != SILO_ENOTFOUND)
 			return ret;
 	}
-	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-			      silo_oid_to_hex(hex, id), s->root);
+	return silo__error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+			       silo_oid_to_hex(hex, id), s->root);
 }
 
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
@@ -321,7 +306,7 @@ int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint6
 
 	*out = NULL;
 	if (id->format != s->format)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s' holds %s ids, not %s", s->root,
 			silo_oid_format_name(s->format),
 			silo_oid_format_name(id->format));
@@ -336,8 +321,8 @@ int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint6
 	}
 	if (miss < 0)
 		return miss;
-	return silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-			      silo_oid_to_hex(hex, id), s->root);
+	return silo__error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
+			       silo_oid_to_hex(hex, id), s->root);
 }
 
 struct listed_item {
@@ -356,12 +341,12 @@ static int collect(const struct silo_object_info *info, void *payload)
 	struct listed_item *e;
 
 	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	e = &l->v[l->n];
 	e->info = *info;
 	e->seq = l->n;
 	if (!(e->info.relpath = strdup(info->relpath)))
-		return silo_error_oom();
+		return silo__error_oom();
 	l->n++;
 	return 0;
 }

@@ -11,9 +11,9 @@ int strbuf_grow(struct strbuf *sb, size_t extra)
 	int was_empty = !sb->buf;
 
 	if (extra > (size_t)-1 / 2 - sb->len)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (ALLOC_GROW(sb->buf, sb->len + extra + 1, sb->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (was_empty)
 		sb->buf[0] = '\0';
 	return 0;
@@ -49,7 +49,7 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return silo_error_set(SILO_ERROR, "cannot format '%s'", fmt);
+		return silo__error_set(SILO_ERROR, "cannot format '%s'", fmt);
 	if (strbuf_grow(sb, (size_t)n) < 0)
 		return SILO_ENOMEM;
 	va_start(ap, fmt);

@@ -108,7 +108,7 @@ static int prefetch_read(silo_stream *st, const void **data, size_t *len)
 	ret = ps->end_code;
 	pthread_mutex_unlock(&ps->lock);
 	if (ret < 0)
-		return silo_error_set(ret, "%s", ps->end_message);
+		return silo__error_set(ret, "%s", ps->end_message);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ int silo_stream_prefetch(silo_stream **out, silo_stream *inner)
 	*out = NULL;
 	if (!(ps = calloc(1, sizeof(*ps)))) {
 		silo_stream_free(inner);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	ps->base.ops = &prefetch_ops;
 	ps->base.type = inner->type;
@@ -154,7 +154,7 @@ int silo_stream_prefetch(silo_stream **out, silo_stream *inner)
 	for (i = 0; i < SLOTS; i++)
 		if (!(ps->q[i].data = malloc(SLOT))) {
 			prefetch_free(&ps->base);
-			return silo_error_oom();
+			return silo__error_oom();
 		}
 	if (pthread_create(&ps->thread, NULL, producer, ps) != 0) {
 		/* No thread to be had: the inner stream serves as it is. */

@@ -56,12 +56,12 @@ static int tar_error(struct tar_state *t, const char *path)
 	const char *msg = archive_error_string(t->a);
 
 	if (t->code)
-		return silo_error_set(t->code, "%s", t->message);
+		return silo__error_set(t->code, "%s", t->message);
 	if (path)
-		return silo_error_set(SILO_ERROR, "cannot write '%s/%s' to a tar: %s",
-				      t->dir, path, msg ? msg : "unknown error");
-	return silo_error_set(SILO_ERROR, "cannot write a tar of '%s': %s", t->dir,
-			      msg ? msg : "unknown error");
+		return silo__error_set(SILO_ERROR, "cannot write '%s/%s' to a tar: %s",
+				       t->dir, path, msg ? msg : "unknown error");
+	return silo__error_set(SILO_ERROR, "cannot write a tar of '%s': %s", t->dir,
+			       msg ? msg : "unknown error");
 }
 
 /* Hard links: the first path of each (device, inode) seen twice. */
@@ -93,7 +93,7 @@ static int link_first(struct link_map *m, const struct tree_walk_entry *e,
 		size_t cap = m->cap ? 2 * m->cap : 64, j;
 		struct link_slot *v = calloc(cap, sizeof(*v));
 		if (!v)
-			return silo_error_oom();
+			return silo__error_oom();
 		for (j = 0; j < m->cap; j++) {
 			if (!m->v[j].path)
 				continue;
@@ -127,14 +127,14 @@ static int write_content(struct tar_state *t, int rootfd, const struct tree_walk
 
 	fd = openat(rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return silo_error_errno("cannot open '%s/%s'", t->dir, e->path);
+		return silo__error_errno("cannot open '%s/%s'", t->dir, e->path);
 	if (fstat(fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s/%s'", t->dir, e->path);
+		ret = silo__error_errno("cannot stat '%s/%s'", t->dir, e->path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
-		ret = silo_error_set(SILO_EIO, "'%s/%s' changed while being archived",
-				     t->dir, e->path);
+		ret = silo__error_set(SILO_EIO, "'%s/%s' changed while being archived",
+				      t->dir, e->path);
 		goto out;
 	}
 	if (e->size > 4 * TREE_READ_CHUNK)	/* worth a syscall only for large files */
@@ -145,12 +145,12 @@ static int write_content(struct tar_state *t, int rootfd, const struct tree_walk
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = silo_error_errno("cannot read '%s/%s'", t->dir, e->path);
+			ret = silo__error_errno("cannot read '%s/%s'", t->dir, e->path);
 			goto out;
 		}
 		if (n == 0) {
-			ret = silo_error_set(SILO_EIO, "'%s/%s' shrank while being archived",
-					     t->dir, e->path);
+			ret = silo__error_set(SILO_EIO, "'%s/%s' shrank while being archived",
+					      t->dir, e->path);
 			goto out;
 		}
 		if (archive_write_data(t->a, buf, (size_t)n) != n) {
@@ -183,7 +183,7 @@ int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload)
 	if ((ret = tree_walk_dir(&w, dir, 1)) < 0)
 		goto out;
 	if (!(buf = malloc(BLOCK)) || !(e = archive_entry_new()) || !(t.a = archive_write_new())) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (archive_write_set_format_pax_restricted(t.a) != ARCHIVE_OK ||

@@ -115,8 +115,8 @@ static int src_spool(struct src_state *s, int *fd_out, const char *name)
 		return ret;
 	fd = mkostemp(path.buf, O_CLOEXEC);
 	if (fd < 0) {
-		ret = silo_error_errno("cannot create a temporary file in '%s' for '%s'",
-				       tmpdir, name);
+		ret = silo__error_errno("cannot create a temporary file in '%s' for '%s'",
+				        tmpdir, name);
 		strbuf_release(&path);
 		return ret;
 	}
@@ -134,7 +134,7 @@ static int src_spool(struct src_state *s, int *fd_out, const char *name)
 			ret = fs_write_all(fd, data, len, path.buf);
 	}
 	if (!ret && lseek(fd, 0, SEEK_SET) < 0)
-		ret = silo_error_errno("cannot seek in '%s'", path.buf);
+		ret = silo__error_errno("cannot seek in '%s'", path.buf);
 	strbuf_release(&path);
 	if (ret < 0) {
 		close(fd);
@@ -189,7 +189,7 @@ static int map_grow(struct pathmap *m)
 	struct slot *v = calloc(cap, sizeof(*v));
 
 	if (!v)
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < m->cap; i++) {
 		size_t j;
 		if (!m->v[i].key)
@@ -215,7 +215,7 @@ static struct slot *map_add(struct pathmap *m, const char *key, size_t len, int 
 	for (i = hash_bytes(key, len) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
 		;
 	if (!(m->v[i].key = strndup(key, len))) {
-		silo_error_oom();
+		silo__error_oom();
 		return NULL;
 	}
 	m->v[i].kind = kind;
@@ -252,20 +252,20 @@ struct walk {
 static int arc_error(struct walk *w, const char *entry)
 {
 	if (w->src.code)
-		return silo_error_set(w->src.code, "%s", w->src.message);
+		return silo__error_set(w->src.code, "%s", w->src.message);
 	if (entry)
-		return silo_error_set(SILO_EINVALID, "cannot read '%s' in archive '%s': %s",
-				      entry, w->name, archive_error_string(w->a) ?
-				      archive_error_string(w->a) : "unknown error");
-	return silo_error_set(SILO_EINVALID, "cannot read archive '%s': %s", w->name,
-			      archive_error_string(w->a) ? archive_error_string(w->a) :
-			      "unknown error");
+		return silo__error_set(SILO_EINVALID, "cannot read '%s' in archive '%s': %s",
+				       entry, w->name, archive_error_string(w->a) ?
+				       archive_error_string(w->a) : "unknown error");
+	return silo__error_set(SILO_EINVALID, "cannot read archive '%s': %s", w->name,
+			       archive_error_string(w->a) ? archive_error_string(w->a) :
+			       "unknown error");
 }
 
 static int unsafe(struct walk *w, const char *entry, const char *why)
 {
-	return silo_error_set(SILO_EUNSAFE, "refusing entry '%s' of archive '%s': %s",
-			      entry, w->name, why);
+	return silo__error_set(SILO_EUNSAFE, "refusing entry '%s' of archive '%s': %s",
+			       entry, w->name, why);
 }
 
 /*
@@ -283,9 +283,9 @@ static int too_big(struct walk *w, const char *entry, const char *why)
 	size_t len = strlen(entry);
 
 	/* A deep path is long: its end says most. */
-	return silo_error_set(SILO_EINVALID, "refusing entry '%s%.120s' of archive '%s': %s",
-			      len > 120 ? "..." : "", len > 120 ? entry + len - 120 : entry,
-			      w->name, why);
+	return silo__error_set(SILO_EINVALID, "refusing entry '%s%.120s' of archive '%s': %s",
+			       len > 120 ? "..." : "", len > 120 ? entry + len - 120 : entry,
+			       w->name, why);
 }
 
 /*
@@ -358,7 +358,7 @@ static int check_parents(struct walk *w, const char *path, const char *entry)
 				 (int)(p - path) > 200 ? 200 : (int)(p - path), path);
 			return unsafe(w, entry, why);
 		}
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"archive '%s' has '%.*s' both as a file and as a directory",
 			w->name, (int)(p - path), path);
 	}
@@ -394,7 +394,7 @@ static int add_dirs(struct walk *w, const char *path, int is_dir)
 static int hash_zeros(struct walk *w, uint64_t n)
 {
 	if (n > MAX_HOLE_BYTES - w->holes)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"archive '%s' declares more than %llu GiB of sparse holes",
 			w->name, (unsigned long long)(MAX_HOLE_BYTES >> 30));
 	w->holes += n;
@@ -411,7 +411,7 @@ static int hash_unsized(struct walk *w, const char *entry, silo_oid *id, uint64_
 	int ret = 0;
 
 	if (!f)
-		return silo_error_errno("cannot create a temporary file for '%s'", entry);
+		return silo__error_errno("cannot create a temporary file for '%s'", entry);
 	for (;;) {
 		const void *data;
 		size_t len;
@@ -425,7 +425,7 @@ static int hash_unsized(struct walk *w, const char *entry, silo_oid *id, uint64_
 			goto out;
 		}
 		if (off < 0 || fseeko(f, off, SEEK_SET) < 0 || fwrite(data, 1, len, f) != len) {
-			ret = silo_error_errno("cannot write a temporary file for '%s'", entry);
+			ret = silo__error_errno("cannot write a temporary file for '%s'", entry);
 			goto out;
 		}
 		if (w->hooks->data && (ret = w->hooks->data(w->hooks->payload, data, len, off)) < 0)
@@ -434,11 +434,11 @@ static int hash_unsized(struct walk *w, const char *entry, silo_oid *id, uint64_
 			end = (uint64_t)off + len;
 	}
 	if (!(buf = malloc(TREE_READ_CHUNK))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	if (fflush(f) || fseeko(f, 0, SEEK_SET) < 0) {
-		ret = silo_error_errno("cannot read a temporary file for '%s'", entry);
+		ret = silo__error_errno("cannot read a temporary file for '%s'", entry);
 		goto out;
 	}
 	if ((ret = silo_hasher_begin(w->h, SILO_OBJ_BLOB, end)) < 0)
@@ -447,7 +447,7 @@ static int hash_unsized(struct walk *w, const char *entry, silo_oid *id, uint64_
 		size_t want = end - pos < TREE_READ_CHUNK ? (size_t)(end - pos) : TREE_READ_CHUNK;
 		size_t n = fread(buf, 1, want, f);
 		if (n == 0) {
-			ret = silo_error_errno("cannot read a temporary file for '%s'", entry);
+			ret = silo__error_errno("cannot read a temporary file for '%s'", entry);
 			goto out;
 		}
 		if ((ret = silo_hasher_update(w->h, buf, n)) < 0)
@@ -464,7 +464,7 @@ out:
 
 static int short_data(struct walk *w, const char *entry, uint64_t got, uint64_t size)
 {
-	return silo_error_set(SILO_EINVALID,
+	return silo__error_set(SILO_EINVALID,
 		"'%s' in archive '%s' has %llu bytes of data where its header declares %llu",
 		entry, w->name, (unsigned long long)got, (unsigned long long)size);
 }
@@ -496,7 +496,7 @@ static int hash_content(struct walk *w, struct archive_entry *e, const char *ent
 		if (r < ARCHIVE_WARN)
 			return arc_error(w, entry);
 		if (off < 0 || (uint64_t)off < pos || (uint64_t)off + len > size)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%s' in archive '%s' has data outside its size", entry, w->name);
 		if ((uint64_t)off > pos && !sparse)
 			return short_data(w, entry, pos, size);
@@ -535,7 +535,7 @@ static int set_leaf(struct walk *w, struct slot *s, const char *path, int kind,
 	if ((ret = add_dirs(w, path, 0)) < 0)
 		return ret;
 	if (!(copy = strdup(path)))
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = tree_list_push(&w->list, copy, mode, id, size)) < 0)
 		return ret;
 	if (!(s = map_add(&w->map, path, strlen(path), kind)))
@@ -571,7 +571,7 @@ static int check_zip_method(struct walk *w, const char *raw)
 		return 0;
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if ((p = strstr(f, refused[i])))
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%s' in archive '%s' is compressed with %.*s, which is not read: "
 				"its decoder takes as much memory as the archive asks",
 				raw, w->name, (int)strcspn(p + 1, ")"), p + 1);
@@ -590,21 +590,21 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 	int kind, ret;
 
 	if (!raw)
-		return silo_error_set(SILO_EINVALID, "archive '%s' has an entry without a name",
-				      w->name);
+		return silo__error_set(SILO_EINVALID, "archive '%s' has an entry without a name",
+				       w->name);
 	if ((ret = check_zip_method(w, raw)) < 0 ||
 	    (ret = normalise(w, &w->path, raw, raw)) < 0)
 		return ret;
 	path = w->path.buf;
 	if (!hardlink && type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s' in archive '%s' is %s: a tree holds only files, symlinks and directories",
 			raw, w->name, type_name(type));
 	if (!*path) {
 		if (type == AE_IFDIR && !hardlink)
 			return 0;	/* the top directory itself */
-		return silo_error_set(SILO_EINVALID, "archive '%s' has a file named '%s'",
-				      w->name, raw);
+		return silo__error_set(SILO_EINVALID, "archive '%s' has a file named '%s'",
+				       w->name, raw);
 	}
 	if ((ret = check_parents(w, path, raw)) < 0)
 		return ret;
@@ -613,7 +613,7 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 		if (s && s->kind == K_LINK)
 			return unsafe(w, raw, "a directory over a symlink of the archive");
 		if (s && s->kind == K_FILE)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"archive '%s' has '%s' both as a file and as a directory", w->name, path);
 		archive_entry_copy_pathname(e, path);
 		if (w->hooks->header && (ret = w->hooks->header(w->hooks->payload, e, path)) < 0)
@@ -623,7 +623,7 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 		return add_dirs(w, path, 1);
 	}
 	if (s && s->kind == K_DIR)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"archive '%s' has '%s' both as a directory and as a file", w->name, path);
 	archive_entry_copy_pathname(e, path);
 	if (w->hooks->replaces)
@@ -637,7 +637,7 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 			return ret;
 		t = map_find(&w->map, w->target.buf, w->target.len);
 		if (!t || t->kind == K_DIR || !strcmp(w->target.buf, path))
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%s' in archive '%s' is a hard link to '%s', not to a file before it",
 				raw, w->name, hardlink);
 		kind = t->kind;
@@ -655,7 +655,7 @@ static int do_entry(struct walk *w, struct archive_entry *e)
 		const char *target = archive_entry_symlink(e);
 
 		if (!target)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"symlink '%s' in archive '%s' has no target", raw, w->name);
 		kind = K_LINK;
 		mode = SILO_MODE_SYMLINK;
@@ -692,7 +692,7 @@ int tree_archive_walk(struct silo_tree_list *out, int format,
 	int ret, spool_fd = -1;
 
 	if (!silo_oid_rawsz(format))
-		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	old_locale = tree_locale_enter();
 	memset(&w, 0, sizeof(w));
 	w.name = name;
@@ -703,7 +703,7 @@ int tree_archive_walk(struct silo_tree_list *out, int format,
 	if ((ret = silo_hasher_new(&w.h, format)) < 0)
 		goto out;
 	if (!(w.a = archive_read_new())) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/*
@@ -731,7 +731,7 @@ int tree_archive_walk(struct silo_tree_list *out, int format,
 		goto out;
 	if (!w.src.head.len) {
 		/* Most likely a failed download: no format reads as an empty tree. */
-		ret = silo_error_set(SILO_EINVALID, "archive '%s' is empty", name);
+		ret = silo__error_set(SILO_EINVALID, "archive '%s' is empty", name);
 		goto out;
 	}
 	if (is_zip(&w.src.head)) {

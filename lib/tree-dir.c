@@ -42,13 +42,13 @@ static int hash_file(silo_hasher *h, unsigned char *buf, int rootfd,
 
 	fd = openat(rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return silo_error_errno("cannot open '%s/%s'", root, e->path);
+		return silo__error_errno("cannot open '%s/%s'", root, e->path);
 	if (fstat(fd, &st) < 0) {
-		ret = silo_error_errno("cannot stat '%s/%s'", root, e->path);
+		ret = silo__error_errno("cannot stat '%s/%s'", root, e->path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = silo_error_set(SILO_EIO, "'%s/%s' changed while being read", root, e->path);
+		ret = silo__error_set(SILO_EIO, "'%s/%s' changed while being read", root, e->path);
 		goto out;
 	}
 	e->size = (uint64_t)st.st_size;
@@ -86,7 +86,7 @@ static void *hash_worker(void *arg)
 	int ret;
 
 	if (!buf) {
-		record_error(job, 0, silo_error_oom());
+		record_error(job, 0, silo__error_oom());
 		return NULL;
 	}
 	if ((ret = silo_hasher_new(&h, job->l->format)) < 0) {
@@ -127,7 +127,7 @@ static int hash_files(struct hash_job *job)
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	if (job->err_code)
-		return silo_error_set(job->err_code, "%s", job->err_message);
+		return silo__error_set(job->err_code, "%s", job->err_message);
 	return 0;
 }
 
@@ -140,7 +140,7 @@ int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir)
 	int ret;
 
 	if (!silo_oid_rawsz(format))
-		return silo_error_set(SILO_EINVALID, "unknown object format %d", format);
+		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	l.format = format;
 	memset(&job, 0, sizeof(job));
 	if ((ret = tree_walk_dir(&w, dir, 0)) < 0)
@@ -168,7 +168,7 @@ int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir)
 	}
 	job.files = malloc((l.n ? l.n : 1) * sizeof(*job.files));
 	if (!job.files) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (i = 0; i < l.n; i++)

@@ -63,7 +63,7 @@ static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 	int ret = 0;
 
 	if (depth > 4096)
-		return silo_error_set(SILO_EINVALID, "tree is nested too deeply");
+		return silo__error_set(SILO_EINVALID, "tree is nested too deeply");
 	while (i < hi && !ret) {
 		const struct silo_tree_entry *e = &l->v[i];
 		const char *name = e->path + plen, *slash = strchr(name, '/');
@@ -72,14 +72,14 @@ static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 		char mode[8];
 
 		if (!*name || slash == name) {
-			ret = silo_error_set(SILO_EINVALID,
-					     "tree list has an empty name in '%s'", e->path);
+			ret = silo__error_set(SILO_EINVALID,
+					      "tree list has an empty name in '%s'", e->path);
 			break;
 		}
 		if (!slash) {
 			if (!mode_ok(e->mode)) {
-				ret = silo_error_set(SILO_EINVALID, "'%s' has mode %o, not one of a git tree",
-						     e->path, e->mode);
+				ret = silo__error_set(SILO_EINVALID, "'%s' has mode %o, not one of a git tree",
+						      e->path, e->mode);
 				break;
 			}
 			snprintf(mode, sizeof(mode), "%o", e->mode);
@@ -90,7 +90,7 @@ static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 		nlen = (size_t)(slash - name);
 		/* A leaf and a directory of one name cannot both be in a tree. */
 		if (find_path(l, e->path, plen + nlen)) {
-			ret = silo_error_set(SILO_EINVALID,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%.*s' is both a file and a directory", (int)(plen + nlen), e->path);
 			break;
 		}
@@ -117,14 +117,14 @@ static int check_list(const struct silo_tree_list *l)
 	size_t i;
 
 	if (!silo_oid_rawsz(l->format))
-		return silo_error_set(SILO_EINVALID, "tree list has no object format");
+		return silo__error_set(SILO_EINVALID, "tree list has no object format");
 	for (i = 1; i < l->n; i++)
 		if (strcmp(l->v[i - 1].path, l->v[i].path) >= 0)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"tree list is not sorted or repeats a path at '%s'", l->v[i].path);
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].id.format != l->format)
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%s' has an id of another object format", l->v[i].path);
 	return 0;
 }

@@ -24,7 +24,7 @@ int tree_list_push(struct silo_tree_list *l, char *path, unsigned mode,
 
 	if (ALLOC_GROW(l->v, l->n + 1, l->alloc) < 0) {
 		free(path);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	e = &l->v[l->n++];
 	e->path = path;

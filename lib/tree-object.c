@@ -251,24 +251,24 @@ int silo_tree_iter_next(struct silo_tree_iter *it)
 	if (p >= it->len || d[p] != ' ')
 		goto malformed;
 	if (m != SILO_MODE_FILE && m != SILO_MODE_EXEC && m != SILO_MODE_SYMLINK && m != 040000)
-		return silo_error_set(SILO_ECORRUPT, "entry at byte %zu has mode %o, which a "
-				      "tree of files, symlinks and directories cannot hold", start, m);
+		return silo__error_set(SILO_ECORRUPT, "entry at byte %zu has mode %o, which a "
+				       "tree of files, symlinks and directories cannot hold", start, m);
 	p++;
 	if (!(nul = memchr(d + p, '\0', it->len - p)) || it->len - (size_t)(nul - d) - 1 < rawsz)
 		goto malformed;
 	name = (const char *)d + p;
 	nlen = (size_t)(nul - (d + p));
 	if ((why = silo_tree_name_refused(name, nlen, m)))
-		return silo_error_set(SILO_EUNSAFE, "refusing entry '%.*s': %s", SHOW(nlen), name,
-				      why);
+		return silo__error_set(SILO_EUNSAFE, "refusing entry '%.*s': %s", SHOW(nlen), name,
+				       why);
 	if (it->name) {
 		int c = tree_path_cmp(it->name, it->nlen, it->mode == 040000, name, nlen,
 				      m == 040000);
 		int same = it->nlen == nlen && !memcmp(it->name, name, nlen);
 		if (c >= 0 || same)
-			return silo_error_set(SILO_ECORRUPT, "entry '%.*s' %s '%.*s'", SHOW(nlen),
-					      name, same ? "repeats" : "is out of order after",
-					      SHOW(it->nlen), it->name);
+			return silo__error_set(SILO_ECORRUPT, "entry '%.*s' %s '%.*s'", SHOW(nlen),
+					       name, same ? "repeats" : "is out of order after",
+					       SHOW(it->nlen), it->name);
 	}
 	it->mode = m;
 	it->name = name;
@@ -277,7 +277,7 @@ int silo_tree_iter_next(struct silo_tree_iter *it)
 	it->pos = (size_t)(nul - d) + 1 + rawsz;
 	return 1;
 malformed:
-	return silo_error_set(SILO_ECORRUPT, "malformed entry at byte %zu", start);
+	return silo__error_set(SILO_ECORRUPT, "malformed entry at byte %zu", start);
 }
 
 /* ---- size tables ---- */
@@ -301,14 +301,14 @@ int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, si
 				unsigned digit = (unsigned)(d[p] - '0');
 				if (x > (UINT64_MAX - digit) / 10) {
 					free(v);
-					return silo_error_set(SILO_ECORRUPT,
+					return silo__error_set(SILO_ECORRUPT,
 						"line %zu of the size table is too large", line + 1);
 				}
 				x = x * 10 + digit;
 			}
 			if (p == start || p >= len || d[p] != '\n' || (d[start] == '0' && p - start > 1)) {
 				free(v);
-				return silo_error_set(SILO_ECORRUPT,
+				return silo__error_set(SILO_ECORRUPT,
 					"line %zu of the size table is not a size in decimal",
 					line + 1);
 			}
@@ -321,7 +321,7 @@ int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, si
 		if (pass || !n)
 			break;
 		if (!(v = malloc(n * sizeof(*v))))
-			return silo_error_oom();
+			return silo__error_oom();
 	}
 	*sizes = v;
 	*count = n;

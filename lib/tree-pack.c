@@ -13,6 +13,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,7 @@ struct tp {
 	const char *dir;
 	int dirfd;		/* DIR, which leaves are opened from */
 	const struct silo_tree_list *l;
-	char **packs;
-	size_t n_packs, alloc_packs;
+	struct strvec packs;	/* base names of the packs written or used */
 	int threads;		/* for deflating large files */
 	void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes, uint64_t total);
 	void *payload;
@@ -68,7 +68,7 @@ static int push(struct tp *t, const silo_oid *id, int type, const void *data,
 	struct tp_obj *o;
 
 	if (ALLOC_GROW(t->v, t->n + 1, t->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	o = &t->v[t->n];
 	memset(o, 0, sizeof(*o));
 	o->id = *id;
@@ -77,7 +77,7 @@ static int push(struct tp *t, const silo_oid *id, int type, const void *data,
 	o->len = len;
 	if (data) {
 		if (!(o->data = malloc(len ? len : 1)))
-			return silo_error_oom();
+			return silo__error_oom();
 		memcpy(o->data, data, len);
 	}
 	t->n++;
@@ -95,18 +95,13 @@ static int on_tree(void *payload, const silo_oid *id, const void *data, size_t l
 static int note_pack(struct tp *t, const char *relpack)
 {
 	const char *base = strrchr(relpack, '/');
-	size_t i, n;
+	size_t n;
 
 	base = base ? base + 1 : relpack;
 	n = strlen(base) - strlen(".pack");
-	for (i = 0; i < t->n_packs; i++)
-		if (!strncmp(t->packs[i], base, n) && !t->packs[i][n])
-			return 0;
-	if (ALLOC_GROW(t->packs, t->n_packs + 1, t->alloc_packs) < 0 ||
-	    !(t->packs[t->n_packs] = strndup(base, n)))
-		return silo_error_oom();
-	t->n_packs++;
-	return 0;
+	if (strvec_findn(&t->packs, base, n) >= 0)
+		return 0;
+	return strvec_pushn(&t->packs, base, n) < 0 ? silo__error_oom() : 0;
 }
 
 static int by_id(const void *a, const void *b)
@@ -137,7 +132,7 @@ static int dedup(struct tp_obj *v, size_t *n)
 	if (*n < 2)
 		return 0;
 	if (!(sorted = malloc(*n * sizeof(*sorted))))
-		return silo_error_oom();
+		return silo__error_oom();
 	for (i = 0; i < *n; i++)
 		sorted[i] = &v[i];
 	qsort(sorted, *n, sizeof(*sorted), by_id_then_pos);
@@ -168,35 +163,35 @@ static int leaf_content(const char *dir, int dirfd, const struct silo_tree_entry
 	*map = NULL;
 	*buf = NULL;
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	if (e->mode == SILO_MODE_SYMLINK) {
 		ssize_t n;
 		if (!(*buf = malloc(e->size + 1))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		n = readlinkat(dirfd, e->path, *buf, e->size + 1);
 		if (n < 0)
-			ret = silo_error_errno("cannot read the symlink '%s'", path);
+			ret = silo__error_errno("cannot read the symlink '%s'", path);
 		else if ((uint64_t)n != e->size)
-			ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", path);
+			ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", path);
 		*data = (const unsigned char *)*buf;
 		goto out;
 	}
 	fd = openat(dirfd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		ret = silo_error_errno("cannot open '%s'", path);
+		ret = silo__error_errno("cannot open '%s'", path);
 		goto out;
 	}
 	if (fstat(fd, &st) < 0)
-		ret = silo_error_errno("cannot stat '%s'", path);
+		ret = silo__error_errno("cannot stat '%s'", path);
 	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size)
-		ret = silo_error_set(SILO_EIO, "'%s' changed while it was being added", path);
+		ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", path);
 	else if (e->size) {
 		*map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (*map == MAP_FAILED) {
 			*map = NULL;
-			ret = silo_error_errno("cannot map '%s'", path);
+			ret = silo__error_errno("cannot map '%s'", path);
 		}
 	}
 	close(fd);
@@ -227,8 +222,8 @@ static int write_one(struct tp *t, struct pack_out *out, struct tp_obj *o)
 		if ((ret = silo_oid_hash_buffer(&got, o->id.format, SILO_OBJ_BLOB, data, len)) < 0)
 			goto out;
 		if (!silo_oid_equal(&got, &o->id)) {
-			ret = silo_error_set(SILO_EIO, "'%s/%s' changed while it was being added",
-					     t->dir, e->path);
+			ret = silo__error_set(SILO_EIO, "'%s/%s' changed while it was being added",
+					      t->dir, e->path);
 			goto out;
 		}
 	}
@@ -353,7 +348,7 @@ static int write_pack(struct tp *t, uint64_t *pack_bytes)
 	/* Kept open (locked) until linked: see pack_index_write(). */
 	snprintf(rel, sizeof(rel), "pack/pack-%s.pack", silo_oid_to_hex(hex, &sum));
 	if (!(dest = fs_join(s->root, rel))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* The .pack first: a reader ignores a pack until its index exists. */
@@ -364,7 +359,7 @@ static int write_pack(struct tp *t, uint64_t *pack_bytes)
 	qsort(t->v, t->n, sizeof(*t->v), by_id);
 	if ((ret = pack_index_write(s->pack_dir, s->format, t->n, tp_row, t, &sum, dest)) < 0 ||
 	    (ret = fs_fsync_path(s->pack_dir)) < 0 ||
-	    (ret = silo_pack_list_write(s)) < 0 ||
+	    (ret = silo__pack_list_write(s)) < 0 ||
 	    (ret = pack_set_load(s->packs, 1)) < 0)
 		goto out;
 out:
@@ -380,22 +375,17 @@ static void tp_release(struct tp *t)
 	for (i = 0; i < t->n; i++)
 		free(t->v[i].data);
 	free(t->v);
-	for (i = 0; i < t->n_packs; i++)
-		free(t->packs[i]);
-	free(t->packs);
+	strvec_clear(&t->packs);
 	if (t->dirfd >= 0)
 		close(t->dirfd);
 }
 
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 {
-	struct tp t = { v, n, n, s, NULL, -1, NULL, NULL, 0, 0, 1, NULL, NULL, 0, 0, 0 };
-	size_t i;
+	struct tp t = { v, n, n, s, NULL, -1, NULL, STRVEC_INIT, 1, NULL, NULL, 0, 0, 0 };
 	int ret = write_pack(&t, NULL);
 
-	for (i = 0; i < t.n_packs; i++)
-		free(t.packs[i]);
-	free(t.packs);
+	strvec_clear(&t.packs);
 	return ret;
 }
 
@@ -405,7 +395,7 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
 					  uint64_t total),
 			 void *payload)
 {
-	struct tp t = { NULL, 0, 0, s, dir, -1, l, NULL, 0, 0, 1, on_bytes, payload, 0, 0, 0 };
+	struct tp t = { NULL, 0, 0, s, dir, -1, l, STRVEC_INIT, 1, on_bytes, payload, 0, 0, 0 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t before;
 	int ret;
@@ -413,27 +403,25 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
 	t.threads = cpus > 1 ? (int)cpus : 1;
 	memset(res, 0, sizeof(*res));
 	if ((t.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return silo_error_errno("cannot open '%s'", dir);
+		return silo__error_errno("cannot open '%s'", dir);
 	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0)
 		goto out;
-	before = t.n_packs;
+	before = t.packs.n;
 	if ((ret = write_pack(&t, &res->pack_bytes)) < 0)
 		goto out;
 	/* The new pack, which holds the tree section, first: a reader over
 	 * HTTP fetches the indexes in this order, and the tree's own is the
 	 * one a listing needs.  The packs of shared blobs follow, sorted. */
-	if (t.n_packs > before) {
-		char *own = t.packs[before];
-		memmove(t.packs + 1, t.packs, before * sizeof(*t.packs));
-		t.packs[0] = own;
-		qsort(t.packs + 1, t.n_packs - 1, sizeof(*t.packs), by_str);
-	} else {
-		qsort(t.packs, t.n_packs, sizeof(*t.packs), by_str);
+	if (t.packs.n > before) {
+		char *own = t.packs.v[before];
+		memmove(t.packs.v + 1, t.packs.v, before * sizeof(*t.packs.v));
+		t.packs.v[0] = own;
+		qsort(t.packs.v + 1, t.packs.n - 1, sizeof(*t.packs.v), by_str);
+	} else if (t.packs.n) {
+		qsort(t.packs.v, t.packs.n, sizeof(*t.packs.v), by_str);
 	}
-	res->packs = t.packs;
-	res->n_packs = t.n_packs;
-	t.packs = NULL;
-	t.n_packs = 0;
+	res->n_packs = t.packs.n;
+	res->packs = strvec_detach(&t.packs);
 out:
 	tp_release(&t);
 	return ret;

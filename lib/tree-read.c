@@ -32,23 +32,23 @@ static int read_whole(unsigned char **data, size_t *len, silo *s, const silo_oid
 	*len = 0;
 	silo_oid_to_hex(hex, id);
 	if ((ret = silo_stream_open(&st, s, id)) < 0) {
-		silo_error_wrap("cannot read %s %s of '%s'", what, hex, path);
+		silo__error_wrap("cannot read %s %s of '%s'", what, hex, path);
 		return ret;
 	}
 	if (silo_stream_type(st) != type) {
-		ret = silo_error_set(SILO_ECORRUPT, "%s %s of '%s' is a %s, not a %s", what, hex,
-				     path, silo_object_type_name(silo_stream_type(st)),
-				     silo_object_type_name(type));
+		ret = silo__error_set(SILO_ECORRUPT, "%s %s of '%s' is a %s, not a %s", what, hex,
+				      path, silo_object_type_name(silo_stream_type(st)),
+				      silo_object_type_name(type));
 		goto out;
 	}
 	if (want != UINT64_MAX && silo_stream_size(st) != want) {
-		ret = silo_error_set(SILO_ECORRUPT, "%s %s has %llu bytes, not the %llu the treeptr says",
-				     what, hex, (unsigned long long)silo_stream_size(st),
-				     (unsigned long long)want);
+		ret = silo__error_set(SILO_ECORRUPT, "%s %s has %llu bytes, not the %llu the treeptr says",
+				      what, hex, (unsigned long long)silo_stream_size(st),
+				      (unsigned long long)want);
 		goto out;
 	}
 	if (silo_stream_size(st) > TREE_OBJECT_MAX) {
-		ret = silo_error_set(SILO_ECORRUPT, "%s %s of '%s' is too large", what, hex, path);
+		ret = silo__error_set(SILO_ECORRUPT, "%s %s of '%s' is too large", what, hex, path);
 		goto out;
 	}
 	/* The size is the object's claim: memory past a first piece
@@ -60,7 +60,7 @@ static int read_whole(unsigned char **data, size_t *len, silo *s, const silo_oid
 		if ((ret = strbuf_add(&sb, d, n)) < 0)
 			break;
 	if (ret < 0) {
-		silo_error_wrap("cannot read %s %s of '%s'", what, hex, path);
+		silo__error_wrap("cannot read %s %s of '%s'", what, hex, path);
 		goto out;
 	}
 	*len = sb.len;
@@ -91,7 +91,7 @@ int tree_sizes_read(uint64_t **sizes, size_t *count, silo *s, const silo_oid *id
 	if ((ret = read_whole(&data, &len, s, id, SILO_OBJ_BLOB, declared, "size table", ".")) < 0)
 		return ret;
 	if ((ret = silo_tree_sizes_parse(sizes, count, data, len)) < 0)
-		silo_error_wrap("size table %s", silo_oid_to_hex(hex, id));
+		silo__error_wrap("size table %s", silo_oid_to_hex(hex, id));
 	free(data);
 	return ret;
 }
@@ -128,8 +128,8 @@ static int load(struct loader *ld, const silo_oid *id, int depth)
 	int ret;
 
 	if (depth > MAX_DEPTH)
-		return silo_error_set(SILO_ECORRUPT, "tree %s of '%s' is nested too deeply",
-				      silo_oid_to_hex(hex, id), path->buf);
+		return silo__error_set(SILO_ECORRUPT, "tree %s of '%s' is nested too deeply",
+				       silo_oid_to_hex(hex, id), path->buf);
 	if ((ret = silo_tree_object_read(&data, &len, ld->s, id, path->buf)) < 0)
 		return ret;
 	if (ld->sink && (ret = ld->sink->fn(ld->sink->payload, id, data, len, path->buf,
@@ -146,7 +146,7 @@ static int load(struct loader *ld, const silo_oid *id, int depth)
 			goto out;
 		if (path->len > TREE_PATH_MAX) {
 			/* A long path says most at its end. */
-			ret = silo_error_set(SILO_EINVALID,
+			ret = silo__error_set(SILO_EINVALID,
 				"tree %s holds a path longer than %d bytes: '...%s'",
 				silo_oid_to_hex(hex, id), TREE_PATH_MAX,
 				path->buf + path->len - 120);
@@ -159,14 +159,14 @@ static int load(struct loader *ld, const silo_oid *id, int depth)
 		}
 		if (ld->l->n >= ld->max) {
 			strbuf_setlen(path, plen);
-			ret = silo_error_set(SILO_ECORRUPT,
+			ret = silo__error_set(SILO_ECORRUPT,
 				"tree %s of '%s' lists more files than the %zu of its size table %s",
 				silo_oid_to_hex(hex, id), plen ? path->buf : ".", ld->max,
 				silo_oid_to_hex(shex, ld->sizes_id));
 			goto out;
 		}
 		if (!(leaf = strdup(path->buf))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			goto out;
 		}
 		if ((ret = tree_list_push(ld->l, leaf, it.mode, &it.id, ld->sizes[ld->l->n])) < 0)
@@ -174,9 +174,9 @@ static int load(struct loader *ld, const silo_oid *id, int depth)
 	}
 	strbuf_setlen(path, plen);
 	if (ret < 0)
-		silo_error_wrap("tree %s of '%s'", silo_oid_to_hex(hex, id), plen ? path->buf : ".");
+		silo__error_wrap("tree %s of '%s'", silo_oid_to_hex(hex, id), plen ? path->buf : ".");
 	else if (depth && ld->l->n == before)
-		ret = silo_error_set(SILO_ECORRUPT,
+		ret = silo__error_set(SILO_ECORRUPT,
 			"tree %s of '%s' holds no file: git writes no empty directory",
 			silo_oid_to_hex(hex, id), path->buf);
 out:
@@ -211,9 +211,9 @@ int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
 	if ((ret = load(&ld, root, 0)) < 0)
 		goto out;
 	if (l.n < ld.max) {
-		ret = silo_error_set(SILO_ECORRUPT, "size table %s lists %zu files, tree %s %zu",
-				     silo_oid_to_hex(shex, sizes), ld.max,
-				     silo_oid_to_hex(hex, root), l.n);
+		ret = silo__error_set(SILO_ECORRUPT, "size table %s lists %zu files, tree %s %zu",
+				      silo_oid_to_hex(shex, sizes), ld.max,
+				      silo_oid_to_hex(hex, root), l.n);
 		goto out;
 	}
 	/* Each object was checked against its id as it was read; this
@@ -223,13 +223,13 @@ int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
 	if ((ret = silo_tree_list_id(&got, &l)) < 0) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", silo_error_message());
-		ret = silo_error_set(SILO_ECORRUPT, "tree %s is not a tree as git writes it: %s",
-				     silo_oid_to_hex(hex, root), why);
+		ret = silo__error_set(SILO_ECORRUPT, "tree %s is not a tree as git writes it: %s",
+				      silo_oid_to_hex(hex, root), why);
 		goto out;
 	}
 	if (!silo_oid_equal(&got, root)) {
-		ret = silo_error_set(SILO_ECORRUPT, "tree %s is not a tree as git writes it",
-				     silo_oid_to_hex(hex, root));
+		ret = silo__error_set(SILO_ECORRUPT, "tree %s is not a tree as git writes it",
+				      silo_oid_to_hex(hex, root));
 		goto out;
 	}
 	silo_tree_list_release(out);

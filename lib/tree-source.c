@@ -14,7 +14,7 @@ int silo_fd_reader_read(void *payload, const void **data, size_t *len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return silo_error_errno("cannot read '%s'", s->name);
+			return silo__error_errno("cannot read '%s'", s->name);
 		}
 		if (n == 0)
 			return 0;

@@ -58,11 +58,11 @@ static int read_link(char **out, int dfd, const char *name, size_t hint,
 		ssize_t n;
 
 		if (!buf)
-			return silo_error_oom();
+			return silo__error_oom();
 		n = readlinkat(dfd, name, buf, size);
 		if (n < 0) {
 			free(buf);
-			return silo_error_errno("cannot read symlink '%s/%s'", root, rel);
+			return silo__error_errno("cannot read symlink '%s/%s'", root, rel);
 		}
 		if ((size_t)n < size) {
 			buf[n] = '\0';
@@ -77,7 +77,7 @@ static int read_link(char **out, int dfd, const char *name, size_t hint,
 static int push(struct tree_walk *w, struct tree_walk_entry *e)
 {
 	if (ALLOC_GROW(w->v, w->n + 1, w->alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	w->v[w->n++] = *e;
 	return 0;
 }
@@ -92,14 +92,14 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 	int ret = 0;
 
 	if (!d) {
-		ret = silo_error_errno("cannot read directory '%s/%s'", w->root, path->buf);
+		ret = silo__error_errno("cannot read directory '%s/%s'", w->root, path->buf);
 		close(dfd);
 		return ret;
 	}
 	if (depth > 4096) {
 		closedir(d);
-		return silo_error_set(SILO_EINVALID, "'%s/%s' is nested too deeply",
-				      w->root, path->buf);
+		return silo__error_set(SILO_EINVALID, "'%s/%s' is nested too deeply",
+				       w->root, path->buf);
 	}
 	for (;;) {
 		struct tree_walk_entry e;
@@ -109,8 +109,8 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 		errno = 0;
 		if (!(de = readdir(d))) {
 			if (errno)
-				ret = silo_error_errno("cannot read directory '%s/%s'",
-						       w->root, path->buf);
+				ret = silo__error_errno("cannot read directory '%s/%s'",
+						        w->root, path->buf);
 			break;
 		}
 		name = de->d_name;
@@ -120,20 +120,20 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 		if ((ret = strbuf_adds(path, name)) < 0)
 			break;
 		if (path->len > TREE_PATH_MAX) {
-			ret = silo_error_set(SILO_EINVALID, "'%s/...%s' is a path longer than %d "
-					     "bytes", w->root, path->buf + path->len - 120,
-					     TREE_PATH_MAX);
+			ret = silo__error_set(SILO_EINVALID, "'%s/...%s' is a path longer than %d "
+					      "bytes", w->root, path->buf + path->len - 120,
+					      TREE_PATH_MAX);
 			break;
 		}
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			ret = silo_error_errno("cannot stat '%s/%s'", w->root, path->buf);
+			ret = silo__error_errno("cannot stat '%s/%s'", w->root, path->buf);
 			break;
 		}
 		if ((why = silo_tree_name_refused(name, strlen(name),
 						   S_ISLNK(st.st_mode) ? SILO_MODE_SYMLINK :
 						   S_ISDIR(st.st_mode) ? 040000 : SILO_MODE_FILE))) {
-			ret = silo_error_set(SILO_EUNSAFE, "refusing '%s/%s': %s, which git refuses",
-					     w->root, path->buf, why);
+			ret = silo__error_set(SILO_EUNSAFE, "refusing '%s/%s': %s, which git refuses",
+					      w->root, path->buf, why);
 			break;
 		}
 		memset(&e, 0, sizeof(e));
@@ -149,7 +149,7 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 				break;
 			e.size = strlen(e.target);
 		} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			ret = silo_error_set(SILO_EINVALID,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s/%s' is %s: a tree holds only files, symlinks and directories",
 				w->root, path->buf, kind_name(st.st_mode));
 			break;
@@ -157,7 +157,7 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 		if (!S_ISDIR(st.st_mode) || want_dirs) {
 			if (!(e.path = strdup(path->buf))) {
 				free(e.target);
-				ret = silo_error_oom();
+				ret = silo__error_oom();
 				break;
 			}
 			if ((ret = push(w, &e)) < 0) {
@@ -170,8 +170,8 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 			int sub = openat(dirfd(d), name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
-				ret = silo_error_errno("cannot open directory '%s/%s'",
-						       w->root, path->buf);
+				ret = silo__error_errno("cannot open directory '%s/%s'",
+						        w->root, path->buf);
 				break;
 			}
 			if ((ret = strbuf_addch(path, '/')) < 0) {
@@ -204,15 +204,15 @@ int tree_walk_dir(struct tree_walk *w, const char *dir, int want_dirs)
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
 	if (!(w->root = strndup(dir, len)))
-		return silo_error_oom();
+		return silo__error_oom();
 	w->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->rootfd < 0 && errno == ENOTDIR)
-		return silo_error_set(SILO_EINVALID, "'%s' is not a directory", dir);
+		return silo__error_set(SILO_EINVALID, "'%s' is not a directory", dir);
 	if (w->rootfd < 0)
-		return silo_error_errno("cannot open directory '%s'", dir);
+		return silo__error_errno("cannot open directory '%s'", dir);
 	dfd = dup(w->rootfd);
 	if (dfd < 0)
-		return silo_error_errno("cannot open directory '%s'", dir);
+		return silo__error_errno("cannot open directory '%s'", dir);
 	if ((ret = strbuf_adds(&path, "")) < 0) {
 		close(dfd);
 		return ret;

@@ -8,6 +8,7 @@
 #include "silo/treeptr.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "json-text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -73,9 +74,9 @@ static int field_error(const char *name, const char *field, const char *expected
 		       const json_t *got)
 {
 	if (!got)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': missing field '%s': expected %s", name, field, expected);
-	return silo_error_set(SILO_EINVALID,
+	return silo__error_set(SILO_EINVALID,
 		"'%s': field '%s': expected %s, not %s", name, field, expected,
 		json_type_name(got));
 }
@@ -98,12 +99,12 @@ static int parse_id(silo_oid *out, const json_t *doc, const char *field,
 	s = json_string_value(v);
 	len = json_string_length(v);
 	if (len != hexsz)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field '%s': expected %s, not %zu characters",
 			name, field, what, len);
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return silo_error_set(SILO_EINVALID,
+			return silo__error_set(SILO_EINVALID,
 				"'%s': field '%s': expected %s, found '%c' at position %zu",
 				name, field, what, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?', i + 1);
 	return silo_oid_from_hex(out, format, s);
@@ -116,7 +117,7 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 	int format, ret;
 
 	if (!json_is_object(doc))
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': expected a JSON object, not %s", name, json_type_name(doc));
 
 	v = json_object_get(doc, "treeptr");
@@ -124,11 +125,11 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 		return field_error(name, "treeptr", "the format version, an integer", v);
 	version = json_integer_value(v);
 	if (version < 1)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'treeptr': expected a format version of 1 or more, not %" PRId64,
 			name, (int64_t)version);
 	if (version > SILO_TREEPTR_VERSION)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'treeptr': format version %" PRId64
 			" is newer than this tool reads (%d)", name, (int64_t)version,
 			SILO_TREEPTR_VERSION);
@@ -137,7 +138,7 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 	if (!json_is_string(v))
 		return field_error(name, "object-format", "\"sha1\" or \"sha256\"", v);
 	if (!(format = silo_oid_format_from_name(json_string_value(v))))
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'object-format': expected \"sha1\" or \"sha256\", not \"%.40s\"",
 			name, json_string_value(v));
 
@@ -145,7 +146,7 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 	if (!json_is_string(v))
 		return field_error(name, "kind", "\"tar\", \"archive\", \"opaque\" or \"tree\"", v);
 	if (!(tp->kind = silo_treeptr_kind_from_name(json_string_value(v))))
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'kind': expected \"tar\", \"archive\", \"opaque\" or \"tree\", not \"%.40s\"",
 			name, json_string_value(v));
 
@@ -157,7 +158,7 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 		return field_error(name, "size", "the object's size in bytes, an integer", v);
 	size = json_integer_value(v);
 	if (size < 0)
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'size': expected a size in bytes, not %" PRId64,
 			name, (int64_t)size);
 	tp->size = (uint64_t)size;
@@ -167,7 +168,7 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 		if ((ret = parse_id(&tp->tree, doc, "tree", format, name)) < 0)
 			return ret;
 	} else if (json_object_get(doc, "tree")) {
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'tree': not expected for kind \"opaque\"", name);
 	}
 
@@ -190,8 +191,8 @@ int silo_treeptr_parse(struct silo_treeptr *tp, const char *text, size_t len,
 	memset(tp, 0, sizeof(*tp));
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
-		return silo_error_set(SILO_EINVALID, "'%s': not valid JSON: line %d: %s",
-				      name, jerr.line, jerr.text);
+		return silo__error_set(SILO_EINVALID, "'%s': not valid JSON: line %d: %s",
+				       name, jerr.line, jerr.text);
 	if ((ret = check_doc(tp, doc, name)) < 0) {
 		json_decref(doc);
 		memset(tp, 0, sizeof(*tp));
@@ -226,7 +227,7 @@ static json_t *get_doc(struct silo_treeptr *tp)
 static int set_field(json_t *doc, const char *key, json_t *value)
 {
 	if (!value || json_object_set_new(doc, key, value) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	return 0;
 }
 
@@ -236,25 +237,23 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 	const char *kind = silo_treeptr_kind_name(tp->kind);
 	const char *format = silo_oid_format_name(tp->object.format);
 	json_t *doc;
-	char *text;
-	size_t len;
 	int ret = 0;
 
 	*out = NULL;
 	if (!kind)
-		return silo_error_set(SILO_EINVALID, "treeptr has no kind");
+		return silo__error_set(SILO_EINVALID, "treeptr has no kind");
 	if (!format)
-		return silo_error_set(SILO_EINVALID, "treeptr has no object id");
+		return silo__error_set(SILO_EINVALID, "treeptr has no object id");
 	if (silo_treeptr_is_tree(tp) && tp->tree.format != tp->object.format)
-		return silo_error_set(SILO_EINVALID, "treeptr of kind \"%s\" has no %s tree id",
-				      kind, format);
+		return silo__error_set(SILO_EINVALID, "treeptr of kind \"%s\" has no %s tree id",
+				       kind, format);
 	if (tp->size > (uint64_t)INT64_MAX)
-		return silo_error_set(SILO_EINVALID, "object size %" PRIu64 " is too large",
-				      tp->size);
+		return silo__error_set(SILO_EINVALID, "object size %" PRIu64 " is too large",
+				       tp->size);
 	/* Work on a copy: formatting must not change TP. */
 	doc = tp->doc ? json_deep_copy(tp->doc) : json_object();
 	if (!doc)
-		return silo_error_oom();
+		return silo__error_oom();
 	if ((ret = set_field(doc, "treeptr", json_integer(SILO_TREEPTR_VERSION))) < 0 ||
 	    (ret = set_field(doc, "object-format", json_string(format))) < 0 ||
 	    (ret = set_field(doc, "kind", json_string(kind))) < 0 ||
@@ -269,23 +268,10 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 	if (tp->kind != SILO_TREEPTR_TREE)
 		json_object_del(doc, "packs");
 	else if (!json_is_array(json_object_get(doc, "packs")))
-		ret = silo_error_set(SILO_EINVALID, "treeptr of kind \"tree\" has no packs");
+		ret = silo__error_set(SILO_EINVALID, "treeptr of kind \"tree\" has no packs");
 	if (ret < 0)
 		goto out;
-	text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
-	if (!text) {
-		ret = silo_error_oom();
-		goto out;
-	}
-	len = strlen(text);
-	*out = realloc(text, len + 2);
-	if (!*out) {
-		free(text);
-		ret = silo_error_oom();
-		goto out;
-	}
-	(*out)[len] = '\n';
-	(*out)[len + 1] = '\0';
+	ret = json_text(out, doc, JSON_SORT_KEYS | JSON_INDENT(2));
 out:
 	json_decref(doc);
 	return ret;
@@ -369,7 +355,7 @@ int silo_treeptr_set_provenance(struct silo_treeptr *tp, const char *key,
 	json_t *doc = get_doc(tp), *prov;
 
 	if (!doc)
-		return silo_error_oom();
+		return silo__error_oom();
 	prov = json_object_get(doc, "provenance");
 	if (!json_is_object(prov)) {
 		if (!value)
@@ -400,7 +386,7 @@ int silo_treeptr_clear_provenance(struct silo_treeptr *tp)
 	json_t *doc = get_doc(tp);
 
 	if (!doc)
-		return silo_error_oom();
+		return silo__error_oom();
 	json_object_del(doc, "provenance");
 	return 0;
 }
@@ -423,7 +409,7 @@ static int parse_packs(json_t *doc, int format, const char *name)
 				goto bad;
 		continue;
 bad:
-		return silo_error_set(SILO_EINVALID,
+		return silo__error_set(SILO_EINVALID,
 			"'%s': field 'packs': expected pack names \"pack-<%zu hex digits>\", not %.80s",
 			name, hexsz, p ? p : "a non-string");
 	}
@@ -447,7 +433,7 @@ int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n
 
 	if (!tp->doc && !(tp->doc = json_object())) {
 		json_decref(a);
-		return silo_error_oom();
+		return silo__error_oom();
 	}
 	for (i = 0; a && i < n; i++)
 		if (json_array_append_new(a, json_string(packs[i])) < 0) {
@@ -455,7 +441,7 @@ int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n
 			a = NULL;
 		}
 	if (!a || json_object_set_new(tp->doc, "packs", a) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	return 0;
 }
 

@@ -18,12 +18,12 @@ static int check_loose(const struct loose_entry *e, silo *s)
 	int ret;
 
 	if (!(path = fs_join(s->root, e->relpath)))
-		return silo_error_oom();
-	ret = silo_loose_stream_open(&st, path, e->relpath, &e->id);
+		return silo__error_oom();
+	ret = silo__loose_stream_open(&st, path, e->relpath, &e->id);
 	free(path);
 	/* Gone since the scan: a repack packed it and removed the loose
 	 * copy.  Bad only if the silo lost it altogether. */
-	if (ret == SILO_ENOTFOUND && silo_has_object_local(s, &e->id) > 0)
+	if (ret == SILO_ENOTFOUND && silo__has_object_local(s, &e->id) > 0)
 		return 0;
 	if (ret < 0)
 		return ret;

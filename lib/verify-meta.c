@@ -101,7 +101,7 @@ int verify_check_pack_list(struct verify_job *job)
 	if ((ret = pack_list_names(s, &names, &n)) < 0)
 		return ret;
 	if (!(path = fs_join(s->root, PACK_LIST_REL))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	fd = fs_open_regular(path, PACK_LIST_REL, SILO_ECORRUPT);
@@ -130,7 +130,7 @@ int verify_check_pack_list(struct verify_job *job)
 		goto out;
 	}
 	if (!(seen = calloc(len / 2 + 1, sizeof(*seen)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (p = text, end = text + len; p < end; p = p + strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n')) {

@@ -59,7 +59,7 @@ static int check_trailer(const unsigned char *data, size_t len, int format,
 	if (ret < 0)
 		return ret;
 	if (memcmp(sum.hash, data + len, silo_oid_rawsz(format)))
-		return silo_error_set(SILO_ECORRUPT,
+		return silo__error_set(SILO_ECORRUPT,
 			"'%s': trailing checksum does not match the content", relpath);
 	return 0;
 }
@@ -216,7 +216,7 @@ static int plan_pack(struct verify_job *job, struct pack_plan *pl, size_t *alloc
 	count = calloc((size_t)nr + 1, sizeof(uint32_t));
 	start = calloc((size_t)nr + 1, sizeof(uint32_t));
 	if (!pl->by_offset || !pl->members || !root || !count || !start) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	for (k = 0; k < nr; k++)
@@ -341,11 +341,11 @@ static int has_file(silo *s, const char *dirname, const char *name)
 	int ret;
 
 	if (!dir)
-		return silo_error_oom();
+		return silo__error_oom();
 	path = fs_join(dir, name);
 	free(dir);
 	if (!path)
-		return silo_error_oom();
+		return silo__error_oom();
 	ret = fs_exists(path);
 	free(path);
 	return ret;
@@ -367,23 +367,23 @@ int verify_plan_packs(struct verify_job *job, struct pack_plan **plans, size_t *
 	d = opendir(s->pack_dir);
 	if (!d)
 		return errno == ENOENT ? 0 :
-			silo_error_errno("cannot read directory '%s'", s->pack_dir);
+			silo__error_errno("cannot read directory '%s'", s->pack_dir);
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (ALLOC_GROW(names, n + 1, alloc) < 0) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		if (!(names[n] = strdup(de->d_name))) {
-			ret = silo_error_oom();
+			ret = silo__error_oom();
 			break;
 		}
 		n++;
 	}
 	closedir(d);
 	if (!ret && n && !(*plans = calloc(n, sizeof(**plans))))
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 	for (i = 0; i < n && !ret; i++) {
 		const char *name = names[i];
 		char rel[4200], msg[4400];

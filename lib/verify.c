@@ -45,7 +45,7 @@ static void *worker(void *arg)
 int verify_add_task(struct verify_job *job, size_t *alloc, const struct task *t)
 {
 	if (ALLOC_GROW(job->tasks, job->n_tasks + 1, *alloc) < 0)
-		return silo_error_oom();
+		return silo__error_oom();
 	job->tasks[job->n_tasks++] = *t;
 	return 0;
 }
@@ -79,7 +79,7 @@ int silo_verify(struct silo_verify_result *result, silo *s,
 	if ((size_t)jobs > job.n_tasks)
 		jobs = job.n_tasks ? (int)job.n_tasks : 1;
 	if (!(threads = calloc((size_t)jobs, sizeof(*threads)))) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	/* The calling thread works too; it is one of the JOBS. */
@@ -92,7 +92,7 @@ int silo_verify(struct silo_verify_result *result, silo *s,
 	for (i = 1; i <= started; i++)
 		pthread_join(threads[i], NULL);
 	if (job.oom) {
-		ret = silo_error_oom();
+		ret = silo__error_oom();
 		goto out;
 	}
 	verify_report(result, &job);

@@ -60,7 +60,7 @@ int cmd_medo_fsck(int argc, const char **argv)
 {
 	int verbose = 0, json = 0, all = 0, status;
 	const char *since = NULL;
-	struct fe_strings revs = FE_STRINGS_INIT;
+	struct strvec revs = STRVEC_INIT;
 	struct fsck_state st;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &st.silo),
@@ -81,15 +81,15 @@ int cmd_medo_fsck(int argc, const char **argv)
 	if (argc < 0)
 		return fe_parse_exit(argc);
 	if (argc < 1 && !all && !revs.n) {
-		free(revs.v);
+		strvec_clear(&revs);
 		return fe_usage_error(usage, opts, "expected a medo directory, --all or --rev");
 	}
 	if (since && !all) {
-		free(revs.v);
+		strvec_clear(&revs);
 		return fe_usage_error(usage, opts, "--since needs --all");
 	}
 	if ((status = medo_fsck_report_init(&st.rep, json))) {
-		free(revs.v);
+		strvec_clear(&revs);
 		return status;
 	}
 	memset(&fo, 0, sizeof(fo));
@@ -101,7 +101,8 @@ int cmd_medo_fsck(int argc, const char **argv)
 		status = fe_lib_error(ret);
 		goto out;
 	}
-	hist.revs = revs.v;
+	/* C turns char ** into const char *const * only by a cast */
+	hist.revs = (const char *const *)revs.v;
 	hist.n_revs = revs.n;
 	hist.all = all;
 	hist.since = since;
@@ -121,6 +122,6 @@ out:
 	medo_fsck_report_release(&st.rep);
 	silo_medo_fsck_free(st.f);
 	silo_oid_set_release(&set);
-	free(revs.v);
+	strvec_clear(&revs);
 	return status;
 }

@@ -12,25 +12,14 @@
 static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The warnings printed so far: each is printed once a run. */
-static char **warned;
-static size_t n_warned;
+static struct strvec warned = STRVEC_INIT;
 
 static int seen(const char *message)
 {
-	size_t i;
-	char **v;
-
-	for (i = 0; i < n_warned; i++)
-		if (!strcmp(warned[i], message))
-			return 1;
+	if (strvec_findn(&warned, message, strlen(message)) >= 0)
+		return 1;
 	/* Out of memory, a repeat is better than a lost warning. */
-	if ((v = realloc(warned, (n_warned + 1) * sizeof(*v))) &&
-	    (v[n_warned] = strdup(message))) {
-		warned = v;
-		n_warned++;
-	} else if (v) {
-		warned = v;
-	}
+	(void)strvec_push(&warned, message);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ int cmd_medo_reachable(int argc, const char **argv)
 {
 	int paths = 0, nul = 0, json = 0, all = 0, status, ret;
 	const char *since = NULL;
-	struct fe_strings revs = FE_STRINGS_INIT;
+	struct strvec revs = STRVEC_INIT;
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "paths", &paths),
 		OPT_FLAG('z', NULL, &nul),
@@ -34,19 +34,20 @@ int cmd_medo_reachable(int argc, const char **argv)
 	if (argc < 1 && !all && !revs.n)
 		return fe_usage_error(usage, opts, "expected a medo directory, --all or --rev");
 	if (json && nul) {
-		free(revs.v);
+		strvec_clear(&revs);
 		return fe_usage_error(usage, opts, "-z and --json cannot be used together");
 	}
 	if (since && !all) {
-		free(revs.v);
+		strvec_clear(&revs);
 		return fe_usage_error(usage, opts, "--since needs --all");
 	}
-	hist.revs = revs.v;
+	/* C turns char ** into const char *const * only by a cast */
+	hist.revs = (const char *const *)revs.v;
 	hist.n_revs = revs.n;
 	hist.all = all;
 	hist.since = since;
 	status = medo_cmd_collect_treeptrs(&set, argc, argv, &hist, NULL, NULL);
-	free(revs.v);
+	strvec_clear(&revs);
 	if (json) {
 		json_t *objs = json_array();
 		for (j = 0; objs && j < set.n; j++) {

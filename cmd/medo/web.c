@@ -31,7 +31,7 @@ static void on_progress(void *payload, uint64_t done, uint64_t total)
 int cmd_medo_web(int argc, const char **argv)
 {
 	const char *out = NULL, *silo_opt = NULL, *allowed = NULL;
-	struct fe_strings urls = FE_STRINGS_INIT;
+	struct strvec urls = STRVEC_INIT;
 	int json = 0, history = 5, ret;
 	struct fe_option opts[] = {
 		OPT_STRING('o', NULL, &out),
@@ -61,11 +61,11 @@ int cmd_medo_web(int argc, const char **argv)
 	else
 		ret = 0;
 	if (ret) {
-		free(urls.v);
+		strvec_clear(&urls);
 		return ret;
 	}
 	o.silo = silo_opt;
-	o.silo_urls = urls.v;
+	o.silo_urls = (const char *const *)urls.v;
 	o.n_silo_urls = urls.n;
 	o.signers = signers;
 	o.history = (unsigned)history;
@@ -77,7 +77,7 @@ int cmd_medo_web(int argc, const char **argv)
 	ret = silo_medo_web(out, argv, (size_t)argc, &o, &r);
 	fe_progress_stop(&run.progress, r.trees_written, r.trees_written);
 	silo_sshsig_signers_free(signers);
-	free(urls.v);
+	strvec_clear(&urls);
 	if (ret < 0)
 		return fe_lib_error(ret);
 	if (json) {

@@ -18,6 +18,8 @@
 #ifndef SILO_CLEANUP_H
 #define SILO_CLEANUP_H
 
+#include "silo/common.h"
+
 /*
  * Mark the process interrupted and remove every registered directory
  * (except one holding a destination's previous tree, "old", which a
@@ -27,9 +29,9 @@
  * network: its directory is gone already).  Safe to call from any
  * thread, more than once.
  */
-void silo_cleanup_interrupt(int timeout_ms);
+SILO_EXTERN void silo_cleanup_interrupt(int timeout_ms);
 
 /* 1 once silo_cleanup_interrupt() was called, else 0. */
-int silo_cleanup_interrupted(void);
+SILO_EXTERN int silo_cleanup_interrupted(void);
 
 #endif

@@ -22,6 +22,8 @@
 #ifndef SILO_CLOSURE_H
 #define SILO_CLOSURE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -30,13 +32,13 @@
 #include "silo/treeptr.h"
 
 /* Add the roots of TP to SET (unsorted: silo_oid_set_sort() after). */
-int silo_treeptr_roots(struct silo_oid_set *set, const struct silo_treeptr *tp);
+SILO_EXTERN int silo_treeptr_roots(struct silo_oid_set *set, const struct silo_treeptr *tp);
 
 struct silo_closure;
 
 /* *out is owned by the caller: silo_closure_free(); it borrows S. */
-int silo_closure_new(struct silo_closure **out, silo *s);
-void silo_closure_free(struct silo_closure *c);	/* NULL is allowed */
+SILO_EXTERN int silo_closure_new(struct silo_closure **out, silo *s);
+SILO_EXTERN void silo_closure_free(struct silo_closure *c);	/* NULL is allowed */
 
 /*
  * Add ID to the closure and, if S holds it as a tree, every tree and
@@ -46,11 +48,11 @@ void silo_closure_free(struct silo_closure *c);	/* NULL is allowed */
  * that cannot be read, is SILO_ECORRUPT naming both: what is below it
  * cannot be known, so nothing may be pruned on its word.
  */
-int silo_closure_add(struct silo_closure *c, const silo_oid *id);
+SILO_EXTERN int silo_closure_add(struct silo_closure *c, const silo_oid *id);
 
 /* Everything added or checked so far, sorted; borrowed from C, valid
  * until the next call on C. */
-const struct silo_oid_set *silo_closure_set(struct silo_closure *c);
+SILO_EXTERN const struct silo_oid_set *silo_closure_set(struct silo_closure *c);
 
 enum silo_closure_severity {
 	SILO_CLOSURE_WARNING = 1,	/* harmless for readers of this silo */
@@ -91,7 +93,7 @@ struct silo_closure_check_result {
  * result->bad: TP is not whole in S; else result->unreadable: whether it
  * is could not be known), negative when it could not (out of memory).
  */
-int silo_closure_check(struct silo_closure_check_result *result, struct silo_closure *c,
+SILO_EXTERN int silo_closure_check(struct silo_closure_check_result *result, struct silo_closure *c,
 		       const struct silo_treeptr *tp, silo_closure_problem_fn fn,
 		       void *payload);
 

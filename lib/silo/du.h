@@ -12,6 +12,8 @@
 #ifndef SILO_DU_H
 #define SILO_DU_H
 
+#include "silo/common.h"
+
 #include <stdint.h>
 #include <time.h>
 #include "silo/prune.h"
@@ -34,6 +36,6 @@ struct silo_du {
 
 /* Measure S into OUT; KEEP, if not NULL, gives the unreferenced and
  * prunable counts, EXPIRE as in struct silo_prune_options. */
-int silo_du(struct silo_du *out, silo *s, const struct silo_oid_set *keep, time_t expire);
+SILO_EXTERN int silo_du(struct silo_du *out, silo *s, const struct silo_oid_set *keep, time_t expire);
 
 #endif

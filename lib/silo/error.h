@@ -13,6 +13,8 @@
 #ifndef SILO_ERROR_H
 #define SILO_ERROR_H
 
+#include "silo/common.h"
+
 enum silo_error_code {
 	SILO_OK = 0,
 	SILO_ERROR = -1,	/* a failure with no more specific code */
@@ -28,12 +30,12 @@ enum silo_error_code {
 };
 
 /* The message of the last failure in this thread; never NULL. */
-const char *silo_error_message(void);
+SILO_EXTERN const char *silo_error_message(void);
 
 /* The code of the last failure in this thread, or SILO_OK. */
-int silo_error_last(void);
+SILO_EXTERN int silo_error_last(void);
 
 /* Forget the last failure of this thread. */
-void silo_error_clear(void);
+SILO_EXTERN void silo_error_clear(void);
 
 #endif

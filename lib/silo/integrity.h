@@ -15,11 +15,13 @@
 #ifndef SILO_INTEGRITY_H
 #define SILO_INTEGRITY_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 
 /* 0 if TEXT is a well-formed integrity string; else SILO_EINVALID with a
  * message saying what is wrong. */
-int silo_integrity_check_syntax(const char *text);
+SILO_EXTERN int silo_integrity_check_syntax(const char *text);
 
 /*
  * Digests of data as it streams past, for checking against an integrity
@@ -33,17 +35,17 @@ int silo_integrity_check_syntax(const char *text);
  */
 typedef struct silo_integrity_hasher silo_integrity_hasher;
 
-int silo_integrity_hasher_new(silo_integrity_hasher **out, const char *sri);
-int silo_integrity_hasher_update(silo_integrity_hasher *h, const void *data, size_t len);
+SILO_EXTERN int silo_integrity_hasher_new(silo_integrity_hasher **out, const char *sri);
+SILO_EXTERN int silo_integrity_hasher_update(silo_integrity_hasher *h, const void *data, size_t len);
 
 /*
  * End the digests: the sha256 in hex goes to SHA256_HEX.  If the hasher
  * has an integrity string and the data does not match it, SILO_ECORRUPT
  * with a message naming NAME and the digest found.
  */
-int silo_integrity_hasher_finish(silo_integrity_hasher *h, char sha256_hex[65],
+SILO_EXTERN int silo_integrity_hasher_finish(silo_integrity_hasher *h, char sha256_hex[65],
 				 const char *name);
 
-void silo_integrity_hasher_free(silo_integrity_hasher *h);	/* NULL is allowed */
+SILO_EXTERN void silo_integrity_hasher_free(silo_integrity_hasher *h);	/* NULL is allowed */
 
 #endif

@@ -24,6 +24,8 @@
 #ifndef SILO_KNOT_H
 #define SILO_KNOT_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include "silo/oid.h"
 
@@ -78,16 +80,16 @@ struct silo_knot_config;
  * WEDGE file failing when sourced, is an error (SILO_EINVALID, with
  * bash's message).  Release with silo_knot_recipe_release().
  */
-int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir,
+SILO_EXTERN int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir,
 			  const struct silo_knot_config *cfg);
-void silo_knot_recipe_release(struct silo_knot_recipe *r);
+SILO_EXTERN void silo_knot_recipe_release(struct silo_knot_recipe *r);
 
 /* The source treeptr of VERSION: DIR/<tarball name or name>-<version>.treeptr
  * (owned by the caller). */
-char *silo_knot_recipe_source(const struct silo_knot_recipe *r, const char *version);
+SILO_EXTERN char *silo_knot_recipe_source(const struct silo_knot_recipe *r, const char *version);
 
 /* 1 if DIR holds a WEDGE file. */
-int silo_knot_is_recipe(const char *dir);
+SILO_EXTERN int silo_knot_is_recipe(const char *dir);
 
 /* ---- the platform ---- */
 
@@ -99,20 +101,20 @@ struct silo_knot_platform {
 };
 
 /* This machine's platform, from /etc/os-release and uname. */
-int silo_knot_platform_detect(struct silo_knot_platform *out);
-void silo_knot_platform_release(struct silo_knot_platform *p);
+SILO_EXTERN int silo_knot_platform_detect(struct silo_knot_platform *out);
+SILO_EXTERN void silo_knot_platform_release(struct silo_knot_platform *p);
 
 /* The SHA-256 (hex) of the installed package list ("dpkg-query -W"
  * lines, sorted), and the number of packages; "none" and 0 where dpkg
  * is missing. */
-int silo_knot_base_digest(char out[65], size_t *count);
+SILO_EXTERN int silo_knot_base_digest(char out[65], size_t *count);
 
 /* The same as the provenance records it, "<digest> (<count> packages)"
  * (owned by the caller). */
-int silo_knot_base_packages(char **out);
+SILO_EXTERN int silo_knot_base_packages(char **out);
 
 /* 1 if S has the form silo_knot_base_packages() gives, else 0. */
-int silo_knot_base_packages_valid(const char *s);
+SILO_EXTERN int silo_knot_base_packages_valid(const char *s);
 
 /* ---- the box's limits (Documentation/knot-build.1.scd, LIMITS) ---- */
 
@@ -138,17 +140,17 @@ struct silo_knot_limits {
  * another one that is set is refused when its key is computed. */
 #define SILO_KNOT_PASS_ENV_ENV "KNOT_PASS_ENV"
 
-void silo_knot_limits_default(struct silo_knot_limits *l);
+SILO_EXTERN void silo_knot_limits_default(struct silo_knot_limits *l);
 
 /* Change the limits SPEC names ("name=value", separated by commas or
  * spaces; a value "none" is no limit); SILO_EINVALID naming WHAT (where
  * SPEC came from) and the item when one is malformed.  NULL or "" is
  * nothing to change. */
-int silo_knot_limits_parse(struct silo_knot_limits *l, const char *spec, const char *what);
+SILO_EXTERN int silo_knot_limits_parse(struct silo_knot_limits *l, const char *spec, const char *what);
 
 /* All of L as silo_knot_limits_parse() reads it (owned by the caller),
  * or NULL when out of memory. */
-char *silo_knot_limits_format(const struct silo_knot_limits *l);
+SILO_EXTERN char *silo_knot_limits_format(const struct silo_knot_limits *l);
 
 /*
  * Interruption: a front end's handler of SIGINT, SIGTERM and SIGHUP
@@ -157,8 +159,8 @@ char *silo_knot_limits_format(const struct silo_knot_limits *l);
  * it stopped its tasks), and the call running it fails; afterwards
  * silo_knot_interrupted() gives the signal (0: none came).
  */
-void silo_knot_interrupt(int sig);
-int silo_knot_interrupted(void);
+SILO_EXTERN void silo_knot_interrupt(int sig);
+SILO_EXTERN int silo_knot_interrupted(void);
 
 /* ---- sets of tasks ---- */
 
@@ -200,37 +202,37 @@ struct silo_knot_task {
 
 typedef struct silo_knot_set silo_knot_set;
 
-int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg);
-void silo_knot_set_free(silo_knot_set *set);	/* NULL is allowed */
+SILO_EXTERN int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg);
+SILO_EXTERN void silo_knot_set_free(silo_knot_set *set);	/* NULL is allowed */
 
 /*
  * Add PATH: a recipe directory (holding WEDGE), or a source medo, every
  * subdirectory of which that holds a WEDGE file is a recipe.  Recipes
  * with problems are SILO_EINVALID, naming the recipe and the problems.
  */
-int silo_knot_set_add(silo_knot_set *set, const char *path);
+SILO_EXTERN int silo_knot_set_add(silo_knot_set *set, const char *path);
 
 /*
  * Read the recipes the added ones depend on (WEDGE_DEPS, found beside
  * them in their source medo) and compute every task's key.  A missing
  * dependency or a cycle is SILO_EINVALID.
  */
-int silo_knot_set_resolve(silo_knot_set *set);
+SILO_EXTERN int silo_knot_set_resolve(silo_knot_set *set);
 
 /* A new set of the recipes PATHS name (silo_knot_set_add() each),
  * resolved (silo_knot_set_resolve()); *out is owned by the caller. */
-int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
-		       const char *const *paths, size_t n);
+SILO_EXTERN int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
+				   const char *const *paths, size_t n);
 
-size_t silo_knot_set_count(const silo_knot_set *set);
-struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
-const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
+SILO_EXTERN size_t silo_knot_set_count(const silo_knot_set *set);
+SILO_EXTERN struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
+SILO_EXTERN const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
 /* The domain of the wedge paths, /wedge/<domain>/pkg. */
-const char *silo_knot_set_domain(const silo_knot_set *set);
+SILO_EXTERN const char *silo_knot_set_domain(const silo_knot_set *set);
 /* The silo of the configuration, or NULL. */
-const char *silo_knot_set_silo(const silo_knot_set *set);
+SILO_EXTERN const char *silo_knot_set_silo(const silo_knot_set *set);
 /* The limits of the configuration. */
-const struct silo_knot_limits *silo_knot_set_limits(const silo_knot_set *set);
+SILO_EXTERN const struct silo_knot_limits *silo_knot_set_limits(const silo_knot_set *set);
 
 /* Whether a task's build is published in its derived medo. */
 enum silo_knot_published {
@@ -240,7 +242,7 @@ enum silo_knot_published {
 };
 /* A value of enum silo_knot_published, or a negative error (a derived
  * treeptr that cannot be read). */
-int silo_knot_published(const struct silo_knot_task *t);
+SILO_EXTERN int silo_knot_published(const struct silo_knot_task *t);
 
 /* ---- building ---- */
 
@@ -262,7 +264,7 @@ struct silo_knot_result {
 	double seconds;		/* wall time of the recipe functions */
 };
 
-void silo_knot_result_release(struct silo_knot_result *r);
+SILO_EXTERN void silo_knot_result_release(struct silo_knot_result *r);
 
 struct silo_knot_build_options {
 	int rebuild;		/* build even when published; compare the trees */
@@ -280,7 +282,7 @@ struct silo_knot_build_options {
  * res->kind set (FAILED included: res->error, res->message, res->log),
  * or a negative error when the build could not be tried at all.
  */
-int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
+SILO_EXTERN int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		    const silo_knot_set *set, const struct silo_knot_build_options *o);
 
 /*
@@ -289,7 +291,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
  * No published build with T's key is SILO_ENOTFOUND.  Returns a value of
  * enum silo_medo_expand_result or a negative error.
  */
-int silo_knot_install(const struct silo_knot_task *t, const char *root);
+SILO_EXTERN int silo_knot_install(const struct silo_knot_task *t, const char *root);
 
 /* ---- one task of knot build's graph (Documentation/knot-run-task.1.scd) ---- */
 
@@ -324,8 +326,8 @@ struct silo_knot_task_file {
 
 /* Read the task file at PATH; a malformed one is SILO_EINVALID, naming
  * the file and the field.  Release with silo_knot_task_file_release(). */
-int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path);
-void silo_knot_task_file_release(struct silo_knot_task_file *f);
+SILO_EXTERN int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path);
+SILO_EXTERN void silo_knot_task_file_release(struct silo_knot_task_file *f);
 
 /*
  * Run the task SPEC names: read its recipe and those it depends on, find
@@ -338,8 +340,8 @@ void silo_knot_task_file_release(struct silo_knot_task_file *f);
  * when the task cannot be found or its row or stamp cannot be written
  * (then RES holds nothing).  Release RES with silo_knot_result_release().
  */
-int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
-		       int (*exit_status)(const struct silo_knot_result *res));
+SILO_EXTERN int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
+				   int (*exit_status)(const struct silo_knot_result *res));
 
 /* ---- provenance ---- */
 
@@ -349,7 +351,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
  * "field\tvalue" lines (*text_out, owned by the caller); either may be
  * NULL.
  */
-int silo_knot_provenance(char **json_out, char **text_out, const char *path);
+SILO_EXTERN int silo_knot_provenance(char **json_out, char **text_out, const char *path);
 
 /* ---- knot build: a set's graph run by ninja (Documentation/knot-build.1.scd) ---- */
 
@@ -413,9 +415,9 @@ struct silo_knot_build_result {
  * or a negative error; *out is NULL when the graph did not run to its
  * end, and set when only writing index.html failed.
  */
-int silo_knot_build_all(struct silo_knot_build_result **out,
-			const struct silo_knot_build_all_options *o);
-void silo_knot_build_result_free(struct silo_knot_build_result *r);	/* NULL is allowed */
+SILO_EXTERN int silo_knot_build_all(struct silo_knot_build_result **out,
+				    const struct silo_knot_build_all_options *o);
+SILO_EXTERN void silo_knot_build_result_free(struct silo_knot_build_result *r);	/* NULL is allowed */
 
 /* ---- task reports (Documentation/knot-report.1.scd) ---- */
 
@@ -434,27 +436,27 @@ struct silo_knot_row {
 	char *log;		/* relative to the report directory, or "-" */
 };
 
-void silo_knot_row_release(struct silo_knot_row *row);
+SILO_EXTERN void silo_knot_row_release(struct silo_knot_row *row);
 
 /* Create DIR (and DIR/logs) with tasks.tsv (its header line) and
  * tasks.schema.tsv, unless they exist. */
-int silo_knot_report_init(const char *dir);
+SILO_EXTERN int silo_knot_report_init(const char *dir);
 
 /* Append ROW to DIR/tasks.tsv in one write (safe from several processes). */
-int silo_knot_report_append(const char *dir, const struct silo_knot_row *row);
+SILO_EXTERN int silo_knot_report_append(const char *dir, const struct silo_knot_row *row);
 
 /* Write DIR/graph.tsv: each task of SET with the keys it depends on
  * (what the critical path of index.html is computed from). */
-int silo_knot_report_graph(silo_knot_set *set, const char *dir);
+SILO_EXTERN int silo_knot_report_graph(silo_knot_set *set, const char *dir);
 
 /* The rows of DIR/tasks.tsv (*rows owned by the caller:
  * silo_knot_rows_free()); a malformed row is SILO_EINVALID naming the
  * file and line. */
-int silo_knot_report_read(struct silo_knot_row **rows, size_t *n, const char *dir);
-void silo_knot_rows_free(struct silo_knot_row *rows, size_t n);
+SILO_EXTERN int silo_knot_report_read(struct silo_knot_row **rows, size_t *n, const char *dir);
+SILO_EXTERN void silo_knot_rows_free(struct silo_knot_row *rows, size_t n);
 
 /* Write DIR/index.html from tasks.tsv and graph.tsv. */
-int silo_knot_report_html(const char *dir);
+SILO_EXTERN int silo_knot_report_html(const char *dir);
 
 /* ---- workers (Documentation/knot-worker.1.scd) ---- */
 
@@ -498,7 +500,7 @@ struct silo_knot_worker_stats {
  * and nothing is left that this worker could claim, a negative error,
  * or (never returning otherwise) runs until killed.
  */
-int silo_knot_worker_run(struct silo_knot_worker_stats *st,
+SILO_EXTERN int silo_knot_worker_run(struct silo_knot_worker_stats *st,
 			 const struct silo_knot_worker_options *o);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef SILO_MEDO_FSCK_H
 #define SILO_MEDO_FSCK_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/closure.h"
@@ -44,8 +46,8 @@ struct silo_medo_fsck_options {
 typedef struct silo_medo_fsck silo_medo_fsck;
 
 /* *out is owned by the caller: silo_medo_fsck_free().  OPTS is copied. */
-int silo_medo_fsck_new(silo_medo_fsck **out, const struct silo_medo_fsck_options *opts);
-void silo_medo_fsck_free(silo_medo_fsck *f);	/* NULL is allowed */
+SILO_EXTERN int silo_medo_fsck_new(silo_medo_fsck **out, const struct silo_medo_fsck_options *opts);
+SILO_EXTERN void silo_medo_fsck_free(silo_medo_fsck *f);	/* NULL is allowed */
 
 struct silo_medo_fsck_result {
 	uint64_t objects;	/* objects looked at, in every silo */
@@ -73,7 +75,7 @@ struct silo_medo_fsck_result {
  * result->bad), negative when it could not (no SILO.json, out of
  * memory).
  */
-int silo_medo_fsck_treeptr(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
+SILO_EXTERN int silo_medo_fsck_treeptr(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 			   const struct silo_treeptr *tp, const char *treeptr_path,
 			   const char *name, const struct silo_silojson *sj);
 

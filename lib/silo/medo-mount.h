@@ -9,6 +9,8 @@
 #ifndef SILO_MEDO_MOUNT_H
 #define SILO_MEDO_MOUNT_H
 
+#include "silo/common.h"
+
 #include "silo/medo-tree.h"
 
 struct silo_medo_mount_options {
@@ -25,7 +27,7 @@ struct silo_medo_mount_options {
  * fails its id is EIO for that file only.  A file's content is streamed
  * into an unlinked spool file beside the cache silo on its first open
  * (memory stays bounded), and read from there. */
-int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
+SILO_EXTERN int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 		    const struct silo_medo_mount_options *opts);
 
 #endif

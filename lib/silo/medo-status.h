@@ -22,6 +22,8 @@
 #ifndef SILO_MEDO_STATUS_H
 #define SILO_MEDO_STATUS_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 
 /* The record of expanded trees, in DEST. */
@@ -53,7 +55,7 @@ struct silo_medo_status {
 #define SILO_MEDO_STATUS_INIT { NULL, 0, 0 }
 
 /* "same", "differs", "missing", "extra", "other", "error". */
-const char *silo_medo_state_name(int state);
+SILO_EXTERN const char *silo_medo_state_name(int state);
 
 /*
  * Compare DEST with the treeptrs below MEDO_DIR: one entry per treeptr
@@ -61,17 +63,17 @@ const char *silo_medo_state_name(int state);
  * that no treeptr names and that is not on the way to one.  Needs no
  * silo.  A treeptr that cannot be read is an entry of state ERROR.
  */
-int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
+SILO_EXTERN int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
 		     const char *dest);
 
-void silo_medo_status_release(struct silo_medo_status *st);
+SILO_EXTERN void silo_medo_status_release(struct silo_medo_status *st);
 
 /*
  * Remove DEST/PATH if it is an expanded tree as above (checked again
  * now), and the directories above it that this leaves empty, up to DEST.
  * Anything else is SILO_EEXISTS and stays.
  */
-int silo_medo_remove_extra(const char *dest, const char *path);
+SILO_EXTERN int silo_medo_remove_extra(const char *dest, const char *path);
 
 /*
  * Record in DEST/.medo-expanded.json what an expansion of MEDO_DIR put in
@@ -80,7 +82,7 @@ int silo_medo_remove_extra(const char *dest, const char *path);
  * expansions stay while their paths exist.  Called by
  * silo_medo_expand_dir().
  */
-int silo_medo_record_expanded(const char *dest, const char *medo_dir,
+SILO_EXTERN int silo_medo_record_expanded(const char *dest, const char *medo_dir,
 			      char *const *names, const int *results, size_t n);
 
 #endif

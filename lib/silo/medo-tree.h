@@ -20,6 +20,8 @@
 #ifndef SILO_MEDO_TREE_H
 #define SILO_MEDO_TREE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -41,23 +43,23 @@ struct silo_medo_tree_node {
 
 /* Open the tree TREEPTR_PATH names, from SILO_OPTION or its SILO.json
  * (silo_medo_open_treeptr()).  *out owned: silo_medo_tree_free(). */
-int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
+SILO_EXTERN int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
 			const char *silo_option, silo_medo_warn_fn on_warning,
 			void *payload);
-void silo_medo_tree_free(silo_medo_tree *t);	/* NULL is allowed */
+SILO_EXTERN void silo_medo_tree_free(silo_medo_tree *t);	/* NULL is allowed */
 
 /* The same for a treeptr given as LEN bytes of TEXT (a version of git
  * history), NAME in messages, with the silos of the SILO.json that
  * applies to the path WHERE. */
-int silo_medo_tree_open_text(silo_medo_tree **out, const char *name, const char *text,
-			     size_t len, const char *where, const char *silo_option,
-			     silo_medo_warn_fn on_warning, void *payload);
+SILO_EXTERN int silo_medo_tree_open_text(silo_medo_tree **out, const char *name, const char *text,
+					 size_t len, const char *where, const char *silo_option,
+					 silo_medo_warn_fn on_warning, void *payload);
 
 /* The same, for silo_medo_tree_diff() only (nothing else may be asked
  * of it): for kind tree nothing is read on open, and tree objects are
  * read one by one as the walk needs them (over HTTP, one range request
  * each, no tree section). */
-int silo_medo_tree_open_objects(silo_medo_tree **out, const char *treeptr_path,
+SILO_EXTERN int silo_medo_tree_open_objects(silo_medo_tree **out, const char *treeptr_path,
 				const char *silo_option, silo_medo_warn_fn on_warning,
 				void *payload);
 
@@ -67,41 +69,41 @@ int silo_medo_tree_open_objects(silo_medo_tree **out, const char *treeptr_path,
  * are skipped unread, and no blob is read.  A non-zero return of CB
  * stops and is returned. */
 typedef int silo_medo_tree_diff_fn(void *payload, const char *what, const char *path);
-int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
+SILO_EXTERN int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
 			void *payload);
 
 /* The treeptr (borrowed). */
-const struct silo_treeptr *silo_medo_tree_treeptr(const silo_medo_tree *t);
+SILO_EXTERN const struct silo_treeptr *silo_medo_tree_treeptr(const silo_medo_tree *t);
 /* All leaves, in path order, with sizes (borrowed). */
-const struct silo_tree_list *silo_medo_tree_leaves(const silo_medo_tree *t);
+SILO_EXTERN const struct silo_tree_list *silo_medo_tree_leaves(const silo_medo_tree *t);
 
 /* Number of nodes; node N (borrowed, valid while T lives). */
-size_t silo_medo_tree_count(const silo_medo_tree *t);
-int silo_medo_tree_node(const silo_medo_tree *t, size_t n, struct silo_medo_tree_node *out);
+SILO_EXTERN size_t silo_medo_tree_count(const silo_medo_tree *t);
+SILO_EXTERN int silo_medo_tree_node(const silo_medo_tree *t, size_t n, struct silo_medo_tree_node *out);
 
 /* The node of PATH ("" or "." for the root, no leading '/'): 0 and *out
  * set, or SILO_ENOTFOUND with a message naming PATH. */
-int silo_medo_tree_lookup(const silo_medo_tree *t, const char *path,
+SILO_EXTERN int silo_medo_tree_lookup(const silo_medo_tree *t, const char *path,
 			  struct silo_medo_tree_node *out);
 
 /* The entry NAME (NLEN bytes) of directory node DIR: 0 and *out, or
  * SILO_ENOTFOUND (no message: a lookup that fails is common). */
-int silo_medo_tree_child(const silo_medo_tree *t, size_t dir, const char *name,
+SILO_EXTERN int silo_medo_tree_child(const silo_medo_tree *t, size_t dir, const char *name,
 			 size_t nlen, struct silo_medo_tree_node *out);
 
 /* Call CB for each entry of directory node DIR, in git's order; a
  * non-zero return stops and is returned. */
-int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
+SILO_EXTERN int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 			int (*cb)(void *payload, const struct silo_medo_tree_node *e),
 			void *payload);
 
 /* Write the content of leaf node N to FD (NAME in messages), verified:
  * for kind tree its blob (fetched into the cache over HTTP). */
-int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name);
+SILO_EXTERN int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name);
 
 /* The first LEN bytes (or fewer, *got) of the object of a tree of kind
  * tar or archive: what the archive is (gzip, xz, zip...). */
-int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_t *got);
+SILO_EXTERN int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_t *got);
 
 /* For kinds tar and archive: the content of every leaf, read from the
  * object in one pass (verified at its end) and written one after the
@@ -109,6 +111,6 @@ int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_
  * node, silo_medo_tree_count()) receives where each leaf's content
  * starts; it is as long as the leaf's size.  So that files are read
  * from an archive once, not once each.  SILO_EINVALID for kind tree. */
-int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets);
+SILO_EXTERN int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets);
 
 #endif

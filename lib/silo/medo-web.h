@@ -67,8 +67,8 @@ struct silo_medo_web_result {
  * the site is written.  Returns 0 or a negative error that stopped the
  * whole run.
  */
-int silo_medo_web(const char *out, const char *const *dirs, size_t n,
-		  const struct silo_medo_web_options *opts,
-		  struct silo_medo_web_result *result);
+SILO_EXTERN int silo_medo_web(const char *out, const char *const *dirs, size_t n,
+			      const struct silo_medo_web_options *opts,
+			      struct silo_medo_web_result *result);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef SILO_MEDO_H
 #define SILO_MEDO_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -35,7 +37,7 @@ typedef void (*silo_medo_warn_fn)(void *payload, const char *message);
  * offers a damaged copy (or one of another size) is skipped for the next
  * silo.  *out is owned by the caller: silo_free().
  */
-int silo_medo_open_reading(silo **out, const char *treeptr_path,
+SILO_EXTERN int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			   const char *silo_option, const silo_oid *id, uint64_t size,
 			   silo_medo_warn_fn warn, void *payload);
 
@@ -46,20 +48,20 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
  * one range request.
  */
 struct silo_treeptr;
-int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
+SILO_EXTERN int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   const char *silo_option, const struct silo_treeptr *tp,
 			   silo_medo_warn_fn on_warning, void *payload);
 
 /* The same, for a reader of single tree objects (medo diff): for kind
  * tree no tree section is fetched, and the silo chosen is one that has
  * the root tree (looked up in the indexes of the packs TP names). */
-int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
+SILO_EXTERN int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
 				const char *silo_option, const struct silo_treeptr *tp,
 				silo_medo_warn_fn on_warning, void *payload);
 
 /* Open the first local silo of TREEPTR_PATH's SILO.json, or SILO_OPTION;
  * *out is owned by the caller: silo_free(). */
-int silo_medo_open_writing(silo **out, const char *treeptr_path,
+SILO_EXTERN int silo_medo_open_writing(silo **out, const char *treeptr_path,
 			   const char *silo_option);
 
 /* Progress of one tree: FILES (0 if not known), BYTES done of TOTAL
@@ -106,7 +108,7 @@ enum silo_medo_add_result {
  * the treeptr, to be released by the caller.  Returns a value of enum
  * silo_medo_add_result or a negative error.
  */
-int silo_medo_add(struct silo_treeptr *out, const char *src,
+SILO_EXTERN int silo_medo_add(struct silo_treeptr *out, const char *src,
 		  const char *treeptr_path, const struct silo_medo_add_options *opts);
 
 /* ---- expand ---- */
@@ -147,21 +149,21 @@ enum silo_medo_expand_result {
  * as it was.  Returns a value of enum silo_medo_expand_result or a
  * negative error.
  */
-int silo_medo_expand(const char *treeptr_path, const char *dest,
+SILO_EXTERN int silo_medo_expand(const char *treeptr_path, const char *dest,
 		     const struct silo_medo_expand_options *opts);
 
 /*
  * Every treeptr below MEDO_DIR, as paths relative to it, sorted.  *out is
  * an array of *count strings owned by the caller: silo_medo_list_free().
  */
-int silo_medo_find_treeptrs(char ***out, size_t *count, const char *medo_dir);
-void silo_medo_list_free(char **list, size_t count);
+SILO_EXTERN int silo_medo_find_treeptrs(char ***out, size_t *count, const char *medo_dir);
+SILO_EXTERN void silo_medo_list_free(char **list, size_t count);
 
 /*
  * The destination of treeptr REL (a path relative to a medo directory)
  * below DEST: DEST/REL without ".treeptr".  Owned by the caller.
  */
-char *silo_medo_dest_for(const char *dest, const char *rel);
+SILO_EXTERN char *silo_medo_dest_for(const char *dest, const char *rel);
 
 /*
  * Expand every treeptr below MEDO_DIR into DEST with JOBS threads (0: one
@@ -171,7 +173,7 @@ char *silo_medo_dest_for(const char *dest, const char *rel);
  * (MESSAGE is the error message when RESULT is negative).  Returns the
  * number of failures, or a negative error when the work could not start.
  */
-int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
+SILO_EXTERN int silo_medo_expand_dir(const char *medo_dir, const char *dest, int jobs,
 			 const struct silo_medo_expand_options *opts,
 			 void (*on_result)(void *payload, const char *rel, int result,
 					   const char *message),
@@ -200,7 +202,7 @@ struct silo_medo_verify_options {
  * after reporting what differs: the paths, when the object is in a silo
  * at hand to list; otherwise SILO_MEDO_DIFFERS.
  */
-int silo_medo_verify(const char *treeptr_path, const char *dir,
+SILO_EXTERN int silo_medo_verify(const char *treeptr_path, const char *dir,
 		     const struct silo_medo_verify_options *opts);
 
 /*
@@ -208,7 +210,7 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
  * SIGNERS over the bytes read, and parse those same bytes into TP (which
  * the caller releases).  With SIGNERS NULL, silo_treeptr_load().
  */
-int silo_medo_treeptr_load_signed(struct silo_treeptr *tp,
+SILO_EXTERN int silo_medo_treeptr_load_signed(struct silo_treeptr *tp,
 				  const struct silo_sshsig_signers *signers,
 				  const char *path);
 

@@ -8,6 +8,8 @@
 #ifndef SILO_OID_PREFIX_H
 #define SILO_OID_PREFIX_H
 
+#include "silo/common.h"
+
 #include "silo/oid.h"
 
 #include "silo/store.h"
@@ -24,6 +26,6 @@
  * (naming the candidates when ambiguous).  A silo read over HTTP cannot
  * be listed: there, only whole ids are accepted.
  */
-int silo_resolve_id(silo_oid *out, silo *s, const char *hex);
+SILO_EXTERN int silo_resolve_id(silo_oid *out, silo *s, const char *hex);
 
 #endif

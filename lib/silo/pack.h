@@ -14,6 +14,8 @@
 #ifndef SILO_PACK_H
 #define SILO_PACK_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -61,9 +63,9 @@ struct silo_repack_result {
  * packs of their own, one per family of versions, laid out as medo add
  * lays out one tree; the other objects into one pack.
  */
-int silo_repack(struct silo_repack_result *result, silo *s,
+SILO_EXTERN int silo_repack(struct silo_repack_result *result, silo *s,
 		const struct silo_repack_options *opts);
 
-void silo_repack_result_release(struct silo_repack_result *result);
+SILO_EXTERN void silo_repack_result_release(struct silo_repack_result *result);
 
 #endif

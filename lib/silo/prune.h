@@ -19,6 +19,8 @@
 #ifndef SILO_PRUNE_H
 #define SILO_PRUNE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -34,11 +36,11 @@ struct silo_oid_set {
 
 #define SILO_OID_SET_INIT { NULL, 0, 0 }
 
-int silo_oid_set_add(struct silo_oid_set *set, const silo_oid *id);
+SILO_EXTERN int silo_oid_set_add(struct silo_oid_set *set, const silo_oid *id);
 /* Sort and drop duplicates; needed after adding, before looking up. */
-void silo_oid_set_sort(struct silo_oid_set *set);
-int silo_oid_set_contains(const struct silo_oid_set *set, const silo_oid *id);
-void silo_oid_set_release(struct silo_oid_set *set);
+SILO_EXTERN void silo_oid_set_sort(struct silo_oid_set *set);
+SILO_EXTERN int silo_oid_set_contains(const struct silo_oid_set *set, const silo_oid *id);
+SILO_EXTERN void silo_oid_set_release(struct silo_oid_set *set);
 
 /*
  * Read ids from the file at PATH ("-" is standard input), one per line or
@@ -47,7 +49,7 @@ void silo_oid_set_release(struct silo_oid_set *set);
  * or without a leading "./".  Empty lines are skipped; anything else is
  * SILO_EINVALID naming the file and line.  The set is sorted on return.
  */
-int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path);
+SILO_EXTERN int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path);
 
 /*
  * Parse an age: a number of seconds ("3600"), "now" (0), "never"
@@ -55,14 +57,14 @@ int silo_oid_set_read(struct silo_oid_set *set, int format, const char *path);
  * month (30 days) or year (365 days), singular or plural, optionally
  * followed by ".ago", as git's gc.pruneExpire.
  */
-int silo_prune_parse_age(int64_t *seconds, const char *text);
+SILO_EXTERN int silo_prune_parse_age(int64_t *seconds, const char *text);
 
 #define SILO_PRUNE_DEFAULT_AGE "2.weeks"
 
 /* The time before which a file is older than SECONDS (from
  * silo_prune_parse_age()), for struct silo_prune_options: for "now" (0),
  * the next second, so that what was written this very second goes too. */
-time_t silo_prune_expire(int64_t seconds);
+SILO_EXTERN time_t silo_prune_expire(int64_t seconds);
 
 enum silo_prune_what {
 	SILO_PRUNE_OBJECT = 1,	/* an unreferenced loose object */
@@ -117,7 +119,7 @@ struct silo_prune_result {
  * *result (owned by the caller); KEEP is borrowed for the call.  A dry
  * run chooses and reports exactly what a real one would remove.
  */
-int silo_prune(struct silo_prune_result *result, silo *s,
+SILO_EXTERN int silo_prune(struct silo_prune_result *result, silo *s,
 	       const struct silo_oid_set *keep,
 	       const struct silo_prune_options *opts);
 

@@ -9,6 +9,8 @@
 #ifndef SILO_PUSH_H
 #define SILO_PUSH_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 
 struct silo_push_result {
@@ -31,9 +33,9 @@ struct silo_push_result {
  * ssh by default); a failed run is SILO_ENET (remote) or SILO_EIO
  * (local) with rsync's exit status.
  */
-int silo_push(struct silo_push_result *out, const char *src, const char *dest);
+SILO_EXTERN int silo_push(struct silo_push_result *out, const char *src, const char *dest);
 
 /* 1 if DEST names a remote "host:path" rather than a local path. */
-int silo_push_is_remote(const char *dest);
+SILO_EXTERN int silo_push_is_remote(const char *dest);
 
 #endif

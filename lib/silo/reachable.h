@@ -20,6 +20,8 @@
 #ifndef SILO_REACHABLE_H
 #define SILO_REACHABLE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include "silo/prune.h"
 #include "silo/treeptr.h"
@@ -100,7 +102,7 @@ struct silo_history_result {
  * are SILO_EUNSAFE with a message saying how to complete the history.
  * SET is sorted on return.
  */
-int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result *result,
+SILO_EXTERN int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result *result,
 			   const char *repo_dir, const struct silo_history_options *opts,
 			   silo_history_error_cb on_error, void *payload);
 
@@ -110,6 +112,6 @@ int silo_reachable_history(struct silo_oid_set *set, struct silo_history_result 
  * DIR is relative to the current directory or absolute.  Owned by the
  * caller.  SILO_EINVALID when DIR is outside the repository.
  */
-int silo_history_path(char **out, const char *repo_dir, const char *dir);
+SILO_EXTERN int silo_history_path(char **out, const char *repo_dir, const char *dir);
 
 #endif

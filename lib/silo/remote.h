@@ -18,6 +18,8 @@
 #ifndef SILO_REMOTE_H
 #define SILO_REMOTE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/store.h"
@@ -29,27 +31,27 @@
  * The directory of the cache: $SILO_CACHE_DIR, else $XDG_CACHE_HOME/silo,
  * else $HOME/.cache/silo.  *out is owned by the caller (free()).
  */
-int silo_cache_dir(char **out);
+SILO_EXTERN int silo_cache_dir(char **out);
 
 /* Open (creating if needed) the cache silo for ids in FORMAT; *out is
  * owned by the caller (silo_free()). */
-int silo_cache_open(silo **out, int format);
+SILO_EXTERN int silo_cache_open(silo **out, int format);
 
 typedef struct silo_remote silo_remote;
 
 /* Open the silo served at URL (http://, https:// or file://): its
  * config.json is fetched to learn its id format.  *out is owned by the
  * caller: silo_remote_free(). */
-int silo_remote_open(silo_remote **out, const char *url);
-void silo_remote_free(silo_remote *r);	/* NULL is allowed */
+SILO_EXTERN int silo_remote_open(silo_remote **out, const char *url);
+SILO_EXTERN void silo_remote_free(silo_remote *r);	/* NULL is allowed */
 
 /* The URL without its trailing slash; borrowed from R. */
-const char *silo_remote_url(const silo_remote *r);
-int silo_remote_format(const silo_remote *r);
+SILO_EXTERN const char *silo_remote_url(const silo_remote *r);
+SILO_EXTERN int silo_remote_format(const silo_remote *r);
 
 /* The URL of ID's loose object in R; owned by the caller (free()), NULL
  * when memory runs out. */
-char *silo_remote_object_url(const silo_remote *r, const silo_oid *id);
+SILO_EXTERN char *silo_remote_object_url(const silo_remote *r, const silo_oid *id);
 
 struct silo_fetch_item {
 	silo_oid id;		/* in */
@@ -71,7 +73,7 @@ struct silo_fetch_item {
  * every item has an outcome (see each status), negative if the fetch
  * could not run at all.  ITEMS are the caller's; CACHE is borrowed.
  */
-int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
+SILO_EXTERN int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items,
 		      size_t n, int jobs,
 		      void (*progress)(void *payload, uint64_t bytes, size_t done),
 		      void *payload);
@@ -85,7 +87,7 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
  * written, listed or verified: a static server cannot list its files,
  * and a silo is written where it is stored.
  */
-int silo_remote_open_cached(silo **out, const char *url);
+SILO_EXTERN int silo_remote_open_cached(silo **out, const char *url);
 
 /*
  * For a silo S read over HTTP (silo_remote_open_cached()); no-ops for
@@ -97,16 +99,16 @@ int silo_remote_open_cached(silo **out, const char *url);
  * tree written by medo add --kind=tree: LAST is its size table), unless
  * FIRST (its root tree) is local already.
  */
-int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
+SILO_EXTERN int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
 /* Bring the N objects IDS into the cache of S, those of packs already
  * known with one flush for all (no-op for a local silo).  SIZES (NULL:
  * not known) are their sizes: an object offered with another is not
  * transferred.  An object the server offers damaged (or of another
  * size) is SILO_ECORRUPT; one that fails otherwise is not an error here:
  * reading it says why.  PROGRESS (may be NULL) as for silo_remote_fetch(). */
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
-			      void (*progress)(void *payload, uint64_t bytes, size_t done),
-			      void *payload);
-int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
+SILO_EXTERN int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
+					  void (*progress)(void *payload, uint64_t bytes, size_t done),
+					  void *payload);
+SILO_EXTERN int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
 
 #endif

@@ -18,6 +18,8 @@
 #ifndef SILO_SILOJSON_H
 #define SILO_SILOJSON_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 
 #define SILO_SILOJSON_NAME "SILO.json"
@@ -49,14 +51,14 @@ struct silo_silojson {
  * message naming the file, the field and what was expected.  On success
  * *out owns its strings and entries: silo_silojson_release().
  */
-int silo_silojson_load(struct silo_silojson *out, const char *path);
+SILO_EXTERN int silo_silojson_load(struct silo_silojson *out, const char *path);
 
 /*
  * Parse the LEN bytes of TEXT as the SILO.json at PATH, as
  * silo_silojson_load() does once it has read the file: PATH names it in
  * messages, and relative entries start from its directory.
  */
-int silo_silojson_parse(struct silo_silojson *out, const char *text, size_t len,
+SILO_EXTERN int silo_silojson_parse(struct silo_silojson *out, const char *text, size_t len,
 			const char *path);
 
 /*
@@ -64,14 +66,14 @@ int silo_silojson_parse(struct silo_silojson *out, const char *text, size_t len,
  * directory): the nearest one in START's directory (or START itself when
  * a directory) or above.  None is SILO_ENOTFOUND.
  */
-int silo_silojson_for(struct silo_silojson *out, const char *start);
+SILO_EXTERN int silo_silojson_for(struct silo_silojson *out, const char *start);
 
 /*
  * The entry a command-line --silo=SPEC names, resolved against the current
  * directory, as a one-entry list.
  */
-int silo_silojson_from_option(struct silo_silojson *out, const char *spec);
+SILO_EXTERN int silo_silojson_from_option(struct silo_silojson *out, const char *spec);
 
-void silo_silojson_release(struct silo_silojson *sj);
+SILO_EXTERN void silo_silojson_release(struct silo_silojson *sj);
 
 #endif

@@ -31,6 +31,8 @@
 #ifndef SILO_SSHSIG_H
 #define SILO_SSHSIG_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 
 /* The namespace of medo's signatures of treeptrs. */
@@ -50,13 +52,13 @@
 struct silo_sshsig_signers;
 
 /* Read PATH; *out is owned by the caller: silo_sshsig_signers_free(). */
-int silo_sshsig_signers_load(struct silo_sshsig_signers **out, const char *path);
+SILO_EXTERN int silo_sshsig_signers_load(struct silo_sshsig_signers **out, const char *path);
 
 /* Parse LEN bytes of TEXT; NAME names the file in messages. */
-int silo_sshsig_signers_parse(struct silo_sshsig_signers **out, const char *text,
+SILO_EXTERN int silo_sshsig_signers_parse(struct silo_sshsig_signers **out, const char *text,
 			      size_t len, const char *name);
 
-void silo_sshsig_signers_free(struct silo_sshsig_signers *s);	/* NULL is allowed */
+SILO_EXTERN void silo_sshsig_signers_free(struct silo_sshsig_signers *s);	/* NULL is allowed */
 
 /*
  * Check the armored signature SIG (SIG_LEN bytes, the text of the file
@@ -65,7 +67,7 @@ void silo_sshsig_signers_free(struct silo_sshsig_signers *s);	/* NULL is allowed
  * *principal (may be NULL) receives the principals of the allowing line,
  * owned by the caller.
  */
-int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signers,
+SILO_EXTERN int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signers,
 		       const char *namespace, const void *data, size_t len,
 		       const char *data_name, const char *sig, size_t sig_len,
 		       const char *sig_name);
@@ -77,19 +79,19 @@ int silo_sshsig_verify(char **principal, const struct silo_sshsig_signers *signe
  * temporary file beside it, then renamed).  The signature is checked
  * against PATH before it is written.
  */
-int silo_sshsig_sign_file(const char *path, const char *key, const char *namespace,
+SILO_EXTERN int silo_sshsig_sign_file(const char *path, const char *key, const char *namespace,
 			  const char *sig_path);
 
 /* ---- treeptrs ---- */
 
 /* Sign TREEPTR (which must parse as one) into TREEPTR.sig with KEY. */
-int silo_medo_sign(const char *treeptr, const char *key);
+SILO_EXTERN int silo_medo_sign(const char *treeptr, const char *key);
 
 /*
  * Check TREEPTR.sig, a signature of TREEPTR in namespace "medo" by a key
  * SIGNERS allow.  *principal as for silo_sshsig_verify().
  */
-int silo_medo_check_signature(char **principal, const struct silo_sshsig_signers *signers,
+SILO_EXTERN int silo_medo_check_signature(char **principal, const struct silo_sshsig_signers *signers,
 			      const char *treeptr);
 
 /*
@@ -98,7 +100,7 @@ int silo_medo_check_signature(char **principal, const struct silo_sshsig_signers
  * treeptr's path, the code and the message.  Returns the number of
  * failures, or a negative error when the treeptrs could not be listed.
  */
-int silo_medo_check_signatures(const struct silo_sshsig_signers *signers, const char *path,
+SILO_EXTERN int silo_medo_check_signatures(const struct silo_sshsig_signers *signers, const char *path,
 			       void (*on_fail)(void *payload, const char *treeptr, int code,
 					       const char *message),
 			       void *payload);

@@ -33,6 +33,8 @@
 #ifndef SILO_STORE_H
 #define SILO_STORE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -47,11 +49,11 @@ typedef struct silo silo;
  * in FORMAT.  Initialising an existing silo again with the same format
  * succeeds and changes nothing; with another format it is SILO_EEXISTS.
  */
-int silo_init(const char *path, int format);
+SILO_EXTERN int silo_init(const char *path, int format);
 
 /* Open the silo at PATH.  On success *out is owned by the caller:
  * silo_free(). */
-int silo_open(silo **out, const char *path);
+SILO_EXTERN int silo_open(silo **out, const char *path);
 
 /*
  * Open the silo named by EXPLICIT_PATH if not NULL, else by the
@@ -60,23 +62,23 @@ int silo_open(silo **out, const char *path);
  * as silo_remote_open_cached() (silo/remote.h).  *out is owned by the
  * caller: silo_free().
  */
-int silo_open_default(silo **out, const char *explicit_path);
+SILO_EXTERN int silo_open_default(silo **out, const char *explicit_path);
 
-void silo_free(silo *s);	/* NULL is allowed */
+SILO_EXTERN void silo_free(silo *s);	/* NULL is allowed */
 
 /* The directory of the silo as it was given when opened (for a silo
  * read over HTTP, its cache); borrowed from S. */
-const char *silo_root(const silo *s);
+SILO_EXTERN const char *silo_root(const silo *s);
 
 /* The id format of the silo (enum silo_oid_format). */
-int silo_object_format(const silo *s);
+SILO_EXTERN int silo_object_format(const silo *s);
 
 /*
  * The path of ID's loose object relative to the silo root,
  * "objects/ce/0136...a.gz", written into OUT with its NUL.
  */
 #define SILO_LOOSE_PATH_MAX (sizeof("objects//.gz") + SILO_OID_MAX_HEXSZ)
-void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id);
+SILO_EXTERN void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id);
 
 /*
  * 1 if the silo holds ID (loose or packed, or on the server of a silo
@@ -84,7 +86,7 @@ void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id);
  * never transfers the object (a server is asked with a HEAD request or
  * its pack indexes).
  */
-int silo_has_object(silo *s, const silo_oid *id);
+SILO_EXTERN int silo_has_object(silo *s, const silo_oid *id);
 
 /*
  * What ID is, without reading its content: 1 and its type (enum
@@ -97,7 +99,7 @@ int silo_has_object(silo *s, const silo_oid *id);
  * and size are unknown: SILO_OBJ_NONE and UINT64_MAX.  SIZE may be NULL
  * when only the type is wanted, which is cheaper for loose objects.
  */
-int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
+SILO_EXTERN int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
 
 /*
  * The explicit transfer step: make ID readable from S's own files, for a
@@ -112,7 +114,7 @@ int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
  * refused at once, SILO_ECORRUPT, not after inflating and hashing what
  * it sends.
  */
-int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size);
+SILO_EXTERN int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size);
 
 /*
  * Writing.  A writer stores a batch of objects: each put writes a
@@ -125,7 +127,7 @@ typedef struct silo_writer silo_writer;
 
 /* *out is owned by the caller: silo_writer_free(); it borrows S, which
  * must outlive it.  A silo read over HTTP cannot be written. */
-int silo_writer_new(silo_writer **out, silo *s);
+SILO_EXTERN int silo_writer_new(silo_writer **out, silo *s);
 
 /*
  * The compression level for new loose objects, 1 (fast) to 9 (small),
@@ -134,28 +136,28 @@ int silo_writer_new(silo_writer **out, silo *s);
  * (libdeflate's 6 is no smaller than gzip -6 by much and 60% slower).
  */
 #define SILO_DEFAULT_LEVEL 5
-void silo_writer_set_level(silo_writer *w, int level);
+SILO_EXTERN void silo_writer_set_level(silo_writer *w, int level);
 
 /* Threads that compress one large object, 1 to 8; default one per CPU.
  * Objects of 2 MiB and more are written as several gzip members. */
-void silo_writer_set_threads(silo_writer *w, int threads);
+SILO_EXTERN void silo_writer_set_threads(silo_writer *w, int threads);
 
 /* Call FN(PAYLOAD, BYTES) on the calling thread as each 1 MiB of an
  * object is compressed and written (BYTES: of that object, so far). */
-void silo_writer_set_progress(silo_writer *w,
+SILO_EXTERN void silo_writer_set_progress(silo_writer *w,
 			      void (*fn)(void *payload, uint64_t bytes), void *payload);
 
 /* Store the content of the open file descriptor FD (any kind: a regular
  * file, a pipe; the caller keeps and closes it); NAME names it in error
  * messages.  *out receives the object's id. */
-int silo_writer_put_fd(silo_oid *out, silo_writer *w, int fd, const char *name);
+SILO_EXTERN int silo_writer_put_fd(silo_oid *out, silo_writer *w, int fd, const char *name);
 
 /* Store the content of the file at PATH; *out receives its id. */
-int silo_writer_put_file(silo_oid *out, silo_writer *w, const char *path);
+SILO_EXTERN int silo_writer_put_file(silo_oid *out, silo_writer *w, const char *path);
 
 /* Store LEN bytes from memory (borrowed for the call); *out receives
  * their id. */
-int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size_t len);
+SILO_EXTERN int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size_t len);
 
 /*
  * Content produced on the fly (a tar being written), whose size is not
@@ -165,21 +167,21 @@ int silo_writer_put_buffer(silo_oid *out, silo_writer *w, const void *data, size
 typedef struct silo_spool silo_spool;
 
 /* *out is owned by the caller: silo_spool_free(); it borrows W. */
-int silo_spool_new(silo_spool **out, silo_writer *w);
+SILO_EXTERN int silo_spool_new(silo_spool **out, silo_writer *w);
 /* Append LEN bytes; SPOOL is a void * so that this is a silo_write_fn. */
-int silo_spool_write(void *spool, const void *data, size_t len);
+SILO_EXTERN int silo_spool_write(void *spool, const void *data, size_t len);
 /* Store what was written as one object of the writer's batch; *out
  * receives its id.  The spool is still to be freed. */
-int silo_spool_put(silo_oid *out, silo_spool *sp);
-void silo_spool_free(silo_spool *sp);	/* NULL is allowed */
+SILO_EXTERN int silo_spool_put(silo_oid *out, silo_spool *sp);
+SILO_EXTERN void silo_spool_free(silo_spool *sp);	/* NULL is allowed */
 
 /* Make every object put so far durable, then visible.  The number of
  * objects that were new to the silo is added to *created, a counter the
  * caller keeps across batches (may be NULL); it follows W, as a tally
  * rather than a result. */
-int silo_writer_commit(silo_writer *w, size_t *created);
+SILO_EXTERN int silo_writer_commit(silo_writer *w, size_t *created);
 
-void silo_writer_free(silo_writer *w);	/* NULL is allowed */
+SILO_EXTERN void silo_writer_free(silo_writer *w);	/* NULL is allowed */
 
 /*
  * Reading.  A stream hands out an object's content in pieces and checks
@@ -192,24 +194,24 @@ typedef struct silo_stream silo_stream;
 /* *out is owned by the caller: silo_stream_free(); it borrows S, which
  * must outlive it.  For a silo read over HTTP, an object not yet in the
  * cache is fetched (and verified) into it here. */
-int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
+SILO_EXTERN int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
 /* The same for an object the caller knows to have SIZE bytes: one that a
  * server offers with another size is not transferred (SILO_ECORRUPT).
  * The stream's size is still the caller's to check. */
-int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size);
+SILO_EXTERN int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size);
 
 /* The object's type (enum silo_object_type) and size in bytes. */
-int silo_stream_type(const silo_stream *st);
-uint64_t silo_stream_size(const silo_stream *st);
+SILO_EXTERN int silo_stream_type(const silo_stream *st);
+SILO_EXTERN uint64_t silo_stream_size(const silo_stream *st);
 
 /*
  * Point *data at the next piece of content and set *len.  Returns 1 when
  * a piece is handed out, 0 at the verified end, negative on error.  The
  * piece is borrowed from ST and stays valid until the next call.
  */
-int silo_stream_read(silo_stream *st, const void **data, size_t *len);
+SILO_EXTERN int silo_stream_read(silo_stream *st, const void **data, size_t *len);
 
-void silo_stream_free(silo_stream *st);	/* NULL is allowed */
+SILO_EXTERN void silo_stream_free(silo_stream *st);	/* NULL is allowed */
 
 /*
  * Wrap INNER (taken over, also on failure) in a stream that reads ahead
@@ -217,11 +219,11 @@ void silo_stream_free(silo_stream *st);	/* NULL is allowed */
  * with what the caller does with its bytes.  Memory stays bounded (2 MiB).
  * *out is owned by the caller and frees INNER with itself.
  */
-int silo_stream_prefetch(silo_stream **out, silo_stream *inner);
+SILO_EXTERN int silo_stream_prefetch(silo_stream **out, silo_stream *inner);
 
 /* Copy object ID to the file descriptor FD, verifying it on the way.
  * NAME names FD in error messages. */
-int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name);
+SILO_EXTERN int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name);
 
 /*
  * Listing.  Calls CB once for each object, in id order; a non-zero return
@@ -235,7 +237,7 @@ struct silo_object_info {
 	int packed;
 };
 
-int silo_foreach_object(silo *s,
+SILO_EXTERN int silo_foreach_object(silo *s,
 			int (*cb)(const struct silo_object_info *info, void *payload),
 			void *payload);
 
@@ -268,7 +270,7 @@ struct silo_verify_result {
 
 /* Fills *result (owned by the caller).  Returns 0 when the check ran
  * (look at result->bad), negative when it could not run at all. */
-int silo_verify(struct silo_verify_result *result, silo *s,
+SILO_EXTERN int silo_verify(struct silo_verify_result *result, silo *s,
 		const struct silo_verify_options *opts);
 
 #endif

@@ -16,6 +16,8 @@
 #ifndef SILO_TREE_PACK_H
 #define SILO_TREE_PACK_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -35,7 +37,7 @@ struct silo_tree_pack_result {
 	uint64_t pack_bytes;	/* size of the new pack */
 };
 
-void silo_tree_pack_result_release(struct silo_tree_pack_result *r);
+SILO_EXTERN void silo_tree_pack_result_release(struct silo_tree_pack_result *r);
 
 /*
  * Write the tree objects of L (the leaves of directory DIR, as
@@ -48,11 +50,11 @@ void silo_tree_pack_result_release(struct silo_tree_pack_result *r);
  * blobs are written: the leaves done, their bytes, of the bytes of all
  * the leaves (those found in packs count as done).
  */
-int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
-			 const struct silo_tree_list *l,
-			 void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes,
-					  uint64_t total),
-			 void *payload);
+SILO_EXTERN int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
+				     const struct silo_tree_list *l,
+				     void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes,
+						      uint64_t total),
+				     void *payload);
 
 /*
  * The leaves of the tree ROOT of S, read from its tree objects, with their
@@ -65,20 +67,20 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
  * a path longer than 4096 bytes SILO_EINVALID; trees not as git writes
  * them SILO_ECORRUPT.  OUT must be initialised; the caller releases it.
  */
-int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
+SILO_EXTERN int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
 		   const silo_oid *sizes, uint64_t sizes_len);
 
 /* The size table SIZES of S, read whole and verified: *out (owned,
  * free()) holds its *n sizes, one per line.  Anything but lines of
  * decimal digits, or a table not DECLARED bytes long (UINT64_MAX: any
  * length), is SILO_ECORRUPT naming it. */
-int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes,
+SILO_EXTERN int silo_tree_sizes_read(uint64_t **out, size_t *n, silo *s, const silo_oid *sizes,
 			 uint64_t declared);
 
 /* Read tree object ID of S (PATH names it in messages): *data (owned,
  * free()) of *len bytes, verified, of type tree.  Its entries are read
  * with silo_tree_iter_next() (silo/tree.h). */
-int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
+SILO_EXTERN int silo_tree_object_read(unsigned char **data, size_t *len, silo *s,
 			  const silo_oid *id, const char *path);
 
 #endif

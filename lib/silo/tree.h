@@ -21,6 +21,8 @@
 #ifndef SILO_TREE_H
 #define SILO_TREE_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -47,7 +49,7 @@ struct silo_tree_list {
 
 #define SILO_TREE_LIST_INIT { NULL, 0, 0, 0 }
 
-void silo_tree_list_release(struct silo_tree_list *l);
+SILO_EXTERN void silo_tree_list_release(struct silo_tree_list *l);
 
 /*
  * The leaves of directory DIR, as 'git add -A' would record them: mode
@@ -62,7 +64,7 @@ void silo_tree_list_release(struct silo_tree_list *l);
  * its old content is released and replaced on success (the caller
  * releases it).  Files are hashed by a few threads at once.
  */
-int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
+SILO_EXTERN int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir);
 
 /*
  * A source of bytes: the shape of silo_stream_read().  Returns 1 and sets
@@ -84,7 +86,7 @@ struct silo_fd_reader {
 	unsigned char buf[128 * 1024];
 };
 
-int silo_fd_reader_read(void *payload, const void **data, size_t *len);
+SILO_EXTERN int silo_fd_reader_read(void *payload, const void **data, size_t *len);
 
 /*
  * The leaves of an archive read from SRC (any format libarchive reads,
@@ -101,7 +103,7 @@ int silo_fd_reader_read(void *payload, const void **data, size_t *len);
  * not be read to its end: a caller that verifies the stream drains it.
  * OUT as for silo_tree_list_dir().
  */
-int silo_tree_list_archive(struct silo_tree_list *out, int format,
+SILO_EXTERN int silo_tree_list_archive(struct silo_tree_list *out, int format,
 			   silo_read_fn src, void *payload, const char *name);
 
 /*
@@ -110,7 +112,7 @@ int silo_tree_list_archive(struct silo_tree_list *out, int format,
  * both a leaf and a directory, and with modes and ids of L's format;
  * else SILO_EINVALID.
  */
-int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l);
+SILO_EXTERN int silo_tree_list_id(silo_oid *out, const struct silo_tree_list *l);
 
 /* What differs between two lists, reported in path order. */
 enum silo_tree_change {
@@ -123,7 +125,7 @@ enum silo_tree_change {
 /* Calls CB for each difference; a non-zero return from CB stops and is
  * returned.  Returns 0 when the walk completed.  A path whose content
  * and mode both differ is reported once, as SILO_TREE_CHANGED. */
-int silo_tree_list_diff(const struct silo_tree_list *old_list,
+SILO_EXTERN int silo_tree_list_diff(const struct silo_tree_list *old_list,
 			const struct silo_tree_list *new_list,
 			int (*cb)(void *payload, int change, const char *path),
 			void *payload);
@@ -144,7 +146,7 @@ int silo_tree_list_diff(const struct silo_tree_list *old_list,
  * Fifos, sockets and devices are SILO_EINVALID; a failure of SINK is
  * returned as it is.
  */
-int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload);
+SILO_EXTERN int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload);
 
 /*
  * Extract the archive read from SRC into DEST, a directory that must not
@@ -163,7 +165,7 @@ int silo_tree_tar(const char *dir, silo_write_fn sink, void *payload);
  * Files are created relative to a descriptor of DEST, never following a
  * symlink: extractions in several threads at once are safe.
  */
-int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
+SILO_EXTERN int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 		      void *payload, const char *name, int format);
 
 /* ---- names, git tree objects, size tables (tree-object.c) ---- */
@@ -180,7 +182,7 @@ int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
  * walk, directory walk, tree objects) applies it to every component: a
  * checkout of such a name would run the tree's own git config and hooks.
  */
-const char *silo_tree_name_refused(const char *name, size_t len, unsigned mode);
+SILO_EXTERN const char *silo_tree_name_refused(const char *name, size_t len, unsigned mode);
 
 /*
  * The entries of a git tree object, in order:
@@ -202,7 +204,7 @@ struct silo_tree_iter {
 	silo_oid id;
 };
 
-void silo_tree_iter_init(struct silo_tree_iter *it, const void *data, size_t len, int format);
+SILO_EXTERN void silo_tree_iter_init(struct silo_tree_iter *it, const void *data, size_t len, int format);
 
 /*
  * The next entry into IT: 1, or 0 at the end.  SILO_ECORRUPT when the
@@ -212,7 +214,7 @@ void silo_tree_iter_init(struct silo_tree_iter *it, const void *data, size_t len
  * a name.  Errors leave a message naming the entry, for the caller to
  * put the tree's id and path in front of.
  */
-int silo_tree_iter_next(struct silo_tree_iter *it);
+SILO_EXTERN int silo_tree_iter_next(struct silo_tree_iter *it);
 
 /*
  * A tree's size table (the object of a treeptr of kind tree): one line
@@ -225,14 +227,14 @@ int silo_tree_iter_next(struct silo_tree_iter *it);
  * silo_tree_sizes_format() writes the table of L: *out (owned, free())
  * of *len bytes.
  */
-int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, size_t len);
-int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
+SILO_EXTERN int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, size_t len);
+SILO_EXTERN int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
 
 /*
  * Remove DIR and everything below it (rm -rf), not following symlinks:
  * a symlink is removed, never its target.  Read-only directories are
  * made writable to be emptied.  A missing DIR is success.
  */
-int silo_tree_remove(const char *dir);
+SILO_EXTERN int silo_tree_remove(const char *dir);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef SILO_TREEPTR_H
 #define SILO_TREEPTR_H
 
+#include "silo/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
@@ -36,9 +38,9 @@ enum silo_treeptr_kind {
 };
 
 /* "tar", "archive", "opaque", "tree" (static strings); NULL for anything else. */
-const char *silo_treeptr_kind_name(int kind);
+SILO_EXTERN const char *silo_treeptr_kind_name(int kind);
 /* The kind named NAME, or 0. */
-int silo_treeptr_kind_from_name(const char *name);
+SILO_EXTERN int silo_treeptr_kind_from_name(const char *name);
 
 struct silo_treeptr {
 	int kind;		/* enum silo_treeptr_kind */
@@ -52,7 +54,7 @@ struct silo_treeptr {
 #define SILO_TREEPTR_INIT { 0, { 0, { 0 } }, 0, { 0, { 0 } }, NULL }
 
 /* 1 if the treeptr names a tree (kind tar, archive or tree). */
-int silo_treeptr_is_tree(const struct silo_treeptr *tp);
+SILO_EXTERN int silo_treeptr_is_tree(const struct silo_treeptr *tp);
 
 /*
  * Parse LEN bytes of TEXT; NAME (a file name) starts every message.
@@ -60,32 +62,32 @@ int silo_treeptr_is_tree(const struct silo_treeptr *tp);
  * field and what was expected.  On success *tp owns its document:
  * silo_treeptr_release(); on failure it is left released.
  */
-int silo_treeptr_parse(struct silo_treeptr *tp, const char *text, size_t len,
+SILO_EXTERN int silo_treeptr_parse(struct silo_treeptr *tp, const char *text, size_t len,
 		       const char *name);
 
 /* Read and parse the file at PATH.  A missing file is SILO_ENOTFOUND. */
-int silo_treeptr_load(struct silo_treeptr *tp, const char *path);
+SILO_EXTERN int silo_treeptr_load(struct silo_treeptr *tp, const char *path);
 
 /*
  * The text of TP: its document with the known fields set from the struct.
  * On success *out is owned by the caller (free()).
  */
-int silo_treeptr_format(char **out, const struct silo_treeptr *tp);
+SILO_EXTERN int silo_treeptr_format(char **out, const struct silo_treeptr *tp);
 
 /* Write TP to PATH atomically: a temporary file beside it, then rename. */
-int silo_treeptr_save(const struct silo_treeptr *tp, const char *path);
+SILO_EXTERN int silo_treeptr_save(const struct silo_treeptr *tp, const char *path);
 
 /*
  * Provenance: a JSON object of where the data came from.  Values set
  * here are strings; a NULL VALUE removes KEY.  silo_treeptr_provenance()
  * returns the string value of KEY or NULL (owned by TP).
  */
-int silo_treeptr_set_provenance(struct silo_treeptr *tp, const char *key,
+SILO_EXTERN int silo_treeptr_set_provenance(struct silo_treeptr *tp, const char *key,
 				const char *value);
-const char *silo_treeptr_provenance(const struct silo_treeptr *tp, const char *key);
+SILO_EXTERN const char *silo_treeptr_provenance(const struct silo_treeptr *tp, const char *key);
 
 /* Forget all provenance (before recording new provenance). */
-int silo_treeptr_clear_provenance(struct silo_treeptr *tp);
+SILO_EXTERN int silo_treeptr_clear_provenance(struct silo_treeptr *tp);
 
 /*
  * The packs a treeptr of kind tree was written to ("pack-<hex>", without
@@ -93,13 +95,13 @@ int silo_treeptr_clear_provenance(struct silo_treeptr *tp);
  * from TP).  silo_treeptr_set_packs() replaces the list with a copy of
  * the N names of PACKS.
  */
-size_t silo_treeptr_n_packs(const struct silo_treeptr *tp);
-const char *silo_treeptr_pack(const struct silo_treeptr *tp, size_t i);
-int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n);
+SILO_EXTERN size_t silo_treeptr_n_packs(const struct silo_treeptr *tp);
+SILO_EXTERN const char *silo_treeptr_pack(const struct silo_treeptr *tp, size_t i);
+SILO_EXTERN int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n);
 
 /* 1 if A and B name the same data: kind, object, size and tree. */
-int silo_treeptr_same_data(const struct silo_treeptr *a, const struct silo_treeptr *b);
+SILO_EXTERN int silo_treeptr_same_data(const struct silo_treeptr *a, const struct silo_treeptr *b);
 
-void silo_treeptr_release(struct silo_treeptr *tp);
+SILO_EXTERN void silo_treeptr_release(struct silo_treeptr *tp);
 
 #endif

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&id, 0, sizeof(id));
 	id.format = size && (data[0] & 1) ? SILO_OID_SHA256 : SILO_OID_SHA1;
-	if (silo_loose_stream_open(&st, path, "fuzz", &id) == 0) {
+	if (silo__loose_stream_open(&st, path, "fuzz", &id) == 0) {
 		const void *buf;
 		size_t len;
 		while (silo_stream_read(st, &buf, &len) > 0)

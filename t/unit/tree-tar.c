@@ -30,7 +30,7 @@ static int mem_write(void *payload, const void *data, size_t len)
 	struct mem *m = payload;
 
 	if (m->fail_at && m->len + len > m->fail_at)
-		return silo_error_set(SILO_EIO, "the sink is full");
+		return silo__error_set(SILO_EIO, "the sink is full");
 	if (m->len + len > m->alloc) {
 		size_t n = m->alloc ? m->alloc : 65536;
 		unsigned char *b;
@@ -55,7 +55,7 @@ static int mem_read(void *payload, const void **data, size_t *len)
 	if (!n)
 		return 0;
 	if (m->fail_at && m->pos >= m->fail_at)
-		return silo_error_set(SILO_EIO, "the source broke");
+		return silo__error_set(SILO_EIO, "the source broke");
 	if (n > m->chunk)
 		n = m->chunk;
 	*data = m->buf + m->pos;

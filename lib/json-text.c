@@ -1,0 +1,24 @@
+/* JSON documents as the text of a file: see json-text.h. */
+#include "json-text.h"
+#include "error-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int json_text(char **out, const json_t *doc, size_t flags)
+{
+	char *text, *line;
+	size_t len;
+
+	*out = NULL;
+	if (!doc || !(text = json_dumps(doc, flags)))
+		return silo__error_oom();
+	len = strlen(text);
+	if (!(line = realloc(text, len + 2))) {
+		free(text);
+		return silo__error_oom();
+	}
+	memcpy(line + len, "\n", 2);
+	*out = line;
+	return 0;
+}
