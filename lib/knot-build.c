@@ -371,7 +371,10 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 		return silo_error_errno("cannot create '%s'", w->log);
 
 	/* The source, its top directory, and the dependencies. */
-	if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
+	if (!t->source_treeptr) {	/* a sourceless recipe */
+		if (mkdir(w->src, 0755) < 0)
+			return silo_error_errno("cannot create '%s'", w->src);
+	} else if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
 		return silo_error_wrap("cannot expand the source of %s/%s: ",
 				       t->recipe->name, t->version);
 	if ((ret = source_top(&w->top, w->src)) < 0)
@@ -727,7 +730,8 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_provf(tp, "recipe", "%s/%s", medo_base ? medo_base + 1 : "",
 			     recipe_base ? recipe_base + 1 : t->recipe->dir)) < 0 ||
 	    (ret = set_prov(tp, "recipe-tree", t->recipe_tree)) < 0 ||
-	    (ret = set_prov(tp, "source-treeptr", strrchr(t->source_treeptr, '/') + 1)) < 0 ||
+	    (ret = set_prov(tp, "source-treeptr",
+			      t->source_treeptr ? strrchr(t->source_treeptr, '/') + 1 : "none")) < 0 ||
 	    (ret = set_prov(tp, "source-object", t->source_object)) < 0 ||
 	    (ret = set_prov(tp, "source-tree", t->source_tree)) < 0 ||
 	    (ret = set_prov(tp, "deps", deps.buf)) < 0 ||

@@ -22,7 +22,11 @@ int knot_strv_pushf(struct knot_strv *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A new string (owned by the caller), or NULL when out of memory. */
 char *knot_vformat(const char *fmt, va_list ap);
+char *knot_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void knot_strv_clear(struct knot_strv *sv);
+
+/* strcmp() of two char * for qsort() */
+int knot_cmp_strings(const void *a, const void *b);
 
 /* Split S at spaces and tabs into new words appended to SV. */
 int knot_strv_split(struct knot_strv *sv, const char *s);

@@ -12,6 +12,7 @@
 #include "silo/tree.h"
 #include "silo/treeptr.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -101,6 +102,7 @@ void silo_knot_recipe_release(struct silo_knot_recipe *r)
 	for (i = 0; i < r->n_versions; i++)
 		free(r->versions[i]);
 	free(r->versions);
+	free(r->has_source);
 	for (i = 0; i < r->n_deps; i++)
 		free(r->deps[i]);
 	free(r->deps);
@@ -570,6 +572,8 @@ done:
 	return ret;
 }
 
+/* Whether VERSION's source treeptr is there (1), not there (0), or
+ * there but unusable (a problem, and 1). */
 static int check_source(struct silo_knot_recipe *r, const char *version)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
@@ -579,15 +583,114 @@ static int check_source(struct silo_knot_recipe *r, const char *version)
 	if (!path)
 		return silo_error_oom();
 	ret = silo_treeptr_load(&tp, path);
-	if (ret == SILO_ENOTFOUND)
-		ret = problem(r, "its source treeptr '%s' is missing", path);
-	else if (ret < 0)
+	if (ret == SILO_ENOTFOUND) {
+		silo_error_clear();
+		ret = 0;
+	} else if (ret < 0) {
 		ret = problem(r, "%s", silo_error_message());
-	else if (!silo_treeptr_is_tree(&tp))
+		ret = ret < 0 ? ret : 1;
+	} else if (!silo_treeptr_is_tree(&tp)) {
 		ret = problem(r, "its source treeptr '%s' names an opaque file, not a tree", path);
+		ret = ret < 0 ? ret : 1;
+	} else {
+		ret = 1;
+	}
 	silo_treeptr_release(&tp);
 	free(path);
 	return ret;
+}
+
+/* The top-level treeptrs of DIR, sorted, into NAMES. */
+static int list_treeptrs(struct knot_strv *names, const char *dir)
+{
+	size_t sfx = strlen(SILO_TREEPTR_SUFFIX);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return silo_error_errno("cannot read the recipe '%s'", dir);
+	while (!ret && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] != '.' && len > sfx &&
+		    !strcmp(de->d_name + len - sfx, SILO_TREEPTR_SUFFIX))
+			ret = knot_strv_push(names, de->d_name);
+	}
+	closedir(d);
+	if (!ret && names->n)
+		qsort(names->v, names->n, sizeof(*names->v), knot_cmp_strings);
+	return ret;
+}
+
+/* What the directory holds instead of the source treeptrs of the
+ * versions asked for: "versions 0.5.12, 0.5.13", "treeptrs a.treeptr". */
+static int sources_present(struct strbuf *sb, const struct silo_knot_recipe *r,
+			   const struct knot_strv *names)
+{
+	const char *base = r->tarball_name ? r->tarball_name : r->name;
+	size_t i, blen = strlen(base), sfx = strlen(SILO_TREEPTR_SUFFIX), nv = 0, pass;
+	int ret = 0;
+
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		size_t n = 0;
+		for (i = 0; i < names->n && !ret; i++) {
+			const char *f = names->v[i];
+			size_t len = strlen(f);
+			int ours = len > blen + 1 + sfx && !strncmp(f, base, blen) && f[blen] == '-';
+			if (ours != !pass)
+				continue;
+			if (!n++)
+				ret = strbuf_adds(sb, pass ? (nv ? "; other treeptrs: " : "treeptrs ")
+							   : "versions ");
+			if (!ret)
+				ret = pass ? strbuf_addf(sb, "%s%s", n > 1 ? ", " : "", f)
+					   : strbuf_addf(sb, "%s%.*s", n > 1 ? ", " : "",
+							 (int)(len - blen - 1 - sfx), f + blen + 1);
+		}
+		if (!pass)
+			nv = n;
+	}
+	return ret;
+}
+
+/* Which versions have their source.  A directory without any treeptr is
+ * a sourceless recipe, all of whose versions build from an empty
+ * directory; one holding treeptrs, none of the versions asked for, is
+ * a problem naming what is there. */
+static int check_sources(struct silo_knot_recipe *r)
+{
+	struct knot_strv names = KNOT_STRV_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, n = 0;
+	int ret;
+
+	if (!(r->has_source = calloc(r->n_versions ? r->n_versions : 1, 1)))
+		return silo_error_oom();
+	if ((ret = list_treeptrs(&names, r->dir)) < 0)
+		return ret;
+	if (!names.n) {
+		r->sourceless = 1;
+		memset(r->has_source, 1, r->n_versions);
+		return 0;
+	}
+	for (i = 0; i < r->n_versions && ret >= 0; i++)
+		if (well_formed(r->versions[i]) && (ret = check_source(r, r->versions[i])) > 0)
+			r->has_source[i] = 1, n++;
+	if (ret >= 0 && !n && r->n_versions && !(ret = sources_present(&sb, r, &names))) {
+		char *path = silo_knot_recipe_source(r, r->versions[0]);
+		if (!path)
+			ret = silo_error_oom();
+		else if (r->n_versions == 1)
+			ret = problem(r, "its source treeptr '%s' is missing; the recipe holds %s",
+				      path, sb.buf);
+		else
+			ret = problem(r, "no version of WEDGE_VERSION_LIST has its source treeptr "
+				      "(such as '%s'); the recipe holds %s", path, sb.buf);
+		free(path);
+	}
+	strbuf_release(&sb);
+	knot_strv_clear(&names);
+	return ret < 0 ? ret : 0;
 }
 
 /* The problem of a command refused when the recipe was read: REFUSED
@@ -697,9 +800,7 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 	if ((r->funcs & SILO_KNOT_FN_INSTALL) && !(r->funcs & SILO_KNOT_FN_MAKE) &&
 	    (ret = problem(r, "wedge-install needs a BUILD_DIR, which only wedge-make has")) < 0)
 		goto out;
-	for (i = 0; i < r->n_versions && ret >= 0; i++)
-		if (well_formed(r->versions[i]))
-			ret = check_source(r, r->versions[i]);
+	ret = check_sources(r);
 out:
 	knot_strv_clear(&words);
 	return ret;

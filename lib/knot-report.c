@@ -29,7 +29,7 @@ static const char *const schema[N_COLUMNS][3] = {
 	{ "wedge", "string", "the wedge's name (WEDGE_NAME)" },
 	{ "version", "string", "the version built" },
 	{ "key", "string", "the build key (knot-key(1))" },
-	{ "cache", "string", "hit (published before: nothing ran), built, or failed" },
+	{ "cache", "string", "hit (published before: nothing ran), built, failed, or (key -) no-source or invalid" },
 	{ "log", "string", "the task's log, relative to the report directory, or - for none" },
 };
 
@@ -404,9 +404,9 @@ int silo_knot_report_html(const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct silo_knot_row *rows = NULL;
-	size_t n = 0, i, c, counts[3] = { 0, 0, 0 };
+	size_t n = 0, i, c, counts[4] = { 0, 0, 0, 0 };
 	double elapsed = 0, user = 0, sys = 0, first = 0, last = 0;
-	char *path = NULL;
+	char *path = NULL, nosrc[64] = "";
 	int ret;
 
 	if ((ret = silo_knot_report_read(&rows, &n, dir)) < 0)
@@ -421,9 +421,9 @@ int silo_knot_report_html(const char *dir)
 		ret = strbuf_adds(&sb, "</tr></thead>\n<tbody>\n");
 	for (i = 0; !ret && i < n; i++) {
 		const struct silo_knot_row *r = &rows[i];
-		int failed = !strcmp(r->cache, "failed");
+		int failed = !strcmp(r->cache, "failed") || !strcmp(r->cache, "invalid");
 
-		counts[!strcmp(r->cache, "hit") ? 0 : failed ? 2 : 1]++;
+		counts[!strcmp(r->cache, "hit") ? 0 : failed ? 2 : !strcmp(r->cache, "no-source") ? 3 : 1]++;
 		elapsed += r->elapsed;
 		user += r->user;
 		sys += r->sys;
@@ -453,11 +453,13 @@ int silo_knot_report_html(const char *dir)
 		if (!ret)
 			ret = strbuf_adds(&sb, "</td></tr>\n");
 	}
+	if (counts[3])
+		snprintf(nosrc, sizeof(nosrc), ", %zu without a source", counts[3]);
 	if (!ret)
 		ret = strbuf_addf(&sb, "</tbody>\n</table>\n<p id=\"totals\">%zu tasks: %zu hit, "
-				  "%zu built, %zu failed; %.3f s of tasks, %.3f s user, %.3f s sys, "
+				  "%zu built, %zu failed%s; %.3f s of tasks, %.3f s user, %.3f s sys, "
 				  "%.3f s from first start to last end.</p>\n",
-				  n, counts[0], counts[1], counts[2], elapsed, user, sys,
+				  n, counts[0], counts[1], counts[2], nosrc, elapsed, user, sys,
 				  n ? last - first : 0.0);
 	if (!ret)
 		ret = critical_path(&sb, dir, rows, n);

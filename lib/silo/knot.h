@@ -48,6 +48,10 @@ struct silo_knot_recipe {
 	char *name;		/* WEDGE_NAME */
 	char **versions;	/* WEDGE_VERSION, or the words of WEDGE_VERSION_LIST */
 	size_t n_versions;
+	/* has_source[i]: versions[i] can be built, its source treeptr being
+	 * there (or the recipe having none at all: sourceless) */
+	unsigned char *has_source;
+	int sourceless;		/* no treeptr in the directory: an empty source */
 	char *tarball_name;	/* WEDGE_TARBALL_NAME, or NULL */
 	int is_absolute;	/* WEDGE_IS_ABSOLUTE=1 */
 	int leaky;		/* WEDGE_LEAKY_BUILD=1: network while building */
@@ -72,8 +76,9 @@ struct silo_knot_config;
  * on the host), with every command at the top level of the file but
  * assignments and "set -o" refused, and collect its variables and
  * functions.  What is wrong with the recipe (a refused command, a
- * missing variable or function, a malformed version, a missing or
- * unreadable source treeptr) is listed in out->problems, and the call
+ * missing variable or function, a malformed version, an unreadable
+ * source treeptr, none for any version while the directory holds
+ * treeptrs) is listed in out->problems, and the call
  * still succeeds; failing to run bash or make the box at all, or the
  * WEDGE file failing when sourced, is an error (SILO_EINVALID, with
  * bash's message).  Release with silo_knot_recipe_release().
@@ -83,7 +88,8 @@ int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *dir,
 void silo_knot_recipe_release(struct silo_knot_recipe *r);
 
 /* The source treeptr of VERSION: DIR/<tarball name or name>-<version>.treeptr
- * (owned by the caller). */
+ * (owned by the caller); a sourceless recipe has none, but the path is
+ * given all the same. */
 char *silo_knot_recipe_source(const struct silo_knot_recipe *r, const char *version);
 
 /* 1 if DIR holds a WEDGE file. */
@@ -172,6 +178,10 @@ struct silo_knot_config {
 	 * instead of sourcing a recipe it holds (knot build's tasks). */
 	const char *recipe_cache;
 	int recipe_cache_read;
+	/* A recipe of a source medo that cannot be built (invalid, or
+	 * depending on one that is) is listed by silo_knot_set_absent()
+	 * instead of failing the set. */
+	int keep_going;
 };
 
 struct silo_knot_task {
@@ -199,9 +209,13 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg);
 void silo_knot_set_free(silo_knot_set *set);	/* NULL is allowed */
 
 /*
- * Add PATH: a recipe directory (holding WEDGE), or a source medo, every
- * subdirectory of which that holds a WEDGE file is a recipe.  Recipes
- * with problems are SILO_EINVALID, naming the recipe and the problems.
+ * Add PATH: a recipe directory (holding WEDGE), every version of which
+ * whose source is there is a task; <recipe-dir>/<version>, that version
+ * only; or a source medo, every subdirectory of which that holds a
+ * WEDGE file is a recipe.  Recipes with problems are SILO_EINVALID,
+ * naming the recipe and the problems (with cfg->keep_going, those of a
+ * source medo are absent instead).  A listed version without its source
+ * is absent, not an error; asked for by name, it is SILO_ENOTFOUND.
  */
 int silo_knot_set_add(silo_knot_set *set, const char *path);
 
@@ -218,6 +232,24 @@ int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
 		       const char *const *paths, size_t n);
 
 size_t silo_knot_set_count(const silo_knot_set *set);
+
+/* What the recipes added name but the set cannot build. */
+enum silo_knot_absent_kind {
+	SILO_KNOT_NO_SOURCE = 1,	/* a listed version whose source treeptr is not there */
+	SILO_KNOT_INVALID		/* a recipe with problems, or depending on one */
+};
+
+struct silo_knot_absent {
+	int kind;		/* enum silo_knot_absent_kind */
+	char *dir;		/* the recipe directory */
+	char *name;		/* WEDGE_NAME, or the directory's name when unread */
+	char *version;		/* NULL: every version of the recipe */
+	char *reason;		/* why, as an error message */
+};
+
+size_t silo_knot_set_absent_count(const silo_knot_set *set);
+const struct silo_knot_absent *silo_knot_set_absent(const silo_knot_set *set, size_t i);
+
 struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
 const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
 /* The domain of the wedge paths, /wedge/<domain>/pkg. */

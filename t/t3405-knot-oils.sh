@@ -1,0 +1,193 @@
+#!/bin/sh
+test_description='knot builds recipes shaped as the Oils project writes them, unchanged: version lists, sourceless recipes, one recipe that cannot be built among others'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-knot.sh"
+
+WP=/wedge/oils-for-unix.org/pkg
+
+command -v ninja >/dev/null || test_skip_all NINJA "ninja is missing (Debian: ninja-build)"
+
+# A recipe with a version list, as bash's and zsh's: the sources of 5.2
+# and 5.2.21 are there, that of 4.4 is not.
+test_expect_success 'setup: a version list, a sourceless recipe, a plain one' '
+	knot_setup &&
+	mkdir -p deps/source.medo/shell &&
+	cat >deps/source.medo/shell/WEDGE <<-\EOF &&
+	# Wedge definition for shell
+	#
+	# Loaded by deps/wedge.sh.
+
+	set -o nounset
+	set -o pipefail
+	set -o errexit
+
+	WEDGE_NAME="shell"
+	WEDGE_VERSION_LIST="4.4 5.2 5.2.21"
+
+	wedge-make() {
+	  local src_dir=$1
+	  local build_dir=$2
+	  local install_dir=$3
+
+	  cp "$src_dir/data.txt" data.txt
+	}
+
+	wedge-install() {
+	  local build_dir=$1
+	  local install_dir=$2
+
+	  pushd $build_dir
+	  mkdir -p "$install_dir/share"
+	  cp data.txt "$install_dir/share/"
+	  popd
+	}
+
+	wedge-smoke-test() {
+	  local install_dir=$1
+	  cat "$install_dir/share/data.txt"
+	}
+	EOF
+	knot_source shell 5.2 && knot_source shell 5.2.21 &&
+
+	mkdir -p deps/source.medo/rlibs &&
+	cat >deps/source.medo/rlibs/WEDGE <<-\EOF &&
+	# Packages fetched when building: no tarball.
+	WEDGE_NAME="rlibs"
+	WEDGE_VERSION="2023-04-18"
+
+	wedge-make() {
+	  local src_dir=$1
+	  echo "the source dir holds: [$(ls -A "$src_dir")]" >listing.txt
+	}
+
+	wedge-install() {
+	  local build_dir=$1
+	  local install_dir=$2
+	  cp "$build_dir/listing.txt" "$install_dir/"
+	}
+	EOF
+	knot_recipe plain 1.0
+'
+
+# knot list's lines with KEY for each key.
+keys_out() {
+	sed -n "s/^\([^ ]*\) \([^ ]*\) [0-9a-f]\{64\} \(.*\)/\1 \2 KEY \3/p; / - /p"
+}
+
+test_expect_success 'knot list: the versions without a source are a state, not an error' '
+	knot list deps/source.medo >list &&
+	keys_out <list >actual &&
+	cat >expect <<-\EOF &&
+	plain 1.0 KEY missing
+	rlibs 2023-04-18 KEY missing
+	shell 5.2 KEY missing
+	shell 5.2.21 KEY missing
+	shell 4.4 - no-source
+	EOF
+	test_cmp expect actual &&
+	knot list --json deps/source.medo >json &&
+	python3 -c "import json, sys; a = [x for x in json.load(open(\"json\")) if x[\"state\"] == \"no-source\"]; print(a[0][\"name\"], a[0][\"version\"], a[0][\"key\"], a[0][\"reason\"])" >actual &&
+	echo "shell 4.4 None shell/4.4: its source treeptr '\''$PWD/deps/source.medo/shell/shell-4.4.treeptr'\'' is missing" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'knot validate: a version list with some sources is valid' '
+	knot validate deps/source.medo/shell deps/source.medo/rlibs
+'
+
+test_expect_success BOX 'knot build RECIPE/VERSION builds that version only' '
+	knot build -v --report=r1 deps/source.medo/shell/5.2.21 >out &&
+	sed "s/ [0-9a-f]\{64\} [0-9a-f]\{40\}\$//" out >actual &&
+	echo "built shell/5.2.21" >expect &&
+	test_cmp expect actual &&
+	test -f "$(knot_derived shell 5.2.21)" &&
+	! test -e "$(knot_derived shell 5.2)" &&
+	knot install --root img deps/source.medo/shell/5.2.21 &&
+	echo "source of shell 5.2.21" >expect &&
+	test_cmp expect img$WP/shell/5.2.21/share/data.txt
+'
+
+test_expect_success 'a version not listed, or listed without its source, is named' '
+	test_expect_code 3 knot build deps/source.medo/shell/9 2>err &&
+	echo "knot: error: the recipe '\''$PWD/deps/source.medo/shell'\'' has no version '\''9'\'' (it has 4.4 5.2 5.2.21)" >expect &&
+	test_cmp expect err &&
+	test_expect_code 3 knot build deps/source.medo/shell/4.4 2>err &&
+	echo "knot: error: shell/4.4: its source treeptr '\''$PWD/deps/source.medo/shell/shell-4.4.treeptr'\'' is missing" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success BOX 'a recipe without any treeptr builds from an empty source directory' '
+	knot build deps/source.medo/rlibs &&
+	knot install --root img deps/source.medo/rlibs &&
+	echo "the source dir holds: []" >expect &&
+	test_cmp expect img$WP/rlibs/2023-04-18/listing.txt &&
+	echo none >expect &&
+	knot_prov source-treeptr "$(knot_derived rlibs 2023-04-18)" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a source of another version is named: the versions the recipe holds' '
+	knot_recipe dash 0.5.12 &&
+	sed -i "s/^WEDGE_VERSION=.*/WEDGE_VERSION=0.5.10.2/" deps/source.medo/dash/WEDGE &&
+	test_expect_code 5 knot validate deps/source.medo/dash 2>err &&
+	echo "knot: error: '\''deps/source.medo/dash'\'': its source treeptr '\''$PWD/deps/source.medo/dash/dash-0.5.10.2.treeptr'\'' is missing; the recipe holds versions 0.5.12" >expect &&
+	test_cmp expect err &&
+	cp deps/source.medo/dash/dash-0.5.12.treeptr deps/source.medo/dash/other.treeptr &&
+	sed -i "s/^WEDGE_VERSION=.*/WEDGE_VERSION_LIST=\"1 2\"/" deps/source.medo/dash/WEDGE &&
+	test_expect_code 5 knot validate deps/source.medo/dash 2>err &&
+	echo "knot: error: '\''deps/source.medo/dash'\'': no version of WEDGE_VERSION_LIST has its source treeptr (such as '\''$PWD/deps/source.medo/dash/dash-1.treeptr'\''); the recipe holds versions 0.5.12; other treeptrs: other.treeptr" >expect &&
+	test_cmp expect err &&
+	rm deps/source.medo/dash/other.treeptr &&
+	sed -i "s/^WEDGE_VERSION_LIST=.*/WEDGE_VERSION=0.5.10.2/" deps/source.medo/dash/WEDGE
+'
+
+test_expect_success 'knot list: an invalid recipe, and one depending on it, do not hide the others' '
+	knot_recipe user 1.0 "WEDGE_DEPS=dash" &&
+	test_expect_code 5 knot list deps/source.medo >list 2>err &&
+	keys_out <list >actual &&
+	cat >expect <<-\EOF &&
+	plain 1.0 KEY missing
+	rlibs 2023-04-18 KEY published
+	shell 5.2 KEY missing
+	shell 5.2.21 KEY published
+	dash - - invalid
+	shell 4.4 - no-source
+	user 1.0 - invalid
+	EOF
+	test_cmp expect actual &&
+	grep "^knot: error: .*/dash.: its source treeptr .*dash-0.5.10.2.treeptr. is missing; the recipe holds versions 0.5.12" err &&
+	grep "^knot: error: .*/user.: dependency .dash.: .*dash-0.5.10.2.treeptr. is missing" err &&
+	test $(wc -l <err) = 2
+'
+
+test_expect_success BOX 'knot build --keep-going builds the others; the report names what was not built, and why' '
+	test_expect_code 5 knot build --keep-going -v --report=r2 deps/source.medo >out 2>err &&
+	sed "s/ [0-9a-f]\{64\} [0-9a-f]\{40\}\$//" out | sort >actual &&
+	cat >expect <<-\EOF &&
+	built plain/1.0
+	built shell/5.2
+	cached rlibs/2023-04-18
+	cached shell/5.2.21
+	invalid dash/- - -
+	invalid user/1.0 - -
+	no-source shell/4.4 - -
+	EOF
+	test_cmp expect actual &&
+	grep -c "^knot: error: " err >count && echo 2 >expect && test_cmp expect count &&
+	awk -F"\t" "\$9 == \"-\" || \$10 == \"-\" { print \$1, \$8, \$9, \$10, \$11, \$12 }" r2/tasks.tsv | sort >actual &&
+	cat >expect <<-\EOF &&
+	0 shell 4.4 - no-source logs/shell-4.4.no-source.log
+	5 dash - - invalid logs/dash--.invalid.log
+	5 user 1.0 - invalid logs/user-1.0.invalid.log
+	EOF
+	test_cmp expect actual &&
+	grep "^knot: .*dash-0.5.10.2.treeptr. is missing; the recipe holds versions 0.5.12 (see knot validate)\$" r2/logs/dash--.invalid.log &&
+	grep -q "without a source" r2/index.html
+'
+
+test_expect_success 'without --keep-going, an invalid recipe stops the build before it starts' '
+	test_expect_code 5 knot build --report=r3 deps/source.medo 2>err &&
+	grep "^knot: error: .*/dash.: its source treeptr" err
+'
+
+test_done
