@@ -31,8 +31,11 @@
 #include <unistd.h>
 
 /* Runs the recipe's functions in the order and directories of the WEDGE
- * protocol; each step fails the build with its own exit status.  In the
- * box, a step that failed with the box's /tmp full says so. */
+ * protocol, as deps/wedge.sh does: in one shell (a variable set by
+ * wedge-make is seen by wedge-install), with errexit, the smoke test
+ * traced (set -x).  Each step fails the build with its own exit status,
+ * set by the EXIT trap.  In the box, a step that failed with the box's
+ * /tmp full says so. */
 static const char driver_script[] =
 	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
 	"set -o errexit -o nounset -o pipefail\n"
@@ -48,20 +51,25 @@ static const char driver_script[] =
 	"  if [ $# -eq 2 ] && [ \"$1\" -le $(($2 / 100)) ]; then echo \"knot: the box's /tmp is full\"; fi\n"
 	"  return 0\n"
 	"}\n"
-	"knot_step() {\n"
-	"  local code=$1 dir=$2 st\n"
-	"  shift 2\n"
-	"  echo \"knot: running $1\"\n"
-	"  cd \"$dir\"\n"
-	"  set +o errexit\n"
-	"  ( set -o errexit; \"$@\" )\n"
-	"  st=$?\n"
-	"  set -o errexit\n"
-	"  if [ \"$st\" -ne 0 ]; then\n"
-	"    echo \"knot: $1 failed with exit status $st\"\n"
+	"knot_fn= knot_code=0\n"
+	"knot_exit() {\n"
+	"  [ -n \"$knot_fn\" ] || return 0\n"
+	"  if [ \"$knot_st\" -eq 0 ]; then\n"
+	"    echo \"knot: $knot_fn ended the shell (exit 0) before the steps after it\"\n"
+	"  else\n"
+	"    echo \"knot: $knot_fn failed with exit status $knot_st\"\n"
 	"    knot_tmp_full\n"
-	"    exit \"$code\"\n"
 	"  fi\n"
+	"  exit \"$knot_code\"\n"
+	"}\n"
+	"trap '{ knot_st=$?; set +o xtrace; } 2>/dev/null; knot_exit' EXIT\n"
+	"knot_step() {\n"
+	"  knot_code=$1 knot_fn=$3\n"
+	"  echo \"knot: running $3\"\n"
+	"  cd \"$2\"\n"
+	"  shift 2\n"
+	"  \"$@\"\n"
+	"  knot_fn=\n"
 	"}\n"
 	"if declare -F wedge-make >/dev/null; then\n"
 	"  knot_step 10 \"$knot_build\" wedge-make \"$knot_src\" \"$knot_build\" \"$knot_install\" \"$knot_wedge\"\n"
@@ -74,7 +82,13 @@ static const char driver_script[] =
 	"  knot_step 11 \"$knot_src\" wedge-install-from-source-dir \"$knot_src\" \"$knot_install\"\n"
 	"fi\n"
 	"if declare -F wedge-smoke-test >/dev/null; then\n"
-	"  knot_step 12 \"$knot_smoke\" wedge-smoke-test \"$knot_install\" \"$knot_wedge\"\n"
+	"  knot_code=12 knot_fn=wedge-smoke-test\n"
+	"  echo 'knot: running wedge-smoke-test'\n"
+	"  cd \"$knot_smoke\"\n"
+	"  set -o xtrace\n"
+	"  wedge-smoke-test \"$knot_install\" \"$knot_wedge\"\n"
+	"  { set +o xtrace; } 2>/dev/null\n"
+	"  knot_fn=\n"
 	"fi\n"
 	"echo 'knot: done'\n";
 

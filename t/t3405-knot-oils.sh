@@ -190,4 +190,59 @@ test_expect_success 'without --keep-going, an invalid recipe stops the build bef
 	grep "^knot: error: .*/dash.: its source treeptr" err
 '
 
+# As cmark's recipe: wedge-make sets a variable that wedge-install reads
+# (under nounset), as it does in deps/wedge.sh, whose steps run in one
+# shell.
+test_expect_success 'setup: a recipe passing state from make to install' '
+	mkdir -p deps/state.medo/state &&
+	cp deps/source.medo/SILO.json deps/state.medo/ &&
+	cat >deps/state.medo/state/WEDGE <<-\EOF
+	set -o nounset
+	WEDGE_NAME="state"
+	WEDGE_VERSION="1.0"
+
+	wedge-make() {
+	  DO_CMAKE_BUILD=""
+	  MADE_IN=$PWD
+	}
+
+	wedge-install() {
+	  local build_dir=$1
+	  local install_dir=$2
+	  echo "cmake [$DO_CMAKE_BUILD] made in $MADE_IN, installed from $PWD" >"$install_dir/state.txt"
+	}
+
+	wedge-smoke-test() {
+	  local install_dir=$1
+	  grep -q "cmake \[\]" "$install_dir/state.txt"
+	  grep -q "no such line" "$install_dir/state.txt"
+	}
+	EOF
+'
+
+test_expect_success BOX 'a failed smoke test is traced: its log names the command that failed' '
+	test_expect_code 9 knot build --report=r4 deps/state.medo 2>err &&
+	grep "^knot: error: state/1.0: wedge-smoke-test failed" err &&
+	log=$(ls r4/logs/*.log) &&
+	sed -n "/^knot: running wedge-smoke-test/,\$p" $log >actual &&
+	q="'\''" &&
+	cat >expect <<-EOF &&
+	knot: running wedge-smoke-test
+	+ wedge-smoke-test $WP/state/1.0 /knot/recipe
+	+ local install_dir=$WP/state/1.0
+	+ grep -q ${q}cmake \\[\\]$q $WP/state/1.0/state.txt
+	+ grep -q ${q}no such line$q $WP/state/1.0/state.txt
+	knot: wedge-smoke-test failed with exit status 1
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success BOX 'make, install and smoke test run in one shell' '
+	sed -i "/no such line/d" deps/state.medo/state/WEDGE &&
+	knot build deps/state.medo &&
+	knot install --root img deps/state.medo/state &&
+	echo "cmake [] made in /knot/build, installed from /knot/build" >expect &&
+	test_cmp expect img$WP/state/1.0/state.txt
+'
+
 test_done
