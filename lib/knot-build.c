@@ -34,7 +34,9 @@
  * protocol, as deps/wedge.sh does: in one shell (a variable set by
  * wedge-make is seen by wedge-install), with errexit, the smoke test
  * traced (set -x).  Each step fails the build with its own exit status,
- * set by the EXIT trap.  In the box, a step that failed with the box's
+ * set by the EXIT trap, which also writes what the shell and the
+ * processes it waited for used of the CPU ("knot: cpu", from times):
+ * outside the box, bwrap's processes are not counted.  In the box, a step that failed with the box's
  * /tmp full says so. */
 static const char driver_script[] =
 	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
@@ -53,14 +55,17 @@ static const char driver_script[] =
 	"}\n"
 	"knot_fn= knot_code=0\n"
 	"knot_exit() {\n"
-	"  [ -n \"$knot_fn\" ] || return 0\n"
-	"  if [ \"$knot_st\" -eq 0 ]; then\n"
+	"  if [ -z \"$knot_fn\" ]; then\n"
+	"    :\n"
+	"  elif [ \"$knot_st\" -eq 0 ]; then\n"
 	"    echo \"knot: $knot_fn ended the shell (exit 0) before the steps after it\"\n"
 	"  else\n"
 	"    echo \"knot: $knot_fn failed with exit status $knot_st\"\n"
 	"    knot_tmp_full\n"
 	"  fi\n"
-	"  exit \"$knot_code\"\n"
+	"  echo -n 'knot: cpu '\n"
+	"  times\n"
+	"  [ -z \"$knot_fn\" ] || exit \"$knot_code\"\n"
 	"}\n"
 	"trap '{ knot_st=$?; set +o xtrace; } 2>/dev/null; knot_exit' EXIT\n"
 	"knot_step() {\n"
@@ -574,6 +579,32 @@ static void mib(char buf[32], unsigned long long bytes)
 	snprintf(buf, 32, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 }
 
+/* The CPU seconds of the recipe's processes, from the last "knot: cpu"
+ * line of the log at PATH (bash's times: "0m0.010s 0m0.002s\n0m2.100s
+ * 0m0.050s", the shell's user and system time, then its children's);
+ * 0 when there is none. */
+static void box_cpu(double *user, double *sys, const char *path)
+{
+	char *text = NULL, *p, *q;
+	double m[4], s[4];
+	size_t len;
+
+	*user = *sys = 0;
+	if (fs_read_file(&text, &len, path, 64 << 20) < 0) {
+		silo_error_clear();
+		return;
+	}
+	for (p = text, q = NULL; (p = strstr(p, "knot: cpu ")); p++)
+		if (p == text || p[-1] == '\n')
+			q = p;
+	if (q && sscanf(q, "knot: cpu %lfm%lfs %lfm%lfs %lfm%lfs %lfm%lfs", &m[0], &s[0], &m[1],
+			&s[1], &m[2], &s[2], &m[3], &s[3]) == 8) {
+		*user = 60 * (m[0] + m[2]) + s[0] + s[2];
+		*sys = 60 * (m[1] + m[3]) + s[1] + s[3];
+	}
+	free(text);
+}
+
 /* What failed, from the driver's exit status, the watch and the log. */
 static char *failure_message(const struct silo_knot_task *t, int status, const char *log,
 			     const struct knot_watch *w, const struct silo_knot_limits *lim)
@@ -961,6 +992,8 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
+	if (!unboxed)
+		box_cpu(&res->box_user, &res->box_sys, w.log);
 	if (!status && watch.disk) {
 		/* A build that ended before the watch looked is measured too. */
 		unsigned long long used;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define N_COLUMNS 12
@@ -367,6 +368,67 @@ out:
 	return ret;
 }
 
+/* "2026-12-07 12:35:35" (UTC) of T, seconds since the epoch. */
+static void human_time(char out[32], double t)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, 32, "%.3f", t);
+}
+
+/* How many lines of a failed task's log index.html shows. */
+#define LOG_TAIL_LINES 15
+
+/* A failed task of the report: the step that failed (the last line of
+ * its log saying so) and the end of its log.  N: how many came before. */
+static int add_failure(struct strbuf *sb, const char *dir, const struct silo_knot_row *r, size_t n)
+{
+	char *path = strcmp(r->log, "-") ? fs_join(dir, r->log) : NULL, *text = NULL;
+	const char *step = NULL, *tail, *p;
+	size_t len = 0, lines = 0, steplen = 0;
+	int ret;
+
+	if (path && fs_read_file(&text, &len, path, (size_t)256 << 20) < 0) {
+		silo_error_clear();
+		text = NULL;
+		len = 0;
+	}
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		size_t l = strcspn(p, "\n");
+		const char *f = memmem(p, l, " failed", 7);
+		if (!strncmp(p, "knot: ", 6) && f) {
+			step = p + 6;
+			steplen = l - 6;
+		}
+	}
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	for (tail = text ? text + len : NULL; tail && tail > text; tail--)
+		if (tail[-1] == '\n' && ++lines == LOG_TAIL_LINES)
+			break;
+	ret = strbuf_addf(sb, "%s<h2 id=\"failure-%zu\">", n ? "" : "<div id=\"failures\">\n<h2>Failures</h2>\n", n);
+	if (!ret && !(ret = add_html(sb, r->wedge)) && !(ret = strbuf_adds(sb, "/")) &&
+	    !(ret = add_html(sb, r->version)) && !(ret = strbuf_adds(sb, ": <span class=\"step\">"))) {
+		char *s = step ? strndup(step, steplen) : NULL;
+		ret = step && !s ? silo_error_oom() : add_html(sb, s ? s : "failed");
+		free(s);
+	}
+	if (!ret)
+		ret = strbuf_adds(sb, "</span></h2>\n");
+	if (!ret && text && len) {
+		if (!(ret = strbuf_addf(sb, "<p>The last %zu lines of <a href=\"",
+					tail == text ? lines + 1 : lines)) &&
+		    !(ret = add_html(sb, r->log)) && !(ret = strbuf_adds(sb, "\">its log</a>:</p>\n<pre>")) &&
+		    !(ret = add_html(sb, tail)))
+			ret = strbuf_adds(sb, "</pre>\n");
+	}
+	free(path);
+	free(text);
+	return ret;
+}
+
 static const char html_head[] =
 	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	"<title>knot tasks</title>\n<style>\n"
@@ -377,6 +439,7 @@ static const char html_head[] =
 	"td.num { text-align: right; }\n"
 	"tr.failed td { background: #fdd; }\n"
 	".key { font-family: monospace; }\n"
+	"pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }\n"
 	"</style>\n</head>\n<body>\n<h1>knot tasks</h1>\n";
 
 /* Sorting without a framework: a click on a header sorts by its column,
@@ -431,16 +494,23 @@ int silo_knot_report_html(const char *dir)
 			first = r->start;
 		if (!i || r->end > last)
 			last = r->end;
+		char t0[32], t1[32];
+
+		human_time(t0, r->start);
+		human_time(t1, r->end);
+		/* Times for people, the tsv's values as titles (and to sort by);
+		 * the key shortened, in full as its title. */
 		ret = strbuf_addf(&sb, "<tr class=\"task%s\"><td class=\"num\">%d</td>"
-				  "<td class=\"num\">%.3f</td><td class=\"num\">%.3f</td>"
-				  "<td class=\"num\">%.3f</td><td class=\"num\">%.3f</td>"
+				  "<td class=\"num\">%.3f</td><td title=\"%.3f\">%s</td>"
+				  "<td title=\"%.3f\">%s</td><td class=\"num\">%.3f</td>"
 				  "<td class=\"num\">%.3f</td><td class=\"num\">%ld</td><td>",
-				  failed ? " failed" : "", r->status, r->elapsed, r->start, r->end,
+				  failed ? " failed" : "", r->status, r->elapsed, r->start, t0, r->end, t1,
 				  r->user, r->sys, r->max_rss_kib);
 		if (!ret && !(ret = add_html(&sb, r->wedge)) && !(ret = strbuf_adds(&sb, "</td><td>")) &&
 		    !(ret = add_html(&sb, r->version)) &&
-		    !(ret = strbuf_adds(&sb, "</td><td class=\"key\">")) &&
-		    !(ret = add_html(&sb, r->key)) && !(ret = strbuf_adds(&sb, "</td><td>")) &&
+		    !(ret = strbuf_adds(&sb, "</td><td class=\"key\" title=\"")) &&
+		    !(ret = add_html(&sb, r->key)) &&
+		    !(ret = strbuf_addf(&sb, "\">%.12s</td><td>", r->key)) &&
 		    !(ret = add_html(&sb, r->cache)) && !(ret = strbuf_adds(&sb, "</td><td>"))) {
 			if (strcmp(r->log, "-")) {
 				if (!(ret = strbuf_adds(&sb, "<a href=\"")) && !(ret = add_html(&sb, r->log)) &&
@@ -463,6 +533,11 @@ int silo_knot_report_html(const char *dir)
 				  n ? last - first : 0.0);
 	if (!ret)
 		ret = critical_path(&sb, dir, rows, n);
+	for (i = 0, c = 0; !ret && i < n; i++)
+		if (!strcmp(rows[i].cache, "failed") || !strcmp(rows[i].cache, "invalid"))
+			ret = add_failure(&sb, dir, &rows[i], c++);
+	if (!ret && c)
+		ret = strbuf_adds(&sb, "</div>\n");
 	if (!ret)
 		ret = strbuf_addf(&sb, "<p>Columns: <a href=\"tasks.tsv\">tasks.tsv</a>, described by "
 				  "<a href=\"tasks.schema.tsv\">tasks.schema.tsv</a>.</p>\n%s"

@@ -224,7 +224,7 @@ test_expect_success BOX 'a failed smoke test is traced: its log names the comman
 	test_expect_code 9 knot build --report=r4 deps/state.medo 2>err &&
 	grep "^knot: error: state/1.0: wedge-smoke-test failed" err &&
 	log=$(ls r4/logs/*.log) &&
-	sed -n "/^knot: running wedge-smoke-test/,\$p" $log >actual &&
+	sed -n "/^knot: running wedge-smoke-test/,/failed with exit status/p" $log >actual &&
 	q="'\''" &&
 	cat >expect <<-EOF &&
 	knot: running wedge-smoke-test
@@ -234,15 +234,59 @@ test_expect_success BOX 'a failed smoke test is traced: its log names the comman
 	+ grep -q ${q}no such line$q $WP/state/1.0/state.txt
 	knot: wedge-smoke-test failed with exit status 1
 	EOF
-	test_cmp expect actual
+	test_cmp expect actual &&
+	python3 - r4/index.html >actual <<-\PY &&
+	import sys
+	from html.parser import HTMLParser
+	class P(HTMLParser):
+	    def __init__(self):
+	        super().__init__()
+	        self.where, self.out = None, []
+	    def handle_starttag(self, tag, attrs):
+	        if tag in ("h2", "pre"):
+	            self.where = tag
+	            self.out.append(tag + ":")
+	    def handle_endtag(self, tag):
+	        if tag == self.where:
+	            self.where = None
+	    def handle_data(self, data):
+	        if self.where:
+	            self.out[-1] += data
+	p = P()
+	p.feed(open(sys.argv[1]).read())
+	for o in p.out:
+	    print(o.split("\n")[0] if o.startswith("h2") else o.split("\n")[-1])
+	PY
+	cat >expect <<-\EOF &&
+	h2:Failures
+	h2:state/1.0: wedge-smoke-test failed with exit status 1
+	knot: cpu 0m0.000s 0m0.000s
+	EOF
+	sed -n "1,2p" actual >head &&
+	sed -n "1,2p" expect >want &&
+	test_cmp want head &&
+	tail -n 1 actual | grep "^[0-9]*m[0-9.]*s [0-9]*m[0-9.]*s\$" &&
+	grep -c "^+ grep -q .no such line" r4/index.html >count && echo 1 >expect && test_cmp expect count
 '
 
 test_expect_success BOX 'make, install and smoke test run in one shell' '
 	sed -i "/no such line/d" deps/state.medo/state/WEDGE &&
-	knot build deps/state.medo &&
+	knot build --report=r5 deps/state.medo &&
 	knot install --root img deps/state.medo/state &&
 	echo "cmake [] made in /knot/build, installed from /knot/build" >expect &&
 	test_cmp expect img$WP/state/1.0/state.txt
+'
+
+# The box is another process tree: what its processes use of the CPU is
+# counted by the box's shell, whose "knot: cpu" line (bash times) is in
+# the log, and added to the row.
+test_expect_success BOX 'the CPU time of the box is in the report' '
+	log=$(ls r5/logs/*.log) &&
+	set -- $(sed -n "/^knot: cpu /{s/^knot: cpu //;N;s/\n/ /;s/[ms]/ /g;p}" $log) &&
+	test $# = 8 &&
+	box=$(echo "$1 * 60 + $2 + $5 * 60 + $6" | bc) &&
+	row=$(awk -F"\t" "\$8 == \"state\" { print \$5 }" r5/tasks.tsv) &&
+	test "$(echo "$row >= $box" | bc)" = 1
 '
 
 test_done

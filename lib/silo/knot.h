@@ -287,6 +287,9 @@ struct silo_knot_result {
 	char *log;		/* the kept log of a failed build, or NULL */
 	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the tree built, if any */
 	double seconds;		/* wall time of the recipe functions */
+	/* CPU seconds of the box's processes, as its shell counted them (a
+	 * process outside the box does not see them); 0 unboxed */
+	double box_user, box_sys;
 };
 
 void silo_knot_result_release(struct silo_knot_result *r);
@@ -454,7 +457,7 @@ struct silo_knot_row {
 	int status;		/* exit status of the task: 0 for success */
 	double elapsed;		/* wall seconds */
 	double start, end;	/* seconds since the epoch */
-	double user, sys;	/* CPU seconds of the task and its children */
+	double user, sys;	/* CPU seconds of the task, its children and its box */
 	long max_rss_kib;	/* the largest resident set, KiB */
 	char *wedge, *version, *key;
 	char *cache;		/* "hit", "built" or "failed" */
