@@ -164,6 +164,7 @@ static int report_hits(const struct plan *p, const struct silo_knot_build_result
 		row.key = t->key;
 		row.cache = "hit";
 		row.log = "-";
+		row.why = "published";
 		row.start = row.end = (double)time(NULL);
 		if ((ret = silo_knot_report_append(r->report, &row)) < 0)
 			return ret;

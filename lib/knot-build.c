@@ -756,14 +756,8 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 		ret = strbuf_addf(&deps, "%s%s/%s %s %s", i ? ", " : "", t->deps[i]->recipe->name,
 				  t->deps[i]->version, t->deps[i]->key, tree);
 	}
-	for (i = 0; knot_base_env[i] && !ret; i++)
-		ret = strbuf_addf(&env, "%s%s", i ? " " : "", knot_base_env[i]);
-	for (i = 0; i < t->recipe->n_env && !ret; i++) {
-		const char *v = getenv(t->recipe->env[i]);
-		if (v)
-			ret = strbuf_addf(&env, " %s=%s", t->recipe->env[i], v);
-	}
-	if (ret < 0 || (ret = strbuf_grow(&deps, 0)) < 0 || (ret = strbuf_grow(&env, 0)) < 0)
+	if (ret < 0 || (ret = knot_env_text(&env, t->recipe)) < 0 ||
+	    (ret = strbuf_grow(&deps, 0)) < 0)
 		goto out;
 	if ((ret = silo_treeptr_clear_provenance(tp)) < 0 ||
 	    (ret = set_prov(tp, "key", t->key)) < 0 ||

@@ -120,6 +120,11 @@ int knot_read_back(char **out, size_t *len, int fd);
  * depend on where things are), in key order; static strings. */
 extern const char *const knot_base_env[];
 
+struct strbuf;
+/* The environment of R's builds as the provenance records it (env): the
+ * base one and the declared variables that are set, separated by spaces. */
+int knot_env_text(struct strbuf *sb, const struct silo_knot_recipe *r);
+
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
 

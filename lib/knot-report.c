@@ -17,21 +17,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N_COLUMNS 12
+#define N_COLUMNS 13
 
 static const char *const schema[N_COLUMNS][3] = {
 	{ "status", "integer", "exit status of the task: 0 for success" },
 	{ "elapsed_secs", "number", "wall time of the task, seconds" },
 	{ "start_time", "number", "when the task started, seconds since the epoch (UTC)" },
 	{ "end_time", "number", "when the task ended, seconds since the epoch (UTC)" },
-	{ "user_secs", "number", "CPU time in user mode of the task and its children (getrusage)" },
-	{ "sys_secs", "number", "CPU time in the kernel of the task and its children (getrusage)" },
+	{ "user_secs", "number", "CPU time in user mode of the task and its children (getrusage), and of its box (its shell's times)" },
+	{ "sys_secs", "number", "CPU time in the kernel of the task and its children (getrusage), and of its box (its shell's times)" },
 	{ "max_rss_KiB", "integer", "the largest resident set of the task or a child, KiB (getrusage)" },
 	{ "wedge", "string", "the wedge's name (WEDGE_NAME)" },
 	{ "version", "string", "the version built" },
 	{ "key", "string", "the build key (knot-key(1))" },
 	{ "cache", "string", "hit (published before: nothing ran), built, failed, or (key -) no-source or invalid" },
 	{ "log", "string", "the task's log, relative to the report directory, or - for none" },
+	{ "why", "string", "why it ran: new (never published), or the inputs of the key that changed since the published build (knot-explain(1)); published for a hit; - for none" },
 };
 
 void silo_knot_row_release(struct silo_knot_row *row)
@@ -41,6 +42,7 @@ void silo_knot_row_release(struct silo_knot_row *row)
 	free(row->key);
 	free(row->cache);
 	free(row->log);
+	free(row->why);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -98,9 +100,10 @@ int silo_knot_report_append(const char *dir, const struct silo_knot_row *r)
 
 	if (!path)
 		return silo_error_oom();
-	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\n",
+	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\t%s\n",
 		       r->status, r->elapsed, r->start, r->end, r->user, r->sys, r->max_rss_kib,
-		       r->wedge, r->version, r->key, r->cache, r->log ? r->log : "-");
+		       r->wedge, r->version, r->key, r->cache, r->log ? r->log : "-",
+		       r->why ? r->why : "-");
 	if (len < 0) {
 		free(path);
 		return silo_error_oom();
@@ -215,7 +218,7 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 		n++;
 		if (!(r->wedge = strdup(f[7])) || !(r->version = strdup(f[8])) ||
 		    !(r->key = strdup(f[9])) || !(r->cache = strdup(f[10])) ||
-		    !(r->log = strdup(f[11])))
+		    !(r->log = strdup(f[11])) || !(r->why = strdup(f[12])))
 			ret = silo_error_oom();
 	}
 out:
@@ -520,7 +523,8 @@ int silo_knot_report_html(const char *dir)
 				ret = strbuf_adds(&sb, "-");
 			}
 		}
-		if (!ret)
+		if (!ret && !(ret = strbuf_adds(&sb, "</td><td class=\"why\">")) &&
+		    !(ret = add_html(&sb, r->why)))
 			ret = strbuf_adds(&sb, "</td></tr>\n");
 	}
 	if (counts[3])

@@ -403,7 +403,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	struct silo_knot_row row;
 	struct silo_knot_task *t;
 	silo_knot_set *set;
-	char *log = NULL;
+	char *log = NULL, *why = NULL;
 	const char *recipe = spec->recipe;
 	int ret, status;
 
@@ -436,6 +436,12 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	o.tool = spec->tool;
 	o.log_copy = log;
 	memset(&row, 0, sizeof(row));
+	/* Why it runs, before it is published. */
+	if (silo_knot_explain(&why, NULL, t, set) < 0) {
+		silo_error_clear();
+		why = NULL;
+	}
+	row.why = why ? why : "-";
 	row.start = wall_now();
 	ret = silo_knot_build(res, t, set, &o);
 	row.end = wall_now();
@@ -459,5 +465,6 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 		silo_knot_result_release(res);
 	silo_knot_set_free(set);
 	free(log);
+	free(why);
 	return ret;
 }

@@ -17,13 +17,13 @@ test_expect_success 'setup: three recipes, one depending on the others, one buil
 '
 
 test_expect_success 'tasks.tsv: the columns in order, one row per task, the right cache column' '
-	printf "status\telapsed_secs\tstart_time\tend_time\tuser_secs\tsys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\n" >expect &&
+	printf "status\telapsed_secs\tstart_time\tend_time\tuser_secs\tsys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy\n" >expect &&
 	head -n 1 rep/tasks.tsv >actual &&
 	test_cmp expect actual &&
-	awk -F"\t" "NR > 1 { print \$1, \$8, \$9, \$10, \$11 }" rep/tasks.tsv | sort -k2 >actual &&
+	awk -F"\t" "NR > 1 { print \$1, \$8, \$9, \$10, \$11, \$13 }" rep/tasks.tsv | sort -k2 >actual &&
 	for n in one three two; do
 		k=$(knot key --unboxed deps/source.medo/$n | cut -d" " -f1) &&
-		c=built && { test $n != two || c=hit; } &&
+		c="built new" && { test $n != two || c="hit published"; } &&
 		echo "0 $n 1.0 $k $c" || return 1
 	done >expect &&
 	test_cmp expect actual &&
@@ -134,7 +134,7 @@ test_expect_success 'knot report writes index.html again from tasks.tsv' '
 test_expect_success 'knot report of a malformed tasks.tsv fails, naming the file and line' '
 	mkdir broken && printf "h\n1\t2\n" >broken/tasks.tsv &&
 	test_expect_code 5 knot report broken 2>err &&
-	grep -q "broken/tasks.tsv. line 2: expected 12 columns" err &&
+	grep -q "broken/tasks.tsv. line 2: expected 13 columns" err &&
 	! test -e broken/index.html
 '
 

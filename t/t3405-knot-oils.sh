@@ -289,4 +289,36 @@ test_expect_success BOX 'the CPU time of the box is in the report' '
 	test "$(echo "$row >= $box" | bc)" = 1
 '
 
+test_expect_success BOX 'knot explain and the report say why a task runs: which input of its key changed' '
+	knot_recipe top 1.0 "WEDGE_DEPS=shell/5.2.21" &&
+	knot build deps/source.medo/top &&
+	knot_recipe fresh 1.0 &&
+	knot explain top fresh >out &&
+	sed -n "1p;3p" out >actual &&
+	printf "%s\n" "top/1.0: published" "fresh/1.0: new" >expect &&
+	test_cmp expect actual &&
+	grep "^  state published: $PWD/$(knot_derived top 1.0), tree [0-9a-f]\{40\}, [0-9]* bytes, key $(knot key deps/source.medo/top | cut -d" " -f1)\$" out &&
+	old=$(knot key deps/source.medo/shell/5.2.21 --explain | sed -n "s/^recipe-tree //p") &&
+	echo "# edited" >>deps/source.medo/shell/WEDGE &&
+	new=$(knot key deps/source.medo/shell/5.2.21 --explain | sed -n "s/^recipe-tree //p") &&
+	knot explain deps/source.medo/shell/5.2.21 >out &&
+	cat >expect <<-EOF &&
+	shell/5.2.21: recipe-tree
+	  changed recipe-tree: $old -> $new
+	EOF
+	sed 2d out >actual &&
+	test_cmp expect actual &&
+	oldkey=$(knot_prov key "$(knot_derived shell 5.2.21)") &&
+	knot explain top >out &&
+	echo "top/1.0: dep shell/5.2.21" >expect &&
+	head -n 1 out >actual &&
+	test_cmp expect actual &&
+	grep "^  changed dep shell/5.2.21: $oldkey -> $(knot key deps/source.medo/shell/5.2.21 | cut -d" " -f1)\$" out &&
+	knot build --report=r6 deps/source.medo/top &&
+	awk -F"\t" "NR > 1 { print \$8, \$11, \$13 }" r6/tasks.tsv | sort >actual &&
+	printf "%s\n" "shell built recipe-tree" "top built dep shell/5.2.21" >expect &&
+	test_cmp expect actual &&
+	grep -c "<td class=\"why\">dep shell/5.2.21</td>" r6/index.html
+'
+
 test_done

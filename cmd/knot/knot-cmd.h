@@ -7,6 +7,7 @@
 extern const struct fe_tool knot_tool;
 
 int cmd_knot_build(int argc, const char **argv);
+int cmd_knot_explain(int argc, const char **argv);
 int cmd_knot_install(int argc, const char **argv);
 int cmd_knot_key(int argc, const char **argv);
 int cmd_knot_list(int argc, const char **argv);

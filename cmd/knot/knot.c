@@ -9,6 +9,7 @@
 
 static const struct fe_cmd knot_cmds[] = {	/* keep sorted */
 	{ "build", cmd_knot_build, "build and publish the wedges that are not published" },
+	{ "explain", cmd_knot_explain, "say why each version of a recipe would be built" },
 	{ "install", cmd_knot_install, "put published wedges at their /wedge paths" },
 	{ "key", cmd_knot_key, "print the build key of each recipe version" },
 	{ "list", cmd_knot_list, "list recipes, versions, keys and what is published" },

@@ -371,6 +371,17 @@ void silo_knot_task_file_release(struct silo_knot_task_file *f);
 int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
 		       int (*exit_status)(const struct silo_knot_result *res));
 
+/*
+ * Why T is built: *why one line, "new" (no build published), "published"
+ * (its key is), or the inputs of the key that changed since the published
+ * build ("recipe-tree, dep dash/0.5.12"), as its derived treeptr's
+ * provenance recorded them; *detail (NULL: not wanted) lines "state
+ * <published|stale|missing>: <treeptr>, tree <id>, <size> bytes, key <key>"
+ * and "changed <input>: <was> -> <now>".  Both owned by the caller.
+ */
+int silo_knot_explain(char **why, char **detail, const struct silo_knot_task *t,
+		      const silo_knot_set *set);
+
 /* ---- provenance ---- */
 
 /*
@@ -451,7 +462,7 @@ void silo_knot_build_result_free(struct silo_knot_build_result *r);	/* NULL is a
 
 /* The columns of tasks.tsv, in order. */
 #define SILO_KNOT_REPORT_COLUMNS "status\telapsed_secs\tstart_time\tend_time\tuser_secs\t" \
-	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog"
+	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy"
 
 struct silo_knot_row {
 	int status;		/* exit status of the task: 0 for success */
@@ -462,6 +473,7 @@ struct silo_knot_row {
 	char *wedge, *version, *key;
 	char *cache;		/* "hit", "built" or "failed" */
 	char *log;		/* relative to the report directory, or "-" */
+	char *why;		/* what silo_knot_explain() said before it ran, or "-" */
 };
 
 void silo_knot_row_release(struct silo_knot_row *row);
