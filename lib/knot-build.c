@@ -780,6 +780,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_prov(tp, "command", o->command ? o->command : "knot build")) < 0 ||
 	    (ret = set_prov(tp, "env", env.buf)) < 0 ||
 	    (ret = set_prov(tp, "box", t->box)) < 0 ||
+	    (t->build_deps && (ret = set_prov(tp, "build-deps", t->build_deps)) < 0) ||
 	    (ret = set_prov(tp, "builder", builder ? builder : "unknown")) < 0 ||
 	    (ret = set_prov(tp, "tool", o->tool ? o->tool : "knot")) < 0 ||
 	    (ret = set_prov(tp, "start", start)) < 0 ||
@@ -930,6 +931,15 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		silo_treeptr_release(&tp);
 		res->kind = SILO_KNOT_CACHED;
 		return 0;
+	}
+	if (t->missing_build_deps) {
+		res->kind = SILO_KNOT_FAILED;
+		res->error = SILO_ENOTFOUND;
+		if (asprintf(&res->message, "%s/%s: WEDGE_BUILD_DEPS names Debian packages that are "
+			     "not installed: %s (apt-get install %s)", t->recipe->name, t->version,
+			     t->missing_build_deps, t->missing_build_deps) < 0)
+			res->message = NULL;
+		return res->message ? 0 : silo_error_oom();
 	}
 	for (i = 0; i < t->n_deps; i++)
 		if ((ret = silo_knot_published(t->deps[i])) != SILO_KNOT_PUBLISHED)

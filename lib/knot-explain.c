@@ -130,7 +130,10 @@ int silo_knot_explain(char **why_out, char **detail_out, const struct silo_knot_
 	    (ret = compare(&why, &detail, "platform", silo_treeptr_provenance(&tp, "platform"),
 			   platform)) < 0 ||
 	    (ret = compare(&why, &detail, "box", silo_treeptr_provenance(&tp, "box"), t->box)) < 0 ||
-	    (ret = compare(&why, &detail, "env", silo_treeptr_provenance(&tp, "env"), env.buf)) < 0)
+	    (ret = compare(&why, &detail, "env", silo_treeptr_provenance(&tp, "env"), env.buf)) < 0 ||
+	    (t->build_deps &&
+	     (ret = compare(&why, &detail, "build-deps", silo_treeptr_provenance(&tp, "build-deps"),
+			    t->build_deps)) < 0))
 		goto out;
 	if (!why.len && (ret = strbuf_adds(&why, "an input the provenance does not record")) < 0)
 		goto out;

@@ -125,6 +125,11 @@ struct strbuf;
  * base one and the declared variables that are set, separated by spaces. */
 int knot_env_text(struct strbuf *sb, const struct silo_knot_recipe *r);
 
+/* The installed versions of the Debian packages NAMES, as "<name>=<version>"
+ * words ("<name>=none": not installed), and those not installed (NULL:
+ * none); both owned by the caller.  No dpkg-query is an error. */
+int knot_package_versions(char **versions, char **missing, char *const *names, size_t n);
+
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
 

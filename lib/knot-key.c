@@ -92,6 +92,8 @@ static void task_free(struct silo_knot_task *t)
 	free(t->derived_medo);
 	free(t->derived_treeptr);
 	free(t->box);
+	free(t->build_deps);
+	free(t->missing_build_deps);
 	free(t);
 }
 
@@ -511,6 +513,10 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	}
 	if (!(t->box = knot_box_settings(r, set->unboxed)))
 		return silo_error_oom();
+	if (r->n_build_deps &&
+	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
+					 r->n_build_deps)) < 0)
+		return silo_error_wrap("recipe '%s': ", r->dir);
 	if (asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name, t->version) < 0) {
 		t->wedge_path = NULL;
 		return silo_error_oom();
@@ -547,6 +553,9 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		ret = v ? strbuf_addf(&sb, "declared-env %s=%s\n", r->env[i], v)
 			: strbuf_addf(&sb, "declared-env-unset %s\n", r->env[i]);
 	}
+	/* The host packages the recipe declares, as installed here. */
+	if (!ret && t->build_deps)
+		ret = strbuf_addf(&sb, "build-deps %s\n", t->build_deps);
 	if (!ret)
 		ret = sha256_hex(t->key, sb.buf, sb.len);
 	if (ret < 0) {

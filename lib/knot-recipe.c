@@ -48,7 +48,7 @@
 	"source ./WEDGE >&2\n" \
 	"IFS=$' \\t\\n'\n" \
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
-	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n" \
+	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY WEDGE_BUILD_DEPS; do\n" \
 	"  if [[ -v $knot_v ]]; then\n" \
 	"    declare -n knot_ref=$knot_v\n" \
 	"    knot_val=\"${knot_ref[*]}\"\n" \
@@ -109,6 +109,9 @@ void silo_knot_recipe_release(struct silo_knot_recipe *r)
 	for (i = 0; i < r->n_env; i++)
 		free(r->env[i]);
 	free(r->env);
+	for (i = 0; i < r->n_build_deps; i++)
+		free(r->build_deps[i]);
+	free(r->build_deps);
 	for (i = 0; i < r->n_problems; i++)
 		free(r->problems[i]);
 	free(r->problems);
@@ -158,6 +161,21 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 	return 0;
 }
 
+/* A Debian package name: a lower-case letter or digit, then at least one
+ * of those or + - . (Debian Policy 5.6.1). */
+static int package_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')) || !s[1])
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr("+-.", s[i])))
+			return 0;
+	return 1;
+}
+
 /* Names and versions: a letter or digit, then letters, digits and . _ + ~ - */
 static int well_formed(const char *s)
 {
@@ -185,6 +203,7 @@ static void take_words(char ***v, size_t *n, struct knot_strv *sv)
 
 struct vars {
 	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
+	char *build_deps;
 	unsigned funcs;
 	struct knot_strv refused;	/* "LINE FUNCTION COMMAND" of refused commands */
 };
@@ -200,6 +219,7 @@ static void vars_release(struct vars *v)
 	free(v->heavy);
 	free(v->deps);
 	free(v->env);
+	free(v->build_deps);
 	knot_strv_clear(&v->refused);
 }
 
@@ -232,6 +252,7 @@ static int parse_output(struct vars *v, char *text)
 			else if (!strcmp(name, "WEDGE_HEAVY")) slot = &v->heavy;
 			else if (!strcmp(name, "WEDGE_DEPS")) slot = &v->deps;
 			else if (!strcmp(name, "WEDGE_ENV")) slot = &v->env;
+			else if (!strcmp(name, "WEDGE_BUILD_DEPS")) slot = &v->build_deps;
 			if (slot) {
 				free(*slot);
 				if (!(*slot = strdup(val)))
@@ -789,6 +810,14 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 		    (ret = problem(r, "WEDGE_ENV entry '%s' is not a variable name", words.v[i])) < 0)
 			goto out;
 	take_words(&r->env, &r->n_env, &words);
+	if (v->build_deps && (ret = knot_strv_split(&words, v->build_deps)) < 0)
+		goto out;
+	for (i = 0; i < words.n; i++)
+		if (!package_name_ok(words.v[i]) &&
+		    (ret = problem(r, "WEDGE_BUILD_DEPS entry '%s' is not a Debian package name",
+				   words.v[i])) < 0)
+			goto out;
+	take_words(&r->build_deps, &r->n_build_deps, &words);
 
 	r->funcs = v->funcs;
 	if (!(r->funcs & (SILO_KNOT_FN_MAKE | SILO_KNOT_FN_MAKE_FROM_SOURCE)) &&
@@ -816,7 +845,7 @@ out:
  * used).  The file is written without fsync: a cache that a crash
  * spoils is only read again with bash.
  */
-#define CACHE_MAGIC "knot-recipe-cache 1\n"
+#define CACHE_MAGIC "knot-recipe-cache 2\n"
 
 static char *cache_path(const char *cache, const char *tree)
 {

@@ -453,6 +453,9 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 		if (log)
 			write_message_log(log, silo_error_message());
 	}
+	/* A build that failed before it ran has its message as its log. */
+	if (res->kind == SILO_KNOT_FAILED && log && res->message && access(log, F_OK) < 0)
+		write_message_log(log, res->message);
 	status = exit_status(res);
 	fill_row(&row, t, res, status);
 	row.log = res->kind == SILO_KNOT_CACHED || !log ? "-" : log + strlen(spec->report) + 1;

@@ -321,4 +321,27 @@ test_expect_success BOX 'knot explain and the report say why a task runs: which 
 	grep -c "<td class=\"why\">dep shell/5.2.21</td>" r6/index.html
 '
 
+test_expect_success 'WEDGE_BUILD_DEPS: the installed versions are in the key; malformed names are refused' '
+	knot_recipe doc 1.0 "WEDGE_BUILD_DEPS=\"bash knot-no-such-package\"" &&
+	knot key --explain deps/source.medo/doc >out &&
+	bash=$(dpkg-query -W -f "\${Version}" bash) &&
+	grep "^build-deps bash=$bash knot-no-such-package=none\$" out &&
+	sed -i "s/^WEDGE_BUILD_DEPS=.*/WEDGE_BUILD_DEPS=\"bash Bad_name\"/" deps/source.medo/doc/WEDGE &&
+	test_expect_code 5 knot validate deps/source.medo/doc 2>err &&
+	grep "WEDGE_BUILD_DEPS entry .Bad_name. is not a Debian package name" err
+'
+
+test_expect_success BOX 'WEDGE_BUILD_DEPS: a build whose packages are missing fails first, naming them' '
+	sed -i "s/^WEDGE_BUILD_DEPS=.*/WEDGE_BUILD_DEPS=\"bash knot-no-such-package\"/" deps/source.medo/doc/WEDGE &&
+	test_expect_code 3 knot build --report=r7 deps/source.medo/doc 2>err &&
+	grep "^knot: error: doc/1.0: WEDGE_BUILD_DEPS names Debian packages that are not installed: knot-no-such-package (apt-get install knot-no-such-package)\$" err &&
+	! test -e "$(knot_derived doc 1.0)" &&
+	grep "^knot: doc/1.0: WEDGE_BUILD_DEPS names" r7/logs/*.log &&
+	sed -i "s/^WEDGE_BUILD_DEPS=.*/WEDGE_BUILD_DEPS=\"bash coreutils\"/" deps/source.medo/doc/WEDGE &&
+	knot build deps/source.medo/doc &&
+	echo "bash=$(dpkg-query -W -f "\${Version}" bash) coreutils=$(dpkg-query -W -f "\${Version}" coreutils)" >expect &&
+	knot_prov build-deps "$(knot_derived doc 1.0)" >actual &&
+	test_cmp expect actual
+'
+
 test_done

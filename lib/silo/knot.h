@@ -60,6 +60,8 @@ struct silo_knot_recipe {
 	size_t n_deps;
 	char **env;		/* WEDGE_ENV: names of variables passed in */
 	size_t n_env;
+	char **build_deps;	/* WEDGE_BUILD_DEPS: Debian packages the build needs */
+	size_t n_build_deps;
 	unsigned funcs;		/* enum silo_knot_fn bits */
 	/* The tree id of the directory without its top-level treeptrs (as
 	 * in the key), when it was read with a recipe cache; else "". */
@@ -200,6 +202,10 @@ struct silo_knot_task {
 	char *derived_medo;	/* the derived medo directory */
 	char *derived_treeptr;	/* <derived>/<distro>/<codename>/<name>-<version>.treeptr */
 	char *box;		/* the box settings, as in the key */
+	/* WEDGE_BUILD_DEPS as installed here: "<package>=<version>" words,
+	 * "<package>=none" when it is not installed (as in the key) */
+	char *build_deps;
+	char *missing_build_deps;	/* those not installed, or NULL */
 	int state;		/* private to the builder */
 };
 
