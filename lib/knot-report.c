@@ -434,12 +434,15 @@ static int add_failure(struct strbuf *sb, const char *dir, const struct silo_kno
 
 static const char html_head[] =
 	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<title>knot tasks</title>\n<style>\n"
 	"body { font-family: sans-serif; margin: 1em; }\n"
 	"table { border-collapse: collapse; }\n"
 	"th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; font-size: 90%; }\n"
 	"th { background: #eee; cursor: pointer; }\n"
 	"td.num { text-align: right; }\n"
+	"td[title] { white-space: nowrap; }\n"
+	".scroll { overflow-x: auto; }\n"
 	"tr.failed td { background: #fdd; }\n"
 	".key { font-family: monospace; }\n"
 	"pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }\n"
@@ -479,7 +482,7 @@ int silo_knot_report_html(const char *dir)
 		return ret;
 	ret = strbuf_adds(&sb, html_head);
 	if (!ret)
-		ret = strbuf_adds(&sb, "<table id=\"tasks\">\n<thead><tr>");
+		ret = strbuf_adds(&sb, "<div class=\"scroll\"><table id=\"tasks\">\n<thead><tr>");
 	for (c = 0; !ret && c < N_COLUMNS; c++)
 		ret = strbuf_addf(&sb, "<th data-type=\"%s\">%s</th>",
 				  strcmp(schema[c][1], "string") ? "number" : "string", schema[c][0]);
@@ -514,13 +517,14 @@ int silo_knot_report_html(const char *dir)
 		    !(ret = strbuf_adds(&sb, "</td><td class=\"key\" title=\"")) &&
 		    !(ret = add_html(&sb, r->key)) &&
 		    !(ret = strbuf_addf(&sb, "\">%.12s</td><td>", r->key)) &&
-		    !(ret = add_html(&sb, r->cache)) && !(ret = strbuf_adds(&sb, "</td><td>"))) {
+		    !(ret = add_html(&sb, r->cache)) && !(ret = strbuf_adds(&sb, "</td>"))) {
+			/* a short link, its path as the title */
 			if (strcmp(r->log, "-")) {
-				if (!(ret = strbuf_adds(&sb, "<a href=\"")) && !(ret = add_html(&sb, r->log)) &&
-				    !(ret = strbuf_adds(&sb, "\">")) && !(ret = add_html(&sb, r->log)))
-					ret = strbuf_adds(&sb, "</a>");
+				if (!(ret = strbuf_adds(&sb, "<td title=\"")) && !(ret = add_html(&sb, r->log)) &&
+				    !(ret = strbuf_adds(&sb, "\"><a href=\"")) && !(ret = add_html(&sb, r->log)))
+					ret = strbuf_adds(&sb, "\">log</a>");
 			} else {
-				ret = strbuf_adds(&sb, "-");
+				ret = strbuf_adds(&sb, "<td>-");
 			}
 		}
 		if (!ret && !(ret = strbuf_adds(&sb, "</td><td class=\"why\">")) &&
@@ -530,7 +534,7 @@ int silo_knot_report_html(const char *dir)
 	if (counts[3])
 		snprintf(nosrc, sizeof(nosrc), ", %zu without a source", counts[3]);
 	if (!ret)
-		ret = strbuf_addf(&sb, "</tbody>\n</table>\n<p id=\"totals\">%zu tasks: %zu hit, "
+		ret = strbuf_addf(&sb, "</tbody>\n</table></div>\n<p id=\"totals\">%zu tasks: %zu hit, "
 				  "%zu built, %zu failed%s; %.3f s of tasks, %.3f s user, %.3f s sys, "
 				  "%.3f s from first start to last end.</p>\n",
 				  n, counts[0], counts[1], counts[2], nosrc, elapsed, user, sys,
