@@ -115,6 +115,7 @@ static int plan_set(struct plan *p, struct silo_knot_build_result *r,
 	if (o->cfg)
 		cfg = *o->cfg;
 	cfg.derived = p->derived;
+	cfg.keep_going = o->keep_going;
 	/* What each recipe gave when sourced, for the tasks to read back. */
 	cfg.recipe_cache = p->recipes;
 	cfg.recipe_cache_read = 0;
@@ -137,7 +138,12 @@ static int plan_set(struct plan *p, struct silo_knot_build_result *r,
 	return 0;
 }
 
-/* The report's first rows: the tasks that do not run are cache hits. */
+/* The status of the report's row for an invalid recipe: what knot
+ * run-task exits with for one (malformed input, in cmd/fe.h). */
+#define KNOT_EXIT_INVALID 5
+
+/* The report's first rows: the tasks that do not run are cache hits;
+ * what cannot be built has a row with its reason as its log. */
 static int report_hits(const struct plan *p, const struct silo_knot_build_result *r)
 {
 	size_t i;
@@ -158,8 +164,36 @@ static int report_hits(const struct plan *p, const struct silo_knot_build_result
 		row.key = t->key;
 		row.cache = "hit";
 		row.log = "-";
+		row.why = "published";
 		row.start = row.end = (double)time(NULL);
 		if ((ret = silo_knot_report_append(r->report, &row)) < 0)
+			return ret;
+	}
+	for (i = 0; i < silo_knot_set_absent_count(r->set); i++) {
+		const struct silo_knot_absent *a = silo_knot_set_absent(r->set, i);
+		struct silo_knot_row row;
+		char *log, *path, *text;
+
+		memset(&row, 0, sizeof(row));
+		row.wedge = a->name;
+		row.version = a->version ? a->version : "-";
+		row.key = "-";
+		row.cache = a->kind == SILO_KNOT_NO_SOURCE ? "no-source" : "invalid";
+		row.status = a->kind == SILO_KNOT_NO_SOURCE ? 0 : KNOT_EXIT_INVALID;
+		row.start = row.end = (double)time(NULL);
+		/* Its log is the reason. */
+		if (!(log = knot_format("logs/%s-%s.%s.log", row.wedge, row.version, row.cache)))
+			return silo__error_oom();
+		path = fs_join(r->report, log);
+		text = knot_format("knot: %s\n", a->reason);
+		ret = path && text ? fs_write_file_atomic(path, text, strlen(text)) : silo__error_oom();
+		row.log = log;
+		if (!ret)
+			ret = silo_knot_report_append(r->report, &row);
+		free(log);
+		free(path);
+		free(text);
+		if (ret < 0)
 			return ret;
 	}
 	return 0;

@@ -32,8 +32,13 @@
 #include <unistd.h>
 
 /* Runs the recipe's functions in the order and directories of the WEDGE
- * protocol; each step fails the build with its own exit status.  In the
- * box, a step that failed with the box's /tmp full says so. */
+ * protocol, as deps/wedge.sh does: in one shell (a variable set by
+ * wedge-make is seen by wedge-install), with errexit, the smoke test
+ * traced (set -x).  Each step fails the build with its own exit status,
+ * set by the EXIT trap, which also writes what the shell and the
+ * processes it waited for used of the CPU ("knot: cpu", from times):
+ * outside the box, bwrap's processes are not counted.  In the box, a step that failed with the box's
+ * /tmp full says so. */
 static const char driver_script[] =
 	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
 	"set -o errexit -o nounset -o pipefail\n"
@@ -52,20 +57,28 @@ static const char driver_script[] =
 	"  done\n"
 	"  return 0\n"
 	"}\n"
-	"knot_step() {\n"
-	"  local code=$1 dir=$2 st\n"
-	"  shift 2\n"
-	"  echo \"knot: running $1\"\n"
-	"  cd \"$dir\"\n"
-	"  set +o errexit\n"
-	"  ( set -o errexit; \"$@\" )\n"
-	"  st=$?\n"
-	"  set -o errexit\n"
-	"  if [ \"$st\" -ne 0 ]; then\n"
-	"    echo \"knot: $1 failed with exit status $st\"\n"
+	"knot_fn= knot_code=0\n"
+	"knot_exit() {\n"
+	"  if [ -z \"$knot_fn\" ]; then\n"
+	"    :\n"
+	"  elif [ \"$knot_st\" -eq 0 ]; then\n"
+	"    echo \"knot: $knot_fn ended the shell (exit 0) before the steps after it\"\n"
+	"  else\n"
+	"    echo \"knot: $knot_fn failed with exit status $knot_st\"\n"
 	"    knot_tmp_full\n"
-	"    exit \"$code\"\n"
 	"  fi\n"
+	"  echo -n 'knot: cpu '\n"
+	"  times\n"
+	"  [ -z \"$knot_fn\" ] || exit \"$knot_code\"\n"
+	"}\n"
+	"trap '{ knot_st=$?; set +o xtrace; } 2>/dev/null; knot_exit' EXIT\n"
+	"knot_step() {\n"
+	"  knot_code=$1 knot_fn=$3\n"
+	"  echo \"knot: running $3\"\n"
+	"  cd \"$2\"\n"
+	"  shift 2\n"
+	"  \"$@\"\n"
+	"  knot_fn=\n"
 	"}\n"
 	"if declare -F wedge-make >/dev/null; then\n"
 	"  knot_step 10 \"$knot_build\" wedge-make \"$knot_src\" \"$knot_build\" \"$knot_install\" \"$knot_wedge\"\n"
@@ -78,7 +91,13 @@ static const char driver_script[] =
 	"  knot_step 11 \"$knot_src\" wedge-install-from-source-dir \"$knot_src\" \"$knot_install\"\n"
 	"fi\n"
 	"if declare -F wedge-smoke-test >/dev/null; then\n"
-	"  knot_step 12 \"$knot_smoke\" wedge-smoke-test \"$knot_install\" \"$knot_wedge\"\n"
+	"  knot_code=12 knot_fn=wedge-smoke-test\n"
+	"  echo 'knot: running wedge-smoke-test'\n"
+	"  cd \"$knot_smoke\"\n"
+	"  set -o xtrace\n"
+	"  wedge-smoke-test \"$knot_install\" \"$knot_wedge\"\n"
+	"  { set +o xtrace; } 2>/dev/null\n"
+	"  knot_fn=\n"
 	"fi\n"
 	"echo 'knot: done'\n";
 
@@ -362,9 +381,12 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 		return silo__error_errno("cannot create '%s'", w->log);
 
 	/* The source, its top directory, and the dependencies. */
-	if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
+	if (!t->source_treeptr) {	/* a sourceless recipe */
+		if (mkdir(w->src, 0755) < 0)
+			return silo__error_errno("cannot create '%s'", w->src);
+	} else if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
 		return silo__error_wrap("cannot expand the source of %s/%s",
-				        t->recipe->name, t->version);
+				       t->recipe->name, t->version);
 	if ((ret = source_top(&w->top, w->src)) < 0)
 		return ret;
 	if (t->n_deps && (!(w->dep_dirs = calloc(t->n_deps, sizeof(char *))) ||
@@ -548,6 +570,32 @@ static void mib(char buf[32], unsigned long long bytes)
 	snprintf(buf, 32, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 }
 
+/* The CPU seconds of the recipe's processes, from the last "knot: cpu"
+ * line of the log at PATH (bash's times: "0m0.010s 0m0.002s\n0m2.100s
+ * 0m0.050s", the shell's user and system time, then its children's);
+ * 0 when there is none. */
+static void box_cpu(double *user, double *sys, const char *path)
+{
+	char *text = NULL, *p, *q;
+	double m[4], s[4];
+	size_t len;
+
+	*user = *sys = 0;
+	if (fs_read_file(&text, &len, path, 64 << 20) < 0) {
+		silo_error_clear();
+		return;
+	}
+	for (p = text, q = NULL; (p = strstr(p, "knot: cpu ")); p++)
+		if (p == text || p[-1] == '\n')
+			q = p;
+	if (q && sscanf(q, "knot: cpu %lfm%lfs %lfm%lfs %lfm%lfs %lfm%lfs", &m[0], &s[0], &m[1],
+			&s[1], &m[2], &s[2], &m[3], &s[3]) == 8) {
+		*user = 60 * (m[0] + m[2]) + s[0] + s[2];
+		*sys = 60 * (m[1] + m[3]) + s[1] + s[3];
+	}
+	free(text);
+}
+
 /* What failed, from the driver's exit status, the watch and the log. */
 static char *failure_message(const struct silo_knot_task *t, int status, const char *log,
 			     const struct knot_watch *w, const struct silo_knot_limits *lim)
@@ -701,14 +749,8 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 		ret = strbuf_addf(&deps, "%s%s/%s %s %s", i ? ", " : "", t->deps[i]->recipe->name,
 				  t->deps[i]->version, t->deps[i]->key, tree);
 	}
-	for (i = 0; knot_base_env[i] && !ret; i++)
-		ret = strbuf_addf(&env, "%s%s", i ? " " : "", knot_base_env[i]);
-	for (i = 0; i < t->recipe->n_env && !ret; i++) {
-		const char *v = knot_env_value(t->recipe->env[i]);
-		if (v)
-			ret = strbuf_addf(&env, " %s=%s", t->recipe->env[i], v);
-	}
-	if (ret < 0 || (ret = strbuf_grow(&deps, 0)) < 0 || (ret = strbuf_grow(&env, 0)) < 0)
+	if (ret < 0 || (ret = knot_env_text(&env, t->recipe)) < 0 ||
+	    (ret = strbuf_grow(&deps, 0)) < 0)
 		goto out;
 	if ((ret = silo_treeptr_clear_provenance(tp)) < 0 ||
 	    (ret = set_prov(tp, "key", t->key)) < 0 ||
@@ -720,7 +762,8 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_provf(tp, "recipe", "%s/%s", medo_base ? medo_base + 1 : "",
 			     recipe_base ? recipe_base + 1 : t->recipe->dir)) < 0 ||
 	    (ret = set_prov(tp, "recipe-tree", t->recipe_tree)) < 0 ||
-	    (ret = set_prov(tp, "source-treeptr", strrchr(t->source_treeptr, '/') + 1)) < 0 ||
+	    (ret = set_prov(tp, "source-treeptr",
+			      t->source_treeptr ? strrchr(t->source_treeptr, '/') + 1 : "none")) < 0 ||
 	    (ret = set_prov(tp, "source-object", t->source_object)) < 0 ||
 	    (ret = set_prov(tp, "source-tree", t->source_tree)) < 0 ||
 	    (ret = set_prov(tp, "deps", deps.buf)) < 0 ||
@@ -730,6 +773,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_prov(tp, "command", o->command ? o->command : "knot build")) < 0 ||
 	    (ret = set_prov(tp, "env", env.buf)) < 0 ||
 	    (ret = set_prov(tp, "box", t->box)) < 0 ||
+	    (t->build_deps && (ret = set_prov(tp, "build-deps", t->build_deps)) < 0) ||
 	    (ret = set_prov(tp, "builder", builder ? builder : "unknown")) < 0 ||
 	    (ret = set_prov(tp, "tool", o->tool ? o->tool : "knot")) < 0 ||
 	    (ret = set_prov(tp, "start", start)) < 0 ||
@@ -893,6 +937,15 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		res->kind = SILO_KNOT_CACHED;
 		return 0;
 	}
+	if (t->missing_build_deps) {
+		res->kind = SILO_KNOT_FAILED;
+		res->error = SILO_ENOTFOUND;
+		if (asprintf(&res->message, "%s/%s: WEDGE_BUILD_DEPS names Debian packages that are "
+			     "not installed: %s (apt-get install %s)", t->recipe->name, t->version,
+			     t->missing_build_deps, t->missing_build_deps) < 0)
+			res->message = NULL;
+		return res->message ? 0 : silo__error_oom();
+	}
 	for (i = 0; i < t->n_deps; i++)
 		if ((ret = silo_knot_published(t->deps[i])) != SILO_KNOT_PUBLISHED)
 			return ret < 0 ? ret : silo__error_set(SILO_ENOTFOUND,
@@ -948,6 +1001,8 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
+	if (!unboxed)
+		box_cpu(&res->box_user, &res->box_sys, w.log);
 	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
 		goto out;
 	if (status || watch.stopped) {

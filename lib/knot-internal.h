@@ -17,6 +17,10 @@ int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A new string (owned by the caller), or NULL when out of memory. */
 char *knot_vformat(const char *fmt, va_list ap);
+char *knot_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* strcmp() of two char * for qsort() */
+int knot_cmp_strings(const void *a, const void *b);
 
 /* Split S at spaces and tabs into new words appended to SV. */
 int knot_strv_split(struct strvec *sv, const char *s);
@@ -121,6 +125,15 @@ extern const char *const knot_base_env[];
  * SILO_KNOT_PASS_ENV_ENV.  knot_env_value(): its value then, or NULL. */
 int knot_env_passed(const char *name);
 const char *knot_env_value(const char *name);
+struct strbuf;
+/* The environment of R's builds as the provenance records it (env): the
+ * base one and the declared variables that are set, separated by spaces. */
+int knot_env_text(struct strbuf *sb, const struct silo_knot_recipe *r);
+
+/* The installed versions of the Debian packages NAMES, as "<name>=<version>"
+ * words ("<name>=none": not installed), and those not installed (NULL:
+ * none); both owned by the caller.  No dpkg-query is an error. */
+int knot_package_versions(char **versions, char **missing, char *const *names, size_t n);
 
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);

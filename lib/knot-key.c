@@ -30,6 +30,9 @@ struct silo_knot_set {
 	size_t n_recipes, alloc_recipes;
 	struct silo_knot_task **tasks;
 	size_t n_tasks, alloc_tasks;
+	int keep_going;
+	struct silo_knot_absent *absent;
+	size_t n_absent, alloc_absent;
 };
 
 int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
@@ -49,6 +52,7 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 		return silo__error_set(SILO_EINVALID, "'%s' is not a domain name", domain);
 	}
 	set->unboxed = cfg->unboxed;
+	set->keep_going = cfg->keep_going;
 	set->recipe_cache_read = cfg->recipe_cache_read;
 	if (cfg->limits) {
 		set->limits = *cfg->limits;
@@ -88,6 +92,8 @@ static void task_free(struct silo_knot_task *t)
 	free(t->derived_medo);
 	free(t->derived_treeptr);
 	free(t->box);
+	free(t->build_deps);
+	free(t->missing_build_deps);
 	free(t);
 }
 
@@ -105,6 +111,13 @@ void silo_knot_set_free(silo_knot_set *set)
 		free(set->recipes[i]);
 	}
 	free(set->recipes);
+	for (i = 0; i < set->n_absent; i++) {
+		free(set->absent[i].dir);
+		free(set->absent[i].name);
+		free(set->absent[i].version);
+		free(set->absent[i].reason);
+	}
+	free(set->absent);
 	silo_knot_platform_release(&set->platform);
 	free(set->domain);
 	free(set->derived);
@@ -123,6 +136,42 @@ struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i)
 	return set->tasks[i];
 }
 
+size_t silo_knot_set_absent_count(const silo_knot_set *set)
+{
+	return set->n_absent;
+}
+
+const struct silo_knot_absent *silo_knot_set_absent(const silo_knot_set *set, size_t i)
+{
+	return &set->absent[i];
+}
+
+static int add_absent(silo_knot_set *set, int kind, const char *dir, const char *name,
+		      const char *version, const char *reason)
+{
+	struct silo_knot_absent *a;
+	size_t i;
+
+	for (i = 0; i < set->n_absent; i++)
+		if (!strcmp(set->absent[i].dir, dir) &&
+		    !strcmp(set->absent[i].version ? set->absent[i].version : "", version ? version : ""))
+			return 0;
+	if (ALLOC_GROW(set->absent, set->n_absent + 1, set->alloc_absent) < 0)
+		return silo__error_oom();
+	a = &set->absent[set->n_absent];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	if (!(a->dir = strdup(dir)) || !(a->name = strdup(name)) ||
+	    (version && !(a->version = strdup(version))) || !(a->reason = strdup(reason))) {
+		free(a->dir);
+		free(a->name);
+		free(a->version);
+		return silo__error_oom();
+	}
+	set->n_absent++;
+	return 0;
+}
+
 const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set)
 {
 	return &set->platform;
@@ -138,36 +187,30 @@ static struct silo_knot_recipe *find_recipe(silo_knot_set *set, const char *real
 	return NULL;
 }
 
-/* Load the recipe in DIR into SET (once); its tasks are marked
- * requested when REQUESTED. */
-static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const char *dir,
-		      int requested, const struct knot_sourced *pre)
+/* The recipe in DIR, loaded into SET once.  With LENIENT (and the set's
+ * keep_going), one that cannot be read is absent: 0 and *out NULL. */
+static int load_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const char *dir,
+		       const struct knot_sourced *pre, int lenient)
 {
 	struct silo_knot_recipe *r;
 	char *real = realpath(dir, NULL);
 	size_t i;
 	int ret;
 
+	*out = NULL;
 	if (!real)
 		return silo__error_errno("cannot read the recipe '%s'", dir);
 	r = find_recipe(set, real);
 	free(real);
 	if (r) {
-		for (i = 0; i < set->n_tasks; i++)
-			if (set->tasks[i]->recipe == r && requested)
-				set->tasks[i]->requested = 1;
-		if (out)
-			*out = r;
+		*out = r;
 		return 0;
 	}
 	if (!(r = calloc(1, sizeof(*r))))
 		return silo__error_oom();
-	if ((ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre,
-				    &set->reading)) < 0) {
-		free(r);
-		return ret;
-	}
-	if (r->n_problems) {
+	ret = knot_recipe_load(r, dir, set->recipe_cache, set->recipe_cache_read, pre,
+			       &set->reading);
+	if (ret == 0 && r->n_problems) {
 		struct strbuf sb = STRBUF_INIT;
 		for (i = 0; i < r->n_problems; i++)
 			if (strbuf_addf(&sb, "%s%s", i ? "; " : "", r->problems[i]) < 0)
@@ -176,7 +219,14 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 				      sb.buf ? sb.buf : "invalid");
 		strbuf_release(&sb);
 		silo_knot_recipe_release(r);
+	}
+	if (ret < 0) {
 		free(r);
+		if (ret == SILO_EINVALID && lenient && set->keep_going) {
+			const char *base = strrchr(dir, '/');
+			return add_absent(set, SILO_KNOT_INVALID, dir, base ? base + 1 : dir, NULL,
+					  silo_error_message());
+		}
 		return ret;
 	}
 	if (ALLOC_GROW(set->recipes, set->n_recipes + 1, set->alloc_recipes) < 0) {
@@ -185,25 +235,107 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 		return silo__error_oom();
 	}
 	set->recipes[set->n_recipes++] = r;
-	if (ALLOC_GROW(set->tasks, set->n_tasks + r->n_versions, set->alloc_tasks) < 0)
-		return silo__error_oom();
-	for (i = 0; i < r->n_versions; i++) {
-		struct silo_knot_task *t = calloc(1, sizeof(*t));
-		if (!t)
-			return silo__error_oom();
-		t->recipe = r;
-		t->version = r->versions[i];
-		t->requested = requested;
-		set->tasks[set->n_tasks++] = t;
-	}
-	if (out)
-		*out = r;
+	*out = r;
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
+static struct silo_knot_task *find_task(silo_knot_set *set, const struct silo_knot_recipe *r,
+					const char *version)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t i;
+
+	for (i = 0; i < set->n_tasks; i++)
+		if (set->tasks[i]->recipe == r && !strcmp(set->tasks[i]->version, version))
+			return set->tasks[i];
+	return NULL;
+}
+
+/* The index of VERSION in R's list, or SILO_ENOTFOUND naming the versions
+ * there are (and USER, who asked for it). */
+static int version_index(size_t *out, const struct silo_knot_recipe *r, const char *version,
+			 const char *user)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < r->n_versions; i++)
+		if (!strcmp(r->versions[i], version)) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; i < r->n_versions; i++)
+		if (strbuf_addf(&sb, "%s%s", i ? " " : "", r->versions[i]) < 0)
+			break;
+	ret = silo__error_set(SILO_ENOTFOUND, "%s%sthe recipe '%s' has no version '%s' (it has %s)",
+			     user ? user : "", user ? ": " : "", r->dir, version,
+			     sb.buf ? sb.buf : "none");
+	strbuf_release(&sb);
+	return ret;
+}
+
+/* The task of version I of R (made once); REQUESTED marks it so. */
+static int ensure_task(struct silo_knot_task **out, silo_knot_set *set,
+		       const struct silo_knot_recipe *r, size_t i, int requested)
+{
+	struct silo_knot_task *t = find_task(set, r, r->versions[i]);
+
+	if (!t) {
+		if (ALLOC_GROW(set->tasks, set->n_tasks + 1, set->alloc_tasks) < 0 ||
+		    !(t = calloc(1, sizeof(*t))))
+			return silo__error_oom();
+		t->recipe = r;
+		t->version = r->versions[i];
+		set->tasks[set->n_tasks++] = t;
+	}
+	t->requested |= requested;
+	if (out)
+		*out = t;
+	return 0;
+}
+
+/* SILO_ENOTFOUND: version I of R has no source treeptr. */
+static int no_source(const struct silo_knot_recipe *r, size_t i, const char *user)
+{
+	char *path = silo_knot_recipe_source(r, r->versions[i]);
+	int ret;
+
+	if (!path)
+		return silo__error_oom();
+	ret = silo__error_set(SILO_ENOTFOUND, "%s%s%s/%s: its source treeptr '%s' is missing",
+			     user ? user : "", user ? ": " : "", r->name, r->versions[i], path);
+	free(path);
+	return ret;
+}
+
+/* Add the recipe in DIR to SET as asked for: VERSION (NULL: each version
+ * whose source is there, the others absent); LENIENT as load_recipe(). */
+static int add_recipe(silo_knot_set *set, const char *dir, const char *version,
+		      const struct knot_sourced *pre, int lenient)
+{
+	struct silo_knot_recipe *r;
+	size_t i;
+	int ret;
+
+	if ((ret = load_recipe(&r, set, dir, pre, lenient)) < 0 || !r)
+		return ret;
+	if (version) {
+		if ((ret = version_index(&i, r, version, NULL)) < 0)
+			return ret;
+		return r->has_source[i] ? ensure_task(NULL, set, r, i, 1) : no_source(r, i, NULL);
+	}
+	for (i = 0; i < r->n_versions; i++) {
+		if (r->has_source[i]) {
+			ret = ensure_task(NULL, set, r, i, 1);
+		} else if ((ret = no_source(r, i, NULL)) == SILO_ENOTFOUND) {
+			ret = add_absent(set, SILO_KNOT_NO_SOURCE, r->dir, r->name, r->versions[i],
+					 silo_error_message());
+			silo_error_clear();
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 int silo_knot_set_add(silo_knot_set *set, const char *path)
@@ -216,7 +348,21 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 	int ret = 0;
 
 	if (silo_knot_is_recipe(path))
-		return add_recipe(NULL, set, path, 1, NULL);
+		return add_recipe(set, path, NULL, NULL, 0);
+	if (!knot_is_dir(path)) {
+		/* <recipe-dir>/<version> */
+		const char *slash = strrchr(path, '/');
+		char *dir = slash ? strndup(path, (size_t)(slash - path)) : NULL;
+		if (slash && !dir)
+			return silo__error_oom();
+		if (dir && slash[1] && silo_knot_is_recipe(dir))
+			ret = add_recipe(set, dir, slash + 1, NULL, 0);
+		else
+			ret = silo__error_set(SILO_ENOTFOUND, "'%s' is neither a recipe, nor a version "
+					     "of one (<recipe-dir>/<version>), nor a source medo", path);
+		free(dir);
+		return ret;
+	}
 	if (!(d = opendir(path)))
 		return silo__error_errno("cannot read '%s'", path);
 	while ((de = readdir(d))) {
@@ -239,7 +385,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 				      "'%s' is neither a recipe (no WEDGE file) nor a source medo holding recipes",
 				      path);
 	if (subs.n)
-		qsort(subs.v, subs.n, sizeof(*subs.v), cmp_names);
+		qsort(subs.v, subs.n, sizeof(*subs.v), knot_cmp_strings);
 	/* One bash sources them all, unless the tasks' cache has them. */
 	if (!ret && subs.n > 1 && !set->recipe_cache_read) {
 		struct strvec real = STRVEC_INIT;
@@ -258,7 +404,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 		strvec_clear(&real);
 	}
 	for (i = 0; !ret && i < subs.n; i++)
-		ret = add_recipe(NULL, set, subs.v[i], 1, pre ? &pre[i] : NULL);
+		ret = add_recipe(set, subs.v[i], NULL, pre ? &pre[i] : NULL, 1);
 	if (pre) {
 		knot_sourced_release(pre, subs.n);
 		free(pre);
@@ -279,17 +425,6 @@ static int sha256_hex(char out[65], const char *text, size_t len)
 	for (i = 0; i < mdlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
-}
-
-static struct silo_knot_task *find_task(silo_knot_set *set, const struct silo_knot_recipe *r,
-					const char *version)
-{
-	size_t i;
-
-	for (i = 0; i < set->n_tasks; i++)
-		if (set->tasks[i]->recipe == r && !strcmp(set->tasks[i]->version, version))
-			return set->tasks[i];
-	return NULL;
 }
 
 /* Find (loading as needed) the tasks T depends on. */
@@ -317,20 +452,31 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 		}
 		if (!silo_knot_is_recipe(dir))
 			ret = silo__error_set(SILO_EINVALID,
-					      "'%s': dependency '%s' has no recipe '%s'",
-					      r->dir, r->deps[i], dir);
-		else
-			ret = add_recipe(&dr, set, dir, 0, NULL);
+					     "'%s': dependency '%s' has no recipe '%s'",
+					     r->dir, r->deps[i], dir);
+		else if ((ret = load_recipe(&dr, set, dir, NULL, 0)) < 0)
+			silo__error_wrap("'%s': dependency '%s'", r->dir, r->deps[i]);
 		if (!ret && !version && dr->n_versions != 1)
 			ret = silo__error_set(SILO_EINVALID,
 					      "'%s': dependency '%s': the recipe '%s' has %zu versions; name one as %s/VERSION",
 					      r->dir, r->deps[i], dir, dr->n_versions, name);
 		else if (!ret && !version)
 			version = dr->versions[0];
-		if (!ret && !(t->deps[i] = find_task(set, dr, version)))
-			ret = silo__error_set(SILO_EINVALID,
-					      "'%s': dependency '%s': the recipe '%s' has no version '%s'",
-					      r->dir, r->deps[i], dir, version);
+		if (!ret) {
+			char *user = knot_format("'%s': dependency '%s'", r->dir, r->deps[i]);
+			size_t vi;
+			if (!user)
+				ret = silo__error_oom();
+			else if ((ret = version_index(&vi, dr, version, user)) == 0)
+				ret = dr->has_source[vi] ? ensure_task(&t->deps[i], set, dr, vi, 0)
+							 : no_source(dr, vi, user);
+			free(user);
+			if (ret == SILO_ENOTFOUND) {	/* the recipe is what is wrong */
+				char *m = strdup(silo_error_message());
+				ret = m ? silo__error_set(SILO_EINVALID, "%s", m) : silo__error_oom();
+				free(m);
+			}
+		}
 		free(dir);
 		free(name);
 		if (ret < 0)
@@ -374,16 +520,26 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		memcpy(t->recipe_tree, r->tree, sizeof(t->recipe_tree));
 	else if ((ret = knot_recipe_tree_id(t->recipe_tree, r->dir)) < 0)
 		return silo__error_wrap("recipe '%s'", r->dir);
-	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
+	if (r->sourceless) {
+		/* an empty source directory */
+		strcpy(t->source_object, "none");
+		strcpy(t->source_tree, "none");
+	} else if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version))) {
 		return silo__error_oom();
-	if ((ret = knot_recipe_own_file(t->source_treeptr)) < 0 ||
-	    (ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
+	} else if ((ret = knot_recipe_own_file(t->source_treeptr)) < 0 ||
+		   (ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0) {
 		return ret;
-	silo_oid_to_hex(t->source_object, &tp.object);
-	silo_oid_to_hex(t->source_tree, &tp.tree);
-	silo_treeptr_release(&tp);
+	} else {
+		silo_oid_to_hex(t->source_object, &tp.object);
+		silo_oid_to_hex(t->source_tree, &tp.tree);
+		silo_treeptr_release(&tp);
+	}
 	if (!(t->box = knot_box_settings(r, set->unboxed)))
 		return silo__error_oom();
+	if (r->n_build_deps &&
+	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
+					 r->n_build_deps)) < 0)
+		return silo__error_wrap("recipe '%s'", r->dir);
 	if (asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name, t->version) < 0) {
 		t->wedge_path = NULL;
 		return silo__error_oom();
@@ -428,6 +584,9 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		ret = v ? strbuf_addf(&sb, "declared-env %s=%s\n", r->env[i], v)
 			: strbuf_addf(&sb, "declared-env-unset %s\n", r->env[i]);
 	}
+	/* The host packages the recipe declares, as installed here. */
+	if (!ret && t->build_deps)
+		ret = strbuf_addf(&sb, "build-deps %s\n", t->build_deps);
 	if (!ret)
 		ret = sha256_hex(t->key, sb.buf, sb.len);
 	if (ret < 0) {
@@ -469,15 +628,66 @@ static int key_task(silo_knot_set *set, struct silo_knot_task *t, struct strbuf 
 	return 0;
 }
 
+/* A task that cannot be built, while resolving. */
+#define KNOT_BROKEN 3
+
+/* With keep_going: the tasks whose dependencies cannot be found, and
+ * those depending on them, are absent (marked KNOT_BROKEN); drop them. */
+static int drop_broken(silo_knot_set *set)
+{
+	size_t i, j;
+	int changed = 1, ret;
+
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < set->n_tasks; i++) {
+			struct silo_knot_task *t = set->tasks[i];
+			for (j = 0; t->state != KNOT_BROKEN && j < t->n_deps; j++) {
+				if (t->deps[j]->state != KNOT_BROKEN)
+					continue;
+				silo__error_set(SILO_EINVALID, "'%s': its dependency %s/%s cannot be built",
+					       t->recipe->dir, t->deps[j]->recipe->name, t->deps[j]->version);
+				if ((ret = add_absent(set, SILO_KNOT_INVALID, t->recipe->dir,
+						      t->recipe->name, t->version, silo_error_message())) < 0)
+					return ret;
+				t->state = KNOT_BROKEN;
+				changed = 1;
+			}
+		}
+	}
+	for (i = j = 0; i < set->n_tasks; i++) {
+		if (set->tasks[i]->state == KNOT_BROKEN)
+			task_free(set->tasks[i]);
+		else
+			set->tasks[j++] = set->tasks[i];
+	}
+	set->n_tasks = j;
+	silo_error_clear();
+	return 0;
+}
+
 int silo_knot_set_resolve(silo_knot_set *set)
 {
-	size_t i;
-	int ret;
+	size_t i, n_broken = 0;
+	int ret = 0;
 
 	/* The list grows as dependencies are read. */
-	for (i = 0; i < set->n_tasks; i++)
-		if (!set->tasks[i]->deps && (ret = link_deps(set, set->tasks[i])) < 0)
-			return ret;
+	for (i = 0; !ret && i < set->n_tasks; i++) {
+		struct silo_knot_task *t = set->tasks[i];
+		if (t->deps || (ret = link_deps(set, t)) == 0)
+			continue;
+		if (ret != SILO_EINVALID || !set->keep_going)
+			break;
+		if (!(ret = add_absent(set, SILO_KNOT_INVALID, t->recipe->dir, t->recipe->name,
+				       t->version, silo_error_message()))) {
+			t->state = KNOT_BROKEN;
+			n_broken++;
+		}
+	}
+	if (!ret && n_broken)
+		ret = drop_broken(set);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < set->n_tasks; i++) {
 		struct strbuf path = STRBUF_INIT;
 		ret = key_task(set, set->tasks[i], &path);

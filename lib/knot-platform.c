@@ -1,6 +1,7 @@
 /* The platform a wedge is built on: distribution, version, architecture,
  * and a digest of the installed packages. */
 #include "knot-internal.h"
+#include "strbuf.h"
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
@@ -184,4 +185,62 @@ int silo_knot_base_packages_valid(const char *s)
 	s += 2;
 	d = strspn(s, "0123456789");
 	return d > 0 && d < 20 && !strcmp(s + d, " packages)");
+}
+
+int knot_package_versions(char **versions, char **missing, char *const *names, size_t n)
+{
+	static char *const envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL };
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf have = STRBUF_INIT, lack = STRBUF_INIT;
+	char *dpkg = NULL, *text = NULL;
+	int fd = -1, status, ret;
+	size_t i, len;
+
+	*versions = *missing = NULL;
+	if ((ret = knot_which(&dpkg, "dpkg-query")) < 0) {
+		silo__error_wrap("WEDGE_BUILD_DEPS needs dpkg");
+		goto out;
+	}
+	if ((ret = knot_memfd(&fd)) < 0 || (ret = knot_strv_push(&argv, dpkg)) < 0 ||
+	    (ret = knot_strv_push(&argv, "-W")) < 0 || (ret = knot_strv_push(&argv, "-f")) < 0 ||
+	    (ret = knot_strv_push(&argv, "${Package}\t${db:Status-Abbrev}\t${Version}\n")) < 0 ||
+	    (ret = knot_strv_push(&argv, "--")) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((ret = knot_strv_push(&argv, names[i])) < 0)
+			goto out;
+	/* 1: some name is not known at all (not installed either) */
+	if ((ret = knot_run(&status, argv.v, envp, "/", fd, -1)) < 0 ||
+	    (ret = knot_read_back(&text, &len, fd)) < 0)
+		goto out;
+	if (status > 1) {
+		ret = silo__error_set(SILO_ERROR, "dpkg-query failed with exit status %d", status);
+		goto out;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		const char *line, *version = NULL;
+		size_t l = strlen(names[i]);
+		for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+			if (!strncmp(line, names[i], l) && !strncmp(line + l, "\tii \t", 5))
+				version = line + l + 5;
+		if (version)
+			ret = strbuf_addf(&have, "%s%s=%.*s", i ? " " : "", names[i],
+					  (int)strcspn(version, "\n"), version);
+		else if (!(ret = strbuf_addf(&have, "%s%s=none", i ? " " : "", names[i])))
+			ret = strbuf_addf(&lack, "%s%s", lack.len ? " " : "", names[i]);
+	}
+	if (!ret && !(ret = strbuf_grow(&have, 0))) {
+		*versions = strbuf_detach(&have);
+		if (lack.len)
+			*missing = strbuf_detach(&lack);
+	}
+out:
+	strvec_clear(&argv);
+	strbuf_release(&have);
+	strbuf_release(&lack);
+	if (fd >= 0)
+		close(fd);
+	free(dpkg);
+	free(text);
+	return ret;
 }

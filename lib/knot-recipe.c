@@ -12,6 +12,7 @@
 #include "silo/tree.h"
 #include "silo/treeptr.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -54,7 +55,7 @@
 	"wait\n" \
 	"IFS=$' \\t\\n'\n" \
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
-	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n" \
+	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY WEDGE_BUILD_DEPS; do\n" \
 	"  if [[ -v $knot_v ]]; then\n" \
 	"    declare -n knot_ref=$knot_v\n" \
 	"    knot_val=\"${knot_ref[*]}\"\n" \
@@ -108,12 +109,16 @@ void silo_knot_recipe_release(struct silo_knot_recipe *r)
 	for (i = 0; i < r->n_versions; i++)
 		free(r->versions[i]);
 	free(r->versions);
+	free(r->has_source);
 	for (i = 0; i < r->n_deps; i++)
 		free(r->deps[i]);
 	free(r->deps);
 	for (i = 0; i < r->n_env; i++)
 		free(r->env[i]);
 	free(r->env);
+	for (i = 0; i < r->n_build_deps; i++)
+		free(r->build_deps[i]);
+	free(r->build_deps);
 	for (i = 0; i < r->n_problems; i++)
 		free(r->problems[i]);
 	free(r->problems);
@@ -163,6 +168,21 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 	return 0;
 }
 
+/* A Debian package name: a lower-case letter or digit, then at least one
+ * of those or + - . (Debian Policy 5.6.1). */
+static int package_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')) || !s[1])
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr("+-.", s[i])))
+			return 0;
+	return 1;
+}
+
 /* Names and versions: a letter or digit, then letters, digits and . _ + ~ - */
 static int well_formed(const char *s)
 {
@@ -190,6 +210,7 @@ static void take_words(char ***v, size_t *n, struct strvec *sv)
 
 struct vars {
 	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
+	char *build_deps;
 	unsigned funcs;
 	struct strvec refused;	/* "LINE FUNCTION COMMAND" of refused commands */
 };
@@ -205,6 +226,7 @@ static void vars_release(struct vars *v)
 	free(v->heavy);
 	free(v->deps);
 	free(v->env);
+	free(v->build_deps);
 	strvec_clear(&v->refused);
 }
 
@@ -237,6 +259,7 @@ static int parse_output(struct vars *v, char *text)
 			else if (!strcmp(name, "WEDGE_HEAVY")) slot = &v->heavy;
 			else if (!strcmp(name, "WEDGE_DEPS")) slot = &v->deps;
 			else if (!strcmp(name, "WEDGE_ENV")) slot = &v->env;
+			else if (!strcmp(name, "WEDGE_BUILD_DEPS")) slot = &v->build_deps;
 			if (slot) {
 				free(*slot);
 				if (!(*slot = strdup(val)))
@@ -606,6 +629,8 @@ int knot_recipe_own_file(const char *path)
 			       path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
 }
 
+/* Whether VERSION's source treeptr is there (1), not there (0), or
+ * there but unusable (a problem, and 1). */
 static int check_source(struct silo_knot_recipe *r, const char *version)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
@@ -618,18 +643,117 @@ static int check_source(struct silo_knot_recipe *r, const char *version)
 		ret = problem(r, "%s", silo_error_message());
 		silo_error_clear();
 		free(path);
-		return ret;
+		return ret < 0 ? ret : 1;
 	}
 	ret = silo_treeptr_load(&tp, path);
-	if (ret == SILO_ENOTFOUND)
-		ret = problem(r, "its source treeptr '%s' is missing", path);
-	else if (ret < 0)
+	if (ret == SILO_ENOTFOUND) {
+		silo_error_clear();
+		ret = 0;
+	} else if (ret < 0) {
 		ret = problem(r, "%s", silo_error_message());
-	else if (!silo_treeptr_is_tree(&tp))
+		ret = ret < 0 ? ret : 1;
+	} else if (!silo_treeptr_is_tree(&tp)) {
 		ret = problem(r, "its source treeptr '%s' names an opaque file, not a tree", path);
+		ret = ret < 0 ? ret : 1;
+	} else {
+		ret = 1;
+	}
 	silo_treeptr_release(&tp);
 	free(path);
 	return ret;
+}
+
+/* The top-level treeptrs of DIR, sorted, into NAMES. */
+static int list_treeptrs(struct strvec *names, const char *dir)
+{
+	size_t sfx = strlen(SILO_TREEPTR_SUFFIX);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return silo__error_errno("cannot read the recipe '%s'", dir);
+	while (!ret && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] != '.' && len > sfx &&
+		    !strcmp(de->d_name + len - sfx, SILO_TREEPTR_SUFFIX))
+			ret = knot_strv_push(names, de->d_name);
+	}
+	closedir(d);
+	if (!ret && names->n)
+		qsort(names->v, names->n, sizeof(*names->v), knot_cmp_strings);
+	return ret;
+}
+
+/* What the directory holds instead of the source treeptrs of the
+ * versions asked for: "versions 0.5.12, 0.5.13", "treeptrs a.treeptr". */
+static int sources_present(struct strbuf *sb, const struct silo_knot_recipe *r,
+			   const struct strvec *names)
+{
+	const char *base = r->tarball_name ? r->tarball_name : r->name;
+	size_t i, blen = strlen(base), sfx = strlen(SILO_TREEPTR_SUFFIX), nv = 0, pass;
+	int ret = 0;
+
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		size_t n = 0;
+		for (i = 0; i < names->n && !ret; i++) {
+			const char *f = names->v[i];
+			size_t len = strlen(f);
+			int ours = len > blen + 1 + sfx && !strncmp(f, base, blen) && f[blen] == '-';
+			if (ours != !pass)
+				continue;
+			if (!n++)
+				ret = strbuf_adds(sb, pass ? (nv ? "; other treeptrs: " : "treeptrs ")
+							   : "versions ");
+			if (!ret)
+				ret = pass ? strbuf_addf(sb, "%s%s", n > 1 ? ", " : "", f)
+					   : strbuf_addf(sb, "%s%.*s", n > 1 ? ", " : "",
+							 (int)(len - blen - 1 - sfx), f + blen + 1);
+		}
+		if (!pass)
+			nv = n;
+	}
+	return ret;
+}
+
+/* Which versions have their source.  A directory without any treeptr is
+ * a sourceless recipe, all of whose versions build from an empty
+ * directory; one holding treeptrs, none of the versions asked for, is
+ * a problem naming what is there. */
+static int check_sources(struct silo_knot_recipe *r)
+{
+	struct strvec names = STRVEC_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, n = 0;
+	int ret;
+
+	if (!(r->has_source = calloc(r->n_versions ? r->n_versions : 1, 1)))
+		return silo__error_oom();
+	if ((ret = list_treeptrs(&names, r->dir)) < 0)
+		return ret;
+	if (!names.n) {
+		r->sourceless = 1;
+		memset(r->has_source, 1, r->n_versions);
+		return 0;
+	}
+	for (i = 0; i < r->n_versions && ret >= 0; i++)
+		if (well_formed(r->versions[i]) && (ret = check_source(r, r->versions[i])) > 0)
+			r->has_source[i] = 1, n++;
+	if (ret >= 0 && !n && r->n_versions && !(ret = sources_present(&sb, r, &names))) {
+		char *path = silo_knot_recipe_source(r, r->versions[0]);
+		if (!path)
+			ret = silo__error_oom();
+		else if (r->n_versions == 1)
+			ret = problem(r, "its source treeptr '%s' is missing; the recipe holds %s",
+				      path, sb.buf);
+		else
+			ret = problem(r, "no version of WEDGE_VERSION_LIST has its source treeptr "
+				      "(such as '%s'); the recipe holds %s", path, sb.buf);
+		free(path);
+	}
+	strbuf_release(&sb);
+	strvec_clear(&names);
+	return ret < 0 ? ret : 0;
 }
 
 /* The problem of a command refused when the recipe was read: REFUSED
@@ -728,6 +852,14 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 		    (ret = problem(r, "WEDGE_ENV entry '%s' is not a variable name", words.v[i])) < 0)
 			goto out;
 	take_words(&r->env, &r->n_env, &words);
+	if (v->build_deps && (ret = knot_strv_split(&words, v->build_deps)) < 0)
+		goto out;
+	for (i = 0; i < words.n; i++)
+		if (!package_name_ok(words.v[i]) &&
+		    (ret = problem(r, "WEDGE_BUILD_DEPS entry '%s' is not a Debian package name",
+				   words.v[i])) < 0)
+			goto out;
+	take_words(&r->build_deps, &r->n_build_deps, &words);
 
 	r->funcs = v->funcs;
 	if (!(r->funcs & (SILO_KNOT_FN_MAKE | SILO_KNOT_FN_MAKE_FROM_SOURCE)) &&
@@ -739,9 +871,7 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 	if ((r->funcs & SILO_KNOT_FN_INSTALL) && !(r->funcs & SILO_KNOT_FN_MAKE) &&
 	    (ret = problem(r, "wedge-install needs a BUILD_DIR, which only wedge-make has")) < 0)
 		goto out;
-	for (i = 0; i < r->n_versions && ret >= 0; i++)
-		if (well_formed(r->versions[i]))
-			ret = check_source(r, r->versions[i]);
+	ret = check_sources(r);
 out:
 	strvec_clear(&words);
 	return ret;
@@ -757,7 +887,7 @@ out:
  * used).  The file is written without fsync: a cache that a crash
  * spoils is only read again with bash.
  */
-#define CACHE_MAGIC "knot-recipe-cache 1\n"
+#define CACHE_MAGIC "knot-recipe-cache 2\n"
 
 static char *cache_path(const char *cache, const char *tree)
 {

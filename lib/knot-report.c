@@ -14,23 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#define N_COLUMNS 12
+#define N_COLUMNS 13
 
 static const char *const schema[N_COLUMNS][3] = {
 	{ "status", "integer", "exit status of the task: 0 for success" },
 	{ "elapsed_secs", "number", "wall time of the task, seconds" },
 	{ "start_time", "number", "when the task started, seconds since the epoch (UTC)" },
 	{ "end_time", "number", "when the task ended, seconds since the epoch (UTC)" },
-	{ "user_secs", "number", "CPU time in user mode of the task and its children (getrusage)" },
-	{ "sys_secs", "number", "CPU time in the kernel of the task and its children (getrusage)" },
+	{ "user_secs", "number", "CPU time in user mode of the task and its children (getrusage), and of its box (its shell's times)" },
+	{ "sys_secs", "number", "CPU time in the kernel of the task and its children (getrusage), and of its box (its shell's times)" },
 	{ "max_rss_KiB", "integer", "the largest resident set of the task or a child, KiB (getrusage)" },
 	{ "wedge", "string", "the wedge's name (WEDGE_NAME)" },
 	{ "version", "string", "the version built" },
 	{ "key", "string", "the build key (knot-key(1))" },
-	{ "cache", "string", "hit (published before: nothing ran), built, or failed" },
+	{ "cache", "string", "hit (published before: nothing ran), built, failed, or (key -) no-source or invalid" },
 	{ "log", "string", "the task's log, relative to the report directory, or - for none" },
+	{ "why", "string", "why it ran: new (never published), or the inputs of the key that changed since the published build (knot-explain(1)); published for a hit; - for none" },
 };
 
 void silo_knot_row_release(struct silo_knot_row *row)
@@ -40,6 +42,7 @@ void silo_knot_row_release(struct silo_knot_row *row)
 	free(row->key);
 	free(row->cache);
 	free(row->log);
+	free(row->why);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -97,9 +100,10 @@ int silo_knot_report_append(const char *dir, const struct silo_knot_row *r)
 
 	if (!path)
 		return silo__error_oom();
-	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\n",
+	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\t%s\n",
 		       r->status, r->elapsed, r->start, r->end, r->user, r->sys, r->max_rss_kib,
-		       r->wedge, r->version, r->key, r->cache, r->log ? r->log : "-");
+		       r->wedge, r->version, r->key, r->cache, r->log ? r->log : "-",
+		       r->why ? r->why : "-");
 	if (len < 0) {
 		free(path);
 		return silo__error_oom();
@@ -214,7 +218,7 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 		n++;
 		if (!(r->wedge = strdup(f[7])) || !(r->version = strdup(f[8])) ||
 		    !(r->key = strdup(f[9])) || !(r->cache = strdup(f[10])) ||
-		    !(r->log = strdup(f[11])))
+		    !(r->log = strdup(f[11])) || !(r->why = strdup(f[12])))
 			ret = silo__error_oom();
 	}
 out:
@@ -367,16 +371,81 @@ out:
 	return ret;
 }
 
+/* "2026-12-07 12:35:35" (UTC) of T, seconds since the epoch. */
+static void human_time(char out[32], double t)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, 32, "%.3f", t);
+}
+
+/* How many lines of a failed task's log index.html shows. */
+#define LOG_TAIL_LINES 15
+
+/* A failed task of the report: the step that failed (the last line of
+ * its log saying so) and the end of its log.  N: how many came before. */
+static int add_failure(struct strbuf *sb, const char *dir, const struct silo_knot_row *r, size_t n)
+{
+	char *path = strcmp(r->log, "-") ? fs_join(dir, r->log) : NULL, *text = NULL;
+	const char *step = NULL, *tail, *p;
+	size_t len = 0, lines = 0, steplen = 0;
+	int ret;
+
+	if (path && fs_read_file(&text, &len, path, (size_t)256 << 20) < 0) {
+		silo_error_clear();
+		text = NULL;
+		len = 0;
+	}
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		size_t l = strcspn(p, "\n");
+		const char *f = memmem(p, l, " failed", 7);
+		if (!strncmp(p, "knot: ", 6) && f) {
+			step = p + 6;
+			steplen = l - 6;
+		}
+	}
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	for (tail = text ? text + len : NULL; tail && tail > text; tail--)
+		if (tail[-1] == '\n' && ++lines == LOG_TAIL_LINES)
+			break;
+	ret = strbuf_addf(sb, "%s<h2 id=\"failure-%zu\">", n ? "" : "<div id=\"failures\">\n<h2>Failures</h2>\n", n);
+	if (!ret && !(ret = add_html(sb, r->wedge)) && !(ret = strbuf_adds(sb, "/")) &&
+	    !(ret = add_html(sb, r->version)) && !(ret = strbuf_adds(sb, ": <span class=\"step\">"))) {
+		char *s = step ? strndup(step, steplen) : NULL;
+		ret = step && !s ? silo__error_oom() : add_html(sb, s ? s : "failed");
+		free(s);
+	}
+	if (!ret)
+		ret = strbuf_adds(sb, "</span></h2>\n");
+	if (!ret && text && len) {
+		if (!(ret = strbuf_addf(sb, "<p>The last %zu lines of <a href=\"",
+					tail == text ? lines + 1 : lines)) &&
+		    !(ret = add_html(sb, r->log)) && !(ret = strbuf_adds(sb, "\">its log</a>:</p>\n<pre>")) &&
+		    !(ret = add_html(sb, tail)))
+			ret = strbuf_adds(sb, "</pre>\n");
+	}
+	free(path);
+	free(text);
+	return ret;
+}
+
 static const char html_head[] =
 	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<title>knot tasks</title>\n<style>\n"
 	"body { font-family: sans-serif; margin: 1em; }\n"
 	"table { border-collapse: collapse; }\n"
 	"th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; font-size: 90%; }\n"
 	"th { background: #eee; cursor: pointer; }\n"
 	"td.num { text-align: right; }\n"
+	"td[title] { white-space: nowrap; }\n"
+	".scroll { overflow-x: auto; }\n"
 	"tr.failed td { background: #fdd; }\n"
 	".key { font-family: monospace; }\n"
+	"pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }\n"
 	"</style>\n</head>\n<body>\n<h1>knot tasks</h1>\n";
 
 /* Sorting without a framework: a click on a header sorts by its column,
@@ -404,16 +473,16 @@ int silo_knot_report_html(const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct silo_knot_row *rows = NULL;
-	size_t n = 0, i, c, counts[3] = { 0, 0, 0 };
+	size_t n = 0, i, c, counts[4] = { 0, 0, 0, 0 };
 	double elapsed = 0, user = 0, sys = 0, first = 0, last = 0;
-	char *path = NULL;
+	char *path = NULL, nosrc[64] = "";
 	int ret;
 
 	if ((ret = silo_knot_report_read(&rows, &n, dir)) < 0)
 		return ret;
 	ret = strbuf_adds(&sb, html_head);
 	if (!ret)
-		ret = strbuf_adds(&sb, "<table id=\"tasks\">\n<thead><tr>");
+		ret = strbuf_adds(&sb, "<div class=\"scroll\"><table id=\"tasks\">\n<thead><tr>");
 	for (c = 0; !ret && c < N_COLUMNS; c++)
 		ret = strbuf_addf(&sb, "<th data-type=\"%s\">%s</th>",
 				  strcmp(schema[c][1], "string") ? "number" : "string", schema[c][0]);
@@ -421,9 +490,9 @@ int silo_knot_report_html(const char *dir)
 		ret = strbuf_adds(&sb, "</tr></thead>\n<tbody>\n");
 	for (i = 0; !ret && i < n; i++) {
 		const struct silo_knot_row *r = &rows[i];
-		int failed = !strcmp(r->cache, "failed");
+		int failed = !strcmp(r->cache, "failed") || !strcmp(r->cache, "invalid");
 
-		counts[!strcmp(r->cache, "hit") ? 0 : failed ? 2 : 1]++;
+		counts[!strcmp(r->cache, "hit") ? 0 : failed ? 2 : !strcmp(r->cache, "no-source") ? 3 : 1]++;
 		elapsed += r->elapsed;
 		user += r->user;
 		sys += r->sys;
@@ -431,36 +500,52 @@ int silo_knot_report_html(const char *dir)
 			first = r->start;
 		if (!i || r->end > last)
 			last = r->end;
+		char t0[32], t1[32];
+
+		human_time(t0, r->start);
+		human_time(t1, r->end);
+		/* Times for people, the tsv's values as titles (and to sort by);
+		 * the key shortened, in full as its title. */
 		ret = strbuf_addf(&sb, "<tr class=\"task%s\"><td class=\"num\">%d</td>"
-				  "<td class=\"num\">%.3f</td><td class=\"num\">%.3f</td>"
-				  "<td class=\"num\">%.3f</td><td class=\"num\">%.3f</td>"
+				  "<td class=\"num\">%.3f</td><td title=\"%.3f\">%s</td>"
+				  "<td title=\"%.3f\">%s</td><td class=\"num\">%.3f</td>"
 				  "<td class=\"num\">%.3f</td><td class=\"num\">%ld</td><td>",
-				  failed ? " failed" : "", r->status, r->elapsed, r->start, r->end,
+				  failed ? " failed" : "", r->status, r->elapsed, r->start, t0, r->end, t1,
 				  r->user, r->sys, r->max_rss_kib);
 		if (!ret && !(ret = add_html(&sb, r->wedge)) && !(ret = strbuf_adds(&sb, "</td><td>")) &&
 		    !(ret = add_html(&sb, r->version)) &&
-		    !(ret = strbuf_adds(&sb, "</td><td class=\"key\">")) &&
-		    !(ret = add_html(&sb, r->key)) && !(ret = strbuf_adds(&sb, "</td><td>")) &&
-		    !(ret = add_html(&sb, r->cache)) && !(ret = strbuf_adds(&sb, "</td><td>"))) {
+		    !(ret = strbuf_adds(&sb, "</td><td class=\"key\" title=\"")) &&
+		    !(ret = add_html(&sb, r->key)) &&
+		    !(ret = strbuf_addf(&sb, "\">%.12s</td><td>", r->key)) &&
+		    !(ret = add_html(&sb, r->cache)) && !(ret = strbuf_adds(&sb, "</td>"))) {
+			/* a short link, its path as the title */
 			if (strcmp(r->log, "-")) {
-				if (!(ret = strbuf_adds(&sb, "<a href=\"")) && !(ret = add_html(&sb, r->log)) &&
-				    !(ret = strbuf_adds(&sb, "\">")) && !(ret = add_html(&sb, r->log)))
-					ret = strbuf_adds(&sb, "</a>");
+				if (!(ret = strbuf_adds(&sb, "<td title=\"")) && !(ret = add_html(&sb, r->log)) &&
+				    !(ret = strbuf_adds(&sb, "\"><a href=\"")) && !(ret = add_html(&sb, r->log)))
+					ret = strbuf_adds(&sb, "\">log</a>");
 			} else {
-				ret = strbuf_adds(&sb, "-");
+				ret = strbuf_adds(&sb, "<td>-");
 			}
 		}
-		if (!ret)
+		if (!ret && !(ret = strbuf_adds(&sb, "</td><td class=\"why\">")) &&
+		    !(ret = add_html(&sb, r->why)))
 			ret = strbuf_adds(&sb, "</td></tr>\n");
 	}
+	if (counts[3])
+		snprintf(nosrc, sizeof(nosrc), ", %zu without a source", counts[3]);
 	if (!ret)
-		ret = strbuf_addf(&sb, "</tbody>\n</table>\n<p id=\"totals\">%zu tasks: %zu hit, "
-				  "%zu built, %zu failed; %.3f s of tasks, %.3f s user, %.3f s sys, "
+		ret = strbuf_addf(&sb, "</tbody>\n</table></div>\n<p id=\"totals\">%zu tasks: %zu hit, "
+				  "%zu built, %zu failed%s; %.3f s of tasks, %.3f s user, %.3f s sys, "
 				  "%.3f s from first start to last end.</p>\n",
-				  n, counts[0], counts[1], counts[2], elapsed, user, sys,
+				  n, counts[0], counts[1], counts[2], nosrc, elapsed, user, sys,
 				  n ? last - first : 0.0);
 	if (!ret)
 		ret = critical_path(&sb, dir, rows, n);
+	for (i = 0, c = 0; !ret && i < n; i++)
+		if (!strcmp(rows[i].cache, "failed") || !strcmp(rows[i].cache, "invalid"))
+			ret = add_failure(&sb, dir, &rows[i], c++);
+	if (!ret && c)
+		ret = strbuf_adds(&sb, "</div>\n");
 	if (!ret)
 		ret = strbuf_addf(&sb, "<p>Columns: <a href=\"tasks.tsv\">tasks.tsv</a>, described by "
 				  "<a href=\"tasks.schema.tsv\">tasks.schema.tsv</a>.</p>\n%s"

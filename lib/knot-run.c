@@ -47,6 +47,17 @@ char *knot_vformat(const char *fmt, va_list ap)
 	return s;
 }
 
+char *knot_format(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = knot_vformat(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 {
 	va_list ap;
@@ -60,6 +71,11 @@ int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 		return silo__error_oom();
 	}
 	return 0;
+}
+
+int knot_cmp_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int knot_strv_split(struct strvec *sv, const char *s)

@@ -390,8 +390,8 @@ static void fill_row(struct silo_knot_row *row, const struct silo_knot_task *t,
 	getrusage(RUSAGE_CHILDREN, &children);
 	row->status = status;
 	row->elapsed = row->end - row->start;
-	row->user = tv_secs(self.ru_utime) + tv_secs(children.ru_utime);
-	row->sys = tv_secs(self.ru_stime) + tv_secs(children.ru_stime);
+	row->user = tv_secs(self.ru_utime) + tv_secs(children.ru_utime) + res->box_user;
+	row->sys = tv_secs(self.ru_stime) + tv_secs(children.ru_stime) + res->box_sys;
 	row->max_rss_kib = self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
 }
 
@@ -403,7 +403,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	struct silo_knot_row row;
 	struct silo_knot_task *t;
 	silo_knot_set *set;
-	char *log = NULL;
+	char *log = NULL, *why = NULL;
 	const char *recipe = spec->recipe;
 	int ret, status;
 
@@ -436,6 +436,12 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	o.tool = spec->tool;
 	o.log_copy = log;
 	memset(&row, 0, sizeof(row));
+	/* Why it runs, before it is published. */
+	if (silo_knot_explain(&why, NULL, t, set) < 0) {
+		silo_error_clear();
+		why = NULL;
+	}
+	row.why = why ? why : "-";
 	row.start = wall_now();
 	ret = silo_knot_build(res, t, set, &o);
 	row.end = wall_now();
@@ -447,6 +453,9 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 		if (log)
 			write_message_log(log, silo_error_message());
 	}
+	/* A build that failed before it ran has its message as its log. */
+	if (res->kind == SILO_KNOT_FAILED && log && res->message && access(log, F_OK) < 0)
+		write_message_log(log, res->message);
 	status = exit_status(res);
 	fill_row(&row, t, res, status);
 	row.log = res->kind == SILO_KNOT_CACHED || !log ? "-" : log + strlen(spec->report) + 1;
@@ -459,5 +468,6 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 		silo_knot_result_release(res);
 	silo_knot_set_free(set);
 	free(log);
+	free(why);
 	return ret;
 }

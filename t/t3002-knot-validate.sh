@@ -38,8 +38,10 @@ test_expect_success 'every problem is named, with the recipe' '
 
 test_expect_success 'a missing source treeptr and missing variables are named' '
 	mkdir -p nosrc && printf "WEDGE_NAME=nosrc\nWEDGE_VERSION=2\nwedge-make() { :; }\nwedge-install() { :; }\n" >nosrc/WEDGE &&
+	knot validate nosrc &&
+	: >nosrc/nosrc-1.treeptr &&
 	test_expect_code 5 knot validate nosrc 2>err &&
-	grep -q "its source treeptr .*/nosrc/nosrc-2.treeptr. is missing" err &&
+	grep -q "its source treeptr .*/nosrc/nosrc-2.treeptr. is missing; the recipe holds versions 1$" err &&
 	mkdir -p novars && echo "# nothing yet" >novars/WEDGE &&
 	test_expect_code 5 knot validate novars 2>err &&
 	grep -q "WEDGE_NAME is not set" err &&

@@ -17,13 +17,13 @@ test_expect_success 'setup: three recipes, one depending on the others, one buil
 '
 
 test_expect_success 'tasks.tsv: the columns in order, one row per task, the right cache column' '
-	printf "status\telapsed_secs\tstart_time\tend_time\tuser_secs\tsys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\n" >expect &&
+	printf "status\telapsed_secs\tstart_time\tend_time\tuser_secs\tsys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy\n" >expect &&
 	head -n 1 rep/tasks.tsv >actual &&
 	test_cmp expect actual &&
-	awk -F"\t" "NR > 1 { print \$1, \$8, \$9, \$10, \$11 }" rep/tasks.tsv | sort -k2 >actual &&
+	awk -F"\t" "NR > 1 { print \$1, \$8, \$9, \$10, \$11, \$13 }" rep/tasks.tsv | sort -k2 >actual &&
 	for n in one three two; do
 		k=$(knot key --unboxed deps/source.medo/$n | cut -d" " -f1) &&
-		c=built && { test $n != two || c=hit; } &&
+		c="built new" && { test $n != two || c="hit published"; } &&
 		echo "0 $n 1.0 $k $c" || return 1
 	done >expect &&
 	test_cmp expect actual &&
@@ -56,7 +56,7 @@ class P(HTMLParser):
     def __init__(self):
         super().__init__()
         self.rows, self.heads, self.cell, self.links = [], [], None, []
-        self.scripts, self.in_head, self.ids = 0, False, []
+        self.scripts, self.in_head, self.ids, self.shown = 0, False, [], []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if 'id' in a:
@@ -65,6 +65,7 @@ class P(HTMLParser):
             self.rows.append([])
         elif tag in ('td', 'th'):
             self.cell = ''
+            self.title = a.get('title')
         elif tag == 'a' and self.rows and self.cell is not None:
             self.links.append(a['href'])
         elif tag == 'script':
@@ -73,7 +74,10 @@ class P(HTMLParser):
                 print('external script', a['src']); sys.exit(1)
     def handle_endtag(self, tag):
         if tag == 'td' and self.rows:
-            self.rows[-1].append(self.cell)
+            # a cell shown for people has the value of tasks.tsv as its title
+            self.rows[-1].append(self.title if self.title is not None else self.cell)
+            if self.title is not None:
+                self.shown.append((self.title, self.cell))
             self.cell = None
         elif tag == 'th':
             self.heads.append(self.cell)
@@ -89,19 +93,27 @@ for r in p.rows:
     print('\t'.join(r))
 for l in p.links:
     print('link', l)
+for title, text in p.shown:
+    print('shown', title, text)
 print('ids', ' '.join(p.ids))
 print('scripts', p.scripts)
 PY
 
 test_expect_success 'index.html: one table whose rows are tasks.tsv, links to the logs, totals, critical path' '
 	python3 parse.py rep/index.html >parsed &&
-	grep -v "^link \|^ids \|^scripts " parsed >actual &&
+	grep -v "^link \|^ids \|^scripts \|^shown " parsed >actual &&
 	test_cmp rep/tasks.tsv actual &&
 	awk -F"\t" "NR > 1 && \$12 != \"-\" { print \"link \" \$12 }" rep/tasks.tsv >expect &&
 	grep "^link " parsed >actual &&
 	test_cmp expect actual &&
 	grep -q "^ids tasks totals critical-path\$" parsed &&
 	grep -q "^scripts 1\$" parsed &&
+	awk -F"\t" "NR > 1 { print \$3; print \$4; print \$10; if (\$12 != \"-\") print \$12 }" rep/tasks.tsv >values &&
+	python3 -c "import time, sys
+for v in open(\"values\").read().split():
+    print(\"shown\", v, \"log\" if v.startswith(\"logs/\") else v[:12] if len(v) == 64 else time.strftime(\"%Y-%m-%d %H:%M:%S\", time.gmtime(int(float(v)))))" >expect &&
+	grep "^shown " parsed >actual &&
+	test_cmp expect actual &&
 	grep -q "3 tasks: 1 hit, 2 built, 0 failed" rep/index.html &&
 	k1=$(knot key --unboxed deps/source.medo/one | cut -c1-12) &&
 	k3=$(knot key --unboxed deps/source.medo/three | cut -c1-12) &&
@@ -115,14 +127,14 @@ test_expect_success 'knot report writes index.html again from tasks.tsv' '
 	test_cmp before.html rep/index.html &&
 	sed -i "s/\tone\t1.0\t/\tuno\t1.0\t/" rep/tasks.tsv &&
 	knot report rep &&
-	python3 parse.py rep/index.html | grep -v "^link \|^ids \|^scripts " >actual &&
+	python3 parse.py rep/index.html | grep -v "^link \|^ids \|^scripts \|^shown " >actual &&
 	test_cmp rep/tasks.tsv actual
 '
 
 test_expect_success 'knot report of a malformed tasks.tsv fails, naming the file and line' '
 	mkdir broken && printf "h\n1\t2\n" >broken/tasks.tsv &&
 	test_expect_code 5 knot report broken 2>err &&
-	grep -q "broken/tasks.tsv. line 2: expected 12 columns" err &&
+	grep -q "broken/tasks.tsv. line 2: expected 13 columns" err &&
 	! test -e broken/index.html
 '
 

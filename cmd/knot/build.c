@@ -102,6 +102,20 @@ int cmd_knot_build(int argc, const char **argv)
 	ret = silo_knot_build_all(&r, &o);
 	if (!r)
 		return knot_cmd_finish(fe_lib_error(ret));
+	/* With --keep-going, what cannot be built is not built; the rest is. */
+	for (i = 0; i < silo_knot_set_absent_count(r->set); i++) {
+		const struct silo_knot_absent *a = silo_knot_set_absent(r->set, i);
+
+		if (a->kind == SILO_KNOT_INVALID) {
+			fe_error(0, "%s", a->reason);
+			failures++;
+			if (!first_failure)
+				first_failure = FE_EXIT_INVALID;
+		}
+		if (verbose)
+			printf("%s %s/%s - -\n", a->kind == SILO_KNOT_INVALID ? "invalid" : "no-source",
+			       a->name, a->version ? a->version : "-");
+	}
 	for (i = 0; i < r->n; i++) {
 		const struct silo_knot_outcome *c = &r->v[i];
 		const struct silo_knot_task *t = c->task;

@@ -37,6 +37,8 @@ int cmd_knot_list(int argc, const char **argv)
 		return fe_parse_exit(argc);
 	if (argc > 1)
 		return fe_usage_error(usage, opts, "name one source medo");
+	/* A recipe that cannot be built does not hide the others. */
+	cfg.keep_going = 1;
 	if ((status = knot_cmd_load(&set, &cfg, argc ? argc : 1, argc ? argv : def)))
 		return status;
 	if (json && !(arr = json_array())) {
@@ -58,6 +60,21 @@ int cmd_knot_list(int argc, const char **argv)
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}",
 				"name", t->recipe->name, "version", t->version, "key", t->key,
 				"state", state_name(state), "treeptr", t->derived_treeptr)) < 0)
+			status = fe_error(FE_EXIT_FAILURE, "out of memory");
+	}
+	for (i = 0; i < silo_knot_set_absent_count(set); i++) {
+		const struct silo_knot_absent *a = silo_knot_set_absent(set, i);
+		const char *state = a->kind == SILO_KNOT_NO_SOURCE ? "no-source" : "invalid";
+
+		if (a->kind == SILO_KNOT_INVALID)
+			status = fe_error(FE_EXIT_INVALID, "%s", a->reason);
+		if (!json) {
+			printf("%s %s - %s\n", a->name, a->version ? a->version : "-", state);
+			continue;
+		}
+		if (json_array_append_new(arr, json_pack("{s:s, s:s?, s:n, s:s, s:s}",
+				"name", a->name, "version", a->version, "key", "state", state,
+				"reason", a->reason)) < 0)
 			status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	}
 	if (json) {

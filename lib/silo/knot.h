@@ -50,6 +50,10 @@ struct silo_knot_recipe {
 	char *name;		/* WEDGE_NAME */
 	char **versions;	/* WEDGE_VERSION, or the words of WEDGE_VERSION_LIST */
 	size_t n_versions;
+	/* has_source[i]: versions[i] can be built, its source treeptr being
+	 * there (or the recipe having none at all: sourceless) */
+	unsigned char *has_source;
+	int sourceless;		/* no treeptr in the directory: an empty source */
 	char *tarball_name;	/* WEDGE_TARBALL_NAME, or NULL */
 	int is_absolute;	/* WEDGE_IS_ABSOLUTE=1 */
 	int leaky;		/* WEDGE_LEAKY_BUILD=1: network while building */
@@ -58,6 +62,8 @@ struct silo_knot_recipe {
 	size_t n_deps;
 	char **env;		/* WEDGE_ENV: names of variables passed in */
 	size_t n_env;
+	char **build_deps;	/* WEDGE_BUILD_DEPS: Debian packages the build needs */
+	size_t n_build_deps;
 	unsigned funcs;		/* enum silo_knot_fn bits */
 	/* The tree id of the directory without its top-level treeptrs (as
 	 * in the key), when it was read with a recipe cache; else "". */
@@ -74,8 +80,9 @@ struct silo_knot_config;
  * on the host), with every command at the top level of the file but
  * assignments and "set -o" refused, and collect its variables and
  * functions.  What is wrong with the recipe (a refused command, a
- * missing variable or function, a malformed version, a missing or
- * unreadable source treeptr) is listed in out->problems, and the call
+ * missing variable or function, a malformed version, an unreadable
+ * source treeptr, none for any version while the directory holds
+ * treeptrs) is listed in out->problems, and the call
  * still succeeds; failing to run bash or make the box at all, or the
  * WEDGE file failing when sourced, is an error (SILO_EINVALID, with
  * bash's message).  Release with silo_knot_recipe_release().
@@ -85,7 +92,8 @@ SILO_EXTERN int silo_knot_recipe_load(struct silo_knot_recipe *out, const char *
 SILO_EXTERN void silo_knot_recipe_release(struct silo_knot_recipe *r);
 
 /* The source treeptr of VERSION: DIR/<tarball name or name>-<version>.treeptr
- * (owned by the caller). */
+ * (owned by the caller); a sourceless recipe has none, but the path is
+ * given all the same. */
 SILO_EXTERN char *silo_knot_recipe_source(const struct silo_knot_recipe *r, const char *version);
 
 /* 1 if DIR holds a WEDGE file. */
@@ -179,6 +187,10 @@ struct silo_knot_config {
 	 * instead of sourcing a recipe it holds (knot build's tasks). */
 	const char *recipe_cache;
 	int recipe_cache_read;
+	/* A recipe of a source medo that cannot be built (invalid, or
+	 * depending on one that is) is listed by silo_knot_set_absent()
+	 * instead of failing the set. */
+	int keep_going;
 };
 
 struct silo_knot_task {
@@ -197,6 +209,10 @@ struct silo_knot_task {
 	char *derived_medo;	/* the derived medo directory */
 	char *derived_treeptr;	/* <derived>/<distro>/<codename>/<name>-<version>.treeptr */
 	char *box;		/* the box settings, as in the key */
+	/* WEDGE_BUILD_DEPS as installed here: "<package>=<version>" words,
+	 * "<package>=none" when it is not installed (as in the key) */
+	char *build_deps;
+	char *missing_build_deps;	/* those not installed, or NULL */
 	int state;		/* private to the builder */
 };
 
@@ -206,9 +222,13 @@ SILO_EXTERN int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_co
 SILO_EXTERN void silo_knot_set_free(silo_knot_set *set);	/* NULL is allowed */
 
 /*
- * Add PATH: a recipe directory (holding WEDGE), or a source medo, every
- * subdirectory of which that holds a WEDGE file is a recipe.  Recipes
- * with problems are SILO_EINVALID, naming the recipe and the problems.
+ * Add PATH: a recipe directory (holding WEDGE), every version of which
+ * whose source is there is a task; <recipe-dir>/<version>, that version
+ * only; or a source medo, every subdirectory of which that holds a
+ * WEDGE file is a recipe.  Recipes with problems are SILO_EINVALID,
+ * naming the recipe and the problems (with cfg->keep_going, those of a
+ * source medo are absent instead).  A listed version without its source
+ * is absent, not an error; asked for by name, it is SILO_ENOTFOUND.
  */
 SILO_EXTERN int silo_knot_set_add(silo_knot_set *set, const char *path);
 
@@ -225,6 +245,24 @@ SILO_EXTERN int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_c
 				   const char *const *paths, size_t n);
 
 SILO_EXTERN size_t silo_knot_set_count(const silo_knot_set *set);
+
+/* What the recipes added name but the set cannot build. */
+enum silo_knot_absent_kind {
+	SILO_KNOT_NO_SOURCE = 1,	/* a listed version whose source treeptr is not there */
+	SILO_KNOT_INVALID		/* a recipe with problems, or depending on one */
+};
+
+struct silo_knot_absent {
+	int kind;		/* enum silo_knot_absent_kind */
+	char *dir;		/* the recipe directory */
+	char *name;		/* WEDGE_NAME, or the directory's name when unread */
+	char *version;		/* NULL: every version of the recipe */
+	char *reason;		/* why, as an error message */
+};
+
+SILO_EXTERN size_t silo_knot_set_absent_count(const silo_knot_set *set);
+SILO_EXTERN const struct silo_knot_absent *silo_knot_set_absent(const silo_knot_set *set, size_t i);
+
 SILO_EXTERN struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
 SILO_EXTERN const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
 /* The domain of the wedge paths, /wedge/<domain>/pkg. */
@@ -262,6 +300,9 @@ struct silo_knot_result {
 	char *log;		/* the kept log of a failed build, or NULL */
 	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the tree built, if any */
 	double seconds;		/* wall time of the recipe functions */
+	/* CPU seconds of the box's processes, as its shell counted them (a
+	 * process outside the box does not see them); 0 unboxed */
+	double box_user, box_sys;
 };
 
 SILO_EXTERN void silo_knot_result_release(struct silo_knot_result *r);
@@ -343,6 +384,17 @@ SILO_EXTERN void silo_knot_task_file_release(struct silo_knot_task_file *f);
 SILO_EXTERN int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
 				   int (*exit_status)(const struct silo_knot_result *res));
 
+/*
+ * Why T is built: *why one line, "new" (no build published), "published"
+ * (its key is), or the inputs of the key that changed since the published
+ * build ("recipe-tree, dep dash/0.5.12"), as its derived treeptr's
+ * provenance recorded them; *detail (NULL: not wanted) lines "state
+ * <published|stale|missing>: <treeptr>, tree <id>, <size> bytes, key <key>"
+ * and "changed <input>: <was> -> <now>".  Both owned by the caller.
+ */
+SILO_EXTERN int silo_knot_explain(char **why, char **detail, const struct silo_knot_task *t,
+				  const silo_knot_set *set);
+
 /* ---- provenance ---- */
 
 /*
@@ -423,17 +475,18 @@ SILO_EXTERN void silo_knot_build_result_free(struct silo_knot_build_result *r);	
 
 /* The columns of tasks.tsv, in order. */
 #define SILO_KNOT_REPORT_COLUMNS "status\telapsed_secs\tstart_time\tend_time\tuser_secs\t" \
-	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog"
+	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy"
 
 struct silo_knot_row {
 	int status;		/* exit status of the task: 0 for success */
 	double elapsed;		/* wall seconds */
 	double start, end;	/* seconds since the epoch */
-	double user, sys;	/* CPU seconds of the task and its children */
+	double user, sys;	/* CPU seconds of the task, its children and its box */
 	long max_rss_kib;	/* the largest resident set, KiB */
 	char *wedge, *version, *key;
 	char *cache;		/* "hit", "built" or "failed" */
 	char *log;		/* relative to the report directory, or "-" */
+	char *why;		/* what silo_knot_explain() said before it ran, or "-" */
 };
 
 SILO_EXTERN void silo_knot_row_release(struct silo_knot_row *row);
