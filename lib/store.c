@@ -221,19 +221,6 @@ int silo_object_format(const silo *s)
 	return s->format;
 }
 
-void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
-{
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-
-	silo_oid_to_hex(hex, id);
-	memcpy(out, "objects/", 8);
-	out[8] = hex[0];
-	out[9] = hex[1];
-	out[10] = '/';
-	strcpy(out + 11, hex + 2);
-	strcat(out + 11, ".gz");
-}
-
 /*
  * Ask the sources of S in order, only the local ones if LOCAL_ONLY; with
  * TYPE and SIZE, what the object is, from the sources that can tell
@@ -393,27 +380,6 @@ int silo_foreach_object(silo *s,
 		free((char *)l.v[i].info.relpath);
 	free(l.v);
 	return ret;
-}
-
-int silo_stream_type(const silo_stream *st)
-{
-	return st->type;
-}
-
-uint64_t silo_stream_size(const silo_stream *st)
-{
-	return st->size;
-}
-
-int silo_stream_read(silo_stream *st, const void **data, size_t *len)
-{
-	return st->ops->read(st, data, len);
-}
-
-void silo_stream_free(silo_stream *st)
-{
-	if (st)
-		st->ops->free(st);
 }
 
 int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name)
