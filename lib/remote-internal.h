@@ -19,8 +19,9 @@ struct silo_remote {
 	unsigned moved_lookups;
 };
 
-/* Where indexes of remote packs are kept: beside the cache silo, in
- * "<cache>/idx-<format>".  The result is owned by the caller. */
+/* Where indexes of remote packs are kept (remote-cache.c): beside the
+ * cache silo, in "<cache>/idx-<format>".  The result is owned by the
+ * caller. */
 int remote_index_dir(char **out, int format);
 
 /* 1 if a pack of R lists ID in its index, 0 if none does, negative on

@@ -1,4 +1,8 @@
-/* Reading silos over HTTP(S) into a local cache silo (see silo/remote.h). */
+/*
+ * Reading silos over HTTP(S) into a local cache silo (see silo/remote.h):
+ * the handle of a remote, and its loose objects downloaded, checked and
+ * named in the cache.  Its packs are remote-pack.c.
+ */
 #include "remote-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -13,57 +17,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-int silo_cache_dir(char **out)
-{
-	const char *dir = getenv(SILO_ENV_CACHE_DIR), *xdg, *home;
-
-	*out = NULL;
-	if (dir && *dir)
-		*out = strdup(dir);
-	else if ((xdg = getenv("XDG_CACHE_HOME")) && *xdg)
-		*out = fs_join(xdg, "silo");
-	else if ((home = getenv("HOME")) && *home)
-		*out = fs_join(home, ".cache/silo");
-	else
-		return silo_error_set(SILO_ENOTFOUND,
-			"no cache directory: set SILO_CACHE_DIR, XDG_CACHE_HOME or HOME");
-	return *out ? 0 : silo_error_oom();
-}
-
-int remote_index_dir(char **out, int format)
-{
-	char *base, name[32];
-	int ret;
-
-	if ((ret = silo_cache_dir(&base)) < 0)
-		return ret;
-	snprintf(name, sizeof(name), "idx-%s", silo_oid_format_name(format));
-	*out = fs_join(base, name);
-	free(base);
-	return *out ? 0 : silo_error_oom();
-}
-
-int silo_cache_open(silo **out, int format)
-{
-	char *base, *dir;
-	int ret;
-
-	*out = NULL;
-	if ((ret = silo_cache_dir(&base)) < 0)
-		return ret;
-	dir = fs_join(base, silo_oid_format_name(format));
-	free(base);
-	if (!dir)
-		return silo_error_oom();
-	/* Creating is idempotent and safe against concurrent creators. */
-	if ((ret = silo_init(dir, format)) == 0)
-		ret = silo_open(out, dir);
-	if (ret < 0)
-		silo_error_wrap("cannot open the cache '%s'", dir);
-	free(dir);
-	return ret;
-}
 
 const char *silo_remote_url(const silo_remote *r)
 {
