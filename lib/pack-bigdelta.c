@@ -9,7 +9,6 @@
  * the rest lives in the page cache, which the system may reclaim.
  */
 #include "pack.h"
-#include "delta.h"
 #include "delta-stream.h"
 #include "error-internal.h"
 #include "fsutil.h"
