@@ -37,7 +37,7 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 	if (ret == 0 && result == HTTP_OK)
 		ret = 1;
 	else if (ret == 0 && result == HTTP_NOT_FOUND)
-		ret = remote_pack_has(rs->r, rs->cache, id);	/* perhaps packed */
+		ret = remote_pack_has(rs->r, id);	/* perhaps packed */
 	else if (ret == 0)
 		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
 	free(url);
