@@ -16,21 +16,37 @@ struct loose_source {
 	int format;
 };
 
-static char *object_path(const struct loose_source *ls, const silo_oid *id)
+/* SRC, checked to be a loose source (source.h). */
+static int as_loose(struct loose_source **out, struct silo_source *src)
+{
+	int ret = silo_source_check(src, SILO_SOURCE_LOOSE);
+
+	*out = ret < 0 ? NULL : (struct loose_source *)src;
+	return ret;
+}
+
+/* The path of ID's file in loose source SRC: 0 and *out set (owned by
+ * the caller), or negative. */
+static int object_path(char **out, struct silo_source *src, const silo_oid *id)
 {
 	char rel[SILO_LOOSE_PATH_MAX];
+	struct loose_source *ls;
+	int ret;
 
+	*out = NULL;
+	if ((ret = as_loose(&ls, src)) < 0)
+		return ret;
 	silo_loose_relpath(rel, id);
-	return fs_join(ls->root, rel);
+	return (*out = fs_join(ls->root, rel)) ? 0 : silo_error_oom();
 }
 
 static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 {
-	char *path = object_path((struct loose_source *)src, id);
+	char *path;
 	int ret;
 
-	if (!path)
-		return silo_error_oom();
+	if ((ret = object_path(&path, src, id)) < 0)
+		return ret;
 	ret = fs_exists(path);
 	free(path);
 	return ret;
@@ -39,19 +55,18 @@ static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 static int loose_source_open(silo_stream **out, struct silo_source *src,
 			     const silo_oid *id)
 {
-	struct loose_source *ls = (struct loose_source *)src;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
-	char *path = object_path(ls, id);
+	char *path;
 	int ret;
 
-	if (!path)
-		return silo_error_oom();
+	if ((ret = object_path(&path, src, id)) < 0)
+		return ret;
 	ret = silo_loose_stream_open(out, path, path, id);
 	free(path);
 	if (ret != SILO_ENOTFOUND)
 		return ret;
 	silo_error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-		       silo_oid_to_hex(hex, id), ls->root);
+		       silo_oid_to_hex(hex, id), src->name);
 	return SILO_SOURCE_MISS;
 }
 
@@ -59,12 +74,13 @@ static int loose_source_each(struct silo_source *src,
 			     int (*cb)(const struct silo_object_info *info, void *payload),
 			     void *payload)
 {
-	struct loose_source *ls = (struct loose_source *)src;
+	struct loose_source *ls;
 	struct loose_entry *v;
 	size_t n, i;
 	int ret;
 
-	if ((ret = loose_scan_dir(&v, &n, ls->root, ls->format)) < 0)
+	if ((ret = as_loose(&ls, src)) < 0 ||
+	    (ret = loose_scan_dir(&v, &n, ls->root, ls->format)) < 0)
 		return ret;
 	for (i = 0; i < n && !ret; i++) {
 		struct silo_object_info info;
@@ -85,12 +101,12 @@ static int loose_source_each(struct silo_source *src,
 static int loose_source_info(struct silo_source *src, const silo_oid *id, int *type,
 			     uint64_t *size)
 {
-	char *path = object_path((struct loose_source *)src, id);
 	silo_stream *st;
+	char *path;
 	int ret;
 
-	if (!path)
-		return silo_error_oom();
+	if ((ret = object_path(&path, src, id)) < 0)
+		return ret;
 	if (!size) {
 		/* Every loose object is a blob: its file says enough. */
 		ret = fs_exists(path);
@@ -140,7 +156,7 @@ int loose_source_new(struct silo_source **out, const char *root, int format)
 		return silo_error_oom();
 	}
 	ls->base.ops = &loose_source_ops;
-	ls->base.local = 1;
+	ls->base.type = SILO_SOURCE_LOOSE;
 	ls->base.name = ls->root;
 	ls->format = format;
 	*out = &ls->base;

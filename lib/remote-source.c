@@ -20,14 +20,24 @@ struct remote_source {
 	silo *cache;	/* a handle of its own on the cache: local sources only */
 };
 
+/* SRC, checked to be a remote source (source.h). */
+static int as_remote(struct remote_source **out, struct silo_source *src)
+{
+	int ret = silo_source_check(src, SILO_SOURCE_REMOTE);
+
+	*out = ret < 0 ? NULL : (struct remote_source *)src;
+	return ret;
+}
+
 static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 {
-	struct remote_source *rs = (struct remote_source *)src;
+	struct remote_source *rs;
 	enum http_result result;
 	char error[512], *url;
 	int ret;
 
-	if ((ret = silo_has_object_local(rs->cache, id)) != 0)
+	if ((ret = as_remote(&rs, src)) < 0 ||
+	    (ret = silo_has_object_local(rs->cache, id)) != 0)
 		return ret;
 	if (remote_pack_known(rs->r, id) > 0)
 		return 1;
@@ -65,7 +75,12 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 
 static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
 {
-	return fetch_one((struct remote_source *)src, id, NULL);
+	struct remote_source *rs;
+	int ret;
+
+	if ((ret = as_remote(&rs, src)) < 0)
+		return ret;
+	return fetch_one(rs, id, NULL);
 }
 
 /* An object read whole from a remote pack that is not a blob (a tree
@@ -126,10 +141,12 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 static int remote_source_open(silo_stream **out, struct silo_source *src,
 			      const silo_oid *id)
 {
-	struct remote_source *rs = (struct remote_source *)src;
+	struct remote_source *rs;
 	struct silo_fetch_item item;
 	int ret;
 
+	if ((ret = as_remote(&rs, src)) < 0)
+		return ret;
 	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id);
 	ret = fetch_one(rs, id, &item);
@@ -159,10 +176,11 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 static int remote_source_info(struct silo_source *src, const silo_oid *id, int *type,
 			      uint64_t *size)
 {
-	struct remote_source *rs = (struct remote_source *)src;
+	struct remote_source *rs;
 	int ret;
 
-	if ((ret = silo_object_info(rs->cache, id, type, size)) != 0)
+	if ((ret = as_remote(&rs, src)) < 0 ||
+	    (ret = silo_object_info(rs->cache, id, type, size)) != 0)
 		return ret;
 	return remote_source_lookup(src, id);
 }
@@ -196,7 +214,7 @@ int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
 		return silo_error_oom();
 	}
 	rs->base.ops = &remote_source_ops;
-	rs->base.local = 0;
+	rs->base.type = SILO_SOURCE_REMOTE;
 	rs->base.name = silo_remote_url(r);
 	rs->r = r;
 	rs->cache = cache;

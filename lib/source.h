@@ -59,15 +59,37 @@ struct silo_source_ops {
 	int (*info)(struct silo_source *src, const silo_oid *id, int *type, uint64_t *size);
 };
 
+/* What a source is made of. */
+enum silo_source_type {
+	SILO_SOURCE_LOOSE = 1,	/* loose-source.c */
+	SILO_SOURCE_PACKS,	/* pack-source.c */
+	SILO_SOURCE_REMOTE	/* remote-source.c */
+};
+
 /* Every source starts with this header. */
 struct silo_source {
 	const struct silo_source_ops *ops;
-	/* 1 for files under the silo root, which can be written, listed
-	 * and verified; 0 for a remote source. */
-	int local;
+	enum silo_source_type type;
 	/* What the source is, for messages: a path or a URL. */
 	const char *name;
 };
+
+/* 1 for files under the silo root, which can be written, listed and
+ * verified; 0 for a remote source. */
+static inline int silo_source_is_local(const struct silo_source *src)
+{
+	return src->type != SILO_SOURCE_REMOTE;
+}
+
+/*
+ * The checked downcast: 0 when SRC is a source of TYPE, whose struct
+ * (which starts with SRC) its caller may then use; else a bug of the
+ * library, reported as one: SILO_ERROR with a message starting "BUG:"
+ * that names both types, never a silent NULL.  Each source takes its
+ * own struct through it (as_loose(), as_packs(), as_remote()), and so
+ * must anything else that needs one kind of source.
+ */
+int silo_source_check(const struct silo_source *src, enum silo_source_type type);
 
 /* Append SRC (taken over, also on failure) to the sources of S. */
 int silo_add_source(silo *s, struct silo_source *src);
