@@ -138,12 +138,11 @@ static void loose_source_free(struct silo_source *src)
 }
 
 static const struct silo_source_ops loose_source_ops = {
-	loose_source_lookup,
-	loose_source_open,
-	loose_source_each,
-	NULL,
-	loose_source_free,
-	loose_source_info,
+	.lookup = loose_source_lookup,
+	.open = loose_source_open,
+	.each = loose_source_each,
+	.info = loose_source_info,
+	.free = loose_source_free,
 };
 
 int loose_source_new(struct silo_source **out, const char *root, int format)

@@ -175,9 +175,7 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 	 * section (tree objects, size table) in one request, as a reader
 	 * does (nothing to do for a local silo). */
 	if (tp->kind == SILO_TREEPTR_TREE &&
-	    ((ret = medo_hint_packs(fs->s, tp)) < 0 ||
-	     ((ret = silo_remote_fetch_section(fs->s, &tp->tree, &tp->object)) < 0 &&
-	      ret != SILO_ENOTFOUND))) {
+	    (ret = medo_prefetch_tree(fs->s, tp, 1)) < 0 && ret != SILO_ENOTFOUND) {
 		if (ret == SILO_ENOMEM)
 			return ret;
 		if (f->o.on_warning) {

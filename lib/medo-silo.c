@@ -53,15 +53,23 @@ char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n)
 	return names;
 }
 
-int medo_hint_packs(silo *s, const struct silo_treeptr *tp)
+int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section)
 {
+	struct silo_prefetch_hints hints;
+	char **names;
 	size_t n;
-	char **names = medo_treeptr_packs(tp, &n);
 	int ret;
 
-	if (!names)
+	if (!(names = medo_treeptr_packs(tp, &n)))
 		return SILO_ENOMEM;
-	ret = silo_remote_hint_packs(s, names, n);
+	memset(&hints, 0, sizeof(hints));
+	hints.packs = names;
+	hints.n_packs = n;
+	if (section) {
+		hints.section_first = &tp->tree;
+		hints.section_last = &tp->object;
+	}
+	ret = silo_prefetch(s, NULL, 0, &hints);
 	free(names);
 	return ret;
 }
@@ -135,9 +143,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 		 * its tree section (size table included) in one request. */
 		/* Without the section (a reader of a few tree objects), the
 		 * root tree is looked up: its pack's index, no object. */
-		if (ret == 0 && tp && ((ret = medo_hint_packs(s, tp)) < 0 ||
-				       (section &&
-					(ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0)))
+		if (ret == 0 && tp && (ret = medo_prefetch_tree(s, tp, section)) < 0)
 			silo_free(s);
 		if (ret < 0)
 			have = ret;

@@ -4,7 +4,6 @@
  */
 #include "silo/tree-pack.h"
 #include "silo/treeptr.h"
-#include "silo/remote.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "medo-internal.h"
@@ -133,7 +132,7 @@ static int prefetch(silo *s, const struct silo_tree_list *l)
 	for (i = 0; i < l->n; i++)
 		if (!n || !silo_oid_equal(&ids[n - 1], &ids[i]))
 			ids[n++] = ids[i];
-	ret = silo_remote_fetch_objects(s, ids, n);
+	ret = silo_prefetch(s, ids, n, NULL);
 	free(ids);
 	return ret;
 }

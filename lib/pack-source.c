@@ -293,12 +293,11 @@ static void pack_source_free(struct silo_source *src)
 }
 
 static const struct silo_source_ops pack_source_ops = {
-	pack_source_lookup,
-	pack_source_open,
-	pack_source_each,
-	NULL,
-	pack_source_free,
-	pack_source_info,
+	.lookup = pack_source_lookup,
+	.open = pack_source_open,
+	.each = pack_source_each,
+	.info = pack_source_info,
+	.free = pack_source_free,
 };
 
 int pack_source_new(struct silo_source **out, struct pack_set **set,

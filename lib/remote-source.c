@@ -73,6 +73,37 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 	return 0;
 }
 
+/* The objects of a pack from its start to the end of LAST, in one
+ * request, unless FIRST is in the cache already. */
+static int fetch_section(struct remote_source *rs, const silo_oid *first,
+			 const silo_oid *last)
+{
+	int ret;
+
+	if ((ret = silo_has_object_local(rs->cache, first)) != 0)
+		return ret < 0 ? ret : 0;
+	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
+	return ret < 0 ? ret : 0;
+}
+
+/* The N objects IDS the cache lacks, in one batch.  What fails here is
+ * read again, and reported, one by one. */
+static int fetch_missing(struct remote_source *rs, const silo_oid *ids, size_t n)
+{
+	struct silo_fetch_item *items;
+	size_t i, k = 0;
+	int ret;
+
+	if (!(items = calloc(n, sizeof(*items))))
+		return silo_error_oom();
+	for (i = 0; i < n; i++)
+		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
+			items[k++].id = ids[i];
+	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
+	free(items);
+	return ret;
+}
+
 static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
 {
 	struct remote_source *rs;
@@ -194,13 +225,31 @@ static void remote_source_free(struct silo_source *src)
 	free(rs);
 }
 
+/* The packs HINTS names first; its section in one request; then the
+ * objects the cache lacks, in one batch. */
+static int remote_source_prefetch(struct silo_source *src, const silo_oid *ids, size_t n,
+				  const struct silo_prefetch_hints *hints)
+{
+	struct remote_source *rs;
+	int ret;
+
+	if ((ret = as_remote(&rs, src)) < 0 ||
+	    (ret = remote_pack_hint(rs->r, hints->packs, hints->n_packs)) < 0)
+		return ret;
+	if (hints->section_last && (ret = fetch_section(rs, hints->section_first,
+							hints->section_last)) < 0)
+		return ret;
+	return n ? fetch_missing(rs, ids, n) : 0;
+}
+
 static const struct silo_source_ops remote_source_ops = {
-	remote_source_lookup,
-	remote_source_open,
-	NULL,	/* a static server cannot list its files */
-	remote_source_fetch,
-	remote_source_free,
-	remote_source_info,
+	.lookup = remote_source_lookup,
+	.open = remote_source_open,
+	/* no each: a static server cannot list its files */
+	.fetch = remote_source_fetch,
+	.info = remote_source_info,
+	.prefetch = remote_source_prefetch,
+	.free = remote_source_free,
 };
 
 int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
@@ -261,51 +310,4 @@ int silo_open_default(silo **out, const char *explicit_path)
 	if (spec)
 		return silo_open(out, spec);
 	return silo_open(out, ".");
-}
-
-static struct remote_source *remote_of(silo *s)
-{
-	struct silo_source *src = silo_remote_source(s);
-
-	return src && src->ops == &remote_source_ops ? (struct remote_source *)src : NULL;
-}
-
-int silo_remote_hint_packs(silo *s, char *const *names, size_t n)
-{
-	struct remote_source *rs = remote_of(s);
-
-	return rs ? remote_pack_hint(rs->r, names, n) : 0;
-}
-
-int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last)
-{
-	struct remote_source *rs = remote_of(s);
-	int ret;
-
-	if (!rs || (ret = silo_has_object_local(rs->cache, first)) > 0)
-		return 0;
-	if (ret < 0)
-		return ret;
-	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
-	return ret < 0 ? ret : 0;
-}
-
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, size_t n)
-{
-	struct remote_source *rs = remote_of(s);
-	struct silo_fetch_item *items;
-	size_t i, k = 0;
-	int ret;
-
-	if (!rs || !n)
-		return 0;
-	if (!(items = calloc(n, sizeof(*items))))
-		return silo_error_oom();
-	for (i = 0; i < n; i++)
-		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
-			items[k++].id = ids[i];
-	/* What fails here is read again, and reported, one by one. */
-	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
-	free(items);
-	return ret;
 }

@@ -9,8 +9,9 @@
  *
  * The store never knows what a source is made of, and a source never
  * calls back into the silo that holds it.  A question (lookup) never
- * transfers an object; transfers happen where an object is read (open)
- * or in the explicit step (fetch).
+ * transfers an object; transfers happen where an object is read (open),
+ * in the explicit step (fetch), or ahead of reads in a batch (prefetch),
+ * where a reader hands over what it knows of the objects it will read.
  */
 #ifndef SILO_SOURCE_H
 #define SILO_SOURCE_H
@@ -24,6 +25,7 @@
 typedef struct silo silo;
 typedef struct silo_stream silo_stream;
 struct silo_object_info;
+struct silo_prefetch_hints;
 
 struct silo_source;
 
@@ -57,6 +59,14 @@ struct silo_source_ops {
 	 * without a transfer: the store asks lookup() and reports type and
 	 * size unknown (silo_object_info()). */
 	int (*info)(struct silo_source *src, const silo_oid *id, int *type, uint64_t *size);
+	/* The batch step ahead of reads (silo_prefetch(), which hands
+	 * HINTS, never NULL, to each source in order): bring the N objects
+	 * IDS, and what HINTS names, in as few transfers as the source can.
+	 * What it holds already costs nothing; an object it cannot bring is
+	 * no error here (reading it says why).  0, or negative when the
+	 * step cannot run.  NULL for sources that are local already. */
+	int (*prefetch)(struct silo_source *src, const silo_oid *ids, size_t n,
+			const struct silo_prefetch_hints *hints);
 };
 
 /* What a source is made of. */

@@ -317,6 +317,22 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 			      silo_oid_to_hex(hex, id), s->root);
 }
 
+int silo_prefetch(silo *s, const silo_oid *ids, size_t n,
+		  const struct silo_prefetch_hints *hints)
+{
+	static const struct silo_prefetch_hints none;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < s->n_sources; i++) {
+		struct silo_source *src = s->sources[i];
+		if (src->ops->prefetch &&
+		    (ret = src->ops->prefetch(src, ids, n, hints ? hints : &none)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];

@@ -111,6 +111,40 @@ int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
 int silo_fetch_object(silo *s, const silo_oid *id);
 
 /*
+ * What a reader knows of the objects it is about to read, for the sources
+ * of S that bring objects from elsewhere (a silo read over HTTP; a local
+ * silo has no use for it).  Every field may be empty: zero-initialise
+ * the struct, then fill in what is known.
+ */
+struct silo_prefetch_hints {
+	/* Packs ("pack-<hex>", as a treeptr of kind tree lists them) that
+	 * hold the objects: a silo over HTTP searches their indexes first,
+	 * and reads the list of all its packs only for an object none of
+	 * them holds.  Borrowed from the caller; they stay known to S. */
+	char *const *packs;
+	size_t n_packs;
+	/* A section of one pack, brought in one request: the objects from
+	 * the start of the pack holding SECTION_LAST to the end of its
+	 * entry, unless SECTION_FIRST is held already.  A tree written by
+	 * medo add --kind=tree starts its pack so (treeptr(5)): FIRST its
+	 * root tree, LAST its size table.  Both or neither. */
+	const silo_oid *section_first, *section_last;
+};
+
+/*
+ * The batch step before reading many objects: ask each source of S in
+ * order to bring the N objects IDS (N may be 0) and what HINTS (NULL for
+ * none) describes.  A silo read over HTTP brings the section, then the
+ * objects its cache lacks, with one request for each run of adjacent
+ * entries of the packs it knows, and one flush of the cache for all; a
+ * local silo does nothing.  An object that cannot be brought is no
+ * error here: reading it says why.  0, or negative when the step could
+ * not run at all (memory, or the section's transfer failing).
+ */
+int silo_prefetch(silo *s, const silo_oid *ids, size_t n,
+		  const struct silo_prefetch_hints *hints);
+
+/*
  * Writing.  A writer stores a batch of objects: each put writes a
  * temporary file, and silo_writer_commit() makes the whole batch durable
  * with one file system flush and only then gives each object its name.
