@@ -6,7 +6,6 @@
  * problem, one that holds a part of it is.
  */
 #include "silo/medo-fsck.h"
-#include "silo/remote.h"
 #include "medo-internal.h"
 #include "alloc.h"
 #include "error-internal.h"
@@ -131,11 +130,8 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 		return silo_error_oom();
 	f->n++;
 	*out = fs;
-	if (e->kind == SILO_SILOJSON_HTTP)
-		ret = silo_remote_open_cached(&fs->s, e->location);
-	else
-		ret = silo_open(&fs->s, e->location);
-	if (ret == 0 && (ret = silo_closure_new(&fs->c, fs->s)) == 0)
+	if ((ret = silo_open_location(&fs->s, e->location)) == 0 &&
+	    (ret = silo_closure_new(&fs->c, fs->s)) == 0)
 		return 0;
 	if (ret == SILO_ENOMEM)
 		return ret;

@@ -2,7 +2,6 @@
 #include "silo/medo.h"
 #include "silo/silojson.h"
 #include "silo/store.h"
-#include "silo/remote.h"
 #include "silo/treeptr.h"
 #include "error-internal.h"
 #include "medo-internal.h"
@@ -75,22 +74,16 @@ int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section)
 }
 
 /*
- * ID from the cache that silos over HTTP share, if it is there: 1 and
- * *OUT set, else 0.  It was checked when it arrived and is checked again
- * as it is read, so no server need be asked: a warm run makes no request,
+ * ID whole from the cache that silos over HTTP share, through the handle
+ * of silo E opened without a request, if the cache holds it: 1 and *OUT
+ * set, else 0.  It was checked when it arrived and is checked again as
+ * it is read, so no server need be asked: a warm run makes no request,
  * and works with the servers down.
  */
-static int open_cached(silo **out, const silo_oid *id)
+static int open_cached(silo **out, const struct silo_silojson_entry *e, const silo_oid *id)
 {
-	silo *c;
-
-	if (silo_cache_open(&c, id->format) == 0) {
-		if (silo_has_object(c, id) > 0) {
-			*out = c;
-			return 1;
-		}
-		silo_free(c);
-	}
+	if (silo_open_if_cached(out, e->location, id) > 0)
+		return 1;
 	silo_error_clear();	/* the servers are asked instead */
 	return 0;
 }
@@ -121,7 +114,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 		/* A whole object (a tree kind's objects are read piece by
 		 * piece) before the first server. */
 		if (e->kind == SILO_SILOJSON_HTTP && !tp && !tried_cache++ &&
-		    open_cached(out, id)) {
+		    open_cached(out, e, id)) {
 			silo_silojson_release(&sj);
 			strbuf_release(&why);
 			return 0;
@@ -131,10 +124,8 @@ static int open_reading(silo **out, const char *treeptr_path,
 		known = medo_skip_known(e->location);
 		if (known)
 			ret = silo_error_last();
-		else if (e->kind == SILO_SILOJSON_HTTP)
-			ret = silo_remote_open_cached(&s, e->location);
 		else
-			ret = silo_open(&s, e->location);
+			ret = silo_open_location(&s, e->location);
 		/* The explicit transfer step: a silo is chosen by what can
 		 * really be read from it, so that a server that lacks the
 		 * object or offers a damaged copy is skipped for the next

@@ -19,6 +19,14 @@ struct silo_remote {
 	unsigned moved_lookups;
 };
 
+/* A handle on the silo at URL that has asked its server nothing: its
+ * ids are taken to be in FORMAT (remote.c).  *out is owned by the caller
+ * (silo_remote_free()). */
+int remote_new(silo_remote **out, const char *url, int format);
+/* Read R's config.json: *format is the format it records.  NAME names
+ * the silo in messages. */
+int remote_read_config(silo_remote *r, int *format, const char *name);
+
 /* Where indexes of remote packs are kept (remote-cache.c): beside the
  * cache silo, in "<cache>/idx-<format>".  The result is owned by the
  * caller. */
@@ -121,14 +129,5 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_write
  * new pack of CACHE: for the tree kind, its tree objects and its size
  * table.  0 when done (or R has no pack holding LAST). */
 int remote_pack_fetch_section(silo_remote *r, silo *cache, const silo_oid *last);
-
-/*
- * The object source of a silo served by R, read through CACHE (a local
- * silo of the same format): both are taken over, also on failure.
- * lookup asks the server (a HEAD request, then the pack indexes); open
- * and fetch download into CACHE, verified, then read from there.
- */
-struct silo_source;
-int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache);
 
 #endif

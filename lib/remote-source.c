@@ -3,7 +3,11 @@
  * (source.h), read through a local cache silo.  A lookup asks the server
  * without transferring the object; open and the explicit fetch download
  * it into the cache, check it and read it from there (remote.c,
- * remote-pack.c).
+ * remote-pack.c); prefetch does the same for many objects, with what
+ * the reader knows of where they are.  This file is also the one way
+ * into the cache that silos over HTTP share: silo_open_location() and
+ * silo_open_if_cached() open it, and only a remote source reads from
+ * the server into it.
  */
 #include "source.h"
 #include "remote-internal.h"
@@ -18,6 +22,9 @@ struct remote_source {
 	struct silo_source base;
 	silo_remote *r;
 	silo *cache;	/* a handle of its own on the cache: local sources only */
+	/* R's server was asked for its config.json (at once, or on the
+	 * first need of a handle that silo_open_if_cached() opened). */
+	int ready;
 };
 
 /* SRC, checked to be a remote source (source.h). */
@@ -29,6 +36,31 @@ static int as_remote(struct remote_source **out, struct silo_source *src)
 	return ret;
 }
 
+/*
+ * The server of RS, for a transfer of ID (NULL: of anything): 1 when it
+ * may be asked now, its config.json read and its format the cache's;
+ * 0 when it need not be, the cache holding ID already; negative on
+ * error.  Only a handle silo_open_if_cached() opened has not read it
+ * yet.
+ */
+static int server_for(struct remote_source *rs, const silo_oid *id)
+{
+	int format, ret;
+
+	if (rs->ready)
+		return 1;
+	if (id && (ret = silo_has_object_local(rs->cache, id)) != 0)
+		return ret < 0 ? ret : 0;
+	if ((ret = remote_read_config(rs->r, &format, silo_remote_url(rs->r))) < 0)
+		return ret;
+	if (format != silo_remote_format(rs->r))
+		return silo_error_set(SILO_EINVALID, "'%s' holds %s ids, the cache %s",
+				      silo_remote_url(rs->r), silo_oid_format_name(format),
+				      silo_oid_format_name(silo_remote_format(rs->r)));
+	rs->ready = 1;
+	return 1;
+}
+
 static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 {
 	struct remote_source *rs;
@@ -37,7 +69,8 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 	int ret;
 
 	if ((ret = as_remote(&rs, src)) < 0 ||
-	    (ret = silo_has_object_local(rs->cache, id)) != 0)
+	    (ret = silo_has_object_local(rs->cache, id)) != 0 ||
+	    (ret = server_for(rs, NULL)) < 0)
 		return ret;
 	if (remote_pack_known(rs->r, id) > 0)
 		return 1;
@@ -82,6 +115,8 @@ static int fetch_section(struct remote_source *rs, const silo_oid *first,
 
 	if ((ret = silo_has_object_local(rs->cache, first)) != 0)
 		return ret < 0 ? ret : 0;
+	if ((ret = server_for(rs, NULL)) < 0)
+		return ret;
 	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
 	return ret < 0 ? ret : 0;
 }
@@ -92,14 +127,15 @@ static int fetch_missing(struct remote_source *rs, const silo_oid *ids, size_t n
 {
 	struct silo_fetch_item *items;
 	size_t i, k = 0;
-	int ret;
+	int ret = 0;
 
 	if (!(items = calloc(n, sizeof(*items))))
 		return silo_error_oom();
 	for (i = 0; i < n; i++)
 		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
 			items[k++].id = ids[i];
-	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL) : 0;
+	if (k && (ret = server_for(rs, NULL)) > 0)
+		ret = silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL);
 	free(items);
 	return ret;
 }
@@ -109,7 +145,7 @@ static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
 	struct remote_source *rs;
 	int ret;
 
-	if ((ret = as_remote(&rs, src)) < 0)
+	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) <= 0)
 		return ret;
 	return fetch_one(rs, id, NULL);
 }
@@ -176,8 +212,10 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 	struct silo_fetch_item item;
 	int ret;
 
-	if ((ret = as_remote(&rs, src)) < 0)
+	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) < 0)
 		return ret;
+	if (ret == 0)
+		return silo_stream_open(out, rs->cache, id);
 	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id);
 	ret = fetch_one(rs, id, &item);
@@ -252,14 +290,30 @@ static const struct silo_source_ops remote_source_ops = {
 	.free = remote_source_free,
 };
 
-int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
+/*
+ * A silo handle reading the cache of R's format, and R's server through a
+ * remote source with a handle of its own on the same cache: R is taken
+ * over, also on failure.  READY says whether R's config.json was read;
+ * if not, it is read on the first need of the server.
+ */
+static int open_through_cache(silo **out, silo_remote *r, int ready)
 {
-	struct remote_source *rs = calloc(1, sizeof(*rs));
+	struct remote_source *rs;
+	silo *cache = NULL;
+	int ret;
 
 	*out = NULL;
-	if (!rs) {
+	if ((ret = silo_cache_open(&cache, silo_remote_format(r))) < 0 ||
+	    (ret = silo_open(out, silo_root(cache))) < 0) {
 		silo_remote_free(r);
 		silo_free(cache);
+		return ret;
+	}
+	if (!(rs = calloc(1, sizeof(*rs)))) {
+		silo_remote_free(r);
+		silo_free(cache);
+		silo_free(*out);
+		*out = NULL;
 		return silo_error_oom();
 	}
 	rs->base.ops = &remote_source_ops;
@@ -267,36 +321,49 @@ int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
 	rs->base.name = silo_remote_url(r);
 	rs->r = r;
 	rs->cache = cache;
-	*out = &rs->base;
-	return 0;
+	rs->ready = ready;
+	if ((ret = silo_add_source(*out, &rs->base)) < 0) {
+		silo_free(*out);
+		*out = NULL;
+	}
+	return ret;
 }
 
 int silo_remote_open_cached(silo **out, const char *url)
 {
-	struct silo_source *src;
 	silo_remote *r;
-	silo *cache;
 	int ret;
 
 	*out = NULL;
 	if ((ret = silo_remote_open(&r, url)) < 0)
 		return ret;
-	if ((ret = silo_cache_open(&cache, silo_remote_format(r))) < 0) {
-		silo_remote_free(r);
+	return open_through_cache(out, r, 1);
+}
+
+int silo_open_location(silo **out, const char *location)
+{
+	if (http_is_url(location))
+		return silo_remote_open_cached(out, location);
+	return silo_open(out, location);
+}
+
+int silo_open_if_cached(silo **out, const char *location, const silo_oid *want)
+{
+	silo_remote *r;
+	silo *s;
+	int ret;
+
+	*out = NULL;
+	if (!http_is_url(location))
+		return 0;
+	if ((ret = remote_new(&r, location, want->format)) < 0 ||
+	    (ret = open_through_cache(&s, r, 0)) < 0)
 		return ret;
+	if ((ret = silo_has_object_local(s, want)) > 0) {
+		*out = s;
+		return 1;
 	}
-	/* The handle reads the cache's own files first, then the server
-	 * through a second handle on the same cache. */
-	if ((ret = silo_open(out, silo_root(cache))) < 0) {
-		silo_remote_free(r);
-		silo_free(cache);
-		return ret;
-	}
-	if ((ret = remote_source_new(&src, r, cache)) < 0 ||
-	    (ret = silo_add_source(*out, src)) < 0) {
-		silo_free(*out);
-		*out = NULL;
-	}
+	silo_free(s);
 	return ret;
 }
 
@@ -305,9 +372,5 @@ int silo_open_default(silo **out, const char *explicit_path)
 	const char *env = getenv(SILO_ENV_DIR);
 	const char *spec = explicit_path ? explicit_path : env && *env ? env : NULL;
 
-	if (spec && http_is_url(spec))
-		return silo_remote_open_cached(out, spec);
-	if (spec)
-		return silo_open(out, spec);
-	return silo_open(out, ".");
+	return silo_open_location(out, spec ? spec : ".");
 }

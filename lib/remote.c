@@ -37,13 +37,10 @@ void silo_remote_free(silo_remote *r)
 	free(r);
 }
 
-int silo_remote_open(silo_remote **out, const char *url)
+int remote_new(silo_remote **out, const char *url, int format)
 {
-	enum http_result result;
-	char error[512], *text = NULL, *config_url;
 	silo_remote *r;
 	size_t len;
-	int ret;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
@@ -54,21 +51,42 @@ int silo_remote_open(silo_remote **out, const char *url)
 	len = strlen(r->url);
 	while (len > 1 && r->url[len - 1] == '/')
 		r->url[--len] = '\0';
-	if (!(config_url = fs_join(r->url, SILO_CONFIG_FILE))) {
-		silo_remote_free(r);
+	r->format = format;
+	*out = r;
+	return 0;
+}
+
+int remote_read_config(silo_remote *r, int *format, const char *name)
+{
+	enum http_result result;
+	char error[512], *text = NULL, *config_url;
+	size_t len;
+	int ret;
+
+	if (!(config_url = fs_join(r->url, SILO_CONFIG_FILE)))
 		return silo_error_oom();
-	}
 	ret = http_get_buffer(config_url, &text, &len, &result, error, sizeof(error));
 	if (ret == 0 && result == HTTP_NOT_FOUND)
 		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a silo: '%s': %s",
-				     url, config_url, error);
+				     name, config_url, error);
 	else if (ret == 0 && result != HTTP_OK)
 		ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
 	if (ret == 0)
-		ret = silo_config_parse(&r->format, text, len, config_url);
+		ret = silo_config_parse(format, text, len, config_url);
 	free(text);
 	free(config_url);
-	if (ret < 0) {
+	return ret;
+}
+
+int silo_remote_open(silo_remote **out, const char *url)
+{
+	silo_remote *r;
+	int ret;
+
+	*out = NULL;
+	if ((ret = remote_new(&r, url, 0)) < 0)
+		return ret;
+	if ((ret = remote_read_config(r, &r->format, url)) < 0) {
 		silo_remote_free(r);
 		return ret;
 	}

@@ -62,6 +62,26 @@ int silo_open(silo **out, const char *path);
  */
 int silo_open_default(silo **out, const char *explicit_path);
 
+/*
+ * Open the silo at LOCATION for reading: a directory (silo_open()), or an
+ * http(s) URL read through the cache (silo_remote_open_cached(),
+ * silo/remote.h), whose config.json is fetched now.  *out is owned by
+ * the caller: silo_free().
+ */
+int silo_open_location(silo **out, const char *location);
+
+/*
+ * The silo at the URL LOCATION, opened without a request because the
+ * cache that silos over HTTP share holds WANT already: 1 and *out (a
+ * handle as silo_open_location() gives, which asks its server, its
+ * config.json first, only when something the cache lacks is read);
+ * else 0 and *out NULL, no request made, and for a directory too.
+ * Negative on error.  So a reader of a whole object from a silo over
+ * HTTP reads it from the cache with no server up, as it was checked
+ * when it arrived and is checked again as it is read.
+ */
+int silo_open_if_cached(silo **out, const char *location, const silo_oid *want);
+
 void silo_free(silo *s);	/* NULL is allowed */
 
 /* The directory of the silo as it was given when opened (for a silo
