@@ -18,6 +18,7 @@
 #include "silo/medo-mount.h"
 #include "silo/medo-fsck.h"
 #include "silo/tree-pack.h"
+#include "silo/oid-set.h"
 #include "silo/prune.h"
 #include "silo/closure.h"
 #include "silo/pack.h"

@@ -21,7 +21,7 @@
 #define SILO_REACHABLE_H
 
 #include <stddef.h>
-#include "silo/prune.h"
+#include "silo/oid-set.h"
 #include "silo/treeptr.h"
 
 /* A treeptr of the history, as on_treeptr receives it; all borrowed for
