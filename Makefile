@@ -37,6 +37,7 @@ PROVE_FLAGS = -j2
 # two jobs end together instead of one long script running alone last.
 PROVE_STATE = --state=slow,save --statefile=$(CURDIR)/$(B)/prove-state
 SCDOC = scdoc
+PYTHON = python3
 
 -include config.mak.autogen
 -include config.mak
@@ -60,7 +61,7 @@ DEVELOPER_CFLAGS =
 endif
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread -MMD -MP \
-	-Ilib -Icmd -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) \
+	-Ilib -Icmd -I$(B)/gen -DSILO_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) \
 	$(DEVELOPER_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) $(EXTRA_LIBS)
@@ -70,11 +71,20 @@ CMD_SRC := $(sort $(wildcard cmd/*.c cmd/*/*.c))
 UNIT_SRC := $(sort $(wildcard t/unit/*.c))
 PUBLIC_HEADERS := lib/silo.h $(sort $(wildcard lib/silo/*.h))
 DOC_SRC := $(sort $(wildcard Documentation/*.scd))
+DOC_INCLUDES := $(sort $(wildcard Documentation/include/*.scd))
 
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
+# The pages of medo web carry a script and a style sheet, built into the
+# library from lib/web/.
+WEB_ASSETS = lib/web/silo.css lib/web/silo.js
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/web-assets.o
+CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/gen/fe-cmds.o
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 MAN_PAGES := $(DOC_SRC:Documentation/%.scd=$(B)/man/%)
+# Generated from the pages by tools/gen-docs.py: each command's usage and
+# options' help, the command tables, the pages as scdoc reads them, the
+# bash completion.
+GEN_DOCS := $(B)/gen/fe-cmds.h $(B)/gen/fe-cmds.c $(B)/gen/silobox.bash \
+	$(DOC_SRC:Documentation/%=$(B)/gen/man/%)
 FUZZ_SRC := $(filter-out t/fuzz/driver.c t/fuzz/fuzz-util.c,$(sort $(wildcard t/fuzz/*.c)))
 FUZZ_NAMES := $(FUZZ_SRC:t/fuzz/%.c=%)
 FUZZ_BIN := $(FUZZ_NAMES:%=$(B)/t/fuzz/%)
@@ -92,7 +102,7 @@ endif
 .DELETE_ON_ERROR:
 
 # The fuzz harnesses too, with their plain driver: t0005 runs them.
-all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(FUZZ_BIN)
+all: $(B)/bin/silobox $(TOOLS:%=$(B)/bin/%) $(B)/gen/silobox.bash $(FUZZ_BIN)
 
 # Changed flags rebuild everything.
 $(B)/FLAGS: FORCE
@@ -102,6 +112,31 @@ $(B)/FLAGS: FORCE
 
 $(B)/%.o: %.c $(B)/FLAGS
 	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# One run of the generator writes every file of GEN_DOCS whose content
+# changed, and leaves the others as they were, so that editing a page's
+# prose rebuilds its man page only.  The stamp records the run; a file of
+# GEN_DOCS removed since is written again.
+GEN_DOCS_CMD = $(PYTHON) tools/gen-docs.py --completion contrib/completion/silobox.bash \
+	Documentation $(B)/gen
+$(B)/gen/stamp: tools/gen-docs.py contrib/completion/silobox.bash $(DOC_SRC) $(DOC_INCLUDES)
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)$(GEN_DOCS_CMD) && touch $@
+$(GEN_DOCS): $(B)/gen/stamp
+	@test -f $@ || $(GEN_DOCS_CMD)
+
+$(B)/gen/fe-cmds.o: $(B)/gen/fe-cmds.c $(B)/FLAGS
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Every front-end file sees the generated declarations.
+$(CMD_OBJ): $(B)/gen/fe-cmds.h
+
+$(B)/gen/web-assets.c: $(WEB_ASSETS) tools/embed-assets.sh
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)sh tools/embed-assets.sh $(WEB_ASSETS) >$@+ && mv $@+ $@
+
+$(B)/gen/web-assets.o: $(B)/gen/web-assets.c $(B)/FLAGS
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libsilo.a: $(LIB_OBJ)
@@ -181,7 +216,7 @@ compile_commands.json:
 	$(file >>$@.new,])
 	@mv $@.new $@
 
-$(B)/man/%: Documentation/%.scd
+$(B)/man/%: $(B)/gen/man/%.scd
 	@mkdir -p $(dir $@)
 	$(QUIET_GEN)$(SCDOC) < $< > $@
 
@@ -273,7 +308,7 @@ install: all $(B)/libsilo.a $(B)/libsilo.so.$(VERSION) $(B)/silo.pc doc
 	install -m 644 lib/silo.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/silo/*.h $(DESTDIR)$(PREFIX)/include/silo/
 	install -m 644 $(B)/silo.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 contrib/completion/silobox.bash \
+	install -m 644 $(B)/gen/silobox.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/silo
 	for t in medo knot silobox; do \
 		ln -sf silo $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \

@@ -5,6 +5,7 @@
 #include "silo/oid.h"
 #include "silo/oid-prefix.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,18 +64,39 @@ int fe_exit_for(int lib_code)
 	}
 }
 
+/*
+ * "TOOL: KIND: " and the message to standard error, its control
+ * characters but tab and newline written as '?', as git's vreportf()
+ * does: messages quote what others wrote (a recipe's line, a name in a
+ * tree), which must not drive the terminal that shows them.
+ */
+static void report(const char *kind, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *p;
+
+	end_progress_line();
+	fprintf(stderr, "%s: %s: ", fe_tool_name, kind);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("(out of memory)\n", stderr);
+		return;
+	}
+	for (p = msg; *p; p++)
+		if (iscntrl((unsigned char)*p) && *p != '\t' && *p != '\n')
+			*p = '?';
+	fputs(msg, stderr);
+	fputc('\n', stderr);
+	free(msg);
+}
+
 int fe_error(int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout);
 	pthread_mutex_lock(&stderr_lock);
-	end_progress_line();
-	fprintf(stderr, "%s: error: ", fe_tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report("error", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	pthread_mutex_unlock(&stderr_lock);
 	return status;
 }
@@ -91,12 +113,9 @@ void fe_warning(const char *fmt, ...)
 	if (fe_quiet)
 		return;
 	pthread_mutex_lock(&stderr_lock);
-	end_progress_line();
-	fprintf(stderr, "%s: warning: ", fe_tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report("warning", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	pthread_mutex_unlock(&stderr_lock);
 }
 
@@ -229,10 +248,6 @@ void fe_progress_stop(struct fe_progress *p, uint64_t done, uint64_t total)
 
 /* ---- options ---- */
 
-static const char *usage_cmd = "";	/* "silo put", for messages */
-
-#define QUIET_HELP "print nothing but errors; the exit status tells"
-
 /* Send standard output to /dev/null for a quiet command. */
 static int silence_stdout(void)
 {
@@ -251,36 +266,73 @@ static int silence_stdout(void)
 	return 0;
 }
 
-void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts)
+static int takes_arg(const struct fe_option *o)
 {
-	const struct fe_option *o;
-	int i;
-
-	for (i = 0; usage[i]; i++)
-		fprintf(f, "%s %s\n", i ? "   or:" : "usage:", usage[i]);
-	fputc('\n', f);
-	for (o = opts; o->type != FE_OPT_END; o++) {
-		char left[128];
-		int n = 0;
-
-		if (o->short_name && o->long_name)
-			n = snprintf(left, sizeof(left), "-%c, --%s", o->short_name, o->long_name);
-		else if (o->short_name)
-			n = snprintf(left, sizeof(left), "-%c", o->short_name);
-		else
-			n = snprintf(left, sizeof(left), "    --%s", o->long_name);
-		if (o->argh && n > 0 && (size_t)n < sizeof(left))
-			snprintf(left + n, sizeof(left) - (size_t)n,
-				 o->long_name ? "=<%s>" : " <%s>", o->argh);
-		fprintf(f, "    %-26s %s\n", left, o->help);
-	}
-	fprintf(f, "    %-26s %s\n", "-q, --quiet", QUIET_HELP);
-	fprintf(f, "    %-26s %s\n", "    --progress", "show progress on stderr even when not a terminal");
-	fprintf(f, "    %-26s %s\n", "    --no-progress", "never show progress");
-	fprintf(f, "    %-26s %s\n", "-h, --help", "show this help and exit");
+	return o->type == FE_OPT_STRING || o->type == FE_OPT_INT ||
+	       o->type == FE_OPT_STRINGS;
 }
 
-int fe_usage_error(const char *const *usage, const struct fe_option *opts,
+/* A mistake of the program, not of its user: say so, and stop. */
+__attribute__((noreturn))
+static void option_bug(const struct fe_usage *usage, const char *what, char short_name,
+		       const char *long_name)
+{
+	fflush(stdout);
+	if (long_name)
+		fprintf(stderr, "%s: BUG: %s: option '--%s' %s %s\n", fe_tool_name,
+			usage->name, long_name, what, usage->page);
+	else
+		fprintf(stderr, "%s: BUG: %s: option '-%c' %s %s\n", fe_tool_name,
+			usage->name, short_name, what, usage->page);
+	abort();
+}
+
+static int same_option(const struct fe_option *o, const struct fe_opt_doc *d)
+{
+	if (o->long_name || d->long_name)
+		return o->long_name && d->long_name && !strcmp(o->long_name, d->long_name);
+	return o->short_name == d->short_name;
+}
+
+/*
+ * The options OPTS the command parses must be those its page documents:
+ * the same names, taking a value or not (see fe.h).
+ */
+static void check_options(const struct fe_usage *usage, const struct fe_option *opts)
+{
+	const struct fe_option *o;
+	const struct fe_opt_doc *d, *found;
+	int n;
+
+	for (o = opts; o->type != FE_OPT_END; o++) {
+		found = NULL;
+		for (d = usage->opts; d->short_name || d->long_name; d++)
+			if (same_option(o, d))
+				found = d;
+		if (!found)
+			option_bug(usage, "is parsed but not documented in", o->short_name,
+				   o->long_name);
+		if (found->short_name != o->short_name || found->takes_value != takes_arg(o))
+			option_bug(usage, "has another short name, or takes a value or not, in",
+				   o->short_name, o->long_name);
+	}
+	for (d = usage->opts; d->short_name || d->long_name; d++) {
+		n = 0;
+		for (o = opts; o->type != FE_OPT_END; o++)
+			n += same_option(o, d);
+		if (n != 1)
+			option_bug(usage, n ? "is parsed twice, documented once in" :
+				   "is not parsed, but documented in", d->short_name, d->long_name);
+	}
+}
+
+void fe_usage(FILE *f, const struct fe_usage *usage, const struct fe_option *opts)
+{
+	check_options(usage, opts);
+	fputs(usage->help, f);
+}
+
+int fe_usage_error(const struct fe_usage *usage, const struct fe_option *opts,
 		   const char *fmt, ...)
 {
 	va_list ap;
@@ -349,18 +401,12 @@ static int apply(const struct fe_option *o, const char *arg, int negated,
 	}
 }
 
-static int takes_arg(const struct fe_option *o)
-{
-	return o->type == FE_OPT_STRING || o->type == FE_OPT_INT ||
-	       o->type == FE_OPT_STRINGS;
-}
-
 int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
-		     const char *const *usage)
+		     const struct fe_usage *usage)
 {
 	int i, out = 0, only_args = 0;
 
-	usage_cmd = usage[0];
+	check_options(usage, opts);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const struct fe_option *o;
@@ -492,17 +538,7 @@ int fe_resolve_oid(struct silo_oid *out, silo *s, const char *hex)
 
 static void tool_usage(FILE *f, const struct fe_tool *tool)
 {
-	size_t i;
-
-	fprintf(f, "usage: %s [--version] [--help] <command> [<args>]\n\n", tool->name);
-	fprintf(f, "%s\n", tool->summary);
-	if (!tool->n_cmds)
-		return;
-	fprintf(f, "\ncommands:\n");
-	for (i = 0; i < tool->n_cmds; i++)
-		fprintf(f, "    %-12s %s\n", tool->cmds[i].name, tool->cmds[i].summary);
-	fprintf(f, "\nSee '%s <command> --help' or 'man %s-<command>' for one command.\n",
-		tool->name, tool->name);
+	fputs(tool->help, f);
 }
 
 static const struct fe_cmd *find_cmd(const struct fe_tool *tool, const char *name)

@@ -4,13 +4,16 @@
  * table the three tools share.  Front ends parse, call lib/, print and
  * return an exit status; all logic is in the library.
  *
- * Adding a command:
- *  1. write cmd/<tool>/<name>.c with int cmd_<tool>_<name>(int, const char **);
- *  2. declare it in cmd/<tool>/<tool>-cmd.h and add a row to the tool's
- *     table in cmd/<tool>/<tool>.c;
- *  3. write Documentation/<tool>-<name>.1.scd (its SYNOPSIS equal to the
- *     usage lines: t9001 checks);
- *  4. write tests in t/.
+ * Each command's manual page is the one source of its usage lines, its
+ * options' help and its row in the tool's table: tools/gen-docs.py makes
+ * them into fe-cmds.h and fe-cmds.c in the build directory.  Adding a
+ * command (HACKING says more):
+ *  1. write Documentation/<tool>-<name>.1.scd, and list it with its
+ *     one-line summary under COMMANDS in Documentation/<tool>.1.scd;
+ *  2. write cmd/<tool>/<name>.c with int cmd_<tool>_<name>(int, const
+ *     char **) (declared in fe-cmds.h), which parses the options its page
+ *     documents with fe_parse_options(..., &fe_usage_<tool>_<name>);
+ *  3. write tests in t/.
  */
 #ifndef FE_H
 #define FE_H
@@ -35,15 +38,15 @@ enum fe_exit {
 /* The exit status for a negative library error code. */
 int fe_exit_for(int lib_code);
 
+/* The tables below are generated from the manual pages (fe-cmds.c). */
 struct fe_cmd {
 	const char *name;
 	int (*fn)(int argc, const char **argv);
-	const char *summary;	/* one line for the tool's --help */
 };
 
 struct fe_tool {
 	const char *name;		/* "silo" */
-	const char *summary;		/* one line */
+	const char *help;		/* what --help prints */
 	const struct fe_cmd *cmds;	/* sorted by name */
 	size_t n_cmds;
 };
@@ -128,11 +131,19 @@ void fe_progress_on_bytes(void *progress, uint64_t files, uint64_t bytes,
 			  uint64_t total);
 
 /*
- * Options.  Each command declares its usage lines (NULL-terminated; the
- * first is the synopsis) and a table of options ending in OPT_END(), and
- * calls fe_parse_options(), which removes the options from argv and
+ * Options.  Each command declares a table of the options it parses,
+ * ending in OPT_END(): each option's type, names and where its value
+ * goes.  Its usage lines and the help of each option are in its manual
+ * page, generated into a struct fe_usage (fe_usage_<tool>_<name>, in
+ * fe-cmds.h).  fe_parse_options() removes the options from argv and
  * returns how many arguments remain, or a negative value: then the
  * command returns fe_parse_exit() of it (0 after --help, 2 on error).
+ * -q, --progress and -h are every command's and are in no table.
+ *
+ * The table and the page must name the same options, with the same
+ * short names, taking a value or not: fe_parse_options() and fe_usage()
+ * check, and abort with a BUG message when they differ, so that any run
+ * of the command shows the mistake.
  */
 enum fe_opt_type {
 	FE_OPT_END,
@@ -156,29 +167,42 @@ struct fe_option {
 	char short_name;	/* 0 for none */
 	const char *long_name;	/* NULL for none */
 	void *value;
-	const char *argh;	/* the argument's placeholder in help */
-	const char *help;
 };
 
-#define OPT_END() { FE_OPT_END, 0, NULL, NULL, NULL, NULL }
-#define OPT_FLAG(s, l, v, h) { FE_OPT_FLAG, (s), (l), (v), NULL, (h) }
-#define OPT_COUNT(s, l, v, h) { FE_OPT_COUNT, (s), (l), (v), NULL, (h) }
-#define OPT_STRING(s, l, v, a, h) { FE_OPT_STRING, (s), (l), (v), (a), (h) }
-#define OPT_INT(s, l, v, a, h) { FE_OPT_INT, (s), (l), (v), (a), (h) }
-#define OPT_STRINGS(s, l, v, a, h) { FE_OPT_STRINGS, (s), (l), (v), (a), (h) }
+#define OPT_END() { FE_OPT_END, 0, NULL, NULL }
+#define OPT_FLAG(s, l, v) { FE_OPT_FLAG, (s), (l), (v) }
+#define OPT_COUNT(s, l, v) { FE_OPT_COUNT, (s), (l), (v) }
+#define OPT_STRING(s, l, v) { FE_OPT_STRING, (s), (l), (v) }
+#define OPT_INT(s, l, v) { FE_OPT_INT, (s), (l), (v) }
+#define OPT_STRINGS(s, l, v) { FE_OPT_STRINGS, (s), (l), (v) }
+
+/* An option as its page documents it. */
+struct fe_opt_doc {
+	char short_name;	/* 0 for none */
+	const char *long_name;	/* NULL for none */
+	int takes_value;
+};
+
+/* A command's usage, generated from its page. */
+struct fe_usage {
+	const char *name;		/* "silo put" */
+	const char *page;		/* "silo-put(1)" */
+	const char *help;		/* what --help prints */
+	const struct fe_opt_doc *opts;	/* ends with { 0, NULL, 0 } */
+};
 
 #define FE_PARSE_HELP (-1)
 #define FE_PARSE_ERROR (-2)
 
 int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
-		     const char *const *usage);
+		     const struct fe_usage *usage);
 int fe_parse_exit(int parse_result);
 
 /* Print the usage lines and option help to F. */
-void fe_usage(FILE *f, const char *const *usage, const struct fe_option *opts);
+void fe_usage(FILE *f, const struct fe_usage *usage, const struct fe_option *opts);
 
 /* Report a usage error with MSG, then the usage; returns FE_EXIT_USAGE. */
-int fe_usage_error(const char *const *usage, const struct fe_option *opts,
+int fe_usage_error(const struct fe_usage *usage, const struct fe_option *opts,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Parse an id in the silo's format, reporting a usage-grade error. */

@@ -4,9 +4,7 @@
  * when called as silobox.
  */
 #include "fe.h"
-#include "silo/silo-cmd.h"
-#include "medo/medo-cmd.h"
-#include "knot/knot-cmd.h"
+#include "fe-cmds.h"	/* generated: the tools' tables */
 
 #include <string.h>
 

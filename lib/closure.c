@@ -253,21 +253,59 @@ struct check {
 static void problem(struct check *ck, int severity, const silo_oid *id, const char *fmt, ...)
 	SILO_PRINTF(4, 5);
 
-static void problem(struct check *ck, int severity, const silo_oid *id, const char *fmt, ...)
+static void tell(struct check *ck, int severity, const silo_oid *id, const char *fmt,
+		 va_list ap)
 {
 	char msg[1024];
+
+	if (!ck->fn || ck->r->bad + ck->r->warnings + ck->r->unreadable > REPORT_MAX)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ck->fn(ck->payload, severity, id, ck->path.buf ? ck->path.buf : "", msg);
+}
+
+static void problem(struct check *ck, int severity, const silo_oid *id, const char *fmt, ...)
+{
 	va_list ap;
 
 	if (severity == SILO_CLOSURE_BAD)
 		ck->r->bad++;
 	else
 		ck->r->warnings++;
-	if (!ck->fn || ck->r->bad + ck->r->warnings > REPORT_MAX)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tell(ck, severity, id, fmt, ap);
 	va_end(ap);
-	ck->fn(ck->payload, severity, id, ck->path.buf ? ck->path.buf : "", msg);
+}
+
+/*
+ * Is CODE, the failure to read or look up an object, a finding about the
+ * silo (the object is missing, damaged, not what it should be) rather
+ * than a failure to look (a transfer or a read that failed)?
+ */
+static int is_finding(int code)
+{
+	return code == SILO_ENOTFOUND || code == SILO_ECORRUPT || code == SILO_EINVALID ||
+	       code == SILO_EUNSAFE;
+}
+
+static void failure(struct check *ck, int code, const silo_oid *id, const char *fmt, ...)
+	SILO_PRINTF(4, 5);
+
+/* Object ID could not be looked at (CODE): a problem when that is a
+ * finding, else what is below it is unknown, and the check incomplete. */
+static void failure(struct check *ck, int code, const silo_oid *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (is_finding(code)) {
+		ck->r->bad++;
+	} else {
+		ck->r->unreadable++;
+		ck->r->error = code;
+	}
+	va_start(ap, fmt);
+	tell(ck, SILO_CLOSURE_BAD, id, fmt, ap);
+	va_end(ap);
 }
 
 static const char *shown(const struct check *ck)
@@ -297,8 +335,7 @@ static int check_leaf(struct check *ck, const silo_oid *id)
 	if ((ret = object_info(ck->c, id, &type, &size)) == SILO_ENOMEM)
 		return ret;
 	if (ret < 0)
-		problem(ck, SILO_CLOSURE_BAD, id, "blob %s of '%s': %s", hex, shown(ck),
-			silo_error_message());
+		failure(ck, ret, id, "blob %s of '%s': %s", hex, shown(ck), silo_error_message());
 	else if (ret == 0)
 		problem(ck, SILO_CLOSURE_BAD, id, "blob %s of '%s' is missing", hex, shown(ck));
 	else if (type != SILO_OBJ_NONE && type != SILO_OBJ_BLOB)
@@ -362,7 +399,7 @@ static int check_tree(struct check *ck, const silo_oid *id, int depth)
 	if ((ret = silo_tree_object_read(&data, &len, ck->c->s, id, shown(ck))) < 0) {
 		if (ret == SILO_ENOMEM)
 			return ret;
-		problem(ck, SILO_CLOSURE_BAD, id, "%s", silo_error_message());
+		failure(ck, ret, id, "%s", silo_error_message());
 		/* What is below is unknown: the lines no longer say whose
 		 * size they are. */
 		free(ck->sizes);
@@ -413,7 +450,7 @@ static int check_root(struct check *ck, const silo_oid *id, int want_type, uint6
 	if ((ret = object_info(ck->c, id, &type, &size)) == SILO_ENOMEM)
 		return ret;
 	if (ret < 0) {
-		problem(ck, SILO_CLOSURE_BAD, id, "%s %s: %s", what, hex, silo_error_message());
+		failure(ck, ret, id, "%s %s: %s", what, hex, silo_error_message());
 		return 0;
 	}
 	if (ret == 0) {
@@ -590,7 +627,7 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 						      &tp->object, tp->size)) < 0) {
 		if (ret == SILO_ENOMEM)
 			goto out;
-		problem(&ck, SILO_CLOSURE_BAD, &tp->object, "%s", silo_error_message());
+		failure(&ck, ret, &tp->object, "%s", silo_error_message());
 	}
 	if (have_root && (ret = check_tree(&ck, &tp->tree, 0)) < 0)
 		goto out;
@@ -599,7 +636,7 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 			"%zu leaves", ck.n_sizes, ck.leaf);
 	ret = check_packs(&ck, have_root);
 out:
-	reported = result->bad + result->warnings;
+	reported = result->bad + result->warnings + result->unreadable;
 	if (ret >= 0 && fn && reported > REPORT_MAX) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%llu more problems",

@@ -7,8 +7,9 @@
  * and the pieces of /etc that programs need, with passwd, group, hosts
  * and nsswitch.conf made for the box); nothing else of the host (no
  * /home, /root, /tmp, /run, /etc/shadow, /etc/ssh); a fresh /tmp of a
- * bounded size; the directories knot binds; a clean environment.  And
- * the limits of a build (Documentation/knot-build.1.scd).
+ * bounded size, and a /dev/shm of the same; the directories knot binds;
+ * a clean environment.  And the limits of a build
+ * (Documentation/knot-build.1.scd).
  */
 #include "knot-box.h"
 #include "error-internal.h"
@@ -44,7 +45,7 @@ const char *const knot_base_env[] = {
 };
 
 /* The version of the box below: bumped when what a recipe sees changes. */
-#define KNOT_BOX_VERSION 2
+#define KNOT_BOX_VERSION 3
 
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed)
 {
@@ -52,7 +53,7 @@ char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed)
 
 	if (unboxed)
 		return strdup("none");
-	if (asprintf(&s, "bwrap %d net=%s base=ro etc=box tmp=fresh paths=fixed user=%d",
+	if (asprintf(&s, "bwrap %d net=%s base=ro etc=box dev=ro tmp=fresh paths=fixed user=%d",
 		     KNOT_BOX_VERSION, r->leaky ? "host" : "none", KNOT_BOX_UID) < 0)
 		return NULL;
 	return s;
@@ -224,11 +225,13 @@ const char *knot_box_limit_text(char buf[64], const struct silo_knot_limits *l, 
 }
 
 /* Lines of a failed build's log that show a limit the kernel enforces;
- * "knot: the box's /tmp is full" is what the driver writes. */
+ * "knot: the box's /tmp is full" is what the driver writes ("shm": the
+ * tmp limit, reached in /dev/shm). */
 static const struct {
 	const char *text, *limit;
 } limit_signs[] = {
 	{ "knot: the box's /tmp is full", "tmp" },
+	{ "knot: the box's /dev/shm is full", "shm" },
 	{ "File size limit exceeded", "disk" },
 	{ "Resource temporarily unavailable", "pids" },
 	{ "fork: retry", "pids" },
@@ -404,6 +407,9 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 		PUSH("--perms"); PUSH("0644"); PUSH("--ro-bind-data"); PUSHF("%d", fd); PUSH(dest); \
 	} while (0)
 
+	if (b->n_binds > KNOT_BOX_MAX_BINDS)
+		return silo_error_set(SILO_EINVALID, "a box binds at most %d directories, not %zu",
+				      KNOT_BOX_MAX_BINDS, b->n_binds);
 	run->as_root = knot_box_as_root();
 	PUSH(b->bwrap);
 	/* Namespaces, and a user namespace that must work: the box's user
@@ -455,12 +461,19 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 	PUSH("/proc");
 	PUSH("--dev");
 	PUSH("/dev");
-	if (b->tmp_size) {
-		PUSH("--size");
-		PUSHF("%llu", b->tmp_size);
+	/* /tmp and /dev/shm, bounded: nothing else of the box is a tmpfs
+	 * it may write (bwrap's /dev, as big as half the memory, is made
+	 * read-only; its devices still work). */
+	for (i = 0; i < 2; i++) {
+		if (b->tmp_size) {
+			PUSH("--size");
+			PUSHF("%llu", b->tmp_size);
+		}
+		PUSH("--tmpfs");
+		PUSH(i ? "/dev/shm" : "/tmp");
 	}
-	PUSH("--tmpfs");
-	PUSH("/tmp");
+	PUSH("--remount-ro");
+	PUSH("/dev");
 	if (run->as_root && b->n_binds) {
 		if (!(run->stage_from = calloc(b->n_binds, sizeof(char *))) ||
 		    !(run->stage_to = calloc(b->n_binds, sizeof(char *))))
@@ -515,7 +528,7 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 static const char *stage_mounts(const void *arg)
 {
 	const struct knot_box_run *run = arg;
-	int fds[256];
+	int fds[KNOT_BOX_MAX_BINDS];
 	size_t i;
 
 	if (run->n_stage > sizeof(fds) / sizeof(*fds))

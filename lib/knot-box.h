@@ -18,6 +18,10 @@
 #define KNOT_BOX_USER "knot"
 #define KNOT_BOX_HOST_UID 65534
 
+/* The most directories of the host one box binds (as root, each is a
+ * mount the child holds open before it becomes the box's user). */
+#define KNOT_BOX_MAX_BINDS 256
+
 /* A directory of the host in the box. */
 struct knot_bind {
 	const char *host;	/* an absolute path */
@@ -67,7 +71,7 @@ void knot_box_exec(struct knot_exec *x, const struct knot_box_run *run);
 int knot_box_as_root(void);
 
 /* The limit a failed build's LOG shows it reached ("tmp", "disk",
- * "pids", "memory"), or NULL. */
+ * "pids", "memory"; "shm": tmp, in /dev/shm), or NULL. */
 const char *knot_box_limit_in_log(const char *log, size_t len);
 
 /* The limit NAME of L, as the user would set it (static). */

@@ -44,8 +44,11 @@ static const char driver_script[] =
 	"WEDGE_VERSION=$6\n"
 	"knot_tmp_full() {\n"
 	"  [ \"$knot_boxed\" = boxed ] || return 0\n"
-	"  set -- $(command -p stat -f -c '%a %b' /tmp 2>/dev/null)\n"
-	"  if [ $# -eq 2 ] && [ \"$1\" -le $(($2 / 100)) ]; then echo \"knot: the box's /tmp is full\"; fi\n"
+	"  local d\n"
+	"  for d in /tmp /dev/shm; do\n"
+	"    set -- $(command -p stat -f -c '%a %b' $d 2>/dev/null)\n"
+	"    if [ $# -eq 2 ] && [ \"$1\" -le $(($2 / 100)) ]; then echo \"knot: the box's $d is full\"; fi\n"
+	"  done\n"
 	"  return 0\n"
 	"}\n"
 	"knot_step() {\n"
@@ -245,7 +248,7 @@ static int ensure_derived(const struct silo_knot_task *t)
 		return ret < 0 ? ret : 0;
 	}
 	if ((ret = silo_silojson_for(&sj, t->recipe->dir)) < 0) {
-		silo_error_wrap("cannot create the derived medo '%s': ", t->derived_medo);
+		silo_error_wrap("cannot create the derived medo '%s'", t->derived_medo);
 		goto out;
 	}
 	if ((ret = fs_mkdir_p(t->derived_medo, 0777)) < 0)
@@ -372,7 +375,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 
 	/* The source, its top directory, and the dependencies. */
 	if ((ret = silo_medo_expand(t->source_treeptr, w->src, &eo)) < 0)
-		return silo_error_wrap("cannot expand the source of %s/%s: ",
+		return silo_error_wrap("cannot expand the source of %s/%s",
 				       t->recipe->name, t->version);
 	if ((ret = source_top(&w->top, w->src)) < 0)
 		return ret;
@@ -387,7 +390,7 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 			return silo_error_oom();
 		w->n_deps++;
 		if ((ret = silo_medo_expand(t->deps[i]->derived_treeptr, w->dep_dirs[i], &eo)) < 0)
-			return silo_error_wrap("cannot expand the dependency %s/%s: ",
+			return silo_error_wrap("cannot expand the dependency %s/%s",
 					       t->deps[i]->recipe->name, t->deps[i]->version);
 	}
 
@@ -433,7 +436,7 @@ static int run_env(struct knot_strv *env, const struct silo_knot_task *t,
 		if ((ret = knot_strv_push(env, knot_base_env[i])) < 0)
 			return ret;
 	for (i = 0; i < t->recipe->n_env; i++) {
-		const char *v = getenv(t->recipe->env[i]);
+		const char *v = knot_env_value(t->recipe->env[i]);
 		if (v && (ret = knot_strv_pushf(env, "%s=%s", t->recipe->env[i], v)) < 0)
 			return ret;
 	}
@@ -601,10 +604,12 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 		if (limit && asprintf(&msg, "%s/%s: %s failed: %s (%s); %s", t->recipe->name, t->version,
 				      what,
 				      !strcmp(limit, "tmp") ? "the box's /tmp is full" :
+				      !strcmp(limit, "shm") ? "the box's /dev/shm is full" :
 				      !strcmp(limit, "disk") ? "a file went over the disk limit" :
 				      !strcmp(limit, "pids") ? "its log shows the process limit was reached" :
 				      "its log shows the memory limit (per process) was reached",
-				      knot_box_limit_text(lim_text, lim, limit), raise) < 0)
+				      knot_box_limit_text(lim_text, lim, strcmp(limit, "shm") ? limit : "tmp"),
+				      raise) < 0)
 			msg = NULL;
 		else if (!limit && asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
 			msg = NULL;
@@ -711,7 +716,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	for (i = 0; knot_base_env[i] && !ret; i++)
 		ret = strbuf_addf(&env, "%s%s", i ? " " : "", knot_base_env[i]);
 	for (i = 0; i < t->recipe->n_env && !ret; i++) {
-		const char *v = getenv(t->recipe->env[i]);
+		const char *v = knot_env_value(t->recipe->env[i]);
 		if (v)
 			ret = strbuf_addf(&env, " %s=%s", t->recipe->env[i], v);
 	}
@@ -787,8 +792,20 @@ static int publish(struct silo_knot_result *res, const struct silo_knot_task *t,
 	ao.silo = silo_root(s);
 	ao.force = 1;
 	ao.tool = o->tool;
-	if ((ret = silo_medo_add(&tp, w->install, tmp, &ao)) < 0)
+	if ((ret = silo_medo_add(&tp, w->install, tmp, &ao)) < 0) {
+		/* What the recipe installed is no tree (a fifo, a .git): its
+		 * build failed, the build machinery did not. */
+		if (ret == SILO_EUNSAFE || ret == SILO_EINVALID) {
+			res->kind = SILO_KNOT_FAILED;
+			res->error = SILO_ERROR;
+			if (asprintf(&res->message, "%s/%s: its install directory cannot be published: %s",
+				     t->recipe->name, t->version, silo_error_message()) < 0)
+				res->message = NULL;
+			silo_error_clear();
+			ret = 0;
+		}
 		goto out;
+	}
 	silo_oid_to_hex(res->tree, &tp.tree);
 	if ((ret = record_provenance(&tp, t, set, o, f)) < 0)
 		goto out;
@@ -897,7 +914,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	if ((ret = knot_which(&bash, "bash")) < 0)
 		return ret;
 	if (!unboxed && (ret = knot_which(&bwrap, "bwrap")) < 0) {
-		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed): ");
+		silo_error_wrap("boxed builds need bubblewrap (or use --unboxed)");
 		goto out;
 	}
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
@@ -943,15 +960,6 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
-	if (!status && watch.disk) {
-		/* A build that ended before the watch looked is measured too. */
-		unsigned long long used;
-		if ((ret = knot_disk_usage(&used, dirs, n_dirs)) < 0)
-			goto out;
-		watch.disk_used = used > watch.disk_base ? used - watch.disk_base : 0;
-		if (watch.disk_used > watch.disk)
-			watch.stopped = KNOT_STOP_DISK;
-	}
 	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
 		goto out;
 	if (status || watch.stopped) {
@@ -968,6 +976,17 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	}
 	if ((ret = publish(res, t, set, o, &w, &f, published)) < 0)
 		goto out;
+	if (res->kind == SILO_KNOT_FAILED) {
+		/* The log says why, as for a step that failed. */
+		if (res->message && w.log_fd >= 0 &&
+		    fs_write_all(w.log_fd, "knot: ", 6, w.log) == 0 &&
+		    fs_write_all(w.log_fd, res->message, strlen(res->message), w.log) == 0)
+			fs_write_all(w.log_fd, "\n", 1, w.log);
+		silo_error_clear();
+		if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
+			goto out;
+		res->log = keep_log(&w);
+	}
 out:
 	if (w.install_is_real && (ret < 0 || res->kind == SILO_KNOT_FAILED))
 		silo_tree_remove(w.install);
@@ -1015,7 +1034,7 @@ int silo_knot_install(const struct silo_knot_task *t, const char *root)
 	return ret;
 }
 
-/* For silo_knot_graph_write(). */
+/* For knot_graph_write(). */
 void knot_remove_stale_work(void)
 {
 	remove_stale_work();

@@ -1,7 +1,11 @@
 /*
  * The graph of a set as a build.ninja: one edge per task, named by its
- * key, and ninja to run it.  Each edge runs "knot run-task", which builds
- * and publishes one wedge and writes its stamp.
+ * key, and ninja to run it (knot-build-all.c decides what runs).  Each
+ * edge runs "knot run-task" with the task's file, which builds and
+ * publishes one wedge and writes its stamp.  The program's path is the
+ * only text of the build.ninja that comes from outside (keys, names and
+ * versions are checked words): add_arg() quotes it, the one place that
+ * does.
  */
 #include "knot-internal.h"
 #include "error-internal.h"
@@ -26,7 +30,7 @@ static int add_arg(struct strbuf *sb, const char *s)
 	int ret = 0;
 
 	if (strchr(s, '\n'))
-		return silo_error_set(SILO_EINVALID, "'%s': a newline in a path cannot be built", s);
+		return silo_error_set(SILO_EINVALID, "'%s': a path with a newline cannot be built", s);
 	for (p = s; *p && plain; p++)
 		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "0123456789_./+-@%,=", *p) != NULL;
@@ -42,6 +46,29 @@ static int add_arg(struct strbuf *sb, const char *s)
 			ret = strbuf_addch(sb, *p);
 	}
 	return ret ? ret : strbuf_addch(sb, '\'');
+}
+
+/* The task file of T, for its edge to run. */
+static int write_task(const struct knot_graph *g, const struct silo_knot_task *t)
+{
+	struct silo_knot_task_spec spec = *g->task;
+	char *path, *stamp;
+	int ret;
+
+	if (asprintf(&path, "%s/tasks/%s.json", g->build_dir, t->key) < 0)
+		return silo_error_oom();
+	if (asprintf(&stamp, "%s/stamps/%s", g->build_dir, t->key) < 0) {
+		free(path);
+		return silo_error_oom();
+	}
+	spec.key = t->key;
+	spec.recipe = t->recipe->dir;
+	spec.stamp = stamp;
+	spec.rebuild = g->task->rebuild && t->requested;
+	ret = knot_task_file_write(path, &spec);
+	free(path);
+	free(stamp);
+	return ret;
 }
 
 /* A stamp exists for published tasks and not for the others. */
@@ -65,56 +92,48 @@ static int set_stamp(const char *stamps, const struct silo_knot_task *t, int wan
 	return ret;
 }
 
-int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, size_t *to_build)
+int knot_graph_write(silo_knot_set *set, const struct knot_graph *g)
 {
 	struct strbuf sb = STRBUF_INIT, defaults = STRBUF_INIT;
 	size_t i, j, n = silo_knot_set_count(set);
-	char *stamps = NULL, *path = NULL;
+	char *stamps = NULL, *tasks = NULL, *path = NULL;
 	int ret;
 
-	*to_build = 0;
 	knot_remove_stale_work();
-	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(path = fs_join(g->build_dir, "build.ninja"))) {
+	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(tasks = fs_join(g->build_dir, "tasks")) ||
+	    !(path = fs_join(g->build_dir, "build.ninja"))) {
 		ret = silo_error_oom();
 		goto out;
 	}
-	if ((ret = fs_mkdir_p(stamps, 0777)) < 0)
+	if ((ret = fs_mkdir_p(stamps, 0777)) < 0 || (ret = fs_mkdir_p(tasks, 0777)) < 0)
 		goto out;
 	ret = strbuf_adds(&sb, "# Written by knot build: one edge per build key (knot-build(1)).\n"
 			  "ninja_required_version = 1.7\n\nknot = ");
 	if (!ret)
 		ret = add_arg(&sb, g->knot);
 	if (!ret)
-		ret = strbuf_addf(&sb, "\nflags = %s\n\n"
+		ret = strbuf_addf(&sb, "\n\n"
 				  "rule run-task\n"
 				  /* exec: the task is ninja's child, and dies with it. */
-				  "  command = exec $knot knot run-task $flags --key=$key --stamp=$out $recipe\n"
+				  "  command = exec $knot knot run-task --task=tasks/$key.json\n"
 				  "  description = $wedge $key\n"
 				  "  restat = 1\n\n"
 				  "pool heavy\n  depth = %d\n",
-				  g->flags ? g->flags : "", g->heavy_jobs > 0 ? g->heavy_jobs : 1);
+				  g->heavy_jobs > 0 ? g->heavy_jobs : 1);
 	for (i = 0; !ret && i < n; i++) {
 		struct silo_knot_task *t = silo_knot_set_task(set, i);
-		int published = silo_knot_published(t);
 
-		if (published < 0) {
-			ret = published;
+		if ((ret = set_stamp(stamps, t, !g->run[i])) < 0)
 			break;
-		}
-		published = published == SILO_KNOT_PUBLISHED && !(g->rebuild && t->requested);
-		if ((ret = set_stamp(stamps, t, published)) < 0)
+		if (g->run[i] && (ret = write_task(g, t)) < 0)
 			break;
-		*to_build += !published;
 		ret = strbuf_addf(&sb, "\nbuild stamps/%s: run-task", t->key);
 		for (j = 0; !ret && j < t->n_deps; j++)
 			ret = strbuf_addf(&sb, "%s stamps/%s", j ? "" : " ||", t->deps[j]->key);
 		if (!ret)
-			ret = strbuf_addf(&sb, "\n  key = %s\n  wedge = %s/%s\n  recipe = ", t->key,
-					  t->recipe->name, t->version);
-		if (!ret)
-			ret = add_arg(&sb, t->recipe->dir);
-		if (!ret)
-			ret = strbuf_addf(&sb, "\n%s", t->recipe->heavy ? "  pool = heavy\n" : "");
+			ret = strbuf_addf(&sb, "\n  key = %s\n  wedge = %s/%s\n%s", t->key,
+					  t->recipe->name, t->version,
+					  t->recipe->heavy ? "  pool = heavy\n" : "");
 		if (!ret && t->requested)
 			ret = strbuf_addf(&defaults, " stamps/%s", t->key);
 	}
@@ -126,26 +145,54 @@ out:
 	strbuf_release(&sb);
 	strbuf_release(&defaults);
 	free(stamps);
+	free(tasks);
 	free(path);
 	return ret;
 }
 
-int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
-			void (*on_line)(void *payload, const char *line), void *payload)
+/* ninja's output, told apart for knot_graph_run()'s caller. */
+struct ninja_lines {
+	void (*on_line)(void *payload, int kind, const char *line);
+	void *payload;
+	int skip_next;		/* the command line after "FAILED:" */
+};
+
+static void on_ninja_line(void *payload, const char *line)
+{
+	struct ninja_lines *nl = payload;
+
+	if (nl->skip_next) {
+		nl->skip_next = 0;
+	} else if (!strncmp(line, "FAILED: ", 8)) {
+		/* The task says why: its command line says nothing more. */
+		nl->skip_next = 1;
+	} else if (line[0] == '[') {
+		nl->on_line(nl->payload, SILO_KNOT_LINE_PROGRESS, line);
+	} else if (!strncmp(line, "ninja: error: ", 14)) {
+		nl->on_line(nl->payload, SILO_KNOT_LINE_ERROR, line + 14);
+	} else if (strncmp(line, "ninja: ", 7)) {
+		/* not "no work to do", "build stopped", "Entering directory" */
+		nl->on_line(nl->payload, SILO_KNOT_LINE_TASK, line);
+	}
+}
+
+int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
+		   void (*on_line)(void *payload, int kind, const char *line), void *payload)
 {
 	struct knot_strv argv = KNOT_STRV_INIT;
+	struct ninja_lines nl = { on_line, payload, 0 };
 	char *ninja = NULL;
 	int ret;
 
 	if ((ret = knot_which(&ninja, "ninja")) < 0)
-		return silo_error_wrap("knot build runs its graph with ninja (Debian: ninja-build): ");
+		return silo_error_wrap("knot build runs its graph with ninja (Debian: ninja-build)");
 	if ((ret = knot_strv_push(&argv, ninja)) < 0 ||
 	    (ret = knot_strv_push(&argv, "-C")) < 0 ||
 	    (ret = knot_strv_push(&argv, build_dir)) < 0 ||
 	    (ret = knot_strv_pushf(&argv, "-j%d", jobs > 0 ? jobs : 1)) < 0 ||
 	    (ret = knot_strv_pushf(&argv, "-k%d", keep_going ? 0 : 1)) < 0)
 		goto out;
-	ret = knot_run_lines(status, argv.v, environ, NULL, on_line, payload);
+	ret = knot_run_lines(status, argv.v, environ, NULL, on_ninja_line, &nl);
 out:
 	knot_strv_clear(&argv);
 	free(ninja);

@@ -76,14 +76,15 @@ enum knot_stop {
 
 struct knot_watch {
 	double seconds;			/* wall time; 0: no limit */
-	unsigned long long disk;	/* bytes DIRS may grow by; 0: no limit */
+	unsigned long long disk;	/* bytes DIRS and the log may grow by; 0: no limit */
 	char *const *dirs;
 	size_t n_dirs;
 	int info_fd;			/* read end of bwrap's --info-fd, or -1 */
 	/* set by knot_run_watched() */
 	int stopped;			/* enum knot_stop */
-	unsigned long long disk_base;	/* what DIRS held at the start */
-	unsigned long long disk_used;	/* growth, at the last look */
+	unsigned long long disk_base;	/* what DIRS and the log held at the start */
+	unsigned long long disk_used;	/* growth, at the last look (and at
+					 * the end of a program that succeeded) */
 };
 
 /*
@@ -94,12 +95,18 @@ struct knot_watch {
  * stop it with all its processes (a box: its pid 1, which takes every
  * process of the box with it, and only then bwrap), W->stopped saying
  * why.  *status as knot_run().  When it returns, no process it started
- * is left.
+ * is left: this process is a subreaper while X runs, and ends what X
+ * left behind (daemons in sessions of their own).
  */
 int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
 		     struct knot_watch *w);
 
-/* The bytes of the files below DIRS (blocks on disk, hard links once). */
+/* What an entry below a watched directory costs at least. */
+#define KNOT_DISK_MIN_ENTRY 4096
+
+/* The bytes of the files below DIRS (hard links once): each file's
+ * blocks or size, whichever is larger, and at least
+ * KNOT_DISK_MIN_ENTRY each. */
 int knot_disk_usage(unsigned long long *out, char *const *dirs, size_t n);
 
 /* The same with each line of the output (standard output and error)
@@ -116,6 +123,11 @@ int knot_read_back(char **out, size_t *len, int fd);
  * depend on where things are), in key order; static strings. */
 extern const char *const knot_base_env[];
 
+/* Whether NAME may pass from knot's environment into a build: named by
+ * SILO_KNOT_PASS_ENV_ENV.  knot_env_value(): its value then, or NULL. */
+int knot_env_passed(const char *name);
+const char *knot_env_value(const char *name);
+
 /* The box settings of a recipe under CFG, as the key records them. */
 char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
 
@@ -128,6 +140,8 @@ struct knot_reading {
 /* Seconds reading recipes may take (one bash, however many recipes),
  * unless the time limit is shorter. */
 #define KNOT_READ_SECONDS 60
+/* ... and writes at most this much (its output and its errors, each). */
+#define KNOT_READ_OUTPUT_MAX (16 << 20)
 
 /* The tree id of recipe directory DIR without its top-level treeptrs,
  * whose data enters the key through their object ids. */
@@ -152,12 +166,58 @@ int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
 			const struct knot_reading *how);
 void knot_sourced_release(struct knot_sourced *v, size_t n);
 
+/* 0 if PATH, a file of a recipe that knot reads on the host (WEDGE, a
+ * source treeptr), is a regular file or missing; an error naming it
+ * when it is a symbolic link (to /etc/shadow) or something else. */
+int knot_recipe_own_file(const char *path);
+
 /* silo_knot_recipe_load() with the recipe cache of struct
  * silo_knot_config (CACHE NULL: none), and what knot_recipes_source()
  * gave for DIR (PRE NULL: source it here, as HOW says). */
 int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *cache,
 		     int cache_read, const struct knot_sourced *pre,
 		     const struct knot_reading *how);
+
+/* Write LEN bytes of TEXT to PATH through a temporary file beside it,
+ * renamed into place; not made durable (caches, task files). */
+int knot_write_file(const char *path, const char *text, size_t len);
+
+/* SILO_EINVALID, naming PATH, when knot build cannot pass PATH to its
+ * tasks: a newline (refused everywhere, ninja cannot quote it), or bytes
+ * that are not UTF-8 (a task file is JSON). */
+int knot_path_check(const char *path);
+
+/* Write SPEC as the task file PATH (atomically, not made durable). */
+int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spec);
+
+/* The graph of knot build (knot-graph.c). */
+struct knot_graph {
+	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
+	const char *build_dir;	/* build.ninja, stamps/ and tasks/ are written here; absolute */
+	/* What every task's file holds but its key, recipe and stamp; rebuild
+	 * only for the requested tasks. */
+	const struct silo_knot_task_spec *task;
+	const unsigned char *run;	/* run[i]: task i of the set is to run */
+	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
+};
+
+/*
+ * Write G->build_dir/build.ninja for SET: one edge per task, named by its
+ * key (its output the stamp file stamps/<key>), after the edges of its
+ * dependencies (order-only: keys, never times, say what is up to date).
+ * A task not to run gets its stamp, one to run loses it and gets its task
+ * file tasks/<key>.json, so that ninja runs exactly those.
+ */
+int knot_graph_write(silo_knot_set *set, const struct knot_graph *g);
+
+/*
+ * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
+ * run after failures.  Each line ninja prints that says something goes to
+ * ON_LINE (without its newline) with its enum silo_knot_line.  *status is
+ * ninja's exit status.
+ */
+int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
+		   void (*on_line)(void *payload, int kind, const char *line), void *payload);
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);

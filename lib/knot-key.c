@@ -4,6 +4,7 @@
  * nothing about when, where or by whom (Documentation/knot-key.1.scd).
  */
 #include "knot-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "strbuf.h"
 #include "silo/tree.h"
@@ -26,9 +27,9 @@ struct silo_knot_set {
 	struct knot_reading reading;	/* how recipes are read: points into the set */
 	struct silo_knot_platform platform;
 	struct silo_knot_recipe **recipes;
-	size_t n_recipes;
+	size_t n_recipes, alloc_recipes;
 	struct silo_knot_task **tasks;
-	size_t n_tasks;
+	size_t n_tasks, alloc_tasks;
 };
 
 int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
@@ -142,8 +143,7 @@ static struct silo_knot_recipe *find_recipe(silo_knot_set *set, const char *real
 static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const char *dir,
 		      int requested, const struct knot_sourced *pre)
 {
-	struct silo_knot_recipe *r, **rv;
-	struct silo_knot_task **tv;
+	struct silo_knot_recipe *r;
 	char *real = realpath(dir, NULL);
 	size_t i;
 	int ret;
@@ -179,16 +179,14 @@ static int add_recipe(struct silo_knot_recipe **out, silo_knot_set *set, const c
 		free(r);
 		return ret;
 	}
-	if (!(rv = realloc(set->recipes, (set->n_recipes + 1) * sizeof(*rv)))) {
+	if (ALLOC_GROW(set->recipes, set->n_recipes + 1, set->alloc_recipes) < 0) {
 		silo_knot_recipe_release(r);
 		free(r);
 		return silo_error_oom();
 	}
-	set->recipes = rv;
 	set->recipes[set->n_recipes++] = r;
-	if (!(tv = realloc(set->tasks, (set->n_tasks + r->n_versions) * sizeof(*tv))))
+	if (ALLOC_GROW(set->tasks, set->n_tasks + r->n_versions, set->alloc_tasks) < 0)
 		return silo_error_oom();
-	set->tasks = tv;
 	for (i = 0; i < r->n_versions; i++) {
 		struct silo_knot_task *t = calloc(1, sizeof(*t));
 		if (!t)
@@ -342,6 +340,28 @@ static int link_deps(silo_knot_set *set, struct silo_knot_task *t)
 	return 0;
 }
 
+int knot_env_passed(const char *name)
+{
+	const char *p = getenv(SILO_KNOT_PASS_ENV_ENV);
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		size_t len;
+
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+const char *knot_env_value(const char *name)
+{
+	return knot_env_passed(name) ? getenv(name) : NULL;
+}
+
 static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
@@ -353,10 +373,11 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	if (r->tree[0])
 		memcpy(t->recipe_tree, r->tree, sizeof(t->recipe_tree));
 	else if ((ret = knot_recipe_tree_id(t->recipe_tree, r->dir)) < 0)
-		return silo_error_wrap("recipe '%s': ", r->dir);
+		return silo_error_wrap("recipe '%s'", r->dir);
 	if (!(t->source_treeptr = silo_knot_recipe_source(r, t->version)))
 		return silo_error_oom();
-	if ((ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
+	if ((ret = knot_recipe_own_file(t->source_treeptr)) < 0 ||
+	    (ret = silo_treeptr_load(&tp, t->source_treeptr)) < 0)
 		return ret;
 	silo_oid_to_hex(t->source_object, &tp.object);
 	silo_oid_to_hex(t->source_tree, &tp.tree);
@@ -396,6 +417,14 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		ret = strbuf_addf(&sb, "env %s\n", knot_base_env[i]);
 	for (i = 0; !ret && i < r->n_env; i++) {
 		const char *v = getenv(r->env[i]);
+		if (v && !knot_env_passed(r->env[i])) {
+			strbuf_release(&sb);
+			return silo_error_set(SILO_EINVALID,
+					      "recipe %s: WEDGE_ENV asks for %s, which is set here: knot "
+					      "passes a variable only when " SILO_KNOT_PASS_ENV_ENV
+					      " names it (its value goes into the key, the provenance and "
+					      "the build)", r->dir, r->env[i]);
+		}
 		ret = v ? strbuf_addf(&sb, "declared-env %s=%s\n", r->env[i], v)
 			: strbuf_addf(&sb, "declared-env-unset %s\n", r->env[i]);
 	}
@@ -459,6 +488,33 @@ int silo_knot_set_resolve(silo_knot_set *set)
 	for (i = 0; i < set->n_tasks; i++)
 		set->tasks[i]->state = 0;
 	return 0;
+}
+
+int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
+		       const char *const *paths, size_t n)
+{
+	silo_knot_set *set;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_knot_set_new(&set, cfg)) < 0)
+		return ret;
+	for (i = 0; i < n && !ret; i++)
+		ret = silo_knot_set_add(set, paths[i]);
+	if (!ret)
+		ret = silo_knot_set_resolve(set);
+	if (ret < 0) {
+		silo_knot_set_free(set);
+		return ret;
+	}
+	*out = set;
+	return 0;
+}
+
+const char *silo_knot_set_domain(const silo_knot_set *set)
+{
+	return set->domain;
 }
 
 const char *silo_knot_set_silo(const silo_knot_set *set)

@@ -56,7 +56,7 @@ int silo_knot_platform_detect(struct silo_knot_platform *out)
 	if (access(path, F_OK) != 0)
 		path = "/usr/lib/os-release";
 	if ((ret = fs_read_file(&text, &len, path, 1 << 20)) < 0)
-		return silo_error_wrap("cannot tell the platform: ");
+		return silo_error_wrap("cannot tell the platform");
 	out->id = os_release_value(text, "ID");
 	out->version_id = os_release_value(text, "VERSION_ID");
 	out->codename = os_release_value(text, "VERSION_CODENAME");

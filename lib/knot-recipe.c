@@ -5,6 +5,7 @@
  * functions, and list what is wrong with it (Documentation/wedge.5.scd).
  */
 #include "knot-box.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -28,13 +29,19 @@
  * the file, and any command of a function of it, is refused before it
  * runs (a DEBUG trap, with extdebug and functrace, using only shell
  * keywords), naming its line on stderr: "@@knot-refused@@ LINE FUNCTION
- * COMMAND".  The refusal ends the (sub)shell it happens in.
+ * COMMAND".  The refusal ends the (sub)shell it happens in.  What bash
+ * expands later on its own is knot's: PS4, which a trace (set -x, which
+ * recipes may set) expands before each command, in the trap and after
+ * the file, where no trap looks; and BASH_XTRACEFD, where it writes.
+ * What the file starts in the background (&, coproc) is waited for, so
+ * that its refusal is heard before the reading ends.
  */
 #define REFUSED_MARK "@@knot-refused@@ "
 #define LOAD_BODY \
 	"set -o errexit -o nounset -o pipefail\n" \
 	"cd \"$1\"\n" \
-	"readonly knot_refuse\n" \
+	"PS4='+ '\n" \
+	"readonly knot_refuse PS4 BASH_XTRACEFD\n" \
 	"knot_word='([^][ \t\n\"'\"'\"'\\\\$`;&|<>(){}]|'\"'\"'[^'\"'\"']*'\"'\"'|\"([^\"\\\\$`]|\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})*\"|\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})*'\n" \
 	"knot_assign=\"[A-Za-z_][A-Za-z0-9_]*\\\\+?=($knot_word|\\\\([ \t\n]*($knot_word([ \t\n]+$knot_word)*)?[ \t\n]*\\\\))\"\n" \
 	"knot_ok=\"^($knot_assign([ \t]+$knot_assign)*|set( +[-+]([euxC]+|o +(errexit|nounset|pipefail|xtrace|noclobber)))+)\\$\"\n" \
@@ -44,6 +51,7 @@
 	"trap '[[ ${BASH_SOURCE[0]-} != ./WEDGE || ( -z ${FUNCNAME[0]-} && $BASH_COMMAND =~ $knot_ok && " \
 	"$BASH_COMMAND != *knot_* ) || ${knot_refuse:?\"" REFUSED_MARK "$LINENO ${FUNCNAME[0]:--} $BASH_COMMAND\"} ]]' DEBUG\n" \
 	"source ./WEDGE >&2\n" \
+	"wait\n" \
 	"IFS=$' \\t\\n'\n" \
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
 	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY; do\n" \
@@ -139,7 +147,7 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 
 static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 {
-	char **v, *s;
+	char *s;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -147,11 +155,10 @@ static int problem(struct silo_knot_recipe *r, const char *fmt, ...)
 	va_end(ap);
 	if (!s)
 		return silo_error_oom();
-	if (!(v = realloc(r->problems, (r->n_problems + 1) * sizeof(*v)))) {
+	if (ALLOC_GROW(r->problems, r->n_problems + 1, r->alloc_problems) < 0) {
 		free(s);
 		return silo_error_oom();
 	}
-	r->problems = v;
 	r->problems[r->n_problems++] = s;
 	return 0;
 }
@@ -370,8 +377,9 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 {
 	struct knot_strv bash_args = KNOT_STRV_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
-	struct silo_knot_limits defaults;
+	struct silo_knot_limits defaults, read_limits;
 	const struct silo_knot_limits *lim = how ? how->limits : NULL;
+	struct stat st;
 	struct knot_bind *binds = NULL;
 	struct knot_exec x;
 	struct knot_watch w;
@@ -394,7 +402,7 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 	if (!unboxed) {
 		struct knot_box b;
 		if ((ret = knot_which(&bwrap, "bwrap")) < 0) {
-			silo_error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed): ");
+			silo_error_wrap("knot reads recipes in a bubblewrap box (or use --unboxed)");
 			goto out;
 		}
 		if (n && !(binds = calloc(n, sizeof(*binds)))) {
@@ -436,7 +444,11 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		x.cwd = "/";
 	x.out_fd = out_fd;
 	x.err_fd = err_fd;
-	x.limits = lim;
+	/* What bash writes goes to memory files: no more than that. */
+	read_limits = *lim;
+	if (!read_limits.disk || read_limits.disk > KNOT_READ_OUTPUT_MAX)
+		read_limits.disk = KNOT_READ_OUTPUT_MAX;
+	x.limits = &read_limits;
 	x.limit_pids = !unboxed;
 	w.seconds = lim->seconds && lim->seconds < KNOT_READ_SECONDS ? (double)lim->seconds
 								     : KNOT_READ_SECONDS;
@@ -446,6 +458,13 @@ static int run_bash_in(int *status, char **out, size_t *out_len, char **err, con
 		ret = silo_error_set(SILO_EINVALID,
 				     "reading %s took longer than %.0f s: does a WEDGE file loop at its top level?",
 				     what, w.seconds);
+		goto out;
+	}
+	if ((fstat(out_fd, &st) == 0 && (unsigned long long)st.st_size >= KNOT_READ_OUTPUT_MAX) ||
+	    (fstat(err_fd, &st) == 0 && (unsigned long long)st.st_size >= KNOT_READ_OUTPUT_MAX)) {
+		ret = silo_error_set(SILO_EINVALID,
+				     "reading %s wrote more than %d MiB: does a WEDGE file loop at its top level?",
+				     what, KNOT_READ_OUTPUT_MAX >> 20);
 		goto out;
 	}
 	if ((ret = knot_read_back(out, out_len, out_fd)) < 0 || (ret = knot_read_back(err, &len, err_fd)) < 0)
@@ -522,15 +541,21 @@ int knot_recipes_source(struct knot_sourced *out, char *const *dirs, size_t n,
 		if (!what)
 			return silo_error_oom();
 	}
-	if ((ret = run_bash(&status, &text, &len, &err, batch_script, dirs, n, how, what)) < 0)
-		goto out;
-	ret = status || strlen(text) != len ? 1 : split_batch(out, dirs, n, text);
+	/* A bash per KNOT_BOX_MAX_BINDS recipes: each is a directory of the box. */
+	for (i = 0, ret = 0; !ret && i < n; i += KNOT_BOX_MAX_BINDS) {
+		size_t k = n - i < KNOT_BOX_MAX_BINDS ? n - i : KNOT_BOX_MAX_BINDS;
+
+		if ((ret = run_bash(&status, &text, &len, &err, batch_script, dirs + i, k, how,
+				    what)) < 0)
+			break;
+		ret = status || strlen(text) != len ? 1 : split_batch(out + i, dirs + i, k, text);
+		free(text);
+		free(err);
+		text = err = NULL;
+	}
 	if (ret)
 		knot_sourced_release(out, n);
-out:
 	free(what);
-	free(text);
-	free(err);
 	return ret;
 }
 
@@ -570,6 +595,17 @@ done:
 	return ret;
 }
 
+int knot_recipe_own_file(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;	/* a missing file: its reader says so */
+	return silo_error_set(SILO_EINVALID,
+			      "'%s' is %s: knot reads a recipe's own files only, on the host too",
+			      path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+}
+
 static int check_source(struct silo_knot_recipe *r, const char *version)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
@@ -578,6 +614,12 @@ static int check_source(struct silo_knot_recipe *r, const char *version)
 
 	if (!path)
 		return silo_error_oom();
+	if ((ret = knot_recipe_own_file(path)) < 0) {
+		ret = problem(r, "%s", silo_error_message());
+		silo_error_clear();
+		free(path);
+		return ret;
+	}
 	ret = silo_treeptr_load(&tp, path);
 	if (ret == SILO_ENOTFOUND)
 		ret = problem(r, "its source treeptr '%s' is missing", path);
@@ -754,14 +796,11 @@ out:
  * only mean the next reader sources the recipe itself. */
 static void cache_write(const char *cache, const char *dir, const char *tree, const char *output)
 {
-	char *path = NULL, *tmp = NULL, *text = NULL;
-	int fd = -1, n;
+	char *path = NULL, *text = NULL;
+	int n;
 
-	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)) ||
-	    asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", cache, (long)getpid()) < 0) {
-		tmp = NULL;
+	if (fs_mkdir_p(cache, 0777) < 0 || !(path = cache_path(cache, tree)))
 		goto out;
-	}
 	n = asprintf(&text, CACHE_MAGIC "dir %s\n%s%send\n", dir, output,
 		     *output && output[strlen(output) - 1] != '\n' ? "\n" : "");
 	if (n < 0) {
@@ -778,22 +817,10 @@ static void cache_write(const char *cache, const char *dir, const char *tree, co
 		if (same)
 			goto out;
 	}
-	if ((fd = mkstemp(tmp)) < 0)
-		goto out;
-	if (fs_write_all(fd, text, (size_t)n, tmp) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		fd = -1;
-		unlink(tmp);
-		goto out;
-	}
-	fd = -1;
+	(void)knot_write_file(path, text, (size_t)n);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
 	silo_error_clear();
 	free(path);
-	free(tmp);
 	free(text);
 }
 
@@ -862,6 +889,13 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		ret = silo_error_set(SILO_ENOTFOUND, "'%s' is not a recipe: it holds no WEDGE file", dir);
 		goto fail;
 	}
+	{	/* a WEDGE that leads elsewhere (/etc/shadow) is not sourced */
+		char *wedge = fs_join(real, "WEDGE");
+		ret = wedge ? knot_recipe_own_file(wedge) : silo_error_oom();
+		free(wedge);
+		if (ret < 0)
+			goto fail;
+	}
 	if (!(out->source_medo = strdup(real))) {
 		ret = silo_error_oom();
 		goto fail;
@@ -873,7 +907,7 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		pre = NULL;
 	if (cache) {
 		if ((ret = knot_recipe_tree_id(out->tree, real)) < 0) {
-			silo_error_wrap("recipe '%s': ", real);
+			silo_error_wrap("recipe '%s'", real);
 			goto fail;
 		}
 		ret = cache_read_too ? cache_read(&v, cache, real, out->tree) : 0;

@@ -4,6 +4,7 @@
  * index.html made from them.
  */
 #include "knot-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -194,14 +195,9 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 					     path, lineno, N_COLUMNS);
 			break;
 		}
-		if (n == alloc) {
-			struct silo_knot_row *nr;
-			alloc = alloc ? alloc * 2 : 16;
-			if (!(nr = realloc(rows, alloc * sizeof(*rows)))) {
-				ret = silo_error_oom();
-				break;
-			}
-			rows = nr;
+		if (ALLOC_GROW(rows, n + 1, alloc) < 0) {
+			ret = silo_error_oom();
+			break;
 		}
 		r = &rows[n];
 		memset(r, 0, sizeof(*r));

@@ -1,6 +1,7 @@
 /* Running programs for knot: argv lists, PATH look-up, fork and exec,
  * and watching them: limits, boxes, interruption. */
 #include "knot-internal.h"
+#include "alloc.h"
 #include "error-internal.h"
 #include "strbuf.h"
 #include "fsutil.h"
@@ -28,14 +29,8 @@ int knot_strv_push(struct knot_strv *sv, const char *s)
 {
 	char *copy;
 
-	if (sv->n + 2 > sv->alloc) {
-		size_t alloc = sv->alloc ? 2 * sv->alloc : 16;
-		char **v = realloc(sv->v, alloc * sizeof(*v));
-		if (!v)
-			return silo_error_oom();
-		sv->v = v;
-		sv->alloc = alloc;
-	}
+	if (ALLOC_GROW(sv->v, sv->n + 2, sv->alloc) < 0)
+		return silo_error_oom();
 	if (!(copy = strdup(s)))
 		return silo_error_oom();
 	sv->v[sv->n++] = copy;
@@ -527,6 +522,18 @@ static int inode_seen(struct inode_set *set, dev_t dev, ino_t ino)
 	return 0;
 }
 
+/* What an entry costs the disk: its blocks, or for a file its size when
+ * larger (a sparse file is read, stored and expanded at its size), and
+ * at least KNOT_DISK_MIN_ENTRY (an empty file takes an inode). */
+static unsigned long long entry_cost(const struct stat *st)
+{
+	unsigned long long bytes = (unsigned long long)st->st_blocks * 512;
+
+	if (S_ISREG(st->st_mode) && st->st_size > 0 && (unsigned long long)st->st_size > bytes)
+		bytes = (unsigned long long)st->st_size;
+	return bytes < KNOT_DISK_MIN_ENTRY ? KNOT_DISK_MIN_ENTRY : bytes;
+}
+
 /* Add what directory DFD (closed here) holds to *BYTES. */
 static int usage_walk(unsigned long long *bytes, struct inode_set *seen, int dfd, int depth)
 {
@@ -553,7 +560,7 @@ static int usage_walk(unsigned long long *bytes, struct inode_set *seen, int dfd
 			if (r)
 				continue;
 		}
-		*bytes += (unsigned long long)st.st_blocks * 512;
+		*bytes += entry_cost(&st);
 		if (!S_ISDIR(st.st_mode) || depth >= 512)
 			continue;
 		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -638,13 +645,82 @@ static void stop_all(struct knot_watch *w, int why, pid_t pid, const struct box_
 		kill(-pid, SIGKILL);
 }
 
+/* What W's directories and the log LOG_FD (-1: none) hold now: the
+ * log is written on the host's disk for the build, and stored. */
+static int watched_usage(unsigned long long *out, const struct knot_watch *w, int log_fd)
+{
+	struct stat st;
+	int ret = knot_disk_usage(out, w->dirs, w->n_dirs);
+
+	if (!ret && log_fd >= 0 && fstat(log_fd, &st) == 0)
+		*out += (unsigned long long)st.st_size;
+	return ret;
+}
+
+/* The pid of the parent of process PID (from /proc), or -1. */
+static pid_t parent_of(long pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses. */
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -1;
+	return (pid_t)strtol(p + 4, NULL, 10);
+}
+
+/*
+ * Kill and reap the children this process has, until it has none: the
+ * processes a run left behind (a daemon that left the process group:
+ * setsid, a double fork), which became its children when their parents
+ * ended, this process being a subreaper meanwhile.  Their own children
+ * come next, as they are orphaned in turn.
+ */
+static void end_orphans(void)
+{
+	pid_t self = getpid();
+
+	for (;;) {
+		struct dirent *de;
+		DIR *d = opendir("/proc");
+		pid_t found[256];
+		size_t n = 0, i;
+
+		if (!d)
+			break;
+		while (n < sizeof(found) / sizeof(*found) && (de = readdir(d))) {
+			long pid = de->d_name[0] >= '1' && de->d_name[0] <= '9' ? atol(de->d_name) : 0;
+			if (pid <= 0 || parent_of(pid) != self)
+				continue;
+			found[n] = (pid_t)pid;
+			kill(found[n++], SIGKILL);
+		}
+		closedir(d);
+		if (!n)
+			break;
+		/* A child is not reaped, so its pid is not reused, until here. */
+		for (i = 0; i < n; i++)
+			while (waitpid(found[i], NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+}
+
 int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
 		     struct knot_watch *w)
 {
 	struct log_sink l = { log_fd, log_name, 0, 0, { 0 } };
 	struct box_info bi;
 	double start, next_disk, disk_gap = 0.5;
-	int out = -1, pfd, ret, ended = 0, st, info = w->info_fd;
+	int out = -1, pfd, ret, ended = 0, st, info = w->info_fd, was_reaper = 0;
 	pid_t pid;
 
 	w->stopped = KNOT_STOP_NONE;
@@ -652,14 +728,22 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 	memset(&bi, 0, sizeof(bi));
 	if (interrupted)
 		return interrupted_error();
-	if (w->disk && (ret = knot_disk_usage(&w->disk_base, w->dirs, w->n_dirs)) < 0)
+	if (w->disk && (ret = watched_usage(&w->disk_base, w, log_fd)) < 0)
 		return ret;
+	/* What the program leaves behind becomes this process's, to end. */
+	if (prctl(PR_GET_CHILD_SUBREAPER, &was_reaper) < 0)
+		was_reaper = 0;
+	if (!was_reaper && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return silo_error_errno("cannot become a subreaper");
 	if (log_fd >= 0)
 		ret = spawn_piped(&pid, &out, x, 1);
 	else
 		ret = spawn(&pid, x, x->out_fd, x->err_fd, 1);
-	if (ret < 0)
+	if (ret < 0) {
+		if (!was_reaper)
+			prctl(PR_SET_CHILD_SUBREAPER, 0);
 		return ret;
+	}
 	if (info >= 0)
 		fcntl(info, F_SETFL, O_NONBLOCK);
 	pfd = pid_fd(pid);
@@ -715,7 +799,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 			stop_all(w, KNOT_STOP_TIME, pid, &bi);
 		else if (w->disk && now >= next_disk && !w->stopped) {
 			unsigned long long used;
-			if ((ret = knot_disk_usage(&used, w->dirs, w->n_dirs)) == 0) {
+			if ((ret = watched_usage(&used, w, log_fd)) == 0) {
 				w->disk_used = used > w->disk_base ? used - w->disk_base : 0;
 				if (w->disk_used > w->disk)
 					stop_all(w, KNOT_STOP_DISK, pid, &bi);
@@ -732,6 +816,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 		kill(-pid, SIGKILL);
 	if ((ret = wait_for(&st, pid, x->argv[0])) < 0)
 		goto out;
+	end_orphans();
 	if (out >= 0) {
 		fcntl(out, F_SETFL, O_NONBLOCK);
 		for (;;) {
@@ -763,11 +848,22 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 			}
 		}
 	}
+	/* A program that ended before the watch looked is measured too. */
+	if (w->disk && !w->stopped && st == 0) {
+		unsigned long long used;
+		if ((ret = watched_usage(&used, w, log_fd)) < 0)
+			goto out;
+		w->disk_used = used > w->disk_base ? used - w->disk_base : 0;
+		if (w->disk_used > w->disk)
+			w->stopped = KNOT_STOP_DISK;
+	}
 	*status = st;
 	ret = l.failed ? silo_error_set(l.code, "%s", l.msg) : 0;
 	if (!ret && w->stopped == KNOT_STOP_SIGNAL)
 		ret = interrupted_error();
 out:
+	if (!was_reaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
 	if (out >= 0)
 		close(out);
 	if (pfd >= 0)

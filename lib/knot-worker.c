@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ struct worker {
 	struct silo_knot_worker_stats *st;
 	char *git, *rsync;
 	char *clone, *cache;
+	char *real_clone;	/* the clone's real path */
 	char *branch;		/* the remote's default branch */
 	struct knot_strv env;	/* environ, with a git identity when there is none */
 	struct knot_strv failed;	/* keys whose builds failed here */
@@ -300,7 +302,7 @@ static int claim_state(struct worker *w, const struct silo_knot_task *t, char **
 {
 	size_t klen = strlen(t->key);
 	const char *p = w->claims;
-	long when;
+	long when, age, timeout;
 
 	*sha = NULL;
 	while (p && *p && (strncmp(p, t->key, klen) || p[klen] != ' ')) {
@@ -314,8 +316,11 @@ static int claim_state(struct worker *w, const struct silo_knot_task *t, char **
 		return silo_error_oom();
 	p += strcspn(p, " \n");
 	when = *p == ' ' ? strtol(p + 1, NULL, 10) : 0;
-	return (long)time(NULL) - when >= (w->o->claim_timeout > 0 ? w->o->claim_timeout
-								   : SILO_KNOT_CLAIM_TIMEOUT) ? 2 : 1;
+	timeout = w->o->claim_timeout > 0 ? w->o->claim_timeout : SILO_KNOT_CLAIM_TIMEOUT;
+	/* Its time is what the pusher chose: one further in the future than
+	 * any clock is wrong would hold the task forever. */
+	age = (long)time(NULL) - when;
+	return age >= timeout || age <= -timeout ? 2 : 1;
 }
 
 /* The claims of the last update, with their commits and commit times,
@@ -396,6 +401,55 @@ static void drop_claim(struct worker *w, const struct silo_knot_task *t, const c
 	silo_error_clear();
 }
 
+/*
+ * Whether PATH (absolute, or below the clone's path as given) lies in
+ * the clone with no symbolic link on its way from it: the clone holds
+ * what anyone who pushes put there, and a link committed there (a
+ * derived medo leading to /etc) would take the worker's reads and
+ * writes out of it.  What does not exist yet is fine.  0, or an error
+ * naming the link.
+ */
+static int inside_clone(const struct worker *w, const char *path)
+{
+	size_t n = strlen(w->real_clone), i;
+	const char *rel = path;
+	char *full;
+	int ret = 0;
+
+	if (!strncmp(path, w->real_clone, n) && path[n] == '/')
+		rel = path + n + 1;
+	else if (!strncmp(path, w->clone, strlen(w->clone)) && path[strlen(w->clone)] == '/')
+		rel = path + strlen(w->clone) + 1;
+	else
+		return silo_error_set(SILO_EINVALID,
+				      "'%s' is not in the clone '%s' of the repository (a symbolic link "
+				      "there leads out of it): a worker reads and writes only in its clone",
+				      path, w->clone);
+	if (!(full = fs_join(w->real_clone, rel)))
+		return silo_error_oom();
+	for (i = n + 1; !ret; i++) {
+		struct stat st;
+		char c = full[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		full[i] = '\0';
+		if (lstat(full, &st) < 0) {
+			full[i] = c;
+			break;
+		}
+		if (S_ISLNK(st.st_mode))
+			ret = silo_error_set(SILO_EINVALID,
+					     "'%s' in the repository is a symbolic link: a worker reads "
+					     "and writes only in its clone", full + n + 1);
+		full[i] = c;
+		if (!c)
+			break;
+	}
+	free(full);
+	return ret;
+}
+
 /* The path of FILE relative to the clone. */
 static const char *in_clone(const struct worker *w, const char *file)
 {
@@ -448,8 +502,10 @@ static int publish(struct worker *w, const struct silo_knot_task *t, struct save
 	}
 	for (tries = 0; tries < MAX_PUBLISH_TRIES; tries++) {
 		knot_strv_clear(&add);
+		/* -f: a .gitignore of the repository does not choose what
+		 * the worker publishes. */
 		if ((ret = push_git(&add, w)) < 0 || (ret = knot_strv_push(&add, "add")) < 0 ||
-		    (ret = knot_strv_push(&add, "--")) < 0)
+		    (ret = knot_strv_push(&add, "-f")) < 0 || (ret = knot_strv_push(&add, "--")) < 0)
 			break;
 		base = add.n;
 		for (i = 0; i < n_files && !ret; i++) {
@@ -574,8 +630,17 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	if ((ret = pull_silo(w)) < 0)
 		return ret;
 	event(w, "building %s/%s %s", t->recipe->name, t->version, t->key);
-	if ((ret = silo_knot_build(&res, t, set, &bo)) < 0)
-		return ret;
+	if ((ret = silo_knot_build(&res, t, set, &bo)) < 0) {
+		if (silo_knot_interrupted())
+			return ret;
+		/* The task's own trouble (a source that cannot be expanded):
+		 * a failure of this task, not of the worker. */
+		memset(&res, 0, sizeof(res));
+		res.kind = SILO_KNOT_FAILED;
+		if (!(res.message = strdup(silo_error_message())))
+			return silo_error_oom();
+		silo_error_clear();
+	}
 	if (res.kind == SILO_KNOT_FAILED) {
 		w->st->failed++;
 		event(w, "failed %s/%s %s: %s%s%s", t->recipe->name, t->version, t->key,
@@ -606,6 +671,28 @@ static int build_and_publish(struct worker *w, struct silo_knot_task *t, silo_kn
 	return ret;
 }
 
+/* What the worker reads and writes of task T is in its clone: the
+ * recipe, the derived treeptr, its signature, the derived SILO.json. */
+static int check_task_paths(struct worker *w, const struct silo_knot_task *t)
+{
+	char *sig = NULL, *silojson = NULL;
+	int ret;
+
+	if (asprintf(&sig, "%s" SILO_SSHSIG_SUFFIX, t->derived_treeptr) < 0) {
+		sig = NULL;
+		ret = silo_error_oom();
+	} else if (!(silojson = fs_join(t->derived_medo, "SILO.json"))) {
+		ret = silo_error_oom();
+	} else if ((ret = inside_clone(w, t->recipe->dir)) == 0 &&
+		   (ret = inside_clone(w, t->derived_treeptr)) == 0 &&
+		   (ret = inside_clone(w, sig)) == 0) {
+		ret = inside_clone(w, silojson);
+	}
+	free(sig);
+	free(silojson);
+	return ret;
+}
+
 /* One look at the repository: claim, build and publish one task.
  * Returns 1 when a task was worked on, 0 when none could be claimed
  * (*waiting: some task may become claimable later). */
@@ -630,6 +717,8 @@ static int one_round(struct worker *w, int *waiting)
 		free(medo);
 		return silo_error_oom();
 	}
+	if ((ret = inside_clone(w, medo)) < 0)
+		goto out;
 	/* Read the recipes again only when the source medo changed: the
 	 * commits of other workers change the derived medo only. */
 	if (same && w->set)
@@ -641,9 +730,7 @@ static int one_round(struct worker *w, int *waiting)
 		w->set = NULL;
 		free(w->medo_tree);
 		w->medo_tree = NULL;
-		if ((ret = silo_knot_set_new(&set, &cfg)) < 0)
-			goto out;
-		if ((ret = silo_knot_set_add(set, medo)) < 0 || (ret = silo_knot_set_resolve(set)) < 0)
+		if ((ret = silo_knot_set_open(&set, &cfg, (const char *const *)&medo, 1)) < 0)
 			goto out;
 		if (!status && tree) {
 			w->set = set;
@@ -666,6 +753,9 @@ static int one_round(struct worker *w, int *waiting)
 		}
 	}
 	n = silo_knot_set_count(set);
+	for (i = 0; i < n; i++)
+		if ((ret = check_task_paths(w, silo_knot_set_task(set, i))) < 0)
+			goto out;
 	start = n ? (size_t)rand() % n : 0;
 	for (i = 0; i < n; i++) {
 		struct silo_knot_task *t = silo_knot_set_task(set, (start + i) % n);
@@ -797,6 +887,10 @@ int silo_knot_worker_run(struct silo_knot_worker_stats *st,
 	}
 	if ((ret = clone_repo(&w)) < 0)
 		goto out;
+	if (!(w.real_clone = realpath(w.clone, NULL))) {
+		ret = silo_error_errno("cannot resolve '%s'", w.clone);
+		goto out;
+	}
 	for (;;) {
 		if ((ret = one_round(&w, &waiting)) < 0)
 			goto out;
@@ -822,6 +916,7 @@ out:
 	free(w.git);
 	free(w.rsync);
 	free(w.clone);
+	free(w.real_clone);
 	free(w.cache);
 	free(w.branch);
 	return ret;

@@ -53,12 +53,13 @@ static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 }
 
 static int loose_source_open(silo_stream **out, struct silo_source *src,
-			     const silo_oid *id)
+			     const silo_oid *id, uint64_t size)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	char *path;
 	int ret;
 
+	(void)size;	/* nothing is transferred: the caller checks it */
 	if ((ret = object_path(&path, src, id)) < 0)
 		return ret;
 	ret = silo_loose_stream_open(out, path, path, id);

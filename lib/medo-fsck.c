@@ -20,6 +20,8 @@ struct fsck_silo {
 	char *location;
 	silo *s;			/* NULL when it could not be opened */
 	struct silo_closure *c;
+	int error;			/* why it could not be */
+	char *why;
 };
 
 struct silo_medo_fsck {
@@ -102,6 +104,7 @@ void silo_medo_fsck_free(silo_medo_fsck *f)
 		silo_closure_free(f->v[i].c);
 		silo_free(f->v[i].s);
 		free(f->v[i].location);
+		free(f->v[i].why);
 	}
 	free(f->v);
 	free(f);
@@ -135,13 +138,27 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 		return 0;
 	if (ret == SILO_ENOMEM)
 		return ret;
+	fs->error = ret;
+	if (!(fs->why = strdup(silo_error_message())))
+		return silo_error_oom();
 	if (f->o.on_warning) {
 		char msg[1024];
-		snprintf(msg, sizeof(msg), "skipping silo '%s': %s", e->spec, silo_error_message());
+		snprintf(msg, sizeof(msg), "skipping silo '%s': %s", e->spec, fs->why);
 		f->o.on_warning(f->o.payload, msg);
 	}
 	silo_free(fs->s);
 	fs->s = NULL;
+	return 0;
+}
+
+/* Silo E could not be read for the treeptr (CODE, WHY): what it holds
+ * of it is unknown. */
+static int unchecked(struct silo_medo_fsck_result *result, const struct silo_silojson_entry *e,
+		     int code, const char *why)
+{
+	result->unchecked++;
+	result->error = code;
+	snprintf(result->why, sizeof(result->why), "silo '%s': %s", e->spec, why);
 	return 0;
 }
 
@@ -155,7 +172,7 @@ static void tell(silo_medo_fsck *f, const char *name, const char *spec, const st
 /* Check TP in the silo of entry E; count into RESULT. */
 static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 		     const struct silo_treeptr *tp, const char *name,
-		     const struct silo_silojson_entry *e, int *usable)
+		     const struct silo_silojson_entry *e)
 {
 	struct silo_closure_check_result r;
 	struct hold h = { NULL, 0, 0, 0 };
@@ -166,7 +183,7 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 	if ((ret = open_silo(&fs, f, e)) < 0)
 		return ret;
 	if (!fs->s)
-		return 0;
+		return unchecked(result, e, fs->error, fs->why);
 	/* Over HTTP: the packs the treeptr names first, and its tree
 	 * section (tree objects, size table) in one request, as a reader
 	 * does (nothing to do for a local silo). */
@@ -180,9 +197,8 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 				 name, silo_error_message());
 			f->o.on_warning(f->o.payload, msg);
 		}
-		return 0;
+		return unchecked(result, e, ret, silo_error_message());
 	}
-	(*usable)++;
 	if ((ret = silo_closure_check(&r, fs->c, tp, hold_problem, &h)) < 0)
 		goto out;
 	if (h.failed) {
@@ -190,14 +206,22 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 		goto out;
 	}
 	result->objects += r.objects;
-	if (!r.roots_held) {
+	/* A part held and a part missing is incomplete, whatever could not
+	 * be looked at; nothing missing but something not looked at is
+	 * not known; nothing held and nothing failing is absent. */
+	if (r.roots_held && r.bad) {
+		result->incomplete++;
+	} else if (r.unreadable) {
+		for (i = 0; i < h.n; i++)
+			tell(f, name, e->spec, &h.v[i]);
+		ret = unchecked(result, e, r.error, "objects could not be looked at");
+		goto out;
+	} else if (!r.roots_held) {
 		result->absent++;
 		goto out;
-	}
-	if (r.bad)
-		result->incomplete++;
-	else
+	} else {
 		result->complete++;
+	}
 	result->bad += r.bad;
 	result->warnings += r.warnings;
 	for (i = 0; i < h.n; i++)
@@ -214,7 +238,7 @@ int silo_medo_fsck_treeptr(struct silo_medo_fsck_result *result, silo_medo_fsck 
 	struct silo_silojson own = SILO_SILOJSON_INIT;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	size_t i;
-	int ret = 0, usable = 0;
+	int ret = 0;
 
 	memset(result, 0, sizeof(*result));
 	if (f->o.silo)
@@ -226,25 +250,32 @@ int silo_medo_fsck_treeptr(struct silo_medo_fsck_result *result, silo_medo_fsck 
 	if (!sj)
 		sj = &own;
 	for (i = 0; i < sj->n && ret >= 0; i++)
-		ret = check_one(result, f, tp, name, &sj->v[i], &usable);
+		ret = check_one(result, f, tp, name, &sj->v[i]);
 	if (ret >= 0 && !result->complete && !result->incomplete &&
-	    (!f->o.skip_absent || usable < (int)sj->n)) {
+	    (result->unchecked || !f->o.skip_absent)) {
 		struct held e;
-		char msg[1024];
+		char msg[sizeof(result->why) + 128];
 
 		memset(&e, 0, sizeof(e));
 		e.severity = SILO_CLOSURE_BAD;
-		e.has_id = 1;
-		e.id = tp->object;
 		e.path = (char *)"";
 		e.message = msg;
-		snprintf(msg, sizeof(msg), "no silo %s holds its object %s",
-			 usable < (int)sj->n ? "that could be read" : "of its SILO.json",
-			 silo_oid_to_hex(hex, &tp->object));
-		if (f->o.silo)
-			snprintf(msg, sizeof(msg), "object %s is not in silo '%s'",
-				 silo_oid_to_hex(hex, &tp->object), f->o.silo);
-		result->bad++;
+		if (result->unchecked) {
+			/* Not known: perhaps the silo that could not be read
+			 * holds it.  A failure (a transfer, a read), not a
+			 * finding. */
+			snprintf(msg, sizeof(msg), "could not be checked: %s", result->why);
+		} else {
+			e.has_id = 1;
+			e.id = tp->object;
+			if (f->o.silo)
+				snprintf(msg, sizeof(msg), "object %s is not in silo '%s'",
+					 silo_oid_to_hex(hex, &tp->object), f->o.silo);
+			else
+				snprintf(msg, sizeof(msg), "no silo of its SILO.json holds its "
+					 "object %s", silo_oid_to_hex(hex, &tp->object));
+			result->bad++;
+		}
 		tell(f, name, NULL, &e);
 	}
 	silo_silojson_release(&own);

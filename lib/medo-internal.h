@@ -56,7 +56,9 @@ struct silo_tree_entry;
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
 		    const char *treeptr_path);
 
-/* Write the leaf E (a file or symlink) at FULL from its blob in S. */
-int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *full);
+/* Write the leaf E (a file or symlink) from its blob in S at its path
+ * below ROOTFD, the tree's root; FULL names it in messages. */
+int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
+			 const char *full);
 
 #endif

@@ -68,7 +68,7 @@ int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section)
 		hints.section_first = &tp->tree;
 		hints.section_last = &tp->object;
 	}
-	ret = silo_prefetch(s, NULL, 0, &hints);
+	ret = silo_prefetch(s, NULL, NULL, 0, &hints);
 	free(names);
 	return ret;
 }
@@ -99,6 +99,7 @@ enum want {
 struct reading {
 	enum want want;
 	const silo_oid *id;		/* what is read (named in errors) */
+	uint64_t size;			/* its size; UINT64_MAX: not known */
 	const struct silo_treeptr *tp;	/* of kind tree; NULL for WANT_OBJECT */
 	silo_medo_warn_fn on_warning;
 	void *payload;
@@ -107,8 +108,9 @@ struct reading {
 /*
  * The explicit transfer step: a silo is chosen by what can really be
  * read from it, so that a server that lacks the object or offers a
- * damaged copy is skipped for the next silo.  For a local silo this only
- * looks.  A tree kept as git objects has its packs searched first
+ * damaged copy (or one of another size: RD's size bounds the transfer)
+ * is skipped for the next silo.  For a local silo this only looks.  A
+ * tree kept as git objects has its packs searched first
  * (prefetch); with its section, the root tree to the size table comes
  * in one request and the object is fetched; without it (a reader of a
  * few tree objects), the root tree is looked up: its pack's index, no
@@ -120,7 +122,7 @@ static int transfer(silo *s, const struct reading *rd)
 
 	if (rd->want == WANT_TREE)
 		return silo_has_object(s, &rd->tp->tree);
-	if ((ret = silo_fetch_object(s, rd->id)) == 0)
+	if ((ret = silo_fetch_object(s, rd->id, rd->size)) == 0)
 		return 1;
 	return ret == SILO_ENOTFOUND ? 0 : ret;
 }
@@ -251,10 +253,10 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 }
 
 int silo_medo_open_reading(silo **out, const char *treeptr_path,
-			   const char *silo_option, const silo_oid *id,
+			   const char *silo_option, const silo_oid *id, uint64_t size,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	struct reading rd = { WANT_OBJECT, id, NULL, on_warning, payload };
+	struct reading rd = { WANT_OBJECT, id, size, NULL, on_warning, payload };
 
 	return open_reading(out, treeptr_path, silo_option, &rd);
 }
@@ -263,10 +265,11 @@ int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   const char *silo_option, const struct silo_treeptr *tp,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	struct reading rd = { WANT_SECTION, &tp->object, tp, on_warning, payload };
+	struct reading rd = { WANT_SECTION, &tp->object, tp->size, tp, on_warning, payload };
 
 	if (tp->kind != SILO_TREEPTR_TREE)
-		rd = (struct reading){ WANT_OBJECT, &tp->object, NULL, on_warning, payload };
+		rd = (struct reading){ WANT_OBJECT, &tp->object, tp->size, NULL, on_warning,
+				       payload };
 	return open_reading(out, treeptr_path, silo_option, &rd);
 }
 
@@ -274,7 +277,7 @@ int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
 				const char *silo_option, const struct silo_treeptr *tp,
 				silo_medo_warn_fn on_warning, void *payload)
 {
-	struct reading rd = { WANT_TREE, &tp->tree, tp, on_warning, payload };
+	struct reading rd = { WANT_TREE, &tp->tree, UINT64_MAX, tp, on_warning, payload };
 
 	if (tp->kind != SILO_TREEPTR_TREE)
 		return silo_medo_open_treeptr(out, treeptr_path, silo_option, tp, on_warning,

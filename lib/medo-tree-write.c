@@ -17,27 +17,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Make the directories of PATH (relative to ROOT) below ROOT. */
-static int make_parents(const char *root, const char *path)
+/* Make the directories of PATH below ROOT (open as ROOTFD), each
+ * relative to ROOTFD: the tree's paths, not ROOT's, are bounded. */
+static int make_parents(int rootfd, const char *root, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir, *full;
-	int ret;
+	const char *slash;
+	char *dir;
+	int ret = 0;
 
-	if (!slash)
-		return 0;
-	if (!(dir = strndup(path, (size_t)(slash - path))))
+	if (!(dir = strdup(path)))
 		return silo_error_oom();
-	full = fs_join(root, dir);
+	for (slash = strchr(path, '/'); slash && !ret; slash = strchr(slash + 1, '/')) {
+		dir[slash - path] = '\0';
+		if (mkdirat(rootfd, dir, 0777) < 0 && errno != EEXIST)
+			ret = silo_error_errno("cannot create '%s/%s'", root, dir);
+		dir[slash - path] = '/';
+	}
 	free(dir);
-	if (!full)
-		return silo_error_oom();
-	ret = fs_mkdir_p(full, 0777);
-	free(full);
 	return ret;
 }
 
-int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *full)
+int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
+			 const char *full)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	silo_stream *st = NULL;
@@ -46,7 +47,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 	uint64_t at = 0;
 	int fd = -1, ret;
 
-	if ((ret = silo_stream_open(&st, s, &e->id)) < 0)
+	if ((ret = silo_stream_open_sized(&st, s, &e->id, e->size)) < 0)
 		goto fail;
 	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size) {
 		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
@@ -74,14 +75,14 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, const char *f
 			ret = silo_error_set(SILO_ECORRUPT, "is a symlink target with a NUL byte");
 			goto fail;
 		}
-		if (symlink(target, full) < 0) {
+		if (symlinkat(target, rootfd, e->path) < 0) {
 			ret = silo_error_errno("cannot create the symlink '%s'", full);
 			goto out;
 		}
 		goto out;
 	}
-	fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		  (e->mode == SILO_MODE_EXEC ? 0777 : 0666) & ~fs_umask());
+	fd = openat(rootfd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    (e->mode == SILO_MODE_EXEC ? 0777 : 0666) & ~fs_umask());
 	if (fd < 0) {
 		ret = silo_error_errno("cannot create '%s'", full);
 		goto out;
@@ -114,26 +115,39 @@ out:
 
 static int by_oid(const void *a, const void *b)
 {
-	return silo_oid_cmp(a, b);
+	const struct silo_tree_entry *const *x = a, *const *y = b;
+
+	return silo_oid_cmp(&(*x)->id, &(*y)->id);
 }
 
-/* Every blob of L, each once (identical files share one). */
+/* Every blob of L, each once (identical files share one), each of the
+ * size its line of the size table gives. */
 static int prefetch(silo *s, const struct silo_tree_list *l)
 {
 	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
+	uint64_t *sizes = malloc((l->n ? l->n : 1) * sizeof(*sizes));
+	const struct silo_tree_entry **v = malloc((l->n ? l->n : 1) * sizeof(*v));
 	size_t i, n = 0;
 	int ret;
 
-	if (!ids)
+	if (!ids || !sizes || !v) {
+		free(ids);
+		free(sizes);
+		free(v);
 		return silo_error_oom();
+	}
 	for (i = 0; i < l->n; i++)
-		ids[i] = l->v[i].id;
-	qsort(ids, l->n, sizeof(*ids), by_oid);
+		v[i] = &l->v[i];
+	qsort(v, l->n, sizeof(*v), by_oid);
 	for (i = 0; i < l->n; i++)
-		if (!n || !silo_oid_equal(&ids[n - 1], &ids[i]))
-			ids[n++] = ids[i];
-	ret = silo_prefetch(s, ids, n, NULL);
+		if (!n || !silo_oid_equal(&ids[n - 1], &v[i]->id)) {
+			ids[n] = v[i]->id;
+			sizes[n++] = v[i]->size;
+		}
+	ret = silo_prefetch(s, ids, sizes, n, NULL);
 	free(ids);
+	free(sizes);
+	free(v);
 	return ret;
 }
 
@@ -142,7 +156,7 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	size_t i;
-	int ret;
+	int ret, rootfd = -1;
 
 	/* Every name checked, the walk bounded by the size table, the
 	 * list checked to be the tree's: before anything is written. */
@@ -150,22 +164,26 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		silo_error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
-	if (mkdir(new_path, 0777) < 0) {
+	if (mkdir(new_path, 0777) < 0 ||
+	    (rootfd = open(new_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		ret = silo_error_errno("cannot create '%s'", new_path);
 		goto out;
 	}
 	/* Over HTTP: every blob the cache lacks, in one batch. */
-	if ((ret = prefetch(s, &l)) < 0)
+	if ((ret = prefetch(s, &l)) < 0) {
+		silo_error_wrap("'%s'", treeptr_path);
 		goto out;
+	}
 	for (i = 0; i < l.n; i++) {
 		char *full;
-		if ((ret = cleanup_check()) < 0 || (ret = make_parents(new_path, l.v[i].path)) < 0)
+		if ((ret = cleanup_check()) < 0 ||
+		    (ret = make_parents(rootfd, new_path, l.v[i].path)) < 0)
 			goto out;
 		if (!(full = fs_join(new_path, l.v[i].path))) {
 			ret = silo_error_oom();
 			goto out;
 		}
-		ret = medo_tree_blob_write(s, &l.v[i], full);
+		ret = medo_tree_blob_write(s, &l.v[i], rootfd, full);
 		free(full);
 		if (ret < 0) {
 			silo_error_wrap("'%s'", treeptr_path);
@@ -173,6 +191,8 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		}
 	}
 out:
+	if (rootfd >= 0)
+		close(rootfd);
 	silo_tree_list_release(&l);
 	return ret;
 }

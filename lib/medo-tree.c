@@ -103,27 +103,38 @@ void silo_medo_tree_free(silo_medo_tree *t)
 	free(t);
 }
 
-static int tree_open(silo_medo_tree **out, const char *treeptr_path,
-		     const char *silo_option, int objects, silo_medo_warn_fn on_warning,
-		     void *payload);
+static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char *text,
+		     size_t len, const char *where, const char *silo_option, int objects,
+		     silo_medo_warn_fn on_warning, void *payload);
 
 int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
 			const char *silo_option, silo_medo_warn_fn on_warning,
 			void *payload)
 {
-	return tree_open(out, treeptr_path, silo_option, 0, on_warning, payload);
+	return tree_open(out, treeptr_path, NULL, 0, treeptr_path, silo_option, 0, on_warning,
+			 payload);
 }
 
 int silo_medo_tree_open_objects(silo_medo_tree **out, const char *treeptr_path,
 				const char *silo_option, silo_medo_warn_fn on_warning,
 				void *payload)
 {
-	return tree_open(out, treeptr_path, silo_option, 1, on_warning, payload);
+	return tree_open(out, treeptr_path, NULL, 0, treeptr_path, silo_option, 1, on_warning,
+			 payload);
 }
 
-static int tree_open(silo_medo_tree **out, const char *treeptr_path,
-		     const char *silo_option, int objects, silo_medo_warn_fn on_warning,
-		     void *payload)
+int silo_medo_tree_open_text(silo_medo_tree **out, const char *name, const char *text,
+			     size_t len, const char *where, const char *silo_option,
+			     silo_medo_warn_fn on_warning, void *payload)
+{
+	return tree_open(out, name, text, len, where, silo_option, 0, on_warning, payload);
+}
+
+/* The treeptr NAME: the file of that name, or LEN bytes of TEXT if not
+ * NULL; its silos are those of WHERE. */
+static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char *text,
+		     size_t len, const char *where, const char *silo_option, int objects,
+		     silo_medo_warn_fn on_warning, void *payload)
 {
 	struct silo_medo_tree *t = calloc(1, sizeof(*t));
 	struct tree_object_sink sink = { on_dir, NULL };
@@ -139,7 +150,8 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path,
 		free(t);
 		return silo_error_oom();
 	}
-	if ((ret = silo_treeptr_load(&t->tp, treeptr_path)) < 0)
+	if ((ret = text ? silo_treeptr_parse(&t->tp, text, len, treeptr_path) :
+			  silo_treeptr_load(&t->tp, treeptr_path)) < 0)
 		goto fail;
 	if (!silo_treeptr_is_tree(&t->tp)) {
 		ret = silo_error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
@@ -147,7 +159,7 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path,
 	}
 	t->objects = objects && t->tp.kind == SILO_TREEPTR_TREE;
 	if ((ret = (t->objects ? silo_medo_open_tree_objects : silo_medo_open_treeptr)(
-			&t->s, treeptr_path, silo_option, &t->tp, on_warning, payload)) < 0)
+			&t->s, where, silo_option, &t->tp, on_warning, payload)) < 0)
 		goto fail;
 	t->leaves.format = t->tp.tree.format;
 	if (t->objects) {
@@ -334,6 +346,30 @@ int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 	return ret;
 }
 
+int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_t *got)
+{
+	silo_stream *st;
+	const void *d;
+	size_t n;
+	int ret;
+
+	*got = 0;
+	if (t->tp.kind == SILO_TREEPTR_TREE)
+		return silo_error_set(SILO_EINVALID, "'%s' is of kind tree: no archive", t->name);
+	if ((ret = silo_stream_open(&st, t->s, &t->tp.object)) < 0)
+		return ret;
+	/* Only the start is read: the object was verified whole when the
+	 * tree was listed. */
+	while (*got < len && (ret = silo_stream_read(st, &d, &n)) > 0) {
+		if (n > len - *got)
+			n = len - *got;
+		memcpy(buf + *got, d, n);
+		*got += n;
+	}
+	silo_stream_free(st);
+	return ret < 0 ? ret : 0;
+}
+
 /* ---- one file's content ---- */
 
 struct cat_state {
@@ -420,7 +456,7 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
 	e = &t->leaves.v[n - t->n_dirs];
 	if (t->tp.kind != SILO_TREEPTR_TREE)
 		return cat_archive(t, e->path, fd, name);
-	if ((ret = silo_stream_open(&st, t->s, &e->id)) < 0)
+	if ((ret = silo_stream_open_sized(&st, t->s, &e->id, e->size)) < 0)
 		goto fail;
 	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size)
 		ret = silo_error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",

@@ -51,7 +51,7 @@ static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 	struct medo_reader src = { 0 };
 	int ret;
 
-	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object,
+	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object, tp->size,
 					  opts->on_warning, opts->payload)) < 0 ||
 	    (ret = silo_stream_open(&st, s, &tp->object)) < 0)
 		goto out;

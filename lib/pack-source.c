@@ -204,7 +204,7 @@ static int pack_source_lookup(struct silo_source *src, const silo_oid *id)
 }
 
 static int pack_source_open(silo_stream **out, struct silo_source *src,
-			    const silo_oid *id)
+			    const silo_oid *id, uint64_t size)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct pack_set *ps;
@@ -212,6 +212,7 @@ static int pack_source_open(silo_stream **out, struct silo_source *src,
 	uint64_t offset;
 	int ret;
 
+	(void)size;	/* nothing is transferred: the caller checks it */
 	if ((ret = set_of(&ps, src)) < 0 || (ret = find(ps, id, &p, &offset)) < 0)
 		return ret;
 	if (ret)

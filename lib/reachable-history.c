@@ -23,6 +23,11 @@
 
 #define RAW_MAX 32
 
+/* As deep as git itself reads a tree (core.maxTreeDepth), and as the
+ * trees of a silo are read: deeper ones are refused, not recursed into
+ * until the stack runs out. */
+#define DEPTH_MAX 4096
+
 /* A tree already walked (in a context), and how many treeptr files are
  * below it. */
 struct seen_tree {
@@ -273,9 +278,10 @@ static int sub_context(const struct walk *w, const char *name, size_t len, int c
 	return w->track && has_suffix(name, len, ".medo") ? -1 : ctx;
 }
 
-/* Walk tree RAW at w->path, whole, in context CTX; *COUNT gets its
- * treeptr files. */
-static int walk_tree(struct walk *w, const unsigned char *raw, int ctx, size_t *count)
+/* Walk tree RAW at w->path, DEPTH directories below the top, whole, in
+ * context CTX; *COUNT gets its treeptr files. */
+static int walk_tree(struct walk *w, const unsigned char *raw, int ctx, size_t depth,
+		     size_t *count)
 {
 	struct strbuf content = STRBUF_INIT;
 	struct seen_tree *slot;
@@ -287,6 +293,12 @@ static int walk_tree(struct walk *w, const unsigned char *raw, int ctx, size_t *
 	if (slot->used) {
 		*count = slot->treeptrs;
 		return 0;
+	}
+	if (depth > DEPTH_MAX) {
+		char hex[2 * RAW_MAX + 1];
+		raw_to_hex(hex, raw, w->rawsz);
+		return silo_error_set(SILO_EINVALID, "git tree %s at '%.200s...' is nested "
+				      "deeper than %d directories", hex, w->path.buf, DEPTH_MAX);
 	}
 	if ((ret = read_tree(w, raw, &content)) < 0 ||
 	    (ret = own_context(w, &content, base, &inner)) < 0)
@@ -304,7 +316,8 @@ static int walk_tree(struct walk *w, const unsigned char *raw, int ctx, size_t *
 		    (ret = strbuf_add(&w->path, name, len)) < 0)
 			break;
 		if (mode == MODE_TREE) {
-			if ((ret = walk_tree(w, id, sub_context(w, name, len, inner), &sub)) < 0)
+			if ((ret = walk_tree(w, id, sub_context(w, name, len, inner), depth + 1,
+					     &sub)) < 0)
 				break;
 			total += sub;
 		} else if ((mode & MODE_FILE_MASK) == MODE_FILE &&
@@ -369,6 +382,7 @@ static int walk_path(struct walk *w, const unsigned char *root, const char *path
 	unsigned char id[RAW_MAX];
 	unsigned mode = MODE_TREE;
 	const char *p = path;
+	size_t depth = 0;
 	int ret, ctx = -1;
 
 	*count = 0;
@@ -386,13 +400,14 @@ static int walk_path(struct walk *w, const unsigned char *root, const char *path
 		    (ret = strbuf_add(&w->path, p, len)) < 0)
 			return ret;
 		p += len;
+		depth++;
 		while (*p == '/')
 			p++;
 	}
 	if ((ret = strbuf_grow(&w->path, 0)) < 0)
 		return ret;
 	if (mode == MODE_TREE)
-		return walk_tree(w, id, ctx, count);
+		return walk_tree(w, id, ctx, depth, count);
 	if ((mode & MODE_FILE_MASK) == MODE_FILE &&
 	    has_suffix(w->path.buf, w->path.len, SILO_TREEPTR_SUFFIX)) {
 		*count = 1;
@@ -487,14 +502,19 @@ static int rev_commits(struct strbuf *out, const char *repo, const char *rev)
 	return ret;
 }
 
-/* Every commit of --all (with --since: of that period, and every tip). */
+/*
+ * Every commit of --all (with --since: of that period, and every tip):
+ * from every ref and HEAD, and from every reflog entry, as git gc keeps
+ * them: a stash below the latest (stash@{1}) and a commit reset away are
+ * named by reflogs alone, and git brings them back.
+ */
 static int all_commits(struct strbuf *out, const char *repo, const char *since)
 {
 	struct strbuf arg = STRBUF_INIT;
 	int ret;
 
 	if (!since) {
-		const char *args[] = { "rev-list", "--all", NULL };
+		const char *args[] = { "rev-list", "--all", "--reflog", NULL };
 		return git_capture(out, repo, args);
 	}
 	{
@@ -505,7 +525,7 @@ static int all_commits(struct strbuf *out, const char *repo, const char *since)
 	if ((ret = strbuf_addf(&arg, "--since=%s", since)) < 0)
 		return ret;
 	{
-		const char *args[] = { "rev-list", "--all", arg.buf, NULL };
+		const char *args[] = { "rev-list", "--all", "--reflog", arg.buf, NULL };
 		ret = git_capture(out, repo, args);
 	}
 	strbuf_release(&arg);

@@ -104,23 +104,27 @@ void remote_pack_size_forget(struct remote_pack *p, silo_remote *r);
 
 /* ---- objects of remote packs (remote-pack.c) ---- */
 
-/* Fetch ID from R's packs into CACHE as a loose object, checked against
- * its id.  SILO_ENOTFOUND if no pack of R holds it. */
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id);
+/* Fetch ID, of SIZE bytes (UINT64_MAX: not known; an entry of another
+ * size is SILO_ECORRUPT before it is read), from R's packs into CACHE as
+ * a loose object, checked against its id.  SILO_ENOTFOUND if no pack of
+ * R holds it. */
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id, uint64_t size);
 /* The N ITEMS, each in a pack R knows with its index loaded (as
  * remote_pack_known() left them), into the writer BATCH of CACHE: the
  * entries of one pack sorted by offset, each run of adjacent entries in
- * one range request.  Each item's status says how it went. */
+ * one range request; an item's size, when given, as for
+ * remote_pack_fetch().  Each item's status says how it went. */
 struct silo_fetch_item;
 int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item **items,
 			   size_t n, silo_writer *batch);
 
-/* Read ID from R's packs, checked against its id as it streams: a blob
- * into CACHE as a loose object (*data NULL; through the writer BATCH if
- * not NULL, which the caller commits), anything else (a tree object)
- * into *data (owned, free()) of *size bytes, kept nowhere. */
-int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_writer *batch,
-		     unsigned char **data, size_t *size, int *type);
+/* Read ID, of WANT bytes (UINT64_MAX: not known) from R's packs, checked
+ * against its id as it streams: a blob into CACHE as a loose object
+ * (*data NULL; through the writer BATCH if not NULL, which the caller
+ * commits), anything else (a tree object) into *data (owned, free()) of
+ * *size bytes, kept nowhere. */
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, uint64_t want,
+		     silo_writer *batch, unsigned char **data, size_t *size, int *type);
 
 /* ---- tree sections (remote-section.c) ---- */
 

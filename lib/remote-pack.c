@@ -27,11 +27,13 @@
  * SMALL_BLOB (memory stays bounded however large it is; *out is NULL),
  * put into the writer BATCH
  * when not NULL (the caller commits) or committed at once; anything else
- * (a tree object) into *out, owned by the caller.
+ * (a tree object) into *out, owned by the caller.  An object that is not
+ * of SIZE bytes (UINT64_MAX: any) is refused before it is read: a delta
+ * of a few bytes can declare gigabytes.
  */
-static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, silo *cache,
-			  silo_writer *batch, unsigned char **out, size_t *out_size,
-			  int *out_type)
+static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, uint64_t size,
+			  silo *cache, silo_writer *batch, unsigned char **out,
+			  size_t *out_size, int *out_type)
 {
 	struct pack_cache *pc = NULL;
 	silo_stream *st = NULL;
@@ -49,6 +51,13 @@ static int deliver_object(struct pack *p, uint64_t target, const silo_oid *id, s
 	    (ret = pack_stream_open(&st, p, pc, target, id)) < 0)
 		goto out;
 	*out_type = silo_stream_type(st);
+	if (size != UINT64_MAX && silo_stream_size(st) != size) {
+		ret = silo_error_set(SILO_ECORRUPT, "its entry is a %s of %llu bytes, not %llu",
+				     silo_object_type_name(*out_type),
+				     (unsigned long long)silo_stream_size(st),
+				     (unsigned long long)size);
+		goto out;
+	}
 	if (*out_type == SILO_OBJ_BLOB && silo_stream_size(st) > SMALL_BLOB) {
 		if ((!w && (ret = silo_writer_new(&w, cache)) < 0) ||
 		    (ret = silo_spool_new(&spool, w)) < 0)
@@ -110,6 +119,7 @@ out:
 struct want {
 	uint64_t off;
 	const silo_oid *id;
+	uint64_t want;		/* its size; UINT64_MAX: not known */
 	struct silo_fetch_item *item;
 	unsigned char **data;
 	size_t *size;
@@ -194,7 +204,8 @@ static int read_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache,
 		size_t size, *sz = v[i].size ? v[i].size : &size;
 		int type, *tp = v[i].type ? v[i].type : &type, one;
 		if ((one = remote_sparse_fetch_chain(&sp, &p, v[i].off)) == 0 &&
-		    (one = deliver_object(p, v[i].off, v[i].id, cache, batch, dp, sz, tp)) == 0 &&
+		    (one = deliver_object(p, v[i].off, v[i].id, v[i].want, cache, batch, dp, sz,
+					  tp)) == 0 &&
 		    !v[i].data && *tp != SILO_OBJ_BLOB)
 			one = silo_error_set(SILO_EINVALID, "object in '%s' is a %s, not a blob",
 					     sp.url, silo_object_type_name(*tp));
@@ -237,8 +248,9 @@ static int fetch_run_objects(silo_remote *r, struct remote_pack *rp, silo *cache
 
 /* The object ID of pack RP, as fetch_run_objects() reads it. */
 static int read_remote_object(silo_remote *r, struct remote_pack *rp,
-			      silo *cache_silo, const silo_oid *id, silo_writer *batch,
-			      unsigned char **out, size_t *out_size, int *out_type)
+			      silo *cache_silo, const silo_oid *id, uint64_t size,
+			      silo_writer *batch, unsigned char **out, size_t *out_size,
+			      int *out_type)
 {
 	size_t rawsz = silo_oid_rawsz(r->format);
 	struct want w;
@@ -250,6 +262,7 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	memset(&w, 0, sizeof(w));
 	w.off = remote_pack_offset(rp, pos, rawsz);
 	w.id = id;
+	w.want = size;
 	w.data = out;
 	w.size = out_size;
 	w.type = out_type;
@@ -257,8 +270,8 @@ static int read_remote_object(silo_remote *r, struct remote_pack *rp,
 	return ret < 0 ? ret : w.ret;
 }
 
-int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_writer *batch,
-		     unsigned char **data, size_t *size, int *type)
+int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, uint64_t want,
+		     silo_writer *batch, unsigned char **data, size_t *size, int *type)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	struct remote_pack *rp;
@@ -271,7 +284,7 @@ int remote_pack_read(silo_remote *r, silo *cache, const silo_oid *id, silo_write
 	if (!ret)
 		return silo_error_set(SILO_ENOTFOUND, "object %s is not in '%s'",
 				      silo_oid_to_hex(hex, id), r->url);
-	if ((ret = read_remote_object(r, rp, cache, id, batch, data, size, type)) < 0)
+	if ((ret = read_remote_object(r, rp, cache, id, want, batch, data, size, type)) < 0)
 		silo_error_wrap("object %s from '%s/pack/%s.pack'", silo_oid_to_hex(hex, id),
 				r->url, rp->name);
 	return ret;
@@ -314,6 +327,8 @@ int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item *
 				memset(&v[m], 0, sizeof(v[m]));
 				v[m].off = remote_pack_offset(rp, pos, rawsz);
 				v[m].id = &items[i]->id;
+				v[m].want = items[i]->size_plus_one ?
+					    items[i]->size_plus_one - 1 : UINT64_MAX;
 				v[m++].item = items[i];
 			}
 		if (m && (ret = fetch_run_objects(r, rp, cache, v, m, batch)) < 0)
@@ -326,14 +341,14 @@ int remote_pack_fetch_many(silo_remote *r, silo *cache, struct silo_fetch_item *
 	return 0;
 }
 
-int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id)
+int remote_pack_fetch(silo_remote *r, silo *cache, const silo_oid *id, uint64_t want)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *data = NULL;
 	size_t size = 0;
 	int type, ret;
 
-	if ((ret = remote_pack_read(r, cache, id, NULL, &data, &size, &type)) < 0)
+	if ((ret = remote_pack_read(r, cache, id, want, NULL, &data, &size, &type)) < 0)
 		return ret;
 	if (type != SILO_OBJ_BLOB)
 		ret = silo_error_set(SILO_EINVALID, "object %s in '%s' is a %s, not a blob",

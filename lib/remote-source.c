@@ -89,7 +89,7 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 
 /* Bring ID into the cache; *OUT (OUT may be NULL) gets the fetch item,
  * which says whether this call downloaded and checked it. */
-static int fetch_one(struct remote_source *rs, const silo_oid *id,
+static int fetch_one(struct remote_source *rs, const silo_oid *id, uint64_t size,
 		     struct silo_fetch_item *out)
 {
 	struct silo_fetch_item item;
@@ -97,6 +97,7 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id,
 
 	memset(&item, 0, sizeof(item));
 	item.id = *id;
+	item.size_plus_one = size == UINT64_MAX ? 0 : size + 1;
 	if ((ret = silo_remote_fetch(rs->r, rs->cache, &item, 1, 1, NULL, NULL)) < 0)
 		return ret;
 	if (item.status < 0)
@@ -121,9 +122,13 @@ static int fetch_section(struct remote_source *rs, const silo_oid *first,
 	return ret < 0 ? ret : 0;
 }
 
-/* The N objects IDS the cache lacks, in one batch.  What fails here is
- * read again, and reported, one by one. */
-static int fetch_missing(struct remote_source *rs, const silo_oid *ids, size_t n)
+/* The N objects IDS the cache lacks, of SIZES (NULL: not known), in one
+ * batch.  What fails here is read again, and reported, one by one; but a
+ * copy the server offered that is not the object (another size, a
+ * damaged one) would be offered again, and read whole this time: that is
+ * the answer. */
+static int fetch_missing(struct remote_source *rs, const silo_oid *ids,
+			 const uint64_t *sizes, size_t n)
 {
 	struct silo_fetch_item *items;
 	size_t i, k = 0;
@@ -132,22 +137,27 @@ static int fetch_missing(struct remote_source *rs, const silo_oid *ids, size_t n
 	if (!(items = calloc(n, sizeof(*items))))
 		return silo_error_oom();
 	for (i = 0; i < n; i++)
-		if (silo_has_object_local(rs->cache, &ids[i]) == 0)
+		if (silo_has_object_local(rs->cache, &ids[i]) == 0) {
+			items[k].size_plus_one = sizes && sizes[i] != UINT64_MAX ? sizes[i] + 1 : 0;
 			items[k++].id = ids[i];
+		}
 	if (k && (ret = server_for(rs, NULL)) > 0)
 		ret = silo_remote_fetch(rs->r, rs->cache, items, k, 1, NULL, NULL);
+	for (i = 0; ret == 0 && i < k; i++)
+		if (items[i].status == SILO_ECORRUPT)
+			ret = silo_error_set(SILO_ECORRUPT, "%s", items[i].message);
 	free(items);
 	return ret;
 }
 
-static int remote_source_fetch(struct silo_source *src, const silo_oid *id)
+static int remote_source_fetch(struct silo_source *src, const silo_oid *id, uint64_t size)
 {
 	struct remote_source *rs;
 	int ret;
 
 	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) <= 0)
 		return ret;
-	return fetch_one(rs, id, NULL);
+	return fetch_one(rs, id, size, NULL);
 }
 
 /* An object read whole from a remote pack that is not a blob (a tree
@@ -181,14 +191,15 @@ static void mem_free(silo_stream *st)
 
 static const struct silo_stream_ops mem_ops = { mem_read, mem_free };
 
-static int open_packed(silo_stream **out, struct remote_source *rs, const silo_oid *id)
+static int open_packed(silo_stream **out, struct remote_source *rs, const silo_oid *id,
+		       uint64_t want)
 {
 	struct mem_stream *ms;
 	unsigned char *data;
 	size_t size;
 	int type, ret;
 
-	if ((ret = remote_pack_read(rs->r, rs->cache, id, NULL, &data, &size, &type)) < 0)
+	if ((ret = remote_pack_read(rs->r, rs->cache, id, want, NULL, &data, &size, &type)) < 0)
 		return ret;
 	if (type == SILO_OBJ_BLOB)
 		return silo_stream_open(out, rs->cache, id);
@@ -206,7 +217,7 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 }
 
 static int remote_source_open(silo_stream **out, struct silo_source *src,
-			      const silo_oid *id)
+			      const silo_oid *id, uint64_t size)
 {
 	struct remote_source *rs;
 	struct silo_fetch_item item;
@@ -217,8 +228,8 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 	if (ret == 0)
 		return silo_stream_open(out, rs->cache, id);
 	if (silo_has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
-		return open_packed(out, rs, id);
-	ret = fetch_one(rs, id, &item);
+		return open_packed(out, rs, id, size);
+	ret = fetch_one(rs, id, size, &item);
 
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */
@@ -264,8 +275,9 @@ static void remote_source_free(struct silo_source *src)
 }
 
 /* The packs HINTS names first; its section in one request; then the
- * objects the cache lacks, in one batch. */
-static int remote_source_prefetch(struct silo_source *src, const silo_oid *ids, size_t n,
+ * objects the cache lacks, in one batch, each bounded by its size. */
+static int remote_source_prefetch(struct silo_source *src, const silo_oid *ids,
+				  const uint64_t *sizes, size_t n,
 				  const struct silo_prefetch_hints *hints)
 {
 	struct remote_source *rs;
@@ -277,7 +289,7 @@ static int remote_source_prefetch(struct silo_source *src, const silo_oid *ids, 
 	if (hints->section_last && (ret = fetch_section(rs, hints->section_first,
 							hints->section_last)) < 0)
 		return ret;
-	return n ? fetch_missing(rs, ids, n) : 0;
+	return n ? fetch_missing(rs, ids, sizes, n) : 0;
 }
 
 static const struct silo_source_ops remote_source_ops = {

@@ -143,6 +143,13 @@ static int check_piece(struct http_job *job, uint64_t off, const void *data, siz
 			 "not a silo object: its gzip header records no size");
 		return -1;
 	}
+	if (slot->item->size_plus_one && size != slot->item->size_plus_one - 1) {
+		snprintf(job->error, sizeof(job->error),
+			 "its gzip header records %llu bytes, the object has %llu",
+			 (unsigned long long)size,
+			 (unsigned long long)(slot->item->size_plus_one - 1));
+		return -1;
+	}
 	slot->sized = 1;
 	job->max_bytes = silo_loose_max_file_size(size);
 	return 0;
@@ -328,6 +335,10 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 			hjobs[k].fd = slot->fd;
 			hjobs[k].check = check_piece;
 			hjobs[k].check_payload = slot;
+			/* Known now: the pace of the transfer follows it too. */
+			if (item->size_plus_one)
+				hjobs[k].max_bytes =
+					silo_loose_max_file_size(item->size_plus_one - 1);
 			/* A partial download of an earlier run: its head. */
 			{
 				ssize_t got = pread(slot->fd, slot->head, sizeof(slot->head), 0);
@@ -370,7 +381,9 @@ int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch_item *items
 		}
 		if (hjobs[i].result == HTTP_NOT_FOUND) {
 			/* Not loose there: perhaps packed. */
-			int pr = remote_pack_fetch(r, cache, &slot->item->id);
+			int pr = remote_pack_fetch(r, cache, &slot->item->id,
+						   slot->item->size_plus_one ?
+						   slot->item->size_plus_one - 1 : UINT64_MAX);
 			if (pr != SILO_ENOTFOUND) {
 				unlink(slot->tmp);
 				slot->item->status = pr;

@@ -17,6 +17,7 @@
 #include "silo/medo-tree.h"
 #include "silo/medo-mount.h"
 #include "silo/medo-fsck.h"
+#include "silo/medo-web.h"
 #include "silo/tree-pack.h"
 #include "silo/oid-set.h"
 #include "silo/prune.h"

@@ -40,8 +40,12 @@ struct silo_source_ops {
 	 * the object (a remote source may ask its server). */
 	int (*lookup)(struct silo_source *src, const silo_oid *id);
 	/* A verified stream of ID: 0 and *out set, SILO_SOURCE_MISS, or a
-	 * negative error.  May transfer the object first (a remote source). */
-	int (*open)(silo_stream **out, struct silo_source *src, const silo_oid *id);
+	 * negative error.  May transfer the object first (a remote source),
+	 * which SIZE (UINT64_MAX: not known), the size the caller expects,
+	 * bounds: an offer of another size is not transferred.  The caller
+	 * checks the stream's size itself. */
+	int (*open)(silo_stream **out, struct silo_source *src, const silo_oid *id,
+		    uint64_t size);
 	/* Call CB for each object the source holds, in id order, with the
 	 * file holding it; a non-zero return from CB stops and is returned.
 	 * NULL for a source that cannot list (a static web server). */
@@ -49,9 +53,11 @@ struct silo_source_ops {
 		    int (*cb)(const struct silo_object_info *info, void *payload),
 		    void *payload);
 	/* The explicit transfer step: make ID local.  0 when it is local
-	 * now, SILO_ENOTFOUND when the source lacks it.  NULL for sources
-	 * that are local already. */
-	int (*fetch)(struct silo_source *src, const silo_oid *id);
+	 * now, SILO_ENOTFOUND when the source lacks it.  SIZE is the
+	 * object's size when the caller knows it (else UINT64_MAX): an
+	 * offer of another size is refused before it is transferred.  NULL
+	 * for sources that are local already. */
+	int (*fetch)(struct silo_source *src, const silo_oid *id, uint64_t size);
 	void (*free)(struct silo_source *src);
 	/* What ID is without reading its content: 1 and *type, *size set
 	 * (SIZE may be NULL: the type alone), 0 if the source does not
@@ -62,11 +68,15 @@ struct silo_source_ops {
 	/* The batch step ahead of reads (silo_prefetch(), which hands
 	 * HINTS, never NULL, to each source in order): bring the N objects
 	 * IDS, and what HINTS names, in as few transfers as the source can.
-	 * What it holds already costs nothing; an object it cannot bring is
-	 * no error here (reading it says why).  0, or negative when the
-	 * step cannot run.  NULL for sources that are local already. */
-	int (*prefetch)(struct silo_source *src, const silo_oid *ids, size_t n,
-			const struct silo_prefetch_hints *hints);
+	 * SIZES (NULL: none known; an entry UINT64_MAX: that one not known)
+	 * are their sizes, as for fetch: an offer of another size is not
+	 * transferred.  What it holds already costs nothing; an object it
+	 * cannot bring is no error here (reading it says why), but one
+	 * offered damaged or of another size is SILO_ECORRUPT (reading it
+	 * would be offered the same).  0, or negative when the step cannot
+	 * run.  NULL for sources that are local already. */
+	int (*prefetch)(struct silo_source *src, const silo_oid *ids, const uint64_t *sizes,
+			size_t n, const struct silo_prefetch_hints *hints);
 };
 
 /* What a source is made of. */

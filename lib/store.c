@@ -265,7 +265,7 @@ int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size)
 	return lookup(s, id, 0, type, size);
 }
 
-int silo_fetch_object(silo *s, const silo_oid *id)
+int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	size_t i;
@@ -275,7 +275,7 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 		return ret < 0 ? ret : 0;
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
-		if (src->ops->fetch && (ret = src->ops->fetch(src, id)) != SILO_ENOTFOUND)
+		if (src->ops->fetch && (ret = src->ops->fetch(src, id, size)) != SILO_ENOTFOUND)
 			return ret;
 	}
 	if (ret == SILO_ENOTFOUND)
@@ -295,7 +295,7 @@ int silo_fetch_object(silo *s, const silo_oid *id)
 			      silo_oid_to_hex(hex, id), s->root);
 }
 
-int silo_prefetch(silo *s, const silo_oid *ids, size_t n,
+int silo_prefetch(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
 		  const struct silo_prefetch_hints *hints)
 {
 	static const struct silo_prefetch_hints none;
@@ -305,13 +305,18 @@ int silo_prefetch(silo *s, const silo_oid *ids, size_t n,
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
 		if (src->ops->prefetch &&
-		    (ret = src->ops->prefetch(src, ids, n, hints ? hints : &none)) < 0)
+		    (ret = src->ops->prefetch(src, ids, sizes, n, hints ? hints : &none)) < 0)
 			return ret;
 	}
 	return 0;
 }
 
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
+{
+	return silo_stream_open_sized(out, s, id, UINT64_MAX);
+}
+
+int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	int ret, miss = 0;
@@ -327,7 +332,7 @@ int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
 	 * of its miss (a damaged pack is worth naming). */
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
-		ret = src->ops->open(out, src, id);
+		ret = src->ops->open(out, src, id, size);
 		if (ret != SILO_SOURCE_MISS)
 			return ret;
 		miss = silo_error_last();

@@ -327,6 +327,8 @@ static int normalise(struct walk *w, struct strbuf *out, const char *raw,
 		if (*p == '/')
 			p++;
 	}
+	if (out->len > TREE_PATH_MAX)
+		return too_big(w, entry, "a path longer than 4095 bytes");
 	return 0;
 }
 

@@ -16,6 +16,15 @@
 struct archive;
 struct archive_entry;
 
+/*
+ * The longest path a tree may hold, of whatever kind: what open(2) takes
+ * (PATH_MAX less its NUL), relative to the descriptor of the tree's root,
+ * which every reader and writer of a tree on disk opens its files from,
+ * so that where the tree is does not matter.  An archive, a tree object
+ * or a directory with a longer one is refused alike.
+ */
+#define TREE_PATH_MAX 4095
+
 /* Append a leaf; PATH is taken over by the list (freed on failure too). */
 int tree_list_push(struct silo_tree_list *l, char *path, unsigned mode,
 		   const silo_oid *id, uint64_t size);

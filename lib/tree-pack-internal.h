@@ -29,11 +29,6 @@ struct tp_obj {
  */
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n);
 
-/* The longest path of a leaf of a tree read from its objects: medo add
- * and expand open files by their whole path, and open(2) takes no longer
- * one. */
-#define TREE_PATH_MAX 4096
-
 /* silo_tree_load(), with every tree object passed to SINK (parents
  * before children, in path order; PATH without a trailing '/'). */
 struct tree_object_sink;

@@ -41,6 +41,7 @@ struct tp {
 	size_t n, alloc;
 	silo *s;
 	const char *dir;
+	int dirfd;		/* DIR, which leaves are opened from */
 	const struct silo_tree_list *l;
 	char **packs;
 	size_t n_packs, alloc_packs;
@@ -152,11 +153,12 @@ static int dedup(struct tp_obj *v, size_t *n)
 	return 0;
 }
 
-/* The content of leaf E of DIR: mapped (*map, *maplen) or read (*buf). */
-static int leaf_content(const char *dir, const struct silo_tree_entry *e,
+/* The content of leaf E of DIR (open as DIRFD): mapped (*map, *maplen)
+ * or read (*buf). */
+static int leaf_content(const char *dir, int dirfd, const struct silo_tree_entry *e,
 			const unsigned char **data, void **map, char **buf)
 {
-	char *path = fs_join(dir, e->path);
+	char *path = fs_join(dir, e->path);	/* for messages */
 	struct stat st;
 	int fd, ret = 0;
 
@@ -170,7 +172,7 @@ static int leaf_content(const char *dir, const struct silo_tree_entry *e,
 			ret = silo_error_oom();
 			goto out;
 		}
-		n = readlink(path, *buf, e->size + 1);
+		n = readlinkat(dirfd, e->path, *buf, e->size + 1);
 		if (n < 0)
 			ret = silo_error_errno("cannot read the symlink '%s'", path);
 		else if ((uint64_t)n != e->size)
@@ -178,7 +180,7 @@ static int leaf_content(const char *dir, const struct silo_tree_entry *e,
 		*data = (const unsigned char *)*buf;
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		ret = silo_error_errno("cannot open '%s'", path);
 		goto out;
@@ -215,7 +217,7 @@ static int write_one(struct tp *t, struct pack_out *out, struct tp_obj *o)
 	if (!data) {
 		e = &t->l->v[o->leaf];
 		len = e->size;
-		if ((ret = leaf_content(t->dir, e, &data, &map, &buf)) < 0)
+		if ((ret = leaf_content(t->dir, t->dirfd, e, &data, &map, &buf)) < 0)
 			goto out;
 		/* The file was hashed once when listed; what goes into the
 		 * pack must be what the tree names. */
@@ -368,11 +370,13 @@ static void tp_release(struct tp *t)
 	for (i = 0; i < t->n_packs; i++)
 		free(t->packs[i]);
 	free(t->packs);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
 }
 
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 {
-	struct tp t = { v, n, n, s, NULL, NULL, NULL, 0, 0, 1 };
+	struct tp t = { v, n, n, s, NULL, -1, NULL, NULL, 0, 0, 1 };
 	size_t i;
 	int ret = write_pack(&t, NULL);
 
@@ -385,13 +389,15 @@ int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char *dir,
 			 const struct silo_tree_list *l)
 {
-	struct tp t = { NULL, 0, 0, s, dir, l, NULL, 0, 0, 1 };
+	struct tp t = { NULL, 0, 0, s, dir, -1, l, NULL, 0, 0, 1 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t before;
 	int ret;
 
 	t.threads = cpus > 1 ? (int)cpus : 1;
 	memset(res, 0, sizeof(*res));
+	if ((t.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return silo_error_errno("cannot open '%s'", dir);
 	if ((ret = fs_mkdir_p(s->pack_dir, 0777)) < 0 || (ret = plan(&t, res)) < 0)
 		goto out;
 	before = t.n_packs;

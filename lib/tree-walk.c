@@ -119,6 +119,12 @@ static int walk(struct tree_walk *w, int dfd, struct strbuf *path, int want_dirs
 		strbuf_setlen(path, base);
 		if ((ret = strbuf_adds(path, name)) < 0)
 			break;
+		if (path->len > TREE_PATH_MAX) {
+			ret = silo_error_set(SILO_EINVALID, "'%s/...%s' is a path longer than %d "
+					     "bytes", w->root, path->buf + path->len - 120,
+					     TREE_PATH_MAX);
+			break;
+		}
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			ret = silo_error_errno("cannot stat '%s/%s'", w->root, path->buf);
 			break;

@@ -38,6 +38,13 @@ start_httpd() {
 		uwsgi_temp_path $HTTPD_DIR/tmp/uwsgi;
 		scgi_temp_path $HTTPD_DIR/tmp/scgi;
 		default_type application/octet-stream;
+		# What a browser needs to show a site (medo web).
+		types {
+			text/html html;
+			text/css css;
+			text/javascript js;
+			application/json json;
+		}
 		server {
 			listen 127.0.0.1:$HTTPD_PORT;
 			root $HTTPD_ROOT;

@@ -53,6 +53,18 @@ knot_recipe() {
 	knot_source "$1" "$2"
 }
 
+# knot_recipe_make NAME MAKE-BODY [EXTRA]: a recipe NAME 1.0 whose
+# wedge-make copies the source's data.txt, then runs MAKE-BODY, and
+# which has no smoke test; EXTRA is appended to the WEDGE file.
+knot_recipe_make() {
+	knot_recipe "$1" 1.0 "wedge-make() {
+cp \"\$1/data.txt\" .
+$2
+}
+wedge-smoke-test() { :; }
+${3:-}"
+}
+
 # The derived treeptr of NAME-VERSION.
 knot_derived() {
 	echo "deps/derived.medo/$(knot_platform_dir)/$1-$2.treeptr"

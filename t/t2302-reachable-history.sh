@@ -135,7 +135,8 @@ test_expect_success 'a malformed treeptr in history is named, the rest printed' 
 	test_cmp v3 actual &&
 	blob=$(cd repo && git rev-parse HEAD:deps/a.medo/bad.treeptr | cut -c1-12) &&
 	grep "^medo: error: .deps/a.medo/bad.treeptr (git blob $blob).: missing field .treeptr." err &&
-	(cd repo && git reset -q --hard HEAD~1)
+	(cd repo && git reset -q --hard HEAD~1 &&
+	 git reflog expire --expire-unreachable=now --all)
 '
 
 test_expect_success 'SHA-256 repositories are read too' '
@@ -154,6 +155,73 @@ test_expect_success 'after GC with --all, an old commit still expands' '
 	(cd repo && git checkout -q HEAD~2 && medo expand deps/a.medo/t.treeptr ../old &&
 	 git checkout -q -) &&
 	echo one >expect && test_cmp expect old/f
+'
+
+test_expect_success '--all keeps what reflogs name: older stashes, commits reset away' '
+	git init -q reflogs && cd reflogs &&
+	silo init ../reflogs.silo && mkdir m &&
+	echo "{ \"silos\": [\"../../reflogs.silo\"] }" >m/SILO.json &&
+	mkdir tree && echo base >tree/f && medo add tree m/t.treeptr &&
+	git add -A && git commit -q -m base && object_of m/t.treeptr >../rl-base &&
+	echo one >tree/f && medo add --force tree m/t.treeptr &&
+	object_of m/t.treeptr >../rl-stash1 && git stash -q &&
+	echo two >tree/f && medo add --force tree m/t.treeptr &&
+	object_of m/t.treeptr >../rl-stash0 && git stash -q &&
+	echo gone >tree/f && medo add --force tree m/t.treeptr &&
+	object_of m/t.treeptr >../rl-reset && git commit -q -a -m later &&
+	git reset -q --hard HEAD~ &&
+	sort ../rl-base ../rl-stash1 ../rl-stash0 ../rl-reset >../expect &&
+	medo reachable --all >../actual &&
+	test_cmp ../expect ../actual &&
+	age_silo ../reflogs.silo &&
+	medo gc -q --silo ../reflogs.silo --force &&
+	git show stash@{1}:m/t.treeptr >m/old-stash.treeptr &&
+	medo expand m/old-stash.treeptr ../rl-out &&
+	echo one >../expect && test_cmp ../expect ../rl-out/f
+'
+
+# deep_commit REPO DEPTH TREEPTR: a branch "deep" of REPO whose one commit
+# holds TREEPTR DEPTH directories down (a/a/.../t.treeptr), written as
+# one pack, which git makes without complaint.
+deep_commit() {
+	python3 - "$@" <<-\EOF
+	import hashlib, struct, subprocess, sys, zlib
+	repo, depth, treeptr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	objs = []
+	def obj(kind, data):
+	    objs.append((kind, data))
+	    return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data).digest()
+	t = obj(b"tree", b"100644 t.treeptr\0" + obj(b"blob", open(treeptr, "rb").read()))
+	for i in range(depth):
+	    t = obj(b"tree", b"40000 a\0" + t)
+	c = obj(b"commit", b"tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n\ndeep\n" % t.hex().encode())
+	pack = bytearray(b"PACK" + struct.pack(">II", 2, len(objs)))
+	for kind, data in objs:
+	    n = len(data)
+	    b = ({b"commit": 1, b"tree": 2, b"blob": 3}[kind] << 4) | (n & 15)
+	    n >>= 4
+	    while n:
+	        pack.append(b | 0x80)
+	        b, n = n & 0x7f, n >> 7
+	    pack.append(b)
+	    pack += zlib.compress(data, 1)
+	pack += hashlib.sha1(pack).digest()
+	subprocess.run(["git", "-C", repo, "index-pack", "--stdin"], input=bytes(pack),
+	               stdout=subprocess.DEVNULL, check=True)
+	subprocess.run(["git", "-C", repo, "update-ref", "refs/heads/deep", c.hex()], check=True)
+	EOF
+}
+
+test_expect_success 'a tree nested deeper than git reads is refused, and nothing printed' '
+	git init -q deep &&
+	deep_commit deep 60000 repo/deps/a.medo/t.treeptr &&
+	test_expect_code 5 sh -c "cd deep && medo reachable --all" >out 2>err &&
+	test_must_be_empty out &&
+	grep "^medo: error: git tree [0-9a-f]* at .a/a/a/.*. is nested deeper than 4096 directories$" err &&
+	test_line_count 1 err &&
+	git init -q deep2 && deep_commit deep2 4000 repo/deps/a.medo/t.treeptr &&
+	(cd deep2 && medo reachable --all) >actual &&
+	test_cmp v3 actual
 '
 
 # The recipe of medo-reachable(1) for a host with only a web server and a

@@ -70,4 +70,36 @@ test_expect_success 'tar kind: an object only an old pack holds, stored again, i
 	diff -r t1 out-t1
 '
 
+# A silo built into and pushed to a shared one (knot workers do so): the
+# shared silo is the one readers read and the one pruned, so a file made
+# young in the first must be young in the second.
+test_expect_success 'pushed to a shared silo, a reused pack is young there too' '
+	silo init l.silo && mkdir p.medo &&
+	echo "{ \"silos\": [\"../shared.silo\"] }" >p.medo/SILO.json &&
+	medo add --kind=tree --silo l.silo old p.medo/old.treeptr &&
+	silo push --silo l.silo shared.silo &&
+	rm p.medo/old.treeptr &&
+	age_silo l.silo && age_silo shared.silo &&
+	echo other >other && silo put --silo shared.silo other >keep3 &&
+	medo add --kind=tree --silo l.silo new p.medo/new.treeptr &&
+	silo push --silo l.silo shared.silo &&
+	shared=$(git hash-object new/shared) &&
+	test "$(pack_times shared.silo $shared)" -gt "$(date -d 2021-01-01 +%s)" &&
+	silo prune --silo shared.silo --keep keep3 --force &&
+	medo expand p.medo/new.treeptr out-p &&
+	diff -r new out-p &&
+	medo fsck p.medo
+'
+
+test_expect_success 'and a loose object stored again' '
+	echo again >again && silo put --silo l.silo again >id &&
+	silo push --silo l.silo shared.silo &&
+	age_silo l.silo && age_silo shared.silo &&
+	silo put --silo l.silo again >/dev/null &&
+	silo push --silo l.silo shared.silo &&
+	silo prune --silo shared.silo --keep keep3 --force &&
+	silo cat --silo shared.silo $(cat id) >out &&
+	test_cmp again out
+'
+
 test_done

@@ -6,6 +6,8 @@ test_description='medo fsck of treeptrs whose silo a real nginx serves: tree obj
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=5
 start_httpd || { echo "1..0 # SKIP nginx does not start"; exit 0; }
+start_fault_server error500 "$HTTPD_ROOT" ||
+	{ echo "1..0 # SKIP python3 fault server does not start"; exit 0; }
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 
 # The requests nginx logged since mark $1, as "METHOD PATH".
@@ -39,6 +41,20 @@ test_expect_success 'a blob the server lacks is named, with the silo URL' '
 	test_expect_code 1 medo fsck deps.medo 2>err &&
 	echo "medo: error: '\''deps.medo/k.treeptr'\'' in silo '\''$HTTPD_URL/deps.silo'\'': blob $small of '\''sub/small'\'' is missing" >expect &&
 	test_cmp expect err
+'
+
+test_expect_success 'a silo that answers 500 or nothing was not checked: exit 7, not 1' '
+	mkdir -p down.medo e500.medo &&
+	cp deps.medo/k.treeptr deps.medo/t.treeptr down.medo/ &&
+	cp deps.medo/k.treeptr deps.medo/t.treeptr e500.medo/ &&
+	echo "{ \"silos\": [\"http://127.0.0.1:$(free_port)/deps.silo\"] }" >down.medo/SILO.json &&
+	echo "{ \"silos\": [\"$FAULT_URL/deps.silo\"] }" >e500.medo/SILO.json &&
+	for m in down e500; do
+		rm -rf cache &&
+		test_expect_code 7 medo fsck $m.medo 2>err &&
+		grep "^medo: error: .$m.medo/k.treeptr.: could not be checked: " err &&
+		grep "^medo: error: .$m.medo/t.treeptr.: could not be checked: " err || return 1
+	done
 '
 
 test_done

@@ -117,16 +117,16 @@ test_expect_success 'a size table that lists more files than the tree, or is not
 	! test -e dest
 '
 
-test_expect_success 'a path longer than 4096 bytes is refused' '
+test_expect_success 'a path longer than 4095 bytes is refused' '
 	n=$(printf "n%.0s" $(seq 1 250)) &&
 	t=$(cat bottom) && for i in $(seq 1 17); do
 		t=$(printf "040000 tree %s\t%s\n" $t $n | git -C r mktree) || return 1
 	done &&
 	tree_treeptr r $t sizes deps.silo m/long.treeptr &&
 	test_expect_code 5 medo expand m/long.treeptr dest 2>err &&
-	grep "holds a path longer than 4096 bytes" err &&
+	grep "holds a path longer than 4095 bytes" err &&
 	test_expect_code 5 medo ls -r m/long.treeptr 2>err &&
-	grep "holds a path longer than 4096 bytes" err
+	grep "holds a path longer than 4095 bytes" err
 '
 
 test_expect_success 'silo repack -a ends, keeps every object, and the trees read as before' '

@@ -19,7 +19,7 @@ test_expect_success 'the key is the sha256 of the text --explain prints' '
 	sed -n "2,/^\$/p" explained | sed "\$d" >text &&
 	head -n 1 text >actual && echo "knot-key 1" >expect && test_cmp expect actual &&
 	grep -q "^recipe-tree [0-9a-f]\{40\}\$" text &&
-	grep -q "^platform " text && grep -q "^box bwrap 2 net=none" text &&
+	grep -q "^platform " text && grep -q "^box bwrap 3 net=none" text &&
 	test "$(sha256sum <text | cut -d" " -f1)" = "$(cut -d" " -f1 key-base)"
 '
 
@@ -95,8 +95,8 @@ test_expect_success 'the box, the domain and declared variables are part of the 
 	KNOT_DOMAIN=example.org knot key deps/source.medo/base >domain &&
 	! test_cmp key-base domain >/dev/null &&
 	echo "WEDGE_ENV=CFLAGS" >>deps/source.medo/base/WEDGE &&
-	CFLAGS=-O1 knot key deps/source.medo/base >o1 &&
-	CFLAGS=-O2 knot key deps/source.medo/base >o2 &&
+	CFLAGS=-O1 KNOT_PASS_ENV=CFLAGS knot key deps/source.medo/base >o1 &&
+	CFLAGS=-O2 KNOT_PASS_ENV=CFLAGS knot key deps/source.medo/base >o2 &&
 	! test_cmp o1 o2 >/dev/null &&
 	cp base-WEDGE deps/source.medo/base/WEDGE
 '

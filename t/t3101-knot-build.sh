@@ -38,7 +38,7 @@ test_expect_success BOX 'the provenance records the key, inputs, platform, box a
 	test "$(knot_prov source-object $tp)" = "$(sed -n "s/^  \"object\": \"\(.*\)\",\$/\1/p" deps/source.medo/hello/hello-1.0.treeptr)" &&
 	test "$(knot_prov wedge-path $tp)" = $WP/hello/1.0 &&
 	test "$(knot_prov exit-status $tp)" = 0 &&
-	knot_prov box $tp | grep -q "^bwrap 2 net=none" &&
+	knot_prov box $tp | grep -q "^bwrap 3 net=none" &&
 	knot_prov base-packages $tp | grep -q "^[0-9a-f]\{64\} (" &&
 	knot_prov command $tp | grep -q "^knot build -v deps/source.medo/hello\$" &&
 	log=$(knot_prov log $tp) &&

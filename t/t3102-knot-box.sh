@@ -71,7 +71,7 @@ test_expect_success BOX 'a leaky recipe gets the network in the box' '
 	probe leaky "WEDGE_LEAKY_BUILD=1
 exec 3<>/dev/tcp/127.0.0.1/$PORT" &&
 	sed -i "s/^WEDGE_VERSION=1.0/WEDGE_VERSION=1.0\nWEDGE_LEAKY_BUILD=1/" deps/source.medo/leaky/WEDGE &&
-	knot key --explain deps/source.medo/leaky | grep -q "^box bwrap 2 net=host" &&
+	knot key --explain deps/source.medo/leaky | grep -q "^box bwrap 3 net=host" &&
 	knot build deps/source.medo/leaky
 '
 
@@ -79,7 +79,7 @@ test_expect_success BOX 'the environment is clean and declared' '
 	probe env "test -z \"\${SILO_BUILD_DIR:-}\" && test \"\$HOME\" = /tmp && test \"\$LC_ALL\" = C.UTF-8 &&
   test \"\$PATH\" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin && test \"\$PASSED\" = yes" &&
 	echo "WEDGE_ENV=PASSED" >>deps/source.medo/env/WEDGE &&
-	PASSED=yes knot build deps/source.medo/env &&
+	PASSED=yes KNOT_PASS_ENV=PASSED knot build deps/source.medo/env &&
 	knot_prov env $(knot_derived env 1.0) | grep -q " PASSED=yes\$"
 '
 

@@ -3,15 +3,6 @@ test_description='the box'"'"'s limits: /tmp, disk, processes, memory, time; a b
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-knot.sh"
 
-# limited NAME MAKE-BODY: a recipe whose wedge-make runs MAKE-BODY.
-limited() {
-	knot_recipe "$1" 1.0 "wedge-make() {
-cp \"\$1/data.txt\" .
-$2
-}
-wedge-smoke-test() { :; }"
-}
-
 # fails_with NAME MESSAGE KNOT-BUILD-ARGS...: knot build of NAME fails
 # (exit 9) with MESSAGE, keeps its log, publishes nothing and leaves no
 # process of its box.
@@ -30,20 +21,20 @@ fails_with() {
 
 test_expect_success 'setup' '
 	knot_setup &&
-	limited tmpfill "head -c 4000000 /dev/zero >/tmp/big" &&
-	limited bigfile "head -c 5000000 /dev/zero >big" &&
-	limited manyfiles "i=0; while :; do head -c 100000 /dev/zero >f\$i; i=\$((i + 1)); done" &&
-	limited quickfiles "for i in \$(seq 30); do head -c 100000 /dev/zero >f\$i; done" &&
-	limited forks "sleep 4711 & python3 -c \"
+	knot_recipe_make tmpfill "head -c 4000000 /dev/zero >/tmp/big" &&
+	knot_recipe_make bigfile "head -c 5000000 /dev/zero >big" &&
+	knot_recipe_make manyfiles "i=0; while :; do head -c 100000 /dev/zero >f\$i; i=\$((i + 1)); done" &&
+	knot_recipe_make quickfiles "for i in \$(seq 30); do head -c 100000 /dev/zero >f\$i; done" &&
+	knot_recipe_make forks "sleep 4711 & python3 -c \"
 import os, time
 for i in range(300):
     if os.fork() == 0:
         time.sleep(60)
         os._exit(0)
 \"" &&
-	limited eats "sleep 4711 & python3 -c \"b = bytearray(400 * 2**20)\"" &&
-	limited sleeps "sleep 4711" &&
-	limited fine "head -c 100000 /dev/zero >small"
+	knot_recipe_make eats "sleep 4711 & python3 -c \"b = bytearray(400 * 2**20)\"" &&
+	knot_recipe_make sleeps "sleep 4711" &&
+	knot_recipe_make fine "head -c 100000 /dev/zero >small"
 '
 
 raise="raise it with --limits or KNOT_LIMITS (knot-build(1))"

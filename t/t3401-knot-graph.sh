@@ -194,23 +194,25 @@ test_expect_success 'knot build sources all recipes in one bash; its tasks read 
 	)
 '
 
+# A task as ninja runs it, with the file knot build wrote for it.
+run_task() {
+	PATH=$TRASH_DIRECTORY/wrap:$PATH knot run-task --task=.knot/tasks/$1.json
+}
+
 test_expect_success 'a task sources a recipe itself when the cache does not hold it whole' '
 	(
 		cd rc &&
 		key=$(knot key --unboxed deps/source.medo/p | cut -d" " -f1) &&
 		tree=$(knot key --explain deps/source.medo/p | sed -n "s/^recipe-tree //p") &&
 		: >log &&
-		KNOT_RECIPE_CACHE=$PWD/.knot/recipes PATH=$TRASH_DIRECTORY/wrap:$PATH \
-			knot run-task --unboxed --rebuild --key=$key deps/source.medo/p &&
+		run_task $key &&
 		! grep "^read " log &&
 		sed -i "/^end\$/d" .knot/recipes/$tree &&
-		KNOT_RECIPE_CACHE=$PWD/.knot/recipes PATH=$TRASH_DIRECTORY/wrap:$PATH \
-			knot run-task --unboxed --rebuild --key=$key deps/source.medo/p &&
+		run_task $key &&
 		test "$(grep -c "^read 1\$" log)" = 1 &&
 		sed -i "s/^var WEDGE_NAME p\$/var WEDGE_NAME other/" .knot/recipes/$tree &&
 		sed -i "s|^dir .*|dir /elsewhere/p|" .knot/recipes/$tree &&
-		KNOT_RECIPE_CACHE=$PWD/.knot/recipes PATH=$TRASH_DIRECTORY/wrap:$PATH \
-			knot run-task --unboxed --rebuild --key=$key deps/source.medo/p &&
+		run_task $key &&
 		test "$(grep -c "^read 1\$" log)" = 2
 	)
 '
@@ -228,12 +230,15 @@ test_expect_success DPKG 'the installed packages are asked once per build and re
 		sort -u actual >actual.u &&
 		test_cmp expect actual.u &&
 		key=$(knot key --unboxed deps/source.medo/p | cut -d" " -f1) &&
+		test "$(sed -n "s/^  \"base-packages\": \"\(.*\)\",\$/\1/p" .knot/tasks/$key.json)" = "$(cat expect)" &&
 		rm -f $(knot_derived p 1.0) &&
 		fake="$(printf "%064d" 0) (3 packages)" &&
-		KNOT_BASE_PACKAGES="$fake" knot run-task --unboxed --key=$key deps/source.medo/p &&
+		sed "s/^  \"base-packages\": .*/  \"base-packages\": \"$fake\",/" .knot/tasks/$key.json >fake.json &&
+		knot run-task --task=fake.json &&
 		test "$(knot_prov base-packages $(knot_derived p 1.0))" = "$fake" &&
 		rm -f $(knot_derived p 1.0) &&
-		KNOT_BASE_PACKAGES="not a digest (3 packages)" knot run-task --unboxed --key=$key deps/source.medo/p &&
+		sed "s/^  \"base-packages\": .*/  \"base-packages\": null,/" .knot/tasks/$key.json >none.json &&
+		knot run-task --task=none.json &&
 		knot_prov base-packages $(knot_derived p 1.0) >actual &&
 		test_cmp expect actual
 	)

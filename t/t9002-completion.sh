@@ -2,7 +2,9 @@
 test_description='bash completion of silo, medo and knot: commands, options, treeptr paths'
 . "$(dirname "$0")/test-lib.sh"
 
-SCRIPT=$TEST_DIRECTORY/../contrib/completion/silobox.bash
+# The script the build makes from contrib/completion/silobox.bash and the
+# pages (tools/gen-docs.py), as make install installs it.
+SCRIPT=$SILO_BUILD_DIR/gen/silobox.bash
 test_lazy_prereq BASH 'command -v bash || { echo bash is missing; false; }'
 
 # complete_words WORD...: complete the last word (give "" for a new
@@ -42,7 +44,7 @@ test_expect_success BASH 'command prefixes' '
 	complete_words silo help re >actual && echo repack >expect && test_cmp expect actual
 '
 
-test_expect_success BASH 'option prefixes come from the command'\''s --help' '
+test_expect_success BASH 'option prefixes come from the command'\''s page' '
 	complete_words medo status --j >actual && echo --json >expect && test_cmp expect actual &&
 	complete_words medo expand --d >actual &&
 	printf "%s\n" --delete --dry-run >expect && test_cmp expect actual &&
@@ -52,11 +54,11 @@ test_expect_success BASH 'option prefixes come from the command'\''s --help' '
 '
 
 test_expect_success BASH 'every option of every command is offered' '
-	for tool in silo medo; do
+	for tool in silo medo knot; do
 		for c in $(commands_of $tool); do
 			$tool $c --help | sed -n "s/^ *\(-[a-z], \)\{0,1\}\(--[a-z0-9-]*\).*/\2/p" |
 				sort >expect &&
-			complete_words $tool $c -- | sed "s/=\$//" >actual &&
+			complete_words $tool $c -- | sed "s/=\$//" | sort >actual &&
 			test_cmp expect actual || return 1
 		done
 	done
@@ -71,15 +73,23 @@ test_expect_success BASH 'medo arguments: directories and treeptrs, not other fi
 	echo m.medo/sub >expect && test_cmp expect actual
 '
 
-test_expect_success BASH 'option values: --object-format, --silo' '
+test_expect_success BASH 'option values: the words or the kind of value the page names' '
 	complete_words medo tree-id --object-format=s >actual &&
 	printf "%s\n" sha1 sha256 >expect && test_cmp expect actual &&
 	complete_words medo tree-id --object-format = "" >actual && test_cmp expect actual &&
 	complete_words silo init --object-format sha2 >actual &&
 	echo sha256 >expect && test_cmp expect actual &&
-	mkdir deps.silo &&
+	complete_words medo add --kind=t >actual &&
+	printf "%s\n" tar tree >expect && test_cmp expect actual &&
+	mkdir deps.silo && : >signing.key && : >signers.allowed &&
 	complete_words silo ls --silo dep >actual &&
-	echo deps.silo >expect && test_cmp expect actual
+	echo deps.silo >expect && test_cmp expect actual &&
+	complete_words knot build --sign-key=signi >actual &&
+	echo signing.key >expect && test_cmp expect actual &&
+	complete_words medo expand --require-signature signe >actual &&
+	echo signers.allowed >expect && test_cmp expect actual &&
+	complete_words silo put --level=d >actual &&
+	! grep . actual
 '
 
 test_expect_success BASH 'knot and silobox' '

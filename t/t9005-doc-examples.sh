@@ -167,9 +167,11 @@ serve_workspace() {
 
 # doc_script W: the commands of one block (records on stdin) as a bash
 # script for workspace W, placeholders filled in, each command's exit
-# status checked.
+# status checked.  A pipeline fails when any of its commands fails, as
+# under pipefail, but a writer stopped by SIGPIPE (status 141) because a
+# reader such as "head -3" had enough is what the reader's shell sees too.
 doc_script() {
-	echo 'set -o pipefail'
+	echo 'doc_pipe() { doc_st=${@: -1}; for s in "$@"; do case $s in 0|141) ;; *) doc_st=$s ;; esac; done; }'
 	echo 'ssh() { command ssh -F "$DOC_SSH_CONFIG" "$@"; }'
 	sed -e "s#\\(^[\$>] \\|[ =:'\"(<]\\)/\\(wedge\\|srv\\|tmp\\|mnt\\|shared\\)\\(/\\|\$\\| \\)#\\1$1/\\2\\3#g" \
 		-e "s|https://SERVER/|$HTTPD_URL/|g" \
@@ -186,7 +188,7 @@ doc_script() {
 				shown, shown
 		} else {
 			if (pending != "") print pending
-			printf "%s\ndoc_st=$?\n", cmd
+			printf "%s\ndoc_pipe \"${PIPESTATUS[@]}\"\n", cmd
 			pending = "[ $doc_st " (fails ? "-ne" : "-eq") " 0 ] || { echo \"doc: command " n \
 				" exited $doc_st\" >&2; exit 1; }"
 		}

@@ -42,6 +42,9 @@ trap 'exit 130' INT TERM
 mkdir -p "$work/build/t/unit" "$work/tmp"
 cp -R t Documentation tools lib cmd contrib deps README "$work/"
 cp -R "$build/bin" "$work/build/"
+# What the build made from the pages: t9001 compares it with the pages,
+# t9002 completes with it.
+cp -R "$build/gen" "$work/build/"
 # The fuzz harnesses built with their plain driver, for t0005.
 if [ -d "$build/t/fuzz" ]; then
 	cp -R "$build/t/fuzz" "$work/build/t/"

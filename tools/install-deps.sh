@@ -21,11 +21,14 @@ set -e
 # openssh-server, strace, clang.  man-db and bash-completion: what the
 # installed man pages and completion need (make check installs them into
 # a scratch root and reads them back); jq: examples of the manual pages.
+# chromium and tidy: the pages of medo web, loaded in a headless browser
+# and checked by an HTML validator.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
-curl xz-utils bzip2 zip unzip python3 util-linux
+curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
-openssh-server openssh-client strace clang cmake man-db bash-completion jq"
+openssh-server openssh-client strace clang cmake man-db bash-completion jq
+chromium tidy"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"

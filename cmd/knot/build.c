@@ -3,136 +3,66 @@
 #include "knot-cmd.h"
 #include "silo/error.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"knot build [-j <n>] [--unboxed] [--limits=<limits>] [--keep-going] [--allowed-failures=<n>] [--rebuild] [--derived=<dir>] [--build-dir=<dir>] [--report=<dir>] [--heavy-jobs=<n>] [--sign-key=<file>] [--install] [--root=<dir>] [-v] (<recipe-dir>... | <source-medo>)",
-	NULL
-};
-
-struct ninja_state {
-	int skip_next;		/* the command line after "FAILED:" */
-	int progress;		/* show ninja's progress lines */
-};
+static const struct fe_usage *const usage = &fe_usage_knot_build;
 
 /* Ninja's output: progress on a terminal; the tasks' own messages. */
-static void on_ninja_line(void *payload, const char *line)
+static void on_ninja_line(void *payload, int kind, const char *line)
 {
-	struct ninja_state *ns = payload;
+	const int *progress = payload;
 
-	if (ns->skip_next) {
-		ns->skip_next = 0;
-		return;
-	}
-	if (!strncmp(line, "FAILED: ", 8)) {
-		ns->skip_next = 1;
-		return;
-	}
-	if (line[0] == '[') {
-		if (ns->progress)
-			fprintf(stderr, "%s\n", line);
-		return;
-	}
-	if (!strncmp(line, "ninja: error: ", 14)) {
-		fe_error(0, "ninja: %s", line + 14);
-		return;
-	}
-	if (!strncmp(line, "ninja: ", 7))
-		return;		/* "no work to do", "build stopped", "Entering directory" */
-	fprintf(stderr, "%s\n", line);
+	if (kind == SILO_KNOT_LINE_PROGRESS && *progress)
+		fprintf(stderr, "%s\n", line);
+	else if (kind == SILO_KNOT_LINE_ERROR)
+		fe_error(0, "ninja: %s", line);
+	else if (kind == SILO_KNOT_LINE_TASK)
+		fprintf(stderr, "%s\n", line);
 }
 
-/* PATH made absolute (owned by the caller). */
-static char *absolute(const char *path)
+static const char *kind_name(int kind)
 {
-	char cwd[4096], *s;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	if (asprintf(&s, "%s/%s", cwd, path) < 0)
-		return NULL;
-	return s;
-}
-
-/* A new report directory below BUILD_DIR/reports, named by the time. */
-static char *new_report_dir(const char *build_dir)
-{
-	char stamp[64], *s;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	if (asprintf(&s, "%s/reports/%s-%ld", build_dir, stamp, (long)getpid()) < 0)
-		return NULL;
-	return s;
-}
-
-static const struct silo_knot_row *find_row(const struct silo_knot_row *rows, size_t n,
-					    const char *key)
-{
-	const struct silo_knot_row *found = NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(rows[i].key, key))
-			found = &rows[i];
-	return found;
-}
-
-static void add_flag(char *flags, size_t size, const char *name, const char *value)
-{
-	size_t len = strlen(flags);
-
-	if (!value)
-		snprintf(flags + len, size - len, "%s%s", len ? " " : "", name);
-	else
-		snprintf(flags + len, size - len, "%s%s='%s'", len ? " " : "", name, value);
+	switch (kind) {
+	case SILO_KNOT_CACHED: return "cached";
+	case SILO_KNOT_SAME: return "same";
+	case SILO_KNOT_DIFFERS: return "differs";
+	case SILO_KNOT_FAILED: return "failed";
+	case SILO_KNOT_SKIPPED: return "skipped";
+	default: return "built";
+	}
 }
 
 int cmd_knot_build(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
-	struct silo_knot_graph g = { 0 };
+	struct silo_knot_build_all_options o = { 0 };
+	struct silo_knot_build_result *r = NULL;
 	struct silo_knot_limits limits;
-	struct ninja_state ns = { 0, 0 };
-	const char *build_dir = ".knot", *report_opt = NULL, *root = NULL, *sign_key = NULL;
 	const char *limits_opt = NULL;
-	char *limits_text = NULL;
-	int jobs = 1, keep_going = 0, allowed = 0, rebuild = 0, install = 0, verbose = 0;
-	int heavy_jobs = 1;
+	int allowed = 0, verbose = 0, progress;
 	struct fe_option opts[] = {
-		OPT_INT('j', "jobs", &jobs, "n", "build N wedges at once (default 1)"),
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read and run recipes without the bubblewrap box"),
-		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
-		OPT_FLAG(0, "keep-going", &keep_going, "after a failure, build what does not depend on it"),
-		OPT_INT(0, "allowed-failures", &allowed, "n", "keep going; exit 0 unless more than N fail"),
-		OPT_FLAG(0, "rebuild", &rebuild, "build published wedges again and compare the trees"),
-		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
-		OPT_STRING(0, "build-dir", &build_dir, "dir", "build.ninja, stamps and reports (default: .knot)"),
-		OPT_STRING(0, "report", &report_opt, "dir", "the task report (default: a new one in the build dir)"),
-		OPT_INT(0, "heavy-jobs", &heavy_jobs, "n", "at most N recipes with WEDGE_HEAVY=1 at once (default 1)"),
-		OPT_STRING(0, "sign-key", &sign_key, "file", "sign each derived treeptr with this SSH key"),
-		OPT_FLAG(0, "install", &install, "then put each wedge at its /wedge path, as knot install"),
-		OPT_STRING(0, "root", &root, "dir", "with --install: below DIR instead of /"),
-		OPT_FLAG('v', "verbose", &verbose, "print what was done with each wedge"),
+		OPT_INT('j', "jobs", &o.jobs),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
+		OPT_STRING(0, "limits", &limits_opt),
+		OPT_FLAG(0, "keep-going", &o.keep_going),
+		OPT_INT(0, "allowed-failures", &allowed),
+		OPT_FLAG(0, "rebuild", &o.rebuild),
+		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "build-dir", &o.build_dir),
+		OPT_STRING(0, "report", &o.report),
+		OPT_INT(0, "heavy-jobs", &o.heavy_jobs),
+		OPT_STRING(0, "sign-key", &o.sign_key),
+		OPT_FLAG(0, "install", &o.install),
+		OPT_STRING(0, "root", &o.root),
+		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()
 	};
-	char flags[8192] = "", exe[4096], cmdline[4096] = "", *bdir = NULL, *report = NULL, *derived = NULL, *key = NULL;
-	char *recipes = NULL, *base = NULL;
-	unsigned char *before = NULL;
-	struct silo_knot_row *rows = NULL;
-	size_t n_rows = 0, i, n, to_build;
-	silo_knot_set *set = NULL;
-	int ret, status = 0, ninja_status = 0, failures = 0, skipped = 0, first_failure = 0, negative = 0;
+	char exe[4096], cmdline[4096] = "";
+	size_t i, failures = 0, skipped = 0;
+	int ret, status = 0, first_failure = 0, negative = 0;
 	ssize_t len;
 
 	/* The command line, for the provenance the tasks record. */
@@ -140,176 +70,68 @@ int cmd_knot_build(int argc, const char **argv)
 		size_t l = strlen(cmdline);
 		snprintf(cmdline + l, sizeof(cmdline) - l, "%s%s", i ? " " : "knot ", argv[i]);
 	}
+	o.heavy_jobs = 1;
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
 		return fe_parse_exit(argc);
 	if (argc < 1)
 		return fe_usage_error(usage, opts, "name recipe directories or a source medo");
-	if (jobs < 0 || allowed < 0 || heavy_jobs < 1)
+	if (o.jobs < 0 || allowed < 0 || o.heavy_jobs < 1)
 		return fe_usage_error(usage, opts, "-j and --allowed-failures must not be negative, --heavy-jobs at least 1");
-	if (root && !install)
+	if (o.root && !o.install)
 		return fe_usage_error(usage, opts, "--root needs --install");
 	if (allowed)
-		keep_going = 1;
+		o.keep_going = 1;
 	if ((status = knot_cmd_limits(&limits, limits_opt)))
 		return status;
 	cfg.limits = &limits;
-	if (!(limits_text = silo_knot_limits_format(&limits)))
-		return fe_error(FE_EXIT_FAILURE, "out of memory");
 	/* Interrupted, knot stops ninja, which stops the tasks, each of
 	 * which stops its box; then it dies of the signal. */
 	knot_cmd_catch_signals();
 	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
 		return fe_error(FE_EXIT_FAILURE, "cannot find my own program: %m");
 	exe[len] = '\0';
-	if (!(bdir = absolute(build_dir)) ||
-	    !(report = report_opt ? absolute(report_opt) : new_report_dir(bdir)) ||
-	    (cfg.derived && !(derived = absolute(cfg.derived))) ||
-	    (sign_key && !(key = absolute(sign_key)))) {
-		status = fe_error(FE_EXIT_FAILURE, "out of memory");
-		goto out;
-	}
-	cfg.derived = derived;
-	/* What each recipe gave when sourced, for the tasks to read back. */
-	if (asprintf(&recipes, "%s/recipes", bdir) < 0) {
-		recipes = NULL;
-		status = fe_error(FE_EXIT_FAILURE, "out of memory");
-		goto out;
-	}
-	cfg.recipe_cache = recipes;
-	if ((status = knot_cmd_load(&set, &cfg, argc, argv)))
-		goto out;
-	n = silo_knot_set_count(set);
-	if (cfg.unboxed)
-		add_flag(flags, sizeof(flags), "--unboxed", NULL);
-	add_flag(flags, sizeof(flags), "--limits", limits_text);
-	if (rebuild)
-		add_flag(flags, sizeof(flags), "--rebuild", NULL);
-	if (derived)
-		add_flag(flags, sizeof(flags), "--derived", derived);
-	if (key)
-		add_flag(flags, sizeof(flags), "--sign-key", key);
-	if (strchr(flags, '\n') || (derived && strchr(derived, '\'')) || (key && strchr(key, '\''))) {
-		status = fe_error(FE_EXIT_INVALID, "paths with quotes or newlines cannot be built");
-		goto out;
-	}
-	if (!(before = calloc(n ? n : 1, 1))) {
-		status = fe_error(FE_EXIT_FAILURE, "out of memory");
-		goto out;
-	}
-	if ((ret = silo_knot_report_init(report)) < 0 || (ret = silo_knot_report_graph(set, report)) < 0) {
-		status = fe_lib_error(ret);
-		goto out;
-	}
-	/* Cache hits are rows of the report too, though nothing runs. */
-	for (i = 0; i < n; i++) {
-		struct silo_knot_task *t = silo_knot_set_task(set, i);
-		struct silo_knot_row row;
+	progress = !fe_quiet && isatty(2);
+	o.cfg = &cfg;
+	o.paths = argv;
+	o.n_paths = (size_t)argc;
+	o.program = exe;
+	o.command = cmdline;
+	o.on_line = on_ninja_line;
+	o.payload = &progress;
+	ret = silo_knot_build_all(&r, &o);
+	if (!r)
+		return knot_cmd_finish(fe_lib_error(ret));
+	for (i = 0; i < r->n; i++) {
+		const struct silo_knot_outcome *c = &r->v[i];
+		const struct silo_knot_task *t = c->task;
 
-		if ((ret = silo_knot_published(t)) < 0) {
-			status = fe_lib_error(ret);
-			goto out;
-		}
-		before[i] = ret == SILO_KNOT_PUBLISHED;
-		if (!before[i] || (rebuild && t->requested))
-			continue;
-		memset(&row, 0, sizeof(row));
-		row.wedge = t->recipe->name;
-		row.version = (char *)t->version;
-		row.key = t->key;
-		row.cache = "hit";
-		row.log = "-";
-		row.start = row.end = (double)time(NULL);
-		if ((ret = silo_knot_report_append(report, &row)) < 0) {
-			status = fe_lib_error(ret);
-			goto out;
-		}
-	}
-	g.knot = exe;
-	g.build_dir = bdir;
-	g.flags = flags;
-	g.heavy_jobs = heavy_jobs;
-	g.rebuild = rebuild;
-	if ((ret = silo_knot_graph_write(set, &g, &to_build)) < 0) {
-		status = fe_lib_error(ret);
-		goto out;
-	}
-	if (to_build) {
-		/* The installed packages, asked once for all the tasks. */
-		if ((ret = silo_knot_base_packages(&base)) < 0) {
-			status = fe_lib_error(ret);
-			goto out;
-		}
-		if (setenv("KNOT_REPORT", report, 1) < 0 || setenv("KNOT_COMMAND", cmdline, 1) < 0 ||
-		    setenv("KNOT_RECIPE_CACHE", recipes, 1) < 0 ||
-		    setenv("KNOT_BASE_PACKAGES", base, 1) < 0) {
-			status = fe_error(FE_EXIT_FAILURE, "cannot set KNOT_REPORT: %m");
-			goto out;
-		}
-		ns.progress = !fe_quiet && isatty(2);
-		if ((ret = silo_knot_graph_run(&ninja_status, bdir, jobs, keep_going,
-					       on_ninja_line, &ns)) < 0) {
-			status = fe_lib_error(ret);
-			goto out;
-		}
-	}
-	if ((ret = silo_knot_report_read(&rows, &n_rows, report)) < 0) {
-		status = fe_lib_error(ret);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct silo_knot_task *t = silo_knot_set_task(set, i);
-		const struct silo_knot_row *r = find_row(rows, n_rows, t->key);
-		const char *kind;
-		char tree[SILO_OID_MAX_HEXSZ + 1] = "-";
-
-		if (!r) {
+		if (c->kind == SILO_KNOT_SKIPPED) {
 			fe_error(0, "%s/%s: not built, after an earlier failure", t->recipe->name, t->version);
-			kind = "skipped";
 			skipped++;
-		} else if (!strcmp(r->cache, "failed")) {
-			kind = "failed";
+		} else if (c->kind == SILO_KNOT_FAILED) {
 			failures++;
 			if (!first_failure)
-				first_failure = r->status ? r->status : FE_EXIT_FAILURE;
-		} else if (!strcmp(r->cache, "hit")) {
-			kind = "cached";
-		} else if (rebuild && before[i] && t->requested) {
-			kind = r->status ? "differs" : "same";
-			negative |= r->status != 0;
-		} else {
-			kind = "built";
+				first_failure = c->status ? c->status : FE_EXIT_FAILURE;
 		}
-		if (verbose) {
-			if (r && strcmp(kind, "failed"))
-				knot_cmd_tree(tree, t);
-			printf("%s %s/%s %s %s\n", kind, t->recipe->name, t->version, t->key, tree);
-		}
-		if (install && t->requested && r && strcmp(kind, "failed") &&
-		    (ret = silo_knot_install(t, root)) < 0)
-			status = fe_lib_error(ret);
+		negative |= c->kind == SILO_KNOT_DIFFERS;
+		if (verbose)
+			printf("%s %s/%s %s %s\n", kind_name(c->kind), t->recipe->name, t->version, t->key,
+			       c->tree);
+		if (c->installed < 0)
+			status = fe_error(fe_exit_for(c->installed), "%s", c->install_message);
 	}
-	if ((ret = silo_knot_report_html(report)) < 0 && !status)
+	if (ret < 0 && !status)
 		status = fe_lib_error(ret);
 	/* Tasks skipped after a failure count with it, not on their own. */
-	if (!status && (failures > allowed || (skipped && !failures)))
+	if (!status && (failures > (size_t)allowed || (skipped && !failures)))
 		status = first_failure ? first_failure : FE_EXIT_FAILURE;
 	if (!status && negative)
 		status = FE_EXIT_NEGATIVE;
-	if (!status && ninja_status && !failures && !skipped)
-		status = fe_error(FE_EXIT_FAILURE, "ninja failed (exit status %d)", ninja_status);
+	if (!status && r->ninja_status && !failures && !skipped)
+		status = fe_error(FE_EXIT_FAILURE, "ninja failed (exit status %d)", r->ninja_status);
 	if (!fe_quiet)
-		fprintf(stderr, "knot: report: %s/index.html\n", report);
-out:
-	silo_knot_rows_free(rows, n_rows);
-	silo_knot_set_free(set);
-	free(before);
-	free(bdir);
-	free(report);
-	free(derived);
-	free(key);
-	free(recipes);
-	free(base);
-	free(limits_text);
+		fprintf(stderr, "knot: report: %s/index.html\n", r->report);
+	silo_knot_build_result_free(r);
 	return knot_cmd_finish(status);
 }

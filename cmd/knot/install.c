@@ -4,10 +4,7 @@
 
 #include <stdio.h>
 
-static const char *const usage[] = {
-	"knot install [--unboxed] [--derived=<dir>] [--root=<dir>] [-v] <recipe-dir>...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_install;
 
 int cmd_knot_install(int argc, const char **argv)
 {
@@ -15,10 +12,10 @@ int cmd_knot_install(int argc, const char **argv)
 	const char *root = NULL;
 	int verbose = 0, status = 0;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host: what an unboxed build published"),
-		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
-		OPT_STRING(0, "root", &root, "dir", "install below DIR instead of / (as DESTDIR)"),
-		OPT_FLAG('v', "verbose", &verbose, "print each path installed"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
+		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "root", &root),
+		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()
 	};
 	silo_knot_set *set;

@@ -3,18 +3,15 @@
 
 #include <stdio.h>
 
-static const char *const usage[] = {
-	"knot key [--unboxed] [--explain] <recipe-dir>...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_key;
 
 int cmd_knot_key(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
 	int explain = 0, status;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host: keys of builds without the box"),
-		OPT_FLAG(0, "explain", &explain, "also print the text that is hashed"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
+		OPT_FLAG(0, "explain", &explain),
 		OPT_END()
 	};
 	silo_knot_set *set;

@@ -2,22 +2,9 @@
 #define CMD_KNOT_H
 
 #include "fe.h"
+#include "fe-cmds.h"	/* generated: the commands and their usage */
 #include "silo/knot.h"
 
-extern const struct fe_tool knot_tool;
-
-int cmd_knot_build(int argc, const char **argv);
-int cmd_knot_install(int argc, const char **argv);
-int cmd_knot_key(int argc, const char **argv);
-int cmd_knot_list(int argc, const char **argv);
-int cmd_knot_report(int argc, const char **argv);
-int cmd_knot_run_task(int argc, const char **argv);
-int cmd_knot_show(int argc, const char **argv);
-int cmd_knot_validate(int argc, const char **argv);
-int cmd_knot_worker(int argc, const char **argv);
-
-/* The tree id (hex) of T's derived treeptr, or "-" when it cannot be read. */
-void knot_cmd_tree(char out[SILO_OID_MAX_HEXSZ + 1], const struct silo_knot_task *t);
 
 /*
  * A set of the recipes ARGV names (recipe directories or source medos),

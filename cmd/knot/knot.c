@@ -1,64 +1,18 @@
-/* The knot tool: its command table and what its commands share. */
+/* The knot tool: what its commands share. */
 #include "knot-cmd.h"
 #include "silo/error.h"
-#include "silo/treeptr.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct fe_cmd knot_cmds[] = {	/* keep sorted */
-	{ "build", cmd_knot_build, "build and publish the wedges that are not published" },
-	{ "install", cmd_knot_install, "put published wedges at their /wedge paths" },
-	{ "key", cmd_knot_key, "print the build key of each recipe version" },
-	{ "list", cmd_knot_list, "list recipes, versions, keys and what is published" },
-	{ "report", cmd_knot_report, "write index.html of a task report from its tasks.tsv" },
-	{ "run-task", cmd_knot_run_task, "build and publish one task of the graph (run by ninja)" },
-	{ "show", cmd_knot_show, "print the provenance of a built wedge" },
-	{ "validate", cmd_knot_validate, "check recipes without building them" },
-	{ "worker", cmd_knot_worker, "build unpublished wedges of a git repository with other workers" },
-};
-
-const struct fe_tool knot_tool = {
-	"knot",
-	"knot: cached, content-keyed, boxed builds of wedges, published through medo",
-	knot_cmds,
-	sizeof(knot_cmds) / sizeof(*knot_cmds),
-};
-
 int knot_cmd_load(silo_knot_set **out, const struct silo_knot_config *cfg,
 		  int argc, const char **argv)
 {
-	silo_knot_set *set;
-	int i, ret;
+	int ret = silo_knot_set_open(out, cfg, argv, (size_t)argc);
 
-	*out = NULL;
-	if ((ret = silo_knot_set_new(&set, cfg)) < 0)
-		return fe_lib_error(ret);
-	for (i = 0; i < argc; i++)
-		if ((ret = silo_knot_set_add(set, argv[i])) < 0) {
-			silo_knot_set_free(set);
-			return fe_lib_error(ret);
-		}
-	if ((ret = silo_knot_set_resolve(set)) < 0) {
-		silo_knot_set_free(set);
-		return fe_lib_error(ret);
-	}
-	*out = set;
-	return 0;
-}
-
-void knot_cmd_tree(char out[SILO_OID_MAX_HEXSZ + 1], const struct silo_knot_task *t)
-{
-	struct silo_treeptr tp = SILO_TREEPTR_INIT;
-
-	strcpy(out, "-");
-	if (silo_treeptr_load(&tp, t->derived_treeptr) == 0)
-		silo_oid_to_hex(out, &tp.tree);
-	else
-		silo_error_clear();
-	silo_treeptr_release(&tp);
+	return ret < 0 ? fe_lib_error(ret) : 0;
 }
 
 int knot_cmd_limits(struct silo_knot_limits *l, const char *option)

@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *const usage[] = {
-	"knot list [--unboxed] [--derived=<dir>] [--json] [<source-medo>]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_list;
 
 static const char *state_name(int state)
 {
@@ -25,9 +22,9 @@ int cmd_knot_list(int argc, const char **argv)
 	struct silo_knot_config cfg = { 0 };
 	int json = 0, status = 0;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host: keys of builds without the box"),
-		OPT_STRING(0, "derived", &cfg.derived, "dir", "the derived medo (default: beside the source medo)"),
-		OPT_FLAG(0, "json", &json, "print a JSON array"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
+		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	const char *def[] = { "deps/source.medo", NULL };

@@ -2,10 +2,7 @@
 #include "knot-cmd.h"
 #include "silo/error.h"
 
-static const char *const usage[] = {
-	"knot report <dir>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_report;
 
 int cmd_knot_report(int argc, const char **argv)
 {

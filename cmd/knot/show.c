@@ -5,16 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"knot show [--json] <treeptr>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_show;
 
 int cmd_knot_show(int argc, const char **argv)
 {
 	int json = 0, ret;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "json", &json, "print a JSON object"),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	char *out = NULL;

@@ -4,17 +4,14 @@
 
 #include <stdio.h>
 
-static const char *const usage[] = {
-	"knot validate [--unboxed] [-q] <recipe-dir>...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_validate;
 
 int cmd_knot_validate(int argc, const char **argv)
 {
 	struct silo_knot_config cfg = { 0 };
 	int status = FE_EXIT_OK, i;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "unboxed", &cfg.unboxed, "read the recipes on the host, without the box"),
+		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_END()
 	};
 

@@ -13,10 +13,7 @@
 #define SILO_VERSION "unknown"
 #endif
 
-static const char *const usage[] = {
-	"knot worker --repo=<git-url> --silo=<silo> [--once] [--platform=<id>/<codename>] [--work-dir=<dir>] [--medo=<path>] [--unboxed] [--limits=<limits>] [--claim-timeout=<secs>] [--poll=<ms>] [--max-tasks=<n>] [--sign-key=<file>] [-v]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_knot_worker;
 
 struct wstate {
 	int verbose;
@@ -45,19 +42,19 @@ int cmd_knot_worker(int argc, const char **argv)
 	struct wstate ws = { 0, NULL };
 	const char *limits_opt = NULL;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "repo", &o.repo, "git-url", "the git repository of the recipes"),
-		OPT_STRING(0, "silo", &o.silo, "silo", "the shared silo: a path, or host:path over ssh"),
-		OPT_FLAG(0, "once", &o.once, "exit when no task is left to claim, instead of polling"),
-		OPT_STRING(0, "platform", &o.platform, "id/codename", "refuse to work unless this machine is that platform"),
-		OPT_STRING(0, "work-dir", &o.work_dir, "dir", "the clone and the cache silo (default: .knot/worker)"),
-		OPT_STRING(0, "medo", &o.medo, "path", "the source medo in the repository (default: deps/source.medo)"),
-		OPT_FLAG(0, "unboxed", &o.unboxed, "read and run recipes without the bubblewrap box"),
-		OPT_STRING(0, "limits", &limits_opt, "limits", "limits of the box: tmp=, disk=, memory=, pids=, time="),
-		OPT_INT(0, "claim-timeout", &o.claim_timeout, "secs", "take over claims older than this (default 3600)"),
-		OPT_INT(0, "poll", &o.poll_ms, "ms", "wait this long between looks (default 10000)"),
-		OPT_INT(0, "max-tasks", &o.max_tasks, "n", "exit after working on N tasks"),
-		OPT_STRING(0, "sign-key", &o.sign_key, "file", "sign each published treeptr with this SSH key"),
-		OPT_FLAG('v', "verbose", &ws.verbose, "print what the worker does, a line each"),
+		OPT_STRING(0, "repo", &o.repo),
+		OPT_STRING(0, "silo", &o.silo),
+		OPT_FLAG(0, "once", &o.once),
+		OPT_STRING(0, "platform", &o.platform),
+		OPT_STRING(0, "work-dir", &o.work_dir),
+		OPT_STRING(0, "medo", &o.medo),
+		OPT_FLAG(0, "unboxed", &o.unboxed),
+		OPT_STRING(0, "limits", &limits_opt),
+		OPT_INT(0, "claim-timeout", &o.claim_timeout),
+		OPT_INT(0, "poll", &o.poll_ms),
+		OPT_INT(0, "max-tasks", &o.max_tasks),
+		OPT_STRING(0, "sign-key", &o.sign_key),
+		OPT_FLAG('v', "verbose", &ws.verbose),
 		OPT_END()
 	};
 	char host[200], name[256], *work_dir = NULL, *key = NULL, cwd[4096];

@@ -11,12 +11,7 @@
 #define SILO_VERSION "unknown"
 #endif
 
-static const char *const usage[] = {
-	"medo add [--silo=<dir>] [--kind=tar|tree] [--force] [--note=<text>] [--url=<url>] [-v] [--json] <dir> <treeptr>",
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [--url=<url>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <file> <treeptr>",
-	"medo add [--silo=<dir>] [--opaque] [--force] [--note=<text>] [-v] [--json] [--sha256=<hex>] [--integrity=<sri>] <url> <treeptr>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_add;
 
 int cmd_medo_add(int argc, const char **argv)
 {
@@ -25,16 +20,16 @@ int cmd_medo_add(int argc, const char **argv)
 	int verbose = 0, json = 0;
 	const char *kind = NULL;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to store into (default: from SILO.json)"),
-		OPT_FLAG(0, "opaque", &o.opaque, "keep a file as one opaque object, not an archive"),
-		OPT_STRING(0, "kind", &kind, "kind", "store a directory as a tar (tar) or as git objects (tree)"),
-		OPT_FLAG(0, "force", &o.force, "replace a treeptr that names other data"),
-		OPT_STRING(0, "note", &o.note, "text", "a note for the provenance"),
-		OPT_STRING(0, "url", &o.url, "url", "where the data came from, for the provenance"),
-		OPT_STRING(0, "sha256", &o.sha256, "hex", "refuse a file or download whose sha256 differs"),
-		OPT_STRING(0, "integrity", &o.integrity, "sri", "refuse a file or download not matching this SRI string"),
-		OPT_FLAG('v', "verbose", &verbose, "print what was stored"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-add(1))"),
+		OPT_STRING(0, "silo", &o.silo),
+		OPT_FLAG(0, "opaque", &o.opaque),
+		OPT_STRING(0, "kind", &kind),
+		OPT_FLAG(0, "force", &o.force),
+		OPT_STRING(0, "note", &o.note),
+		OPT_STRING(0, "url", &o.url),
+		OPT_STRING(0, "sha256", &o.sha256),
+		OPT_STRING(0, "integrity", &o.integrity),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;

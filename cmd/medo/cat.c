@@ -6,16 +6,13 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"medo cat [--silo=<dir>] <treeptr> <path>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_cat;
 
 int cmd_medo_cat(int argc, const char **argv)
 {
 	const char *silo_opt = NULL;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_opt, "dir", "a silo to use instead of SILO.json's"),
+		OPT_STRING(0, "silo", &silo_opt),
 		OPT_END()
 	};
 	struct silo_medo_tree_node node;

@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo diff [--silo=<dir>] [--json] <treeptr-a> <treeptr-b>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_diff;
 
 struct diff {
 	json_t *changes;
@@ -35,8 +32,8 @@ int cmd_medo_diff(int argc, const char **argv)
 	const char *silo_opt = NULL;
 	int json = 0, ret, status;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_opt, "dir", "a silo to use instead of SILO.json's"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-diff(1))"),
+		OPT_STRING(0, "silo", &silo_opt),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	silo_medo_tree *ta = NULL, *tb = NULL;

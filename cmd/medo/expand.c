@@ -11,11 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const usage[] = {
-	"medo expand [--silo=<dir>] [--force] [--require-signature=<allowed-signers>] [-j <n>] [-q] [-v] [--json] <treeptr> <dest>",
-	"medo expand [--silo=<dir>] [--force] [--require-signature=<allowed-signers>] [-j <n>] [-q] [-v] [--json] [--delete [--dry-run]] <medo-dir> <dest>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_expand;
 
 static const char *result_word(int result)
 {
@@ -130,15 +126,14 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	const char *allowed = NULL;
 	int jobs = 0, verbose = 0, json = 0, del = 0, dry_run = 0, ret;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to read from (default: from SILO.json)"),
-		OPT_FLAG(0, "force", &o.force, "replace a destination that holds something else"),
-		OPT_STRING(0, "require-signature", &allowed, "allowed-signers",
-			   "expand nothing unless every treeptr is signed by a key in this file"),
-		OPT_INT('j', "jobs", &jobs, "n", "expand N treeptrs at once (default: one per CPU)"),
-		OPT_FLAG('v', "verbose", &verbose, "print what was done to each destination"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-expand(1))"),
-		OPT_FLAG(0, "delete", &del, "remove expanded trees no treeptr names any more"),
-		OPT_FLAG('n', "dry-run", &dry_run, "with --delete: expand nothing, print what would be removed"),
+		OPT_STRING(0, "silo", &o.silo),
+		OPT_FLAG(0, "force", &o.force),
+		OPT_STRING(0, "require-signature", &allowed),
+		OPT_INT('j', "jobs", &jobs),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
+		OPT_FLAG(0, "delete", &del),
+		OPT_FLAG('n', "dry-run", &dry_run),
 		OPT_END()
 	};
 	struct batch_state b = { NULL, NULL, 0, 0, NULL, NULL, 0, { 0 }, 0, 0 };

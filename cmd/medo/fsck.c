@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo fsck [--silo=<dir>] [-v] [--json] [--all] [--since=<date>] [--rev=<rev>]... [<medo-dir>...]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_fsck;
 
 struct fsck_state {
 	silo_medo_fsck *f;
@@ -66,12 +63,12 @@ int cmd_medo_fsck(int argc, const char **argv)
 	struct fe_strings revs = FE_STRINGS_INIT;
 	struct fsck_state st;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &st.silo, "dir", "check in this silo only, not in each treeptr's SILO.json silos"),
-		OPT_FLAG('v', "verbose", &verbose, "print a summary"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-fsck(1))"),
-		OPT_FLAG(0, "all", &all, "the treeptrs of every commit of every ref of the git repository"),
-		OPT_STRING(0, "since", &since, "date", "with --all, only commits since <date> and every ref's tip"),
-		OPT_STRINGS(0, "rev", &revs, "rev", "the treeptrs of commit <rev>, or of every commit of a range (repeatable)"),
+		OPT_STRING(0, "silo", &st.silo),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
+		OPT_FLAG(0, "all", &all),
+		OPT_STRING(0, "since", &since),
+		OPT_STRINGS(0, "rev", &revs),
 		OPT_END()
 	};
 	struct silo_history_options hist = SILO_HISTORY_OPTIONS_INIT;
@@ -118,8 +115,8 @@ int cmd_medo_fsck(int argc, const char **argv)
 	} else if (verbose) {
 		medo_fsck_report_summary(&st.rep);
 	}
-	if (!status && st.rep.incomplete)
-		status = FE_EXIT_NEGATIVE;
+	if (!status)
+		status = medo_fsck_report_status(&st.rep);
 out:
 	medo_fsck_report_release(&st.rep);
 	silo_medo_fsck_free(st.f);

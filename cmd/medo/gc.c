@@ -16,10 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo gc [--silo=<dir>] [--expire=<age>] [--since=<date>] [--force] [--dry-run] [-v] [--json] [<medo-dir>...]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_gc;
 
 /* A treeptr the silo held a part of before the prune: checked after. */
 struct held {
@@ -123,13 +120,13 @@ int cmd_medo_gc(int argc, const char **argv)
 	const char *silo_dir = NULL, *expire = SILO_PRUNE_DEFAULT_AGE, *since = NULL;
 	int force = 0, dry_run = 0, verbose = 0, json = 0, status, ret;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the local silo (default: $SILO_DIR)"),
-		OPT_STRING(0, "expire", &expire, "age", "remove only what is older (default: 2.weeks)"),
-		OPT_STRING(0, "since", &since, "date", "keep only what commits since <date> and every ref's tip name"),
-		OPT_FLAG(0, "force", &force, "remove even when that is more than half of the objects"),
-		OPT_FLAG('n', "dry-run", &dry_run, "print what would be removed, remove nothing"),
-		OPT_FLAG('v', "verbose", &verbose, "print each object removed and summaries"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-gc(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_STRING(0, "expire", &expire),
+		OPT_STRING(0, "since", &since),
+		OPT_FLAG(0, "force", &force),
+		OPT_FLAG('n', "dry-run", &dry_run),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_history_options hist = SILO_HISTORY_OPTIONS_INIT;
@@ -207,8 +204,8 @@ int cmd_medo_gc(int argc, const char **argv)
 	} else if (verbose) {
 		medo_fsck_report_summary(&frep);
 	}
-	if (!status && frep.incomplete)
-		status = FE_EXIT_NEGATIVE;
+	if (!status)
+		status = medo_fsck_report_status(&frep);
 out:
 	for (i = 0; i < st.n; i++) {
 		free(st.v[i].name);

@@ -7,10 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo ls [--silo=<dir>] [-r] [-l] [--json] <treeptr> [<path>]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_ls;
 
 struct ls {
 	const silo_medo_tree *t;
@@ -51,10 +48,10 @@ int cmd_medo_ls(int argc, const char **argv)
 	struct ls ls = { NULL, 0, 0, NULL };
 	int json = 0, ret, status = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_opt, "dir", "a silo to use instead of SILO.json's"),
-		OPT_FLAG('r', NULL, &ls.recursive, "list the files and symlinks of every subdirectory"),
-		OPT_FLAG('l', NULL, &ls.longfmt, "show each file's size"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-ls(1))"),
+		OPT_STRING(0, "silo", &silo_opt),
+		OPT_FLAG('r', NULL, &ls.recursive),
+		OPT_FLAG('l', NULL, &ls.longfmt),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_medo_tree_node node;

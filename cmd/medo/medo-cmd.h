@@ -2,24 +2,7 @@
 #define CMD_MEDO_H
 
 #include "fe.h"
-
-extern const struct fe_tool medo_tool;
-
-int cmd_medo_add(int argc, const char **argv);
-int cmd_medo_cat(int argc, const char **argv);
-int cmd_medo_diff(int argc, const char **argv);
-int cmd_medo_ls(int argc, const char **argv);
-int cmd_medo_mount(int argc, const char **argv);
-int cmd_medo_show(int argc, const char **argv);
-int cmd_medo_expand(int argc, const char **argv);
-int cmd_medo_fsck(int argc, const char **argv);
-int cmd_medo_gc(int argc, const char **argv);
-int cmd_medo_reachable(int argc, const char **argv);
-int cmd_medo_sign(int argc, const char **argv);
-int cmd_medo_status(int argc, const char **argv);
-int cmd_medo_tree_id(int argc, const char **argv);
-int cmd_medo_url_for(int argc, const char **argv);
-int cmd_medo_verify(int argc, const char **argv);
+#include "fe-cmds.h"	/* generated: the commands and their usage */
 
 /* Print a library warning as "medo: warning: ..."; for the options'
  * on_warning, from any thread. */
@@ -78,6 +61,8 @@ struct medo_fsck_report {
 	json_t *problems;	/* with --json */
 	int failed;
 	uint64_t treeptrs, objects, incomplete;
+	uint64_t unchecked;	/* treeptrs a silo failure left unknown */
+	int error;		/* the library code of the last of those */
 };
 /* Returns 0, or an exit status after reporting a failure. */
 int medo_fsck_report_init(struct medo_fsck_report *rep, int json);
@@ -86,10 +71,15 @@ void medo_fsck_report_problem(void *payload, const char *name, const char *where
 			      const silo_oid *id, const char *path, const char *message);
 /* Count the check of one treeptr. */
 void medo_fsck_report_count(struct medo_fsck_report *rep, const struct silo_medo_fsck_result *r);
-/* { "treeptrs", "objects", "incomplete", "problems" } (new; NULL on failure). */
+/* { "treeptrs", "objects", "incomplete", "unchecked", "problems" } (new;
+ * NULL on failure). */
 json_t *medo_fsck_report_json(struct medo_fsck_report *rep);
-/* "N treeptrs checked, M objects; K incomplete" on standard output. */
+/* "N treeptrs checked, M objects; K incomplete[, U not checked]" on
+ * standard output. */
 void medo_fsck_report_summary(const struct medo_fsck_report *rep);
+/* The exit status of the check: 1 if a treeptr is incomplete, else that
+ * of the failure that left one unchecked (7 for a transfer), else 0. */
+int medo_fsck_report_status(const struct medo_fsck_report *rep);
 void medo_fsck_report_release(struct medo_fsck_report *rep);
 
 #endif

@@ -1,4 +1,4 @@
-/* The medo tool: its command table. */
+/* The medo tool: what its commands share. */
 #include "medo-cmd.h"
 #include "silo/medo.h"
 
@@ -7,31 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const struct fe_cmd medo_cmds[] = {	/* keep sorted */
-	{ "add", cmd_medo_add, "store a directory or file in the silo, write its treeptr" },
-	{ "cat", cmd_medo_cat, "print one file of a treeptr's tree, verified" },
-	{ "diff", cmd_medo_diff, "the paths added, removed and changed between two trees" },
-	{ "expand", cmd_medo_expand, "turn treeptrs into directory trees on disk" },
-	{ "fsck", cmd_medo_fsck, "check that treeptrs are complete in their silos" },
-	{ "gc", cmd_medo_gc, "keep what git history names, prune the rest of a silo, check" },
-	{ "ls", cmd_medo_ls, "list a treeptr's tree, as git ls-tree does" },
-	{ "mount", cmd_medo_mount, "mount a treeptr's tree read-only (FUSE)" },
-	{ "reachable", cmd_medo_reachable, "list every silo object that treeptrs name" },
-	{ "show", cmd_medo_show, "kind, ids, size and provenance of treeptrs or directories" },
-	{ "sign", cmd_medo_sign, "write an OpenSSH signature of each treeptr" },
-	{ "status", cmd_medo_status, "which trees a destination holds, which differ, what is extra" },
-	{ "tree-id", cmd_medo_tree_id, "print the git tree id of a directory or archive" },
-	{ "url-for", cmd_medo_url_for, "print where a treeptr's object is in each silo" },
-	{ "verify", cmd_medo_verify, "check trees on disk against their treeptrs" },
-};
-
-const struct fe_tool medo_tool = {
-	"medo",
-	"medo: name directory trees kept in a silo with pointer files kept in git",
-	medo_cmds,
-	sizeof(medo_cmds) / sizeof(*medo_cmds),
-};
 
 static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -8,11 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"medo mount [--silo=<dir>] [-f] <treeptr> <mountpoint>",
-	"medo mount -u <mountpoint>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_mount;
 
 /* fusermount3 -u MOUNTPOINT; returns an exit status. */
 static int unmount(const char *mountpoint)
@@ -52,9 +48,9 @@ int cmd_medo_mount(int argc, const char **argv)
 	int unmount_flag = 0, ret;
 	struct silo_medo_mount_options mo = { 0, 0, mount_error, NULL };
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_opt, "dir", "a silo to use instead of SILO.json's"),
-		OPT_FLAG('f', "foreground", &mo.foreground, "stay in the foreground until unmounted"),
-		OPT_FLAG('u', "unmount", &unmount_flag, "unmount a tree mounted by medo mount"),
+		OPT_STRING(0, "silo", &silo_opt),
+		OPT_FLAG('f', "foreground", &mo.foreground),
+		OPT_FLAG('u', "unmount", &unmount_flag),
 		OPT_END()
 	};
 	silo_medo_tree *t;

@@ -8,10 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *const usage[] = {
-	"medo reachable [--paths] [-z | --json] [--all] [--since=<date>] [--rev=<rev>]... [<medo-dir>...]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_reachable;
 
 int cmd_medo_reachable(int argc, const char **argv)
 {
@@ -19,12 +16,12 @@ int cmd_medo_reachable(int argc, const char **argv)
 	const char *since = NULL;
 	struct fe_strings revs = FE_STRINGS_INIT;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "paths", &paths, "print loose object paths (objects/xx/....gz), not ids"),
-		OPT_FLAG('z', NULL, &nul, "end each line with NUL, not newline"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-reachable(1))"),
-		OPT_FLAG(0, "all", &all, "also every commit of every ref of the git repository"),
-		OPT_STRING(0, "since", &since, "date", "with --all, only commits since <date> and every ref's tip"),
-		OPT_STRINGS(0, "rev", &revs, "rev", "also the commit <rev>, or every commit of a range (repeatable)"),
+		OPT_FLAG(0, "paths", &paths),
+		OPT_FLAG('z', NULL, &nul),
+		OPT_FLAG(0, "json", &json),
+		OPT_FLAG(0, "all", &all),
+		OPT_STRING(0, "since", &since),
+		OPT_STRINGS(0, "rev", &revs),
 		OPT_END()
 	};
 	struct silo_history_options hist = SILO_HISTORY_OPTIONS_INIT;

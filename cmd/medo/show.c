@@ -8,10 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo show [--json] (<treeptr> | <dir>)...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_show;
 
 static int show_dir(json_t *out, const char *dir, int first)
 {
@@ -88,7 +85,7 @@ int cmd_medo_show(int argc, const char **argv)
 {
 	int json = 0, status = 0, ret, i;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-show(1))"),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	json_t *out = NULL;

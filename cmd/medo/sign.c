@@ -3,18 +3,15 @@
 #include "silo/sshsig.h"
 #include "silo/error.h"
 
-static const char *const usage[] = {
-	"medo sign -k <key> [-v] <treeptr>...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_sign;
 
 int cmd_medo_sign(int argc, const char **argv)
 {
 	const char *key = NULL;
 	int verbose = 0, status = FE_EXIT_OK, i;
 	struct fe_option opts[] = {
-		OPT_STRING('k', "key", &key, "key", "the SSH key to sign with (private, or public with an agent)"),
-		OPT_FLAG('v', "verbose", &verbose, "print each signature written"),
+		OPT_STRING('k', "key", &key),
+		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()
 	};
 

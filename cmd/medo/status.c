@@ -6,17 +6,14 @@
 
 #include <stdlib.h>
 
-static const char *const usage[] = {
-	"medo status [-v] [--json] <medo-dir> <dest>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_status;
 
 int cmd_medo_status(int argc, const char **argv)
 {
 	int verbose = 0, json = 0, status = 0, ret;
 	struct fe_option opts[] = {
-		OPT_FLAG('v', "verbose", &verbose, "also print the trees that are the same"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-status(1))"),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_medo_status st = SILO_MEDO_STATUS_INIT;

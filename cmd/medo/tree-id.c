@@ -10,10 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"medo tree-id [--object-format=sha1|sha256] [--json] (<dir> | --archive <file>)",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_tree_id;
 
 static int list_archive(struct silo_tree_list *l, int format, const char *file)
 {
@@ -46,11 +43,9 @@ int cmd_medo_tree_id(int argc, const char **argv)
 	const char *format_name = "sha1", *archive = NULL;
 	int json = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "object-format", &format_name, "format",
-			   "sha1 (the default) or sha256"),
-		OPT_STRING(0, "archive", &archive, "file",
-			   "the tree of an archive (tar, compressed tar, zip; - for standard input)"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-tree-id(1))"),
+		OPT_STRING(0, "object-format", &format_name),
+		OPT_STRING(0, "archive", &archive),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;

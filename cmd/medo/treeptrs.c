@@ -207,8 +207,19 @@ void medo_fsck_report_count(struct medo_fsck_report *rep, const struct silo_medo
 {
 	rep->treeptrs++;
 	rep->objects += r->objects;
-	if (r->bad)
+	if (r->bad) {
 		rep->incomplete++;
+	} else if (r->unchecked && !r->complete) {
+		rep->unchecked++;
+		rep->error = r->error;
+	}
+}
+
+int medo_fsck_report_status(const struct medo_fsck_report *rep)
+{
+	if (rep->incomplete)
+		return FE_EXIT_NEGATIVE;
+	return rep->unchecked ? fe_exit_for(rep->error) : 0;
 }
 
 json_t *medo_fsck_report_json(struct medo_fsck_report *rep)
@@ -217,16 +228,20 @@ json_t *medo_fsck_report_json(struct medo_fsck_report *rep)
 
 	if (rep->failed)
 		return NULL;
-	doc = json_pack("{s:I,s:I,s:I,s:O}", "treeptrs", (json_int_t)rep->treeptrs,
+	doc = json_pack("{s:I,s:I,s:I,s:I,s:O}", "treeptrs", (json_int_t)rep->treeptrs,
 			"objects", (json_int_t)rep->objects,
-			"incomplete", (json_int_t)rep->incomplete, "problems", rep->problems);
+			"incomplete", (json_int_t)rep->incomplete,
+			"unchecked", (json_int_t)rep->unchecked, "problems", rep->problems);
 	return doc;
 }
 
 void medo_fsck_report_summary(const struct medo_fsck_report *rep)
 {
-	printf("%" PRIu64 " treeptrs checked, %" PRIu64 " objects; %" PRIu64 " incomplete\n",
+	printf("%" PRIu64 " treeptrs checked, %" PRIu64 " objects; %" PRIu64 " incomplete",
 	       rep->treeptrs, rep->objects, rep->incomplete);
+	if (rep->unchecked)
+		printf(", %" PRIu64 " not checked", rep->unchecked);
+	putchar('\n');
 }
 
 void medo_fsck_report_release(struct medo_fsck_report *rep)

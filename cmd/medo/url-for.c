@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo url-for [--silo=<dir>] [--json] (<treeptr> | <medo-dir>)...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_url_for;
 
 struct url_for_state {
 	const char *silo_opt;
@@ -101,8 +98,8 @@ int cmd_medo_url_for(int argc, const char **argv)
 	const char *silo_opt = NULL;
 	int json = 0, status, one;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_opt, "dir", "a silo to use instead of SILO.json's"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-url-for(1))"),
+		OPT_STRING(0, "silo", &silo_opt),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct url_for_state st;

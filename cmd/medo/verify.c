@@ -10,11 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"medo verify [--silo=<dir>] [--signed-by=<allowed-signers>] [-v] [--json] <treeptr> <dir>",
-	"medo verify [--silo=<dir>] [--signed-by=<allowed-signers>] [-v] [--json] <medo-dir> <dir>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_medo_verify;
 
 struct verify_state {
 	json_t *diffs;		/* with --json: the current tree's differences */
@@ -95,11 +91,10 @@ static int verify_main(int argc, const char **argv, struct silo_sshsig_signers *
 	const char *signed_by = NULL;
 	int verbose = 0, json = 0, status = 0, ret;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &o.silo, "dir", "the silo to list differences from (default: from SILO.json)"),
-		OPT_STRING(0, "signed-by", &signed_by, "allowed-signers",
-			   "first check each treeptr's signature against this file"),
-		OPT_FLAG('v', "verbose", &verbose, "also print each tree that matches"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in medo-verify(1))"),
+		OPT_STRING(0, "silo", &o.silo),
+		OPT_STRING(0, "signed-by", &signed_by),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct verify_state st = { NULL, 0, 0, 0 };

@@ -7,20 +7,16 @@
 #include <inttypes.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"silo cat [--silo=<dir>] <id>",
-	"silo cat [--silo=<dir>] (-e | -s) <id>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_cat;
 
 int cmd_silo_cat(int argc, const char **argv)
 {
 	const char *silo_dir = NULL;
 	int exists = 0, size = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_FLAG('e', "exists", &exists, "print nothing; exit 0 if the object is there, 1 if not"),
-		OPT_FLAG('s', "size", &size, "print the object's size in bytes"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_FLAG('e', "exists", &exists),
+		OPT_FLAG('s', "size", &size),
 		OPT_END()
 	};
 	silo *s = NULL;

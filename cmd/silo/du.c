@@ -9,10 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static const char *const usage[] = {
-	"silo du [--silo=<dir>] [--keep=<file> [--expire=<age>]] [--json]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_du;
 
 /* BYTES in the units du --si uses: "1.2 MB". */
 static const char *si(char *buf, size_t size, uint64_t bytes)
@@ -65,10 +62,10 @@ int cmd_silo_du(int argc, const char **argv)
 	int json = 0, status, ret;
 	int64_t age;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_STRING(0, "keep", &keep_file, "file", "also count what is not in this keep list (- for stdin)"),
-		OPT_STRING(0, "expire", &expire, "age", "with --keep, what silo prune --expire would remove (default: 2.weeks)"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-du(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_STRING(0, "keep", &keep_file),
+		OPT_STRING(0, "expire", &expire),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_oid_set keep = SILO_OID_SET_INIT;

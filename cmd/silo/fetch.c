@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"silo fetch [--silo=<dir> | --cache] [-j <n>] [-q] --from=<url> (<id>... | --stdin)",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_fetch;
 
 struct fetch_progress {
 	struct fe_progress p;
@@ -48,11 +45,11 @@ int cmd_silo_fetch(int argc, const char **argv)
 	const char *silo_dir = NULL, *from = NULL;
 	int jobs = 8, use_cache = 0, from_stdin = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo to fetch into (default: $SILO_DIR, then .)"),
-		OPT_FLAG(0, "cache", &use_cache, "fetch into the local cache instead"),
-		OPT_STRING(0, "from", &from, "url", "the silo to fetch from: http://, https:// or file://"),
-		OPT_INT('j', "jobs", &jobs, "n", "at most N transfers at once (default 8)"),
-		OPT_FLAG(0, "stdin", &from_stdin, "read the ids from standard input"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_FLAG(0, "cache", &use_cache),
+		OPT_STRING(0, "from", &from),
+		OPT_INT('j', "jobs", &jobs),
+		OPT_FLAG(0, "stdin", &from_stdin),
 		OPT_END()
 	};
 	struct silo_fetch_item *items = NULL;

@@ -3,17 +3,13 @@
 #include "silo/store.h"
 #include "silo/error.h"
 
-static const char *const usage[] = {
-	"silo init [--object-format=<format>] [<dir>]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_init;
 
 int cmd_silo_init(int argc, const char **argv)
 {
 	const char *format_name = "sha1";
 	struct fe_option opts[] = {
-		OPT_STRING(0, "object-format", &format_name, "format",
-			   "ids in sha1 (the default) or sha256, as git's"),
+		OPT_STRING(0, "object-format", &format_name),
 		OPT_END()
 	};
 	int format, ret;

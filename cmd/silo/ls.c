@@ -4,10 +4,7 @@
 #include "silo/store.h"
 #include "silo/error.h"
 
-static const char *const usage[] = {
-	"silo ls [--silo=<dir>] [--paths] [-z | --json]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_ls;
 
 struct ls_state {
 	int paths;
@@ -43,10 +40,10 @@ int cmd_silo_ls(int argc, const char **argv)
 	const char *silo_dir = NULL;
 	int paths = 0, nul = 0, json = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_FLAG(0, "paths", &paths, "print paths relative to the silo root, not ids"),
-		OPT_FLAG('z', NULL, &nul, "end each line with NUL, not newline"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-ls(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_FLAG(0, "paths", &paths),
+		OPT_FLAG('z', NULL, &nul),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct ls_state st;

@@ -8,24 +8,21 @@
 
 #include <stdio.h>
 
-static const char *const usage[] = {
-	"silo prune --keep=<file> [--allow-empty] [--force] [--dry-run] [--expire=<age>] [-v] [--json] [--silo=<dir>]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_prune;
 
 int cmd_silo_prune(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *keep_file = NULL, *expire = SILO_PRUNE_DEFAULT_AGE;
 	int allow_empty = 0, force = 0, json = 0, dry_run = 0, verbose = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_STRING(0, "keep", &keep_file, "file", "ids or object paths to keep, as medo reachable prints them (- for stdin)"),
-		OPT_FLAG(0, "allow-empty", &allow_empty, "accept an empty keep list: remove every old object"),
-		OPT_FLAG(0, "force", &force, "remove even when that is more than half of the objects"),
-		OPT_FLAG('n', "dry-run", &dry_run, "print what would be removed, remove nothing"),
-		OPT_STRING(0, "expire", &expire, "age", "remove only what is older (default: 2.weeks)"),
-		OPT_FLAG('v', "verbose", &verbose, "print each file removed and a summary"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-prune(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_STRING(0, "keep", &keep_file),
+		OPT_FLAG(0, "allow-empty", &allow_empty),
+		OPT_FLAG(0, "force", &force),
+		OPT_FLAG('n', "dry-run", &dry_run),
+		OPT_STRING(0, "expire", &expire),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_oid_set keep = SILO_OID_SET_INIT;

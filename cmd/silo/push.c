@@ -5,18 +5,15 @@
 
 #include <stdio.h>
 
-static const char *const usage[] = {
-	"silo push [-v] [--silo=<dir>] <dest>",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_push;
 
 int cmd_silo_push(int argc, const char **argv)
 {
 	const char *silo_dir = NULL;
 	int verbose = 0, ret;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo to push (default: $SILO_DIR, then .)"),
-		OPT_FLAG('v', "verbose", &verbose, "print how many files were copied"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()
 	};
 	struct silo_push_result r;

@@ -8,19 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const usage[] = {
-	"silo put [--silo=<dir>] [--level=<n>] [--json] <file>...",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_put;
 
 int cmd_silo_put(int argc, const char **argv)
 {
 	const char *silo_dir = NULL;
 	int level = SILO_DEFAULT_LEVEL, json = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_INT(0, "level", &level, "n", "gzip level of new objects, 1 to 9 (default 5)"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-put(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_INT(0, "level", &level),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	silo *s = NULL;

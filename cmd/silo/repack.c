@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage[] = {
-	"silo repack [--silo=<dir>] [-a] [-d] [-q] [--window=<n>] [--depth=<n>] [--hint=<old>:<new>]... [--hints=<file>] [--json]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_repack;
 
 struct hint_list {
 	struct silo_repack_hint *v;
@@ -102,14 +99,14 @@ int cmd_silo_repack(int argc, const char **argv)
 	const char *silo_dir = NULL, *hints_file = NULL, *hint = NULL;
 	int all = 0, del = 0, window = 10, depth = 50, json = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_FLAG('a', "all", &all, "also repack the objects of existing packs"),
-		OPT_FLAG('d', "delete", &del, "then remove what the new pack holds"),
-		OPT_INT(0, "window", &window, "n", "objects tried as delta bases (default 10)"),
-		OPT_INT(0, "depth", &depth, "n", "longest delta chain (default 50)"),
-		OPT_STRING(0, "hint", &hint, "old>:<new", "store <new> as a delta of <old> (repeatable)"),
-		OPT_STRING(0, "hints", &hints_file, "file", "hints, one \"<old> <new>\" a line"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-repack(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_FLAG('a', "all", &all),
+		OPT_FLAG('d', "delete", &del),
+		OPT_INT(0, "window", &window),
+		OPT_INT(0, "depth", &depth),
+		OPT_STRING(0, "hint", &hint),
+		OPT_STRING(0, "hints", &hints_file),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;

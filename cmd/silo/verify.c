@@ -6,10 +6,7 @@
 
 #include <inttypes.h>
 
-static const char *const usage[] = {
-	"silo verify [-j <n>] [-q] [-v] [--json] [--silo=<dir> | <silo>]",
-	NULL
-};
+static const struct fe_usage *const usage = &fe_usage_silo_verify;
 
 struct verify_state {
 	struct fe_progress progress;
@@ -47,10 +44,10 @@ int cmd_silo_verify(int argc, const char **argv)
 	const char *silo_dir = NULL;
 	int jobs = 0, verbose = 0, json = 0;
 	struct fe_option opts[] = {
-		OPT_STRING(0, "silo", &silo_dir, "dir", "the silo (default: $SILO_DIR, then .)"),
-		OPT_INT('j', "jobs", &jobs, "n", "check with N threads (default: one per CPU)"),
-		OPT_FLAG('v', "verbose", &verbose, "print a summary line on stdout"),
-		OPT_FLAG(0, "json", &json, "print one JSON document (see OUTPUT in silo-verify(1))"),
+		OPT_STRING(0, "silo", &silo_dir),
+		OPT_INT('j', "jobs", &jobs),
+		OPT_FLAG('v', "verbose", &verbose),
+		OPT_FLAG(0, "json", &json),
 		OPT_END()
 	};
 	struct silo_verify_options vopts = { 0 };

@@ -1,39 +1,27 @@
 # bash completion for silo, medo and knot.
 #
-# Commands and options are read from the tools' own --help when first
-# needed (and kept for the shell's life), so this file never goes stale
-# when a command or an option is added.  Arguments: medo completes
-# directories and *.treeptr files, silo any file; option values where
-# they have a known set (--object-format) or are paths.
+# Commands, options and what an option's value is come from the manual
+# pages: the build (tools/gen-docs.py) writes them, as the arrays
+# _silobox_cmds, _silobox_opts and _silobox_values, before this script
+# into build/gen/silobox.bash, which make install installs; so they
+# always match the tools built with them.  Arguments: medo completes
+# directories and *.treeptr files, silo any file; option values where the
+# page names their words (--kind=tar|tree) or what they are (<dir>).
 #
 # Installed as share/bash-completion/completions/{silo,medo,knot}; or
-# source it from ~/.bashrc.
-
-declare -gA _silobox_cache
+# source build/gen/silobox.bash from ~/.bashrc.
 
 # The commands of TOOL, one a line.
 _silobox_commands()
 {
-	local key="$1"
-	if [[ -z ${_silobox_cache[$key]+set} ]]; then
-		_silobox_cache[$key]=$(command "$1" --help 2>/dev/null |
-			sed -n '/^commands:/,/^$/s/^    \([a-z][a-z0-9-]*\) .*/\1/p')
-	fi
-	printf '%s\n' "${_silobox_cache[$key]}"
+	printf '%s\n' ${_silobox_cmds[$1]}
 }
 
 # The options of TOOL CMD: "-q", "--quiet", and "--silo=" for those that
 # take a value.
 _silobox_options()
 {
-	local key="$1 $2"
-	if [[ -z ${_silobox_cache[$key]+set} ]]; then
-		_silobox_cache[$key]=$(command "$1" "$2" --help 2>/dev/null | sed -n \
-			-e 's/^    -\([a-zA-Z]\), --\([a-z0-9-]*\)\(=\)\{0,1\}.*/-\1 --\2\3/p' \
-			-e 's/^        --\([a-z0-9-]*\)\(=\)\{0,1\}.*/--\1\2/p' \
-			-e 's/^    -\([a-zA-Z]\)  .*/-\1/p')
-	fi
-	printf '%s\n' ${_silobox_cache[$key]}
+	printf '%s\n' ${_silobox_opts["$1 $2"]}
 }
 
 # Complete CUR as a path; with ONLY_TREEPTRS, directories and *.treeptr.
@@ -48,17 +36,21 @@ _silobox_paths()
 	compopt -o filenames 2>/dev/null
 }
 
-# Complete the value CUR of option OPT.
+# Complete the value CUR of option OPT of TOOL CMD: the words its page
+# gives ("sha1|sha256"), or by what its page calls it ("<dir>").
 _silobox_value()
 {
-	local opt=$1 cur=$2
-	case $opt in
-	--object-format)
+	local tool=$1 cmd=$2 opt=$3 cur=$4 what
+	what=${_silobox_values["$tool $cmd $opt"]}
+	case $what in
+	'<format>')
 		COMPREPLY=($(compgen -W 'sha1 sha256' -- "$cur")) ;;
-	--silo|--keep|--hints|--archive)
+	'<dir>'|'<file>'|'<path>'|'<silo>'|'<allowed-signers>')
 		_silobox_paths "$cur" "" ;;
-	*)
+	*'<'*|'')
 		COMPREPLY=() ;;
+	*)
+		COMPREPLY=($(compgen -W "${what//|/ }" -- "$cur")) ;;
 	esac
 }
 
@@ -70,7 +62,7 @@ _silobox()
 	COMPREPLY=()
 
 	if [[ $tool == silobox ]] && ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'silo medo knot' -- "$cur"))
+		COMPREPLY=($(compgen -W "${!_silobox_cmds[*]}" -- "$cur"))
 		return
 	fi
 	i=1
@@ -98,7 +90,7 @@ _silobox()
 	# The value of an option: "--silo=<TAB>" (bash splits at '='),
 	# "--silo <TAB>", or "--silo=x<TAB>" where '=' does not split.
 	if [[ $cur == --*=* ]]; then
-		_silobox_value "${cur%%=*}" "${cur#*=}"
+		_silobox_value "$tool" "$cmd" "${cur%%=*}" "${cur#*=}"
 		return
 	fi
 	if [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
@@ -110,7 +102,7 @@ _silobox()
 		opt=$prev
 	fi
 	if [[ -n $opt ]]; then
-		_silobox_value "$opt" "$cur"
+		_silobox_value "$tool" "$cmd" "$opt" "$cur"
 		return
 	fi
 

@@ -69,6 +69,11 @@ struct silo_closure_check_result {
 	uint64_t objects;	/* objects looked at */
 	uint64_t bad;		/* problems of severity SILO_CLOSURE_BAD */
 	uint64_t warnings;
+	/* Objects that could not be looked at (a transfer or a read that
+	 * failed, not a missing or damaged object: those are bad), also
+	 * told as SILO_CLOSURE_BAD; ERROR the code of the last. */
+	uint64_t unreadable;
+	int error;
 	int roots_held;		/* how many of its roots S holds (0: none) */
 };
 
@@ -83,7 +88,8 @@ struct silo_closure_check_result {
  * HTTP their type and size are checked only when known.  Each problem
  * goes to FN (the first few of each treeptr; the count is in RESULT).
  * What is met joins the closure.  Returns 0 when the check ran (see
- * result->bad), negative when it could not (out of memory).
+ * result->bad: TP is not whole in S; else result->unreadable: whether it
+ * is could not be known), negative when it could not (out of memory).
  */
 int silo_closure_check(struct silo_closure_check_result *result, struct silo_closure *c,
 		       const struct silo_treeptr *tp, silo_closure_problem_fn fn,

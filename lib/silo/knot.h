@@ -9,8 +9,10 @@
  *	silo_knot_set_add(set, "deps/source.medo");	recipes, or one recipe dir
  *	silo_knot_set_resolve(set);			dependencies, keys
  *	  ... silo_knot_set_task(set, i)->key ...
- *	silo_knot_graph_write(set, &graph, &n); silo_knot_graph_run(...);
  *	silo_knot_set_free(set);
+ *
+ *	silo_knot_build_all(&result, &options);		knot build: the graph, by ninja
+ *	silo_knot_run_task(&res, &spec, status_fn);	one task of it (knot run-task)
  *
  * A set owns its recipes and tasks (one task per recipe and version);
  * pointers into it stay valid until silo_knot_set_free().  Recipes are
@@ -59,7 +61,7 @@ struct silo_knot_recipe {
 	 * in the key), when it was read with a recipe cache; else "". */
 	char tree[SILO_OID_MAX_HEXSZ + 1];
 	char **problems;	/* what is wrong with it (knot validate) */
-	size_t n_problems;
+	size_t n_problems, alloc_problems;
 };
 
 struct silo_knot_config;
@@ -130,6 +132,11 @@ struct silo_knot_limits {
 };
 
 #define SILO_KNOT_LIMITS_ENV "KNOT_LIMITS"
+
+/* The variables of knot's environment that recipes may ask for with
+ * WEDGE_ENV (names separated by spaces or commas); a recipe asking for
+ * another one that is set is refused when its key is computed. */
+#define SILO_KNOT_PASS_ENV_ENV "KNOT_PASS_ENV"
 
 void silo_knot_limits_default(struct silo_knot_limits *l);
 
@@ -210,9 +217,16 @@ int silo_knot_set_add(silo_knot_set *set, const char *path);
  */
 int silo_knot_set_resolve(silo_knot_set *set);
 
+/* A new set of the recipes PATHS name (silo_knot_set_add() each),
+ * resolved (silo_knot_set_resolve()); *out is owned by the caller. */
+int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
+		       const char *const *paths, size_t n);
+
 size_t silo_knot_set_count(const silo_knot_set *set);
 struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t i);
 const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
+/* The domain of the wedge paths, /wedge/<domain>/pkg. */
+const char *silo_knot_set_domain(const silo_knot_set *set);
 /* The silo of the configuration, or NULL. */
 const char *silo_knot_set_silo(const silo_knot_set *set);
 /* The limits of the configuration. */
@@ -277,6 +291,56 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
  */
 int silo_knot_install(const struct silo_knot_task *t, const char *root);
 
+/* ---- one task of knot build's graph (Documentation/knot-run-task.1.scd) ---- */
+
+/* What one task needs: the key, the recipe, and how to build, publish and
+ * report it. */
+struct silo_knot_task_spec {
+	const char *key;		/* the task: the version of RECIPE with this key */
+	const char *recipe;		/* the recipe directory */
+	const char *domain;		/* NULL: $KNOT_DOMAIN, else the default */
+	int unboxed;			/* read and build the recipe without the box */
+	struct silo_knot_limits limits;	/* the box's */
+	int rebuild;			/* build even when published; compare the trees */
+	const char *derived;		/* the derived medo; NULL: beside the source medo */
+	const char *silo;		/* NULL: the silos of the medos' SILO.json */
+	const char *sign_key;		/* sign the derived treeptr with this SSH key, or NULL */
+	const char *report;		/* append the task's row and log here, or NULL */
+	const char *stamp;		/* touch this file when the task succeeds, or NULL */
+	/* knot build's recipe cache (struct silo_knot_config), read too; or NULL */
+	const char *recipe_cache;
+	/* provenance: what silo_knot_base_packages() gives, or NULL to ask it */
+	const char *base_packages;
+	const char *command;		/* provenance: the command line */
+	const char *tool;		/* provenance: "knot 0.1.0" */
+};
+
+/* A task file (<build-dir>/tasks/<key>.json, as knot build writes it for
+ * each task it runs; its fields in Documentation/knot-run-task.1.scd). */
+struct silo_knot_task_file {
+	struct silo_knot_task_spec spec;	/* its strings are owned by DOC */
+	void *doc;
+};
+
+/* Read the task file at PATH; a malformed one is SILO_EINVALID, naming
+ * the file and the field.  Release with silo_knot_task_file_release(). */
+int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path);
+void silo_knot_task_file_release(struct silo_knot_task_file *f);
+
+/*
+ * Run the task SPEC names: read its recipe and those it depends on, find
+ * the version asked for with SPEC->key, build and publish it as
+ * silo_knot_build() does, then append its row to the report (its status
+ * EXIT_STATUS(res), the caller's exit status for the result: 0 for
+ * success) with its log, and touch the stamp when that status is 0.
+ * Returns 0 with res->kind set (FAILED included, also when the build
+ * could not be tried: res->error, res->message), or a negative error
+ * when the task cannot be found or its row or stamp cannot be written
+ * (then RES holds nothing).  Release RES with silo_knot_result_release().
+ */
+int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
+		       int (*exit_status)(const struct silo_knot_result *res));
+
 /* ---- provenance ---- */
 
 /*
@@ -287,33 +351,71 @@ int silo_knot_install(const struct silo_knot_task *t, const char *root);
  */
 int silo_knot_provenance(char **json_out, char **text_out, const char *path);
 
-/* ---- the ninja graph (Documentation/knot-build.1.scd) ---- */
+/* ---- knot build: a set's graph run by ninja (Documentation/knot-build.1.scd) ---- */
 
-struct silo_knot_graph {
-	const char *knot;	/* the program the edges run as "$knot knot run-task" (silobox) */
-	const char *build_dir;	/* build.ninja and stamps/ are written here */
-	const char *flags;	/* options for every "knot run-task", shell-quoted */
-	int heavy_jobs;		/* the depth of the "heavy" pool (recipes with WEDGE_HEAVY=1) */
-	int rebuild;		/* build the requested tasks even when published */
+/* What ninja says while it runs the graph, as silo_knot_build_all() passes it on. */
+enum silo_knot_line {
+	SILO_KNOT_LINE_PROGRESS,	/* ninja's progress: "[3/20] name/version key" */
+	SILO_KNOT_LINE_ERROR,		/* ninja's own error, without "ninja: error: " */
+	SILO_KNOT_LINE_TASK		/* what a task printed: its errors and warnings */
+};
+
+struct silo_knot_build_all_options {
+	/* The set's configuration (domain, box, limits, derived medo); its
+	 * recipe cache is the build directory's. */
+	const struct silo_knot_config *cfg;
+	const char *const *paths;	/* recipe directories or source medos */
+	size_t n_paths;
+	const char *program;	/* what ninja runs as "<program> knot run-task" (silobox) */
+	const char *build_dir;	/* build.ninja, stamps/, tasks/, recipes/; NULL: ".knot" */
+	const char *report;	/* the report directory; NULL: <build-dir>/reports/<time>-<pid> */
+	const char *sign_key;	/* sign each derived treeptr published with this SSH key, or NULL */
+	const char *command;	/* provenance: the command line */
+	int jobs;		/* ninja -j (0: 1) */
+	int heavy_jobs;		/* the depth of the pool of recipes with WEDGE_HEAVY=1 (0: 1) */
+	int keep_going;		/* after a failure, run all that does not depend on it */
+	int rebuild;		/* build the requested tasks even when published; compare the trees */
+	int install;		/* then install each requested wedge built or cached */
+	const char *root;	/* ... below ROOT (as silo_knot_install()) */
+	/* Each line ninja prints, a value of enum silo_knot_line (NULL: none). */
+	void (*on_line)(void *payload, int kind, const char *line);
+	void *payload;
+};
+
+/* What became of one task of the set. */
+struct silo_knot_outcome {
+	struct silo_knot_task *task;	/* in the set of the result */
+	int kind;		/* enum silo_knot_result_kind: CACHED, BUILT, SAME,
+				 * DIFFERS, FAILED or SKIPPED (not run after a failure) */
+	int status;		/* FAILED: the task's exit status in the report (0: none) */
+	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the published tree, or "-" */
+	int installed;		/* with install: a value of enum silo_medo_expand_result,
+				 * or the negative error of installing it */
+	char *install_message;	/* that error's message, or NULL */
+};
+
+struct silo_knot_build_result {
+	silo_knot_set *set;		/* the recipes and tasks, owned by the result */
+	struct silo_knot_outcome *v;	/* one per task of the set, in its order */
+	size_t n;
+	char *report;			/* the report directory, absolute */
+	int ninja_status;		/* ninja's exit status (0 when nothing was to run) */
 };
 
 /*
- * Write G->build_dir/build.ninja for SET: one edge per task, named by its
- * key (its output the stamp file stamps/<key>), after the edges of its
- * dependencies (order-only: keys, never times, say what is up to date).
- * A published task gets its stamp, an unpublished one loses it, so that
- * ninja runs exactly the tasks that are not published.  *to_build is
- * their number.
+ * knot build, top to bottom: make the paths absolute and refuse those a
+ * task cannot be given (a newline, bytes that are not UTF-8: SILO_EINVALID),
+ * read and resolve the set, start the report (a row for each task that
+ * is published already: a cache hit), write the graph with a task file
+ * for each task to run (silo_knot_run_task() reads it), run ninja, read
+ * back what each task did, install, write the report's index.html.
+ * Returns 0 and *out (owned by the caller: silo_knot_build_result_free()),
+ * or a negative error; *out is NULL when the graph did not run to its
+ * end, and set when only writing index.html failed.
  */
-int silo_knot_graph_write(silo_knot_set *set, const struct silo_knot_graph *g, size_t *to_build);
-
-/*
- * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
- * run after failures.  Each line ninja prints goes to ON_LINE (without
- * its newline).  *status is ninja's exit status.
- */
-int silo_knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
-			void (*on_line)(void *payload, const char *line), void *payload);
+int silo_knot_build_all(struct silo_knot_build_result **out,
+			const struct silo_knot_build_all_options *o);
+void silo_knot_build_result_free(struct silo_knot_build_result *r);	/* NULL is allowed */
 
 /* ---- task reports (Documentation/knot-report.1.scd) ---- */
 

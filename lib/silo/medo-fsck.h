@@ -54,6 +54,11 @@ struct silo_medo_fsck_result {
 	size_t complete;	/* silos holding the whole treeptr */
 	size_t incomplete;	/* silos holding a part of it only */
 	size_t absent;		/* silos holding nothing of it */
+	/* Silos that could not be read for it (not opened, a transfer that
+	 * failed): ERROR the code of the last, WHY what it said. */
+	size_t unchecked;
+	int error;
+	char why[1024];
 };
 
 /*
@@ -62,9 +67,11 @@ struct silo_medo_fsck_result {
  * the nearest SILO.json of TREEPTR_PATH on disk, or the options' silo.
  * It is complete when at least one silo holds all of it and none holds a
  * part only: a reader takes the first silo that has its object, and
- * would fail there.  Each problem goes to on_problem.  Returns 0 when
- * the check ran (see result->bad), negative when it could not (no
- * SILO.json, out of memory).
+ * would fail there.  Each problem goes to on_problem.  When neither is
+ * known because a silo could not be read, result->unchecked says so
+ * (a failure, not a finding).  Returns 0 when the check ran (see
+ * result->bad), negative when it could not (no SILO.json, out of
+ * memory).
  */
 int silo_medo_fsck_treeptr(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 			   const struct silo_treeptr *tp, const char *treeptr_path,

@@ -46,6 +46,13 @@ int silo_medo_tree_open(silo_medo_tree **out, const char *treeptr_path,
 			void *payload);
 void silo_medo_tree_free(silo_medo_tree *t);	/* NULL is allowed */
 
+/* The same for a treeptr given as LEN bytes of TEXT (a version of git
+ * history), NAME in messages, with the silos of the SILO.json that
+ * applies to the path WHERE. */
+int silo_medo_tree_open_text(silo_medo_tree **out, const char *name, const char *text,
+			     size_t len, const char *where, const char *silo_option,
+			     silo_medo_warn_fn on_warning, void *payload);
+
 /* The same, for silo_medo_tree_diff() only (nothing else may be asked
  * of it): for kind tree nothing is read on open, and tree objects are
  * read one by one as the walk needs them (over HTTP, one range request
@@ -91,5 +98,9 @@ int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 /* Write the content of leaf node N to FD (NAME in messages), verified:
  * for kind tree its blob (fetched into the cache over HTTP). */
 int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name);
+
+/* The first LEN bytes (or fewer, *got) of the object of a tree of kind
+ * tar or archive: what the archive is (gzip, xz, zip...). */
+int silo_medo_tree_head(silo_medo_tree *t, unsigned char *buf, size_t len, size_t *got);
 
 #endif

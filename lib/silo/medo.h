@@ -27,15 +27,16 @@
 typedef void (*silo_medo_warn_fn)(void *payload, const char *message);
 
 /*
- * Open the silo that holds ID, trying the silos of TREEPTR_PATH's
- * SILO.json (or SILO_OPTION if not NULL) in order.  None holding it is
- * SILO_ENOTFOUND.  A silo read over HTTP is chosen only once the object
- * is in its cache, fetched and verified (silo_fetch_object()), so that a
- * server that lacks it or offers a damaged copy is skipped for the next
+ * Open the silo that holds ID, of SIZE bytes (UINT64_MAX: not known),
+ * trying the silos of TREEPTR_PATH's SILO.json (or SILO_OPTION if not
+ * NULL) in order.  None holding it is SILO_ENOTFOUND.  A silo read over
+ * HTTP is chosen only once the object is in its cache, fetched and
+ * verified (silo_fetch_object()), so that a server that lacks it or
+ * offers a damaged copy (or one of another size) is skipped for the next
  * silo.  *out is owned by the caller: silo_free().
  */
 int silo_medo_open_reading(silo **out, const char *treeptr_path,
-			   const char *silo_option, const silo_oid *id,
+			   const char *silo_option, const silo_oid *id, uint64_t size,
 			   silo_medo_warn_fn warn, void *payload);
 
 /*

@@ -21,8 +21,12 @@ struct silo_push_result {
  * that is safe for readers of DEST: the silo's own files, then loose
  * objects, then packs, then their indexes (an index only after its
  * pack), then the files of pack/ that list packs.  Files are never replaced at DEST
- * (silo files never change); temporary files (names starting with
- * "tmp_" or ".") are skipped.  DEST is "host:path" when it holds a ':'
+ * (silo files never change), but for pack/packs, which is made at DEST
+ * from the packs DEST holds (pushed there from other silos too);
+ * temporary files (names starting with "tmp_" or ".") are skipped.
+ * Loose objects and packs both hold that are younger in SRC are made as
+ * young at DEST first (never older): what a prune's grace period spares
+ * in SRC, a prune of DEST spares too.  DEST is "host:path" when it holds a ':'
  * before its first '/', otherwise a path.  Runs rsync(1) (over $RSYNC_RSH,
  * ssh by default); a failed run is SILO_ENET (remote) or SILO_EIO
  * (local) with rsync's exit status.

@@ -53,6 +53,9 @@ char *silo_remote_object_url(const silo_remote *r, const silo_oid *id);
 
 struct silo_fetch_item {
 	silo_oid id;		/* in */
+	/* in: the object's size when known, to refuse a download that
+	 * declares another at its first bytes; 0 when unknown */
+	uint64_t size_plus_one;
 	int status;		/* out: 0 (in the cache now), or SILO_ENOTFOUND,
 				 * SILO_ECORRUPT, SILO_ENET, SILO_EIO */
 	char message[600];	/* out: why, naming the URL */

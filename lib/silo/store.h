@@ -126,9 +126,13 @@ int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_t *size);
  * SILO_ENOTFOUND when no source of S has it, SILO_ECORRUPT when the copy
  * offered fails its id (nothing is kept).  silo_stream_open() does the
  * same on its own, so that calling this first is needed only to choose
- * between silos by what can really be read.
+ * between silos by what can really be read.  SIZE is the object's size
+ * when the caller knows it (a treeptr records it), else UINT64_MAX: a
+ * server offering an object of another size (its gzip header says so) is
+ * refused at once, SILO_ECORRUPT, not after inflating and hashing what
+ * it sends.
  */
-int silo_fetch_object(silo *s, const silo_oid *id);
+int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size);
 
 /*
  * What a reader knows of the objects it is about to read, for the sources
@@ -154,14 +158,20 @@ struct silo_prefetch_hints {
 /*
  * The batch step before reading many objects: ask each source of S in
  * order to bring the N objects IDS (N may be 0) and what HINTS (NULL for
- * none) describes.  A silo read over HTTP brings the section, then the
- * objects its cache lacks, with one request for each run of adjacent
- * entries of the packs it knows, and one flush of the cache for all; a
- * local silo does nothing.  An object that cannot be brought is no
- * error here: reading it says why.  0, or negative when the step could
- * not run at all (memory, or the section's transfer failing).
+ * none) describes.  SIZES (NULL when none is known) gives each object's
+ * size where the caller knows it (a tree's size table does), else
+ * UINT64_MAX: a server offering an object of another size is refused at
+ * its first bytes (a loose object's gzip header, a pack entry's header),
+ * before it is transferred.  A silo read over HTTP brings the section,
+ * then the objects its cache lacks, with one request for each run of
+ * adjacent entries of the packs it knows, and one flush of the cache for
+ * all; a local silo does nothing.  An object that cannot be brought is
+ * no error here: reading it says why; but one the server offers damaged
+ * or of another size is SILO_ECORRUPT, as reading it would be offered
+ * the same.  0, or negative when the step could not run at all (memory,
+ * or the section's transfer failing).
  */
-int silo_prefetch(silo *s, const silo_oid *ids, size_t n,
+int silo_prefetch(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
 		  const struct silo_prefetch_hints *hints);
 
 /*
@@ -243,6 +253,10 @@ typedef struct silo_stream silo_stream;
  * must outlive it.  For a silo read over HTTP, an object not yet in the
  * cache is fetched (and verified) into it here. */
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id);
+/* The same for an object the caller knows to have SIZE bytes: one that a
+ * server offers with another size is not transferred (SILO_ECORRUPT).
+ * The stream's size is still the caller's to check. */
+int silo_stream_open_sized(silo_stream **out, silo *s, const silo_oid *id, uint64_t size);
 
 /* The object's type (enum silo_object_type) and size in bytes. */
 int silo_stream_type(const silo_stream *st);

@@ -89,11 +89,11 @@ static void test_open_if_cached(void)
 	is_int(silo_open_if_cached(&s, NO_SERVER, &id), 1,
 	       "an object the cache holds: a handle, no server up");
 	is_str(content(s, &id), "hello\n", "which reads it from the cache");
-	is_int(silo_prefetch(s, &id, 1, NULL), 0, "a prefetch of what the cache holds asks nothing");
-	is_int(silo_fetch_object(s, &id), 0, "nor does a fetch of it");
+	is_int(silo_prefetch(s, &id, NULL, 1, NULL), 0, "a prefetch of what the cache holds asks nothing");
+	is_int(silo_fetch_object(s, &id, UINT64_MAX), 0, "nor does a fetch of it");
 	/* Something the cache lacks: the server is asked now, its
 	 * config.json first. */
-	is_int(silo_fetch_object(s, &other), SILO_ENET, "a fetch of another asks the server");
+	is_int(silo_fetch_object(s, &other, UINT64_MAX), SILO_ENET, "a fetch of another asks the server");
 	ok(strstr(silo_error_message(), "127.0.0.1:1/deps.silo/config.json") != NULL,
 	   "for its config.json first");
 	silo_free(s);
@@ -114,7 +114,7 @@ static void test_prefetch_local(void)
 	hints.n_packs = 1;
 	hints.section_first = &id;
 	hints.section_last = &id;
-	is_int(silo_prefetch(s, &id, 1, &hints), 0, "a local silo has nothing to prefetch");
+	is_int(silo_prefetch(s, &id, NULL, 1, &hints), 0, "a local silo has nothing to prefetch");
 	is_int(silo_has_object(s, &id), 0, "and fetched nothing");
 	silo_free(s);
 }
