@@ -30,6 +30,20 @@
 #define FAST_OUT (1024 * 1024)
 #define FAST_IN (2 * 1024 * 1024 + 64 * 1024)
 
+/* Where a loose object lives under a silo root. */
+void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+
+	silo_oid_to_hex(hex, id);
+	memcpy(out, "objects/", 8);
+	out[8] = hex[0];
+	out[9] = hex[1];
+	out[10] = '/';
+	strcpy(out + 11, hex + 2);
+	strcat(out + 11, ".gz");
+}
+
 struct loose_stream {
 	struct silo_stream base;
 	int fd;

@@ -16,21 +16,37 @@ struct loose_source {
 	int format;
 };
 
-static char *object_path(const struct loose_source *ls, const silo_oid *id)
+/* SRC, checked to be a loose source (source.h). */
+static int as_loose(struct loose_source **out, struct silo_source *src)
+{
+	int ret = silo__source_check(src, SILO_SOURCE_LOOSE);
+
+	*out = ret < 0 ? NULL : (struct loose_source *)src;
+	return ret;
+}
+
+/* The path of ID's file in loose source SRC: 0 and *out set (owned by
+ * the caller), or negative. */
+static int object_path(char **out, struct silo_source *src, const silo_oid *id)
 {
 	char rel[SILO_LOOSE_PATH_MAX];
+	struct loose_source *ls;
+	int ret;
 
+	*out = NULL;
+	if ((ret = as_loose(&ls, src)) < 0)
+		return ret;
 	silo_loose_relpath(rel, id);
-	return fs_join(ls->root, rel);
+	return (*out = fs_join(ls->root, rel)) ? 0 : silo__error_oom();
 }
 
 static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 {
-	char *path = object_path((struct loose_source *)src, id);
+	char *path;
 	int ret;
 
-	if (!path)
-		return silo__error_oom();
+	if ((ret = object_path(&path, src, id)) < 0)
+		return ret;
 	ret = fs_exists(path);
 	free(path);
 	return ret;
@@ -39,20 +55,19 @@ static int loose_source_lookup(struct silo_source *src, const silo_oid *id)
 static int loose_source_open(silo_stream **out, struct silo_source *src,
 			     const silo_oid *id, uint64_t size)
 {
-	struct loose_source *ls = (struct loose_source *)src;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
-	char *path = object_path(ls, id);
+	char *path;
 	int ret;
 
 	(void)size;	/* nothing is transferred: the caller checks it */
-	if (!path)
-		return silo__error_oom();
+	if ((ret = object_path(&path, src, id)) < 0)
+		return ret;
 	ret = silo__loose_stream_open(out, path, path, id);
 	free(path);
 	if (ret != SILO_ENOTFOUND)
 		return ret;
 	silo__error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
-		        silo_oid_to_hex(hex, id), ls->root);
+		       silo_oid_to_hex(hex, id), src->name);
 	return SILO_SOURCE_MISS;
 }
 
@@ -60,12 +75,13 @@ static int loose_source_each(struct silo_source *src,
 			     int (*cb)(const struct silo_object_info *info, void *payload),
 			     void *payload)
 {
-	struct loose_source *ls = (struct loose_source *)src;
+	struct loose_source *ls;
 	struct loose_entry *v;
 	size_t n, i;
 	int ret;
 
-	if ((ret = loose_scan_dir(&v, &n, ls->root, ls->format)) < 0)
+	if ((ret = as_loose(&ls, src)) < 0 ||
+	    (ret = loose_scan_dir(&v, &n, ls->root, ls->format)) < 0)
 		return ret;
 	for (i = 0; i < n && !ret; i++) {
 		struct silo_object_info info;
@@ -86,12 +102,12 @@ static int loose_source_each(struct silo_source *src,
 static int loose_source_info(struct silo_source *src, const silo_oid *id, int *type,
 			     uint64_t *size)
 {
-	char *path = object_path((struct loose_source *)src, id);
 	silo_stream *st;
+	char *path;
 	int ret;
 
-	if (!path)
-		return silo__error_oom();
+	if ((ret = object_path(&path, src, id)) < 0)
+		return ret;
 	if (!size) {
 		/* Every loose object is a blob: its file says enough. */
 		ret = fs_exists(path);
@@ -123,12 +139,11 @@ static void loose_source_free(struct silo_source *src)
 }
 
 static const struct silo_source_ops loose_source_ops = {
-	loose_source_lookup,
-	loose_source_open,
-	loose_source_each,
-	NULL,
-	loose_source_free,
-	loose_source_info,
+	.lookup = loose_source_lookup,
+	.open = loose_source_open,
+	.each = loose_source_each,
+	.info = loose_source_info,
+	.free = loose_source_free,
 };
 
 int loose_source_new(struct silo_source **out, const char *root, int format)
@@ -141,7 +156,7 @@ int loose_source_new(struct silo_source **out, const char *root, int format)
 		return silo__error_oom();
 	}
 	ls->base.ops = &loose_source_ops;
-	ls->base.local = 1;
+	ls->base.type = SILO_SOURCE_LOOSE;
 	ls->base.name = ls->root;
 	ls->format = format;
 	*out = &ls->base;

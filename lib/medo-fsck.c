@@ -6,7 +6,6 @@
  * problem, one that holds a part of it is.
  */
 #include "silo/medo-fsck.h"
-#include "silo/remote.h"
 #include "medo-internal.h"
 #include "alloc.h"
 #include "error-internal.h"
@@ -134,11 +133,8 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 		return silo__error_oom();
 	f->n++;
 	*out = fs;
-	if (e->kind == SILO_SILOJSON_HTTP)
-		ret = silo_remote_open_cached(&fs->s, e->location);
-	else
-		ret = silo_open(&fs->s, e->location);
-	if (ret == 0 && (ret = silo_closure_new(&fs->c, fs->s)) == 0)
+	if ((ret = silo_open_location(&fs->s, e->location)) == 0 &&
+	    (ret = silo_closure_new(&fs->c, fs->s)) == 0)
 		return 0;
 	if (ret == SILO_ENOMEM)
 		return ret;
@@ -192,9 +188,7 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 	 * section (tree objects, size table) in one request, as a reader
 	 * does (nothing to do for a local silo). */
 	if (tp->kind == SILO_TREEPTR_TREE &&
-	    ((ret = medo_hint_packs(fs->s, tp)) < 0 ||
-	     ((ret = silo_remote_fetch_section(fs->s, &tp->tree, &tp->object)) < 0 &&
-	      ret != SILO_ENOTFOUND))) {
+	    (ret = medo_prefetch_tree(fs->s, tp, 1)) < 0 && ret != SILO_ENOTFOUND) {
 		if (ret == SILO_ENOMEM)
 			return ret;
 		if (f->o.on_warning) {

@@ -38,9 +38,12 @@ int medo_reader_finish(struct medo_reader *src);
 struct silo_treeptr;
 char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n);
 
-/* For a silo over HTTP, the packs TP names, to be searched first
- * (medo-silo.c); nothing for a local silo. */
-int medo_hint_packs(silo *s, const struct silo_treeptr *tp);
+/* Tell S what TP (of kind tree) knows of its objects (medo-silo.c):
+ * the packs it names, searched first, and with SECTION its tree section
+ * (its tree objects and size table), brought in one request unless its
+ * root tree is held already (silo_prefetch(); nothing for a local
+ * silo). */
+int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section);
 
 /* ---- the tree kind (medo-tree-write.c) ---- */
 

@@ -2,7 +2,6 @@
 #include "silo/medo.h"
 #include "silo/silojson.h"
 #include "silo/store.h"
-#include "silo/remote.h"
 #include "silo/treeptr.h"
 #include "error-internal.h"
 #include "medo-internal.h"
@@ -53,140 +52,178 @@ char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n)
 	return names;
 }
 
-int medo_hint_packs(silo *s, const struct silo_treeptr *tp)
+int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section)
 {
+	struct silo_prefetch_hints hints;
+	char **names;
 	size_t n;
-	char **names = medo_treeptr_packs(tp, &n);
 	int ret;
 
-	if (!names)
+	if (!(names = medo_treeptr_packs(tp, &n)))
 		return SILO_ENOMEM;
-	ret = silo_remote_hint_packs(s, names, n);
+	memset(&hints, 0, sizeof(hints));
+	hints.packs = names;
+	hints.n_packs = n;
+	if (section) {
+		hints.section_first = &tp->tree;
+		hints.section_last = &tp->object;
+	}
+	ret = silo_prefetch(s, NULL, NULL, 0, &hints);
 	free(names);
 	return ret;
 }
 
 /*
- * ID from the cache that silos over HTTP share, if it is there: 1 and
- * *OUT set, else 0.  It was checked when it arrived and is checked again
- * as it is read, so no server need be asked: a warm run makes no request,
+ * ID whole from the cache that silos over HTTP share, through the handle
+ * of silo E opened without a request, if the cache holds it: 1 and *OUT
+ * set, else 0.  It was checked when it arrived and is checked again as
+ * it is read, so no server need be asked: a warm run makes no request,
  * and works with the servers down.
  */
-static int open_cached(silo **out, const silo_oid *id)
+static int open_cached(silo **out, const struct silo_silojson_entry *e, const silo_oid *id)
 {
-	silo *c;
-
-	if (silo_cache_open(&c, id->format) == 0) {
-		if (silo_has_object(c, id) > 0) {
-			*out = c;
-			return 1;
-		}
-		silo_free(c);
-	}
+	if (silo_open_if_cached(out, e->location, id) > 0)
+		return 1;
 	silo_error_clear();	/* the servers are asked instead */
 	return 0;
 }
 
-/* The silo that holds ID, of SIZE bytes (UINT64_MAX: not known); for a
- * silo over HTTP, TP (if not NULL, of kind tree) names the packs to
- * search first. */
-static int open_reading(silo **out, const char *treeptr_path,
-			const char *silo_option, const silo_oid *id, uint64_t size,
-			const struct silo_treeptr *tp, int section,
-			silo_medo_warn_fn on_warning, void *payload)
+/* What a reader wants from the silos of a treeptr: it decides how much
+ * is transferred to choose one. */
+enum want {
+	WANT_OBJECT,	/* one whole object, fetched; the cache first */
+	WANT_SECTION,	/* a tree kind: its packs, its tree section, its object */
+	WANT_TREE	/* a tree kind: its packs, its root tree looked up */
+};
+
+struct reading {
+	enum want want;
+	const silo_oid *id;		/* what is read (named in errors) */
+	uint64_t size;			/* its size; UINT64_MAX: not known */
+	const struct silo_treeptr *tp;	/* of kind tree; NULL for WANT_OBJECT */
+	silo_medo_warn_fn on_warning;
+	void *payload;
+};
+
+/*
+ * The explicit transfer step: a silo is chosen by what can really be
+ * read from it, so that a server that lacks the object or offers a
+ * damaged copy (or one of another size: RD's size bounds the transfer)
+ * is skipped for the next silo.  For a local silo this only looks.  A
+ * tree kept as git objects has its packs searched first
+ * (prefetch); with its section, the root tree to the size table comes
+ * in one request and the object is fetched; without it (a reader of a
+ * few tree objects), the root tree is looked up: its pack's index, no
+ * object.  1 when S has what RD wants, 0 when not, negative on error.
+ */
+static int transfer(silo *s, const struct reading *rd)
+{
+	int ret;
+
+	if (rd->want == WANT_TREE)
+		return silo_has_object(s, &rd->tp->tree);
+	if ((ret = silo_fetch_object(s, rd->id, rd->size)) == 0)
+		return 1;
+	return ret == SILO_ENOTFOUND ? 0 : ret;
+}
+
+/*
+ * Silo E asked for what RD wants: 1 and *OUT set when it has it, 0 when
+ * not, negative when it cannot tell.  *SKIP says whether that failure
+ * is one of the silo rather than of its copy (it cannot be opened, its
+ * transfers fail: down, stalled, too slow, after their retries), which
+ * the skip list remembers so that no other treeptr tries it again.  A
+ * silo skipped already leaves its error as the last one.
+ */
+static int try_silo(silo **out, const struct reading *rd,
+		    const struct silo_silojson_entry *e, int *skip)
+{
+	silo *s;
+	int ret;
+
+	*out = NULL;
+	*skip = 1;
+	if (medo_skip_known(e->location))
+		return silo_error_last();
+	if ((ret = silo_open_location(&s, e->location)) < 0)
+		return ret;
+	if (rd->want != WANT_OBJECT &&
+	    (ret = medo_prefetch_tree(s, rd->tp, rd->want == WANT_SECTION)) < 0) {
+		silo_free(s);
+		return ret;
+	}
+	ret = transfer(s, rd);
+	*skip = ret == SILO_ENET;
+	if (ret > 0)
+		*out = s;
+	else
+		silo_free(s);
+	return ret;
+}
+
+/* The error when no silo gave RD's object: CODE (a corrupt copy is worse
+ * news than a missing one), and what each silo said (WHY). */
+static int none_had(const struct reading *rd, const struct silo_silojson *sj,
+		    const char *silo_option, int code, const char *why)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+
+	silo_oid_to_hex(hex, rd->id);
+	if (silo_option)
+		return silo__error_set(code, "object %s is not in silo '%s'%s", hex, silo_option,
+				      sj->n == 1 && code == SILO_ENOTFOUND ? "" : why);
+	if (code != SILO_ENOTFOUND)
+		return silo__error_set(code, "cannot read object %s from any silo of '%s'%s",
+				      hex, sj->path, why);
+	return silo__error_set(code, "object %s is not in any silo of '%s'%s", hex, sj->path,
+			      why);
+}
+
+/* The first silo of the treeptr at TREEPTR_PATH (or of SILO_OPTION) that
+ * has what RD wants, each silo in turn. */
+static int open_reading(silo **out, const char *treeptr_path, const char *silo_option,
+			const struct reading *rd)
 {
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
 	struct strbuf why = STRBUF_INIT;
-	char hex[SILO_OID_MAX_HEXSZ + 1];
 	int ret, code = SILO_ENOTFOUND, tried_cache = 0;
 	size_t i;
 
 	*out = NULL;
 	if ((ret = load_silos(&sj, treeptr_path, silo_option)) < 0)
 		return ret;
-	silo_oid_to_hex(hex, id);
-	/* Each silo in turn; what each said goes into the final error. */
 	for (i = 0; i < sj.n; i++) {
 		struct silo_silojson_entry *e = &sj.v[i];
-		silo *s;
-		int have, known;
+		int have, skip;
 
 		/* A whole object (a tree kind's objects are read piece by
 		 * piece) before the first server. */
-		if (e->kind == SILO_SILOJSON_HTTP && !tp && !tried_cache++ &&
-		    open_cached(out, id)) {
-			silo_silojson_release(&sj);
-			strbuf_release(&why);
-			return 0;
-		}
-		/* After the cache: a silo skipped already leaves its error
-		 * as the last one, which ret takes below. */
-		known = medo_skip_known(e->location);
-		if (known)
-			ret = silo_error_last();
-		else if (e->kind == SILO_SILOJSON_HTTP)
-			ret = silo_remote_open_cached(&s, e->location);
-		else
-			ret = silo_open(&s, e->location);
-		/* The explicit transfer step: a silo is chosen by what can
-		 * really be read from it, so that a server that lacks the
-		 * object or offers a damaged copy is skipped for the next
-		 * silo.  For a local silo this only looks. */
-		/* A tree kept as git objects: the treeptr's packs first, and
-		 * its tree section (size table included) in one request. */
-		/* Without the section (a reader of a few tree objects), the
-		 * root tree is looked up: its pack's index, no object. */
-		if (ret == 0 && tp && ((ret = medo_hint_packs(s, tp)) < 0 ||
-				       (section &&
-					(ret = silo_remote_fetch_section(s, &tp->tree, id)) < 0)))
-			silo_free(s);
-		if (ret < 0)
-			have = ret;
-		else if (tp && !section)
-			have = silo_has_object(s, &tp->tree);
-		else if ((have = silo_fetch_object(s, id, size)) == 0)
-			have = 1;
-		else if (have == SILO_ENOTFOUND)
-			have = 0;
-		if (have > 0) {
-			*out = s;
-			silo_silojson_release(&sj);
-			strbuf_release(&why);
-			silo_error_clear();
-			return 0;
-		}
-		if (have < 0) {
-			/* A failing silo is worth a warning even when a later
-			 * one has the object: a mirror may be down.  One that
-			 * cannot be opened, or whose transfers fail (down,
-			 * stalled, too slow: after their retries), is
-			 * remembered, not tried again, and warned about once:
-			 * a slow silo costs one deadline a run, not one a
-			 * treeptr. */
-			if (!known && ((ret == 0 && have != SILO_ENET) ||
-				       medo_skip_add(e->location) != 0))
-				warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
-				     silo_error_message());
-			strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());
-			if (have != SILO_ENOTFOUND)
-				code = have;
-		} else {
+		if (e->kind == SILO_SILOJSON_HTTP && rd->want == WANT_OBJECT &&
+		    !tried_cache++ && open_cached(out, e, rd->id))
+			break;
+		if ((have = try_silo(out, rd, e, &skip)) > 0)
+			break;
+		if (have == 0) {
 			strbuf_addf(&why, "; '%s': not there", e->spec);
+			continue;
 		}
-		if (ret == 0)
-			silo_free(s);
+		/* A failing silo is worth a warning even when a later one
+		 * has the object: a mirror may be down.  One the skip list
+		 * takes is warned about once: a slow silo costs one deadline
+		 * a run, not one a treeptr. */
+		if (!skip || medo_skip_add(e->location) != 0)
+			warn(rd->on_warning, rd->payload, "skipping silo '%s': %s", e->spec,
+			     silo_error_message());
+		strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());
+		if (have != SILO_ENOTFOUND)
+			code = have;
 	}
-	/* A corrupt copy is worse news than a missing one: keep its code. */
-	if (silo_option)
-		ret = silo__error_set(code, "object %s is not in silo '%s'%s", hex,
-				      silo_option, sj.n == 1 && code == SILO_ENOTFOUND ? "" :
-				      why.buf ? why.buf : "");
-	else if (code != SILO_ENOTFOUND)
-		ret = silo__error_set(code, "cannot read object %s from any silo of '%s'%s",
-				      hex, sj.path, why.buf ? why.buf : "");
-	else
-		ret = silo__error_set(code, "object %s is not in any silo of '%s'%s",
-				      hex, sj.path, why.buf ? why.buf : "");
+	if (*out) {
+		ret = 0;
+		silo_error_clear();
+	} else {
+		ret = none_had(rd, &sj, silo_option, code, why.buf ? why.buf : "");
+	}
 	silo_silojson_release(&sj);
 	strbuf_release(&why);
 	return ret;
@@ -219,25 +256,31 @@ int silo_medo_open_reading(silo **out, const char *treeptr_path,
 			   const char *silo_option, const silo_oid *id, uint64_t size,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	return open_reading(out, treeptr_path, silo_option, id, size, NULL, 0, on_warning,
-			    payload);
+	struct reading rd = { WANT_OBJECT, id, size, NULL, on_warning, payload };
+
+	return open_reading(out, treeptr_path, silo_option, &rd);
 }
 
 int silo_medo_open_treeptr(silo **out, const char *treeptr_path,
 			   const char *silo_option, const struct silo_treeptr *tp,
 			   silo_medo_warn_fn on_warning, void *payload)
 {
-	return open_reading(out, treeptr_path, silo_option, &tp->object, tp->size,
-			    tp->kind == SILO_TREEPTR_TREE ? tp : NULL, 1, on_warning, payload);
+	struct reading rd = { WANT_SECTION, &tp->object, tp->size, tp, on_warning, payload };
+
+	if (tp->kind != SILO_TREEPTR_TREE)
+		rd = (struct reading){ WANT_OBJECT, &tp->object, tp->size, NULL, on_warning,
+				       payload };
+	return open_reading(out, treeptr_path, silo_option, &rd);
 }
 
 int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
 				const char *silo_option, const struct silo_treeptr *tp,
 				silo_medo_warn_fn on_warning, void *payload)
 {
+	struct reading rd = { WANT_TREE, &tp->tree, UINT64_MAX, tp, on_warning, payload };
+
 	if (tp->kind != SILO_TREEPTR_TREE)
 		return silo_medo_open_treeptr(out, treeptr_path, silo_option, tp, on_warning,
 					      payload);
-	return open_reading(out, treeptr_path, silo_option, &tp->tree, UINT64_MAX, tp, 0,
-			    on_warning, payload);
+	return open_reading(out, treeptr_path, silo_option, &rd);
 }

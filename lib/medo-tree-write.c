@@ -4,7 +4,6 @@
  */
 #include "silo/tree-pack.h"
 #include "silo/treeptr.h"
-#include "silo/remote.h"
 #include "error-internal.h"
 #include "fsutil.h"
 #include "medo-internal.h"
@@ -137,6 +136,7 @@ static void fetch_progress(void *payload, uint64_t bytes, size_t done)
 
 static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progress *wp)
 {
+	struct silo_prefetch_hints hints = { 0 };
 	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
 	uint64_t *sizes = malloc((l->n ? l->n : 1) * sizeof(*sizes));
 	const struct silo_tree_entry **v = malloc((l->n ? l->n : 1) * sizeof(*v));
@@ -157,8 +157,9 @@ static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progre
 			ids[n] = v[i]->id;
 			sizes[n++] = v[i]->size;
 		}
-	ret = silo_remote_fetch_objects(s, ids, sizes, n,
-					wp->on_bytes ? fetch_progress : NULL, wp);
+	hints.progress = wp->on_bytes ? fetch_progress : NULL;
+	hints.progress_payload = wp;
+	ret = silo_prefetch(s, ids, sizes, n, &hints);
 	free(ids);
 	free(sizes);
 	free(v);

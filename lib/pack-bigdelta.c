@@ -9,7 +9,6 @@
  * the rest lives in the page cache, which the system may reclaim.
  */
 #include "pack.h"
-#include "delta.h"
 #include "delta-stream.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -148,30 +147,6 @@ static int apply_to_file(const unsigned char *delta, size_t len, int base_fd,
 	} while (got);
 	*out_size = ds.size;
 	return 0;
-}
-
-int pack_delta_result_size(const struct pack *p, const struct pack_entry *e,
-			   uint64_t *size)
-{
-	unsigned char head[24];
-	uint64_t src;
-	z_stream zs;
-	int zret;
-
-	*size = 0;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK)
-		return silo__error_oom();
-	zs.next_in = (unsigned char *)p->map + e->data;
-	zs.avail_in = (uInt)(p->size - p->rawsz - e->data < 4096 ?
-			     p->size - p->rawsz - e->data : 4096);
-	zs.next_out = head;
-	zs.avail_out = sizeof(head);
-	zret = inflate(&zs, Z_SYNC_FLUSH);
-	inflateEnd(&zs);
-	if (zret != Z_OK && zret != Z_STREAM_END && zret != Z_BUF_ERROR)
-		return silo__error_set(SILO_ECORRUPT, "'%s': delta data is corrupt", p->relpack);
-	return delta_sizes(head, sizeof(head) - zs.avail_out, &src, size, NULL);
 }
 
 int pack_big_delta_open(struct pack_big_delta **out, struct pack *p, uint64_t offset,

@@ -25,12 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total)
-{
-	if (r->o->on_progress)
-		r->o->on_progress(r->o->payload, phase, done, total);
-}
-
 static int by_id(const void *a, const void *b)
 {
 	return silo_oid_cmp(&((const struct obj *)a)->id, &((const struct obj *)b)->id);

@@ -166,6 +166,15 @@ struct pack_source {
 	struct pack_set set;
 };
 
+/* SRC's set of packs, SRC checked to be a pack source (source.h). */
+static int set_of(struct pack_set **out, struct silo_source *src)
+{
+	int ret = silo__source_check(src, SILO_SOURCE_PACKS);
+
+	*out = ret < 0 ? NULL : &((struct pack_source *)src)->set;
+	return ret;
+}
+
 /* Find ID, loading the packs on first use and scanning pack/ again on a
  * miss. */
 static int find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
@@ -184,24 +193,27 @@ static int find(struct pack_set *ps, const silo_oid *id, struct pack **pack,
 
 static int pack_source_lookup(struct silo_source *src, const silo_oid *id)
 {
-	struct pack_set *ps = &((struct pack_source *)src)->set;
+	struct pack_set *ps;
 	struct pack *p;
 	uint64_t offset;
+	int ret;
 
+	if ((ret = set_of(&ps, src)) < 0)
+		return ret;
 	return find(ps, id, &p, &offset);
 }
 
 static int pack_source_open(silo_stream **out, struct silo_source *src,
 			    const silo_oid *id, uint64_t size)
 {
-	struct pack_set *ps = &((struct pack_source *)src)->set;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
+	struct pack_set *ps;
 	struct pack *p;
 	uint64_t offset;
 	int ret;
 
 	(void)size;	/* nothing is transferred: the caller checks it */
-	if ((ret = find(ps, id, &p, &offset)) < 0)
+	if ((ret = set_of(&ps, src)) < 0 || (ret = find(ps, id, &p, &offset)) < 0)
 		return ret;
 	if (ret)
 		return pack_stream_open(out, p, ps->cache, offset, id);
@@ -227,13 +239,13 @@ static int pack_source_each(struct silo_source *src,
 			    int (*cb)(const struct silo_object_info *info, void *payload),
 			    void *payload)
 {
-	struct pack_set *ps = &((struct pack_source *)src)->set;
 	struct silo_object_info *v;
+	struct pack_set *ps;
 	size_t total = 0, n = 0, i;
 	uint32_t k;
 	int ret;
 
-	if ((ret = pack_set_load(ps, 1)) < 0)
+	if ((ret = set_of(&ps, src)) < 0 || (ret = pack_set_load(ps, 1)) < 0)
 		return ret;
 	for (i = 0; i < ps->n; i++)
 		total += ps->v[i]->nr;
@@ -259,12 +271,12 @@ static int pack_source_each(struct silo_source *src,
 static int pack_source_info(struct silo_source *src, const silo_oid *id, int *type,
 			    uint64_t *size)
 {
-	struct pack_set *ps = &((struct pack_source *)src)->set;
+	struct pack_set *ps;
 	struct pack *p;
 	uint64_t offset, ignored;
 	int ret;
 
-	if ((ret = find(ps, id, &p, &offset)) <= 0)
+	if ((ret = set_of(&ps, src)) < 0 || (ret = find(ps, id, &p, &offset)) <= 0)
 		return ret;
 	if ((ret = pack_object_info(p, offset, type, size ? size : &ignored)) < 0)
 		return ret;
@@ -282,12 +294,11 @@ static void pack_source_free(struct silo_source *src)
 }
 
 static const struct silo_source_ops pack_source_ops = {
-	pack_source_lookup,
-	pack_source_open,
-	pack_source_each,
-	NULL,
-	pack_source_free,
-	pack_source_info,
+	.lookup = pack_source_lookup,
+	.open = pack_source_open,
+	.each = pack_source_each,
+	.info = pack_source_info,
+	.free = pack_source_free,
 };
 
 int pack_source_new(struct silo_source **out, struct pack_set **set,
@@ -299,7 +310,7 @@ int pack_source_new(struct silo_source **out, struct pack_set **set,
 	if (!ps)
 		return silo__error_oom();
 	ps->base.ops = &pack_source_ops;
-	ps->base.local = 1;
+	ps->base.type = SILO_SOURCE_PACKS;
 	ps->set.format = format;
 	if (!(ps->set.root = strdup(root)) ||
 	    !(ps->set.pack_dir = fs_join(root, "pack"))) {

@@ -3,6 +3,12 @@
  * pack/pack-<checksum>.pack and .idx.  Both files are mapped read-only;
  * every read from them is bounds-checked, because a pack may come from
  * anywhere and may be truncated or damaged.
+ *
+ *	pack-file.c	opening a pack and its index, lookups in the index
+ *	pack-entry.c	entry headers, entries inflated, delta chains walked
+ *	pack-read.c	objects read whole (deltas resolved in memory), streams
+ *	pack-bigdelta.c	huge delta objects, resolved through temporary files
+ *	pack-source.c	the packs of a silo as one object source (source.h)
  */
 #ifndef SILO_PACK_H_INTERNAL
 #define SILO_PACK_H_INTERNAL
@@ -72,6 +78,10 @@ struct pack_entry {
 	uint64_t base;		/* for deltas: offset of the base */
 };
 int pack_entry_at(const struct pack *p, uint64_t offset, struct pack_entry *e);
+
+/* SILO_ECORRUPT, with a message naming P, the entry at OFF and WHAT is
+ * wrong with it. */
+int pack_corrupt_at(const struct pack *p, uint64_t off, const char *what);
 
 /* The type and size of the object at OFFSET, from entry headers alone:
  * for a delta, its result's size and the type at the end of its chain. */

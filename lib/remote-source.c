@@ -3,7 +3,11 @@
  * (source.h), read through a local cache silo.  A lookup asks the server
  * without transferring the object; open and the explicit fetch download
  * it into the cache, check it and read it from there (remote.c,
- * remote-pack.c).
+ * remote-pack.c); prefetch does the same for many objects, with what
+ * the reader knows of where they are.  This file is also the one way
+ * into the cache that silos over HTTP share: silo_open_location() and
+ * silo_open_if_cached() open it, and only a remote source reads from
+ * the server into it.
  */
 #include "source.h"
 #include "remote-internal.h"
@@ -18,16 +22,55 @@ struct remote_source {
 	struct silo_source base;
 	silo_remote *r;
 	silo *cache;	/* a handle of its own on the cache: local sources only */
+	/* R's server was asked for its config.json (at once, or on the
+	 * first need of a handle that silo_open_if_cached() opened). */
+	int ready;
 };
+
+/* SRC, checked to be a remote source (source.h). */
+static int as_remote(struct remote_source **out, struct silo_source *src)
+{
+	int ret = silo__source_check(src, SILO_SOURCE_REMOTE);
+
+	*out = ret < 0 ? NULL : (struct remote_source *)src;
+	return ret;
+}
+
+/*
+ * The server of RS, for a transfer of ID (NULL: of anything): 1 when it
+ * may be asked now, its config.json read and its format the cache's;
+ * 0 when it need not be, the cache holding ID already; negative on
+ * error.  Only a handle silo_open_if_cached() opened has not read it
+ * yet.
+ */
+static int server_for(struct remote_source *rs, const silo_oid *id)
+{
+	int format, ret;
+
+	if (rs->ready)
+		return 1;
+	if (id && (ret = silo__has_object_local(rs->cache, id)) != 0)
+		return ret < 0 ? ret : 0;
+	if ((ret = remote_read_config(rs->r, &format, silo_remote_url(rs->r))) < 0)
+		return ret;
+	if (format != silo_remote_format(rs->r))
+		return silo__error_set(SILO_EINVALID, "'%s' holds %s ids, the cache %s",
+				      silo_remote_url(rs->r), silo_oid_format_name(format),
+				      silo_oid_format_name(silo_remote_format(rs->r)));
+	rs->ready = 1;
+	return 1;
+}
 
 static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 {
-	struct remote_source *rs = (struct remote_source *)src;
+	struct remote_source *rs;
 	enum http_result result;
 	char error[512], *url;
 	int ret;
 
-	if ((ret = silo__has_object_local(rs->cache, id)) != 0)
+	if ((ret = as_remote(&rs, src)) < 0 ||
+	    (ret = silo__has_object_local(rs->cache, id)) != 0 ||
+	    (ret = server_for(rs, NULL)) < 0)
 		return ret;
 	if (remote_pack_known(rs->r, id) > 0)
 		return 1;
@@ -37,7 +80,7 @@ static int remote_source_lookup(struct silo_source *src, const silo_oid *id)
 	if (ret == 0 && result == HTTP_OK)
 		ret = 1;
 	else if (ret == 0 && result == HTTP_NOT_FOUND)
-		ret = remote_pack_has(rs->r, rs->cache, id);	/* perhaps packed */
+		ret = remote_pack_has(rs->r, id);	/* perhaps packed */
 	else if (ret == 0)
 		ret = silo__error_set(SILO_ENET, "cannot fetch '%s': %s", url, error);
 	free(url);
@@ -64,9 +107,58 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id, uint64_t size
 	return 0;
 }
 
+/* The objects of a pack from its start to the end of LAST, in one
+ * request, unless FIRST is in the cache already. */
+static int fetch_section(struct remote_source *rs, const silo_oid *first,
+			 const silo_oid *last)
+{
+	int ret;
+
+	if ((ret = silo__has_object_local(rs->cache, first)) != 0)
+		return ret < 0 ? ret : 0;
+	if ((ret = server_for(rs, NULL)) < 0)
+		return ret;
+	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
+	return ret < 0 ? ret : 0;
+}
+
+/* The N objects IDS the cache lacks, of SIZES (NULL: not known), in one
+ * batch, reported to HINTS' progress.  What fails here is read again, and reported, one by one; but a
+ * copy the server offered that is not the object (another size, a
+ * damaged one) would be offered again, and read whole this time: that is
+ * the answer. */
+static int fetch_missing(struct remote_source *rs, const silo_oid *ids,
+			 const uint64_t *sizes, size_t n, const struct silo_prefetch_hints *hints)
+{
+	struct silo_fetch_item *items;
+	size_t i, k = 0;
+	int ret = 0;
+
+	if (!(items = calloc(n, sizeof(*items))))
+		return silo__error_oom();
+	for (i = 0; i < n; i++)
+		if (silo__has_object_local(rs->cache, &ids[i]) == 0) {
+			items[k].size_plus_one = sizes && sizes[i] != UINT64_MAX ? sizes[i] + 1 : 0;
+			items[k++].id = ids[i];
+		}
+	if (k && (ret = server_for(rs, NULL)) > 0)
+		ret = silo_remote_fetch(rs->r, rs->cache, items, k, 1, hints->progress,
+					hints->progress_payload);
+	for (i = 0; ret == 0 && i < k; i++)
+		if (items[i].status == SILO_ECORRUPT)
+			ret = silo__error_set(SILO_ECORRUPT, "%s", items[i].message);
+	free(items);
+	return ret;
+}
+
 static int remote_source_fetch(struct silo_source *src, const silo_oid *id, uint64_t size)
 {
-	return fetch_one((struct remote_source *)src, id, size, NULL);
+	struct remote_source *rs;
+	int ret;
+
+	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) <= 0)
+		return ret;
+	return fetch_one(rs, id, size, NULL);
 }
 
 /* An object read whole from a remote pack that is not a blob (a tree
@@ -128,10 +220,14 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 static int remote_source_open(silo_stream **out, struct silo_source *src,
 			      const silo_oid *id, uint64_t size)
 {
-	struct remote_source *rs = (struct remote_source *)src;
+	struct remote_source *rs;
 	struct silo_fetch_item item;
 	int ret;
 
+	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) < 0)
+		return ret;
+	if (ret == 0)
+		return silo_stream_open(out, rs->cache, id);
 	if (silo__has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id, size);
 	ret = fetch_one(rs, id, size, &item);
@@ -161,10 +257,11 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 static int remote_source_info(struct silo_source *src, const silo_oid *id, int *type,
 			      uint64_t *size)
 {
-	struct remote_source *rs = (struct remote_source *)src;
+	struct remote_source *rs;
 	int ret;
 
-	if ((ret = silo_object_info(rs->cache, id, type, size)) != 0)
+	if ((ret = as_remote(&rs, src)) < 0 ||
+	    (ret = silo_object_info(rs->cache, id, type, size)) != 0)
 		return ret;
 	return remote_source_lookup(src, id);
 }
@@ -178,60 +275,108 @@ static void remote_source_free(struct silo_source *src)
 	free(rs);
 }
 
+/* The packs HINTS names first; its section in one request; then the
+ * objects the cache lacks, in one batch, each bounded by its size. */
+static int remote_source_prefetch(struct silo_source *src, const silo_oid *ids,
+				  const uint64_t *sizes, size_t n,
+				  const struct silo_prefetch_hints *hints)
+{
+	struct remote_source *rs;
+	int ret;
+
+	if ((ret = as_remote(&rs, src)) < 0 ||
+	    (ret = remote_pack_hint(rs->r, hints->packs, hints->n_packs)) < 0)
+		return ret;
+	if (hints->section_last && (ret = fetch_section(rs, hints->section_first,
+							hints->section_last)) < 0)
+		return ret;
+	return n ? fetch_missing(rs, ids, sizes, n, hints) : 0;
+}
+
 static const struct silo_source_ops remote_source_ops = {
-	remote_source_lookup,
-	remote_source_open,
-	NULL,	/* a static server cannot list its files */
-	remote_source_fetch,
-	remote_source_free,
-	remote_source_info,
+	.lookup = remote_source_lookup,
+	.open = remote_source_open,
+	/* no each: a static server cannot list its files */
+	.fetch = remote_source_fetch,
+	.info = remote_source_info,
+	.prefetch = remote_source_prefetch,
+	.free = remote_source_free,
 };
 
-int remote_source_new(struct silo_source **out, silo_remote *r, silo *cache)
+/*
+ * A silo handle reading the cache of R's format, and R's server through a
+ * remote source with a handle of its own on the same cache: R is taken
+ * over, also on failure.  READY says whether R's config.json was read;
+ * if not, it is read on the first need of the server.
+ */
+static int open_through_cache(silo **out, silo_remote *r, int ready)
 {
-	struct remote_source *rs = calloc(1, sizeof(*rs));
+	struct remote_source *rs;
+	silo *cache = NULL;
+	int ret;
 
 	*out = NULL;
-	if (!rs) {
+	if ((ret = silo_cache_open(&cache, silo_remote_format(r))) < 0 ||
+	    (ret = silo_open(out, silo_root(cache))) < 0) {
 		silo_remote_free(r);
 		silo_free(cache);
+		return ret;
+	}
+	if (!(rs = calloc(1, sizeof(*rs)))) {
+		silo_remote_free(r);
+		silo_free(cache);
+		silo_free(*out);
+		*out = NULL;
 		return silo__error_oom();
 	}
 	rs->base.ops = &remote_source_ops;
-	rs->base.local = 0;
+	rs->base.type = SILO_SOURCE_REMOTE;
 	rs->base.name = silo_remote_url(r);
 	rs->r = r;
 	rs->cache = cache;
-	*out = &rs->base;
-	return 0;
+	rs->ready = ready;
+	if ((ret = silo__add_source(*out, &rs->base)) < 0) {
+		silo_free(*out);
+		*out = NULL;
+	}
+	return ret;
 }
 
 int silo_remote_open_cached(silo **out, const char *url)
 {
-	struct silo_source *src;
 	silo_remote *r;
-	silo *cache;
 	int ret;
 
 	*out = NULL;
 	if ((ret = silo_remote_open(&r, url)) < 0)
 		return ret;
-	if ((ret = silo_cache_open(&cache, silo_remote_format(r))) < 0) {
-		silo_remote_free(r);
+	return open_through_cache(out, r, 1);
+}
+
+int silo_open_location(silo **out, const char *location)
+{
+	if (http_is_url(location))
+		return silo_remote_open_cached(out, location);
+	return silo_open(out, location);
+}
+
+int silo_open_if_cached(silo **out, const char *location, const silo_oid *want)
+{
+	silo_remote *r;
+	silo *s;
+	int ret;
+
+	*out = NULL;
+	if (!http_is_url(location))
+		return 0;
+	if ((ret = remote_new(&r, location, want->format)) < 0 ||
+	    (ret = open_through_cache(&s, r, 0)) < 0)
 		return ret;
+	if ((ret = silo__has_object_local(s, want)) > 0) {
+		*out = s;
+		return 1;
 	}
-	/* The handle reads the cache's own files first, then the server
-	 * through a second handle on the same cache. */
-	if ((ret = silo_open(out, silo_root(cache))) < 0) {
-		silo_remote_free(r);
-		silo_free(cache);
-		return ret;
-	}
-	if ((ret = remote_source_new(&src, r, cache)) < 0 ||
-	    (ret = silo__add_source(*out, src)) < 0) {
-		silo_free(*out);
-		*out = NULL;
-	}
+	silo_free(s);
 	return ret;
 }
 
@@ -240,66 +385,5 @@ int silo_open_default(silo **out, const char *explicit_path)
 	const char *env = getenv(SILO_ENV_DIR);
 	const char *spec = explicit_path ? explicit_path : env && *env ? env : NULL;
 
-	if (spec && http_is_url(spec))
-		return silo_remote_open_cached(out, spec);
-	if (spec)
-		return silo_open(out, spec);
-	return silo_open(out, ".");
-}
-
-static struct remote_source *remote_of(silo *s)
-{
-	struct silo_source *src = silo__remote_source(s);
-
-	return src && src->ops == &remote_source_ops ? (struct remote_source *)src : NULL;
-}
-
-int silo_remote_hint_packs(silo *s, char *const *names, size_t n)
-{
-	struct remote_source *rs = remote_of(s);
-
-	return rs ? remote_pack_hint(rs->r, names, n) : 0;
-}
-
-int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last)
-{
-	struct remote_source *rs = remote_of(s);
-	int ret;
-
-	if (!rs || (ret = silo__has_object_local(rs->cache, first)) > 0)
-		return 0;
-	if (ret < 0)
-		return ret;
-	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
-	return ret < 0 ? ret : 0;
-}
-
-int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
-			      void (*progress)(void *payload, uint64_t bytes, size_t done),
-			      void *payload)
-{
-	struct remote_source *rs = remote_of(s);
-	struct silo_fetch_item *items;
-	size_t i, k = 0;
-	int ret;
-
-	if (!rs || !n)
-		return 0;
-	if (!(items = calloc(n, sizeof(*items))))
-		return silo__error_oom();
-	for (i = 0; i < n; i++)
-		if (silo__has_object_local(rs->cache, &ids[i]) == 0) {
-			items[k].size_plus_one = sizes ? sizes[i] + 1 : 0;
-			items[k++].id = ids[i];
-		}
-	/* What fails here is read again, and reported, one by one; but a
-	 * copy the server offered that is not the object (another size, a
-	 * damaged one) would be offered again, and read whole this time:
-	 * that is the answer. */
-	ret = k ? silo_remote_fetch(rs->r, rs->cache, items, k, 1, progress, payload) : 0;
-	for (i = 0; ret == 0 && i < k; i++)
-		if (items[i].status == SILO_ECORRUPT)
-			ret = silo__error_set(SILO_ECORRUPT, "%s", items[i].message);
-	free(items);
-	return ret;
+	return silo_open_location(out, spec ? spec : ".");
 }

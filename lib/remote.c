@@ -1,4 +1,8 @@
-/* Reading silos over HTTP(S) into a local cache silo (see silo/remote.h). */
+/*
+ * Reading silos over HTTP(S) into a local cache silo (see silo/remote.h):
+ * the handle of a remote, and its loose objects downloaded, checked and
+ * named in the cache.  Its packs are remote-pack.c.
+ */
 #include "remote-internal.h"
 #include "error-internal.h"
 #include "fsutil.h"
@@ -13,57 +17,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-int silo_cache_dir(char **out)
-{
-	const char *dir = getenv(SILO_ENV_CACHE_DIR), *xdg, *home;
-
-	*out = NULL;
-	if (dir && *dir)
-		*out = strdup(dir);
-	else if ((xdg = getenv("XDG_CACHE_HOME")) && *xdg)
-		*out = fs_join(xdg, "silo");
-	else if ((home = getenv("HOME")) && *home)
-		*out = fs_join(home, ".cache/silo");
-	else
-		return silo__error_set(SILO_ENOTFOUND,
-			"no cache directory: set SILO_CACHE_DIR, XDG_CACHE_HOME or HOME");
-	return *out ? 0 : silo__error_oom();
-}
-
-int remote_index_dir(char **out, int format)
-{
-	char *base, name[32];
-	int ret;
-
-	if ((ret = silo_cache_dir(&base)) < 0)
-		return ret;
-	snprintf(name, sizeof(name), "idx-%s", silo_oid_format_name(format));
-	*out = fs_join(base, name);
-	free(base);
-	return *out ? 0 : silo__error_oom();
-}
-
-int silo_cache_open(silo **out, int format)
-{
-	char *base, *dir;
-	int ret;
-
-	*out = NULL;
-	if ((ret = silo_cache_dir(&base)) < 0)
-		return ret;
-	dir = fs_join(base, silo_oid_format_name(format));
-	free(base);
-	if (!dir)
-		return silo__error_oom();
-	/* Creating is idempotent and safe against concurrent creators. */
-	if ((ret = silo_init(dir, format)) == 0)
-		ret = silo_open(out, dir);
-	if (ret < 0)
-		silo__error_wrap("cannot open the cache '%s'", dir);
-	free(dir);
-	return ret;
-}
 
 const char *silo_remote_url(const silo_remote *r)
 {
@@ -84,13 +37,10 @@ void silo_remote_free(silo_remote *r)
 	free(r);
 }
 
-int silo_remote_open(silo_remote **out, const char *url)
+int remote_new(silo_remote **out, const char *url, int format)
 {
-	enum http_result result;
-	char error[512], *text = NULL, *config_url;
 	silo_remote *r;
 	size_t len;
-	int ret;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
@@ -101,21 +51,42 @@ int silo_remote_open(silo_remote **out, const char *url)
 	len = strlen(r->url);
 	while (len > 1 && r->url[len - 1] == '/')
 		r->url[--len] = '\0';
-	if (!(config_url = fs_join(r->url, SILO_CONFIG_FILE))) {
-		silo_remote_free(r);
+	r->format = format;
+	*out = r;
+	return 0;
+}
+
+int remote_read_config(silo_remote *r, int *format, const char *name)
+{
+	enum http_result result;
+	char error[512], *text = NULL, *config_url;
+	size_t len;
+	int ret;
+
+	if (!(config_url = fs_join(r->url, SILO_CONFIG_FILE)))
 		return silo__error_oom();
-	}
 	ret = http_get_buffer(config_url, &text, &len, &result, error, sizeof(error));
 	if (ret == 0 && result == HTTP_NOT_FOUND)
 		ret = silo__error_set(SILO_ENOTFOUND, "'%s' is not a silo: '%s': %s",
-				      url, config_url, error);
+				     name, config_url, error);
 	else if (ret == 0 && result != HTTP_OK)
 		ret = silo__error_set(SILO_ENET, "cannot fetch '%s': %s", config_url, error);
 	if (ret == 0)
-		ret = silo__config_parse(&r->format, text, len, config_url);
+		ret = silo__config_parse(format, text, len, config_url);
 	free(text);
 	free(config_url);
-	if (ret < 0) {
+	return ret;
+}
+
+int silo_remote_open(silo_remote **out, const char *url)
+{
+	silo_remote *r;
+	int ret;
+
+	*out = NULL;
+	if ((ret = remote_new(&r, url, 0)) < 0)
+		return ret;
+	if ((ret = remote_read_config(r, &r->format, url)) < 0) {
 		silo_remote_free(r);
 		return ret;
 	}

@@ -157,8 +157,16 @@ int prune_packs_plan(struct prune_plan *pl, silo *s, const struct silo_oid_set *
 /* Rewrite the plan's old packs without their garbage, then remove them. */
 int prune_packs_run(struct prune_plan *pl, silo *s, struct silo_prune_result *result);
 
-/* Report PHASE through the options' on_progress, if set. */
-void repack_progress(struct repack *r, const char *phase, uint64_t done, uint64_t total);
+/* Report PHASE through the options' on_progress, if set.  Inline: each
+ * step of a repack (pack-spool.c, pack-write.c) reports through the
+ * options it was given, not by calling back into pack-repack.c, which
+ * calls the steps. */
+static inline void repack_progress(struct repack *r, const char *phase, uint64_t done,
+				   uint64_t total)
+{
+	if (r->o->on_progress)
+		r->o->on_progress(r->o->payload, phase, done, total);
+}
 
 /* ---- pack-spool.c ---- */
 

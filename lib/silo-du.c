@@ -1,5 +1,6 @@
 /* The size of a silo (silo/du.h): a scan of objects/ and of the packs. */
 #include "silo/du.h"
+#include "silo/prune.h"
 #include "store-internal.h"
 #include "pack.h"
 #include "error-internal.h"

@@ -19,6 +19,7 @@
 #include "silo/medo-fsck.h"
 #include "silo/medo-web.h"
 #include "silo/tree-pack.h"
+#include "silo/oid-set.h"
 #include "silo/prune.h"
 #include "silo/closure.h"
 #include "silo/pack.h"

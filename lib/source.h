@@ -9,8 +9,9 @@
  *
  * The store never knows what a source is made of, and a source never
  * calls back into the silo that holds it.  A question (lookup) never
- * transfers an object; transfers happen where an object is read (open)
- * or in the explicit step (fetch).
+ * transfers an object; transfers happen where an object is read (open),
+ * in the explicit step (fetch), or ahead of reads in a batch (prefetch),
+ * where a reader hands over what it knows of the objects it will read.
  */
 #ifndef SILO_SOURCE_H
 #define SILO_SOURCE_H
@@ -24,6 +25,7 @@
 typedef struct silo silo;
 typedef struct silo_stream silo_stream;
 struct silo_object_info;
+struct silo_prefetch_hints;
 
 struct silo_source;
 
@@ -63,17 +65,51 @@ struct silo_source_ops {
 	 * without a transfer: the store asks lookup() and reports type and
 	 * size unknown (silo_object_info()). */
 	int (*info)(struct silo_source *src, const silo_oid *id, int *type, uint64_t *size);
+	/* The batch step ahead of reads (silo_prefetch(), which hands
+	 * HINTS, never NULL, to each source in order): bring the N objects
+	 * IDS, and what HINTS names, in as few transfers as the source can.
+	 * SIZES (NULL: none known; an entry UINT64_MAX: that one not known)
+	 * are their sizes, as for fetch: an offer of another size is not
+	 * transferred.  What it holds already costs nothing; an object it
+	 * cannot bring is no error here (reading it says why), but one
+	 * offered damaged or of another size is SILO_ECORRUPT (reading it
+	 * would be offered the same).  0, or negative when the step cannot
+	 * run.  NULL for sources that are local already. */
+	int (*prefetch)(struct silo_source *src, const silo_oid *ids, const uint64_t *sizes,
+			size_t n, const struct silo_prefetch_hints *hints);
+};
+
+/* What a source is made of. */
+enum silo_source_type {
+	SILO_SOURCE_LOOSE = 1,	/* loose-source.c */
+	SILO_SOURCE_PACKS,	/* pack-source.c */
+	SILO_SOURCE_REMOTE	/* remote-source.c */
 };
 
 /* Every source starts with this header. */
 struct silo_source {
 	const struct silo_source_ops *ops;
-	/* 1 for files under the silo root, which can be written, listed
-	 * and verified; 0 for a remote source. */
-	int local;
+	enum silo_source_type type;
 	/* What the source is, for messages: a path or a URL. */
 	const char *name;
 };
+
+/* 1 for files under the silo root, which can be written, listed and
+ * verified; 0 for a remote source. */
+static inline int silo_source_is_local(const struct silo_source *src)
+{
+	return src->type != SILO_SOURCE_REMOTE;
+}
+
+/*
+ * The checked downcast: 0 when SRC is a source of TYPE, whose struct
+ * (which starts with SRC) its caller may then use; else a bug of the
+ * library, reported as one: SILO_ERROR with a message starting "BUG:"
+ * that names both types, never a silent NULL.  Each source takes its
+ * own struct through it (as_loose(), as_packs(), as_remote()), and so
+ * must anything else that needs one kind of source.
+ */
+int silo__source_check(const struct silo_source *src, enum silo_source_type type);
 
 /* Append SRC (taken over, also on failure) to the sources of S. */
 int silo__add_source(silo *s, struct silo_source *src);

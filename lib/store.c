@@ -147,7 +147,7 @@ struct silo_source *silo__remote_source(const silo *s)
 	size_t i;
 
 	for (i = 0; i < s->n_sources; i++)
-		if (!s->sources[i]->local)
+		if (s->sources[i]->type == SILO_SOURCE_REMOTE)
 			return s->sources[i];
 	return NULL;
 }
@@ -206,19 +206,6 @@ int silo_object_format(const silo *s)
 	return s->format;
 }
 
-void silo_loose_relpath(char out[SILO_LOOSE_PATH_MAX], const silo_oid *id)
-{
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-
-	silo_oid_to_hex(hex, id);
-	memcpy(out, "objects/", 8);
-	out[8] = hex[0];
-	out[9] = hex[1];
-	out[10] = '/';
-	strcpy(out + 11, hex + 2);
-	strcat(out + 11, ".gz");
-}
-
 /*
  * Ask the sources of S in order, only the local ones if LOCAL_ONLY; with
  * TYPE and SIZE, what the object is, from the sources that can tell
@@ -233,7 +220,7 @@ static int lookup(silo *s, const silo_oid *id, int local_only, int *type, uint64
 		return 0;
 	for (i = 0; i < s->n_sources; i++) {
 		struct silo_source *src = s->sources[i];
-		if (local_only && !src->local)
+		if (local_only && !silo_source_is_local(src))
 			continue;
 		if (type && src->ops->info)
 			ret = src->ops->info(src, id, type, size);
@@ -291,6 +278,22 @@ int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size)
 	}
 	return silo__error_set(SILO_ENOTFOUND, "object %s is not in silo '%s'",
 			       silo_oid_to_hex(hex, id), s->root);
+}
+
+int silo_prefetch(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
+		  const struct silo_prefetch_hints *hints)
+{
+	static const struct silo_prefetch_hints none;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < s->n_sources; i++) {
+		struct silo_source *src = s->sources[i];
+		if (src->ops->prefetch &&
+		    (ret = src->ops->prefetch(src, ids, sizes, n, hints ? hints : &none)) < 0)
+			return ret;
+	}
+	return 0;
 }
 
 int silo_stream_open(silo_stream **out, silo *s, const silo_oid *id)
@@ -383,27 +386,6 @@ int silo_foreach_object(silo *s,
 		free((char *)l.v[i].info.relpath);
 	free(l.v);
 	return ret;
-}
-
-int silo_stream_type(const silo_stream *st)
-{
-	return st->type;
-}
-
-uint64_t silo_stream_size(const silo_stream *st)
-{
-	return st->size;
-}
-
-int silo_stream_read(silo_stream *st, const void **data, size_t *len)
-{
-	return st->ops->read(st, data, len);
-}
-
-void silo_stream_free(silo_stream *st)
-{
-	if (st)
-		st->ops->free(st);
 }
 
 int silo_cat_to_fd(silo *s, const silo_oid *id, int fd, const char *name)

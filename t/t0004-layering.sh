@@ -22,6 +22,16 @@ test_expect_success 'the front ends include only public headers of lib/, alloc.h
 	grep "^silo/store\.h$" includes
 '
 
+# The remote is one kind of object source (lib/source.h): medo asks the
+# store (silo_open_location(), silo_prefetch(), ...), never the remote.
+test_expect_success 'medo names no call of the remote layer' '
+	(cd "$SRC/lib" &&
+	 { grep -n -e "silo_remote_" -e "remote_[a-z_]*(" -e "silo_cache_open" \
+		-e "remote-internal\.h" -e "remote-sparse\.h" medo-*.[ch] >"$TRASH_DIRECTORY/out" ||
+	   test $? = 1; }) &&
+	test_must_be_empty out
+'
+
 test_expect_success 'setup: a copy of lib/ to break' '
 	cp -R "$SRC/lib" lib
 '

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "silo/oid.h"
-#include "silo/prune.h"
+#include "silo/oid-set.h"
 #include "silo/store.h"
 #include "silo/treeptr.h"
 

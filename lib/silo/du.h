@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 #include <time.h>
-#include "silo/prune.h"
+#include "silo/oid-set.h"
 #include "silo/store.h"
 
 struct silo_du {

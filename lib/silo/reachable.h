@@ -23,7 +23,7 @@
 #include "silo/common.h"
 
 #include <stddef.h>
-#include "silo/prune.h"
+#include "silo/oid-set.h"
 #include "silo/treeptr.h"
 
 /* A treeptr of the history, as on_treeptr receives it; all borrowed for

@@ -83,32 +83,12 @@ SILO_EXTERN int silo_remote_fetch(silo_remote *r, silo *cache, struct silo_fetch
  * like a local silo and is owned by the caller (silo_free()).  An object
  * is fetched (and verified) into the cache where it is read, by
  * silo_stream_open(), or in the explicit step silo_fetch_object();
- * silo_has_object() only asks the server.  Such a handle cannot be
+ * silo_has_object() only asks the server; silo_prefetch() brings many
+ * at once, and learns where they are (the packs and the tree section a
+ * treeptr of kind tree names, silo/store.h).  Such a handle cannot be
  * written, listed or verified: a static server cannot list its files,
  * and a silo is written where it is stored.
  */
 SILO_EXTERN int silo_remote_open_cached(silo **out, const char *url);
-
-/*
- * For a silo S read over HTTP (silo_remote_open_cached()); no-ops for
- * any other.  silo_remote_hint_packs() names packs ("pack-<hex>", as a
- * treeptr of kind tree lists them) whose indexes are searched before
- * pack/packs and the indexes it lists are read at all.
- * silo_remote_fetch_section() makes the objects of a pack from its start
- * to the end of LAST local in one range request (the tree section of a
- * tree written by medo add --kind=tree: LAST is its size table), unless
- * FIRST (its root tree) is local already.
- */
-SILO_EXTERN int silo_remote_hint_packs(silo *s, char *const *names, size_t n);
-/* Bring the N objects IDS into the cache of S, those of packs already
- * known with one flush for all (no-op for a local silo).  SIZES (NULL:
- * not known) are their sizes: an object offered with another is not
- * transferred.  An object the server offers damaged (or of another
- * size) is SILO_ECORRUPT; one that fails otherwise is not an error here:
- * reading it says why.  PROGRESS (may be NULL) as for silo_remote_fetch(). */
-SILO_EXTERN int silo_remote_fetch_objects(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
-					  void (*progress)(void *payload, uint64_t bytes, size_t done),
-					  void *payload);
-SILO_EXTERN int silo_remote_fetch_section(silo *s, const silo_oid *first, const silo_oid *last);
 
 #endif

@@ -64,6 +64,26 @@ SILO_EXTERN int silo_open(silo **out, const char *path);
  */
 SILO_EXTERN int silo_open_default(silo **out, const char *explicit_path);
 
+/*
+ * Open the silo at LOCATION for reading: a directory (silo_open()), or an
+ * http(s) URL read through the cache (silo_remote_open_cached(),
+ * silo/remote.h), whose config.json is fetched now.  *out is owned by
+ * the caller: silo_free().
+ */
+SILO_EXTERN int silo_open_location(silo **out, const char *location);
+
+/*
+ * The silo at the URL LOCATION, opened without a request because the
+ * cache that silos over HTTP share holds WANT already: 1 and *out (a
+ * handle as silo_open_location() gives, which asks its server, its
+ * config.json first, only when something the cache lacks is read);
+ * else 0 and *out NULL, no request made, and for a directory too.
+ * Negative on error.  So a reader of a whole object from a silo over
+ * HTTP reads it from the cache with no server up, as it was checked
+ * when it arrived and is checked again as it is read.
+ */
+SILO_EXTERN int silo_open_if_cached(silo **out, const char *location, const silo_oid *want);
+
 SILO_EXTERN void silo_free(silo *s);	/* NULL is allowed */
 
 /* The directory of the silo as it was given when opened (for a silo
@@ -115,6 +135,50 @@ SILO_EXTERN int silo_object_info(silo *s, const silo_oid *id, int *type, uint64_
  * it sends.
  */
 SILO_EXTERN int silo_fetch_object(silo *s, const silo_oid *id, uint64_t size);
+
+/*
+ * What a reader knows of the objects it is about to read, for the sources
+ * of S that bring objects from elsewhere (a silo read over HTTP; a local
+ * silo has no use for it).  Every field may be empty: zero-initialise
+ * the struct, then fill in what is known.
+ */
+struct silo_prefetch_hints {
+	/* Packs ("pack-<hex>", as a treeptr of kind tree lists them) that
+	 * hold the objects: a silo over HTTP searches their indexes first,
+	 * and reads the list of all its packs only for an object none of
+	 * them holds.  Borrowed from the caller; they stay known to S. */
+	char *const *packs;
+	size_t n_packs;
+	/* A section of one pack, brought in one request: the objects from
+	 * the start of the pack holding SECTION_LAST to the end of its
+	 * entry, unless SECTION_FIRST is held already.  A tree written by
+	 * medo add --kind=tree starts its pack so (treeptr(5)): FIRST its
+	 * root tree, LAST its size table.  Both or neither. */
+	const silo_oid *section_first, *section_last;
+	/* Called (may be NULL) as objects arrive: the bytes received and
+	 * the objects brought so far, with PROGRESS_PAYLOAD. */
+	void (*progress)(void *payload, uint64_t bytes, size_t done);
+	void *progress_payload;
+};
+
+/*
+ * The batch step before reading many objects: ask each source of S in
+ * order to bring the N objects IDS (N may be 0) and what HINTS (NULL for
+ * none) describes.  SIZES (NULL when none is known) gives each object's
+ * size where the caller knows it (a tree's size table does), else
+ * UINT64_MAX: a server offering an object of another size is refused at
+ * its first bytes (a loose object's gzip header, a pack entry's header),
+ * before it is transferred.  A silo read over HTTP brings the section,
+ * then the objects its cache lacks, with one request for each run of
+ * adjacent entries of the packs it knows, and one flush of the cache for
+ * all; a local silo does nothing.  An object that cannot be brought is
+ * no error here: reading it says why; but one the server offers damaged
+ * or of another size is SILO_ECORRUPT, as reading it would be offered
+ * the same.  0, or negative when the step could not run at all (memory,
+ * or the section's transfer failing).
+ */
+SILO_EXTERN int silo_prefetch(silo *s, const silo_oid *ids, const uint64_t *sizes, size_t n,
+			      const struct silo_prefetch_hints *hints);
 
 /*
  * Writing.  A writer stores a batch of objects: each put writes a
