@@ -151,7 +151,8 @@ enum fe_opt_type {
 	FE_OPT_COUNT,	/* int: incremented each time */
 	FE_OPT_STRING,	/* const char *: the argument */
 	FE_OPT_INT,	/* int: the argument, a whole number */
-	FE_OPT_STRINGS	/* struct fe_strings: every argument, in order */
+	FE_OPT_STRINGS,	/* struct fe_strings: every argument, in order */
+	FE_OPT_JSON	/* int: 1 with --json[=pretty|compact] (fe-json.h) */
 };
 
 /* The arguments of a repeatable option; free(v) when done. */
@@ -175,12 +176,13 @@ struct fe_option {
 #define OPT_STRING(s, l, v) { FE_OPT_STRING, (s), (l), (v) }
 #define OPT_INT(s, l, v) { FE_OPT_INT, (s), (l), (v) }
 #define OPT_STRINGS(s, l, v) { FE_OPT_STRINGS, (s), (l), (v) }
+#define OPT_JSON(v) { FE_OPT_JSON, 0, "json", (v) }
 
 /* An option as its page documents it. */
 struct fe_opt_doc {
 	char short_name;	/* 0 for none */
 	const char *long_name;	/* NULL for none */
-	int takes_value;
+	int takes_value;	/* 0, 1, or 2: a value that may be left out */
 };
 
 /* A command's usage, generated from its page. */

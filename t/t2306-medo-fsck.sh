@@ -25,7 +25,7 @@ test_expect_success 'a complete silo: quiet, exit 0; -v counts; --json' '
 	echo "2 treeptrs checked, 7 objects; 0 incomplete" >expect &&
 	test_cmp expect out &&
 	(cd repo && medo fsck --json --all) >out.json &&
-	json_check out.json "assert d == {\"treeptrs\": 3, \"objects\": 8, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, d"
+	json_check out.json "assert d == {\"exit\": 0, \"treeptrs\": 3, \"objects\": 8, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, d"
 '
 
 test_expect_success 'history: a treeptr gone from disk uses the SILO.json of its commit' '

@@ -29,7 +29,7 @@ int cmd_medo_add(int argc, const char **argv)
 		OPT_STRING(0, "sha256", &o.sha256),
 		OPT_STRING(0, "integrity", &o.integrity),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;

@@ -33,7 +33,7 @@ int cmd_medo_diff(int argc, const char **argv)
 	int json = 0, ret, status;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_opt),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	silo_medo_tree *ta = NULL, *tb = NULL;

@@ -131,7 +131,7 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 		OPT_STRING(0, "require-signature", &allowed),
 		OPT_INT('j', "jobs", &jobs),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_FLAG(0, "delete", &del),
 		OPT_FLAG('n', "dry-run", &dry_run),
 		OPT_END()

@@ -99,7 +99,7 @@ int cmd_medo_url_for(int argc, const char **argv)
 	int json = 0, status, one;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_opt),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct url_for_state st;
