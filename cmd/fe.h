@@ -21,7 +21,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit statuses shared by all three tools (Documentation/silo.1.scd). */
+/* Exit statuses shared by all three tools: the one table, documented
+ * under EXIT STATUS in Documentation/silo.1.scd (t0007 checks both agree
+ * and holds the commands to it). */
 enum fe_exit {
 	FE_EXIT_OK = 0,
 	FE_EXIT_NEGATIVE = 1,	/* a negative answer: bad object, tree differs */

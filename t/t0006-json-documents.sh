@@ -99,11 +99,11 @@ assert len(d[\"errors\"]) == 1 and \"dest/a\" in d[\"errors\"][0], d
 test_expect_success '--json=compact prints the same document on one line' '
 	medo ls --json=pretty m.medo/a.treeptr >pretty &&
 	medo ls --json=compact m.medo/a.treeptr >compact &&
-	test_line_count = 1 compact &&
+	test_line_count 1 compact &&
 	test $(wc -l <pretty) -gt 1 &&
 	python3 -c "import json, sys; assert json.load(open(\"pretty\")) == json.load(open(\"compact\"))" &&
 	test_expect_code 3 medo ls --json=compact m.medo/no.treeptr >compact 2>err &&
-	test_line_count = 1 compact &&
+	test_line_count 1 compact &&
 	json_doc compact 3 "assert d[\"result\"] == \"error\", d"
 '
 
