@@ -251,7 +251,10 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 	if (!opaque) {
 		ret = silo_tree_list_archive(&l, silo_object_format(s), file_read, &src, name);
 		if (ret == SILO_EINVALID)
-			silo_error_wrap("cannot add '%s' as an archive (use --opaque to keep any file as is)",
+			silo_error_wrap("cannot add '%s' as a tree: trees are made of directories "
+					"and of tar and zip archives, compressed or not "
+					"(gzip, bzip2, xz, lzma, lzip, zstd, lz4); "
+					"use --opaque to store the file as it is",
 					name);
 		if (ret < 0)
 			goto out;
