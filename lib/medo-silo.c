@@ -22,6 +22,22 @@ static int load_silos(struct silo_silojson *sj, const char *treeptr_path,
 	return silo_silojson_for(sj, treeptr_path);
 }
 
+void medo_silo_why_not(char *buf, size_t size, const char *location, const char *msg)
+{
+	size_t len = strlen(location);
+
+	if (msg[0] == '\'' && !strncmp(msg + 1, location, len) && msg[len + 1] == '\'' &&
+	    msg[len + 2] == ' ')
+		msg += len + 3;
+	snprintf(buf, size, "%s", msg);
+}
+
+/* Where the silos of SJ come from, for messages: a SILO.json, or --silo. */
+static const char *silos_source(const struct silo_silojson *sj)
+{
+	return sj->path ? sj->path : "--silo";
+}
+
 static void warn(silo_medo_warn_fn fn, void *payload, const char *fmt, ...)
 	SILO_PRINTF(3, 4);
 
@@ -97,7 +113,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 {
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
 	struct strbuf why = STRBUF_INIT;
-	char hex[SILO_OID_MAX_HEXSZ + 1];
+	char hex[SILO_OID_MAX_HEXSZ + 1], reason[512];
 	int ret, code = SILO_ENOTFOUND, tried_cache = 0;
 	size_t i;
 
@@ -128,6 +144,13 @@ static int open_reading(silo **out, const char *treeptr_path,
 			ret = silo_remote_open_cached(&s, e->location);
 		else
 			ret = silo_open(&s, e->location);
+		/* The silo --silo names is the only one: not there, it is
+		 * the error, not "the object is not in it". */
+		if (ret < 0 && silo_option) {
+			medo_silo_why_not(reason, sizeof(reason), e->location, silo_error_message());
+			ret = silo_error_set(ret, "silo '%s' of --silo: %s", e->location, reason);
+			goto out;
+		}
 		/* The explicit transfer step: a silo is chosen by what can
 		 * really be read from it, so that a server that lacks the
 		 * object or offers a damaged copy is skipped for the next
@@ -164,9 +187,11 @@ static int open_reading(silo **out, const char *treeptr_path,
 			 * a slow silo costs one deadline a run, not one a
 			 * treeptr. */
 			if (!known && ((ret == 0 && have != SILO_ENET) ||
-				       medo_skip_add(e->location) != 0))
-				warn(on_warning, payload, "skipping silo '%s': %s", e->spec,
-				     silo_error_message());
+				       medo_skip_add(e->location) != 0)) {
+				medo_silo_why_not(reason, sizeof(reason), e->location, silo_error_message());
+				warn(on_warning, payload, "skipping silo '%s' of '%s': %s",
+				     e->location, silos_source(&sj), reason);
+			}
 			strbuf_addf(&why, "; '%s': %s", e->spec, silo_error_message());
 			if (have != SILO_ENOTFOUND)
 				code = have;
@@ -187,6 +212,7 @@ static int open_reading(silo **out, const char *treeptr_path,
 	else
 		ret = silo_error_set(code, "object %s is not in any silo of '%s'%s",
 				     hex, sj.path, why.buf ? why.buf : "");
+out:
 	silo_silojson_release(&sj);
 	strbuf_release(&why);
 	return ret;
@@ -196,6 +222,7 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 			   const char *silo_option)
 {
 	struct silo_silojson sj = SILO_SILOJSON_INIT;
+	char reason[512];
 	size_t i;
 	int ret;
 
@@ -208,9 +235,12 @@ int silo_medo_open_writing(silo **out, const char *treeptr_path,
 	if (i == sj.n)
 		ret = silo_error_set(SILO_ENOTFOUND, "no local silo to write to in '%s'",
 				     sj.path ? sj.path : silo_option);
-	else if ((ret = silo_open(out, sj.v[i].location)) < 0)
-		silo_error_wrap("silo '%s' of '%s'", sj.v[i].spec,
-				sj.path ? sj.path : "--silo");
+	else if ((ret = silo_open(out, sj.v[i].location)) < 0) {
+		medo_silo_why_not(reason, sizeof(reason), sj.v[i].location, silo_error_message());
+		ret = silo_error_set(ret, "silo '%s' of %s%s%s: %s", sj.v[i].location,
+				     sj.path ? "'" : "", silos_source(&sj), sj.path ? "'" : "",
+				     reason);
+	}
 	silo_silojson_release(&sj);
 	return ret;
 }
