@@ -4,7 +4,11 @@
 #include "silo/store.h"
 #include "silo/remote.h"
 #include "silo/treeptr.h"
+#include "alloc.h"
 #include "error-internal.h"
+#include "fsutil.h"
+#include "http.h"
+#include "pack.h"
 #include "medo-internal.h"
 #include "medo-skip.h"
 #include "strbuf.h"
@@ -270,4 +274,109 @@ int silo_medo_open_tree_objects(silo **out, const char *treeptr_path,
 					      payload);
 	return open_reading(out, treeptr_path, silo_option, &tp->tree, UINT64_MAX, tp, 0,
 			    on_warning, payload);
+}
+
+#define PACKS_NOW_MAX 64	/* names followed through .moved files */
+#define MOVED_READ_MAX 4096	/* bytes of one .moved file read */
+
+/* The text of pack/NAME.moved of the silo at LOCATION into *TEXT, or
+ * NULL when it has none (its pack is in place, or unknown). */
+static int read_moved(char **text, size_t *len, const char *location, int is_url,
+		      const char *name)
+{
+	char rel[128], *path;
+	int ret;
+
+	*text = NULL;
+	*len = 0;
+	snprintf(rel, sizeof(rel), "pack/%s.pack", name);
+	if (!is_url) {
+		if (!(path = fs_join(location, rel)))
+			return silo_error_oom();
+		ret = fs_exists(path);
+		free(path);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	snprintf(rel, sizeof(rel), "pack/%s" PACK_MOVED_SUFFIX, name);
+	if (!(path = fs_join(location, rel)))
+		return silo_error_oom();
+	if (is_url) {
+		enum http_result result;
+		char error[512];
+		ret = http_get_start(path, MOVED_READ_MAX, text, len, &result, error,
+				     sizeof(error));
+		if (ret == 0 && result == HTTP_NOT_FOUND) {
+			free(*text);
+			*text = NULL;
+		} else if (ret == 0 && result != HTTP_OK) {
+			free(*text);
+			*text = NULL;
+			ret = silo_error_set(SILO_ENET, "cannot fetch '%s': %s", path, error);
+		}
+	} else if ((ret = fs_read_file(text, len, path, MOVED_READ_MAX)) == SILO_ENOTFOUND) {
+		silo_error_clear();
+		ret = 0;
+	}
+	free(path);
+	return ret;
+}
+
+/* Add NAME (LEN bytes) to the N names of *V unless it is there. */
+static int add_name(char ***v, size_t *n, size_t *alloc, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*v)[i]) == len && !memcmp((*v)[i], name, len))
+			return 0;
+	if (ALLOC_GROW(*v, *n + 1, *alloc) < 0 || !((*v)[*n] = strndup(name, len)))
+		return silo_error_oom();
+	(*n)++;
+	return 0;
+}
+
+int silo_medo_packs_now(char ***out, size_t *n_out, const char *location, int is_url,
+			int format, char *const *names, size_t n)
+{
+	char **todo = NULL, **now = NULL, *text;
+	size_t n_todo = 0, a_todo = 0, n_now = 0, a_now = 0, i, len;
+	int ret = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	for (i = 0; i < n && ret >= 0; i++)
+		ret = add_name(&todo, &n_todo, &a_todo, names[i], strlen(names[i]));
+	for (i = 0; i < n_todo && ret >= 0; i++) {
+		const char *p, *end;
+
+		if ((ret = read_moved(&text, &len, location, is_url, todo[i])) < 0)
+			break;
+		if (!text) {
+			ret = add_name(&now, &n_now, &a_now, todo[i], strlen(todo[i]));
+			continue;
+		}
+		/* One name a line; a line cut off by MOVED_READ_MAX has no
+		 * newline and is not read, nor is a name that is not one. */
+		for (p = text, end = text + len; ret >= 0 && p < end && n_todo < PACKS_NOW_MAX; ) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			char file[128];
+			if (!nl)
+				break;
+			snprintf(file, sizeof(file), "%.*s.pack", (int)((size_t)(nl - p) < 100 ?
+								      nl - p : 100), p);
+			if ((size_t)(nl - p) < 100 && pack_name_is(file, format, "pack"))
+				ret = add_name(&todo, &n_todo, &a_todo, p, (size_t)(nl - p));
+			p = nl + 1;
+		}
+		free(text);
+	}
+	silo_medo_list_free(todo, n_todo);
+	if (ret < 0) {
+		silo_medo_list_free(now, n_now);
+		return ret;
+	}
+	*out = now;
+	*n_out = n_now;
+	return 0;
 }
