@@ -250,11 +250,17 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 	 * tree: the listing reads what it needs, the rest is drained. */
 	if (!opaque) {
 		ret = silo_tree_list_archive(&l, silo_object_format(s), file_read, &src, name);
-		if (ret == SILO_EINVALID)
+		/* Not an archive at all (a .deb is an ar archive): say what
+		 * trees are made of.  A bad entry of a real archive: say so. */
+		if (ret == SILO_EINVALID && !strncmp(silo_error_message(), "cannot read archive ",
+						      strlen("cannot read archive ")))
 			silo_error_wrap("cannot add '%s' as a tree: trees are made of directories "
 					"and of tar and zip archives, compressed or not "
 					"(gzip, bzip2, xz, lzma, lzip, zstd, lz4); "
 					"use --opaque to store the file as it is",
+					name);
+		else if (ret == SILO_EINVALID)
+			silo_error_wrap("cannot add '%s' as a tree (--opaque stores it as it is)",
 					name);
 		if (ret < 0)
 			goto out;
