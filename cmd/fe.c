@@ -1,5 +1,6 @@
 /* The front-end layer shared by silo, medo and knot (see fe.h). */
 #include "fe.h"
+#include "fe-json.h"
 #include "silo/cleanup.h"
 #include "silo/error.h"
 #include "silo/oid.h"
@@ -83,6 +84,8 @@ static void report(const char *kind, const char *fmt, va_list ap)
 	for (p = msg; *p; p++)
 		if (iscntrl((unsigned char)*p) && *p != '\t' && *p != '\n')
 			*p = '?';
+	if (!strcmp(kind, "error"))
+		fe_json_note_error(msg);
 	fputs(msg, stderr);
 	fputc('\n', stderr);
 	free(msg);
@@ -274,6 +277,13 @@ static int silence_stdout(void)
 	int fd;
 
 	fflush(stdout);
+	/* --json prints its document all the same (fe-json.h). */
+	if (fe_json && fe_json_fd < 0 &&
+	    (fe_json_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0) {
+		fprintf(stderr, "%s: error: cannot keep standard output: %s\n",
+			fe_tool_name, strerror(errno));
+		return -1;
+	}
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
 		fprintf(stderr, "%s: error: cannot open /dev/null: %s\n",
@@ -286,8 +296,11 @@ static int silence_stdout(void)
 	return 0;
 }
 
+/* 1 if O takes a value, 2 if it may, 0 if not (struct fe_opt_doc). */
 static int takes_arg(const struct fe_option *o)
 {
+	if (o->type == FE_OPT_JSON)
+		return 2;
 	return o->type == FE_OPT_STRING || o->type == FE_OPT_INT ||
 	       o->type == FE_OPT_STRINGS;
 }
@@ -356,12 +369,16 @@ int fe_usage_error(const struct fe_usage *usage, const struct fe_option *opts,
 		   const char *fmt, ...)
 {
 	va_list ap;
+	char *msg = NULL;
 
-	fprintf(stderr, "%s: error: ", fe_tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: error: %s\n", fe_tool_name, msg ? msg : "(out of memory)");
+	if (msg)
+		fe_json_note_error(msg);
+	free(msg);
 	fe_usage(stderr, usage, opts);
 	return FE_EXIT_USAGE;
 }
@@ -409,6 +426,14 @@ static int apply(const struct fe_option *o, const char *arg, int negated,
 		return set_int(o, arg, spelled);
 	case FE_OPT_STRINGS:
 		return add_string(o->value, arg);
+	case FE_OPT_JSON:
+		if (fe_json_set_style(arg) < 0) {
+			fprintf(stderr, "%s: error: option '--json' takes pretty or compact, not '%s'\n",
+				fe_tool_name, arg);
+			return -1;
+		}
+		*(int *)o->value = 1;
+		return 0;
 	default:
 		return -1;
 	}
@@ -465,7 +490,10 @@ int fe_parse_options(int argc, const char **argv, const struct fe_option *opts,
 				fe_usage_error(usage, opts, "unknown option '--%.*s'", (int)len, name);
 				return FE_PARSE_ERROR;
 			}
-			if (takes_arg(o)) {
+			if (takes_arg(o) == 2) {
+				if (apply(o, eq ? eq + 1 : NULL, 0, a) < 0)
+					return FE_PARSE_ERROR;
+			} else if (takes_arg(o)) {
 				const char *arg = eq ? eq + 1 : NULL;
 				if (!arg) {
 					if (i + 1 >= argc) {
@@ -683,5 +711,5 @@ int fe_run_tool(const struct fe_tool *tool, int argc, const char **argv)
 	if (!cmd)
 		return fe_error(FE_EXIT_USAGE, "'%s' is not a %s command; see '%s --help'",
 				name, tool->name, tool->name);
-	return finish_stdout(cmd->fn(argc - 1, argv + 1));
+	return finish_stdout(fe_json_finish(cmd->fn(argc - 1, argv + 1)));
 }

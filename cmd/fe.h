@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include "strvec.h"
 
-/* Exit statuses shared by all three tools (Documentation/silo.1.scd). */
+/* Exit statuses shared by all three tools: the one table, documented
+ * under EXIT STATUS in Documentation/silo.1.scd (t0007 checks both agree
+ * and holds the commands to it). */
 enum fe_exit {
 	FE_EXIT_OK = 0,
 	FE_EXIT_NEGATIVE = 1,	/* a negative answer: bad object, tree differs */
@@ -167,8 +169,9 @@ enum fe_opt_type {
 	FE_OPT_COUNT,	/* int: incremented each time */
 	FE_OPT_STRING,	/* const char *: the argument */
 	FE_OPT_INT,	/* int: the argument, a whole number */
-	FE_OPT_STRINGS	/* struct strvec (strvec.h): a copy of every argument,
+	FE_OPT_STRINGS,	/* struct strvec (strvec.h): a copy of every argument,
 			   in order; strvec_clear() when done */
+	FE_OPT_JSON	/* int: 1 with --json[=pretty|compact] (fe-json.h) */
 };
 
 struct fe_option {
@@ -184,12 +187,13 @@ struct fe_option {
 #define OPT_STRING(s, l, v) { FE_OPT_STRING, (s), (l), (v) }
 #define OPT_INT(s, l, v) { FE_OPT_INT, (s), (l), (v) }
 #define OPT_STRINGS(s, l, v) { FE_OPT_STRINGS, (s), (l), (v) }
+#define OPT_JSON(v) { FE_OPT_JSON, 0, "json", (v) }
 
 /* An option as its page documents it. */
 struct fe_opt_doc {
 	char short_name;	/* 0 for none */
 	const char *long_name;	/* NULL for none */
-	int takes_value;
+	int takes_value;	/* 0, 1, or 2: a value that may be left out */
 };
 
 /* A command's usage, generated from its page. */

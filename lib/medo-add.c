@@ -252,9 +252,18 @@ static int add_file(struct silo_treeptr *tp, silo *s, const char *path,
 	 * tree: the listing reads what it needs, the rest is drained. */
 	if (!opaque) {
 		ret = silo_tree_list_archive(&l, silo_object_format(s), file_read, &src, name);
-		if (ret == SILO_EINVALID)
-			silo__error_wrap("cannot add '%s' as an archive (use --opaque to keep any file as is)",
-					 name);
+		/* Not an archive at all (a .deb is an ar archive): say what
+		 * trees are made of.  A bad entry of a real archive: say so. */
+		if (ret == SILO_EINVALID && !strncmp(silo_error_message(), "cannot read archive ",
+						      strlen("cannot read archive ")))
+			silo__error_wrap("cannot add '%s' as a tree: trees are made of directories "
+					"and of tar and zip archives, compressed or not "
+					"(gzip, bzip2, xz, lzma, lzip, zstd, lz4); "
+					"use --opaque to store the file as it is",
+					name);
+		else if (ret == SILO_EINVALID)
+			silo__error_wrap("cannot add '%s' as a tree (--opaque stores it as it is)",
+					name);
 		if (ret < 0)
 			goto out;
 		if ((ret = silo_tree_list_id(&tp->tree, &l)) < 0)

@@ -142,8 +142,9 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 	if (!(fs->why = strdup(silo_error_message())))
 		return silo__error_oom();
 	if (f->o.on_warning) {
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "skipping silo '%s': %s", e->spec, fs->why);
+		char msg[1024], reason[512];
+		medo_silo_why_not(reason, sizeof(reason), e->location, fs->why);
+		snprintf(msg, sizeof(msg), "skipping silo '%s': %s", e->location, reason);
 		f->o.on_warning(f->o.payload, msg);
 	}
 	silo_free(fs->s);
@@ -156,9 +157,12 @@ static int open_silo(struct fsck_silo **out, silo_medo_fsck *f,
 static int unchecked(struct silo_medo_fsck_result *result, const struct silo_silojson_entry *e,
 		     int code, const char *why)
 {
+	char reason[512];
+
 	result->unchecked++;
 	result->error = code;
-	snprintf(result->why, sizeof(result->why), "silo '%s': %s", e->spec, why);
+	medo_silo_why_not(reason, sizeof(reason), e->location, why);
+	snprintf(result->why, sizeof(result->why), "silo '%s': %s", e->location, reason);
 	return 0;
 }
 
@@ -193,7 +197,7 @@ static int check_one(struct silo_medo_fsck_result *result, silo_medo_fsck *f,
 			return ret;
 		if (f->o.on_warning) {
 			char msg[1024];
-			snprintf(msg, sizeof(msg), "skipping silo '%s' for '%s': %s", e->spec,
+			snprintf(msg, sizeof(msg), "skipping silo '%s' for '%s': %s", e->location,
 				 name, silo_error_message());
 			f->o.on_warning(f->o.payload, msg);
 		}

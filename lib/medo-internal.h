@@ -45,6 +45,14 @@ char **medo_treeptr_packs(const struct silo_treeptr *tp, size_t *n);
  * silo). */
 int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section);
 
+/*
+ * Why the silo at LOCATION cannot be used, into BUF: MSG (an error
+ * message about it), without the "'LOCATION' " it starts with when it does, so
+ * that a message naming the silo names it once, in one form ("skipping
+ * silo 'x.silo' of 'm/SILO.json': does not exist").
+ */
+void medo_silo_why_not(char *buf, size_t size, const char *location, const char *msg);
+
 /* ---- the tree kind (medo-tree-write.c) ---- */
 
 struct silo_treeptr;

@@ -416,6 +416,17 @@ int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 	struct mnt m;
 	int ret = 0;
 
+	struct stat st;
+
+	/* Said here, not by libfuse ("fuse: failed to access mountpoint")
+	 * followed by a guess about /dev/fuse. */
+	if (stat(mountpoint, &st) < 0)
+		return errno == ENOENT ?
+			silo__error_set(SILO_ENOTFOUND, "mount point '%s' does not exist", mountpoint) :
+			silo__error_errno("cannot use '%s' as a mount point", mountpoint);
+	if (!S_ISDIR(st.st_mode))
+		return silo__error_set(SILO_EINVALID, "mount point '%s' is not a directory",
+				      mountpoint);
 	memset(&m, 0, sizeof(m));
 	m.t = t;
 	m.opts = opts;

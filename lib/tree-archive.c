@@ -78,6 +78,24 @@ static la_ssize_t src_read(struct archive *a, void *client, const void **buf)
 	return r ? (la_ssize_t)len : 0;
 }
 
+/*
+ * After the archive was found bad: read the rest of the source, so that
+ * a stored object whose bytes do not match its id (which its reader
+ * finds at the end) is reported as corrupt rather than as a bad archive.
+ * Returns the source's failure, or 0.
+ */
+static int src_drain(struct src_state *s)
+{
+	const void *data;
+	size_t len;
+	int r;
+
+	while (!s->eof && !s->code)
+		if ((r = src_pull(s, &data, &len)) < 0)
+			return r;
+	return 0;
+}
+
 /* Read at least 4 bytes (unless the source is shorter) into s->head. */
 static int src_sniff(struct src_state *s)
 {
@@ -765,6 +783,11 @@ int tree_archive_walk(struct silo_tree_list *out, int format,
 	w.list.n = w.list.alloc = 0;
 	ret = 0;
 out:
+	if ((ret == SILO_EINVALID || ret == SILO_EUNSAFE) && !w.src.code) {
+		int r = src_drain(&w.src);
+		if (r == SILO_ECORRUPT)
+			ret = r;
+	}
 	if (w.a)
 		archive_read_free(w.a);
 	if (spool_fd >= 0)

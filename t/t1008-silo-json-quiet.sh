@@ -74,7 +74,7 @@ test_expect_success 'ls: -z and --json together are a usage error' '
 test_expect_success 'verify --json counts objects and lists problems' '
 	silo verify --json s >out &&
 	json_check out "
-assert d == {\"objects\": 2, \"bad\": 0, \"warnings\": 0, \"problems\": []}, d
+assert d == {\"exit\": 0, \"objects\": 2, \"bad\": 0, \"warnings\": 0, \"problems\": []}, d
 " &&
 	cp -r s bad.silo &&
 	f=bad.silo/objects/$(cut -c1-2 id1)/$(cut -c3- id1).gz &&
@@ -94,7 +94,7 @@ test_expect_success 'put --json gives each file its id' '
 	silo put --silo s --json one two >out &&
 	json_check out "
 ids = open(\"ids\").read().split()
-assert d == {\"objects\": [{\"file\": \"one\", \"id\": ids[0]}, {\"file\": \"two\", \"id\": ids[1]}]}, d
+assert d == {\"exit\": 0, \"objects\": [{\"file\": \"one\", \"id\": ids[0]}, {\"file\": \"two\", \"id\": ids[1]}]}, d
 "
 '
 

@@ -144,15 +144,24 @@ test_expect_success 'repack -a again writes the same packs' '
 	grep "\"removed_packs\": 0" out
 '
 
-test_expect_success 'url-for prints the packs of a tree-kind treeptr' '
+test_expect_success 'url-for prints the packs of a tree-kind treeptr, followed through .moved' '
 	p=$(packs_of m/v2.treeptr) &&
-	for x in $p; do echo "deps.silo/pack/$x.pack"; done >expect &&
-	test_line_count = 2 expect &&
+	for x in $p; do
+		if test -f deps.silo/pack/$x.pack
+		then echo $x
+		else cat deps.silo/pack/$x.moved
+		fi
+	done | awk "!seen[\$0]++" | sed "s|.*|deps.silo/pack/&.pack|" >expect &&
+	test_line_count 2 expect &&
+	! grep -q -F "$(echo $p | cut -d" " -f1)" expect &&
 	medo url-for m/v2.treeptr >actual &&
 	test_cmp expect actual &&
+	for f in $(cat actual); do test -f $f || return 1; done &&
 	for x in $p; do echo "http://h/s/pack/$x.pack"; done >expect &&
-	medo url-for --silo http://h/s/ m/v2.treeptr >actual &&
-	test_cmp expect actual &&
+	medo url-for --silo http://h/s/ m/v2.treeptr m/v2.treeptr >actual 2>err &&
+	cat expect expect >expect2 && test_cmp expect2 actual &&
+	test_line_count 1 err &&
+	grep "^medo: warning: cannot read the .moved files of silo .http://h/s/. (cannot fetch .http://h/s/pack/pack-[0-9a-f]*\.moved.: .*): printing the packs the treeptrs name\$" err &&
 	medo url-for --json m/v2.treeptr >out &&
 	grep -c "deps.silo/pack/pack-" out >n && echo 2 >expect && test_cmp expect n &&
 	medo url-for m/tarred.treeptr >actual &&

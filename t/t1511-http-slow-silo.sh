@@ -37,7 +37,7 @@ test_expect_success 'expand leaves the slow silo after the bound, once a run, wi
 	medo verify deps.medo out &&
 	id=$(sed -n "s/^ *\"object\": \"\([0-9a-f]*\)\",$/\1/p" deps.medo/a.treeptr) &&
 	obj=objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz &&
-	echo "medo: warning: skipping silo '\''$SLOW_URL/deps.silo'\'': cannot fetch '\''$SLOW_URL/deps.silo/$obj'\'': slower than 1000 bytes/s (SILO_HTTP_MIN_RATE) for 2 s (SILO_HTTP_TIMEOUT), after N bytes" >expect &&
+	echo "medo: warning: skipping silo '\''$SLOW_URL/deps.silo'\'' of '\''deps.medo/SILO.json'\'': cannot fetch '\''$SLOW_URL/deps.silo/$obj'\'': slower than 1000 bytes/s (SILO_HTTP_MIN_RATE) for 2 s (SILO_HTTP_TIMEOUT), after N bytes" >expect &&
 	sed "s/after [0-9]* bytes$/after N bytes/" err >actual &&
 	test_cmp expect actual &&
 	echo 1 >expect && slow_requests >actual && test_cmp expect actual
@@ -46,7 +46,7 @@ test_expect_success 'expand leaves the slow silo after the bound, once a run, wi
 test_expect_success 'a range of a pack that trickles is left the same way' '
 	SILO_CACHE_DIR=$PWD/c2 limited medo expand tree.medo/c.treeptr out-c 2>err &&
 	diff -r c out-c &&
-	grep "^medo: warning: skipping silo .$SLOW_URL/deps.silo.: .*\.pack.: slower than 1000 bytes/s (SILO_HTTP_MIN_RATE) for 2 s (SILO_HTTP_TIMEOUT), after [0-9]* bytes$" err &&
+	grep "^medo: warning: skipping silo .$SLOW_URL/deps.silo. of .tree.medo/SILO.json.: .*\.pack.: slower than 1000 bytes/s (SILO_HTTP_MIN_RATE) for 2 s (SILO_HTTP_TIMEOUT), after [0-9]* bytes$" err &&
 	test_line_count 1 err
 '
 

@@ -74,8 +74,8 @@ test_expect_success 'a silo that fails is skipped with a warning and the next is
 	SILO_HTTP_RETRIES=0 SILO_CACHE_DIR=$PWD/cache medo expand deps/src.medo/a/b/x.treeptr out 2>err &&
 	test_cmp f out &&
 	cat >expect <<-END &&
-	medo: warning: skipping silo '\''http://127.0.0.1:$port/deps.silo/'\'': cannot fetch '\''http://127.0.0.1:$port/deps.silo/config.json'\'': Couldn'\''t connect to server
-	medo: warning: skipping silo '\''missing.silo'\'': '\''deps/src.medo/missing.silo'\'' does not exist
+	medo: warning: skipping silo '\''http://127.0.0.1:$port/deps.silo/'\'' of '\''deps/src.medo/SILO.json'\'': cannot fetch '\''http://127.0.0.1:$port/deps.silo/config.json'\'': Couldn'\''t connect to server
+	medo: warning: skipping silo '\''deps/src.medo/missing.silo'\'' of '\''deps/src.medo/SILO.json'\'': does not exist
 	END
 	test_cmp expect err
 '

@@ -313,7 +313,7 @@ test_expect_success 'add --opaque keeps any file as is, with no tree id' '
 test_expect_success 'a file that is not an archive needs --opaque (exit 5)' '
 	echo "just text" >notes.txt &&
 	test_expect_code 5 medo add notes.txt deps/x.medo/notes.treeptr 2>err &&
-	grep "^medo: error: cannot add .notes.txt. as an archive (use --opaque to keep any file as is)" err &&
+	grep "^medo: error: cannot add .notes.txt. as a tree: trees are made of directories and of tar and zip archives, compressed or not (gzip, bzip2, xz, lzma, lzip, zstd, lz4); use --opaque to store the file as it is: " err &&
 	! test -e deps/x.medo/notes.treeptr
 '
 

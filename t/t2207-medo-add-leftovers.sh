@@ -35,7 +35,7 @@ test_expect_success 'setup' '
 
 test_expect_success 'an archive 5000 levels deep is refused by add, nothing stored' '
 	test_must_fail medo add deep.tar deps/x.medo/deep.treeptr 2>err &&
-	grep "^medo: error: cannot add .deep\.tar. as an archive.*: refusing entry .\.\.\..*d/f. of archive .deep\.tar.: nested deeper than 4096 levels" err &&
+	grep "^medo: error: cannot add .deep\.tar. as a tree .*: refusing entry .\.\.\..*d/f. of archive .deep\.tar.: nested deeper than 4096 levels" err &&
 	! test -e deps/x.medo/deep.treeptr &&
 	silo ls --silo deps.silo >out && test_must_be_empty out
 '

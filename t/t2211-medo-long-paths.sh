@@ -63,7 +63,7 @@ test_expect_success 'the tree kind of the same tree, added and expanded far away
 test_expect_success 'a 4096-byte path is refused by add: exit 5, nothing stored' '
 	silo ls --silo deps.silo >before &&
 	test_expect_code 5 medo add p4096.tar m/b.treeptr 2>err &&
-	grep "^medo: error: cannot add .p4096.tar. as an archive .*: refusing entry .*: a path longer than 4095 bytes$" err &&
+	grep "^medo: error: cannot add .p4096.tar. as a tree .*: refusing entry .*: a path longer than 4095 bytes$" err &&
 	silo ls --silo deps.silo >after && test_cmp before after &&
 	! test -e m/b.treeptr
 '

@@ -91,7 +91,7 @@ test_expect_success '--json: the prune of silo prune, the check of medo fsck' '
 	(cd repo && medo gc --silo deps.silo --json) >out.json &&
 	json_check out.json "
 p, f = d[\"prune\"], d[\"fsck\"]
-assert sorted(d) == [\"fsck\", \"prune\"], d
+assert sorted(d) == [\"exit\", \"fsck\", \"prune\"], d
 assert p[\"removed\"] == 1 and p[\"dry_run\"] is False and len(p[\"paths\"]) == 1, p
 assert f == {\"treeptrs\": 6, \"objects\": 18, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, f"
 '

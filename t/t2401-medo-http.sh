@@ -59,7 +59,7 @@ test_expect_success 'a silo that refuses connections is skipped for the next one
 	cp deps.medo/x/t3.treeptr fb.medo/ &&
 	SILO_CACHE_DIR=$PWD/cache-fb medo expand fb.medo/t3.treeptr out3 2>err &&
 	diff -r --no-dereference t3 out3 &&
-	grep "^medo: warning: skipping silo .http://127.0.0.1:$port/deps.silo.: " err
+	grep "^medo: warning: skipping silo .http://127.0.0.1:$port/deps.silo. of .fb.medo/SILO.json.: " err
 '
 
 test_expect_success 'a silo that lacks the object (404) is skipped for the next one' '

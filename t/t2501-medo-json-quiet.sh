@@ -65,7 +65,7 @@ assert all(x[\"result\"] == \"expanded\" and \"error\" not in x for x in t), t
 " &&
 	medo expand --json m.medo/a.treeptr d3/a >out &&
 	json_check out "
-assert d == {\"trees\": [{\"treeptr\": \"m.medo/a.treeptr\", \"dest\": \"d3/a\", \"result\": \"present\"}]}, d
+assert d == {\"exit\": 0, \"trees\": [{\"treeptr\": \"m.medo/a.treeptr\", \"dest\": \"d3/a\", \"result\": \"present\"}]}, d
 " &&
 	echo other >d3/a/f &&
 	test_expect_code 8 medo expand --json m.medo d3 >out 2>err &&
@@ -89,7 +89,7 @@ assert all(x[\"path\"] == \"objects/%s/%s.gz\" % (x[\"id\"][:2], x[\"id\"][2:]) 
 test_expect_success 'tree-id --json' '
 	medo tree-id --json src/a >out &&
 	json_check out "
-assert d == {\"tree\": open(\"tree-a\").read().strip(), \"object_format\": \"sha1\", \"entries\": 1}, d
+assert d == {\"exit\": 0, \"tree\": open(\"tree-a\").read().strip(), \"object_format\": \"sha1\", \"entries\": 1}, d
 "
 '
 
@@ -129,7 +129,7 @@ assert t[1][\"state\"] == \"missing\" and t[1][\"dir\"] == \"d4/sub/b\", t
 	medo expand m.medo d5 &&
 	medo verify --json m.medo/a.treeptr d5/a >out &&
 	json_check out "
-assert d == {\"trees\": [{\"treeptr\": \"m.medo/a.treeptr\", \"dir\": \"d5/a\", \"state\": \"same\", \"differences\": []}]}, d
+assert d == {\"exit\": 0, \"trees\": [{\"treeptr\": \"m.medo/a.treeptr\", \"dir\": \"d5/a\", \"state\": \"same\", \"differences\": []}]}, d
 "
 '
 

@@ -19,12 +19,36 @@ test_expect_success 'setup: eleven treeptrs whose first silos are unusable' '
 test_expect_success 'a silo that does not exist and one that is not a silo: one line each' '
 	medo expand -j 4 deps/source.medo DEST 2>err &&
 	cat >expect <<-\EOF &&
-	medo: warning: skipping silo '\''../../../deps.silo'\'': '\''../deps.silo'\'' does not exist
-	medo: warning: skipping silo '\''../../plain'\'': '\''plain'\'' is not a silo: it has no config.json
+	medo: warning: skipping silo '\''../deps.silo'\'' of '\''deps/source.medo/SILO.json'\'': does not exist
+	medo: warning: skipping silo '\''plain'\'' of '\''deps/source.medo/SILO.json'\'': is not a silo: it has no config.json
 	EOF
 	sort err >actual && sort expect >expect.sorted &&
 	test_cmp expect.sorted actual &&
 	medo verify deps/source.medo DEST
+'
+
+test_expect_success 'the same warnings from ls, cat and diff: one path form, once' '
+	for c in "ls -r deps/source.medo/t1.treeptr" "cat deps/source.medo/t2.treeptr f" \
+		 "diff deps/source.medo/t1.treeptr deps/source.medo/t2.treeptr"; do
+		rc=0 && medo $c >/dev/null 2>err || rc=$? &&
+		test $rc -le 1 && sort err >actual &&
+		test_cmp expect.sorted actual || { echo "in: medo $c"; return 1; }
+	done
+'
+
+test_expect_success 'a --silo that does not exist is a missing silo, not a missing object' '
+	test_expect_code 3 medo expand --silo=no.silo deps/source.medo d-opt 2>err &&
+	test_line_count 11 err &&
+	! grep -v "^medo: error: t[0-9]*\.treeptr: silo .no\.silo. of --silo: does not exist\$" err &&
+	for c in "expand deps/source.medo/t1.treeptr d-opt" "ls deps/source.medo/t1.treeptr" \
+		 "cat deps/source.medo/t1.treeptr f" "add src/t1 deps/source.medo/new.treeptr"; do
+		test_expect_code 3 medo $c --silo=no.silo >out 2>err &&
+		echo "medo: error: silo '\''no.silo'\'' of --silo: does not exist" >expect &&
+		test_cmp expect err || { echo "in: medo $c"; return 1; }
+	done &&
+	test_expect_code 3 medo ls --silo=plain deps/source.medo/t1.treeptr 2>err &&
+	echo "medo: error: silo '\''plain'\'' of --silo: is not a silo: it has no config.json" >expect &&
+	test_cmp expect err
 '
 
 test_expect_success 'medo verify of changed trees warns once too' '

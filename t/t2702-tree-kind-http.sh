@@ -160,4 +160,17 @@ test_expect_success 'after silo repack -a -d, readers follow the removed packs'"
 	grep "GET /deps.silo/pack/$p1.moved" log
 '
 
+test_expect_success 'after the repack, url-for lists the packs that are there, never one that 404s' '
+	p1=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" deps.medo/v1.treeptr) &&
+	new=$(sed -n "s/^P \(pack-[0-9a-f]*\)\.pack$/\1/p" "$HTTPD_ROOT/deps.silo/pack/packs") &&
+	medo url-for deps.medo/v1.treeptr deps.medo/v2.treeptr >urls &&
+	echo "$HTTPD_URL/deps.silo/pack/$new.pack" >one &&
+	cat one one >expect && test_cmp expect urls &&
+	for u in $(cat urls); do
+		code=$(curl -s -o /dev/null -w "%{http_code}" "$u") &&
+		test "$code" = 200 || { echo "$u: $code"; return 1; }
+	done &&
+	! grep -q "$p1" urls
+'
+
 test_done

@@ -65,7 +65,8 @@ test_expect_success 'ls --json' '
 	      "size": 100000,
 	      "type": "blob"
 	    }
-	  ]
+	  ],
+	  "exit": 0
 	}
 	EOF
 	test_cmp expect actual
@@ -134,7 +135,7 @@ test_expect_success 'diff names what was added, removed and changed, in path ord
 
 test_expect_success 'diff --json' '
 	medo diff --json m/v1.treeptr m/v1-tar.treeptr >actual &&
-	printf "{\n  \"changes\": [],\n  \"differs\": false\n}\n" >expect &&
+	printf "{\n  \"changes\": [],\n  \"differs\": false,\n  \"exit\": 0\n}\n" >expect &&
 	test_cmp expect actual
 '
 
@@ -286,6 +287,7 @@ test_expect_success 'show --json' '
 	medo show --json v1 >actual &&
 	cat >expect <<-EOF &&
 	{
+	  "exit": 0,
 	  "items": [
 	    {
 	      "files": 6,

@@ -25,6 +25,16 @@ test_expect_success 'setup: a tree with files, symlinks and modes, as the tree k
 	medo expand m/src.treeptr expanded
 '
 
+test_expect_success 'a mount point that does not exist, or is a file, is said so' '
+	test_expect_code 3 medo mount m/src.treeptr no-such-dir 2>err &&
+	echo "medo: error: mount point '\''no-such-dir'\'' does not exist" >expect &&
+	test_cmp expect err &&
+	echo x >a-file &&
+	test_expect_code 5 medo mount m/src.treeptr a-file 2>err &&
+	echo "medo: error: mount point '\''a-file'\'' is not a directory" >expect &&
+	test_cmp expect err
+'
+
 test_have_prereq FUSE || say "mount tests skipped: $(test_prereq_reason_ FUSE)"
 
 test_expect_success FUSE 'find and cat of every file of the mount match an expanded copy' '

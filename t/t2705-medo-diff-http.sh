@@ -92,7 +92,8 @@ test_expect_success 'with v1 listed once (its tree section cached), only v2'"'"'
 	      "path": "chg/new"
 	    }
 	  ],
-	  "differs": true
+	  "differs": true,
+	  "exit": 1
 	}
 	EOF
 	test_cmp expect actual &&

@@ -86,7 +86,7 @@ test_expect_success 'knot list: the versions without a source are a state, not a
 	EOF
 	test_cmp expect actual &&
 	knot list --json deps/source.medo >json &&
-	python3 -c "import json, sys; a = [x for x in json.load(open(\"json\")) if x[\"state\"] == \"no-source\"]; print(a[0][\"name\"], a[0][\"version\"], a[0][\"key\"], a[0][\"reason\"])" >actual &&
+	python3 -c "import json, sys; a = [x for x in json.load(open(\"json\"))[\"tasks\"] if x[\"state\"] == \"no-source\"]; print(a[0][\"name\"], a[0][\"version\"], a[0][\"key\"], a[0][\"reason\"])" >actual &&
 	echo "shell 4.4 None shell/4.4: its source treeptr '\''$PWD/deps/source.medo/shell/shell-4.4.treeptr'\'' is missing" >expect &&
 	test_cmp expect actual
 '

@@ -14,7 +14,16 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 tree=$src
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/silo-demo.XXXXXX")
+# Removed if the demo fails or is stopped; kept when it ends well, with
+# what it made (the silo, the trees, knot's report) to look at.
 trap 'rm -rf "$work"' EXIT INT TERM
+
+# The last line of a demo that ran to its end; the directory stays.
+finish() {
+	trap - EXIT INT TERM
+	step "done; the demo's files are kept in $work (remove it with: rm -rf $work)"
+	exit 0
+}
 
 step() {
 	printf '%s\n' "$*"
@@ -99,8 +108,7 @@ if [ -n "$why" ]; then
 fi
 if ! fetched=$(sh "$src/tools/fetch-sources.sh" dash 2>"$work/fetch.err"); then
 	step "knot: skipped, the dash source could not be fetched: $(tail -n 1 "$work/fetch.err")"
-	step "done; removing $work"
-	exit 0
+	finish
 fi
 set -- $fetched
 mkdir -p deps/source.medo
@@ -126,4 +134,4 @@ knot build $box -v deps/source.medo >again.txt
 step "knot build again: $(cat again.txt) in $((($(date +%s%N) - start) / 1000000)) ms (a cache hit)"
 step "knot show $tp:"
 knot show "$tp" | sed 's/^/    /'
-step "done; removing $work"
+finish

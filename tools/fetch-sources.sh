@@ -19,12 +19,33 @@
 set -eu
 
 CACHE=${SILO_SOURCES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/silo-sources}
+
+# The comment at the top of this file is the usage.
+usage() {
+	sed -n '2,/^set -eu$/s/^# \{0,1\}//p' "$0"
+}
+
 medo_dir=
-if [ "${1:-}" = --medo ]; then
+case ${1:-} in
+-h|--help)
+	usage
+	exit 0
+	;;
+--medo)
 	[ $# -ge 2 ] || { echo "fetch-sources: --medo needs a directory" >&2; exit 2; }
 	medo_dir=$2
 	shift 2
-fi
+	;;
+esac
+for p in "$@"; do
+	case $p in
+	-*)
+		echo "fetch-sources: unknown option '$p' (packages are named without a dash)" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+done
 [ $# -gt 0 ] || set -- dash cmark
 pkgs=$*
 

@@ -27,7 +27,8 @@ the rule; nothing is written then.
 The source's rules (HACKING says how to add a command or an option):
 
 - An option entry's header names its options, separated by ", ":
-  *-x*, *--long*, *-x*, *--long*=_arg_, *-x* _arg_, *--long*=*a*|*b*.
+  *-x*, *--long*, *-x*, *--long*=_arg_, *-x* _arg_, *--long*=*a*|*b*,
+  *--long*[=*a*|*b*] (a value that may be left out).
   A short name followed by a long one is one option.  An item that is not
   an option (*--silo*=_dir_, _silo_) is shown but names nothing.
 - Right below the header, a line "; help" for each option: what --help
@@ -98,8 +99,9 @@ def nonblank(body):
 
 
 class Option:
-    def __init__(self, short, long, arg):
+    def __init__(self, short, long, arg, optional=False):
         self.short, self.long, self.arg = short, long, arg
+        self.optional = optional  # --long[=arg]
         self.help = None
 
     def key(self):
@@ -113,7 +115,9 @@ class Option:
             s = "-" + self.short
         else:
             s = "    --" + self.long
-        if self.arg:
+        if self.optional:
+            s += "[=" + self.arg + "]"
+        elif self.arg:
             s += ("=" if self.long else " ") + self.arg
         return s
 
@@ -127,7 +131,7 @@ def placeholder_text(path, lineno, text):
     return out
 
 
-OPT_ITEM = re.compile(r"\*(--?)([A-Za-z0-9][A-Za-z0-9-]*)\*(?:([= ])(.*))?")
+OPT_ITEM = re.compile(r"\*(--?)([A-Za-z0-9][A-Za-z0-9-]*)\*(?:(\[=|[= ])(.*))?")
 
 
 def parse_header(path, lineno, header):
@@ -141,6 +145,12 @@ def parse_header(path, lineno, header):
                 continue  # an argument that may stand instead
             fail(path, lineno, "cannot read %r in the entry %r" % (item, header))
         dashes, name, sep, arg = m.groups()
+        optional = sep == "[="
+        if optional:
+            # *--long*[=_arg_]: a value that may be left out
+            if dashes != "--" or not arg.endswith("]"):
+                fail(path, lineno, "write *--long*[=_arg_], not %r" % item)
+            arg, sep = arg[:-1], "="
         if arg is not None:
             if (dashes == "-") != (sep == " "):
                 fail(path, lineno, "write *-x* _arg_ or *--long*=_arg_, not %r" % item)
@@ -152,6 +162,8 @@ def parse_header(path, lineno, header):
                 opts.append(pending)
             pending = Option(name, None, arg)
             continue
+        if optional and pending:
+            fail(path, lineno, "an optional value needs a long option alone: %r" % item)
         if pending:
             if pending.arg and arg and pending.arg != arg:
                 fail(path, lineno, "-%s and --%s take different arguments" % (pending.short, name))
@@ -159,7 +171,7 @@ def parse_header(path, lineno, header):
             opts.append(pending)
             pending = None
         else:
-            opts.append(Option(None, name, arg))
+            opts.append(Option(None, name, arg, optional))
     if pending:
         opts.append(pending)
     if not opts:
@@ -460,7 +472,8 @@ class Docs:
                 for o in c.options():
                     out.append("\t{ %s, %s, %d }," % (
                         "'%s'" % o.short if o.short else "0",
-                        c_string(o.long) if o.long else "NULL", 1 if o.arg else 0))
+                        c_string(o.long) if o.long else "NULL",
+                        2 if o.optional else 1 if o.arg else 0))
                 out.append("\t{ 0, NULL, 0 }")
                 out.append("};")
                 out.append("")
@@ -507,7 +520,7 @@ class Docs:
                     if o.short:
                         words.append("-" + o.short)
                     if o.long:
-                        words.append("--" + o.long + ("=" if o.arg else ""))
+                        words.append("--" + o.long + ("=" if o.arg and not o.optional else ""))
                         if o.arg:
                             values.append(("%s %s --%s" % (t.name, c.name, o.long), o.arg))
                 out.append("\t[%s]=%s" % (sh_quote("%s %s" % (t.name, c.name)),

@@ -1,5 +1,6 @@
 /* knot list: recipes, versions, keys and what is published. */
 #include "knot-cmd.h"
+#include "fe-json.h"
 #include "silo/error.h"
 
 #include <jansson.h>
@@ -24,7 +25,7 @@ int cmd_knot_list(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_STRING(0, "derived", &cfg.derived),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	const char *def[] = { "deps/source.medo", NULL };
@@ -78,13 +79,8 @@ int cmd_knot_list(int argc, const char **argv)
 			status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	}
 	if (json) {
-		char *text = json_dumps(arr, JSON_INDENT(2));
-		if (text)
-			printf("%s\n", text);
-		else
-			status = fe_error(FE_EXIT_FAILURE, "out of memory");
-		free(text);
-		json_decref(arr);
+		int ret = fe_json_print(json_pack("{s:o}", "tasks", arr));
+		status = status ? status : ret;
 	}
 	silo_knot_set_free(set);
 	return status;

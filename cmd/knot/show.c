@@ -1,5 +1,6 @@
 /* knot show: the provenance of a built wedge. */
 #include "knot-cmd.h"
+#include "fe-json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@ int cmd_knot_show(int argc, const char **argv)
 {
 	int json = 0, ret;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	char *out = NULL;
@@ -26,7 +27,12 @@ int cmd_knot_show(int argc, const char **argv)
 	if (ret < 0)
 		return fe_lib_error(ret);
 	if (json) {
-		printf("%s\n", out);
+		json_error_t jerr;
+		json_t *doc = json_loads(out, 0, &jerr);
+		free(out);
+		if (!doc)
+			return fe_error(FE_EXIT_FAILURE, "cannot read the provenance: %s", jerr.text);
+		return fe_json_print(doc);
 	} else {
 		/* "field<TAB>value" as "field: value", aligned */
 		char *line, *save = NULL;

@@ -5,6 +5,8 @@
 #include "silo/integrity.h"
 #include "silo/error.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef SILO_VERSION
@@ -12,6 +14,40 @@
 #endif
 
 static const struct fe_usage *const usage = &fe_usage_medo_add;
+
+/*
+ * The treeptr to write for SRC when the command line names the directory
+ * DIR (or ends in '/'): DIR/<name of SRC>.treeptr, the name being SRC's
+ * last path component (of a URL, without its query), so that medo
+ * expand of DIR restores a file under its own name.  NULL with *err set
+ * to an exit status when no name can be taken from SRC.
+ */
+static char *treeptr_in_dir(const char *dir, const char *src, int *err)
+{
+	size_t len = strcspn(src, "?#"), end;
+	const char *name;
+	char *out = NULL;
+
+	if (strstr(src, "://") == NULL)
+		len = strlen(src);
+	while (len > 1 && src[len - 1] == '/')
+		len--;
+	for (end = len; end > 0 && src[end - 1] != '/'; end--)
+		;
+	name = src + end;
+	len -= end;
+	if (!len || (len == 1 && name[0] == '.') || (len == 2 && !strncmp(name, "..", 2))) {
+		*err = fe_error(FE_EXIT_USAGE, "cannot name a treeptr in '%s' after '%s': "
+				"name the treeptr file", dir, src);
+		return NULL;
+	}
+	if (asprintf(&out, "%s%s%.*s.treeptr", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		     (int)len, name) < 0) {
+		*err = fe_error(FE_EXIT_FAILURE, "out of memory");
+		return NULL;
+	}
+	return out;
+}
 
 int cmd_medo_add(int argc, const char **argv)
 {
@@ -29,12 +65,13 @@ int cmd_medo_add(int argc, const char **argv)
 		OPT_STRING(0, "sha256", &o.sha256),
 		OPT_STRING(0, "integrity", &o.integrity),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	char *in_dir = NULL;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
-	int ret;
+	int ret = 0;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
@@ -50,14 +87,21 @@ int cmd_medo_add(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "--kind expects tar or tree, not '%s'", kind);
 	if (kind)
 		o.kind = silo_treeptr_kind_from_name(kind);
+	if (*argv[1] && (argv[1][strlen(argv[1]) - 1] == '/' || medo_cmd_is_dir(argv[1]))) {
+		if (!(in_dir = treeptr_in_dir(argv[1], argv[0], &ret)))
+			return ret;
+		argv[1] = in_dir;
+	}
 	o.tool = "medo " SILO_VERSION;
 	fe_progress_start(&progress, "medo add", 0);
 	progress.unit = "files";
 	o.on_bytes = fe_progress_on_bytes;
 	o.payload = &progress;
 	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
-	if (ret < 0)
+	if (ret < 0) {
+		free(in_dir);
 		return fe_lib_error(ret);
+	}
 	fe_progress_stop(&progress, progress.count, 0);
 	if (json)
 		ret = fe_json_print(json_pack("{s:s,s:s,s:s,s:o,s:I,s:o}",
@@ -72,5 +116,6 @@ int cmd_medo_add(int argc, const char **argv)
 	else
 		ret = FE_EXIT_OK;
 	silo_treeptr_release(&tp);
+	free(in_dir);
 	return ret;
 }

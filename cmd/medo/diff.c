@@ -305,7 +305,7 @@ int cmd_medo_diff(int argc, const char **argv)
 		OPT_STRING(0, "silo", &silo_opt),
 		OPT_FLAG(0, "stat", &stat),
 		OPT_FLAG('p', "patch", &patch_opt),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	silo_medo_tree *ta = NULL, *tb = NULL;

@@ -5,6 +5,7 @@
 #include "silo/sshsig.h"
 #include "silo/medo-status.h"
 #include "silo/error.h"
+#include "silo/treeptr.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,27 @@
 #include <sys/stat.h>
 
 static const struct fe_usage *const usage = &fe_usage_medo_expand;
+
+/*
+ * Where the file of the opaque treeptr TREEPTR goes when the destination
+ * DEST is a directory: DEST/<the file's name>, as medo add recorded it
+ * (provenance "file"), so that pkg.deb comes back as pkg.deb.  NULL to
+ * expand to DEST itself: not a directory, not an opaque treeptr, no name.
+ */
+static char *opaque_dest(const char *treeptr, const char *dest)
+{
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	const char *name;
+	char *out = NULL;
+
+	if (!medo_cmd_is_dir(dest) || silo_treeptr_load(&tp, treeptr) < 0)
+		return NULL;
+	name = tp.kind == SILO_TREEPTR_OPAQUE ? silo_treeptr_provenance(&tp, "file") : NULL;
+	if (name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."))
+		out = medo_cmd_join(dest, name);
+	silo_treeptr_release(&tp);
+	return out;
+}
 
 static const char *result_word(int result)
 {
@@ -125,13 +147,14 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	struct silo_medo_expand_options o = { 0 };
 	const char *allowed = NULL;
 	int jobs = 0, verbose = 0, json = 0, del = 0, dry_run = 0, ret;
+	char *in_dir = NULL;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo),
 		OPT_FLAG(0, "force", &o.force),
 		OPT_STRING(0, "require-signature", &allowed),
 		OPT_INT('j', "jobs", &jobs),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_FLAG(0, "delete", &del),
 		OPT_FLAG('n', "dry-run", &dry_run),
 		OPT_END()
@@ -187,22 +210,28 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	b.progress.unit = "files";
 	o.on_bytes = fe_progress_on_bytes;
 	o.payload = &b.progress;
+	if ((in_dir = opaque_dest(argv[0], argv[1])))
+		argv[1] = in_dir;
 	ret = silo_medo_expand(argv[0], argv[1], &o);
 	if (ret >= 0)
 		fe_progress_stop(&b.progress, b.progress.count, 0);
 	if (ret < 0) {
 		b.status = fe_lib_error(ret);
-		if (!json)
+		if (!json) {
+			free(in_dir);
 			return b.status;
+		}
 	}
 	if (json) {
 		if (fe_json_append(b.json, json_result(argv[0], argv[1], ret,
 						       silo_error_message())) < 0)
 			b.json_failed = 1;
+		free(in_dir);
 		return print_json(&b);
 	}
 	if (verbose)
 		printf("%s %s\n", result_word(ret), argv[1]);
+	free(in_dir);
 	return FE_EXIT_OK;
 }
 

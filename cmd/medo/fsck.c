@@ -65,7 +65,7 @@ int cmd_medo_fsck(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &st.silo),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_FLAG(0, "all", &all),
 		OPT_STRING(0, "since", &since),
 		OPT_STRINGS(0, "rev", &revs),

@@ -126,7 +126,7 @@ int cmd_medo_gc(int argc, const char **argv)
 		OPT_FLAG(0, "force", &force),
 		OPT_FLAG('n', "dry-run", &dry_run),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_history_options hist = SILO_HISTORY_OPTIONS_INIT;

@@ -51,7 +51,7 @@ int cmd_medo_ls(int argc, const char **argv)
 		OPT_STRING(0, "silo", &silo_opt),
 		OPT_FLAG('r', NULL, &ls.recursive),
 		OPT_FLAG('l', NULL, &ls.longfmt),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_medo_tree_node node;

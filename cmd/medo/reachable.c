@@ -18,7 +18,7 @@ int cmd_medo_reachable(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "paths", &paths),
 		OPT_FLAG('z', NULL, &nul),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_FLAG(0, "all", &all),
 		OPT_STRING(0, "since", &since),
 		OPT_STRINGS(0, "rev", &revs),

@@ -204,7 +204,7 @@ int cmd_medo_show(int argc, const char **argv)
 {
 	int json = 0, status = 0, ret, i;
 	struct fe_option opts[] = {
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	json_t *out = NULL;

@@ -54,7 +54,7 @@ int cmd_medo_status(int argc, const char **argv)
 	int verbose = 0, json = 0, status = 0, ret;
 	struct fe_option opts[] = {
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_medo_status st = SILO_MEDO_STATUS_INIT;

@@ -45,7 +45,7 @@ int cmd_medo_tree_id(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_STRING(0, "object-format", &format_name),
 		OPT_STRING(0, "archive", &archive),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;

@@ -82,7 +82,7 @@ static int verify_main(int argc, const char **argv, struct silo_sshsig_signers *
 		OPT_STRING(0, "silo", &o.silo),
 		OPT_STRING(0, "signed-by", &signed_by),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct verify_state st = { NULL, 0, 0, 0 };

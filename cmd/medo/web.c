@@ -39,7 +39,7 @@ int cmd_medo_web(int argc, const char **argv)
 		OPT_STRINGS(0, "silo-url", &urls),
 		OPT_STRING(0, "allowed-signers", &allowed),
 		OPT_INT(0, "history", &history),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_medo_web_options o = SILO_MEDO_WEB_OPTIONS_INIT;

@@ -65,7 +65,7 @@ int cmd_silo_du(int argc, const char **argv)
 		OPT_STRING(0, "silo", &silo_dir),
 		OPT_STRING(0, "keep", &keep_file),
 		OPT_STRING(0, "expire", &expire),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_oid_set keep = SILO_OID_SET_INIT;

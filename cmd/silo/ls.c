@@ -43,7 +43,7 @@ int cmd_silo_ls(int argc, const char **argv)
 		OPT_STRING(0, "silo", &silo_dir),
 		OPT_FLAG(0, "paths", &paths),
 		OPT_FLAG('z', NULL, &nul),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct ls_state st;

@@ -22,7 +22,7 @@ int cmd_silo_prune(int argc, const char **argv)
 		OPT_FLAG('n', "dry-run", &dry_run),
 		OPT_STRING(0, "expire", &expire),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_oid_set keep = SILO_OID_SET_INIT;

@@ -17,7 +17,7 @@ int cmd_silo_put(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir),
 		OPT_INT(0, "level", &level),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	silo *s = NULL;

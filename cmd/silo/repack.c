@@ -88,7 +88,7 @@ int cmd_silo_repack(int argc, const char **argv)
 		OPT_INT(0, "depth", &depth),
 		OPT_STRING(0, "hint", &hint),
 		OPT_STRING(0, "hints", &hints_file),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_repack_options ro = SILO_REPACK_OPTIONS_INIT;

@@ -47,7 +47,7 @@ int cmd_silo_verify(int argc, const char **argv)
 		OPT_STRING(0, "silo", &silo_dir),
 		OPT_INT('j', "jobs", &jobs),
 		OPT_FLAG('v', "verbose", &verbose),
-		OPT_FLAG(0, "json", &json),
+		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_verify_options vopts = { 0 };

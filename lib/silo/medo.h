@@ -25,6 +25,20 @@
 #include "silo/store.h"
 #include "silo/treeptr.h"
 
+/*
+ * The packs of the silo at LOCATION (a directory, or the URL of a silo
+ * served over HTTP when IS_URL) that hold now the objects the packs
+ * NAMES (N of them, "pack-<hex>" of id FORMAT, as a treeptr of kind tree
+ * lists them) held: a pack removed by silo repack -a -d is replaced by the packs its
+ * pack/<name>.moved names, followed again when those are gone in turn
+ * (at most 64 names in all); a pack with no such file is kept.  Over
+ * HTTP one small request per name (the .moved file, if any).  On
+ * success *out holds *n_out names, each and the array the caller's
+ * (silo_medo_list_free()); a transfer that fails is SILO_ENET.
+ */
+SILO_EXTERN int silo_medo_packs_now(char ***out, size_t *n_out, const char *location, int is_url,
+				    int format, char *const *names, size_t n);
+
 /* Where to send a warning that does not stop the work. */
 typedef void (*silo_medo_warn_fn)(void *payload, const char *message);
 
