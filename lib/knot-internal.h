@@ -186,7 +186,9 @@ int knot_recipe_load(struct silo_knot_recipe *out, const char *dir, const char *
 		     const struct knot_reading *how);
 
 /* Write LEN bytes of TEXT to PATH through a temporary file beside it,
- * renamed into place; not made durable (caches, task files). */
+ * renamed into place; not made durable (caches, task files).  In
+ * knot-run.c with the other helpers, so that the recipe cache does not
+ * call into the task layer. */
 int knot_write_file(const char *path, const char *text, size_t len);
 
 /* SILO_EINVALID, naming PATH, when knot build cannot pass PATH to its

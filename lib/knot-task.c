@@ -26,35 +26,6 @@
 
 #define TASK_FORMAT 1
 
-int knot_write_file(const char *path, const char *text, size_t len)
-{
-	char *dir = fs_dirname(path), *tmp = NULL;
-	int fd = -1, ret = 0;
-
-	if (!dir || asprintf(&tmp, "%s/.tmp-%ld-XXXXXX", dir, (long)getpid()) < 0) {
-		tmp = NULL;
-		ret = silo__error_oom();
-		goto out;
-	}
-	if ((fd = mkstemp(tmp)) < 0) {
-		ret = silo__error_errno("cannot create a file in '%s'", dir);
-		goto out;
-	}
-	if ((ret = fs_write_all(fd, text, len, tmp)) == 0 && close(fd) < 0)
-		ret = silo__error_errno("cannot write '%s'", tmp);
-	fd = -1;
-	if (!ret && rename(tmp, path) < 0)
-		ret = silo__error_errno("cannot rename '%s' to '%s'", tmp, path);
-	if (ret)
-		unlink(tmp);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	free(tmp);
-	return ret;
-}
-
 /* A task file is JSON, whose strings are UTF-8. */
 static int utf8_check(const char *s)
 {
