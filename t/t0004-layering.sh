@@ -76,4 +76,15 @@ test_expect_success 'the copy is sound again' '
 	test_must_be_empty out
 '
 
+test_expect_success 'the architecture page names every file of the table' '
+	doc="$TEST_DIRECTORY/../Documentation/technical/architecture.md" &&
+	sed -e "/^#/d" "$TEST_DIRECTORY/../lib/layers.txt" |
+	while read -r layer name files; do
+		for f in $files; do
+			grep -qF -- "- \`$f\`" "$doc" || echo "$f"
+		done
+	done >unnamed &&
+	test_must_be_empty unnamed
+'
+
 test_done
