@@ -368,6 +368,18 @@ mode_t fs_umask(void)
 	return saved_umask;
 }
 
+int fs_mkdtemp_shared(char *template)
+{
+	if (!mkdtemp(template))
+		return silo__error_errno("cannot create '%s'", template);
+	if (chmod(template, 0777 & ~fs_umask()) < 0) {
+		int ret = silo__error_errno("cannot set the mode of '%s'", template);
+		rmdir(template);
+		return ret;
+	}
+	return 0;
+}
+
 int fs_same_state(const struct stat *a, const struct stat *b)
 {
 	return a->st_size == b->st_size &&

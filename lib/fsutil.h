@@ -100,6 +100,11 @@ void fs_sync_set_release(struct fs_sync_set *set);
 /* 1 if PATH exists (any type), 0 if not, negative on another error. */
 int fs_exists(const char *path);
 
+/* mkdtemp(TEMPLATE), the directory then given the mode mkdir(2) would
+ * give it (0777 less the umask) instead of mkdtemp's 0700: a staging
+ * directory renamed into place is read by others (a web server). */
+int fs_mkdtemp_shared(char *template);
+
 /* The process's umask, read once without changing it (from /proc where
  * there is one), so that threads creating files are not disturbed. */
 mode_t fs_umask(void);

@@ -202,6 +202,13 @@ test_expect_success 'a second run keeps the pages of trees and changes' '
 	ls -i "$SITE/t/$B/index.html" >after && test_cmp before after
 '
 
+test_expect_success 'every directory and page of the site is readable by the web server' '
+	(umask 022 && medo web -q --allowed-signers=allowed -o "$SITE" w/m.medo) &&
+	find "$SITE" -type d ! -perm -0755 >unreadable &&
+	find "$SITE" -type f ! -perm -0644 >>unreadable &&
+	test_must_be_empty unreadable
+'
+
 test_expect_success 'bad arguments: exit statuses, and nothing written' '
 	mkdir other && echo x >other/file &&
 	test_expect_code 8 medo web -o other w/m.medo 2>err &&
