@@ -151,8 +151,7 @@ void fe_progress_start(struct fe_progress *p, const char *title, int quiet)
 	p->shown = 0;
 }
 
-/* "1:05" or "1:02:03" for SECS seconds. */
-static void format_eta(char *buf, size_t len, double secs)
+void fe_format_duration(char *buf, size_t len, double secs)
 {
 	unsigned long t = secs > 0 && secs < 1e7 ? (unsigned long)(secs + 0.5) : 0;
 
@@ -177,7 +176,7 @@ static void progress_print(struct fe_progress *p, uint64_t done, uint64_t total,
 
 	if (den && num && num < den && secs >= 1 && !*end) {
 		char t[24];
-		format_eta(t, sizeof(t), secs * (double)(den - num) / (double)num);
+		fe_format_duration(t, sizeof(t), secs * (double)(den - num) / (double)num);
 		snprintf(eta, sizeof(eta), ", %s left", t);
 	}
 	fprintf(stderr, "\r%s:", p->title);

@@ -111,6 +111,9 @@ struct fe_progress {
  * set by fe_parse_options(). */
 extern int fe_progress_mode;
 
+/* "1:05" or "1:02:03" for SECS seconds. */
+void fe_format_duration(char *buf, size_t len, double secs);
+
 /* QUIET (or fe_quiet) keeps it silent; otherwise fe_progress_mode, or
  * whether stderr is a terminal, decides.  Each line shows a percentage, a
  * rate and an estimate of the time left. */

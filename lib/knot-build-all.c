@@ -1,7 +1,8 @@
 /*
  * knot build, top to bottom (Documentation/knot-build.1.scd): the paths,
  * the set, the report's first rows (cache hits), the graph and a task
- * file for each task to run (knot-graph.c, knot-task.c), ninja, and what
+ * file for each task to run (knot-graph.c, knot-task.c), ninja (with
+ * the phase of each running task, from its phase file), and what
  * became of each task, read back from the report; then installing and
  * the report's index.html.
  */
@@ -10,6 +11,7 @@
 #include "fsutil.h"
 #include "silo/treeptr.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,11 +201,96 @@ static int report_hits(const struct plan *p, const struct silo_knot_build_result
 	return 0;
 }
 
-static void ignore_line(void *payload, int kind, const char *line)
+/* The tasks ninja runs, as their phase files and ninja's lines say. */
+struct watch {
+	const struct silo_knot_build_all_options *o;
+	const struct plan *p;
+	silo_knot_set *set;
+	char *phases;			/* <build-dir>/phases */
+	size_t done;			/* ninja's progress lines: tasks ended */
+	struct silo_knot_running *v;	/* to_run of them */
+	unsigned char *seen;		/* each task of the set: has a phase file */
+	double last;			/* when on_progress was last called */
+};
+
+static double clock_now(clockid_t id)
 {
-	(void)payload;
-	(void)kind;
-	(void)line;
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void watch_line(void *payload, int kind, const char *line)
+{
+	struct watch *w = payload;
+
+	if (kind == SILO_KNOT_LINE_PROGRESS)
+		w->done++;
+	if (w->o->on_line)
+		w->o->on_line(w->o->payload, kind, line);
+}
+
+/* The task to run with KEY, or -1. */
+static long task_to_run(const struct watch *w, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < silo_knot_set_count(w->set); i++)
+		if (w->p->run[i] && !strcmp(silo_knot_set_task(w->set, i)->key, key))
+			return (long)i;
+	return -1;
+}
+
+/* Fill R from T's phase file: 0, or -1 when it has none. */
+static int read_phase(struct silo_knot_running *r, const struct watch *w,
+		      const struct silo_knot_task *t, double now)
+{
+	char *path = fs_join(w->phases, t->key), line[64];
+	double start;
+	FILE *f;
+	int ok = 0;
+
+	if (!path)
+		return -1;
+	if ((f = fopen(path, "re"))) {
+		ok = fgets(line, sizeof(line), f) && sscanf(line, "%15s %lf", r->phase, &start) == 2;
+		fclose(f);
+	}
+	free(path);
+	if (!ok)
+		return -1;
+	r->task = t;
+	r->elapsed = now > start ? now - start : 0;
+	return 0;
+}
+
+/* Every 0.2 s: which tasks run (those with a phase file), in which
+ * phase, in the set's order. */
+static void watch_tick(void *payload)
+{
+	struct watch *w = payload;
+	double mono = clock_now(CLOCK_MONOTONIC), now = clock_now(CLOCK_REALTIME);
+	struct dirent *de;
+	size_t i, n = 0;
+	DIR *d;
+
+	if (!w->o->on_progress || mono - w->last < 0.2)
+		return;
+	w->last = mono;
+	if (!(d = opendir(w->phases)))
+		return;
+	memset(w->seen, 0, silo_knot_set_count(w->set));
+	while ((de = readdir(d))) {
+		long t = strlen(de->d_name) == 64 ? task_to_run(w, de->d_name) : -1;
+		if (t >= 0)
+			w->seen[t] = 1;
+	}
+	closedir(d);
+	for (i = 0; i < silo_knot_set_count(w->set) && n < w->p->to_run; i++)
+		if (w->seen[i] && read_phase(&w->v[n], w, silo_knot_set_task(w->set, i), now) == 0)
+			n++;
+	w->o->on_progress(w->o->payload, w->done, w->p->to_run, w->v, n);
 }
 
 /* The graph, a task file for each task to run, and ninja running it. */
@@ -212,6 +299,7 @@ static int run_graph(struct plan *p, struct silo_knot_build_result *r,
 {
 	struct silo_knot_task_spec task = { 0 };
 	struct knot_graph g = { 0 };
+	struct watch w = { 0 };
 	int ret;
 
 	/* The installed packages, asked once for all the tasks. */
@@ -234,8 +322,21 @@ static int run_graph(struct plan *p, struct silo_knot_build_result *r,
 	g.heavy_jobs = o->heavy_jobs;
 	if ((ret = knot_graph_write(r->set, &g)) < 0 || !p->to_run)
 		return ret;
-	return knot_graph_run(&r->ninja_status, p->build_dir, o->jobs, o->keep_going,
-			      o->on_line ? o->on_line : ignore_line, o->payload);
+	w.o = o;
+	w.p = p;
+	w.set = r->set;
+	w.last = -1;
+	if (!(w.phases = fs_join(p->build_dir, "phases")) ||
+	    !(w.v = calloc(p->to_run, sizeof(*w.v))) ||
+	    !(w.seen = calloc(silo_knot_set_count(r->set), 1)))
+		ret = silo__error_oom();
+	else
+		ret = knot_graph_run(&r->ninja_status, p->build_dir, o->jobs, o->keep_going,
+				     watch_line, watch_tick, &w);
+	free(w.phases);
+	free(w.v);
+	free(w.seen);
+	return ret;
 }
 
 /* The last row of the report with KEY, or NULL. */

@@ -889,6 +889,38 @@ static int copy_log(const char *from, const char *to)
 	return ret;
 }
 
+/* Write PHASE to O's phase file: for progress only, so a failure to
+ * write it does not fail the build. */
+static void set_phase(const struct silo_knot_build_options *o, const char *phase)
+{
+	char text[64];
+	int len;
+
+	if (!o->phase_file)
+		return;
+	len = snprintf(text, sizeof(text), "%s %.3f\n", phase, o->phase_start);
+	if (len > 0 && (size_t)len < sizeof(text) &&
+	    knot_write_file(o->phase_file, text, (size_t)len) < 0)
+		silo_error_clear();
+}
+
+/* The driver's "knot: running <function>" lines: the next phase. */
+static void on_driver_line(void *arg, const char *line)
+{
+	static const struct { const char *line, *phase; } steps[] = {
+		{ "knot: running wedge-make", "make" },
+		{ "knot: running wedge-make-from-source-dir", "make" },
+		{ "knot: running wedge-install", "install" },
+		{ "knot: running wedge-install-from-source-dir", "install" },
+		{ "knot: running wedge-smoke-test", "smoke" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(*steps); i++)
+		if (!strcmp(line, steps[i].line))
+			set_phase(arg, steps[i].phase);
+}
+
 /* Keep the log of a failed build beside the work directory. */
 static char *keep_log(const struct work *w)
 {
@@ -958,6 +990,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		silo__error_wrap("boxed builds need bubblewrap (or use --unboxed)");
 		goto out;
 	}
+	set_phase(o, "fetch");
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
 	    (ret = run_env(&env, t, &w, unboxed)) < 0 ||
 	    (ret = run_argv(&argv, &run, t, &w, set, unboxed, bash, bwrap)) < 0)
@@ -983,6 +1016,10 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	watch.disk = lim->disk;
 	watch.dirs = dirs;
 	watch.n_dirs = n_dirs;
+	if (o->phase_file) {
+		watch.on_line = on_driver_line;
+		watch.line_arg = (void *)o;
+	}
 	if (!unboxed) {
 		knot_box_exec(&x, &run);
 		watch.info_fd = run.info_fd;
@@ -1017,6 +1054,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 				      t->recipe->name, t->version);
 		goto out;
 	}
+	set_phase(o, "publish");
 	if ((ret = publish(res, t, set, o, &w, &f, published)) < 0)
 		goto out;
 	if (res->kind == SILO_KNOT_FAILED) {

@@ -48,26 +48,42 @@ static int add_arg(struct strbuf *sb, const char *s)
 	return ret ? ret : strbuf_addch(sb, '\'');
 }
 
-/* The task file of T, for its edge to run. */
+/* G->build_dir/DIR/<T's key>SUFFIX (owned by the caller), or NULL. */
+static char *task_path(const struct knot_graph *g, const char *dir,
+		       const struct silo_knot_task *t, const char *suffix)
+{
+	char *s;
+
+	return asprintf(&s, "%s/%s/%s%s", g->build_dir, dir, t->key, suffix) < 0 ? NULL : s;
+}
+
+/* The task file of T, for its edge to run; no phase left from an
+ * earlier run. */
 static int write_task(const struct knot_graph *g, const struct silo_knot_task *t)
 {
 	struct silo_knot_task_spec spec = *g->task;
-	char *path, *stamp;
+	char *path = NULL, *stamp = NULL, *phase = NULL;
 	int ret;
 
-	if (asprintf(&path, "%s/tasks/%s.json", g->build_dir, t->key) < 0)
-		return silo__error_oom();
-	if (asprintf(&stamp, "%s/stamps/%s", g->build_dir, t->key) < 0) {
-		free(path);
-		return silo__error_oom();
+	if (!(path = task_path(g, "tasks", t, ".json")) || !(stamp = task_path(g, "stamps", t, "")) ||
+	    !(phase = task_path(g, "phases", t, ""))) {
+		ret = silo__error_oom();
+		goto out;
+	}
+	if (unlink(phase) < 0 && errno != ENOENT) {
+		ret = silo__error_errno("cannot remove '%s'", phase);
+		goto out;
 	}
 	spec.key = t->key;
 	spec.recipe = t->recipe->dir;
 	spec.stamp = stamp;
+	spec.phase = phase;
 	spec.rebuild = g->task->rebuild && t->requested;
 	ret = knot_task_file_write(path, &spec);
+out:
 	free(path);
 	free(stamp);
+	free(phase);
 	return ret;
 }
 
@@ -96,16 +112,18 @@ int knot_graph_write(silo_knot_set *set, const struct knot_graph *g)
 {
 	struct strbuf sb = STRBUF_INIT, defaults = STRBUF_INIT;
 	size_t i, j, n = silo_knot_set_count(set);
-	char *stamps = NULL, *tasks = NULL, *path = NULL;
+	char *stamps = NULL, *tasks = NULL, *phases = NULL, *path = NULL;
 	int ret;
 
 	knot_remove_stale_work();
 	if (!(stamps = fs_join(g->build_dir, "stamps")) || !(tasks = fs_join(g->build_dir, "tasks")) ||
+	    !(phases = fs_join(g->build_dir, "phases")) ||
 	    !(path = fs_join(g->build_dir, "build.ninja"))) {
 		ret = silo__error_oom();
 		goto out;
 	}
-	if ((ret = fs_mkdir_p(stamps, 0777)) < 0 || (ret = fs_mkdir_p(tasks, 0777)) < 0)
+	if ((ret = fs_mkdir_p(stamps, 0777)) < 0 || (ret = fs_mkdir_p(tasks, 0777)) < 0 ||
+	    (ret = fs_mkdir_p(phases, 0777)) < 0)
 		goto out;
 	ret = strbuf_adds(&sb, "# Written by knot build: one edge per build key (knot-build(1)).\n"
 			  "ninja_required_version = 1.7\n\nknot = ");
@@ -146,6 +164,7 @@ out:
 	strbuf_release(&defaults);
 	free(stamps);
 	free(tasks);
+	free(phases);
 	free(path);
 	return ret;
 }
@@ -153,9 +172,18 @@ out:
 /* ninja's output, told apart for knot_graph_run()'s caller. */
 struct ninja_lines {
 	void (*on_line)(void *payload, int kind, const char *line);
+	void (*on_tick)(void *payload);
 	void *payload;
 	int skip_next;		/* the command line after "FAILED:" */
 };
+
+static void on_ninja_tick(void *payload)
+{
+	struct ninja_lines *nl = payload;
+
+	if (nl->on_tick)
+		nl->on_tick(nl->payload);
+}
 
 static void on_ninja_line(void *payload, const char *line)
 {
@@ -177,10 +205,11 @@ static void on_ninja_line(void *payload, const char *line)
 }
 
 int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
-		   void (*on_line)(void *payload, int kind, const char *line), void *payload)
+		   void (*on_line)(void *payload, int kind, const char *line),
+		   void (*on_tick)(void *payload), void *payload)
 {
 	struct strvec argv = STRVEC_INIT;
-	struct ninja_lines nl = { on_line, payload, 0 };
+	struct ninja_lines nl = { on_line, on_tick, payload, 0 };
 	char *ninja = NULL;
 	int ret;
 
@@ -192,7 +221,7 @@ int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 	    (ret = knot_strv_pushf(&argv, "-j%d", jobs > 0 ? jobs : 1)) < 0 ||
 	    (ret = knot_strv_pushf(&argv, "-k%d", keep_going ? 0 : 1)) < 0)
 		goto out;
-	ret = knot_run_lines(status, argv.v, environ, NULL, on_ninja_line, &nl);
+	ret = knot_run_lines(status, argv.v, environ, NULL, on_ninja_line, on_ninja_tick, &nl);
 out:
 	strvec_clear(&argv);
 	free(ninja);

@@ -64,6 +64,8 @@ struct knot_exec {
 	int limit_pids;		/* apply limits->pids (RLIMIT_NPROC) too */
 };
 
+#define KNOT_WATCH_LINE_HEAD 64
+
 /* Why knot_run_watched() stopped a program. */
 enum knot_stop {
 	KNOT_STOP_NONE = 0,
@@ -78,6 +80,10 @@ struct knot_watch {
 	char *const *dirs;
 	size_t n_dirs;
 	int info_fd;			/* read end of bwrap's --info-fd, or -1 */
+	/* Each line of the program's output shorter than
+	 * KNOT_WATCH_LINE_HEAD, without its newline, as it comes (NULL: none). */
+	void (*on_line)(void *line_arg, const char *line);
+	void *line_arg;
 	/* set by knot_run_watched() */
 	int stopped;			/* enum knot_stop */
 	unsigned long long disk_base;	/* what DIRS and the log held at the start */
@@ -108,9 +114,11 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 int knot_disk_usage(unsigned long long *out, char *const *dirs, size_t n);
 
 /* The same with each line of the output (standard output and error)
- * passed to ON_LINE, without its newline. */
+ * passed to ON_LINE, without its newline, and ON_TICK (when not NULL)
+ * called at least every 0.2 s while it runs. */
 int knot_run_lines(int *status, char *const *argv, char *const *envp, const char *cwd,
-		   void (*on_line)(void *payload, const char *line), void *payload);
+		   void (*on_line)(void *payload, const char *line),
+		   void (*on_tick)(void *payload), void *payload);
 
 /* An anonymous file for capturing output, and its content read back
  * (NUL-terminated, owned by the caller). */
@@ -215,18 +223,21 @@ struct knot_graph {
  * key (its output the stamp file stamps/<key>), after the edges of its
  * dependencies (order-only: keys, never times, say what is up to date).
  * A task not to run gets its stamp, one to run loses it and gets its task
- * file tasks/<key>.json, so that ninja runs exactly those.
+ * file tasks/<key>.json, so that ninja runs exactly those (and loses a
+ * phase file phases/<key> left by an earlier run).
  */
 int knot_graph_write(silo_knot_set *set, const struct knot_graph *g);
 
 /*
  * Run ninja on BUILD_DIR with JOBS jobs; KEEP_GOING: run all that can
  * run after failures.  Each line ninja prints that says something goes to
- * ON_LINE (without its newline) with its enum silo_knot_line.  *status is
- * ninja's exit status.
+ * ON_LINE (without its newline) with its enum silo_knot_line; ON_TICK
+ * (when not NULL) is called at least every 0.2 s while ninja runs.
+ * *status is ninja's exit status.
  */
 int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
-		   void (*on_line)(void *payload, int kind, const char *line), void *payload);
+		   void (*on_line)(void *payload, int kind, const char *line),
+		   void (*on_tick)(void *payload), void *payload);
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);

@@ -293,13 +293,14 @@ static int child_ended(pid_t pid)
 }
 
 /*
- * Wait for child PID, reading FD (when not -1) into SINK until its end;
- * on an interruption, send the child SIG (0: the signal that came; -1:
- * let it run) once.  *status as knot_run(); 1 when interrupted.
+ * Wait for child PID, reading FD (when not -1) into SINK until its end,
+ * and calling TICK (when not NULL) at least every 0.2 s meanwhile; on an
+ * interruption, send the child SIG (0: the signal that came; -1: let it
+ * run) once.  *status as knot_run(); 1 when interrupted.
  */
 static int supervise(int *status, pid_t pid, const char *name, int fd,
 		     void (*sink)(void *payload, const char *data, size_t len), void *payload,
-		     int sig)
+		     void (*tick)(void *payload), void *tick_arg, int sig)
 {
 	int pfd = pid_fd(pid), signalled = 0, ended = 0, ret;
 
@@ -334,6 +335,8 @@ static int supervise(int *status, pid_t pid, const char *name, int fd,
 		}
 		if (!ended)
 			ended = child_ended(pid);
+		if (tick)
+			tick(tick_arg);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -367,7 +370,8 @@ static int run(int *status, char *const *argv, char *const *envp, const char *cw
 	x.cwd = cwd;
 	if ((ret = spawn(&pid, &x, out_fd, err_fd, 0)) < 0)
 		return ret;
-	if ((ret = supervise(status, pid, argv[0], -1, discard, NULL, anyway ? -1 : SIGTERM)) < 0)
+	if ((ret = supervise(status, pid, argv[0], -1, discard, NULL, NULL, NULL,
+			    anyway ? -1 : SIGTERM)) < 0)
 		return ret;
 	return ret ? interrupted_error() : 0;
 }
@@ -414,13 +418,39 @@ struct log_sink {
 	const char *name;
 	int failed, code;
 	char msg[512];
+	/* the line being read, for struct knot_watch's on_line */
+	const struct knot_watch *w;
+	char head[KNOT_WATCH_LINE_HEAD];
+	size_t head_len;
 };
+
+/* Pass each short line to W->on_line. */
+static void short_lines(struct log_sink *l, const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			if (l->head_len < sizeof(l->head)) {
+				l->head[l->head_len] = '\0';
+				l->w->on_line(l->w->line_arg, l->head);
+			}
+			l->head_len = 0;
+		} else if (l->head_len < sizeof(l->head) - 1) {
+			l->head[l->head_len++] = data[i];
+		} else {
+			l->head_len = sizeof(l->head);	/* too long */
+		}
+	}
+}
 
 /* Keep the first failed write to report at the end. */
 static void to_log(void *payload, const char *data, size_t len)
 {
 	struct log_sink *l = payload;
 
+	if (l->w && l->w->on_line)
+		short_lines(l, data, len);
 	if (l->failed || fs_write_all(l->fd, data, len, l->name) >= 0)
 		return;
 	l->failed = 1;
@@ -454,7 +484,8 @@ static void to_lines(void *payload, const char *data, size_t len)
 }
 
 int knot_run_lines(int *status, char *const *argv, char *const *envp, const char *cwd,
-		   void (*on_line)(void *payload, const char *line), void *payload)
+		   void (*on_line)(void *payload, const char *line),
+		   void (*on_tick)(void *payload), void *payload)
 {
 	struct line_sink *l;
 	struct knot_exec x;
@@ -477,7 +508,7 @@ int knot_run_lines(int *status, char *const *argv, char *const *envp, const char
 	}
 	/* An interruption is passed on: ninja stops its tasks (each stops
 	 * its box) and waits for them. */
-	ret = supervise(status, pid, argv[0], fd, to_lines, l, 0);
+	ret = supervise(status, pid, argv[0], fd, to_lines, l, on_tick, payload, 0);
 	if (ret >= 0 && l->len) {
 		l->line[l->len] = '\0';
 		on_line(payload, l->line);
@@ -715,7 +746,7 @@ static void end_orphans(void)
 int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const char *log_name,
 		     struct knot_watch *w)
 {
-	struct log_sink l = { log_fd, log_name, 0, 0, { 0 } };
+	struct log_sink l = { log_fd, log_name, 0, 0, { 0 }, w, { 0 }, 0 };
 	struct box_info bi;
 	double start, next_disk, disk_gap = 0.5;
 	int out = -1, pfd, ret, ended = 0, st, info = w->info_fd, was_reaper = 0;

@@ -60,7 +60,7 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 		return silo__error_oom();
 	{	/* the paths, and what else is text */
 		const char *const paths[] = { spec->recipe, spec->derived, spec->silo,
-			spec->sign_key, spec->report, spec->stamp, spec->recipe_cache };
+			spec->sign_key, spec->report, spec->stamp, spec->recipe_cache, spec->phase };
 		size_t i;
 		for (i = 0; i < sizeof(paths) / sizeof(*paths); i++)
 			if (paths[i] && (ret = knot_path_check(paths[i])) < 0) {
@@ -73,13 +73,14 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 			return ret;
 		}
 	}
-	doc = json_pack("{s:i, s:s, s:s, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	doc = json_pack("{s:i, s:s, s:s, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"knot-task", TASK_FORMAT, "key", spec->key, "recipe", spec->recipe,
 			"domain", string_or_null(spec->domain), "unboxed", spec->unboxed,
 			"limits", limits, "rebuild", spec->rebuild,
 			"derived", string_or_null(spec->derived), "silo", string_or_null(spec->silo),
 			"sign-key", string_or_null(spec->sign_key),
 			"report", string_or_null(spec->report), "stamp", string_or_null(spec->stamp),
+			"phase", string_or_null(spec->phase),
 			"recipe-cache", string_or_null(spec->recipe_cache),
 			"base-packages", string_or_null(spec->base_packages),
 			"command", string_or_null(spec->command));
@@ -150,6 +151,7 @@ static const struct field fields[] = {
 	{ "sign-key", F_PATH, 0, SPEC_AT(sign_key) },
 	{ "report", F_PATH, 0, SPEC_AT(report) },
 	{ "stamp", F_PATH, 0, SPEC_AT(stamp) },
+	{ "phase", F_PATH, 0, SPEC_AT(phase) },
 	{ "recipe-cache", F_PATH, 0, SPEC_AT(recipe_cache) },
 	{ "base-packages", F_PACKAGES, 0, SPEC_AT(base_packages) },
 	{ "command", F_TEXT, 0, SPEC_AT(command) },
@@ -414,8 +416,14 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	}
 	row.why = why ? why : "-";
 	row.start = wall_now();
+	o.phase_file = spec->phase;
+	o.phase_start = row.start;
 	ret = silo_knot_build(res, t, set, &o);
 	row.end = wall_now();
+	/* Only a running task has a phase; one left behind is only shown
+	 * (knot build removes them before and after its run). */
+	if (spec->phase)
+		(void)unlink(spec->phase);
 	if (ret < 0) {
 		memset(res, 0, sizeof(*res));
 		res->kind = SILO_KNOT_FAILED;

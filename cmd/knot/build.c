@@ -6,21 +6,70 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static const struct fe_usage *const usage = &fe_usage_knot_build;
 
-/* Ninja's output: progress on a terminal; the tasks' own messages. */
+/* Progress on standard error: a line per task ended, and below them one
+ * line rewritten as the tasks run, "[1/3] hello/2.10: make 0:42". */
+struct progress {
+	int enabled;
+	char line[512];		/* the line shown, or "" */
+};
+
+/* Take the rewritten line away before other lines are written. */
+static void progress_clear(struct progress *pr)
+{
+	if (pr->line[0])
+		fputs("\r\033[K", stderr);
+	pr->line[0] = '\0';
+}
+
+/* Ninja's output: its line for each task ended, without the key, on a
+ * terminal; the tasks' own messages. */
 static void on_ninja_line(void *payload, int kind, const char *line)
 {
-	const int *progress = payload;
+	struct progress *pr = payload;
+	const char *key = strrchr(line, ' ');
 
-	if (kind == SILO_KNOT_LINE_PROGRESS && *progress)
-		fprintf(stderr, "%s\n", line);
+	if (kind == SILO_KNOT_LINE_PROGRESS && !pr->enabled)
+		return;
+	progress_clear(pr);
+	if (kind == SILO_KNOT_LINE_PROGRESS)
+		fprintf(stderr, "%.*s\n", key && strlen(key + 1) == 64 ? (int)(key - line) : (int)strlen(line),
+			line);
 	else if (kind == SILO_KNOT_LINE_ERROR)
 		fe_error(0, "ninja: %s", line);
 	else if (kind == SILO_KNOT_LINE_TASK)
 		fprintf(stderr, "%s\n", line);
+}
+
+/* The running tasks, each with its phase and time, as wide as the terminal. */
+static void on_progress(void *payload, size_t done, size_t total,
+			const struct silo_knot_running *v, size_t n)
+{
+	struct progress *pr = payload;
+	char line[sizeof(pr->line)];
+	struct winsize ws;
+	size_t i, len, width = sizeof(line) - 1;
+
+	len = (size_t)snprintf(line, sizeof(line), "[%zu/%zu]", done, total);
+	for (i = 0; i < n && len < sizeof(line); i++) {
+		char t[32];
+		fe_format_duration(t, sizeof(t), v[i].elapsed);
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s/%s: %s %s",
+					i ? "," : "", v[i].task->recipe->name, v[i].task->version,
+					v[i].phase, t);
+	}
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && ws.ws_col <= width)
+		width = ws.ws_col - 1U;
+	line[width] = '\0';
+	if (!n || !strcmp(line, pr->line))
+		return;
+	fprintf(stderr, "\r%s\033[K", line);
+	fflush(stderr);
+	snprintf(pr->line, sizeof(pr->line), "%s", line);
 }
 
 static const char *kind_name(int kind)
@@ -42,7 +91,8 @@ int cmd_knot_build(int argc, const char **argv)
 	struct silo_knot_build_result *r = NULL;
 	struct silo_knot_limits limits;
 	const char *limits_opt = NULL;
-	int allowed = 0, verbose = 0, progress;
+	int allowed = 0, verbose = 0;
+	struct progress progress = { 0, "" };
 	struct fe_option opts[] = {
 		OPT_INT('j', "jobs", &o.jobs),
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
@@ -91,15 +141,17 @@ int cmd_knot_build(int argc, const char **argv)
 	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
 		return fe_error(FE_EXIT_FAILURE, "cannot find my own program: %m");
 	exe[len] = '\0';
-	progress = !fe_quiet && isatty(2);
+	progress.enabled = !fe_quiet && (fe_progress_mode >= 0 ? fe_progress_mode : isatty(2));
 	o.cfg = &cfg;
 	o.paths = argv;
 	o.n_paths = (size_t)argc;
 	o.program = exe;
 	o.command = cmdline;
 	o.on_line = on_ninja_line;
+	o.on_progress = progress.enabled ? on_progress : NULL;
 	o.payload = &progress;
 	ret = silo_knot_build_all(&r, &o);
+	progress_clear(&progress);
 	if (!r)
 		return knot_cmd_finish(fe_lib_error(ret));
 	/* With --keep-going, what cannot be built is not built; the rest is. */

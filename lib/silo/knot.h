@@ -316,6 +316,11 @@ struct silo_knot_build_options {
 	/* provenance: what silo_knot_base_packages() gives, when it is
 	 * known already (one dpkg-query for many builds); NULL: ask it */
 	const char *base_packages;
+	/* Write the build's phase here as it goes, "<phase> <start>\n" (the
+	 * phase fetch, make, install, smoke or publish; START is PHASE_START,
+	 * seconds since the epoch), replacing the file; NULL: no. */
+	const char *phase_file;
+	double phase_start;
 };
 
 /*
@@ -350,6 +355,9 @@ struct silo_knot_task_spec {
 	const char *sign_key;		/* sign the derived treeptr with this SSH key, or NULL */
 	const char *report;		/* append the task's row and log here, or NULL */
 	const char *stamp;		/* touch this file when the task succeeds, or NULL */
+	/* the build's phase while it runs (silo_knot_build_options), removed
+	 * when the task ends; or NULL */
+	const char *phase;
 	/* knot build's recipe cache (struct silo_knot_config), read too; or NULL */
 	const char *recipe_cache;
 	/* provenance: what silo_knot_base_packages() gives, or NULL to ask it */
@@ -414,6 +422,13 @@ enum silo_knot_line {
 	SILO_KNOT_LINE_TASK		/* what a task printed: its errors and warnings */
 };
 
+/* A task that runs, as its phase file says (silo_knot_build_options). */
+struct silo_knot_running {
+	const struct silo_knot_task *task;
+	char phase[16];		/* fetch, make, install, smoke or publish */
+	double elapsed;		/* seconds since the task started */
+};
+
 struct silo_knot_build_all_options {
 	/* The set's configuration (domain, box, limits, derived medo); its
 	 * recipe cache is the build directory's. */
@@ -433,6 +448,10 @@ struct silo_knot_build_all_options {
 	const char *root;	/* ... below ROOT (as silo_knot_install()) */
 	/* Each line ninja prints, a value of enum silo_knot_line (NULL: none). */
 	void (*on_line)(void *payload, int kind, const char *line);
+	/* While ninja runs, at least every 0.2 s: DONE of TOTAL tasks to run
+	 * have ended, and the N tasks of V are running (NULL: none). */
+	void (*on_progress)(void *payload, size_t done, size_t total,
+			    const struct silo_knot_running *v, size_t n);
 	void *payload;
 };
 
