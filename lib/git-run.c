@@ -47,23 +47,38 @@ static int temp_fd(void)
 	return fd;
 }
 
-/* The first line git wrote on stderr (in ERR_FD), into BUF. */
+/*
+ * What git wrote on stderr (in ERR_FD) that says why it failed, into
+ * BUF: its "fatal: " lines, joined by "; " (a submodule update writes
+ * several, from processes whose order varies: one says what went wrong,
+ * another which submodule and commit), or else its first line.
+ */
 static void first_error_line(int err_fd, char *buf, size_t size)
 {
+	char *text, *line, *nl;
+	size_t used = 0;
 	ssize_t n;
-	char *nl;
 
 	buf[0] = '\0';
-	if (lseek(err_fd, 0, SEEK_SET) < 0)
-		return;
-	n = read(err_fd, buf, size - 1);
-	if (n <= 0) {
-		buf[0] = '\0';
+	if (!(text = malloc(size)) || lseek(err_fd, 0, SEEK_SET) < 0 ||
+	    (n = read(err_fd, text, size - 1)) <= 0) {
+		free(text);
 		return;
 	}
-	buf[n] = '\0';
-	if ((nl = strchr(buf, '\n')))
-		*nl = '\0';
+	text[n] = '\0';
+	for (line = text; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, "fatal: ", 7) && !strstr(buf, line) && used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s",
+						 used ? "; " : "", line);
+		if (!nl)
+			break;
+	}
+	if (!used)
+		snprintf(buf, size, "%s", text);
+	free(text);
 }
 
 /*
@@ -107,7 +122,7 @@ static int spawn_git(pid_t *pid, const char *dir, const char *const *args,
 /* Wait for PID; a failure names git's first line of stderr. */
 static int wait_git(pid_t pid, int err_fd, const char *what)
 {
-	char msg[512];
+	char msg[8192];
 	int status;
 
 	while (waitpid(pid, &status, 0) < 0) {

@@ -10,7 +10,6 @@
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "fsutil.h"
-#include "fsutil.h"
 #include "http.h"
 #include "store-internal.h"
 
@@ -364,7 +363,7 @@ static void format_time(char out[32])
 
 static int record_provenance(struct silo_treeptr *tp, const char *src,
 			     const struct silo_medo_add_options *opts,
-			     const char *sha256)
+			     const char *sha256, const struct medo_git_tree *git)
 {
 	char when[32], host[256], *real, *base = NULL;
 	struct passwd pw, *pwp = NULL;
@@ -396,7 +395,11 @@ static int record_provenance(struct silo_treeptr *tp, const char *src,
 				    http_is_url(src) ? src : NULL)) < 0 ||
 	    (ret = set_prov(tp, "file", base)) < 0 ||
 	    (ret = set_prov(tp, "sha256", sha256)) < 0 ||
-	    (ret = set_prov(tp, "integrity", opts->integrity)) < 0) {
+	    (ret = set_prov(tp, "integrity", opts->integrity)) < 0 ||
+	    (git && (ret = set_prov(tp, "git-rev", git->rev)) < 0) ||
+	    (git && (ret = set_prov(tp, "git-path", git->path)) < 0) ||
+	    (git && (ret = set_prov(tp, "git-commit", git->commit)) < 0) ||
+	    (git && (ret = set_prov(tp, "git-submodules", git->submodules)) < 0)) {
 		/* ret says why */
 	}
 	free(real);
@@ -410,14 +413,20 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		  const char *treeptr_path, const struct silo_medo_add_options *opts)
 {
 	struct silo_treeptr old = SILO_TREEPTR_INIT, tp = SILO_TREEPTR_INIT;
+	struct medo_git_tree git = { 0 };
 	char sha256[65] = "", *dir = NULL;
+	const char *from = src;
 	silo *s = NULL;
 	struct stat st;
 	int have_old = 0, ret;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if (http_is_url(src)) {
+	if (opts->git_rev) {
+		/* A repository is checked out below, added as a directory. */
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFDIR;
+	} else if (http_is_url(src)) {
 		/* Checked when the download is at hand. */
 		memset(&st, 0, sizeof(st));
 		st.st_mode = S_IFREG;
@@ -438,17 +447,26 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		return silo__error_set(SILO_EINVALID,
 			"cannot add '%s': not a directory or a regular file", src);
 
+	/* Checked out before anything is written. */
+	if (opts->git_rev) {
+		if ((ret = medo_git_checkout(&git, src, opts->git_rev)) < 0)
+			return ret;
+		from = git.dir;
+	}
+
 	/* An existing treeptr must be readable: replacing a file we cannot
 	 * read would lose what it says.  --force replaces it anyway. */
 	ret = silo_treeptr_load(&old, treeptr_path);
 	if (ret == 0)
 		have_old = 1;
 	else if (ret != SILO_ENOTFOUND && !opts->force)
-		return ret;
+		goto out;
 	silo_error_clear();
 
-	if (!(dir = fs_dirname(treeptr_path)))
-		return silo__error_oom();
+	if (!(dir = fs_dirname(treeptr_path))) {
+		ret = silo__error_oom();
+		goto out;
+	}
 	ret = fs_mkdir_p(dir, 0777);
 	free(dir);
 	if (ret < 0)
@@ -457,9 +475,9 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		goto out;
 
 	if (S_ISDIR(st.st_mode) && opts->kind == SILO_TREEPTR_TREE) {
-		ret = add_tree(&tp, s, src, opts);
+		ret = add_tree(&tp, s, from, opts);
 	} else if (S_ISDIR(st.st_mode)) {
-		ret = add_dir(&tp, s, src, opts);
+		ret = add_dir(&tp, s, from, opts);
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;
 		if ((ret = download(&tmp, s, src)) == 0) {
@@ -498,7 +516,8 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		if (tp.kind == SILO_TREEPTR_TREE && (ret = copy_packs(&tp, &old)) < 0)
 			goto out;
 	}
-	if ((ret = record_provenance(&tp, src, opts, sha256[0] ? sha256 : NULL)) < 0)
+	if ((ret = record_provenance(&tp, src, opts, sha256[0] ? sha256 : NULL,
+				     opts->git_rev ? &git : NULL)) < 0)
 		goto out;
 	if ((ret = silo_treeptr_save(&tp, treeptr_path)) < 0)
 		goto out;
@@ -511,5 +530,6 @@ out:
 	silo_treeptr_release(&old);
 	silo_treeptr_release(&tp);
 	silo_free(s);
+	medo_git_tree_release(&git);
 	return ret;
 }

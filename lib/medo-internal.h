@@ -53,6 +53,33 @@ int medo_prefetch_tree(silo *s, const struct silo_treeptr *tp, int section);
  */
 void medo_silo_why_not(char *buf, size_t size, const char *location, const char *msg);
 
+/* ---- a git repository at a commit (medo-add-git.c) ---- */
+
+/*
+ * The tree of a git repository at a commit, its submodules checked out
+ * at the commits it records (recursively), in a temporary directory,
+ * without the .git files and directories, every file's time the
+ * commit's and its permissions 0644 or 0755: the same tree and tar from
+ * any clone.
+ */
+struct medo_git_tree {
+	char *tmp;		/* the temporary directory, removed on release */
+	char *dir;		/* the tree, below TMP */
+	char *rev;		/* the revision asked for */
+	const char *path;	/* the directory of the tree asked for, or NULL */
+	char commit[SILO_OID_MAX_HEXSZ + 1];	/* REV resolved */
+	char *submodules;	/* "<commit> <path>" lines, or NULL if none */
+};
+
+/* Check REPO out at SPEC, REV or REV:PATH (REV a commit, tag or branch,
+ * PATH a directory of its tree that G->dir then names) into *G; a rev
+ * REPO does not have, a submodule commit that cannot be fetched or a
+ * missing PATH is SILO_ENOTFOUND naming REPO and REV. */
+int medo_git_checkout(struct medo_git_tree *g, const char *repo, const char *spec);
+
+/* Remove G's directory and free it. */
+void medo_git_tree_release(struct medo_git_tree *g);
+
 /* ---- the tree kind (medo-tree-write.c) ---- */
 
 struct silo_treeptr;

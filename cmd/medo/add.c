@@ -54,7 +54,7 @@ int cmd_medo_add(int argc, const char **argv)
 	struct silo_medo_add_options o = { 0 };
 	struct fe_progress progress;
 	int verbose = 0, json = 0;
-	const char *kind = NULL;
+	const char *kind = NULL, *git = NULL;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo),
 		OPT_FLAG(0, "opaque", &o.opaque),
@@ -64,20 +64,20 @@ int cmd_medo_add(int argc, const char **argv)
 		OPT_STRING(0, "url", &o.url),
 		OPT_STRING(0, "sha256", &o.sha256),
 		OPT_STRING(0, "integrity", &o.integrity),
+		OPT_STRING(0, "git", &git),
 		OPT_FLAG('v', "verbose", &verbose),
 		OPT_JSON(&json),
 		OPT_END()
 	};
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
-	char *in_dir = NULL;
+	char *in_dir = NULL, *repo = NULL;
+	const char *src, *dest;
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	int ret = 0;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
 		return fe_parse_exit(argc);
-	if (argc != 2)
-		return fe_usage_error(usage, opts, "expected a directory, file or URL and a treeptr");
 	if (o.sha256 && (strlen(o.sha256) != 64 ||
 			 strspn(o.sha256, "0123456789abcdefABCDEF") != 64))
 		return fe_usage_error(usage, opts, "--sha256 expects 64 hex digits, not '%s'", o.sha256);
@@ -87,35 +87,55 @@ int cmd_medo_add(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "--kind expects tar or tree, not '%s'", kind);
 	if (kind)
 		o.kind = silo_treeptr_kind_from_name(kind);
-	if (*argv[1] && (argv[1][strlen(argv[1]) - 1] == '/' || medo_cmd_is_dir(argv[1]))) {
-		if (!(in_dir = treeptr_in_dir(argv[1], argv[0], &ret)))
-			return ret;
-		argv[1] = in_dir;
+	if (git) {
+		/* REPO@REV: a URL may hold '@' (user@host:path), a rev does not. */
+		const char *at = strrchr(git, '@');
+		if (!at || at == git || !at[1])
+			return fe_usage_error(usage, opts, "--git expects REPO@REV, not '%s'", git);
+		if (argc != 1)
+			return fe_usage_error(usage, opts, "expected a treeptr after --git");
+		if (!(repo = strndup(git, (size_t)(at - git))))
+			return fe_error(FE_EXIT_FAILURE, "out of memory");
+		o.git_rev = at + 1;
+		src = repo;
+		dest = argv[0];
+	} else if (argc != 2) {
+		return fe_usage_error(usage, opts, "expected a directory, file or URL and a treeptr");
+	} else {
+		src = argv[0];
+		dest = argv[1];
+	}
+	if (*dest && (dest[strlen(dest) - 1] == '/' || medo_cmd_is_dir(dest))) {
+		if (!(in_dir = treeptr_in_dir(dest, src, &ret)))
+			goto out;
+		dest = in_dir;
 	}
 	o.tool = "medo " SILO_VERSION;
 	fe_progress_start(&progress, "medo add", 0);
 	progress.unit = "files";
 	o.on_bytes = fe_progress_on_bytes;
 	o.payload = &progress;
-	ret = silo_medo_add(&tp, argv[0], argv[1], &o);
+	ret = silo_medo_add(&tp, src, dest, &o);
 	if (ret < 0) {
-		free(in_dir);
-		return fe_lib_error(ret);
+		ret = fe_lib_error(ret);
+		goto out;
 	}
 	fe_progress_stop(&progress, progress.count, 0);
 	if (json)
 		ret = fe_json_print(json_pack("{s:s,s:s,s:s,s:o,s:I,s:o}",
 			"result", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "written",
-			"treeptr", argv[1], "kind", silo_treeptr_kind_name(tp.kind),
+			"treeptr", dest, "kind", silo_treeptr_kind_name(tp.kind),
 			"object", fe_json_oid(&tp.object), "size", (json_int_t)tp.size,
 			"tree", fe_json_oid(&tp.tree)));
 	else if (verbose)
 		printf("%s %s %s %s\n", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "wrote",
-		       argv[1], silo_treeptr_kind_name(tp.kind),
+		       dest, silo_treeptr_kind_name(tp.kind),
 		       silo_oid_to_hex(hex, &tp.object));
 	else
 		ret = FE_EXIT_OK;
 	silo_treeptr_release(&tp);
+out:
 	free(in_dir);
+	free(repo);
 	return ret;
 }

@@ -99,6 +99,11 @@ struct silo_medo_add_options {
 	const char *integrity;	/* an SRI string (silo/integrity.h) the file
 				 * must match, or NULL; recorded in the
 				 * provenance.  A mismatch stores nothing. */
+	const char *git_rev;	/* if set, SRC is a git repository (a path or
+				 * a URL git clones) and what is stored is
+				 * its tree at this commit, tag or branch,
+				 * submodules included, as a directory of
+				 * kind KIND; recorded in the provenance */
 	/* A directory only: FILES in the tree, BYTES of TOTAL done over its
 	 * passes (tar, compress, check); called on the calling thread, a
 	 * few times a second at most; may be NULL. */
@@ -114,7 +119,8 @@ enum silo_medo_add_result {
 
 /*
  * Store SRC, a directory (as a tar written by silo_tree_tar), an archive
- * (kept byte for byte) or, with opts->opaque, any file, in the silo, and
+ * (kept byte for byte), with opts->opaque any file, or with
+ * opts->git_rev a git repository's tree at a commit, in the silo, and
  * write the treeptr at TREEPTR_PATH.  The object is durable before the
  * treeptr is written.  An existing treeptr naming the same data is left
  * as it is; one naming other data is SILO_EEXISTS unless opts->force, and
