@@ -306,6 +306,7 @@ static int run_graph(struct plan *p, struct silo_knot_build_result *r,
 	if (p->to_run && (ret = silo_knot_base_packages(&p->base)) < 0)
 		return ret;
 	task.domain = silo_knot_set_domain(r->set);
+	task.layout = silo_knot_set_layout(r->set);
 	task.unboxed = o->cfg && o->cfg->unboxed;
 	task.limits = *silo_knot_set_limits(r->set);
 	task.rebuild = o->rebuild;

@@ -405,7 +405,9 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 	}
 
 	/* The install directory. */
-	if (unboxed && t->recipe->is_absolute) {
+	/* Unboxed, an absolute wedge, and one the layout puts elsewhere, is
+	 * built where it is installed, as in the box. */
+	if (unboxed && (t->recipe->is_absolute || t->wedge_path_moved)) {
 		DIR *d = opendir(t->wedge_path);
 		if (d) {
 			struct dirent *de;
@@ -415,15 +417,18 @@ static int work_setup(struct work *w, const struct silo_knot_task *t, const silo
 			closedir(d);
 			if (n)
 				return silo__error_set(SILO_EEXISTS,
-					"'%s' is not empty: an unboxed build of the absolute wedge %s/%s installs there",
-					t->wedge_path, t->recipe->name, t->version);
+					"'%s' is not empty: an unboxed build of %s %s/%s installs there",
+					t->wedge_path, t->recipe->is_absolute ? "the absolute wedge" : "the wedge",
+					t->recipe->name, t->version);
 		} else if ((ret = fs_mkdir_p(t->wedge_path, 0755)) < 0) {
 			char why[512];
 			snprintf(why, sizeof(why), "%s", silo_error_message());
-			return silo__error_set(ret, "%s/%s is an absolute wedge: unboxed, it is built at its "
+			return silo__error_set(ret, "%s/%s is %s: unboxed, it is built at its "
 					       "own path '%s', which cannot be made here (%s); build it as "
 					       "root, or in the box (which needs user namespaces)",
-					       t->recipe->name, t->version, t->wedge_path, why);
+					       t->recipe->name, t->version,
+					       t->recipe->is_absolute ? "an absolute wedge" : "placed by the layout",
+					       t->wedge_path, why);
 		}
 		w->install_is_real = 1;
 		if (!(w->install = strdup(t->wedge_path)))

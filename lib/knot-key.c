@@ -15,9 +15,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct silo_knot_set {
 	char *domain;
+	/* where wedges are installed (Documentation/knot-build.1.scd,
+	 * --layout): NULL, the default /wedge/<domain>/pkg/<name>/<version>;
+	 * the directory holding ~/wedge (a relative wedge goes into
+	 * <home>/wedge/<domain>/pkg/<name>/<version>) when home; else the
+	 * base of <base>/<name>/<version>, an absolute path */
+	char *layout_dir;
+	int layout_home;
+	char *layout;		/* as silo_knot_set_layout() gives it */
 	int unboxed;
 	char *derived;		/* from the configuration, or NULL */
 	char *silo;		/* from the configuration, or NULL */
@@ -35,6 +44,55 @@ struct silo_knot_set {
 	size_t n_absent, alloc_absent;
 };
 
+/* The layout SPEC (NULL: $KNOT_LAYOUT, else "wedge") into SET. */
+static int layout_parse(silo_knot_set *set, const char *spec)
+{
+	const char *home = getenv("HOME");
+	char *cwd = NULL;
+	int ret = 0;
+
+	if (!spec || !*spec)
+		spec = getenv(SILO_KNOT_LAYOUT_ENV);
+	if (!spec || !*spec || !strcmp(spec, "wedge"))
+		return 0;
+	if (!strcmp(spec, "home") || !strncmp(spec, "~/", 2)) {
+		if (!home || home[0] != '/')
+			return silo__error_set(SILO_EINVALID, "the layout '%s' needs HOME, "
+					      "an absolute path, which is %s", spec,
+					      home ? home : "not set");
+		set->layout_home = !strcmp(spec, "home");
+		if (set->layout_home)
+			ret = asprintf(&set->layout_dir, "%s", home);
+		else
+			ret = asprintf(&set->layout_dir, "%s/%s", home, spec + 2);
+	} else if (spec[0] == '/') {
+		ret = asprintf(&set->layout_dir, "%s", spec);
+	} else if (strchr(spec, '/') || !strcmp(spec, ".") || !strcmp(spec, "..")) {
+		if (!(cwd = getcwd(NULL, 0)))
+			return silo__error_errno("cannot get the current directory");
+		ret = asprintf(&set->layout_dir, "%s/%s", cwd, spec);
+		free(cwd);
+	} else {
+		return silo__error_set(SILO_EINVALID, "'%s' is not a layout: wedge, home, or the "
+				      "directory of <dir>/<name>/<version> (a path with a '/')", spec);
+	}
+	if (ret < 0) {
+		set->layout_dir = NULL;
+		return silo__error_oom();
+	}
+	/* without a trailing slash: it goes into the key */
+	ret = (int)strlen(set->layout_dir);
+	while (ret > 1 && set->layout_dir[ret - 1] == '/')
+		set->layout_dir[--ret] = '\0';
+	if (strchr(set->layout_dir, '\n'))
+		return silo__error_set(SILO_EINVALID, "the layout '%s' holds a newline", spec);
+	if (set->layout_home)
+		set->layout = strdup("home");
+	else
+		set->layout = strdup(set->layout_dir);
+	return set->layout ? 0 : silo__error_oom();
+}
+
 int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 {
 	silo_knot_set *set = calloc(1, sizeof(*set));
@@ -50,6 +108,10 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	if (strchr(domain, '/') || !strcmp(domain, ".") || !strcmp(domain, "..")) {
 		free(set);
 		return silo__error_set(SILO_EINVALID, "'%s' is not a domain name", domain);
+	}
+	if ((ret = layout_parse(set, cfg->layout)) < 0) {
+		silo_knot_set_free(set);
+		return ret;
 	}
 	set->unboxed = cfg->unboxed;
 	set->keep_going = cfg->keep_going;
@@ -120,6 +182,8 @@ void silo_knot_set_free(silo_knot_set *set)
 	free(set->absent);
 	silo_knot_platform_release(&set->platform);
 	free(set->domain);
+	free(set->layout_dir);
+	free(set->layout);
 	free(set->derived);
 	free(set->silo);
 	free(set->recipe_cache);
@@ -540,10 +604,19 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
 					 r->n_build_deps)) < 0)
 		return silo__error_wrap("recipe '%s'", r->dir);
-	if (asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name, t->version) < 0) {
+	if (!set->layout_dir || (set->layout_home && r->is_absolute))
+		ret = asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name,
+			       t->version);
+	else if (set->layout_home)
+		ret = asprintf(&t->wedge_path, "%s/wedge/%s/pkg/%s/%s", set->layout_dir,
+			       set->domain, r->name, t->version);
+	else
+		ret = asprintf(&t->wedge_path, "%s/%s/%s", set->layout_dir, r->name, t->version);
+	if (ret < 0) {
 		t->wedge_path = NULL;
 		return silo__error_oom();
 	}
+	t->wedge_path_moved = set->layout_dir && !(set->layout_home && r->is_absolute);
 	if (set->derived)
 		t->derived_medo = strdup(set->derived);
 	else if (asprintf(&t->derived_medo, "%.*s/derived.medo",
@@ -563,6 +636,9 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 			  "recipe-tree %s\nsource-object %s\n",
 			  SILO_KNOT_KEY_FORMAT, r->name, t->version, set->domain,
 			  r->is_absolute, t->recipe_tree, t->source_object);
+	/* where it is built and installed, when not /wedge/<domain>/pkg */
+	if (!ret && t->wedge_path_moved)
+		ret = strbuf_addf(&sb, "wedge-path %s\n", t->wedge_path);
 	for (i = 0; !ret && i < t->n_deps; i++)
 		ret = strbuf_addf(&sb, "dep %s/%s %s\n", t->deps[i]->recipe->name,
 				  t->deps[i]->version, t->deps[i]->key);
@@ -725,6 +801,11 @@ int silo_knot_set_open(silo_knot_set **out, const struct silo_knot_config *cfg,
 const char *silo_knot_set_domain(const silo_knot_set *set)
 {
 	return set->domain;
+}
+
+const char *silo_knot_set_layout(const silo_knot_set *set)
+{
+	return set->layout;
 }
 
 const char *silo_knot_set_silo(const silo_knot_set *set)

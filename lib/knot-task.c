@@ -68,14 +68,16 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 				return ret;
 			}
 		if ((spec->domain && (ret = utf8_check(spec->domain)) < 0) ||
+		    (spec->layout && (ret = knot_path_check(spec->layout)) < 0) ||
 		    (spec->command && (ret = utf8_check(spec->command)) < 0)) {
 			free(limits);
 			return ret;
 		}
 	}
-	doc = json_pack("{s:i, s:s, s:s, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"knot-task", TASK_FORMAT, "key", spec->key, "recipe", spec->recipe,
-			"domain", string_or_null(spec->domain), "unboxed", spec->unboxed,
+			"domain", string_or_null(spec->domain),
+			"layout", string_or_null(spec->layout), "unboxed", spec->unboxed,
 			"limits", limits, "rebuild", spec->rebuild,
 			"derived", string_or_null(spec->derived), "silo", string_or_null(spec->silo),
 			"sign-key", string_or_null(spec->sign_key),
@@ -143,6 +145,7 @@ static const struct field fields[] = {
 	{ "key", F_KEY, 1, SPEC_AT(key) },
 	{ "recipe", F_PATH, 1, SPEC_AT(recipe) },
 	{ "domain", F_TEXT, 0, SPEC_AT(domain) },
+	{ "layout", F_TEXT, 0, SPEC_AT(layout) },
 	{ "unboxed", F_FLAG, 0, SPEC_AT(unboxed) },
 	{ "limits", F_LIMITS, 0, SPEC_AT(limits) },
 	{ "rebuild", F_FLAG, 0, SPEC_AT(rebuild) },
@@ -382,6 +385,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 
 	memset(res, 0, sizeof(*res));
 	cfg.domain = spec->domain;
+	cfg.layout = spec->layout ? spec->layout : "wedge";
 	cfg.unboxed = spec->unboxed;
 	cfg.limits = &spec->limits;
 	cfg.derived = spec->derived;

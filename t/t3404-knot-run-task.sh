@@ -28,6 +28,7 @@ test_expect_success 'knot build writes a task file for each task it runs, with e
 	  "key": "$kp",
 	  "recipe": "$here/deps/source.medo/p",
 	  "domain": "oils-for-unix.org",
+	  "layout": null,
 	  "unboxed": true,
 	  "limits": "tmp=64M,disk=1G,memory=2G,pids=100,time=1h",
 	  "rebuild": false,

@@ -38,7 +38,7 @@ export PATH SILO_BUILD_DIR
 # Nothing from the caller's environment steers the tools, and caches go
 # under the trash directory (HOME below), removed with it.
 unset SILO_DIR SILO_CACHE_DIR SILO_SOURCES_DIR SILO_HTTP_RETRIES SILO_HTTP_TIMEOUT \
-	XDG_CACHE_HOME KNOT_DOMAIN KNOT_LIMITS
+	XDG_CACHE_HOME KNOT_DOMAIN KNOT_LAYOUT KNOT_LIMITS
 LC_ALL=C
 TZ=UTC
 export LC_ALL TZ

@@ -14,6 +14,7 @@ int cmd_knot_install(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "layout", &cfg.layout),
 		OPT_STRING(0, "root", &root),
 		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()

@@ -34,6 +34,8 @@
 #define SILO_KNOT_DEFAULT_DOMAIN "oils-for-unix.org"
 /* The environment variable naming the domain of /wedge/<domain>/pkg. */
 #define SILO_KNOT_DOMAIN_ENV "KNOT_DOMAIN"
+/* The environment variable naming the layout (knot-build(1), --layout). */
+#define SILO_KNOT_LAYOUT_ENV "KNOT_LAYOUT"
 
 /* The shell functions of the WEDGE protocol, as bits of recipe->funcs. */
 enum silo_knot_fn {
@@ -174,6 +176,12 @@ SILO_EXTERN int silo_knot_interrupted(void);
 
 struct silo_knot_config {
 	const char *domain;	/* NULL: $KNOT_DOMAIN, else the default */
+	/* Where wedges are built and installed: "wedge" (the default,
+	 * /wedge/<domain>/pkg/<name>/<version>), "home" (a recipe without
+	 * WEDGE_IS_ABSOLUTE at $HOME/wedge/<domain>/pkg/<name>/<version>),
+	 * or a directory DIR (with a '/'; "~/" is $HOME): DIR/<name>/<version>.
+	 * NULL: $KNOT_LAYOUT, else the default. */
+	const char *layout;
 	int unboxed;		/* read and build recipes on the host, without the box */
 	/* The limits of the box (NULL: the defaults, changed by
 	 * $KNOT_LIMITS); reading recipes is bounded by them too. */
@@ -205,7 +213,8 @@ struct silo_knot_task {
 	char source_tree[SILO_OID_MAX_HEXSZ + 1];
 	struct silo_knot_task **deps;	/* in the same set */
 	size_t n_deps;
-	char *wedge_path;	/* /wedge/<domain>/pkg/<name>/<version> */
+	char *wedge_path;	/* /wedge/<domain>/pkg/<name>/<version>, or as the layout says */
+	int wedge_path_moved;	/* not there: the layout moved it (and the key says so) */
 	char *derived_medo;	/* the derived medo directory */
 	char *derived_treeptr;	/* <derived>/<distro>/<codename>/<name>-<version>.treeptr */
 	char *box;		/* the box settings, as in the key */
@@ -267,6 +276,9 @@ SILO_EXTERN struct silo_knot_task *silo_knot_set_task(silo_knot_set *set, size_t
 SILO_EXTERN const struct silo_knot_platform *silo_knot_set_platform(const silo_knot_set *set);
 /* The domain of the wedge paths, /wedge/<domain>/pkg. */
 SILO_EXTERN const char *silo_knot_set_domain(const silo_knot_set *set);
+/* Its layout as struct silo_knot_config takes it ("home", or the absolute
+ * directory of <dir>/<name>/<version>), or NULL for the default. */
+SILO_EXTERN const char *silo_knot_set_layout(const silo_knot_set *set);
 /* The silo of the configuration, or NULL. */
 SILO_EXTERN const char *silo_knot_set_silo(const silo_knot_set *set);
 /* The limits of the configuration. */
@@ -347,6 +359,7 @@ struct silo_knot_task_spec {
 	const char *key;		/* the task: the version of RECIPE with this key */
 	const char *recipe;		/* the recipe directory */
 	const char *domain;		/* NULL: $KNOT_DOMAIN, else the default */
+	const char *layout;		/* NULL: the default (not $KNOT_LAYOUT) */
 	int unboxed;			/* read and build the recipe without the box */
 	struct silo_knot_limits limits;	/* the box's */
 	int rebuild;			/* build even when published; compare the trees */
