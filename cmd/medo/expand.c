@@ -69,9 +69,10 @@ static void on_progress(void *payload, uint64_t done, uint64_t total)
 static json_t *json_result(const char *treeptr, const char *dest, int result,
 			   const char *message)
 {
-	return json_pack("{s:s,s:s,s:s,s:s*}", "treeptr", treeptr, "dest", dest,
+	return json_pack("{s:o,s:o,s:s,s:o*}", "treeptr", fe_json_text(treeptr),
+			 "dest", fe_json_text(dest),
 			 "result", result < 0 ? "error" : result_word(result),
-			 "error", result < 0 ? message : NULL);
+			 "error", result < 0 ? fe_json_text(message) : NULL);
 }
 
 static void on_result(void *payload, const char *rel, int result, const char *message)
@@ -132,7 +133,7 @@ static void delete_extra(struct batch_state *b, int dry_run)
 		if (!dry_run && (ret = silo_medo_remove_extra(b->dest, e->path)) < 0) {
 			b->status = fe_lib_error(ret);
 		} else if (b->removed) {
-			if (fe_json_append(b->removed, json_string(dest)) < 0)
+			if (fe_json_append(b->removed, fe_json_text(dest)) < 0)
 				b->json_failed = 1;
 		} else if (dry_run || b->verbose) {
 			printf("%s %s\n", dry_run ? "would remove" : "removed", dest);
