@@ -143,6 +143,20 @@ static void count(struct web_writer *w, size_t len, int page)
 		w->res->pages++;
 }
 
+int web_mkdtemp(char *template)
+{
+	int ret;
+
+	if (!mkdtemp(template))
+		return silo__error_errno("cannot create '%s'", template);
+	if (chmod(template, 0777 & ~fs_umask()) < 0) {
+		ret = silo__error_errno("cannot chmod '%s'", template);
+		rmdir(template);
+		return ret;
+	}
+	return 0;
+}
+
 int web_write_new(struct web_writer *w, const char *path, const struct strbuf *sb, int page)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), ret;

@@ -52,6 +52,9 @@ char *web_root(char *buf, size_t size, unsigned depth);
 struct web_writer {
 	struct silo_medo_web_result *res;
 };
+/* mkdtemp(TEMPLATE), the directory then readable by all as the umask
+ * allows (mkdtemp makes it 0700): a web server serves what it holds. */
+int web_mkdtemp(char *template);
 /* Write SB at PATH, a new file (O_EXCL): the pages of a staging
  * directory. */
 int web_write_new(struct web_writer *w, const char *path, const struct strbuf *sb, int page);

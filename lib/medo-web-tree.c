@@ -456,8 +456,7 @@ static int make_stage(char **stage, const char *out, const char *sub, const char
 	fs_remove_stale_temps(sb.buf, ".tmp-");
 	if ((ret = strbuf_addf(&sb, "/.tmp-%.16s-XXXXXX", name)) < 0)
 		return ret;
-	if (!mkdtemp(sb.buf)) {
-		ret = silo__error_errno("cannot create '%s'", sb.buf);
+	if ((ret = web_mkdtemp(sb.buf)) < 0) {
 		strbuf_release(&sb);
 		return ret;
 	}

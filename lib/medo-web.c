@@ -1429,10 +1429,8 @@ static int ptr_pages(struct web *w)
 	    (ret = strbuf_addf(&final, "%s/p", w->out)) < 0)
 		goto out;
 	fs_remove_stale_temps(w->out, ".tmp-p-");
-	if (!mkdtemp(stage.buf)) {
-		ret = silo__error_errno("cannot create '%s'", stage.buf);
+	if ((ret = web_mkdtemp(stage.buf)) < 0)
 		goto out;
-	}
 	for (i = 0; i < w->n_disk && !ret; i++)
 		ret = ptr_page_write(w, stage.buf, i);
 	if (ret < 0) {
