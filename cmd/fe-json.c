@@ -4,6 +4,7 @@
 #include "silo/oid.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ void fe_json_note_error(const char *msg)
 	if (!errors)
 		errors = json_array();
 	if (errors)
-		json_array_append_new(errors, json_string(msg));
+		json_array_append_new(errors, fe_json_text(msg));
 }
 
 /* DOC, or a new error document, with "exit" and "errors" added. */
@@ -116,6 +117,68 @@ int fe_json_set(json_t *obj, const char *key, json_t *v)
 	if (!v)
 		return -1;
 	return json_object_set_new(obj, key, v);
+}
+
+/* The length of the UTF-8 character at S (N bytes left), or 0 when it
+ * is none: RFC 3629, no overlong forms, no surrogates. */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned long c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+json_t *fe_json_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0, o = 0, k;
+	json_t *v;
+	char *buf;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	for (i = 0; i < n && (k = utf8_char(p + i, n - i)); i += k)
+		;
+	if (i == n)
+		return json_stringn(s, n);
+	/* Each byte replaced takes at most three. */
+	if (n > ((size_t)-1 - 1) / 3 || !(buf = malloc(3 * n + 1)))
+		return NULL;
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_char(p + i, n - i))) {
+			memcpy(buf + o, s + i, k);
+			o += k;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		}
+	}
+	v = json_stringn(buf, o);
+	free(buf);
+	return v;
 }
 
 json_t *fe_json_oid(const struct silo_oid *id)

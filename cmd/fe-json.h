@@ -60,6 +60,12 @@ int fe_json_append(json_t *arr, json_t *v);
 /* Set KEY of OBJ to V (taken over); -1 when V is NULL or on failure. */
 int fe_json_set(json_t *obj, const char *key, json_t *v);
 
+/* S, a file name or a message, as a JSON string: JSON text is UTF-8,
+ * so each byte of S that is not part of a UTF-8 character shows as
+ * U+FFFD (a name of other bytes still gets its entry).  NULL when out of
+ * memory or S is NULL. */
+json_t *fe_json_text(const char *s);
+
 /* The hex of ID as a JSON string, or JSON null for an unset id. */
 json_t *fe_json_oid(const struct silo_oid *id);
 

@@ -13,7 +13,7 @@ static void on_remove(void *payload, int what, const char *relpath)
 
 	(void)what;
 	if (rep->paths) {
-		if (fe_json_append(rep->paths, json_string(relpath)) < 0)
+		if (fe_json_append(rep->paths, fe_json_text(relpath)) < 0)
 			rep->json_failed = 1;
 	} else if (rep->dry_run)
 		printf("would remove %s\n", relpath);

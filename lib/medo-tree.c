@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mt_dir {
 	char *path;
@@ -467,18 +468,22 @@ static int cat_all_write(struct cat_all *c, const void *buf, size_t len)
 	return fs_write_all(c->fd, buf, len, "the spool file");
 }
 
-/* Zeros up to offset AT of the current leaf (holes of sparse files). */
+/* Zeros up to offset AT of the current leaf (holes of sparse files), as
+ * a hole of the spool file: a member of 10 GiB of holes in an archive of
+ * 10 KiB costs no disk.  The spool is written in order, so its size is
+ * POS. */
 static int cat_all_fill(struct cat_all *c, uint64_t at)
 {
-	static const char zeros[4096];
-	int ret;
+	uint64_t end = c->start + at;
 
-	while (c->pos < c->start + at) {
-		uint64_t n = c->start + at - c->pos;
-		if ((ret = cat_all_write(c, zeros, n < sizeof(zeros) ? (size_t)n :
-					 sizeof(zeros))) < 0)
-			return ret;
-	}
+	if (c->pos >= end)
+		return 0;
+	if (at > (uint64_t)INT64_MAX || end > (uint64_t)INT64_MAX)
+		return silo__error_set(SILO_ECORRUPT, "'%s': a file too large for the spool file",
+				      c->t->name);
+	if (ftruncate(c->fd, (off_t)end) < 0 || lseek(c->fd, (off_t)end, SEEK_SET) < 0)
+		return silo__error_errno("cannot extend the spool file");
+	c->pos = end;
 	return 0;
 }
 

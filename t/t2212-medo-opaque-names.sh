@@ -58,7 +58,30 @@ test_expect_success 'a recorded name with a slash is not followed' '
 	grep -q "\.\./escaped" m.medo/evil.treeptr &&
 	mkdir evil && echo x >evil/keep &&
 	test_expect_code 8 medo expand m.medo/evil.treeptr evil 2>err &&
-	! test -e escaped.deb
+	! test -e escaped.deb &&
+	test_expect_code 8 medo expand --force m.medo/evil.treeptr evil 2>err &&
+	echo "medo: error: '"'"'m.medo/evil.treeptr'"'"' records the file name '"'"'../escaped.deb'"'"', which is not used (hidden, or with a slash or a control character): name the file to write instead of the directory '"'"'evil'"'"'" >expect &&
+	test_cmp expect err &&
+	! test -e escaped.deb && test "$(cat evil/keep)" = x
+'
+
+test_expect_success 'a recorded name that is hidden, absolute or holds a newline replaces nothing' '
+	git init -q repo && echo x >repo/keep && git -C repo add keep &&
+	git -C repo -c user.name=t -c user.email=t@example.org commit -q -m keep &&
+	for name in .git /etc/passwd "$(printf "a\\nb")" "$(printf "a\\033b")"; do
+		python3 -c "
+import json, sys
+d = json.load(open(\"m.medo/hello.treeptr\"))
+d[\"provenance\"][\"file\"] = sys.argv[1]
+open(\"m.medo/bad.treeptr\", \"w\").write(json.dumps(d, indent=2) + \"\\n\")
+" "$name" &&
+		test_expect_code 8 medo expand --force m.medo/bad.treeptr repo 2>err &&
+		grep -q "which is not used" err &&
+		git -C repo rev-parse -q --verify HEAD >/dev/null &&
+		test "$(cat repo/keep)" = x || return 1
+	done &&
+	medo expand --force m.medo/bad.treeptr repo/named.deb &&
+	cmp hello_1.0_all.deb repo/named.deb
 '
 
 test_done

@@ -172,4 +172,38 @@ test_expect_success FUSE,STRACE 'a tar-kind mount reads the archive once for eve
 	echo 2 >expect && test_cmp expect reads
 '
 
+# fg_mount MNT TREEPTR: medo mount -f in the background (its errors in
+# MNT.err); sets pid.
+fg_mount() {
+	medo mount -f "$2" "$1" 2>"$1.err" &
+	pid=$!
+	test_wait_for "mounted \"$1\" || ! kill -0 $pid 2>/dev/null" 10 &&
+	mounted "$1"
+}
+
+test_expect_success FUSE 'a sparse member of an archive is a hole of the spool, not zeros on disk' '
+	test_when_finished "! mounted mnt6 || fusermount3 -u -z mnt6" &&
+	mkdir -p sparse mnt6 && echo small >sparse/a &&
+	truncate -s 1G sparse/z && printf end >>sparse/z &&
+	tar -C sparse -S -cf sparse.tar a z &&
+	test $(stat -c %s sparse.tar) -lt 100000 &&
+	medo add -q sparse.tar m/sparse.treeptr &&
+	fg_mount mnt6 m/sparse.treeptr &&
+	test "$(cat mnt6/a)" = small &&
+	test "$(tail -c 3 mnt6/z)" = end &&
+	test "$(stat -c %s mnt6/z)" = $((1024 * 1024 * 1024 + 3)) &&
+	head -c 4096 mnt6/z | tr -d "\\000" >nonzero && test_must_be_empty nonzero &&
+	for f in /proc/$pid/fd/*; do
+		case "$(readlink "$f")" in
+		"$SILO_CACHE_DIR"/*) stat -L -c "%s %b %B" "$f";;
+		esac
+	done >spool &&
+	test_line_count = 1 spool &&
+	read size blocks unit <spool &&
+	test "$size" -gt 1073741824 &&
+	test $((blocks * unit)) -lt 1048576 &&
+	medo mount -u mnt6 && wait $pid &&
+	test_must_be_empty mnt6.err
+'
+
 test_done

@@ -431,7 +431,7 @@ test_expect_success CHROMIUM 'object.html: a build log, and a whole archive to d
 	states obj.html >actual && printf "state done\nverified yes\n" >expect && test_cmp expect actual &&
 	shown_text obj.html got && test_cmp log got &&
 	O=$(field object w/m.medo/up/src-xz.treeptr) &&
-	page "$HTTPD_URL/site/object.html#o=$O&s=1&f=sha1&n=src.tar.xz" 1400 objxz.html &&
+	page "$HTTPD_URL/site/object.html#o=$O&s=$(wc -c <src.tar.xz)&f=sha1&n=src.tar.xz" 1400 objxz.html &&
 	states objxz.html >actual && test_cmp expect actual &&
 	grep "download=\"src.tar.xz\"" objxz.html
 '

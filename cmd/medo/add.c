@@ -122,9 +122,9 @@ int cmd_medo_add(int argc, const char **argv)
 	}
 	fe_progress_stop(&progress, progress.count, 0);
 	if (json)
-		ret = fe_json_print(json_pack("{s:s,s:s,s:s,s:o,s:I,s:o}",
+		ret = fe_json_print(json_pack("{s:s,s:o,s:s,s:o,s:I,s:o}",
 			"result", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "written",
-			"treeptr", dest, "kind", silo_treeptr_kind_name(tp.kind),
+			"treeptr", fe_json_text(dest), "kind", silo_treeptr_kind_name(tp.kind),
 			"object", fe_json_oid(&tp.object), "size", (json_int_t)tp.size,
 			"tree", fe_json_oid(&tp.tree)));
 	else if (verbose)

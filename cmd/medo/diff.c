@@ -53,7 +53,7 @@ static int report(void *payload, const char *what, const char *path)
 
 	d->differs = 1;
 	if (d->changes)
-		return fe_json_append(d->changes, json_pack("{s:s,s:s}", "change", what, "path", path));
+		return fe_json_append(d->changes, json_pack("{s:s,s:o}", "change", what, "path", fe_json_text(path)));
 	printf("%s %s\n", what, path);
 	return 0;
 }
@@ -212,8 +212,8 @@ static int on_change(void *payload, int change, const char *path)
 	/* A failure to build the document stops the walk (a positive
 	 * return: out of memory). */
 	if (d->changes)
-		return fe_json_append(d->changes, json_pack("{s:s,s:s,s:o*,s:o*}", "change", what,
-			"path", path, "size_a", x ? json_integer((json_int_t)x->size) : NULL,
+		return fe_json_append(d->changes, json_pack("{s:s,s:o,s:o*,s:o*}", "change", what,
+			"path", fe_json_text(path), "size_a", x ? json_integer((json_int_t)x->size) : NULL,
 			"size_b", y ? json_integer((json_int_t)y->size) : NULL)) < 0;
 	if (d->stat)
 		return 0;

@@ -14,25 +14,49 @@
 
 static const struct fe_usage *const usage = &fe_usage_medo_expand;
 
+/* 1 if NAME, a file name recorded in a treeptr, may be created in a
+ * directory: no slash, not hidden (.git, .ssh, . and ..), no control
+ * character. */
+static int usable_name(const char *name)
+{
+	const unsigned char *p;
+
+	if (!*name || name[0] == '.')
+		return 0;
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 /*
  * Where the file of the opaque treeptr TREEPTR goes when the destination
- * DEST is a directory: DEST/<the file's name>, as medo add recorded it
- * (provenance "file"), so that pkg.deb comes back as pkg.deb.  NULL to
- * expand to DEST itself: not a directory, not an opaque treeptr, no name.
+ * DEST is a directory: *OUT = DEST/<the file's name>, as medo add
+ * recorded it (provenance "file"), so that pkg.deb comes back as
+ * pkg.deb; NULL to expand to DEST itself: not a directory, not an opaque
+ * treeptr, no name.  A recorded name that may not be created is refused
+ * (an exit status), rather than replacing the directory DEST with --force.
  */
-static char *opaque_dest(const char *treeptr, const char *dest)
+static int opaque_dest(char **out, const char *treeptr, const char *dest)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	const char *name;
-	char *out = NULL;
+	int status = 0;
 
-	if (!medo_cmd_is_dir(dest) || silo_treeptr_load(&tp, treeptr) < 0)
-		return NULL;
+	*out = NULL;
+	if (!medo_cmd_is_dir(dest) || silo_treeptr_load(&tp, treeptr) < 0) {
+		silo_error_clear();
+		return 0;
+	}
 	name = tp.kind == SILO_TREEPTR_OPAQUE ? silo_treeptr_provenance(&tp, "file") : NULL;
-	if (name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."))
-		out = medo_cmd_join(dest, name);
+	if (name && !usable_name(name))
+		status = fe_error(FE_EXIT_REFUSED, "'%s' records the file name '%s', which is not "
+				  "used (hidden, or with a slash or a control character): name the "
+				  "file to write instead of the directory '%s'", treeptr, name, dest);
+	else if (name && !(*out = medo_cmd_join(dest, name)))
+		status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	silo_treeptr_release(&tp);
-	return out;
+	return status;
 }
 
 static const char *result_word(int result)
@@ -69,9 +93,10 @@ static void on_progress(void *payload, uint64_t done, uint64_t total)
 static json_t *json_result(const char *treeptr, const char *dest, int result,
 			   const char *message)
 {
-	return json_pack("{s:s,s:s,s:s,s:s*}", "treeptr", treeptr, "dest", dest,
+	return json_pack("{s:o,s:o,s:s,s:o*}", "treeptr", fe_json_text(treeptr),
+			 "dest", fe_json_text(dest),
 			 "result", result < 0 ? "error" : result_word(result),
-			 "error", result < 0 ? message : NULL);
+			 "error", result < 0 ? fe_json_text(message) : NULL);
 }
 
 static void on_result(void *payload, const char *rel, int result, const char *message)
@@ -132,7 +157,7 @@ static void delete_extra(struct batch_state *b, int dry_run)
 		if (!dry_run && (ret = silo_medo_remove_extra(b->dest, e->path)) < 0) {
 			b->status = fe_lib_error(ret);
 		} else if (b->removed) {
-			if (fe_json_append(b->removed, json_string(dest)) < 0)
+			if (fe_json_append(b->removed, fe_json_text(dest)) < 0)
 				b->json_failed = 1;
 		} else if (dry_run || b->verbose) {
 			printf("%s %s\n", dry_run ? "would remove" : "removed", dest);
@@ -210,7 +235,9 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	b.progress.unit = "files";
 	o.on_bytes = fe_progress_on_bytes;
 	o.payload = &b.progress;
-	if ((in_dir = opaque_dest(argv[0], argv[1])))
+	if ((b.status = opaque_dest(&in_dir, argv[0], argv[1])))
+		return json ? print_json(&b) : b.status;
+	if (in_dir)
 		argv[1] = in_dir;
 	ret = silo_medo_expand(argv[0], argv[1], &o);
 	if (ret >= 0)

@@ -24,12 +24,12 @@ static int print_node(void *payload, const struct silo_medo_tree_node *e)
 	if (ls->recursive && e->mode == 040000)
 		return silo_medo_tree_list(ls->t, e->node, print_node, ls);
 	if (ls->entries)
-		return fe_json_append(ls->entries, json_pack("{s:s,s:s,s:o,s:o,s:s}",
+		return fe_json_append(ls->entries, json_pack("{s:s,s:s,s:o,s:o,s:o}",
 			"mode", e->mode == 040000 ? "040000" : e->mode == SILO_MODE_EXEC ? "100755" :
 				e->mode == SILO_MODE_SYMLINK ? "120000" : "100644",
 			"type", type, "id", fe_json_oid(&e->id),
 			"size", e->mode == 040000 ? json_null() : json_integer((json_int_t)e->size),
-			"path", e->path));
+			"path", fe_json_text(e->path)));
 	silo_oid_to_hex(hex, &e->id);
 	if (e->mode == 040000)
 		snprintf(size, sizeof(size), "-");

@@ -32,7 +32,7 @@ static int show_dir(json_t *out, const char *dir, int first)
 	for (i = 0; i < l.n; i++)
 		bytes += l.v[i].size;
 	if (out)
-		ret = fe_json_append(out, json_pack("{s:s,s:s,s:o,s:I,s:I}", "path", dir,
+		ret = fe_json_append(out, json_pack("{s:o,s:s,s:o,s:I,s:I}", "path", fe_json_text(dir),
 			"kind", "directory", "tree", fe_json_oid(&id),
 			"files", (json_int_t)l.n, "size", (json_int_t)bytes)) < 0 ? FE_EXIT_FAILURE : 0;
 	else
@@ -92,7 +92,7 @@ static int show_treeptr(json_t *out, const char *path, int first)
 	doc = json_load_file(path, 0, NULL);
 	prov = doc ? json_object_get(doc, "provenance") : NULL;
 	if (out) {
-		json_t *o = json_pack("{s:s,s:s,s:o,s:I,s:o,s:O}", "path", path,
+		json_t *o = json_pack("{s:o,s:s,s:o,s:I,s:o,s:O}", "path", fe_json_text(path),
 			"kind", silo_treeptr_kind_name(tp.kind), "object", fe_json_oid(&tp.object),
 			"size", (json_int_t)tp.size,
 			"tree", silo_treeptr_is_tree(&tp) ? fe_json_oid(&tp.tree) : json_null(),
@@ -185,7 +185,7 @@ static int show_medo_dir(json_t *out, const char *dir, int first)
 		if (!out)
 			printf("%-7s %s %s\n", silo_treeptr_kind_name(tp.kind),
 			       silo_oid_to_hex(hex, id), names[i]);
-		else if (fe_json_append(list, json_pack("{s:s,s:s,s:o}", "path", path,
+		else if (fe_json_append(list, json_pack("{s:o,s:s,s:o}", "path", fe_json_text(path),
 				"kind", silo_treeptr_kind_name(tp.kind),
 				silo_treeptr_is_tree(&tp) ? "tree" : "object",
 				fe_json_oid(id))) < 0)
@@ -194,7 +194,7 @@ static int show_medo_dir(json_t *out, const char *dir, int first)
 		free(path);
 	}
 	silo_medo_list_free(names, n);
-	if (out && list && fe_json_append(out, json_pack("{s:s,s:s,s:o}", "path", dir,
+	if (out && list && fe_json_append(out, json_pack("{s:o,s:s,s:o}", "path", fe_json_text(dir),
 			"kind", "medo directory", "treeptrs", list)) < 0)
 		status = FE_EXIT_FAILURE;
 	return status;

@@ -24,8 +24,8 @@ static void on_diff(void *payload, int change, const char *path)
 		return;		/* the tree as a whole: said already */
 	if (!d->list)
 		printf("\t%s %s\n", medo_cmd_change_word(change), path);
-	else if (fe_json_append(d->list, json_pack("{s:s,s:s}", "change",
-			medo_cmd_change_word(change), "path", path)) < 0)
+	else if (fe_json_append(d->list, json_pack("{s:s,s:o}", "change",
+			medo_cmd_change_word(change), "path", fe_json_text(path))) < 0)
 		d->failed = 1;
 }
 
@@ -97,10 +97,10 @@ int cmd_medo_status(int argc, const char **argv)
 				diffs = NULL;
 				json_failed = 1;
 			}
-			if (fe_json_append(list, json_pack("{s:s,s:s?,s:s,s:o*,s:s*}",
-					"path", dest, "treeptr", tp,
+			if (fe_json_append(list, json_pack("{s:o,s:o?,s:s,s:o*,s:o*}",
+					"path", fe_json_text(dest), "treeptr", fe_json_text(tp),
 					"state", silo_medo_state_name(e->state),
-					"differences", diffs, "error", e->message)) < 0)
+					"differences", diffs, "error", fe_json_text(e->message))) < 0)
 				json_failed = 1;
 		} else if (dest && e->state != SILO_MEDO_STATE_ERROR &&
 			   (verbose || e->state != SILO_MEDO_STATE_SAME)) {

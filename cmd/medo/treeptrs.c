@@ -183,11 +183,11 @@ void medo_fsck_report_problem(void *payload, const char *name, const char *where
 	char where[1024];
 
 	if (rep->problems) {
-		json_t *p = json_pack("{s:s,s:s,s:o,s:s,s:s}", "treeptr", name,
+		json_t *p = json_pack("{s:o,s:s,s:o,s:o?,s:o}", "treeptr", fe_json_text(name),
 				      "severity", severity == SILO_CLOSURE_BAD ? "error" : "warning",
-				      "id", id ? fe_json_oid(id) : json_null(), "path", path,
-				      "message", message);
-		if (p && fe_json_set(p, "silo", where_silo ? json_string(where_silo) : json_null()) < 0)
+				      "id", id ? fe_json_oid(id) : json_null(), "path", fe_json_text(path),
+				      "message", fe_json_text(message));
+		if (p && fe_json_set(p, "silo", where_silo ? fe_json_text(where_silo) : json_null()) < 0)
 			p = NULL;
 		if (fe_json_append(rep->problems, p) < 0)
 			rep->failed = 1;

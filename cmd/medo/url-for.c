@@ -151,14 +151,14 @@ static int url_for(const char *path, void *state)
 				status = fe_error(FE_EXIT_FAILURE, "out of memory");
 			else if (!urls)
 				printf("%s\n", url);
-			else if (fe_json_append(urls, json_string(url)) < 0)
+			else if (fe_json_append(urls, fe_json_text(url)) < 0)
 				status = fe_error(FE_EXIT_FAILURE, "out of memory");
 			free(url);
 		}
 		silo_medo_list_free(rels, n_rels);
 	}
 	if (!status && json &&
-	    fe_json_append(json, json_pack("{s:s,s:o,s:O}", "treeptr", path,
+	    fe_json_append(json, json_pack("{s:o,s:o,s:O}", "treeptr", fe_json_text(path),
 					   "object", fe_json_oid(&tp.object), "urls", urls)) < 0)
 		status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	json_decref(urls);

@@ -28,8 +28,8 @@ static void on_diff(void *payload, int change, const char *path)
 		st->missing = 1;
 	if (!st->diffs)
 		printf("%s %s\n", medo_cmd_change_word(change), path);
-	else if (fe_json_append(st->diffs, json_pack("{s:s,s:s}", "change",
-			medo_cmd_change_word(change), "path", path)) < 0)
+	else if (fe_json_append(st->diffs, json_pack("{s:s,s:o}", "change",
+			medo_cmd_change_word(change), "path", fe_json_text(path))) < 0)
 		st->json_failed = 1;
 }
 
@@ -62,11 +62,11 @@ static int verify_one(const char *treeptr, const char *dir,
 	} else if (verbose && !json) {
 		printf("ok %s\n", dir);
 	}
-	if (json && fe_json_append(json, json_pack("{s:s,s:s,s:s,s:O,s:s*}",
-			"treeptr", treeptr, "dir", dir, "state", state,
+	if (json && fe_json_append(json, json_pack("{s:o,s:o,s:s,s:O,s:o*}",
+			"treeptr", fe_json_text(treeptr), "dir", fe_json_text(dir), "state", state,
 			"differences", st->diffs,
 			"error", ret < 0 && (ret != SILO_EDIFFERS || !st->reported) ?
-			silo_error_message() : NULL)) < 0)
+			fe_json_text(silo_error_message()) : NULL)) < 0)
 		st->json_failed = 1;
 	json_decref(st->diffs);
 	st->diffs = NULL;

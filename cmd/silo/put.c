@@ -65,8 +65,8 @@ int cmd_silo_put(int argc, const char **argv)
 	if (json) {
 		json_t *objs = json_array();
 		for (i = 0; objs && i < argc; i++)
-			if (ok[i] && fe_json_append(objs, json_pack("{s:s,s:o}", "file",
-					argv[i], "id", fe_json_oid(&ids[i]))) < 0) {
+			if (ok[i] && fe_json_append(objs, json_pack("{s:o,s:o}", "file",
+					fe_json_text(argv[i]), "id", fe_json_oid(&ids[i]))) < 0) {
 				json_decref(objs);
 				objs = NULL;
 			}

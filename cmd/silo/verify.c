@@ -23,9 +23,9 @@ static void on_problem(void *payload, int severity, const char *relpath,
 	if (severity == SILO_VERIFY_BAD)
 		fe_error(0, "%s", message);
 	if (st->problems) {
-		if (fe_json_append(st->problems, json_pack("{s:s,s:s,s:s}",
+		if (fe_json_append(st->problems, json_pack("{s:s,s:o,s:o}",
 				"severity", severity == SILO_VERIFY_BAD ? "bad" : "warning",
-				"path", relpath, "message", message)) < 0)
+				"path", fe_json_text(relpath), "message", fe_json_text(message))) < 0)
 			st->json_failed = 1;
 	} else if (severity != SILO_VERIFY_BAD) {
 		fe_warning("%s", message);

@@ -90,6 +90,8 @@
 		return out;
 	}
 
+	class TooLarge extends Error {}
+
 	function be32(b, at) {
 		return ((b[at] << 24) >>> 0) + (b[at + 1] << 16) + (b[at + 2] << 8) + b[at + 3];
 	}
@@ -98,8 +100,10 @@
 	 * Inflate BYTES whole with DecompressionStream(FORMAT): the output,
 	 * or null when they are not exactly one complete stream (cut short,
 	 * damaged, or followed by other bytes, which the browser refuses).
+	 * More than LIMIT bytes of output (when given) is an error at once:
+	 * a few kilobytes of deflate can claim gigabytes.
 	 */
-	async function inflateWhole(format, bytes) {
+	async function inflateWhole(format, bytes, limit) {
 		const ds = new DecompressionStream(format);
 		const writer = ds.writable.getWriter();
 		const written = writer.write(bytes).then(() => writer.close()).catch(() => {});
@@ -111,10 +115,18 @@
 				const { done, value } = await reader.read();
 				if (done)
 					break;
-				parts.push(value);
 				total += value.length;
+				if (limit !== undefined && total > limit) {
+					await reader.cancel().catch(() => {});
+					await written;
+					throw new TooLarge('data that inflates past the ' + limit +
+							   ' bytes it declares');
+				}
+				parts.push(value);
 			}
 		} catch (e) {
+			if (e instanceof TooLarge)
+				throw e;
 			await written;
 			return null;
 		}
@@ -131,9 +143,10 @@
 	 * tried as a whole member until one inflates.  Such bytes inside
 	 * compressed data are rare, so a member is inflated about once.
 	 */
-	async function* gunzip(chunks) {
+	async function* gunzip(chunks, limit) {
 		const buf = new Buffer();
-		let scan = 18;
+		let scan = 18, made = 0;
+		const left = () => (limit === undefined ? undefined : limit - made);
 		for await (const c of chunks) {
 			buf.push(c);
 			for (;;) {
@@ -148,8 +161,9 @@
 					scan = Math.max(18, v.length - 2);
 					break;
 				}
-				const out = await inflateWhole('gzip', v.subarray(0, at));
+				const out = await inflateWhole('gzip', v.subarray(0, at), left());
 				if (out) {
+					made += out.length;
 					yield out;
 					buf.drop(at);
 					scan = 18;
@@ -159,7 +173,7 @@
 			}
 		}
 		if (buf.n) {
-			const out = await inflateWhole('gzip', buf.view());
+			const out = await inflateWhole('gzip', buf.view(), left());
 			if (!out)
 				throw new Error('not a complete gzip stream');
 			yield out;
@@ -320,21 +334,32 @@
 
 	const TYPES = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 
-	/* Apply git's delta DELTA to BASE. */
-	function applyDelta(base, delta) {
+	/* The sizes a delta's header gives: of its base and of its result,
+	 * and where its instructions start. */
+	function deltaSizes(delta) {
 		let i = 0;
 		function varint() {
 			let v = 0, shift = 0, c;
 			do {
+				if (i >= delta.length || shift > 49)
+					throw new Error('a delta with a damaged header');
 				c = delta[i++];
 				v += (c & 0x7f) * Math.pow(2, shift);
 				shift += 7;
 			} while (c & 0x80);
 			return v;
 		}
-		if (varint() !== base.length)
+		const base = varint(), result = varint();
+		return { base, result, at: i };
+	}
+
+	/* Apply git's delta DELTA to BASE. */
+	function applyDelta(base, delta) {
+		const h = deltaSizes(delta);
+		let i = h.at;
+		if (h.base !== base.length)
 			throw new Error('a delta for a base of another size');
-		const out = new Uint8Array(varint());
+		const out = new Uint8Array(h.result);
 		let o = 0;
 		while (i < delta.length) {
 			const op = delta[i++];
@@ -432,8 +457,10 @@
 			return null;
 		}
 		/* The entry at OFFSET of pack IDX: its type and inflated data
-		 * (the object, or a delta and its base). */
-		async entry(idx, offset, how) {
+		 * (the object, or a delta and its base).  WANT, when known, is
+		 * the size of the object it must make: a larger size declared,
+		 * or data inflating past its declared size, stops the read. */
+		async entry(idx, offset, how, want) {
 			const end = await idx.endOf(offset);
 			const url = this.base + 'pack/' + idx.name + '.pack';
 			let b = await get(url, offset, end === null ? undefined : end);
@@ -460,6 +487,11 @@
 					c = b[i++];
 					off = (off + 1) * 128 + (c & 0x7f);
 				}
+				/* git puts a delta's base before it, past the pack's
+				 * header: anything else would loop. */
+				if (!off || off > offset - 12)
+					throw new Error(url + ': a delta at ' + offset +
+							' whose base is not before it');
 				e.baseOffset = offset - off;
 			} else if (type === 7) {
 				e.baseId = hex(b.subarray(i, i + this.hashLen));
@@ -467,36 +499,51 @@
 			} else if (!TYPES[type]) {
 				throw new Error(url + ': an entry of type ' + type + ' at ' + offset);
 			}
-			e.data = await inflateWhole('deflate', b.subarray(i));
+			/* An object of WANT bytes; a delta making one: an
+			 * instruction of at most 8 bytes per byte made. */
+			if (want !== undefined && (TYPES[type] ? size !== want : size > 8 * want + 32))
+				throw new Error(url + ': the entry at ' + offset + ' declares ' + size +
+						' bytes, for an object of ' + want);
+			try {
+				e.data = await inflateWhole('deflate', b.subarray(i), size);
+			} catch (err) {
+				throw new Error(url + ': the entry at ' + offset + ' is ' + err.message);
+			}
 			if (!e.data || e.data.length !== size)
 				throw new Error(url + ': the entry at ' + offset + ' does not inflate');
 			return e;
 		}
-		/* The object at OFFSET of IDX, deltas resolved. */
-		async packed(idx, offset, how, depth) {
+		/* The object at OFFSET of IDX, deltas resolved; of WANT bytes
+		 * when given, and each base of the size its delta names. */
+		async packed(idx, offset, how, depth, want) {
 			if (depth > 10000)
 				throw new Error('a delta chain without end');
-			const e = await this.entry(idx, offset, how);
+			const e = await this.entry(idx, offset, how, want);
 			if (TYPES[e.type])
 				return { type: TYPES[e.type], data: e.data };
-			const base = e.type === 6 ? await this.packed(idx, e.baseOffset, how, depth + 1) :
-				await this.packedById(e.baseId, [idx.name], how, depth + 1);
+			const h = deltaSizes(e.data);
+			if (want !== undefined && h.result !== want)
+				throw new Error('a delta making ' + h.result + ' bytes, for an object of ' + want);
+			const base = e.type === 6 ?
+				await this.packed(idx, e.baseOffset, how, depth + 1, h.base) :
+				await this.packedById(e.baseId, [idx.name], how, depth + 1, h.base);
 			if (!base)
 				throw new Error('the delta base ' + e.baseId + ' is not in the silo');
 			return { type: base.type, data: applyDelta(base.data, e.data), delta: true };
 		}
-		async packedById(id, hints, how, depth) {
+		async packedById(id, hints, how, depth, want) {
 			const at = await this.locate(id, hints);
 			if (!at)
 				return null;
 			const offset = (await at.idx.offsets()).byPos[at.pos];
-			return this.packed(at.idx, offset, how, depth || 0);
+			return this.packed(at.idx, offset, how, depth || 0, want);
 		}
-		/* The loose object ID as a stream of its content, or null. */
-		async loose(id) {
+		/* The loose object ID as a stream of its content (at most WANT
+		 * bytes, when given), or null. */
+		async loose(id, want) {
 			const chunks = await stream(this.base + 'objects/' + id.slice(0, 2) + '/' +
 						    id.slice(2) + '.gz');
-			return chunks ? gunzip(chunks) : null;
+			return chunks ? gunzip(chunks, want) : null;
 		}
 	}
 
@@ -702,7 +749,7 @@
 			if (method === 0)
 				data = raw;
 			else if (method === 8)
-				data = await inflateWhole('deflate-raw', raw);
+				data = await inflateWhole('deflate-raw', raw, usize);
 			else
 				throw new Error('zip method ' + method + ' cannot be read in a browser');
 			if (!data || data.length !== usize)
@@ -717,21 +764,21 @@
 	/* ---- reading ---- */
 
 	/* The object ID whole, from the first silo that has it. */
-	async function readObject(id, format, hints, packedFirst) {
+	async function readObject(id, format, hints, packedFirst, want) {
 		const how = [];
 		for (const s of await silos(format)) {
 			if (packedFirst) {
-				const o = await s.packedById(id, hints, how);
+				const o = await s.packedById(id, hints, how, 0, want);
 				if (o)
 					return { silo: s, type: o.type, data: o.data, how, delta: o.delta };
 			}
-			const l = await s.loose(id);
+			const l = await s.loose(id, want);
 			if (l) {
 				how.push('loose object');
 				return { silo: s, type: 'blob', data: await collect(l), how };
 			}
 			if (!packedFirst) {
-				const o = await s.packedById(id, hints, how);
+				const o = await s.packedById(id, hints, how, 0, want);
 				if (o)
 					return { silo: s, type: o.type, data: o.data, how, delta: o.delta };
 			}
@@ -740,20 +787,26 @@
 	}
 
 	/* The object ID as a stream: a loose one as it arrives. */
-	async function objectChunks(id, format, how) {
+	async function objectChunks(id, format, how, want) {
 		for (const s of await silos(format)) {
-			const l = await s.loose(id);
+			const l = await s.loose(id, want);
 			if (l) {
 				how.push(s.base + ': loose object ' + id);
 				return l;
 			}
-			const o = await s.packedById(id, [], how);
+			const o = await s.packedById(id, [], how, 0, want);
 			if (o) {
 				how.unshift(s.base + ': packed object ' + id);
 				return once(o.data);
 			}
 		}
 		throw new NotFound('object ' + id + ' is in none of the silos');
+	}
+
+	/* The size of the object of the treeptr of the page, or undefined. */
+	function objectSize(d) {
+		const n = Number(d.objectSize);
+		return d.objectSize && Number.isSafeInteger(n) ? n : undefined;
 	}
 
 	/* The bytes of PATH of an archive (kind tar or archive). */
@@ -763,11 +816,11 @@
 			throw new Error('this is an ' + archive + ' archive, which a browser cannot ' +
 					'decompress: download the whole archive and unpack it');
 		if (archive === 'zip') {
-			const z = await collect(await objectChunks(d.object, d.format, how));
+			const z = await collect(await objectChunks(d.object, d.format, how, objectSize(d)));
 			return zipFind(z, path);
 		}
 		for (let tries = 0; tries < 8; tries++) {
-			let chunks = await objectChunks(d.object, d.format, how);
+			let chunks = await objectChunks(d.object, d.format, how, objectSize(d));
 			if (archive === 'tar.gz')
 				chunks = gunzip(chunks);
 			const e = await tarFind(chunks, path);
@@ -923,7 +976,8 @@
 		const how = [];
 		let data, delta = false;
 		if (d.kind === 'tree') {
-			const o = await readObject(id, d.format, (d.packs || '').split(' ').filter(Boolean), true);
+			const o = await readObject(id, d.format, (d.packs || '').split(' ').filter(Boolean), true,
+						   Number.isSafeInteger(size) ? size : undefined);
 			if (o.type !== 'blob')
 				throw new Error(id + ' is a ' + o.type + ', not a blob');
 			data = o.data;
@@ -951,13 +1005,16 @@
 	async function viewObject() {
 		const q = new URLSearchParams(location.hash.slice(1));
 		const id = q.get('o'), format = q.get('f') || undefined, name = q.get('n') || id;
+		/* Its size when the site knows it (0: a build log, not known). */
+		const size = /^[1-9][0-9]*$/.test(q.get('s') || '') ? Number(q.get('s')) : undefined;
 		if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id || ''))
 			throw new Error('no object named in the address of this page');
 		document.getElementById('file-name').textContent = name;
 		document.title = name + ' — object';
 		fact('Object', id);
 		status('Reading from the silo…');
-		const o = await readObject(id, format, [], false);
+		const o = await readObject(id, format, [], false,
+					   Number.isSafeInteger(size) ? size : undefined);
 		fact('Size', document.createTextNode(sizeText(o.data.length)));
 		fact('Read from', document.createTextNode(o.silo.base + ': ' + o.how.join(', ')));
 		const note = await verified(o.silo.format, o.data, id, o.type);
