@@ -32,6 +32,16 @@ test_expect_success SOURCES,BOX 'dash and cmark build boxed from their sources' 
 	grep -q "^built dash/0.5.12 " out
 '
 
+test_expect_success SOURCES,BOX 'a version of the list without its source is a state, not a build' '
+	knot list deps/source.medo/dash >out &&
+	cut -d" " -f1,2,4 out >actual &&
+	printf "dash 0.5.12 published\ndash 0.5.10.2 no-source\n" >expect &&
+	test_cmp expect actual &&
+	test_expect_code 3 knot build deps/source.medo/dash/0.5.10.2 2>err &&
+	grep "0.5.10.2" err &&
+	! test -e $(knot_derived dash 0.5.10.2)
+'
+
 test_expect_success SOURCES,BOX 'after knot install, dash and cmark run' '
 	knot install --root img deps/source.medo &&
 	img/$WP/dash/0.5.12/bin/dash -c "echo \"hi \$((6 * 7))\"" >actual &&
