@@ -242,6 +242,11 @@ int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
 
+/* The published treeptr at PATH into ROW: its absolute path, its tree id
+ * and size (row->treeptr and row->tree, the caller's to free); nothing
+ * when it cannot be read. */
+int knot_row_treeptr(struct silo_knot_row *row, const char *path);
+
 /* Remove work directories left by builds that were killed. */
 void knot_remove_stale_work(void);
 

@@ -443,7 +443,10 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	fill_row(&row, t, res, status);
 	row.log = res->kind == SILO_KNOT_CACHED || !log ? "-" : log + strlen(spec->report) + 1;
 	ret = 0;
-	if (spec->report && (ret = silo_knot_report_append(spec->report, &row)) < 0 && status)
+	if (spec->report && (res->kind == SILO_KNOT_CACHED || res->kind == SILO_KNOT_BUILT ||
+			     res->kind == SILO_KNOT_SAME))
+		ret = knot_row_treeptr(&row, t->derived_treeptr);
+	if (!ret && spec->report && (ret = silo_knot_report_append(spec->report, &row)) < 0 && status)
 		ret = 0;	/* the build's failure is what the task says */
 	if (!ret && !status && spec->stamp)
 		ret = touch(spec->stamp);
@@ -452,5 +455,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	silo_knot_set_free(set);
 	free(log);
 	free(why);
+	free(row.tree);
+	free(row.treeptr);
 	return ret;
 }
