@@ -89,6 +89,10 @@ struct knot_watch {
 	unsigned long long disk_base;	/* what DIRS and the log held at the start */
 	unsigned long long disk_used;	/* growth, at the last look (and at
 					 * the end of a program that succeeded) */
+	/* what the program and the processes it waited for used (wait4):
+	 * CPU seconds and the largest resident set, KiB */
+	double user, sys;
+	long max_rss_kib;
 };
 
 /*

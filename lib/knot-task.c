@@ -366,9 +366,13 @@ static void fill_row(struct silo_knot_row *row, const struct silo_knot_task *t,
 	getrusage(RUSAGE_CHILDREN, &children);
 	row->status = status;
 	row->elapsed = row->end - row->start;
-	row->user = tv_secs(self.ru_utime) + tv_secs(children.ru_utime) + res->box_user;
-	row->sys = tv_secs(self.ru_stime) + tv_secs(children.ru_stime) + res->box_sys;
+	/* The recipe's processes, boxed or not, are among the children:
+	 * res->box_* is already in them. */
+	row->user = tv_secs(self.ru_utime) + tv_secs(children.ru_utime);
+	row->sys = tv_secs(self.ru_stime) + tv_secs(children.ru_stime);
 	row->max_rss_kib = self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
+	if (res->box_max_rss_kib > row->max_rss_kib)
+		row->max_rss_kib = res->box_max_rss_kib;
 }
 
 int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,

@@ -312,9 +312,10 @@ struct silo_knot_result {
 	char *log;		/* the kept log of a failed build, or NULL */
 	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the tree built, if any */
 	double seconds;		/* wall time of the recipe functions */
-	/* CPU seconds of the box's processes, as its shell counted them (a
-	 * process outside the box does not see them); 0 unboxed */
+	/* CPU seconds and the largest resident set (KiB) of the recipe's
+	 * processes, boxed or not (wait4 of bwrap or of the shell) */
 	double box_user, box_sys;
+	long box_max_rss_kib;
 };
 
 SILO_EXTERN void silo_knot_result_release(struct silo_knot_result *r);
