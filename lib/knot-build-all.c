@@ -168,7 +168,12 @@ static int report_hits(const struct plan *p, const struct silo_knot_build_result
 		row.log = "-";
 		row.why = "published";
 		row.start = row.end = (double)time(NULL);
-		if ((ret = silo_knot_report_append(r->report, &row)) < 0)
+		ret = knot_row_treeptr(&row, t->derived_treeptr);
+		if (!ret)
+			ret = silo_knot_report_append(r->report, &row);
+		free(row.tree);
+		free(row.treeptr);
+		if (ret < 0)
 			return ret;
 	}
 	for (i = 0; i < silo_knot_set_absent_count(r->set); i++) {

@@ -35,10 +35,10 @@
  * protocol, as deps/wedge.sh does: in one shell (a variable set by
  * wedge-make is seen by wedge-install), with errexit, the smoke test
  * traced (set -x).  Each step fails the build with its own exit status,
- * set by the EXIT trap, which also writes what the shell and the
- * processes it waited for used of the CPU ("knot: cpu", from times):
- * outside the box, bwrap's processes are not counted.  In the box, a step that failed with the box's
- * /tmp full says so. */
+ * set by the EXIT trap.  In the box, a step that failed with the box's
+ * /tmp full says so.  What the box's processes used, knot writes after
+ * it ("knot: box cpu ..."), from bwrap's accounting: its pid 1 and the
+ * shell wait for every process of the box. */
 static const char driver_script[] =
 	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
 	"set -o errexit -o nounset -o pipefail\n"
@@ -67,8 +67,6 @@ static const char driver_script[] =
 	"    echo \"knot: $knot_fn failed with exit status $knot_st\"\n"
 	"    knot_tmp_full\n"
 	"  fi\n"
-	"  echo -n 'knot: cpu '\n"
-	"  times\n"
 	"  [ -z \"$knot_fn\" ] || exit \"$knot_code\"\n"
 	"}\n"
 	"trap '{ knot_st=$?; set +o xtrace; } 2>/dev/null; knot_exit' EXIT\n"
@@ -575,30 +573,21 @@ static void mib(char buf[32], unsigned long long bytes)
 	snprintf(buf, 32, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 }
 
-/* The CPU seconds of the recipe's processes, from the last "knot: cpu"
- * line of the log at PATH (bash's times: "0m0.010s 0m0.002s\n0m2.100s
- * 0m0.050s", the shell's user and system time, then its children's);
- * 0 when there is none. */
-static void box_cpu(double *user, double *sys, const char *path)
+/* What the recipe's processes used, as the last line of the log at
+ * PATH (open as FD): "knot: box cpu user 0.048 s, sys 0.009 s, max rss
+ * 12345 KiB" (unboxed: "knot: build cpu ..."). */
+static int log_usage(struct silo_knot_result *res, const struct knot_watch *w, int boxed,
+		     int fd, const char *path)
 {
-	char *text = NULL, *p, *q;
-	double m[4], s[4];
-	size_t len;
+	char line[160];
+	int len;
 
-	*user = *sys = 0;
-	if (fs_read_file(&text, &len, path, 64 << 20) < 0) {
-		silo_error_clear();
-		return;
-	}
-	for (p = text, q = NULL; (p = strstr(p, "knot: cpu ")); p++)
-		if (p == text || p[-1] == '\n')
-			q = p;
-	if (q && sscanf(q, "knot: cpu %lfm%lfs %lfm%lfs %lfm%lfs %lfm%lfs", &m[0], &s[0], &m[1],
-			&s[1], &m[2], &s[2], &m[3], &s[3]) == 8) {
-		*user = 60 * (m[0] + m[2]) + s[0] + s[2];
-		*sys = 60 * (m[1] + m[3]) + s[1] + s[3];
-	}
-	free(text);
+	res->box_user = w->user;
+	res->box_sys = w->sys;
+	res->box_max_rss_kib = w->max_rss_kib;
+	len = snprintf(line, sizeof(line), "knot: %s cpu user %.3f s, sys %.3f s, max rss %ld KiB\n",
+		       boxed ? "box" : "build", w->user, w->sys, w->max_rss_kib);
+	return fd < 0 ? 0 : fs_write_all(fd, line, (size_t)len, path);
 }
 
 /* What failed, from the driver's exit status, the watch and the log. */
@@ -1043,8 +1032,8 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	f.seconds = res->seconds = now_seconds() - t0;
 	f.end = time(NULL);
-	if (!unboxed)
-		box_cpu(&res->box_user, &res->box_sys, w.log);
+	if ((ret = log_usage(res, &watch, !unboxed, w.log_fd, w.log)) < 0)
+		goto out;
 	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
 		goto out;
 	if (status || watch.stopped) {

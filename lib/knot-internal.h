@@ -89,6 +89,10 @@ struct knot_watch {
 	unsigned long long disk_base;	/* what DIRS and the log held at the start */
 	unsigned long long disk_used;	/* growth, at the last look (and at
 					 * the end of a program that succeeded) */
+	/* what the program and the processes it waited for used (wait4):
+	 * CPU seconds and the largest resident set, KiB */
+	double user, sys;
+	long max_rss_kib;
 };
 
 /*
@@ -241,6 +245,11 @@ int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
+
+/* The published treeptr at PATH into ROW: its absolute path, its tree id
+ * and size (row->treeptr and row->tree, the caller's to free); nothing
+ * when it cannot be read. */
+int knot_row_treeptr(struct silo_knot_row *row, const char *path);
 
 /* Remove work directories left by builds that were killed. */
 void knot_remove_stale_work(void);

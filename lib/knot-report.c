@@ -8,6 +8,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
+#include "silo/treeptr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,22 +18,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N_COLUMNS 13
+#define N_COLUMNS 16
 
 static const char *const schema[N_COLUMNS][3] = {
 	{ "status", "integer", "exit status of the task: 0 for success" },
 	{ "elapsed_secs", "number", "wall time of the task, seconds" },
 	{ "start_time", "number", "when the task started, seconds since the epoch (UTC)" },
 	{ "end_time", "number", "when the task ended, seconds since the epoch (UTC)" },
-	{ "user_secs", "number", "CPU time in user mode of the task and its children (getrusage), and of its box (its shell's times)" },
-	{ "sys_secs", "number", "CPU time in the kernel of the task and its children (getrusage), and of its box (its shell's times)" },
-	{ "max_rss_KiB", "integer", "the largest resident set of the task or a child, KiB (getrusage)" },
+	{ "user_secs", "number", "CPU time in user mode of the task and the processes it waited for, its box's included (getrusage)" },
+	{ "sys_secs", "number", "CPU time in the kernel of the task and the processes it waited for, its box's included (getrusage)" },
+	{ "max_rss_KiB", "integer", "the largest resident set of the task or a process it waited for, its box's included, KiB (getrusage)" },
 	{ "wedge", "string", "the wedge's name (WEDGE_NAME)" },
 	{ "version", "string", "the version built" },
 	{ "key", "string", "the build key (knot-key(1))" },
 	{ "cache", "string", "hit (published before: nothing ran), built, failed, or (key -) no-source or invalid" },
 	{ "log", "string", "the task's log, relative to the report directory, or - for none" },
 	{ "why", "string", "why it ran: new (never published), or the inputs of the key that changed since the published build (knot-explain(1)); published for a hit; - for none" },
+	{ "tree", "string", "the git tree id of the published wedge (its treeptr's tree), or - for none" },
+	{ "tree_bytes", "integer", "the size of the published wedge's object (its treeptr's size: the tar of the tree), bytes; 0 for none" },
+	{ "treeptr", "string", "the published treeptr, an absolute path, or - for none" },
 };
 
 void silo_knot_row_release(struct silo_knot_row *row)
@@ -43,6 +47,8 @@ void silo_knot_row_release(struct silo_knot_row *row)
 	free(row->cache);
 	free(row->log);
 	free(row->why);
+	free(row->treeptr);
+	free(row->tree);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -93,6 +99,29 @@ int silo_knot_report_init(const char *dir)
 	return ret;
 }
 
+int knot_row_treeptr(struct silo_knot_row *row, const char *path)
+{
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	char hex[SILO_OID_MAX_HEXSZ + 1] = "-";
+
+	if (silo_treeptr_load(&tp, path) < 0) {
+		silo_error_clear();
+		return 0;
+	}
+	if (tp.tree.format)
+		silo_oid_to_hex(hex, &tp.tree);
+	row->tree_bytes = (long long)tp.size;
+	silo_treeptr_release(&tp);
+	errno = 0;
+	if (!(row->tree = strdup(hex)) || !(row->treeptr = realpath(path, NULL))) {
+		free(row->tree);
+		row->tree = NULL;
+		row->tree_bytes = 0;
+		return errno == ENOMEM ? silo__error_oom() : 0;
+	}
+	return 0;
+}
+
 int silo_knot_report_append(const char *dir, const struct silo_knot_row *r)
 {
 	char *path = fs_join(dir, "tasks.tsv"), *line = NULL;
@@ -100,10 +129,11 @@ int silo_knot_report_append(const char *dir, const struct silo_knot_row *r)
 
 	if (!path)
 		return silo__error_oom();
-	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\t%s\n",
+	len = asprintf(&line, "%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n",
 		       r->status, r->elapsed, r->start, r->end, r->user, r->sys, r->max_rss_kib,
 		       r->wedge, r->version, r->key, r->cache, r->log ? r->log : "-",
-		       r->why ? r->why : "-");
+		       r->why ? r->why : "-", r->tree ? r->tree : "-", r->tree_bytes,
+		       r->treeptr ? r->treeptr : "-");
 	if (len < 0) {
 		free(path);
 		return silo__error_oom();
@@ -187,7 +217,7 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 	for (line = text; !ret && line && *line; line = next) {
 		char *f[N_COLUMNS + 1];
 		struct silo_knot_row *r;
-		double st, rss;
+		double st, rss, bytes;
 
 		next = strchr(line, '\n');
 		if (next)
@@ -208,17 +238,19 @@ int silo_knot_report_read(struct silo_knot_row **rows_out, size_t *n_out, const 
 		if (parse_num(&st, f[0]) < 0 || parse_num(&r->elapsed, f[1]) < 0 ||
 		    parse_num(&r->start, f[2]) < 0 || parse_num(&r->end, f[3]) < 0 ||
 		    parse_num(&r->user, f[4]) < 0 || parse_num(&r->sys, f[5]) < 0 ||
-		    parse_num(&rss, f[6]) < 0) {
+		    parse_num(&rss, f[6]) < 0 || parse_num(&bytes, f[14]) < 0) {
 			ret = silo__error_set(SILO_EINVALID, "'%s' line %zu: a number is malformed",
 					      path, lineno);
 			break;
 		}
 		r->status = (int)st;
 		r->max_rss_kib = (long)rss;
+		r->tree_bytes = (long long)bytes;
 		n++;
 		if (!(r->wedge = strdup(f[7])) || !(r->version = strdup(f[8])) ||
 		    !(r->key = strdup(f[9])) || !(r->cache = strdup(f[10])) ||
-		    !(r->log = strdup(f[11])) || !(r->why = strdup(f[12])))
+		    !(r->log = strdup(f[11])) || !(r->why = strdup(f[12])) ||
+		    !(r->tree = strdup(f[13])) || !(r->treeptr = strdup(f[15])))
 			ret = silo__error_oom();
 	}
 out:
@@ -381,6 +413,44 @@ static void human_time(char out[32], double t)
 		snprintf(out, 32, "%.3f", t);
 }
 
+/* BYTES for people: "512 B", "20.0 KiB", "3.4 MiB", "1.2 GiB"; "-" for 0. */
+static void human_bytes(char out[32], long long bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes <= 0) {
+		snprintf(out, 32, "-");
+		return;
+	}
+	if (bytes < 1024) {
+		snprintf(out, 32, "%lld B", bytes);
+		return;
+	}
+	for (v /= 1024; v >= 1024 && u + 1 < sizeof(units) / sizeof(*units); v /= 1024)
+		u++;
+	snprintf(out, 32, "%.1f %s", v, units[u]);
+}
+
+/* The link from the report directory (absolute: DIR) to the file at PATH
+ * (absolute): relative, so that the two can move together. */
+static int add_relative_href(struct strbuf *sb, const char *dir, const char *path)
+{
+	size_t common = 0, i, dirlen = strlen(dir);
+	int ret = 0;
+
+	for (i = 0; dir[i] && dir[i] == path[i]; i++)
+		if (dir[i] == '/')
+			common = i + 1;
+	if (!dir[i] && path[i] == '/')
+		common = i + 1;
+	for (i = common; i < dirlen && !ret; i++)
+		if (i == common || dir[i] == '/')
+			ret = dir[i] == '/' && !dir[i + 1] ? 0 : strbuf_adds(sb, "../");
+	return ret ? ret : add_html(sb, path + common);
+}
+
 /* How many lines of a failed task's log index.html shows. */
 #define LOG_TAIL_LINES 15
 
@@ -475,11 +545,13 @@ int silo_knot_report_html(const char *dir)
 	struct silo_knot_row *rows = NULL;
 	size_t n = 0, i, c, counts[4] = { 0, 0, 0, 0 };
 	double elapsed = 0, user = 0, sys = 0, first = 0, last = 0;
-	char *path = NULL, nosrc[64] = "";
+	char *path = NULL, *absdir, nosrc[64] = "";
 	int ret;
 
 	if ((ret = silo_knot_report_read(&rows, &n, dir)) < 0)
 		return ret;
+	/* without it the treeptrs are named, not linked */
+	absdir = realpath(dir, NULL);
 	ret = strbuf_adds(&sb, html_head);
 	if (!ret)
 		ret = strbuf_adds(&sb, "<div class=\"scroll\"><table id=\"tasks\">\n<thead><tr>");
@@ -529,7 +601,24 @@ int silo_knot_report_html(const char *dir)
 		}
 		if (!ret && !(ret = strbuf_adds(&sb, "</td><td class=\"why\">")) &&
 		    !(ret = add_html(&sb, r->why)))
+			ret = strbuf_adds(&sb, "</td>");
+		/* the published tree: its id shortened, its size for people,
+		 * a link to its treeptr; the values as titles */
+		if (!ret && !(ret = strbuf_adds(&sb, "<td class=\"key\" title=\"")) &&
+		    !(ret = add_html(&sb, r->tree)) &&
+		    !(ret = strbuf_addf(&sb, "\">%.12s</td>", r->tree))) {
+			char size[32];
+			human_bytes(size, r->tree_bytes);
+			ret = strbuf_addf(&sb, "<td class=\"num\" title=\"%lld\">%s</td>", r->tree_bytes, size);
+		}
+		if (!ret && r->treeptr[0] == '/' && absdir) {
+			if (!(ret = strbuf_adds(&sb, "<td title=\"")) && !(ret = add_html(&sb, r->treeptr)) &&
+			    !(ret = strbuf_adds(&sb, "\"><a class=\"treeptr\" href=\"")) &&
+			    !(ret = add_relative_href(&sb, absdir, r->treeptr)))
+				ret = strbuf_adds(&sb, "\">treeptr</a></td></tr>\n");
+		} else if (!ret && !(ret = strbuf_adds(&sb, "<td>")) && !(ret = add_html(&sb, r->treeptr))) {
 			ret = strbuf_adds(&sb, "</td></tr>\n");
+		}
 	}
 	if (counts[3])
 		snprintf(nosrc, sizeof(nosrc), ", %zu without a source", counts[3]);
@@ -555,6 +644,7 @@ int silo_knot_report_html(const char *dir)
 	if (!ret)
 		ret = fs_write_file_atomic(path, sb.buf, sb.len);
 	free(path);
+	free(absdir);
 	strbuf_release(&sb);
 	silo_knot_rows_free(rows, n);
 	return ret;

@@ -265,11 +265,13 @@ static void exit_status(int *status, int st)
 		*status = 255;
 }
 
-static int wait_for(int *status, pid_t pid, const char *name)
+/* Wait for child PID; what it and the processes it waited for used into
+ * USAGE (NULL: no). */
+static int wait_for(int *status, pid_t pid, const char *name, struct rusage *usage)
 {
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0) {
+	while (wait4(pid, &st, 0, usage) < 0) {
 		if (errno != EINTR)
 			return silo__error_errno("cannot wait for '%s'", name);
 	}
@@ -342,7 +344,7 @@ static int supervise(int *status, pid_t pid, const char *name, int fd,
 		close(fd);
 	if (pfd >= 0)
 		close(pfd);
-	if ((ret = wait_for(status, pid, name)) < 0)
+	if ((ret = wait_for(status, pid, name, NULL)) < 0)
 		return ret;
 	return signalled;
 }
@@ -712,9 +714,20 @@ static pid_t parent_of(long pid)
  * processes a run left behind (a daemon that left the process group:
  * setsid, a double fork), which became its children when their parents
  * ended, this process being a subreaper meanwhile.  Their own children
- * come next, as they are orphaned in turn.
+ * come next, as they are orphaned in turn.  What they used is added to
+ * *USAGE (CPU times summed, the largest resident set kept).
  */
-static void end_orphans(void)
+static void add_usage(struct rusage *to, const struct rusage *ru)
+{
+	to->ru_utime.tv_sec += ru->ru_utime.tv_sec;
+	to->ru_utime.tv_usec += ru->ru_utime.tv_usec;
+	to->ru_stime.tv_sec += ru->ru_stime.tv_sec;
+	to->ru_stime.tv_usec += ru->ru_stime.tv_usec;
+	if (ru->ru_maxrss > to->ru_maxrss)
+		to->ru_maxrss = ru->ru_maxrss;
+}
+
+static void end_orphans(struct rusage *usage)
 {
 	pid_t self = getpid();
 
@@ -737,9 +750,13 @@ static void end_orphans(void)
 		if (!n)
 			break;
 		/* A child is not reaped, so its pid is not reused, until here. */
-		for (i = 0; i < n; i++)
-			while (waitpid(found[i], NULL, 0) < 0 && errno == EINTR)
+		for (i = 0; i < n; i++) {
+			struct rusage ru;
+			memset(&ru, 0, sizeof(ru));
+			while (wait4(found[i], NULL, 0, &ru) < 0 && errno == EINTR)
 				;
+			add_usage(usage, &ru);
+		}
 	}
 }
 
@@ -747,6 +764,7 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 		     struct knot_watch *w)
 {
 	struct log_sink l = { log_fd, log_name, 0, 0, { 0 }, w, { 0 }, 0 };
+	struct rusage usage;
 	struct box_info bi;
 	double start, next_disk, disk_gap = 0.5;
 	int out = -1, pfd, ret, ended = 0, st, info = w->info_fd, was_reaper = 0;
@@ -754,6 +772,8 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 
 	w->stopped = KNOT_STOP_NONE;
 	w->disk_used = 0;
+	w->user = w->sys = 0;
+	w->max_rss_kib = 0;
 	memset(&bi, 0, sizeof(bi));
 	if (interrupted)
 		return interrupted_error();
@@ -843,9 +863,14 @@ int knot_run_watched(int *status, const struct knot_exec *x, int log_fd, const c
 	 * it wrote is read to the end. */
 	if (!(bi.pid1 > 0))
 		kill(-pid, SIGKILL);
-	if ((ret = wait_for(&st, pid, x->argv[0])) < 0)
+	if ((ret = wait_for(&st, pid, x->argv[0], &usage)) < 0)
 		goto out;
-	end_orphans();
+	/* The box's pid 1, which waited for the box's processes, is an
+	 * orphan when bwrap ends: what it used is counted here. */
+	end_orphans(&usage);
+	w->user = (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6;
+	w->sys = (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec / 1e6;
+	w->max_rss_kib = usage.ru_maxrss;
 	if (out >= 0) {
 		fcntl(out, F_SETFL, O_NONBLOCK);
 		for (;;) {

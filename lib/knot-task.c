@@ -366,9 +366,13 @@ static void fill_row(struct silo_knot_row *row, const struct silo_knot_task *t,
 	getrusage(RUSAGE_CHILDREN, &children);
 	row->status = status;
 	row->elapsed = row->end - row->start;
-	row->user = tv_secs(self.ru_utime) + tv_secs(children.ru_utime) + res->box_user;
-	row->sys = tv_secs(self.ru_stime) + tv_secs(children.ru_stime) + res->box_sys;
+	/* The recipe's processes, boxed or not, are among the children:
+	 * res->box_* is already in them. */
+	row->user = tv_secs(self.ru_utime) + tv_secs(children.ru_utime);
+	row->sys = tv_secs(self.ru_stime) + tv_secs(children.ru_stime);
 	row->max_rss_kib = self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
+	if (res->box_max_rss_kib > row->max_rss_kib)
+		row->max_rss_kib = res->box_max_rss_kib;
 }
 
 int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task_spec *spec,
@@ -443,7 +447,10 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	fill_row(&row, t, res, status);
 	row.log = res->kind == SILO_KNOT_CACHED || !log ? "-" : log + strlen(spec->report) + 1;
 	ret = 0;
-	if (spec->report && (ret = silo_knot_report_append(spec->report, &row)) < 0 && status)
+	if (spec->report && (res->kind == SILO_KNOT_CACHED || res->kind == SILO_KNOT_BUILT ||
+			     res->kind == SILO_KNOT_SAME))
+		ret = knot_row_treeptr(&row, t->derived_treeptr);
+	if (!ret && spec->report && (ret = silo_knot_report_append(spec->report, &row)) < 0 && status)
 		ret = 0;	/* the build's failure is what the task says */
 	if (!ret && !status && spec->stamp)
 		ret = touch(spec->stamp);
@@ -452,5 +459,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	silo_knot_set_free(set);
 	free(log);
 	free(why);
+	free(row.tree);
+	free(row.treeptr);
 	return ret;
 }

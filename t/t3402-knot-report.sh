@@ -17,7 +17,7 @@ test_expect_success 'setup: three recipes, one depending on the others, one buil
 '
 
 test_expect_success 'tasks.tsv: the columns in order, one row per task, the right cache column' '
-	printf "status\telapsed_secs\tstart_time\tend_time\tuser_secs\tsys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy\n" >expect &&
+	printf "status\telapsed_secs\tstart_time\tend_time\tuser_secs\tsys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy\ttree\ttree_bytes\ttreeptr\n" >expect &&
 	head -n 1 rep/tasks.tsv >actual &&
 	test_cmp expect actual &&
 	awk -F"\t" "NR > 1 { print \$1, \$8, \$9, \$10, \$11, \$13 }" rep/tasks.tsv | sort -k2 >actual &&
@@ -31,6 +31,18 @@ test_expect_success 'tasks.tsv: the columns in order, one row per task, the righ
 	test_must_be_empty bad &&
 	awk -F"\t" "NR > 1 { d = \$4 - \$3 - \$2; if (d < -0.002 || d > 0.002) print }" rep/tasks.tsv >bad &&
 	test_must_be_empty bad
+'
+
+test_expect_success 'tasks.tsv: each row names its published treeptr, its tree id and size' '
+	awk -F"\t" "NR > 1 { print \$8, \$14, \$15, \$16 }" rep/tasks.tsv | sort >actual &&
+	for n in one three two; do
+		tp=$PWD/deps/derived.medo/debian/bookworm/$n-1.0.treeptr &&
+		tree=$(sed -n "s/^  \"tree\": \"\(.*\)\",\$/\1/p" "$tp") &&
+		size=$(sed -n "s/^  \"size\": \([0-9]*\),\$/\1/p" "$tp") &&
+		test -n "$tree" && test "$size" -gt 0 &&
+		echo "$n $tree $size $tp" || return 1
+	done >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'one log per task that ran, named in the row' '
@@ -103,15 +115,17 @@ test_expect_success 'index.html: one table whose rows are tasks.tsv, links to th
 	python3 parse.py rep/index.html >parsed &&
 	grep -v "^link \|^ids \|^scripts \|^shown " parsed >actual &&
 	test_cmp rep/tasks.tsv actual &&
-	awk -F"\t" "NR > 1 && \$12 != \"-\" { print \"link \" \$12 }" rep/tasks.tsv >expect &&
+	awk -F"\t" "NR > 1 { if (\$12 != \"-\") print \"link \" \$12; sub(/.*\/deps\//, \"../deps/\", \$16); print \"link \" \$16 }" rep/tasks.tsv >expect &&
 	grep "^link " parsed >actual &&
 	test_cmp expect actual &&
 	grep -q "^ids tasks totals critical-path\$" parsed &&
 	grep -q "^scripts 1\$" parsed &&
-	awk -F"\t" "NR > 1 { print \$3; print \$4; print \$10; if (\$12 != \"-\") print \$12 }" rep/tasks.tsv >values &&
+	awk -F"\t" "NR > 1 { print \$3; print \$4; print \$10; if (\$12 != \"-\") print \$12; print \$14; print \$15; print \$16 }" rep/tasks.tsv >values &&
 	python3 -c "import time, sys
 for v in open(\"values\").read().split():
-    print(\"shown\", v, \"log\" if v.startswith(\"logs/\") else v[:12] if len(v) == 64 else time.strftime(\"%Y-%m-%d %H:%M:%S\", time.gmtime(int(float(v)))))" >expect &&
+    print(\"shown\", v, \"log\" if v.startswith(\"logs/\") else \"treeptr\" if v.endswith(\".treeptr\")
+          else v[:12] if len(v) in (40, 64) else \"%.1f KiB\" % (int(v) / 1024) if v.isdigit()
+          else time.strftime(\"%Y-%m-%d %H:%M:%S\", time.gmtime(int(float(v)))))" >expect &&
 	grep "^shown " parsed >actual &&
 	test_cmp expect actual &&
 	grep -q "3 tasks: 1 hit, 2 built, 0 failed" rep/index.html &&
@@ -134,7 +148,7 @@ test_expect_success 'knot report writes index.html again from tasks.tsv' '
 test_expect_success 'knot report of a malformed tasks.tsv fails, naming the file and line' '
 	mkdir broken && printf "h\n1\t2\n" >broken/tasks.tsv &&
 	test_expect_code 5 knot report broken 2>err &&
-	grep -q "broken/tasks.tsv. line 2: expected 13 columns" err &&
+	grep -q "broken/tasks.tsv. line 2: expected 16 columns" err &&
 	! test -e broken/index.html
 '
 

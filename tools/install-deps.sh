@@ -22,7 +22,7 @@ set -e
 # installed man pages and completion need (make check installs them into
 # a scratch root and reads them back); jq: examples of the manual pages;
 # diffutils: medo diff -p runs diff -u.
-# chromium and tidy: the pages of medo web, loaded in a headless browser
+# chromium and tidy: the pages of medo web and knot reports, loaded in a headless browser
 # and checked by an HTML validator.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync

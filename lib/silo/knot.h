@@ -312,9 +312,10 @@ struct silo_knot_result {
 	char *log;		/* the kept log of a failed build, or NULL */
 	char tree[SILO_OID_MAX_HEXSZ + 1];	/* the tree built, if any */
 	double seconds;		/* wall time of the recipe functions */
-	/* CPU seconds of the box's processes, as its shell counted them (a
-	 * process outside the box does not see them); 0 unboxed */
+	/* CPU seconds and the largest resident set (KiB) of the recipe's
+	 * processes, boxed or not (wait4 of bwrap or of the shell) */
 	double box_user, box_sys;
+	long box_max_rss_kib;
 };
 
 SILO_EXTERN void silo_knot_result_release(struct silo_knot_result *r);
@@ -507,7 +508,7 @@ SILO_EXTERN void silo_knot_build_result_free(struct silo_knot_build_result *r);	
 
 /* The columns of tasks.tsv, in order. */
 #define SILO_KNOT_REPORT_COLUMNS "status\telapsed_secs\tstart_time\tend_time\tuser_secs\t" \
-	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy"
+	"sys_secs\tmax_rss_KiB\twedge\tversion\tkey\tcache\tlog\twhy\ttree\ttree_bytes\ttreeptr"
 
 struct silo_knot_row {
 	int status;		/* exit status of the task: 0 for success */
@@ -519,6 +520,10 @@ struct silo_knot_row {
 	char *cache;		/* "hit", "built" or "failed" */
 	char *log;		/* relative to the report directory, or "-" */
 	char *why;		/* what silo_knot_explain() said before it ran, or "-" */
+	/* The published treeptr (an absolute path), its tree id and the
+	 * size of its object in bytes; "-", "-" and 0 when none was */
+	char *treeptr, *tree;
+	long long tree_bytes;
 };
 
 SILO_EXTERN void silo_knot_row_release(struct silo_knot_row *row);
