@@ -44,6 +44,38 @@ struct silo_knot_set {
 	size_t n_absent, alloc_absent;
 };
 
+/* The absolute path P without empty, "." and ".." components, in place:
+ * the path a build is told and the key holds is one spelling of the
+ * place ("/w/./x/../y//" is "/w/y", "/.." is "/").  ".." is taken
+ * lexically, as a shell's cd does. */
+static void clean_path(char *p)
+{
+	size_t i = 0, o = 1;
+
+	while (p[i]) {
+		size_t n;
+		while (p[i] == '/')
+			i++;
+		n = strcspn(p + i, "/");
+		if (!n || (n == 1 && p[i] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[i] == '.' && p[i + 1] == '.') {
+			while (o > 1 && p[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+		} else {
+			if (o > 1)
+				p[o++] = '/';
+			memmove(p + o, p + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	p[0] = '/';
+	p[o] = '\0';
+}
+
 /* The layout SPEC (NULL: $KNOT_LAYOUT, else "wedge") into SET. */
 static int layout_parse(silo_knot_set *set, const char *spec)
 {
@@ -80,10 +112,8 @@ static int layout_parse(silo_knot_set *set, const char *spec)
 		set->layout_dir = NULL;
 		return silo__error_oom();
 	}
-	/* without a trailing slash: it goes into the key */
-	ret = (int)strlen(set->layout_dir);
-	while (ret > 1 && set->layout_dir[ret - 1] == '/')
-		set->layout_dir[--ret] = '\0';
+	/* one spelling of the place: it goes into the key */
+	clean_path(set->layout_dir);
 	if (strchr(set->layout_dir, '\n'))
 		return silo__error_set(SILO_EINVALID, "the layout '%s' holds a newline", spec);
 	if (set->layout_home)
@@ -576,6 +606,7 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	const char *base;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 	int ret;
@@ -604,14 +635,15 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
 					 r->n_build_deps)) < 0)
 		return silo__error_wrap("recipe '%s'", r->dir);
+	/* the layout "/" (a HOME of "/") joins without a slash of its own */
+	base = set->layout_dir && strcmp(set->layout_dir, "/") ? set->layout_dir : "";
 	if (!set->layout_dir || (set->layout_home && r->is_absolute))
 		ret = asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name,
 			       t->version);
 	else if (set->layout_home)
-		ret = asprintf(&t->wedge_path, "%s/wedge/%s/pkg/%s/%s", set->layout_dir,
-			       set->domain, r->name, t->version);
+		ret = asprintf(&t->wedge_path, "%s/wedge/%s/pkg/%s/%s", base, set->domain, r->name, t->version);
 	else
-		ret = asprintf(&t->wedge_path, "%s/%s/%s", set->layout_dir, r->name, t->version);
+		ret = asprintf(&t->wedge_path, "%s/%s/%s", base, r->name, t->version);
 	if (ret < 0) {
 		t->wedge_path = NULL;
 		return silo__error_oom();
