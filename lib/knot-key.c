@@ -602,6 +602,72 @@ const char *knot_env_value(const char *name)
 	return knot_env_passed(name) ? getenv(name) : NULL;
 }
 
+/* The absolute PATH with the symbolic links of its longest existing
+ * head resolved (the rest, which does not exist yet, as it is). */
+static char *resolved(const char *path)
+{
+	size_t n = strlen(path);
+	char *head, *r = NULL, *out = NULL;
+
+	if (!(head = strdup(path)))
+		return NULL;
+	while (n > 1 && !(r = realpath(head, NULL))) {
+		while (n > 1 && head[n - 1] != '/')
+			n--;
+		head[n > 1 ? --n : n] = '\0';
+	}
+	if (!r)
+		r = strdup("/");
+	if (r && asprintf(&out, "%s%s", strcmp(r, "/") || path[n] != '/' ? r : "",
+			  path + n) < 0)
+		out = NULL;
+	free(head);
+	free(r);
+	return out;
+}
+
+static int path_inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n] || !strcmp(dir, "/"));
+}
+
+/* A layout must not put T's wedge into its source medo or its derived
+ * medo: installed there, it would change the recipe it was built from
+ * (a new key at each build) or the medo knot publishes into. */
+static int check_wedge_place(const silo_knot_set *set, const struct silo_knot_task *t)
+{
+	char *dir = resolved(set->layout_dir), *wedge = NULL, *medo = NULL;
+	const char *which = NULL, *rest = t->wedge_path + (strcmp(set->layout_dir, "/") ?
+							   strlen(set->layout_dir) : 0);
+	int ret = 0;
+
+	if (!dir || asprintf(&wedge, "%s%s", strcmp(dir, "/") ? dir : "", rest) < 0) {
+		free(dir);
+		return silo__error_oom();
+	}
+	if (!(medo = resolved(t->recipe->source_medo)))
+		ret = silo__error_oom();
+	else if (path_inside(wedge, medo))
+		which = "source";
+	if (!ret && !which) {
+		free(medo);
+		if (!(medo = resolved(t->derived_medo)))
+			ret = silo__error_oom();
+		else if (path_inside(wedge, medo))
+			which = "derived";
+	}
+	if (!ret && which)
+		ret = silo__error_set(SILO_EINVALID, "the layout '%s' puts %s/%s at '%s', inside the "
+				      "%s medo '%s'", set->layout, t->recipe->name, t->version,
+				      wedge, which, medo);
+	free(dir);
+	free(wedge);
+	free(medo);
+	return ret;
+}
+
 static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
@@ -657,6 +723,8 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		t->derived_medo = NULL;
 	if (!t->derived_medo)
 		return silo__error_oom();
+	if (t->wedge_path_moved && (ret = check_wedge_place(set, t)) < 0)
+		return ret;
 	if (asprintf(&t->derived_treeptr, "%s/%s/%s/%s-%s" SILO_TREEPTR_SUFFIX,
 		     t->derived_medo, set->platform.id, set->platform.codename,
 		     r->name, t->version) < 0) {

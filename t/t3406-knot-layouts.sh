@@ -55,6 +55,20 @@ test_expect_success 'a layout is one spelling of its place: ".", ".." and "//" a
 	done
 '
 
+test_expect_success 'a layout into the source or the derived medo is refused, links resolved' '
+	test_when_finished "rm -rf medo-link derived-link deps/derived.medo" &&
+	test_expect_code 5 knot build --install --layout=deps/source.medo deps/source.medo/rel 2>err &&
+	echo "knot: error: the layout '"'"'$PWD/deps/source.medo'"'"' puts rel/1.0 at '"'"'$PWD/deps/source.medo/rel/1.0'"'"', inside the source medo '"'"'$PWD/deps/source.medo'"'"'" >expect &&
+	test_cmp expect err &&
+	test ! -e deps/source.medo/rel/1.0 &&
+	ln -s deps/source.medo medo-link &&
+	test_expect_code 5 knot build --layout=medo-link/ deps/source.medo/rel 2>err &&
+	grep "inside the source medo '"'"'$PWD/deps/source.medo'"'"'\$" err &&
+	mkdir -p deps/derived.medo && ln -s deps/derived.medo derived-link &&
+	KNOT_LAYOUT=derived-link/not/yet test_expect_code 5 knot key deps/source.medo/rel 2>err &&
+	grep "at '"'"'$PWD/deps/derived.medo/not/yet/rel/1.0'"'"', inside the derived medo" err
+'
+
 test_expect_success 'a layout that is none is refused, naming it' '
 	test_expect_code 5 knot build --layout=nowhere deps/source.medo/rel 2>err &&
 	grep "^knot: error: .nowhere. is not a layout: wedge, home, or the directory of <dir>/<name>/<version> (a path with a ./.)\$" err &&
