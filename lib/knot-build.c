@@ -38,7 +38,9 @@
  * set by the EXIT trap, which also writes what the shell and the
  * processes it waited for used of the CPU ("knot: cpu", from times):
  * outside the box, bwrap's processes are not counted.  In the box, a step that failed with the box's
- * /tmp full says so. */
+ * /tmp full says so.  The directories it passes and its functions are
+ * read-only: a step that assigns one fails, rather than sending the
+ * next step elsewhere. */
 static const char driver_script[] =
 	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
 	"set -o errexit -o nounset -o pipefail\n"
@@ -80,6 +82,8 @@ static const char driver_script[] =
 	"  \"$@\"\n"
 	"  knot_fn=\n"
 	"}\n"
+	"readonly knot_src knot_build knot_install knot_wedge knot_smoke knot_boxed\n"
+	"readonly -f knot_step knot_exit knot_tmp_full\n"
 	"if declare -F wedge-make >/dev/null; then\n"
 	"  knot_step 10 \"$knot_build\" wedge-make \"$knot_src\" \"$knot_build\" \"$knot_install\" \"$knot_wedge\"\n"
 	"else\n"

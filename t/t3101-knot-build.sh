@@ -104,6 +104,20 @@ test_expect_success 'a step that replaces the EXIT trap and exits 0 publishes no
 	done
 '
 
+test_expect_success 'a step cannot send the next one elsewhere through the driver'"'"'s names' '
+	n=0 &&
+	for body in "knot_install=\$PWD/elsewhere" "knot_step() { :; }"; do
+		n=$((n + 1)) &&
+		knot_recipe redirect$n 1.0 "wedge-make() { cp \"\$1/data.txt\" .; $body; }" &&
+		test_expect_code 9 knot build --unboxed deps/source.medo/redirect$n 2>err &&
+		grep "^knot: error: redirect$n/1.0: wedge-make failed; log: " err &&
+		log=$(sed -n "s/.*; log: //p" err) &&
+		grep "readonly" $log &&
+		rm -f $log &&
+		test ! -e $(knot_derived redirect$n 1.0) || return 1
+	done
+'
+
 test_expect_success BOX 'WEDGE_VERSION_LIST builds each version with WEDGE_VERSION set' '
 	knot_recipe multi 1.0 "WEDGE_VERSION_LIST=\"1.0 2.0\"" &&
 	knot_source multi 2.0 &&
