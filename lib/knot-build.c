@@ -38,7 +38,9 @@
  * set by the EXIT trap.  In the box, a step that failed with the box's
  * /tmp full says so.  What the box's processes used, knot writes after
  * it ("knot: box cpu ..."), from bwrap's accounting: its pid 1 and the
- * shell wait for every process of the box. */
+ * shell wait for every process of the box.  The directories it passes
+ * and its functions are read-only: a step that assigns one fails, rather
+ * than sending the next step elsewhere. */
 static const char driver_script[] =
 	"# knot's driver: driver.sh SRC_DIR BUILD_DIR INSTALL_DIR WEDGE_DIR SMOKE_DIR VERSION BOXED\n"
 	"set -o errexit -o nounset -o pipefail\n"
@@ -78,6 +80,8 @@ static const char driver_script[] =
 	"  \"$@\"\n"
 	"  knot_fn=\n"
 	"}\n"
+	"readonly knot_src knot_build knot_install knot_wedge knot_smoke knot_boxed\n"
+	"readonly -f knot_step knot_exit knot_tmp_full\n"
 	"if declare -F wedge-make >/dev/null; then\n"
 	"  knot_step 10 \"$knot_build\" wedge-make \"$knot_src\" \"$knot_build\" \"$knot_install\" \"$knot_wedge\"\n"
 	"else\n"
@@ -590,6 +594,41 @@ static int log_usage(struct silo_knot_result *res, const struct knot_watch *w, i
 	return fd < 0 ? 0 : fs_write_all(fd, line, (size_t)len, path);
 }
 
+/* Whether the driver ran to its end: its "knot: done" line is in the
+ * last bytes of the log at PATH (after it come only the EXIT trap's
+ * lines).  A recipe that removed knot's EXIT trap and ended the shell
+ * with status 0 before the last step has no such line. */
+static int driver_done(const char *path)
+{
+	static const char done[] = "knot: done\n";
+	char buf[16384];
+	size_t len = 0, i, n = sizeof(done) - 1;
+	ssize_t got;
+	off_t end;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > (off_t)sizeof(buf) && lseek(fd, end - (off_t)sizeof(buf), SEEK_SET) < 0)
+		end = -1;
+	else if (end >= 0 && end <= (off_t)sizeof(buf) && lseek(fd, 0, SEEK_SET) < 0)
+		end = -1;
+	while (end >= 0 && len < sizeof(buf) &&
+	       (got = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	for (i = 0; i + n <= len; i++)
+		if (!memcmp(buf + i, done, n))
+			return 1;
+	return 0;
+}
+
 /* What failed, from the driver's exit status, the watch and the log. */
 static char *failure_message(const struct silo_knot_task *t, int status, const char *log,
 			     const struct knot_watch *w, const struct silo_knot_limits *lim)
@@ -1036,6 +1075,22 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	if (o->log_copy && (ret = copy_log(w.log, o->log_copy)) < 0)
 		goto out;
+	if (!status && !watch.stopped && !driver_done(w.log)) {
+		char fn[64], *text = NULL;
+		size_t len;
+		if (fs_read_file(&text, &len, w.log, 64 << 20) < 0)
+			silo_error_clear();
+		res->kind = SILO_KNOT_FAILED;
+		res->error = SILO_ERROR;
+		if (asprintf(&res->message, "%s/%s: %s ended the build's shell (exit status 0) "
+			     "before the steps after it; knot's EXIT trap was replaced",
+			     t->recipe->name, t->version,
+			     running(fn, sizeof(fn), text) ? fn : "sourcing WEDGE") < 0)
+			res->message = NULL;
+		free(text);
+		res->log = keep_log(&w);
+		goto out;
+	}
 	if (status || watch.stopped) {
 		res->kind = SILO_KNOT_FAILED;
 		res->error = SILO_ERROR;

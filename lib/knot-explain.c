@@ -8,6 +8,7 @@
 #include "strbuf.h"
 #include "silo/treeptr.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +28,35 @@ int knot_env_text(struct strbuf *sb, const struct silo_knot_recipe *r)
 	return ret < 0 ? ret : strbuf_grow(sb, 0);
 }
 
+/* A copy of S, a value of a provenance that anyone may have written, with its
+ * control characters as '?': it must not drive the terminal that shows
+ * it, nor make a line of its own. */
+static char *printable(const char *s)
+{
+	char *q = strdup(s), *p;
+
+	for (p = q; p && *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+	return q;
+}
+
 /* One input of the key as the provenance records it. */
 static int compare(struct strbuf *why, struct strbuf *detail, const char *field,
 		   const char *was, const char *now)
 {
+	char *shown;
 	int ret;
 
 	if (was && !strcmp(was, now))
 		return 0;
 	if ((ret = strbuf_addf(why, "%s%s", why->len ? ", " : "", field)) < 0)
 		return ret;
-	return strbuf_addf(detail, "changed %s: %s -> %s\n", field, was ? was : "(not recorded)", now);
+	if (!(shown = printable(was ? was : "(not recorded)")))
+		return silo__error_oom();
+	ret = strbuf_addf(detail, "changed %s: %s -> %s\n", field, shown, now);
+	free(shown);
+	return ret;
 }
 
 /* The dependencies: "name/version key tree" words, separated by ", ". */
@@ -80,7 +99,7 @@ int silo_knot_explain(char **why_out, char **detail_out, const struct silo_knot_
 	const struct silo_knot_platform *pl = silo_knot_set_platform(set);
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	struct strbuf why = STRBUF_INIT, detail = STRBUF_INIT, env = STRBUF_INIT;
-	char *platform = NULL, fmt[16], tree[SILO_OID_MAX_HEXSZ + 1];
+	char *platform = NULL, *shown_key = NULL, fmt[16], tree[SILO_OID_MAX_HEXSZ + 1];
 	const char *key;
 	int ret;
 
@@ -100,9 +119,13 @@ int silo_knot_explain(char **why_out, char **detail_out, const struct silo_knot_
 		goto out;
 	key = silo_treeptr_provenance(&tp, "key");
 	silo_oid_to_hex(tree, &tp.tree);
+	if (!(shown_key = printable(key ? key : "(none)"))) {
+		ret = silo__error_oom();
+		goto out;
+	}
 	if ((ret = strbuf_addf(&detail, "state %s: %s, tree %s, %llu bytes, key %s\n",
 			       key && !strcmp(key, t->key) ? "published" : "stale", t->derived_treeptr,
-			       tree, (unsigned long long)tp.size, key ? key : "(none)")) < 0)
+			       tree, (unsigned long long)tp.size, shown_key)) < 0)
 		goto out;
 	if (key && !strcmp(key, t->key)) {
 		ret = strbuf_adds(&why, "published");
@@ -150,5 +173,6 @@ out:
 	strbuf_release(&detail);
 	strbuf_release(&env);
 	free(platform);
+	free(shown_key);
 	return ret;
 }

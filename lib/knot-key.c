@@ -44,6 +44,38 @@ struct silo_knot_set {
 	size_t n_absent, alloc_absent;
 };
 
+/* The absolute path P without empty, "." and ".." components, in place:
+ * the path a build is told and the key holds is one spelling of the
+ * place ("/w/./x/../y//" is "/w/y", "/.." is "/").  ".." is taken
+ * lexically, as a shell's cd does. */
+static void clean_path(char *p)
+{
+	size_t i = 0, o = 1;
+
+	while (p[i]) {
+		size_t n;
+		while (p[i] == '/')
+			i++;
+		n = strcspn(p + i, "/");
+		if (!n || (n == 1 && p[i] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[i] == '.' && p[i + 1] == '.') {
+			while (o > 1 && p[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+		} else {
+			if (o > 1)
+				p[o++] = '/';
+			memmove(p + o, p + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	p[0] = '/';
+	p[o] = '\0';
+}
+
 /* The layout SPEC (NULL: $KNOT_LAYOUT, else "wedge") into SET. */
 static int layout_parse(silo_knot_set *set, const char *spec)
 {
@@ -80,10 +112,8 @@ static int layout_parse(silo_knot_set *set, const char *spec)
 		set->layout_dir = NULL;
 		return silo__error_oom();
 	}
-	/* without a trailing slash: it goes into the key */
-	ret = (int)strlen(set->layout_dir);
-	while (ret > 1 && set->layout_dir[ret - 1] == '/')
-		set->layout_dir[--ret] = '\0';
+	/* one spelling of the place: it goes into the key */
+	clean_path(set->layout_dir);
 	if (strchr(set->layout_dir, '\n'))
 		return silo__error_set(SILO_EINVALID, "the layout '%s' holds a newline", spec);
 	if (set->layout_home)
@@ -572,10 +602,77 @@ const char *knot_env_value(const char *name)
 	return knot_env_passed(name) ? getenv(name) : NULL;
 }
 
+/* The absolute PATH with the symbolic links of its longest existing
+ * head resolved (the rest, which does not exist yet, as it is). */
+static char *resolved(const char *path)
+{
+	size_t n = strlen(path);
+	char *head, *r = NULL, *out = NULL;
+
+	if (!(head = strdup(path)))
+		return NULL;
+	while (n > 1 && !(r = realpath(head, NULL))) {
+		while (n > 1 && head[n - 1] != '/')
+			n--;
+		head[n > 1 ? --n : n] = '\0';
+	}
+	if (!r)
+		r = strdup("/");
+	if (r && asprintf(&out, "%s%s", strcmp(r, "/") || path[n] != '/' ? r : "",
+			  path + n) < 0)
+		out = NULL;
+	free(head);
+	free(r);
+	return out;
+}
+
+static int path_inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n] || !strcmp(dir, "/"));
+}
+
+/* A layout must not put T's wedge into its source medo or its derived
+ * medo: installed there, it would change the recipe it was built from
+ * (a new key at each build) or the medo knot publishes into. */
+static int check_wedge_place(const silo_knot_set *set, const struct silo_knot_task *t)
+{
+	char *dir = resolved(set->layout_dir), *wedge = NULL, *medo = NULL;
+	const char *which = NULL, *rest = t->wedge_path + (strcmp(set->layout_dir, "/") ?
+							   strlen(set->layout_dir) : 0);
+	int ret = 0;
+
+	if (!dir || asprintf(&wedge, "%s%s", strcmp(dir, "/") ? dir : "", rest) < 0) {
+		free(dir);
+		return silo__error_oom();
+	}
+	if (!(medo = resolved(t->recipe->source_medo)))
+		ret = silo__error_oom();
+	else if (path_inside(wedge, medo))
+		which = "source";
+	if (!ret && !which) {
+		free(medo);
+		if (!(medo = resolved(t->derived_medo)))
+			ret = silo__error_oom();
+		else if (path_inside(wedge, medo))
+			which = "derived";
+	}
+	if (!ret && which)
+		ret = silo__error_set(SILO_EINVALID, "the layout '%s' puts %s/%s at '%s', inside the "
+				      "%s medo '%s'", set->layout, t->recipe->name, t->version,
+				      wedge, which, medo);
+	free(dir);
+	free(wedge);
+	free(medo);
+	return ret;
+}
+
 static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+	const char *base;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 	int ret;
@@ -604,14 +701,15 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
 					 r->n_build_deps)) < 0)
 		return silo__error_wrap("recipe '%s'", r->dir);
+	/* the layout "/" (a HOME of "/") joins without a slash of its own */
+	base = set->layout_dir && strcmp(set->layout_dir, "/") ? set->layout_dir : "";
 	if (!set->layout_dir || (set->layout_home && r->is_absolute))
 		ret = asprintf(&t->wedge_path, "/wedge/%s/pkg/%s/%s", set->domain, r->name,
 			       t->version);
 	else if (set->layout_home)
-		ret = asprintf(&t->wedge_path, "%s/wedge/%s/pkg/%s/%s", set->layout_dir,
-			       set->domain, r->name, t->version);
+		ret = asprintf(&t->wedge_path, "%s/wedge/%s/pkg/%s/%s", base, set->domain, r->name, t->version);
 	else
-		ret = asprintf(&t->wedge_path, "%s/%s/%s", set->layout_dir, r->name, t->version);
+		ret = asprintf(&t->wedge_path, "%s/%s/%s", base, r->name, t->version);
 	if (ret < 0) {
 		t->wedge_path = NULL;
 		return silo__error_oom();
@@ -625,6 +723,8 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		t->derived_medo = NULL;
 	if (!t->derived_medo)
 		return silo__error_oom();
+	if (t->wedge_path_moved && (ret = check_wedge_place(set, t)) < 0)
+		return ret;
 	if (asprintf(&t->derived_treeptr, "%s/%s/%s/%s-%s" SILO_TREEPTR_SUFFIX,
 		     t->derived_medo, set->platform.id, set->platform.codename,
 		     r->name, t->version) < 0) {

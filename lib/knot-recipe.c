@@ -802,6 +802,8 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 		ret = knot_strv_push(&words, v->version);
 	else
 		ret = problem(r, "neither WEDGE_VERSION nor WEDGE_VERSION_LIST is set");
+	if (ret >= 0 && !words.n && v->version_list && *v->version_list)
+		ret = problem(r, "WEDGE_VERSION_LIST '%s' lists no version", v->version_list);
 	if (ret < 0)
 		goto out;
 	for (i = 0; i < words.n; i++) {

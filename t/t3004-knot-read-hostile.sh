@@ -146,4 +146,17 @@ test_expect_success 'set -x alone still reads' '
 	test_cmp expect out
 '
 
+test_expect_success 'a version list of blanks lists no version: an error, not a recipe of none' '
+	mkdir -p deps/source.medo/blank &&
+	printf "WEDGE_NAME=blank\nWEDGE_VERSION_LIST=\"  \"\nwedge-make() { :; }\nwedge-install() { :; }\n" \
+		>deps/source.medo/blank/WEDGE &&
+	test_expect_code 5 knot validate deps/source.medo/blank 2>err &&
+	cat >expect <<-\EOF &&
+	knot: error: '"'"'deps/source.medo/blank'"'"': WEDGE_VERSION_LIST '"'"'  '"'"' lists no version
+	EOF
+	test_cmp expect err &&
+	test_expect_code 5 knot build deps/source.medo/blank 2>err &&
+	grep "lists no version" err
+'
+
 test_done

@@ -85,6 +85,39 @@ for step in make install smoke-test; do
 	"
 done
 
+# The driver's EXIT trap says when a step ends the shell; a recipe that
+# replaces it must not pass for a finished build.
+test_expect_success 'a step that replaces the EXIT trap and exits 0 publishes nothing' '
+	knot_recipe untrapped 1.0 "wedge-make() { trap \"echo recipe trap\" EXIT; exit 0; }" &&
+	for how in --unboxed ""; do
+		if test -z "$how" && ! test_have_prereq BOX; then continue; fi &&
+		test_expect_code 9 knot build $how deps/source.medo/untrapped 2>err &&
+		head -n 1 err | sed "s/; log: .*//" >actual &&
+		cat >expect <<-\EOF &&
+		knot: error: untrapped/1.0: wedge-make ended the build'"'"'s shell (exit status 0) before the steps after it; knot'"'"'s EXIT trap was replaced
+		EOF
+		test_cmp expect actual &&
+		log=$(sed -n "s/.*; log: //p" err) &&
+		grep -q "^recipe trap\$" $log &&
+		rm -f $log &&
+		test ! -e $(knot_derived untrapped 1.0) || return 1
+	done
+'
+
+test_expect_success 'a step cannot send the next one elsewhere through the driver'"'"'s names' '
+	n=0 &&
+	for body in "knot_install=\$PWD/elsewhere" "knot_step() { :; }"; do
+		n=$((n + 1)) &&
+		knot_recipe redirect$n 1.0 "wedge-make() { cp \"\$1/data.txt\" .; $body; }" &&
+		test_expect_code 9 knot build --unboxed deps/source.medo/redirect$n 2>err &&
+		grep "^knot: error: redirect$n/1.0: wedge-make failed; log: " err &&
+		log=$(sed -n "s/.*; log: //p" err) &&
+		grep "readonly" $log &&
+		rm -f $log &&
+		test ! -e $(knot_derived redirect$n 1.0) || return 1
+	done
+'
+
 test_expect_success BOX 'WEDGE_VERSION_LIST builds each version with WEDGE_VERSION set' '
 	knot_recipe multi 1.0 "WEDGE_VERSION_LIST=\"1.0 2.0\"" &&
 	knot_source multi 2.0 &&

@@ -349,4 +349,20 @@ test_expect_success BOX 'WEDGE_BUILD_DEPS: a build whose packages are missing fa
 	test_cmp expect actual
 '
 
+test_expect_success 'knot explain writes what a provenance recorded without its control characters' '
+	knot_recipe prov 1.0 &&
+	knot build --unboxed deps/source.medo/prov &&
+	tp=$(knot_derived prov 1.0) &&
+	sed -i -e "s/\"recipe-tree\": \"[0-9a-f]*\"/\"recipe-tree\": \"\\\\u001b]0;title\\\\u0007\\\\nstate published: fake\"/" \
+		-e "s/\"key\": \"[0-9a-f]*\"/\"key\": \"\\\\u001b[31mred\"/" $tp &&
+	knot explain --unboxed deps/source.medo/prov >out &&
+	new=$(knot key --unboxed --explain deps/source.medo/prov | sed -n "s/^recipe-tree //p") &&
+	cat >expect <<-EOF &&
+	prov/1.0: recipe-tree
+	  state stale: $PWD/$tp, tree $(knot show --json $tp | sed -n "s/^  \"tree\": \"\(.*\)\",\$/\1/p"), $(knot show --json $tp | sed -n "s/^  \"size\": \([0-9]*\),\$/\1/p") bytes, key ?[31mred
+	  changed recipe-tree: ?]0;title??state published: fake -> $new
+	EOF
+	test_cmp expect out
+'
+
 test_done

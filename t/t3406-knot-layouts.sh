@@ -42,6 +42,33 @@ test_expect_success 'the layout is part of the key when it moves the wedge' '
 	test_cmp text text2
 '
 
+test_expect_success 'a layout is one spelling of its place: ".", ".." and "//" are resolved' '
+	KNOT_LAYOUT=$HOME/oils.DEPS/wedge knot key --explain deps/source.medo/abs >text &&
+	for l in ./oils.DEPS//wedge/. x/../oils.DEPS/wedge "~/oils.DEPS/./wedge/" \
+		"$HOME/oils.DEPS/wedge/y/.."; do
+		KNOT_LAYOUT=$l knot key --explain deps/source.medo/abs >text2 &&
+		test_cmp text text2 || return 1
+	done &&
+	for l in / /.. //; do
+		KNOT_LAYOUT=$l knot key --explain deps/source.medo/abs >text2 &&
+		grep "^wedge-path /abs/2.0\$" text2 || return 1
+	done
+'
+
+test_expect_success 'a layout into the source or the derived medo is refused, links resolved' '
+	test_when_finished "rm -rf medo-link derived-link deps/derived.medo" &&
+	test_expect_code 5 knot build --install --layout=deps/source.medo deps/source.medo/rel 2>err &&
+	echo "knot: error: the layout '"'"'$PWD/deps/source.medo'"'"' puts rel/1.0 at '"'"'$PWD/deps/source.medo/rel/1.0'"'"', inside the source medo '"'"'$PWD/deps/source.medo'"'"'" >expect &&
+	test_cmp expect err &&
+	test ! -e deps/source.medo/rel/1.0 &&
+	ln -s deps/source.medo medo-link &&
+	test_expect_code 5 knot build --layout=medo-link/ deps/source.medo/rel 2>err &&
+	grep "inside the source medo '"'"'$PWD/deps/source.medo'"'"'\$" err &&
+	mkdir -p deps/derived.medo && ln -s deps/derived.medo derived-link &&
+	KNOT_LAYOUT=derived-link/not/yet test_expect_code 5 knot key deps/source.medo/rel 2>err &&
+	grep "at '"'"'$PWD/deps/derived.medo/not/yet/rel/1.0'"'"', inside the derived medo" err
+'
+
 test_expect_success 'a layout that is none is refused, naming it' '
 	test_expect_code 5 knot build --layout=nowhere deps/source.medo/rel 2>err &&
 	grep "^knot: error: .nowhere. is not a layout: wedge, home, or the directory of <dir>/<name>/<version> (a path with a ./.)\$" err &&
