@@ -4,9 +4,10 @@
  * in place, each as "P pack-<hex>.pack".  A missing or emptied list, or
  * one that leaves out a pack, loses that pack's objects for such
  * readers: bad, and 'silo repack' (or a prune) writes it again, unless
- * every object of the pack is loose too: a repack puts its pack in place
- * before it lists it and before it removes the loose copies, so a copy
- * taken in between (an rsync) loses nothing, and is a warning.  A line
+ * every object of the pack is held elsewhere too (loose, or in a listed
+ * pack): a repack or prune puts its pack in place before it lists it and
+ * before it removes the old copies, so a copy taken in between (an
+ * rsync) or a process killed there loses nothing, and is a warning.  A line
  * naming a pack that is not there is a warning (a copy taken while a
  * repack runs may hold the list of before it: readers ask for an index
  * that is gone, then look further); a line that is not a pack name of
@@ -36,44 +37,79 @@ static void bad(struct verify_job *job, const char *msg)
 	verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_BAD, msg);
 }
 
-/* 1 if every object of the pack NAME ("pack-<hex>.pack") is loose too
- * (JOB's scan of objects/, sorted by path), 0 if not, negative on error. */
-static int all_loose(struct verify_job *job, const char *name)
+/* Open the pack NAME ("pack-<hex>.pack") of JOB's silo into *OUT; 0 and
+ * *OUT NULL when it cannot be read (its own check names it). */
+static int open_named(struct pack **out, struct verify_job *job, const char *name)
 {
-	char relbase[128], hex[SILO_OID_MAX_HEXSZ + 1], rel[SILO_OID_MAX_HEXSZ + 16];
+	char relbase[128];
+	int ret;
+
+	*out = NULL;
+	snprintf(relbase, sizeof(relbase), "pack/%.*s", (int)(strlen(name) - 5), name);
+	if ((ret = pack_open(out, job->s->root, relbase, job->s->format)) < 0) {
+		*out = NULL;
+		if (ret != SILO_ENOMEM) {
+			silo_error_clear();
+			ret = 0;
+		}
+	}
+	return ret;
+}
+
+/* 1 if every object of the pack NAME is held elsewhere too: loose (JOB's
+ * scan of objects/, sorted by path) or in one of the N packs of NAMES
+ * that pack/packs lists (LISTED[i]); 0 if not, negative on error. */
+static int all_elsewhere(struct verify_job *job, const char *name, char *const *names,
+			 const char *listed, size_t n)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1], rel[SILO_OID_MAX_HEXSZ + 16];
 	struct loose_entry key = { .relpath = rel };
 	const struct loose_entry *e;
-	struct pack *p;
-	uint32_t i;
+	struct pack *p, **others = NULL;
+	uint32_t i, pos;
+	size_t k;
 	silo_oid id;
 	int ret;
 
-	snprintf(relbase, sizeof(relbase), "pack/%.*s", (int)(strlen(name) - 5), name);
-	if ((ret = pack_open(&p, job->s->root, relbase, job->s->format)) < 0)
-		return ret == SILO_ENOMEM ? ret : 0;	/* the pack's own check names it */
-	for (ret = 1, i = 0; i < p->nr && ret == 1; i++) {
+	if ((ret = open_named(&p, job, name)) < 0 || !p)
+		return ret;
+	if (n && !(others = calloc(n, sizeof(*others)))) {
+		pack_close(p);
+		return silo__error_oom();
+	}
+	for (k = 0; k < n && ret >= 0; k++)
+		if (listed[k])
+			ret = open_named(&others[k], job, names[k]);
+	for (ret = ret < 0 ? ret : 1, i = 0; i < p->nr && ret == 1; i++) {
 		pack_oid_at(p, i, &id);
 		silo_oid_to_hex(hex, &id);
 		snprintf(rel, sizeof(rel), "objects/%.2s/%s.gz", hex, hex + 2);
 		e = bsearch(&key, job->entries, job->count, sizeof(*job->entries), by_relpath);
 		ret = e && e->kind == LOOSE_OBJECT;
+		for (k = 0; k < n && !ret; k++)
+			ret = others[k] && pack_lookup(others[k], &id, &pos) > 0;
 	}
+	for (k = 0; k < n && others; k++)
+		pack_close(others[k]);
+	free(others);
 	pack_close(p);
 	return ret;
 }
 
 /* The pack NAME that pack/packs does not list (WHY: the list "is
  * missing", or "does not list it"): a warning and 1 if its objects are
- * loose too, 0 if not (the caller says why that is bad). */
-static int unlisted_but_loose(struct verify_job *job, const char *name, const char *why)
+ * held elsewhere too (all_elsewhere()), 0 if not (the caller says why
+ * that is bad). */
+static int unlisted_but_loose(struct verify_job *job, const char *name, const char *why,
+			      char *const *names, const char *listed, size_t n)
 {
 	char msg[600];
-	int ret = all_loose(job, name);
+	int ret = all_elsewhere(job, name, names, listed, n);
 
 	if (ret <= 0)
 		return ret;
 	snprintf(msg, sizeof(msg), "'%s' %s: 'pack/%s' is not listed yet, but its objects "
-		 "are loose too (a copy taken while a repack ran?); 'silo repack' lists it",
+		 "are held elsewhere too (a repack or prune was running?); 'silo repack' lists it",
 		 PACK_LIST_REL, why, name);
 	verify_add_problem(job, PACK_LIST_REL, 0, SILO_VERIFY_WARNING, msg);
 	return 1;
@@ -92,7 +128,7 @@ static int listed(char *const *names, size_t n, const char *name, size_t len)
 int verify_check_pack_list(struct verify_job *job)
 {
 	silo *s = job->s;
-	char **names = NULL, **seen = NULL, *text = NULL, *path = NULL;
+	char **names = NULL, **seen = NULL, *text = NULL, *path = NULL, *in_list = NULL;
 	char msg[600];
 	size_t n = 0, n_seen = 0, len = 0, i, line = 0;
 	const char *p, *end;
@@ -108,7 +144,7 @@ int verify_check_pack_list(struct verify_job *job)
 	if (fd == SILO_ENOTFOUND) {
 		size_t loose = 0;
 		for (i = 0; i < n; i++) {
-			if ((ret = unlisted_but_loose(job, names[i], "is missing")) < 0)
+			if ((ret = unlisted_but_loose(job, names[i], "is missing", names, NULL, 0)) < 0)
 				goto out;
 			loose += ret;
 		}
@@ -154,14 +190,20 @@ int verify_check_pack_list(struct verify_job *job)
 		}
 		seen[n_seen++] = (char *)p + 2;
 	}
+	if (n && !(in_list = calloc(n, 1))) {
+		ret = silo__error_oom();
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		size_t k, found = 0;
-		for (k = 0; k < n_seen && !found; k++)
-			found = !strncmp(seen[k], names[i], strlen(names[i])) &&
+		size_t k;
+		for (k = 0; k < n_seen && !in_list[i]; k++)
+			in_list[i] = !strncmp(seen[k], names[i], strlen(names[i])) &&
 				(seen[k][strlen(names[i])] == '\n' || seen[k][strlen(names[i])] == '\0');
-		if (found)
+	}
+	for (i = 0; i < n; i++) {
+		if (in_list[i])
 			continue;
-		if ((ret = unlisted_but_loose(job, names[i], "does not list it")) < 0)
+		if ((ret = unlisted_but_loose(job, names[i], "does not list it", names, in_list, n)) < 0)
 			goto out;
 		if (!ret) {
 			snprintf(msg, sizeof(msg), "'%s' does not list 'pack/%s': readers over "
@@ -176,6 +218,7 @@ out:
 		free(names[i]);
 	free(names);
 	free(seen);
+	free(in_list);
 	free(text);
 	free(path);
 	return ret;

@@ -51,12 +51,25 @@ test_expect_success 'a pack not listed yet whose objects are loose too is a warn
 	test_expect_code 0 silo verify -v mid-before >out 2>err &&
 	echo "4 objects, 0 bad, 1 warnings" >expect && test_cmp expect out &&
 	pack=$(cd mid/pack && ls pack-*.pack) &&
-	echo "silo: warning: '\''pack/packs'\'' is missing: '\''pack/$pack'\'' is not listed yet, but its objects are loose too (a copy taken while a repack ran?); '\''silo repack'\'' lists it" >expect &&
+	echo "silo: warning: '\''pack/packs'\'' is missing: '\''pack/$pack'\'' is not listed yet, but its objects are held elsewhere too (a repack or prune was running?); '\''silo repack'\'' lists it" >expect &&
 	test_cmp expect err &&
 	id=$(git hash-object a) &&
 	rm mid-before/objects/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).gz &&
 	test_expect_code 1 silo verify mid-before 2>err &&
 	grep "^silo: error: .pack/packs. is missing: readers over HTTP find none of the 1 packs" err
+'
+
+# What a prune or repack killed between putting its new pack in place
+# and listing it leaves: the pack, unlisted, and its objects still in
+# the listed packs.
+test_expect_success 'a pack not listed yet whose objects are in listed packs is a warning' '
+	rm -rf killed whole && cp -R s killed && cp -R s whole && chmod -R u+w killed whole &&
+	silo repack --silo whole -a -d -q &&
+	new=$(cd whole/pack && ls pack-*.pack) &&
+	cp whole/pack/$new whole/pack/${new%.pack}.idx killed/pack/ &&
+	silo verify -v killed >out 2>err &&
+	echo "6 objects, 0 bad, 1 warnings" >expect && test_cmp expect out &&
+	grep "^silo: warning: .pack/packs. does not list it: .pack/$new. is not listed yet, but its objects are held elsewhere too" err
 '
 
 test_expect_success 'silo repack writes pack/packs again, even with nothing to pack' '
