@@ -91,16 +91,21 @@ test_expect_success 'a repack killed at any moment leaves every object readable'
 # Before, a killed repack's spool and pack stayed in pack/ for a day
 # (a spool is as large as the objects it holds); now the next repack
 # removes every temporary file no running writer holds locked.
+# The files share no stretch of their counter streams (seeds a million
+# blocks apart): no deltas, so the repack runs long enough to be seen.
 test_expect_success 'a killed repack: verify names its leftovers, the next repack removes them' '
 	silo init t &&
-	for i in 1 2 3 4 5 6 7 8; do test_seeded_file t$i 2000000 $((20 + i)) || return 1; done &&
+	for i in 1 2 3 4 5 6 7 8; do test_seeded_file t$i 2000000 $((i * 1000000)) || return 1; done &&
 	silo put --silo t t1 t2 t3 t4 t5 t6 t7 t8 >want.unsorted && sort want.unsorted >want &&
 	{ silo repack --silo t -q -a -d & } && pid=$! &&
 	test_wait_for "find t/pack -name \"tmp_*\" | grep -q ." 10 &&
 	kill -9 $pid && { wait $pid; true; } &&
 	(cd t && find pack -name "tmp_*") | sort >leftovers &&
 	test -s leftovers &&
-	silo verify t 2>err &&
+	silo verify t 2>err.all &&
+	# Killed after its pack was in place and before it was listed, the
+	# repack leaves that pack unlisted too: a warning, its objects loose.
+	{ grep -v "is not listed yet, but its objects are held elsewhere too" err.all >err || :; } &&
 	sed "s|^\(.*\)$|silo: warning: '"'"'\1'"'"': temporary file left by an interrupted write (modified 0 minutes ago); the next silo repack removes it|" leftovers >expect &&
 	test_cmp expect err &&
 	silo ls --silo t | sort >have && test_cmp want have &&
