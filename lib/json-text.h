@@ -19,4 +19,9 @@
  */
 int json_text(char **out, const json_t *doc, size_t flags);
 
+/* What V is, for messages about a value of the wrong type: "an object",
+ * "an array", "a string", "an integer", "a real number", "a boolean" or
+ * "null" (a static string). */
+const char *json_type_name(const json_t *v);
+
 #endif

@@ -7,6 +7,7 @@
  * its log) in the report, and touch its stamp when it succeeded.
  */
 #include "knot-internal.h"
+#include "json-text.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -99,27 +100,13 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 	return ret;
 }
 
-static const char *json_type_text(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
 static int field_error(const char *path, const char *field, const char *expected, const json_t *got)
 {
 	if (!got)
 		return silo__error_set(SILO_EINVALID, "'%s': missing field '%s': expected %s",
 				      path, field, expected);
 	return silo__error_set(SILO_EINVALID, "'%s': field '%s': expected %s, not %s",
-			      path, field, expected, json_type_text(got));
+			      path, field, expected, json_type_name(got));
 }
 
 /* How a field of the task file is read. */
@@ -243,7 +230,7 @@ int silo_knot_task_file_read(struct silo_knot_task_file *out, const char *path)
 	}
 	if (!json_is_object(doc)) {
 		ret = silo__error_set(SILO_EINVALID, "'%s': expected a JSON object, not %s", path,
-				     json_type_text(doc));
+				     json_type_name(doc));
 		goto out;
 	}
 	v = json_object_get(doc, "knot-task");

@@ -55,21 +55,6 @@ void silo_treeptr_release(struct silo_treeptr *tp)
 	memset(tp, 0, sizeof(*tp));
 }
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
-}
-
 static int field_error(const char *name, const char *field, const char *expected,
 		       const json_t *got)
 {
