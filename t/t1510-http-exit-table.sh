@@ -32,6 +32,7 @@ overwrite_entry() {
 # Swap the offsets (and CRCs) of objects $2 and $3 in the index of the
 # pack of silo $1, and make its checksum right again.
 swap_entries() {
+	chmod u+w "$1"/pack/*.idx &&
 	python3 -c "
 import hashlib, struct, sys
 p, a, b = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])

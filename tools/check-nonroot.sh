@@ -45,6 +45,10 @@ cp -R "$build/bin" "$work/build/"
 # What the build made from the pages: t9001 compares it with the pages,
 # t9002 completes with it.
 cp -R "$build/gen" "$work/build/"
+# t0006 reads the objects, the shared library and the Makefile's VERSION.
+cp Makefile "$work/"
+cp -R "$build/lib" "$build/cmd" "$work/build/"
+cp -P "$build"/libsilo.so* "$work/build/"
 # The fuzz harnesses built with their plain driver, for t0005.
 if [ -d "$build/t/fuzz" ]; then
 	cp -R "$build/t/fuzz" "$work/build/t/"
