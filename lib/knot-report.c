@@ -507,11 +507,11 @@ static const char html_head[] =
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<title>knot tasks</title>\n<style>\n"
 	"body { font-family: sans-serif; margin: 1em; }\n"
-	"table { border-collapse: collapse; }\n"
-	"th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; font-size: 90%; }\n"
+	"table { border-collapse: collapse; width: 100%; }\n"
+	"th, td { border: 1px solid #ccc; padding: 0.2em 0.4em; font-size: 90%; }\n"
 	"th { background: #eee; cursor: pointer; }\n"
-	"td.num { text-align: right; }\n"
-	"td[title] { white-space: nowrap; }\n"
+	"td.num { text-align: right; white-space: nowrap; }\n"
+	"td.why { overflow-wrap: anywhere; }\n"
 	".scroll { overflow-x: auto; }\n"
 	"tr.failed td { background: #fdd; }\n"
 	".key { font-family: monospace; }\n"
@@ -555,9 +555,20 @@ int silo_knot_report_html(const char *dir)
 	ret = strbuf_adds(&sb, html_head);
 	if (!ret)
 		ret = strbuf_adds(&sb, "<div class=\"scroll\"><table id=\"tasks\">\n<thead><tr>");
-	for (c = 0; !ret && c < N_COLUMNS; c++)
-		ret = strbuf_addf(&sb, "<th data-type=\"%s\">%s</th>",
-				  strcmp(schema[c][1], "string") ? "number" : "string", schema[c][0]);
+	/* a header may break after its underscores: at 1400 px the table
+	 * fits in any font */
+	for (c = 0; !ret && c < N_COLUMNS; c++) {
+		const char *name = schema[c][0], *us;
+
+		ret = strbuf_addf(&sb, "<th data-type=\"%s\">",
+				  strcmp(schema[c][1], "string") ? "number" : "string");
+		while (!ret && (us = strchr(name, '_'))) {
+			ret = strbuf_addf(&sb, "%.*s_<wbr>", (int)(us - name), name);
+			name = us + 1;
+		}
+		if (!ret)
+			ret = strbuf_addf(&sb, "%s</th>", name);
+	}
 	if (!ret)
 		ret = strbuf_adds(&sb, "</tr></thead>\n<tbody>\n");
 	for (i = 0; !ret && i < n; i++) {

@@ -14,8 +14,13 @@ BROWSER_DIR=$TRASH_DIRECTORY/chromium
 start_browser() {
 	command -v chromium >/dev/null || return 0
 	mkdir -p "$BROWSER_DIR" || return 1
+	# Its sockets go to TMPDIR, whose path must stay under 108 bytes:
+	# a short directory of its own, not the trash directory, which may
+	# be deep (Chromium stops: "Socket path too long").
+	BROWSER_TMP=$(mktemp -d /tmp/silo-browser.XXXXXX) || return 1
+	test_atexit "rm -rf \"$BROWSER_TMP\""
 	# A session of its own, so that its helpers stop with it.
-	setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	TMPDIR=$BROWSER_TMP setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-dev-shm-usage --user-data-dir="$BROWSER_DIR" --remote-debugging-port=0 \
 		about:blank >"$BROWSER_DIR.log" 2>&1 &

@@ -111,6 +111,20 @@ else
 	say "boxed tests are skipped: $knot_bwrap_reason"
 fi
 
+# knot_ways: how knot can build here, "box" and "unboxed", or only
+# "unboxed" where there is no box; knot_how WAY: its option.  A test of
+# what both ways share (limits, recipes' semantics) runs in each way
+# there is, so that a machine without a box still runs it once.
+# knot_any: the option of the way knot builds by default here.
+if BOX; then
+	knot_ways="box unboxed" knot_any=
+else
+	knot_ways=unboxed knot_any=--unboxed
+fi
+knot_how() {
+	[ "$1" = box ] || echo --unboxed
+}
+
 ROOT() {
 	[ "$(id -u)" -eq 0 ]
 }

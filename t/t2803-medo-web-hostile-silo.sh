@@ -24,6 +24,7 @@ test_expect_success 'setup: a tree of the tree kind, its site, and its pack made
 	echo $K >key &&
 	P=$(sed -n "s/^ *\"\(pack-[0-9a-f]*\)\",\{0,1\}$/\1/p" m.medo/t.treeptr) &&
 	test -f "$SILO/pack/$P.idx" &&
+	chmod u+w "$SILO/pack/$P.pack" "$SILO/pack/$P.idx" &&
 	# Its pack now holds a at 12: a blob of 12 bytes whose deflate makes
 	# 64 MiB; and b: a delta whose base is itself.
 	python3 - "$SILO/pack/$P" "$(git hash-object src/a)" "$(git hash-object src/b)" <<-\PY

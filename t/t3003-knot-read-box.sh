@@ -107,7 +107,7 @@ test_expect_success USERNS 'where no box can be made, recipes are read on the ho
 	no_connection
 '
 
-test_expect_success 'recipes are read in the box: its user, its host name, no network' '
+test_expect_success BOX 'recipes are read in the box: its user, its host name, no network' '
 	mkdir -p deps/source.medo/who &&
 	cat >deps/source.medo/who/WEDGE <<-\EOF &&
 	WEDGE_NAME=who

@@ -117,7 +117,7 @@ test_expect_success ROOT 'unboxed, an absolute wedge needs its path: the error n
 	mkdir user && cp -R deps deps.silo user/ && mkdir user/tmp &&
 	chown -R 65534:65534 user && chmod 711 "$TRASH_DIRECTORY" &&
 	test_when_finished "chmod 700 \"$TRASH_DIRECTORY\"" &&
-	(cd user && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=$PWD TMPDIR=$PWD/tmp \
+	(cd user && as_user env HOME=$PWD TMPDIR=$PWD/tmp \
 		knot build --unboxed deps/source.medo/abs 2>err; echo $? >status) &&
 	test "$(cat user/status)" = 6 &&
 	grep "^knot: error: abs/1.0 is an absolute wedge: unboxed, it is built at its own path '"'"'/wedge/oils-for-unix.org/pkg/abs/1.0'"'"', which cannot be made here (cannot create directory '"'"'/wedge[a-z./-]*'"'"': Permission denied); build it as root, or in the box (which needs user namespaces)$" user/err

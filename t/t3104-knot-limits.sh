@@ -47,22 +47,26 @@ test_expect_success BOX 'the box'"'"'s /tmp is a tmpfs of the size given' '
 '
 
 test_expect_success 'a file bigger than the disk limit stops its writer' '
-	fails_with bigfile "bigfile/1.0: wedge-make failed: a file went over the disk limit (disk=1M); $raise" \
-		--limits=disk=1M,time=60s &&
-	fails_with bigfile "bigfile/1.0: wedge-make failed: a file went over the disk limit (disk=1M); $raise" \
-		--unboxed --limits=disk=1M,time=60s
+	for way in $knot_ways; do
+		fails_with bigfile "bigfile/1.0: wedge-make failed: a file went over the disk limit (disk=1M); $raise" \
+			$(knot_how $way) --limits=disk=1M,time=60s || return 1
+	done
 '
 
 test_expect_success 'a build that keeps writing is stopped when its work directory outgrows the limit' '
-	test_expect_code 9 knot build --limits=disk=2M,time=60s deps/source.medo/manyfiles 2>err &&
-	grep "^knot: error: manyfiles/1.0: wedge-make went over the disk limit (disk=2M): its work directory grew by [0-9.]* MiB; $raise; log: " err &&
-	! test -e $(knot_derived manyfiles 1.0)
+	for way in $knot_ways; do
+		test_expect_code 9 knot build $(knot_how $way) --limits=disk=2M,time=60s deps/source.medo/manyfiles 2>err &&
+		grep "^knot: error: manyfiles/1.0: wedge-make went over the disk limit (disk=2M): its work directory grew by [0-9.]* MiB; $raise; log: " err &&
+		! test -e $(knot_derived manyfiles 1.0) || return 1
+	done
 '
 
 test_expect_success 'a build that ends over the disk limit is not published' '
-	test_expect_code 9 knot build --limits=disk=1M,time=60s deps/source.medo/quickfiles 2>err &&
-	grep "^knot: error: quickfiles/1.0: .* went over the disk limit (disk=1M): its work directory grew by [0-9.]* MiB; $raise; log: " err &&
-	! test -e $(knot_derived quickfiles 1.0)
+	for way in $knot_ways; do
+		test_expect_code 9 knot build $(knot_how $way) --limits=disk=1M,time=60s deps/source.medo/quickfiles 2>err &&
+		grep "^knot: error: quickfiles/1.0: .* went over the disk limit (disk=1M): its work directory grew by [0-9.]* MiB; $raise; log: " err &&
+		! test -e $(knot_derived quickfiles 1.0) || return 1
+	done
 '
 
 test_expect_success BOX 'the number of processes is limited' '
@@ -71,32 +75,32 @@ test_expect_success BOX 'the number of processes is limited' '
 '
 
 test_expect_success 'the memory of a process is limited' '
-	fails_with eats "eats/1.0: wedge-make failed: its log shows the memory limit (per process) was reached (memory=100M); $raise" \
-		--limits=memory=100M &&
-	fails_with eats "eats/1.0: wedge-make failed: its log shows the memory limit (per process) was reached (memory=100M); $raise" \
-		--unboxed --limits=memory=100M
+	for way in $knot_ways; do
+		fails_with eats "eats/1.0: wedge-make failed: its log shows the memory limit (per process) was reached (memory=100M); $raise" \
+			$(knot_how $way) --limits=memory=100M || return 1
+	done
 '
 
 test_expect_success 'a build that runs too long is stopped, with every process of it' '
-	fails_with sleeps "sleeps/1.0: wedge-make went over the time limit (time=1s) and was stopped; $raise" \
-		--limits=time=1s &&
-	fails_with sleeps "sleeps/1.0: wedge-make went over the time limit (time=1s) and was stopped; $raise" \
-		--unboxed --limits=time=1s
+	for way in $knot_ways; do
+		fails_with sleeps "sleeps/1.0: wedge-make went over the time limit (time=1s) and was stopped; $raise" \
+			$(knot_how $way) --limits=time=1s || return 1
+	done
 '
 
 test_expect_success 'KNOT_LIMITS sets the limits; --limits wins over it' '
 	KNOT_LIMITS="time=1s pids=none" fails_with sleeps \
-		"sleeps/1.0: wedge-make went over the time limit (time=1s) and was stopped; $raise" &&
+		"sleeps/1.0: wedge-make went over the time limit (time=1s) and was stopped; $raise" $knot_any &&
 	KNOT_LIMITS=time=1h fails_with sleeps \
 		"sleeps/1.0: wedge-make went over the time limit (time=2s) and was stopped; $raise" \
-		--limits=time=2s
+		$knot_any --limits=time=2s
 '
 
 test_expect_success 'a build within its limits is published; limits are not part of the key' '
 	knot key deps/source.medo/fine >key1 &&
 	KNOT_LIMITS=tmp=2M,disk=4M,memory=512M,pids=2000,time=1m knot key deps/source.medo/fine >key2 &&
 	test_cmp key1 key2 &&
-	knot build --limits=tmp=2M,disk=4M,memory=512M,pids=2000,time=1m deps/source.medo/fine &&
+	knot build $knot_any --limits=tmp=2M,disk=4M,memory=512M,pids=2000,time=1m deps/source.medo/fine &&
 	test -f $(knot_derived fine 1.0)
 '
 

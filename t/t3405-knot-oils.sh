@@ -75,7 +75,7 @@ keys_out() {
 }
 
 test_expect_success 'knot list: the versions without a source are a state, not an error' '
-	knot list deps/source.medo >list &&
+	knot list $knot_any deps/source.medo >list &&
 	keys_out <list >actual &&
 	cat >expect <<-\EOF &&
 	plain 1.0 KEY missing
@@ -85,40 +85,40 @@ test_expect_success 'knot list: the versions without a source are a state, not a
 	shell 4.4 - no-source
 	EOF
 	test_cmp expect actual &&
-	knot list --json deps/source.medo >json &&
+	knot list $knot_any --json deps/source.medo >json &&
 	python3 -c "import json, sys; a = [x for x in json.load(open(\"json\"))[\"tasks\"] if x[\"state\"] == \"no-source\"]; print(a[0][\"name\"], a[0][\"version\"], a[0][\"key\"], a[0][\"reason\"])" >actual &&
 	echo "shell 4.4 None shell/4.4: its source treeptr '\''$PWD/deps/source.medo/shell/shell-4.4.treeptr'\'' is missing" >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'knot validate: a version list with some sources is valid' '
-	knot validate deps/source.medo/shell deps/source.medo/rlibs
+	knot validate $knot_any deps/source.medo/shell deps/source.medo/rlibs
 '
 
-test_expect_success BOX 'knot build RECIPE/VERSION builds that version only' '
-	knot build -v --report=r1 deps/source.medo/shell/5.2.21 >out &&
+test_expect_success 'knot build RECIPE/VERSION builds that version only' '
+	knot build $knot_any -v --report=r1 deps/source.medo/shell/5.2.21 >out &&
 	sed "s/ [0-9a-f]\{64\} [0-9a-f]\{40\}\$//" out >actual &&
 	echo "built shell/5.2.21" >expect &&
 	test_cmp expect actual &&
 	test -f "$(knot_derived shell 5.2.21)" &&
 	! test -e "$(knot_derived shell 5.2)" &&
-	knot install --root img deps/source.medo/shell/5.2.21 &&
+	knot install $knot_any --root img deps/source.medo/shell/5.2.21 &&
 	echo "source of shell 5.2.21" >expect &&
 	test_cmp expect img$WP/shell/5.2.21/share/data.txt
 '
 
 test_expect_success 'a version not listed, or listed without its source, is named' '
-	test_expect_code 3 knot build deps/source.medo/shell/9 2>err &&
+	test_expect_code 3 knot build $knot_any deps/source.medo/shell/9 2>err &&
 	echo "knot: error: the recipe '\''$PWD/deps/source.medo/shell'\'' has no version '\''9'\'' (it has 4.4 5.2 5.2.21)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 3 knot build deps/source.medo/shell/4.4 2>err &&
+	test_expect_code 3 knot build $knot_any deps/source.medo/shell/4.4 2>err &&
 	echo "knot: error: shell/4.4: its source treeptr '\''$PWD/deps/source.medo/shell/shell-4.4.treeptr'\'' is missing" >expect &&
 	test_cmp expect err
 '
 
-test_expect_success BOX 'a recipe without any treeptr builds from an empty source directory' '
-	knot build deps/source.medo/rlibs &&
-	knot install --root img deps/source.medo/rlibs &&
+test_expect_success 'a recipe without any treeptr builds from an empty source directory' '
+	knot build $knot_any deps/source.medo/rlibs &&
+	knot install $knot_any --root img deps/source.medo/rlibs &&
 	echo "the source dir holds: []" >expect &&
 	test_cmp expect img$WP/rlibs/2023-04-18/listing.txt &&
 	echo none >expect &&
@@ -129,12 +129,12 @@ test_expect_success BOX 'a recipe without any treeptr builds from an empty sourc
 test_expect_success 'a source of another version is named: the versions the recipe holds' '
 	knot_recipe dash 0.5.12 &&
 	sed -i "s/^WEDGE_VERSION=.*/WEDGE_VERSION=0.5.10.2/" deps/source.medo/dash/WEDGE &&
-	test_expect_code 5 knot validate deps/source.medo/dash 2>err &&
+	test_expect_code 5 knot validate $knot_any deps/source.medo/dash 2>err &&
 	echo "knot: error: '\''deps/source.medo/dash'\'': its source treeptr '\''$PWD/deps/source.medo/dash/dash-0.5.10.2.treeptr'\'' is missing; the recipe holds versions 0.5.12" >expect &&
 	test_cmp expect err &&
 	cp deps/source.medo/dash/dash-0.5.12.treeptr deps/source.medo/dash/other.treeptr &&
 	sed -i "s/^WEDGE_VERSION=.*/WEDGE_VERSION_LIST=\"1 2\"/" deps/source.medo/dash/WEDGE &&
-	test_expect_code 5 knot validate deps/source.medo/dash 2>err &&
+	test_expect_code 5 knot validate $knot_any deps/source.medo/dash 2>err &&
 	echo "knot: error: '\''deps/source.medo/dash'\'': no version of WEDGE_VERSION_LIST has its source treeptr (such as '\''$PWD/deps/source.medo/dash/dash-1.treeptr'\''); the recipe holds versions 0.5.12; other treeptrs: other.treeptr" >expect &&
 	test_cmp expect err &&
 	rm deps/source.medo/dash/other.treeptr &&
@@ -143,7 +143,7 @@ test_expect_success 'a source of another version is named: the versions the reci
 
 test_expect_success 'knot list: an invalid recipe, and one depending on it, do not hide the others' '
 	knot_recipe user 1.0 "WEDGE_DEPS=dash" &&
-	test_expect_code 5 knot list deps/source.medo >list 2>err &&
+	test_expect_code 5 knot list $knot_any deps/source.medo >list 2>err &&
 	keys_out <list >actual &&
 	cat >expect <<-\EOF &&
 	plain 1.0 KEY missing
@@ -160,8 +160,8 @@ test_expect_success 'knot list: an invalid recipe, and one depending on it, do n
 	test $(wc -l <err) = 2
 '
 
-test_expect_success BOX 'knot build --keep-going builds the others; the report names what was not built, and why' '
-	test_expect_code 5 knot build --keep-going -v --report=r2 deps/source.medo >out 2>err &&
+test_expect_success 'knot build --keep-going builds the others; the report names what was not built, and why' '
+	test_expect_code 5 knot build $knot_any --keep-going -v --report=r2 deps/source.medo >out 2>err &&
 	sed "s/ [0-9a-f]\{64\} [0-9a-f]\{40\}\$//" out | sort >actual &&
 	cat >expect <<-\EOF &&
 	built plain/1.0
@@ -186,7 +186,7 @@ test_expect_success BOX 'knot build --keep-going builds the others; the report n
 '
 
 test_expect_success 'without --keep-going, an invalid recipe stops the build before it starts' '
-	test_expect_code 5 knot build --report=r3 deps/source.medo 2>err &&
+	test_expect_code 5 knot build $knot_any --report=r3 deps/source.medo 2>err &&
 	grep "^knot: error: .*/dash.: its source treeptr" err
 '
 
@@ -221,7 +221,7 @@ test_expect_success 'setup: a recipe passing state from make to install' '
 '
 
 test_expect_success BOX 'a failed smoke test is traced: its log names the command that failed' '
-	test_expect_code 9 knot build --report=r4 deps/state.medo 2>err &&
+	test_expect_code 9 knot build $knot_any --report=r4 deps/state.medo 2>err &&
 	grep "^knot: error: state/1.0: wedge-smoke-test failed" err &&
 	log=$(ls r4/logs/*.log) &&
 	sed -n "/^knot: running wedge-smoke-test/,/failed with exit status/p" $log >actual &&
@@ -269,8 +269,8 @@ test_expect_success BOX 'a failed smoke test is traced: its log names the comman
 
 test_expect_success BOX 'make, install and smoke test run in one shell' '
 	sed -i "/no such line/d" deps/state.medo/state/WEDGE &&
-	knot build --report=r5 deps/state.medo &&
-	knot install --root img deps/state.medo/state &&
+	knot build $knot_any --report=r5 deps/state.medo &&
+	knot install $knot_any --root img deps/state.medo/state &&
 	echo "cmake [] made in /knot/build, installed from /knot/build" >expect &&
 	test_cmp expect img$WP/state/1.0/state.txt
 '
@@ -281,7 +281,7 @@ test_expect_success BOX 'make, install and smoke test run in one shell' '
 # waited for).
 test_expect_success BOX 'the CPU time and memory of the box are in the log and the report' '
 	knot_recipe_make big "perl -e '\''\$x = \"a\" x (200 << 20)'\''" &&
-	knot build --report=r7 deps/source.medo/big &&
+	knot build $knot_any --report=r7 deps/source.medo/big &&
 	log=$(ls r7/logs/*.log) &&
 	tail -n 1 $log >last &&
 	grep "^knot: box cpu user [0-9]*\.[0-9]\{3\} s, sys [0-9]*\.[0-9]\{3\} s, max rss [0-9]* KiB\$" last &&
@@ -294,19 +294,19 @@ test_expect_success BOX 'the CPU time and memory of the box are in the log and t
 	test "$(echo "$4 >= $1 && $5 >= $2 && $6 >= $3" | bc)" = 1
 '
 
-test_expect_success BOX 'knot explain and the report say why a task runs: which input of its key changed' '
+test_expect_success 'knot explain and the report say why a task runs: which input of its key changed' '
 	knot_recipe top 1.0 "WEDGE_DEPS=shell/5.2.21" &&
-	knot build deps/source.medo/top &&
+	knot build $knot_any deps/source.medo/top &&
 	knot_recipe fresh 1.0 &&
-	knot explain top fresh >out &&
+	knot explain $knot_any top fresh >out &&
 	sed -n "1p;3p" out >actual &&
 	printf "%s\n" "top/1.0: published" "fresh/1.0: new" >expect &&
 	test_cmp expect actual &&
-	grep "^  state published: $PWD/$(knot_derived top 1.0), tree [0-9a-f]\{40\}, [0-9]* bytes, key $(knot key deps/source.medo/top | cut -d" " -f1)\$" out &&
-	old=$(knot key deps/source.medo/shell/5.2.21 --explain | sed -n "s/^recipe-tree //p") &&
+	grep "^  state published: $PWD/$(knot_derived top 1.0), tree [0-9a-f]\{40\}, [0-9]* bytes, key $(knot key $knot_any deps/source.medo/top | cut -d" " -f1)\$" out &&
+	old=$(knot key $knot_any deps/source.medo/shell/5.2.21 --explain | sed -n "s/^recipe-tree //p") &&
 	echo "# edited" >>deps/source.medo/shell/WEDGE &&
-	new=$(knot key deps/source.medo/shell/5.2.21 --explain | sed -n "s/^recipe-tree //p") &&
-	knot explain deps/source.medo/shell/5.2.21 >out &&
+	new=$(knot key $knot_any deps/source.medo/shell/5.2.21 --explain | sed -n "s/^recipe-tree //p") &&
+	knot explain $knot_any deps/source.medo/shell/5.2.21 >out &&
 	cat >expect <<-EOF &&
 	shell/5.2.21: recipe-tree
 	  changed recipe-tree: $old -> $new
@@ -314,12 +314,12 @@ test_expect_success BOX 'knot explain and the report say why a task runs: which 
 	sed 2d out >actual &&
 	test_cmp expect actual &&
 	oldkey=$(knot_prov key "$(knot_derived shell 5.2.21)") &&
-	knot explain top >out &&
+	knot explain $knot_any top >out &&
 	echo "top/1.0: dep shell/5.2.21" >expect &&
 	head -n 1 out >actual &&
 	test_cmp expect actual &&
-	grep "^  changed dep shell/5.2.21: $oldkey -> $(knot key deps/source.medo/shell/5.2.21 | cut -d" " -f1)\$" out &&
-	knot build --report=r6 deps/source.medo/top &&
+	grep "^  changed dep shell/5.2.21: $oldkey -> $(knot key $knot_any deps/source.medo/shell/5.2.21 | cut -d" " -f1)\$" out &&
+	knot build $knot_any --report=r6 deps/source.medo/top &&
 	awk -F"\t" "NR > 1 { print \$8, \$11, \$13 }" r6/tasks.tsv | sort >actual &&
 	printf "%s\n" "shell built recipe-tree" "top built dep shell/5.2.21" >expect &&
 	test_cmp expect actual &&
@@ -328,22 +328,22 @@ test_expect_success BOX 'knot explain and the report say why a task runs: which 
 
 test_expect_success 'WEDGE_BUILD_DEPS: the installed versions are in the key; malformed names are refused' '
 	knot_recipe doc 1.0 "WEDGE_BUILD_DEPS=\"bash knot-no-such-package\"" &&
-	knot key --explain deps/source.medo/doc >out &&
+	knot key $knot_any --explain deps/source.medo/doc >out &&
 	bash=$(dpkg-query -W -f "\${Version}" bash) &&
 	grep "^build-deps bash=$bash knot-no-such-package=none\$" out &&
 	sed -i "s/^WEDGE_BUILD_DEPS=.*/WEDGE_BUILD_DEPS=\"bash Bad_name\"/" deps/source.medo/doc/WEDGE &&
-	test_expect_code 5 knot validate deps/source.medo/doc 2>err &&
+	test_expect_code 5 knot validate $knot_any deps/source.medo/doc 2>err &&
 	grep "WEDGE_BUILD_DEPS entry .Bad_name. is not a Debian package name" err
 '
 
-test_expect_success BOX 'WEDGE_BUILD_DEPS: a build whose packages are missing fails first, naming them' '
+test_expect_success 'WEDGE_BUILD_DEPS: a build whose packages are missing fails first, naming them' '
 	sed -i "s/^WEDGE_BUILD_DEPS=.*/WEDGE_BUILD_DEPS=\"bash knot-no-such-package\"/" deps/source.medo/doc/WEDGE &&
-	test_expect_code 3 knot build --report=r7 deps/source.medo/doc 2>err &&
+	test_expect_code 3 knot build $knot_any --report=r7 deps/source.medo/doc 2>err &&
 	grep "^knot: error: doc/1.0: WEDGE_BUILD_DEPS names Debian packages that are not installed: knot-no-such-package (apt-get install knot-no-such-package)\$" err &&
 	! test -e "$(knot_derived doc 1.0)" &&
 	grep "^knot: doc/1.0: WEDGE_BUILD_DEPS names" r7/logs/*.log &&
 	sed -i "s/^WEDGE_BUILD_DEPS=.*/WEDGE_BUILD_DEPS=\"bash coreutils\"/" deps/source.medo/doc/WEDGE &&
-	knot build deps/source.medo/doc &&
+	knot build $knot_any deps/source.medo/doc &&
 	echo "bash=$(dpkg-query -W -f "\${Version}" bash) coreutils=$(dpkg-query -W -f "\${Version}" coreutils)" >expect &&
 	knot_prov build-deps "$(knot_derived doc 1.0)" >actual &&
 	test_cmp expect actual
