@@ -637,6 +637,7 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 	char *text = NULL, *msg = NULL, fn[64], lim_text[64], size[32];
 	const char *what, *limit;
 	size_t len = 0;
+	int odd_step = 0;
 
 	if (fs_read_file(&text, &len, log, 64 << 20) < 0) {
 		silo_error_clear();
@@ -652,6 +653,10 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 		what = "wedge-smoke-test";
 	else if (!text || !strstr(text, "knot: box ready"))
 		what = "the box";
+	/* a step that left the driver unable to end it (a fork that failed
+	 * in its EXIT trap: bash exits 254) is still that step */
+	else if ((what = running(fn, sizeof(fn), text)))
+		odd_step = 1;
 	else
 		what = "sourcing WEDGE";
 	if (w->stopped == KNOT_STOP_TIME) {
@@ -668,7 +673,7 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 			     !status ? "the build" : running(fn, sizeof(fn), text) ? fn : "the build",
 			     knot_box_limit_text(lim_text, lim, "disk"), size, raise) < 0)
 			msg = NULL;
-	} else if (status >= 10 && status <= 12) {
+	} else if ((status >= 10 && status <= 12) || odd_step) {
 		limit = text ? knot_box_limit_in_log(text, len) : NULL;
 		if (limit && asprintf(&msg, "%s/%s: %s failed: %s (%s); %s", t->recipe->name, t->version,
 				      what,
@@ -680,7 +685,12 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 				      knot_box_limit_text(lim_text, lim, strcmp(limit, "shm") ? limit : "tmp"),
 				      raise) < 0)
 			msg = NULL;
-		else if (!limit && asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
+		else if (!limit && !odd_step &&
+			 asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
+			msg = NULL;
+		else if (!limit && odd_step &&
+			 asprintf(&msg, "%s/%s: %s failed (exit status %d)", t->recipe->name, t->version,
+				  what, status) < 0)
 			msg = NULL;
 	} else if (!strcmp(what, "the box")) {
 		char line[512], *head;

@@ -144,4 +144,17 @@ test_expect_success 'an install directory that is no tree fails the build, not k
 	done
 '
 
+# A step that ends the build's shell before its EXIT trap can say so (a
+# kill, or a fork that fails in the trap when the step used up every
+# process) is named as the step, not as the reading of the recipe.
+test_expect_success 'a step that kills the build'"'"'s shell is named as that step' '
+	knot_recipe_make killer "kill -9 \$\$" &&
+	for way in $knot_ways; do
+		test_expect_code 9 knot build $(knot_how $way) deps/source.medo/killer 2>err &&
+		sed -n "s/; log: .*//p" err >actual &&
+		echo "knot: error: killer/1.0: wedge-make failed (exit status 137)" >expect &&
+		test_cmp expect actual || return 1
+	done
+'
+
 test_done
