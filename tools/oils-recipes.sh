@@ -168,8 +168,9 @@ versions_of() {
 fetch() {	# RECIPE PACKAGE SUITE
 	if ! SILO_SOURCES_DIR=${SILO_SOURCES_DIR:-$out/sources/cache} \
 		sh "$TOOLS/fetch-sources.sh" --suite "$3" "$2=$1" </dev/null >"$out/sources/$1.out" 2>"$out/sources/$1.err"; then
-		why=$(grep -o '404 *Not Found' "$out/sources/$1.err" | head -n 1)
-		[ -z "$why" ] || why="$2 of $3: its files are not on the mirror (404)"
+		# "E: Failed to fetch http://.../python2.7_2.7.18-8.dsc  404  Not Found"
+		why=$(sed -n 's,^E: Failed to fetch [^ ]*/\([^/ ]*\) *404 .*,\1,p' "$out/sources/$1.err" | head -n 1)
+		[ -z "$why" ] || why="$2 of $3: $why is not on the mirror (404)"
 		[ -n "$why" ] || why="$2 of $3: $(tail -n 1 "$out/sources/$1.err" | sed 's/^fetch-sources: //')"
 		for v in $(versions_of "$1"); do
 			echo "$1 $v $why" >>"$out/sources/why"
