@@ -96,6 +96,8 @@ struct silo_closure {
 
 int silo_treeptr_roots(struct silo_oid_set *set, const struct silo_treeptr *tp)
 {
+	silo_oid attrs;
+	uint64_t attrs_size;
 	int ret;
 
 	if ((ret = silo_oid_set_add(set, &tp->object)) < 0)
@@ -104,6 +106,9 @@ int silo_treeptr_roots(struct silo_oid_set *set, const struct silo_treeptr *tp)
 	 * tree, which keeps every tree and blob below it. */
 	if (tp->kind == SILO_TREEPTR_TREE)
 		ret = silo_oid_set_add(set, &tp->tree);
+	/* And its attribute record. */
+	if (!ret && silo_treeptr_attrs(tp, &attrs, &attrs_size))
+		ret = silo_oid_set_add(set, &attrs);
 	return ret;
 }
 
@@ -583,7 +588,8 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 {
 	struct check ck;
 	int ret, have_table, have_root;
-	uint64_t reported;
+	uint64_t reported, attrs_size;
+	silo_oid attrs;
 
 	memset(result, 0, sizeof(*result));
 	memset(&ck, 0, sizeof(ck));
@@ -602,6 +608,9 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 					   "size table")) < 0 ||
 	    (have_root = ret = check_root(&ck, &tp->tree, SILO_OBJ_TREE, UINT64_MAX,
 					  "root tree")) < 0)
+		goto out;
+	if (silo_treeptr_attrs(tp, &attrs, &attrs_size) &&
+	    (ret = check_root(&ck, &attrs, SILO_OBJ_BLOB, attrs_size, "attribute record")) < 0)
 		goto out;
 	if (have_table && (ret = silo_tree_sizes_read(&ck.sizes, &ck.n_sizes, c->s,
 						      &tp->object, tp->size)) < 0) {

@@ -145,15 +145,26 @@ static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir,
 		    const struct silo_medo_add_options *opts)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct silo_tree_attrs attrs = SILO_TREE_ATTRS_INIT;
 	struct silo_tree_pack_result r;
-	silo_oid from_dir;
+	silo_oid from_dir, attrs_id;
+	char *record = NULL;
+	size_t record_len;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
-	if ((ret = silo_tree_list_dir(&l, silo_object_format(s), dir)) < 0 ||
+	/* What git's tree does not hold goes into the attribute record,
+	 * written even when it records nothing: a treeptr with one keeps
+	 * modes and empty directories exactly (one without was written
+	 * before records were). */
+	if ((ret = silo_tree_list_dir_attrs(&l, &attrs, silo_object_format(s), dir)) < 0 ||
 	    (ret = silo_tree_list_id(&from_dir, &l)) < 0 ||
-	    (ret = silo_tree_pack_write(&r, s, dir, &l, opts ? opts->on_bytes : NULL,
-					opts ? opts->payload : NULL)) < 0)
+	    (ret = silo_tree_attrs_format(&record, &record_len, &attrs, &from_dir)) < 0 ||
+	    (ret = silo_oid_hash_buffer(&attrs_id, silo_object_format(s), SILO_OBJ_BLOB, record,
+					record_len)) < 0 ||
+	    (ret = silo_tree_pack_write_attrs(&r, s, dir, &l, record, record_len,
+					      opts ? opts->on_bytes : NULL,
+					      opts ? opts->payload : NULL)) < 0)
 		goto out;
 	if (!silo_oid_equal(&from_dir, &r.root)) {
 		ret = silo__error_set(SILO_EIO, "'%s' changed while it was being added", dir);
@@ -163,24 +174,32 @@ static int add_tree(struct silo_treeptr *tp, silo *s, const char *dir,
 	tp->object = r.sizes;
 	tp->size = r.sizes_len;
 	tp->tree = r.root;
-	ret = silo_treeptr_set_packs(tp, r.packs, r.n_packs);
+	if ((ret = silo_treeptr_set_packs(tp, r.packs, r.n_packs)) == 0)
+		ret = silo_treeptr_set_attrs(tp, &attrs_id, record_len);
 out:
+	free(record);
+	silo_tree_attrs_release(&attrs);
 	silo_tree_pack_result_release(&r);
 	silo_tree_list_release(&l);
 	return ret;
 }
 
-/* The packs FROM names, as the packs of TP. */
+/* The packs and the attribute record FROM names, as those of TP. */
 static int copy_packs(struct silo_treeptr *tp, const struct silo_treeptr *from)
 {
 	size_t n;
 	char **names = medo_treeptr_packs(from, &n);
-	int ret;
+	silo_oid id;
+	uint64_t size = 0;
+	int ret, has;
 
 	if (!names)
 		return SILO_ENOMEM;
 	ret = silo_treeptr_set_packs(tp, names, n);
 	free(names);
+	has = silo_treeptr_attrs(from, &id, &size);
+	if (!ret)
+		ret = silo_treeptr_set_attrs(tp, has ? &id : NULL, size);
 	return ret;
 }
 
@@ -508,7 +527,8 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	}
 	/* A rewrite keeps the fields of the old file that this version does
 	 * not know; its provenance is replaced with the new one, and so are
-	 * the packs of a tree of kind tree: the old ones may not hold it. */
+	 * the packs and record of a tree of kind tree: the old ones may not
+	 * hold it. */
 	if (have_old) {
 		void *doc = tp.doc;
 		tp.doc = old.doc;

@@ -69,7 +69,6 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 		return silo__error_errno("cannot stat '%s'", dest);
 	}
 	if (silo_treeptr_is_tree(tp)) {
-		struct silo_tree_list l = SILO_TREE_LIST_INIT;
 		if (!S_ISDIR(st.st_mode)) {
 			*state = DEST_OTHER;
 			return 0;
@@ -80,10 +79,7 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 			*state = DEST_EMPTY;
 			return 0;
 		}
-		ret = silo_tree_list_dir(&l, tp->object.format, dest);
-		if (!ret)
-			ret = silo_tree_list_id(&id, &l);
-		silo_tree_list_release(&l);
+		ret = medo_dir_matches(tp, dest, NULL, NULL);
 		if (ret == SILO_EINVALID) {
 			/* A fifo or a device: certainly not our tree. */
 			silo_error_clear();
@@ -92,7 +88,7 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 		}
 		if (ret < 0)
 			return ret;
-		*state = silo_oid_equal(&id, &tp->tree) ? DEST_SAME : DEST_OTHER;
+		*state = ret ? DEST_SAME : DEST_OTHER;
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode)) {

@@ -85,6 +85,18 @@ void medo_git_tree_release(struct medo_git_tree *g);
 struct silo_treeptr;
 struct silo_tree_entry;
 
+struct silo_tree_list;
+struct silo_tree_attrs;
+
+/*
+ * Whether the directory DIR holds the tree of TP (a tree of any kind):
+ * its tree id and, for a treeptr with an attribute record, the id of the
+ * record its modes and empty directories make.  1 if it does, 0 if not;
+ * DISK and ATTRS (may be NULL; initialised) receive what DIR holds.
+ */
+int medo_dir_matches(const struct silo_treeptr *tp, const char *dir,
+		     struct silo_tree_list *disk, struct silo_tree_attrs *attrs);
+
 /* Write the tree TP (of kind tree) names at NEW_PATH, a directory that
  * does not exist yet, every object read from S verified.  TREEPTR_PATH
  * names the treeptr in messages; errors name the object and its path.
@@ -95,8 +107,10 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		    const char *treeptr_path, silo_medo_bytes_fn on_bytes, void *payload);
 
 /* Write the leaf E (a file or symlink) from its blob in S at its path
- * below ROOTFD, the tree's root; FULL names it in messages. */
+ * below ROOTFD, the tree's root; FULL names it in messages.  A file is
+ * created with PERM less the umask (-1: 0666, or 0777 for an executable,
+ * less the umask). */
 int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
-			 const char *full);
+			 const char *full, int perm);
 
 #endif

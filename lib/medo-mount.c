@@ -60,14 +60,16 @@ static void fill_attr(const struct mnt *m, const struct silo_medo_tree_node *n, 
 	st->st_gid = m->gid;
 	st->st_size = (off_t)n->size;
 	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
+	/* The bits medo expand would write, less the write bits: the
+	 * mount is read-only. */
 	if (n->mode == 040000) {
-		st->st_mode = S_IFDIR | 0555;
+		st->st_mode = S_IFDIR | (silo_medo_tree_perm(m->t, n->node) & 0555);
 		st->st_nlink = 2;
 	} else if (n->mode == SILO_MODE_SYMLINK) {
 		st->st_mode = S_IFLNK | 0777;
 		st->st_nlink = 1;
 	} else {
-		st->st_mode = S_IFREG | (n->mode == SILO_MODE_EXEC ? 0555 : 0444);
+		st->st_mode = S_IFREG | (silo_medo_tree_perm(m->t, n->node) & 0555);
 		st->st_nlink = 1;
 	}
 }

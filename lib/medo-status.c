@@ -46,9 +46,12 @@ static char *key_of(const char *rel)
 
 /*
  * What PATH holds against WANT, the tree id (IS_TREE) or object id of a
- * treeptr: SILO_MEDO_STATE_SAME, _DIFFERS or _MISSING in *state.
+ * treeptr: SILO_MEDO_STATE_SAME, _DIFFERS or _MISSING in *state.  With
+ * TP (the treeptr), a tree's modes and empty directories too, when TP
+ * has an attribute record.
  */
-static int compare(int *state, const char *path, int is_tree, const silo_oid *want)
+static int compare(int *state, const char *path, int is_tree, const silo_oid *want,
+		   const struct silo_treeptr *tp)
 {
 	struct stat st;
 	silo_oid id;
@@ -63,15 +66,23 @@ static int compare(int *state, const char *path, int is_tree, const silo_oid *wa
 	*state = SILO_MEDO_STATE_DIFFERS;
 	if (is_tree && S_ISDIR(st.st_mode)) {
 		struct silo_tree_list l = SILO_TREE_LIST_INIT;
-		ret = silo_tree_list_dir(&l, want->format, path);
-		if (!ret)
-			ret = silo_tree_list_id(&id, &l);
-		silo_tree_list_release(&l);
+		if (tp) {
+			ret = medo_dir_matches(tp, path, NULL, NULL);
+			if (ret > 0)
+				*state = SILO_MEDO_STATE_SAME;
+		} else {
+			ret = silo_tree_list_dir(&l, want->format, path);
+			if (!ret)
+				ret = silo_tree_list_id(&id, &l);
+			silo_tree_list_release(&l);
+		}
 		if (ret == SILO_EINVALID) {
 			/* A fifo or a device: not a tree medo wrote. */
 			silo_error_clear();
 			return 0;
 		}
+		if (tp)
+			return ret < 0 ? ret : 0;
 	} else if (!is_tree && S_ISREG(st.st_mode)) {
 		ret = medo_file_blob_id(&id, want->format, path);
 	} else {
@@ -148,7 +159,7 @@ static int is_expanded(const char *dest, json_t *trees, const char *key)
 		return 0;
 	if (!(path = fs_join(dest, key)))
 		return silo__error_oom();
-	ret = compare(&state, path, is_tree, &id);
+	ret = compare(&state, path, is_tree, &id, NULL);
 	free(path);
 	return ret < 0 ? ret : state == SILO_MEDO_STATE_SAME;
 }
@@ -355,7 +366,7 @@ int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
 		ret = silo_treeptr_load(&tp, tpath);
 		if (!ret) {
 			int is_tree = silo_treeptr_is_tree(&tp);
-			ret = compare(&state, path, is_tree, is_tree ? &tp.tree : &tp.object);
+			ret = compare(&state, path, is_tree, is_tree ? &tp.tree : &tp.object, &tp);
 		}
 		silo_treeptr_release(&tp);
 		free(tpath);

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 /* Make the directories of PATH below ROOT (open as ROOTFD), each
- * relative to ROOTFD: the tree's paths, not ROOT's, are bounded. */
-static int make_parents(int rootfd, const char *root, const char *path)
+ * relative to ROOTFD (the tree's paths, not ROOT's, are bounded), of
+ * MODE less the umask. */
+static int make_parents(int rootfd, const char *root, const char *path, mode_t mode)
 {
 	const char *slash;
 	char *dir;
@@ -29,7 +30,7 @@ static int make_parents(int rootfd, const char *root, const char *path)
 		return silo__error_oom();
 	for (slash = strchr(path, '/'); slash && !ret; slash = strchr(slash + 1, '/')) {
 		dir[slash - path] = '\0';
-		if (mkdirat(rootfd, dir, 0777) < 0 && errno != EEXIST)
+		if (mkdirat(rootfd, dir, mode) < 0 && errno != EEXIST)
 			ret = silo__error_errno("cannot create '%s/%s'", root, dir);
 		dir[slash - path] = '/';
 	}
@@ -38,7 +39,7 @@ static int make_parents(int rootfd, const char *root, const char *path)
 }
 
 int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
-			 const char *full)
+			 const char *full, int perm)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1];
 	silo_stream *st = NULL;
@@ -82,7 +83,8 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 		goto out;
 	}
 	fd = openat(rootfd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    (e->mode == SILO_MODE_EXEC ? 0777 : 0666) & ~fs_umask());
+		    (perm >= 0 ? (mode_t)perm : e->mode == SILO_MODE_EXEC ? 0777 : 0666) &
+		    ~fs_umask());
 	if (fd < 0) {
 		ret = silo__error_errno("cannot create '%s'", full);
 		goto out;
@@ -166,18 +168,54 @@ static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progre
 	return ret;
 }
 
+/*
+ * The directories of A below ROOT (open as ROOTFD): those holding no file
+ * made (parents first: the records are sorted), then each given its
+ * mode, less the umask, deepest first, once nothing more is written
+ * into it.
+ */
+static int write_dirs(const struct silo_tree_attrs *a, int rootfd, const char *root)
+{
+	mode_t umask = fs_umask();
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].type == SILO_TREE_ATTR_DIR && mkdirat(rootfd, a->v[i].path, 0700) < 0 &&
+		    errno != EEXIST)
+			return silo__error_errno("cannot create '%s/%s'", root, a->v[i].path);
+	for (i = a->n; i-- > 0;) {
+		int fd;
+		if (a->v[i].type != SILO_TREE_ATTR_DIR)
+			continue;
+		fd = openat(rootfd, a->v[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fchmod(fd, a->v[i].perm & ~umask) < 0) {
+			int ret = silo__error_errno("cannot set the mode of '%s/%s'", root,
+						    a->v[i].path);
+			if (fd >= 0)
+				close(fd);
+			return ret;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
 		    const char *treeptr_path, silo_medo_bytes_fn on_bytes, void *payload)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct silo_tree_attrs attrs = SILO_TREE_ATTRS_INIT;
 	struct write_progress wp = { on_bytes, payload };
-	uint64_t bytes = 0, total = 0;
-	size_t i;
-	int ret, rootfd = -1;
+	uint64_t bytes = 0, total = 0, attrs_size;
+	silo_oid attrs_id;
+	size_t i, next = 0;
+	int ret, rootfd = -1, exact = silo_treeptr_attrs(tp, &attrs_id, &attrs_size);
 
 	/* Every name checked, the walk bounded by the size table, the
-	 * list checked to be the tree's: before anything is written. */
-	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object, tp->size)) < 0) {
+	 * list checked to be the tree's, the record checked against it:
+	 * before anything is written. */
+	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object, tp->size)) < 0 ||
+	    (exact && (ret = silo_tree_attrs_read(&attrs, s, &attrs_id, attrs_size, &tp->tree, &l)) < 0)) {
 		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
@@ -193,14 +231,24 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 	}
 	for (i = 0; i < l.n; i++) {
 		char *full;
+		int perm;
 		if ((ret = cleanup_check()) < 0 ||
-		    (ret = make_parents(rootfd, new_path, l.v[i].path)) < 0)
+		    (ret = make_parents(rootfd, new_path, l.v[i].path, exact ? 0755 : 0777)) < 0)
 			goto out;
 		if (!(full = fs_join(new_path, l.v[i].path))) {
 			ret = silo__error_oom();
 			goto out;
 		}
-		ret = medo_tree_blob_write(s, &l.v[i], rootfd, full);
+		perm = -1;
+		if (exact) {
+			/* Both sorted by path: the file's record, if any, is
+			 * the next one not before it. */
+			while (next < attrs.n && strcmp(attrs.v[next].path, l.v[i].path) < 0)
+				next++;
+			perm = next < attrs.n && !strcmp(attrs.v[next].path, l.v[i].path) ?
+			       (int)attrs.v[next].perm : l.v[i].mode == SILO_MODE_EXEC ? 0755 : 0644;
+		}
+		ret = medo_tree_blob_write(s, &l.v[i], rootfd, full, perm);
 		free(full);
 		if (ret < 0) {
 			silo__error_wrap("'%s'", treeptr_path);
@@ -214,9 +262,12 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 			on_bytes(payload, i + 1, bytes, total);
 		}
 	}
+	if (exact && (ret = write_dirs(&attrs, rootfd, new_path)) < 0)
+		silo__error_wrap("'%s'", treeptr_path);
 out:
 	if (rootfd >= 0)
 		close(rootfd);
+	silo_tree_attrs_release(&attrs);
 	silo_tree_list_release(&l);
 	return ret;
 }

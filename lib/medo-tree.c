@@ -26,6 +26,7 @@ struct mt_dir {
 	silo_oid id;
 	unsigned char *data;
 	size_t len;
+	int empty;		/* holds no file: known from the attribute record */
 };
 
 struct silo_medo_tree {
@@ -40,6 +41,9 @@ struct silo_medo_tree {
 	size_t max_leaves;	/* with OBJECTS: the most lines the size
 				   table can have */
 	size_t leaves_seen;	/* with OBJECTS: leaves a walk has met */
+	int exact;		/* kind tree with an attribute record: ATTRS */
+	struct silo_tree_attrs attrs;
+	size_t n_empty;		/* directories of ATTRS holding no file */
 };
 
 static int on_dir(void *payload, const silo_oid *id, const void *data, size_t len,
@@ -86,6 +90,32 @@ static int list_object(struct silo_medo_tree *t)
 	return ret;
 }
 
+
+/* The directories of the record that hold no file, as directories of T
+ * (the empty tree's id, no entries), in path order with the others. */
+static int add_empty_dirs(struct silo_medo_tree *t)
+{
+	size_t i, n = t->n_dirs, at;
+	silo_oid empty;
+	int ret;
+
+	if ((ret = silo_oid_hash_buffer(&empty, t->tp.tree.format, SILO_OBJ_TREE, "", 0)) < 0)
+		return ret;
+	for (i = 0; i < t->attrs.n; i++) {
+		const struct silo_tree_attr *a = &t->attrs.v[i];
+		if (a->type != SILO_TREE_ATTR_DIR ||
+		    tree_search(&t->dirs[0].path, n, sizeof(*t->dirs), a->path, strlen(a->path), &at))
+			continue;
+		if ((ret = on_dir(t, &empty, "", 0, a->path, strlen(a->path))) < 0)
+			return ret;
+		t->dirs[t->n_dirs - 1].empty = 1;
+		t->n_empty++;
+	}
+	if (t->n_empty)
+		qsort(t->dirs, t->n_dirs, sizeof(*t->dirs), by_path);
+	return 0;
+}
+
 void silo_medo_tree_free(silo_medo_tree *t)
 {
 	size_t i;
@@ -98,6 +128,7 @@ void silo_medo_tree_free(silo_medo_tree *t)
 	}
 	free(t->dirs);
 	free(t->name);
+	silo_tree_attrs_release(&t->attrs);
 	silo_tree_list_release(&t->leaves);
 	silo_treeptr_release(&t->tp);
 	silo_free(t->s);
@@ -131,6 +162,38 @@ int silo_medo_tree_open_text(silo_medo_tree **out, const char *name, const char 
 	return tree_open(out, name, text, len, where, silo_option, 0, on_warning, payload);
 }
 
+/* Load T whole: its leaves, its directories' tree objects, its record;
+ * a tree opened for objects one by one becomes one loaded whole. */
+static int load_whole(struct silo_medo_tree *t)
+{
+	struct tree_object_sink sink = { on_dir, t };
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	silo_oid got, attrs_id;
+	uint64_t attrs_size;
+	int ret;
+
+	t->objects = 0;
+	if (t->tp.kind == SILO_TREEPTR_TREE) {
+		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, t->tp.size,
+					&sink);
+		if (!ret && silo_treeptr_attrs(&t->tp, &attrs_id, &attrs_size))
+			ret = silo_tree_attrs_read(&t->attrs, t->s, &attrs_id, attrs_size,
+						   &t->tp.tree, &t->leaves);
+	} else if ((ret = list_object(t)) == 0) {
+		ret = tree_list_objects(&got, &t->leaves, &sink);
+	}
+	if (ret < 0)
+		return silo__error_wrap("'%s'", t->name);
+	if (t->tp.kind != SILO_TREEPTR_TREE && !silo_oid_equal(&got, &t->tp.tree))
+		return silo__error_set(SILO_ECORRUPT, "'%s': object %s holds tree %s, not the "
+				       "treeptr's", t->name, silo_oid_to_hex(hex, &t->tp.object),
+				       silo_oid_to_hex(hex, &got));
+	if (!t->n_dirs && (ret = on_dir(t, &t->tp.tree, "", 0, "", 0)) < 0)
+		return ret;
+	qsort(t->dirs, t->n_dirs, sizeof(*t->dirs), by_path);
+	return t->exact ? add_empty_dirs(t) : 0;
+}
+
 /* The treeptr NAME: the file of that name, or LEN bytes of TEXT if not
  * NULL; its silos are those of WHERE. */
 static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char *text,
@@ -138,15 +201,13 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char 
 		     silo_medo_warn_fn on_warning, void *payload)
 {
 	struct silo_medo_tree *t = calloc(1, sizeof(*t));
-	struct tree_object_sink sink = { on_dir, NULL };
-	char hex[SILO_OID_MAX_HEXSZ + 1];
-	silo_oid got;
+	silo_oid attrs_id;
+	uint64_t attrs_size;
 	int ret;
 
 	*out = NULL;
 	if (!t)
 		return silo__error_oom();
-	sink.payload = t;
 	if (!(t->name = strdup(treeptr_path))) {
 		free(t);
 		return silo__error_oom();
@@ -158,6 +219,7 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char 
 		ret = silo__error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
 		goto fail;
 	}
+	t->exact = silo_treeptr_attrs(&t->tp, &attrs_id, &attrs_size);
 	t->objects = objects && t->tp.kind == SILO_TREEPTR_TREE;
 	if ((ret = (t->objects ? silo_medo_open_tree_objects : silo_medo_open_treeptr)(
 			&t->s, where, silo_option, &t->tp, on_warning, payload)) < 0)
@@ -171,24 +233,8 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char 
 		*out = t;
 		return 0;
 	}
-	if (t->tp.kind == SILO_TREEPTR_TREE)
-		ret = tree_load_objects(&t->leaves, t->s, &t->tp.tree, &t->tp.object, t->tp.size,
-					&sink);
-	else if ((ret = list_object(t)) == 0)
-		ret = tree_list_objects(&got, &t->leaves, &sink);
-	if (ret < 0) {
-		silo__error_wrap("'%s'", treeptr_path);
+	if ((ret = load_whole(t)) < 0)
 		goto fail;
-	}
-	if (t->tp.kind != SILO_TREEPTR_TREE && !silo_oid_equal(&got, &t->tp.tree)) {
-		ret = silo__error_set(SILO_ECORRUPT, "'%s': object %s holds tree %s, not the treeptr's",
-				      treeptr_path, silo_oid_to_hex(hex, &t->tp.object),
-				      silo_oid_to_hex(hex, &got));
-		goto fail;
-	}
-	if (!t->n_dirs && (ret = on_dir(t, &t->tp.tree, "", 0, "", 0)) < 0)
-		goto fail;
-	qsort(t->dirs, t->n_dirs, sizeof(*t->dirs), by_path);
 	*out = t;
 	return 0;
 fail:
@@ -235,41 +281,17 @@ int silo_medo_tree_node(const silo_medo_tree *t, size_t n, struct silo_medo_tree
 	return 0;
 }
 
-/* Binary search of PATH (LEN bytes) in N strings spaced STRIDE bytes
- * apart from the pointer at BASE: 1 and *at set, or 0. */
-static int search(const void *base, size_t n, size_t stride, const char *path,
-		  size_t len, size_t *at)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *p = *(char *const *)((const char *)base + mid * stride);
-		int c = strncmp(p, path, len);
-		if (!c && p[len])
-			c = 1;
-		if (!c) {
-			*at = mid;
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
 
 /* PATH (LEN bytes) among the dirs, then the leaves: its node. */
 static int find(const silo_medo_tree *t, const char *path, size_t len, size_t *node)
 {
 	size_t at;
 
-	if (t->n_dirs && search(&t->dirs[0].path, t->n_dirs, sizeof(*t->dirs), path, len, &at)) {
+	if (t->n_dirs && tree_search(&t->dirs[0].path, t->n_dirs, sizeof(*t->dirs), path, len, &at)) {
 		*node = at;
 		return 1;
 	}
-	if (t->leaves.n && search(&t->leaves.v[0].path, t->leaves.n, sizeof(*t->leaves.v),
+	if (t->leaves.n && tree_search(&t->leaves.v[0].path, t->leaves.n, sizeof(*t->leaves.v),
 				  path, len, &at)) {
 		*node = t->n_dirs + at;
 		return 1;
@@ -322,6 +344,81 @@ int silo_medo_tree_child(const silo_medo_tree *t, size_t dir, const char *name,
 	return found ? silo_medo_tree_node(t, n, out) : SILO_ENOTFOUND;
 }
 
+static int by_git_order(const void *a, const void *b)
+{
+	const struct silo_medo_tree_node *x = a, *y = b;
+
+	return tree_path_cmp(x->name, strlen(x->name), x->mode == 040000,
+			     y->name, strlen(y->name), y->mode == 040000);
+}
+
+/* silo_medo_tree_list() of a tree with directories holding no file,
+ * which no tree object lists: each entry of DIR's tree object and each
+ * such directory in DIR, sorted together. */
+static int list_with_empty(const silo_medo_tree *t, size_t dir,
+			   int (*cb)(void *payload, const struct silo_medo_tree_node *e),
+			   void *payload)
+{
+	const struct mt_dir *d = &t->dirs[dir];
+	struct silo_medo_tree_node *v = NULL;
+	size_t n = 0, alloc = 0, plen = strlen(d->path), i;
+	struct silo_tree_iter it;
+	int ret;
+
+	silo_tree_iter_init(&it, d->data, d->len, t->leaves.format);
+	while ((ret = silo_tree_iter_next(&it)) > 0) {
+		if (ALLOC_GROW(v, n + 1, alloc) < 0) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		if (silo_medo_tree_child(t, dir, it.name, it.nlen, &v[n]) < 0) {
+			ret = silo__error_set(SILO_ECORRUPT, "tree of '%s' lists '%.*s', not found",
+					      d->path, (int)it.nlen, it.name);
+			goto out;
+		}
+		n++;
+	}
+	if (ret < 0) {
+		silo__error_wrap("tree of '%s'", d->path[0] ? d->path : ".");
+		goto out;
+	}
+	for (i = 0; i < t->n_dirs; i++) {
+		const char *p = t->dirs[i].path;
+		if (!t->dirs[i].empty || strncmp(p, d->path, plen) || (plen && p[plen] != '/') ||
+		    strchr(p + plen + !!plen, '/'))
+			continue;
+		if (ALLOC_GROW(v, n + 1, alloc) < 0) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		if ((ret = silo_medo_tree_node(t, i, &v[n++])) < 0)
+			goto out;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_git_order);
+	for (i = 0; i < n && !ret; i++)
+		ret = cb(payload, &v[i]);
+out:
+	free(v);
+	return ret;
+}
+
+unsigned silo_medo_tree_perm(const silo_medo_tree *t, size_t n)
+{
+	struct silo_medo_tree_node node;
+
+	if (silo_medo_tree_node(t, n, &node) < 0) {
+		silo_error_clear();
+		return 0;
+	}
+	return silo_tree_attrs_perm(t->exact ? &t->attrs : NULL, node.path, node.mode);
+}
+
+const struct silo_tree_attrs *silo_medo_tree_attrs(const silo_medo_tree *t)
+{
+	return t->exact ? &t->attrs : NULL;
+}
+
 int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 			int (*cb)(void *payload, const struct silo_medo_tree_node *e),
 			void *payload)
@@ -333,6 +430,8 @@ int silo_medo_tree_list(const silo_medo_tree *t, size_t dir,
 	if (dir >= t->n_dirs)
 		return silo__error_set(SILO_EINVALID, "not a directory");
 	d = &t->dirs[dir];
+	if (t->n_empty)
+		return list_with_empty(t, dir, cb, payload);
 	silo_tree_iter_init(&it, d->data, d->len, t->leaves.format);
 	while ((ret = silo_tree_iter_next(&it)) > 0) {
 		struct silo_medo_tree_node e;
@@ -776,18 +875,109 @@ out:
 	return ret;
 }
 
-int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
+/* 1 if the records of A and B record the same paths and modes (their
+ * first lines name their trees), 0 if not. */
+static int same_records(silo_medo_tree *a, silo_medo_tree *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	size_t la, lb;
+	silo_oid ia, ib;
+	uint64_t sa, sb;
+	int ret;
+
+	silo_treeptr_attrs(&a->tp, &ia, &sa);
+	silo_treeptr_attrs(&b->tp, &ib, &sb);
+	if ((ret = tree_blob_read(&da, &la, a->s, &ia, sa, "attribute record")) < 0 ||
+	    (ret = tree_blob_read(&db, &lb, b->s, &ib, sb, "attribute record")) < 0) {
+		silo__error_wrap("'%s'", ret < 0 && da ? b->name : a->name);
+	} else {
+		const unsigned char *ea = memchr(da, '\0', la), *eb = memchr(db, '\0', lb);
+		ret = ea && eb && la - (size_t)(ea - da) == lb - (size_t)(eb - db) &&
+		      !memcmp(ea, eb, la - (size_t)(ea - da));
+	}
+	free(da);
+	free(db);
+	return ret;
+}
+
+struct exact_cb {
+	silo_medo_tree_diff_fn *cb;
+	void *payload;
+};
+
+static int exact_change(void *payload, int change, const char *path)
+{
+	struct exact_cb *e = payload;
+
+	return e->cb(e->payload, change == SILO_TREE_ADDED ? "added" :
+			 change == SILO_TREE_REMOVED ? "removed" :
+			 change == SILO_TREE_MODE ? "mode" : "changed", path);
+}
+
+/* What a walk found, held until the records are compared. */
+struct held {
+	struct held_change { const char *what; char *path; } *v;
+	size_t n, alloc;
+};
+
+static int hold(void *payload, const char *what, const char *path)
+{
+	struct held *h = payload;
+
+	if (ALLOC_GROW(h->v, h->n + 1, h->alloc) < 0)
+		return silo__error_oom();
+	if (!(h->v[h->n].path = strdup(path)))
+		return silo__error_oom();
+	h->v[h->n++].what = what;
+	return 0;
+}
+
+static int walk_objects(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
 			void *payload)
 {
 	struct dd_walk w = { a, b, cb, payload, STRBUF_INIT };
 	int ret;
 
-	if (a->leaves.format != b->leaves.format)
-		return silo__error_set(SILO_EINVALID, "'%s' and '%s' use different object formats",
-				       a->name, b->name);
 	if ((ret = strbuf_grow(&w.path, 256)) == 0 &&
 	    !(silo_oid_equal(&a->tp.tree, &b->tp.tree)))
 		ret = dd_dirs(&w, &a->tp.tree, &b->tp.tree);
 	strbuf_release(&w.path);
 	return ret;
+}
+
+int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
+			void *payload)
+{
+	struct held h = { NULL, 0, 0 };
+	size_t i;
+	int ret;
+
+	if (a->leaves.format != b->leaves.format)
+		return silo__error_set(SILO_EINVALID, "'%s' and '%s' use different object formats",
+				       a->name, b->name);
+	if (!a->exact || !b->exact)
+		return walk_objects(a, b, cb, payload);
+	if (a->objects || b->objects) {
+		/* The walk of the tree objects that differ, held; if the
+		 * records say the same, that is the answer. */
+		int same = 0;
+		if ((ret = walk_objects(a, b, hold, &h)) == 0 && (ret = same = same_records(a, b)) > 0)
+			for (i = 0, ret = 0; i < h.n && !ret; i++)
+				ret = cb(payload, h.v[i].what, h.v[i].path);
+		for (i = 0; i < h.n; i++)
+			free(h.v[i].path);
+		free(h.v);
+		if (same > 0 || ret < 0)
+			return ret;
+		/* Other modes or empty directories: both are needed whole. */
+		if ((a->objects && (ret = load_whole(a)) < 0) ||
+		    (b->objects && (ret = load_whole(b)) < 0))
+			return ret;
+	}
+	/* Both loaded whole, with their records: compared as lists. */
+	{
+		struct exact_cb e = { cb, payload };
+		return silo_tree_exact_diff(&a->leaves, &a->attrs, &b->leaves, &b->attrs,
+					    exact_change, &e);
+	}
 }

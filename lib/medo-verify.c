@@ -43,20 +43,25 @@ static void differs(const struct silo_medo_verify_options *opts, int what,
 }
 
 /* The listing of the treeptr's object (for the tree kind, of its tree
- * objects and size table), when a silo at hand holds it. */
-static int object_list(struct silo_tree_list *l, const char *treeptr_path,
-		       const struct silo_treeptr *tp,
+ * objects and size table, and its attribute record into ATTRS), when a
+ * silo at hand holds it. */
+static int object_list(struct silo_tree_list *l, struct silo_tree_attrs *attrs,
+		       const char *treeptr_path, const struct silo_treeptr *tp,
 		       const struct silo_medo_verify_options *opts)
 {
 	silo *s = NULL;
 	silo_stream *st = NULL;
 	struct medo_reader src = { 0 };
+	silo_oid attrs_id;
+	uint64_t attrs_size;
 	int ret;
 
 	if (tp->kind == SILO_TREEPTR_TREE) {
 		if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, tp,
 						  opts->on_warning, opts->payload)) == 0)
 			ret = silo_tree_load(l, s, &tp->tree, &tp->object, tp->size);
+		if (!ret && silo_treeptr_attrs(tp, &attrs_id, &attrs_size))
+			ret = silo_tree_attrs_read(attrs, s, &attrs_id, attrs_size, &tp->tree, l);
 		goto out;
 	}
 	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object, tp->size,
@@ -70,6 +75,42 @@ static int object_list(struct silo_tree_list *l, const char *treeptr_path,
 out:
 	silo_stream_free(st);
 	silo_free(s);
+	return ret;
+}
+
+int medo_dir_matches(const struct silo_treeptr *tp, const char *dir,
+		     struct silo_tree_list *disk, struct silo_tree_attrs *attrs)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct silo_tree_attrs a = SILO_TREE_ATTRS_INIT;
+	int format = tp->object.format, exact, ret;
+	silo_oid id, want_attrs, got_attrs;
+	uint64_t want_size, got_size;
+
+	exact = silo_treeptr_attrs(tp, &want_attrs, &want_size);
+	if ((ret = exact ? silo_tree_list_dir_attrs(&l, &a, format, dir) :
+			   silo_tree_list_dir(&l, format, dir)) < 0 ||
+	    (ret = silo_tree_list_id(&id, &l)) < 0)
+		goto out;
+	ret = silo_oid_equal(&id, &tp->tree);
+	if (ret && exact) {
+		if ((ret = silo_tree_attrs_id(&got_attrs, &got_size, &a, &id)) < 0)
+			goto out;
+		ret = got_size == want_size && silo_oid_equal(&got_attrs, &want_attrs);
+	}
+	if (disk) {
+		silo_tree_list_release(disk);
+		*disk = l;
+		memset(&l, 0, sizeof(l));
+	}
+	if (attrs) {
+		silo_tree_attrs_release(attrs);
+		*attrs = a;
+		memset(&a, 0, sizeof(a));
+	}
+out:
+	silo_tree_list_release(&l);
+	silo_tree_attrs_release(&a);
 	return ret;
 }
 
@@ -105,10 +146,12 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	struct silo_tree_list disk = SILO_TREE_LIST_INIT, want = SILO_TREE_LIST_INIT;
+	struct silo_tree_attrs disk_attrs = SILO_TREE_ATTRS_INIT, want_attrs = SILO_TREE_ATTRS_INIT;
 	struct diff_state ds = { opts, dir, 0 };
 	struct stat st;
-	silo_oid id;
-	int ret;
+	silo_oid attrs_id;
+	uint64_t attrs_size;
+	int ret, exact;
 
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
 		return ret;
@@ -130,15 +173,12 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 		ret = SILO_EDIFFERS;
 		goto out;
 	}
-	if ((ret = silo_tree_list_dir(&disk, tp.object.format, dir)) < 0 ||
-	    (ret = silo_tree_list_id(&id, &disk)) < 0)
-		goto out;
-	if (silo_oid_equal(&id, &tp.tree))
-		goto out;
+	if ((ret = medo_dir_matches(&tp, dir, &disk, &disk_attrs)) != 0)
+		goto out;	/* the same, or an error */
 	ret = SILO_EDIFFERS;
 	/* Naming the paths needs the object; without it, say only that the
 	 * tree differs. */
-	if (object_list(&want, treeptr_path, &tp, opts) < 0) {
+	if (object_list(&want, &want_attrs, treeptr_path, &tp, opts) < 0) {
 		if (opts->on_warning) {
 			char msg[4200];
 			snprintf(msg, sizeof(msg), "cannot list what differs: %s",
@@ -149,7 +189,9 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 		silo_error_clear();
 		goto out;
 	}
-	if (silo_tree_list_diff(&want, &disk, report, &ds) < 0) {
+	exact = silo_treeptr_attrs(&tp, &attrs_id, &attrs_size);
+	if (silo_tree_exact_diff(&want, exact ? &want_attrs : NULL, &disk,
+				 exact ? &disk_attrs : NULL, report, &ds) < 0) {
 		ret = silo_error_last() ? silo_error_last() : SILO_ERROR;
 		goto out;
 	}
@@ -160,6 +202,8 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 out:
 	silo_tree_list_release(&disk);
 	silo_tree_list_release(&want);
+	silo_tree_attrs_release(&disk_attrs);
+	silo_tree_attrs_release(&want_attrs);
 	silo_treeptr_release(&tp);
 	return ret;
 }

@@ -8,7 +8,8 @@
  * its leaves, is an object of the repack too), groups versions of one tree into families
  * (trees that share most of their files, or whose roots a hint pairs),
  * and writes each family into a pack of its own: the tree objects of
- * every version first, then their size tables, then the blobs, version
+ * every version first, then their attribute records (found by the root
+ * they name) and their size tables, then the blobs, version
  * after version, each in path order.  An object is tried first as a
  * delta of the object at the same path in the versions before; chains
  * are at most TREE_DELTA_DEPTH long, so that reading one file reads a
@@ -38,6 +39,7 @@
 
 struct ktree {
 	size_t root, sizes;			/* in r->objs */
+	size_t attrs;				/* its attribute record, or NONE */
 	size_t *trees, n_trees, a_trees;	/* tree objects, in preorder */
 	size_t *leaves, n_leaves, a_leaves;	/* blobs, in path order */
 	uint64_t *paths;			/* hashes of their paths */
@@ -226,6 +228,7 @@ static int try_tree(struct repack *r, size_t t, struct kset *ks, struct timespec
 	}
 	k.root = t;
 	k.sizes = (size_t)c;
+	k.attrs = NONE;
 	k.old_pack = r->objs[t].old_pack;
 	k.old_off = r->objs[t].old_off;
 	k.mtime = pack_mtime(r, k.old_pack, mtimes);
@@ -254,6 +257,45 @@ static int by_age(const void *a, const void *b)
 	if (x->old_off != y->old_off)
 		return x->old_off < y->old_off ? -1 : 1;
 	return x->root < y->root ? -1 : x->root > y->root;
+}
+
+/* The attribute record of each tree of KS (silo/tree.h), if R holds
+ * it: a blob starting "attrs 1 <root>" and a NUL, found by its root. */
+static int find_attrs(struct repack *r, struct kset *ks)
+{
+	static const char magic[] = "attrs 1 ";
+	size_t hexsz = silo_oid_hexsz(r->s->format), m = sizeof(magic) - 1, i;
+	size_t *of_root;
+
+	if (!ks->n)
+		return 0;
+	if (!(of_root = malloc(r->n * sizeof(*of_root))))
+		return silo__error_oom();
+	for (i = 0; i < r->n; i++)
+		of_root[i] = NONE;
+	for (i = 0; i < ks->n; i++)
+		of_root[ks->v[i].root] = i;
+	for (i = 0; i < r->n; i++) {
+		const char *data = (const char *)r->map + r->objs[i].spool_off;
+		char hex[SILO_OID_MAX_HEXSZ + 1];
+		silo_oid root;
+		int t;
+
+		if (r->objs[i].gone || r->objs[i].type != SILO_OBJ_BLOB ||
+		    r->objs[i].size < m + hexsz + 1 ||
+		    memcmp(data, magic, m) || data[m + hexsz])
+			continue;
+		memcpy(hex, data + m, hexsz);
+		hex[hexsz] = '\0';
+		if (silo_oid_from_hex(&root, r->s->format, hex) < 0) {
+			silo_error_clear();	/* a file that looks like one */
+			continue;
+		}
+		if ((t = repack_find_obj(r, &root)) >= 0 && of_root[t] != NONE)
+			ks->v[of_root[t]].attrs = i;
+	}
+	free(of_root);
+	return 0;
 }
 
 /* Every tree of the tree kind among R's objects, oldest first (by the
@@ -290,6 +332,8 @@ static int find_trees(struct repack *r, struct kset *ks)
 	for (i = 0; i < r->n && !ret; i++)
 		if (r->objs[i].type == SILO_OBJ_TREE && !named[i])
 			ret = try_tree(r, i, ks, mtimes, limit);
+	if (!ret)
+		ret = find_attrs(r, ks);
 	free(named);
 	free(mtimes);
 	if (!ret && ks->n)
@@ -539,6 +583,11 @@ static void plan_family(struct fam *f, struct kset *ks, const size_t *m, size_t 
 	}
 	for (i = 0; i < n; i++) {
 		f->t = m[i];
+		if (ks->v[m[i]].attrs != NONE)
+			place(f, ks->v[m[i]].attrs);
+	}
+	for (i = 0; i < n; i++) {
+		f->t = m[i];
 		place(f, ks->v[m[i]].sizes);
 	}
 	for (i = 0; i < n; i++) {
@@ -553,6 +602,8 @@ static void plan_family(struct fam *f, struct kset *ks, const size_t *m, size_t 
 		f->t = m[i];
 		hint_trees(f, ks->v[k->prev].root, k->root, 0);
 		set_hint(f, k->sizes, ks->v[k->prev].sizes);
+		if (k->attrs != NONE && ks->v[k->prev].attrs != NONE)
+			set_hint(f, k->attrs, ks->v[k->prev].attrs);
 	}
 }
 

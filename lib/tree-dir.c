@@ -131,7 +131,8 @@ static int hash_files(struct hash_job *job)
 	return 0;
 }
 
-int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir)
+static int list_dir(struct silo_tree_list *out, struct silo_tree_attrs *attrs, int format,
+		    const char *dir)
 {
 	struct tree_walk w = TREE_WALK_INIT;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
@@ -143,13 +144,16 @@ int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir)
 		return silo__error_set(SILO_EINVALID, "unknown object format %d", format);
 	l.format = format;
 	memset(&job, 0, sizeof(job));
-	if ((ret = tree_walk_dir(&w, dir, 0)) < 0)
+	if ((ret = tree_walk_dir(&w, dir, attrs != NULL)) < 0 ||
+	    (attrs && (ret = tree_attrs_from_walk(attrs, &w)) < 0))
 		goto out;
 	for (i = 0; i < w.n; i++) {
 		struct tree_walk_entry *e = &w.v[i];
 		silo_oid id;
 		unsigned mode;
 
+		if (S_ISDIR(e->mode))
+			continue;
 		if (S_ISLNK(e->mode)) {
 			mode = SILO_MODE_SYMLINK;
 			if ((ret = silo_oid_hash_buffer(&id, format, SILO_OBJ_BLOB,
@@ -191,4 +195,15 @@ out:
 	silo_tree_list_release(out);
 	*out = l;
 	return 0;
+}
+
+int silo_tree_list_dir(struct silo_tree_list *out, int format, const char *dir)
+{
+	return list_dir(out, NULL, format, dir);
+}
+
+int silo_tree_list_dir_attrs(struct silo_tree_list *out, struct silo_tree_attrs *attrs,
+			     int format, const char *dir)
+{
+	return list_dir(out, attrs, format, dir);
 }

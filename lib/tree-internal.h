@@ -29,6 +29,12 @@ struct archive_entry;
 int tree_list_push(struct silo_tree_list *l, char *path, unsigned mode,
 		   const silo_oid *id, uint64_t size);
 
+/* Binary search of PATH (LEN bytes) in N strings, sorted bytewise,
+ * spaced STRIDE bytes apart from the pointer at BASE: 1 and *at set, or
+ * 0. */
+int tree_search(const void *base, size_t n, size_t stride, const char *path, size_t len,
+		size_t *at);
+
 /* Sort the leaves by path, git's index order (bytewise). */
 void tree_list_sort(struct silo_tree_list *l);
 
@@ -82,6 +88,10 @@ struct tree_walk {
  */
 int tree_walk_dir(struct tree_walk *w, const char *dir, int want_dirs);
 void tree_walk_release(struct tree_walk *w);
+
+/* The attribute record of W, a walk with its directories (silo/tree.h):
+ * OUT (initialised) is replaced on success. */
+int tree_attrs_from_walk(struct silo_tree_attrs *out, const struct tree_walk *w);
 
 /* ---- an archive read through a silo_read_fn ---- */
 

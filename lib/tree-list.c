@@ -67,3 +67,26 @@ int tree_path_cmp(const char *a, size_t alen, int a_dir,
 	/* "d/" (a directory) before "d/x": the shorter first. */
 	return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
+
+int tree_search(const void *base, size_t n, size_t stride, const char *path,
+		  size_t len, size_t *at)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *p = *(char *const *)((const char *)base + mid * stride);
+		int c = strncmp(p, path, len);
+		if (!c && p[len])
+			c = 1;
+		if (!c) {
+			*at = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}

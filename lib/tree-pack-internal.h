@@ -39,6 +39,11 @@ int tree_load_objects(struct silo_tree_list *out, silo *s, const silo_oid *root,
 
 /* The size table ID of S, of DECLARED bytes (UINT64_MAX: any), parsed:
  * *count sizes in *sizes (owned, free()). */
+/* Blob ID of S, of SIZE bytes (at most 256 MiB), read whole and
+ * verified: *data (owned, free()) of *len bytes; WHAT names it. */
+int tree_blob_read(unsigned char **data, size_t *len, silo *s, const silo_oid *id,
+		   uint64_t size, const char *what);
+
 int tree_sizes_read(uint64_t **sizes, size_t *count, silo *s, const silo_oid *id,
 		    uint64_t declared);
 

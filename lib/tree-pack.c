@@ -49,6 +49,8 @@ struct tp {
 	void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes, uint64_t total);
 	void *payload;
 	uint64_t files_done, bytes_done, bytes_total;
+	const void *attrs;	/* the attribute record, or NULL */
+	size_t attrs_len;
 };
 
 void silo_tree_pack_result_release(struct silo_tree_pack_result *r)
@@ -276,6 +278,15 @@ static int plan(struct tp *t, struct silo_tree_pack_result *res)
 	if ((ret = dedup(t->v, &t->n)) < 0)
 		return ret;
 	res->trees = ntrees = t->n;
+	/* The attribute record, in the tree section: before the size
+	 * table, which ends what a reader over HTTP fetches first. */
+	if (t->attrs) {
+		silo_oid id;
+		if ((ret = silo_oid_hash_buffer(&id, t->l->format, SILO_OBJ_BLOB, t->attrs,
+						t->attrs_len)) < 0 ||
+		    (ret = push(t, &id, SILO_OBJ_BLOB, t->attrs, t->attrs_len, 0)) < 0)
+			return ret;
+	}
 	if ((ret = silo_tree_sizes_format(&sizes, &sizes_len, t->l)) < 0)
 		return ret;
 	ret = silo_oid_hash_buffer(&res->sizes, t->l->format, SILO_OBJ_BLOB, sizes, sizes_len);
@@ -309,7 +320,7 @@ static int plan(struct tp *t, struct silo_tree_pack_result *res)
 	if ((ret = dedup(t->v + ntrees, &nblobs)) < 0)
 		return ret;
 	t->n = ntrees + nblobs;
-	res->blobs = nblobs - 1;
+	res->blobs = nblobs - 1 - (t->attrs != NULL);
 	t->bytes_total = t->bytes_done;
 	for (i = ntrees; i < t->n; i++)
 		if (!t->v[i].data)
@@ -382,7 +393,7 @@ static void tp_release(struct tp *t)
 
 int pack_write_objects(silo *s, struct tp_obj *v, size_t n)
 {
-	struct tp t = { v, n, n, s, NULL, -1, NULL, STRVEC_INIT, 1, NULL, NULL, 0, 0, 0 };
+	struct tp t = { v, n, n, s, NULL, -1, NULL, STRVEC_INIT, 1, NULL, NULL, 0, 0, 0, NULL, 0 };
 	int ret = write_pack(&t, NULL);
 
 	strvec_clear(&t.packs);
@@ -395,7 +406,17 @@ int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s, const char 
 					  uint64_t total),
 			 void *payload)
 {
-	struct tp t = { NULL, 0, 0, s, dir, -1, l, STRVEC_INIT, 1, on_bytes, payload, 0, 0, 0 };
+	return silo_tree_pack_write_attrs(res, s, dir, l, NULL, 0, on_bytes, payload);
+}
+
+int silo_tree_pack_write_attrs(struct silo_tree_pack_result *res, silo *s, const char *dir,
+			       const struct silo_tree_list *l, const void *attrs, size_t attrs_len,
+			       void (*on_bytes)(void *payload, uint64_t files, uint64_t bytes,
+						uint64_t total),
+			       void *payload)
+{
+	struct tp t = { NULL, 0, 0, s, dir, -1, l, STRVEC_INIT, 1, on_bytes, payload, 0, 0, 0,
+			attrs, attrs_len };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t before;
 	int ret;

@@ -247,3 +247,26 @@ int silo_tree_load(struct silo_tree_list *out, silo *s, const silo_oid *root,
 {
 	return tree_load_objects(out, s, root, sizes, sizes_len, NULL);
 }
+
+int silo_tree_attrs_read(struct silo_tree_attrs *out, silo *s, const silo_oid *id,
+			 uint64_t size, const silo_oid *tree, const struct silo_tree_list *l)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	unsigned char *data;
+	size_t len;
+	int ret;
+
+	if ((ret = read_whole(&data, &len, s, id, SILO_OBJ_BLOB, size, "attribute record",
+			      ".")) < 0)
+		return ret;
+	if ((ret = silo_tree_attrs_parse(out, data, len, tree, l)) < 0)
+		silo__error_wrap("attribute record %s", silo_oid_to_hex(hex, id));
+	free(data);
+	return ret;
+}
+
+int tree_blob_read(unsigned char **data, size_t *len, silo *s, const silo_oid *id,
+		   uint64_t size, const char *what)
+{
+	return read_whole(data, len, s, id, SILO_OBJ_BLOB, size, what, ".");
+}

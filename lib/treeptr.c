@@ -68,6 +68,7 @@ static int field_error(const char *name, const char *field, const char *expected
 
 /* Read the id in FIELD: exactly the hex length of FORMAT, lowercase. */
 static int parse_packs(json_t *doc, int format, const char *name);
+static int parse_attrs(json_t *doc, int kind, int format, const char *name);
 
 static int parse_id(silo_oid *out, const json_t *doc, const char *field,
 		    int format, const char *name)
@@ -158,6 +159,8 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 	}
 
 	if (tp->kind == SILO_TREEPTR_TREE && (ret = parse_packs(doc, format, name)) < 0)
+		return ret;
+	if ((ret = parse_attrs(doc, tp->kind, format, name)) < 0)
 		return ret;
 
 	v = json_object_get(doc, "provenance");
@@ -250,8 +253,11 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 		ret = set_field(doc, "tree", json_string(silo_oid_to_hex(hex, &tp->tree)));
 	else
 		json_object_del(doc, "tree");
-	if (tp->kind != SILO_TREEPTR_TREE)
+	if (tp->kind != SILO_TREEPTR_TREE) {
 		json_object_del(doc, "packs");
+		json_object_del(doc, "attrs");
+		json_object_del(doc, "attrs-size");
+	}
 	else if (!json_is_array(json_object_get(doc, "packs")))
 		ret = silo__error_set(SILO_EINVALID, "treeptr of kind \"tree\" has no packs");
 	if (ret < 0)
@@ -430,10 +436,71 @@ int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n
 	return 0;
 }
 
+/* "attrs" and "attrs-size": both or neither, for kind tree only. */
+static int parse_attrs(json_t *doc, int kind, int format, const char *name)
+{
+	json_t *v = json_object_get(doc, "attrs"), *size = json_object_get(doc, "attrs-size");
+	silo_oid id;
+	int ret;
+
+	if (!v && !size)
+		return 0;
+	if (kind != SILO_TREEPTR_TREE)
+		return silo__error_set(SILO_EINVALID, "'%s': field '%s': expected only for kind "
+				       "\"tree\"", name, v ? "attrs" : "attrs-size");
+	if ((ret = parse_id(&id, doc, "attrs", format, name)) < 0)
+		return ret;
+	if (!json_is_integer(size) || json_integer_value(size) < 0)
+		return field_error(name, "attrs-size", "the attribute record's size in bytes, "
+				   "an integer", size);
+	return 0;
+}
+
+int silo_treeptr_attrs(const struct silo_treeptr *tp, silo_oid *id, uint64_t *size)
+{
+	const json_t *v = tp->doc ? json_object_get(tp->doc, "attrs") : NULL;
+
+	if (tp->kind != SILO_TREEPTR_TREE || !json_is_string(v))
+		return 0;
+	/* Checked when the treeptr was read. */
+	if (silo_oid_from_hex(id, tp->object.format, json_string_value(v)) < 0) {
+		silo_error_clear();
+		return 0;
+	}
+	*size = (uint64_t)json_integer_value(json_object_get(tp->doc, "attrs-size"));
+	return 1;
+}
+
+int silo_treeptr_set_attrs(struct silo_treeptr *tp, const silo_oid *id, uint64_t size)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+
+	if (!tp->doc && !(tp->doc = json_object()))
+		return silo__error_oom();
+	if (!id) {
+		json_object_del(tp->doc, "attrs");
+		json_object_del(tp->doc, "attrs-size");
+		return 0;
+	}
+	if (size > (uint64_t)INT64_MAX ||
+	    json_object_set_new(tp->doc, "attrs", json_string(silo_oid_to_hex(hex, id))) < 0 ||
+	    json_object_set_new(tp->doc, "attrs-size", json_integer((json_int_t)size)) < 0)
+		return silo__error_oom();
+	return 0;
+}
+
 int silo_treeptr_same_data(const struct silo_treeptr *a, const struct silo_treeptr *b)
 {
+	silo_oid ia, ib;
+	uint64_t sa, sb;
+	int ha, hb;
+
 	if (a->kind != b->kind || a->size != b->size ||
 	    !silo_oid_equal(&a->object, &b->object))
+		return 0;
+	ha = silo_treeptr_attrs(a, &ia, &sa);
+	hb = silo_treeptr_attrs(b, &ib, &sb);
+	if (ha != hb || (ha && (sa != sb || !silo_oid_equal(&ia, &ib))))
 		return 0;
 	if (silo_treeptr_is_tree(a))
 		return silo_oid_equal(&a->tree, &b->tree);

@@ -80,7 +80,7 @@ test_expect_success 'every object of each tree is in the pack of its root' '
 	     "$(pack_with deps.silo $(field tree m/other.treeptr))"
 '
 
-test_expect_success 'a family pack: trees first, then the size tables in version order, then blobs' '
+test_expect_success 'a family pack: trees first, then the attribute records and the size tables in version order, then blobs' '
 	p=$(pack_with deps.silo $(field tree m/v1.treeptr)) &&
 	in_order deps.silo/pack/$p.idx >order &&
 	cut -d" " -f2 order | uniq -c | sed "s/^ *//" >actual &&
@@ -89,8 +89,11 @@ test_expect_success 'a family pack: trees first, then the size tables in version
 	test_cmp expect actual &&
 	sed -n "1p" order >actual && echo "$(field tree m/v1.treeptr) tree" >expect &&
 	test_cmp expect actual &&
-	sed -n "$((ntrees + 1)),$((ntrees + 14))p" order | cut -d" " -f1 >actual &&
-	for i in $(seq 1 14); do field object m/v$i.treeptr || return 1; done >expect &&
+	sed -n "$((ntrees + 1)),$((ntrees + 28))p" order | cut -d" " -f1 >actual &&
+	{
+		for i in $(seq 1 14); do field attrs m/v$i.treeptr || return 1; done &&
+		for i in $(seq 1 14); do field object m/v$i.treeptr || return 1; done
+	} >expect &&
 	test_cmp expect actual
 '
 

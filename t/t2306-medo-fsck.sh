@@ -22,16 +22,16 @@ test_expect_success 'a complete silo: quiet, exit 0; -v counts; --json' '
 	(cd repo && medo fsck a.medo >../out 2>../err) &&
 	test_must_be_empty out && test_must_be_empty err &&
 	(cd repo && medo fsck -v a.medo) >out &&
-	echo "2 treeptrs checked, 7 objects; 0 incomplete" >expect &&
+	echo "2 treeptrs checked, 8 objects; 0 incomplete" >expect &&
 	test_cmp expect out &&
 	(cd repo && medo fsck --json --all) >out.json &&
-	json_check out.json "assert d == {\"exit\": 0, \"treeptrs\": 3, \"objects\": 8, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, d"
+	json_check out.json "assert d == {\"exit\": 0, \"treeptrs\": 3, \"objects\": 9, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, d"
 '
 
 test_expect_success 'history: a treeptr gone from disk uses the SILO.json of its commit' '
 	! test -e repo/old.medo &&
 	(cd repo && medo fsck -v --rev HEAD~1) >out &&
-	echo "3 treeptrs checked, 8 objects; 0 incomplete" >expect &&
+	echo "3 treeptrs checked, 9 objects; 0 incomplete" >expect &&
 	test_cmp expect out &&
 	(cd repo/a.medo && medo fsck -v --rev HEAD~1 ../old.medo) >out &&
 	echo "1 treeptrs checked, 1 objects; 0 incomplete" >expect &&

@@ -67,7 +67,7 @@ test_expect_success '-v: what went, and the check' '
 	sed -n 1p out >actual && test_cmp expect actual &&
 	sed -n 2p out | grep "^[0-9]* kept, 0 too young, 1 removed, 0 temporary files; " &&
 	sed -n 3p out >actual &&
-	echo "6 treeptrs checked, 18 objects; 0 incomplete" >expect &&
+	echo "6 treeptrs checked, 21 objects; 0 incomplete" >expect &&
 	test_cmp expect actual
 '
 
@@ -77,11 +77,11 @@ test_expect_success 'the grace period, the guard and --force, as silo prune has 
 	done &&
 	silo put --silo repo/deps.silo m* >more &&
 	(cd repo && medo gc --silo deps.silo) &&
-	silo ls --silo repo/deps.silo >left && test_line_count 36 left &&
+	silo ls --silo repo/deps.silo >left && test_line_count 39 left &&
 	age_silo repo/deps.silo &&
 	(cd repo && test_expect_code 8 medo gc --silo deps.silo 2>../err) &&
-	grep "^medo: error: the history.s keep list would remove 22 of 38 objects, more than 50%: check it, or use --force$" err &&
-	silo ls --silo repo/deps.silo >left && test_line_count 36 left &&
+	grep "^medo: error: the history.s keep list would remove 22 of 41 objects, more than 50%: check it, or use --force$" err &&
+	silo ls --silo repo/deps.silo >left && test_line_count 39 left &&
 	(cd repo && medo gc --silo deps.silo --force --expire=1.day) &&
 	silo ls --silo repo/deps.silo >left && test_cmp kept left
 '
@@ -93,14 +93,14 @@ test_expect_success '--json: the prune of silo prune, the check of medo fsck' '
 p, f = d[\"prune\"], d[\"fsck\"]
 assert sorted(d) == [\"exit\", \"fsck\", \"prune\"], d
 assert p[\"removed\"] == 1 and p[\"dry_run\"] is False and len(p[\"paths\"]) == 1, p
-assert f == {\"treeptrs\": 6, \"objects\": 18, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, f"
+assert f == {\"treeptrs\": 6, \"objects\": 21, \"incomplete\": 0, \"unchecked\": 0, \"problems\": []}, f"
 '
 
 test_expect_success '--since keeps what recent commits and every tip name' '
 	cp -R repo repo2 &&
 	(cd repo2 && medo reachable --rev HEAD) >head-ids &&
 	(cd repo2 && medo reachable --rev HEAD~2) | comm -13 head-ids - >old &&
-	test_line_count 2 old &&
+	test_line_count 3 old &&
 	echo v1 | git hash-object --stdin >>old &&
 	(cd repo2 && medo gc --silo deps.silo --since=2023-01-01 --expire=now --force) &&
 	silo ls --silo repo2/deps.silo | sort >left &&

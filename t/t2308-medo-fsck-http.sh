@@ -27,7 +27,7 @@ test_expect_success 'setup: a tree of each kind in the served silo' '
 test_expect_success 'a complete silo over HTTP: exit 0, no blob downloaded' '
 	m=$(wc -l <"$HTTPD_DIR/access.log") &&
 	medo fsck -v deps.medo >out &&
-	echo "2 treeptrs checked, 7 objects; 0 incomplete" >expect &&
+	echo "2 treeptrs checked, 8 objects; 0 incomplete" >expect &&
 	test_cmp expect out &&
 	requests_since $m >log &&
 	! grep "GET /deps.silo/objects/" log &&

@@ -173,4 +173,22 @@ test_expect_success 'after the repack, url-for lists the packs that are there, n
 	! grep -q "$p1" urls
 '
 
+test_expect_success 'modes and empty directories over HTTP: the record comes with the tree section' '
+	mkdir -p exact/empty exact/only/x exact/d700 && echo s >exact/d700/secret &&
+	chmod 600 exact/d700/secret && chmod 700 exact/d700 && echo r >exact/ro && chmod 444 exact/ro &&
+	medo add -q --kind=tree --silo "$HTTPD_ROOT/deps.silo" exact deps.medo/exact.treeptr &&
+	m=$(mark) &&
+	SILO_CACHE_DIR=$PWD/cache3 medo expand deps.medo/exact.treeptr out-exact &&
+	(cd exact && find . -printf "%p %m %y\n" | LC_ALL=C sort) >expect &&
+	(cd out-exact && find . -printf "%p %m %y\n" | LC_ALL=C sort) >actual &&
+	test_cmp expect actual &&
+	requests_since $m >log &&
+	attrs=$(sed -n "s/^  \"attrs\": \"\([0-9a-f]*\)\",$/\1/p" deps.medo/exact.treeptr) &&
+	! grep "objects/$(echo $attrs | cut -c1-2)/" log &&
+	SILO_CACHE_DIR=$PWD/cache3 medo verify deps.medo/exact.treeptr out-exact &&
+	chmod 755 out-exact/d700 &&
+	test_expect_code 1 env SILO_CACHE_DIR=$PWD/cache4 medo verify deps.medo/exact.treeptr out-exact >actual &&
+	echo "mode out-exact/d700" >expect && test_cmp expect actual
+'
+
 test_done

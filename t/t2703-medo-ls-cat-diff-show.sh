@@ -62,6 +62,7 @@ test_expect_success 'ls --json' '
 	      "id": "$id",
 	      "mode": "100644",
 	      "path": "sub/deeper/big",
+	      "perm": "0644",
 	      "size": 100000,
 	      "type": "blob"
 	    }
@@ -217,14 +218,18 @@ test_expect_success 'show: treeptrs and directories' '
 	medo show m/v1.treeptr v1 >actual &&
 	p=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\"$/\1/p" m/v1.treeptr) &&
 	obj=$(sed -n "s/^  \"object\": \"\(.*\)\",/\1/p" m/v1.treeptr) &&
+	attrs=$(sed -n "s/^  \"attrs\": \"\(.*\)\",/\1/p" m/v1.treeptr) &&
 	cat >expect <<-EOF &&
 	treeptr m/v1.treeptr
 	kind: tree
 	tree: $(cat tree1)
 	size table: $obj ($(silo cat --silo deps.silo $obj | wc -c) bytes)
+	attributes: $attrs ($(silo cat --silo deps.silo $attrs | wc -c) bytes)
 	pack: $p
 	files: 6
 	unpacked: 100025
+	empty directories: 0
+	other modes: 0
 	host: $(hostname)
 	source: $PWD/v1
 	time: 2023-11-14T22:13:20Z

@@ -28,6 +28,12 @@ idx_request() {
 	case $1 in PA) p=$pa ;; PB) p=$pb ;; esac
 	echo "GET /deps.silo/pack/$1.idx 200 $(wc -c <"$HTTPD_ROOT/deps.silo/pack/$p.idx")"
 }
+# The attribute record of treeptr $1, read once: the walk of the tree
+# objects that differ is the answer when the records of both say the
+# same.
+attrs_of() {
+	sed -n "s/^  \"attrs\": \"\([0-9a-f]*\)\",$/\1/p" "$1"
+}
 # The id of tree PATH ($2, "" for the root) of directory $1.
 tree_of() {
 	git --git-dir=g.git --work-tree="$1" add -A &&
@@ -49,7 +55,7 @@ test_expect_success 'setup: a changed directory beside unchanged ones, served by
 pa=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\",*$/\1/p" m/v1.treeptr 2>/dev/null)
 pb=$(sed -n "/pack-/s/^ *\"\(pack-[0-9a-f]*\)\",*$/\1/p" m/v2.treeptr 2>/dev/null | grep -v "$pa")
 
-test_expect_success 'diff with a cold cache: both indexes, both roots, both chg, nothing else' '
+test_expect_success 'diff with a cold cache: both indexes, both roots, both chg, both records, nothing else' '
 	m=$(mark) &&
 	test_expect_code 1 medo diff m/v1.treeptr m/v2.treeptr >actual &&
 	printf "%s\n" "changed chg/a" "added chg/new" >expect &&
@@ -57,7 +63,8 @@ test_expect_success 'diff with a cold cache: both indexes, both roots, both chg,
 	{
 		idx_request PA && idx_request PB &&
 		tree_request PA $(tree_of v1 "") && tree_request PB $(tree_of v2 "") &&
-		tree_request PA $(tree_of v1 chg) && tree_request PB $(tree_of v2 chg)
+		tree_request PA $(tree_of v1 chg) && tree_request PB $(tree_of v2 chg) &&
+		tree_request PA $(attrs_of m/v1.treeptr) && tree_request PB $(attrs_of m/v2.treeptr)
 	} >expect &&
 	requests_since $m >actual &&
 	test_cmp expect actual

@@ -40,7 +40,7 @@ test_expect_success PTY 'silo prune shows its phases on a terminal' '
 	echo other >other && medo add --opaque --silo "$HTTPD_ROOT/deps.silo" other old.treeptr &&
 	medo reachable deps.medo >keep &&
 	on_tty tty silo prune --silo "$HTTPD_ROOT/deps.silo" --keep keep --expire now &&
-	grep "^finding kept objects: 100% (2/2).*, done\.$" tty &&
+	grep "^finding kept objects: 100% (3/3).*, done\.$" tty &&
 	grep "^removing objects: 100% (1/1).*, done\.$" tty &&
 	test_must_fail silo cat --silo "$HTTPD_ROOT/deps.silo" $(sed -n "s/.*\"object\": \"\([0-9a-f]*\)\".*/\1/p" old.treeptr) &&
 	silo prune --silo "$HTTPD_ROOT/deps.silo" --keep keep --expire now 2>err &&

@@ -30,7 +30,9 @@ struct side {
 	const char *arg;
 	silo_medo_tree *t;		/* a treeptr */
 	struct silo_tree_list dir;	/* a directory's leaves */
+	struct silo_tree_attrs dir_attrs;	/* and its record */
 	const struct silo_tree_list *leaves;
+	const struct silo_tree_attrs *attrs;	/* NULL: contents only */
 	size_t cursor;			/* where the last lookup ended */
 };
 
@@ -218,7 +220,8 @@ static int on_change(void *payload, int change, const char *path)
 	if (d->stat)
 		return 0;
 	printf("%s %s\n", what, path);
-	if (d->patch && patch(d, x, y, path))
+	/* A directory (holding no file, or of another mode) has no patch. */
+	if (d->patch && (x || y) && patch(d, x, y, path))
 		d->failed = 1;
 	return 0;
 }
@@ -229,14 +232,16 @@ static int open_side(struct side *s, const char *arg, const char *silo_opt, int 
 
 	s->arg = arg;
 	if (medo_cmd_is_dir(arg)) {
-		if ((ret = silo_tree_list_dir(&s->dir, format, arg)) < 0)
+		if ((ret = silo_tree_list_dir_attrs(&s->dir, &s->dir_attrs, format, arg)) < 0)
 			return ret;
 		s->leaves = &s->dir;
+		s->attrs = &s->dir_attrs;
 		return 0;
 	}
 	if ((ret = silo_medo_tree_open(&s->t, arg, silo_opt, medo_cmd_warn, NULL)) < 0)
 		return ret;
 	s->leaves = silo_medo_tree_leaves(s->t);
+	s->attrs = silo_medo_tree_attrs(s->t);
 	return 0;
 }
 
@@ -255,10 +260,12 @@ static void stat_print(const char *what, const struct stat_count *c)
 /* A directory on either side, --stat or -p: both sides as lists. */
 static int diff_lists(struct diff *d, const char **argv, const char *silo_opt)
 {
-	int ret, status = 0, format = SILO_OID_SHA1;
+	int ret, status = 0, format = SILO_OID_SHA1, exact;
 
 	d->a.dir = (struct silo_tree_list)SILO_TREE_LIST_INIT;
 	d->b.dir = (struct silo_tree_list)SILO_TREE_LIST_INIT;
+	d->a.dir_attrs = (struct silo_tree_attrs)SILO_TREE_ATTRS_INIT;
+	d->b.dir_attrs = (struct silo_tree_attrs)SILO_TREE_ATTRS_INIT;
 	/* A directory is hashed with the ids of the treeptr beside it. */
 	if (medo_cmd_is_dir(argv[0]) && !medo_cmd_is_dir(argv[1])) {
 		if ((ret = open_side(&d->b, argv[1], silo_opt, format)) == 0)
@@ -266,10 +273,15 @@ static int diff_lists(struct diff *d, const char **argv, const char *silo_opt)
 	} else if ((ret = open_side(&d->a, argv[0], silo_opt, format)) == 0) {
 		ret = open_side(&d->b, argv[1], silo_opt, d->a.leaves->format);
 	}
+	/* Modes and empty directories count when a treeptr records them
+	 * (one without a record, or two directories: contents only). */
+	exact = !ret && (d->a.t || d->b.t) && (!d->a.t || d->a.attrs) && (!d->b.t || d->b.attrs);
 	if (!ret && d->a.leaves->format != d->b.leaves->format)
 		status = fe_error(fe_exit_for(SILO_EINVALID),
 				  "'%s' and '%s' use different object formats", argv[0], argv[1]);
-	else if (!ret && (ret = silo_tree_list_diff(d->a.leaves, d->b.leaves, on_change, d)) > 0)
+	else if (!ret && (ret = exact ? silo_tree_exact_diff(d->a.leaves, d->a.attrs, d->b.leaves,
+							     d->b.attrs, on_change, d) :
+			  silo_tree_list_diff(d->a.leaves, d->b.leaves, on_change, d)) > 0)
 		status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	else if (ret < 0)
 		status = fe_lib_error(ret);
@@ -292,6 +304,8 @@ static int diff_lists(struct diff *d, const char **argv, const char *silo_opt)
 	silo_medo_tree_free(d->b.t);
 	silo_tree_list_release(&d->a.dir);
 	silo_tree_list_release(&d->b.dir);
+	silo_tree_attrs_release(&d->a.dir_attrs);
+	silo_tree_attrs_release(&d->b.dir_attrs);
 	if (!status && d->differs)
 		status = FE_EXIT_NEGATIVE;
 	return status;

@@ -15,21 +15,42 @@ struct ls {
 	json_t *entries;	/* with --json */
 };
 
+static int count_entry(void *payload, const struct silo_medo_tree_node *e)
+{
+	(void)e;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
+static int is_empty_dir(const silo_medo_tree *t, const struct silo_medo_tree_node *e)
+{
+	size_t n = 0;
+
+	return silo_medo_tree_list(t, e->node, count_entry, &n) == 0 && !n;
+}
+
 static int print_node(void *payload, const struct silo_medo_tree_node *e)
 {
 	struct ls *ls = payload;
 	char hex[SILO_OID_MAX_HEXSZ + 1], size[32];
 	const char *type = e->mode == 040000 ? "tree" : "blob";
 
-	if (ls->recursive && e->mode == 040000)
+	/* A directory holding no file is listed as itself: nothing below
+	 * it would say that it is there. */
+	if (ls->recursive && e->mode == 040000 &&
+	    !(silo_medo_tree_attrs(ls->t) && is_empty_dir(ls->t, e)))
 		return silo_medo_tree_list(ls->t, e->node, print_node, ls);
-	if (ls->entries)
-		return fe_json_append(ls->entries, json_pack("{s:s,s:s,s:o,s:o,s:o}",
+
+	if (ls->entries) {
+		char perm[8];
+		snprintf(perm, sizeof(perm), "%04o", silo_medo_tree_perm(ls->t, e->node));
+		return fe_json_append(ls->entries, json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}",
 			"mode", e->mode == 040000 ? "040000" : e->mode == SILO_MODE_EXEC ? "100755" :
 				e->mode == SILO_MODE_SYMLINK ? "120000" : "100644",
-			"type", type, "id", fe_json_oid(&e->id),
+			"perm", perm, "type", type, "id", fe_json_oid(&e->id),
 			"size", e->mode == 040000 ? json_null() : json_integer((json_int_t)e->size),
 			"path", fe_json_text(e->path)));
+	}
 	silo_oid_to_hex(hex, &e->id);
 	if (e->mode == 040000)
 		snprintf(size, sizeof(size), "-");

@@ -48,14 +48,23 @@ static int show_dir(json_t *out, const char *dir, int first)
  * the object; from a silo of SILO.json.  1 if known, 0 (after a warning)
  * if no silo at hand can say.
  */
-static int count_files(const char *path, const struct silo_treeptr *tp, uint64_t *files,
-		       uint64_t *bytes)
+struct counts {
+	uint64_t files, bytes;
+	int exact;		/* the tree has an attribute record: */
+	uint64_t empty_dirs;	/* directories holding no file */
+	uint64_t modes;		/* files and directories of other modes */
+};
+
+static int count_files(const char *path, const struct silo_treeptr *tp, struct counts *c)
 {
 	const struct silo_tree_list *l;
+	const struct silo_tree_attrs *a;
 	silo_medo_tree *t;
 	size_t i;
 	int ret;
+	uint64_t *files = &c->files, *bytes = &c->bytes;
 
+	memset(c, 0, sizeof(*c));
 	*files = 1;
 	*bytes = tp->size;
 	if (!silo_treeptr_is_tree(tp))
@@ -70,6 +79,10 @@ static int count_files(const char *path, const struct silo_treeptr *tp, uint64_t
 	*bytes = 0;
 	for (i = 0; i < l->n; i++)
 		*bytes += l->v[i].size;
+	if ((a = silo_medo_tree_attrs(t))) {
+		c->exact = 1;
+		silo_tree_attrs_counts(a, l, &c->empty_dirs, &c->modes);
+	}
 	silo_medo_tree_free(t);
 	return 1;
 }
@@ -83,12 +96,14 @@ static int show_treeptr(json_t *out, const char *path, int first)
 	size_t i;
 	int ret;
 
-	uint64_t files, bytes;
+	struct counts c;
 	int counted;
+	silo_oid attrs;
+	uint64_t attrs_size;
 
 	if ((ret = silo_treeptr_load(&tp, path)) < 0)
 		return fe_lib_error(ret);
-	counted = count_files(path, &tp, &files, &bytes);
+	counted = count_files(path, &tp, &c);
 	doc = json_load_file(path, 0, NULL);
 	prov = doc ? json_object_get(doc, "provenance") : NULL;
 	if (out) {
@@ -99,9 +114,17 @@ static int show_treeptr(json_t *out, const char *path, int first)
 			"provenance", prov ? prov : json_object());
 		if (o && tp.kind == SILO_TREEPTR_TREE)
 			json_object_set(o, "packs", json_object_get(doc, "packs"));
+		if (o && silo_treeptr_attrs(&tp, &attrs, &attrs_size)) {
+			json_object_set_new(o, "attrs", fe_json_oid(&attrs));
+			json_object_set_new(o, "attrs-size", json_integer((json_int_t)attrs_size));
+		}
 		if (o && counted) {
-			json_object_set_new(o, "files", json_integer((json_int_t)files));
-			json_object_set_new(o, "unpacked", json_integer((json_int_t)bytes));
+			json_object_set_new(o, "files", json_integer((json_int_t)c.files));
+			json_object_set_new(o, "unpacked", json_integer((json_int_t)c.bytes));
+		}
+		if (o && counted && c.exact) {
+			json_object_set_new(o, "empty-dirs", json_integer((json_int_t)c.empty_dirs));
+			json_object_set_new(o, "modes", json_integer((json_int_t)c.modes));
 		}
 		ret = fe_json_append(out, o) < 0 ? FE_EXIT_FAILURE : 0;
 	} else {
@@ -117,11 +140,17 @@ static int show_treeptr(json_t *out, const char *path, int first)
 		else
 			printf("object: %s\nsize: %llu\n", silo_oid_to_hex(hex, &tp.object),
 			       (unsigned long long)tp.size);
+		if (silo_treeptr_attrs(&tp, &attrs, &attrs_size))
+			printf("attributes: %s (%llu bytes)\n", silo_oid_to_hex(hex, &attrs),
+			       (unsigned long long)attrs_size);
 		for (i = 0; i < silo_treeptr_n_packs(&tp); i++)
 			printf("pack: %s\n", silo_treeptr_pack(&tp, i));
 		if (counted)
-			printf("files: %llu\nunpacked: %llu\n", (unsigned long long)files,
-			       (unsigned long long)bytes);
+			printf("files: %llu\nunpacked: %llu\n", (unsigned long long)c.files,
+			       (unsigned long long)c.bytes);
+		if (counted && c.exact)
+			printf("empty directories: %llu\nother modes: %llu\n",
+			       (unsigned long long)c.empty_dirs, (unsigned long long)c.modes);
 		json_object_foreach(prov, key, v) {
 			if (json_is_string(v))
 				printf("%s: %s\n", key, json_string_value(v));

@@ -65,8 +65,10 @@ SILO_EXTERN int silo_medo_tree_open_objects(silo_medo_tree **out, const char *tr
 
 /* What differs between the trees of A and B: CB(PAYLOAD, WHAT, PATH) for
  * each leaf, in path order, WHAT one of "added", "removed", "changed"
- * (another blob) and "mode" (the same blob).  Subtrees with equal ids
- * are skipped unread, and no blob is read.  A non-zero return of CB
+ * (another blob) and "mode" (the same blob; or, when both have an
+ * attribute record, other permission bits, of a directory too; and
+ * directories holding no file are "added" and "removed" as well).
+ * Subtrees with equal ids are skipped unread, and no blob is read.  A non-zero return of CB
  * stops and is returned. */
 typedef int silo_medo_tree_diff_fn(void *payload, const char *what, const char *path);
 SILO_EXTERN int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_medo_tree_diff_fn *cb,
@@ -76,6 +78,17 @@ SILO_EXTERN int silo_medo_tree_diff(silo_medo_tree *a, silo_medo_tree *b, silo_m
 SILO_EXTERN const struct silo_treeptr *silo_medo_tree_treeptr(const silo_medo_tree *t);
 /* All leaves, in path order, with sizes (borrowed). */
 SILO_EXTERN const struct silo_tree_list *silo_medo_tree_leaves(const silo_medo_tree *t);
+
+/*
+ * The permission bits of node N as medo expand writes them (before the
+ * umask): for kind tree with an attribute record, what it records; else
+ * what git's normalisation gives (0644, 0755 for executables and
+ * directories, 0777 for symlinks).  Directories holding no file, which
+ * only the record knows, are nodes too (of the empty tree's id).
+ */
+SILO_EXTERN unsigned silo_medo_tree_perm(const silo_medo_tree *t, size_t n);
+/* The attribute record of T (borrowed), or NULL when its treeptr has none. */
+SILO_EXTERN const struct silo_tree_attrs *silo_medo_tree_attrs(const silo_medo_tree *t);
 
 /* Number of nodes; node N (borrowed, valid while T lives). */
 SILO_EXTERN size_t silo_medo_tree_count(const silo_medo_tree *t);

@@ -56,6 +56,26 @@ SILO_EXTERN int silo_tree_pack_write(struct silo_tree_pack_result *res, silo *s,
 						      uint64_t total),
 				     void *payload);
 
+/* The same, with ATTRS (ATTRS_LEN bytes; NULL: none), the tree's
+ * attribute record (silo_tree_attrs_format()), written as a blob between
+ * the tree objects and the size table. */
+SILO_EXTERN int silo_tree_pack_write_attrs(struct silo_tree_pack_result *res, silo *s,
+					   const char *dir, const struct silo_tree_list *l,
+					   const void *attrs, size_t attrs_len,
+					   void (*on_bytes)(void *payload, uint64_t files,
+							    uint64_t bytes, uint64_t total),
+					   void *payload);
+
+/*
+ * The attribute record ID of S, declared SIZE bytes (what the treeptr
+ * says), read whole, verified and checked against TREE and L, its
+ * leaves (silo_tree_attrs_parse()), into OUT (initialised; replaced on
+ * success).  Errors name the record.
+ */
+SILO_EXTERN int silo_tree_attrs_read(struct silo_tree_attrs *out, silo *s, const silo_oid *id,
+				     uint64_t size, const silo_oid *tree,
+				     const struct silo_tree_list *l);
+
 /*
  * The leaves of the tree ROOT of S, read from its tree objects, with their
  * sizes from its size table SIZES, which must have SIZES_LEN bytes (what

@@ -230,6 +230,99 @@ SILO_EXTERN int silo_tree_iter_next(struct silo_tree_iter *it);
 SILO_EXTERN int silo_tree_sizes_parse(uint64_t **sizes, size_t *count, const void *table, size_t len);
 SILO_EXTERN int silo_tree_sizes_format(char **out, size_t *len, const struct silo_tree_list *l);
 
+/* ---- what git's trees do not hold: the attribute record (tree-attrs.c) ---- */
+
+/*
+ * A tree's attribute record (treeptr(5), kind tree, field "attrs"): the
+ * permission bits of files and directories whose mode is not the one a
+ * git tree gives back (0644, 0755 with the owner's execute bit, 0755 for
+ * a directory), and every directory with no file below it.  One record
+ * per path, sorted by path (bytewise, as the leaves):
+ *
+ *	"attrs 1 " TREE NUL, then for each: TYPE ' ' MODE ' ' PATH NUL
+ *
+ * TREE the tree's id in hex (a repack finds the record of a tree by it),
+ * TYPE 'd' (a directory) or 'f' (a file), MODE four octal digits of
+ * permission bits (at most 0777: setuid, setgid and sticky bits are not
+ * kept), PATH relative, as in the tree.  A directory is recorded when it
+ * holds no file (it, or directories holding no file, is all there is) or
+ * when its mode is not 0755; a file when its mode is not what its git
+ * mode gives back.  Symlinks and the root are never recorded.
+ */
+#define SILO_TREE_ATTR_DIR 'd'
+#define SILO_TREE_ATTR_FILE 'f'
+
+struct silo_tree_attr {
+	char *path;	/* owned */
+	unsigned type;	/* SILO_TREE_ATTR_DIR or SILO_TREE_ATTR_FILE */
+	unsigned perm;	/* permission bits, at most 0777 */
+};
+
+/* An initialised set owns its records: silo_tree_attrs_release(). */
+struct silo_tree_attrs {
+	struct silo_tree_attr *v;	/* sorted by path (strcmp) */
+	size_t n, alloc;
+};
+
+#define SILO_TREE_ATTRS_INIT { NULL, 0, 0 }
+
+SILO_EXTERN void silo_tree_attrs_release(struct silo_tree_attrs *a);
+
+/*
+ * silo_tree_list_dir(), and into ATTRS (initialised; its old content is
+ * released and replaced on success) the records of DIR: its empty
+ * directories and the modes git's normalisation would change.
+ */
+SILO_EXTERN int silo_tree_list_dir_attrs(struct silo_tree_list *out, struct silo_tree_attrs *attrs,
+					 int format, const char *dir);
+
+/* The bytes of A's record, the record of tree TREE: *out (owned,
+ * free()) of *len bytes; and its blob id and size (TREE's format). */
+SILO_EXTERN int silo_tree_attrs_format(char **out, size_t *len, const struct silo_tree_attrs *a,
+				       const silo_oid *tree);
+SILO_EXTERN int silo_tree_attrs_id(silo_oid *id, uint64_t *size, const struct silo_tree_attrs *a,
+				   const silo_oid *tree);
+
+/*
+ * Read the LEN bytes of a record at DATA, for the tree TREE whose leaves
+ * are L (sorted), into OUT (initialised; replaced on success).
+ * Everything is checked: the version mark and TREE, each record ended by its NUL, its type,
+ * its mode (four octal digits, no setuid, setgid, sticky or file type
+ * bits), its path (silo_tree_name_refused() on each component:
+ * SILO_EUNSAFE; at most 4095 bytes: SILO_EINVALID), strictly sorted (no
+ * path twice), a file record naming a file of L with its execute bit,
+ * a directory record naming no leaf, each in a directory of the tree or
+ * of an earlier record, and only records a writer would write; anything
+ * else is SILO_ECORRUPT naming the record.
+ */
+SILO_EXTERN int silo_tree_attrs_parse(struct silo_tree_attrs *out, const void *data, size_t len,
+				      const silo_oid *tree, const struct silo_tree_list *l);
+
+/* The permission bits of PATH, of git mode MODE (040000 for a
+ * directory), as A records them or git's normalisation gives them. */
+SILO_EXTERN unsigned silo_tree_attrs_perm(const struct silo_tree_attrs *a, const char *path,
+					  unsigned mode);
+
+/* How many directories of A hold no file of L (its tree's leaves), and
+ * how many files and directories A gives another mode. */
+SILO_EXTERN void silo_tree_attrs_counts(const struct silo_tree_attrs *a,
+					const struct silo_tree_list *l, uint64_t *empty_dirs,
+					uint64_t *modes);
+
+/*
+ * silo_tree_list_diff() of two trees with their records (either may be
+ * NULL: contents only), in path order: besides what the lists differ
+ * in, SILO_TREE_MODE for a file or directory whose permission bits
+ * differ, SILO_TREE_ADDED and SILO_TREE_REMOVED for a directory holding
+ * no file that only one side has.
+ */
+SILO_EXTERN int silo_tree_exact_diff(const struct silo_tree_list *old_list,
+				     const struct silo_tree_attrs *old_attrs,
+				     const struct silo_tree_list *new_list,
+				     const struct silo_tree_attrs *new_attrs,
+				     int (*cb)(void *payload, int change, const char *path),
+				     void *payload);
+
 /*
  * Remove DIR and everything below it (rm -rf), not following symlinks:
  * a symlink is removed, never its target.  Read-only directories are

@@ -99,7 +99,17 @@ SILO_EXTERN size_t silo_treeptr_n_packs(const struct silo_treeptr *tp);
 SILO_EXTERN const char *silo_treeptr_pack(const struct silo_treeptr *tp, size_t i);
 SILO_EXTERN int silo_treeptr_set_packs(struct silo_treeptr *tp, char *const *packs, size_t n);
 
-/* 1 if A and B name the same data: kind, object, size and tree. */
+/*
+ * The attribute record of a treeptr of kind tree (fields "attrs" and
+ * "attrs-size", treeptr(5)): 1 and *id and *size set, or 0 when it has
+ * none (a treeptr written before records were).
+ * silo_treeptr_set_attrs() sets them (ID NULL: removes them).
+ */
+SILO_EXTERN int silo_treeptr_attrs(const struct silo_treeptr *tp, silo_oid *id, uint64_t *size);
+SILO_EXTERN int silo_treeptr_set_attrs(struct silo_treeptr *tp, const silo_oid *id, uint64_t size);
+
+/* 1 if A and B name the same data: kind, object, size, tree and
+ * attribute record. */
 SILO_EXTERN int silo_treeptr_same_data(const struct silo_treeptr *a, const struct silo_treeptr *b);
 
 SILO_EXTERN void silo_treeptr_release(struct silo_treeptr *tp);
