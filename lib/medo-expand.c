@@ -55,7 +55,7 @@ static int dir_is_empty(const char *path)
 
 
 static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
-		      const char *dest)
+		      const char *dest, const char *treeptr_path, const char *silo_option)
 {
 	struct stat st;
 	silo_oid id;
@@ -79,7 +79,7 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 			*state = DEST_EMPTY;
 			return 0;
 		}
-		ret = medo_dir_matches(tp, dest, NULL, NULL);
+		ret = medo_dir_matches(tp, dest, treeptr_path, silo_option, NULL, NULL);
 		if (ret == SILO_EINVALID) {
 			/* A fifo or a device: certainly not our tree. */
 			silo_error_clear();
@@ -339,7 +339,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
 		return ret;
-	if ((ret = dest_state(&state, &tp, dest)) < 0)
+	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts->silo)) < 0)
 		goto out;
 	if (state == DEST_SAME) {
 		ret = SILO_MEDO_PRESENT;
@@ -392,7 +392,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		/* Another expansion of the same treeptr won the race: if what
 		 * it put there is right, the work is done. */
 		enum dest_state now;
-		if (dest_state(&now, &tp, dest) == 0 && now == DEST_SAME)
+		if (dest_state(&now, &tp, dest, treeptr_path, opts->silo) == 0 && now == DEST_SAME)
 			ret = result = SILO_MEDO_PRESENT;
 		else
 			silo__error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",

@@ -89,13 +89,19 @@ struct silo_tree_list;
 struct silo_tree_attrs;
 
 /*
- * Whether the directory DIR holds the tree of TP (a tree of any kind):
- * its tree id and, for a treeptr with an attribute record, the id of the
- * record its modes and empty directories make.  1 if it does, 0 if not;
- * DISK and ATTRS (may be NULL; initialised) receive what DIR holds.
+ * Whether the directory DIR holds the tree of TP (a tree of any kind), as
+ * medo expand writes it under the process's umask: its tree id and, for a
+ * treeptr with an attribute record, the id of the record its modes and
+ * empty directories make.  That is the treeptr's record, with no silo
+ * read, unless the umask takes bits from what it records: then the record
+ * is read from the silo of TREEPTR_PATH (or SILO_OPTION) and each mode
+ * compared less the umask (silo_tree_attrs_expanded()).  1 if it does, 0
+ * if not; DISK and ATTRS (may be NULL; initialised) receive what DIR
+ * holds.
  */
-int medo_dir_matches(const struct silo_treeptr *tp, const char *dir,
-		     struct silo_tree_list *disk, struct silo_tree_attrs *attrs);
+int medo_dir_matches(const struct silo_treeptr *tp, const char *dir, const char *treeptr_path,
+		     const char *silo_option, struct silo_tree_list *disk,
+		     struct silo_tree_attrs *attrs);
 
 /* Write the tree TP (of kind tree) names at NEW_PATH, a directory that
  * does not exist yet, every object read from S verified.  TREEPTR_PATH

@@ -47,11 +47,11 @@ static char *key_of(const char *rel)
 /*
  * What PATH holds against WANT, the tree id (IS_TREE) or object id of a
  * treeptr: SILO_MEDO_STATE_SAME, _DIFFERS or _MISSING in *state.  With
- * TP (the treeptr), a tree's modes and empty directories too, when TP
- * has an attribute record.
+ * TP (the treeptr, read from TREEPTR_PATH), a tree's modes and empty
+ * directories too, when TP has an attribute record.
  */
 static int compare(int *state, const char *path, int is_tree, const silo_oid *want,
-		   const struct silo_treeptr *tp)
+		   const struct silo_treeptr *tp, const char *treeptr_path)
 {
 	struct stat st;
 	silo_oid id;
@@ -67,7 +67,7 @@ static int compare(int *state, const char *path, int is_tree, const silo_oid *wa
 	if (is_tree && S_ISDIR(st.st_mode)) {
 		struct silo_tree_list l = SILO_TREE_LIST_INIT;
 		if (tp) {
-			ret = medo_dir_matches(tp, path, NULL, NULL);
+			ret = medo_dir_matches(tp, path, treeptr_path, NULL, NULL, NULL);
 			if (ret > 0)
 				*state = SILO_MEDO_STATE_SAME;
 		} else {
@@ -159,7 +159,7 @@ static int is_expanded(const char *dest, json_t *trees, const char *key)
 		return 0;
 	if (!(path = fs_join(dest, key)))
 		return silo__error_oom();
-	ret = compare(&state, path, is_tree, &id, NULL);
+	ret = compare(&state, path, is_tree, &id, NULL, NULL);
 	free(path);
 	return ret < 0 ? ret : state == SILO_MEDO_STATE_SAME;
 }
@@ -366,7 +366,8 @@ int silo_medo_status(struct silo_medo_status *out, const char *medo_dir,
 		ret = silo_treeptr_load(&tp, tpath);
 		if (!ret) {
 			int is_tree = silo_treeptr_is_tree(&tp);
-			ret = compare(&state, path, is_tree, is_tree ? &tp.tree : &tp.object, &tp);
+			ret = compare(&state, path, is_tree, is_tree ? &tp.tree : &tp.object, &tp,
+				      tpath);
 		}
 		silo_treeptr_release(&tp);
 		free(tpath);

@@ -78,8 +78,43 @@ out:
 	return ret;
 }
 
-int medo_dir_matches(const struct silo_treeptr *tp, const char *dir,
-		     struct silo_tree_list *disk, struct silo_tree_attrs *attrs)
+/* 1 if GOT (GOT_SIZE bytes), the id of the record of a directory whose
+ * leaves L are those of TP's tree, is the id of TP's record (WANT) as
+ * medo expand writes it under the umask, 0 if not. */
+static int record_matches(const struct silo_treeptr *tp, const char *treeptr_path,
+			  const char *silo_option, const struct silo_tree_list *l,
+			  const silo_oid *want, uint64_t want_size, const silo_oid *got,
+			  uint64_t got_size)
+{
+	struct silo_tree_attrs recorded = SILO_TREE_ATTRS_INIT;
+	struct silo_tree_attrs expanded = SILO_TREE_ATTRS_INIT;
+	unsigned umask = (unsigned)fs_umask() & 0777;
+	silo *s = NULL;
+	silo_oid id;
+	uint64_t size;
+	int ret;
+
+	if (got_size == want_size && silo_oid_equal(got, want))
+		return 1;
+	if (!umask)
+		return 0;
+	/* The leaves are the tree's: the record reads against them. */
+	if ((ret = silo_medo_open_treeptr(&s, treeptr_path, silo_option, tp, NULL, NULL)) < 0 ||
+	    (ret = silo_tree_attrs_read(&recorded, s, want, want_size, &tp->tree, l)) < 0 ||
+	    (ret = silo_tree_attrs_expanded(&expanded, &recorded, l, umask)) < 0 ||
+	    (ret = silo_tree_attrs_id(&id, &size, &expanded, &tp->tree)) < 0)
+		silo__error_wrap("'%s'", treeptr_path);
+	else
+		ret = size == got_size && silo_oid_equal(&id, got);
+	silo_tree_attrs_release(&recorded);
+	silo_tree_attrs_release(&expanded);
+	silo_free(s);
+	return ret;
+}
+
+int medo_dir_matches(const struct silo_treeptr *tp, const char *dir, const char *treeptr_path,
+		     const char *silo_option, struct silo_tree_list *disk,
+		     struct silo_tree_attrs *attrs)
 {
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct silo_tree_attrs a = SILO_TREE_ATTRS_INIT;
@@ -93,11 +128,11 @@ int medo_dir_matches(const struct silo_treeptr *tp, const char *dir,
 	    (ret = silo_tree_list_id(&id, &l)) < 0)
 		goto out;
 	ret = silo_oid_equal(&id, &tp->tree);
-	if (ret && exact) {
-		if ((ret = silo_tree_attrs_id(&got_attrs, &got_size, &a, &id)) < 0)
-			goto out;
-		ret = got_size == want_size && silo_oid_equal(&got_attrs, &want_attrs);
-	}
+	if (ret && exact &&
+	    ((ret = silo_tree_attrs_id(&got_attrs, &got_size, &a, &id)) < 0 ||
+	     (ret = record_matches(tp, treeptr_path, silo_option, &l, &want_attrs, want_size,
+				   &got_attrs, got_size)) < 0))
+		goto out;
 	if (disk) {
 		silo_tree_list_release(disk);
 		*disk = l;
@@ -173,7 +208,7 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 		ret = SILO_EDIFFERS;
 		goto out;
 	}
-	if ((ret = medo_dir_matches(&tp, dir, &disk, &disk_attrs)) != 0)
+	if ((ret = medo_dir_matches(&tp, dir, treeptr_path, opts->silo, &disk, &disk_attrs)) != 0)
 		goto out;	/* the same, or an error */
 	ret = SILO_EDIFFERS;
 	/* Naming the paths needs the object; without it, say only that the
@@ -189,8 +224,11 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 		silo_error_clear();
 		goto out;
 	}
+	/* The modes as medo expand writes them here: less the umask. */
 	exact = silo_treeptr_attrs(&tp, &attrs_id, &attrs_size);
-	if (silo_tree_exact_diff(&want, exact ? &want_attrs : NULL, &disk,
+	if ((exact && silo_tree_attrs_expanded(&want_attrs, &want_attrs, &want,
+					       (unsigned)fs_umask() & 0777) < 0) ||
+	    silo_tree_exact_diff(&want, exact ? &want_attrs : NULL, &disk,
 				 exact ? &disk_attrs : NULL, report, &ds) < 0) {
 		ret = silo_error_last() ? silo_error_last() : SILO_ERROR;
 		goto out;

@@ -217,6 +217,64 @@ void silo_tree_attrs_counts(const struct silo_tree_attrs *a, const struct silo_t
 	}
 }
 
+/* Push onto OUT the record of PATH (LEN bytes, of type TYPE; a directory
+ * holding a file if HOLDS) of the bits PERM less UMASK, if a walk of the
+ * directory expanded records it (tree_attrs_from_walk()). */
+static int push_expanded(struct silo_tree_attrs *out, const char *path, size_t len,
+			 unsigned type, unsigned perm, unsigned umask, int holds)
+{
+	perm &= ~umask & 0777;
+	if (type == SILO_TREE_ATTR_DIR ? holds && perm == PERM_DIR :
+	    perm == normal_perm(perm & S_IXUSR ? SILO_MODE_EXEC : SILO_MODE_FILE))
+		return 0;
+	return attrs_push(out, strndup(path, len), type, perm);
+}
+
+int silo_tree_attrs_expanded(struct silo_tree_attrs *out, const struct silo_tree_attrs *a,
+			     const struct silo_tree_list *l, unsigned umask)
+{
+	struct silo_tree_attrs x = SILO_TREE_ATTRS_INIT;
+	size_t i;
+	int ret = 0;
+
+	/* What the record says, less the umask. */
+	for (i = 0; i < a->n && !ret; i++) {
+		const struct silo_tree_attr *r = &a->v[i];
+		size_t len = strlen(r->path);
+		ret = push_expanded(&x, r->path, len, r->type, r->perm, umask,
+				    r->type == SILO_TREE_ATTR_DIR && holds_leaf(l, r->path, len));
+	}
+	/* The files and directories it leaves to git's normalisation. */
+	for (i = 0; i < l->n && !ret && (umask & 0777); i++) {
+		const struct silo_tree_entry *e = &l->v[i];
+		const char *slash;
+		if ((e->mode == SILO_MODE_FILE || e->mode == SILO_MODE_EXEC) &&
+		    !find_attr(a, e->path, strlen(e->path)))
+			ret = push_expanded(&x, e->path, strlen(e->path), SILO_TREE_ATTR_FILE,
+					    normal_perm(e->mode), umask, 1);
+		/* Each directory above it, once: at the first leaf below it
+		 * (what is below a directory is together in path order). */
+		for (slash = strchr(e->path, '/'); slash && !ret; slash = strchr(slash + 1, '/')) {
+			size_t len = (size_t)(slash - e->path);
+			if (i && !strncmp(l->v[i - 1].path, e->path, len) &&
+			    l->v[i - 1].path[len] == '/')
+				continue;
+			if (!find_attr(a, e->path, len))
+				ret = push_expanded(&x, e->path, len, SILO_TREE_ATTR_DIR,
+						    PERM_DIR, umask, 1);
+		}
+	}
+	if (!ret && x.n > 1)
+		qsort(x.v, x.n, sizeof(*x.v), by_path);
+	if (ret < 0) {
+		silo_tree_attrs_release(&x);
+		return ret;
+	}
+	silo_tree_attrs_release(out);
+	*out = x;
+	return 0;
+}
+
 /* Record N of A, at RECORD (LEN bytes, its NUL excluded), checked. */
 static int parse_one(struct silo_tree_attrs *a, const char *rec, size_t len, size_t n,
 		     const struct silo_tree_list *l)

@@ -118,6 +118,28 @@ test_expect_success 'expand onto a tree of other modes: refused without --force,
 	medo expand m/src.treeptr changed
 '
 
+test_expect_success 'modes the umask takes: expand again, verify and status see the tree expand wrote' '
+	mkdir -p wide/d777 wide/e777 wide/files && echo w >wide/d777/f666 && echo p >wide/files/p &&
+	chmod 666 wide/d777/f666 && chmod 777 wide/d777 wide/e777 &&
+	medo add -q --kind=tree wide m/wide.treeptr &&
+	medo expand m/wide.treeptr wide-out &&
+	printf "./d777 755 d\n./d777/f666 644 f\n./e777 755 d\n" >expect &&
+	modes wide-out | grep "^\./[de]777" >actual && test_cmp expect actual &&
+	medo verify m/wide.treeptr wide-out &&
+	medo expand m/wide.treeptr wide-out 2>err && test_must_be_empty err &&
+	(
+		umask 077 &&
+		medo expand m/src.treeptr tight && test "$(stat -c %a tight/files/f644)" = 600 &&
+		medo verify m/src.treeptr tight && medo expand m/src.treeptr tight &&
+		mkdir -p s77 t77 && cp m/SILO.json m/src.treeptr s77/ && mv tight t77/src &&
+		medo status s77 t77 >actual && test_must_be_empty actual &&
+		chmod 640 t77/src/files/f644 && chmod 750 t77/src/empty &&
+		test_expect_code 1 medo verify m/src.treeptr t77/src >actual &&
+		printf "mode t77/src/empty\nmode t77/src/files/f644\n" >expect &&
+		test_cmp expect actual
+	)
+'
+
 test_expect_success 'ls lists empty directories and, with --json, permission bits' '
 	medo ls -r m/src.treeptr >actual &&
 	empty=$(git hash-object -t tree /dev/null) &&

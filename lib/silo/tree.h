@@ -303,6 +303,18 @@ SILO_EXTERN int silo_tree_attrs_parse(struct silo_tree_attrs *out, const void *d
 SILO_EXTERN unsigned silo_tree_attrs_perm(const struct silo_tree_attrs *a, const char *path,
 					  unsigned mode);
 
+/*
+ * The record of a directory that medo expand wrote from the tree of
+ * leaves L and its record A under UMASK, into OUT (initialised; replaced
+ * on success): each file and directory of the tree gets its mode less
+ * UMASK, recorded when that is not what git's normalisation gives back,
+ * as silo_tree_list_dir_attrs() of that directory records it.  With a
+ * UMASK of 0 the records of A.
+ */
+SILO_EXTERN int silo_tree_attrs_expanded(struct silo_tree_attrs *out,
+					 const struct silo_tree_attrs *a,
+					 const struct silo_tree_list *l, unsigned umask);
+
 /* How many directories of A hold no file of L (its tree's leaves), and
  * how many files and directories A gives another mode. */
 SILO_EXTERN void silo_tree_attrs_counts(const struct silo_tree_attrs *a,
