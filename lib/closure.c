@@ -582,12 +582,32 @@ static int check_packs(struct check *ck, int have_root)
 	return ret < 0 ? ret : 0;
 }
 
+/* The attribute record ID (SIZE bytes) of a tree found whole: read as
+ * every reader reads it, checked against the tree's leaves. */
+static int check_attrs(struct check *ck, const silo_oid *id, uint64_t size)
+{
+	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	struct silo_tree_attrs a = SILO_TREE_ATTRS_INIT;
+	const struct silo_treeptr *tp = ck->tp;
+	int ret;
+
+	if ((ret = silo_tree_load(&l, ck->c->s, &tp->tree, &tp->object, tp->size)) == 0)
+		ret = silo_tree_attrs_read(&a, ck->c->s, id, size, &tp->tree, &l);
+	if (ret < 0 && ret != SILO_ENOMEM) {
+		failure(ck, ret, id, "%s", silo_error_message());
+		ret = 0;
+	}
+	silo_tree_attrs_release(&a);
+	silo_tree_list_release(&l);
+	return ret;
+}
+
 int silo_closure_check(struct silo_closure_check_result *result, struct silo_closure *c,
 		       const struct silo_treeptr *tp, silo_closure_problem_fn fn,
 		       void *payload)
 {
 	struct check ck;
-	int ret, have_table, have_root;
+	int ret, have_table, have_root, have_attrs = 0;
 	uint64_t reported, attrs_size;
 	silo_oid attrs;
 
@@ -610,7 +630,8 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 					  "root tree")) < 0)
 		goto out;
 	if (silo_treeptr_attrs(tp, &attrs, &attrs_size) &&
-	    (ret = check_root(&ck, &attrs, SILO_OBJ_BLOB, attrs_size, "attribute record")) < 0)
+	    (have_attrs = ret = check_root(&ck, &attrs, SILO_OBJ_BLOB, attrs_size,
+					   "attribute record")) < 0)
 		goto out;
 	if (have_table && (ret = silo_tree_sizes_read(&ck.sizes, &ck.n_sizes, c->s,
 						      &tp->object, tp->size)) < 0) {
@@ -623,6 +644,10 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 	if (have_root && ck.sizes && !ck.stop && ck.leaf != ck.n_sizes)
 		problem(&ck, SILO_CLOSURE_BAD, NULL, "the size table has %zu lines, the tree "
 			"%zu leaves", ck.n_sizes, ck.leaf);
+	/* Its record, once the tree it is checked against is sound. */
+	if (have_attrs > 0 && have_root && ck.sizes && !result->bad && !result->unreadable &&
+	    (ret = check_attrs(&ck, &attrs, attrs_size)) < 0)
+		goto out;
 	ret = check_packs(&ck, have_root);
 out:
 	reported = result->bad + result->warnings + result->unreadable;

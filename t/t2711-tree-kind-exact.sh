@@ -275,13 +275,16 @@ hostile() {
 }
 
 # refused NAME STATUS TEXT: expand, ls and verify of m/NAME.treeptr exit
-# STATUS naming the treeptr, the record and TEXT; nothing is written.
+# STATUS naming the treeptr, the record and TEXT; nothing is written;
+# fsck finds the record bad.
 refused() {
 	test_expect_code $2 medo expand m/$1.treeptr x-dest 2>x-err &&
 	test ! -e x-dest && ! ls -a | grep "^\.tmp-" &&
 	grep "^medo: error: 'm/$1.treeptr': attribute record [0-9a-f]*: $3" x-err &&
 	test_expect_code $2 medo ls m/$1.treeptr 2>x-err &&
-	grep "attribute record [0-9a-f]*: $3" x-err
+	grep "attribute record [0-9a-f]*: $3" x-err &&
+	test_expect_code 1 medo fsck m/$1.treeptr 2>x-err &&
+	grep "^medo: error: 'm/$1.treeptr' in silo '\.\./deps\.silo': attribute record [0-9a-f]*: $3" x-err
 }
 
 test_expect_success 'hostile records are refused: names git refuses (exit 8)' '
