@@ -54,8 +54,14 @@ static int dir_is_empty(const char *path)
 }
 
 
+/*
+ * With FORCE, a directory that cannot be read through (a mode-000
+ * directory a user's expansion made) is DEST_OTHER: the caller asked to
+ * replace whatever is there, and the remover can open it.
+ */
 static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
-		      const char *dest, const char *treeptr_path, const char *silo_option)
+		      const char *dest, const char *treeptr_path, const char *silo_option,
+		      int force)
 {
 	struct stat st;
 	silo_oid id;
@@ -73,15 +79,16 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 			*state = DEST_OTHER;
 			return 0;
 		}
-		if ((ret = dir_is_empty(dest)) < 0)
-			return ret;
-		if (ret) {
+		ret = dir_is_empty(dest);
+		if (ret > 0) {
 			*state = DEST_EMPTY;
 			return 0;
 		}
-		ret = medo_dir_matches(tp, dest, treeptr_path, silo_option, NULL, NULL);
-		if (ret == SILO_EINVALID) {
-			/* A fifo or a device: certainly not our tree. */
+		if (!ret)
+			ret = medo_dir_matches(tp, dest, treeptr_path, silo_option, NULL, NULL);
+		if (ret == SILO_EINVALID || (ret < 0 && force && ret != SILO_ENOMEM)) {
+			/* A fifo or a device: certainly not our tree; with
+			 * FORCE, what cannot be read is replaced. */
 			silo_error_clear();
 			*state = DEST_OTHER;
 			return 0;
@@ -339,7 +346,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
 		return ret;
-	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts->silo)) < 0)
+	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts->silo, opts->force)) < 0)
 		goto out;
 	if (state == DEST_SAME) {
 		ret = SILO_MEDO_PRESENT;
@@ -392,7 +399,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		/* Another expansion of the same treeptr won the race: if what
 		 * it put there is right, the work is done. */
 		enum dest_state now;
-		if (dest_state(&now, &tp, dest, treeptr_path, opts->silo) == 0 && now == DEST_SAME)
+		if (dest_state(&now, &tp, dest, treeptr_path, opts->silo, 0) == 0 && now == DEST_SAME)
 			ret = result = SILO_MEDO_PRESENT;
 		else
 			silo__error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",
