@@ -450,9 +450,13 @@ static int parse_attrs(json_t *doc, int kind, int format, const char *name)
 				       "\"tree\"", name, v ? "attrs" : "attrs-size");
 	if ((ret = parse_id(&id, doc, "attrs", format, name)) < 0)
 		return ret;
-	if (!json_is_integer(size) || json_integer_value(size) < 0)
+	if (!json_is_integer(size))
 		return field_error(name, "attrs-size", "the attribute record's size in bytes, "
 				   "an integer", size);
+	if (json_integer_value(size) < 0)
+		return silo__error_set(SILO_EINVALID,
+			"'%s': field 'attrs-size': expected a size in bytes, not %" PRId64,
+			name, (int64_t)json_integer_value(size));
 	return 0;
 }
 

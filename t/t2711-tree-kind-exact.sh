@@ -340,6 +340,10 @@ test_expect_success 'a record of another size than the treeptr says, or none at 
 	sed "s/\"attrs-size\": [0-9]*,//" m/src.treeptr >m/nosize.treeptr &&
 	test_expect_code 5 medo expand m/nosize.treeptr x-dest 2>err &&
 	grep "missing field '\''attrs-size'\''" err &&
+	sed "s/\"attrs-size\": [0-9]*/\"attrs-size\": -1/" m/src.treeptr >m/negative.treeptr &&
+	test_expect_code 5 medo expand m/negative.treeptr x-dest 2>err &&
+	echo "medo: error: '\''m/negative.treeptr'\'': field '\''attrs-size'\'': expected a size in bytes, not -1" >expect &&
+	test_cmp expect err &&
 	test ! -e x-dest
 '
 
