@@ -102,18 +102,27 @@ test_expect_success 'usage errors exit 2, a missing repository or a full directo
 	test_cmp expect err
 '
 
+# time-helper is an absolute wedge (as Oils' is): without a box only root
+# can build it at its path, and the table says why not.
+if BOX || ROOT; then
+	helper_row="time-helper/2023-02-28   built      -                  "
+	helper_totals="1 built 0 cached 2 failed"
+else
+	helper_row="time-helper/2023-02-28   failed     -                  (absolute wedge)"
+	helper_totals="0 built 0 cached 3 failed"
+fi
 test_expect_success 'the table: built, failed for a host command, no source' '
 	sh "$SCRIPT" $knot_any oils out >table 2>err &&
 	test_must_be_empty err &&
-	sed "\$d" table >actual &&
-	cat >expect <<-\EOC &&
+	sed -e "\$d" -e "s/^\(time-helper.* failed  *-  *\).*absolute wedge.*/\1(absolute wedge)/" table >actual &&
+	cat >expect <<-EOC &&
 	RECIPE/VERSION           STATE      STEP               REASON
 	R-libs/2023-04-18        failed     wedge-install      knot-test-no-such-tool not found
 	RUnit/2023-03-01         failed     wedge-install      needs the network: https://cran.invalid cannot be reached
-	time-helper/2023-02-28   built      -                  
+	$helper_row
 	bash/4.4                 no-source  -                  not in Debian'\''s archive at this version
 	bash/5.2                 no-source  -                  not in Debian'\''s archive at this version
-	total: 1 built 0 cached 2 failed 2 no-source 0 invalid
+	total: $helper_totals 2 no-source 0 invalid
 	EOC
 	test_cmp expect actual &&
 	tail -n 1 table >actual &&
@@ -129,6 +138,7 @@ test_expect_success 'the recipes are the repository'"'"'s, byte for byte; time-h
 	! test -e out/deps/source.medo/README.md &&
 	grep -q "\"git-commit\": \"$(git -C oils rev-parse HEAD)\"" \
 		out/deps/source.medo/time-helper/time-helper-2023-02-28.treeptr &&
+	{ BOX || ROOT || return 0; } &&
 	silo cat --silo out/deps.silo $(knot_prov log $(ls out/deps/derived.medo/*/*/time-helper-2023-02-28.treeptr)) >log &&
 	grep -q "^time-helper ran\$" log &&
 	grep -q "^with CRLF" log

@@ -294,7 +294,10 @@ while read -r name version cache log; do
 	built) state=built ;;
 	failed) state=failed
 		res=$(why_failed "report/$log")
-		step=${res%% *} reason=${res#* } ;;
+		step=${res%% *} reason=${res#* }
+		# a build that could not start says why on knot's stderr only
+		[ -n "$reason" ] || reason=$(grep -F "$name/$version" build.err | sed -n 's/; log: .*//; s/^knot: error: //p' |
+			head -n 1 | cut -c1-120) ;;
 	no-source) state=no-source
 		reason=$(sed -n "s/^$name $version //p" sources/why | head -n 1)
 		[ -n "$reason" ] || reason=$not_in_debian ;;
