@@ -30,7 +30,13 @@ test_expect_success 'rsync copies taken while another process puts and repacks a
 		# error for this purpose (rsync exit 24): it was deleted after
 		# its replacement was durable.
 		rc=$? && { [ $rc -eq 0 ] || [ $rc -eq 24 ]; } || { echo "rsync exit $rc"; exit 1; }
-		silo verify -q copy$n || { echo "copy$n does not verify"; exit 1; }
+		# A copy taken during a repack may hold the new pack before
+		# the list naming it (silo-layout(5)): its objects are all
+		# there, the list catches up at the next pass.  Anything
+		# else verify finds is a defect.
+		silo verify -q copy$n 2>verify.err ||
+		{ grep -q "does not list" verify.err && ! grep -v "^silo: error: '\''pack/packs'\'' does not list '\''pack/pack-[0-9a-f]*\.pack'\'': readers over HTTP cannot find its objects" verify.err; } ||
+		{ echo "copy$n does not verify"; cat verify.err; exit 1; }
 	done &&
 	wait $writer &&
 	echo "took $n copies while writing" &&
