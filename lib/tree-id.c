@@ -32,32 +32,12 @@ static int add_entry(struct strbuf *buf, const char *mode, const char *name,
 	return strbuf_add(buf, id->hash, silo_oid_rawsz(id->format));
 }
 
-static int find_path(const struct silo_tree_list *l, const char *path, size_t len)
-{
-	size_t lo = 0, hi = l->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *p = l->v[mid].path;
-		int cmp = strncmp(p, path, len);
-
-		if (!cmp && p[len])
-			cmp = 1;
-		if (!cmp)
-			return 1;
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 /* The tree of entries LO..HI, which all start with the PLEN bytes of their
  * directory's path and '/'. */
 static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 		 size_t hi, size_t plen, int depth, const struct tree_object_sink *sink)
 {
+	size_t at;
 	struct strbuf buf = STRBUF_INIT;
 	size_t i = lo;
 	int ret = 0;
@@ -89,7 +69,7 @@ static int build(silo_oid *out, const struct silo_tree_list *l, size_t lo,
 		}
 		nlen = (size_t)(slash - name);
 		/* A leaf and a directory of one name cannot both be in a tree. */
-		if (find_path(l, e->path, plen + nlen)) {
+		if (l->n && tree_search(&l->v[0].path, l->n, sizeof(*l->v), e->path, plen + nlen, &at)) {
 			ret = silo__error_set(SILO_EINVALID,
 				"'%.*s' is both a file and a directory", (int)(plen + nlen), e->path);
 			break;
