@@ -685,13 +685,14 @@ static char *failure_message(const struct silo_knot_task *t, int status, const c
 				      knot_box_limit_text(lim_text, lim, strcmp(limit, "shm") ? limit : "tmp"),
 				      raise) < 0)
 			msg = NULL;
-		else if (!limit && !odd_step &&
-			 asprintf(&msg, "%s/%s: %s failed", t->recipe->name, t->version, what) < 0)
-			msg = NULL;
-		else if (!limit && odd_step &&
-			 asprintf(&msg, "%s/%s: %s failed (exit status %d)", t->recipe->name, t->version,
-				  what, status) < 0)
-			msg = NULL;
+		else if (!limit) {
+			char how[32] = "";
+			if (odd_step)
+				snprintf(how, sizeof(how), " (exit status %d)", status);
+			if (asprintf(&msg, "%s/%s: %s failed%s", t->recipe->name, t->version,
+				     what, how) < 0)
+				msg = NULL;
+		}
 	} else if (!strcmp(what, "the box")) {
 		char line[512], *head;
 		const char *c = text ? knot_box_complaint(line, sizeof(line), text, len) : NULL;
