@@ -25,6 +25,7 @@
 extern char **environ;
 
 #define CLAIMS "refs/knot/claims/"
+#define FETCH_ATTEMPTS 5
 #define MAX_PUBLISH_TRIES 20
 
 struct worker {
@@ -231,8 +232,21 @@ static int update(struct worker *w, int force)
 		free(spec_branch);
 		return silo__error_oom();
 	}
-	if ((ret = git_ok(w, "fetch", "fetch", "-q", "--prune", "origin", spec_branch,
-			  "+" CLAIMS "*:" CLAIMS "*", (const char *)NULL)) < 0)
+	/*
+	 * Other workers delete claims while this fetch lists and asks for
+	 * them; upload-pack then refuses a want it no longer has ("not our
+	 * ref").  That race is the normal state of a busy repository, so a
+	 * failed fetch is tried again, a few times, before it counts.
+	 */
+	for (int attempt = 1;; attempt++) {
+		ret = git_ok(w, "fetch", "fetch", "-q", "--prune", "origin", spec_branch,
+			     "+" CLAIMS "*:" CLAIMS "*", (const char *)NULL);
+		if (ret >= 0 || attempt == FETCH_ATTEMPTS)
+			break;
+		silo_error_clear();
+		usleep((useconds_t)attempt * 50000);
+	}
+	if (ret < 0)
 		goto out;
 	if (!(path = fs_join(w->clone, ".git/FETCH_HEAD"))) {
 		ret = silo__error_oom();

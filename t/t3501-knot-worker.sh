@@ -237,6 +237,34 @@ test_expect_success SSHD 'a worker reaching the shared silo only through rsync o
 	check_published remote 2 --unboxed
 '
 
+# A git that fails the worker's first fetch as upload-pack does when a
+# claim is deleted between its listing and the request for it.
+test_expect_success 'a fetch refused once (a claim deleted meanwhile) is tried again' '
+	seed_repo refused 1 &&
+	fresh refused &&
+	mkdir refused/bin &&
+	real_git=$(command -v git) &&
+	cat >refused/bin/git <<-EOF &&
+	#!/bin/sh
+	for a in "\$@"; do
+		if [ "\$a" = fetch ] && [ ! -e "$PWD/refused/failed" ]; then
+			: >"$PWD/refused/failed"
+			echo "fatal: remote error: upload-pack: not our ref 0000000000000000000000000000000000000000" >&2
+			exit 128
+		fi
+	done
+	exec "$real_git" "\$@"
+	EOF
+	chmod +x refused/bin/git &&
+	( cd refused &&
+	  PATH=$PWD/bin:$PATH knot worker -v --unboxed --once --poll=50 --repo=$PWD/repo.git \
+		--silo=$PWD/shared.silo --work-dir=w1 >out 2>err ) &&
+	test -e refused/failed &&
+	test_must_be_empty refused/err &&
+	grep -c "published r" refused/out >count && test "$(cat count)" = 1 &&
+	check_published refused 1 --unboxed
+'
+
 test_expect_success 'usage errors and a platform this machine is not' '
 	test_expect_code 2 knot worker --once 2>err &&
 	grep -q "repo and --silo are needed" err &&
