@@ -13,6 +13,7 @@
 #include "silo/tree.h"
 #include "error-internal.h"
 #include "medo-internal.h"
+#include "tree-internal.h"
 #include "fsutil.h"
 #include "cleanup-internal.h"
 #include "strbuf.h"
@@ -33,8 +34,52 @@ enum dest_state {
 	DEST_NONE,	/* nothing */
 	DEST_EMPTY,	/* an empty directory: nothing to lose */
 	DEST_SAME,	/* exactly what the treeptr names */
+	DEST_PARTIAL,	/* a partial expansion of the treeptr, unchanged:
+			 * replaced without --force */
+	DEST_SAME_PART,	/* a partial expansion of the same paths, unchanged */
 	DEST_OTHER	/* anything else */
 };
+
+/* 1 if A and B hold the same paths, in the same order. */
+static int same_paths(const struct medo_select *a, const struct medo_select *b)
+{
+	size_t i;
+
+	if (!a || a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->pats[i], b->pats[i]))
+			return 0;
+	return 1;
+}
+
+/* DEST_PARTIAL or DEST_SAME_PART (against SEL, the paths asked for now,
+ * NULL for all) if DEST, a directory, holds an unchanged partial
+ * expansion of TP; else DEST_OTHER, or 0 when DEST has no record. */
+static int partial_state(enum dest_state *state, const struct silo_treeptr *tp,
+			 const char *dest, const char *treeptr_path,
+			 const struct silo_medo_expand_options *opts, struct medo_select *sel)
+{
+	struct medo_select had;
+	silo_oid tree;
+	int ret;
+
+	if ((ret = medo_partial_read_record(&had, &tree, dest)) <= 0)
+		return ret;
+	*state = DEST_OTHER;
+	/* The same paths again need only be there; another expansion
+	 * replaces the partial one only when it holds nothing else, that
+	 * nothing put there by hand is lost. */
+	if (silo_oid_equal(&tree, &tp->tree)) {
+		int same = same_paths(sel, &had);
+		ret = medo_partial_matches(tp, dest, treeptr_path, opts->silo, &had, !same, NULL,
+					   NULL, opts->on_warning, opts->payload);
+		if (ret > 0)
+			*state = same ? DEST_SAME_PART : DEST_PARTIAL;
+	}
+	medo_select_release(&had);
+	return ret < 0 ? ret : 1;
+}
 
 static int dir_is_empty(const char *path)
 {
@@ -60,9 +105,11 @@ static int dir_is_empty(const char *path)
  * replace whatever is there, and the remover can open it.
  */
 static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
-		      const char *dest, const char *treeptr_path, const char *silo_option,
-		      int force)
+		      const char *dest, const char *treeptr_path,
+		      const struct silo_medo_expand_options *opts, struct medo_select *sel)
 {
+	const char *silo_option = opts->silo;
+	int force = opts->force;
 	struct stat st;
 	silo_oid id;
 	int ret;
@@ -84,6 +131,8 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 			*state = DEST_EMPTY;
 			return 0;
 		}
+		if (!ret && (ret = partial_state(state, tp, dest, treeptr_path, opts, sel)) > 0)
+			return 0;
 		if (!ret)
 			ret = medo_dir_matches(tp, dest, treeptr_path, silo_option, NULL, NULL);
 		if (ret == SILO_EINVALID || (ret < 0 && force && ret != SILO_ENOMEM)) {
@@ -296,9 +345,14 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
  * TREEPTR_PATH names the treeptr in messages.  On failure NEW_PATH may
  * hold a partial tree; the caller's staging directory goes with it.
  */
+static int want_selected(void *payload, const char *path, int is_dir)
+{
+	return medo_select_match(payload, path, is_dir);
+}
+
 static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 			 const char *new_path, const char *treeptr_path,
-			 const struct silo_medo_expand_options *opts)
+			 const struct silo_medo_expand_options *opts, struct medo_select *sel)
 {
 	char hex[SILO_OID_MAX_HEXSZ + 1], got_hex[SILO_OID_MAX_HEXSZ + 1];
 	char want_hex[SILO_OID_MAX_HEXSZ + 1];
@@ -321,8 +375,8 @@ static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 			(unsigned long long)tp->size);
 	if (!silo_treeptr_is_tree(tp))
 		return write_opaque(st, new_path);	/* read to its checked end */
-	if ((ret = silo_tree_extract(&got, new_path, medo_reader_read, &src,
-				     treeptr_path, tp->object.format)) < 0 ||
+	if ((ret = tree_extract_some(&got, new_path, medo_reader_read, &src, treeptr_path,
+				     tp->object.format, sel ? want_selected : NULL, sel)) < 0 ||
 	    (ret = medo_reader_finish(&src)) < 0)
 		return ret;
 	if (!silo_oid_equal(&got, &tp->tree))
@@ -330,7 +384,7 @@ static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 			"'%s': object %s unpacks to tree %s, not tree %s",
 			treeptr_path, silo_oid_to_hex(hex, &tp->object),
 			silo_oid_to_hex(got_hex, &got), silo_oid_to_hex(want_hex, &tp->tree));
-	return 0;
+	return sel ? medo_select_check_used(sel, treeptr_path) : 0;
 }
 
 int silo_medo_expand(const char *treeptr_path, const char *dest,
@@ -342,13 +396,27 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	int staging_lock = -1, keep_staging = 0;
 	silo *s = NULL;
 	silo_stream *st = NULL;
+	struct medo_select selection, *sel = NULL;
+	struct silo_medo_expand_options once = *opts;
 	int ret, result;
 
+	once.force = 0;
+	if (opts->n_paths) {
+		if ((ret = medo_select_init(&selection, opts->paths, opts->n_paths)) < 0)
+			return ret;
+		sel = &selection;
+	}
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
-		return ret;
-	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts->silo, opts->force)) < 0)
 		goto out;
-	if (state == DEST_SAME) {
+	if (sel && !silo_treeptr_is_tree(&tp)) {
+		ret = silo__error_set(SILO_EINVALID, "'%s' names a file, not a tree: it has no "
+				      "paths to choose from", treeptr_path);
+		goto out;
+	}
+	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts, sel)) < 0)
+		goto out;
+	/* A whole tree holds every path a partial expansion asks for. */
+	if (state == DEST_SAME || state == DEST_SAME_PART) {
 		ret = SILO_MEDO_PRESENT;
 		goto out;
 	}
@@ -380,10 +448,13 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		goto out;
 	}
 	if (tp.kind == SILO_TREEPTR_TREE)
-		ret = medo_tree_write(s, &tp, new_path, treeptr_path, opts->on_bytes,
-				      opts->payload);
+		ret = medo_tree_write_some(s, &tp, new_path, treeptr_path, sel, opts->on_bytes,
+					   opts->payload);
 	else
-		ret = write_checked(st, &tp, new_path, treeptr_path, opts);
+		ret = write_checked(st, &tp, new_path, treeptr_path, opts, sel);
+	/* What was asked for, for medo verify and medo status. */
+	if (!ret && sel)
+		ret = medo_partial_write_record(new_path, &tp.tree, sel);
 	if (ret < 0)
 		goto out;
 	if (state == DEST_EMPTY) {
@@ -399,7 +470,8 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		/* Another expansion of the same treeptr won the race: if what
 		 * it put there is right, the work is done. */
 		enum dest_state now;
-		if (dest_state(&now, &tp, dest, treeptr_path, opts->silo, 0) == 0 && now == DEST_SAME)
+		if (dest_state(&now, &tp, dest, treeptr_path, &once, sel) == 0 &&
+		    (now == DEST_SAME || now == DEST_SAME_PART))
 			ret = result = SILO_MEDO_PRESENT;
 		else
 			silo__error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",
@@ -426,6 +498,8 @@ out:
 	silo_stream_free(st);
 	silo_free(s);
 	silo_treeptr_release(&tp);
+	if (sel)
+		medo_select_release(sel);
 	return ret;
 }
 

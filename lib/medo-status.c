@@ -66,11 +66,20 @@ static int compare(int *state, const char *path, int is_tree, const silo_oid *wa
 	*state = SILO_MEDO_STATE_DIFFERS;
 	if (is_tree && S_ISDIR(st.st_mode)) {
 		struct silo_tree_list l = SILO_TREE_LIST_INIT;
-		if (tp) {
+		struct medo_select sel;
+		if (tp && (ret = medo_partial_read_record(&sel, &id, path)) > 0) {
+			/* A partial expansion: what was asked for. */
+			ret = silo_oid_equal(&id, &tp->tree) ?
+			      medo_partial_matches(tp, path, treeptr_path, NULL, &sel, 0, NULL, NULL,
+						   NULL, NULL) : 0;
+			medo_select_release(&sel);
+			if (ret > 0)
+				*state = SILO_MEDO_STATE_SAME;
+		} else if (tp && !ret) {
 			ret = medo_dir_matches(tp, path, treeptr_path, NULL, NULL, NULL);
 			if (ret > 0)
 				*state = SILO_MEDO_STATE_SAME;
-		} else {
+		} else if (!tp) {
 			ret = silo_tree_list_dir(&l, want->format, path);
 			if (!ret)
 				ret = silo_tree_list_id(&id, &l);

@@ -136,13 +136,14 @@ static void fetch_progress(void *payload, uint64_t bytes, size_t done)
 	wp->on_bytes(wp->payload, done, bytes, 0);
 }
 
-static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progress *wp)
+static int prefetch(silo *s, const struct silo_tree_list *l, const unsigned char *pick,
+		    struct write_progress *wp)
 {
 	struct silo_prefetch_hints hints = { 0 };
 	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
 	uint64_t *sizes = malloc((l->n ? l->n : 1) * sizeof(*sizes));
 	const struct silo_tree_entry **v = malloc((l->n ? l->n : 1) * sizeof(*v));
-	size_t i, n = 0;
+	size_t i, n = 0, k = 0;
 	int ret;
 
 	if (!ids || !sizes || !v) {
@@ -152,9 +153,10 @@ static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progre
 		return silo__error_oom();
 	}
 	for (i = 0; i < l->n; i++)
-		v[i] = &l->v[i];
-	qsort(v, l->n, sizeof(*v), by_oid);
-	for (i = 0; i < l->n; i++)
+		if (!pick || pick[i])
+			v[k++] = &l->v[i];
+	qsort(v, k, sizeof(*v), by_oid);
+	for (i = 0; i < k; i++)
 		if (!n || !silo_oid_equal(&ids[n - 1], &v[i]->id)) {
 			ids[n] = v[i]->id;
 			sizes[n++] = v[i]->size;
@@ -174,20 +176,33 @@ static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progre
  * mode, less the umask, deepest first, once nothing more is written
  * into it.
  */
-static int write_dirs(const struct silo_tree_attrs *a, int rootfd, const char *root)
+static int write_dirs(const struct silo_tree_attrs *a, int rootfd, const char *root,
+		      struct medo_select *sel)
 {
 	mode_t umask = fs_umask();
 	size_t i;
+	int m;
 
-	for (i = 0; i < a->n; i++)
-		if (a->v[i].type == SILO_TREE_ATTR_DIR && mkdirat(rootfd, a->v[i].path, 0700) < 0 &&
-		    errno != EEXIST)
+	for (i = 0; i < a->n; i++) {
+		if (a->v[i].type != SILO_TREE_ATTR_DIR)
+			continue;
+		if (sel && (m = medo_select_match(sel, a->v[i].path, 1)) != 2) {
+			if (m < 0)
+				return m;
+			continue;
+		}
+		if (mkdirat(rootfd, a->v[i].path, 0700) < 0 && errno != EEXIST)
 			return silo__error_errno("cannot create '%s/%s'", root, a->v[i].path);
+	}
 	for (i = a->n; i-- > 0;) {
 		int fd;
 		if (a->v[i].type != SILO_TREE_ATTR_DIR)
 			continue;
 		fd = openat(rootfd, a->v[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* A partial expansion makes only the directories on the way
+		 * to what it writes. */
+		if (fd < 0 && sel && errno == ENOENT)
+			continue;
 		if (fd < 0 || fchmod(fd, a->v[i].perm & ~umask) < 0) {
 			int ret = silo__error_errno("cannot set the mode of '%s/%s'", root,
 						    a->v[i].path);
@@ -200,15 +215,46 @@ static int write_dirs(const struct silo_tree_attrs *a, int rootfd, const char *r
 	return 0;
 }
 
+/* Which leaves of L SEL selects: *PICK (owned) with one byte each; then
+ * every pattern must have matched a leaf or a directory of A. */
+static int pick_leaves(unsigned char **pick, const struct silo_tree_list *l,
+		       const struct silo_tree_attrs *a, struct medo_select *sel,
+		       const char *treeptr_path)
+{
+	size_t i;
+	int m;
+
+	if (!(*pick = calloc(l->n ? l->n : 1, 1)))
+		return silo__error_oom();
+	for (i = 0; i < l->n; i++) {
+		if ((m = medo_select_match(sel, l->v[i].path, 0)) < 0)
+			return m;
+		(*pick)[i] = m == 2;
+	}
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].type == SILO_TREE_ATTR_DIR &&
+		    (m = medo_select_match(sel, a->v[i].path, 1)) < 0)
+			return m;
+	return medo_select_check_used(sel, treeptr_path);
+}
+
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
 		    const char *treeptr_path, silo_medo_bytes_fn on_bytes, void *payload)
 {
+	return medo_tree_write_some(s, tp, new_path, treeptr_path, NULL, on_bytes, payload);
+}
+
+int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new_path,
+			 const char *treeptr_path, struct medo_select *sel,
+			 silo_medo_bytes_fn on_bytes, void *payload)
+{
+	unsigned char *pick = NULL;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct silo_tree_attrs attrs = SILO_TREE_ATTRS_INIT;
 	struct write_progress wp = { on_bytes, payload };
 	uint64_t bytes = 0, total = 0, attrs_size;
 	silo_oid attrs_id;
-	size_t i, next = 0;
+	size_t i, next = 0, done = 0;
 	int ret, rootfd = -1, exact = silo_treeptr_attrs(tp, &attrs_id, &attrs_size);
 
 	/* Every name checked, the walk bounded by the size table, the
@@ -219,19 +265,23 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
+	if (sel && (ret = pick_leaves(&pick, &l, &attrs, sel, treeptr_path)) < 0)
+		goto out;
 	if (mkdir(new_path, 0777) < 0 ||
 	    (rootfd = open(new_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		ret = silo__error_errno("cannot create '%s'", new_path);
 		goto out;
 	}
 	/* Over HTTP: every blob the cache lacks, in one batch. */
-	if ((ret = prefetch(s, &l, &wp)) < 0) {
+	if ((ret = prefetch(s, &l, pick, &wp)) < 0) {
 		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {
 		char *full;
 		int perm;
+		if (pick && !pick[i])
+			continue;
 		if ((ret = cleanup_check()) < 0 ||
 		    (ret = make_parents(rootfd, new_path, l.v[i].path, exact ? 0755 : 0777)) < 0)
 			goto out;
@@ -255,18 +305,19 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 			goto out;
 		}
 		if (on_bytes) {
-			if (!i)
+			if (!done)
 				for (size_t k = 0; k < l.n; k++)
-					total += l.v[k].size;
+					total += !pick || pick[k] ? l.v[k].size : 0;
 			bytes += l.v[i].size;
-			on_bytes(payload, i + 1, bytes, total);
+			on_bytes(payload, ++done, bytes, total);
 		}
 	}
-	if (exact && (ret = write_dirs(&attrs, rootfd, new_path)) < 0)
+	if (exact && (ret = write_dirs(&attrs, rootfd, new_path, sel)) < 0)
 		silo__error_wrap("'%s'", treeptr_path);
 out:
 	if (rootfd >= 0)
 		close(rootfd);
+	free(pick);
 	silo_tree_attrs_release(&attrs);
 	silo_tree_list_release(&l);
 	return ret;
