@@ -14,6 +14,7 @@
 #include "error-internal.h"
 #include "medo-internal.h"
 #include "tree-internal.h"
+#include "source.h"
 #include "fsutil.h"
 #include "cleanup-internal.h"
 #include "strbuf.h"
@@ -392,7 +393,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	enum dest_state state = DEST_NONE;
-	char *staging = NULL, *new_path = NULL;
+	char *staging = NULL, *new_path = NULL, *cache_dir = NULL;
 	int staging_lock = -1, keep_staging = 0;
 	silo *s = NULL;
 	silo_stream *st = NULL;
@@ -401,9 +402,20 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	int ret, result;
 
 	once.force = 0;
+	if (opts->no_cache) {
+		/* Staging first: what is fetched goes into it, also while
+		 * DEST is looked at. */
+		if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
+			return ret;
+		if (!(cache_dir = fs_join(staging, "cache"))) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		silo__cache_dir_override(cache_dir);
+	}
 	if (opts->n_paths) {
 		if ((ret = medo_select_init(&selection, opts->paths, opts->n_paths)) < 0)
-			return ret;
+			goto out;
 		sel = &selection;
 	}
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
@@ -441,7 +453,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 			goto out;
 		}
 	}
-	if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
+	if (!staging && (ret = make_staging(&staging, &staging_lock, dest)) < 0)
 		goto out;
 	if (!(new_path = fs_join(staging, "new"))) {
 		ret = silo__error_oom();
@@ -481,6 +493,15 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		goto out;
 	ret = result;
 out:
+	/* The handles first: they read from the staging directory's cache
+	 * with --no-cache. */
+	silo_stream_free(st);
+	st = NULL;
+	silo_free(s);
+	s = NULL;
+	if (cache_dir)
+		silo__cache_dir_override(NULL);
+	free(cache_dir);
 	if (staging) {
 		int saved = silo_error_last();
 		char msg[4096];

@@ -117,6 +117,16 @@ int silo__add_source(silo *s, struct silo_source *src);
 /* The first source of S that is not local, or NULL. */
 struct silo_source *silo__remote_source(const silo *s);
 
+/*
+ * The cache directory that silos over HTTP(S) read through when this
+ * thread opens them from now on (silo_cache_dir()): DIR, which the
+ * caller made and removes with what was fetched into it, or NULL for
+ * the shared cache again.  Set while every such handle lives, so that
+ * one piece of work can keep nothing in the shared cache (medo expand
+ * --no-cache).  DIR is borrowed until it is reset.
+ */
+void silo__cache_dir_override(const char *dir);
+
 /* The sources of a local silo at ROOT holding ids in FORMAT: its loose
  * objects and its packs (struct pack_set, pack.h). */
 int loose_source_new(struct silo_source **out, const char *root, int format);

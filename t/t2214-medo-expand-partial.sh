@@ -235,6 +235,47 @@ test_expect_success 'over HTTP, kind tar: the whole object is read, only the pat
 	test_cmp expect actual
 '
 
+# Every file below the cache directory, sorted.
+cache_files() {
+	if test -d cache
+	then
+		(cd cache && find . -type f | sort)
+	fi
+}
+
+for kind in tree tar
+do
+	test_expect_success "over HTTP, kind $kind: --no-cache keeps nothing in the shared cache" "
+		rm -rf cache &&
+		medo expand -q h/$kind.treeptr warm-$kind && cache_files >before &&
+		test -s before &&
+		m=\$(mark) &&
+		medo expand --no-cache h/$kind.treeptr nc-$kind 2>err &&
+		test_must_be_empty err &&
+		read n b <<-EOF &&
+		\$(traffic_since \$m)
+		EOF
+		test \$b -gt 2000000 &&
+		cache_files >after &&
+		test_cmp before after &&
+		medo verify h/$kind.treeptr nc-$kind &&
+		ls -a >dir && ! grep .tmp- dir &&
+		rm -rf cache &&
+		medo expand --no-cache h/$kind.treeptr nc-one-$kind -- big/f3 README 2>err &&
+		! test -e cache &&
+		cmp src/big/f3 nc-one-$kind/big/f3 &&
+		medo verify h/$kind.treeptr nc-one-$kind
+	"
+done
+
+test_expect_success 'over HTTP: --no-cache also when the expansion fails' '
+	rm -rf cache &&
+	test_expect_code 3 medo expand --no-cache h/tree.treeptr nc-fail -- nope 2>err &&
+	grep "no path of its tree matches" err &&
+	! test -e cache && ! test -e nc-fail &&
+	ls -a >dir && ! grep .tmp- dir
+'
+
 test_expect_success KEYGEN 'with --require-signature, a signed treeptr expands in part' '
 	ssh-keygen -q -t ed25519 -N "" -C ed -f ed &&
 	echo "ed@example.org $(cat ed.pub)" >allowed &&

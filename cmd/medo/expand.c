@@ -202,6 +202,7 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo),
 		OPT_FLAG(0, "force", &o.force),
+		OPT_FLAG(0, "no-cache", &o.no_cache),
 		OPT_STRING(0, "require-signature", &allowed),
 		OPT_INT('j', "jobs", &jobs),
 		OPT_FLAG('v', "verbose", &verbose),

@@ -156,6 +156,10 @@ struct silo_medo_expand_options {
 	 * below it), and record them in DEST/.medo-partial.json. */
 	const char *const *paths;
 	size_t n_paths;
+	/* Read silos over HTTP(S) through a cache of this expansion's own,
+	 * in its staging directory and removed with it: the shared cache
+	 * is neither read nor written. */
+	int no_cache;
 };
 
 enum silo_medo_expand_result {
