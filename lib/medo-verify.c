@@ -189,6 +189,13 @@ static int verify_partial(const struct silo_treeptr *tp, const char *dir,
 
 	if ((ret = medo_partial_read_record(&sel, &tree, dir)) <= 0)
 		return ret;
+	/* Said, since a record is all it takes to narrow the check. */
+	if (opts->on_warning) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "'%s' holds a partial expansion (%s): only the "
+			 "paths it records are checked", dir, MEDO_PARTIAL_RECORD);
+		opts->on_warning(opts->payload, msg);
+	}
 	if (!silo_oid_equal(&tree, &tp->tree)) {
 		ds->reported++;
 		differs(opts, SILO_MEDO_DIFFERS, dir);

@@ -113,9 +113,13 @@ do
 		cp -R $kind-1 $kind-v &&
 		echo mine >$kind-v/README &&
 		echo more >$kind-v/lib/b.txt &&
-		medo verify -v m/$kind.treeptr $kind-v >actual &&
+		medo verify -v m/$kind.treeptr $kind-v >actual 2>err &&
 		echo ok $kind-v >expect &&
 		test_cmp expect actual &&
+		echo \"medo: warning: '$kind-v' holds a partial expansion (.medo-partial.json): only the paths it records are checked\" >expect &&
+		test_cmp expect err &&
+		medo verify -q m/$kind.treeptr $kind-v 2>err &&
+		test_must_be_empty err &&
 		echo changed >$kind-v/lib/a.js &&
 		rm $kind-v/doc/notes &&
 		test_expect_code 1 medo verify m/$kind.treeptr $kind-v >actual &&
