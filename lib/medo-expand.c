@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "cleanup-internal.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -351,10 +352,69 @@ static int want_selected(void *payload, const char *path, int is_dir)
 	return medo_select_match(payload, path, is_dir);
 }
 
-static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
+/* The targets of LINKS (path, target, path, target...), and the
+ * directories on their way. */
+static int want_target(void *payload, const char *path, int is_dir)
+{
+	const struct strvec *links = payload;
+	size_t i, len = strlen(path);
+
+	for (i = 1; i < links->n; i += 2) {
+		const char *t = links->v[i];
+		if (is_dir ? !strncmp(t, path, len) && t[len] == '/' : !strcmp(t, path))
+			return is_dir ? 1 : 2;
+	}
+	return 0;
+}
+
+/*
+ * A partial expansion asked for hard links whose targets it did not
+ * write (LINKS: their paths below NEW_PATH and their targets'): the
+ * targets are read in a second pass over the object of TP in S, into
+ * "links" beside NEW_PATH, which the staging directory removes, and
+ * linked from there.
+ */
+static int write_links(silo *s, const struct silo_treeptr *tp, const char *new_path,
+		       const char *treeptr_path, struct strvec *links)
+{
+	char *dir = fs_dirname(new_path), *tmp = dir ? fs_join(dir, "links") : NULL;
+	struct medo_reader src = { 0 };
+	silo_stream *st = NULL;
+	size_t i;
+	int ret;
+
+	if (!tmp) {
+		ret = silo__error_oom();
+		goto out;
+	}
+	if ((ret = silo_stream_open(&st, s, &tp->object)) < 0)
+		goto out;
+	src.st = st;
+	if ((ret = tree_extract_some(NULL, tmp, medo_reader_read, &src, treeptr_path,
+				     tp->object.format, want_target, links, NULL)) < 0 ||
+	    (ret = medo_reader_finish(&src)) < 0)
+		goto out;
+	for (i = 0; i + 1 < links->n && !ret; i += 2) {
+		char *from = fs_join(tmp, links->v[i + 1]), *to = fs_join(new_path, links->v[i]);
+		if (!from || !to)
+			ret = silo__error_oom();
+		else if (linkat(AT_FDCWD, from, AT_FDCWD, to, 0) < 0)
+			ret = silo__error_errno("cannot link '%s' to '%s'", to, from);
+		free(from);
+		free(to);
+	}
+out:
+	silo_stream_free(st);
+	free(tmp);
+	free(dir);
+	return ret;
+}
+
+static int write_checked(silo *s, silo_stream *st, const struct silo_treeptr *tp,
 			 const char *new_path, const char *treeptr_path,
 			 const struct silo_medo_expand_options *opts, struct medo_select *sel)
 {
+	struct strvec links = STRVEC_INIT;
 	char hex[SILO_OID_MAX_HEXSZ + 1], got_hex[SILO_OID_MAX_HEXSZ + 1];
 	char want_hex[SILO_OID_MAX_HEXSZ + 1];
 	struct medo_reader src = { 0 };
@@ -377,15 +437,22 @@ static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 	if (!silo_treeptr_is_tree(tp))
 		return write_opaque(st, new_path);	/* read to its checked end */
 	if ((ret = tree_extract_some(&got, new_path, medo_reader_read, &src, treeptr_path,
-				     tp->object.format, sel ? want_selected : NULL, sel)) < 0 ||
+				     tp->object.format, sel ? want_selected : NULL, sel,
+				     &links)) < 0 ||
 	    (ret = medo_reader_finish(&src)) < 0)
-		return ret;
-	if (!silo_oid_equal(&got, &tp->tree))
-		return silo__error_set(SILO_ECORRUPT,
+		goto out;
+	if (!silo_oid_equal(&got, &tp->tree)) {
+		ret = silo__error_set(SILO_ECORRUPT,
 			"'%s': object %s unpacks to tree %s, not tree %s",
 			treeptr_path, silo_oid_to_hex(hex, &tp->object),
 			silo_oid_to_hex(got_hex, &got), silo_oid_to_hex(want_hex, &tp->tree));
-	return sel ? medo_select_check_used(sel, treeptr_path) : 0;
+		goto out;
+	}
+	if (sel && (ret = medo_select_check_used(sel, treeptr_path)) == 0 && links.n)
+		ret = write_links(s, tp, new_path, treeptr_path, &links);
+out:
+	strvec_clear(&links);
+	return ret;
 }
 
 int silo_medo_expand(const char *treeptr_path, const char *dest,
@@ -463,7 +530,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		ret = medo_tree_write_some(s, &tp, new_path, treeptr_path, sel, opts->on_bytes,
 					   opts->payload);
 	else
-		ret = write_checked(st, &tp, new_path, treeptr_path, opts, sel);
+		ret = write_checked(s, st, &tp, new_path, treeptr_path, opts, sel);
 	/* What was asked for, for medo verify and medo status. */
 	if (!ret && sel)
 		ret = medo_partial_write_record(new_path, &tp.tree, sel);

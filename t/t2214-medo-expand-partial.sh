@@ -162,6 +162,27 @@ test_expect_success 'tar: a note says the whole object is read; -q keeps it quie
 	test_must_be_empty err
 '
 
+test_expect_success 'tar: a hard link whose target was not asked for gets its content' '
+	mkdir -p hl/a hl/b &&
+	echo same >hl/a/one && chmod 640 hl/a/one && ln hl/a/one hl/b/two &&
+	mkdir m2 && cp m/SILO.json m2/ &&
+	medo add -q --silo local.silo hl m2/hl.treeptr &&
+	medo expand -q m2/hl.treeptr hl-1 -- b/two &&
+	cat >expect <<-\EOF &&
+	f 644 ./.medo-partial.json
+	d 755 ./b
+	f 640 ./b/two
+	EOF
+	listing hl-1 >actual &&
+	test_cmp expect actual &&
+	echo same >expect && test_cmp expect hl-1/b/two &&
+	medo verify -q m2/hl.treeptr hl-1 &&
+	medo expand -q m2/hl.treeptr hl-2 -- b a &&
+	test hl-2/a/one -ef hl-2/b/two &&
+	medo verify -q m2/hl.treeptr hl-2 &&
+	ls -a >dir && ! grep .tmp- dir
+'
+
 test_expect_success 'paths go with a treeptr, not a medo directory' '
 	test_expect_code 2 medo expand m out -- lib 2>err &&
 	grep "paths go with a treeptr" err
