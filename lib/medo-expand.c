@@ -507,8 +507,10 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	}
 	result = state == DEST_OTHER ? SILO_MEDO_REPLACED : SILO_MEDO_EXPANDED;
 
-	if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, &tp,
-					  opts->on_warning, opts->payload)) < 0)
+	/* Some paths of a tree: the trees on their way are read one by
+	 * one (medo_tree_write_some()), not the whole tree section. */
+	if ((ret = (sel ? silo_medo_open_tree_objects : silo_medo_open_treeptr)(
+			&s, treeptr_path, opts->silo, &tp, opts->on_warning, opts->payload)) < 0)
 		goto out;
 	if (tp.kind != SILO_TREEPTR_TREE) {
 		if ((ret = silo_stream_open(&st, s, &tp.object)) < 0)

@@ -8,6 +8,8 @@
 #include "fsutil.h"
 #include "medo-internal.h"
 #include "cleanup-internal.h"
+#include "strbuf.h"
+#include "tree-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,24 +47,26 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 	silo_stream *st = NULL;
 	const void *d;
 	size_t n;
-	uint64_t at = 0;
+	uint64_t at = 0, size;
 	int fd = -1, ret;
 
 	if ((ret = silo_stream_open_sized(&st, s, &e->id, e->size)) < 0)
 		goto fail;
-	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != e->size) {
+	/* UINT64_MAX: the size is not known, and the blob's is taken. */
+	size = e->size == UINT64_MAX ? silo_stream_size(st) : e->size;
+	if (silo_stream_type(st) != SILO_OBJ_BLOB || silo_stream_size(st) != size) {
 		ret = silo__error_set(SILO_ECORRUPT, "is a %s of %llu bytes, not a blob of %llu",
 				      silo_object_type_name(silo_stream_type(st)),
 				      (unsigned long long)silo_stream_size(st),
-				      (unsigned long long)e->size);
+				      (unsigned long long)size);
 		goto fail;
 	}
 	if (e->mode == SILO_MODE_SYMLINK) {
 		char target[4096 + 1];
 		size_t got = 0;
-		if (e->size >= sizeof(target)) {
+		if (size >= sizeof(target)) {
 			ret = silo__error_set(SILO_ECORRUPT, "is a symlink target of %llu bytes",
-					      (unsigned long long)e->size);
+					      (unsigned long long)size);
 			goto fail;
 		}
 		while ((ret = silo_stream_read(st, &d, &n)) > 0) {
@@ -97,7 +101,7 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 	}
 	if (ret < 0)
 		goto fail;
-	if ((ret = fs_sparse_finish(fd, e->size, full)) < 0)
+	if ((ret = fs_sparse_finish(fd, size, full)) < 0)
 		goto out;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -136,14 +140,13 @@ static void fetch_progress(void *payload, uint64_t bytes, size_t done)
 	wp->on_bytes(wp->payload, done, bytes, 0);
 }
 
-static int prefetch(silo *s, const struct silo_tree_list *l, const unsigned char *pick,
-		    struct write_progress *wp)
+static int prefetch(silo *s, const struct silo_tree_list *l, struct write_progress *wp)
 {
 	struct silo_prefetch_hints hints = { 0 };
 	silo_oid *ids = malloc((l->n ? l->n : 1) * sizeof(*ids));
 	uint64_t *sizes = malloc((l->n ? l->n : 1) * sizeof(*sizes));
 	const struct silo_tree_entry **v = malloc((l->n ? l->n : 1) * sizeof(*v));
-	size_t i, n = 0, k = 0;
+	size_t i, n = 0;
 	int ret;
 
 	if (!ids || !sizes || !v) {
@@ -153,10 +156,9 @@ static int prefetch(silo *s, const struct silo_tree_list *l, const unsigned char
 		return silo__error_oom();
 	}
 	for (i = 0; i < l->n; i++)
-		if (!pick || pick[i])
-			v[k++] = &l->v[i];
-	qsort(v, k, sizeof(*v), by_oid);
-	for (i = 0; i < k; i++)
+		v[i] = &l->v[i];
+	qsort(v, l->n, sizeof(*v), by_oid);
+	for (i = 0; i < l->n; i++)
 		if (!n || !silo_oid_equal(&ids[n - 1], &v[i]->id)) {
 			ids[n] = v[i]->id;
 			sizes[n++] = v[i]->size;
@@ -215,27 +217,97 @@ static int write_dirs(const struct silo_tree_attrs *a, int rootfd, const char *r
 	return 0;
 }
 
-/* Which leaves of L SEL selects: *PICK (owned) with one byte each; then
- * every pattern must have matched a leaf or a directory of A. */
-static int pick_leaves(unsigned char **pick, const struct silo_tree_list *l,
-		       const struct silo_tree_attrs *a, struct medo_select *sel,
-		       const char *treeptr_path)
-{
-	size_t i;
-	int m;
+/*
+ * The leaves SEL selects, read from the tree objects on their way alone:
+ * a directory SEL neither selects nor leads into is not read.  Each
+ * object is verified against its id from the root, the treeptr's, down.
+ * Their sizes are unknown (UINT64_MAX: the size table counts every leaf,
+ * and the walk skips some); the walk is bounded as silo_medo_tree's is,
+ * by the most leaves the size table's declared length allows.
+ */
+struct walk {
+	silo *s;
+	struct medo_select *sel;
+	struct silo_tree_list *l;
+	struct strbuf path;
+	size_t max, seen;
+};
 
-	if (!(*pick = calloc(l->n ? l->n : 1, 1)))
-		return silo__error_oom();
-	for (i = 0; i < l->n; i++) {
-		if ((m = medo_select_match(sel, l->v[i].path, 0)) < 0)
-			return m;
-		(*pick)[i] = m == 2;
+static int walk_tree(struct walk *w, const silo_oid *id, int all, int depth)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	struct silo_tree_iter it;
+	size_t plen = w->path.len;
+	unsigned char *data;
+	size_t len;
+	int ret, m;
+
+	if (depth > 4096)
+		return silo__error_set(SILO_ECORRUPT, "tree %s of '%s' is nested too deeply",
+				       silo_oid_to_hex(hex, id), w->path.buf);
+	if ((ret = silo_tree_object_read(&data, &len, w->s, id, w->path.buf)) < 0)
+		return ret;
+	silo_tree_iter_init(&it, data, len, w->l->format);
+	while ((ret = silo_tree_iter_next(&it)) > 0) {
+		char *leaf;
+		strbuf_setlen(&w->path, plen);
+		if ((plen && (ret = strbuf_addch(&w->path, '/')) < 0) ||
+		    (ret = strbuf_add(&w->path, it.name, it.nlen)) < 0)
+			break;
+		if (w->path.len > TREE_PATH_MAX) {
+			ret = silo__error_set(SILO_EINVALID, "tree %s holds a path longer than %d "
+					      "bytes", silo_oid_to_hex(hex, id), TREE_PATH_MAX);
+			break;
+		}
+		m = all ? 2 : medo_select_match(w->sel, w->path.buf, it.mode == 040000);
+		if (m < 0) {
+			ret = m;
+			break;
+		}
+		if (it.mode == 040000) {
+			if (m && (ret = walk_tree(w, &it.id, m == 2, depth + 1)) < 0)
+				goto out;	/* said below */
+			continue;
+		}
+		if (++w->seen > w->max) {
+			strbuf_setlen(&w->path, plen);
+			ret = silo__error_set(SILO_ECORRUPT, "tree %s of '%s' lists more files "
+					      "than its size table can (%zu)",
+					      silo_oid_to_hex(hex, id), plen ? w->path.buf : ".",
+					      w->max);
+			goto out;
+		}
+		if (m != 2)
+			continue;
+		if (!(leaf = strdup(w->path.buf))) {
+			ret = silo__error_oom();
+			break;
+		}
+		if ((ret = tree_list_push(w->l, leaf, it.mode, &it.id, UINT64_MAX)) < 0)
+			break;
 	}
-	for (i = 0; i < a->n; i++)
-		if (a->v[i].type == SILO_TREE_ATTR_DIR &&
-		    (m = medo_select_match(sel, a->v[i].path, 1)) < 0)
-			return m;
-	return medo_select_check_used(sel, treeptr_path);
+	strbuf_setlen(&w->path, plen);
+	if (ret < 0)
+		silo__error_wrap("tree %s of '%s'", silo_oid_to_hex(hex, id), plen ? w->path.buf : ".");
+out:
+	strbuf_setlen(&w->path, plen);
+	free(data);
+	return ret < 0 ? ret : 0;
+}
+
+static int walk_selected(struct silo_tree_list *l, silo *s, const struct silo_treeptr *tp,
+			 struct medo_select *sel)
+{
+	struct walk w = { s, sel, l, STRBUF_INIT, 0, 0 };
+	int ret;
+
+	l->format = tp->tree.format;
+	/* A line of the size table takes at least two bytes. */
+	w.max = tp->size / 2 > SIZE_MAX ? SIZE_MAX : (size_t)(tp->size / 2);
+	if ((ret = strbuf_adds(&w.path, "")) == 0)
+		ret = walk_tree(&w, &tp->tree, 0, 0);
+	strbuf_release(&w.path);
+	return ret;
 }
 
 int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
@@ -248,7 +320,6 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 			 const char *treeptr_path, struct medo_select *sel,
 			 silo_medo_bytes_fn on_bytes, void *payload)
 {
-	unsigned char *pick = NULL;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	struct silo_tree_attrs attrs = SILO_TREE_ATTRS_INIT;
 	struct write_progress wp = { on_bytes, payload };
@@ -260,28 +331,41 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 	/* Every name checked, the walk bounded by the size table, the
 	 * list checked to be the tree's, the record checked against it:
 	 * before anything is written. */
-	if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object, tp->size)) < 0 ||
-	    (exact && (ret = silo_tree_attrs_read(&attrs, s, &attrs_id, attrs_size, &tp->tree, &l)) < 0)) {
+	if (sel) {
+		/* Only the trees on the way, and the record, whose form
+		 * alone can then be checked (it is the treeptr's, by its
+		 * id). */
+		if ((ret = walk_selected(&l, s, tp, sel)) < 0 ||
+		    (exact && (ret = silo_tree_attrs_read(&attrs, s, &attrs_id, attrs_size,
+							  &tp->tree, NULL)) < 0)) {
+			silo__error_wrap("'%s'", treeptr_path);
+			goto out;
+		}
+		for (i = 0; i < attrs.n; i++)
+			if (attrs.v[i].type == SILO_TREE_ATTR_DIR &&
+			    (ret = medo_select_match(sel, attrs.v[i].path, 1)) < 0)
+				goto out;
+		if ((ret = medo_select_check_used(sel, treeptr_path)) < 0)
+			goto out;
+	} else if ((ret = silo_tree_load(&l, s, &tp->tree, &tp->object, tp->size)) < 0 ||
+		   (exact && (ret = silo_tree_attrs_read(&attrs, s, &attrs_id, attrs_size,
+							 &tp->tree, &l)) < 0)) {
 		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
-	if (sel && (ret = pick_leaves(&pick, &l, &attrs, sel, treeptr_path)) < 0)
-		goto out;
 	if (mkdir(new_path, 0777) < 0 ||
 	    (rootfd = open(new_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		ret = silo__error_errno("cannot create '%s'", new_path);
 		goto out;
 	}
 	/* Over HTTP: every blob the cache lacks, in one batch. */
-	if ((ret = prefetch(s, &l, pick, &wp)) < 0) {
+	if ((ret = prefetch(s, &l, &wp)) < 0) {
 		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {
 		char *full;
 		int perm;
-		if (pick && !pick[i])
-			continue;
 		if ((ret = cleanup_check()) < 0 ||
 		    (ret = make_parents(rootfd, new_path, l.v[i].path, exact ? 0755 : 0777)) < 0)
 			goto out;
@@ -305,10 +389,12 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 			goto out;
 		}
 		if (on_bytes) {
+			/* Sizes unknown (a walk of the trees on the way):
+			 * files only. */
 			if (!done)
 				for (size_t k = 0; k < l.n; k++)
-					total += !pick || pick[k] ? l.v[k].size : 0;
-			bytes += l.v[i].size;
+					total += l.v[k].size != UINT64_MAX ? l.v[k].size : 0;
+			bytes += l.v[i].size != UINT64_MAX ? l.v[i].size : 0;
 			on_bytes(payload, ++done, bytes, total);
 		}
 	}
@@ -317,7 +403,6 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 out:
 	if (rootfd >= 0)
 		close(rootfd);
-	free(pick);
 	silo_tree_attrs_release(&attrs);
 	silo_tree_list_release(&l);
 	return ret;

@@ -121,7 +121,7 @@ for kind in tree tar; do
 	m=$(mark)
 	medo expand -q "$W/m/$kind.treeptr" "$W/whole-$kind"
 	set -- $p $(counts "$m")
-	echo "| \`medo expand -- $mid\` of the $kind kind, cold cache; the whole tree | $1; $3 | $2; $4 | $(awk "BEGIN { printf \"%.4f\", $2 / $4 }") of the whole expand | $([ $kind = tree ] && echo "the tree section and 1 blob" || echo "the whole object") |"
+	echo "| \`medo expand -- $mid\` of the $kind kind, cold cache; the whole tree | $1; $3 | $2; $4 | $(awk "BEGIN { printf \"%.4f\", $2 / $4 }") of the whole expand | $([ $kind = tree ] && echo "the index, the trees on the way, the record, 1 blob" || echo "the whole object") |"
 done
 
 # Version N+1 with version N cached.
