@@ -25,6 +25,7 @@ test_expect_success 'setup: one tree as kinds tree and tar, in a local silo and 
 	echo h >src/lib/.hid/h.js && echo x >src/bin/x && chmod 755 src/bin/x &&
 	echo private >src/doc/notes && chmod 600 src/doc/notes && chmod 750 src/doc &&
 	ln -s lib/a.js src/link && echo top >src/README &&
+	echo brackets >"src/q[1]" && echo plain >src/q1 &&
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20
 	do
 		test_seeded_file src/big/f$i 100000 $i || return 1
@@ -83,6 +84,16 @@ do
 		d 755 ./empty
 		EOF
 		listing $kind-3 >actual &&
+		test_cmp expect actual
+	"
+
+	test_expect_success "$kind: a backslash makes a glob character plain" "
+		medo expand -q m/$kind.treeptr $kind-esc1 -- 'q\\[1\\]' &&
+		medo expand -q m/$kind.treeptr $kind-esc2 -- 'q[1]' &&
+		echo brackets >expect && test_cmp expect '$kind-esc1/q[1]' &&
+		echo plain >expect && test_cmp expect $kind-esc2/q1 &&
+		ls $kind-esc1 $kind-esc2 >actual &&
+		printf '%s\\n' $kind-esc1: 'q[1]' '' $kind-esc2: q1 >expect &&
 		test_cmp expect actual
 	"
 
