@@ -161,6 +161,12 @@ int fs_temp_is_held(const char *path);
  * *BYTES its size if removed, else 0 (fs-stale.c). */
 int fs_remove_temp_if_stale(int dirfd, const char *name, time_t older_than, uint64_t *bytes);
 
+/* Make the empty file DST_FD share the blocks of SRC_FD (FICLONE: a
+ * reflink, copy on write) on a file system that can (XFS, btrfs): 0 when
+ * done, 1 when this file system cannot (nothing was written), negative
+ * on another failure, naming PATH. */
+int fs_clone_file(int dst_fd, int src_fd, const char *path);
+
 /* Set PATH's access time to now, leaving its modification time: the
  * cache's record of use (noatime and relatime mounts do not keep it).
  * Best effort: failures are ignored. */
