@@ -8,7 +8,7 @@
 #include <string.h>
 
 int fe_keep_lists_read(struct silo_oid_set *keep, int format, const struct strvec *files,
-		       int allow_empty)
+		       enum fe_keep_empty empty)
 {
 	struct silo_oid_set one = SILO_OID_SET_INIT;
 	int stdin_read = 0, status = 0, ret;
@@ -26,10 +26,11 @@ int fe_keep_lists_read(struct silo_oid_set *keep, int format, const struct strve
 			status = fe_lib_error(ret);
 			break;
 		}
-		if (!one.n && !allow_empty) {
+		if (!one.n && empty != FE_KEEP_EMPTY_OK) {
 			status = fe_error(FE_EXIT_REFUSED,
-				"the keep list '%s' is empty: nothing would be kept; "
-				"use --allow-empty if that is meant", file);
+				"the keep list '%s' is empty: nothing would be kept%s", file,
+				empty == FE_KEEP_EMPTY_ALLOW_OPTION ?
+				"; use --allow-empty if that is meant" : "");
 			break;
 		}
 		for (size_t j = 0; j < one.n && !status; j++)

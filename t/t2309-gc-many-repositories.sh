@@ -150,4 +150,26 @@ test_expect_success 'each list must name something; standard input once' '
 	test_line_count 1 out
 '
 
+test_expect_success 'medo gc --keep: the history here with the other repository list' '
+	cp -a fresh.silo gc.silo &&
+	(cd a && medo gc --silo ../gc.silo --keep ../keep-b -v) >out &&
+	loose $(cat garbage) | sed "s/^/removed /" >expect &&
+	sed -n "/^removed /p" out >lines && test_cmp expect lines &&
+	(cd b && medo fsck -q --silo ../gc.silo --all) &&
+	(cd a && medo fsck -q --silo ../gc.silo --all)
+'
+
+test_expect_success 'medo gc without it: what only the other repository names goes' '
+	cp -a fresh.silo gc2.silo &&
+	(cd a && test_expect_code 8 medo gc --silo ../gc2.silo) 2>err &&
+	grep "^medo: error: the history.s keep list would remove [0-9]* of [0-9]* objects, more than 50%: check it, or use --force$" err &&
+	(cd a && medo gc -q --silo ../gc2.silo --force) &&
+	test_expect_code 1 sh -c "cd b && medo fsck -q --silo ../gc2.silo --all" 2>err &&
+	test_line_count 3 err &&
+	: >empty &&
+	(cd a && test_expect_code 8 medo gc --silo ../gc.silo --keep ../empty) 2>err &&
+	echo "medo: error: the keep list '\''../empty'\'' is empty: nothing would be kept" >expect &&
+	test_cmp expect err
+'
+
 test_done

@@ -97,7 +97,7 @@ int cmd_silo_du(int argc, const char **argv)
 	}
 	/* The union of the lists, as silo prune reads them (an empty one is
 	 * counted, not refused: du removes nothing). */
-	if ((status = fe_keep_lists_read(&keep, silo_object_format(s), &keep_files, 1)))
+	if ((status = fe_keep_lists_read(&keep, silo_object_format(s), &keep_files, FE_KEEP_EMPTY_OK)))
 		goto out;
 	if ((ret = silo_du(&d, s, with_keep ? &keep : NULL, silo_prune_expire(age))) < 0) {
 		status = fe_lib_error(ret);

@@ -60,7 +60,8 @@ int cmd_silo_prune(int argc, const char **argv)
 	/* An empty list is what a failed 'medo reachable' earlier in a pipe
 	 * gives: taken at its word, it would remove every old object.  With
 	 * several lists (one per repository), each must name something. */
-	if ((status = fe_keep_lists_read(&keep, silo_object_format(s), &keep_files, allow_empty)))
+	if ((status = fe_keep_lists_read(&keep, silo_object_format(s), &keep_files,
+					 allow_empty ? FE_KEEP_EMPTY_OK : FE_KEEP_EMPTY_ALLOW_OPTION)))
 		goto out;
 	po.expire = silo_prune_expire(age);
 	fe_prune_report_options(&rep, &po);
