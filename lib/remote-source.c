@@ -234,8 +234,13 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 
 	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) < 0)
 		return ret;
-	if (ret == 0)
-		return silo_stream_open(out, rs->cache, id);
+	if (ret == 0) {
+		ret = silo_stream_open(out, rs->cache, id);
+		/* Gone since it was looked up (a trim of the cache took
+		 * it): fetched again, as if it had never been there. */
+		if (ret != SILO_ENOTFOUND || (ret = server_for(rs, NULL)) < 0)
+			return ret;
+	}
 	if (silo__has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id, size);
 	ret = fetch_one(rs, id, size, &item);
