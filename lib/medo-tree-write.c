@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,17 @@ static int make_parents(int rootfd, const char *root, const char *path, mode_t m
 	}
 	free(dir);
 	return ret;
+}
+
+/* Create E's file below ROOTFD (FULL in messages), of PERM (-1: by
+ * E's mode, less the umask): its descriptor, or negative. */
+static int create_file(int rootfd, const struct silo_tree_entry *e, const char *full, int perm)
+{
+	int fd = openat(rootfd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			(perm >= 0 ? (mode_t)perm : e->mode == SILO_MODE_EXEC ? 0777 : 0666) &
+			~fs_umask());
+
+	return fd >= 0 ? fd : silo__error_errno("cannot create '%s'", full);
 }
 
 int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
@@ -86,11 +98,8 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 		}
 		goto out;
 	}
-	fd = openat(rootfd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    (perm >= 0 ? (mode_t)perm : e->mode == SILO_MODE_EXEC ? 0777 : 0666) &
-		    ~fs_umask());
-	if (fd < 0) {
-		ret = silo__error_errno("cannot create '%s'", full);
+	if ((fd = create_file(rootfd, e, full, perm)) < 0) {
+		ret = fd;
 		goto out;
 	}
 	/* Zero blocks become holes: a sparse file stays sparse. */
@@ -124,6 +133,86 @@ static int by_oid(const void *a, const void *b)
 	const struct silo_tree_entry *const *x = a, *const *y = b;
 
 	return silo_oid_cmp(&(*x)->id, &(*y)->id);
+}
+
+/* By id, then by place in the list: the first of identical files first. */
+static int by_oid_then_place(const void *a, const void *b)
+{
+	const struct silo_tree_entry *const *x = a, *const *y = b;
+	int c = by_oid(a, b);
+
+	return c ? c : *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * For each file of L that has the content of an earlier one, the index
+ * of the first: *twin_of (owned by the caller, free()) holds it, or
+ * SIZE_MAX for a file that is the first of its content, empty, of an
+ * unknown size, or a symlink.  What a clone may share.
+ */
+static int find_twins(size_t **twin_of, const struct silo_tree_list *l)
+{
+	const struct silo_tree_entry **v;
+	size_t i, k = 0, *t;
+
+	*twin_of = NULL;
+	if (!(t = malloc((l->n ? l->n : 1) * sizeof(*t))) ||
+	    !(v = malloc((l->n ? l->n : 1) * sizeof(*v)))) {
+		free(t);
+		return silo__error_oom();
+	}
+	for (i = 0; i < l->n; i++) {
+		t[i] = SIZE_MAX;
+		/* A partial expand's walk leaves sizes unknown (UINT64_MAX):
+		 * such a file cannot be checked as a clone, so it has none. */
+		if (l->v[i].mode != SILO_MODE_SYMLINK && l->v[i].size &&
+		    l->v[i].size != UINT64_MAX)
+			v[k++] = &l->v[i];
+	}
+	qsort(v, k, sizeof(*v), by_oid_then_place);
+	for (i = 1; i < k; i++) {
+		size_t first = (size_t)(v[i - 1] - l->v);
+		if (silo_oid_equal(&v[i]->id, &v[i - 1]->id))
+			t[v[i] - l->v] = t[first] != SIZE_MAX ? t[first] : first;
+	}
+	free(v);
+	*twin_of = t;
+	return 0;
+}
+
+/*
+ * E as a clone of the file SRC below ROOTFD, written already from the
+ * same blob and checked against its id: it shares its blocks (a reflink)
+ * and costs no disk until one is changed.  1 when done, 0 when this file
+ * system cannot (E is not there: the caller writes it from its blob),
+ * negative on error.
+ */
+static int clone_twin(int rootfd, const char *src, const struct silo_tree_entry *e,
+		      const char *full, int perm)
+{
+	int sfd, fd, ret;
+	struct stat st;
+
+	sfd = openat(rootfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0 && errno == EACCES)
+		return 0;	/* its mode forbids reading it */
+	if (sfd < 0)
+		return silo__error_errno("cannot open '%s'", src);
+	if (fstat(sfd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
+		close(sfd);
+		return silo__error_set(SILO_ECORRUPT, "'%s' changed while the tree was written", src);
+	}
+	if ((fd = create_file(rootfd, e, full, perm)) < 0) {
+		close(sfd);
+		return fd;
+	}
+	ret = fs_clone_file(fd, sfd, full);
+	close(sfd);
+	if (close(fd) < 0 && ret == 0)
+		ret = silo__error_errno("cannot write '%s'", full);
+	if (ret == 1 && unlinkat(rootfd, e->path, 0) < 0)
+		ret = silo__error_errno("cannot remove '%s'", full);
+	return ret < 0 ? ret : !ret;
 }
 
 /* Every blob of L, each once (identical files share one), each of the
@@ -325,8 +414,9 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 	struct write_progress wp = { on_bytes, payload };
 	uint64_t bytes = 0, total = 0, attrs_size;
 	silo_oid attrs_id;
-	size_t i, next = 0, done = 0;
+	size_t i, next = 0, done = 0, *twin_of = NULL;
 	int ret, rootfd = -1, exact = silo_treeptr_attrs(tp, &attrs_id, &attrs_size);
+	int can_clone = 1;
 
 	/* Every name checked, the walk bounded by the size table, the
 	 * list checked to be the tree's, the record checked against it:
@@ -363,6 +453,10 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 		silo__error_wrap("'%s'", treeptr_path);
 		goto out;
 	}
+	/* Identical files: the second and later are clones of the first
+	 * where the file system has reflinks, sharing its blocks. */
+	if ((ret = find_twins(&twin_of, &l)) < 0)
+		goto out;
 	for (i = 0; i < l.n; i++) {
 		char *full;
 		int perm;
@@ -382,7 +476,12 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 			perm = next < attrs.n && !strcmp(attrs.v[next].path, l.v[i].path) ?
 			       (int)attrs.v[next].perm : l.v[i].mode == SILO_MODE_EXEC ? 0755 : 0644;
 		}
-		ret = medo_tree_blob_write(s, &l.v[i], rootfd, full, perm);
+		ret = 0;
+		if (can_clone && twin_of[i] != SIZE_MAX &&
+		    (ret = clone_twin(rootfd, l.v[twin_of[i]].path, &l.v[i], full, perm)) == 0)
+			can_clone = 0;	/* not here: write the rest */
+		if (ret == 0)
+			ret = medo_tree_blob_write(s, &l.v[i], rootfd, full, perm);
 		free(full);
 		if (ret < 0) {
 			silo__error_wrap("'%s'", treeptr_path);
@@ -401,6 +500,7 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 	if (exact && (ret = write_dirs(&attrs, rootfd, new_path, sel)) < 0)
 		silo__error_wrap("'%s'", treeptr_path);
 out:
+	free(twin_of);
 	if (rootfd >= 0)
 		close(rootfd);
 	silo_tree_attrs_release(&attrs);

@@ -92,6 +92,9 @@ struct silo_source {
 	enum silo_source_type type;
 	/* What the source is, for messages: a path or a URL. */
 	const char *name;
+	/* A local source of the cache: each file an object is read from is
+	 * marked used (fs_mark_used()), for the cache's trimming. */
+	int mark_used;
 };
 
 /* 1 for files under the silo root, which can be written, listed and
@@ -113,6 +116,10 @@ int silo__source_check(const struct silo_source *src, enum silo_source_type type
 
 /* Append SRC (taken over, also on failure) to the sources of S. */
 int silo__add_source(silo *s, struct silo_source *src);
+
+/* Mark the files S's local sources read objects from as used from now
+ * on: S reads the cache (remote-cache-trim.c trims it by last use). */
+void silo__mark_used_on_read(silo *s);
 
 /* The first source of S that is not local, or NULL. */
 struct silo_source *silo__remote_source(const silo *s);

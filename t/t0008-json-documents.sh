@@ -24,6 +24,7 @@ test_expect_success 'setup' '
 
 # Every command that takes --json, with arguments that make it fail.
 cat >failing <<\EOF
+silo cache --dir=src/f
 silo du --silo=no.silo
 silo ls --silo=no.silo
 silo prune --silo=no.silo
