@@ -72,4 +72,11 @@ test_expect_success XFS 'a clone is a copy: changing one leaves the others' '
 	test_expect_code 1 medo verify -q m/t.treeptr xfs/t
 '
 
+test_expect_success XFS 'a partial expand of identical files on XFS writes each from its blob' '
+	medo expand m/t.treeptr xfs/p -- a/big b/big c/run &&
+	cmp src/a/big xfs/p/a/big && cmp src/a/big xfs/p/b/big && cmp src/a/big xfs/p/c/run &&
+	test "$(stat -c %a xfs/p/c/run)" = 755 &&
+	medo verify -q m/t.treeptr xfs/p 2>err
+'
+
 test_done
