@@ -19,6 +19,9 @@ int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 char *knot_vformat(const char *fmt, va_list ap);
 char *knot_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The SHA-256 of LEN bytes of DATA, in hex. */
+int knot_sha256_hex(char out[65], const void *data, size_t len);
+
 /* strcmp() of two char * for qsort() */
 int knot_cmp_strings(const void *a, const void *b);
 
@@ -242,6 +245,24 @@ int knot_graph_write(silo_knot_set *set, const struct knot_graph *g);
 int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 		   void (*on_line)(void *payload, int kind, const char *line),
 		   void (*on_tick)(void *payload), void *payload);
+
+/* The platform of the root file system ROOT ("/": this machine's). */
+int knot_platform_of(struct silo_knot_platform *out, const char *root);
+
+/* A base (knot-base.c) as the root of boxes: its treeptr, its tree id,
+ * and where the cache keeps it expanded, shared read-only by builds. */
+struct knot_base {
+	char *treeptr;		/* its real path */
+	char tree[SILO_OID_MAX_HEXSZ + 1];
+	char *dir;		/* <cache>/bases/<tree> */
+	int expanded;
+};
+
+/* Read the base at TREEPTR_PATH (SILO_EINVALID: no base). */
+int knot_base_open(struct knot_base *b, const char *treeptr_path);
+/* Expand it into b->dir unless the cache holds it already. */
+int knot_base_expand(struct knot_base *b, const char *silo_option);
+void knot_base_release(struct knot_base *b);
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);

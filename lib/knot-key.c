@@ -509,7 +509,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 
 /* ---- keys ---- */
 
-static int sha256_hex(char out[65], const char *text, size_t len)
+int knot_sha256_hex(char out[65], const void *text, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0, i;
@@ -764,7 +764,7 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	if (!ret && t->build_deps)
 		ret = strbuf_addf(&sb, "build-deps %s\n", t->build_deps);
 	if (!ret)
-		ret = sha256_hex(t->key, sb.buf, sb.len);
+		ret = knot_sha256_hex(t->key, sb.buf, sb.len);
 	if (ret < 0) {
 		strbuf_release(&sb);
 		return ret;

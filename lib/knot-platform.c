@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -47,17 +48,34 @@ static char *os_release_value(const char *text, const char *key)
 
 int silo_knot_platform_detect(struct silo_knot_platform *out)
 {
-	const char *path = "/etc/os-release";
+	return knot_platform_of(out, "/");
+}
+
+int knot_platform_of(struct silo_knot_platform *out, const char *root)
+{
 	struct utsname u;
-	char *text = NULL;
+	struct stat st;
+	char *text = NULL, *path;
 	size_t len;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (access(path, F_OK) != 0)
-		path = "/usr/lib/os-release";
-	if ((ret = fs_read_file(&text, &len, path, 1 << 20)) < 0)
-		return silo__error_wrap("cannot tell the platform");
+	/* In another root, a symlink is not followed (it may lead out of
+	 * it): base-files' own file is read instead. */
+	if (!(path = fs_join(root, "etc/os-release")))
+		return silo__error_oom();
+	if (strcmp(root, "/") ? lstat(path, &st) != 0 || !S_ISREG(st.st_mode) : access(path, F_OK) != 0) {
+		free(path);
+		if (!(path = fs_join(root, "usr/lib/os-release")))
+			return silo__error_oom();
+	}
+	ret = fs_read_file(&text, &len, path, 1 << 20);
+	if (ret < 0) {
+		silo__error_wrap("cannot tell the platform of '%s'", root);
+		free(path);
+		return ret;
+	}
+	free(path);
 	out->id = os_release_value(text, "ID");
 	out->version_id = os_release_value(text, "VERSION_ID");
 	out->codename = os_release_value(text, "VERSION_CODENAME");

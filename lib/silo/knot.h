@@ -114,6 +114,33 @@ struct silo_knot_platform {
 SILO_EXTERN int silo_knot_platform_detect(struct silo_knot_platform *out);
 SILO_EXTERN void silo_knot_platform_release(struct silo_knot_platform *p);
 
+/* ---- bases (knot-base.1.scd) ---- */
+
+/* The Debian archive bases come from unless told otherwise. */
+#define SILO_KNOT_BASE_MIRROR "http://deb.debian.org/debian"
+
+struct silo_knot_base_options {
+	const char *suite;	/* bookworm, trixie, ... */
+	const char *variant;	/* mmdebstrap's; NULL: minbase */
+	const char *packages;	/* more packages, separated by commas or spaces; or NULL */
+	const char *mirror;	/* NULL: SILO_KNOT_BASE_MIRROR */
+	const char *silo;	/* a silo to use instead of SILO.json's */
+	int force;		/* replace a treeptr naming another tree */
+	const char *tool;	/* provenance: "knot 0.1.0" */
+};
+
+struct silo_treeptr;
+
+/*
+ * Make a Debian root file system of O->suite with mmdebstrap, with
+ * SOURCE_DATE_EPOCH the date of the archive's Release file, store it
+ * as a tree (kind tree) and write its treeptr at TREEPTR_PATH with the
+ * provenance of knot-base(1).  *out (may be NULL) receives the treeptr.
+ * SILO_ENET: the archive cannot be reached.
+ */
+SILO_EXTERN int silo_knot_base_make(struct silo_treeptr *out, const char *treeptr_path,
+				    const struct silo_knot_base_options *o);
+
 /* The SHA-256 (hex) of the installed package list ("dpkg-query -W"
  * lines, sorted), and the number of packages; "none" and 0 where dpkg
  * is missing. */
