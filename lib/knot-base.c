@@ -16,6 +16,7 @@
 #include "http.h"
 #include "strbuf.h"
 #include "silo/medo.h"
+#include "silo/medo-tree.h"
 #include "silo/remote.h"
 #include "silo/store.h"
 #include "silo/tree.h"
@@ -487,6 +488,56 @@ out:
 
 /* ---- a base as the root of boxes ---- */
 
+/* A name the platform puts in a path (<distro>/<codename>). */
+static int path_word(const char *s)
+{
+	return valid_word(s, "-._+~") && strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* The os-release of the tree TREEPTR_PATH names, read from the tree:
+ * etc/os-release when it is a file, else usr/lib/os-release. */
+static int tree_platform(struct silo_knot_platform *out, const char *treeptr_path)
+{
+	static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
+	struct silo_medo_tree_node node;
+	silo_medo_tree *t = NULL;
+	char *text = NULL;
+	size_t i, len;
+	int fd = -1, ret;
+
+	if ((ret = silo_medo_tree_open(&t, treeptr_path, NULL, NULL, NULL)) < 0)
+		return ret;
+	for (i = 0; i < 2; i++) {
+		ret = silo_medo_tree_lookup(t, paths[i], &node);
+		if (ret == 0 && node.mode != SILO_MODE_FILE && node.mode != SILO_MODE_EXEC)
+			ret = SILO_ENOTFOUND;
+		if (ret != SILO_ENOTFOUND)
+			break;
+		silo_error_clear();
+	}
+	if (ret == SILO_ENOTFOUND)
+		ret = silo__error_set(SILO_EINVALID, "'%s': the base has no os-release "
+				      "(etc/os-release, usr/lib/os-release)", treeptr_path);
+	if (ret < 0 || (ret = knot_memfd(&fd)) < 0 ||
+	    (ret = silo_medo_tree_cat(t, node.node, fd, paths[i])) < 0 ||
+	    (ret = knot_read_back(&text, &len, fd)) < 0)
+		goto out;
+	if ((ret = knot_platform_parse(out, text)) < 0)
+		goto out;
+	if (!path_word(out->id) || !path_word(out->codename) || !path_word(out->version_id)) {
+		ret = silo__error_set(SILO_EINVALID, "'%s': the base's %s names the platform "
+				      "'%s %s %s', which is no name of a directory", treeptr_path,
+				      paths[i], out->id, out->version_id, out->codename);
+		silo_knot_platform_release(out);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	silo_medo_tree_free(t);
+	return ret;
+}
+
 int knot_base_open(struct knot_base *b, const char *treeptr_path)
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
@@ -499,6 +550,10 @@ int knot_base_open(struct knot_base *b, const char *treeptr_path)
 	if (!silo_treeptr_is_tree(&tp) || !silo_treeptr_provenance(&tp, "base-format")) {
 		ret = silo__error_set(SILO_EINVALID, "'%s' is no base: a base is a tree made by "
 				      "knot base (its provenance has no base-format)", treeptr_path);
+		goto out;
+	}
+	if ((ret = tree_platform(&b->platform, treeptr_path)) < 0) {
+		silo__error_wrap("the base '%s'", treeptr_path);
 		goto out;
 	}
 	silo_oid_to_hex(b->tree, &tp.tree);
@@ -548,6 +603,7 @@ int knot_base_expand(struct knot_base *b, const char *silo_option)
 
 void knot_base_release(struct knot_base *b)
 {
+	silo_knot_platform_release(&b->platform);
 	free(b->treeptr);
 	free(b->dir);
 	memset(b, 0, sizeof(*b));

@@ -150,8 +150,9 @@ int knot_env_text(struct strbuf *sb, const struct silo_knot_recipe *r);
  * none); both owned by the caller.  No dpkg-query is an error. */
 int knot_package_versions(char **versions, char **missing, char *const *names, size_t n);
 
-/* The box settings of a recipe under CFG, as the key records them. */
-char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
+/* The box settings of a recipe under CFG, as the key records them;
+ * BASED: its box is rooted in a base. */
+char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed, int based);
 
 /* How recipes are read: in the box or on the host, within LIMITS. */
 struct knot_reading {
@@ -248,6 +249,8 @@ int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 
 /* The platform of the root file system ROOT ("/": this machine's). */
 int knot_platform_of(struct silo_knot_platform *out, const char *root);
+/* The platform the os-release TEXT names (uname -m its architecture). */
+int knot_platform_parse(struct silo_knot_platform *out, const char *text);
 
 /* A base (knot-base.c) as the root of boxes: its treeptr, its tree id,
  * and where the cache keeps it expanded, shared read-only by builds. */
@@ -255,6 +258,8 @@ struct knot_base {
 	char *treeptr;		/* its real path */
 	char tree[SILO_OID_MAX_HEXSZ + 1];
 	char *dir;		/* <cache>/bases/<tree> */
+	/* from its own os-release */
+	struct silo_knot_platform platform;
 	int expanded;
 };
 

@@ -53,7 +53,6 @@ int silo_knot_platform_detect(struct silo_knot_platform *out)
 
 int knot_platform_of(struct silo_knot_platform *out, const char *root)
 {
-	struct utsname u;
 	struct stat st;
 	char *text = NULL, *path;
 	size_t len;
@@ -70,16 +69,23 @@ int knot_platform_of(struct silo_knot_platform *out, const char *root)
 			return silo__error_oom();
 	}
 	ret = fs_read_file(&text, &len, path, 1 << 20);
-	if (ret < 0) {
-		silo__error_wrap("cannot tell the platform of '%s'", root);
-		free(path);
-		return ret;
-	}
 	free(path);
+	if (ret < 0)
+		return silo__error_wrap("cannot tell the platform of '%s'", root);
+	ret = knot_platform_parse(out, text);
+	free(text);
+	return ret;
+}
+
+int knot_platform_parse(struct silo_knot_platform *out, const char *text)
+{
+	struct utsname u;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
 	out->id = os_release_value(text, "ID");
 	out->version_id = os_release_value(text, "VERSION_ID");
 	out->codename = os_release_value(text, "VERSION_CODENAME");
-	free(text);
 	if (!out->id && !(out->id = strdup("linux")))
 		goto oom;
 	if (!out->version_id && !(out->version_id = strdup("unknown")))
