@@ -608,3 +608,87 @@ void knot_base_release(struct knot_base *b)
 	free(b->dir);
 	memset(b, 0, sizeof(*b));
 }
+
+/* ---- layers: a base and more packages ---- */
+
+int knot_layer_ensure(char **out, const struct knot_base *base, const char *packages,
+		      const char *medo_dir, const char *silo_option, const char *tool)
+{
+	struct silo_knot_base_options o = { 0 };
+	struct silo_treeptr bt = SILO_TREEPTR_INIT, lt = SILO_TREEPTR_INIT;
+	char *deps = NULL, *all = NULL, *both = NULL, *path = NULL, *text = NULL, hash[65];
+	const char *v, *w, *release;
+	int ret;
+
+	*out = NULL;
+	if ((ret = silo_treeptr_load(&bt, base->treeptr)) < 0 ||
+	    (ret = package_list(&deps, packages)) < 0)
+		goto out;
+	o.suite = silo_treeptr_provenance(&bt, "suite");
+	o.variant = silo_treeptr_provenance(&bt, "variant");
+	o.mirror = silo_treeptr_provenance(&bt, "mirror");
+	release = silo_treeptr_provenance(&bt, "release-sha256");
+	if (!o.suite || !o.variant || !o.mirror || !release ||
+	    !(v = silo_treeptr_provenance(&bt, "packages"))) {
+		ret = silo__error_set(SILO_EINVALID, "'%s': its provenance does not say how it was "
+				      "made (suite, variant, mirror, packages, release-sha256): no "
+				      "layer can be made of it", base->treeptr);
+		goto out;
+	}
+	if (!(both = knot_format("%s,%s", v, deps)) ||
+	    !(text = knot_format("knot-layer 1\nbase %s\npackages %s\n", base->tree, deps))) {
+		ret = silo__error_oom();
+		goto out;
+	}
+	if ((ret = package_list(&all, both)) < 0 || (ret = knot_sha256_hex(hash, text, strlen(text))) < 0)
+		goto out;
+	if (!(path = knot_format("%s/layers/%s/%s/%.16s" SILO_TREEPTR_SUFFIX, medo_dir,
+				 base->platform.id, base->platform.codename, hash))) {
+		ret = silo__error_oom();
+		goto out;
+	}
+	/* Made already (by this build or another): used as it is. */
+	if (silo_treeptr_load(&lt, path) == 0 && (v = silo_treeptr_provenance(&lt, "layer-base")) &&
+	    !strcmp(v, base->tree) && (w = silo_treeptr_provenance(&lt, "layer-packages")) &&
+	    !strcmp(w, deps)) {
+		*out = path;
+		path = NULL;
+		goto out;
+	}
+	silo_error_clear();
+	silo_treeptr_release(&lt);
+	o.packages = all;
+	o.silo = silo_option;
+	o.tool = tool;
+	o.force = 1;
+	if ((ret = silo_knot_base_make(&lt, path, &o)) < 0) {
+		silo__error_wrap("cannot make the layer of the base '%s' with %s", base->treeptr, deps);
+		goto out;
+	}
+	/* The same archive as the base's, or the layer would not be that
+	 * base and these packages. */
+	if (strcmp(silo_treeptr_provenance(&lt, "release-sha256"), release)) {
+		unlink(path);
+		ret = silo__error_set(SILO_ERROR, "cannot make the layer of the base '%s' with %s: the "
+				      "archive %s changed since the base was made (its Release file "
+				      "was %s, is %s): make the base again (knot base)",
+				      base->treeptr, deps, o.mirror, release,
+				      silo_treeptr_provenance(&lt, "release-sha256"));
+		goto out;
+	}
+	if ((ret = silo_treeptr_set_provenance(&lt, "layer-base", base->tree)) < 0 ||
+	    (ret = silo_treeptr_set_provenance(&lt, "layer-packages", deps)) < 0 ||
+	    (ret = silo_treeptr_save(&lt, path)) < 0)
+		goto out;
+	*out = path;
+	path = NULL;
+out:
+	silo_treeptr_release(&bt);
+	silo_treeptr_release(&lt);
+	free(deps);
+	free(all);
+	free(both);
+	free(path);
+	free(text);
+	return ret;
+}

@@ -751,6 +751,7 @@ struct build_facts {
 	time_t start, end;
 	double seconds;
 	char log_id[SILO_OID_MAX_HEXSZ + 1];
+	char layer[SILO_OID_MAX_HEXSZ + 1];	/* the layer's tree id, or "" */
 };
 
 static char *builder_name(void)
@@ -817,6 +818,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_prov(tp, "root", t->base ? "base" : "host")) < 0 ||
 	    (t->base && (ret = set_prov(tp, "base", t->base_tree)) < 0) ||
 	    (t->base && (ret = set_prov(tp, "base-treeptr", strrchr(t->base, '/') + 1)) < 0) ||
+	    (f->layer[0] && (ret = set_prov(tp, "layer", f->layer)) < 0) ||
 	    /* the host's packages, when it is the host's system */
 	    (!t->base && (ret = set_prov(tp, "base-packages", base ? base : o->base_packages)) < 0) ||
 	    (ret = set_prov(tp, "command", o->command ? o->command : "knot build")) < 0 ||
@@ -1043,8 +1045,23 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 		goto out;
 	}
 	set_phase(o, "fetch");
-	if (t->base && ((ret = knot_base_open(&base, t->base)) < 0 ||
-			(ret = knot_base_expand(&base, silo_knot_set_silo(set))) < 0))
+	if (t->base && (ret = knot_base_open(&base, t->base)) < 0)
+		goto out;
+	/* WEDGE_BUILD_DEPS in a base: its layer with them, made once. */
+	if (t->base && t->build_deps) {
+		char *layer = NULL;
+		if ((ret = ensure_derived(t)) < 0 ||
+		    (ret = knot_layer_ensure(&layer, &base, t->build_deps, t->derived_medo,
+					     silo_knot_set_silo(set), o->tool)) < 0)
+			goto out;
+		knot_base_release(&base);
+		ret = knot_base_open(&base, layer);
+		free(layer);
+		if (ret < 0)
+			goto out;
+		memcpy(f.layer, base.tree, sizeof(f.layer));
+	}
+	if (t->base && (ret = knot_base_expand(&base, silo_knot_set_silo(set))) < 0)
 		goto out;
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
 	    (ret = run_env(&env, t, &w, unboxed)) < 0 ||

@@ -269,6 +269,17 @@ int knot_base_open(struct knot_base *b, const char *treeptr_path);
 int knot_base_expand(struct knot_base *b, const char *silo_option);
 void knot_base_release(struct knot_base *b);
 
+/*
+ * The layer of BASE with PACKAGES (Debian package names separated by
+ * spaces or commas): a base made as BASE was (suite, variant, mirror)
+ * with its packages and these, from the same state of the archive,
+ * stored once as MEDO_DIR/layers/<distro>/<codename>/<hash>.treeptr
+ * (HASH of BASE's tree id and the packages); *out its path.  An
+ * archive that changed since BASE was made is an error.
+ */
+int knot_layer_ensure(char **out, const struct knot_base *base, const char *packages,
+		      const char *medo_dir, const char *silo_option, const char *tool);
+
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);
 

@@ -766,8 +766,25 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		return ret;
 	if (!(t->box = knot_box_settings(r, set->unboxed, t->base != NULL)))
 		return silo__error_oom();
-	/* In a base, the host's packages decide nothing. */
-	if (r->n_build_deps && !t->base &&
+	/* In a base, the host's packages decide nothing: the build runs in
+	 * a layer, the base and these packages (knot-base.c). */
+	if (r->n_build_deps && t->base) {
+		struct strbuf words = STRBUF_INIT;
+		char **sorted = calloc(r->n_build_deps, sizeof(*sorted));
+		if (!sorted)
+			return silo__error_oom();
+		memcpy(sorted, r->build_deps, r->n_build_deps * sizeof(*sorted));
+		qsort(sorted, r->n_build_deps, sizeof(*sorted), knot_cmp_strings);
+		for (i = 0, ret = 0; !ret && i < r->n_build_deps; i++)
+			if (!i || strcmp(sorted[i], sorted[i - 1]))
+				ret = strbuf_addf(&words, "%s%s", words.len ? " " : "", sorted[i]);
+		free(sorted);
+		if (ret < 0) {
+			strbuf_release(&words);
+			return ret;
+		}
+		t->build_deps = strbuf_detach(&words);
+	} else if (r->n_build_deps &&
 	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
 					 r->n_build_deps)) < 0)
 		return silo__error_wrap("recipe '%s'", r->dir);
@@ -836,7 +853,7 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	}
 	/* The host packages the recipe declares, as installed here. */
 	if (!ret && t->build_deps)
-		ret = strbuf_addf(&sb, "build-deps %s\n", t->build_deps);
+		ret = strbuf_addf(&sb, t->base ? "layer %s\n" : "build-deps %s\n", t->build_deps);
 	if (!ret)
 		ret = knot_sha256_hex(t->key, sb.buf, sb.len);
 	if (ret < 0) {

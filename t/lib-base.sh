@@ -37,6 +37,13 @@ base_make() {
 		"${2:-$BASE_SUITE}" "$1/b.medo/base.treeptr"
 }
 
+# ARCHIVE: the Debian archive answers (to make bases and layers afresh).
+BASE_MIRROR=http://deb.debian.org/debian
+test_lazy_prereq ARCHIVE '
+	curl -sf --max-time 30 -o /dev/null $BASE_MIRROR/dists/$BASE_SUITE/InRelease ||
+	{ echo "the Debian archive $BASE_MIRROR cannot be reached"; false; }
+'
+
 # BASE: the test base is cached, or can be made here (mmdebstrap, the
 # Debian archive; as a user, subordinate ids for --mode=unshare).
 base_reason=

@@ -4,11 +4,7 @@ test_description='knot base makes a Debian root with mmdebstrap, reproducibly, a
 . "$TEST_DIRECTORY/lib-knot.sh"
 . "$TEST_DIRECTORY/lib-base.sh"
 
-MIRROR=http://deb.debian.org/debian
-test_lazy_prereq ARCHIVE '
-	curl -sf --max-time 30 -o /dev/null $MIRROR/dists/$BASE_SUITE/InRelease ||
-	{ echo "the Debian archive $MIRROR cannot be reached"; false; }
-'
+MIRROR=$BASE_MIRROR
 
 field() {
 	sed -n "s/^    \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" "$2"

@@ -137,6 +137,43 @@ test_expect_success BASE 'in a base, the host'"'"'s packages change no key' '
 	test_cmp base1 base2
 '
 
+test_expect_success BASE,BOX,ARCHIVE 'WEDGE_BUILD_DEPS in a base: a layer, made once, is the root' '
+	knot_recipe_make layered "grep -c ^ID= /etc/os-release >>data.txt" "WEDGE_BUILD_DEPS=\"grep\"" &&
+	knot_recipe_make layered2 "grep -c ^ID= /etc/os-release >>data.txt" "WEDGE_BUILD_DEPS=grep" &&
+	knot key --explain --base=deps/bases.medo/tiny.treeptr deps/source.medo/layered >out &&
+	grep "^layer " out >actual &&
+	echo "layer grep" >expect &&
+	test_cmp expect actual &&
+	knot build --base=deps/bases.medo/tiny.treeptr deps/source.medo/layered &&
+	t=deps/derived.medo/debian/bookworm/layered-1.0.treeptr &&
+	medo cat $t share/data.txt >actual &&
+	printf "source of layered 1.0\n1\n" >expect &&
+	test_cmp expect actual &&
+	ls deps/derived.medo/layers/debian/bookworm >layers &&
+	test_line_count = 1 layers &&
+	l=deps/derived.medo/layers/debian/bookworm/$(cat layers) &&
+	cp $l layer-before &&
+	for f in layer-base layer-packages packages suite variant; do
+		echo "$f $(field $f $l)" || return 1
+	done >actual &&
+	cat >expect <<-EOF &&
+	layer-base $(tree_of deps/bases.medo/tiny.treeptr)
+	layer-packages grep
+	packages base-files,bash,coreutils,grep
+	suite bookworm
+	variant extract
+	EOF
+	test_cmp expect actual &&
+	field layer $t >actual &&
+	tree_of $l >expect &&
+	test_cmp expect actual &&
+	# the same base and packages: the same layer, not made again
+	knot build --base=deps/bases.medo/tiny.treeptr --derived=deps/derived.medo deps/source.medo/layered2 &&
+	ls deps/derived.medo/layers/debian/bookworm >actual &&
+	test_cmp layers actual &&
+	test_cmp layer-before $l
+'
+
 test_expect_success 'a missing, corrupt or non-base treeptr: a clear error, no build' '
 	knot_setup &&
 	knot_recipe_make plain "true" &&
