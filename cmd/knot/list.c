@@ -59,9 +59,10 @@ int cmd_knot_list(int argc, const char **argv)
 			printf("%s %s %s %s\n", t->recipe->name, t->version, t->key, state_name(state));
 			continue;
 		}
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s++}",
 				"name", t->recipe->name, "version", t->version, "key", t->key,
-				"state", state_name(state), "treeptr", t->derived_treeptr)) < 0)
+				"state", state_name(state), "treeptr", t->derived_treeptr,
+				"platform", t->platform->id, "/", t->platform->codename)) < 0)
 			status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	}
 	for (i = 0; i < silo_knot_set_absent_count(set); i++) {
