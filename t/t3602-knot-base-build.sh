@@ -189,6 +189,15 @@ test_expect_success 'a missing, corrupt or non-base treeptr: a clear error, no b
 	! test -e deps/derived.medo/$(knot_platform_dir)/plain-1.0.treeptr
 '
 
+test_expect_success 'a WEDGE_BASE that names no treeptr is a problem of the recipe' '
+	knot_recipe_make nobase "true" "WEDGE_BASE=bases/tiny" &&
+	test_expect_code 5 knot validate deps/source.medo/nobase 2>err &&
+	grep -q "WEDGE_BASE must name a treeptr (a path ending in .treeptr), not '\''bases/tiny'\''" err &&
+	knot_recipe_make gonebase "true" "WEDGE_BASE=../../bases.medo/gone.treeptr" &&
+	test_expect_code 3 knot key deps/source.medo/gonebase 2>err &&
+	grep -q "^knot: error: recipe .*gonebase'\'': cannot read its base .*gone.treeptr'\'': No such file or directory$" err
+'
+
 test_expect_success BOX 'without a base, the provenance says the host' '
 	knot build deps/source.medo/plain &&
 	field root $(knot_derived plain 1.0) >actual &&
