@@ -23,7 +23,8 @@ set -e
 # a scratch root and reads them back); jq: examples of the manual pages;
 # diffutils: medo diff -p runs diff -u.  xfsprogs: a file system with
 # reflinks (medo expand shares the blocks of identical files), made
-# and loop-mounted where the tests run as root.
+# and loop-mounted where the tests run as root.  mmdebstrap (with its
+# uidmap, for unprivileged users): knot base makes Debian roots with it.
 # chromium and tidy: the pages of medo web and knot reports, loaded in a headless browser
 # and checked by an HTML validator.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
@@ -31,7 +32,7 @@ libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq
-chromium tidy diffutils xfsprogs"
+chromium tidy diffutils xfsprogs mmdebstrap uidmap"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"
