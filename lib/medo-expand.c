@@ -102,6 +102,12 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 		*state = S_ISDIR(st.st_mode) && dir_is_empty(dest) == 1 ? DEST_EMPTY : DEST_OTHER;
 		return 0;
 	}
+	if (tp->kind == SILO_TREEPTR_IMAGE) {
+		if ((ret = medo_image_matches(tp, dest)) < 0)
+			return ret;
+		*state = ret ? DEST_SAME : DEST_OTHER;
+		return 0;
+	}
 	if ((ret = medo_file_blob_id(&id, tp->object.format, dest)) < 0)
 		return ret;
 	*state = silo_oid_equal(&id, &tp->object) ? DEST_SAME : DEST_OTHER;
@@ -363,7 +369,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, &tp,
 					  opts->on_warning, opts->payload)) < 0)
 		goto out;
-	if (tp.kind != SILO_TREEPTR_TREE) {
+	if (tp.kind != SILO_TREEPTR_TREE && tp.kind != SILO_TREEPTR_IMAGE) {
 		if ((ret = silo_stream_open(&st, s, &tp.object)) < 0)
 			goto out;
 		/* Inflating and checking the object on a second core while
@@ -382,6 +388,8 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if (tp.kind == SILO_TREEPTR_TREE)
 		ret = medo_tree_write(s, &tp, new_path, treeptr_path, opts->on_bytes,
 				      opts->payload);
+	else if (tp.kind == SILO_TREEPTR_IMAGE)
+		ret = medo_image_write(s, &tp, new_path, treeptr_path);
 	else
 		ret = write_checked(st, &tp, new_path, treeptr_path, opts);
 	if (ret < 0)

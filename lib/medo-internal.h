@@ -119,4 +119,22 @@ int medo_tree_write(silo *s, const struct silo_treeptr *tp, const char *new_path
 int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 			 const char *full, int perm);
 
+/* ---- images (medo-image.c) ---- */
+
+/* Store the docker-archive or OCI archive PATH in S (layers as trees,
+ * tar records, blobs; treeptr(5), kind image): TP's kind, object and
+ * size are set, and SHA (65 bytes) gets the archive's sha256.  The
+ * archive is written again from S into a hash before this returns: it
+ * must be the archive added. */
+int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[65]);
+
+/* Write the archive TP (kind image) names at NEW_PATH, a file that does
+ * not exist yet; its size and sha256 are checked, and each layer's. */
+int medo_image_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
+		     const char *treeptr_path);
+
+/* 1 if the file PATH has the sha256 TP's provenance records, else 0;
+ * negative if it cannot be read. */
+int medo_image_matches(const struct silo_treeptr *tp, const char *path);
+
 #endif

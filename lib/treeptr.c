@@ -24,11 +24,12 @@ static const char *const kind_names[] = {
 	[SILO_TREEPTR_ARCHIVE] = "archive",
 	[SILO_TREEPTR_OPAQUE] = "opaque",
 	[SILO_TREEPTR_TREE] = "tree",
+	[SILO_TREEPTR_IMAGE] = "image",
 };
 
 const char *silo_treeptr_kind_name(int kind)
 {
-	if (kind < SILO_TREEPTR_TAR || kind > SILO_TREEPTR_TREE)
+	if (kind < SILO_TREEPTR_TAR || kind > SILO_TREEPTR_IMAGE)
 		return NULL;
 	return kind_names[kind];
 }
@@ -37,7 +38,7 @@ int silo_treeptr_kind_from_name(const char *name)
 {
 	int k;
 
-	for (k = SILO_TREEPTR_TAR; k <= SILO_TREEPTR_TREE; k++)
+	for (k = SILO_TREEPTR_TAR; k <= SILO_TREEPTR_IMAGE; k++)
 		if (!strcmp(kind_names[k], name))
 			return k;
 	return 0;
@@ -130,10 +131,10 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 
 	v = json_object_get(doc, "kind");
 	if (!json_is_string(v))
-		return field_error(name, "kind", "\"tar\", \"archive\", \"opaque\" or \"tree\"", v);
+		return field_error(name, "kind", "\"tar\", \"archive\", \"opaque\", \"tree\" or \"image\"", v);
 	if (!(tp->kind = silo_treeptr_kind_from_name(json_string_value(v))))
 		return silo__error_set(SILO_EINVALID,
-			"'%s': field 'kind': expected \"tar\", \"archive\", \"opaque\" or \"tree\", not \"%.40s\"",
+			"'%s': field 'kind': expected \"tar\", \"archive\", \"opaque\", \"tree\" or \"image\", not \"%.40s\"",
 			name, json_string_value(v));
 
 	if ((ret = parse_id(&tp->object, doc, "object", format, name)) < 0)
@@ -155,7 +156,8 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 			return ret;
 	} else if (json_object_get(doc, "tree")) {
 		return silo__error_set(SILO_EINVALID,
-			"'%s': field 'tree': not expected for kind \"opaque\"", name);
+			"'%s': field 'tree': not expected for kind \"%s\"", name,
+			silo_treeptr_kind_name(tp->kind));
 	}
 
 	if (tp->kind == SILO_TREEPTR_TREE && (ret = parse_packs(doc, format, name)) < 0)
