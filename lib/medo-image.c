@@ -28,6 +28,7 @@
 #include "medo-internal.h"
 #include "strbuf.h"
 #include "tar-header.h"
+#include "tree-pack-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -235,11 +236,21 @@ struct image_add {
 	size_t n_layers, alloc_layers;
 	uint64_t opaque_layers;
 	uint64_t record_bytes;	/* the tar records' sizes, for --verbose */
+	silo_oid *blobs;	/* every blob a record names */
+	size_t n_blobs, alloc_blobs;
 };
 
+/* Store D (N bytes) as a blob the image keeps. */
 static int put_blob(struct image_add *a, silo_oid *id, const void *d, size_t n)
 {
-	return silo_writer_put_buffer(id, a->w, d, n);
+	int ret = silo_writer_put_buffer(id, a->w, d, n);
+
+	if (ret < 0)
+		return ret;
+	if (ALLOC_GROW(a->blobs, a->n_blobs + 1, a->alloc_blobs) < 0)
+		return silo__error_oom();
+	a->blobs[a->n_blobs++] = *id;
+	return 0;
 }
 
 struct mem_src {
@@ -398,7 +409,7 @@ static int layer_record(struct image_add *a, struct image_layer *ly, const unsig
 	if (!ret)
 		ret = strbuf_addch(&ops, OP_END);
 	if (!ret && (ret = record_finish(&rec, &rec_len, &ops)) == 0 &&
-	    (ret = put_blob(a, &ly->record, rec, rec_len)) == 0) {
+	    (ret = silo_writer_put_buffer(&ly->record, a->w, rec, rec_len)) == 0) {
 		ly->record_len = rec_len;
 		a->record_bytes += rec_len;
 	}
@@ -748,6 +759,120 @@ static int image_record(char **out, size_t *len, const struct image_add *a, cons
 	return bad ? silo__error_oom() : 0;
 }
 
+
+/* ---- the tree of everything an image keeps ---- */
+
+/*
+ * So that reachability (closure.c) keeps an image whole by walking one
+ * tree, and git can read it, the image's objects are named by a git tree
+ * (treeptr(5)):
+ *
+ *	blobs/<hex>		every blob a tar record names
+ *	image			the image record
+ *	layers/NNNN/record	a layer's tar record
+ *	layers/NNNN/rootfs	its tree (absent when it has no leaf)
+ *	layers/NNNN/sizes	its size table
+ *	record			the archive's own tar record
+ *
+ * Names are chosen so that their order is git's.
+ */
+struct keep {
+	struct tp_obj *v;
+	size_t n, alloc;
+};
+
+static int keep_add(struct keep *k, int format, const struct strbuf *data, silo_oid *id)
+{
+	struct tp_obj *o;
+	int ret;
+
+	if ((ret = silo_oid_hash_buffer(id, format, SILO_OBJ_TREE, data->buf, data->len)) < 0)
+		return ret;
+	for (size_t i = 0; i < k->n; i++)
+		if (silo_oid_equal(&k->v[i].id, id))
+			return 0;
+	if (ALLOC_GROW(k->v, k->n + 1, k->alloc) < 0)
+		return silo__error_oom();
+	o = &k->v[k->n];
+	memset(o, 0, sizeof(*o));
+	if (!(o->data = malloc(data->len ? data->len : 1)))
+		return silo__error_oom();
+	memcpy(o->data, data->buf, data->len);
+	o->len = data->len;
+	o->id = *id;
+	o->type = SILO_OBJ_TREE;
+	k->n++;
+	return 0;
+}
+
+static int tree_entry(struct strbuf *t, int is_tree, const char *name, const silo_oid *id)
+{
+	int ret = strbuf_addf(t, "%s %s", is_tree ? "40000" : "100644", name);
+
+	if (!ret)
+		ret = strbuf_addch(t, '\0');
+	return ret < 0 ? ret : strbuf_add(t, id->hash, silo_oid_rawsz(id->format));
+}
+
+static int by_oid(const void *a, const void *b)
+{
+	return memcmp(((const silo_oid *)a)->hash, ((const silo_oid *)b)->hash,
+		      SILO_OID_MAX_RAWSZ);
+}
+
+static int keep_tree(silo_oid *root, struct image_add *a, const silo_oid *image,
+		     const silo_oid *outer)
+{
+	int format = silo_object_format(a->s);
+	struct keep k = { NULL, 0, 0 };
+	struct strbuf t = STRBUF_INIT, layers = STRBUF_INIT;
+	silo_oid blobs_id, layers_id, sub, empty;
+	char hex[SILO_OID_MAX_HEXSZ + 1], name[24];
+	int ret;
+
+	if ((ret = silo_oid_hash_buffer(&empty, format, SILO_OBJ_TREE, "", 0)) < 0)
+		return ret;
+	qsort(a->blobs, a->n_blobs, sizeof(*a->blobs), by_oid);
+	for (size_t i = 0; i < a->n_blobs && !ret; i++)
+		if (!i || !silo_oid_equal(&a->blobs[i], &a->blobs[i - 1]))
+			ret = tree_entry(&t, 0, silo_oid_to_hex(hex, &a->blobs[i]), &a->blobs[i]);
+	if (!ret && t.len)
+		ret = keep_add(&k, format, &t, &blobs_id);
+	for (size_t i = 0; i < a->n_layers && !ret; i++) {
+		const struct image_layer *ly = &a->layers[i];
+		strbuf_reset(&t);
+		snprintf(name, sizeof(name), "%04zu", i);
+		if ((ret = tree_entry(&t, 0, "record", &ly->record)) < 0 ||
+		    (!silo_oid_equal(&ly->tree, &empty) &&
+		     (ret = tree_entry(&t, 1, "rootfs", &ly->tree)) < 0) ||
+		    (ret = tree_entry(&t, 0, "sizes", &ly->sizes)) < 0 ||
+		    (ret = keep_add(&k, format, &t, &sub)) < 0)
+			break;
+		ret = tree_entry(&layers, 1, name, &sub);
+	}
+	if (!ret && layers.len)
+		ret = keep_add(&k, format, &layers, &layers_id);
+	strbuf_reset(&t);
+	if (!ret && a->n_blobs)
+		ret = tree_entry(&t, 1, "blobs", &blobs_id);
+	if (!ret)
+		ret = tree_entry(&t, 0, "image", image);
+	if (!ret && layers.len)
+		ret = tree_entry(&t, 1, "layers", &layers_id);
+	if (!ret && (ret = tree_entry(&t, 0, "record", outer)) == 0)
+		ret = keep_add(&k, format, &t, root);
+	if (!ret && silo_has_object(a->s, root) != 1) {
+		silo_error_clear();
+		ret = pack_write_objects(a->s, k.v, k.n);
+	}
+	for (size_t i = 0; i < k.n; i++)
+		free(k.v[i].data);
+	free(k.v);
+	strbuf_release(&t);
+	strbuf_release(&layers);
+	return ret;
+}
+
 /* ---- reading a record back ---- */
 
 struct image_info {
@@ -996,6 +1121,7 @@ static int write_layer(struct sink *k, silo *s, const struct image_info *info, u
 {
 	const struct image_layer *ly;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
+	silo_oid empty;
 	char got[65];
 	int ret;
 
@@ -1005,7 +1131,9 @@ static int write_layer(struct sink *k, silo *s, const struct image_info *info, u
 	ly = &info->layers[i];
 	if (k->layer)
 		return silo__error_set(SILO_ECORRUPT, "a layer's record names a layer");
-	if ((ret = silo_tree_load(&l, s, &ly->tree, &ly->sizes, ly->sizes_len)) < 0)
+	if ((ret = silo_oid_hash_buffer(&empty, ly->tree.format, SILO_OBJ_TREE, "", 0)) < 0 ||
+	    (!silo_oid_equal(&ly->tree, &empty) &&
+	     (ret = silo_tree_load(&l, s, &ly->tree, &ly->sizes, ly->sizes_len)) < 0))
 		return ret;
 	if (!(k->layer = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(k->layer, EVP_sha256(), NULL)) {
 		ret = silo__error_oom();
@@ -1341,10 +1469,11 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 	if ((ret = put_bytes(&ops, a.d + r.at, a.len - r.at)) < 0 ||
 	    (ret = strbuf_addch(&ops, OP_END)) < 0 ||
 	    (ret = record_finish(&rec, &rec_len, &ops)) < 0 ||
-	    (ret = put_blob(&a, &outer, rec, rec_len)) < 0 ||
+	    (ret = silo_writer_put_buffer(&outer, a.w, rec, rec_len)) < 0 ||
 	    (ret = image_record(&img, &img_len, &a, sha, format, &outer, rec_len)) < 0 ||
-	    (ret = put_blob(&a, &tp->object, img, img_len)) < 0 ||
-	    (ret = silo_writer_commit(a.w, NULL)) < 0)
+	    (ret = silo_writer_put_buffer(&tp->object, a.w, img, img_len)) < 0 ||
+	    (ret = silo_writer_commit(a.w, NULL)) < 0 ||
+	    (ret = keep_tree(&tp->tree, &a, &tp->object, &outer)) < 0)
 		goto out;
 	tp->kind = SILO_TREEPTR_IMAGE;
 	tp->size = img_len;
@@ -1359,6 +1488,7 @@ out:
 	for (size_t i = 0; i < nm.n; i++)
 		tar_member_release(&nm.v[i]);
 	free(nm.v);
+	free(a.blobs);
 	layers_release(a.layers);
 	silo_writer_free(a.w);
 	strbuf_release(&ops);

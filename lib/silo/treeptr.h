@@ -49,8 +49,9 @@ struct silo_treeptr {
 	int kind;		/* enum silo_treeptr_kind */
 	silo_oid object;	/* the silo object; its format is the treeptr's */
 	uint64_t size;		/* the object's size in bytes */
-	silo_oid tree;		/* git tree id of the unpacked tree; unset
-				   (format 0) for opaque objects */
+	silo_oid tree;		/* git tree id of the unpacked tree; for
+				   kind image the tree of all it keeps;
+				   unset (format 0) for opaque objects */
 	void *doc;		/* private: the whole JSON document */
 };
 
