@@ -132,7 +132,7 @@ int cmd_medo_add(int argc, const char **argv)
 		printf("%s %s %s %s\n", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "wrote",
 		       dest, silo_treeptr_kind_name(tp.kind),
 		       silo_oid_to_hex(hex, &tp.object));
-	else
+	if (!json)
 		ret = FE_EXIT_OK;
 	silo_treeptr_release(&tp);
 out:
