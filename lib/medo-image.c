@@ -432,27 +432,29 @@ static int add_layer(struct image_add *a, struct image_layer *ly, const unsigned
 	silo_oid got;
 	int ret;
 
+	if (asprintf(&what, "%s: %s", a->name, member) < 0)
+		return silo__error_oom();
 	/* The strict reading first: a layer the records cannot describe
 	 * stores nothing. */
-	tar_reader_init(&r, d, n, member);
+	tar_reader_init(&r, d, n, what);
 	while ((ret = tar_reader_next(&r, &m)) > 0)
 		;
 	tar_member_release(&m);
-	if (ret < 0)
+	if (ret < 0) {
+		free(what);
 		return ret;
-
+	}
 	if (asprintf(&scratch, "%s/medo-image-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
-		scratch = NULL;
+		free(what);
 		return silo__error_oom();
 	}
 	if ((ret = cleanup_mkdtemp(scratch)) < 0) {
 		silo__error_wrap("cannot make a scratch directory for '%s'", a->name);
 		free(scratch);
+		free(what);
 		return ret;
 	}
-	if (!(root = fs_join(scratch, "layer")) ||
-	    asprintf(&what, "%s: %s", a->name, member) < 0) {
-		what = NULL;
+	if (!(root = fs_join(scratch, "layer"))) {
 		ret = silo__error_oom();
 		goto out;
 	}
@@ -466,7 +468,7 @@ static int add_layer(struct image_add *a, struct image_layer *ly, const unsigned
 				      what);
 		goto out;
 	}
-	if ((ret = layer_record(a, ly, d, n, &l, member)) < 0)
+	if ((ret = layer_record(a, ly, d, n, &l, what)) < 0)
 		goto out;
 	ly->has_tree = 1;
 out:
@@ -532,11 +534,11 @@ static int json_member(json_t **out, const struct image_add *a, const struct nam
 	json_error_t jerr;
 
 	if (!m)
-		return silo__error_set(SILO_ECORRUPT, "'%s': %s names '%s', which it does not hold",
+		return silo__error_set(SILO_EINVALID, "'%s': %s names '%s', which it does not hold",
 				       a->name, why, name);
 	*out = json_loadb((const char *)a->d + m->data, (size_t)m->size, 0, &jerr);
 	if (!*out)
-		return silo__error_set(SILO_ECORRUPT, "'%s': '%s' is not valid JSON: line %d: %s",
+		return silo__error_set(SILO_EINVALID, "'%s': '%s' is not valid JSON: line %d: %s",
 				       a->name, name, jerr.line, jerr.text);
 	return 0;
 }
@@ -580,7 +582,7 @@ static int check_docker(const struct image_add *a, const struct names *nm)
 	if ((ret = json_member(&man, a, nm, "manifest.json", "the archive")) < 0)
 		return ret;
 	if (!json_is_array(man) || !json_array_size(man)) {
-		ret = silo__error_set(SILO_ECORRUPT, "'%s': manifest.json is not a list of images",
+		ret = silo__error_set(SILO_EINVALID, "'%s': manifest.json is not a list of images",
 				      a->name);
 		goto out;
 	}
@@ -592,7 +594,7 @@ static int check_docker(const struct image_add *a, const struct names *nm)
 
 		layers = json_object_get(img, "Layers");
 		if (!config || !json_is_array(layers)) {
-			ret = silo__error_set(SILO_ECORRUPT,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s': manifest.json: image %zu without Config or Layers", a->name, i);
 			break;
 		}
@@ -611,7 +613,7 @@ static int check_docker(const struct image_add *a, const struct names *nm)
 		}
 		ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
 		if (!json_is_array(ids) || json_array_size(ids) != json_array_size(layers)) {
-			ret = silo__error_set(SILO_ECORRUPT,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s': '%s': rootfs.diff_ids does not list one digest per layer",
 				a->name, config);
 			break;
@@ -621,11 +623,11 @@ static int check_docker(const struct image_add *a, const struct names *nm)
 			const char *hex = digest_hex(json_array_get(ids, k));
 			const struct tar_member *lm = ln ? file_named(nm, ln) : NULL;
 			if (!hex)
-				ret = silo__error_set(SILO_ECORRUPT,
+				ret = silo__error_set(SILO_EINVALID,
 					"'%s': '%s': diff_ids[%zu] is not a sha256 digest",
 					a->name, config, k);
 			else if (!lm)
-				ret = silo__error_set(SILO_ECORRUPT,
+				ret = silo__error_set(SILO_EINVALID,
 					"'%s': manifest.json names layer '%s', which it does not hold",
 					a->name, ln ? ln : "(not a string)");
 			else
@@ -660,7 +662,7 @@ static int check_oci(const struct image_add *a, const struct names *nm)
 		return ret;
 	list = json_object_get(index, "manifests");
 	if (!json_is_array(list)) {
-		ret = silo__error_set(SILO_ECORRUPT, "'%s': index.json has no manifests", a->name);
+		ret = silo__error_set(SILO_EINVALID, "'%s': index.json has no manifests", a->name);
 		goto out;
 	}
 	for (size_t i = 0; i < json_array_size(list) && !ret; i++) {
@@ -668,7 +670,7 @@ static int check_oci(const struct image_add *a, const struct names *nm)
 		char name[128];
 		json_t *layers;
 		if (!hex) {
-			ret = silo__error_set(SILO_ECORRUPT,
+			ret = silo__error_set(SILO_EINVALID,
 				"'%s': index.json: manifests[%zu] without a sha256 digest", a->name, i);
 			break;
 		}
@@ -686,14 +688,14 @@ static int check_oci(const struct image_add *a, const struct names *nm)
 			if (!desc)
 				continue;
 			if (!h) {
-				ret = silo__error_set(SILO_ECORRUPT,
+				ret = silo__error_set(SILO_EINVALID,
 					"'%s': manifest %s: a descriptor without a sha256 digest",
 					a->name, hex);
 				break;
 			}
 			snprintf(bn, sizeof(bn), "blobs/sha256/%s", h);
 			if (!file_named(nm, bn))
-				ret = silo__error_set(SILO_ECORRUPT,
+				ret = silo__error_set(SILO_EINVALID,
 					"'%s': manifest %s names blob %s, which it does not hold",
 					a->name, hex, h);
 		}

@@ -117,7 +117,7 @@ static int is_zero(const unsigned char *b, size_t n)
 
 static int bad(const struct tar_reader *r, uint64_t at, const char *what)
 {
-	return silo__error_set(SILO_ECORRUPT, "'%s': %s at offset %llu", r->name, what,
+	return silo__error_set(SILO_EINVALID, "'%s': %s at offset %llu", r->name, what,
 			       (unsigned long long)at);
 }
 

@@ -17,7 +17,7 @@
  * extended headers ('x', 'g') and GNU long names ('L', 'K') well formed
  * and at most TAR_EXT_MAX bytes; entries that carry no content (links,
  * directories, devices, fifos) declaring a size are refused.  Errors are
- * SILO_ECORRUPT naming the archive and the offset.
+ * SILO_EINVALID naming the archive and the offset.
  */
 #ifndef TAR_HEADER_H
 #define TAR_HEADER_H
