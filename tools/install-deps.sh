@@ -21,7 +21,8 @@ set -e
 # openssh-server, strace, clang.  man-db and bash-completion: what the
 # installed man pages and completion need (make check installs them into
 # a scratch root and reads them back); jq: examples of the manual pages;
-# diffutils: medo diff -p runs diff -u.
+# diffutils: medo diff -p runs diff -u.  podman and skopeo: images
+# that medo add --kind=image stores are loaded and inspected by them.
 # chromium and tidy: the pages of medo web and knot reports, loaded in a headless browser
 # and checked by an HTML validator.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
@@ -29,7 +30,7 @@ libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq
-chromium tidy diffutils"
+chromium tidy diffutils podman skopeo"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"
