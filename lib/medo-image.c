@@ -48,6 +48,8 @@
 #define RECORD_MAX_OPS (256u * 1024 * 1024)
 #define IMAGE_RECORD_MAX (64u * 1024 * 1024)
 #define IMAGE_MAX_LAYERS 4096
+/* The longest gzip header kept (with a file name or comment). */
+#define GZ_HEAD_MAX 256
 
 enum op {
 	OP_END = 0,
@@ -65,11 +67,19 @@ struct image_layer {
 	int has_tree;		/* 0: the layer has no record (never written) */
 	silo_oid tree, sizes, record;
 	uint64_t sizes_len, record_len;
-	uint64_t data;		/* while adding: its offset in the archive */
+	const unsigned char *bytes;	/* while adding: its tar */
+	unsigned char *owned;		/* BYTES, when uncompressed here */
+	/* A layer compressed with zlib's deflate at GZ_LEVEL (1-9; 0: not
+	 * compressed): its gzip header, kept as it is. */
+	int gz_level;
+	unsigned char gz_head[GZ_HEAD_MAX];
+	size_t gz_head_len;
 };
 
-static void layers_release(struct image_layer *v)
+static void layers_release(struct image_layer *v, size_t n)
 {
+	for (size_t i = 0; i < n && v; i++)
+		free(v[i].owned);
 	free(v);
 }
 
@@ -732,6 +742,14 @@ static int image_record(char **out, size_t *len, const struct image_add *a, cons
 		      json_object_set_new(o, "record", oid_json(&ly->record)) ||
 		      json_object_set_new(o, "record-size",
 					  json_integer((json_int_t)ly->record_len));
+		if (!bad && ly->gz_level) {
+			char head[2 * GZ_HEAD_MAX + 1];
+			for (size_t j = 0; j < ly->gz_head_len; j++)
+				snprintf(head + 2 * j, 3, "%02x", ly->gz_head[j]);
+			head[2 * ly->gz_head_len] = '\0';
+			bad = json_object_set_new(o, "gzip-level", json_integer(ly->gz_level)) ||
+			      json_object_set_new(o, "gzip-header", json_string(head));
+		}
 	}
 	if (!bad)
 		bad = json_object_set_new(doc, IMAGE_MAGIC, json_integer(1)) ||
@@ -963,6 +981,30 @@ static int json_sha(char out[65], json_t *o, const char *what)
 	return 0;
 }
 
+/* The optional gzip fields of layer O into LY. */
+static int json_gzip(struct image_layer *ly, json_t *o, const char *what)
+{
+	json_t *lv = json_object_get(o, "gzip-level");
+	const char *h = json_string_value(json_object_get(o, "gzip-header"));
+	size_t hl;
+
+	if (!lv && !h)
+		return 0;
+	hl = h ? strlen(h) : 0;
+	if (!json_is_integer(lv) || json_integer_value(lv) < 1 || json_integer_value(lv) > 9 ||
+	    !h || hl % 2 || hl < 20 || hl > 2 * GZ_HEAD_MAX || strspn(h, "0123456789abcdef") != hl)
+		return silo__error_set(SILO_ECORRUPT,
+			"%s: fields 'gzip-level' and 'gzip-header': expected 1 to 9 and hex", what);
+	ly->gz_level = (int)json_integer_value(lv);
+	ly->gz_head_len = hl / 2;
+	for (size_t i = 0; i < hl / 2; i++) {
+		unsigned v;
+		sscanf(h + 2 * i, "%2x", &v);
+		ly->gz_head[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
 static int image_info_read(struct image_info *info, silo *s, const struct silo_treeptr *tp)
 {
 	char what[128], hex[SILO_OID_MAX_HEXSZ + 1];
@@ -1007,7 +1049,8 @@ static int image_info_read(struct image_info *info, silo *s, const struct silo_t
 		    (ret = json_oid(&ly->sizes, o, "sizes", f, what)) < 0 ||
 		    (ret = json_size(&ly->sizes_len, o, "sizes-size", what)) < 0 ||
 		    (ret = json_oid(&ly->record, o, "record", f, what)) < 0 ||
-		    (ret = json_size(&ly->record_len, o, "record-size", what)) < 0)
+		    (ret = json_size(&ly->record_len, o, "record-size", what)) < 0 ||
+		    (ret = json_gzip(ly, o, what)) < 0)
 			break;
 		ly->has_tree = 1;
 	}
@@ -1018,7 +1061,7 @@ out:
 
 static void image_info_release(struct image_info *info)
 {
-	layers_release(info->layers);
+	layers_release(info->layers, 0);
 	info->layers = NULL;
 }
 
@@ -1029,8 +1072,11 @@ struct sink {
 	const char *path;
 	EVP_MD_CTX *all, *layer;
 	uint64_t n, layer_n;
+	z_stream *z;		/* a gzip layer's deflate, or NULL */
+	uLong crc;
 	unsigned char buf[1 << 16];
 	size_t used;
+	unsigned char zbuf[1 << 16];
 };
 
 static int sink_flush(struct sink *k)
@@ -1043,14 +1089,14 @@ static int sink_flush(struct sink *k)
 	return ret;
 }
 
-static int sink_write(struct sink *k, const void *d, size_t n)
+/* Bytes of the archive as it is written. */
+static int sink_out(struct sink *k, const void *d, size_t n)
 {
 	const unsigned char *p = d;
 
-	if (!EVP_DigestUpdate(k->all, d, n) || (k->layer && !EVP_DigestUpdate(k->layer, d, n)))
+	if (!EVP_DigestUpdate(k->all, d, n))
 		return silo__error_set(SILO_ERROR, "sha256 failed");
 	k->n += n;
-	k->layer_n += n;
 	while (n) {
 		size_t c = sizeof(k->buf) - k->used;
 		int ret;
@@ -1064,6 +1110,38 @@ static int sink_write(struct sink *k, const void *d, size_t n)
 			return ret;
 	}
 	return 0;
+}
+
+/* Run K's deflate over its input with FLUSH, its output to the archive. */
+static int sink_deflate(struct sink *k, int flush)
+{
+	int zr, ret;
+
+	do {
+		k->z->next_out = k->zbuf;
+		k->z->avail_out = sizeof(k->zbuf);
+		zr = deflate(k->z, flush);
+		if (zr == Z_STREAM_ERROR)
+			return silo__error_set(SILO_ERROR, "deflate failed");
+		if ((ret = sink_out(k, k->zbuf, sizeof(k->zbuf) - k->z->avail_out)) < 0)
+			return ret;
+	} while (k->z->avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+	return 0;
+}
+
+/* Bytes of a tar: of a layer (hashed as such, and compressed for a gzip
+ * layer) or of the archive. */
+static int sink_write(struct sink *k, const void *d, size_t n)
+{
+	if (k->layer && !EVP_DigestUpdate(k->layer, d, n))
+		return silo__error_set(SILO_ERROR, "sha256 failed");
+	k->layer_n += n;
+	if (!k->z)
+		return sink_out(k, d, n);
+	k->crc = crc32(k->crc, d, (uInt)n);
+	k->z->next_in = (Bytef *)d;
+	k->z->avail_in = (uInt)n;
+	return sink_deflate(k, Z_NO_FLUSH);
 }
 
 static int sink_zero(struct sink *k, uint64_t n)
@@ -1124,6 +1202,7 @@ static int write_layer(struct sink *k, silo *s, const struct image_info *info, u
 	const struct image_layer *ly;
 	struct silo_tree_list l = SILO_TREE_LIST_INIT;
 	silo_oid empty;
+	z_stream zs;
 	char got[65];
 	int ret;
 
@@ -1142,15 +1221,40 @@ static int write_layer(struct sink *k, silo *s, const struct image_info *info, u
 		goto out;
 	}
 	k->layer_n = 0;
+	if (ly->gz_level) {
+		memset(&zs, 0, sizeof(zs));
+		if (deflateInit2(&zs, ly->gz_level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		k->z = &zs;
+		k->crc = crc32(0, NULL, 0);
+		if ((ret = sink_out(k, ly->gz_head, ly->gz_head_len)) < 0)
+			goto out;
+	}
 	if ((ret = write_record(k, s, NULL, &ly->record, ly->record_len, &l)) < 0 ||
 	    (ret = ctx_hex(got, k->layer)) < 0)
 		goto out;
+	if (k->z) {
+		unsigned char t[8];
+		for (int j = 0; j < 4; j++) {
+			t[j] = (unsigned char)(k->crc >> (8 * j));
+			t[4 + j] = (unsigned char)(k->layer_n >> (8 * j));
+		}
+		k->z->avail_in = 0;
+		if ((ret = sink_deflate(k, Z_FINISH)) < 0 || (ret = sink_out(k, t, 8)) < 0)
+			goto out;
+	}
 	if (k->layer_n != ly->size || strcmp(got, ly->sha256))
 		ret = silo__error_set(SILO_ECORRUPT,
 			"layer %llu written again has %llu bytes and sha256 %s, not %llu and %s",
 			(unsigned long long)i, (unsigned long long)k->layer_n, got,
 			(unsigned long long)ly->size, ly->sha256);
 out:
+	if (k->z) {
+		deflateEnd(k->z);
+		k->z = NULL;
+	}
 	EVP_MD_CTX_free(k->layer);
 	k->layer = NULL;
 	silo_tree_list_release(&l);
@@ -1338,12 +1442,212 @@ out:
 	return ret;
 }
 
-/* ---- medo add --kind=image ---- */
+/* ---- gzip layers ---- */
 
 static int looks_like_tar(const unsigned char *d, uint64_t n)
 {
 	return n >= 2 * TAR_BLOCK && tar_header_valid(d);
 }
+
+/*
+ * The digest of a compressed OCI layer is that of its compressed bytes,
+ * so a layer is stored as a tree only if zlib gives those bytes again:
+ * one gzip member, its deflate data what deflate() at some level writes
+ * (windowBits 15, memLevel 8, the default strategy; gzip -n and Python's
+ * gzip write such), its CRC and size right.  Levels are tried in the
+ * order they are most used, each stopped at its first differing byte.
+ */
+
+/* The length of the gzip header at D (N bytes), or 0 if it is none we
+ * keep. */
+static size_t gz_header_len(const unsigned char *d, uint64_t n)
+{
+	size_t at = 10;
+
+	if (n < 18 || d[0] != 0x1f || d[1] != 0x8b || d[2] != 8 || (d[3] & 0xe0))
+		return 0;
+	if (d[3] & 4) {		/* FEXTRA */
+		if (n < at + 2)
+			return 0;
+		at += 2 + (size_t)(d[at] | d[at + 1] << 8);
+	}
+	for (int flag = 8; flag <= 16; flag += 8)	/* FNAME, FCOMMENT */
+		if (d[3] & flag) {
+			while (at < n && d[at])
+				at++;
+			at++;
+		}
+	if (d[3] & 2)		/* FHCRC */
+		at += 2;
+	return at <= GZ_HEAD_MAX && at + 8 <= n ? at : 0;
+}
+
+/* 1 if deflate at LEVEL of TAR (TLEN bytes) gives exactly the N bytes
+ * at Z, else 0. */
+static int gz_level_matches(int level, const unsigned char *tar, size_t tlen,
+			    const unsigned char *z, size_t n)
+{
+	unsigned char out[1 << 16];
+	z_stream zs;
+	size_t done = 0;
+	int ret, same = 1;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = (Bytef *)tar;
+	zs.avail_in = 0;
+	do {
+		size_t chunk = tlen - (size_t)zs.total_in;
+		if (!zs.avail_in) {
+			zs.avail_in = chunk > (1u << 20) ? (1u << 20) : (uInt)chunk;
+			zs.next_in = (Bytef *)tar + zs.total_in;
+		}
+		zs.next_out = out;
+		zs.avail_out = sizeof(out);
+		ret = deflate(&zs, zs.total_in + zs.avail_in == tlen ? Z_FINISH : Z_NO_FLUSH);
+		size_t got = sizeof(out) - zs.avail_out;
+		if (got > n - done || memcmp(out, z + done, got))
+			same = 0;
+		done += got;
+	} while (same && ret == Z_OK);
+	deflateEnd(&zs);
+	return same && ret == Z_STREAM_END && done == n;
+}
+
+/*
+ * If the N bytes at D are one gzip member that zlib gives again: 1, with
+ * *TAR (owned, free()) its content of *TLEN bytes, LY's gzip fields set.
+ * 0 if not (kept as a blob), negative on an error.
+ */
+static int gz_layer(unsigned char **tar, size_t *tlen, struct image_layer *ly,
+		    const unsigned char *d, uint64_t n)
+{
+	static const int levels[] = { 6, 9, 1, 5, 4, 3, 2, 7, 8 };
+	size_t hl = gz_header_len(d, n), cap = 1 << 20;
+	unsigned char *buf;
+	z_stream zs;
+	uLong crc;
+	int ret;
+
+	*tar = NULL;
+	if (!hl)
+		return 0;
+	if (!(buf = malloc(cap)))
+		return silo__error_oom();
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -15) != Z_OK) {
+		free(buf);
+		return silo__error_oom();
+	}
+	zs.next_in = (Bytef *)d + hl;
+	zs.avail_in = 0;
+	do {
+		uint64_t left = n - hl - zs.total_in;
+		if (!zs.avail_in)
+			zs.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
+		if (zs.total_out == cap) {
+			unsigned char *nb = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				ret = silo__error_oom();
+				goto fail;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		zs.next_out = buf + zs.total_out;
+		zs.avail_out = (uInt)(cap - zs.total_out > (1u << 30) ? (1u << 30) :
+				      cap - zs.total_out);
+		ret = inflate(&zs, Z_NO_FLUSH);
+	} while (ret == Z_OK);
+	if (ret != Z_STREAM_END) {
+		ret = 0;	/* not deflate data we can read: a blob */
+		goto fail;
+	}
+	{
+		const unsigned char *t = d + hl + zs.total_in;
+		size_t dlen = zs.total_in;
+		crc = crc32(0, buf, (uInt)0);
+		for (size_t at = 0; at < zs.total_out; at += 1u << 30) {
+			size_t c = zs.total_out - at > (1u << 30) ? (1u << 30) : zs.total_out - at;
+			crc = crc32(crc, buf + at, (uInt)c);
+		}
+		ret = 0;
+		if ((uint64_t)(t - d) + 8 != n ||
+		    (t[0] | t[1] << 8 | t[2] << 16 | (uLong)t[3] << 24) != crc ||
+		    (t[4] | t[5] << 8 | t[6] << 16 | (uint64_t)t[7] << 24) !=
+			    (zs.total_out & 0xffffffff) ||
+		    !looks_like_tar(buf, zs.total_out))
+			goto fail;
+		for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++)
+			if (gz_level_matches(levels[i], buf, zs.total_out, d + hl, dlen)) {
+				ly->gz_level = levels[i];
+				memcpy(ly->gz_head, d, hl);
+				ly->gz_head_len = hl;
+				*tar = buf;
+				*tlen = zs.total_out;
+				inflateEnd(&zs);
+				return 1;
+			}
+	}
+fail:
+	inflateEnd(&zs);
+	free(buf);
+	return ret;
+}
+
+/*
+ * The member D (N bytes) named NAME of the archive, if it is a layer (a
+ * tar, or a gzip of one that zlib gives again): stored (or found stored
+ * by an earlier member), its LAYER operation added to OPS, 1.  0 if it is
+ * no layer.
+ */
+static int member_layer(struct image_add *a, struct strbuf *ops, const unsigned char *d,
+			uint64_t n, const char *name)
+{
+	struct image_layer gz, *ly;
+	unsigned char *plain = NULL;
+	size_t plen = 0, k;
+	int ret;
+
+	memset(&gz, 0, sizeof(gz));
+	if (!looks_like_tar(d, n)) {
+		if ((ret = gz_layer(&plain, &plen, &gz, d, n)) <= 0)
+			return ret;
+		d = plain;
+		n = plen;
+	}
+	for (k = 0; k < a->n_layers; k++) {	/* the same layer twice */
+		const struct image_layer *o = &a->layers[k];
+		if (o->size == n && o->gz_level == gz.gz_level &&
+		    o->gz_head_len == gz.gz_head_len &&
+		    !memcmp(o->gz_head, gz.gz_head, gz.gz_head_len) && !memcmp(o->bytes, d, (size_t)n))
+			break;
+	}
+	if (k == a->n_layers) {
+		if (a->n_layers >= IMAGE_MAX_LAYERS ||
+		    ALLOC_GROW(a->layers, a->n_layers + 1, a->alloc_layers) < 0) {
+			free(plain);
+			return a->n_layers >= IMAGE_MAX_LAYERS ?
+				silo__error_set(SILO_EINVALID, "'%s': too many layers", a->name) :
+				silo__error_oom();
+		}
+		ly = &a->layers[a->n_layers++];
+		*ly = gz;
+		ly->size = n;
+		ly->bytes = d;
+		ly->owned = plain;
+		plain = NULL;
+		if ((ret = sha256_hex(ly->sha256, d, (size_t)n)) < 0 ||
+		    (ret = add_layer(a, ly, d, n, name)) < 0)
+			return ret;
+	}
+	free(plain);
+	ret = put_op(ops, OP_LAYER, k);
+	return ret < 0 ? ret : 1;
+}
+
+/* ---- medo add --kind=image ---- */
 
 int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[65])
 {
@@ -1428,40 +1732,17 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 
 		if ((ret = put_headers(&ops, a.d, m)) < 0)
 			break;
-		if ((m->type == '0' || m->type == '7') && looks_like_tar(c, m->size)) {
-			struct image_layer *ly = NULL;
-			size_t k;
-			for (k = 0; k < a.n_layers; k++)	/* the same tar twice */
-				if (a.layers[k].size == m->size &&
-				    !memcmp(a.d + a.layers[k].data, c, (size_t)m->size))
-					break;
-			if (k == a.n_layers) {
-				if (a.n_layers >= IMAGE_MAX_LAYERS ||
-				    ALLOC_GROW(a.layers, a.n_layers + 1, a.alloc_layers) < 0) {
-					ret = a.n_layers >= IMAGE_MAX_LAYERS ?
-						silo__error_set(SILO_EINVALID, "'%s': too many layers", path) :
-						silo__error_oom();
-					break;
-				}
-				ly = &a.layers[a.n_layers];
-				memset(ly, 0, sizeof(*ly));
-				ly->size = m->size;
-				ly->data = m->data;
-				if ((ret = sha256_hex(ly->sha256, c, (size_t)m->size)) < 0 ||
-				    (ret = add_layer(&a, ly, c, m->size, m->path)) < 0)
-					break;
-				a.n_layers++;
-			}
-			ret = put_op(&ops, OP_LAYER, k);
-		} else if (m->type == '0' || m->type == '7') {
+		if (m->type != '0' && m->type != '7') {
+			ret = put_bytes(&ops, c, m->size);
+		} else if ((ret = member_layer(&a, &ops, c, m->size, m->path)) > 0) {
+			ret = 0;
+		} else if (ret == 0) {
 			if (m->size >= 2 && c[0] == 0x1f && c[1] == 0x8b)
 				a.opaque_layers++;	/* a gzip layer: kept as it is */
 			if ((ret = put_blob(&a, &id, c, (size_t)m->size)) == 0 &&
 			    (ret = strbuf_addch(&ops, OP_BLOB)) == 0 &&
 			    (ret = strbuf_add(&ops, id.hash, silo_oid_rawsz(id.format))) == 0)
 				ret = put_varint(&ops, m->size);
-		} else {
-			ret = put_bytes(&ops, c, m->size);
 		}
 		if (ret < 0 || (ret = put_bytes(&ops, c + m->size, m->end - m->data - m->size)) < 0)
 			break;
@@ -1491,7 +1772,7 @@ out:
 		tar_member_release(&nm.v[i]);
 	free(nm.v);
 	free(a.blobs);
-	layers_release(a.layers);
+	layers_release(a.layers, a.n_layers);
 	silo_writer_free(a.w);
 	strbuf_release(&ops);
 	free(rec);

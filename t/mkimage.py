@@ -12,7 +12,8 @@ the same on every run (every time 0, owners 0, sorted as given).
       c:PATH             a character device (1, 3)
   mkimage.py docker OUT.tar LAYER.tar...   a docker-archive of the layers
   mkimage.py oci OUT.tar LAYER.tar...      an OCI archive of the layers
-      (uncompressed layers; with --gzip, gzip -n level 6 ones)
+      (uncompressed layers; with --gzip, zlib level 6 gzip ones, as
+      Python's gzip writes them; with --gnu-gzip, gzip -n -6 ones)
   mkimage.py huge OUT.tar               a layer whose header declares 64 GiB
 
 Options after the command: --diff-id=HEX gives the config a false first
@@ -23,6 +24,7 @@ import hashlib
 import io
 import json
 import random
+import subprocess
 import sys
 import tarfile
 
@@ -96,8 +98,11 @@ def docker(out, layers, false_id):
 def oci(out, layers, false_id, gz):
     datas = [open(p, "rb").read() for p in layers]
     diff_ids = [sha(d) for d in datas]
-    if gz:
+    if gz == "zlib":
         datas = [gzip.compress(d, compresslevel=6, mtime=0) for d in datas]
+    elif gz == "gnu":
+        datas = [subprocess.run(["gzip", "-n", "-6", "-c", p], check=True,
+                                stdout=subprocess.PIPE).stdout for p in layers]
     cfg = config(diff_ids)
     mt = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gz else "")
     descs = [{"mediaType": mt, "digest": "sha256:" + sha(d), "size": len(d)} for d in datas]
@@ -136,7 +141,8 @@ def main():
     elif cmd == "docker":
         docker(out, args, opts.get("diff-id"))
     elif cmd == "oci":
-        oci(out, args, opts.get("diff-id"), "gzip" in opts)
+        oci(out, args, opts.get("diff-id"),
+            "zlib" if "gzip" in opts else "gnu" if "gnu-gzip" in opts else None)
     elif cmd == "huge":
         huge(out)
     else:

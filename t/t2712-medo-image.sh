@@ -39,7 +39,8 @@ test_expect_success 'setup: layers and images written by hand' '
 	mkimage docker img1.tar base.tar &&
 	mkimage docker img2.tar base.tar app.tar &&
 	mkimage oci img1-oci.tar base.tar &&
-	mkimage oci img1-gz.tar --gzip base.tar
+	mkimage oci img1-gz.tar --gzip base.tar &&
+	mkimage oci img1-gnu.tar --gnu-gzip base.tar
 '
 
 test_expect_success 'a docker-archive is stored and written again byte for byte' '
@@ -77,13 +78,31 @@ test_expect_success 'a layer costs its tar record: headers and padding, not cont
 	test "$rec" -lt $(($(wc -c <base.tar) / 100))
 '
 
-test_expect_success 'an OCI archive, and one with a gzip layer kept as it is' '
+test_expect_success 'an OCI archive, uncompressed' '
 	medo add -q --kind=image img1-oci.tar m/img1-oci.treeptr &&
-	medo add -q --kind=image img1-gz.tar m/img1-gz.treeptr &&
 	medo expand m/img1-oci.treeptr oci.tar && cmp img1-oci.tar oci.tar &&
+	silo cat --silo=deps.silo "$(field object m/img1-oci.treeptr)" >oci-record.json &&
+	json_check oci-record.json "
+assert d[\"format\"] == \"oci-archive\"
+assert [l[\"tree\"] for l in d[\"layers\"]] == [\"$(medo tree-id --archive base.tar)\"]"
+'
+
+test_expect_success 'a gzip layer zlib writes again is a tree, with its level and header' '
+	medo add -q --kind=image img1-gz.tar m/img1-gz.treeptr &&
 	medo expand m/img1-gz.treeptr gz.tar && cmp img1-gz.tar gz.tar &&
 	silo cat --silo=deps.silo "$(field object m/img1-gz.treeptr)" >gz.json &&
-	json_check gz.json "assert d[\"format\"] == \"oci-archive\" and d[\"layers\"] == [], d"
+	json_check gz.json "
+l = d[\"layers\"]
+assert len(l) == 1 and l[0][\"gzip-level\"] == 6, l
+assert l[0][\"gzip-header\"] == \"1f8b0800000000000003\", l
+assert l[0][\"tree\"] == \"$(medo tree-id --archive base.tar)\""
+'
+
+test_expect_success 'a gzip layer zlib does not write again (GNU gzip) is kept as one blob' '
+	medo add -q --kind=image img1-gnu.tar m/img1-gnu.treeptr &&
+	medo expand m/img1-gnu.treeptr gnu.tar && cmp img1-gnu.tar gnu.tar &&
+	silo cat --silo=deps.silo "$(field object m/img1-gnu.treeptr)" >gnu.json &&
+	json_check gnu.json "assert d[\"layers\"] == [], d"
 '
 
 test_expect_success 'a second image on the same base adds only its new layer' '
@@ -118,7 +137,7 @@ test_expect_success 'reachability keeps every object of an image' '
 	age_silo deps.silo &&
 	silo prune --silo=deps.silo --keep=keep --expire=now &&
 	medo fsck m &&
-	for i in img1 img2 img1-oci img1-gz; do
+	for i in img1 img2 img1-oci img1-gz img1-gnu; do
 		rm -f again.tar && medo expand m/$i.treeptr again.tar && cmp $i.tar again.tar || return 1
 	done
 '
