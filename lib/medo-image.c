@@ -28,6 +28,7 @@
 #include "medo-internal.h"
 #include "strbuf.h"
 #include "tar-header.h"
+#include "tree-internal.h"
 #include "tree-pack-internal.h"
 
 #include <errno.h>
@@ -248,6 +249,10 @@ struct image_add {
 	uint64_t record_bytes;	/* the tar records' sizes, for --verbose */
 	silo_oid *blobs;	/* every blob a record names */
 	size_t n_blobs, alloc_blobs;
+	long *layer_of;		/* each member's layer, or -1 */
+	size_t *rootfs;		/* the first image's layers, in order */
+	size_t n_rootfs;
+	int has_rootfs;
 };
 
 /* Store D (N bytes) as a blob the image keeps. */
@@ -759,6 +764,12 @@ static int image_record(char **out, size_t *len, const struct image_add *a, cons
 		      json_object_set_new(doc, "record", oid_json(outer)) ||
 		      json_object_set_new(doc, "record-size", json_integer((json_int_t)outer_len)) ||
 		      json_object_set(doc, "layers", layers);
+	if (!bad && a->has_rootfs) {
+		json_t *rf = json_array();
+		bad = !rf || json_object_set_new(doc, "rootfs", rf);
+		for (size_t i = 0; i < a->n_rootfs && !bad; i++)
+			bad = json_array_append_new(rf, json_integer((json_int_t)a->rootfs[i]));
+	}
 	json_decref(layers);
 	if (!bad) {
 		char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
@@ -903,6 +914,9 @@ struct image_info {
 	uint64_t record_len;
 	struct image_layer *layers;
 	size_t n_layers;
+	size_t *rootfs;		/* the first image's layers, bottom first */
+	size_t n_rootfs;
+	int has_rootfs;
 };
 
 static int read_object(unsigned char **out, size_t *len, silo *s, const silo_oid *id,
@@ -1010,7 +1024,7 @@ static int image_info_read(struct image_info *info, silo *s, const struct silo_t
 	char what[128], hex[SILO_OID_MAX_HEXSZ + 1];
 	unsigned char *text = NULL;
 	size_t len;
-	json_t *doc = NULL, *layers;
+	json_t *doc = NULL, *layers, *rootfs;
 	json_error_t jerr;
 	int f = tp->object.format, ret;
 
@@ -1054,6 +1068,27 @@ static int image_info_read(struct image_info *info, silo *s, const struct silo_t
 			break;
 		ly->has_tree = 1;
 	}
+	if (!ret && (rootfs = json_object_get(doc, "rootfs"))) {
+		info->has_rootfs = 1;
+		info->n_rootfs = json_array_size(rootfs);
+		if (!json_is_array(rootfs) || info->n_rootfs > IMAGE_MAX_LAYERS ||
+		    !(info->rootfs = calloc(info->n_rootfs + 1, sizeof(*info->rootfs)))) {
+			ret = json_is_array(rootfs) && info->n_rootfs <= IMAGE_MAX_LAYERS ?
+				silo__error_oom() :
+				silo__error_set(SILO_ECORRUPT, "%s: field 'rootfs': expected a list",
+						what);
+			goto out;
+		}
+		for (size_t i = 0; i < info->n_rootfs && !ret; i++) {
+			json_t *v = json_array_get(rootfs, i);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    (size_t)json_integer_value(v) >= info->n_layers)
+				ret = silo__error_set(SILO_ECORRUPT,
+					"%s: field 'rootfs': expected numbers of layers", what);
+			else
+				info->rootfs[i] = (size_t)json_integer_value(v);
+		}
+	}
 out:
 	json_decref(doc);
 	return ret;
@@ -1063,6 +1098,157 @@ static void image_info_release(struct image_info *info)
 {
 	layers_release(info->layers, 0);
 	info->layers = NULL;
+	free(info->rootfs);
+	info->rootfs = NULL;
+}
+
+/* ---- the merged root file system ---- */
+
+/* Sorted sets of paths, for the whiteouts of one layer. */
+struct pathset {
+	char **v;
+	size_t n, alloc;
+};
+
+static int pathset_add(struct pathset *p, const char *s, size_t len)
+{
+	if (ALLOC_GROW(p->v, p->n + 1, p->alloc) < 0 || !(p->v[p->n] = strndup(s, len)))
+		return silo__error_oom();
+	p->n++;
+	return 0;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int pathset_has(const struct pathset *p, const char *s, size_t len)
+{
+	size_t at;
+
+	return tree_search(p->v, p->n, sizeof(*p->v), s, len, &at);
+}
+
+static void pathset_release(struct pathset *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/* 1 if the leaf PATH of a lower layer is hidden by the layer whose
+ * whiteouts and leaves made GONE (paths removed) and UNDER (directories
+ * whose content is removed; "" for all). */
+static int hidden(const char *path, const struct pathset *gone, const struct pathset *under)
+{
+	if (pathset_has(gone, path, strlen(path)) || pathset_has(under, "", 0))
+		return 1;
+	for (const char *sl = strchr(path, '/'); sl; sl = strchr(sl + 1, '/'))
+		if (pathset_has(under, path, (size_t)(sl - path)))
+			return 1;
+	return 0;
+}
+
+#define WH ".wh."
+#define WH_OPAQUE ".wh..wh..opq"
+
+/* Apply the layer L over MERGED: its whiteouts remove lower paths, its
+ * leaves replace theirs (a file a directory, a directory a file). */
+static int apply_layer(struct silo_tree_list *merged, const struct silo_tree_list *l)
+{
+	struct pathset gone = { NULL, 0, 0 }, under = { NULL, 0, 0 };
+	size_t keep = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < l->n && !ret; i++) {
+		const char *p = l->v[i].path, *base = strrchr(p, '/');
+		size_t dl = base ? (size_t)(base - p) : 0;
+		base = base ? base + 1 : p;
+		if (!strcmp(base, WH_OPAQUE)) {
+			ret = pathset_add(&under, p, dl);
+		} else if (!strncmp(base, WH, strlen(WH))) {
+			struct strbuf t = STRBUF_INIT;
+			if ((dl && ((ret = strbuf_add(&t, p, dl)) < 0 ||
+				    (ret = strbuf_addch(&t, '/')) < 0)) ||
+			    (ret = strbuf_adds(&t, base + strlen(WH))) < 0 ||
+			    (ret = pathset_add(&gone, t.buf, t.len)) < 0 ||
+			    (ret = pathset_add(&under, t.buf, t.len)) < 0) {
+				/* ret says why */
+			}
+			strbuf_release(&t);
+		} else if ((ret = pathset_add(&gone, p, strlen(p))) == 0 &&
+			   (ret = pathset_add(&under, p, strlen(p))) == 0) {
+			/* Its directories replace lower files of their names. */
+			for (const char *sl = strchr(p, '/'); sl && !ret; sl = strchr(sl + 1, '/'))
+				ret = pathset_add(&gone, p, (size_t)(sl - p));
+		}
+	}
+	if (ret < 0)
+		goto out;
+	qsort(gone.v, gone.n, sizeof(*gone.v), by_str);
+	qsort(under.v, under.n, sizeof(*under.v), by_str);
+	for (size_t i = 0; i < merged->n; i++) {
+		if (hidden(merged->v[i].path, &gone, &under))
+			free(merged->v[i].path);
+		else
+			merged->v[keep++] = merged->v[i];
+	}
+	merged->n = keep;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i].path, *base = strrchr(p, '/');
+		base = base ? base + 1 : p;
+		if (!strncmp(base, WH, strlen(WH)))
+			continue;
+		if (ALLOC_GROW(merged->v, merged->n + 1, merged->alloc) < 0) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		merged->v[merged->n] = l->v[i];
+		if (!(merged->v[merged->n].path = strdup(p))) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		merged->n++;
+	}
+	tree_list_sort(merged);
+out:
+	pathset_release(&gone);
+	pathset_release(&under);
+	return ret;
+}
+
+int medo_image_rootfs(struct silo_tree_list *out, silo *s, const struct silo_treeptr *tp,
+		      const char *name)
+{
+	struct image_info info;
+	silo_oid empty;
+	int ret;
+
+	if ((ret = image_info_read(&info, s, tp)) < 0)
+		return silo__error_wrap("'%s'", name);
+	if (!info.has_rootfs) {
+		ret = silo__error_set(SILO_EINVALID,
+			"'%s': the image has a layer kept compressed (a blob): no merged tree",
+			name);
+		goto out;
+	}
+	out->format = tp->object.format;
+	if ((ret = silo_oid_hash_buffer(&empty, tp->object.format, SILO_OBJ_TREE, "", 0)) < 0)
+		goto out;
+	for (size_t i = 0; i < info.n_rootfs && !ret; i++) {
+		const struct image_layer *ly = &info.layers[info.rootfs[i]];
+		struct silo_tree_list l = SILO_TREE_LIST_INIT;
+		if (!silo_oid_equal(&ly->tree, &empty) &&
+		    (ret = silo_tree_load(&l, s, &ly->tree, &ly->sizes, ly->sizes_len)) < 0)
+			break;
+		ret = apply_layer(out, &l);
+		silo_tree_list_release(&l);
+	}
+out:
+	image_info_release(&info);
+	return ret;
 }
 
 /* ---- writing an archive from its records ---- */
@@ -1603,7 +1789,7 @@ fail:
  * no layer.
  */
 static int member_layer(struct image_add *a, struct strbuf *ops, const unsigned char *d,
-			uint64_t n, const char *name)
+			uint64_t n, const char *name, long *index)
 {
 	struct image_layer gz, *ly;
 	unsigned char *plain = NULL;
@@ -1643,8 +1829,74 @@ static int member_layer(struct image_add *a, struct strbuf *ops, const unsigned 
 			return ret;
 	}
 	free(plain);
+	*index = (long)k;
 	ret = put_op(ops, OP_LAYER, k);
 	return ret < 0 ? ret : 1;
+}
+
+/* ---- the first image's root file system ---- */
+
+/* The layer the member named NAME holds, or -1. */
+static long layer_named(const struct image_add *a, const struct names *nm, const char *name)
+{
+	const struct tar_member *m = name ? file_named(nm, name) : NULL;
+
+	return m ? a->layer_of[m - nm->v] : -1;
+}
+
+static int rootfs_add(struct image_add *a, long k, size_t *alloc)
+{
+	if (k < 0) {
+		a->has_rootfs = 0;	/* a layer kept compressed */
+		return 1;
+	}
+	if (ALLOC_GROW(a->rootfs, a->n_rootfs + 1, *alloc) < 0)
+		return silo__error_oom();
+	a->rootfs[a->n_rootfs++] = (size_t)k;
+	return 0;
+}
+
+/*
+ * The layers of the archive's first image, bottom first (manifest.json's
+ * first entry, else index.json's first manifest), into A->rootfs: what
+ * medo ls and medo cat show of it.  None when one of them is no layer of
+ * the record (kept compressed).  The archive was checked before.
+ */
+static int first_image(struct image_add *a, const struct names *nm)
+{
+	json_t *doc = NULL, *man = NULL, *list;
+	size_t alloc = 0;
+	int ret = 0;
+
+	a->has_rootfs = 1;
+	if (member_named(nm, "manifest.json")) {
+		if ((ret = json_member(&doc, a, nm, "manifest.json", "the archive")) < 0)
+			return ret;
+		list = json_object_get(json_array_get(doc, 0), "Layers");
+		for (size_t i = 0; i < json_array_size(list) && !ret; i++)
+			ret = rootfs_add(a, layer_named(a, nm,
+					 json_string_value(json_array_get(list, i))), &alloc);
+	} else {
+		const char *hex;
+		char name[128];
+		if ((ret = json_member(&doc, a, nm, "index.json", "the archive")) < 0)
+			return ret;
+		hex = digest_hex(json_object_get(json_array_get(json_object_get(doc, "manifests"),
+							       0), "digest"));
+		snprintf(name, sizeof(name), "blobs/sha256/%s", hex ? hex : "");
+		if (hex && (ret = json_member(&man, a, nm, name, "index.json")) == 0) {
+			list = json_object_get(man, "layers");
+			for (size_t i = 0; i < json_array_size(list) && !ret; i++) {
+				const char *h = digest_hex(json_object_get(json_array_get(list, i),
+									   "digest"));
+				snprintf(name, sizeof(name), "blobs/sha256/%s", h ? h : "");
+				ret = rootfs_add(a, h ? layer_named(a, nm, name) : -1, &alloc);
+			}
+		}
+	}
+	json_decref(man);
+	json_decref(doc);
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- medo add --kind=image ---- */
@@ -1724,6 +1976,12 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 	    (ret = silo_writer_new(&a.w, s)) < 0)
 		goto out;
 
+	if (!(a.layer_of = malloc((nm.n ? nm.n : 1) * sizeof(*a.layer_of)))) {
+		ret = silo__error_oom();
+		goto out;
+	}
+	for (size_t i = 0; i < nm.n; i++)
+		a.layer_of[i] = -1;
 	/* Each member: a layer, a blob, or headers only. */
 	for (size_t i = 0; i < nm.n; i++) {
 		const struct tar_member *m = &nm.v[i];
@@ -1734,7 +1992,8 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 			break;
 		if (m->type != '0' && m->type != '7') {
 			ret = put_bytes(&ops, c, m->size);
-		} else if ((ret = member_layer(&a, &ops, c, m->size, m->path)) > 0) {
+		} else if ((ret = member_layer(&a, &ops, c, m->size, m->path,
+					       &a.layer_of[i])) > 0) {
 			ret = 0;
 		} else if (ret == 0) {
 			if (m->size >= 2 && c[0] == 0x1f && c[1] == 0x8b)
@@ -1747,7 +2006,7 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 		if (ret < 0 || (ret = put_bytes(&ops, c + m->size, m->end - m->data - m->size)) < 0)
 			break;
 	}
-	if (ret < 0)
+	if (ret < 0 || (ret = first_image(&a, &nm)) < 0)
 		goto out;
 	if ((ret = put_bytes(&ops, a.d + r.at, a.len - r.at)) < 0 ||
 	    (ret = strbuf_addch(&ops, OP_END)) < 0 ||
@@ -1772,6 +2031,8 @@ out:
 		tar_member_release(&nm.v[i]);
 	free(nm.v);
 	free(a.blobs);
+	free(a.layer_of);
+	free(a.rootfs);
 	layers_release(a.layers, a.n_layers);
 	silo_writer_free(a.w);
 	strbuf_release(&ops);

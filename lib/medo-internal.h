@@ -133,6 +133,12 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 int medo_image_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
 		     const char *treeptr_path);
 
+/* Into OUT (initialised, empty) the leaves of the root file system of
+ * the first image of TP (kind image): its layers applied bottom first,
+ * whiteouts (".wh.NAME", ".wh..wh..opq") honoured.  NAME in messages. */
+int medo_image_rootfs(struct silo_tree_list *out, silo *s, const struct silo_treeptr *tp,
+		      const char *name);
+
 /* 1 if the file PATH has the sha256 TP's provenance records, else 0;
  * negative if it cannot be read. */
 int medo_image_matches(const struct silo_treeptr *tp, const char *path);

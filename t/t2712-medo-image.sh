@@ -3,6 +3,7 @@ test_description='medo add --kind=image: docker-archive and OCI archives stored 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-gc.sh"
 . "$TEST_DIRECTORY/lib-json.sh"
+. "$TEST_DIRECTORY/lib-fuse.sh"
 
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 export SOURCE_DATE_EPOCH=0
@@ -45,11 +46,11 @@ test_expect_success 'setup: layers and images written by hand' '
 
 test_expect_success 'a docker-archive is stored and written again byte for byte' '
 	medo add -v --kind=image img1.tar m/img1.treeptr >out &&
-	echo "wrote m/img1.treeptr image a1bb852abbb25028114a2e5126459ee716eec3ea" >expect &&
+	echo "wrote m/img1.treeptr image d61a4bb2f2f802d54265619d644b5363c44e6bb5" >expect &&
 	test_cmp expect out &&
 	test "$(field kind m/img1.treeptr)" = "" &&
 	grep "^  \"kind\": \"image\",$" m/img1.treeptr &&
-	test "$(field tree m/img1.treeptr)" = f61c6f0d7341dbce299f710beaa5870b48d741f9 &&
+	test "$(field tree m/img1.treeptr)" = 7d5e9d7ce2f8fc2f88ed422cf37631178cbef858 &&
 	medo expand m/img1.treeptr out.tar &&
 	cmp img1.tar out.tar
 '
@@ -120,7 +121,7 @@ test_expect_success 'a second image on the same base adds only its new layer' '
 
 test_expect_success 'adding again changes nothing; expanding onto the same archive is a no-op' '
 	medo add -v --kind=image img1.tar m/img1.treeptr >out &&
-	echo "unchanged m/img1.treeptr image a1bb852abbb25028114a2e5126459ee716eec3ea" >expect &&
+	echo "unchanged m/img1.treeptr image d61a4bb2f2f802d54265619d644b5363c44e6bb5" >expect &&
 	test_cmp expect out &&
 	medo expand -v m/img1.treeptr out.tar >out &&
 	grep "present" out &&
@@ -160,6 +161,36 @@ test_expect_success 'a damaged layer record is found on expand, nothing is left'
 	grep "$rec" err &&
 	! test -e damaged.tar &&
 	ls -a >listing && ! grep "^\.tmp-" listing
+'
+
+test_expect_success 'medo ls and cat see the merged root: layers in order, whiteouts honoured' '
+	mkimage layer low.tar f:a/x:1 f:a/y:2 f:b/z:3 f:c:file f:d/o/p:4 f:keep:low &&
+	mkimage layer high.tar f:a/.wh.x: f:.wh.b: f:c/now:dir f:d/.wh..wh..opq: f:d/q:5 f:keep:high &&
+	mkimage docker wh.tar low.tar high.tar &&
+	medo add -q --kind=image wh.tar m/wh.treeptr &&
+	medo ls -r m/wh.treeptr | cut -f2 >actual &&
+	printf "%s\n" a/y c/now d/q keep >expect &&
+	test_cmp expect actual &&
+	medo ls m/wh.treeptr d >actual &&
+	printf "100644 blob %s\td/q\n" "$(echo 5 | git hash-object --stdin)" >expect &&
+	test_cmp expect actual &&
+	echo high >expect && medo cat m/wh.treeptr keep >actual && test_cmp expect actual &&
+	test_expect_code 3 medo cat m/wh.treeptr a/x 2>err &&
+	test_expect_code 3 medo cat m/wh.treeptr b/z 2>err
+'
+
+test_expect_success 'an image whose layer is kept compressed has no merged root' '
+	test_expect_code 5 medo ls m/img1-gnu.treeptr 2>err &&
+	grep "kept compressed" err
+'
+
+test_expect_success FUSE 'medo mount shows the merged root' '
+	mkdir mnt &&
+	medo mount m/wh.treeptr mnt &&
+	test_when_finished "medo mount -u mnt || fusermount3 -u -z mnt" &&
+	echo high >expect && test_cmp expect mnt/keep &&
+	echo dir >expect && test_cmp expect mnt/c/now &&
+	! test -e mnt/a/x && ! test -e mnt/b
 '
 
 # Hostile archives: each refused with its exit status, naming the
