@@ -2043,19 +2043,15 @@ out:
 	return ret;
 }
 
-/* 1 if the file PATH is the archive of TP (its size and sha256, which
- * the treeptr's provenance records), 0 if not. */
-int medo_image_matches(const struct silo_treeptr *tp, const char *path)
+/* 1 if the file PATH has the sha256 WANT (hex), 0 if not. */
+int medo_file_sha256_is(const char *path, const char *want)
 {
-	const char *want = silo_treeptr_provenance(tp, "sha256");
 	unsigned char buf[1 << 16];
 	EVP_MD_CTX *c;
 	char got[65];
 	ssize_t n;
 	int fd, ret = 0;
 
-	if (!want)
-		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return silo__error_errno("cannot open '%s'", path);
 	if (!(c = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
@@ -2076,4 +2072,13 @@ int medo_image_matches(const struct silo_treeptr *tp, const char *path)
 	close(fd);
 	EVP_MD_CTX_free(c);
 	return ret;
+}
+
+/* 1 if the file PATH is the archive of TP (the sha256 the treeptr's
+ * provenance records), 0 if not. */
+int medo_image_matches(const struct silo_treeptr *tp, const char *path)
+{
+	const char *want = silo_treeptr_provenance(tp, "sha256");
+
+	return want ? medo_file_sha256_is(path, want) : 0;
 }

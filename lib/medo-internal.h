@@ -142,5 +142,7 @@ int medo_image_rootfs(struct silo_tree_list *out, silo *s, const struct silo_tre
 /* 1 if the file PATH has the sha256 TP's provenance records, else 0;
  * negative if it cannot be read. */
 int medo_image_matches(const struct silo_treeptr *tp, const char *path);
+/* 1 if the file PATH has the sha256 WANT (64 hex digits), else 0. */
+int medo_file_sha256_is(const char *path, const char *want);
 
 #endif

@@ -133,6 +133,18 @@ test_expect_success 'expand into a directory uses the archive name' '
 	cmp img1.tar dir/img1.tar
 '
 
+test_expect_success 'medo verify and medo status know an image by its sha256' '
+	medo verify m/img1.treeptr out.tar &&
+	cp out.tar changed.tar && echo x >>changed.tar &&
+	test_expect_code 1 medo verify m/img1.treeptr changed.tar &&
+	mkdir st && cp m/SILO.json m/img1.treeptr st/ &&
+	medo expand st dst && cmp img1.tar dst/img1 &&
+	medo status st dst >status.out && test_must_be_empty status.out &&
+	echo x >>dst/img1 &&
+	test_expect_code 1 medo status st dst >status.out &&
+	echo "differs dst/img1" >expect && head -1 status.out >actual && test_cmp expect actual
+'
+
 test_expect_success 'reachability keeps every object of an image' '
 	medo reachable m >keep &&
 	age_silo deps.silo &&
