@@ -935,10 +935,10 @@ static int read_object(unsigned char **out, size_t *len, silo *s, const silo_oid
 	if ((ret = silo_stream_open_sized(&st, s, id, size)) < 0)
 		return silo__error_wrap("%s %s", what, silo_oid_to_hex(hex, id));
 	if (silo_stream_size(st) != size) {
+		uint64_t has = silo_stream_size(st);
 		silo_stream_free(st);
 		return silo__error_set(SILO_ECORRUPT, "%s %s has %llu bytes, not %llu", what,
-				       silo_oid_to_hex(hex, id),
-				       (unsigned long long)silo_stream_size(st),
+				       silo_oid_to_hex(hex, id), (unsigned long long)has,
 				       (unsigned long long)size);
 	}
 	if (!(buf = malloc(size ? (size_t)size : 1))) {
