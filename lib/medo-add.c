@@ -456,10 +456,13 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		return silo__error_set(SILO_EINVALID,
 			"cannot add '%s' as an opaque object: it is a directory", src);
 	if (opts->kind == SILO_TREEPTR_IMAGE && (!S_ISREG(st.st_mode) || opts->opaque ||
-						  opts->git_rev))
+						  opts->git_rev || http_is_url(src)))
 		return silo__error_set(SILO_EINVALID,
 			"cannot add '%s' as an image: an image is a file (docker-archive or OCI archive)",
 			src);
+	if (opts->kind == SILO_TREEPTR_IMAGE && opts->integrity)
+		return silo__error_set(SILO_EINVALID,
+			"cannot add '%s' as an image with --integrity: pin it with --sha256", src);
 	if (opts->kind && opts->kind != SILO_TREEPTR_TAR && opts->kind != SILO_TREEPTR_TREE &&
 	    opts->kind != SILO_TREEPTR_IMAGE)
 		return silo__error_set(SILO_EINVALID, "a directory is added as kind tar or tree");
@@ -504,7 +507,7 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	} else if (S_ISDIR(st.st_mode)) {
 		ret = add_dir(&tp, s, from, opts);
 	} else if (opts->kind == SILO_TREEPTR_IMAGE) {
-		ret = medo_image_add(&tp, s, src, sha256);
+		ret = medo_image_add(&tp, s, src, opts->sha256, sha256);
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;
 		if ((ret = download(&tmp, s, src)) == 0) {

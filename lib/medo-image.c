@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1901,7 +1902,8 @@ static int first_image(struct image_add *a, const struct names *nm)
 
 /* ---- medo add --kind=image ---- */
 
-int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[65])
+int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, const char *want_sha,
+		   char sha[65])
 {
 	struct image_add a;
 	struct names nm = { NULL, 0, 0 };
@@ -1972,8 +1974,15 @@ int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[
 	if (member_named(&nm, "oci-layout") && member_named(&nm, "manifest.json") &&
 	    (ret = check_docker(&a, &nm)) < 0)
 		goto out;
-	if ((ret = sha256_hex(sha, a.d, (size_t)a.len)) < 0 ||
-	    (ret = silo_writer_new(&a.w, s)) < 0)
+	if ((ret = sha256_hex(sha, a.d, (size_t)a.len)) < 0)
+		goto out;
+	if (want_sha && strcasecmp(want_sha, sha)) {
+		ret = silo__error_set(SILO_ECORRUPT,
+			"'%s' has sha256 %s, not the expected %s: nothing stored",
+			path, sha, want_sha);
+		goto out;
+	}
+	if ((ret = silo_writer_new(&a.w, s)) < 0)
 		goto out;
 
 	if (!(a.layer_of = malloc((nm.n ? nm.n : 1) * sizeof(*a.layer_of)))) {

@@ -123,10 +123,13 @@ int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 
 /* Store the docker-archive or OCI archive PATH in S (layers as trees,
  * tar records, blobs; treeptr(5), kind image): TP's kind, object and
- * size are set, and SHA (65 bytes) gets the archive's sha256.  The
+ * size are set, and SHA (65 bytes) gets the archive's sha256, which must
+ * be WANT_SHA (hex) unless that is NULL (else SILO_ECORRUPT, nothing
+ * stored).  The
  * archive is written again from S into a hash before this returns: it
  * must be the archive added. */
-int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, char sha[65]);
+int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, const char *want_sha,
+		   char sha[65]);
 
 /* Write the archive TP (kind image) names at NEW_PATH, a file that does
  * not exist yet; its size and sha256 are checked, and each layer's. */

@@ -267,6 +267,18 @@ with tarfile.open(\"bad-blob.tar\", \"w\", format=tarfile.USTAR_FORMAT) as t:
 	refused 4 bad-blob && grep "wrong digest" err
 '
 
+test_expect_success '--sha256 pins the archive; URLs and --integrity are refused' '
+	sha=$(sha256sum img1.tar | cut -d" " -f1) &&
+	medo add -q --kind=image --sha256=$sha img1.tar m/pinned.treeptr &&
+	zero=$(printf "0%.0s" $(seq 64)) &&
+	test_expect_code 4 medo add --kind=image --sha256=$zero img2.tar m/pin2.treeptr 2>err &&
+	grep "not the expected $zero: nothing stored" err && ! test -e m/pin2.treeptr &&
+	test_expect_code 5 medo add --kind=image http://127.0.0.1:1/img.tar m/url.treeptr 2>err &&
+	grep "an image is a file" err && ! test -e m/url.treeptr &&
+	test_expect_code 5 medo add --kind=image --integrity=sha256-$(printf "A%.0s" $(seq 43))= img1.tar m/sri.treeptr 2>err &&
+	grep "pin it with --sha256" err && ! test -e m/sri.treeptr
+'
+
 test_expect_success 'what is no image is refused (exit 5)' '
 	refused 5 base && grep "neither manifest.json nor oci-layout" err &&
 	echo hello >plain.tar && refused 5 plain && grep "not a tar" err &&
