@@ -153,6 +153,12 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 		*state = S_ISDIR(st.st_mode) && dir_is_empty(dest) == 1 ? DEST_EMPTY : DEST_OTHER;
 		return 0;
 	}
+	if (tp->kind == SILO_TREEPTR_IMAGE) {
+		if ((ret = medo_image_matches(tp, dest)) < 0)
+			return ret;
+		*state = ret ? DEST_SAME : DEST_OTHER;
+		return 0;
+	}
 	if ((ret = medo_file_blob_id(&id, tp->object.format, dest)) < 0)
 		return ret;
 	*state = silo_oid_equal(&id, &tp->object) ? DEST_SAME : DEST_OTHER;
@@ -487,6 +493,12 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	}
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
 		goto out;
+	if (sel && tp.kind == SILO_TREEPTR_IMAGE) {
+		ret = silo__error_set(SILO_EINVALID, "'%s' names an image, expanded as its whole "
+				      "archive: read some of its files with medo cat or medo mount",
+				      treeptr_path);
+		goto out;
+	}
 	if (sel && !silo_treeptr_is_tree(&tp)) {
 		ret = silo__error_set(SILO_EINVALID, "'%s' names a file, not a tree: it has no "
 				      "paths to choose from", treeptr_path);
@@ -512,7 +524,7 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if ((ret = (sel ? silo_medo_open_tree_objects : silo_medo_open_treeptr)(
 			&s, treeptr_path, opts->silo, &tp, opts->on_warning, opts->payload)) < 0)
 		goto out;
-	if (tp.kind != SILO_TREEPTR_TREE) {
+	if (tp.kind != SILO_TREEPTR_TREE && tp.kind != SILO_TREEPTR_IMAGE) {
 		if ((ret = silo_stream_open(&st, s, &tp.object)) < 0)
 			goto out;
 		/* Inflating and checking the object on a second core while
@@ -531,6 +543,8 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	if (tp.kind == SILO_TREEPTR_TREE)
 		ret = medo_tree_write_some(s, &tp, new_path, treeptr_path, sel, opts->on_bytes,
 					   opts->payload);
+	else if (tp.kind == SILO_TREEPTR_IMAGE)
+		ret = medo_image_write(s, &tp, new_path, treeptr_path);
 	else
 		ret = write_checked(s, st, &tp, new_path, treeptr_path, opts, sel);
 	/* What was asked for, for medo verify and medo status. */

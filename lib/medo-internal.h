@@ -188,4 +188,33 @@ int medo_tree_write_some(silo *s, const struct silo_treeptr *tp, const char *new
 int medo_tree_blob_write(silo *s, const struct silo_tree_entry *e, int rootfd,
 			 const char *full, int perm);
 
+/* ---- images (medo-image.c) ---- */
+
+/* Store the docker-archive or OCI archive PATH in S (layers as trees,
+ * tar records, blobs; treeptr(5), kind image): TP's kind, object and
+ * size are set, and SHA (65 bytes) gets the archive's sha256, which must
+ * be WANT_SHA (hex) unless that is NULL (else SILO_ECORRUPT, nothing
+ * stored).  The
+ * archive is written again from S into a hash before this returns: it
+ * must be the archive added. */
+int medo_image_add(struct silo_treeptr *tp, silo *s, const char *path, const char *want_sha,
+		   char sha[65]);
+
+/* Write the archive TP (kind image) names at NEW_PATH, a file that does
+ * not exist yet; its size and sha256 are checked, and each layer's. */
+int medo_image_write(silo *s, const struct silo_treeptr *tp, const char *new_path,
+		     const char *treeptr_path);
+
+/* Into OUT (initialised, empty) the leaves of the root file system of
+ * the first image of TP (kind image): its layers applied bottom first,
+ * whiteouts (".wh.NAME", ".wh..wh..opq") honoured.  NAME in messages. */
+int medo_image_rootfs(struct silo_tree_list *out, silo *s, const struct silo_treeptr *tp,
+		      const char *name);
+
+/* 1 if the file PATH has the sha256 TP's provenance records, else 0;
+ * negative if it cannot be read. */
+int medo_image_matches(const struct silo_treeptr *tp, const char *path);
+/* 1 if the file PATH has the sha256 WANT (64 hex digits), else 0. */
+int medo_file_sha256_is(const char *path, const char *want);
+
 #endif

@@ -167,6 +167,16 @@ static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp
 		differs(opts, SILO_TREE_CHANGED, path);
 		return SILO_EDIFFERS;
 	}
+	if (tp->kind == SILO_TREEPTR_IMAGE) {
+		/* The archive, by the sha256 its provenance records. */
+		if ((ret = medo_image_matches(tp, path)) < 0)
+			return ret;
+		if (!ret) {
+			differs(opts, SILO_TREE_CHANGED, path);
+			return SILO_EDIFFERS;
+		}
+		return 0;
+	}
 	if ((ret = medo_file_blob_id(&id, tp->object.format, path)) < 0)
 		return ret;
 	if (!silo_oid_equal(&id, &tp->object)) {

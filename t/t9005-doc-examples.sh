@@ -76,7 +76,8 @@ test_expect_success 'setup: the workspace the pages name' '
 	tar -czf src.tar.gz src &&
 	mkdir -p lp/package && echo "module.exports = 1" >lp/package/index.js &&
 	tar -C lp -czf left-pad-1.3.0.tgz package && rm -rf lp &&
-	printf "not really an image\n" >slim.tar &&
+	python3 "$TEST_DIRECTORY/mkimage.py" layer slim-layer.tar d:etc f:etc/motd:hello &&
+	python3 "$TEST_DIRECTORY/mkimage.py" docker slim.tar slim-layer.tar && rm slim-layer.tar &&
 	for d in wedge/re2c-3.0 wedge/oils-for-unix.org/pkg/re2c/3.0; do
 		mkdir -p $d/bin $d/share/doc &&
 		printf "#!/bin/sh\necho re2c 3.0\n" >$d/bin/re2c && chmod +x $d/bin/re2c &&

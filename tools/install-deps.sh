@@ -25,6 +25,8 @@ set -e
 # reflinks (medo expand shares the blocks of identical files), made
 # and loop-mounted where the tests run as root.  mmdebstrap (with its
 # uidmap, for unprivileged users): knot base makes Debian roots with it.
+# podman and skopeo: images that medo add --kind=image stores are
+# loaded and inspected by them.
 # chromium and tidy: the pages of medo web and knot reports, loaded in a headless browser
 # and checked by an HTML validator.
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
@@ -32,7 +34,7 @@ libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq
-chromium tidy diffutils xfsprogs mmdebstrap uidmap"
+chromium tidy diffutils xfsprogs mmdebstrap uidmap podman skopeo"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"

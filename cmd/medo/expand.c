@@ -48,7 +48,8 @@ static int opaque_dest(char **out, const char *treeptr, const char *dest)
 		silo_error_clear();
 		return 0;
 	}
-	name = tp.kind == SILO_TREEPTR_OPAQUE ? silo_treeptr_provenance(&tp, "file") : NULL;
+	name = tp.kind == SILO_TREEPTR_OPAQUE || tp.kind == SILO_TREEPTR_IMAGE ?
+		silo_treeptr_provenance(&tp, "file") : NULL;
 	if (name && !usable_name(name))
 		status = fe_error(FE_EXIT_REFUSED, "'%s' records the file name '%s', which is not "
 				  "used (hidden, or with a slash or a control character): name the "
