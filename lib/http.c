@@ -18,9 +18,45 @@
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready;
 
+/* What the requests of http_request_run() share, one after another and
+ * across threads: connections (a push sends many small requests to one
+ * server), DNS answers and TLS sessions. */
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void share_lock(CURL *e, curl_lock_data data, curl_lock_access access, void *p)
+{
+	(void)e;
+	(void)access;
+	(void)p;
+	pthread_mutex_lock(&share_locks[data]);
+}
+
+static void share_unlock(CURL *e, curl_lock_data data, void *p)
+{
+	(void)e;
+	(void)p;
+	pthread_mutex_unlock(&share_locks[data]);
+}
+
 static void init_curl(void)
 {
+	int i;
+
 	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!curl_ready || !(share = curl_share_init()))
+		return;
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_locks[i], NULL);
+	if (curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		/* Each request on its own connection, as before. */
+		curl_share_cleanup(share);
+		share = NULL;
+	}
 }
 
 static long env_long(const char *name, long dflt, long min, long max)
@@ -935,6 +971,8 @@ int http_request_run(struct http_request *rq)
 			hdrs = h;
 		}
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+		if (share)
+			curl_easy_setopt(e, CURLOPT_SHARE, share);
 		if (strcmp(rq->method, "GET"))
 			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
 		if (has_body) {
