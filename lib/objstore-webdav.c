@@ -21,11 +21,20 @@
 /* The longest answer read whole: pack/packs, a PROPFIND of one directory. */
 #define WEBDAV_MAX_ANSWER (64u << 20)
 
+/* A set of collections, by path relative to the root ("" the root). */
+struct dirset {
+	char **v;
+	size_t n, alloc;
+};
+
 struct webdav {
 	struct objstore st;		/* first: what callers see */
 	char *base_path;		/* the path of base_url, decoded */
-	char **dirs;			/* collections known to exist */
-	size_t n_dirs, alloc_dirs;
+	struct dirset dirs;		/* collections known to exist */
+	/* Collections whose every child a listing saw (or that a listing
+	 * found absent): a child collection not known to exist is absent
+	 * then, and made before a PUT into it, not after its 409. */
+	struct dirset listed;
 };
 
 static struct webdav *wd_of(struct objstore *st)
@@ -66,27 +75,61 @@ static void request_init(struct http_request *rq, const char *method, const char
 	rq->max_response = WEBDAV_MAX_ANSWER;
 }
 
-static int known_dir(struct webdav *wd, const char *dir, size_t len)
+static int dirset_has(const struct dirset *ds, const char *dir, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < wd->n_dirs; i++)
-		if (strlen(wd->dirs[i]) == len && !memcmp(wd->dirs[i], dir, len))
+	for (i = 0; i < ds->n; i++)
+		if (strlen(ds->v[i]) == len && !memcmp(ds->v[i], dir, len))
 			return 1;
 	return 0;
 }
 
-static int remember_dir(struct webdav *wd, const char *dir, size_t len)
+static int dirset_add(struct dirset *ds, const char *dir, size_t len)
 {
 	char *copy;
 
-	if (known_dir(wd, dir, len))
+	if (dirset_has(ds, dir, len))
 		return 0;
-	if (ALLOC_GROW(wd->dirs, wd->n_dirs + 1, wd->alloc_dirs) < 0 ||
-	    !(copy = strndup(dir, len)))
+	if (ALLOC_GROW(ds->v, ds->n + 1, ds->alloc) < 0 || !(copy = strndup(dir, len)))
 		return silo__error_oom();
-	wd->dirs[wd->n_dirs++] = copy;
+	ds->v[ds->n++] = copy;
 	return 0;
+}
+
+static void dirset_release(struct dirset *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->n; i++)
+		free(ds->v[i]);
+	free(ds->v);
+}
+
+static int known_dir(struct webdav *wd, const char *dir, size_t len)
+{
+	return dirset_has(&wd->dirs, dir, len);
+}
+
+static int remember_dir(struct webdav *wd, const char *dir, size_t len)
+{
+	return dirset_add(&wd->dirs, dir, len);
+}
+
+/* 1 if a listing showed that the collection REL lies in is absent. */
+static int parent_absent(struct webdav *wd, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t len;
+
+	if (!slash || known_dir(wd, rel, (size_t)(slash - rel) + 1))
+		return 0;
+	/* Its parent found absent, or a complete listing above it that did
+	 * not see it. */
+	for (len = (size_t)(slash - rel) + 1; len > 0; len--)
+		if (rel[len - 1] == '/' && dirset_has(&wd->listed, rel, len))
+			return 1;
+	return dirset_has(&wd->listed, "", 0);
 }
 
 /* Make the collection of the first LEN bytes of REL ("" for the root)
@@ -146,6 +189,10 @@ static int put_with(struct objstore *st, const char *rel, const char *condition,
 	*done = 0;
 	if (!url)
 		return silo__error_oom();
+	if (parent_absent(wd_of(st), rel) && (ret = make_parents(st, rel)) < 0) {
+		free(url);
+		return ret;
+	}
 	for (attempt = 0; attempt < 2; attempt++) {
 		request_init(&rq, "PUT", url, headers);
 		rq.body = body->body;
@@ -427,15 +474,18 @@ static int list_dir(struct objstore *st, const char *dir,
 	rq.body_size = sizeof(propfind_body) - 1;
 	if ((ret = http_request_run(&rq)) < 0)
 		goto out;
-	if (rq.status == 404 || rq.status == 410)
+	if (rq.status == 404 || rq.status == 410) {
+		ret = dirset_add(&wd->listed, dir, strlen(dir));
 		goto out;	/* nothing there */
+	}
 	if (rq.status != 207) {
 		ret = failed(&rq, "list");
 		goto out;
 	}
 	/* It is there, and so is the root above it. */
 	if ((ret = remember_dir(wd, dir, strlen(dir))) < 0 ||
-	    (ret = remember_dir(wd, "", 0)) < 0)
+	    (ret = remember_dir(wd, "", 0)) < 0 ||
+	    (ret = dirset_add(&wd->listed, dir, strlen(dir))) < 0)
 		goto out;
 	p = rq.response ? rq.response : "";
 	end = p + rq.response_len;
@@ -488,13 +538,11 @@ static int webdav_list(struct objstore *st, const char *dir,
 static void webdav_free(struct objstore *st)
 {
 	struct webdav *wd = wd_of(st);
-	size_t i;
 
 	if (!st)
 		return;
-	for (i = 0; i < wd->n_dirs; i++)
-		free(wd->dirs[i]);
-	free(wd->dirs);
+	dirset_release(&wd->dirs);
+	dirset_release(&wd->listed);
 	free(wd->base_path);
 	free(st->base_url);
 	free(wd);

@@ -57,7 +57,12 @@ test_expect_success WEBDAV 'push to a new silo on the server: every file, in pas
 	grep "^PUT /config.json" log >probe &&
 	# 409: the collection of s was made first
 	printf "PUT /config.json %s\n" 409 201 412 >expect &&
-	test_cmp expect probe
+	test_cmp expect probe &&
+	# the listing found objects/ and pack/ absent: their collections are
+	# made before the first PUT into them, not after its 409
+	grep " 409\$" log >refused &&
+	echo "PUT /config.json 409" >expect &&
+	test_cmp expect refused
 '
 
 test_expect_success WEBDAV,HTTPD 'readers through nginx: medo expand, silo fetch' '
