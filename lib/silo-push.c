@@ -42,7 +42,8 @@ int silo_push_is_remote(const char *dest)
 {
 	const char *colon = strchr(dest, ':'), *slash = strchr(dest, '/');
 
-	return colon && colon != dest && (!slash || colon < slash);
+	/* "http://host/path" is no host "http" */
+	return colon && colon != dest && (!slash || colon < slash) && !objstore_is_url(dest);
 }
 
 static int skipped(const char *name)

@@ -52,7 +52,8 @@ SILO_EXTERN int silo_push(struct silo_push_result *out, const char *src, const c
 SILO_EXTERN int silo_push_flags(struct silo_push_result *out, const char *src,
 				const char *dest, unsigned flags);
 
-/* 1 if DEST names a remote "host:path" rather than a local path. */
+/* 1 if DEST names a remote "host:path" rather than a local path or a
+ * URL. */
 SILO_EXTERN int silo_push_is_remote(const char *dest);
 
 #endif
