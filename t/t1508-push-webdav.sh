@@ -8,6 +8,13 @@ start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does no
 start_webdav dav && test_set_prereq WEBDAV ||
 	test_missing_prereq WEBDAV "lighttpd with mod_webdav does not start (tools/install-deps.sh)"
 DAV=$WEBDAV_URL DAV_ROOT=$WEBDAV_ROOT DAV_LOG=$WEBDAV_LOG
+# Servers that ignore If-None-Match: nginx's dav module, rclone.
+start_nginx_dav ndav && test_set_prereq NGINX_DAV ||
+	test_missing_prereq NGINX_DAV "nginx with its dav module does not start"
+NDAV=$WEBDAV_URL NDAV_ROOT=$WEBDAV_ROOT
+{ rclone version >/dev/null 2>&1 && start_rclone_dav rdav && test_set_prereq RCLONE_DAV; } ||
+	test_missing_prereq RCLONE_DAV "rclone serve webdav does not start"
+RDAV=$WEBDAV_URL RDAV_ROOT=$WEBDAV_ROOT
 test_lazy_prereq STRACE 'strace -o /dev/null true'
 
 # The files of silo directory $1 a push copies: all but temporary ones
@@ -171,34 +178,30 @@ test_expect_success WEBDAV 'a missing parent collection is an error; credentials
 	test_cmp expect err
 '
 
-test_expect_success HTTPD 'nginx with dav methods ignores If-None-Match: refused' '
-	start_nginx_dav ndav &&
-	test_expect_code 8 silo push --silo s "$WEBDAV_URL/s" 2>err &&
-	echo "silo: error: '\''$WEBDAV_URL/s'\'' ignores \"If-None-Match: *\" (it stored config.json over itself): racing pushes could replace each other'\''s files; use --force to push anyway" >expect &&
+test_expect_success NGINX_DAV 'nginx with dav methods ignores If-None-Match: refused' '
+	test_expect_code 8 silo push --silo s "$NDAV/s" 2>err &&
+	echo "silo: error: '\''$NDAV/s'\'' ignores \"If-None-Match: *\" (it stored config.json over itself): racing pushes could replace each other'\''s files; use --force to push anyway" >expect &&
 	test_cmp expect err &&
-	(cd "$WEBDAV_ROOT" && find . -type f) >files &&
+	(cd "$NDAV_ROOT" && find . -type f) >files &&
 	echo ./s/config.json >expect &&
 	test_cmp expect files &&
-	cmp s/config.json "$WEBDAV_ROOT/s/config.json"
+	cmp s/config.json "$NDAV_ROOT/s/config.json"
 '
 
-test_lazy_prereq RCLONE 'rclone version >/dev/null || { echo rclone is missing; false; }'
-
-test_expect_success RCLONE 'rclone serve webdav ignores it too: refused, pushed with --force' '
-	start_rclone_dav rdav &&
-	test_expect_code 8 silo push --silo s "$WEBDAV_URL/s" 2>err &&
-	grep "^silo: error: .$WEBDAV_URL/s. ignores \"If-None-Match: \*\" (it stored config.json over itself)" err &&
-	silo push -v --force --silo s "$WEBDAV_URL/s" >out &&
+test_expect_success RCLONE_DAV 'rclone serve webdav ignores it too: refused, pushed with --force' '
+	test_expect_code 8 silo push --silo s "$RDAV/s" 2>err &&
+	grep "^silo: error: .$RDAV/s. ignores \"If-None-Match: \*\" (it stored config.json over itself)" err &&
+	silo push -v --force --silo s "$RDAV/s" >out &&
 	n=$(silo_files s | wc -l) &&
-	echo "$((n - 1)) files copied to $WEBDAV_URL/s" >expect &&
+	echo "$((n - 1)) files copied to $RDAV/s" >expect &&
 	test_cmp expect out &&
 	silo_files s >expect &&
-	silo_files "$WEBDAV_ROOT/s" >actual &&
+	silo_files "$RDAV_ROOT/s" >actual &&
 	test_cmp expect actual &&
 	(cd s/pack && ls pack-*.pack) >expect &&
-	pack_list "$WEBDAV_ROOT/s" >actual &&
+	pack_list "$RDAV_ROOT/s" >actual &&
 	test_cmp expect actual &&
-	silo verify "$WEBDAV_ROOT/s"
+	silo verify "$RDAV_ROOT/s"
 '
 
 test_done

@@ -6,6 +6,12 @@ test_description='private silos over HTTP: basic auth and bearer tokens from the
 start_webdav auth auth && test_set_prereq WEBDAV ||
 	test_missing_prereq WEBDAV "lighttpd with mod_webdav does not start (tools/install-deps.sh)"
 AUTH=$WEBDAV_URL AUTH_ROOT=$WEBDAV_ROOT AUTH_PORT=${WEBDAV_URL##*:}
+start_webdav tok token && test_set_prereq TOKEN_DAV ||
+	test_missing_prereq TOKEN_DAV "lighttpd that checks a bearer token does not start"
+TOK=$WEBDAV_URL TOK_ROOT=$WEBDAV_ROOT
+start_webdav po push-only && test_set_prereq PUSH_ONLY_DAV ||
+	test_missing_prereq PUSH_ONLY_DAV "lighttpd does not start with the configuration of silo-push(1)"
+PO=$WEBDAV_URL PO_ROOT=$WEBDAV_ROOT
 
 # The files of silo directory $1 a push copies, with their checksums.
 silo_files() {
@@ -75,19 +81,16 @@ test_expect_success WEBDAV '~/.netrc: medo expand reads a private silo; nothing 
 	! find cache -name "*$WEBDAV_USER*" | grep .
 '
 
-test_expect_success WEBDAV 'a bearer token: right, wrong (403), never shown' '
-	start_webdav tok token &&
-	SILO_HTTP_TOKEN=$WEBDAV_TOKEN silo push -q --silo s "$WEBDAV_URL/s" &&
-	silo_files s >expect && silo_files "$WEBDAV_ROOT/s" >actual &&
+test_expect_success WEBDAV,TOKEN_DAV 'a bearer token: right, wrong (403), never shown' '
+	SILO_HTTP_TOKEN=$WEBDAV_TOKEN silo push -q --silo s "$TOK/s" &&
+	silo_files s >expect && silo_files "$TOK_ROOT/s" >actual &&
 	test_cmp expect actual &&
-	SILO_HTTP_TOKEN=not-the-token-5 test_expect_code 7 silo push --silo s "$WEBDAV_URL/s" 2>err &&
-	echo "silo: error: cannot read '\''$WEBDAV_URL/s/config.json'\'': HTTP 403 (forbidden by the server)" >expect &&
+	SILO_HTTP_TOKEN=not-the-token-5 test_expect_code 7 silo push --silo s "$TOK/s" 2>err &&
+	echo "silo: error: cannot read '\''$TOK/s/config.json'\'': HTTP 403 (forbidden by the server)" >expect &&
 	test_cmp expect err
 '
 
-test_expect_success WEBDAV 'the push-only server of silo-push(1): pushes work, nothing else does' '
-	start_webdav po push-only &&
-	PO=$WEBDAV_URL PO_ROOT=$WEBDAV_ROOT &&
+test_expect_success WEBDAV,PUSH_ONLY_DAV 'the push-only server of silo-push(1): pushes work, nothing else does' '
 	test_expect_code 7 silo push --silo s "$PO/s" 2>err &&
 	grep "HTTP 401" err &&
 	export SILO_HTTP_USER=$WEBDAV_USER SILO_HTTP_PASSWORD=$WEBDAV_PASSWORD &&
