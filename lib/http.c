@@ -2,6 +2,7 @@
 #include "http.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "strbuf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -17,9 +18,45 @@
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready;
 
+/* What the requests of http_request_run() share, one after another and
+ * across threads: connections (a push sends many small requests to one
+ * server), DNS answers and TLS sessions. */
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void share_lock(CURL *e, curl_lock_data data, curl_lock_access access, void *p)
+{
+	(void)e;
+	(void)access;
+	(void)p;
+	pthread_mutex_lock(&share_locks[data]);
+}
+
+static void share_unlock(CURL *e, curl_lock_data data, void *p)
+{
+	(void)e;
+	(void)p;
+	pthread_mutex_unlock(&share_locks[data]);
+}
+
 static void init_curl(void)
 {
+	int i;
+
 	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!curl_ready || !(share = curl_share_init()))
+		return;
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_locks[i], NULL);
+	if (curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		/* Each request on its own connection, as before. */
+		curl_share_cleanup(share);
+		share = NULL;
+	}
 }
 
 static long env_long(const char *name, long dflt, long min, long max)
@@ -48,6 +85,15 @@ static int64_t now_ms(void)
 static int64_t backoff_ms(int n)
 {
 	return n >= 7 ? 30000 : 250LL << n;
+}
+
+/* Wait before retry N (from 0) of a single transfer. */
+static void sleep_backoff(int n)
+{
+	int64_t ms = backoff_ms(n);
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
 }
 
 int http_is_url(const char *s)
@@ -105,8 +151,8 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
 	uint64_t size = pc->expected;
 
 	(void)ultotal;
-	(void)ulnow;
-	pc->got = dlnow > 0 ? (uint64_t)dlnow : 0;
+	/* An upload (a push) moves its bytes the other way: they count. */
+	pc->got = (dlnow > 0 ? (uint64_t)dlnow : 0) + (ulnow > 0 ? (uint64_t)ulnow : 0);
 	if (pc->got && !pc->data_seen) {
 		/* Waiting for the first byte is a window of its own. */
 		pc->data_seen = 1;
@@ -228,6 +274,55 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 	return write_body(t, buf, len) < 0 ? 0 : len;
 }
 
+/* Does the host (and port) of URL match SPEC, "host" or "host:port"? */
+static int auth_host_matches(const char *url, const char *spec)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	size_t hlen;
+	int ok = 0;
+
+	if (!u)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		hlen = strlen(host);
+		ok = !strncasecmp(spec, host, hlen) &&
+		     (!spec[hlen] || (spec[hlen] == ':' && !strcmp(spec + hlen + 1, port)));
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
+ * Credentials: the one place they are set on a handle (see http.h).
+ * ~/.netrc is curl's own reading, by host; the environment's are sent
+ * only to SILO_HTTP_AUTH_HOST when it is set.  Neither is ever part of a
+ * URL, so no message, cache path or treeptr can show them.
+ */
+static void set_credentials(CURL *e, const char *url)
+{
+	const char *token = getenv("SILO_HTTP_TOKEN");
+	const char *user = getenv("SILO_HTTP_USER");
+	const char *pass = getenv("SILO_HTTP_PASSWORD");
+	const char *only = getenv("SILO_HTTP_AUTH_HOST");
+
+	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (only && *only && !auth_host_matches(url, only))
+		return;
+	if (token && *token) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, token);
+	} else if (user && *user) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, pass ? pass : "");
+	}
+}
+
 /* A handle for URL whose pace PC watches (pace_start() first). */
 static CURL *new_easy(const char *url, struct pace *pc)
 {
@@ -247,7 +342,7 @@ static CURL *new_easy(const char *url, struct pace *pc)
 	 * less than 1 byte/s for TIMEOUT seconds (by curl's measure). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, pc->lim->timeout);
-	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	set_credentials(e, url);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "silo/" SILO_VERSION);
 	/* Objects are already compressed; ask for them as they are. */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL);
@@ -749,10 +844,177 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			describe_failure(error, error_size, code, t.pos > off ? t.pos - off : 0, &pc);
 		if (!transient(code, t.status, &pc) || attempt >= lim.retries)
 			return 0;
-		{
-			int64_t ms = backoff_ms(attempt);
-			struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-			nanosleep(&ts, NULL);
+		sleep_backoff(attempt);
+	}
+}
+
+/* State of one http_request_run() attempt. */
+struct request_transfer {
+	struct http_request *rq;
+	uint64_t sent;		/* body bytes handed to curl */
+	struct strbuf body;	/* the response body kept */
+	int too_big;		/* it was longer than rq->max_response */
+	int read_failed;	/* reading the body to send failed (errno) */
+};
+
+static size_t on_request_header(char *buf, size_t size, size_t n, void *p)
+{
+	struct request_transfer *t = p;
+	struct http_request *rq = t->rq;
+	size_t len = size * n;
+	char line[256], *v, *end;
+	long code;
+
+	header_line(line, buf, len);
+	if (status_line(line, &code)) {
+		/* Each response (a redirect gives several) has its own. */
+		rq->status = code;
+		rq->etag[0] = '\0';
+		rq->last_modified = -1;
+		return len;
+	}
+	if (!(v = strchr(line, ':')))
+		return len;
+	*v++ = '\0';
+	v += strspn(v, " \t");
+	end = v + strlen(v);
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	if (!strcasecmp(line, "ETag"))
+		snprintf(rq->etag, sizeof(rq->etag), "%s", v);
+	else if (!strcasecmp(line, "Last-Modified"))
+		rq->last_modified = (int64_t)curl_getdate(v, NULL);
+	return len;
+}
+
+static size_t on_request_data(char *buf, size_t size, size_t n, void *p)
+{
+	struct request_transfer *t = p;
+	size_t len = size * n;
+
+	if (t->body.len + len > t->rq->max_response) {
+		t->too_big = 1;
+		return 0;
+	}
+	return strbuf_add(&t->body, buf, len) < 0 ? 0 : len;
+}
+
+static size_t on_request_read(char *buf, size_t size, size_t n, void *p)
+{
+	struct request_transfer *t = p;
+	struct http_request *rq = t->rq;
+	uint64_t total = rq->body ? rq->body_size : rq->body_len;
+	size_t want = size * n;
+	ssize_t got;
+
+	if (t->sent >= total)
+		return 0;
+	if (want > total - t->sent)
+		want = (size_t)(total - t->sent);
+	if (rq->body) {
+		memcpy(buf, (const char *)rq->body + t->sent, want);
+		got = (ssize_t)want;
+	} else {
+		got = fs_pread_full(rq->body_fd, buf, want, (off_t)t->sent, "upload");
+		if (got <= 0) {
+			t->read_failed = got < 0 ? errno : EIO;
+			return CURL_READFUNC_ABORT;
 		}
+	}
+	t->sent += (uint64_t)got;
+	return (size_t)got;
+}
+
+static int on_request_seek(void *p, curl_off_t off, int origin)
+{
+	struct request_transfer *t = p;
+
+	if (origin != SEEK_SET || off < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	t->sent = (uint64_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+int http_request_run(struct http_request *rq)
+{
+	struct limits lim;
+	int attempt, has_body = rq->body || rq->body_fd >= 0;
+	uint64_t body_len = rq->body ? rq->body_size : rq->body_len;
+	char why[512];
+
+	pthread_once(&curl_once, init_curl);
+	if (!curl_ready)
+		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
+	get_limits(&lim);
+	rq->response = NULL;
+	rq->response_len = 0;
+	for (attempt = 0; ; attempt++) {
+		struct request_transfer t = { rq, 0, STRBUF_INIT, 0, 0 };
+		struct curl_slist *hdrs = NULL, *h;
+		struct pace pc;
+		CURLcode code;
+		size_t i;
+		CURL *e;
+
+		rq->status = 0;
+		rq->etag[0] = '\0';
+		rq->last_modified = -1;
+		pace_start(&pc, &lim, body_len);
+		if (!(e = new_easy(rq->url, &pc)))
+			return silo__error_oom();
+		for (i = 0; rq->headers && rq->headers[i]; i++) {
+			if (!(h = curl_slist_append(hdrs, rq->headers[i]))) {
+				curl_slist_free_all(hdrs);
+				curl_easy_cleanup(e);
+				return silo__error_oom();
+			}
+			hdrs = h;
+		}
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+		if (share)
+			curl_easy_setopt(e, CURLOPT_SHARE, share);
+		if (strcmp(rq->method, "GET"))
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
+		if (has_body) {
+			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
+			curl_easy_setopt(e, CURLOPT_READFUNCTION, on_request_read);
+			curl_easy_setopt(e, CURLOPT_READDATA, &t);
+			curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_request_seek);
+			curl_easy_setopt(e, CURLOPT_SEEKDATA, &t);
+		}
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_request_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_request_data);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+		code = curl_easy_perform(e);
+		curl_easy_cleanup(e);
+		curl_slist_free_all(hdrs);
+		rq->bytes_sent += t.sent;
+		rq->requests++;
+		if (t.read_failed) {
+			strbuf_release(&t.body);
+			errno = t.read_failed;
+			return silo__error_errno("cannot read what to send to '%s'", rq->url);
+		}
+		if (t.too_big) {
+			strbuf_release(&t.body);
+			return silo__error_set(SILO_ENET, "cannot %s '%s': the answer is longer than %zu bytes",
+					       rq->method, rq->url, rq->max_response);
+		}
+		if (code == CURLE_OK && !transient(code, rq->status, &pc)) {
+			rq->response_len = t.body.len;
+			rq->response = t.body.len ? strbuf_detach(&t.body) : NULL;
+			strbuf_release(&t.body);
+			return 0;
+		}
+		strbuf_release(&t.body);
+		if (code == CURLE_OK)
+			snprintf(why, sizeof(why), "HTTP %ld", rq->status);
+		else
+			describe_failure(why, sizeof(why), code, pc.got, &pc);
+		if (!transient(code, rq->status, &pc) || attempt >= lim.retries)
+			return silo__error_set(SILO_ENET, "cannot %s '%s': %s", rq->method, rq->url, why);
+		sleep_backoff(attempt);
 	}
 }

@@ -4,7 +4,8 @@
  * retries with backoff on transient failures, resumption of an
  * interrupted download with a range request, a stall timeout, TLS
  * verification, proxies from the environment and credentials from
- * ~/.netrc as curl users expect.
+ * ~/.netrc as curl users expect; http_request_run() for the other
+ * methods a writer needs (PUT, DELETE, MKCOL, PROPFIND).
  *
  * Tuning comes from the environment, so that every command honours it:
  *	SILO_HTTP_RETRIES	retries of a transient failure (default 3)
@@ -15,6 +16,12 @@
  *				no minimum); a transfer of N bytes must also end
  *				within SILO_HTTP_TIMEOUT + N / SILO_HTTP_MIN_RATE
  *				seconds.  A slower one fails as a timeout does.
+ *
+ * Credentials, for every request (set in one place, set_credentials()):
+ * ~/.netrc by host, as curl reads it; else SILO_HTTP_TOKEN (a bearer
+ * token) or SILO_HTTP_USER and SILO_HTTP_PASSWORD (basic auth), sent
+ * only to the host named by SILO_HTTP_AUTH_HOST ("host" or "host:port")
+ * when it is set.  They are never part of a URL or a message.
  */
 #ifndef SILO_HTTP_H
 #define SILO_HTTP_H
@@ -101,6 +108,34 @@ int http_get_start(const char *url, size_t max, char **out, size_t *len,
 int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		   uint64_t *total, enum http_result *result,
 		   char *error, size_t error_size);
+
+/* One request of any method, with headers, a body and a small answer. */
+struct http_request {
+	const char *method;		/* in: "PUT", "DELETE", "MKCOL", ... */
+	const char *url;		/* in */
+	const char *const *headers;	/* in: NULL-terminated, or NULL */
+	/* in: the body to send, from memory (BODY, BODY_SIZE bytes), else
+	 * from BODY_FD (from offset 0, BODY_LEN bytes); BODY NULL and
+	 * BODY_FD -1 for none */
+	const void *body;
+	size_t body_size;
+	int body_fd;
+	uint64_t body_len;
+	size_t max_response;		/* in: answers longer are an error */
+	long status;			/* out: the HTTP status of the answer */
+	char etag[256];			/* out: its ETag header, or "" */
+	int64_t last_modified;		/* out: its Last-Modified, or -1 */
+	char *response;			/* out: its body (the caller's), or NULL */
+	size_t response_len;		/* out */
+	uint64_t requests, bytes_sent;	/* out: added to, for counts */
+};
+
+/*
+ * Send RQ, retried as downloads are on transient failures (a 5xx, 408,
+ * 429, a broken connection).  0 when an answer came, whatever its status
+ * (rq->status says); SILO_ENET naming the method and URL when none did.
+ */
+int http_request_run(struct http_request *rq);
 
 /* 1 if S looks like an http:// or https:// URL. */
 int http_is_url(const char *s);

@@ -6,7 +6,7 @@
 #	sh tools/install-deps.sh		build, test, demo (make test)
 #	sh tools/install-deps.sh --bench	also what only make bench uses
 #
-# Services: some packages the tests need ship a daemon (nginx-light,
+# Services: some packages the tests need ship a daemon (nginx-light, lighttpd,
 # openssh-server), but the tests start their own on 127.0.0.1 and never
 # use the system's.  While this script installs, a temporary
 # /usr/sbin/policy-rc.d forbids starting any service (it is removed
@@ -18,7 +18,8 @@ set -e
 # Building and testing (libdeflate-dev: loose objects and pack entries
 # are compressed with it).  Some are for tests on their way: bubblewrap,
 # ninja-build, fuse3, libfuse3-dev, rclone,
-# openssh-server, strace, clang.  man-db and bash-completion: what the
+# openssh-server, strace, clang; lighttpd and lighttpd-mod-webdav, the
+# WebDAV server silo push writes to.  man-db and bash-completion: what the
 # installed man pages and completion need (make check installs them into
 # a scratch root and reads them back); jq: examples of the manual pages;
 # diffutils: medo diff -p runs diff -u.  xfsprogs: a file system with
@@ -34,13 +35,14 @@ libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq
-chromium tidy diffutils xfsprogs mmdebstrap uidmap podman skopeo"
+chromium tidy diffutils xfsprogs mmdebstrap uidmap podman skopeo
+lighttpd lighttpd-mod-webdav"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"
 
 # package:service for the packages whose daemon must not run.
-SERVICES="nginx-light:nginx openssh-server:ssh"
+SERVICES="nginx-light:nginx openssh-server:ssh lighttpd:lighttpd"
 
 POLICY_RC_D=${INSTALL_DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 
