@@ -14,15 +14,23 @@ mkimage() {
 }
 
 # podman and skopeo with their storage in the trash directory (vfs: no
-# mounts), never the machine's.
+# mounts), never the machine's; the run root in a short directory of its
+# own, as podman refuses one longer than 50 characters.
+pod_run=$(mktemp -d /tmp/pod.XXXXXX) || exit 1
+test_atexit "rm -rf \"$pod_run\""
 pod() {
-	podman --root "$TRASH_DIRECTORY/pod/root" --runroot "$TRASH_DIRECTORY/pod/run" \
+	podman --root "$TRASH_DIRECTORY/pod/root" --runroot "$pod_run" \
 		--storage-driver vfs "$@"
 }
 
 test_lazy_prereq PODMAN '
-	command -v podman >/dev/null || { echo "podman is not installed"; false; } &&
-	pod info >/dev/null 2>pod-info.err || { tail -1 pod-info.err; false; }
+	if ! command -v podman >/dev/null; then
+		echo "podman is not installed"; false
+	elif test "$(id -u)" != 0 && ! grep -q "^$(id -un):" /etc/subuid 2>/dev/null; then
+		echo "podman as a user needs subordinate ids (/etc/subuid)"; false
+	elif ! pod info >/dev/null 2>pod-info.err; then
+		tail -n 1 pod-info.err; false
+	fi
 '
 test_lazy_prereq SKOPEO 'command -v skopeo >/dev/null || { echo "skopeo is not installed"; false; }'
 
