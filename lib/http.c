@@ -2,6 +2,7 @@
 #include "http.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "s3-auth.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -52,7 +53,76 @@ static int64_t backoff_ms(int n)
 
 int http_is_url(const char *s)
 {
-	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || s3_is_url(s);
+}
+
+/*
+ * What one call needs to sign its requests: for s3:// URLs, the keys and
+ * the endpoint, read at the call's first such URL (s3-auth.h).
+ */
+struct auth {
+	struct s3_auth s3;
+	int s3_loaded;
+};
+
+#define AUTH_INIT { { 0 }, 0 }
+
+static int auth_load(struct auth *au, const char *url)
+{
+	int ret;
+
+	if (!s3_is_url(url) || au->s3_loaded)
+		return 0;
+	if ((ret = s3_auth_load(&au->s3)) < 0)
+		return ret;
+	au->s3_loaded = 1;
+	return 0;
+}
+
+/* Sign E, a request for URL, as its server needs; the headers this adds
+ * go to *HEADERS, which the caller frees after the transfer. */
+static int auth_setup(struct auth *au, CURL *e, const char *url, struct curl_slist **headers)
+{
+	int ret;
+
+	if (!s3_is_url(url))
+		return 0;
+	if ((ret = auth_load(au, url)) < 0)
+		return ret;
+	return s3_easy_setup(e, &au->s3, url, headers);
+}
+
+static void auth_release(struct auth *au)
+{
+	s3_auth_release(&au->s3);
+}
+
+/* What an answer of STATUS says, with the start of its body (BODY, LEN
+ * bytes), where the server explains (S3). */
+static void describe_status(char *buf, size_t size, const struct auth *au, const char *url,
+			    long status, const char *body, size_t len)
+{
+	if (s3_is_url(url) && au->s3_loaded)
+		s3_describe_status(buf, size, &au->s3, status, body, len);
+	else
+		snprintf(buf, size, "HTTP %ld", status);
+}
+
+/* The start of an error page, kept for describe_status(). */
+struct error_body {
+	char text[512];
+	size_t len;
+};
+
+static void keep_error_body(struct error_body *eb, const char *buf, size_t len)
+{
+	size_t room = sizeof(eb->text) - 1 - eb->len;
+
+	if (len > room)
+		len = room;
+	memcpy(eb->text + eb->len, buf, len);
+	eb->len += len;
+	eb->text[eb->len] = '\0';
 }
 
 /* How fast every transfer of one call must go (see http.h). */
@@ -105,8 +175,8 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
 	uint64_t size = pc->expected;
 
 	(void)ultotal;
-	(void)ulnow;
-	pc->got = dlnow > 0 ? (uint64_t)dlnow : 0;
+	/* Bytes either way: a request may send a body. */
+	pc->got = (dlnow > 0 ? (uint64_t)dlnow : 0) + (ulnow > 0 ? (uint64_t)ulnow : 0);
 	if (pc->got && !pc->data_seen) {
 		/* Waiting for the first byte is a window of its own. */
 		pc->data_seen = 1;
@@ -148,6 +218,8 @@ struct transfer {
 	long status;		/* HTTP status of the last response */
 	int write_failed;	/* 1: writing the file failed; BAD_BODY: the body */
 	char write_error[256];
+	struct curl_slist *headers;	/* of auth_setup() */
+	struct error_body error_body;
 };
 
 #define BAD_BODY 2
@@ -204,8 +276,10 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 	struct http_job *job = t->job;
 	size_t len = size * n;
 
-	if (t->status >= 300)
-		return len;	/* an error page: discard it */
+	if (t->status >= 300) {
+		keep_error_body(&t->error_body, buf, len);
+		return len;	/* an error page: not the file */
+	}
 	if (job->check && job->check(job, job->start_offset + job->bytes, buf, len) < 0) {
 		snprintf(t->write_error, sizeof(t->write_error), "%.200s", job->error);
 		t->write_failed = BAD_BODY;
@@ -254,7 +328,8 @@ static CURL *new_easy(const char *url, struct pace *pc)
 	return e;
 }
 
-static int start_job(CURLM *multi, struct http_job *job, const struct limits *lim)
+static int start_job(CURLM *multi, struct http_job *job, const struct limits *lim,
+		     struct auth *au)
 {
 	struct transfer *t;
 	struct stat st;
@@ -286,6 +361,13 @@ static int start_job(CURLM *multi, struct http_job *job, const struct limits *li
 		snprintf(job->error, sizeof(job->error), "out of memory");
 		return -1;
 	}
+	if (auth_setup(au, e, job->url, &t->headers) < 0) {
+		curl_easy_cleanup(e);
+		curl_slist_free_all(t->headers);
+		free(t);
+		snprintf(job->error, sizeof(job->error), "%s", silo_error_message());
+		return -1;
+	}
 	t->job = job;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -299,6 +381,7 @@ static int start_job(CURLM *multi, struct http_job *job, const struct limits *li
 				 (curl_off_t)job->start_offset);
 	if (curl_multi_add_handle(multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
+		curl_slist_free_all(t->headers);
 		free(t);
 		snprintf(job->error, sizeof(job->error), "cannot start transfer");
 		return -1;
@@ -363,7 +446,8 @@ static int transient(CURLcode code, long status, const struct pace *pc)
 }
 
 /* A finished transfer: decide its outcome or schedule a retry. */
-static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
+static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries,
+		       const struct auth *au)
 {
 	struct transfer *t = NULL;
 	struct http_job *job;
@@ -407,13 +491,15 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 			job->result = -1;	/* run again, at once */
 	} else if (code == CURLE_OK && (status == 404 || status == 410)) {
 		job->result = HTTP_NOT_FOUND;
-		snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
+		describe_status(job->error, sizeof(job->error), au, job->url, status,
+				t->error_body.text, t->error_body.len);
 	} else if (code == CURLE_FILE_COULDNT_READ_FILE) {
 		job->result = HTTP_NOT_FOUND;
 		snprintf(job->error, sizeof(job->error), "no such file");
 	} else {
 		if (code == CURLE_OK)
-			snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
+			describe_status(job->error, sizeof(job->error), au, job->url, status,
+					t->error_body.text, t->error_body.len);
 		else
 			describe_failure(job->error, sizeof(job->error), code,
 					 job->start_offset + job->bytes, &t->pace);
@@ -423,6 +509,7 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 			job->result = -1;
 		}
 	}
+	curl_slist_free_all(t->headers);
 	free(t);
 }
 
@@ -431,8 +518,9 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 	     void *payload)
 {
 	struct limits lim;
+	struct auth au = AUTH_INIT;
 	size_t done = 0, i;
-	int active = 0;
+	int active = 0, ret;
 	CURLM *multi;
 
 	pthread_once(&curl_once, init_curl);
@@ -441,9 +529,17 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 	if (parallel < 1)
 		parallel = 1;
 	get_limits(&lim);
+	/* Keys that cannot be read stop every transfer before the first. */
+	for (i = 0; i < n; i++)
+		if ((ret = auth_load(&au, jobs[i].url)) < 0) {
+			auth_release(&au);
+			return ret;
+		}
 	multi = curl_multi_init();
-	if (!multi)
+	if (!multi) {
+		auth_release(&au);
 		return silo__error_oom();
+	}
 	for (i = 0; i < n; i++) {
 		jobs[i].result = -1;	/* pending */
 		jobs[i].attempts = 0;
@@ -467,7 +563,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 					wait_ms = job->not_before_ms - now;
 				continue;
 			}
-			if (start_job(multi, job, &lim) < 0) {
+			if (start_job(multi, job, &lim, &au) < 0) {
 				job->result = HTTP_FAILED;
 				done++;
 				continue;
@@ -476,6 +572,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK) {
 			curl_multi_cleanup(multi);
+			auth_release(&au);
 			return silo__error_set(SILO_ENET, "libcurl: transfer loop failed");
 		}
 		while ((msg = curl_multi_info_read(multi, &left))) {
@@ -485,7 +582,8 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			{
 				struct http_job *job = t->job;
-				finish_job(multi, msg->easy_handle, msg->data.result, lim.retries);
+				finish_job(multi, msg->easy_handle, msg->data.result, lim.retries,
+					   &au);
 				active--;
 				if ((int)job->result != -1)
 					done++;
@@ -508,6 +606,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		}
 	}
 	curl_multi_cleanup(multi);
+	auth_release(&au);
 	return 0;
 }
 
@@ -608,6 +707,7 @@ struct range_transfer {
 	uint64_t start;		/* the range asked for: [start, end) */
 	uint64_t end;		/* a 206 may not write past this offset */
 	int enough;		/* a 200 reached the end of the range: stopped */
+	struct error_body error_body;
 };
 
 static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
@@ -641,8 +741,10 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 	struct range_transfer *t = p;
 	size_t len = size * n, done = 0;
 
-	if (t->status != 200 && t->status != 206)
+	if (t->status != 200 && t->status != 206) {
+		keep_error_body(&t->error_body, buf, len);
 		return len;	/* an error page */
+	}
 	if (t->status == 206 && (t->pos > t->end || len > t->end - t->pos)) {
 		t->write_failed = 2;	/* more than the range asked for */
 		return 0;
@@ -677,24 +779,20 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 	return len;
 }
 
-int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
-		   uint64_t *total, enum http_result *result,
-		   char *error, size_t error_size)
+static int get_range(struct auth *au, const char *url, uint64_t off, uint64_t len, int fd,
+		     uint64_t *total, enum http_result *result,
+		     char *error, size_t error_size)
 {
 	struct limits lim;
 	char range[64];
-	int attempt;
+	int attempt, ret;
 
-	pthread_once(&curl_once, init_curl);
-	if (!curl_ready)
-		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
-	*total = 0;
-	*result = HTTP_FAILED;
 	get_limits(&lim);
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
 		 (unsigned long long)(off + len - 1));
 	for (attempt = 0; ; attempt++) {
-		struct range_transfer t = { fd, off, 0, 0, 0, off, off + len, 0 };
+		struct range_transfer t = { fd, off, 0, 0, 0, off, off + len, 0, { "", 0 } };
+		struct curl_slist *headers = NULL;
 		struct pace pc;
 		CURL *e;
 		CURLcode code;
@@ -702,6 +800,11 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		pace_start(&pc, &lim, len);
 		if (!(e = new_easy(url, &pc)))
 			return silo__error_oom();
+		if ((ret = auth_setup(au, e, url, &headers)) < 0) {
+			curl_easy_cleanup(e);
+			curl_slist_free_all(headers);
+			return ret;
+		}
 		curl_easy_setopt(e, CURLOPT_RANGE, range);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_range_header);
 		curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -709,6 +812,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
 		code = curl_easy_perform(e);
 		curl_easy_cleanup(e);
+		curl_slist_free_all(headers);
 		*total = t.total;	/* what this answer said, even if it failed */
 		if (t.write_failed == 2)
 			return silo__error_set(SILO_ENET,
@@ -732,7 +836,8 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		}
 		if (code == CURLE_OK && (t.status == 404 || t.status == 410)) {
 			*result = HTTP_NOT_FOUND;
-			snprintf(error, error_size, "HTTP %ld", t.status);
+			describe_status(error, error_size, au, url, t.status, t.error_body.text,
+					t.error_body.len);
 			return 0;
 		}
 		if (code == CURLE_OK && t.status == 200)
@@ -744,7 +849,8 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			snprintf(error, error_size, "the server sent %llu of the %llu bytes asked for",
 				 (unsigned long long)(t.pos - off), (unsigned long long)len);
 		else if (code == CURLE_OK)
-			snprintf(error, error_size, "HTTP %ld", t.status);
+			describe_status(error, error_size, au, url, t.status, t.error_body.text,
+					t.error_body.len);
 		else
 			describe_failure(error, error_size, code, t.pos > off ? t.pos - off : 0, &pc);
 		if (!transient(code, t.status, &pc) || attempt >= lim.retries)
@@ -755,4 +861,21 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			nanosleep(&ts, NULL);
 		}
 	}
+}
+
+int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
+		   uint64_t *total, enum http_result *result,
+		   char *error, size_t error_size)
+{
+	struct auth au = AUTH_INIT;
+	int ret;
+
+	pthread_once(&curl_once, init_curl);
+	if (!curl_ready)
+		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
+	*total = 0;
+	*result = HTTP_FAILED;
+	ret = get_range(&au, url, off, len, fd, total, result, error, error_size);
+	auth_release(&au);
+	return ret;
 }
