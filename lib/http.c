@@ -3,6 +3,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "s3-auth.h"
+#include "strbuf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -49,6 +50,15 @@ static int64_t now_ms(void)
 static int64_t backoff_ms(int n)
 {
 	return n >= 7 ? 30000 : 250LL << n;
+}
+
+/* Wait before retry N (from 0). */
+static void sleep_backoff(int n)
+{
+	int64_t ms = backoff_ms(n);
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
 }
 
 int http_is_url(const char *s)
@@ -855,11 +865,7 @@ static int get_range(struct auth *au, const char *url, uint64_t off, uint64_t le
 			describe_failure(error, error_size, code, t.pos > off ? t.pos - off : 0, &pc);
 		if (!transient(code, t.status, &pc) || attempt >= lim.retries)
 			return 0;
-		{
-			int64_t ms = backoff_ms(attempt);
-			struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-			nanosleep(&ts, NULL);
-		}
+		sleep_backoff(attempt);
 	}
 }
 
@@ -876,6 +882,211 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 	*total = 0;
 	*result = HTTP_FAILED;
 	ret = get_range(&au, url, off, len, fd, total, result, error, error_size);
+	auth_release(&au);
+	return ret;
+}
+
+/* ---- one request of any method (http_request()) ---- */
+
+/* The most of an error page kept: enough for what S3 says. */
+#define REQUEST_ERROR_PAGE 4096
+
+struct request_state {
+	struct http_request *req;
+	uint64_t sent;		/* bytes of the body handed to libcurl */
+	int read_errno;		/* reading the body's file failed */
+	long status;
+	struct strbuf answer;
+	int too_long;
+};
+
+static size_t on_request_read(char *buf, size_t size, size_t n, void *p)
+{
+	struct request_state *rs = p;
+	const struct http_request *req = rs->req;
+	uint64_t left = req->body_len - rs->sent;
+	size_t want = size * n;
+	ssize_t got;
+
+	if (want > left)
+		want = (size_t)left;
+	if (!want)
+		return 0;
+	if (req->body_fd < 0) {
+		memcpy(buf, (const char *)req->body + rs->sent, want);
+		got = (ssize_t)want;
+	} else {
+		while ((got = pread(req->body_fd, buf, want, (off_t)rs->sent)) < 0 &&
+		       errno == EINTR)
+			;
+		if (got <= 0) {
+			rs->read_errno = got < 0 ? errno : EIO;	/* shorter than said */
+			return CURL_READFUNC_ABORT;
+		}
+	}
+	rs->sent += (uint64_t)got;
+	return (size_t)got;
+}
+
+/* libcurl sends the body again (after a 100-continue refused, say). */
+static int on_request_seek(void *p, curl_off_t off, int origin)
+{
+	struct request_state *rs = p;
+
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > rs->req->body_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	rs->sent = (uint64_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+static size_t on_request_header(char *buf, size_t size, size_t n, void *p)
+{
+	struct request_state *rs = p;
+	size_t len = size * n;
+	char line[256];
+	long code;
+
+	header_line(line, buf, len);
+	if (status_line(line, &code)) {
+		/* a new answer (after "100 Continue"): its own headers */
+		rs->status = code;
+		rs->req->etag[0] = '\0';
+	} else if (!strncasecmp(line, "ETag:", 5)) {
+		const char *v = line + 5;
+		size_t vlen;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		vlen = strcspn(v, "\r\n");
+		snprintf(rs->req->etag, sizeof(rs->req->etag), "%.*s", (int)vlen, v);
+	}
+	return len;
+}
+
+static size_t on_request_data(char *buf, size_t size, size_t n, void *p)
+{
+	struct request_state *rs = p;
+	size_t len = size * n, max = rs->req->max_answer ? rs->req->max_answer : 1 << 20;
+
+	if (rs->status >= 300) {
+		/* an error page: its start says why */
+		max = REQUEST_ERROR_PAGE;
+		if (rs->answer.len >= max)
+			return len;
+		if (len > max - rs->answer.len)
+			return strbuf_add(&rs->answer, buf, max - rs->answer.len) < 0 ? 0 : len;
+	} else if (rs->answer.len > max || len > max - rs->answer.len) {
+		rs->too_long = 1;
+		return 0;
+	}
+	return strbuf_add(&rs->answer, buf, len) < 0 ? 0 : len;
+}
+
+/* One try of REQ: the curl code, with RS filled. */
+static int request_once(struct http_request *req, struct auth *au, const struct limits *lim,
+			struct request_state *rs, struct pace *pc, CURLcode *code)
+{
+	struct curl_slist *headers = NULL, *l;
+	const char *const *h;
+	CURL *e;
+	int ret;
+
+	pace_start(pc, lim, req->body_len);
+	if (!(e = new_easy(req->url, pc)))
+		return silo__error_oom();
+	for (h = req->headers; h && *h; h++) {
+		if (!(l = curl_slist_append(headers, *h))) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		headers = l;
+	}
+	if ((ret = auth_setup(au, e, req->url, &headers)) < 0)
+		goto out;
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+	/* What was asked of this URL is not asked of another. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	if (req->body_fd >= 0 || req->body) {
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_request_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, rs);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_request_seek);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, rs);
+		if (strcmp(req->method, "PUT"))
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	} else if (!strcmp(req->method, "HEAD")) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET")) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_request_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, rs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_request_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, rs);
+	*code = curl_easy_perform(e);
+out:
+	curl_easy_cleanup(e);
+	curl_slist_free_all(headers);
+	return ret;
+}
+
+int http_request(struct http_request *req)
+{
+	struct auth au = AUTH_INIT;
+	struct limits lim;
+	int attempt, ret = 0;
+
+	pthread_once(&curl_once, init_curl);
+	if (!curl_ready)
+		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
+	get_limits(&lim);
+	req->status = 0;
+	req->answer = NULL;
+	req->answer_len = 0;
+	req->etag[0] = req->error[0] = '\0';
+	for (attempt = 0; ; attempt++) {
+		struct request_state rs = { req, 0, 0, 0, STRBUF_INIT, 0 };
+		CURLcode code = CURLE_OK;
+		struct pace pc;
+		int again;
+
+		if ((ret = request_once(req, &au, &lim, &rs, &pc, &code)) < 0) {
+			strbuf_release(&rs.answer);
+			break;
+		}
+		if (rs.read_errno) {
+			errno = rs.read_errno;
+			ret = silo__error_errno("cannot read the body of %s '%s'", req->method,
+						req->url);
+		} else if (rs.too_long) {
+			ret = silo__error_set(SILO_ENET, "cannot %s '%s': the answer is longer than %zu bytes",
+					      req->method, req->url,
+					      req->max_answer ? req->max_answer : (size_t)1 << 20);
+		} else if (code == CURLE_OK) {
+			req->status = rs.status;
+			if (rs.status >= 300)
+				describe_status(req->error, sizeof(req->error), &au, req->url,
+						rs.status, rs.answer.buf, rs.answer.len);
+		} else {
+			describe_failure(req->error, sizeof(req->error), code, pc.got, &pc);
+		}
+		again = !ret && transient(code, rs.status, &pc) &&
+			!(code == CURLE_OK && rs.status == 500 && req->final_500) &&
+			attempt < lim.retries;
+		if (!ret && !again && code != CURLE_OK)
+			ret = silo__error_set(SILO_ENET, "cannot %s '%s': %s", req->method, req->url,
+					      req->error);
+		if (ret || !again) {
+			if (!ret && rs.answer.len) {
+				req->answer_len = rs.answer.len;
+				req->answer = strbuf_detach(&rs.answer);
+			}
+			strbuf_release(&rs.answer);
+			break;
+		}
+		strbuf_release(&rs.answer);
+		sleep_backoff(attempt);
+	}
 	auth_release(&au);
 	return ret;
 }

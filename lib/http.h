@@ -105,4 +105,38 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 /* 1 if S looks like an http:// or https:// URL. */
 int http_is_url(const char *s);
 
+/*
+ * One request of any method, for the writers of object stores (a PUT
+ * with a condition, a DELETE, a listing): the answer's status, body and
+ * ETag are the caller's to judge.  s3:// URLs are signed as for reads.
+ */
+struct http_request {
+	const char *method;		/* in: "GET", "PUT", "DELETE", ... */
+	const char *url;		/* in */
+	const char *const *headers;	/* in: "Name: value" lines, NULL-ended;
+					 * or NULL */
+	int body_fd;			/* in: the body, read from offset 0 with
+					 * pread(); -1 for BODY */
+	const void *body;		/* in: else the body in memory, or NULL */
+	uint64_t body_len;		/* in: the body's length (sent as
+					 * Content-Length, never chunked) */
+	size_t max_answer;		/* in: the longest answer body taken
+					 * (0: 1 MiB); a longer one fails */
+	int final_500;			/* in: a 500 is an answer, not retried */
+	long status;			/* out: the answer's HTTP status */
+	char *answer;			/* out: its body, NUL-ended, or NULL;
+					 * free() it */
+	size_t answer_len;
+	char etag[256];			/* out: its ETag header as sent, or "" */
+	char error[512];		/* out: what a status >= 300 means */
+};
+
+/*
+ * Send REQ, retrying transient failures (no answer, 408, 429, 5xx) as
+ * http_run() does.  0 when an answer came (REQ->status), SILO_ENET with
+ * the message "cannot METHOD 'URL': why" when none did, or another
+ * negative code (keys that cannot be read, the body's file).
+ */
+int http_request(struct http_request *req);
+
 #endif
