@@ -2,6 +2,7 @@
 test_description='silos in S3 buckets (s3://) read from a real radosgw: fetch, expand, packs by ranges, credentials'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-radosgw.sh"
+. "$TEST_DIRECTORY/lib-fuse.sh"
 
 export SILO_HTTP_RETRIES=0 SILO_HTTP_TIMEOUT=10
 start_radosgw || test_skip_all RADOSGW "$RADOSGW_WHY"
@@ -52,6 +53,13 @@ test_expect_success 'the tree kind reads the pack by ranges (206), never whole' 
 	test -s packs &&
 	{ grep -v " 206$" packs >whole || :; } &&
 	test_must_be_empty whole
+'
+
+test_expect_success FUSE 'medo mount of a tree kind treeptr in an s3:// silo' '
+	test_when_finished "! mounted mnt || fusermount3 -u -z mnt" &&
+	mkdir mnt && SILO_CACHE_DIR=$PWD/cache-mnt s3_env medo mount deps.medo/t2.treeptr mnt &&
+	diff -r t2 mnt &&
+	medo mount -u mnt
 '
 
 test_expect_success 'a warm cache needs no request: it works with keys the server refuses' '
