@@ -77,15 +77,22 @@ struct auth {
 
 #define AUTH_INIT { { 0 }, 0 }
 
+/* Read what requests for URL need, if not yet read, and check URL. */
 static int auth_load(struct auth *au, const char *url)
 {
+	char *http_url;
 	int ret;
 
-	if (!s3_is_url(url) || au->s3_loaded)
+	if (!s3_is_url(url))
 		return 0;
-	if ((ret = s3_auth_load(&au->s3)) < 0)
+	if (!au->s3_loaded) {
+		if ((ret = s3_auth_load(&au->s3)) < 0)
+			return ret;
+		au->s3_loaded = 1;
+	}
+	if ((ret = s3_http_url(&http_url, &au->s3, url)) < 0)
 		return ret;
-	au->s3_loaded = 1;
+	free(http_url);
 	return 0;
 }
 

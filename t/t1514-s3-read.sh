@@ -238,10 +238,22 @@ test_expect_success 'radosgw takes the request with a session token' '
 	s3_env env AWS_SESSION_TOKEN=the-session-token silo fetch --silo l7 --from "$URL" $(cat ids)
 '
 
-test_expect_success 'a bad bucket name is refused before any request' '
-	test_expect_code 7 s3_env silo fetch --silo l2 --from "s3://bad%bucket/x" $(cat ids) 2>err &&
-	echo "silo: error: cannot fetch '\''s3://bad%bucket/x/config.json'\'': '\''s3://bad%bucket/x/config.json'\'': expected s3://BUCKET/PATH, with a bucket name of letters, digits, '\''.'\'', '\''-'\'' and '\''_'\''" >expect &&
+test_expect_success 'a bad bucket name is exit 5, before any request' '
+	test_expect_code 5 s3_env silo fetch --silo l2 --from "s3://bad%bucket/x" $(cat ids) 2>err &&
+	echo "silo: error: '\''s3://bad%bucket/x/config.json'\'': expected s3://BUCKET/PATH, with a bucket name of letters, digits, '\''.'\'', '\''-'\'' and '\''_'\''" >expect &&
 	test_cmp expect err
+'
+
+test_expect_success 'a region that is no region name is exit 5, from where it was read' '
+	test_expect_code 5 s3_env env AWS_REGION="eu west" silo fetch --silo l2 --from "$URL" $(cat ids) 2>err &&
+	echo "silo: error: AWS_REGION: '\''eu west'\'' is not an AWS region" >expect &&
+	test_cmp expect err &&
+	mkdir -p .aws && printf "[profile ci]\nregion = Mars\n" >.aws/config &&
+	test_expect_code 5 s3_env env AWS_PROFILE=ci silo fetch --silo l2 --from "$URL" $(cat ids) 2>err &&
+	echo "silo: error: the AWS config file: '\''Mars'\'' is not an AWS region" >expect &&
+	test_cmp expect err &&
+	printf "[profile ci]\nregion = eu-west-3\n" >.aws/config &&
+	s3_env env AWS_PROFILE=ci silo fetch --silo l2 --from "$URL" $(cat ids)
 '
 
 test_done
