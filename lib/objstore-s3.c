@@ -51,10 +51,17 @@ static int ok_status(long status)
 	return status >= 200 && status < 300;
 }
 
-/* A PUT of URL with the condition COND and the body of REQ; *done is 1
- * when stored, 0 when the condition failed. */
+/*
+ * A PUT of URL with the condition COND and the body of REQ; *done is 1
+ * when stored, 0 when the condition failed.  With REPLACING (If-Match),
+ * a 500 is the condition failing too: radosgw answers so to a loser of
+ * a race, having written nothing, and the caller reads again and
+ * retries.  A put_new never takes a 500 for "already there": it is
+ * retried as any server error, since a name reported there that is not
+ * would lose an object.
+ */
 static int put_conditional(struct http_request *req, const char *url, const char *cond,
-			   int *done)
+			   int replacing, int *done)
 {
 	const char *headers[2] = { cond, NULL };
 	int ret;
@@ -63,14 +70,13 @@ static int put_conditional(struct http_request *req, const char *url, const char
 	req->method = "PUT";
 	req->url = url;
 	req->headers = headers;
-	/* radosgw answers a loser of an If-Match race with 500 */
-	req->final_500 = 1;
+	req->final_500 = replacing;
 	if ((ret = http_request(req)) < 0)
 		return ret;
 	free(req->answer);
 	if (ok_status(req->status))
 		*done = 1;
-	else if (req->status == 412 || req->status == 500 || req->status == 409)
+	else if (req->status == 412 || (replacing && (req->status == 500 || req->status == 409)))
 		*done = 0;	/* 409: AWS's "a conditional write in progress" */
 	else
 		return answer_error(req, "store", url);
@@ -88,7 +94,7 @@ static int s3_put_new(struct objstore *st, const char *rel, int fd, uint64_t len
 		return silo__error_oom();
 	req.body_fd = fd;
 	req.body_len = len;
-	ret = put_conditional(&req, url, "If-None-Match: *", stored);
+	ret = put_conditional(&req, url, "If-None-Match: *", 0, stored);
 	free(url);
 	return ret;
 }
@@ -123,7 +129,7 @@ static int s3_put_if(struct objstore *st, const char *rel, const void *data, siz
 	req.body_fd = -1;
 	req.body = data ? data : "";
 	req.body_len = len;
-	ret = put_conditional(&req, url, cond.buf, done);
+	ret = put_conditional(&req, url, cond.buf, 1, done);
 	strbuf_release(&cond);
 	free(url);
 	return ret;

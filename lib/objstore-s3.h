@@ -6,8 +6,9 @@
  * where objstore.h says: put_new sends If-None-Match: *, put_if sends
  * If-Match with the entity tag bare (radosgw compares the header with
  * its stored tag as strings, and a quoted one never matches).  A 500 to
- * a conditional PUT is taken as the condition failing: radosgw answers
- * so (ECANCELED) to a loser of a race, having written nothing.
+ * an If-Match PUT is taken as the condition failing: radosgw answers so
+ * (ECANCELED) to a loser of a race, having written nothing.  A 500 to a
+ * put_new is retried, then an error: never "already there".
  */
 #ifndef SILO_OBJSTORE_S3_H
 #define SILO_OBJSTORE_S3_H

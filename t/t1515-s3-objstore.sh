@@ -172,6 +172,42 @@ test_expect_success 'a missing bucket' '
 	test_cmp expect err
 '
 
+# A server that answers every PUT with 500, as radosgw answers a loser of
+# an If-Match race, and as any server may fail.
+start_server_500() {
+	port=$(rgw_free_port_) || return 1
+	python3 - "$port" >server500.log 2>&1 <<-\EOF &
+	import http.server, sys
+	class H(http.server.BaseHTTPRequestHandler):
+	    protocol_version = "HTTP/1.1"
+	    def do_PUT(self):
+	        n = int(self.headers.get("Content-Length", "0"))
+	        if self.headers.get("Expect", "").lower() != "100-continue":
+	            self.rfile.read(n)
+	        self.send_response(500)
+	        self.send_header("Content-Length", "0")
+	        self.send_header("Connection", "close")
+	        self.end_headers()
+	    do_GET = do_PUT
+	http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+	EOF
+	server500_pid=$!
+	test_atexit "kill $server500_pid"
+	URL500=http://127.0.0.1:$port
+	test_wait_for 'curl -s -o /dev/null "$URL500/"' 10
+}
+
+test_expect_success 'a 500 is "not done" for put_if, but an error for put_new, never "there"' '
+	start_server_500 &&
+	AWS_ENDPOINT_URL=$URL500 ostore put-if "$URL" pack/packs first "\"abc\"" >out &&
+	echo "done 0" >expect && test_cmp expect out &&
+	test_expect_code 1 env AWS_ENDPOINT_URL=$URL500 \
+		"$SILO_BUILD_DIR/t/unit/objstore-s3" put-new "$URL" objects/50/0.gz first >out 2>err &&
+	test_must_be_empty out &&
+	echo "objstore-s3: cannot store '\''$URL/objects/50/0.gz'\'': HTTP 500" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'a silo written with put_new reads back: fetch, expand, verify' '
 	silo init src.silo &&
 	mkdir -p tree/sub && echo a >tree/a && test_seeded_file tree/sub/big 250000 7 &&
