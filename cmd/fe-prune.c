@@ -7,6 +7,50 @@
 #include <stdio.h>
 #include <string.h>
 
+int fe_keep_lists_read(struct silo_oid_set *keep, int format, const struct strvec *files,
+		       enum fe_keep_empty empty)
+{
+	struct silo_oid_set one = SILO_OID_SET_INIT;
+	int stdin_read = 0, status = 0, ret;
+
+	for (size_t i = 0; i < files->n && !status; i++) {
+		const char *file = files->v[i];
+
+		if (!strcmp(file, "-") && stdin_read++) {
+			status = fe_error(FE_EXIT_USAGE,
+				"--keep=- given twice: standard input is one list");
+			break;
+		}
+		one.n = 0;
+		if ((ret = silo_oid_set_read(&one, format, file)) < 0) {
+			status = fe_lib_error(ret);
+			break;
+		}
+		if (!one.n && empty != FE_KEEP_EMPTY_OK) {
+			status = fe_error(FE_EXIT_REFUSED,
+				"the keep list '%s' is empty: nothing would be kept%s", file,
+				empty == FE_KEEP_EMPTY_ALLOW_OPTION ?
+				"; use --allow-empty if that is meant" : "");
+			break;
+		}
+		for (size_t j = 0; j < one.n && !status; j++)
+			if ((ret = silo_oid_set_add(keep, &one.v[j])) < 0)
+				status = fe_lib_error(ret);
+	}
+	silo_oid_set_release(&one);
+	silo_oid_set_sort(keep);
+	return status;
+}
+
+void fe_keep_lists_name(char *buf, size_t size, const struct strvec *files)
+{
+	size_t len = (size_t)snprintf(buf, size, "the keep list%s", files->n > 1 ? "s" : "");
+
+	for (size_t i = 0; i < files->n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s'%s'", i ? ", " : " ",
+					files->v[i]);
+}
+
 static void on_remove(void *payload, int what, const char *relpath)
 {
 	struct fe_prune_report *rep = payload;

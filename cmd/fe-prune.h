@@ -13,13 +13,36 @@
 #define FE_PRUNE_H
 
 #include <jansson.h>
+#include "silo/oid-set.h"
 #include "silo/prune.h"
+#include "strvec.h"
 #include "fe.h"
 
 /* A keep list that would remove more than this share of the silo's
  * objects wants --force: a list that names too little is likelier a
  * mistake (a path, a revision, a pipe that failed) than a real GC. */
 #define FE_PRUNE_GUARD_PERCENT 50
+
+/* What fe_keep_lists_read() does with a list that names nothing. */
+enum fe_keep_empty {
+	FE_KEEP_EMPTY_OK,		/* it adds nothing (silo du) */
+	FE_KEEP_EMPTY_REFUSED,		/* refused (medo gc) */
+	FE_KEEP_EMPTY_ALLOW_OPTION	/* refused, --allow-empty named (silo prune) */
+};
+
+/*
+ * Read the keep lists FILES (one per repository that uses the silo)
+ * into KEEP, sorted: the union of the ids they name, whose closure
+ * silo_prune() and silo_du() keep.  A list that names nothing is what
+ * a failed 'medo reachable' leaves: EMPTY says what is done with it.
+ * Standard input ("-") may be read once.  Returns 0, or an exit status
+ * after reporting.
+ */
+int fe_keep_lists_read(struct silo_oid_set *keep, int format, const struct strvec *files,
+		       enum fe_keep_empty empty);
+
+/* "the keep list 'a'" or "the keep lists 'a', 'b'" in BUF, for messages. */
+void fe_keep_lists_name(char *buf, size_t size, const struct strvec *files);
 
 struct fe_prune_report {
 	int dry_run, verbose;

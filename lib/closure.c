@@ -106,6 +106,9 @@ int silo_treeptr_roots(struct silo_oid_set *set, const struct silo_treeptr *tp)
 	 * tree, which keeps every tree and blob below it. */
 	if (tp->kind == SILO_TREEPTR_TREE)
 		ret = silo_oid_set_add(set, &tp->tree);
+	/* An image: the tree of its records, layers and blobs. */
+	if (tp->kind == SILO_TREEPTR_IMAGE)
+		ret = silo_oid_set_add(set, &tp->tree);
 	/* And its attribute record. */
 	if (!ret && silo_treeptr_attrs(tp, &attrs, &attrs_size))
 		ret = silo_oid_set_add(set, &attrs);
@@ -620,6 +623,17 @@ int silo_closure_check(struct silo_closure_check_result *result, struct silo_clo
 	ck.payload = payload;
 	if ((ret = strbuf_grow(&ck.path, 256)) < 0)
 		return ret;
+	if (tp->kind == SILO_TREEPTR_IMAGE) {
+		/* Its record, and the tree of all it keeps. */
+		if ((ret = check_root(&ck, &tp->object, SILO_OBJ_BLOB, tp->size,
+				      "image record")) < 0 ||
+		    (have_root = ret = check_root(&ck, &tp->tree, SILO_OBJ_TREE, UINT64_MAX,
+						  "image tree")) < 0)
+			goto out;
+		if (have_root)
+			ret = check_tree(&ck, &tp->tree, 0);
+		goto out;
+	}
 	if (tp->kind != SILO_TREEPTR_TREE) {
 		ret = check_root(&ck, &tp->object, SILO_OBJ_BLOB, tp->size, "object");
 		goto out;

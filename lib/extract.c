@@ -34,6 +34,7 @@
 #include "error-internal.h"
 #include "fsutil.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -121,6 +122,9 @@ struct extract_state {
 	int replaces;		/* set by the walk before on_header */
 	struct batch *cur;	/* small files of the directory x->dir */
 	struct writers *w;	/* NULL: everything is written here */
+	tree_extract_want_fn *want;	/* NULL: every entry */
+	void *want_payload;
+	struct strvec *links;	/* with WANT: hard links to entries not written */
 };
 
 static int fail_errno(struct extract_state *x, const char *path, const char *what)
@@ -508,12 +512,36 @@ static int on_header(void *payload, struct archive_entry *e, const char *path)
 		size_t len = strlen(path);
 		while (len && path[len - 1] == '/')
 			len--;
+		if (x->want) {
+			char *dir = strndup(path, len);
+			if (!dir)
+				return silo__error_oom();
+			ret = x->want(x->want_payload, dir, 1);
+			free(dir);
+			if (ret <= 0)
+				return ret;
+			/* On the way: its mode is set if an entry below it
+			 * makes it. */
+			if (ret == 1)
+				return add_fixup(x, path, archive_entry_perm(e), entry_mtime(e));
+		}
 		if ((ret = enter_dir(x, path, len)) < 0)
 			return ret;
 		return add_fixup(x, path, archive_entry_perm(e), entry_mtime(e));
 	}
+	if (x->want && (ret = x->want(x->want_payload, path, 0)) != 2)
+		return ret < 0 ? ret : 0;
 	if ((ret = locate(x, path, &base)) < 0)
 		return ret;
+	if (x->want && link && faccessat(x->destfd, link, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    (ret = drain(x)) == 0 && faccessat(x->destfd, link, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* Its target was not asked for: the caller links it. */
+		if ((ret = clear_place(x, base, path)) < 0)
+			return ret;
+		if (strvec_push(x->links, path) < 0 || strvec_push(x->links, link) < 0)
+			return silo__error_oom();
+		return 0;
+	}
 	/* A zip entry may only learn its size after its data: not queued. */
 	if (x->w && type == AE_IFREG && !link && !x->replaces && archive_entry_size_is_set(e) &&
 	    archive_entry_size(e) >= 0 && archive_entry_size(e) <= SMALL_FILE)
@@ -657,6 +685,10 @@ static int fix_dirs(struct extract_state *x)
 		struct dir_fixup *f = &x->fixups[i];
 		struct timespec times[2] = { f->mtime, f->mtime };
 		int fd = openat(x->destfd, f->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* Some entries only: a directory on the way that nothing
+		 * written needed was not made. */
+		if (fd < 0 && x->want && errno == ENOENT)
+			continue;
 		if (fd < 0)
 			return fail_errno(x, f->path, "open directory");
 		mode_t mode = f->mode & 0777 & ~x->umask;
@@ -682,6 +714,13 @@ static int by_depth(const void *a, const void *b)
 int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 		      void *payload, const char *name, int format)
 {
+	return tree_extract_some(tree_id, dest, src, payload, name, format, NULL, NULL, NULL);
+}
+
+int tree_extract_some(silo_oid *tree_id, const char *dest, silo_read_fn src, void *payload,
+		      const char *name, int format, tree_extract_want_fn *want,
+		      void *want_payload, struct strvec *links)
+{
 	struct silo_tree_list list = SILO_TREE_LIST_INIT;
 	struct tree_archive_hooks hooks = { on_header, on_data, on_finish, NULL, NULL };
 	struct extract_state x;
@@ -699,6 +738,9 @@ int silo_tree_extract(silo_oid *tree_id, const char *dest, silo_read_fn src,
 	x.fd = -1;
 	x.dirfd = -1;
 	x.umask = fs_umask();
+	x.want = want;
+	x.want_payload = want_payload;
+	x.links = links;
 	x.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (x.destfd < 0)
 		return silo__error_errno("cannot open directory '%s'", dest);

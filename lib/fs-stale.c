@@ -52,3 +52,33 @@ int fs_temp_is_held(const char *path)
 	close(fd);
 	return held;
 }
+
+int fs_remove_temp_if_stale(int dirfd, const char *name, time_t older_than, uint64_t *bytes)
+{
+	struct stat a, b;
+	int fd, removed = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	/* Locked while its writer lives, and written to as it goes: an
+	 * unlocked file untouched since OLDER_THAN is a killed writer's. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
+	    S_ISREG(a.st_mode) && a.st_mtime < older_than &&
+	    fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
+	    unlinkat(dirfd, name, 0) == 0) {
+		*bytes = (uint64_t)a.st_size;
+		removed = 1;
+	}
+	close(fd);
+	return removed;
+}
+
+void fs_mark_used(const char *path)
+{
+	/* Explicit, so that it holds on noatime and relatime mounts. */
+	const struct timespec times[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+
+	(void)utimensat(AT_FDCWD, path, times, 0);
+}

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -526,4 +528,23 @@ out:
 	free(buf);
 	close(fd);
 	return ret;
+}
+
+int fs_clone_file(int dst_fd, int src_fd, const char *path)
+{
+	if (ioctl(dst_fd, FICLONE, src_fd) == 0)
+		return 0;
+	switch (errno) {
+	case EOPNOTSUPP:	/* no reflinks here (ext4, tmpfs) */
+#if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
+	case ENOTSUP:
+#endif
+	case ENOTTY:		/* no such ioctl */
+	case EXDEV:		/* another file system */
+	case EINVAL:		/* a file it cannot clone */
+	case EPERM:
+		return 1;
+	default:
+		return silo__error_errno("cannot clone into '%s'", path);
+	}
 }

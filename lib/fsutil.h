@@ -156,4 +156,20 @@ void fs_remove_stale_temps(const char *dir, const char *prefix);
  * not (its writer is gone), -1 if it cannot be told. */
 int fs_temp_is_held(const char *path);
 
+/* Remove the temporary file NAME of the directory DIRFD if no process
+ * holds it locked and it was last modified before OLDER_THAN: 1 and
+ * *BYTES its size if removed, else 0 (fs-stale.c). */
+int fs_remove_temp_if_stale(int dirfd, const char *name, time_t older_than, uint64_t *bytes);
+
+/* Make the empty file DST_FD share the blocks of SRC_FD (FICLONE: a
+ * reflink, copy on write) on a file system that can (XFS, btrfs): 0 when
+ * done, 1 when this file system cannot (nothing was written), negative
+ * on another failure, naming PATH. */
+int fs_clone_file(int dst_fd, int src_fd, const char *path);
+
+/* Set PATH's access time to now, leaving its modification time: the
+ * cache's record of use (noatime and relatime mounts do not keep it).
+ * Best effort: failures are ignored. */
+void fs_mark_used(const char *path);
+
 #endif

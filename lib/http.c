@@ -19,9 +19,45 @@
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready;
 
+/* What the requests of http_request_run() share, one after another and
+ * across threads: connections (a push sends many small requests to one
+ * server), DNS answers and TLS sessions. */
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void share_lock(CURL *e, curl_lock_data data, curl_lock_access access, void *p)
+{
+	(void)e;
+	(void)access;
+	(void)p;
+	pthread_mutex_lock(&share_locks[data]);
+}
+
+static void share_unlock(CURL *e, curl_lock_data data, void *p)
+{
+	(void)e;
+	(void)p;
+	pthread_mutex_unlock(&share_locks[data]);
+}
+
 static void init_curl(void)
 {
+	int i;
+
 	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!curl_ready || !(share = curl_share_init()))
+		return;
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_locks[i], NULL);
+	if (curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		/* Each request on its own connection, as before. */
+		curl_share_cleanup(share);
+		share = NULL;
+	}
 }
 
 static long env_long(const char *name, long dflt, long min, long max)
@@ -52,7 +88,7 @@ static int64_t backoff_ms(int n)
 	return n >= 7 ? 30000 : 250LL << n;
 }
 
-/* Wait before retry N (from 0). */
+/* Wait before retry N (from 0) of a single transfer. */
 static void sleep_backoff(int n)
 {
 	int64_t ms = backoff_ms(n);
@@ -96,26 +132,13 @@ static int auth_load(struct auth *au, const char *url)
 	return 0;
 }
 
-/* Sign E, a request for URL, as its server needs; the headers this adds
- * go to *HEADERS, which the caller frees after the transfer. */
-static int auth_setup(struct auth *au, CURL *e, const char *url, struct curl_slist **headers)
-{
-	int ret;
-
-	if (!s3_is_url(url))
-		return 0;
-	if ((ret = auth_load(au, url)) < 0)
-		return ret;
-	return s3_easy_setup(e, &au->s3, url, headers);
-}
-
 static void auth_release(struct auth *au)
 {
 	s3_auth_release(&au->s3);
 }
 
 /* What an answer of STATUS says, with the start of its body (BODY, LEN
- * bytes), where the server explains (S3). */
+ * bytes), where the server explains (S3's error code). */
 static void describe_status(char *buf, size_t size, const struct auth *au, const char *url,
 			    long status, const char *body, size_t len)
 {
@@ -192,7 +215,7 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
 	uint64_t size = pc->expected;
 
 	(void)ultotal;
-	/* Bytes either way: a request may send a body. */
+	/* An upload (a push) moves its bytes the other way: they count. */
 	pc->got = (dlnow > 0 ? (uint64_t)dlnow : 0) + (ulnow > 0 ? (uint64_t)ulnow : 0);
 	if (pc->got && !pc->data_seen) {
 		/* Waiting for the first byte is a window of its own. */
@@ -235,7 +258,7 @@ struct transfer {
 	long status;		/* HTTP status of the last response */
 	int write_failed;	/* 1: writing the file failed; BAD_BODY: the body */
 	char write_error[256];
-	struct curl_slist *headers;	/* of auth_setup() */
+	struct curl_slist *headers;	/* of new_easy() */
 	struct error_body error_body;
 };
 
@@ -319,13 +342,92 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 	return write_body(t, buf, len) < 0 ? 0 : len;
 }
 
-/* A handle for URL whose pace PC watches (pace_start() first). */
-static CURL *new_easy(const char *url, struct pace *pc)
+/* Does the host (and port) of URL match SPEC, "host" or "host:port"? */
+static int auth_host_matches(const char *url, const char *spec)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	size_t hlen;
+	int ok = 0;
+
+	if (!u)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		hlen = strlen(host);
+		ok = !strncasecmp(spec, host, hlen) &&
+		     (!spec[hlen] || (spec[hlen] == ':' && !strcmp(spec + hlen + 1, port)));
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
+ * The credentials of an http(s) URL (see http.h): ~/.netrc is curl's own
+ * reading, by host; the environment's are sent only to
+ * SILO_HTTP_AUTH_HOST when it is set.  Neither is ever part of a URL, so
+ * no message, cache path or treeptr can show them.
+ */
+static void set_http_credentials(CURL *e, const char *url)
+{
+	const char *token = getenv("SILO_HTTP_TOKEN");
+	const char *user = getenv("SILO_HTTP_USER");
+	const char *pass = getenv("SILO_HTTP_PASSWORD");
+	const char *only = getenv("SILO_HTTP_AUTH_HOST");
+
+	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (only && *only && !auth_host_matches(url, only))
+		return;
+	if (token && *token) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, token);
+	} else if (user && *user) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, pass ? pass : "");
+	}
+}
+
+/*
+ * Credentials: the one place they are set on a handle, two kinds kept
+ * apart by the URL's scheme.  An s3:// URL becomes its HTTP URL, signed
+ * with the AWS keys of AU (s3-auth.h), and is sent nothing of
+ * SILO_HTTP_* or ~/.netrc; an http(s) URL is sent those only.  HEADERS
+ * become E's headers, with those a signature needs appended.
+ */
+static int set_credentials(CURL *e, const char *url, struct auth *au,
+			   struct curl_slist **headers)
+{
+	int ret;
+
+	if (s3_is_url(url)) {
+		if ((ret = auth_load(au, url)) < 0)
+			return ret;
+		return s3_easy_setup(e, &au->s3, url, headers);
+	}
+	set_http_credentials(e, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *headers);
+	return 0;
+}
+
+/*
+ * *out: a handle for URL whose pace PC watches (pace_start() first), sent
+ * the headers *HEADERS (the caller's, or NULL; set_credentials() may
+ * append to them, and the caller frees them after the transfer).  0, or
+ * a negative code with a message.
+ */
+static int new_easy(CURL **out, const char *url, struct pace *pc, struct auth *au,
+		    struct curl_slist **headers)
 {
 	CURL *e = curl_easy_init();
+	int ret;
 
+	*out = NULL;
 	if (!e)
-		return NULL;
+		return silo__error_oom();
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
@@ -338,11 +440,15 @@ static CURL *new_easy(const char *url, struct pace *pc)
 	 * less than 1 byte/s for TIMEOUT seconds (by curl's measure). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, pc->lim->timeout);
-	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "silo/" SILO_VERSION);
 	/* Objects are already compressed; ask for them as they are. */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL);
-	return e;
+	if ((ret = set_credentials(e, url, au, headers)) < 0) {
+		curl_easy_cleanup(e);
+		return ret;
+	}
+	*out = e;
+	return 0;
 }
 
 static int start_job(CURLM *multi, struct http_job *job, const struct limits *lim,
@@ -366,20 +472,13 @@ static int start_job(CURLM *multi, struct http_job *job, const struct limits *li
 			 strerror(errno));
 		return -1;
 	}
-	t = calloc(1, sizeof(*t));
-	if (t)
-		pace_start(&t->pace, lim, job->max_bytes > job->start_offset ?
-			   job->max_bytes - job->start_offset : 0);
-	e = t ? new_easy(job->url, &t->pace) : NULL;
-	if (!t || !e) {
-		free(t);
-		if (e)
-			curl_easy_cleanup(e);
+	if (!(t = calloc(1, sizeof(*t)))) {
 		snprintf(job->error, sizeof(job->error), "out of memory");
 		return -1;
 	}
-	if (auth_setup(au, e, job->url, &t->headers) < 0) {
-		curl_easy_cleanup(e);
+	pace_start(&t->pace, lim, job->max_bytes > job->start_offset ?
+		   job->max_bytes - job->start_offset : 0);
+	if (new_easy(&e, job->url, &t->pace, au, &t->headers) < 0) {
 		curl_slist_free_all(t->headers);
 		free(t);
 		snprintf(job->error, sizeof(job->error), "%s", silo_error_message());
@@ -815,10 +914,7 @@ static int get_range(struct auth *au, const char *url, uint64_t off, uint64_t le
 		CURLcode code;
 
 		pace_start(&pc, &lim, len);
-		if (!(e = new_easy(url, &pc)))
-			return silo__error_oom();
-		if ((ret = auth_setup(au, e, url, &headers)) < 0) {
-			curl_easy_cleanup(e);
+		if ((ret = new_easy(&e, url, &pc, au, &headers)) < 0) {
 			curl_slist_free_all(headers);
 			return ret;
 		}
@@ -893,205 +989,205 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 	return ret;
 }
 
-/* ---- one request of any method (http_request()) ---- */
-
-/* The most of an error page kept: enough for what S3 says. */
+/* The most of an error page (a status >= 300) http_request_run() keeps:
+ * enough for what S3 says, whatever rq->max_response is. */
 #define REQUEST_ERROR_PAGE 4096
 
-struct request_state {
-	struct http_request *req;
-	uint64_t sent;		/* bytes of the body handed to libcurl */
-	int read_errno;		/* reading the body's file failed */
-	long status;
-	struct strbuf answer;
-	int too_long;
+/* State of one http_request_run() attempt. */
+struct request_transfer {
+	struct http_request *rq;
+	uint64_t sent;		/* body bytes handed to curl */
+	struct strbuf body;	/* the response body kept */
+	int too_big;		/* it was longer than rq->max_response */
+	int read_failed;	/* reading the body to send failed (errno) */
 };
-
-static size_t on_request_read(char *buf, size_t size, size_t n, void *p)
-{
-	struct request_state *rs = p;
-	const struct http_request *req = rs->req;
-	uint64_t left = req->body_len - rs->sent;
-	size_t want = size * n;
-	ssize_t got;
-
-	if (want > left)
-		want = (size_t)left;
-	if (!want)
-		return 0;
-	if (req->body_fd < 0) {
-		memcpy(buf, (const char *)req->body + rs->sent, want);
-		got = (ssize_t)want;
-	} else {
-		while ((got = pread(req->body_fd, buf, want, (off_t)rs->sent)) < 0 &&
-		       errno == EINTR)
-			;
-		if (got <= 0) {
-			rs->read_errno = got < 0 ? errno : EIO;	/* shorter than said */
-			return CURL_READFUNC_ABORT;
-		}
-	}
-	rs->sent += (uint64_t)got;
-	return (size_t)got;
-}
-
-/* libcurl sends the body again (after a 100-continue refused, say). */
-static int on_request_seek(void *p, curl_off_t off, int origin)
-{
-	struct request_state *rs = p;
-
-	if (origin != SEEK_SET || off < 0 || (uint64_t)off > rs->req->body_len)
-		return CURL_SEEKFUNC_CANTSEEK;
-	rs->sent = (uint64_t)off;
-	return CURL_SEEKFUNC_OK;
-}
 
 static size_t on_request_header(char *buf, size_t size, size_t n, void *p)
 {
-	struct request_state *rs = p;
+	struct request_transfer *t = p;
+	struct http_request *rq = t->rq;
 	size_t len = size * n;
-	char line[256];
+	char line[256], *v, *end;
 	long code;
 
 	header_line(line, buf, len);
 	if (status_line(line, &code)) {
-		/* a new answer (after "100 Continue"): its own headers */
-		rs->status = code;
-		rs->req->etag[0] = '\0';
-	} else if (!strncasecmp(line, "ETag:", 5)) {
-		const char *v = line + 5;
-		size_t vlen;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		vlen = strcspn(v, "\r\n");
-		snprintf(rs->req->etag, sizeof(rs->req->etag), "%.*s", (int)vlen, v);
+		/* Each response (a redirect gives several) has its own
+		 * headers and body. */
+		rq->status = code;
+		rq->etag[0] = '\0';
+		rq->last_modified = -1;
+		strbuf_reset(&t->body);
+		t->too_big = 0;
+		return len;
 	}
+	if (!(v = strchr(line, ':')))
+		return len;
+	*v++ = '\0';
+	v += strspn(v, " \t");
+	end = v + strlen(v);
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	if (!strcasecmp(line, "ETag"))
+		snprintf(rq->etag, sizeof(rq->etag), "%s", v);
+	else if (!strcasecmp(line, "Last-Modified"))
+		rq->last_modified = (int64_t)curl_getdate(v, NULL);
 	return len;
 }
 
 static size_t on_request_data(char *buf, size_t size, size_t n, void *p)
 {
-	struct request_state *rs = p;
-	size_t len = size * n, max = rs->req->max_answer ? rs->req->max_answer : 1 << 20;
+	struct request_transfer *t = p;
+	size_t len = size * n;
 
-	if (rs->status >= 300) {
-		/* an error page: its start says why */
-		max = REQUEST_ERROR_PAGE;
-		if (rs->answer.len >= max)
-			return len;
-		if (len > max - rs->answer.len)
-			return strbuf_add(&rs->answer, buf, max - rs->answer.len) < 0 ? 0 : len;
-	} else if (rs->answer.len > max || len > max - rs->answer.len) {
-		rs->too_long = 1;
+	if (t->rq->status >= 300) {
+		/* an error page: its start says why, the rest is dropped */
+		size_t room = t->body.len < REQUEST_ERROR_PAGE ?
+			REQUEST_ERROR_PAGE - t->body.len : 0;
+		return strbuf_add(&t->body, buf, len < room ? len : room) < 0 ? 0 : len;
+	}
+	if (t->body.len + len > t->rq->max_response) {
+		t->too_big = 1;
 		return 0;
 	}
-	return strbuf_add(&rs->answer, buf, len) < 0 ? 0 : len;
+	return strbuf_add(&t->body, buf, len) < 0 ? 0 : len;
 }
 
-/* One try of REQ: the curl code, with RS filled. */
-static int request_once(struct http_request *req, struct auth *au, const struct limits *lim,
-			struct request_state *rs, struct pace *pc, CURLcode *code)
+static size_t on_request_read(char *buf, size_t size, size_t n, void *p)
 {
-	struct curl_slist *headers = NULL, *l;
-	const char *const *h;
+	struct request_transfer *t = p;
+	struct http_request *rq = t->rq;
+	uint64_t total = rq->body ? rq->body_size : rq->body_len;
+	size_t want = size * n;
+	ssize_t got;
+
+	if (t->sent >= total)
+		return 0;
+	if (want > total - t->sent)
+		want = (size_t)(total - t->sent);
+	if (rq->body) {
+		memcpy(buf, (const char *)rq->body + t->sent, want);
+		got = (ssize_t)want;
+	} else {
+		got = fs_pread_full(rq->body_fd, buf, want, (off_t)t->sent, "upload");
+		if (got <= 0) {
+			t->read_failed = got < 0 ? errno : EIO;
+			return CURL_READFUNC_ABORT;
+		}
+	}
+	t->sent += (uint64_t)got;
+	return (size_t)got;
+}
+
+static int on_request_seek(void *p, curl_off_t off, int origin)
+{
+	struct request_transfer *t = p;
+
+	if (origin != SEEK_SET || off < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	t->sent = (uint64_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* One try of RQ: *code is libcurl's, T filled. */
+static int request_once(struct http_request *rq, struct auth *au, struct pace *pc,
+			struct request_transfer *t, CURLcode *code)
+{
+	int has_body = rq->body || rq->body_fd >= 0;
+	uint64_t body_len = rq->body ? rq->body_size : rq->body_len;
+	struct curl_slist *hdrs = NULL, *h;
+	size_t i;
 	CURL *e;
 	int ret;
 
-	pace_start(pc, lim, req->body_len);
-	if (!(e = new_easy(req->url, pc)))
-		return silo__error_oom();
-	for (h = req->headers; h && *h; h++) {
-		if (!(l = curl_slist_append(headers, *h))) {
-			ret = silo__error_oom();
-			goto out;
+	for (i = 0; rq->headers && rq->headers[i]; i++) {
+		if (!(h = curl_slist_append(hdrs, rq->headers[i]))) {
+			curl_slist_free_all(hdrs);
+			return silo__error_oom();
 		}
-		headers = l;
+		hdrs = h;
 	}
-	if ((ret = auth_setup(au, e, req->url, &headers)) < 0)
-		goto out;
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-	/* What was asked of this URL is not asked of another. */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	if (req->body_fd >= 0 || req->body) {
+	if ((ret = new_easy(&e, rq->url, pc, au, &hdrs)) < 0) {
+		curl_slist_free_all(hdrs);
+		return ret;
+	}
+	if (share)
+		curl_easy_setopt(e, CURLOPT_SHARE, share);
+	if (strcmp(rq->method, "GET"))
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
+	if (has_body) {
+		/* Always with its length (Content-Length), never chunked:
+		 * S3 refuses a PUT without one. */
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_request_read);
-		curl_easy_setopt(e, CURLOPT_READDATA, rs);
+		curl_easy_setopt(e, CURLOPT_READDATA, t);
 		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_request_seek);
-		curl_easy_setopt(e, CURLOPT_SEEKDATA, rs);
-		if (strcmp(req->method, "PUT"))
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-	} else if (!strcmp(req->method, "HEAD")) {
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	} else if (strcmp(req->method, "GET")) {
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, t);
 	}
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_request_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, rs);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_request_data);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, rs);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	*code = curl_easy_perform(e);
-out:
 	curl_easy_cleanup(e);
-	curl_slist_free_all(headers);
-	return ret;
+	curl_slist_free_all(hdrs);
+	return 0;
 }
 
-int http_request(struct http_request *req)
+int http_request_run(struct http_request *rq)
 {
 	struct auth au = AUTH_INIT;
 	struct limits lim;
-	int attempt, ret = 0;
+	int attempt, ret;
+	uint64_t body_len = rq->body ? rq->body_size : rq->body_len;
 
 	pthread_once(&curl_once, init_curl);
 	if (!curl_ready)
 		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
 	get_limits(&lim);
-	req->status = 0;
-	req->answer = NULL;
-	req->answer_len = 0;
-	req->etag[0] = req->error[0] = '\0';
+	rq->response = NULL;
+	rq->response_len = 0;
 	for (attempt = 0; ; attempt++) {
-		struct request_state rs = { req, 0, 0, 0, STRBUF_INIT, 0 };
-		CURLcode code = CURLE_OK;
+		struct request_transfer t = { rq, 0, STRBUF_INIT, 0, 0 };
 		struct pace pc;
-		int again;
+		CURLcode code = CURLE_OK;
 
-		if ((ret = request_once(req, &au, &lim, &rs, &pc, &code)) < 0) {
-			strbuf_release(&rs.answer);
-			break;
-		}
-		if (rs.read_errno) {
-			errno = rs.read_errno;
-			ret = silo__error_errno("cannot read the body of %s '%s'", req->method,
-						req->url);
-		} else if (rs.too_long) {
+		rq->status = 0;
+		rq->etag[0] = rq->error[0] = '\0';
+		rq->last_modified = -1;
+		pace_start(&pc, &lim, body_len);
+		ret = request_once(rq, &au, &pc, &t, &code);
+		rq->bytes_sent += t.sent;
+		rq->requests += !ret;
+		if (!ret && t.read_failed) {
+			errno = t.read_failed;
+			ret = silo__error_errno("cannot read what to send to '%s'", rq->url);
+		} else if (!ret && t.too_big) {
 			ret = silo__error_set(SILO_ENET, "cannot %s '%s': the answer is longer than %zu bytes",
-					      req->method, req->url,
-					      req->max_answer ? req->max_answer : (size_t)1 << 20);
-		} else if (code == CURLE_OK) {
-			req->status = rs.status;
-			if (rs.status >= 300)
-				describe_status(req->error, sizeof(req->error), &au, req->url,
-						rs.status, rs.answer.buf, rs.answer.len);
-		} else {
-			describe_failure(req->error, sizeof(req->error), code, pc.got, &pc);
+					      rq->method, rq->url, rq->max_response);
 		}
-		again = !ret && transient(code, rs.status, &pc) &&
-			!(code == CURLE_OK && rs.status == 500 && req->final_500) &&
-			attempt < lim.retries;
-		if (!ret && !again && code != CURLE_OK)
-			ret = silo__error_set(SILO_ENET, "cannot %s '%s': %s", req->method, req->url,
-					      req->error);
-		if (ret || !again) {
-			if (!ret && rs.answer.len) {
-				req->answer_len = rs.answer.len;
-				req->answer = strbuf_detach(&rs.answer);
-			}
-			strbuf_release(&rs.answer);
+		if (ret) {
+			strbuf_release(&t.body);
 			break;
 		}
-		strbuf_release(&rs.answer);
+		if (code == CURLE_OK && rq->status >= 300)
+			describe_status(rq->error, sizeof(rq->error), &au, rq->url, rq->status,
+					t.body.buf, t.body.len);
+		if (code == CURLE_OK && !transient(code, rq->status, &pc)) {
+			rq->response_len = t.body.len;
+			rq->response = t.body.len ? strbuf_detach(&t.body) : NULL;
+			strbuf_release(&t.body);
+			break;
+		}
+		strbuf_release(&t.body);
+		if (code != CURLE_OK)
+			describe_failure(rq->error, sizeof(rq->error), code, pc.got, &pc);
+		if (!transient(code, rq->status, &pc) || attempt >= lim.retries) {
+			ret = silo__error_set(SILO_ENET, "cannot %s '%s': %s", rq->method, rq->url,
+					      rq->error);
+			break;
+		}
 		sleep_backoff(attempt);
 	}
 	auth_release(&au);

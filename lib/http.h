@@ -4,7 +4,8 @@
  * retries with backoff on transient failures, resumption of an
  * interrupted download with a range request, a stall timeout, TLS
  * verification, proxies from the environment and credentials from
- * ~/.netrc as curl users expect.
+ * ~/.netrc as curl users expect; http_request_run() for the other
+ * methods a writer needs (PUT, DELETE, MKCOL, PROPFIND).
  *
  * Tuning comes from the environment, so that every command honours it:
  *	SILO_HTTP_RETRIES	retries of a transient failure (default 3)
@@ -15,6 +16,19 @@
  *				no minimum); a transfer of N bytes must also end
  *				within SILO_HTTP_TIMEOUT + N / SILO_HTTP_MIN_RATE
  *				seconds.  A slower one fails as a timeout does.
+ *
+ * Credentials, for every request (set in one place, set_credentials()),
+ * of one of two kinds chosen by the URL's scheme:
+ *	http(s)://	~/.netrc by host, as curl reads it; else
+ *			SILO_HTTP_TOKEN (a bearer token) or SILO_HTTP_USER
+ *			and SILO_HTTP_PASSWORD (basic auth), sent only to
+ *			the host named by SILO_HTTP_AUTH_HOST ("host" or
+ *			"host:port") when it is set.
+ *	s3://		the AWS keys, region and endpoint of s3-auth.h: the
+ *			request goes to the bucket's HTTP URL, signed with
+ *			AWS Signature Version 4, and is sent nothing of the
+ *			above.
+ * They are never part of a URL or a message.
  */
 #ifndef SILO_HTTP_H
 #define SILO_HTTP_H
@@ -102,41 +116,43 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		   uint64_t *total, enum http_result *result,
 		   char *error, size_t error_size);
 
-/* 1 if S looks like an http:// or https:// URL. */
-int http_is_url(const char *s);
-
-/*
- * One request of any method, for the writers of object stores (a PUT
- * with a condition, a DELETE, a listing): the answer's status, body and
- * ETag are the caller's to judge.  s3:// URLs are signed as for reads.
- */
+/* One request of any method, with headers, a body and a small answer. */
 struct http_request {
-	const char *method;		/* in: "GET", "PUT", "DELETE", ... */
+	const char *method;		/* in: "PUT", "DELETE", "MKCOL", ... */
 	const char *url;		/* in */
-	const char *const *headers;	/* in: "Name: value" lines, NULL-ended;
-					 * or NULL */
-	int body_fd;			/* in: the body, read from offset 0 with
-					 * pread(); -1 for BODY */
-	const void *body;		/* in: else the body in memory, or NULL */
-	uint64_t body_len;		/* in: the body's length (sent as
-					 * Content-Length, never chunked) */
-	size_t max_answer;		/* in: the longest answer body taken
-					 * (0: 1 MiB); a longer one fails */
-	int final_500;			/* in: a 500 is an answer, not retried */
-	long status;			/* out: the answer's HTTP status */
-	char *answer;			/* out: its body, NUL-ended, or NULL;
-					 * free() it */
-	size_t answer_len;
-	char etag[256];			/* out: its ETag header as sent, or "" */
-	char error[512];		/* out: what a status >= 300 means */
+	const char *const *headers;	/* in: NULL-terminated, or NULL */
+	/* in: the body to send, from memory (BODY, BODY_SIZE bytes), else
+	 * from BODY_FD (from offset 0, BODY_LEN bytes); BODY NULL and
+	 * BODY_FD -1 for none */
+	const void *body;
+	size_t body_size;
+	int body_fd;
+	uint64_t body_len;
+	size_t max_response;		/* in: answers longer are an error (an
+					 * error page, status >= 300, is kept
+					 * up to its first 4 KiB instead) */
+	long status;			/* out: the HTTP status of the answer */
+	char error[512];		/* out: what a status >= 300 means, or
+					 * why no answer came: "HTTP 403", with
+					 * S3's error code "HTTP 403
+					 * (SignatureDoesNotMatch)" */
+	char etag[256];			/* out: its ETag header, or "" */
+	int64_t last_modified;		/* out: its Last-Modified, or -1 */
+	char *response;			/* out: its body (the caller's), or NULL */
+	size_t response_len;		/* out */
+	uint64_t requests, bytes_sent;	/* out: added to, for counts */
 };
 
 /*
- * Send REQ, retrying transient failures (no answer, 408, 429, 5xx) as
- * http_run() does.  0 when an answer came (REQ->status), SILO_ENET with
- * the message "cannot METHOD 'URL': why" when none did, or another
- * negative code (keys that cannot be read, the body's file).
+ * Send RQ, retried as downloads are on transient failures (a 5xx, 408,
+ * 429, a broken connection).  0 when an answer came, whatever its status
+ * (rq->status says); SILO_ENET naming the method and URL when none did;
+ * another negative code when RQ's body cannot be read or an s3:// URL's
+ * keys (s3-auth.h) cannot be.  s3:// URLs are signed as for downloads.
  */
-int http_request(struct http_request *req);
+int http_request_run(struct http_request *rq);
+
+/* 1 if S looks like an http://, https:// or s3:// URL. */
+int http_is_url(const char *s);
 
 #endif

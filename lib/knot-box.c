@@ -15,6 +15,7 @@
 #include "error-internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,14 +48,15 @@ const char *const knot_base_env[] = {
 /* The version of the box below: bumped when what a recipe sees changes. */
 #define KNOT_BOX_VERSION 3
 
-char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed)
+char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed, int based)
 {
 	char *s;
 
 	if (unboxed)
 		return strdup("none");
-	if (asprintf(&s, "bwrap %d net=%s base=ro etc=box dev=ro tmp=fresh paths=fixed user=%d",
-		     KNOT_BOX_VERSION, r->leaky ? "host" : "none", KNOT_BOX_UID) < 0)
+	if (asprintf(&s, "bwrap %d net=%s %s etc=box dev=ro tmp=fresh paths=fixed user=%d",
+		     KNOT_BOX_VERSION, r->leaky ? "host" : "none", based ? "root=base" : "base=ro",
+		     KNOT_BOX_UID) < 0)
 		return NULL;
 	return s;
 }
@@ -358,6 +360,90 @@ static int push_host_paths(struct strvec *argv, const char *const *paths, int di
 	return ret;
 }
 
+/* What of a base's top level the box does not take: bwrap makes these
+ * (/dev, /proc, /tmp) or knot does (/etc, entry by entry), and nothing
+ * of them is for a build (/run, /sys, /boot, /home, /root, /media, /mnt,
+ * /srv, and lost+found). */
+static const char *const root_skipped[] = {
+	"dev", "proc", "sys", "tmp", "run", "etc", "boot", "home", "root", "media", "mnt", "srv",
+	"lost+found", NULL
+};
+
+/* ... nor of its /etc: the box's own files, and secrets. */
+static const char *const root_etc_skipped[] = {
+	"passwd", "group", "shadow", "gshadow", "passwd-", "group-", "shadow-", "gshadow-",
+	"hosts", "hostname", "nsswitch.conf", "resolv.conf", "machine-id", "ssh", "sudoers",
+	"sudoers.d", "subuid", "subgid", "mtab", NULL
+};
+
+static int in_list(const char *name, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (!strcmp(name, list[i]))
+			return 1;
+	return 0;
+}
+
+/* The entries of the directory FROM/SUB of the base (FROM as bwrap
+ * reaches it, HOST as this process does) at /SUB in the box, read-only,
+ * symlinks as symlinks, but for those of SKIP; sorted, so that one base
+ * gives one command line. */
+static int push_root_dir(struct strvec *argv, const char *host, const char *from, const char *sub,
+			 const char *const *skip)
+{
+	struct strvec names = STRVEC_INIT;
+	struct dirent *de;
+	char *dir = knot_format("%s%s%s", host, *sub ? "/" : "", sub);
+	DIR *d;
+	size_t i;
+	int ret = 0;
+
+	if (!dir)
+		return silo__error_oom();
+	if (!(d = opendir(dir))) {
+		ret = silo__error_errno("cannot read the base's directory '%s'", dir);
+		free(dir);
+		return ret;
+	}
+	while (!ret && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && !in_list(de->d_name, skip))
+			ret = knot_strv_push(&names, de->d_name);
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), knot_cmp_strings);
+	for (i = 0; !ret && i < names.n; i++) {
+		char target[PATH_MAX], *path = knot_format("%s/%s", dir, names.v[i]);
+		struct stat st;
+		ssize_t n;
+
+		if (!path) {
+			ret = silo__error_oom();
+			break;
+		}
+		if (lstat(path, &st) < 0) {
+			ret = silo__error_errno("cannot read '%s'", path);
+		} else if (S_ISLNK(st.st_mode)) {
+			if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
+				ret = silo__error_errno("cannot read the symlink '%s'", path);
+			else {
+				target[n] = '\0';
+				if (!(ret = knot_strv_push(argv, "--symlink")) &&
+				    !(ret = knot_strv_push(argv, target)))
+					ret = knot_strv_pushf(argv, "%s%s/%s", *sub ? "/" : "", sub, names.v[i]);
+			}
+		} else if (!(ret = knot_strv_push(argv, "--ro-bind")) &&
+			   !(ret = knot_strv_pushf(argv, "%s%s%s/%s", from, *sub ? "/" : "", sub, names.v[i]))) {
+			ret = knot_strv_pushf(argv, "%s%s/%s", *sub ? "/" : "", sub, names.v[i]);
+		}
+		free(path);
+	}
+	strvec_clear(&names);
+	free(dir);
+	return ret;
+}
+
 /* A memory file holding DATA, kept for bwrap; its number is in *fd. */
 static int data_fd(struct knot_box_run *run, const char *data, int *fd)
 {
@@ -429,9 +515,17 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 	PUSH("--new-session");
 	PUSH("--cap-drop");
 	PUSH("ALL");
-	if ((ret = push_host_paths(argv, base_dirs, 1)) < 0 ||
-	    (ret = push_host_paths(argv, etc_entries, 0)) < 0)
+	if (b->root) {
+		/* As root, bwrap's user reaches the base where the child
+		 * mounts it (the last staged directory). */
+		const char *from = run->as_root ? STAGE_DIR "/base" : b->root;
+		if ((ret = push_root_dir(argv, b->root, from, "", root_skipped)) < 0 ||
+		    (ret = push_root_dir(argv, b->root, from, "etc", root_etc_skipped)) < 0)
+			return ret;
+	} else if ((ret = push_host_paths(argv, base_dirs, 1)) < 0 ||
+		   (ret = push_host_paths(argv, etc_entries, 0)) < 0) {
 		return ret;
+	}
 	DATA(box_passwd, "/etc/passwd");
 	DATA(box_group, "/etc/group");
 	DATA(box_nsswitch, "/etc/nsswitch.conf");
@@ -474,9 +568,9 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 	}
 	PUSH("--remount-ro");
 	PUSH("/dev");
-	if (run->as_root && b->n_binds) {
-		if (!(run->stage_from = calloc(b->n_binds, sizeof(char *))) ||
-		    !(run->stage_to = calloc(b->n_binds, sizeof(char *))))
+	if (run->as_root && (b->n_binds || b->root)) {
+		if (!(run->stage_from = calloc(b->n_binds + 1, sizeof(char *))) ||
+		    !(run->stage_to = calloc(b->n_binds + 1, sizeof(char *))))
 			return silo__error_oom();
 	}
 	for (i = 0; i < b->n_binds; i++) {
@@ -494,6 +588,15 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 			PUSH(b->binds[i].host);
 		}
 		PUSH(b->binds[i].box);
+	}
+	if (run->as_root && b->root) {
+		if (!(run->stage_from[run->n_stage] = strdup(b->root)) ||
+		    !(run->stage_to[run->n_stage] = strdup(STAGE_DIR "/base"))) {
+			free(run->stage_from[run->n_stage]);
+			run->stage_from[run->n_stage] = NULL;
+			return silo__error_oom();
+		}
+		run->n_stage++;
 	}
 	if (b->driver)
 		DATA(b->driver, KNOT_BOX_DRIVER);
@@ -528,7 +631,7 @@ int knot_box_prepare(struct knot_box_run *run, const struct knot_box *b)
 static const char *stage_mounts(const void *arg)
 {
 	const struct knot_box_run *run = arg;
-	int fds[KNOT_BOX_MAX_BINDS];
+	int fds[KNOT_BOX_MAX_BINDS + 1];
 	size_t i;
 
 	if (run->n_stage > sizeof(fds) / sizeof(*fds))

@@ -31,6 +31,10 @@ struct knot_bind {
 
 struct knot_box {
 	const char *bwrap;	/* full path */
+	/* A directory of the host to be the box's system (an expanded
+	 * base): its top-level entries and those of its /etc, read-only,
+	 * in place of the host's; NULL: the host's own. */
+	const char *root;
 	int net;		/* share the host's network */
 	const struct knot_bind *binds;
 	size_t n_binds;

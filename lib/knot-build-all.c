@@ -319,6 +319,7 @@ static int run_graph(struct plan *p, struct silo_knot_build_result *r,
 	task.sign_key = p->sign_key;
 	task.report = r->report;
 	task.recipe_cache = p->recipes;
+	task.base = silo_knot_set_base(r->set);
 	task.base_packages = p->base;
 	task.command = o->command;
 	g.knot = o->program;

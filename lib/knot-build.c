@@ -467,7 +467,7 @@ static int run_env(struct strvec *env, const struct silo_knot_task *t,
  * unless UNBOXED (RUN then holds the box). */
 static int run_argv(struct strvec *argv, struct knot_box_run *run, const struct silo_knot_task *t,
 		    const struct work *w, const silo_knot_set *set, int unboxed, const char *bash,
-		    const char *bwrap)
+		    const char *bwrap, const char *root)
 {
 	const char *src_base = unboxed ? w->src : KNOT_BOX_SRC;
 	struct knot_bind *binds = NULL;
@@ -487,6 +487,7 @@ static int run_argv(struct strvec *argv, struct knot_box_run *run, const struct 
 			binds[n++] = (struct knot_bind){ w->dep_dirs[i], w->dep_paths[i], 0 };
 		memset(&b, 0, sizeof(b));
 		b.bwrap = bwrap;
+		b.root = root;
 		b.net = t->recipe->leaky;
 		b.binds = binds;
 		b.n_binds = n;
@@ -750,6 +751,7 @@ struct build_facts {
 	time_t start, end;
 	double seconds;
 	char log_id[SILO_OID_MAX_HEXSZ + 1];
+	char layer[SILO_OID_MAX_HEXSZ + 1];	/* the layer's tree id, or "" */
 };
 
 static char *builder_name(void)
@@ -772,7 +774,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 			     const silo_knot_set *set, const struct silo_knot_build_options *o,
 			     const struct build_facts *f)
 {
-	const struct silo_knot_platform *p = silo_knot_set_platform(set);
+	const struct silo_knot_platform *p = t->platform ? t->platform : silo_knot_set_platform(set);
 	struct strbuf deps = STRBUF_INIT, env = STRBUF_INIT;
 	char start[32], end[32], *base = NULL, *builder = builder_name();
 	const char *recipe_base = strrchr(t->recipe->dir, '/');
@@ -782,7 +784,7 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 
 	format_time(start, f->start);
 	format_time(end, f->end);
-	if (!o->base_packages && (ret = silo_knot_base_packages(&base)) < 0)
+	if (!t->base && !o->base_packages && (ret = silo_knot_base_packages(&base)) < 0)
 		goto out;
 	for (i = 0; i < t->n_deps && !ret; i++) {
 		struct silo_treeptr dtp = SILO_TREEPTR_INIT;
@@ -813,7 +815,12 @@ static int record_provenance(struct silo_treeptr *tp, const struct silo_knot_tas
 	    (ret = set_prov(tp, "deps", deps.buf)) < 0 ||
 	    (ret = set_provf(tp, "platform", "%s %s %s", p->id, p->version_id, p->arch)) < 0 ||
 	    (ret = set_prov(tp, "codename", p->codename)) < 0 ||
-	    (ret = set_prov(tp, "base-packages", base ? base : o->base_packages)) < 0 ||
+	    (ret = set_prov(tp, "root", t->base ? "base" : "host")) < 0 ||
+	    (t->base && (ret = set_prov(tp, "base", t->base_tree)) < 0) ||
+	    (t->base && (ret = set_prov(tp, "base-treeptr", strrchr(t->base, '/') + 1)) < 0) ||
+	    (f->layer[0] && (ret = set_prov(tp, "layer", f->layer)) < 0) ||
+	    /* the host's packages, when it is the host's system */
+	    (!t->base && (ret = set_prov(tp, "base-packages", base ? base : o->base_packages)) < 0) ||
 	    (ret = set_prov(tp, "command", o->command ? o->command : "knot build")) < 0 ||
 	    (ret = set_prov(tp, "env", env.buf)) < 0 ||
 	    (ret = set_prov(tp, "box", t->box)) < 0 ||
@@ -985,6 +992,7 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 	const struct silo_knot_limits *lim = silo_knot_set_limits(set);
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	struct knot_box_run run = KNOT_BOX_RUN_INIT;
+	struct knot_base base = { 0 };
 	struct knot_exec x;
 	struct knot_watch watch;
 	struct work w;
@@ -1028,16 +1036,37 @@ int silo_knot_build(struct silo_knot_result *res, struct silo_knot_task *t,
 				"%s/%s: its dependency %s/%s is not built (key %s)",
 				t->recipe->name, t->version, t->deps[i]->recipe->name,
 				t->deps[i]->version, t->deps[i]->key);
-	if ((ret = knot_which(&bash, "bash")) < 0)
+	/* In a base, its own bash (merged /usr or not, /bin/bash is it). */
+	if (t->base ? !(bash = strdup("/bin/bash")) && (ret = silo__error_oom()) < 0
+		    : (ret = knot_which(&bash, "bash")) < 0)
 		return ret;
 	if (!unboxed && (ret = knot_which(&bwrap, "bwrap")) < 0) {
 		silo__error_wrap("boxed builds need bubblewrap (or use --unboxed)");
 		goto out;
 	}
 	set_phase(o, "fetch");
+	if (t->base && (ret = knot_base_open(&base, t->base)) < 0)
+		goto out;
+	/* WEDGE_BUILD_DEPS in a base: its layer with them, made once. */
+	if (t->base && t->build_deps) {
+		char *layer = NULL;
+		if ((ret = ensure_derived(t)) < 0 ||
+		    (ret = knot_layer_ensure(&layer, &base, t->build_deps, t->derived_medo,
+					     silo_knot_set_silo(set), o->tool)) < 0)
+			goto out;
+		knot_base_release(&base);
+		ret = knot_base_open(&base, layer);
+		free(layer);
+		if (ret < 0)
+			goto out;
+		memcpy(f.layer, base.tree, sizeof(f.layer));
+	}
+	if (t->base && (ret = knot_base_expand(&base, silo_knot_set_silo(set))) < 0)
+		goto out;
 	if ((ret = work_setup(&w, t, set, unboxed)) < 0 ||
 	    (ret = run_env(&env, t, &w, unboxed)) < 0 ||
-	    (ret = run_argv(&argv, &run, t, &w, set, unboxed, bash, bwrap)) < 0)
+	    (ret = run_argv(&argv, &run, t, &w, set, unboxed, bash, bwrap,
+			    t->base ? base.dir : NULL)) < 0)
 		goto out;
 	/* The box's user writes the source, build, smoke-test and install
 	 * directories; when knot runs as root, that user is not root. */
@@ -1140,6 +1169,7 @@ out:
 			silo__error_set(e, "%s", msg);
 	}
 	knot_box_run_release(&run);
+	knot_base_release(&base);
 	work_release(&w);
 	strvec_clear(&argv);
 	strvec_clear(&env);

@@ -96,7 +96,7 @@ static int compare_deps(struct strbuf *why, struct strbuf *detail, const char *w
 int silo_knot_explain(char **why_out, char **detail_out, const struct silo_knot_task *t,
 		      const silo_knot_set *set)
 {
-	const struct silo_knot_platform *pl = silo_knot_set_platform(set);
+	const struct silo_knot_platform *pl = t->platform ? t->platform : silo_knot_set_platform(set);
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	struct strbuf why = STRBUF_INIT, detail = STRBUF_INIT, env = STRBUF_INIT;
 	char *platform = NULL, *shown_key = NULL, fmt[16], tree[SILO_OID_MAX_HEXSZ + 1];
@@ -152,6 +152,8 @@ int silo_knot_explain(char **why_out, char **detail_out, const struct silo_knot_
 	    (ret = compare_deps(&why, &detail, silo_treeptr_provenance(&tp, "deps"), t)) < 0 ||
 	    (ret = compare(&why, &detail, "platform", silo_treeptr_provenance(&tp, "platform"),
 			   platform)) < 0 ||
+	    (t->base && (ret = compare(&why, &detail, "base", silo_treeptr_provenance(&tp, "base"),
+				       t->base_tree)) < 0) ||
 	    (ret = compare(&why, &detail, "box", silo_treeptr_provenance(&tp, "box"), t->box)) < 0 ||
 	    (ret = compare(&why, &detail, "env", silo_treeptr_provenance(&tp, "env"), env.buf)) < 0 ||
 	    (t->build_deps &&

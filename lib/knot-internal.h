@@ -19,6 +19,9 @@ int knot_strv_pushf(struct strvec *sv, const char *fmt, ...)
 char *knot_vformat(const char *fmt, va_list ap);
 char *knot_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The SHA-256 of LEN bytes of DATA, in hex. */
+int knot_sha256_hex(char out[65], const void *data, size_t len);
+
 /* strcmp() of two char * for qsort() */
 int knot_cmp_strings(const void *a, const void *b);
 
@@ -147,8 +150,9 @@ int knot_env_text(struct strbuf *sb, const struct silo_knot_recipe *r);
  * none); both owned by the caller.  No dpkg-query is an error. */
 int knot_package_versions(char **versions, char **missing, char *const *names, size_t n);
 
-/* The box settings of a recipe under CFG, as the key records them. */
-char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed);
+/* The box settings of a recipe under CFG, as the key records them;
+ * BASED: its box is rooted in a base. */
+char *knot_box_settings(const struct silo_knot_recipe *r, int unboxed, int based);
 
 /* How recipes are read: in the box or on the host, within LIMITS. */
 struct knot_reading {
@@ -242,6 +246,39 @@ int knot_graph_write(silo_knot_set *set, const struct knot_graph *g);
 int knot_graph_run(int *status, const char *build_dir, int jobs, int keep_going,
 		   void (*on_line)(void *payload, int kind, const char *line),
 		   void (*on_tick)(void *payload), void *payload);
+
+/* The platform of the root file system ROOT ("/": this machine's). */
+int knot_platform_of(struct silo_knot_platform *out, const char *root);
+/* The platform the os-release TEXT names (uname -m its architecture). */
+int knot_platform_parse(struct silo_knot_platform *out, const char *text);
+
+/* A base (knot-base.c) as the root of boxes: its treeptr, its tree id,
+ * and where the cache keeps it expanded, shared read-only by builds. */
+struct knot_base {
+	char *treeptr;		/* its real path */
+	char tree[SILO_OID_MAX_HEXSZ + 1];
+	char *dir;		/* <cache>/bases/<tree> */
+	/* from its own os-release */
+	struct silo_knot_platform platform;
+	int expanded;
+};
+
+/* Read the base at TREEPTR_PATH (SILO_EINVALID: no base). */
+int knot_base_open(struct knot_base *b, const char *treeptr_path);
+/* Expand it into b->dir unless the cache holds it already. */
+int knot_base_expand(struct knot_base *b, const char *silo_option);
+void knot_base_release(struct knot_base *b);
+
+/*
+ * The layer of BASE with PACKAGES (Debian package names separated by
+ * spaces or commas): a base made as BASE was (suite, variant, mirror)
+ * with its packages and these, from the same state of the archive,
+ * stored once as MEDO_DIR/layers/<distro>/<codename>/<hash>.treeptr
+ * (HASH of BASE's tree id and the packages); *out its path.  An
+ * archive that changed since BASE was made is an error.
+ */
+int knot_layer_ensure(char **out, const struct knot_base *base, const char *packages,
+		      const char *medo_dir, const char *silo_option, const char *tool);
 
 /* 1 if DIR exists and is a directory. */
 int knot_is_dir(const char *dir);

@@ -42,6 +42,9 @@ struct silo_knot_set {
 	int keep_going;
 	struct silo_knot_absent *absent;
 	size_t n_absent, alloc_absent;
+	char *base;		/* --base, or NULL */
+	struct knot_base **bases;	/* those the tasks name, each read once */
+	size_t n_bases, alloc_bases;
 };
 
 /* The absolute path P without empty, "." and ".." components, in place:
@@ -145,6 +148,12 @@ int silo_knot_set_new(silo_knot_set **out, const struct silo_knot_config *cfg)
 	}
 	set->unboxed = cfg->unboxed;
 	set->keep_going = cfg->keep_going;
+	/* an absolute path, for the tasks */
+	if (cfg->base && !(set->base = realpath(cfg->base, NULL))) {
+		ret = silo__error_errno("cannot read the base '%s'", cfg->base);
+		silo_knot_set_free(set);
+		return ret;
+	}
 	set->recipe_cache_read = cfg->recipe_cache_read;
 	if (cfg->limits) {
 		set->limits = *cfg->limits;
@@ -186,6 +195,7 @@ static void task_free(struct silo_knot_task *t)
 	free(t->box);
 	free(t->build_deps);
 	free(t->missing_build_deps);
+	free(t->base);
 	free(t);
 }
 
@@ -210,6 +220,12 @@ void silo_knot_set_free(silo_knot_set *set)
 		free(set->absent[i].reason);
 	}
 	free(set->absent);
+	for (i = 0; i < set->n_bases; i++) {
+		knot_base_release(set->bases[i]);
+		free(set->bases[i]);
+	}
+	free(set->bases);
+	free(set->base);
 	silo_knot_platform_release(&set->platform);
 	free(set->domain);
 	free(set->layout_dir);
@@ -509,7 +525,7 @@ int silo_knot_set_add(silo_knot_set *set, const char *path)
 
 /* ---- keys ---- */
 
-static int sha256_hex(char out[65], const char *text, size_t len)
+int knot_sha256_hex(char out[65], const void *text, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0, i;
@@ -668,6 +684,57 @@ static int check_wedge_place(const silo_knot_set *set, const struct silo_knot_ta
 	return ret;
 }
 
+/* The base T's box is rooted in: --base, else its recipe's WEDGE_BASE
+ * (relative to the recipe directory), else none (the host's system). */
+static int resolve_base(silo_knot_set *set, struct silo_knot_task *t)
+{
+	const struct silo_knot_recipe *r = t->recipe;
+	const char *name = set->base ? set->base : r->base;
+	struct knot_base *b = NULL;
+	char *path, *real;
+	size_t i;
+	int ret;
+
+	t->platform = &set->platform;
+	if (!name)
+		return 0;
+	if (set->unboxed)
+		return silo__error_set(SILO_EINVALID, "recipe '%s': its base '%s' is the root of its "
+				       "box, and builds without the box (--unboxed) have none",
+				       r->dir, name);
+	path = set->base || name[0] == '/' ? strdup(name) : knot_format("%s/%s", r->dir, name);
+	if (!path)
+		return silo__error_oom();
+	if (!(real = realpath(path, NULL))) {
+		ret = silo__error_errno("recipe '%s': cannot read its base '%s'", r->dir, path);
+		free(path);
+		return ret;
+	}
+	free(path);
+	for (i = 0; i < set->n_bases && !b; i++)
+		if (!strcmp(set->bases[i]->treeptr, real))
+			b = set->bases[i];
+	if (!b) {
+		if (ALLOC_GROW(set->bases, set->n_bases + 1, set->alloc_bases) < 0 ||
+		    !(b = calloc(1, sizeof(*b)))) {
+			free(real);
+			return silo__error_oom();
+		}
+		if ((ret = knot_base_open(b, real)) < 0) {
+			free(b);
+			free(real);
+			return silo__error_wrap("recipe '%s'", r->dir);
+		}
+		set->bases[set->n_bases++] = b;
+	}
+	free(real);
+	if (!(t->base = strdup(b->treeptr)))
+		return silo__error_oom();
+	memcpy(t->base_tree, b->tree, sizeof(t->base_tree));
+	t->platform = &b->platform;
+	return 0;
+}
+
 static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 {
 	const struct silo_knot_recipe *r = t->recipe;
@@ -695,9 +762,29 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		silo_oid_to_hex(t->source_tree, &tp.tree);
 		silo_treeptr_release(&tp);
 	}
-	if (!(t->box = knot_box_settings(r, set->unboxed)))
+	if ((ret = resolve_base(set, t)) < 0)
+		return ret;
+	if (!(t->box = knot_box_settings(r, set->unboxed, t->base != NULL)))
 		return silo__error_oom();
-	if (r->n_build_deps &&
+	/* In a base, the host's packages decide nothing: the build runs in
+	 * a layer, the base and these packages (knot-base.c). */
+	if (r->n_build_deps && t->base) {
+		struct strbuf words = STRBUF_INIT;
+		char **sorted = calloc(r->n_build_deps, sizeof(*sorted));
+		if (!sorted)
+			return silo__error_oom();
+		memcpy(sorted, r->build_deps, r->n_build_deps * sizeof(*sorted));
+		qsort(sorted, r->n_build_deps, sizeof(*sorted), knot_cmp_strings);
+		for (i = 0, ret = 0; !ret && i < r->n_build_deps; i++)
+			if (!i || strcmp(sorted[i], sorted[i - 1]))
+				ret = strbuf_addf(&words, "%s%s", words.len ? " " : "", sorted[i]);
+		free(sorted);
+		if (ret < 0) {
+			strbuf_release(&words);
+			return ret;
+		}
+		t->build_deps = strbuf_detach(&words);
+	} else if (r->n_build_deps &&
 	    (ret = knot_package_versions(&t->build_deps, &t->missing_build_deps, r->build_deps,
 					 r->n_build_deps)) < 0)
 		return silo__error_wrap("recipe '%s'", r->dir);
@@ -726,7 +813,7 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	if (t->wedge_path_moved && (ret = check_wedge_place(set, t)) < 0)
 		return ret;
 	if (asprintf(&t->derived_treeptr, "%s/%s/%s/%s-%s" SILO_TREEPTR_SUFFIX,
-		     t->derived_medo, set->platform.id, set->platform.codename,
+		     t->derived_medo, t->platform->id, t->platform->codename,
 		     r->name, t->version) < 0) {
 		t->derived_treeptr = NULL;
 		return silo__error_oom();
@@ -743,8 +830,12 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 		ret = strbuf_addf(&sb, "dep %s/%s %s\n", t->deps[i]->recipe->name,
 				  t->deps[i]->version, t->deps[i]->key);
 	if (!ret)
-		ret = strbuf_addf(&sb, "platform %s %s %s\nbox %s\n", set->platform.id,
-				  set->platform.version_id, set->platform.arch, t->box);
+		ret = strbuf_addf(&sb, "platform %s %s %s\n", t->platform->id,
+				  t->platform->version_id, t->platform->arch);
+	if (!ret && t->base)
+		ret = strbuf_addf(&sb, "base %s\n", t->base_tree);
+	if (!ret)
+		ret = strbuf_addf(&sb, "box %s\n", t->box);
 	for (i = 0; !ret && knot_base_env[i]; i++)
 		ret = strbuf_addf(&sb, "env %s\n", knot_base_env[i]);
 	for (i = 0; !ret && i < r->n_env; i++) {
@@ -762,9 +853,9 @@ static int compute_key(silo_knot_set *set, struct silo_knot_task *t)
 	}
 	/* The host packages the recipe declares, as installed here. */
 	if (!ret && t->build_deps)
-		ret = strbuf_addf(&sb, "build-deps %s\n", t->build_deps);
+		ret = strbuf_addf(&sb, t->base ? "layer %s\n" : "build-deps %s\n", t->build_deps);
 	if (!ret)
-		ret = sha256_hex(t->key, sb.buf, sb.len);
+		ret = knot_sha256_hex(t->key, sb.buf, sb.len);
 	if (ret < 0) {
 		strbuf_release(&sb);
 		return ret;
@@ -906,6 +997,11 @@ const char *silo_knot_set_domain(const silo_knot_set *set)
 const char *silo_knot_set_layout(const silo_knot_set *set)
 {
 	return set->layout;
+}
+
+const char *silo_knot_set_base(const silo_knot_set *set)
+{
+	return set->base;
 }
 
 const char *silo_knot_set_silo(const silo_knot_set *set)

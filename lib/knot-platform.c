@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -47,21 +48,44 @@ static char *os_release_value(const char *text, const char *key)
 
 int silo_knot_platform_detect(struct silo_knot_platform *out)
 {
-	const char *path = "/etc/os-release";
-	struct utsname u;
-	char *text = NULL;
+	return knot_platform_of(out, "/");
+}
+
+int knot_platform_of(struct silo_knot_platform *out, const char *root)
+{
+	struct stat st;
+	char *text = NULL, *path;
 	size_t len;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (access(path, F_OK) != 0)
-		path = "/usr/lib/os-release";
-	if ((ret = fs_read_file(&text, &len, path, 1 << 20)) < 0)
-		return silo__error_wrap("cannot tell the platform");
+	/* In another root, a symlink is not followed (it may lead out of
+	 * it): base-files' own file is read instead. */
+	if (!(path = fs_join(root, "etc/os-release")))
+		return silo__error_oom();
+	if (strcmp(root, "/") ? lstat(path, &st) != 0 || !S_ISREG(st.st_mode) : access(path, F_OK) != 0) {
+		free(path);
+		if (!(path = fs_join(root, "usr/lib/os-release")))
+			return silo__error_oom();
+	}
+	ret = fs_read_file(&text, &len, path, 1 << 20);
+	free(path);
+	if (ret < 0)
+		return silo__error_wrap("cannot tell the platform of '%s'", root);
+	ret = knot_platform_parse(out, text);
+	free(text);
+	return ret;
+}
+
+int knot_platform_parse(struct silo_knot_platform *out, const char *text)
+{
+	struct utsname u;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
 	out->id = os_release_value(text, "ID");
 	out->version_id = os_release_value(text, "VERSION_ID");
 	out->codename = os_release_value(text, "VERSION_CODENAME");
-	free(text);
 	if (!out->id && !(out->id = strdup("linux")))
 		goto oom;
 	if (!out->version_id && !(out->version_id = strdup("unknown")))

@@ -55,7 +55,7 @@
 	"wait\n" \
 	"IFS=$' \\t\\n'\n" \
 	"for knot_v in WEDGE_NAME WEDGE_VERSION WEDGE_VERSION_LIST WEDGE_IS_ABSOLUTE \\\n" \
-	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY WEDGE_BUILD_DEPS; do\n" \
+	"    WEDGE_TARBALL_NAME WEDGE_LEAKY_BUILD WEDGE_DEPS WEDGE_ENV WEDGE_HEAVY WEDGE_BUILD_DEPS WEDGE_BASE; do\n" \
 	"  if [[ -v $knot_v ]]; then\n" \
 	"    declare -n knot_ref=$knot_v\n" \
 	"    knot_val=\"${knot_ref[*]}\"\n" \
@@ -119,6 +119,7 @@ void silo_knot_recipe_release(struct silo_knot_recipe *r)
 	for (i = 0; i < r->n_build_deps; i++)
 		free(r->build_deps[i]);
 	free(r->build_deps);
+	free(r->base);
 	for (i = 0; i < r->n_problems; i++)
 		free(r->problems[i]);
 	free(r->problems);
@@ -210,7 +211,7 @@ static void take_words(char ***v, size_t *n, struct strvec *sv)
 
 struct vars {
 	char *name, *version, *version_list, *is_absolute, *tarball, *leaky, *deps, *env, *heavy;
-	char *build_deps;
+	char *build_deps, *base;
 	unsigned funcs;
 	struct strvec refused;	/* "LINE FUNCTION COMMAND" of refused commands */
 };
@@ -227,6 +228,7 @@ static void vars_release(struct vars *v)
 	free(v->deps);
 	free(v->env);
 	free(v->build_deps);
+	free(v->base);
 	strvec_clear(&v->refused);
 }
 
@@ -260,6 +262,7 @@ static int parse_output(struct vars *v, char *text)
 			else if (!strcmp(name, "WEDGE_DEPS")) slot = &v->deps;
 			else if (!strcmp(name, "WEDGE_ENV")) slot = &v->env;
 			else if (!strcmp(name, "WEDGE_BUILD_DEPS")) slot = &v->build_deps;
+			else if (!strcmp(name, "WEDGE_BASE")) slot = &v->base;
 			if (slot) {
 				free(*slot);
 				if (!(*slot = strdup(val)))
@@ -862,6 +865,17 @@ static int check(struct silo_knot_recipe *r, struct vars *v)
 				   words.v[i])) < 0)
 			goto out;
 	take_words(&r->build_deps, &r->n_build_deps, &words);
+	if (v->base && *v->base) {
+		if (strstr(v->base, SILO_TREEPTR_SUFFIX) == NULL ||
+		    strcmp(v->base + strlen(v->base) - strlen(SILO_TREEPTR_SUFFIX), SILO_TREEPTR_SUFFIX)) {
+			if ((ret = problem(r, "WEDGE_BASE must name a treeptr (a path ending in "
+					   SILO_TREEPTR_SUFFIX "), not '%s'", v->base)) < 0)
+				goto out;
+		} else if (!(r->base = strdup(v->base))) {
+			ret = silo__error_oom();
+			goto out;
+		}
+	}
 
 	r->funcs = v->funcs;
 	if (!(r->funcs & (SILO_KNOT_FN_MAKE | SILO_KNOT_FN_MAKE_FROM_SOURCE)) &&
@@ -889,7 +903,7 @@ out:
  * used).  The file is written without fsync: a cache that a crash
  * spoils is only read again with bash.
  */
-#define CACHE_MAGIC "knot-recipe-cache 2\n"
+#define CACHE_MAGIC "knot-recipe-cache 3\n"
 
 static char *cache_path(const char *cache, const char *tree)
 {

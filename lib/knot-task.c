@@ -61,7 +61,8 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 		return silo__error_oom();
 	{	/* the paths, and what else is text */
 		const char *const paths[] = { spec->recipe, spec->derived, spec->silo,
-			spec->sign_key, spec->report, spec->stamp, spec->recipe_cache, spec->phase };
+			spec->sign_key, spec->report, spec->stamp, spec->recipe_cache, spec->phase,
+			spec->base };
 		size_t i;
 		for (i = 0; i < sizeof(paths) / sizeof(*paths); i++)
 			if (paths[i] && (ret = knot_path_check(paths[i])) < 0) {
@@ -75,7 +76,7 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 			return ret;
 		}
 	}
-	doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:b, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"knot-task", TASK_FORMAT, "key", spec->key, "recipe", spec->recipe,
 			"domain", string_or_null(spec->domain),
 			"layout", string_or_null(spec->layout), "unboxed", spec->unboxed,
@@ -85,6 +86,7 @@ int knot_task_file_write(const char *path, const struct silo_knot_task_spec *spe
 			"report", string_or_null(spec->report), "stamp", string_or_null(spec->stamp),
 			"phase", string_or_null(spec->phase),
 			"recipe-cache", string_or_null(spec->recipe_cache),
+			"base", string_or_null(spec->base),
 			"base-packages", string_or_null(spec->base_packages),
 			"command", string_or_null(spec->command));
 	free(limits);
@@ -143,6 +145,7 @@ static const struct field fields[] = {
 	{ "stamp", F_PATH, 0, SPEC_AT(stamp) },
 	{ "phase", F_PATH, 0, SPEC_AT(phase) },
 	{ "recipe-cache", F_PATH, 0, SPEC_AT(recipe_cache) },
+	{ "base", F_PATH, 0, SPEC_AT(base) },
 	{ "base-packages", F_PACKAGES, 0, SPEC_AT(base_packages) },
 	{ "command", F_TEXT, 0, SPEC_AT(command) },
 };
@@ -384,6 +387,7 @@ int silo_knot_run_task(struct silo_knot_result *res, const struct silo_knot_task
 	/* What knot build learnt already: the recipes as sourced. */
 	cfg.recipe_cache = spec->recipe_cache;
 	cfg.recipe_cache_read = spec->recipe_cache != NULL;
+	cfg.base = spec->base;
 	if ((ret = silo_knot_set_open(&set, &cfg, &recipe, 1)) < 0)
 		return ret;
 	if (!(t = task_with_key(set, spec->key))) {

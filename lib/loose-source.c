@@ -63,6 +63,8 @@ static int loose_source_open(silo_stream **out, struct silo_source *src,
 	if ((ret = object_path(&path, src, id)) < 0)
 		return ret;
 	ret = silo__loose_stream_open(out, path, path, id);
+	if (ret == 0 && src->mark_used)
+		fs_mark_used(path);
 	free(path);
 	if (ret != SILO_ENOTFOUND)
 		return ret;

@@ -455,7 +455,16 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 	if (S_ISDIR(st.st_mode) && opts->opaque)
 		return silo__error_set(SILO_EINVALID,
 			"cannot add '%s' as an opaque object: it is a directory", src);
-	if (opts->kind && opts->kind != SILO_TREEPTR_TAR && opts->kind != SILO_TREEPTR_TREE)
+	if (opts->kind == SILO_TREEPTR_IMAGE && (!S_ISREG(st.st_mode) || opts->opaque ||
+						  opts->git_rev || http_is_url(src)))
+		return silo__error_set(SILO_EINVALID,
+			"cannot add '%s' as an image: an image is a file (docker-archive or OCI archive)",
+			src);
+	if (opts->kind == SILO_TREEPTR_IMAGE && opts->integrity)
+		return silo__error_set(SILO_EINVALID,
+			"cannot add '%s' as an image with --integrity: pin it with --sha256", src);
+	if (opts->kind && opts->kind != SILO_TREEPTR_TAR && opts->kind != SILO_TREEPTR_TREE &&
+	    opts->kind != SILO_TREEPTR_IMAGE)
 		return silo__error_set(SILO_EINVALID, "a directory is added as kind tar or tree");
 	if (S_ISDIR(st.st_mode) && (opts->sha256 || opts->integrity))
 		return silo__error_set(SILO_EINVALID,
@@ -497,6 +506,8 @@ int silo_medo_add(struct silo_treeptr *out, const char *src,
 		ret = add_tree(&tp, s, from, opts);
 	} else if (S_ISDIR(st.st_mode)) {
 		ret = add_dir(&tp, s, from, opts);
+	} else if (opts->kind == SILO_TREEPTR_IMAGE) {
+		ret = medo_image_add(&tp, s, src, opts->sha256, sha256);
 	} else if (http_is_url(src)) {
 		char *tmp = NULL;
 		if ((ret = download(&tmp, s, src)) == 0) {

@@ -13,9 +13,12 @@
 #include "silo/tree.h"
 #include "error-internal.h"
 #include "medo-internal.h"
+#include "tree-internal.h"
+#include "source.h"
 #include "fsutil.h"
 #include "cleanup-internal.h"
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,8 +36,52 @@ enum dest_state {
 	DEST_NONE,	/* nothing */
 	DEST_EMPTY,	/* an empty directory: nothing to lose */
 	DEST_SAME,	/* exactly what the treeptr names */
+	DEST_PARTIAL,	/* a partial expansion of the treeptr, unchanged:
+			 * replaced without --force */
+	DEST_SAME_PART,	/* a partial expansion of the same paths, unchanged */
 	DEST_OTHER	/* anything else */
 };
+
+/* 1 if A and B hold the same paths, in the same order. */
+static int same_paths(const struct medo_select *a, const struct medo_select *b)
+{
+	size_t i;
+
+	if (!a || a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->pats[i], b->pats[i]))
+			return 0;
+	return 1;
+}
+
+/* DEST_PARTIAL or DEST_SAME_PART (against SEL, the paths asked for now,
+ * NULL for all) if DEST, a directory, holds an unchanged partial
+ * expansion of TP; else DEST_OTHER, or 0 when DEST has no record. */
+static int partial_state(enum dest_state *state, const struct silo_treeptr *tp,
+			 const char *dest, const char *treeptr_path,
+			 const struct silo_medo_expand_options *opts, struct medo_select *sel)
+{
+	struct medo_select had;
+	silo_oid tree;
+	int ret;
+
+	if ((ret = medo_partial_read_record(&had, &tree, dest)) <= 0)
+		return ret;
+	*state = DEST_OTHER;
+	/* The same paths again need only be there; another expansion
+	 * replaces the partial one only when it holds nothing else, that
+	 * nothing put there by hand is lost. */
+	if (silo_oid_equal(&tree, &tp->tree)) {
+		int same = same_paths(sel, &had);
+		ret = medo_partial_matches(tp, dest, treeptr_path, opts->silo, &had, !same, NULL,
+					   NULL, opts->on_warning, opts->payload);
+		if (ret > 0)
+			*state = same ? DEST_SAME_PART : DEST_PARTIAL;
+	}
+	medo_select_release(&had);
+	return ret < 0 ? ret : 1;
+}
 
 static int dir_is_empty(const char *path)
 {
@@ -60,9 +107,11 @@ static int dir_is_empty(const char *path)
  * replace whatever is there, and the remover can open it.
  */
 static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
-		      const char *dest, const char *treeptr_path, const char *silo_option,
-		      int force)
+		      const char *dest, const char *treeptr_path,
+		      const struct silo_medo_expand_options *opts, struct medo_select *sel)
 {
+	const char *silo_option = opts->silo;
+	int force = opts->force;
 	struct stat st;
 	silo_oid id;
 	int ret;
@@ -84,6 +133,8 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 			*state = DEST_EMPTY;
 			return 0;
 		}
+		if (!ret && (ret = partial_state(state, tp, dest, treeptr_path, opts, sel)) > 0)
+			return 0;
 		if (!ret)
 			ret = medo_dir_matches(tp, dest, treeptr_path, silo_option, NULL, NULL);
 		if (ret == SILO_EINVALID || (ret < 0 && force && ret != SILO_ENOMEM)) {
@@ -100,6 +151,12 @@ static int dest_state(enum dest_state *state, const struct silo_treeptr *tp,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		*state = S_ISDIR(st.st_mode) && dir_is_empty(dest) == 1 ? DEST_EMPTY : DEST_OTHER;
+		return 0;
+	}
+	if (tp->kind == SILO_TREEPTR_IMAGE) {
+		if ((ret = medo_image_matches(tp, dest)) < 0)
+			return ret;
+		*state = ret ? DEST_SAME : DEST_OTHER;
 		return 0;
 	}
 	if ((ret = medo_file_blob_id(&id, tp->object.format, dest)) < 0)
@@ -296,10 +353,74 @@ static int put_in_place(const char *staging, const char *new_path, const char *d
  * TREEPTR_PATH names the treeptr in messages.  On failure NEW_PATH may
  * hold a partial tree; the caller's staging directory goes with it.
  */
-static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
-			 const char *new_path, const char *treeptr_path,
-			 const struct silo_medo_expand_options *opts)
+static int want_selected(void *payload, const char *path, int is_dir)
 {
+	return medo_select_match(payload, path, is_dir);
+}
+
+/* The targets of LINKS (path, target, path, target...), and the
+ * directories on their way. */
+static int want_target(void *payload, const char *path, int is_dir)
+{
+	const struct strvec *links = payload;
+	size_t i, len = strlen(path);
+
+	for (i = 1; i < links->n; i += 2) {
+		const char *t = links->v[i];
+		if (is_dir ? !strncmp(t, path, len) && t[len] == '/' : !strcmp(t, path))
+			return is_dir ? 1 : 2;
+	}
+	return 0;
+}
+
+/*
+ * A partial expansion asked for hard links whose targets it did not
+ * write (LINKS: their paths below NEW_PATH and their targets'): the
+ * targets are read in a second pass over the object of TP in S, into
+ * "links" beside NEW_PATH, which the staging directory removes, and
+ * linked from there.
+ */
+static int write_links(silo *s, const struct silo_treeptr *tp, const char *new_path,
+		       const char *treeptr_path, struct strvec *links)
+{
+	char *dir = fs_dirname(new_path), *tmp = dir ? fs_join(dir, "links") : NULL;
+	struct medo_reader src = { 0 };
+	silo_stream *st = NULL;
+	size_t i;
+	int ret;
+
+	if (!tmp) {
+		ret = silo__error_oom();
+		goto out;
+	}
+	if ((ret = silo_stream_open(&st, s, &tp->object)) < 0)
+		goto out;
+	src.st = st;
+	if ((ret = tree_extract_some(NULL, tmp, medo_reader_read, &src, treeptr_path,
+				     tp->object.format, want_target, links, NULL)) < 0 ||
+	    (ret = medo_reader_finish(&src)) < 0)
+		goto out;
+	for (i = 0; i + 1 < links->n && !ret; i += 2) {
+		char *from = fs_join(tmp, links->v[i + 1]), *to = fs_join(new_path, links->v[i]);
+		if (!from || !to)
+			ret = silo__error_oom();
+		else if (linkat(AT_FDCWD, from, AT_FDCWD, to, 0) < 0)
+			ret = silo__error_errno("cannot link '%s' to '%s'", to, from);
+		free(from);
+		free(to);
+	}
+out:
+	silo_stream_free(st);
+	free(tmp);
+	free(dir);
+	return ret;
+}
+
+static int write_checked(silo *s, silo_stream *st, const struct silo_treeptr *tp,
+			 const char *new_path, const char *treeptr_path,
+			 const struct silo_medo_expand_options *opts, struct medo_select *sel)
+{
+	struct strvec links = STRVEC_INIT;
 	char hex[SILO_OID_MAX_HEXSZ + 1], got_hex[SILO_OID_MAX_HEXSZ + 1];
 	char want_hex[SILO_OID_MAX_HEXSZ + 1];
 	struct medo_reader src = { 0 };
@@ -321,16 +442,23 @@ static int write_checked(silo_stream *st, const struct silo_treeptr *tp,
 			(unsigned long long)tp->size);
 	if (!silo_treeptr_is_tree(tp))
 		return write_opaque(st, new_path);	/* read to its checked end */
-	if ((ret = silo_tree_extract(&got, new_path, medo_reader_read, &src,
-				     treeptr_path, tp->object.format)) < 0 ||
+	if ((ret = tree_extract_some(&got, new_path, medo_reader_read, &src, treeptr_path,
+				     tp->object.format, sel ? want_selected : NULL, sel,
+				     &links)) < 0 ||
 	    (ret = medo_reader_finish(&src)) < 0)
-		return ret;
-	if (!silo_oid_equal(&got, &tp->tree))
-		return silo__error_set(SILO_ECORRUPT,
+		goto out;
+	if (!silo_oid_equal(&got, &tp->tree)) {
+		ret = silo__error_set(SILO_ECORRUPT,
 			"'%s': object %s unpacks to tree %s, not tree %s",
 			treeptr_path, silo_oid_to_hex(hex, &tp->object),
 			silo_oid_to_hex(got_hex, &got), silo_oid_to_hex(want_hex, &tp->tree));
-	return 0;
+		goto out;
+	}
+	if (sel && (ret = medo_select_check_used(sel, treeptr_path)) == 0 && links.n)
+		ret = write_links(s, tp, new_path, treeptr_path, &links);
+out:
+	strvec_clear(&links);
+	return ret;
 }
 
 int silo_medo_expand(const char *treeptr_path, const char *dest,
@@ -338,17 +466,48 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 {
 	struct silo_treeptr tp = SILO_TREEPTR_INIT;
 	enum dest_state state = DEST_NONE;
-	char *staging = NULL, *new_path = NULL;
+	char *staging = NULL, *new_path = NULL, *cache_dir = NULL;
 	int staging_lock = -1, keep_staging = 0;
 	silo *s = NULL;
 	silo_stream *st = NULL;
+	struct medo_select selection, *sel = NULL;
+	struct silo_medo_expand_options once = *opts;
 	int ret, result;
 
+	once.force = 0;
+	if (opts->no_cache) {
+		/* Staging first: what is fetched goes into it, also while
+		 * DEST is looked at. */
+		if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
+			return ret;
+		if (!(cache_dir = fs_join(staging, "cache"))) {
+			ret = silo__error_oom();
+			goto out;
+		}
+		silo__cache_dir_override(cache_dir);
+	}
+	if (opts->n_paths) {
+		if ((ret = medo_select_init(&selection, opts->paths, opts->n_paths)) < 0)
+			goto out;
+		sel = &selection;
+	}
 	if ((ret = silo_medo_treeptr_load_signed(&tp, opts->signers, treeptr_path)) < 0)
-		return ret;
-	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts->silo, opts->force)) < 0)
 		goto out;
-	if (state == DEST_SAME) {
+	if (sel && tp.kind == SILO_TREEPTR_IMAGE) {
+		ret = silo__error_set(SILO_EINVALID, "'%s' names an image, expanded as its whole "
+				      "archive: read some of its files with medo cat or medo mount",
+				      treeptr_path);
+		goto out;
+	}
+	if (sel && !silo_treeptr_is_tree(&tp)) {
+		ret = silo__error_set(SILO_EINVALID, "'%s' names a file, not a tree: it has no "
+				      "paths to choose from", treeptr_path);
+		goto out;
+	}
+	if ((ret = dest_state(&state, &tp, dest, treeptr_path, opts, sel)) < 0)
+		goto out;
+	/* A whole tree holds every path a partial expansion asks for. */
+	if (state == DEST_SAME || state == DEST_SAME_PART) {
 		ret = SILO_MEDO_PRESENT;
 		goto out;
 	}
@@ -360,10 +519,12 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 	}
 	result = state == DEST_OTHER ? SILO_MEDO_REPLACED : SILO_MEDO_EXPANDED;
 
-	if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, &tp,
-					  opts->on_warning, opts->payload)) < 0)
+	/* Some paths of a tree: the trees on their way are read one by
+	 * one (medo_tree_write_some()), not the whole tree section. */
+	if ((ret = (sel ? silo_medo_open_tree_objects : silo_medo_open_treeptr)(
+			&s, treeptr_path, opts->silo, &tp, opts->on_warning, opts->payload)) < 0)
 		goto out;
-	if (tp.kind != SILO_TREEPTR_TREE) {
+	if (tp.kind != SILO_TREEPTR_TREE && tp.kind != SILO_TREEPTR_IMAGE) {
 		if ((ret = silo_stream_open(&st, s, &tp.object)) < 0)
 			goto out;
 		/* Inflating and checking the object on a second core while
@@ -373,17 +534,22 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 			goto out;
 		}
 	}
-	if ((ret = make_staging(&staging, &staging_lock, dest)) < 0)
+	if (!staging && (ret = make_staging(&staging, &staging_lock, dest)) < 0)
 		goto out;
 	if (!(new_path = fs_join(staging, "new"))) {
 		ret = silo__error_oom();
 		goto out;
 	}
 	if (tp.kind == SILO_TREEPTR_TREE)
-		ret = medo_tree_write(s, &tp, new_path, treeptr_path, opts->on_bytes,
-				      opts->payload);
+		ret = medo_tree_write_some(s, &tp, new_path, treeptr_path, sel, opts->on_bytes,
+					   opts->payload);
+	else if (tp.kind == SILO_TREEPTR_IMAGE)
+		ret = medo_image_write(s, &tp, new_path, treeptr_path);
 	else
-		ret = write_checked(st, &tp, new_path, treeptr_path, opts);
+		ret = write_checked(s, st, &tp, new_path, treeptr_path, opts, sel);
+	/* What was asked for, for medo verify and medo status. */
+	if (!ret && sel)
+		ret = medo_partial_write_record(new_path, &tp.tree, sel);
 	if (ret < 0)
 		goto out;
 	if (state == DEST_EMPTY) {
@@ -399,7 +565,8 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		/* Another expansion of the same treeptr won the race: if what
 		 * it put there is right, the work is done. */
 		enum dest_state now;
-		if (dest_state(&now, &tp, dest, treeptr_path, opts->silo, 0) == 0 && now == DEST_SAME)
+		if (dest_state(&now, &tp, dest, treeptr_path, &once, sel) == 0 &&
+		    (now == DEST_SAME || now == DEST_SAME_PART))
 			ret = result = SILO_MEDO_PRESENT;
 		else
 			silo__error_set(SILO_EEXISTS, "'%s' appeared while it was being expanded",
@@ -409,6 +576,15 @@ int silo_medo_expand(const char *treeptr_path, const char *dest,
 		goto out;
 	ret = result;
 out:
+	/* The handles first: they read from the staging directory's cache
+	 * with --no-cache. */
+	silo_stream_free(st);
+	st = NULL;
+	silo_free(s);
+	s = NULL;
+	if (cache_dir)
+		silo__cache_dir_override(NULL);
+	free(cache_dir);
 	if (staging) {
 		int saved = silo_error_last();
 		char msg[4096];
@@ -426,6 +602,8 @@ out:
 	silo_stream_free(st);
 	silo_free(s);
 	silo_treeptr_release(&tp);
+	if (sel)
+		medo_select_release(sel);
 	return ret;
 }
 

@@ -437,7 +437,8 @@ int silo_medo_mount(silo_medo_tree *t, const char *mountpoint,
 	pthread_mutex_init(&m.lock, NULL);
 	pthread_mutex_init(&m.files_lock, NULL);
 	m.all_fd = -1;
-	m.archive = silo_medo_tree_treeptr(t)->kind != SILO_TREEPTR_TREE;
+	m.archive = silo_medo_tree_treeptr(t)->kind != SILO_TREEPTR_TREE &&
+		    silo_medo_tree_treeptr(t)->kind != SILO_TREEPTR_IMAGE;
 	if (!(m.files = calloc(silo_medo_tree_count(t) + 1, sizeof(*m.files))) ||
 	    (m.archive && !(m.offsets = calloc(silo_medo_tree_count(t) + 1,
 						 sizeof(*m.offsets))))) {

@@ -66,11 +66,20 @@ static int compare(int *state, const char *path, int is_tree, const silo_oid *wa
 	*state = SILO_MEDO_STATE_DIFFERS;
 	if (is_tree && S_ISDIR(st.st_mode)) {
 		struct silo_tree_list l = SILO_TREE_LIST_INIT;
-		if (tp) {
+		struct medo_select sel;
+		if (tp && (ret = medo_partial_read_record(&sel, &id, path)) > 0) {
+			/* A partial expansion: what was asked for. */
+			ret = silo_oid_equal(&id, &tp->tree) ?
+			      medo_partial_matches(tp, path, treeptr_path, NULL, &sel, 0, NULL, NULL,
+						   NULL, NULL) : 0;
+			medo_select_release(&sel);
+			if (ret > 0)
+				*state = SILO_MEDO_STATE_SAME;
+		} else if (tp && !ret) {
 			ret = medo_dir_matches(tp, path, treeptr_path, NULL, NULL, NULL);
 			if (ret > 0)
 				*state = SILO_MEDO_STATE_SAME;
-		} else {
+		} else if (!tp) {
 			ret = silo_tree_list_dir(&l, want->format, path);
 			if (!ret)
 				ret = silo_tree_list_id(&id, &l);
@@ -83,6 +92,11 @@ static int compare(int *state, const char *path, int is_tree, const silo_oid *wa
 		}
 		if (tp)
 			return ret < 0 ? ret : 0;
+	} else if (!is_tree && S_ISREG(st.st_mode) && tp && tp->kind == SILO_TREEPTR_IMAGE) {
+		/* An image: the archive its provenance's sha256 names. */
+		if ((ret = medo_image_matches(tp, path)) > 0)
+			*state = SILO_MEDO_STATE_SAME;
+		return ret < 0 ? ret : 0;
 	} else if (!is_tree && S_ISREG(st.st_mode)) {
 		ret = medo_file_blob_id(&id, want->format, path);
 	} else {
@@ -154,7 +168,20 @@ static int is_expanded(const char *dest, json_t *trees, const char *key)
 	char *path;
 	silo_oid id;
 	int is_tree, state, ret;
+	json_t *e = json_object_get(trees, key);
+	const char *sha = json_string_value(json_object_get(e, "sha256"));
+	const char *kind = json_string_value(json_object_get(e, "kind"));
 
+	if (sha && kind && !strcmp(kind, "image")) {
+		/* An image is known by its archive's sha256. */
+		struct stat st;
+		if (!(path = fs_join(dest, key)))
+			return silo__error_oom();
+		ret = lstat(path, &st) == 0 && S_ISREG(st.st_mode) ?
+			medo_file_sha256_is(path, sha) : 0;
+		free(path);
+		return ret;
+	}
 	if (!recorded(trees, key, &id, &is_tree))
 		return 0;
 	if (!(path = fs_join(dest, key)))
@@ -205,7 +232,13 @@ int silo_medo_record_expanded(const char *dest, const char *medo_dir,
 		if (ret == 0) {
 			is_tree = silo_treeptr_is_tree(&tp);
 			silo_oid_to_hex(hex, is_tree ? &tp.tree : &tp.object);
-			if (json_object_set_new(trees, k, json_pack("{s:s,s:s}",
+			if (tp.kind == SILO_TREEPTR_IMAGE &&
+			    silo_treeptr_provenance(&tp, "sha256")) {
+				if (json_object_set_new(trees, k, json_pack("{s:s,s:s,s:s}",
+						"kind", "image", "id", hex, "sha256",
+						silo_treeptr_provenance(&tp, "sha256"))) < 0)
+					ret = silo__error_oom();
+			} else if (json_object_set_new(trees, k, json_pack("{s:s,s:s}",
 					"kind", is_tree ? "tree" : "opaque", "id", hex)) < 0)
 				ret = silo__error_oom();
 		}

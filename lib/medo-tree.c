@@ -179,12 +179,17 @@ static int load_whole(struct silo_medo_tree *t)
 		if (!ret && silo_treeptr_attrs(&t->tp, &attrs_id, &attrs_size))
 			ret = silo_tree_attrs_read(&t->attrs, t->s, &attrs_id, attrs_size,
 						   &t->tp.tree, &t->leaves);
+	} else if (t->tp.kind == SILO_TREEPTR_IMAGE) {
+		/* The merged tree of its layers, which no treeptr names. */
+		if ((ret = medo_image_rootfs(&t->leaves, t->s, &t->tp, t->name)) == 0)
+			ret = tree_list_objects(&got, &t->leaves, &sink);
 	} else if ((ret = list_object(t)) == 0) {
 		ret = tree_list_objects(&got, &t->leaves, &sink);
 	}
 	if (ret < 0)
 		return silo__error_wrap("'%s'", t->name);
-	if (t->tp.kind != SILO_TREEPTR_TREE && !silo_oid_equal(&got, &t->tp.tree))
+	if (t->tp.kind != SILO_TREEPTR_TREE && t->tp.kind != SILO_TREEPTR_IMAGE &&
+	    !silo_oid_equal(&got, &t->tp.tree))
 		return silo__error_set(SILO_ECORRUPT, "'%s': object %s holds tree %s, not the "
 				       "treeptr's", t->name, silo_oid_to_hex(hex, &t->tp.object),
 				       silo_oid_to_hex(hex, &got));
@@ -215,7 +220,7 @@ static int tree_open(silo_medo_tree **out, const char *treeptr_path, const char 
 	if ((ret = text ? silo_treeptr_parse(&t->tp, text, len, treeptr_path) :
 			  silo_treeptr_load(&t->tp, treeptr_path)) < 0)
 		goto fail;
-	if (!silo_treeptr_is_tree(&t->tp)) {
+	if (!silo_treeptr_is_tree(&t->tp) && t->tp.kind != SILO_TREEPTR_IMAGE) {
 		ret = silo__error_set(SILO_EINVALID, "'%s' names a file, not a tree", treeptr_path);
 		goto fail;
 	}
@@ -637,7 +642,7 @@ int silo_medo_tree_cat_all(silo_medo_tree *t, int fd, uint64_t *offsets)
 					    NULL, NULL };
 	struct cat_all c = { t, fd, offsets, 0, 0, 0 };
 
-	if (t->tp.kind == SILO_TREEPTR_TREE || t->objects)
+	if (t->tp.kind == SILO_TREEPTR_TREE || t->tp.kind == SILO_TREEPTR_IMAGE || t->objects)
 		return silo__error_set(SILO_EINVALID, "'%s' is not an archive", t->name);
 	hooks.payload = &c;
 	return walk_object(t, &hooks);
@@ -655,7 +660,7 @@ int silo_medo_tree_cat(silo_medo_tree *t, size_t n, int fd, const char *name)
 	if (n < t->n_dirs)
 		return silo__error_set(SILO_EINVALID, "'%s' is a directory", t->dirs[n].path);
 	e = &t->leaves.v[n - t->n_dirs];
-	if (t->tp.kind != SILO_TREEPTR_TREE)
+	if (t->tp.kind != SILO_TREEPTR_TREE && t->tp.kind != SILO_TREEPTR_IMAGE)
 		return cat_archive(t, e->path, fd, name);
 	if ((ret = silo_stream_open_sized(&st, t->s, &e->id, e->size)) < 0)
 		goto fail;

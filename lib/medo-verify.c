@@ -45,9 +45,9 @@ static void differs(const struct silo_medo_verify_options *opts, int what,
 /* The listing of the treeptr's object (for the tree kind, of its tree
  * objects and size table, and its attribute record into ATTRS), when a
  * silo at hand holds it. */
-static int object_list(struct silo_tree_list *l, struct silo_tree_attrs *attrs,
-		       const char *treeptr_path, const struct silo_treeptr *tp,
-		       const struct silo_medo_verify_options *opts)
+int medo_object_list(struct silo_tree_list *l, struct silo_tree_attrs *attrs,
+		     const char *treeptr_path, const struct silo_treeptr *tp,
+		     const char *silo_option, silo_medo_warn_fn on_warning, void *payload)
 {
 	silo *s = NULL;
 	silo_stream *st = NULL;
@@ -57,15 +57,15 @@ static int object_list(struct silo_tree_list *l, struct silo_tree_attrs *attrs,
 	int ret;
 
 	if (tp->kind == SILO_TREEPTR_TREE) {
-		if ((ret = silo_medo_open_treeptr(&s, treeptr_path, opts->silo, tp,
-						  opts->on_warning, opts->payload)) == 0)
+		if ((ret = silo_medo_open_treeptr(&s, treeptr_path, silo_option, tp,
+						  on_warning, payload)) == 0)
 			ret = silo_tree_load(l, s, &tp->tree, &tp->object, tp->size);
 		if (!ret && silo_treeptr_attrs(tp, &attrs_id, &attrs_size))
 			ret = silo_tree_attrs_read(attrs, s, &attrs_id, attrs_size, &tp->tree, l);
 		goto out;
 	}
-	if ((ret = silo_medo_open_reading(&s, treeptr_path, opts->silo, &tp->object, tp->size,
-					  opts->on_warning, opts->payload)) < 0 ||
+	if ((ret = silo_medo_open_reading(&s, treeptr_path, silo_option, &tp->object, tp->size,
+					  on_warning, payload)) < 0 ||
 	    (ret = silo_stream_open(&st, s, &tp->object)) < 0)
 		goto out;
 	src.st = st;
@@ -167,6 +167,16 @@ static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp
 		differs(opts, SILO_TREE_CHANGED, path);
 		return SILO_EDIFFERS;
 	}
+	if (tp->kind == SILO_TREEPTR_IMAGE) {
+		/* The archive, by the sha256 its provenance records. */
+		if ((ret = medo_image_matches(tp, path)) < 0)
+			return ret;
+		if (!ret) {
+			differs(opts, SILO_TREE_CHANGED, path);
+			return SILO_EDIFFERS;
+		}
+		return 0;
+	}
 	if ((ret = medo_file_blob_id(&id, tp->object.format, path)) < 0)
 		return ret;
 	if (!silo_oid_equal(&id, &tp->object)) {
@@ -174,6 +184,37 @@ static int verify_opaque(const char *treeptr_path, const struct silo_treeptr *tp
 		return SILO_EDIFFERS;
 	}
 	return 0;
+}
+
+/* A partial expansion at DIR (its record, medo-partial.c): what was
+ * asked for compared, differences reported into DS; 1 when DIR is one,
+ * 0 when not, negative on error. */
+static int verify_partial(const struct silo_treeptr *tp, const char *dir,
+			  const char *treeptr_path, const struct silo_medo_verify_options *opts,
+			  struct diff_state *ds)
+{
+	struct medo_select sel;
+	silo_oid tree;
+	int ret;
+
+	if ((ret = medo_partial_read_record(&sel, &tree, dir)) <= 0)
+		return ret;
+	/* Said, since a record is all it takes to narrow the check. */
+	if (opts->on_warning) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "'%s' holds a partial expansion (%s): only the "
+			 "paths it records are checked", dir, MEDO_PARTIAL_RECORD);
+		opts->on_warning(opts->payload, msg);
+	}
+	if (!silo_oid_equal(&tree, &tp->tree)) {
+		ds->reported++;
+		differs(opts, SILO_MEDO_DIFFERS, dir);
+	} else if ((ret = medo_partial_matches(tp, dir, treeptr_path, opts->silo, &sel, 0, report,
+					       ds, opts->on_warning, opts->payload)) >= 0) {
+		ret = 1;
+	}
+	medo_select_release(&sel);
+	return ret;
 }
 
 int silo_medo_verify(const char *treeptr_path, const char *dir,
@@ -208,12 +249,18 @@ int silo_medo_verify(const char *treeptr_path, const char *dir,
 		ret = SILO_EDIFFERS;
 		goto out;
 	}
+	if ((ret = verify_partial(&tp, dir, treeptr_path, opts, &ds)) != 0) {
+		if (ret > 0)
+			ret = ds.reported ? SILO_EDIFFERS : 0;
+		goto out;
+	}
 	if ((ret = medo_dir_matches(&tp, dir, treeptr_path, opts->silo, &disk, &disk_attrs)) != 0)
 		goto out;	/* the same, or an error */
 	ret = SILO_EDIFFERS;
 	/* Naming the paths needs the object; without it, say only that the
 	 * tree differs. */
-	if (object_list(&want, &want_attrs, treeptr_path, &tp, opts) < 0) {
+	if (medo_object_list(&want, &want_attrs, treeptr_path, &tp, opts->silo, opts->on_warning,
+			     opts->payload) < 0) {
 		if (opts->on_warning) {
 			char msg[4200];
 			snprintf(msg, sizeof(msg), "cannot list what differs: %s",

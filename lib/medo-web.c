@@ -975,6 +975,8 @@ static int ptr_page_write(struct web *w, const char *stage, size_t i)
 			       ": git tree and blob objects in packs of the silo</dd>\n" :
 			       p->tp.kind == SILO_TREEPTR_TAR ? ": a tar archive written by medo</dd>\n" :
 			       p->tp.kind == SILO_TREEPTR_ARCHIVE ? ": an archive kept byte for byte</dd>\n" :
+			       p->tp.kind == SILO_TREEPTR_IMAGE ?
+			       ": a container image, its layers stored as trees</dd>\n" :
 			       ": a file kept as it is</dd>\n")))
 		goto out;
 	if (t && t->state > 0) {

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-/* The largest file get() reads whole, and the largest page of a listing. */
+/* The largest file get() reads whole, the largest page of a listing,
+ * and the largest answer to a PUT or a DELETE (S3 sends none). */
 #define S3_GET_MAX ((size_t)64 << 20)
 #define S3_LIST_PAGE_MAX ((size_t)16 << 20)
+#define S3_SMALL_ANSWER ((size_t)64 << 10)
 
 struct objstore_s3 {
 	struct objstore base;
@@ -53,12 +55,13 @@ static int ok_status(long status)
 
 /*
  * A PUT of URL with the condition COND and the body of REQ; *done is 1
- * when stored, 0 when the condition failed.  With REPLACING (If-Match),
- * a 500 is the condition failing too: radosgw answers so to a loser of
- * a race, having written nothing, and the caller reads again and
- * retries.  A put_new never takes a 500 for "already there": it is
- * retried as any server error, since a name reported there that is not
- * would lose an object.
+ * when stored, 0 when the condition failed.  A 500 never means "the
+ * condition failed": it is retried as any server error (radosgw answers
+ * so to a loser of a race on If-Match, having written nothing, and the
+ * retry meets the new tag: a 412), and a put_new never takes it for
+ * "already there", since a name reported there that is not would lose
+ * an object.  With REPLACING, AWS's 409 ("a conditional write in
+ * progress") is the condition failing: the caller reads again.
  */
 static int put_conditional(struct http_request *req, const char *url, const char *cond,
 			   int replacing, int *done)
@@ -70,14 +73,15 @@ static int put_conditional(struct http_request *req, const char *url, const char
 	req->method = "PUT";
 	req->url = url;
 	req->headers = headers;
-	req->final_500 = replacing;
-	if ((ret = http_request(req)) < 0)
+	req->max_response = S3_SMALL_ANSWER;
+	if ((ret = http_request_run(req)) < 0)
 		return ret;
-	free(req->answer);
+	free(req->response);
+	req->response = NULL;
 	if (ok_status(req->status))
 		*done = 1;
-	else if (req->status == 412 || (replacing && (req->status == 500 || req->status == 409)))
-		*done = 0;	/* 409: AWS's "a conditional write in progress" */
+	else if (req->status == 412 || (replacing && req->status == 409))
+		*done = 0;
 	else
 		return answer_error(req, "store", url);
 	return 0;
@@ -128,7 +132,7 @@ static int s3_put_if(struct objstore *st, const char *rel, const void *data, siz
 	}
 	req.body_fd = -1;
 	req.body = data ? data : "";
-	req.body_len = len;
+	req.body_size = len;
 	ret = put_conditional(&req, url, cond.buf, 1, done);
 	strbuf_release(&cond);
 	free(url);
@@ -149,20 +153,20 @@ static int s3_get(struct objstore *st, const char *rel, char **data, size_t *len
 	req.method = "GET";
 	req.url = url;
 	req.body_fd = -1;
-	req.max_answer = S3_GET_MAX;
-	if ((ret = http_request(&req)) == 0 && !ok_status(req.status))
+	req.max_response = S3_GET_MAX;
+	if ((ret = http_request_run(&req)) == 0 && !ok_status(req.status))
 		ret = answer_error(&req, "read", url);
-	if (ret == 0 && !(*data = req.answer) && !(*data = strdup("")))
+	if (ret == 0 && !(*data = req.response) && !(*data = strdup("")))
 		ret = silo__error_oom();
 	if (ret == 0 && !(*etag = strdup(req.etag))) {
 		ret = silo__error_oom();
 	}
 	if (ret == 0) {
-		*len = req.answer_len;
+		*len = req.response_len;
 	} else {
-		if (*data != req.answer)
+		if (*data != req.response)
 			free(*data);
-		free(req.answer);
+		free(req.response);
 		*data = NULL;
 	}
 	free(url);
@@ -180,9 +184,10 @@ static int s3_remove(struct objstore *st, const char *rel)
 	req.method = "DELETE";
 	req.url = url;
 	req.body_fd = -1;
-	if ((ret = http_request(&req)) == 0 && !ok_status(req.status) && req.status != 404)
+	req.max_response = S3_SMALL_ANSWER;
+	if ((ret = http_request_run(&req)) == 0 && !ok_status(req.status) && req.status != 404)
 		ret = answer_error(&req, "delete", url);
-	free(req.answer);
+	free(req.response);
 	free(url);
 	return ret;
 }
@@ -368,16 +373,16 @@ static int s3_list(struct objstore *st, const char *dir,
 		req.method = "GET";
 		req.url = url.buf;
 		req.body_fd = -1;
-		req.max_answer = S3_LIST_PAGE_MAX;
-		if ((ret = http_request(&req)) == 0 && !ok_status(req.status)) {
+		req.max_response = S3_LIST_PAGE_MAX;
+		if ((ret = http_request_run(&req)) == 0 && !ok_status(req.status)) {
 			char what[64];
 			snprintf(what, sizeof(what), "list '%s/' of", dir);
 			ret = answer_error(&req, what, st->base_url);
 		}
 		if (ret == 0)
-			ret = list_page(s3, req.answer ? req.answer : "", req.answer_len, fn,
+			ret = list_page(s3, req.response ? req.response : "", req.response_len, fn,
 					payload, &token);
-		free(req.answer);
+		free(req.response);
 	} while (ret == 0 && token.len);
 	strbuf_release(&prefix);
 	strbuf_release(&url);

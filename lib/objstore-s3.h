@@ -5,10 +5,11 @@
  * Each operation is one request (a listing, one per page), conditional
  * where objstore.h says: put_new sends If-None-Match: *, put_if sends
  * If-Match with the entity tag bare (radosgw compares the header with
- * its stored tag as strings, and a quoted one never matches).  A 500 to
- * an If-Match PUT is taken as the condition failing: radosgw answers so
- * (ECANCELED) to a loser of a race, having written nothing.  A 500 to a
- * put_new is retried, then an error: never "already there".
+ * its stored tag as strings, and a quoted one never matches).  A 500 is
+ * retried as any server error, then an error: radosgw answers so
+ * (ECANCELED) to the loser of a race on If-Match, having written
+ * nothing, and the retry meets the winner's tag (a 412, the condition
+ * failing); to a put_new it is never taken for "already there".
  */
 #ifndef SILO_OBJSTORE_S3_H
 #define SILO_OBJSTORE_S3_H

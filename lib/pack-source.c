@@ -215,6 +215,14 @@ static int pack_source_open(silo_stream **out, struct silo_source *src,
 	(void)size;	/* nothing is transferred: the caller checks it */
 	if ((ret = set_of(&ps, src)) < 0 || (ret = find(ps, id, &p, &offset)) < 0)
 		return ret;
+	if (ret && src->mark_used && !p->marked_used) {
+		/* Once per handle: the pack stays open, mapped. */
+		char *path = fs_join(ps->root, p->relpack);
+		if (path)
+			fs_mark_used(path);
+		free(path);
+		p->marked_used = 1;
+	}
 	if (ret)
 		return pack_stream_open(out, p, ps->cache, offset, id);
 	/* A damaged pack may be where the object was: say so. */

@@ -33,6 +33,7 @@ struct pack {
 	uint32_t nr;
 	const unsigned char *names, *crcs, *offs, *offs64;
 	uint32_t n64;
+	int marked_used;		/* fs_mark_used() done (the cache's packs) */
 };
 
 /*

@@ -4,6 +4,7 @@
  * sizes) of remote packs, kept by their names (remote-pack.c).
  */
 #include "remote-internal.h"
+#include "source.h"
 #include "error-internal.h"
 #include "fsutil.h"
 
@@ -11,12 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local const char *override;
+
+void silo__cache_dir_override(const char *dir)
+{
+	override = dir;
+}
+
 int silo_cache_dir(char **out)
 {
 	const char *dir = getenv(SILO_ENV_CACHE_DIR), *xdg, *home;
 
 	*out = NULL;
-	if (dir && *dir)
+	if (override)
+		*out = strdup(override);
+	else if (dir && *dir)
 		*out = strdup(dir);
 	else if ((xdg = getenv("XDG_CACHE_HOME")) && *xdg)
 		*out = fs_join(xdg, "silo");

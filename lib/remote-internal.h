@@ -38,6 +38,11 @@ int remote_read_config(silo_remote *r, int *format, const char *name);
  * caller. */
 int remote_index_dir(char **out, int format);
 
+/* Trim the cache to SILO_CACHE_MAX_SIZE, if set, unless another process
+ * trims it now (remote-cache-trim.c).  Best effort: after downloads
+ * that succeeded, a failure to trim is no failure of theirs. */
+void remote_cache_trim_auto(void);
+
 /*
  * A pack of a remote: known from pack/packs, from a treeptr that names
  * it (remote_pack_hint()), or from a .moved file.

@@ -160,6 +160,7 @@ int remote_pack_index_load(silo_remote *r, struct remote_pack *p)
 	    fs_read_full(fd, text, (size_t)st.st_size, path) == st.st_size &&
 	    check_index((unsigned char *)text, (size_t)st.st_size, r->format, p->name, path) == 0) {
 		len = (size_t)st.st_size;
+		fs_mark_used(path);
 	} else if (p->gone) {
 		ret = silo__error_set(SILO_ENOTFOUND, "'%s' is not on the server", url);
 	} else if (p->via_moved && r->moved_lookups >= REMOTE_MOVED_LOOKUPS_MAX) {

@@ -25,6 +25,9 @@ struct remote_source {
 	/* R's server was asked for its config.json (at once, or on the
 	 * first need of a handle that silo_open_if_cached() opened). */
 	int ready;
+	/* Something was brought into the cache: when the handle is freed,
+	 * the cache is trimmed to SILO_CACHE_MAX_SIZE, if set. */
+	int fetched;
 };
 
 /* SRC, checked to be a remote source (source.h). */
@@ -102,6 +105,7 @@ static int fetch_one(struct remote_source *rs, const silo_oid *id, uint64_t size
 		return ret;
 	if (item.status < 0)
 		return silo__error_set(item.status, "%s", item.message);
+	rs->fetched = 1;
 	if (out)
 		*out = item;
 	return 0;
@@ -119,6 +123,7 @@ static int fetch_section(struct remote_source *rs, const silo_oid *first,
 	if ((ret = server_for(rs, NULL)) < 0)
 		return ret;
 	ret = remote_pack_fetch_section(rs->r, rs->cache, last);
+	rs->fetched = 1;
 	return ret < 0 ? ret : 0;
 }
 
@@ -141,6 +146,8 @@ static int fetch_missing(struct remote_source *rs, const silo_oid *ids,
 			items[k].size_plus_one = sizes && sizes[i] != UINT64_MAX ? sizes[i] + 1 : 0;
 			items[k++].id = ids[i];
 		}
+	if (k)
+		rs->fetched = 1;
 	if (k && (ret = server_for(rs, NULL)) > 0)
 		ret = silo_remote_fetch(rs->r, rs->cache, items, k, 1, hints->progress,
 					hints->progress_payload);
@@ -202,6 +209,7 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 
 	if ((ret = remote_pack_read(rs->r, rs->cache, id, want, NULL, &data, &size, &type)) < 0)
 		return ret;
+	rs->fetched = 1;
 	if (type == SILO_OBJ_BLOB)
 		return silo_stream_open(out, rs->cache, id);
 	if (!(ms = calloc(1, sizeof(*ms)))) {
@@ -226,8 +234,13 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 
 	if ((ret = as_remote(&rs, src)) < 0 || (ret = server_for(rs, id)) < 0)
 		return ret;
-	if (ret == 0)
-		return silo_stream_open(out, rs->cache, id);
+	if (ret == 0) {
+		ret = silo_stream_open(out, rs->cache, id);
+		/* Gone since it was looked up (a trim of the cache took
+		 * it): fetched again, as if it had never been there. */
+		if (ret != SILO_ENOTFOUND || (ret = server_for(rs, NULL)) < 0)
+			return ret;
+	}
 	if (silo__has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id, size);
 	ret = fetch_one(rs, id, size, &item);
@@ -270,6 +283,10 @@ static void remote_source_free(struct silo_source *src)
 {
 	struct remote_source *rs = (struct remote_source *)src;
 
+	/* After the downloads, before the handle goes: what this process
+	 * read last is the youngest, and what others use now stays open. */
+	if (rs->fetched)
+		remote_cache_trim_auto();
 	silo_remote_free(rs->r);
 	silo_free(rs->cache);
 	free(rs);
@@ -313,10 +330,13 @@ static int open_through_cache(silo **out, silo_remote *r, int ready)
 {
 	struct remote_source *rs;
 	silo *cache = NULL;
+	uint64_t max;
 	int ret;
 
 	*out = NULL;
-	if ((ret = silo_cache_open(&cache, silo_remote_format(r))) < 0 ||
+	/* A bound set wrong is said now, not ignored after the downloads. */
+	if ((ret = silo_cache_max_size(&max)) < 0 ||
+	    (ret = silo_cache_open(&cache, silo_remote_format(r))) < 0 ||
 	    (ret = silo_open(out, silo_root(cache))) < 0) {
 		silo_remote_free(r);
 		silo_free(cache);
@@ -329,6 +349,8 @@ static int open_through_cache(silo **out, silo_remote *r, int ready)
 		*out = NULL;
 		return silo__error_oom();
 	}
+	silo__mark_used_on_read(*out);
+	silo__mark_used_on_read(cache);
 	rs->base.ops = &remote_source_ops;
 	rs->base.type = SILO_SOURCE_REMOTE;
 	rs->base.name = silo_remote_url(r);

@@ -7,7 +7,8 @@
  * file both hold that was made young here (a writer stored its object
  * again, which a prune's grace period counts on) is made as young there.
  */
-#include "silo/push.h"
+#include "push-internal.h"
+#include "objstore-open.h"
 #include "silo/error.h"
 #include "silo/store.h"
 #include "error-internal.h"
@@ -29,11 +30,6 @@
 
 extern char **environ;
 
-/* The passes, in order: the silo's own files; files both hold that are
- * younger here (their times only); loose objects; packs; their indexes
- * (and other pack-<id> files); files that list packs. */
-enum { PASS_TOP, PASS_FRESHEN, PASS_OBJECTS, PASS_PACKS, PASS_INDEXES, PASS_LISTS, N_PASSES };
-
 /* What a run of rsync does to the files it is given. */
 enum rsync_mode {
 	RSYNC_NEW,	/* copy those DEST lacks */
@@ -46,15 +42,14 @@ int silo_push_is_remote(const char *dest)
 {
 	const char *colon = strchr(dest, ':'), *slash = strchr(dest, '/');
 
-	return colon && colon != dest && (!slash || colon < slash);
+	/* "http://host/path" is no host "http" */
+	return colon && colon != dest && (!slash || colon < slash) && !objstore_is_url(dest);
 }
 
 static int skipped(const char *name)
 {
 	return name[0] == '.' || !strncmp(name, "tmp_", 4);
 }
-
-#define PACK_LIST "pack/packs"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -83,12 +78,11 @@ static int at_dest(const char *dest, const char *rel, const struct stat *src_st)
 	return there;
 }
 
-/* Add the regular files below SRC/REL (recursively) to LISTS, each in
- * the pass it belongs to, unless a local DEST has them.  Loose objects
- * and packs DEST may hold older go to PASS_FRESHEN too: for a local DEST
- * those it holds older, for a remote one every one (rsync compares). */
-static int collect(struct strbuf lists[N_PASSES], const char *src, const char *rel,
-		   const char *dest)
+/* Loose objects and packs DEST may hold older go to PASS_FRESHEN too:
+ * for a local DEST those it holds older, for a remote one every one
+ * (rsync compares). */
+int silo__push_collect(struct strbuf lists[N_PASSES], const char *src, const char *rel,
+		       const char *dest)
 {
 	struct dirent *de;
 	char *path = rel[0] ? fs_join(src, rel) : strdup(src);
@@ -122,7 +116,7 @@ static int collect(struct strbuf lists[N_PASSES], const char *src, const char *r
 			if (errno != ENOENT)	/* replaced while we looked */
 				ret = silo__error_errno("cannot stat '%s'", full);
 		} else if (S_ISDIR(st.st_mode)) {
-			ret = collect(lists, src, sub, dest);
+			ret = silo__push_collect(lists, src, sub, dest);
 		} else if (S_ISREG(st.st_mode) && strcmp(sub, PACK_LIST)) {
 			int there = at_dest(dest, sub, &st);
 			if (!rel[0])
@@ -494,11 +488,20 @@ static int dest_list_write(const char *dest, int remote)
 
 int silo_push(struct silo_push_result *out, const char *src, const char *dest)
 {
+	return silo_push_flags(out, src, dest, 0);
+}
+
+int silo_push_flags(struct silo_push_result *out, const char *src, const char *dest,
+		    unsigned flags)
+{
 	struct strbuf lists[N_PASSES];
 	char *config;
-	int i, remote = silo_push_is_remote(dest), ret;
+	int i, remote, ret;
 
 	memset(out, 0, sizeof(*out));
+	if (objstore_is_url(dest))
+		return silo__push_http(out, src, dest, flags);
+	remote = silo_push_is_remote(dest);
 	if (!(config = fs_join(src, "config.json")))
 		return silo__error_oom();
 	ret = fs_exists(config);
@@ -511,7 +514,7 @@ int silo_push(struct silo_push_result *out, const char *src, const char *dest)
 		struct strbuf empty = STRBUF_INIT;
 		lists[i] = empty;
 	}
-	ret = collect(lists, src, "", remote ? NULL : dest);
+	ret = silo__push_collect(lists, src, "", remote ? NULL : dest);
 	for (i = 0; !ret && i < N_PASSES; i++) {
 		/* Once the packs and indexes are there: a list made before
 		 * (by an older push, which copied ours) is made right too. */

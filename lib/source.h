@@ -92,6 +92,9 @@ struct silo_source {
 	enum silo_source_type type;
 	/* What the source is, for messages: a path or a URL. */
 	const char *name;
+	/* A local source of the cache: each file an object is read from is
+	 * marked used (fs_mark_used()), for the cache's trimming. */
+	int mark_used;
 };
 
 /* 1 for files under the silo root, which can be written, listed and
@@ -114,8 +117,22 @@ int silo__source_check(const struct silo_source *src, enum silo_source_type type
 /* Append SRC (taken over, also on failure) to the sources of S. */
 int silo__add_source(silo *s, struct silo_source *src);
 
+/* Mark the files S's local sources read objects from as used from now
+ * on: S reads the cache (remote-cache-trim.c trims it by last use). */
+void silo__mark_used_on_read(silo *s);
+
 /* The first source of S that is not local, or NULL. */
 struct silo_source *silo__remote_source(const silo *s);
+
+/*
+ * The cache directory that silos over HTTP(S) read through when this
+ * thread opens them from now on (silo_cache_dir()): DIR, which the
+ * caller made and removes with what was fetched into it, or NULL for
+ * the shared cache again.  Set while every such handle lives, so that
+ * one piece of work can keep nothing in the shared cache (medo expand
+ * --no-cache).  DIR is borrowed until it is reset.
+ */
+void silo__cache_dir_override(const char *dir);
 
 /* The sources of a local silo at ROOT holding ids in FORMAT: its loose
  * objects and its packs (struct pack_set, pack.h). */

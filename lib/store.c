@@ -142,6 +142,13 @@ int silo__add_source(silo *s, struct silo_source *src)
 	return 0;
 }
 
+void silo__mark_used_on_read(silo *s)
+{
+	for (size_t i = 0; i < s->n_sources; i++)
+		if (silo_source_is_local(s->sources[i]))
+			s->sources[i]->mark_used = 1;
+}
+
 struct silo_source *silo__remote_source(const silo *s)
 {
 	size_t i;

@@ -314,7 +314,7 @@ static int parse_one(struct silo_tree_attrs *a, const char *rec, size_t len, siz
 		return silo__error_set(SILO_EINVALID, "record %zu holds a path longer than %d "
 				       "bytes: '...%.*s'", n, TREE_PATH_MAX, 120,
 				       path + plen - 120);
-	leaf = find_leaf(l, path, plen);
+	leaf = l ? find_leaf(l, path, plen) : NULL;
 	for (i = 0; i <= plen;) {
 		size_t j = i;
 		unsigned mode = MODE_DIR;
@@ -337,7 +337,9 @@ static int parse_one(struct silo_tree_attrs *a, const char *rec, size_t len, siz
 			return silo__error_set(SILO_ECORRUPT, "record %zu: '%.*s' is out of order",
 					       n, SHOW(plen), path);
 	}
-	if (type == SILO_TREE_ATTR_FILE) {
+	if (!l) {
+		/* The records' own form only: no leaves to check them by. */
+	} else if (type == SILO_TREE_ATTR_FILE) {
 		if (!leaf || leaf->mode == SILO_MODE_SYMLINK)
 			return silo__error_set(SILO_ECORRUPT, "record %zu: '%.*s' is not a file of "
 					       "the tree", n, SHOW(plen), path);
@@ -359,7 +361,7 @@ static int parse_one(struct silo_tree_attrs *a, const char *rec, size_t len, siz
 					       n, SHOW(plen), path);
 	}
 	slash = memrchr(path, '/', plen);
-	if (slash && !holds_leaf(l, path, (size_t)(slash - path))) {
+	if (l && slash && !holds_leaf(l, path, (size_t)(slash - path))) {
 		const struct silo_tree_attr *up = find_attr(a, path, (size_t)(slash - path));
 		if (!up || up->type != SILO_TREE_ATTR_DIR)
 			return silo__error_set(SILO_ECORRUPT, "record %zu: '%.*s' is in no directory "

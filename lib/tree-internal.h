@@ -135,6 +135,21 @@ int tree_archive_walk(struct silo_tree_list *out, int format,
 locale_t tree_locale_enter(void);
 void tree_locale_leave(locale_t old);
 
+/*
+ * silo_tree_extract() of some entries only: WANT(WANT_PAYLOAD, PATH,
+ * IS_DIR), given each entry's normalised path, returns 2 to write it, 1
+ * for a directory on the way to what is written (its mode is set if an
+ * entry below it makes it), 0 to skip it, or a negative error.  The tree
+ * id is still that of the whole archive.  A hard link written whose
+ * target was not is left to the caller: its path and its target's are
+ * pushed, in that order, onto LINKS (its directory is made).
+ */
+struct strvec;
+typedef int tree_extract_want_fn(void *payload, const char *path, int is_dir);
+int tree_extract_some(silo_oid *tree_id, const char *dest, silo_read_fn src, void *payload,
+		      const char *name, int format, tree_extract_want_fn *want,
+		      void *want_payload, struct strvec *links);
+
 /* The size of the buffers used to read files. */
 #define TREE_READ_CHUNK (256 * 1024)
 

@@ -24,11 +24,12 @@ static const char *const kind_names[] = {
 	[SILO_TREEPTR_ARCHIVE] = "archive",
 	[SILO_TREEPTR_OPAQUE] = "opaque",
 	[SILO_TREEPTR_TREE] = "tree",
+	[SILO_TREEPTR_IMAGE] = "image",
 };
 
 const char *silo_treeptr_kind_name(int kind)
 {
-	if (kind < SILO_TREEPTR_TAR || kind > SILO_TREEPTR_TREE)
+	if (kind < SILO_TREEPTR_TAR || kind > SILO_TREEPTR_IMAGE)
 		return NULL;
 	return kind_names[kind];
 }
@@ -37,10 +38,17 @@ int silo_treeptr_kind_from_name(const char *name)
 {
 	int k;
 
-	for (k = SILO_TREEPTR_TAR; k <= SILO_TREEPTR_TREE; k++)
+	for (k = SILO_TREEPTR_TAR; k <= SILO_TREEPTR_IMAGE; k++)
 		if (!strcmp(kind_names[k], name))
 			return k;
 	return 0;
+}
+
+/* 1 if TP has a "tree" field: a tree's id, or an image's tree of
+ * everything it keeps. */
+static int has_tree(const struct silo_treeptr *tp)
+{
+	return silo_treeptr_is_tree(tp) || tp->kind == SILO_TREEPTR_IMAGE;
 }
 
 int silo_treeptr_is_tree(const struct silo_treeptr *tp)
@@ -130,10 +138,10 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 
 	v = json_object_get(doc, "kind");
 	if (!json_is_string(v))
-		return field_error(name, "kind", "\"tar\", \"archive\", \"opaque\" or \"tree\"", v);
+		return field_error(name, "kind", "\"tar\", \"archive\", \"opaque\", \"tree\" or \"image\"", v);
 	if (!(tp->kind = silo_treeptr_kind_from_name(json_string_value(v))))
 		return silo__error_set(SILO_EINVALID,
-			"'%s': field 'kind': expected \"tar\", \"archive\", \"opaque\" or \"tree\", not \"%.40s\"",
+			"'%s': field 'kind': expected \"tar\", \"archive\", \"opaque\", \"tree\" or \"image\", not \"%.40s\"",
 			name, json_string_value(v));
 
 	if ((ret = parse_id(&tp->object, doc, "object", format, name)) < 0)
@@ -150,12 +158,13 @@ static int check_doc(struct silo_treeptr *tp, json_t *doc, const char *name)
 	tp->size = (uint64_t)size;
 
 	memset(&tp->tree, 0, sizeof(tp->tree));
-	if (silo_treeptr_is_tree(tp)) {
+	if (has_tree(tp)) {
 		if ((ret = parse_id(&tp->tree, doc, "tree", format, name)) < 0)
 			return ret;
 	} else if (json_object_get(doc, "tree")) {
 		return silo__error_set(SILO_EINVALID,
-			"'%s': field 'tree': not expected for kind \"opaque\"", name);
+			"'%s': field 'tree': not expected for kind \"%s\"", name,
+			silo_treeptr_kind_name(tp->kind));
 	}
 
 	if (tp->kind == SILO_TREEPTR_TREE && (ret = parse_packs(doc, format, name)) < 0)
@@ -232,7 +241,7 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 		return silo__error_set(SILO_EINVALID, "treeptr has no kind");
 	if (!format)
 		return silo__error_set(SILO_EINVALID, "treeptr has no object id");
-	if (silo_treeptr_is_tree(tp) && tp->tree.format != tp->object.format)
+	if (has_tree(tp) && tp->tree.format != tp->object.format)
 		return silo__error_set(SILO_EINVALID, "treeptr of kind \"%s\" has no %s tree id",
 				       kind, format);
 	if (tp->size > (uint64_t)INT64_MAX)
@@ -249,7 +258,7 @@ int silo_treeptr_format(char **out, const struct silo_treeptr *tp)
 			     json_string(silo_oid_to_hex(hex, &tp->object)))) < 0 ||
 	    (ret = set_field(doc, "size", json_integer((json_int_t)tp->size))) < 0)
 		goto out;
-	if (silo_treeptr_is_tree(tp))
+	if (has_tree(tp))
 		ret = set_field(doc, "tree", json_string(silo_oid_to_hex(hex, &tp->tree)));
 	else
 		json_object_del(doc, "tree");
@@ -506,7 +515,7 @@ int silo_treeptr_same_data(const struct silo_treeptr *a, const struct silo_treep
 	hb = silo_treeptr_attrs(b, &ib, &sb);
 	if (ha != hb || (ha && (sa != sb || !silo_oid_equal(&ia, &ib))))
 		return 0;
-	if (silo_treeptr_is_tree(a))
+	if (has_tree(a))
 		return silo_oid_equal(&a->tree, &b->tree);
 	return 1;
 }

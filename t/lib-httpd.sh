@@ -16,27 +16,28 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-start_httpd() {
-	mkdir -p "$HTTPD_ROOT" "$HTTPD_DIR/tmp" || return 1
-	# /private/ needs user "ci", password "s3cret".
-	echo "ci:$(openssl passwd -apr1 s3cret)" >"$HTTPD_DIR/htpasswd" || return 1
-	HTTPD_PORT=$(free_port) || return 1
+# nginx_start DIR ROOT LINES: an nginx serving ROOT on a free port of
+# 127.0.0.1, with LINES in its server block and its own files in DIR,
+# stopped when the script ends; sets nginx_port.
+nginx_start() {
+	mkdir -p "$2" "$1/tmp" || return 1
+	nginx_port=$(free_port) || return 1
 	user_line=
 	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
-	cat >"$HTTPD_DIR/nginx.conf" <<-EOT
+	cat >"$1/nginx.conf" <<-EOT
 	$user_line
 	worker_processes 1;
 	daemon on;
-	pid $HTTPD_DIR/nginx.pid;
-	error_log $HTTPD_DIR/error.log;
+	pid $1/nginx.pid;
+	error_log $1/error.log;
 	events { worker_connections 128; }
 	http {
-		access_log $HTTPD_DIR/access.log;
-		client_body_temp_path $HTTPD_DIR/tmp/body;
-		proxy_temp_path $HTTPD_DIR/tmp/proxy;
-		fastcgi_temp_path $HTTPD_DIR/tmp/fastcgi;
-		uwsgi_temp_path $HTTPD_DIR/tmp/uwsgi;
-		scgi_temp_path $HTTPD_DIR/tmp/scgi;
+		access_log $1/access.log;
+		client_body_temp_path $1/tmp/body;
+		proxy_temp_path $1/tmp/proxy;
+		fastcgi_temp_path $1/tmp/fastcgi;
+		uwsgi_temp_path $1/tmp/uwsgi;
+		scgi_temp_path $1/tmp/scgi;
 		default_type application/octet-stream;
 		# What a browser needs to show a site (medo web).
 		types {
@@ -46,23 +47,31 @@ start_httpd() {
 			application/json json;
 		}
 		server {
-			listen 127.0.0.1:$HTTPD_PORT;
-			root $HTTPD_ROOT;
-			location /err500/ { return 500; }
-			location /private/ {
-				auth_basic "silo";
-				auth_basic_user_file $HTTPD_DIR/htpasswd;
-			}
+			listen 127.0.0.1:$nginx_port;
+			root $2;
+			$3
 		}
 	}
 	EOT
-	"$NGINX" -p "$HTTPD_DIR" -c "$HTTPD_DIR/nginx.conf" -e "$HTTPD_DIR/error.log" 2>"$HTTPD_DIR/start.err" || {
-		cat "$HTTPD_DIR/start.err" >&2
+	"$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" 2>"$1/start.err" || {
+		cat "$1/start.err" >&2
 		return 1
 	}
-	test_atexit 'kill $(cat "$HTTPD_DIR/nginx.pid")'
+	test_atexit "kill \$(cat '$1/nginx.pid')"
+	test_wait_for "curl -s -o /dev/null http://127.0.0.1:$nginx_port/" 10
+}
+
+start_httpd() {
+	mkdir -p "$HTTPD_DIR" || return 1
+	# /private/ needs user "ci", password "s3cret".
+	echo "ci:$(openssl passwd -apr1 s3cret)" >"$HTTPD_DIR/htpasswd" || return 1
+	nginx_start "$HTTPD_DIR" "$HTTPD_ROOT" "location /err500/ { return 500; }
+		location /private/ {
+			auth_basic \"silo\";
+			auth_basic_user_file $HTTPD_DIR/htpasswd;
+		}" || return 1
+	HTTPD_PORT=$nginx_port
 	HTTPD_URL=http://127.0.0.1:$HTTPD_PORT
-	test_wait_for 'curl -s -o /dev/null "$HTTPD_URL/"' 10 || return 1
 	export HTTPD_URL HTTPD_PORT
 }
 

@@ -18,7 +18,7 @@ harness_prereq() {
 		test_set_prereq "$2"
 	fi
 }
-for h in delta pack-index pack-read loose treeptr silojson archive sshsig http tree-object size-table; do
+for h in delta pack-index pack-read loose treeptr silojson archive sshsig http tree-object size-table tar-header; do
 	p=HARNESS_$(echo $h | tr a-z- A-Z_)
 	harness_prereq $h $p
 	test_expect_success $p "fuzz harness $h runs its corpus without a crash" "

@@ -24,6 +24,7 @@ test_expect_success 'setup' '
 
 # Every command that takes --json, with arguments that make it fail.
 cat >failing <<\EOF
+silo cache --dir=src/f
 silo du --silo=no.silo
 silo ls --silo=no.silo
 silo prune --silo=no.silo
@@ -43,6 +44,7 @@ medo tree-id no-dir
 medo url-for m.medo/no.treeptr
 medo verify m.medo/no.treeptr dest
 medo web -o site no.medo
+knot base --mirror=http://127.0.0.1:1/debian bookworm m.medo/b.treeptr
 knot list no.medo
 knot show m.medo/no.treeptr
 EOF

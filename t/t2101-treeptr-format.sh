@@ -143,12 +143,12 @@ test_expect_success 'an unknown object format' '
 
 test_expect_success 'a missing kind' '
 	check_bad bad "{$good_fields}" \
-		"missing field '\''kind'\'': expected \"tar\", \"archive\", \"opaque\" or \"tree\""
+		"missing field '\''kind'\'': expected \"tar\", \"archive\", \"opaque\", \"tree\" or \"image\""
 '
 
 test_expect_success 'an unknown kind' '
 	check_bad bad "{$good_fields, \"kind\": \"zip\"}" \
-		"field '\''kind'\'': expected \"tar\", \"archive\", \"opaque\" or \"tree\", not \"zip\""
+		"field '\''kind'\'': expected \"tar\", \"archive\", \"opaque\", \"tree\" or \"image\", not \"zip\""
 '
 
 test_expect_success 'a missing object id' '

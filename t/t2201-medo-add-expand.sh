@@ -371,4 +371,12 @@ test_expect_success 'a medo directory whose trees would nest is refused before a
 	! test -e nest-out
 '
 
+test_expect_success 'medo add -v and --json of data already named exit 0' '
+	medo add -q src deps/x.medo/again.treeptr &&
+	medo add -v src deps/x.medo/again.treeptr >again.out &&
+	grep "^unchanged deps/x.medo/again.treeptr tar " again.out &&
+	medo add --json src deps/x.medo/again.treeptr >again.out &&
+	grep "\"result\": \"unchanged\"" again.out
+'
+
 test_done

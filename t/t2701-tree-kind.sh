@@ -161,7 +161,7 @@ test_expect_success 'silo repack -a keeps every object readable' '
 
 test_expect_success 'add --kind=zip is a usage error' '
 	test_expect_code 2 medo add --kind=zip src deps/x.medo/z.treeptr 2>err &&
-	grep "kind expects tar or tree, not '\''zip'\''" err
+	grep "kind expects tar, tree or image, not '\''zip'\''" err
 '
 
 test_done

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='a 2 KB pack whose tree names one subtree twice at 40 levels (2^40 paths) is refused at its first excess by every walker: expand, ls, cat, diff, mount, repack'
+test_description='a 2 KB pack whose tree names one subtree twice at 40 levels (2^40 paths) is refused at its first excess by every walker: expand (also in part), ls, cat, diff, mount, repack'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-treekind.sh"
 
@@ -52,6 +52,17 @@ test_expect_success 'expand fails at the second file, writes nothing, leaves no 
 	test_cmp x-expect x-err &&
 	state >x-after &&
 	test_cmp x-before x-after
+'
+
+test_expect_success 'a partial expand of a directory stops at its second file too' '
+	state >x-before &&
+	test_expect_code 4 $T medo expand m/bomb.treeptr dest -- a/a 2>x-err &&
+	grep "^medo: error: .m/bomb.treeptr.: tree [0-9a-f]* of .a/a/[ab/]*. lists more files than its size table can (1)$" x-err &&
+	state >x-after &&
+	test_cmp x-before x-after &&
+	$T medo expand -q m/bomb.treeptr x-one -- $(printf "a/%.0s" $(seq 1 40))f &&
+	echo x >x-expect &&
+	test_cmp x-expect x-one/$(printf "a/%.0s" $(seq 1 40))f
 '
 
 test_expect_success 'ls and ls -r fail the same way, printing nothing' '

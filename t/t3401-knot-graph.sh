@@ -188,7 +188,7 @@ test_expect_success 'knot build sources all recipes in one bash; its tasks read 
 		printf "read 2\nrun\nrun\n" >expect &&
 		test_cmp expect log &&
 		tree=$(knot key --explain deps/source.medo/p | sed -n "s/^recipe-tree //p") &&
-		printf "knot-recipe-cache 2\ndir %s\nvar WEDGE_NAME p\nvar WEDGE_VERSION 1.0\nfn wedge-make\nfn wedge-install\nfn wedge-smoke-test\nend\n" \
+		printf "knot-recipe-cache 3\ndir %s\nvar WEDGE_NAME p\nvar WEDGE_VERSION 1.0\nfn wedge-make\nfn wedge-install\nfn wedge-smoke-test\nend\n" \
 			"$(cd deps/source.medo/p && pwd -P)" >expect &&
 		test_cmp expect .knot/recipes/$tree
 	)

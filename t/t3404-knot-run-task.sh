@@ -39,6 +39,7 @@ test_expect_success 'knot build writes a task file for each task it runs, with e
 	  "stamp": "$here/.knot/stamps/$kp",
 	  "phase": "$here/.knot/phases/$kp",
 	  "recipe-cache": "$here/.knot/recipes",
+	  "base": null,
 	  "base-packages": BASE,
 	  "command": "knot build --unboxed --limits=tmp=64M,disk=1G,memory=2G,time=1h --report=$here/r deps/source.medo/q"
 	}

@@ -16,6 +16,8 @@ test_description='every shell example of the README and of the manual pages runs
 # Placeholders: words in capitals stand for what is the reader's own.
 #	SERVER		a static web server (the test's nginx; https://SERVER/
 #			is its URL)
+#	DAV		a WebDAV server that takes pushes (the test's lighttpd;
+#			https://DAV/ is its URL)
 #	HOST		an ssh host (the test's sshd on 127.0.0.1)
 #	URL		a git repository a knot worker clones
 #	SHA256, INTEGRITY	the checksum of the download an example names
@@ -33,6 +35,9 @@ DOCS="$TEST_DIRECTORY/../README $(ls "$TEST_DIRECTORY"/../Documentation/*.scd)"
 W_TEMPLATE=$TRASH_DIRECTORY/template
 
 start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does not start"
+. "$TEST_DIRECTORY/lib-webdav.sh"
+start_webdav dav && test_set_prereq WEBDAV ||
+	test_missing_prereq WEBDAV "lighttpd with mod_webdav does not start (tools/install-deps.sh)"
 # The remote side of ssh finds the tools too.
 SSHD_EXTRA_CONFIG="SetEnv PATH=$PATH"
 . "$TEST_DIRECTORY/lib-sshd.sh"
@@ -76,7 +81,8 @@ test_expect_success 'setup: the workspace the pages name' '
 	tar -czf src.tar.gz src &&
 	mkdir -p lp/package && echo "module.exports = 1" >lp/package/index.js &&
 	tar -C lp -czf left-pad-1.3.0.tgz package && rm -rf lp &&
-	printf "not really an image\n" >slim.tar &&
+	python3 "$TEST_DIRECTORY/mkimage.py" layer slim-layer.tar d:etc f:etc/motd:hello &&
+	python3 "$TEST_DIRECTORY/mkimage.py" docker slim.tar slim-layer.tar && rm slim-layer.tar &&
 	for d in wedge/re2c-3.0 wedge/oils-for-unix.org/pkg/re2c/3.0; do
 		mkdir -p $d/bin $d/share/doc &&
 		printf "#!/bin/sh\necho re2c 3.0\n" >$d/bin/re2c && chmod +x $d/bin/re2c &&
@@ -174,7 +180,7 @@ doc_script() {
 	echo 'doc_pipe() { doc_st=${@: -1}; for s in "$@"; do case $s in 0|141) ;; *) doc_st=$s ;; esac; done; }'
 	echo 'ssh() { command ssh -F "$DOC_SSH_CONFIG" "$@"; }'
 	sed -e "s#\\(^[\$>] \\|[ =:'\"(<]\\)/\\(wedge\\|srv\\|tmp\\|mnt\\|shared\\)\\(/\\|\$\\| \\)#\\1$1/\\2\\3#g" \
-		-e "s|https://SERVER/|$HTTPD_URL/|g" \
+		-e "s|https://SERVER/|$HTTPD_URL/|g" -e "s|https://DAV/|$WEBDAV_URL/|g" \
 		-e "s|\\bSHA256\\b|$SHA256|g" -e "s|\\bINTEGRITY\\b|$INTEGRITY|g" \
 		-e "s|\\bID\\b|$ID|g" -e "s|\\bURL\\b|$1/srv/git/deps.git|g" |
 	awk '
@@ -220,6 +226,7 @@ block_prereqs() {
 	grep -q "^[\$>] .*\\bmedo mount " "$1" && p="$p,FUSE"
 	grep -q "^[\$>] .*\\(\\bHOST\\b\\|\\bssh \\)" "$1" && p="$p,SSHD"
 	grep -q "^[\$>] .*\\(https://SERVER\\|curl \\)" "$1" && p="$p,HTTPD"
+	grep -q "^[\$>] .*https://DAV/" "$1" && p="$p,WEBDAV"
 	grep -q "^[\$>] .*\\bjq " "$1" && p="$p,JQ"
 	echo "${p#,}"
 }

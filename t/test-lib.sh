@@ -35,8 +35,13 @@ TEST_NAME=$(basename "$0" .sh)
 : "${SILO_BUILD_DIR:=$TEST_DIRECTORY/../build}"
 PATH="$SILO_BUILD_DIR/bin:$PATH"
 export PATH SILO_BUILD_DIR
-# Nothing from the caller's environment steers the tools, and caches go
-# under the trash directory (HOME below), removed with it.
+# What is slow to make and the same on every run (the Debian bases of
+# t/lib-base.sh) is kept between runs in SILO_TEST_CACHE, below the
+# caller's cache directory, keyed by its inputs.
+: "${SILO_TEST_CACHE:=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/silo-test}"
+export SILO_TEST_CACHE
+# Nothing else from the caller's environment steers the tools, and other
+# caches go under the trash directory (HOME below), removed with it.
 unset SILO_DIR SILO_CACHE_DIR SILO_SOURCES_DIR SILO_HTTP_RETRIES SILO_HTTP_TIMEOUT \
 	AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE \
 	AWS_SHARED_CREDENTIALS_FILE AWS_CONFIG_FILE AWS_REGION AWS_DEFAULT_REGION \

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Lazy reads of the tree kind over HTTP, counted in nginx's access log:
-# requests and bytes for medo ls, medo cat and medo diff, next to
+# requests and bytes for medo ls, medo cat, medo diff and a partial
+# medo expand of one file, next to
 # fetching the whole object (the tree kind's pack, or the tar kind's
 # object); an expand of version N+1 with version N cached, against the
 # compressed size of what changed; and how soon medo mount answers its
@@ -108,6 +109,20 @@ m=$(mark)
 medo cat "$W/m/tar.treeptr" "$mid" >/dev/null
 set -- $(counts "$m")
 echo "| \`medo cat\` of the tar kind (the whole object), cold cache | $1 | $2 | - | |"
+
+# A partial expand of one file against the whole tree, cold cache.
+for kind in tree tar; do
+	rm -rf "$W/cache"
+	m=$(mark)
+	medo expand -q "$W/m/$kind.treeptr" "$W/part-$kind" -- "$mid"
+	set -- $(counts "$m")
+	p="$1 $2"
+	rm -rf "$W/cache"
+	m=$(mark)
+	medo expand -q "$W/m/$kind.treeptr" "$W/whole-$kind"
+	set -- $p $(counts "$m")
+	echo "| \`medo expand -- $mid\` of the $kind kind, cold cache; the whole tree | $1; $3 | $2; $4 | $(awk "BEGIN { printf \"%.4f\", $2 / $4 }") of the whole expand | $([ $kind = tree ] && echo "the index, the trees on the way, the record, 1 blob" || echo "the whole object") |"
+done
 
 # Version N+1 with version N cached.
 if [ -n "$versions" ] && [ "$(ls "$versions"/*.tar 2>/dev/null | wc -l)" -ge 2 ]; then

@@ -289,6 +289,10 @@ report() {
 		echo
 		cat "$WORK/lazy.md"
 	fi
+	if [ -s "$WORK/push.md" ]; then
+		echo
+		cat "$WORK/push.md"
+	fi
 	if [ -s "$WORK/repack.txt" ]; then
 		echo
 		echo "## silo repack vs git repack (20 versions of one npm package)"
@@ -310,6 +314,8 @@ if [ "$QUICK" = 1 ]; then
 	bench_silo_verify tiny "$(synthetic_tiny 5000)"
 	bench_big_delta 100
 	bench_http 3
+	sh "$(dirname "$0")/bench-push.sh" "$CORPORA/typescript" 3 >"$WORK/push.md" ||
+		say "bench: push benchmark failed"
 	sh "$(dirname "$0")/bench-lazy.sh" "$(synthetic_tiny 5000)" "$CORPORA/typescript" \
 		>"$WORK/lazy.md" || say "bench: lazy-read benchmark failed"
 else
@@ -326,6 +332,9 @@ else
 	# Fetches 20 versions of an npm package once, and packs them.
 	sh "$(dirname "$0")/bench-repack.sh" >"$WORK/repack.txt" || say "bench: repack benchmark failed"
 	bench_http 20
+	# silo push over WebDAV against rclone copy: requests, bytes, time.
+	sh "$(dirname "$0")/bench-push.sh" "$CORPORA/typescript" 20 >"$WORK/push.md" ||
+		say "bench: push benchmark failed"
 	# Lazy reads over HTTP: requests, bytes, mount readiness.
 	if tree=$(npm_tree); then
 		sh "$(dirname "$0")/bench-lazy.sh" "$tree" "$CORPORA/typescript" \

@@ -6,7 +6,7 @@
 #	sh tools/install-deps.sh		build, test, demo (make test)
 #	sh tools/install-deps.sh --bench	also what only make bench uses
 #
-# Services: some packages the tests need ship a daemon (nginx-light,
+# Services: some packages the tests need ship a daemon (nginx-light, lighttpd,
 # openssh-server, ceph's), but the tests start their own on 127.0.0.1 and never
 # use the system's.  While this script installs, a temporary
 # /usr/sbin/policy-rc.d forbids starting any service (it is removed
@@ -18,10 +18,16 @@ set -e
 # Building and testing (libdeflate-dev: loose objects and pack entries
 # are compressed with it).  Some are for tests on their way: bubblewrap,
 # ninja-build, fuse3, libfuse3-dev, rclone,
-# openssh-server, strace, clang.  man-db and bash-completion: what the
+# openssh-server, strace, clang; lighttpd and lighttpd-mod-webdav, the
+# WebDAV server silo push writes to.  man-db and bash-completion: what the
 # installed man pages and completion need (make check installs them into
 # a scratch root and reads them back); jq: examples of the manual pages;
-# diffutils: medo diff -p runs diff -u.
+# diffutils: medo diff -p runs diff -u.  xfsprogs: a file system with
+# reflinks (medo expand shares the blocks of identical files), made
+# and loop-mounted where the tests run as root.  mmdebstrap (with its
+# uidmap, for unprivileged users): knot base makes Debian roots with it.
+# podman and skopeo: images that medo add --kind=image stores are
+# loaded and inspected by them.
 # chromium and tidy: the pages of medo web and knot reports, loaded in a headless browser
 # and checked by an HTML validator.  ceph-mon, ceph-osd, radosgw,
 # ceph-common and uuid-runtime: a one-node Ceph with its S3 gateway, for
@@ -31,14 +37,15 @@ libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq
-chromium tidy diffutils
+chromium tidy diffutils xfsprogs mmdebstrap uidmap podman skopeo
+lighttpd lighttpd-mod-webdav
 ceph-mon ceph-osd radosgw ceph-common uuid-runtime"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"
 
 # package:service for the packages whose daemon must not run.
-SERVICES="nginx-light:nginx openssh-server:ssh
+SERVICES="nginx-light:nginx openssh-server:ssh lighttpd:lighttpd
 ceph-common:ceph.target ceph-common:rbdmap ceph-common:ceph-crash
 ceph-mon:ceph-mon.target ceph-osd:ceph-osd.target radosgw:ceph-radosgw.target
 ceph-osd:smartmontools uuid-runtime:uuidd"

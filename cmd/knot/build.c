@@ -101,6 +101,7 @@ int cmd_knot_build(int argc, const char **argv)
 		OPT_INT(0, "allowed-failures", &allowed),
 		OPT_FLAG(0, "rebuild", &o.rebuild),
 		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "base", &cfg.base),
 		OPT_STRING(0, "layout", &cfg.layout),
 		OPT_STRING(0, "build-dir", &o.build_dir),
 		OPT_STRING(0, "report", &o.report),

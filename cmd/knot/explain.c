@@ -15,6 +15,7 @@ int cmd_knot_explain(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "base", &cfg.base),
 		OPT_END()
 	};
 	const char **paths;

@@ -15,6 +15,7 @@ int cmd_knot_install(int argc, const char **argv)
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_STRING(0, "derived", &cfg.derived),
 		OPT_STRING(0, "layout", &cfg.layout),
+		OPT_STRING(0, "base", &cfg.base),
 		OPT_STRING(0, "root", &root),
 		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()

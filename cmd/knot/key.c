@@ -12,6 +12,7 @@ int cmd_knot_key(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_FLAG(0, "explain", &explain),
+		OPT_STRING(0, "base", &cfg.base),
 		OPT_END()
 	};
 	silo_knot_set *set;

@@ -25,6 +25,7 @@ int cmd_knot_list(int argc, const char **argv)
 	struct fe_option opts[] = {
 		OPT_FLAG(0, "unboxed", &cfg.unboxed),
 		OPT_STRING(0, "derived", &cfg.derived),
+		OPT_STRING(0, "base", &cfg.base),
 		OPT_JSON(&json),
 		OPT_END()
 	};
@@ -58,9 +59,10 @@ int cmd_knot_list(int argc, const char **argv)
 			printf("%s %s %s %s\n", t->recipe->name, t->version, t->key, state_name(state));
 			continue;
 		}
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s++}",
 				"name", t->recipe->name, "version", t->version, "key", t->key,
-				"state", state_name(state), "treeptr", t->derived_treeptr)) < 0)
+				"state", state_name(state), "treeptr", t->derived_treeptr,
+				"platform", t->platform->id, "/", t->platform->codename)) < 0)
 			status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	}
 	for (i = 0; i < silo_knot_set_absent_count(set); i++) {

@@ -83,8 +83,9 @@ int cmd_medo_add(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "--sha256 expects 64 hex digits, not '%s'", o.sha256);
 	if (o.integrity && silo_integrity_check_syntax(o.integrity) < 0)
 		return fe_usage_error(usage, opts, "--integrity: %s", silo_error_message());
-	if (kind && strcmp(kind, "tar") && strcmp(kind, "tree"))
-		return fe_usage_error(usage, opts, "--kind expects tar or tree, not '%s'", kind);
+	if (kind && strcmp(kind, "tar") && strcmp(kind, "tree") && strcmp(kind, "image"))
+		return fe_usage_error(usage, opts, "--kind expects tar, tree or image, not '%s'",
+				      kind);
 	if (kind)
 		o.kind = silo_treeptr_kind_from_name(kind);
 	if (git) {
@@ -131,7 +132,7 @@ int cmd_medo_add(int argc, const char **argv)
 		printf("%s %s %s %s\n", ret == SILO_MEDO_ADD_UNCHANGED ? "unchanged" : "wrote",
 		       dest, silo_treeptr_kind_name(tp.kind),
 		       silo_oid_to_hex(hex, &tp.object));
-	else
+	if (!json)
 		ret = FE_EXIT_OK;
 	silo_treeptr_release(&tp);
 out:

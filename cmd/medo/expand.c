@@ -48,7 +48,8 @@ static int opaque_dest(char **out, const char *treeptr, const char *dest)
 		silo_error_clear();
 		return 0;
 	}
-	name = tp.kind == SILO_TREEPTR_OPAQUE ? silo_treeptr_provenance(&tp, "file") : NULL;
+	name = tp.kind == SILO_TREEPTR_OPAQUE || tp.kind == SILO_TREEPTR_IMAGE ?
+		silo_treeptr_provenance(&tp, "file") : NULL;
 	if (name && !usable_name(name))
 		status = fe_error(FE_EXIT_REFUSED, "'%s' records the file name '%s', which is not "
 				  "used (hidden, or with a slash or a control character): name the "
@@ -57,6 +58,20 @@ static int opaque_dest(char **out, const char *treeptr, const char *dest)
 		status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	silo_treeptr_release(&tp);
 	return status;
+}
+
+/* A partial expansion of an archive reads all of it: say so (unless
+ * -q), since that is what the paths were to save. */
+static void note_archive(const char *treeptr)
+{
+	struct silo_treeptr tp = SILO_TREEPTR_INIT;
+
+	if (silo_treeptr_load(&tp, treeptr) < 0)
+		silo_error_clear();	/* the expansion says why */
+	else if (tp.kind == SILO_TREEPTR_TAR || tp.kind == SILO_TREEPTR_ARCHIVE)
+		fe_warning("'%s' is of kind %s: the whole object is read to write the paths "
+			   "asked for", treeptr, tp.kind == SILO_TREEPTR_TAR ? "tar" : "archive");
+	silo_treeptr_release(&tp);
 }
 
 static const char *result_word(int result)
@@ -89,13 +104,25 @@ static void on_progress(void *payload, uint64_t done, uint64_t total)
 	fe_progress_update(&b->progress, done, total);
 }
 
-/* The result of one treeptr, in JSON. */
+/* The result of one treeptr, in JSON; PATHS (N of them) those asked for
+ * a partial expansion. */
 static json_t *json_result(const char *treeptr, const char *dest, int result,
-			   const char *message)
+			   const char *message, const char *const *paths, size_t n)
 {
-	return json_pack("{s:o,s:o,s:s,s:o*}", "treeptr", fe_json_text(treeptr),
+	json_t *list = NULL;
+	size_t i;
+
+	if (n && !(list = json_array()))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (fe_json_append(list, fe_json_text(paths[i])) < 0) {
+			json_decref(list);
+			return NULL;
+		}
+	return json_pack("{s:o,s:o,s:s,s:o*,s:o*}", "treeptr", fe_json_text(treeptr),
 			 "dest", fe_json_text(dest),
 			 "result", result < 0 ? "error" : result_word(result),
+			 "paths", list,
 			 "error", result < 0 ? fe_json_text(message) : NULL);
 }
 
@@ -112,7 +139,7 @@ static void on_result(void *payload, const char *rel, int result, const char *me
 	if (!dest || !tp) {
 		b->status = fe_error(FE_EXIT_FAILURE, "out of memory");
 	} else if (b->json) {
-		if (fe_json_append(b->json, json_result(tp, dest, result, message)) < 0)
+		if (fe_json_append(b->json, json_result(tp, dest, result, message, NULL, 0)) < 0)
 			b->json_failed = 1;
 	} else if (result >= 0 && b->verbose) {
 		printf("%s %s\n", result_word(result), dest);
@@ -176,6 +203,7 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &o.silo),
 		OPT_FLAG(0, "force", &o.force),
+		OPT_FLAG(0, "no-cache", &o.no_cache),
 		OPT_STRING(0, "require-signature", &allowed),
 		OPT_INT('j', "jobs", &jobs),
 		OPT_FLAG('v', "verbose", &verbose),
@@ -189,8 +217,12 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
 		return fe_parse_exit(argc);
-	if (argc != 2)
+	if (argc < 2)
 		return fe_usage_error(usage, opts, "expected a treeptr or medo directory and a destination");
+	if (argc > 2 && medo_cmd_is_dir(argv[0]))
+		return fe_usage_error(usage, opts, "paths go with a treeptr, not a medo directory");
+	o.paths = argv + 2;
+	o.n_paths = (size_t)argc - 2;
 	if (jobs < 0)
 		return fe_usage_error(usage, opts, "-j must not be negative");
 	if (dry_run && !del)
@@ -231,6 +263,8 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 			delete_extra(&b, 0);
 		return json ? print_json(&b) : b.status;
 	}
+	if (o.n_paths)
+		note_archive(argv[0]);
 	fe_progress_start(&b.progress, "medo expand", 0);
 	b.progress.unit = "files";
 	o.on_bytes = fe_progress_on_bytes;
@@ -250,8 +284,8 @@ static int expand_main(int argc, const char **argv, struct silo_sshsig_signers *
 		}
 	}
 	if (json) {
-		if (fe_json_append(b.json, json_result(argv[0], argv[1], ret,
-						       silo_error_message())) < 0)
+		if (fe_json_append(b.json, json_result(argv[0], argv[1], ret, silo_error_message(),
+						       o.paths, o.n_paths)) < 0)
 			b.json_failed = 1;
 		free(in_dir);
 		return print_json(&b);

@@ -120,8 +120,10 @@ int cmd_medo_gc(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *expire = SILO_PRUNE_DEFAULT_AGE, *since = NULL;
 	int force = 0, dry_run = 0, verbose = 0, json = 0, status, ret;
+	struct strvec keep_files = STRVEC_INIT;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir),
+		OPT_STRINGS(0, "keep", &keep_files),
 		OPT_STRING(0, "expire", &expire),
 		OPT_STRING(0, "since", &since),
 		OPT_FLAG(0, "force", &force),
@@ -137,28 +139,35 @@ int cmd_medo_gc(int argc, const char **argv)
 	struct fe_prune_report rep;
 	struct medo_fsck_report frep;
 	struct gc_state st;
-	char what[64];
+	char what[1024];
 	int64_t age;
 	size_t i;
 
 	memset(&st, 0, sizeof(st));
 	argc = fe_parse_options(argc, argv, opts, usage);
-	if (argc < 0)
+	if (argc < 0) {
+		strvec_clear(&keep_files);
 		return fe_parse_exit(argc);
+	}
 	if (!silo_dir)
 		silo_dir = getenv(SILO_ENV_DIR);
 	if (!silo_dir || !*silo_dir)
-		return fe_usage_error(usage, opts, "no silo: give --silo or set " SILO_ENV_DIR);
-	if (is_url(silo_dir))
-		return fe_usage_error(usage, opts, "'%s' is not a local silo: there, prune with "
+		status = fe_usage_error(usage, opts, "no silo: give --silo or set " SILO_ENV_DIR);
+	else if (is_url(silo_dir))
+		status = fe_usage_error(usage, opts, "'%s' is not a local silo: there, prune with "
 				      "'silo prune --keep' what 'medo reachable --all' prints here",
 				      silo_dir);
-	if (silo_prune_parse_age(&age, expire) < 0)
-		return fe_usage_error(usage, opts, "%s", silo_error_message());
-	if ((status = fe_prune_report_init(&rep, json, dry_run, verbose)))
+	else if (silo_prune_parse_age(&age, expire) < 0)
+		status = fe_usage_error(usage, opts, "%s", silo_error_message());
+	else
+		status = fe_prune_report_init(&rep, json, dry_run, verbose);
+	if (status) {
+		strvec_clear(&keep_files);
 		return status;
+	}
 	if ((status = medo_fsck_report_init(&frep, json))) {
 		fe_prune_report_release(&rep);
+		strvec_clear(&keep_files);
 		return status;
 	}
 	if ((ret = silo_open(&st.s, silo_dir)) < 0) {
@@ -172,6 +181,10 @@ int cmd_medo_gc(int argc, const char **argv)
 	hist.since = since;
 	if ((status = medo_cmd_collect_treeptrs(&keep, argc, argv, &hist, note, &st)))
 		goto out;
+	/* With what the other repositories that use the silo name. */
+	if ((status = fe_keep_lists_read(&keep, silo_object_format(st.s), &keep_files,
+					 FE_KEEP_EMPTY_REFUSED)))
+		goto out;
 	/* 2. silo prune. */
 	po.expire = silo_prune_expire(age);
 	fe_prune_report_options(&rep, &po);
@@ -180,7 +193,13 @@ int cmd_medo_gc(int argc, const char **argv)
 	ret = silo_prune(&res, st.s, &keep, &po);
 	fe_prune_report_done(&rep);
 	if (ret == SILO_EUNSAFE) {
-		snprintf(what, sizeof(what), "the history's keep list");
+		if (keep_files.n) {
+			char lists[900];
+			fe_keep_lists_name(lists, sizeof(lists), &keep_files);
+			snprintf(what, sizeof(what), "the history's keep list with %s", lists);
+		} else {
+			snprintf(what, sizeof(what), "the history's keep list");
+		}
 		status = fe_prune_refused(what, &res);
 		goto out;
 	}
@@ -216,6 +235,7 @@ out:
 	free(st.v);
 	silo_free(st.s);
 	silo_oid_set_release(&keep);
+	strvec_clear(&keep_files);
 	medo_fsck_report_release(&frep);
 	fe_prune_report_release(&rep);
 	return status;

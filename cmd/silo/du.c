@@ -1,6 +1,7 @@
 /* silo du: how much a silo holds, and what a garbage collection could free. */
 #include "silo-cmd.h"
 #include "fe-json.h"
+#include "fe-prune.h"
 #include "silo/du.h"
 #include "silo/prune.h"
 #include "silo/store.h"
@@ -58,12 +59,13 @@ static int print_json(const struct silo_du *d, int with_keep, const char *expire
 
 int cmd_silo_du(int argc, const char **argv)
 {
-	const char *silo_dir = NULL, *keep_file = NULL, *expire = NULL;
-	int json = 0, status, ret;
+	const char *silo_dir = NULL, *expire = NULL;
+	struct strvec keep_files = STRVEC_INIT;
+	int json = 0, with_keep, status, ret;
 	int64_t age;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir),
-		OPT_STRING(0, "keep", &keep_file),
+		OPT_STRINGS(0, "keep", &keep_files),
 		OPT_STRING(0, "expire", &expire),
 		OPT_JSON(&json),
 		OPT_END()
@@ -74,28 +76,35 @@ int cmd_silo_du(int argc, const char **argv)
 	silo *s;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
-	if (argc < 0)
+	if (argc < 0) {
+		strvec_clear(&keep_files);
 		return fe_parse_exit(argc);
+	}
+	with_keep = keep_files.n > 0;
 	if (argc)
-		return fe_usage_error(usage, opts, "too many arguments");
-	if (expire && !keep_file)
-		return fe_usage_error(usage, opts, "--expire needs --keep");
+		status = fe_usage_error(usage, opts, "too many arguments");
+	else if (expire && !with_keep)
+		status = fe_usage_error(usage, opts, "--expire needs --keep");
+	else if (silo_prune_parse_age(&age, expire ? expire : SILO_PRUNE_DEFAULT_AGE) < 0)
+		status = fe_usage_error(usage, opts, "%s", silo_error_message());
+	else
+		status = silo_cmd_open(&s, silo_dir);
 	if (!expire)
 		expire = SILO_PRUNE_DEFAULT_AGE;
-	if (silo_prune_parse_age(&age, expire) < 0)
-		return fe_usage_error(usage, opts, "%s", silo_error_message());
-	if ((status = silo_cmd_open(&s, silo_dir)))
+	if (status) {
+		strvec_clear(&keep_files);
 		return status;
-	if (keep_file && (ret = silo_oid_set_read(&keep, silo_object_format(s), keep_file)) < 0) {
-		status = fe_lib_error(ret);
-		goto out;
 	}
-	if ((ret = silo_du(&d, s, keep_file ? &keep : NULL, silo_prune_expire(age))) < 0) {
+	/* The union of the lists, as silo prune reads them (an empty one is
+	 * counted, not refused: du removes nothing). */
+	if ((status = fe_keep_lists_read(&keep, silo_object_format(s), &keep_files, FE_KEEP_EMPTY_OK)))
+		goto out;
+	if ((ret = silo_du(&d, s, with_keep ? &keep : NULL, silo_prune_expire(age))) < 0) {
 		status = fe_lib_error(ret);
 		goto out;
 	}
 	if (json) {
-		status = print_json(&d, keep_file != NULL, expire);
+		status = print_json(&d, with_keep, expire);
 		goto out;
 	}
 	printf("loose objects   %" PRIu64 ", %s\n", d.loose_objects,
@@ -105,7 +114,7 @@ int cmd_silo_du(int argc, const char **argv)
 	printf("temporary files %" PRIu64 ", %s\n", d.temp_files, si(c, sizeof(c), d.temp_bytes));
 	printf("total           %s (%" PRIu64 " bytes)\n", si(t, sizeof(t), d.total_bytes),
 	       d.total_bytes);
-	if (keep_file) {
+	if (with_keep) {
 		printf("unreferenced    %" PRIu64 " objects, %s (%" PRIu64 " bytes)\n",
 		       d.unreferenced_objects, si(a, sizeof(a), d.unreferenced_bytes),
 		       d.unreferenced_bytes);
@@ -116,6 +125,7 @@ int cmd_silo_du(int argc, const char **argv)
 	}
 out:
 	silo_oid_set_release(&keep);
+	strvec_clear(&keep_files);
 	silo_free(s);
 	return status;
 }

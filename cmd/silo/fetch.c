@@ -40,6 +40,26 @@ static int read_ids(struct silo_fetch_item **items, size_t *n, int format)
 	return 0;
 }
 
+/* Trim the cache to MAX (SILO_CACHE_MAX_SIZE) after a fetch that ended
+ * with STATUS, unless another process trims it now; the status after. */
+static int trim_cache(uint64_t max, int status)
+{
+	struct silo_cache_trim_options to = { 0 };
+	struct silo_cache_trim_result res;
+	char *dir = NULL;
+	int ret;
+
+	to.max_bytes = max;
+	if ((ret = silo_cache_dir(&dir)) == 0)
+		ret = silo_cache_trim(&res, dir, &to);
+	free(dir);
+	if (ret < 0) {
+		int st = fe_lib_error(ret);
+		return status ? status : st;
+	}
+	return status;
+}
+
 int cmd_silo_fetch(int argc, const char **argv)
 {
 	const char *silo_dir = NULL, *from = NULL;
@@ -57,7 +77,8 @@ int cmd_silo_fetch(int argc, const char **argv)
 	silo_remote *r = NULL;
 	silo *s = NULL;
 	size_t n = 0, i;
-	int status = 0, ret;
+	int status = 0, have_max = 0, ret;
+	uint64_t max;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
 	if (argc < 0)
@@ -70,6 +91,9 @@ int cmd_silo_fetch(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "give ids as arguments or with --stdin");
 	if (jobs < 1)
 		return fe_usage_error(usage, opts, "-j must be at least 1");
+	/* A bound set wrong is said before anything is fetched. */
+	if (use_cache && (have_max = silo_cache_max_size(&max)) < 0)
+		return fe_lib_error(have_max);
 	if ((ret = silo_remote_open(&r, from)) < 0)
 		return fe_lib_error(ret);
 	if (use_cache)
@@ -104,6 +128,9 @@ int cmd_silo_fetch(int argc, const char **argv)
 	for (i = 0; i < n; i++)
 		if (items[i].status < 0)
 			status = fe_error(fe_exit_for(items[i].status), "%s", items[i].message);
+	/* As every command that brought objects into the cache. */
+	if (use_cache && have_max > 0)
+		status = trim_cache(max, status);
 out:
 	free(items);
 	silo_free(s);

@@ -12,11 +12,12 @@ static const struct fe_usage *const usage = &fe_usage_silo_prune;
 
 int cmd_silo_prune(int argc, const char **argv)
 {
-	const char *silo_dir = NULL, *keep_file = NULL, *expire = SILO_PRUNE_DEFAULT_AGE;
+	const char *silo_dir = NULL, *expire = SILO_PRUNE_DEFAULT_AGE;
+	struct strvec keep_files = STRVEC_INIT;
 	int allow_empty = 0, force = 0, json = 0, dry_run = 0, verbose = 0;
 	struct fe_option opts[] = {
 		OPT_STRING(0, "silo", &silo_dir),
-		OPT_STRING(0, "keep", &keep_file),
+		OPT_STRINGS(0, "keep", &keep_files),
 		OPT_FLAG(0, "allow-empty", &allow_empty),
 		OPT_FLAG(0, "force", &force),
 		OPT_FLAG('n', "dry-run", &dry_run),
@@ -35,32 +36,33 @@ int cmd_silo_prune(int argc, const char **argv)
 	int status, ret;
 
 	argc = fe_parse_options(argc, argv, opts, usage);
-	if (argc < 0)
+	if (argc < 0) {
+		strvec_clear(&keep_files);
 		return fe_parse_exit(argc);
+	}
 	if (argc)
-		return fe_usage_error(usage, opts, "too many arguments");
-	if (!keep_file)
-		return fe_usage_error(usage, opts, "--keep is required: the objects to keep, from 'medo reachable'");
-	if (silo_prune_parse_age(&age, expire) < 0)
-		return fe_usage_error(usage, opts, "%s", silo_error_message());
-	if ((status = fe_prune_report_init(&rep, json, dry_run, verbose)))
+		status = fe_usage_error(usage, opts, "too many arguments");
+	else if (!keep_files.n)
+		status = fe_usage_error(usage, opts, "--keep is required: the objects to keep, from 'medo reachable'");
+	else if (silo_prune_parse_age(&age, expire) < 0)
+		status = fe_usage_error(usage, opts, "%s", silo_error_message());
+	else
+		status = fe_prune_report_init(&rep, json, dry_run, verbose);
+	if (status) {
+		strvec_clear(&keep_files);
 		return status;
+	}
 	if ((status = silo_cmd_open(&s, silo_dir))) {
 		fe_prune_report_release(&rep);
+		strvec_clear(&keep_files);
 		return status;
 	}
-	if ((ret = silo_oid_set_read(&keep, silo_object_format(s), keep_file)) < 0) {
-		status = fe_lib_error(ret);
-		goto out;
-	}
 	/* An empty list is what a failed 'medo reachable' earlier in a pipe
-	 * gives: taken at its word, it would remove every old object. */
-	if (!keep.n && !allow_empty) {
-		status = fe_error(FE_EXIT_REFUSED,
-			"the keep list '%s' is empty: nothing would be kept; "
-			"use --allow-empty if that is meant", keep_file);
+	 * gives: taken at its word, it would remove every old object.  With
+	 * several lists (one per repository), each must name something. */
+	if ((status = fe_keep_lists_read(&keep, silo_object_format(s), &keep_files,
+					 allow_empty ? FE_KEEP_EMPTY_OK : FE_KEEP_EMPTY_ALLOW_OPTION)))
 		goto out;
-	}
 	po.expire = silo_prune_expire(age);
 	fe_prune_report_options(&rep, &po);
 	/* A dry run shows what would go, however much; --allow-empty with
@@ -70,7 +72,7 @@ int cmd_silo_prune(int argc, const char **argv)
 	ret = silo_prune(&res, s, &keep, &po);
 	fe_prune_report_done(&rep);
 	if (ret == SILO_EUNSAFE) {
-		snprintf(what, sizeof(what), "the keep list '%s'", keep_file);
+		fe_keep_lists_name(what, sizeof(what), &keep_files);
 		status = fe_prune_refused(what, &res);
 	} else if (ret < 0) {
 		status = fe_lib_error(ret);
@@ -82,6 +84,7 @@ int cmd_silo_prune(int argc, const char **argv)
 out:
 	fe_prune_report_release(&rep);
 	silo_oid_set_release(&keep);
+	strvec_clear(&keep_files);
 	silo_free(s);
 	return status;
 }

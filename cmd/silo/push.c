@@ -10,8 +10,9 @@ static const struct fe_usage *const usage = &fe_usage_silo_push;
 int cmd_silo_push(int argc, const char **argv)
 {
 	const char *silo_dir = NULL;
-	int verbose = 0, ret;
+	int verbose = 0, force = 0, ret;
 	struct fe_option opts[] = {
+		OPT_FLAG(0, "force", &force),
 		OPT_STRING(0, "silo", &silo_dir),
 		OPT_FLAG('v', "verbose", &verbose),
 		OPT_END()
@@ -26,7 +27,7 @@ int cmd_silo_push(int argc, const char **argv)
 		return fe_usage_error(usage, opts, "name one destination");
 	if ((ret = silo_cmd_open(&s, silo_dir)))
 		return ret;
-	ret = silo_push(&r, silo_root(s), argv[0]);
+	ret = silo_push_flags(&r, silo_root(s), argv[0], force ? SILO_PUSH_FORCE : 0);
 	silo_free(s);
 	if (ret < 0)
 		return fe_lib_error(ret);

@@ -66,6 +66,7 @@ struct silo_knot_recipe {
 	size_t n_env;
 	char **build_deps;	/* WEDGE_BUILD_DEPS: Debian packages the build needs */
 	size_t n_build_deps;
+	char *base;		/* WEDGE_BASE: a base's treeptr, relative to DIR; or NULL */
 	unsigned funcs;		/* enum silo_knot_fn bits */
 	/* The tree id of the directory without its top-level treeptrs (as
 	 * in the key), when it was read with a recipe cache; else "". */
@@ -113,6 +114,33 @@ struct silo_knot_platform {
 /* This machine's platform, from /etc/os-release and uname. */
 SILO_EXTERN int silo_knot_platform_detect(struct silo_knot_platform *out);
 SILO_EXTERN void silo_knot_platform_release(struct silo_knot_platform *p);
+
+/* ---- bases (knot-base.1.scd) ---- */
+
+/* The Debian archive bases come from unless told otherwise. */
+#define SILO_KNOT_BASE_MIRROR "http://deb.debian.org/debian"
+
+struct silo_knot_base_options {
+	const char *suite;	/* bookworm, trixie, ... */
+	const char *variant;	/* mmdebstrap's; NULL: minbase */
+	const char *packages;	/* more packages, separated by commas or spaces; or NULL */
+	const char *mirror;	/* NULL: SILO_KNOT_BASE_MIRROR */
+	const char *silo;	/* a silo to use instead of SILO.json's */
+	int force;		/* replace a treeptr naming another tree */
+	const char *tool;	/* provenance: "knot 0.1.0" */
+};
+
+struct silo_treeptr;
+
+/*
+ * Make a Debian root file system of O->suite with mmdebstrap, with
+ * SOURCE_DATE_EPOCH the date of the archive's Release file, store it
+ * as a tree (kind tree) and write its treeptr at TREEPTR_PATH with the
+ * provenance of knot-base(1).  *out (may be NULL) receives the treeptr.
+ * SILO_ENET: the archive cannot be reached.
+ */
+SILO_EXTERN int silo_knot_base_make(struct silo_treeptr *out, const char *treeptr_path,
+				    const struct silo_knot_base_options *o);
 
 /* The SHA-256 (hex) of the installed package list ("dpkg-query -W"
  * lines, sorted), and the number of packages; "none" and 0 where dpkg
@@ -199,6 +227,9 @@ struct silo_knot_config {
 	 * depending on one that is) is listed by silo_knot_set_absent()
 	 * instead of failing the set. */
 	int keep_going;
+	/* The base every box is rooted in (knot-base(1)), over the
+	 * recipes' WEDGE_BASE; NULL: theirs, else the host's system. */
+	const char *base;
 };
 
 struct silo_knot_task {
@@ -222,6 +253,12 @@ struct silo_knot_task {
 	 * "<package>=none" when it is not installed (as in the key) */
 	char *build_deps;
 	char *missing_build_deps;	/* those not installed, or NULL */
+	/* The base the box is rooted in: its treeptr (a real path) and its
+	 * tree id; NULL and "": the host's own system. */
+	char *base;
+	char base_tree[SILO_OID_MAX_HEXSZ + 1];
+	/* What it is built on: the base's platform, or the host's. */
+	const struct silo_knot_platform *platform;
 	int state;		/* private to the builder */
 };
 
@@ -279,6 +316,8 @@ SILO_EXTERN const char *silo_knot_set_domain(const silo_knot_set *set);
 /* Its layout as struct silo_knot_config takes it ("home", or the absolute
  * directory of <dir>/<name>/<version>), or NULL for the default. */
 SILO_EXTERN const char *silo_knot_set_layout(const silo_knot_set *set);
+/* The base of --base (struct silo_knot_config), an absolute path; or NULL. */
+SILO_EXTERN const char *silo_knot_set_base(const silo_knot_set *set);
 /* The silo of the configuration, or NULL. */
 SILO_EXTERN const char *silo_knot_set_silo(const silo_knot_set *set);
 /* The limits of the configuration. */
@@ -374,6 +413,7 @@ struct silo_knot_task_spec {
 	const char *phase;
 	/* knot build's recipe cache (struct silo_knot_config), read too; or NULL */
 	const char *recipe_cache;
+	const char *base;		/* the base of every box (--base), or NULL */
 	/* provenance: what silo_knot_base_packages() gives, or NULL to ask it */
 	const char *base_packages;
 	const char *command;		/* provenance: the command line */

@@ -151,6 +151,15 @@ struct silo_medo_expand_options {
 	 * out, of its size; called on the calling thread; may be NULL. */
 	silo_medo_bytes_fn on_bytes;
 	void *payload;
+	/* silo_medo_expand() only, for a tree: write only the N_PATHS
+	 * PATHS (paths of the tree and shell globs; a directory means all
+	 * below it), and record them in DEST/.medo-partial.json. */
+	const char *const *paths;
+	size_t n_paths;
+	/* Read silos over HTTP(S) through a cache of this expansion's own,
+	 * in its staging directory and removed with it: the shared cache
+	 * is neither read nor written. */
+	int no_cache;
 };
 
 enum silo_medo_expand_result {

@@ -1,7 +1,7 @@
 /*
  * Publishing a silo's objects to another silo, a shared one: a local path
- * (a shared or network file system) or "host:path" reached by rsync over
- * ssh (Documentation/silo-push.1.scd).
+ * (a shared or network file system), "host:path" reached by rsync over
+ * ssh, or a WebDAV server's URL (Documentation/silo-push.1.scd).
  *
  *	struct silo_push_result r;
  *	silo_push(&r, "deps.silo", "ci.example.org:/srv/deps.silo");
@@ -35,7 +35,25 @@ struct silo_push_result {
  */
 SILO_EXTERN int silo_push(struct silo_push_result *out, const char *src, const char *dest);
 
-/* 1 if DEST names a remote "host:path" rather than a local path. */
+/* Push even where the server ignores the conditions of its requests. */
+#define SILO_PUSH_FORCE 1u
+
+/*
+ * silo_push(), and also to a silo behind HTTP: DEST an http:// or
+ * https:// URL of a WebDAV server.  Files go with PUT and
+ * "If-None-Match: *" (one already there is not sent again), in the same
+ * passes, and pack/packs is merged with the server's, replaced with
+ * "If-Match" and tried again when another writer came first.  A server
+ * that stores a file over an existing one in spite of "If-None-Match: *"
+ * (asked once, before anything is written, with its own config.json) is
+ * refused with SILO_EUNSAFE, unless FLAGS has SILO_PUSH_FORCE.  Transfer
+ * failures and refusals by the server are SILO_ENET.
+ */
+SILO_EXTERN int silo_push_flags(struct silo_push_result *out, const char *src,
+				const char *dest, unsigned flags);
+
+/* 1 if DEST names a remote "host:path" rather than a local path or a
+ * URL. */
 SILO_EXTERN int silo_push_is_remote(const char *dest);
 
 #endif

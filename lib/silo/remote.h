@@ -37,6 +37,62 @@ SILO_EXTERN int silo_cache_dir(char **out);
  * owned by the caller (silo_free()). */
 SILO_EXTERN int silo_cache_open(silo **out, int format);
 
+/* The environment variable that bounds the cache's size: after a
+ * process brought objects into the cache, it trims it to this size. */
+#define SILO_ENV_CACHE_MAX_SIZE "SILO_CACHE_MAX_SIZE"
+
+/* Parse a size: a number of bytes, optionally followed by k, M, G or T
+ * (either case; powers of 1024) and optionally "B" or "iB": "500M",
+ * "2G", "4096".  SILO_EINVALID, naming TEXT, for anything else. */
+SILO_EXTERN int silo_parse_size(uint64_t *out, const char *text);
+
+/* The bound SILO_CACHE_MAX_SIZE sets: 1 and *max set, 0 when it is not
+ * set (*max is UINT64_MAX), SILO_EINVALID when it is not a size. */
+SILO_EXTERN int silo_cache_max_size(uint64_t *max);
+
+/* What the cache holds, in bytes of its files (st_size). */
+struct silo_cache_usage {
+	uint64_t bytes;			/* every regular file counted below and others */
+	uint64_t objects, object_bytes;	/* loose objects of the cache silos */
+	uint64_t packs, pack_bytes;	/* packs of the cache silos: .pack and .idx */
+	uint64_t indexes, index_bytes;	/* indexes of remote packs, and their .size */
+	uint64_t temps, temp_bytes;	/* temporary files of writers */
+};
+
+/* Measure the cache at DIR (silo_cache_dir()); a cache not made yet
+ * holds nothing. */
+SILO_EXTERN int silo_cache_usage(struct silo_cache_usage *out, const char *dir);
+
+struct silo_cache_trim_options {
+	uint64_t max_bytes;	/* trim to at most this */
+	/* Wait for a trim another process runs, then trim; else return at
+	 * once, result->skipped set. */
+	int wait;
+	/* Called with each file removed, relative to DIR; may be NULL. */
+	void (*on_remove)(void *payload, const char *relpath);
+	void *payload;
+};
+
+struct silo_cache_trim_result {
+	uint64_t removed, removed_bytes;	/* files removed, their bytes */
+	struct silo_cache_usage after;		/* what is left */
+	int skipped;				/* another process trimmed */
+};
+
+/*
+ * Trim the cache at DIR to opts->max_bytes, least recently used first:
+ * loose objects, packs and indexes of remote packs, each unit whole.  A
+ * read through the cache marks what it read used (its access time, set
+ * explicitly, so that noatime and relatime mounts do not matter); the
+ * last use of a file is the later of its access and modification times.
+ * Temporary files are removed when no writer holds them and they are an
+ * hour old, whatever the bound.  A process that has a removed file open
+ * keeps reading it; one that looks for it later fetches it again.  One
+ * process trims at a time (a lock on DIR/trim.lock).
+ */
+SILO_EXTERN int silo_cache_trim(struct silo_cache_trim_result *result, const char *dir,
+		    const struct silo_cache_trim_options *opts);
+
 typedef struct silo_remote silo_remote;
 
 /* Open the silo served at URL (http://, https://, s3:// or file://): its

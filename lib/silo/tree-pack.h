@@ -69,8 +69,8 @@ SILO_EXTERN int silo_tree_pack_write_attrs(struct silo_tree_pack_result *res, si
 /*
  * The attribute record ID of S, declared SIZE bytes (what the treeptr
  * says), read whole, verified and checked against TREE and L, its
- * leaves (silo_tree_attrs_parse()), into OUT (initialised; replaced on
- * success).  Errors name the record.
+ * leaves (silo_tree_attrs_parse(); L NULL: its form only), into OUT
+ * (initialised; replaced on success).  Errors name the record.
  */
 SILO_EXTERN int silo_tree_attrs_read(struct silo_tree_attrs *out, silo *s, const silo_oid *id,
 				     uint64_t size, const silo_oid *tree,

@@ -293,7 +293,9 @@ SILO_EXTERN int silo_tree_attrs_id(silo_oid *id, uint64_t *size, const struct si
  * path twice), a file record naming a file of L with its execute bit,
  * a directory record naming no leaf, each in a directory of the tree or
  * of an earlier record, and only records a writer would write; anything
- * else is SILO_ECORRUPT naming the record.
+ * else is SILO_ECORRUPT naming the record.  With L NULL (some leaves
+ * only are known), the records' own form is checked, not what they
+ * say of leaves and directories.
  */
 SILO_EXTERN int silo_tree_attrs_parse(struct silo_tree_attrs *out, const void *data, size_t len,
 				      const silo_oid *tree, const struct silo_tree_list *l);

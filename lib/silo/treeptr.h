@@ -33,11 +33,14 @@ enum silo_treeptr_kind {
 	SILO_TREEPTR_TAR = 1,	/* "tar": a tar written by medo */
 	SILO_TREEPTR_ARCHIVE,	/* "archive": an upstream archive, byte for byte */
 	SILO_TREEPTR_OPAQUE,	/* "opaque": a file written as is */
-	SILO_TREEPTR_TREE	/* "tree": git tree and blob objects in packs;
+	SILO_TREEPTR_TREE,	/* "tree": git tree and blob objects in packs;
 				   object is the tree's size table */
+	SILO_TREEPTR_IMAGE	/* "image": a docker-archive or OCI archive,
+				   its layers stored as trees; object is its
+				   image record (treeptr(5)) */
 };
 
-/* "tar", "archive", "opaque", "tree" (static strings); NULL for anything else. */
+/* "tar", "archive", "opaque", "tree", "image" (static strings); NULL for anything else. */
 SILO_EXTERN const char *silo_treeptr_kind_name(int kind);
 /* The kind named NAME, or 0. */
 SILO_EXTERN int silo_treeptr_kind_from_name(const char *name);
@@ -46,8 +49,9 @@ struct silo_treeptr {
 	int kind;		/* enum silo_treeptr_kind */
 	silo_oid object;	/* the silo object; its format is the treeptr's */
 	uint64_t size;		/* the object's size in bytes */
-	silo_oid tree;		/* git tree id of the unpacked tree; unset
-				   (format 0) for opaque objects */
+	silo_oid tree;		/* git tree id of the unpacked tree; for
+				   kind image the tree of all it keeps;
+				   unset (format 0) for opaque objects */
 	void *doc;		/* private: the whole JSON document */
 };
 
