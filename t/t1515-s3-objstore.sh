@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='writing to an S3 bucket (the objstore of s3://) against a real radosgw: conditional puts, races, listing'
+test_description='writing to an S3 bucket against a real radosgw: the objstore of s3:// (conditional puts, races, listing) and silo push'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-radosgw.sh"
 
@@ -232,6 +232,144 @@ test_expect_success 'a silo written with put_new reads back: fetch, expand, veri
 	id=$(sed -n "s/^ *\"object\": \"\([0-9a-f]*\)\".*/\1/p" pub.medo/tree.treeptr) &&
 	silo init fetched && silo fetch --silo fetched --from "s3://$S3_BUCKET/pub.silo" $id &&
 	silo verify fetched
+'
+
+# silo push to s3:// (lib/silo-push-http.c through this objstore).
+PUSH=s3://$S3_BUCKET/push.silo
+
+# The files of silo directory $1 a push copies, by name: all but
+# temporary ones and pack/packs.
+silo_files() {
+	(cd "$1" && find . -type f ! -name "tmp_*" ! -path ./pack/packs | sed "s|^\./||" | sort)
+}
+
+# The files the bucket holds under the silo at $1 (an s3:// URL), by
+# name, without pack/packs.
+s3_files() {
+	{ ostore get "$1" config.json >/dev/null && echo config.json &&
+	  ostore list "$1" objects && ostore list "$1" pack; } |
+	sed "s/ .*//" | grep -v "^pack/packs\$" | sort
+}
+
+test_expect_success 'setup: a silo with packs, loose objects, trees' '
+	silo init s &&
+	for i in 1 2 3 4; do test_seeded_file f$i 20000 $((40 + i)) || return 1; done &&
+	silo put -q --silo s f1 f2 &&
+	silo repack --silo s -q -a -d &&
+	silo put -q --silo s f3 &&
+	mkdir -p ptree/sub m && cp f1 ptree/a && cp f2 ptree/sub/b &&
+	echo "{ \"silos\": [\"../s\"] }" >m/SILO.json &&
+	medo add -q --kind=tree ptree m/tree.treeptr &&
+	medo add -q --opaque f4 m/f4.treeptr &&
+	echo partial >s/objects/tmp_obj_123 &&
+	ls s/pack/*.pack >packs && test_line_count 2 packs
+'
+
+test_expect_success 'silo push to s3://: every file, config.json probed, pack/packs written' '
+	silo push -v --silo s "$PUSH" >out &&
+	echo "$(silo_files s | wc -l) files copied to $PUSH" >expect &&
+	test_cmp expect out &&
+	silo_files s >expect &&
+	s3_files "$PUSH" >actual &&
+	test_cmp expect actual &&
+	# radosgw refused to store config.json over itself (a 412): a
+	# server that does not is refused without --force
+	ostore put-if "$PUSH" config.json s/config.json >out &&
+	echo "done 0" >expect && test_cmp expect out &&
+	{ (cd s/pack && ls pack-*.pack) | sed "s/^/P /" && echo; } >expect &&
+	s3_cat push.silo/pack/packs >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'readers of the pushed silo: medo expand, silo fetch, silo verify' '
+	mkdir r && cp m/*.treeptr r/ && echo "{ \"silos\": [\"$PUSH\"] }" >r/SILO.json &&
+	medo expand -q r/tree.treeptr out-tree &&
+	medo expand -q r/f4.treeptr out-f4 &&
+	diff -r ptree out-tree && cmp f4 out-f4 &&
+	silo init l && git hash-object f1 f2 f3 f4 >ids &&
+	silo fetch -q --silo l --from "$PUSH" --stdin <ids &&
+	silo verify l
+'
+
+test_expect_success 'a second push copies nothing' '
+	silo push -v --silo s "$PUSH" >out &&
+	echo "0 files copied to $PUSH" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'a new pack is listed beside the others (If-Match with the bare tag)' '
+	test_seeded_file f6 30000 46 &&
+	mkdir t6 && cp f6 t6/x && medo add -q --kind=tree t6 m/t6.treeptr &&
+	old=$(ostore get "$PUSH" pack/packs | sed -n 1p) &&
+	silo push -v --silo s "$PUSH" >out &&
+	echo "2 files copied to $PUSH" >expect &&
+	test_cmp expect out &&
+	(cd s/pack && ls pack-*.pack) >expect &&
+	s3_cat push.silo/pack/packs | sed -n "s/^P //p" >actual &&
+	test_cmp expect actual &&
+	new=$(ostore get "$PUSH" pack/packs | sed -n 1p) &&
+	test "$old" != "$new"
+'
+
+test_expect_success 'racing pushers of overlapping silos: every pack listed, every object there' '
+	for x in a b c; do
+		silo init $x && mkdir -p m-$x &&
+		echo "{ \"silos\": [\"../$x\"] }" >m-$x/SILO.json || return 1
+	done &&
+	r=1 && while test $r -le 3; do
+		test_seeded_file common-$r 30000 $((100 + r)) &&
+		for x in a b c; do
+			test_seeded_file own-$x-$r 20000 $((r * 10 + $(printf %d "'\''$x") % 7)) &&
+			rm -rf t-$x && mkdir t-$x && cp common-$r own-$x-$r t-$x/ &&
+			medo add -q --kind=tree t-$x m-$x/t-$r.treeptr &&
+			silo put -q --silo $x common-$r own-$x-$r || return 1
+		done &&
+		{ SILO_HTTP_RETRIES=3 silo push --silo a "s3://$S3_BUCKET/shared" 2>err-a & } &&
+		pa=$! &&
+		{ SILO_HTTP_RETRIES=3 silo push --silo b "s3://$S3_BUCKET/shared" 2>err-b & } &&
+		pb=$! &&
+		{ SILO_HTTP_RETRIES=3 silo push --silo c "s3://$S3_BUCKET/shared" 2>err-c & } &&
+		pc=$! &&
+		wait $pa && wait $pb && wait $pc &&
+		cat err-a err-b err-c >errs && test_must_be_empty errs &&
+		r=$((r + 1)) || return 1
+	done &&
+	ls a/pack b/pack c/pack | grep "^pack-.*\.pack\$" | sort -u >expect &&
+	test_line_count 9 expect &&
+	s3_cat shared/pack/packs | sed -n "s/^P //p" >actual &&
+	test_cmp expect actual &&
+	for x in a b c; do silo_files $x || return 1; done | sort -u >expect &&
+	s3_files "s3://$S3_BUCKET/shared" >actual &&
+	test_cmp expect actual &&
+	git hash-object common-* own-* >ids &&
+	silo init got-shared &&
+	silo fetch -q --silo got-shared --from "s3://$S3_BUCKET/shared" --stdin <ids &&
+	silo verify got-shared &&
+	silo ls --silo got-shared >actual && sort ids >expect && sort actual | test_cmp expect - &&
+	for x in a b c; do
+		mkdir -p r-$x && cp m-$x/*.treeptr r-$x/ &&
+		echo "{ \"silos\": [\"s3://$S3_BUCKET/shared\"] }" >r-$x/SILO.json &&
+		medo expand -q r-$x/t-3.treeptr out-$x &&
+		cmp common-3 out-$x/common-3 && cmp own-$x-3 out-$x/own-$x-3 || return 1
+	done
+'
+
+test_expect_success 'push with a wrong secret: exit 7, the URL named, no secret' '
+	test_expect_code 7 env AWS_SECRET_ACCESS_KEY=wrongsecret4242 \
+		silo push --silo s "$PUSH" >out 2>err &&
+	test_must_be_empty out &&
+	echo "silo: error: cannot read '\''$PUSH/config.json'\'': HTTP 403 (SignatureDoesNotMatch), signed with the keys of AWS_ACCESS_KEY_ID" >expect &&
+	test_cmp expect err &&
+	! grep -e wrongsecret4242 -e "$S3_SECRET_KEY" -e "$S3_ACCESS_KEY" err
+'
+
+test_expect_success 'push to an s3:// URL holding keys: refused before any request' '
+	test_expect_code 5 silo push --silo s "s3://AKID:wrongsecret4242@$S3_BUCKET/other.silo" \
+		>out 2>err &&
+	test_must_be_empty out &&
+	echo "silo: error: a URL to push to may not hold credentials: put them in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or ~/.aws/credentials" >expect &&
+	test_cmp expect err &&
+	test_expect_code 3 ostore get "s3://$S3_BUCKET/other.silo" config.json 2>/dev/null
 '
 
 test_done
