@@ -198,6 +198,49 @@ start_server_500() {
 	test_wait_for 'curl -s -o /dev/null "$URL500/"' 10
 }
 
+# A server on $URLH that answers every request 404 and logs, a line per
+# request, its method, path and Authorization scheme ("none" without).
+start_header_server() {
+	port=$(rgw_free_port_) || return 1
+	python3 - "$port" >headers.log 2>server-h.err <<-\EOF &
+	import http.server, sys
+	class H(http.server.BaseHTTPRequestHandler):
+	    protocol_version = "HTTP/1.1"
+	    def do_GET(self):
+	        auth = self.headers.get("Authorization", "none").split(" ")[0]
+	        print(self.command, self.path, auth, flush=True)
+	        self.send_response(404)
+	        self.send_header("Content-Length", "0")
+	        self.end_headers()
+	    def log_message(self, *args):
+	        pass
+	http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+	EOF
+	serverh_pid=$!
+	test_atexit "kill $serverh_pid"
+	URLH=http://127.0.0.1:$port
+	test_wait_for 'curl -s -o /dev/null "$URLH/"' 10
+}
+
+test_expect_success 'SILO_HTTP_* and ~/.netrc are not sent to s3://: the signature alone, or nothing' '
+	start_header_server &&
+	mkdir -p home && echo "machine 127.0.0.1 login nuser password netrcpw" >home/.netrc &&
+	chmod 600 home/.netrc &&
+	test_expect_code 3 env HOME=$PWD/home AWS_ENDPOINT_URL=$URLH SILO_HTTP_USER=huser \
+		SILO_HTTP_PASSWORD=httppw "$SILO_BUILD_DIR/t/unit/objstore-s3" get "$URL" config.json 2>err &&
+	test_expect_code 3 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME=$PWD/home \
+		AWS_ENDPOINT_URL=$URLH SILO_HTTP_TOKEN=tok "$SILO_BUILD_DIR/t/unit/objstore-s3" get "$URL" config.json 2>err &&
+	test_expect_code 3 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME=$PWD/home \
+		AWS_ENDPOINT_URL=$URLH "$SILO_BUILD_DIR/t/unit/objstore-s3" get "$URL" config.json 2>err &&
+	cat >expect <<-EOF &&
+	GET /$S3_BUCKET/w.silo/config.json AWS4-HMAC-SHA256
+	GET /$S3_BUCKET/w.silo/config.json none
+	GET /$S3_BUCKET/w.silo/config.json none
+	EOF
+	grep config.json headers.log >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a 500 is retried, then an error: never "not done" or "there"' '
 	start_server_500 &&
 	test_expect_code 1 env AWS_ENDPOINT_URL=$URL500 SILO_HTTP_RETRIES=1 \
