@@ -2,6 +2,7 @@
 #include "http.h"
 #include "error-internal.h"
 #include "fsutil.h"
+#include "s3-auth.h"
 #include "strbuf.h"
 
 #include <curl/curl.h>
@@ -98,7 +99,70 @@ static void sleep_backoff(int n)
 
 int http_is_url(const char *s)
 {
-	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || s3_is_url(s);
+}
+
+/*
+ * What one call needs to sign its requests: for s3:// URLs, the keys and
+ * the endpoint, read at the call's first such URL (s3-auth.h).
+ */
+struct auth {
+	struct s3_auth s3;
+	int s3_loaded;
+};
+
+#define AUTH_INIT { { 0 }, 0 }
+
+/* Read what requests for URL need, if not yet read, and check URL. */
+static int auth_load(struct auth *au, const char *url)
+{
+	char *http_url;
+	int ret;
+
+	if (!s3_is_url(url))
+		return 0;
+	if (!au->s3_loaded) {
+		if ((ret = s3_auth_load(&au->s3)) < 0)
+			return ret;
+		au->s3_loaded = 1;
+	}
+	if ((ret = s3_http_url(&http_url, &au->s3, url)) < 0)
+		return ret;
+	free(http_url);
+	return 0;
+}
+
+static void auth_release(struct auth *au)
+{
+	s3_auth_release(&au->s3);
+}
+
+/* What an answer of STATUS says, with the start of its body (BODY, LEN
+ * bytes), where the server explains (S3's error code). */
+static void describe_status(char *buf, size_t size, const struct auth *au, const char *url,
+			    long status, const char *body, size_t len)
+{
+	if (s3_is_url(url) && au->s3_loaded)
+		s3_describe_status(buf, size, &au->s3, status, body, len);
+	else
+		snprintf(buf, size, "HTTP %ld", status);
+}
+
+/* The start of an error page, kept for describe_status(). */
+struct error_body {
+	char text[512];
+	size_t len;
+};
+
+static void keep_error_body(struct error_body *eb, const char *buf, size_t len)
+{
+	size_t room = sizeof(eb->text) - 1 - eb->len;
+
+	if (len > room)
+		len = room;
+	memcpy(eb->text + eb->len, buf, len);
+	eb->len += len;
+	eb->text[eb->len] = '\0';
 }
 
 /* How fast every transfer of one call must go (see http.h). */
@@ -194,6 +258,8 @@ struct transfer {
 	long status;		/* HTTP status of the last response */
 	int write_failed;	/* 1: writing the file failed; BAD_BODY: the body */
 	char write_error[256];
+	struct curl_slist *headers;	/* of new_easy() */
+	struct error_body error_body;
 };
 
 #define BAD_BODY 2
@@ -250,8 +316,10 @@ static size_t on_data(char *buf, size_t size, size_t n, void *p)
 	struct http_job *job = t->job;
 	size_t len = size * n;
 
-	if (t->status >= 300)
-		return len;	/* an error page: discard it */
+	if (t->status >= 300) {
+		keep_error_body(&t->error_body, buf, len);
+		return len;	/* an error page: not the file */
+	}
 	if (job->check && job->check(job, job->start_offset + job->bytes, buf, len) < 0) {
 		snprintf(t->write_error, sizeof(t->write_error), "%.200s", job->error);
 		t->write_failed = BAD_BODY;
@@ -298,12 +366,12 @@ static int auth_host_matches(const char *url, const char *spec)
 }
 
 /*
- * Credentials: the one place they are set on a handle (see http.h).
- * ~/.netrc is curl's own reading, by host; the environment's are sent
- * only to SILO_HTTP_AUTH_HOST when it is set.  Neither is ever part of a
- * URL, so no message, cache path or treeptr can show them.
+ * The credentials of an http(s) URL (see http.h): ~/.netrc is curl's own
+ * reading, by host; the environment's are sent only to
+ * SILO_HTTP_AUTH_HOST when it is set.  Neither is ever part of a URL, so
+ * no message, cache path or treeptr can show them.
  */
-static void set_credentials(CURL *e, const char *url)
+static void set_http_credentials(CURL *e, const char *url)
 {
 	const char *token = getenv("SILO_HTTP_TOKEN");
 	const char *user = getenv("SILO_HTTP_USER");
@@ -323,13 +391,43 @@ static void set_credentials(CURL *e, const char *url)
 	}
 }
 
-/* A handle for URL whose pace PC watches (pace_start() first). */
-static CURL *new_easy(const char *url, struct pace *pc)
+/*
+ * Credentials: the one place they are set on a handle, two kinds kept
+ * apart by the URL's scheme.  An s3:// URL becomes its HTTP URL, signed
+ * with the AWS keys of AU (s3-auth.h), and is sent nothing of
+ * SILO_HTTP_* or ~/.netrc; an http(s) URL is sent those only.  HEADERS
+ * become E's headers, with those a signature needs appended.
+ */
+static int set_credentials(CURL *e, const char *url, struct auth *au,
+			   struct curl_slist **headers)
+{
+	int ret;
+
+	if (s3_is_url(url)) {
+		if ((ret = auth_load(au, url)) < 0)
+			return ret;
+		return s3_easy_setup(e, &au->s3, url, headers);
+	}
+	set_http_credentials(e, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *headers);
+	return 0;
+}
+
+/*
+ * *out: a handle for URL whose pace PC watches (pace_start() first), sent
+ * the headers *HEADERS (the caller's, or NULL; set_credentials() may
+ * append to them, and the caller frees them after the transfer).  0, or
+ * a negative code with a message.
+ */
+static int new_easy(CURL **out, const char *url, struct pace *pc, struct auth *au,
+		    struct curl_slist **headers)
 {
 	CURL *e = curl_easy_init();
+	int ret;
 
+	*out = NULL;
 	if (!e)
-		return NULL;
+		return silo__error_oom();
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
@@ -342,14 +440,19 @@ static CURL *new_easy(const char *url, struct pace *pc)
 	 * less than 1 byte/s for TIMEOUT seconds (by curl's measure). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, pc->lim->timeout);
-	set_credentials(e, url);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "silo/" SILO_VERSION);
 	/* Objects are already compressed; ask for them as they are. */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL);
-	return e;
+	if ((ret = set_credentials(e, url, au, headers)) < 0) {
+		curl_easy_cleanup(e);
+		return ret;
+	}
+	*out = e;
+	return 0;
 }
 
-static int start_job(CURLM *multi, struct http_job *job, const struct limits *lim)
+static int start_job(CURLM *multi, struct http_job *job, const struct limits *lim,
+		     struct auth *au)
 {
 	struct transfer *t;
 	struct stat st;
@@ -369,16 +472,16 @@ static int start_job(CURLM *multi, struct http_job *job, const struct limits *li
 			 strerror(errno));
 		return -1;
 	}
-	t = calloc(1, sizeof(*t));
-	if (t)
-		pace_start(&t->pace, lim, job->max_bytes > job->start_offset ?
-			   job->max_bytes - job->start_offset : 0);
-	e = t ? new_easy(job->url, &t->pace) : NULL;
-	if (!t || !e) {
-		free(t);
-		if (e)
-			curl_easy_cleanup(e);
+	if (!(t = calloc(1, sizeof(*t)))) {
 		snprintf(job->error, sizeof(job->error), "out of memory");
+		return -1;
+	}
+	pace_start(&t->pace, lim, job->max_bytes > job->start_offset ?
+		   job->max_bytes - job->start_offset : 0);
+	if (new_easy(&e, job->url, &t->pace, au, &t->headers) < 0) {
+		curl_slist_free_all(t->headers);
+		free(t);
+		snprintf(job->error, sizeof(job->error), "%s", silo_error_message());
 		return -1;
 	}
 	t->job = job;
@@ -394,6 +497,7 @@ static int start_job(CURLM *multi, struct http_job *job, const struct limits *li
 				 (curl_off_t)job->start_offset);
 	if (curl_multi_add_handle(multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
+		curl_slist_free_all(t->headers);
 		free(t);
 		snprintf(job->error, sizeof(job->error), "cannot start transfer");
 		return -1;
@@ -458,7 +562,8 @@ static int transient(CURLcode code, long status, const struct pace *pc)
 }
 
 /* A finished transfer: decide its outcome or schedule a retry. */
-static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
+static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries,
+		       const struct auth *au)
 {
 	struct transfer *t = NULL;
 	struct http_job *job;
@@ -502,13 +607,15 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 			job->result = -1;	/* run again, at once */
 	} else if (code == CURLE_OK && (status == 404 || status == 410)) {
 		job->result = HTTP_NOT_FOUND;
-		snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
+		describe_status(job->error, sizeof(job->error), au, job->url, status,
+				t->error_body.text, t->error_body.len);
 	} else if (code == CURLE_FILE_COULDNT_READ_FILE) {
 		job->result = HTTP_NOT_FOUND;
 		snprintf(job->error, sizeof(job->error), "no such file");
 	} else {
 		if (code == CURLE_OK)
-			snprintf(job->error, sizeof(job->error), "HTTP %ld", status);
+			describe_status(job->error, sizeof(job->error), au, job->url, status,
+					t->error_body.text, t->error_body.len);
 		else
 			describe_failure(job->error, sizeof(job->error), code,
 					 job->start_offset + job->bytes, &t->pace);
@@ -518,6 +625,7 @@ static void finish_job(CURLM *multi, CURL *e, CURLcode code, int retries)
 			job->result = -1;
 		}
 	}
+	curl_slist_free_all(t->headers);
 	free(t);
 }
 
@@ -526,8 +634,9 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 	     void *payload)
 {
 	struct limits lim;
+	struct auth au = AUTH_INIT;
 	size_t done = 0, i;
-	int active = 0;
+	int active = 0, ret;
 	CURLM *multi;
 
 	pthread_once(&curl_once, init_curl);
@@ -536,9 +645,17 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 	if (parallel < 1)
 		parallel = 1;
 	get_limits(&lim);
+	/* Keys that cannot be read stop every transfer before the first. */
+	for (i = 0; i < n; i++)
+		if ((ret = auth_load(&au, jobs[i].url)) < 0) {
+			auth_release(&au);
+			return ret;
+		}
 	multi = curl_multi_init();
-	if (!multi)
+	if (!multi) {
+		auth_release(&au);
 		return silo__error_oom();
+	}
 	for (i = 0; i < n; i++) {
 		jobs[i].result = -1;	/* pending */
 		jobs[i].attempts = 0;
@@ -562,7 +679,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 					wait_ms = job->not_before_ms - now;
 				continue;
 			}
-			if (start_job(multi, job, &lim) < 0) {
+			if (start_job(multi, job, &lim, &au) < 0) {
 				job->result = HTTP_FAILED;
 				done++;
 				continue;
@@ -571,6 +688,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK) {
 			curl_multi_cleanup(multi);
+			auth_release(&au);
 			return silo__error_set(SILO_ENET, "libcurl: transfer loop failed");
 		}
 		while ((msg = curl_multi_info_read(multi, &left))) {
@@ -580,7 +698,8 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			{
 				struct http_job *job = t->job;
-				finish_job(multi, msg->easy_handle, msg->data.result, lim.retries);
+				finish_job(multi, msg->easy_handle, msg->data.result, lim.retries,
+					   &au);
 				active--;
 				if ((int)job->result != -1)
 					done++;
@@ -603,6 +722,7 @@ int http_run(struct http_job *jobs, size_t n, int parallel,
 		}
 	}
 	curl_multi_cleanup(multi);
+	auth_release(&au);
 	return 0;
 }
 
@@ -703,6 +823,7 @@ struct range_transfer {
 	uint64_t start;		/* the range asked for: [start, end) */
 	uint64_t end;		/* a 206 may not write past this offset */
 	int enough;		/* a 200 reached the end of the range: stopped */
+	struct error_body error_body;
 };
 
 static size_t on_range_header(char *buf, size_t size, size_t n, void *p)
@@ -736,8 +857,10 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 	struct range_transfer *t = p;
 	size_t len = size * n, done = 0;
 
-	if (t->status != 200 && t->status != 206)
+	if (t->status != 200 && t->status != 206) {
+		keep_error_body(&t->error_body, buf, len);
 		return len;	/* an error page */
+	}
 	if (t->status == 206 && (t->pos > t->end || len > t->end - t->pos)) {
 		t->write_failed = 2;	/* more than the range asked for */
 		return 0;
@@ -772,31 +895,29 @@ static size_t on_range_data(char *buf, size_t size, size_t n, void *p)
 	return len;
 }
 
-int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
-		   uint64_t *total, enum http_result *result,
-		   char *error, size_t error_size)
+static int get_range(struct auth *au, const char *url, uint64_t off, uint64_t len, int fd,
+		     uint64_t *total, enum http_result *result,
+		     char *error, size_t error_size)
 {
 	struct limits lim;
 	char range[64];
-	int attempt;
+	int attempt, ret;
 
-	pthread_once(&curl_once, init_curl);
-	if (!curl_ready)
-		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
-	*total = 0;
-	*result = HTTP_FAILED;
 	get_limits(&lim);
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off,
 		 (unsigned long long)(off + len - 1));
 	for (attempt = 0; ; attempt++) {
-		struct range_transfer t = { fd, off, 0, 0, 0, off, off + len, 0 };
+		struct range_transfer t = { fd, off, 0, 0, 0, off, off + len, 0, { "", 0 } };
+		struct curl_slist *headers = NULL;
 		struct pace pc;
 		CURL *e;
 		CURLcode code;
 
 		pace_start(&pc, &lim, len);
-		if (!(e = new_easy(url, &pc)))
-			return silo__error_oom();
+		if ((ret = new_easy(&e, url, &pc, au, &headers)) < 0) {
+			curl_slist_free_all(headers);
+			return ret;
+		}
 		curl_easy_setopt(e, CURLOPT_RANGE, range);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_range_header);
 		curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -804,6 +925,7 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
 		code = curl_easy_perform(e);
 		curl_easy_cleanup(e);
+		curl_slist_free_all(headers);
 		*total = t.total;	/* what this answer said, even if it failed */
 		if (t.write_failed == 2)
 			return silo__error_set(SILO_ENET,
@@ -827,7 +949,8 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		}
 		if (code == CURLE_OK && (t.status == 404 || t.status == 410)) {
 			*result = HTTP_NOT_FOUND;
-			snprintf(error, error_size, "HTTP %ld", t.status);
+			describe_status(error, error_size, au, url, t.status, t.error_body.text,
+					t.error_body.len);
 			return 0;
 		}
 		if (code == CURLE_OK && t.status == 200)
@@ -839,7 +962,8 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 			snprintf(error, error_size, "the server sent %llu of the %llu bytes asked for",
 				 (unsigned long long)(t.pos - off), (unsigned long long)len);
 		else if (code == CURLE_OK)
-			snprintf(error, error_size, "HTTP %ld", t.status);
+			describe_status(error, error_size, au, url, t.status, t.error_body.text,
+					t.error_body.len);
 		else
 			describe_failure(error, error_size, code, t.pos > off ? t.pos - off : 0, &pc);
 		if (!transient(code, t.status, &pc) || attempt >= lim.retries)
@@ -847,6 +971,27 @@ int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
 		sleep_backoff(attempt);
 	}
 }
+
+int http_get_range(const char *url, uint64_t off, uint64_t len, int fd,
+		   uint64_t *total, enum http_result *result,
+		   char *error, size_t error_size)
+{
+	struct auth au = AUTH_INIT;
+	int ret;
+
+	pthread_once(&curl_once, init_curl);
+	if (!curl_ready)
+		return silo__error_set(SILO_ENET, "cannot initialise libcurl");
+	*total = 0;
+	*result = HTTP_FAILED;
+	ret = get_range(&au, url, off, len, fd, total, result, error, error_size);
+	auth_release(&au);
+	return ret;
+}
+
+/* The most of an error page (a status >= 300) http_request_run() keeps:
+ * enough for what S3 says, whatever rq->max_response is. */
+#define REQUEST_ERROR_PAGE 4096
 
 /* State of one http_request_run() attempt. */
 struct request_transfer {
@@ -867,10 +1012,13 @@ static size_t on_request_header(char *buf, size_t size, size_t n, void *p)
 
 	header_line(line, buf, len);
 	if (status_line(line, &code)) {
-		/* Each response (a redirect gives several) has its own. */
+		/* Each response (a redirect gives several) has its own
+		 * headers and body. */
 		rq->status = code;
 		rq->etag[0] = '\0';
 		rq->last_modified = -1;
+		strbuf_reset(&t->body);
+		t->too_big = 0;
 		return len;
 	}
 	if (!(v = strchr(line, ':')))
@@ -892,6 +1040,12 @@ static size_t on_request_data(char *buf, size_t size, size_t n, void *p)
 	struct request_transfer *t = p;
 	size_t len = size * n;
 
+	if (t->rq->status >= 300) {
+		/* an error page: its start says why, the rest is dropped */
+		size_t room = t->body.len < REQUEST_ERROR_PAGE ?
+			REQUEST_ERROR_PAGE - t->body.len : 0;
+		return strbuf_add(&t->body, buf, len < room ? len : room) < 0 ? 0 : len;
+	}
 	if (t->body.len + len > t->rq->max_response) {
 		t->too_big = 1;
 		return 0;
@@ -935,12 +1089,58 @@ static int on_request_seek(void *p, curl_off_t off, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+/* One try of RQ: *code is libcurl's, T filled. */
+static int request_once(struct http_request *rq, struct auth *au, struct pace *pc,
+			struct request_transfer *t, CURLcode *code)
+{
+	int has_body = rq->body || rq->body_fd >= 0;
+	uint64_t body_len = rq->body ? rq->body_size : rq->body_len;
+	struct curl_slist *hdrs = NULL, *h;
+	size_t i;
+	CURL *e;
+	int ret;
+
+	for (i = 0; rq->headers && rq->headers[i]; i++) {
+		if (!(h = curl_slist_append(hdrs, rq->headers[i]))) {
+			curl_slist_free_all(hdrs);
+			return silo__error_oom();
+		}
+		hdrs = h;
+	}
+	if ((ret = new_easy(&e, rq->url, pc, au, &hdrs)) < 0) {
+		curl_slist_free_all(hdrs);
+		return ret;
+	}
+	if (share)
+		curl_easy_setopt(e, CURLOPT_SHARE, share);
+	if (strcmp(rq->method, "GET"))
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
+	if (has_body) {
+		/* Always with its length (Content-Length), never chunked:
+		 * S3 refuses a PUT without one. */
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_request_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, t);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_request_seek);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, t);
+	}
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_request_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_request_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	*code = curl_easy_perform(e);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(hdrs);
+	return 0;
+}
+
 int http_request_run(struct http_request *rq)
 {
+	struct auth au = AUTH_INIT;
 	struct limits lim;
-	int attempt, has_body = rq->body || rq->body_fd >= 0;
+	int attempt, ret;
 	uint64_t body_len = rq->body ? rq->body_size : rq->body_len;
-	char why[512];
 
 	pthread_once(&curl_once, init_curl);
 	if (!curl_ready)
@@ -950,71 +1150,46 @@ int http_request_run(struct http_request *rq)
 	rq->response_len = 0;
 	for (attempt = 0; ; attempt++) {
 		struct request_transfer t = { rq, 0, STRBUF_INIT, 0, 0 };
-		struct curl_slist *hdrs = NULL, *h;
 		struct pace pc;
-		CURLcode code;
-		size_t i;
-		CURL *e;
+		CURLcode code = CURLE_OK;
 
 		rq->status = 0;
-		rq->etag[0] = '\0';
+		rq->etag[0] = rq->error[0] = '\0';
 		rq->last_modified = -1;
 		pace_start(&pc, &lim, body_len);
-		if (!(e = new_easy(rq->url, &pc)))
-			return silo__error_oom();
-		for (i = 0; rq->headers && rq->headers[i]; i++) {
-			if (!(h = curl_slist_append(hdrs, rq->headers[i]))) {
-				curl_slist_free_all(hdrs);
-				curl_easy_cleanup(e);
-				return silo__error_oom();
-			}
-			hdrs = h;
-		}
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-		if (share)
-			curl_easy_setopt(e, CURLOPT_SHARE, share);
-		if (strcmp(rq->method, "GET"))
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
-		if (has_body) {
-			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
-			curl_easy_setopt(e, CURLOPT_READFUNCTION, on_request_read);
-			curl_easy_setopt(e, CURLOPT_READDATA, &t);
-			curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_request_seek);
-			curl_easy_setopt(e, CURLOPT_SEEKDATA, &t);
-		}
-		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_request_header);
-		curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_request_data);
-		curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-		code = curl_easy_perform(e);
-		curl_easy_cleanup(e);
-		curl_slist_free_all(hdrs);
+		ret = request_once(rq, &au, &pc, &t, &code);
 		rq->bytes_sent += t.sent;
-		rq->requests++;
-		if (t.read_failed) {
-			strbuf_release(&t.body);
+		rq->requests += !ret;
+		if (!ret && t.read_failed) {
 			errno = t.read_failed;
-			return silo__error_errno("cannot read what to send to '%s'", rq->url);
+			ret = silo__error_errno("cannot read what to send to '%s'", rq->url);
+		} else if (!ret && t.too_big) {
+			ret = silo__error_set(SILO_ENET, "cannot %s '%s': the answer is longer than %zu bytes",
+					      rq->method, rq->url, rq->max_response);
 		}
-		if (t.too_big) {
+		if (ret) {
 			strbuf_release(&t.body);
-			return silo__error_set(SILO_ENET, "cannot %s '%s': the answer is longer than %zu bytes",
-					       rq->method, rq->url, rq->max_response);
+			break;
 		}
+		if (code == CURLE_OK && rq->status >= 300)
+			describe_status(rq->error, sizeof(rq->error), &au, rq->url, rq->status,
+					t.body.buf, t.body.len);
 		if (code == CURLE_OK && !transient(code, rq->status, &pc)) {
 			rq->response_len = t.body.len;
 			rq->response = t.body.len ? strbuf_detach(&t.body) : NULL;
 			strbuf_release(&t.body);
-			return 0;
+			break;
 		}
 		strbuf_release(&t.body);
-		if (code == CURLE_OK)
-			snprintf(why, sizeof(why), "HTTP %ld", rq->status);
-		else
-			describe_failure(why, sizeof(why), code, pc.got, &pc);
-		if (!transient(code, rq->status, &pc) || attempt >= lim.retries)
-			return silo__error_set(SILO_ENET, "cannot %s '%s': %s", rq->method, rq->url, why);
+		if (code != CURLE_OK)
+			describe_failure(rq->error, sizeof(rq->error), code, pc.got, &pc);
+		if (!transient(code, rq->status, &pc) || attempt >= lim.retries) {
+			ret = silo__error_set(SILO_ENET, "cannot %s '%s': %s", rq->method, rq->url,
+					      rq->error);
+			break;
+		}
 		sleep_backoff(attempt);
 	}
+	auth_release(&au);
+	return ret;
 }

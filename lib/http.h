@@ -17,11 +17,18 @@
  *				within SILO_HTTP_TIMEOUT + N / SILO_HTTP_MIN_RATE
  *				seconds.  A slower one fails as a timeout does.
  *
- * Credentials, for every request (set in one place, set_credentials()):
- * ~/.netrc by host, as curl reads it; else SILO_HTTP_TOKEN (a bearer
- * token) or SILO_HTTP_USER and SILO_HTTP_PASSWORD (basic auth), sent
- * only to the host named by SILO_HTTP_AUTH_HOST ("host" or "host:port")
- * when it is set.  They are never part of a URL or a message.
+ * Credentials, for every request (set in one place, set_credentials()),
+ * of one of two kinds chosen by the URL's scheme:
+ *	http(s)://	~/.netrc by host, as curl reads it; else
+ *			SILO_HTTP_TOKEN (a bearer token) or SILO_HTTP_USER
+ *			and SILO_HTTP_PASSWORD (basic auth), sent only to
+ *			the host named by SILO_HTTP_AUTH_HOST ("host" or
+ *			"host:port") when it is set.
+ *	s3://		the AWS keys, region and endpoint of s3-auth.h: the
+ *			request goes to the bucket's HTTP URL, signed with
+ *			AWS Signature Version 4, and is sent nothing of the
+ *			above.
+ * They are never part of a URL or a message.
  */
 #ifndef SILO_HTTP_H
 #define SILO_HTTP_H
@@ -121,8 +128,14 @@ struct http_request {
 	size_t body_size;
 	int body_fd;
 	uint64_t body_len;
-	size_t max_response;		/* in: answers longer are an error */
+	size_t max_response;		/* in: answers longer are an error (an
+					 * error page, status >= 300, is kept
+					 * up to its first 4 KiB instead) */
 	long status;			/* out: the HTTP status of the answer */
+	char error[512];		/* out: what a status >= 300 means, or
+					 * why no answer came: "HTTP 403", with
+					 * S3's error code "HTTP 403
+					 * (SignatureDoesNotMatch)" */
 	char etag[256];			/* out: its ETag header, or "" */
 	int64_t last_modified;		/* out: its Last-Modified, or -1 */
 	char *response;			/* out: its body (the caller's), or NULL */
@@ -133,11 +146,13 @@ struct http_request {
 /*
  * Send RQ, retried as downloads are on transient failures (a 5xx, 408,
  * 429, a broken connection).  0 when an answer came, whatever its status
- * (rq->status says); SILO_ENET naming the method and URL when none did.
+ * (rq->status says); SILO_ENET naming the method and URL when none did;
+ * another negative code when RQ's body cannot be read or an s3:// URL's
+ * keys (s3-auth.h) cannot be.  s3:// URLs are signed as for downloads.
  */
 int http_request_run(struct http_request *rq);
 
-/* 1 if S looks like an http:// or https:// URL. */
+/* 1 if S looks like an http://, https:// or s3:// URL. */
 int http_is_url(const char *s);
 
 #endif

@@ -1,17 +1,22 @@
 /* Choosing the operations for a silo written behind HTTP (objstore-open.h). */
 #include "objstore-open.h"
+#include "objstore-s3.h"
 #include "error-internal.h"
 
 #include <curl/curl.h>
 #include <string.h>
 
-/* The one table of kinds: a URL prefix and its constructor. */
+/* The one table of kinds: a URL prefix, its constructor, and where its
+ * credentials belong (http.h). */
 static const struct {
 	const char *prefix;
 	int (*open)(struct objstore **out, const char *url);
+	const char *credentials;
 } kinds[] = {
-	{ "http://", objstore_webdav_open },
-	{ "https://", objstore_webdav_open },
+	{ "http://", objstore_webdav_open, "~/.netrc or SILO_HTTP_USER and SILO_HTTP_PASSWORD" },
+	{ "https://", objstore_webdav_open, "~/.netrc or SILO_HTTP_USER and SILO_HTTP_PASSWORD" },
+	{ "s3://", objstore_s3_open,
+	  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or ~/.aws/credentials" },
 };
 
 int objstore_is_url(const char *url)
@@ -50,8 +55,8 @@ int objstore_open(struct objstore **out, const char *url)
 			continue;
 		if (has_credentials(url))
 			return silo__error_set(SILO_EINVALID,
-				"a URL to push to may not hold credentials: put them in "
-				"~/.netrc or SILO_HTTP_USER and SILO_HTTP_PASSWORD");
+				"a URL to push to may not hold credentials: put them in %s",
+				kinds[i].credentials);
 		return kinds[i].open(out, url);
 	}
 	return silo__error_set(SILO_EINVALID, "'%s': no silo can be written at such a URL", url);

@@ -1,9 +1,9 @@
 /*
- * silo push to a silo behind HTTP (a WebDAV server, through the
- * operations of objstore.h only): the passes of silo-push.c, each file
- * stored with a conditional PUT that never replaces one, and pack/packs
- * merged with the server's and replaced only if no one changed it
- * since it was read.
+ * silo push to a silo behind HTTP (a WebDAV server or an S3 bucket,
+ * through the operations of objstore.h only): the passes of
+ * silo-push.c, each file stored with a conditional PUT that never
+ * replaces one, and pack/packs merged with the server's and replaced
+ * only if no one changed it since it was read.
  *
  * What the server holds is listed once, before the objects: a file
  * there is not sent again, so a second push costs the listing, and a

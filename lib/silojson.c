@@ -131,7 +131,8 @@ static int resolve_entry(struct silo_silojson_entry *e, const char *spec,
 	memset(e, 0, sizeof(*e));
 	if (!(e->spec = strdup(spec)))
 		return silo__error_oom();
-	if (!strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8)) {
+	if (!strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8) ||
+	    !strncmp(spec, "s3://", 5)) {
 		e->kind = SILO_SILOJSON_HTTP;
 		e->location = strdup(spec);
 		return e->location ? 0 : silo__error_oom();
@@ -146,7 +147,7 @@ static int resolve_entry(struct silo_silojson_entry *e, const char *spec,
 		free(path);
 	} else if (strstr(spec, "://")) {
 		return silo__error_set(SILO_EINVALID,
-			"'%s': field 'silos': '%s' is not a path or an http://, https:// or file:// URL",
+			"'%s': field 'silos': '%s' is not a path or an http://, https://, s3:// or file:// URL",
 			name, spec);
 	} else if (!*spec) {
 		return silo__error_set(SILO_EINVALID,

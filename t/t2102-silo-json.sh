@@ -127,8 +127,8 @@ test_expect_success 'a SILO.json with an entry that is not a string' '
 '
 
 test_expect_success 'a SILO.json with an unknown URL scheme' '
-	check_bad_silojson "{ \"silos\": [\"s3://b/k\"] }" \
-		"field '\''silos'\'': '\''s3://b/k'\'' is not a path or an http://, https:// or file:// URL"
+	check_bad_silojson "{ \"silos\": [\"ftp://b/k\"] }" \
+		"field '\''silos'\'': '\''ftp://b/k'\'' is not a path or an http://, https://, s3:// or file:// URL"
 '
 
 test_expect_success 'other fields of SILO.json are ignored' '

@@ -7,7 +7,7 @@
 #	sh tools/install-deps.sh --bench	also what only make bench uses
 #
 # Services: some packages the tests need ship a daemon (nginx-light, lighttpd,
-# openssh-server), but the tests start their own on 127.0.0.1 and never
+# openssh-server, ceph's), but the tests start their own on 127.0.0.1 and never
 # use the system's.  While this script installs, a temporary
 # /usr/sbin/policy-rc.d forbids starting any service (it is removed
 # afterwards, also on failure; one that was already there is left as it
@@ -29,20 +29,26 @@ set -e
 # podman and skopeo: images that medo add --kind=image stores are
 # loaded and inspected by them.
 # chromium and tidy: the pages of medo web and knot reports, loaded in a headless browser
-# and checked by an HTML validator.
+# and checked by an HTML validator.  ceph-mon, ceph-osd, radosgw,
+# ceph-common and uuid-runtime: a one-node Ceph with its S3 gateway, for
+# silos in S3 buckets (t/lib-radosgw.sh).
 TEST_PACKAGES="build-essential pkg-config zlib1g-dev libarchive-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev openssl git perl scdoc nginx-light rsync
 curl xz-utils bzip2 zip unzip python3 util-linux e2fsprogs
 bubblewrap ninja-build fuse3 libfuse3-dev libdeflate-dev rclone
 openssh-server openssh-client strace clang cmake man-db bash-completion jq
 chromium tidy diffutils xfsprogs mmdebstrap uidmap podman skopeo
-lighttpd lighttpd-mod-webdav"
+lighttpd lighttpd-mod-webdav
+ceph-mon ceph-osd radosgw ceph-common uuid-runtime"
 
 # Only make bench: the peers it measures and the timer.
 BENCH_PACKAGES="pigz hyperfine time"
 
 # package:service for the packages whose daemon must not run.
-SERVICES="nginx-light:nginx openssh-server:ssh lighttpd:lighttpd"
+SERVICES="nginx-light:nginx openssh-server:ssh lighttpd:lighttpd
+ceph-common:ceph.target ceph-common:rbdmap ceph-common:ceph-crash
+ceph-mon:ceph-mon.target ceph-osd:ceph-osd.target radosgw:ceph-radosgw.target
+ceph-osd:smartmontools uuid-runtime:uuidd"
 
 POLICY_RC_D=${INSTALL_DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 

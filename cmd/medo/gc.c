@@ -112,7 +112,8 @@ static int check(struct gc_state *st, const char *silo_dir, struct medo_fsck_rep
 
 static int is_url(const char *spec)
 {
-	return !strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8);
+	return !strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8) ||
+	       !strncmp(spec, "s3://", 5);
 }
 
 int cmd_medo_gc(int argc, const char **argv)

@@ -95,7 +95,7 @@ SILO_EXTERN int silo_cache_trim(struct silo_cache_trim_result *result, const cha
 
 typedef struct silo_remote silo_remote;
 
-/* Open the silo served at URL (http://, https:// or file://): its
+/* Open the silo served at URL (http://, https://, s3:// or file://): its
  * config.json is fetched to learn its id format.  *out is owned by the
  * caller: silo_remote_free(). */
 SILO_EXTERN int silo_remote_open(silo_remote **out, const char *url);

@@ -4,11 +4,11 @@
  *
  *	{ "silos": ["../../deps.silo", "https://example.org/deps.silo/"] }
  *
- * Entries are URLs (https://, http://, file:///) or paths relative to the
- * directory holding SILO.json.  A treeptr uses the nearest SILO.json in
- * its own directory or above it, within its medo tree: the search stops
- * at the directory named *.medo, else at the top of a git work tree (a
- * directory holding .git) or at the root.
+ * Entries are URLs (https://, http://, s3://, file:///) or paths relative
+ * to the directory holding SILO.json.  A treeptr uses the nearest
+ * SILO.json in its own directory or above it, within its medo tree: the
+ * search stops at the directory named *.medo, else at the top of a git
+ * work tree (a directory holding .git) or at the root.
  *
  *	struct silo_silojson sj = SILO_SILOJSON_INIT;
  *	silo_silojson_for(&sj, "deps/source.medo/x.treeptr");
@@ -26,7 +26,7 @@
 
 enum silo_silojson_kind {
 	SILO_SILOJSON_LOCAL = 1,	/* a path or a file:// URL */
-	SILO_SILOJSON_HTTP		/* http:// or https:// */
+	SILO_SILOJSON_HTTP		/* http://, https:// or s3://: read over HTTP */
 };
 
 struct silo_silojson_entry {
