@@ -392,10 +392,22 @@ test_must_be_empty() {
 }
 
 # Fail unless FILE has exactly N lines.
+# test_line_count [OP] N FILE: FILE has N lines (OP, as test(1) takes
+# it: = != -lt -le -gt -ge; = when left out).  A missing FILE or an N
+# that is no number is a BUG, never a pass.
 test_line_count() {
+	if [ $# = 3 ]; then op_=$1; shift; else op_='=' ; fi
+	[ $# = 2 ] || BUG "test_line_count [OP] N FILE, not: $*"
+	case $1 in ''|*[!0-9]*) BUG "test_line_count: '$1' is no number" ;; esac
+	case $op_ in
+	=) op_=-eq ;; '!=') op_=-ne ;;
+	-eq|-ne|-lt|-le|-gt|-ge) ;;
+	*) BUG "test_line_count: unknown operator '$op_'" ;;
+	esac
+	[ -f "$2" ] || { echo "test_line_count: no file '$2'" >&2; return 1; }
 	n_=$(wc -l <"$2")
-	if [ "$n_" -ne "$1" ]; then
-		echo "'$2' has $n_ lines, not $1" >&2
+	if ! [ "$n_" "$op_" "$1" ]; then
+		echo "'$2' has $n_ lines, not $op_ $1" >&2
 		return 1
 	fi
 }
