@@ -219,6 +219,23 @@ test_expect_success 'the record names the tree and the paths' '
 	test_cmp expect json/.medo-partial.json
 '
 
+test_expect_success 'a record naming a path the tree lacks checks nothing: it differs' '
+	medo expand -q m/tree.treeptr lie -- lib/sub &&
+	sed "s|\"lib/sub\"|\"nope\"|" lie/.medo-partial.json >rec &&
+	mv rec lie/.medo-partial.json &&
+	echo forged >lie/lib/sub/c.js &&
+	echo mine >lie/other &&
+	test_expect_code 1 medo verify m/tree.treeptr lie >actual 2>err &&
+	echo "differs lie" >expect &&
+	test_cmp expect actual &&
+	mkdir st-lie && mv lie st-lie/tree &&
+	test_expect_code 1 medo status m st-lie >actual &&
+	grep "^differs st-lie/tree\$" actual &&
+	test_expect_code 8 medo expand m/tree.treeptr st-lie/tree 2>err &&
+	echo forged >expect && test_cmp expect st-lie/tree/lib/sub/c.js &&
+	echo mine >expect && test_cmp expect st-lie/tree/other
+'
+
 test_expect_success 'medo status: a partial expansion is the same until what was asked for changes' '
 	mkdir st &&
 	medo expand -q m/tree.treeptr st/tree -- lib/sub &&
