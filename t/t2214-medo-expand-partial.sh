@@ -165,6 +165,19 @@ do
 	"
 done
 
+test_expect_success 'an empty directory asked for below others: those on the way are made' '
+	mkdir -p deep/v/e deep/v/f && echo x >deep/v/f/x &&
+	for kind in tree tar
+	do
+		medo add -q --kind=$kind --silo local.silo deep md/$kind.treeptr &&
+		medo expand -q --silo local.silo md/$kind.treeptr deep-$kind -- v/e &&
+		printf "%s\n" "f 644 ./.medo-partial.json" "d 755 ./v" "d 755 ./v/e" >expect &&
+		listing deep-$kind >actual &&
+		test_cmp expect actual &&
+		medo verify -q --silo local.silo md/$kind.treeptr deep-$kind || return 1
+	done
+'
+
 test_expect_success 'tar: a note says the whole object is read; -q keeps it quiet' '
 	medo expand m/tar.treeptr tar-note -- README 2>err &&
 	echo "medo: warning: '\''m/tar.treeptr'\'' is of kind tar: the whole object is read to write the paths asked for" >expect &&
