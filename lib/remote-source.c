@@ -256,7 +256,13 @@ static int open_once(silo_stream **out, struct silo_source *src, const silo_oid 
 	if (silo__has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id, size);
 	ret = fetch_one(rs, id, size, &item);
-
+	/* Packed, and not a blob (a tree of an image, whose treeptr names
+	 * no pack): the fetch, which keeps only blobs, has loaded the
+	 * index that holds it; read it from the pack as above. */
+	if (ret == SILO_EINVALID && remote_pack_known(rs->r, id) > 0) {
+		silo_error_clear();
+		return open_packed(out, rs, id, size);
+	}
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */
 	if (ret < 0)
