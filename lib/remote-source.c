@@ -200,8 +200,9 @@ static void mem_free(silo_stream *st)
 static const struct silo_stream_ops mem_ops = { mem_read, mem_free };
 
 /* Returned by open_once() when the cache lost what was just brought
- * into it: a trim of another process took it before it was opened. */
-#define CACHE_LOST 1
+ * into it: a trim of another process took it before it was opened.
+ * Not SILO_SOURCE_MISS, the other positive answer. */
+#define CACHE_LOST (SILO_SOURCE_MISS + 1)
 
 /* ID, just brought into the cache: CACHE_LOST when it is gone again. */
 static int open_fetched(silo_stream **out, struct remote_source *rs, const silo_oid *id)
