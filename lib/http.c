@@ -165,6 +165,21 @@ static void keep_error_body(struct error_body *eb, const char *buf, size_t len)
 	eb->text[eb->len] = '\0';
 }
 
+int http_url_has_credentials(const char *url)
+{
+	CURLU *u = curl_url();
+	char *user = NULL;
+	int found;
+
+	if (!u)
+		return 0;
+	found = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
+	curl_free(user);
+	curl_url_cleanup(u);
+	return found;
+}
+
 /* How fast every transfer of one call must go (see http.h). */
 struct limits {
 	long timeout;		/* SILO_HTTP_TIMEOUT, seconds */

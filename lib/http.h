@@ -155,4 +155,9 @@ int http_request_run(struct http_request *rq);
 /* 1 if S looks like an http://, https:// or s3:// URL. */
 int http_is_url(const char *s);
 
+/* 1 if URL carries a user name or password (user:password@host); 0 if
+ * not.  Credentials come from ~/.netrc or the environment only, so that
+ * no message, cache path or page can show them. */
+int http_url_has_credentials(const char *url);
+
 #endif

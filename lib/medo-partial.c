@@ -148,6 +148,16 @@ int medo_select_match(struct medo_select *sel, const char *path, int is_dir)
 	return result;
 }
 
+static int all_used(const struct medo_select *sel)
+{
+	size_t i;
+
+	for (i = 0; i < sel->n; i++)
+		if (!sel->used[i])
+			return 0;
+	return 1;
+}
+
 int medo_select_check_used(const struct medo_select *sel, const char *treeptr_path)
 {
 	size_t i;
@@ -326,8 +336,19 @@ int medo_partial_matches(const struct silo_treeptr *tp, const char *dir,
 			   silo_tree_list_dir(&disk, tp->tree.format, dir)) < 0 ||
 	    (exact && (ret = silo_tree_attrs_expanded(&want_attrs, &want_attrs, &want,
 						      (unsigned)fs_umask() & 0777)) < 0) ||
-	    (ret = medo_select_list(&want_sel, &want_attrs_sel, &want, &want_attrs, sel)) < 0 ||
-	    (ret = medo_select_list(&disk_sel, &disk_attrs_sel, &disk, &disk_attrs, sel)) < 0 ||
+	    (ret = medo_select_list(&want_sel, &want_attrs_sel, &want, &want_attrs, sel)) < 0)
+		goto out;
+	/* A path that matches nothing in the tree was never expanded from
+	 * it (medo expand refuses it): such a record describes no partial
+	 * expansion of TP, and checking it would check nothing.  Only a
+	 * tree of kind tree is listed whole (its empty directories are in
+	 * its attribute record); an archive's listing has no empty
+	 * directory, which a path may have named. */
+	if (tp->kind == SILO_TREEPTR_TREE && !all_used(sel)) {
+		ret = 0;
+		goto out;
+	}
+	if ((ret = medo_select_list(&disk_sel, &disk_attrs_sel, &disk, &disk_attrs, sel)) < 0 ||
 	    (ret = silo_tree_exact_diff(&want_sel, exact ? &want_attrs_sel : NULL, &disk_sel,
 					exact ? &disk_attrs_sel : NULL, count_report, &c)) < 0)
 		goto out;

@@ -282,6 +282,12 @@ static int write_dirs(const struct silo_tree_attrs *a, int rootfd, const char *r
 				return m;
 			continue;
 		}
+		/* Asked for alone, below directories that were not (and
+		 * that the record names only when their mode is not the
+		 * one git gives back): those on the way are made, as for a
+		 * file. */
+		if (sel && (m = make_parents(rootfd, root, a->v[i].path, 0755)) < 0)
+			return m;
 		if (mkdirat(rootfd, a->v[i].path, 0700) < 0 && errno != EEXIST)
 			return silo__error_errno("cannot create '%s/%s'", root, a->v[i].path);
 	}

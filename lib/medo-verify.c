@@ -211,6 +211,12 @@ static int verify_partial(const struct silo_treeptr *tp, const char *dir,
 		differs(opts, SILO_MEDO_DIFFERS, dir);
 	} else if ((ret = medo_partial_matches(tp, dir, treeptr_path, opts->silo, &sel, 0, report,
 					       ds, opts->on_warning, opts->payload)) >= 0) {
+		/* Not matching, yet no path reported: the record names a
+		 * path the tree does not hold. */
+		if (!ret && !ds->reported) {
+			ds->reported++;
+			differs(opts, SILO_MEDO_DIFFERS, dir);
+		}
 		ret = 1;
 	}
 	medo_select_release(&sel);

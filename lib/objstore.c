@@ -2,8 +2,8 @@
 #include "objstore-open.h"
 #include "objstore-s3.h"
 #include "error-internal.h"
+#include "http.h"
 
-#include <curl/curl.h>
 #include <string.h>
 
 /* The one table of kinds: a URL prefix, its constructor, and where its
@@ -29,22 +29,6 @@ int objstore_is_url(const char *url)
 	return 0;
 }
 
-/* 1 if URL carries a user name or password; 0 if not. */
-static int has_credentials(const char *url)
-{
-	CURLU *u = curl_url();
-	char *user = NULL;
-	int found;
-
-	if (!u)
-		return 0;
-	found = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
-	curl_free(user);
-	curl_url_cleanup(u);
-	return found;
-}
-
 int objstore_open(struct objstore **out, const char *url)
 {
 	size_t i;
@@ -53,7 +37,7 @@ int objstore_open(struct objstore **out, const char *url)
 	for (i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
 		if (strncmp(url, kinds[i].prefix, strlen(kinds[i].prefix)))
 			continue;
-		if (has_credentials(url))
+		if (http_url_has_credentials(url))
 			return silo__error_set(SILO_EINVALID,
 				"a URL to push to may not hold credentials: put them in %s",
 				kinds[i].credentials);

@@ -199,6 +199,19 @@ static void mem_free(silo_stream *st)
 
 static const struct silo_stream_ops mem_ops = { mem_read, mem_free };
 
+/* Returned by open_once() when the cache lost what was just brought
+ * into it: a trim of another process took it before it was opened.
+ * Not SILO_SOURCE_MISS, the other positive answer. */
+#define CACHE_LOST (SILO_SOURCE_MISS + 1)
+
+/* ID, just brought into the cache: CACHE_LOST when it is gone again. */
+static int open_fetched(silo_stream **out, struct remote_source *rs, const silo_oid *id)
+{
+	int ret = silo_stream_open(out, rs->cache, id);
+
+	return ret == SILO_ENOTFOUND ? CACHE_LOST : ret;
+}
+
 static int open_packed(silo_stream **out, struct remote_source *rs, const silo_oid *id,
 		       uint64_t want)
 {
@@ -211,7 +224,7 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 		return ret;
 	rs->fetched = 1;
 	if (type == SILO_OBJ_BLOB)
-		return silo_stream_open(out, rs->cache, id);
+		return open_fetched(out, rs, id);
 	if (!(ms = calloc(1, sizeof(*ms)))) {
 		free(data);
 		return silo__error_oom();
@@ -225,8 +238,8 @@ static int open_packed(silo_stream **out, struct remote_source *rs, const silo_o
 	return 0;
 }
 
-static int remote_source_open(silo_stream **out, struct silo_source *src,
-			      const silo_oid *id, uint64_t size)
+static int open_once(silo_stream **out, struct silo_source *src, const silo_oid *id,
+		     uint64_t size)
 {
 	struct remote_source *rs;
 	struct silo_fetch_item item;
@@ -244,7 +257,13 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 	if (silo__has_object_local(rs->cache, id) == 0 && remote_pack_known(rs->r, id) > 0)
 		return open_packed(out, rs, id, size);
 	ret = fetch_one(rs, id, size, &item);
-
+	/* Packed, and not a blob (a tree of an image, whose treeptr names
+	 * no pack): the fetch, which keeps only blobs, has loaded the
+	 * index that holds it; read it from the pack as above. */
+	if (ret == SILO_EINVALID && remote_pack_known(rs->r, id) > 0) {
+		silo_error_clear();
+		return open_packed(out, rs, id, size);
+	}
 	if (ret == SILO_ENOTFOUND)
 		return SILO_SOURCE_MISS;	/* the server said why */
 	if (ret < 0)
@@ -262,7 +281,27 @@ static int remote_source_open(silo_stream **out, struct silo_source *src,
 		if (ret != SILO_ENOTFOUND)
 			return ret;	/* else it went or was replaced: as below */
 	}
-	return silo_stream_open(out, rs->cache, id);
+	return open_fetched(out, rs, id);
+}
+
+/* How many times an object the cache lost between its download and its
+ * opening is fetched again. */
+#define REFETCH_TRIES 5
+
+static int remote_source_open(silo_stream **out, struct silo_source *src,
+			      const silo_oid *id, uint64_t size)
+{
+	char hex[SILO_OID_MAX_HEXSZ + 1];
+	int tries = 0, ret;
+
+	while ((ret = open_once(out, src, id, size)) == CACHE_LOST && ++tries < REFETCH_TRIES)
+		silo_error_clear();
+	if (ret == CACHE_LOST)
+		ret = silo__error_set(SILO_ENOTFOUND, "object %s was removed from the cache "
+				      "each time it was fetched (%d times): is the cache "
+				      "trimmed to nothing meanwhile?", silo_oid_to_hex(hex, id),
+				      REFETCH_TRIES);
+	return ret;
 }
 
 /* From the cache if it holds ID; else the server, asked without a

@@ -43,6 +43,9 @@ int remote_new(silo_remote **out, const char *url, int format)
 	size_t len;
 
 	*out = NULL;
+	if (http_url_has_credentials(url))
+		return silo__error_set(SILO_EINVALID, "a silo URL may not hold credentials: put "
+				       "them in ~/.netrc, or SILO_HTTP_USER and SILO_HTTP_PASSWORD");
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->url = strdup(url))) {
 		free(r);

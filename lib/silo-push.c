@@ -78,6 +78,29 @@ static int at_dest(const char *dest, const char *rel, const struct stat *src_st)
 	return there;
 }
 
+/* 0 if FULL, a file of pack/ named as an index, is one whose pack is
+ * beside it (or no index); else an error: an index without its pack
+ * would reach the destination before (and without) its pack, and what
+ * the silo lacks would look stored there. */
+static int has_its_pack(const char *full)
+{
+	size_t len = strlen(full);
+	char *pack;
+	int ret;
+
+	if (!ends_with(full, ".idx"))
+		return 0;
+	if (asprintf(&pack, "%.*s.pack", (int)(len - 4), full) < 0)
+		return silo__error_oom();
+	ret = fs_exists(pack);
+	free(pack);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : silo__error_set(SILO_ECORRUPT, "'%s': an index without its pack: the "
+					 "silo is damaged (see silo verify); nothing is pushed",
+					 full);
+}
+
 /* Loose objects and packs DEST may hold older go to PASS_FRESHEN too:
  * for a local DEST those it holds older, for a remote one every one
  * (rsync compares). */
@@ -126,7 +149,9 @@ int silo__push_collect(struct strbuf lists[N_PASSES], const char *src, const cha
 				       !strncmp(sub, "pack/pack-", 10) ? PASS_INDEXES : PASS_LISTS;
 			else
 				pass = PASS_OBJECTS;
-			if ((pass == PASS_OBJECTS || pass == PASS_PACKS) && (!dest || there == 2))
+			if (pass == PASS_INDEXES)
+				ret = has_its_pack(full);
+			if (!ret && (pass == PASS_OBJECTS || pass == PASS_PACKS) && (!dest || there == 2))
 				ret = strbuf_addf(&lists[PASS_FRESHEN], "%s\n", sub);
 			if (!ret && !there)
 				ret = strbuf_addf(&lists[pass], "%s\n", sub);

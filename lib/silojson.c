@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include "error-internal.h"
 #include "hex.h"
+#include "http.h"
 #include "strbuf.h"
 #include "fsutil.h"
 
@@ -133,6 +134,12 @@ static int resolve_entry(struct silo_silojson_entry *e, const char *spec,
 		return silo__error_oom();
 	if (!strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8) ||
 	    !strncmp(spec, "s3://", 5)) {
+		/* Not named: the message would show the password. */
+		if (http_url_has_credentials(spec))
+			return silo__error_set(SILO_EINVALID, "'%s': field 'silos': a URL may not "
+					       "hold credentials: put them in ~/.netrc, or "
+					       "SILO_HTTP_USER and SILO_HTTP_PASSWORD (for s3://, "
+					       "the AWS_* variables)", name);
 		e->kind = SILO_SILOJSON_HTTP;
 		e->location = strdup(spec);
 		return e->location ? 0 : silo__error_oom();

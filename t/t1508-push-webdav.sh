@@ -162,6 +162,19 @@ test_expect_success WEBDAV,STRACE 'a push killed half-way leaves a consistent si
 	test "$copied" -gt 0 && test "$copied" -lt "$n"
 '
 
+test_expect_success WEBDAV 'a silo with an index without its pack is not pushed, here nor there' '
+	cp -R s damaged &&
+	pack=$(ls damaged/pack/*.pack | head -n 1) &&
+	rm "$pack" &&
+	test_expect_code 4 silo push --silo damaged "$DAV/damaged" 2>err &&
+	echo "silo: error: '\''${pack%.pack}.idx'\'': an index without its pack: the silo is damaged (see silo verify); nothing is pushed" >expect &&
+	test_cmp expect err &&
+	! test -e "$DAV_ROOT/damaged" &&
+	test_expect_code 4 silo push --silo damaged local-damaged 2>err &&
+	test_cmp expect err &&
+	! test -e local-damaged/pack/$(basename "${pack%.pack}").idx
+'
+
 test_expect_success WEBDAV 'a silo of another id format on the server is refused' '
 	silo init --object-format=sha256 s256 &&
 	test_expect_code 5 silo push --silo s256 "$DAV/s" 2>err &&

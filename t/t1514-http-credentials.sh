@@ -81,6 +81,24 @@ test_expect_success WEBDAV '~/.netrc: medo expand reads a private silo; nothing 
 	! find cache -name "*$WEBDAV_USER*" | grep .
 '
 
+test_expect_success WEBDAV 'a silo URL holding credentials is refused, never shown nor published' '
+	mkdir cred && cp m/tree.treeptr cred/ &&
+	auth_url=$(echo "$AUTH" | sed "s|://|://$WEBDAV_USER:$WEBDAV_PASSWORD@|") &&
+	echo "{ \"silos\": [\"$auth_url/s\"] }" >cred/SILO.json &&
+	echo "medo: error: '\''cred/SILO.json'\'': field '\''silos'\'': a URL may not hold credentials: put them in ~/.netrc, or SILO_HTTP_USER and SILO_HTTP_PASSWORD (for s3://, the AWS_* variables)" >expect &&
+	SILO_CACHE_DIR=$PWD/cache-cred test_expect_code 5 medo expand cred/tree.treeptr cred-out 2>err &&
+	test_cmp expect err &&
+	test_expect_code 5 medo url-for cred/tree.treeptr >out 2>err &&
+	test_cmp expect err && test_must_be_empty out &&
+	test_expect_code 5 medo web -o cred-web cred 2>err &&
+	test_cmp expect err &&
+	SILO_CACHE_DIR=$PWD/cache-cred test_expect_code 5 silo ls --silo "$auth_url/s" >out 2>err &&
+	echo "silo: error: a silo URL may not hold credentials: put them in ~/.netrc, or SILO_HTTP_USER and SILO_HTTP_PASSWORD" >expect &&
+	test_cmp expect err &&
+	! test -e cred-out &&
+	! grep -r -l -e "$WEBDAV_PASSWORD" cred-web
+'
+
 test_expect_success WEBDAV,TOKEN_DAV 'a bearer token: right, wrong (403), never shown' '
 	SILO_HTTP_TOKEN=$WEBDAV_TOKEN silo push -q --silo s "$TOK/s" &&
 	silo_files s >expect && silo_files "$TOK_ROOT/s" >actual &&

@@ -174,6 +174,32 @@ test_expect_success 'a reader that has a file open reads it whole after it is re
 	test_cmp big part
 '
 
+# A trim of another process may take an object between its download
+# and its opening: strace stops the reader (SIGSTOP) once the download
+# is linked to its name in the cache, the cache is emptied, and the
+# reader, let go, must fetch it again rather than say it is missing.
+test_lazy_prereq STRACE_INJECT '
+	strace -o /dev/null -e trace=getpid -e inject=getpid:signal=URG true
+'
+
+test_expect_success STRACE_INJECT 'an object trimmed just after its download is fetched again' '
+	test_seeded_file raced 30000 12 &&
+	silo put --silo "$HTTPD_ROOT/deps.silo" raced >idraced &&
+	{ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	  strace -f -o trace.log -P "$C/$(path $(cat idraced))" -e trace=link \
+		-e inject=link:signal=STOP:when=1 \
+		silo cat --silo "$URL" $(cat idraced) >out 2>err & } &&
+	pid=$! &&
+	test_wait_for "grep -q \"stopped by SIGSTOP\" trace.log 2>/dev/null" 30 &&
+	test -e "$C/$(path $(cat idraced))" &&
+	silo cache --max-size=0 &&
+	! test -e "$C/$(path $(cat idraced))" &&
+	kill -CONT $(pgrep -P $pid) &&
+	wait $pid &&
+	test_must_be_empty err &&
+	test_cmp raced out
+'
+
 test_expect_success '--max-size=0 removes packs, their list and indexes of remote packs' '
 	mkdir -p tree/sub && echo one >tree/a && echo two >tree/sub/b &&
 	mkdir m.medo && echo "{ \"silos\": [\"$URL\"] }" >m.medo/SILO.json &&

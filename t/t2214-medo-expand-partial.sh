@@ -165,6 +165,19 @@ do
 	"
 done
 
+test_expect_success 'an empty directory asked for below others: those on the way are made' '
+	mkdir -p deep/v/e deep/v/f && echo x >deep/v/f/x &&
+	for kind in tree tar
+	do
+		medo add -q --kind=$kind --silo local.silo deep md/$kind.treeptr &&
+		medo expand -q --silo local.silo md/$kind.treeptr deep-$kind -- v/e &&
+		printf "%s\n" "f 644 ./.medo-partial.json" "d 755 ./v" "d 755 ./v/e" >expect &&
+		listing deep-$kind >actual &&
+		test_cmp expect actual &&
+		medo verify -q --silo local.silo md/$kind.treeptr deep-$kind || return 1
+	done
+'
+
 test_expect_success 'tar: a note says the whole object is read; -q keeps it quiet' '
 	medo expand m/tar.treeptr tar-note -- README 2>err &&
 	echo "medo: warning: '\''m/tar.treeptr'\'' is of kind tar: the whole object is read to write the paths asked for" >expect &&
@@ -217,6 +230,23 @@ test_expect_success 'the record names the tree and the paths' '
 	}
 	EOF
 	test_cmp expect json/.medo-partial.json
+'
+
+test_expect_success 'a record naming a path the tree lacks checks nothing: it differs' '
+	medo expand -q m/tree.treeptr lie -- lib/sub &&
+	sed "s|\"lib/sub\"|\"nope\"|" lie/.medo-partial.json >rec &&
+	mv rec lie/.medo-partial.json &&
+	echo forged >lie/lib/sub/c.js &&
+	echo mine >lie/other &&
+	test_expect_code 1 medo verify m/tree.treeptr lie >actual 2>err &&
+	echo "differs lie" >expect &&
+	test_cmp expect actual &&
+	mkdir st-lie && mv lie st-lie/tree &&
+	test_expect_code 1 medo status m st-lie >actual &&
+	grep "^differs st-lie/tree\$" actual &&
+	test_expect_code 8 medo expand m/tree.treeptr st-lie/tree 2>err &&
+	echo forged >expect && test_cmp expect st-lie/tree/lib/sub/c.js &&
+	echo mine >expect && test_cmp expect st-lie/tree/other
 '
 
 test_expect_success 'medo status: a partial expansion is the same until what was asked for changes' '

@@ -4,6 +4,7 @@ test_description='medo add --kind=image: docker-archive and OCI archives stored 
 . "$TEST_DIRECTORY/lib-gc.sh"
 . "$TEST_DIRECTORY/lib-json.sh"
 . "$TEST_DIRECTORY/lib-fuse.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
 
 export SILO_CACHE_DIR=$TRASH_DIRECTORY/cache
 export SOURCE_DATE_EPOCH=0
@@ -32,6 +33,7 @@ test_lazy_prereq PODMAN '
 		tail -n 1 pod-info.err; false
 	fi
 '
+start_httpd && test_set_prereq HTTPD || test_missing_prereq HTTPD "nginx does not start"
 test_lazy_prereq SKOPEO 'command -v skopeo >/dev/null || { echo "skopeo is not installed"; false; }'
 
 # The bytes of every file of silo $1.
@@ -294,6 +296,20 @@ test_expect_success 'an image is expanded whole: a partial expand is refused (ex
 	EOF
 	test_cmp expect err &&
 	! test -e part.tar
+'
+
+test_expect_success HTTPD 'over HTTP, an image reads again with its objects in the cache' '
+	mkdir h &&
+	silo init "$HTTPD_ROOT/img.silo" &&
+	medo add -q --kind=image --silo "$HTTPD_ROOT/img.silo" img2.tar h/img2.treeptr &&
+	echo "{ \"silos\": [\"$HTTPD_URL/img.silo\"] }" >h/SILO.json &&
+	for i in 1 2
+	do
+		SILO_CACHE_DIR=$PWD/h-cache medo expand -q h/img2.treeptr h-$i.tar &&
+		cmp img2.tar h-$i.tar &&
+		SILO_CACHE_DIR=$PWD/h-cache medo cat h/img2.treeptr app/x >out &&
+		echo new >expect && test_cmp expect out || return 1
+	done
 '
 
 test_expect_success 'what is no image is refused (exit 5)' '
