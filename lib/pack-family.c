@@ -39,7 +39,8 @@
 
 struct ktree {
 	size_t root, sizes;			/* in r->objs */
-	size_t attrs;				/* its attribute record, or NONE */
+	size_t attrs;				/* its first attribute record, or
+						   NONE; the others: attrs_next */
 	size_t *trees, n_trees, a_trees;	/* tree objects, in preorder */
 	size_t *leaves, n_leaves, a_leaves;	/* blobs, in path order */
 	uint64_t *paths;			/* hashes of their paths */
@@ -58,6 +59,10 @@ struct ktree {
 struct kset {
 	struct ktree *v;
 	size_t n, alloc;
+	/* One tree may have several records (the same git tree added
+	 * with other modes): the next record of the same root after
+	 * object I of r->objs, or NONE. */
+	size_t *attrs_next;
 };
 
 static void kset_release(struct kset *ks)
@@ -71,6 +76,7 @@ static void kset_release(struct kset *ks)
 		free(ks->v[i].pred);
 	}
 	free(ks->v);
+	free(ks->attrs_next);
 	memset(ks, 0, sizeof(*ks));
 }
 
@@ -269,10 +275,13 @@ static int find_attrs(struct repack *r, struct kset *ks)
 
 	if (!ks->n)
 		return 0;
-	if (!(of_root = malloc(r->n * sizeof(*of_root))))
+	if (!(of_root = malloc(r->n * sizeof(*of_root))) ||
+	    !(ks->attrs_next = malloc(r->n * sizeof(*ks->attrs_next)))) {
+		free(of_root);
 		return silo__error_oom();
+	}
 	for (i = 0; i < r->n; i++)
-		of_root[i] = NONE;
+		of_root[i] = ks->attrs_next[i] = NONE;
 	for (i = 0; i < ks->n; i++)
 		of_root[ks->v[i].root] = i;
 	for (i = 0; i < r->n; i++) {
@@ -291,8 +300,10 @@ static int find_attrs(struct repack *r, struct kset *ks)
 			silo_error_clear();	/* a file that looks like one */
 			continue;
 		}
-		if ((t = repack_find_obj(r, &root)) >= 0 && of_root[t] != NONE)
+		if ((t = repack_find_obj(r, &root)) >= 0 && of_root[t] != NONE) {
+			ks->attrs_next[i] = ks->v[of_root[t]].attrs;
 			ks->v[of_root[t]].attrs = i;
+		}
 	}
 	free(of_root);
 	return 0;
@@ -583,8 +594,8 @@ static void plan_family(struct fam *f, struct kset *ks, const size_t *m, size_t 
 	}
 	for (i = 0; i < n; i++) {
 		f->t = m[i];
-		if (ks->v[m[i]].attrs != NONE)
-			place(f, ks->v[m[i]].attrs);
+		for (j = ks->v[m[i]].attrs; j != NONE; j = ks->attrs_next[j])
+			place(f, j);
 	}
 	for (i = 0; i < n; i++) {
 		f->t = m[i];
@@ -652,7 +663,7 @@ static int by_family(const void *a, const void *b)
 
 int repack_write_packs(struct repack *r, struct silo_repack_result *res)
 {
-	struct kset ks = { NULL, 0, 0 };
+	struct kset ks = { NULL, 0, 0, NULL };
 	struct member *mv = NULL;
 	size_t *m = NULL, *sorted = NULL, *sorted_pos = NULL, i, j, k;
 	struct fam f;

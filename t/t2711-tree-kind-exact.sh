@@ -245,9 +245,10 @@ test_expect_success 'reachable names the record; prune keeps it; fsck finds it m
 test_expect_success 'silo repack -a keeps the record in its tree'"'"'s section' '
 	cp -R deps.silo repacked.silo && silo repack -q -a -d --silo repacked.silo &&
 	root=$(field tree m/src.treeptr) &&
-	for idx in repacked.silo/pack/*.idx; do
-		git verify-pack -v $idx | grep -q "^$root " && p=$idx
-	done &&
+	p=$(for idx in repacked.silo/pack/*.idx; do
+		git verify-pack -v $idx | sed -n "s|^$root .*|$idx|p"
+	done) &&
+	test -n "$p" && test "$(echo "$p" | wc -l)" = 1 &&
 	git verify-pack -v $p | sed -n "/^[0-9a-f]\{40\} /p" | sort -k5n | cut -d" " -f1 >order &&
 	grep -n -x -e "$(field attrs m/src.treeptr)" -e "$(field object m/src.treeptr)" order >at &&
 	test_line_count = 2 at &&
