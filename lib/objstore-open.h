@@ -1,6 +1,6 @@
 /*
  * Opening the table of operations (objstore.h) that writes a silo kept
- * behind HTTP, chosen by the URL's scheme in one place (objstore.c).
+ * behind HTTP, chosen by the URL's scheme in one place (objstore-open.c).
  */
 #ifndef SILO_OBJSTORE_OPEN_H
 #define SILO_OBJSTORE_OPEN_H
